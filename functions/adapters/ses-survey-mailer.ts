@@ -1,0 +1,39 @@
+import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
+import type { SurveyEmail, SurveyMailer } from '../ports.js';
+
+/**
+ * Adaptive retry: the client slows itself down on SES throttling (TooManyRequestsException) instead
+ * of failing the batch; the buffer queue and the dispatch concurrency cap do the rest.
+ */
+const sesClient = new SESv2Client({ retryMode: 'adaptive', maxAttempts: 6 });
+
+export interface SesSettings {
+  readonly senderEmail: string;
+  readonly supportEmail: string;
+  readonly configurationSet: string;
+}
+
+/** SES tag values allow letters, digits, '_', '-', '.', '@' only. */
+const tagValue = (value: string) => value.replace(/[^A-Za-z0-9_.@-]/g, '_').slice(0, 256);
+
+export class SesSurveyMailer implements SurveyMailer {
+  constructor(private readonly settings: SesSettings, private readonly client: SESv2Client = sesClient) {}
+
+  async send(email: SurveyEmail): Promise<{ messageId: string }> {
+    const { MessageId } = await this.client.send(new SendEmailCommand({
+      FromEmailAddress: this.settings.senderEmail,
+      Destination: { ToAddresses: [email.to] },
+      ReplyToAddresses: [this.settings.supportEmail],
+      ConfigurationSetName: this.settings.configurationSet,
+      EmailTags: Object.entries(email.tags).map(([Name, Value]) => ({ Name, Value: tagValue(Value) })),
+      Content: {
+        Simple: {
+          Subject: { Data: email.subject, Charset: 'UTF-8' },
+          Body: { Html: { Data: email.html, Charset: 'UTF-8' }, Text: { Data: email.text, Charset: 'UTF-8' } },
+        },
+      },
+    }));
+    if (!MessageId) throw new Error('SES accepted the email without a MessageId');
+    return { messageId: MessageId };
+  }
+}

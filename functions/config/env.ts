@@ -1,0 +1,29 @@
+/**
+ * Environment variable names, set by the CDK constructs and by the sandbox, read by the handlers.
+ * One list so that a rename cannot leave a silent '' default behind.
+ */
+export const ENV = {
+  SURVEY_TABLE: 'CLOSELOOP_SURVEY_TABLE',
+  SENDER_EMAIL: 'CLOSELOOP_SENDER_EMAIL',
+  SUPPORT_EMAIL: 'CLOSELOOP_SUPPORT_EMAIL',
+  PUBLIC_BASE_URL: 'CLOSELOOP_PUBLIC_BASE_URL',
+  CONFIGURATION_SET: 'CLOSELOOP_SES_CONFIGURATION_SET',
+  DEAD_LETTER_QUEUE_URL: 'CLOSELOOP_DEAD_LETTER_QUEUE_URL',
+  /** JSON object: follow-up queue name (as declared in the catalog) → queue URL. */
+  FOLLOW_UP_QUEUE_URLS: 'CLOSELOOP_FOLLOW_UP_QUEUE_URLS',
+} as const;
+
+export type EnvName = (typeof ENV)[keyof typeof ENV];
+
+export class MissingConfigurationError extends Error {
+  override readonly name = 'MissingConfigurationError';
+}
+
+/** Reads required variables once, at cold start; a missing one fails the init, loudly. */
+export function readEnv<K extends keyof typeof ENV>(keys: readonly K[], env: NodeJS.ProcessEnv = process.env): Record<K, string> {
+  const missing = keys.filter((key) => !env[ENV[key]]);
+  if (missing.length) {
+    throw new MissingConfigurationError(`Missing environment variables: ${missing.map((key) => ENV[key]).join(', ')}`);
+  }
+  return Object.fromEntries(keys.map((key) => [key, env[ENV[key]] as string])) as Record<K, string>;
+}

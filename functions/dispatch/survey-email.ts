@@ -1,0 +1,88 @@
+import { escapeHtml } from '../domain/html.js';
+import type { Invitation } from '../domain/invitation.js';
+import { fill, messagesFor } from '../domain/messages.js';
+import { scoresOf } from '../domain/survey-kinds.js';
+import type { SurveyEmail } from '../ports.js';
+
+export interface EmailSettings {
+  readonly brand: string;
+  /** Public base URL of the rating pages, without a trailing slash. */
+  readonly publicBaseUrl: string;
+}
+
+/** The rating link for one score. The token is the only secret; the score is only preselected. */
+export function ratingLink(publicBaseUrl: string, token: string, score: number): string {
+  return `${publicBaseUrl.replace(/\/+$/, '')}/r/${encodeURIComponent(token)}?s=${score}`;
+}
+
+/**
+ * The survey email: HTML (table layout and inline styles, which Gmail, Outlook and Apple Mail all
+ * render) plus a plain-text alternative, one link per score, low to high, left to right in every
+ * script — the scale keeps `dir="ltr"` inside right-to-left text.
+ */
+export function renderSurveyEmail(invitation: Invitation, token: string, settings: EmailSettings): SurveyEmail {
+  const m = messagesFor(invitation.locale);
+  const values = { brand: settings.brand, name: invitation.customer.name ?? '' };
+  const greeting = invitation.customer.name ? fill(m.greeting, values) : m.greetingAnonymous;
+  const question = fill(m.question[invitation.kind], values);
+  const scores = scoresOf(invitation.kind);
+  const links = scores.map((score) => ({ score, href: ratingLink(settings.publicBaseUrl, token, score) }));
+  const cellWidth = Math.floor(100 / scores.length);
+
+  const cells = links
+    .map(
+      ({ score, href }) =>
+        `<td align="center" width="${cellWidth}%" style="padding:2px;"><a href="${escapeHtml(href)}" ` +
+        `style="display:block;min-width:28px;padding:12px 0;border:1px solid #1f4e79;border-radius:6px;` +
+        `background:#ffffff;color:#1f4e79;font:bold 18px Arial,Helvetica,sans-serif;text-decoration:none;" ` +
+        `aria-label="${score}">${score}</a></td>`,
+    )
+    .join('');
+
+  const html = `<!DOCTYPE html>
+<html lang="${invitation.locale}" dir="${m.dir}">
+<head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${escapeHtml(fill(m.subject, values))}</title></head>
+<body style="margin:0;padding:0;background:#f4f6f8;">
+<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="background:#f4f6f8;">
+<tr><td align="center" style="padding:24px 12px;">
+<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="max-width:560px;background:#ffffff;border-radius:8px;">
+<tr><td dir="${m.dir}" style="padding:24px;font:16px/1.5 Arial,Helvetica,sans-serif;color:#1a1a1a;">
+<p style="margin:0 0 12px;">${escapeHtml(greeting)}</p>
+<p style="margin:0 0 16px;">${escapeHtml(m.intro)}</p>
+<p style="margin:0 0 16px;font-weight:bold;">${escapeHtml(question)}</p>
+</td></tr>
+<tr><td style="padding:0 16px;">
+<table role="presentation" dir="ltr" width="100%" cellpadding="0" cellspacing="0" border="0"><tr>${cells}</tr></table>
+<table role="presentation" dir="ltr" width="100%" cellpadding="0" cellspacing="0" border="0"><tr>
+<td align="left" style="padding:6px 2px;font:13px Arial,Helvetica,sans-serif;color:#555555;">${escapeHtml(m.low[invitation.kind])}</td>
+<td align="right" style="padding:6px 2px;font:13px Arial,Helvetica,sans-serif;color:#555555;">${escapeHtml(m.high[invitation.kind])}</td>
+</tr></table>
+</td></tr>
+<tr><td style="padding:16px 24px 24px;font:12px Arial,Helvetica,sans-serif;color:#777777;">${escapeHtml(settings.brand)}</td></tr>
+</table>
+</td></tr>
+</table>
+</body>
+</html>`;
+
+  const text = [
+    greeting,
+    '',
+    m.intro,
+    '',
+    question,
+    `(${scores[0]} = ${m.low[invitation.kind]}, ${scores[scores.length - 1]} = ${m.high[invitation.kind]})`,
+    '',
+    ...links.map(({ score, href }) => `${score}: ${href}`),
+    '',
+    settings.brand,
+  ].join('\n');
+
+  return {
+    to: invitation.customer.email,
+    subject: fill(m.subject, values),
+    html,
+    text,
+    tags: { program: invitation.programId, kind: invitation.kind },
+  };
+}

@@ -1,0 +1,73 @@
+import * as z from 'zod/mini';
+
+/**
+ * Event contract v1: what business systems put on the bus. `detail` is validated here; the
+ * EventBridge envelope (`source`, `detail-type`) is what the bus rules matched on.
+ */
+const customerSchema = z.object({
+  id: z.string().check(z.minLength(1), z.maxLength(256)),
+  email: z.email(),
+  name: z.optional(z.string().check(z.maxLength(200))),
+  locale: z.optional(z.string().check(z.regex(/^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$/, 'a BCP 47 tag such as "hr" or "pt-BR"'))),
+  segment: z.optional(z.string().check(z.maxLength(100))),
+  tier: z.optional(z.string().check(z.maxLength(100))),
+});
+
+const detailSchema = z.object({
+  eventId: z.string().check(z.minLength(1), z.maxLength(256)),
+  occurredAt: z.iso.datetime({ offset: true }),
+  customer: customerSchema,
+  context: z.optional(z.record(z.string(), z.unknown())),
+});
+
+const envelopeSchema = z.object({
+  source: z.string().check(z.minLength(1)),
+  'detail-type': z.string().check(z.minLength(1)),
+  detail: detailSchema,
+});
+
+export type Customer = z.infer<typeof customerSchema>;
+
+export interface SurveyEvent {
+  readonly source: string;
+  readonly detailType: string;
+  readonly eventId: string;
+  readonly occurredAt: string;
+  readonly customer: Customer;
+  readonly context: Record<string, unknown>;
+}
+
+export type ParseResult<T> = { ok: true; value: T } | { ok: false; reason: string };
+
+/** Names each offending field, e.g. `detail.customer.email: Invalid email address`. */
+export function describeIssues(issues: readonly { path: readonly PropertyKey[]; message: string }[]): string {
+  return issues
+    .map((issue) => `${issue.path.length ? issue.path.map(String).join('.') : '(root)'}: ${issue.message}`)
+    .join('; ');
+}
+
+/** Parses an EventBridge event (the object, or its JSON text) against contract v1. Never throws. */
+export function parseSurveyEvent(input: unknown): ParseResult<SurveyEvent> {
+  let raw = input;
+  if (typeof input === 'string') {
+    try {
+      raw = JSON.parse(input);
+    } catch {
+      return { ok: false, reason: '(root): the message body is not JSON' };
+    }
+  }
+  const parsed = z.safeParse(envelopeSchema, raw);
+  if (!parsed.success) return { ok: false, reason: describeIssues(parsed.error.issues) };
+  const { source, detail } = parsed.data;
+  return {
+    ok: true,
+    value: {
+      source,
+      detailType: parsed.data['detail-type'],
+      eventId: detail.eventId,
+      occurredAt: detail.occurredAt,
+      customer: detail.customer,
+      context: detail.context ?? {},
+    },
+  };
+}

@@ -1,0 +1,46 @@
+import type { Customer } from './event.js';
+import type { Locale } from './messages.js';
+import type { SurveyKind } from './survey-kinds.js';
+
+/** A survey sent to one person for one event and program, found again by its token's hash. */
+export interface Invitation {
+  readonly tokenHash: string;
+  readonly programId: string;
+  readonly kind: SurveyKind;
+  readonly eventId: string;
+  readonly locale: Locale;
+  readonly customer: Customer;
+  readonly context: Readonly<Record<string, unknown>>;
+  /** ISO 8601. */
+  readonly createdAt: string;
+  /** Epoch seconds: the link stops working and DynamoDB's TTL removes the item. */
+  readonly expiresAt: number;
+  readonly response?: SurveyResponse;
+}
+
+/** What a respondent answered, with the evidence kept for audit. */
+export interface SurveyResponse {
+  readonly score: number;
+  readonly comment?: string;
+  /** ISO 8601. */
+  readonly respondedAt: string;
+  readonly userAgent?: string;
+}
+
+export const MAX_COMMENT_LENGTH = 2000;
+
+/**
+ * A comment as stored: plain text, control characters removed (newlines and tabs kept), trimmed and
+ * cut to MAX_COMMENT_LENGTH code points. Empty becomes undefined.
+ */
+export function normaliseComment(raw: string | undefined): string | undefined {
+  if (raw === undefined) return undefined;
+  // eslint-disable-next-line no-control-regex
+  const cleaned = raw.replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/g, '').trim();
+  if (!cleaned) return undefined;
+  return Array.from(cleaned).slice(0, MAX_COMMENT_LENGTH).join('');
+}
+
+export function isExpired(invitation: Pick<Invitation, 'expiresAt'>, now: Date): boolean {
+  return invitation.expiresAt <= Math.floor(now.getTime() / 1000);
+}
