@@ -1,0 +1,53 @@
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import type { Catalog } from '../functions/domain/program.js';
+import { Dispatch } from './constructs/dispatch.js';
+import { FollowUps } from './constructs/follow-ups.js';
+import { Ingest } from './constructs/ingest.js';
+import { Responses } from './constructs/responses.js';
+import { SurveyStore } from './constructs/survey-store.js';
+import { dispatchConcurrencyFor, readSettings } from './settings.js';
+
+export interface CloseloopStackProps extends StackProps {
+  /** The validated survey programs and follow-up queues (functions/config/programs.ts). */
+  readonly catalog: Catalog;
+}
+
+/**
+ * events → bus → buffer → dispatch → SES email → rating page → DynamoDB → stream → rules → follow-up queues
+ */
+export class CloseloopStack extends Stack {
+  constructor(scope: Construct, id: string, props: CloseloopStackProps) {
+    super(scope, id, props);
+    const settings = readSettings(this);
+
+    const store = new SurveyStore(this, 'Surveys');
+    const ingest = new Ingest(this, 'Ingest', { catalog: props.catalog });
+    const responses = new Responses(this, 'Responses', {
+      table: store.table,
+      supportEmail: settings.supportEmail,
+      publicBaseUrl: settings.publicBaseUrl,
+    });
+    new Dispatch(this, 'Dispatch', {
+      table: store.table,
+      buffer: ingest.buffer,
+      deadLetters: ingest.deadLetters,
+      senderEmail: settings.senderEmail,
+      supportEmail: settings.supportEmail,
+      publicBaseUrl: responses.publicBaseUrl,
+      maxConcurrency: dispatchConcurrencyFor(settings.sesMaxSendRate),
+    });
+    const followUps = new FollowUps(this, 'FollowUps', { table: store.table, catalog: props.catalog });
+
+    new CfnOutput(this, 'EventBusName', { value: ingest.bus.eventBusName, description: 'Put business events here' });
+    new CfnOutput(this, 'ApiUrl', { value: responses.api.apiEndpoint, description: 'Rating pages (HTTP API)' });
+    new CfnOutput(this, 'PublicBaseUrl', { value: responses.publicBaseUrl, description: 'Base of the links in survey emails' });
+    new CfnOutput(this, 'SurveyTableName', { value: store.table.tableName });
+    new CfnOutput(this, 'BufferQueueUrl', { value: ingest.buffer.queueUrl });
+    new CfnOutput(this, 'DeadLetterQueueUrl', { value: ingest.deadLetters.queueUrl, description: 'Rejected events, with the reason' });
+    new CfnOutput(this, 'RulesFailureQueueUrl', { value: followUps.failures.queueUrl });
+    for (const [name, queue] of Object.entries(followUps.queues)) {
+      new CfnOutput(this, `FollowUpQueueUrl${name.replace(/[^A-Za-z0-9]/g, '')}`, { value: queue.queueUrl, description: `Follow-up queue "${name}"` });
+    }
+  }
+}

@@ -1,0 +1,16 @@
+import { Duration } from 'aws-cdk-lib';
+import { Queue, QueueEncryption, type QueueProps } from 'aws-cdk-lib/aws-sqs';
+import { Validations } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+
+/** House defaults for every queue: SSE-SQS encryption (EventBridge can deliver to it) and TLS only. */
+export function secureQueue(scope: Construct, id: string, props: QueueProps = {}): Queue {
+  return new Queue(scope, id, { encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true, ...props });
+}
+
+/** A dead-letter queue: kept 14 days, and itself without a DLQ (nothing further to send to). */
+export function deadLetterQueue(scope: Construct, id: string, retentionDays: number): Queue {
+  const queue = secureQueue(scope, id, { retentionPeriod: Duration.days(retentionDays) });
+  Validations.of(queue).acknowledge({ id: 'AwsSolutions-SQS3', reason: 'This queue is a dead-letter queue; operators inspect and redrive it.' });
+  return queue;
+}

@@ -1,0 +1,59 @@
+import { CfnStage, HttpApi, HttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import { ENV } from '../../functions/config/env.js';
+import { ServiceFunction } from './service-function.js';
+
+export interface ResponsesProps {
+  readonly table: ITableV2;
+  readonly supportEmail: string;
+  /** @default the API's own URL */
+  readonly publicBaseUrl?: string;
+}
+
+/** The public edge: rating pages behind an HTTP API. GET shows, POST records. */
+export class Responses extends Construct {
+  readonly api: HttpApi;
+  readonly function: ServiceFunction;
+  readonly publicBaseUrl: string;
+
+  constructor(scope: Construct, id: string, props: ResponsesProps) {
+    super(scope, id);
+    this.api = new HttpApi(this, 'Api', { description: 'Closeloop public rating pages' });
+    this.publicBaseUrl = props.publicBaseUrl ?? (this.api.apiEndpoint);
+
+    this.function = new ServiceFunction(this, 'Function', {
+      stage: 'respond',
+      description: 'Rating pages: GET shows the form (never writes), POST records the response.',
+      environment: {
+        [ENV.SURVEY_TABLE]: props.table.tableName,
+        [ENV.SUPPORT_EMAIL]: props.supportEmail,
+        [ENV.PUBLIC_BASE_URL]: this.publicBaseUrl,
+      },
+    });
+    props.table.grant(this.function, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
+
+    const integration = new HttpLambdaIntegration('Respond', this.function);
+    this.api.addRoutes({ path: '/r/{token}', methods: [HttpMethod.GET, HttpMethod.HEAD, HttpMethod.POST], integration });
+
+    const accessLogs = new LogGroup(this, 'AccessLogs', { retention: RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY });
+    const stage = this.api.defaultStage?.node.defaultChild as CfnStage;
+    stage.accessLogSettings = {
+      destinationArn: accessLogs.logGroupArn,
+      // No query string, path or body: the path holds the link token, the body the respondent's words.
+      format: JSON.stringify({
+        requestId: '$context.requestId', ip: '$context.identity.sourceIp', method: '$context.httpMethod',
+        routeKey: '$context.routeKey', status: '$context.status', latency: '$context.responseLatency',
+        userAgent: '$context.identity.userAgent', time: '$context.requestTime',
+      }),
+    };
+    stage.defaultRouteSettings = { throttlingBurstLimit: 200, throttlingRateLimit: 100 };
+    Validations.of(this.api).acknowledge({
+      id: 'AwsSolutions-APIG4',
+      reason: 'Rating links are opened by email recipients without accounts; the unguessable token in the path is the authorisation.',
+    });
+  }
+}
