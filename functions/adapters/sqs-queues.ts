@@ -2,7 +2,9 @@ import { SQSClient, SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { FollowUpCase } from '../domain/follow-up-case.js';
 import type { DeadLetterSink, FollowUpPublisher } from '../ports.js';
 
-const sqsClient = new SQSClient({});
+// Send to the queue URL's own endpoint resolution, not its host: equal in AWS, and emulators'
+// URLs (sqs.<region>.127.0.0.1) do not resolve.
+const sqsClient = new SQSClient({ useQueueUrlAsEndpoint: false });
 
 /** SQS bodies are limited to 256 KiB; keep room for the reason attribute. */
 const MAX_DEAD_LETTER_BODY = 200_000;

@@ -1,12 +1,11 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { Context, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { fromAttributeMap } from '../adapters/dynamo-invitation-repository.js';
-import { logger, metrics } from '../adapters/observability.js';
+import { logger, metrics, publishMetrics } from '../adapters/observability.js';
 import { SqsFollowUpPublisher } from '../adapters/sqs-queues.js';
 import { catalog } from '../config/catalog.js';
 import { ENV, MissingConfigurationError, readEnv } from '../config/env.js';
@@ -40,4 +39,4 @@ async function recordHandler(record: DynamoDBRecord): Promise<void> {
 /** DynamoDB stream → follow-up queues. A failing record is reported alone; bisection isolates it. */
 export const handler = middy((event: DynamoDBStreamEvent, context: Context) => processPartialResponse(event, recordHandler, processor, { context }))
   .use(injectLambdaContext(logger))
-  .use(logMetrics(metrics));
+  .use(publishMetrics());

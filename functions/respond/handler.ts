@@ -1,10 +1,9 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { DynamoInvitationRepository } from '../adapters/dynamo-invitation-repository.js';
-import { logger, metrics } from '../adapters/observability.js';
+import { logger, metrics, publishMetrics } from '../adapters/observability.js';
 import { catalog } from '../config/catalog.js';
 import { readEnv } from '../config/env.js';
 import { renderView } from './page.js';
@@ -45,4 +44,4 @@ async function route(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStru
 }
 
 /** HTTP API (payload v2) → rating pages. GET and HEAD only read; POST records. */
-export const handler = middy(route).use(injectLambdaContext(logger)).use(logMetrics(metrics));
+export const handler = middy(route).use(injectLambdaContext(logger)).use(publishMetrics());

