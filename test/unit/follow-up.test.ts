@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { catalog } from '../../functions/config/catalog.js';
+import type { FollowUpCase } from '../../functions/domain/follow-up-case.js';
+import type { Invitation, SurveyResponse } from '../../functions/domain/invitation.js';
+import { isNewResponse, routeResponse, UnknownProgramError } from '../../functions/follow-up/follow-up.js';
+
+const answered = (score: number, overrides: Partial<Invitation> = {}): Invitation & { response: SurveyResponse } => ({
+  tokenHash: 'hash-1', programId: 'order-delivered-nps', kind: 'nps', eventId: 'ord-1042-delivered', locale: 'hr',
+  customer: { id: 'c-77', email: 'ana@example.com', name: 'Ana', tier: 'gold' }, context: { orderId: '1042' },
+  createdAt: '2026-11-22T10:00:00Z', expiresAt: 2_000_000_000,
+  response: { score, comment: 'late', respondedAt: '2026-11-22T12:00:00.000Z' }, ...overrides,
+});
+
+function publisher() {
+  const published: FollowUpCase[] = [];
+  return { published, publish: async (c: FollowUpCase) => { published.push(c); } };
+}
+
+describe('routeResponse', () => {
+  it('opens a detractor case carrying the customer, the score and the order', async () => {
+    const fake = publisher();
+    await routeResponse(answered(3), { catalog, publisher: fake });
+    expect(fake.published).toEqual([{
+      version: 1, caseId: expect.stringMatching(/^[\w-]{22}$/), programId: 'order-delivered-nps', kind: 'nps',
+      score: 3, classification: 'detractor', comment: 'late', rule: 'detractor', queue: 'customer-success',
+      ownerTeam: 'customer-success', customer: expect.objectContaining({ id: 'c-77' }), eventId: 'ord-1042-delivered',
+      context: { orderId: '1042' }, respondedAt: '2026-11-22T12:00:00.000Z', dueAt: '2026-11-23T12:00:00.000Z',
+    }]);
+  });
+
+  it('gives a re-delivered response the same case id', async () => {
+    const fake = publisher();
+    await routeResponse(answered(3), { catalog, publisher: fake });
+    await routeResponse(answered(3), { catalog, publisher: fake });
+    expect(fake.published[0]?.caseId).toBe(fake.published[1]?.caseId);
+  });
+
+  it('publishes nothing for a promoter', async () => {
+    const fake = publisher();
+    expect(await routeResponse(answered(9), { catalog, publisher: fake })).toEqual([]);
+    expect(fake.published).toEqual([]);
+  });
+
+  it('fails loudly for a program that is no longer declared', async () => {
+    await expect(routeResponse(answered(3, { programId: 'gone' }), { catalog, publisher: publisher() })).rejects.toThrow(UnknownProgramError);
+  });
+
+  it('recognises only the first arrival of a response', () => {
+    const { response, ...unanswered } = answered(3);
+    expect(isNewResponse(unanswered, answered(3))).toBe(true);
+    expect(isNewResponse(undefined, answered(3))).toBe(true);
+    expect(isNewResponse(answered(3), answered(3))).toBe(false);
+    expect(isNewResponse(undefined, unanswered)).toBe(false);
+    expect(response.score).toBe(3);
+  });
+});

@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { renderView, SECURITY_HEADERS } from '../../functions/respond/page.js';
+
+const settings = { brand: 'Shop', supportEmail: 'help@example.com', publicBaseUrl: 'https://f.example.com/' };
+const TOKEN = 'Zm9vYmFyYmF6cXV4MTIzNA';
+
+describe('rating pages', () => {
+  it('preselects the clicked score, focuses the comment and posts to the configured URL', () => {
+    const { statusCode, body } = renderView({ view: 'rating', status: 200, locale: 'en', kind: 'nps', token: TOKEN, selected: 7 }, settings);
+    expect(statusCode).toBe(200);
+    expect(body).toContain('<input type="radio" name="score" value="7" checked required>');
+    expect(body.match(/ checked/g)).toHaveLength(1);
+    expect(body).toContain(`<form method="post" action="https://f.example.com/r/${TOKEN}">`);
+    expect(body).toMatch(/<textarea id="comment" name="comment" maxlength="2000" autofocus>/);
+    expect(body).toContain('<label class="reason" for="comment">What is the main reason for your score?</label>');
+  });
+
+  it('sets lang and dir, and keeps the scale left to right in Persian', () => {
+    const { body } = renderView({ view: 'rating', status: 200, locale: 'fa', kind: 'nps', token: TOKEN }, settings);
+    expect(body).toContain('<html lang="fa" dir="rtl">');
+    expect(body).toContain('<div class="scale" dir="ltr">');
+  });
+
+  it('sends strict security headers and only an inline style the CSP hashes', () => {
+    const { headers, body } = renderView({ view: 'thanks', status: 200, locale: 'hr' }, settings);
+    expect(headers).toEqual(SECURITY_HEADERS);
+    expect(headers['content-security-policy']).toMatch(/default-src 'none'; style-src 'sha256-[A-Za-z0-9+/=]+'; form-action 'self'/);
+    expect(headers['referrer-policy']).toBe('no-referrer');
+    expect(body).not.toMatch(/<script|src=|https?:\/\/(?!f\.example\.com)/);
+    expect(body).toContain('help@example.com');
+  });
+
+  it('shows one 404 page for every unusable link', () => {
+    const { statusCode, body } = renderView({ view: 'invalid', status: 404 }, settings);
+    expect(statusCode).toBe(404);
+    expect(body).toContain('This link is not valid or has expired.');
+  });
+});
