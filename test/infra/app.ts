@@ -1,0 +1,28 @@
+import { App, type AppProps } from 'aws-cdk-lib';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { catalog } from '../../functions/config/catalog.js';
+import type { Catalog } from '../../functions/domain/program.js';
+import { CloseloopStack } from '../../lib/closeloop-stack.js';
+
+const outdirs: string[] = [];
+
+/** A CDK app in a temporary folder (removed by `cleanUpApps`); bundling is skipped unless asked for. */
+export function testApp(options: { bundle?: boolean; context?: Record<string, unknown> } = {}): App {
+  const outdir = mkdtempSync(path.join(os.tmpdir(), 'closeloop-cdk-'));
+  outdirs.push(outdir);
+  const props: AppProps = {
+    outdir,
+    context: { ...(options.bundle ? {} : { 'aws:cdk:bundling-stacks': [] }), ...options.context },
+  };
+  return new App(props);
+}
+
+export function testStack(app: App, stackCatalog: Catalog = catalog): CloseloopStack {
+  return new CloseloopStack(app, 'Closeloop', { catalog: stackCatalog, env: { account: '123456789012', region: 'eu-west-1' } });
+}
+
+export function cleanUpApps(): void {
+  for (const dir of outdirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+}

@@ -1,0 +1,130 @@
+import { Template, Match } from 'aws-cdk-lib/assertions';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ENV } from '../../functions/config/env.js';
+import { bufferQueue } from '../../functions/config/resources.js';
+import { cleanUpApps, testApp, testStack } from './app.js';
+
+let template: Template;
+
+beforeAll(() => {
+  template = Template.fromStack(testStack(testApp({ context: { 'closeloop:sesMaxSendRate': 50, 'closeloop:senderEmail': 'nps@shop.example' } })));
+});
+afterAll(cleanUpApps);
+
+const functionWith = (variable: string) => {
+  const found = Object.entries(template.findResources('AWS::Lambda::Function')).find(([, r]) => variable in (r.Properties.Environment?.Variables ?? {}));
+  if (!found) throw new Error(`no function has ${variable}`);
+  return found;
+};
+
+describe('CloseloopStack', () => {
+  it('builds one bus rule per program trigger, into the buffer queue with a dead-letter queue', () => {
+    for (const [source, detailType] of [['shop.orders', 'OrderDelivered'], ['support.tickets', 'TicketResolved']]) {
+      template.hasResourceProperties('AWS::Events::Rule', {
+        EventBusName: Match.anyValue(),
+        EventPattern: { source: [source], 'detail-type': [detailType] },
+        Targets: [Match.objectLike({ DeadLetterConfig: { Arn: Match.anyValue() }, RetryPolicy: Match.objectLike({ MaximumRetryAttempts: 185 }) })],
+      });
+    }
+    template.resourceCountIs('AWS::Events::EventBus', 1);
+  });
+
+  it('buffers events in an encrypted, TLS-only queue that redrives to a DLQ', () => {
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      VisibilityTimeout: bufferQueue.visibilityTimeoutSeconds,
+      SqsManagedSseEnabled: true,
+      RedrivePolicy: { deadLetterTargetArn: Match.anyValue(), maxReceiveCount: bufferQueue.maxReceiveCount },
+    });
+    template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+    });
+  });
+
+  it('runs dispatch on Node.js 24 arm64 from the buffer with partial batch responses and a concurrency cap from the SES rate', () => {
+    const [logicalId, dispatch] = functionWith(ENV.DEAD_LETTER_QUEUE_URL);
+    expect(dispatch.Properties).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'], TracingConfig: { Mode: 'Active' } });
+    expect(Object.keys(dispatch.Properties.Environment.Variables)).toEqual(expect.arrayContaining([
+      ENV.SURVEY_TABLE, ENV.SENDER_EMAIL, ENV.SUPPORT_EMAIL, ENV.PUBLIC_BASE_URL, ENV.CONFIGURATION_SET,
+    ]));
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: { Ref: logicalId },
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      ScalingConfig: { MaximumConcurrency: 5 },
+    });
+  });
+
+  it('lets dispatch send only from the sender identity and configuration set', () => {
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([Match.objectLike({
+          Action: 'ses:SendEmail',
+          Resource: [
+            { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':ses:eu-west-1:123456789012:identity/nps@shop.example']] },
+            { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':ses:eu-west-1:123456789012:identity/shop.example']] },
+            { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':ses:eu-west-1:123456789012:configuration-set/', { Ref: Match.anyValue() }]] },
+          ],
+        })]),
+      },
+    });
+    template.resourceCountIs('AWS::SES::ConfigurationSet', 1);
+  });
+
+  it('stores invitations on demand with PITR, TTL and a stream', () => {
+    template.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
+      BillingMode: 'PAY_PER_REQUEST',
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+      StreamSpecification: { StreamViewType: 'NEW_AND_OLD_IMAGES' },
+      Replicas: [Match.objectLike({ PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } })],
+    });
+  });
+
+  it('serves GET, HEAD and POST of the rating route through an HTTP API with access logs', () => {
+    for (const method of ['GET', 'HEAD', 'POST']) template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: `${method} /r/{token}` });
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: '$default',
+      AccessLogSettings: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('requestId') },
+      DefaultRouteSettings: { ThrottlingBurstLimit: 200, ThrottlingRateLimit: 100 },
+    });
+  });
+
+  it('feeds the stream to the rules function with bisection, partial failures, a filter and an on-failure queue', () => {
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: Match.anyValue(),
+      StartingPosition: 'TRIM_HORIZON',
+      BisectBatchOnFunctionError: true,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      DestinationConfig: { OnFailure: { Destination: Match.anyValue() } },
+      FilterCriteria: { Filters: [{ Pattern: Match.stringLikeRegexp('respondedAt') }] },
+    });
+  });
+
+  it('creates each declared follow-up queue with a DLQ and lets only the rules function send to it', () => {
+    const [, rules] = functionWith(ENV.FOLLOW_UP_QUEUE_URLS);
+    const urls = rules.Properties.Environment.Variables[ENV.FOLLOW_UP_QUEUE_URLS];
+    expect(JSON.stringify(urls)).toContain('customer-success');
+    expect(JSON.stringify(urls)).toContain('support');
+    const sendPolicies = Object.values(template.findResources('AWS::IAM::Policy'))
+      .filter((p) => JSON.stringify(p.Properties.PolicyDocument).includes('sqs:SendMessage') && JSON.stringify(p.Properties.PolicyDocument).includes('FollowUpsCustomerSuccess'));
+    expect(sendPolicies).toHaveLength(1);
+  });
+
+  it('outputs the bus, the API URL and every queue URL', () => {
+    const outputs = Object.keys(template.findOutputs('*'));
+    expect(outputs).toEqual(expect.arrayContaining([
+      'EventBusName', 'ApiUrl', 'PublicBaseUrl', 'BufferQueueUrl', 'DeadLetterQueueUrl', 'RulesFailureQueueUrl',
+      'FollowUpQueueUrlcustomersuccess', 'FollowUpQueueUrlsupport',
+    ]));
+  });
+
+  it('uses the configured public base URL in the links when one is given', () => {
+    const custom = Template.fromStack(testStack(testApp({ context: { 'closeloop:publicBaseUrl': 'https://feedback.shop.example/' } })));
+    const found = Object.values(custom.findResources('AWS::Lambda::Function'))
+      .filter((r) => r.Properties.Environment?.Variables?.[ENV.PUBLIC_BASE_URL] === 'https://feedback.shop.example');
+    expect(found).toHaveLength(2);
+  });
+
+  it('refuses invalid settings with a message naming the key', () => {
+    expect(() => testStack(testApp({ context: { 'closeloop:senderEmail': 'nobody' } }))).toThrow('closeloop:senderEmail: "nobody" is not an email address');
+    expect(() => testStack(testApp({ context: { 'closeloop:publicBaseUrl': 'http://insecure.example' } }))).toThrow('closeloop:publicBaseUrl');
+  });
+});

@@ -1,0 +1,72 @@
+import '../../fixtures/handler-env.js';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import type { DynamoDBRecord } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { toItem } from '../../../functions/adapters/dynamo-invitation-repository.js';
+import type { Invitation } from '../../../functions/domain/invitation.js';
+import { handler } from '../../../functions/follow-up/handler.js';
+import { lambdaContext } from '../../../lib/sandbox/lambda-context.js';
+import { HANDLER_ENV } from '../../fixtures/handler-env.js';
+
+const sqs = mockClient(SQSClient);
+const invitation: Invitation = {
+  tokenHash: 'hash-1', programId: 'order-delivered-nps', kind: 'nps', eventId: 'ord-1042-delivered', locale: 'hr',
+  customer: { id: 'c-77', email: 'ana@example.com' }, context: { orderId: '1042' }, createdAt: '2026-11-22T10:00:00Z', expiresAt: 4_000_000_000,
+};
+const answeredItem = (score: number, programId = invitation.programId) =>
+  ({ ...toItem({ ...invitation, programId }), score, respondedAt: '2026-11-22T12:00:00Z' });
+
+const record = (seq: string, oldImage: object | undefined, newImage: object, eventName: 'INSERT' | 'MODIFY' = 'MODIFY'): DynamoDBRecord => ({
+  eventID: seq, eventName, eventSource: 'aws:dynamodb',
+  dynamodb: {
+    SequenceNumber: seq,
+    OldImage: oldImage ? (marshall(oldImage) as never) : undefined,
+    NewImage: marshall(newImage, { removeUndefinedValues: true }) as never,
+  },
+});
+const queues = JSON.parse(HANDLER_ENV.CLOSELOOP_FOLLOW_UP_QUEUE_URLS) as Record<string, string>;
+
+describe('follow-up handler', () => {
+  beforeEach(() => sqs.reset());
+
+  it('sends a detractor to the customer-success queue with the case attributes', async () => {
+    const result = await handler({ Records: [record('1', toItem(invitation), answeredItem(3))] }, lambdaContext('follow-up'));
+
+    expect(result).toEqual({ batchItemFailures: [] });
+    expect(sqs).toHaveReceivedCommandTimes(SendMessageCommand, 1);
+    const input = sqs.commandCalls(SendMessageCommand)[0]!.args[0].input;
+    expect(input.QueueUrl).toBe(queues['customer-success']);
+    expect(JSON.parse(input.MessageBody!)).toMatchObject({ score: 3, customer: { id: 'c-77' }, context: { orderId: '1042' } });
+    expect(input.MessageAttributes?.contract?.StringValue).toBe('closeloop.follow-up.v1');
+  });
+
+  it('ignores inserts, claims, promoters and responses that were already there', async () => {
+    const result = await handler({
+      Records: [
+        record('1', undefined, toItem(invitation), 'INSERT'),
+        record('2', undefined, { pk: 'DISPATCH#p#e', sk: 'CLAIM', type: 'dispatch-claim' }, 'INSERT'),
+        record('3', toItem(invitation), answeredItem(10)),
+        record('4', answeredItem(3), { ...answeredItem(3), note: 'touched' }),
+      ],
+    }, lambdaContext('follow-up'));
+    expect(result).toEqual({ batchItemFailures: [] });
+    expect(sqs).not.toHaveReceivedCommand(SendMessageCommand);
+  });
+
+  it('reports exactly the record that failed', async () => {
+    sqs.on(SendMessageCommand).resolvesOnce({}).rejects(new Error('SQS unavailable'));
+    const result = await handler({
+      Records: [record('1', toItem(invitation), answeredItem(2)), record('2', toItem(invitation), answeredItem(9)), record('3', toItem(invitation), answeredItem(1))],
+    }, lambdaContext('follow-up'));
+    expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: '3' }] });
+  });
+
+  it('fails a response to a program missing from the catalog instead of dropping it', async () => {
+    const result = await handler({
+      Records: [record('7', toItem(invitation), answeredItem(2, 'retired-program')), record('8', toItem(invitation), answeredItem(2))],
+    }, lambdaContext('follow-up'));
+    expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: '7' }] });
+  });
+});

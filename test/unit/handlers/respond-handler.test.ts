@@ -1,0 +1,99 @@
+import '../../fixtures/handler-env.js';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { toItem } from '../../../functions/adapters/dynamo-invitation-repository.js';
+import type { Invitation } from '../../../functions/domain/invitation.js';
+import { hashToken } from '../../../functions/domain/tokens.js';
+import { handler } from '../../../functions/respond/handler.js';
+import { lambdaContext } from '../../../lib/sandbox/lambda-context.js';
+
+const dynamo = mockClient(DynamoDBDocumentClient);
+const TOKEN = 'Zm9vYmFyYmF6cXV4MTIzNA';
+const invitation: Invitation = {
+  tokenHash: hashToken(TOKEN), programId: 'order-delivered-nps', kind: 'nps', eventId: 'e1', locale: 'et',
+  customer: { id: 'c-1', email: 'a@example.com' }, context: {}, createdAt: '2026-11-22T10:00:00Z', expiresAt: 4_000_000_000,
+};
+
+function request(method: string, options: { body?: string; base64?: boolean; query?: Record<string, string>; token?: string } = {}): APIGatewayProxyEventV2 {
+  return {
+    version: '2.0', routeKey: `${method} /r/{token}`, rawPath: `/r/${options.token ?? TOKEN}`, rawQueryString: '',
+    headers: { 'user-agent': 'Mozilla/5.0 (test)', 'content-type': 'application/x-www-form-urlencoded' },
+    queryStringParameters: options.query, pathParameters: { token: options.token ?? TOKEN },
+    requestContext: { http: { method, path: '/r', protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'Mozilla/5.0 (test)' } } as never,
+    body: options.body && options.base64 ? Buffer.from(options.body).toString('base64') : options.body,
+    isBase64Encoded: Boolean(options.base64),
+  };
+}
+
+const call = (event: APIGatewayProxyEventV2) => handler(event, lambdaContext('respond')) as Promise<APIGatewayProxyStructuredResultV2>;
+
+describe('respond handler', () => {
+  beforeEach(() => {
+    dynamo.reset();
+    dynamo.on(GetCommand).resolves({ Item: toItem(invitation) });
+  });
+
+  it.each(['GET', 'HEAD'])('%s reads the invitation and never writes', async (method) => {
+    const response = await call(request(method, { query: { s: '4' } }));
+    expect(response.statusCode).toBe(200);
+    expect(dynamo).toHaveReceivedCommandWith(GetCommand, { TableName: 'surveys-test', Key: { pk: `INV#${hashToken(TOKEN)}`, sk: 'INVITATION' } });
+    expect(dynamo).not.toHaveReceivedCommand(UpdateCommand);
+    if (method === 'HEAD') expect(response.body).toBe('');
+    else expect(response.body).toContain('value="4" checked');
+  });
+
+  it('POST records the score with one conditional update keyed by the token hash', async () => {
+    dynamo.on(UpdateCommand).resolves({ Attributes: { ...toItem(invitation), score: 3, respondedAt: 'now' } });
+    const response = await call(request('POST', { body: 'score=3&comment=Kohaletoimetamine+hilines', base64: true }));
+
+    expect(response.statusCode).toBe(200);
+    expect(response.body).toContain('Aitäh!');
+    expect(dynamo).toHaveReceivedCommandTimes(UpdateCommand, 1);
+    expect(dynamo).not.toHaveReceivedCommand(GetCommand);
+    expect(dynamo).toHaveReceivedCommandWith(UpdateCommand, {
+      Key: { pk: `INV#${hashToken(TOKEN)}`, sk: 'INVITATION' },
+      ConditionExpression: expect.stringContaining('attribute_not_exists(respondedAt)'),
+      ExpressionAttributeValues: expect.objectContaining({ ':score': 3, ':comment': 'Kohaletoimetamine hilines', ':userAgent': 'Mozilla/5.0 (test)' }),
+    });
+  });
+
+  it('POST on an answered invitation shows thanks again (the write was refused by its condition)', async () => {
+    dynamo.on(UpdateCommand).rejects(new ConditionalCheckFailedException({
+      message: 'The conditional request failed', $metadata: {},
+      Item: marshall({ ...toItem(invitation), score: 5, respondedAt: '2026-11-22T11:00:00Z' }) as never,
+    }));
+    const response = await call(request('POST', { body: 'score=3' }));
+    expect(response.statusCode).toBe(200);
+    expect(response.body).toContain('Aitäh!');
+  });
+
+  it('POST with a score outside the scale asks again with 400', async () => {
+    dynamo.on(UpdateCommand).rejects(new ConditionalCheckFailedException({ message: 'x', $metadata: {}, Item: marshall(toItem(invitation)) as never }));
+    const response = await call(request('POST', { body: 'score=42' }));
+    expect(response.statusCode).toBe(400);
+    expect(response.body).toContain('role="alert"');
+  });
+
+  it('POST on an unknown token is the same 404 as GET', async () => {
+    dynamo.on(UpdateCommand).rejects(new ConditionalCheckFailedException({ message: 'x', $metadata: {} }));
+    dynamo.on(GetCommand).resolves({});
+    const post = await call(request('POST', { body: 'score=3' }));
+    const get = await call(request('GET'));
+    expect([post.statusCode, get.statusCode]).toEqual([404, 404]);
+    expect(post.body).toBe(get.body);
+  });
+
+  it('refuses an oversized body before touching DynamoDB', async () => {
+    const response = await call(request('POST', { body: `score=3&comment=${'x'.repeat(20_000)}` }));
+    expect(response.statusCode).toBe(413);
+    expect(dynamo.calls()).toHaveLength(0);
+  });
+
+  it('answers other methods with 405', async () => {
+    expect((await call(request('DELETE'))).statusCode).toBe(405);
+  });
+});
