@@ -1,0 +1,162 @@
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { randomUUID } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { deadLetterQueue } from '../../functions/config/resources.js';
+import { hashToken } from '../../functions/domain/tokens.js';
+import {
+  collectMessages, dynamodb, emailsTo, mimeOf, putEvent, sandbox, sleep, waitForEmails, waitUntilDrained,
+} from './sandbox-clients.js';
+
+const unique = () => randomUUID().slice(0, 8);
+const bufferUrl = () => sandbox.queues['dispatch-buffer']!.url;
+
+function orderDelivered(run: string) {
+  return {
+    eventId: `ord-${run}-delivered`,
+    occurredAt: '2026-11-22T10:00:00Z',
+    customer: { id: `c-${run}`, email: `ana-${run}@example.com`, name: 'Ana', locale: 'hr', segment: 'smb', tier: 'gold' },
+    context: { orderId: `order-${run}` },
+  };
+}
+
+const linkFor = (text: string, score: number) => {
+  const match = new RegExp(`^${score}: (\\S+)$`, 'm').exec(text);
+  if (!match) throw new Error(`no link for ${score} in:\n${text}`);
+  return match[1] as string;
+};
+
+describe('the closed loop in the sandbox (real SDK clients, local emulators)', () => {
+  it('carries a purchase event to one email, a recorded rating and one follow-up message', async () => {
+    const run = unique();
+    const detail = orderDelivered(run);
+
+    const put = await putEvent('shop.orders', 'OrderDelivered', detail);
+    expect(put.FailedEntryCount).toBe(0);
+
+    const emails = await waitForEmails(detail.customer.email);
+    expect(emails).toHaveLength(1);
+    const mail = await mimeOf(emails[0]!.messageId);
+    expect(mail.subject).toBe('Kratko pitanje: Closeloop Demo Shop');
+    expect(mail.replyTo?.text).toBe(sandbox.supportEmail);
+    expect(mail.html).toContain('<html lang="hr" dir="ltr">');
+    const text = mail.text ?? '';
+    const links = Array.from({ length: 11 }, (_, score) => linkFor(text, score));
+    expect(new Set(links.map((l) => new URL(l).pathname)).size).toBe(1);
+    const link = links[3]!;
+    expect(link.startsWith(`${sandbox.publicBaseUrl}/r/`)).toBe(true);
+    const token = new URL(link).pathname.split('/').pop()!;
+
+    // A mail scanner opens every link, with GET and HEAD: nothing may be recorded.
+    for (const each of links) {
+      expect((await fetch(each)).status).toBe(200);
+      expect((await fetch(each, { method: 'HEAD' })).status).toBe(200);
+    }
+    const page = await (await fetch(link)).text();
+    expect(page).toContain('value="3" checked');
+    const key = { pk: `INV#${hashToken(token)}`, sk: 'INVITATION' };
+    const { Item: beforePost } = await dynamodb.send(new GetCommand({ TableName: sandbox.tables.surveys, Key: key, ConsistentRead: true }));
+    expect(beforePost).toMatchObject({ programId: 'order-delivered-nps', eventId: detail.eventId });
+    expect(beforePost).not.toHaveProperty('respondedAt');
+    expect(beforePost).not.toHaveProperty('score');
+
+    const response = await fetch(new URL(link).origin + new URL(link).pathname, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'user-agent': 'integration-test' },
+      body: new URLSearchParams({ score: '3', comment: 'Paket je kasnio tri dana.' }),
+    });
+    expect(response.status).toBe(200);
+    expect(await response.text()).toContain('Hvala!');
+
+    const followUps = await collectMessages(sandbox.followUpQueues['customer-success']!, (m) => m.Body?.includes(detail.customer.id) ?? false);
+    expect(followUps).toHaveLength(1);
+    expect(JSON.parse(followUps[0]!.Body!)).toMatchObject({
+      version: 1, programId: 'order-delivered-nps', score: 3, classification: 'detractor', comment: 'Paket je kasnio tri dana.',
+      customer: { id: detail.customer.id, email: detail.customer.email }, context: { orderId: `order-${run}` }, ownerTeam: 'customer-success',
+    });
+    const { Item: afterPost } = await dynamodb.send(new GetCommand({ TableName: sandbox.tables.surveys, Key: key, ConsistentRead: true }));
+    expect(afterPost).toMatchObject({ score: 3, userAgent: 'integration-test' });
+  });
+
+  it('sends exactly one email when the same event arrives three times at once', async () => {
+    const detail = orderDelivered(unique());
+
+    const puts = await Promise.all([1, 2, 3].map(() => putEvent('shop.orders', 'OrderDelivered', detail)));
+    expect(puts.map((p) => p.FailedEntryCount)).toEqual([0, 0, 0]);
+    await waitForEmails(detail.customer.email);
+    await waitUntilDrained(bufferUrl());
+    await sleep(500);
+
+    expect(await emailsTo(detail.customer.email)).toHaveLength(1);
+  });
+
+  it('records one response when the form is posted twice, and opens no case for a promoter', async () => {
+    const detail = orderDelivered(unique());
+    await putEvent('shop.orders', 'OrderDelivered', detail);
+    const [email] = await waitForEmails(detail.customer.email);
+    const url = new URL(linkFor(email!.body.text ?? '', 10));
+    const post = (score: string) => fetch(url.origin + url.pathname, { method: 'POST', body: new URLSearchParams({ score }) });
+
+    const statuses = await Promise.all([post('10'), post('10'), post('2')]);
+
+    expect(statuses.map((s) => s.status)).toEqual([200, 200, 200]);
+    const token = url.pathname.split('/').pop()!;
+    const { Item } = await dynamodb.send(new GetCommand({ TableName: sandbox.tables.surveys, Key: { pk: `INV#${hashToken(token)}`, sk: 'INVITATION' } }));
+    const followUps = await collectMessages(sandbox.followUpQueues['customer-success']!, (m) => m.Body?.includes(detail.customer.id) ?? false, 2_000);
+    expect(followUps).toHaveLength(Item?.score === 2 ? 1 : 0);
+    expect([2, 10]).toContain(Item?.score);
+  });
+
+  it('routes a high-effort CES answer to the support queue', async () => {
+    const run = unique();
+    const detail = { ...orderDelivered(run), eventId: `tkt-${run}`, context: { ticketId: `t-${run}` } };
+    await putEvent('support.tickets', 'TicketResolved', detail);
+    const [email] = await waitForEmails(detail.customer.email);
+    const text = email!.body.text ?? '';
+    expect(() => linkFor(text, 8)).toThrow();
+    const url = new URL(linkFor(text, 6));
+
+    await fetch(url.origin + url.pathname, { method: 'POST', body: new URLSearchParams({ score: '6' }) });
+
+    const cases = await collectMessages(sandbox.followUpQueues.support!, (m) => m.Body?.includes(detail.customer.id) ?? false);
+    expect(cases.map((m) => JSON.parse(m.Body!))).toEqual([expect.objectContaining({ kind: 'ces', score: 6, classification: 'high-effort', context: { ticketId: `t-${run}` } })]);
+  });
+
+  it('rejects an event that breaks the contract to the dead-letter queue, with the reason, and sends nothing', async () => {
+    const detail = orderDelivered(unique());
+    const broken = { ...detail, customer: { ...detail.customer, email: 'not-an-address' } };
+
+    await putEvent('shop.orders', 'OrderDelivered', broken);
+    await putEvent('shop.orders', 'OrderDelivered', { ...detail, eventId: `${detail.eventId}-ok`, customer: { ...detail.customer, email: `ok-${detail.customer.email}` } });
+
+    const rejected = await collectMessages(sandbox.queues[deadLetterQueue.name]!.url, (m) => m.Body?.includes(broken.eventId) ?? false, 4_000);
+    expect(rejected).toHaveLength(1);
+    expect(rejected[0]!.MessageAttributes?.reason?.StringValue).toContain('detail.customer.email');
+    expect(await waitForEmails(`ok-${detail.customer.email}`)).toHaveLength(1);
+    expect(await emailsTo('not-an-address')).toHaveLength(0);
+  });
+
+  it('answers PutEvents errors per entry like EventBridge', async () => {
+    const result = await events_putRaw([
+      { Source: 'shop.orders', DetailType: 'OrderDelivered', Detail: '{not json', EventBusName: sandbox.busName },
+      { Source: 'shop.orders', DetailType: 'OrderDelivered', Detail: '{}', EventBusName: 'no-such-bus' },
+    ]);
+    expect(result.FailedEntryCount).toBe(2);
+    expect(result.Entries?.map((e) => e.ErrorCode)).toEqual(['MalformedDetail', 'ResourceNotFoundException']);
+  });
+
+  it('shows the same 404 for an unknown token and writes nothing', async () => {
+    const bogus = `${sandbox.publicBaseUrl}/r/AAAAAAAAAAAAAAAAAAAAAA`;
+    const get = await fetch(bogus);
+    const post = await fetch(bogus, { method: 'POST', body: new URLSearchParams({ score: '3' }) });
+    expect([get.status, post.status]).toEqual([404, 404]);
+    expect(await get.text()).toBe(await post.text());
+    const { Item } = await dynamodb.send(new GetCommand({ TableName: sandbox.tables.surveys, Key: { pk: `INV#${hashToken('AAAAAAAAAAAAAAAAAAAAAA')}`, sk: 'INVITATION' } }));
+    expect(Item).toBeUndefined();
+  });
+});
+
+async function events_putRaw(entries: { Source: string; DetailType: string; Detail: string; EventBusName: string }[]) {
+  const { events } = await import('./sandbox-clients.js');
+  const { PutEventsCommand } = await import('@aws-sdk/client-eventbridge');
+  return events.send(new PutEventsCommand({ Entries: entries }));
+}

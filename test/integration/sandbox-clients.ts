@@ -1,0 +1,79 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { DeleteMessageCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient, type Message } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { simpleParser, type ParsedMail } from 'mailparser';
+import { inject } from 'vitest';
+
+export const sandbox = inject('sandbox');
+const config = { region: sandbox.region, credentials: sandbox.credentials };
+
+/** Real SDK clients pointed at the sandbox, as any application would configure them. */
+export const events = new EventBridgeClient({ ...config, endpoint: sandbox.endpoints.eventbridge });
+export const sqs = new SQSClient({ ...config, endpoint: sandbox.endpoints.sqs });
+export const dynamodb = DynamoDBDocumentClient.from(new DynamoDBClient({ ...config, endpoint: sandbox.endpoints.dynamodb }));
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export async function putEvent(source: string, detailType: string, detail: unknown) {
+  return events.send(new PutEventsCommand({
+    Entries: [{ Source: source, DetailType: detailType, Detail: JSON.stringify(detail), EventBusName: sandbox.busName }],
+  }));
+}
+
+interface StoredEmail { messageId: string; destination: { to: string[] }; subject: string; replyTo: string[]; body: { html?: string; text?: string } }
+
+export async function emailsTo(address: string): Promise<StoredEmail[]> {
+  const store = (await (await fetch(sandbox.sesStoreUrl)).json()) as { emails: StoredEmail[] };
+  return store.emails.filter((email) => email.destination.to.includes(address));
+}
+
+/** Waits until `address` has at least `count` emails; returns all of them. */
+export async function waitForEmails(address: string, count = 1, timeoutMs = 20_000): Promise<StoredEmail[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const emails = await emailsTo(address);
+    if (emails.length >= count || Date.now() > deadline) return emails;
+    await sleep(150);
+  }
+}
+
+/** The stored email rendered as MIME by the SES emulator, parsed by a real MIME parser. */
+export async function mimeOf(messageId: string): Promise<ParsedMail> {
+  const response = await fetch(`${sandbox.endpoints.sesv2}/get-emlContent?messageId=${encodeURIComponent(messageId)}`);
+  const { body } = (await response.json()) as { body: { data: number[] } };
+  return simpleParser(Buffer.from(body.data));
+}
+
+/** Until the queue has nothing waiting and nothing in flight (the pollers have caught up). */
+export async function waitUntilDrained(queueUrl: string, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const { Attributes = {} } = await sqs.send(new GetQueueAttributesCommand({
+      QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'],
+    }));
+    if (Object.values(Attributes).every((v) => v === '0')) return;
+    if (Date.now() > deadline) throw new Error(`queue ${queueUrl} did not drain: ${JSON.stringify(Attributes)}`);
+    await sleep(150);
+  }
+}
+
+/**
+ * Receives (and deletes) the messages matching `match` that arrive within `windowMs`: long enough
+ * to see a second, unwanted message too.
+ */
+export async function collectMessages(queueUrl: string, match: (message: Message) => boolean, windowMs = 3_000): Promise<Message[]> {
+  const found: Message[] = [];
+  const deadline = Date.now() + windowMs;
+  while (Date.now() < deadline) {
+    const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({
+      QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1, MessageAttributeNames: ['All'],
+    }));
+    for (const message of Messages) {
+      if (!match(message)) continue;
+      found.push(message);
+      await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle }));
+    }
+  }
+  return found;
+}
