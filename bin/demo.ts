@@ -3,18 +3,11 @@
  * Then open the inbox URL it prints, click a score, and watch the follow-up queue.
  */
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { readFile } from 'node:fs/promises';
-import type { SandboxInfo } from '../lib/sandbox/sandbox.js';
+import { readSandboxFileOrExit } from '../lib/sandbox/sandbox-file.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
-let info: SandboxInfo;
-try {
-  info = JSON.parse(await readFile('.sandbox/sandbox.json', 'utf8')) as SandboxInfo;
-} catch {
-  console.error('No running sandbox found (.sandbox/sandbox.json is missing). Start it first with `npm start`.');
-  process.exit(1);
-}
+const info = await readSandboxFileOrExit();
 
 const run = Date.now().toString(36);
 const events = [
