@@ -1,14 +1,16 @@
 /**
  * `npm start`: the local sandbox. Emulators + Closeloop's handlers, until Ctrl-C.
- * Ports: CLOSELOOP_DYNAMODB_PORT, CLOSELOOP_SES_PORT, CLOSELOOP_SQS_PORT, CLOSELOOP_EVENTS_PORT, CLOSELOOP_HTTP_PORT.
+ * Ports: CLOSELOOP_DYNAMODB_PORT, CLOSELOOP_SES_PORT, CLOSELOOP_SQS_PORT, CLOSELOOP_EVENTS_PORT,
+ * CLOSELOOP_SCHEDULER_PORT, CLOSELOOP_HTTP_PORT. CLOSELOOP_DELAY_SCALE compresses survey delays.
  */
 export {};
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 try {
-  const { portsFromEnv, startSandbox } = await import('../lib/sandbox/sandbox.js');
-  const sandbox = await startSandbox({ ports: portsFromEnv() });
+  const { delayScaleFromEnv, portsFromEnv, startSandbox } = await import('../lib/sandbox/sandbox.js');
+  const delayScale = delayScaleFromEnv();
+  const sandbox = await startSandbox({ ports: portsFromEnv(), delayScale });
   const { info } = sandbox;
   console.log(`
 Closeloop sandbox is running.
@@ -17,6 +19,7 @@ Closeloop sandbox is running.
   Rating pages           ${info.publicBaseUrl}/r/<token>
   DynamoDB Local         ${info.endpoints.dynamodb}   table "${info.tables.surveys}"
   SQS (fauxqs)           ${info.endpoints.sqs}
+  Scheduler              ${info.endpoints.scheduler}   delays × ${delayScale}
   Follow-up queues       ${Object.keys(info.followUpQueues).join(', ')}
   Details                ${sandbox.infoFile}
 

@@ -1,15 +1,49 @@
 import type { FollowUpCase } from './domain/follow-up-case.js';
+import type { IntegrationEvent } from './domain/integration-events.js';
 import type { Invitation, SurveyResponse } from './domain/invitation.js';
+
+/** Why a survey was not sent. */
+export type SkipReason = 'throttled' | 'suppressed' | 'cancelled' | 'sampled-out' | 'rejected' | 'duplicate';
+
+/** What must hold, atomically with storing an invitation, for its email to go out. */
+export interface ReservationGuard {
+  readonly contactKey: string;
+  /** Rest periods to take: 'all' across programs, or a program id. Each refuses the send while a previous one runs. */
+  readonly rests: readonly { readonly scope: string; readonly until: number }[];
+  /** Set when the program can be cancelled: `${programId}#${matchValue}`. */
+  readonly cancelKey?: string;
+  /** Epoch seconds. */
+  readonly now: number;
+}
+
+export type ReservationResult = 'reserved' | 'duplicate' | 'throttled' | 'suppressed' | 'cancelled';
+
+/** A decision not to send, kept so a re-delivered event gets the same answer. */
+export interface SkipRecord {
+  readonly programId: string;
+  readonly eventId: string;
+  readonly customerId: string;
+  readonly reason: Exclude<SkipReason, 'duplicate'>;
+  /** ISO 8601. */
+  readonly at: string;
+  /** Epoch seconds. */
+  readonly expiresAt: number;
+}
 
 /** Invitations and their responses, keyed by the hash of the link token. */
 export interface InvitationRepository {
   /**
-   * Stores the invitation and claims (programId, eventId) in one atomic write.
-   * Returns 'duplicate' without writing when that event was already claimed for that program.
+   * In one atomic write: claims (programId, eventId), stores the invitation, takes the contact's
+   * rest periods, and checks the contact is not suppressed and the survey not cancelled. Nothing is
+   * written unless all of it holds; the result says what did not.
    */
-  create(invitation: Invitation): Promise<'created' | 'duplicate'>;
-  /** Undoes `create` (both items) so that a retry of the same event can send again. */
-  release(invitation: Invitation): Promise<void>;
+  reserve(invitation: Invitation, guard: ReservationGuard): Promise<ReservationResult>;
+  /** Undoes `reserve` (claim, invitation and the rest periods it took) so a retry can send. */
+  release(invitation: Invitation, guard: ReservationGuard): Promise<void>;
+  /** Records a skip as the event's claim; 'duplicate' when the event was already decided. */
+  recordSkip(skip: SkipRecord): Promise<'recorded' | 'duplicate'>;
+  /** SES refused the address for good: the claim becomes a 'rejected' skip, the invitation goes, the contact is suppressed. */
+  rejectRecipient(invitation: Invitation, at: Date): Promise<void>;
   /** Reads an invitation; never writes. */
   findByTokenHash(tokenHash: string): Promise<Invitation | undefined>;
   /**
@@ -26,19 +60,47 @@ export type RecordResult =
   | { status: 'invalid-score'; invitation: Invitation }
   | { status: 'unavailable' };
 
+/** What Closeloop knows about a contact beyond single surveys. */
+export interface ContactRepository {
+  /** Never email this contact again (unsubscribed, bounced, complained, rejected, erased). Idempotent. */
+  suppress(contactKey: string, reason: string, at: Date): Promise<void>;
+  /** Blocks pending surveys of a program for the cancelled match value (e.g. a returned order). Idempotent. */
+  cancelPending(cancelKey: string, at: Date, expiresAt: number): Promise<void>;
+  /** Extends the contact's rest across programs to at least `until` (epoch seconds). Idempotent. */
+  extendRest(contactKey: string, until: number): Promise<void>;
+}
+
 /** One survey email, ready to send. */
 export interface SurveyEmail {
   readonly to: string;
   readonly subject: string;
   readonly html: string;
   readonly text: string;
+  /** Extra headers (List-Unsubscribe, List-Unsubscribe-Post). */
+  readonly headers: Readonly<Record<string, string>>;
   /** SES message tags (name → value) for deliverability events and cost reports. */
   readonly tags: Readonly<Record<string, string>>;
 }
 
-/** Sends survey emails (SES in AWS and in the sandbox). */
+/** The mail service refused this recipient for good (invalid address, rejected message): do not retry. */
+export class RecipientRejectedError extends Error {
+  override readonly name = 'RecipientRejectedError';
+}
+
+/** Sends survey emails (SES in AWS and in the sandbox). Throws RecipientRejectedError for permanent refusals. */
 export interface SurveyMailer {
   send(email: SurveyEmail): Promise<{ messageId: string }>;
+}
+
+/** Re-delivers a message to dispatch at a given time (EventBridge Scheduler one-time schedules). */
+export interface SurveyScheduler {
+  /** 'duplicate' when a schedule of that name already exists (the same event was scheduled before). */
+  schedule(name: string, at: Date, message: string): Promise<'scheduled' | 'duplicate'>;
+}
+
+/** Announces what happened on the event bus, for other systems to subscribe to. */
+export interface IntegrationEventPublisher {
+  publish(events: readonly IntegrationEvent[]): Promise<void>;
 }
 
 /** Delivers follow-up cases to the declared follow-up queues. */

@@ -32,6 +32,7 @@ export class CloseloopStack extends Stack {
       table: store.table,
       buffer: ingest.buffer,
       deadLetters: ingest.deadLetters,
+      bus: ingest.bus,
       senderEmail: settings.senderEmail,
       supportEmail: settings.supportEmail,
       publicBaseUrl: responses.publicBaseUrl,

@@ -1,20 +1,25 @@
 import { ConditionalCheckFailedException, DynamoDBClient, TransactionCanceledException, type AttributeValue } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { Invitation, SurveyResponse } from '../domain/invitation.js';
 import { scaleOf, type SurveyKind } from '../domain/survey-kinds.js';
-import type { InvitationRepository, RecordResult } from '../ports.js';
+import type {
+  ContactRepository, InvitationRepository, RecordResult, ReservationGuard, ReservationResult, SkipRecord,
+} from '../ports.js';
 
 /** Created once per cold start; endpoint and region come from the standard AWS SDK settings. */
 const documentClient = DynamoDBDocumentClient.from(new DynamoDBClient({}), {
   marshallOptions: { removeUndefinedValues: true },
 });
 
-const INVITATION_SK = 'INVITATION';
-const CLAIM_SK = 'CLAIM';
-
-export const invitationKey = (tokenHash: string) => ({ pk: `INV#${tokenHash}`, sk: INVITATION_SK });
-export const claimKey = (programId: string, eventId: string) => ({ pk: `DISPATCH#${programId}#${eventId}`, sk: CLAIM_SK });
+/** Keys of the single survey table. Personal data never appears in a key: contacts are hashed. */
+export const keys = {
+  invitation: (tokenHash: string) => ({ pk: `INV#${tokenHash}`, sk: 'INVITATION' }),
+  claim: (programId: string, eventId: string) => ({ pk: `DISPATCH#${programId}#${eventId}`, sk: 'CLAIM' }),
+  rest: (contactKey: string, scope: string) => ({ pk: `CONTACT#${contactKey}`, sk: `REST#${scope}` }),
+  suppression: (contactKey: string) => ({ pk: `CONTACT#${contactKey}`, sk: 'SUPPRESSED' }),
+  cancel: (cancelKey: string) => ({ pk: `CANCEL#${cancelKey}`, sk: 'CANCEL' }),
+};
 
 /** The stored shape of an invitation (what the table and its stream hold). */
 export interface InvitationItem {
@@ -25,6 +30,7 @@ export interface InvitationItem {
   programId: string;
   kind: SurveyKind;
   eventId: string;
+  contactKey: string;
   locale: Invitation['locale'];
   customer: Invitation['customer'];
   context: Invitation['context'];
@@ -42,12 +48,13 @@ export interface InvitationItem {
 export function toItem(invitation: Invitation): InvitationItem {
   const { min, max } = scaleOf(invitation.kind);
   return {
-    ...invitationKey(invitation.tokenHash),
+    ...keys.invitation(invitation.tokenHash),
     type: 'invitation',
     tokenHash: invitation.tokenHash,
     programId: invitation.programId,
     kind: invitation.kind,
     eventId: invitation.eventId,
+    contactKey: invitation.contactKey,
     locale: invitation.locale,
     customer: invitation.customer,
     context: invitation.context,
@@ -58,7 +65,7 @@ export function toItem(invitation: Invitation): InvitationItem {
   };
 }
 
-/** Reads an item back; undefined for anything that is not an invitation (claims, other types). */
+/** Reads an item back; undefined for anything that is not an invitation (claims, contacts, …). */
 export function fromItem(item: Record<string, unknown> | undefined): Invitation | undefined {
   if (!item || item.type !== 'invitation') return undefined;
   const stored = item as unknown as InvitationItem;
@@ -71,6 +78,7 @@ export function fromItem(item: Record<string, unknown> | undefined): Invitation 
     programId: stored.programId,
     kind: stored.kind,
     eventId: stored.eventId,
+    contactKey: stored.contactKey,
     locale: stored.locale,
     customer: stored.customer,
     context: stored.context ?? {},
@@ -85,69 +93,159 @@ export function fromAttributeMap(image: Record<string, AttributeValue> | undefin
   return image ? fromItem(unmarshall(image)) : undefined;
 }
 
-export class DynamoInvitationRepository implements InvitationRepository {
+const failedAt = (error: unknown): Set<number> | undefined => {
+  if (!(error instanceof TransactionCanceledException)) return undefined;
+  const reasons = error.CancellationReasons ?? [];
+  // Any other cancellation (a conflicting transaction, throttling) is transient: the caller retries.
+  if (reasons.some((r) => r.Code && r.Code !== 'None' && r.Code !== 'ConditionalCheckFailed')) return undefined;
+  return new Set(reasons.flatMap((r, i) => (r.Code === 'ConditionalCheckFailed' ? [i] : [])));
+};
+
+export class DynamoInvitationRepository implements InvitationRepository, ContactRepository {
   constructor(private readonly tableName: string, private readonly client: DynamoDBDocumentClient = documentClient) {}
 
-  async create(invitation: Invitation): Promise<'created' | 'duplicate'> {
+  async reserve(invitation: Invitation, guard: ReservationGuard): Promise<ReservationResult> {
+    const TableName = this.tableName;
     const claim = {
-      ...claimKey(invitation.programId, invitation.eventId),
-      type: 'dispatch-claim',
-      tokenHash: invitation.tokenHash,
-      createdAt: invitation.createdAt,
-      expiresAt: invitation.expiresAt,
+      ...keys.claim(invitation.programId, invitation.eventId),
+      type: 'dispatch-claim', status: 'sent', programId: invitation.programId, eventId: invitation.eventId,
+      customerId: invitation.customer.id, tokenHash: invitation.tokenHash, at: invitation.createdAt, expiresAt: invitation.expiresAt,
     };
+    const rests = guard.rests.map((rest) => ({
+      Update: {
+        TableName,
+        Key: keys.rest(guard.contactKey, rest.scope),
+        UpdateExpression: 'SET #type = :rest, #until = :until, heldBy = :tokenHash, expiresAt = :until',
+        ConditionExpression: 'attribute_not_exists(pk) OR #until <= :now',
+        ExpressionAttributeNames: { '#type': 'type', '#until': 'until' },
+        ExpressionAttributeValues: { ':rest': 'rest', ':until': rest.until, ':tokenHash': invitation.tokenHash, ':now': guard.now },
+      },
+    }));
+    const suppressionIndex = 2 + rests.length;
+    const cancelIndex = suppressionIndex + 1;
     try {
       await this.client.send(new TransactWriteCommand({
         TransactItems: [
-          { Put: { TableName: this.tableName, Item: claim, ConditionExpression: 'attribute_not_exists(pk)' } },
-          { Put: { TableName: this.tableName, Item: toItem(invitation), ConditionExpression: 'attribute_not_exists(pk)' } },
+          { Put: { TableName, Item: claim, ConditionExpression: 'attribute_not_exists(pk)' } },
+          { Put: { TableName, Item: toItem(invitation), ConditionExpression: 'attribute_not_exists(pk)' } },
+          ...rests,
+          { ConditionCheck: { TableName, Key: keys.suppression(guard.contactKey), ConditionExpression: 'attribute_not_exists(pk)' } },
+          ...(guard.cancelKey
+            ? [{ ConditionCheck: { TableName, Key: keys.cancel(guard.cancelKey), ConditionExpression: 'attribute_not_exists(pk)' } }]
+            : []),
         ],
       }));
-      return 'created';
+      return 'reserved';
     } catch (error) {
-      // Only the claim's condition failing means "already dispatched"; anything else is retried.
-      if (error instanceof TransactionCanceledException && error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed') {
-        return 'duplicate';
-      }
+      const failed = failedAt(error);
+      if (!failed) throw error;
+      if (failed.has(0)) return 'duplicate';
+      if (failed.has(suppressionIndex)) return 'suppressed';
+      if (failed.has(cancelIndex)) return 'cancelled';
+      if ([...failed].some((i) => i >= 2 && i < suppressionIndex)) return 'throttled';
       throw error;
     }
   }
 
-  async release(invitation: Invitation): Promise<void> {
+  async release(invitation: Invitation, guard: ReservationGuard): Promise<void> {
+    const TableName = this.tableName;
+    // Only what this reservation holds: never a claim or rest period a concurrent delivery took.
+    const ours = { ConditionExpression: 'tokenHash = :tokenHash', ExpressionAttributeValues: { ':tokenHash': invitation.tokenHash } };
     await this.client.send(new TransactWriteCommand({
       TransactItems: [
-        {
-          Delete: {
-            TableName: this.tableName,
-            Key: claimKey(invitation.programId, invitation.eventId),
-            // Release only our own claim, never one a concurrent delivery holds.
-            ConditionExpression: 'tokenHash = :tokenHash',
-            ExpressionAttributeValues: { ':tokenHash': invitation.tokenHash },
-          },
-        },
-        { Delete: { TableName: this.tableName, Key: invitationKey(invitation.tokenHash) } },
+        { Delete: { TableName, Key: keys.claim(invitation.programId, invitation.eventId), ...ours } },
+        { Delete: { TableName, Key: keys.invitation(invitation.tokenHash) } },
+        ...guard.rests.map((rest) => ({
+          Delete: { TableName, Key: keys.rest(guard.contactKey, rest.scope), ConditionExpression: 'heldBy = :tokenHash', ExpressionAttributeValues: ours.ExpressionAttributeValues },
+        })),
       ],
     }));
   }
 
+  async recordSkip(skip: SkipRecord): Promise<'recorded' | 'duplicate'> {
+    try {
+      await this.client.send(new PutCommand({
+        TableName: this.tableName,
+        Item: { ...keys.claim(skip.programId, skip.eventId), type: 'dispatch-claim', status: 'skipped', ...skip },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }));
+      return 'recorded';
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return 'duplicate';
+      throw error;
+    }
+  }
+
+  async rejectRecipient(invitation: Invitation, at: Date): Promise<void> {
+    const TableName = this.tableName;
+    await this.client.send(new TransactWriteCommand({
+      TransactItems: [
+        {
+          Update: {
+            TableName,
+            Key: keys.claim(invitation.programId, invitation.eventId),
+            UpdateExpression: 'SET #status = :skipped, reason = :rejected, #at = :at REMOVE tokenHash',
+            ConditionExpression: 'tokenHash = :tokenHash',
+            ExpressionAttributeNames: { '#status': 'status', '#at': 'at' },
+            ExpressionAttributeValues: { ':skipped': 'skipped', ':rejected': 'rejected', ':at': at.toISOString(), ':tokenHash': invitation.tokenHash },
+          },
+        },
+        { Delete: { TableName, Key: keys.invitation(invitation.tokenHash) } },
+        { Put: { TableName, Item: { ...keys.suppression(invitation.contactKey), type: 'suppression', reason: 'rejected', at: at.toISOString() } } },
+      ],
+    }));
+  }
+
+  async suppress(contactKey: string, reason: string, at: Date): Promise<void> {
+    try {
+      await this.client.send(new PutCommand({
+        TableName: this.tableName,
+        Item: { ...keys.suppression(contactKey), type: 'suppression', reason, at: at.toISOString() },
+        // The first reason is the one kept; suppressing again changes nothing.
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }));
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
+  async cancelPending(cancelKey: string, at: Date, expiresAt: number): Promise<void> {
+    await this.client.send(new PutCommand({
+      TableName: this.tableName,
+      Item: { ...keys.cancel(cancelKey), type: 'cancel', at: at.toISOString(), expiresAt },
+    }));
+  }
+
+  async extendRest(contactKey: string, until: number): Promise<void> {
+    try {
+      await this.client.send(new UpdateCommand({
+        TableName: this.tableName,
+        Key: keys.rest(contactKey, 'all'),
+        UpdateExpression: 'SET #type = :rest, #until = :until, expiresAt = :until',
+        ConditionExpression: 'attribute_not_exists(#until) OR #until < :until',
+        ExpressionAttributeNames: { '#type': 'type', '#until': 'until' },
+        ExpressionAttributeValues: { ':rest': 'rest', ':until': until },
+      }));
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
   async findByTokenHash(tokenHash: string): Promise<Invitation | undefined> {
-    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: invitationKey(tokenHash), ConsistentRead: true }));
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.invitation(tokenHash), ConsistentRead: true }));
     return fromItem(Item);
   }
 
   async recordResponse(tokenHash: string, response: SurveyResponse, now: Date): Promise<RecordResult> {
     const set = ['score = :score', 'respondedAt = :respondedAt'];
-    const values: Record<string, unknown> = {
-      ':score': response.score,
-      ':respondedAt': response.respondedAt,
-      ':now': Math.floor(now.getTime() / 1000),
-    };
+    const nowSeconds = Math.floor(now.getTime() / 1000);
+    const values: Record<string, unknown> = { ':score': response.score, ':respondedAt': response.respondedAt, ':now': nowSeconds };
     if (response.comment !== undefined) { set.push('#comment = :comment'); values[':comment'] = response.comment; }
     if (response.userAgent !== undefined) { set.push('userAgent = :userAgent'); values[':userAgent'] = response.userAgent; }
     try {
       const { Attributes } = await this.client.send(new UpdateCommand({
         TableName: this.tableName,
-        Key: invitationKey(tokenHash),
+        Key: keys.invitation(tokenHash),
         UpdateExpression: `SET ${set.join(', ')}`,
         ConditionExpression:
           'attribute_exists(pk) AND attribute_not_exists(respondedAt) AND expiresAt > :now AND :score BETWEEN scaleMin AND scaleMax',
@@ -160,7 +258,7 @@ export class DynamoInvitationRepository implements InvitationRepository {
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
       const old = fromAttributeMap(error.Item);
-      if (!old || old.expiresAt <= (values[':now'] as number)) return { status: 'unavailable' };
+      if (!old || old.expiresAt <= nowSeconds) return { status: 'unavailable' };
       if (old.response) return { status: 'already-answered', invitation: old };
       return { status: 'invalid-score', invitation: old };
     }

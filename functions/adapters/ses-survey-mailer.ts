@@ -1,9 +1,10 @@
-import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
-import type { SurveyEmail, SurveyMailer } from '../ports.js';
+import { BadRequestException, MessageRejected, SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
+import { RecipientRejectedError, type SurveyEmail, type SurveyMailer } from '../ports.js';
 
 /**
- * Adaptive retry: the client slows itself down on SES throttling (TooManyRequestsException) instead
- * of failing the batch; the buffer queue and the dispatch concurrency cap do the rest.
+ * Adaptive retry: on SES throttling (TooManyRequestsException, "Maximum sending rate exceeded") the
+ * client backs off with jitter and slows itself down instead of failing the batch. Retrying a
+ * throttled call cannot double-send: SES accepted nothing.
  */
 const sesClient = new SESv2Client({ retryMode: 'adaptive', maxAttempts: 6 });
 
@@ -20,20 +21,29 @@ export class SesSurveyMailer implements SurveyMailer {
   constructor(private readonly settings: SesSettings, private readonly client: SESv2Client = sesClient) {}
 
   async send(email: SurveyEmail): Promise<{ messageId: string }> {
-    const { MessageId } = await this.client.send(new SendEmailCommand({
-      FromEmailAddress: this.settings.senderEmail,
-      Destination: { ToAddresses: [email.to] },
-      ReplyToAddresses: [this.settings.supportEmail],
-      ConfigurationSetName: this.settings.configurationSet,
-      EmailTags: Object.entries(email.tags).map(([Name, Value]) => ({ Name, Value: tagValue(Value) })),
-      Content: {
-        Simple: {
-          Subject: { Data: email.subject, Charset: 'UTF-8' },
-          Body: { Html: { Data: email.html, Charset: 'UTF-8' }, Text: { Data: email.text, Charset: 'UTF-8' } },
+    try {
+      const { MessageId } = await this.client.send(new SendEmailCommand({
+        FromEmailAddress: this.settings.senderEmail,
+        Destination: { ToAddresses: [email.to] },
+        ReplyToAddresses: [this.settings.supportEmail],
+        ConfigurationSetName: this.settings.configurationSet,
+        EmailTags: Object.entries(email.tags).map(([Name, Value]) => ({ Name, Value: tagValue(Value) })),
+        Content: {
+          Simple: {
+            Subject: { Data: email.subject, Charset: 'UTF-8' },
+            Body: { Html: { Data: email.html, Charset: 'UTF-8' }, Text: { Data: email.text, Charset: 'UTF-8' } },
+            Headers: Object.entries(email.headers).map(([Name, Value]) => ({ Name, Value })),
+          },
         },
-      },
-    }));
-    if (!MessageId) throw new Error('SES accepted the email without a MessageId');
-    return { messageId: MessageId };
+      }));
+      if (!MessageId) throw new Error('SES accepted the email without a MessageId');
+      return { messageId: MessageId };
+    } catch (error) {
+      // Refusals of this message or address are final; throttling, paused sending and outages are not.
+      if (error instanceof MessageRejected || error instanceof BadRequestException) {
+        throw new RecipientRejectedError(`SES refused the message: ${error.message}`, { cause: error });
+      }
+      throw error;
+    }
   }
 }

@@ -1,10 +1,15 @@
 import * as z from 'zod/mini';
-import { LOCALES } from '../domain/messages.js';
 import { describeIssues } from '../domain/event.js';
-import type { Catalog } from '../domain/program.js';
+import { LOCALES } from '../domain/messages.js';
+import { parseIsoDuration } from '../domain/policies.js';
+import type { Catalog, SurveyProgram } from '../domain/program.js';
 import { SURVEY_KINDS, scaleOf } from '../domain/survey-kinds.js';
 
 const kebab = z.string().check(z.regex(/^[a-z][a-z0-9-]{0,47}$/, 'lower-case kebab-case, at most 48 characters'));
+const nonEmpty = z.string().check(z.minLength(1));
+const hhmm = z.string().check(z.regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a 24-hour time such as "21:00"'));
+const trigger = z.object({ source: nonEmpty, detailType: nonEmpty });
+const perLocale = z.partialRecord(z.enum(LOCALES), nonEmpty);
 
 const ruleSchema = z.object({
   id: kebab,
@@ -20,19 +25,28 @@ const ruleSchema = z.object({
 const programSchema = z.object({
   id: kebab,
   description: z.optional(z.string()),
-  trigger: z.object({
-    source: z.string().check(z.minLength(1)),
-    detailType: z.string().check(z.minLength(1)),
-  }),
+  trigger,
+  audience: z.optional(z.object({ segment: z.optional(z.array(nonEmpty)), tier: z.optional(z.array(nonEmpty)) })),
   kind: z.enum(SURVEY_KINDS),
   defaultLocale: z.enum(LOCALES),
-  ownerTeam: z.string().check(z.minLength(1)),
+  ownerTeam: nonEmpty,
+  delay: z.optional(z.string()),
+  throttleDays: z.optional(z.int().check(z.positive(), z.lte(3650))),
+  sampleRate: z.optional(z.number().check(z.gt(0), z.lte(1))),
+  question: z.optional(perLocale),
+  intro: z.optional(perLocale),
+  cancel: z.optional(z.object({ on: z.array(trigger).check(z.minLength(1)), matchOn: z.string().check(z.regex(/^\w+$/, 'a context field name')) })),
   rules: z.array(ruleSchema),
 });
 
 const catalogSchema = z.object({
-  brand: z.string().check(z.minLength(1)),
+  brand: nonEmpty,
   invitationTtlDays: z.int().check(z.positive(), z.lte(365)),
+  throttle: z.object({
+    afterSendDays: z.int().check(z.gte(0), z.lte(3650)),
+    afterResponseDays: z.int().check(z.gte(0), z.lte(3650)),
+  }),
+  quietHours: z.object({ start: hhmm, end: hhmm }),
   followUpQueues: z.record(kebab, z.object({ description: z.string() })),
   programs: z.array(programSchema).check(z.minLength(1)),
 });
@@ -41,6 +55,9 @@ export class InvalidCatalogError extends Error {
   override readonly name = 'InvalidCatalogError';
 }
 
+/** Delays are sent through EventBridge Scheduler one-time schedules; keep them within a year. */
+const MAX_DELAY_SECONDS = 365 * 86_400;
+
 /**
  * Validates the declared programs and queues. Throws InvalidCatalogError naming every bad field,
  * so `cdk synth` and `npm start` both stop with the same message.
@@ -48,24 +65,34 @@ export class InvalidCatalogError extends Error {
 export function parseCatalog(input: unknown): Catalog {
   const parsed = z.safeParse(catalogSchema, input);
   if (!parsed.success) throw new InvalidCatalogError(`Invalid survey catalog: ${describeIssues(parsed.error.issues)}`);
-  const catalog = parsed.data as Catalog;
   const problems: string[] = [];
   const seen = new Set<string>();
-  catalog.programs.forEach((program, p) => {
-    if (seen.has(program.id)) problems.push(`programs.${p}.id: "${program.id}" is declared twice`);
-    seen.add(program.id);
-    const { min, max } = scaleOf(program.kind);
-    program.rules.forEach((rule, r) => {
-      const at = `programs.${p}.rules.${r}`;
-      if (!(rule.queue in catalog.followUpQueues)) problems.push(`${at}.queue: "${rule.queue}" is not a declared follow-up queue`);
+  const programs = parsed.data.programs.map((declared, p): SurveyProgram => {
+    const at = `programs.${p}`;
+    if (seen.has(declared.id)) problems.push(`${at}.id: "${declared.id}" is declared twice`);
+    seen.add(declared.id);
+    const delaySeconds = declared.delay === undefined ? 0 : parseIsoDuration(declared.delay);
+    if (delaySeconds === undefined || delaySeconds > MAX_DELAY_SECONDS) {
+      problems.push(`${at}.delay: "${declared.delay}" is not an ISO 8601 duration of weeks, days, hours, minutes or seconds up to a year (e.g. "P2D", "PT36H")`);
+    }
+    const { min, max } = scaleOf(declared.kind);
+    declared.rules.forEach((rule, r) => {
+      if (!(rule.queue in parsed.data.followUpQueues)) problems.push(`${at}.rules.${r}.queue: "${rule.queue}" is not a declared follow-up queue`);
       for (const bound of ['scoreAtMost', 'scoreAtLeast'] as const) {
         const value = rule.when[bound];
         if (value !== undefined && (value < min || value > max)) {
-          problems.push(`${at}.when.${bound}: ${value} is outside the ${program.kind} scale ${min}–${max}`);
+          problems.push(`${at}.rules.${r}.when.${bound}: ${value} is outside the ${declared.kind} scale ${min}–${max}`);
         }
       }
     });
+    declared.cancel?.on.forEach((t, c) => {
+      if (t.source === declared.trigger.source && t.detailType === declared.trigger.detailType) {
+        problems.push(`${at}.cancel.on.${c}: a program cannot be cancelled by its own trigger`);
+      }
+    });
+    const { delay: _delay, ...rest } = declared;
+    return { ...rest, delaySeconds: delaySeconds ?? 0, sampleRate: declared.sampleRate ?? 1 } as SurveyProgram;
   });
   if (problems.length) throw new InvalidCatalogError(`Invalid survey catalog: ${problems.join('; ')}`);
-  return catalog;
+  return { ...parsed.data, programs } as Catalog;
 }

@@ -9,6 +9,13 @@ export const ENV = {
   PUBLIC_BASE_URL: 'CLOSELOOP_PUBLIC_BASE_URL',
   CONFIGURATION_SET: 'CLOSELOOP_SES_CONFIGURATION_SET',
   DEAD_LETTER_QUEUE_URL: 'CLOSELOOP_DEAD_LETTER_QUEUE_URL',
+  /** The bus integration events (SurveySent, SurveySkipped, …) are put on. */
+  EVENT_BUS_NAME: 'CLOSELOOP_EVENT_BUS_NAME',
+  SCHEDULE_GROUP: 'CLOSELOOP_SCHEDULE_GROUP',
+  /** ARN of the dispatch buffer queue, the target of delayed-survey schedules. */
+  SCHEDULE_TARGET_ARN: 'CLOSELOOP_SCHEDULE_TARGET_ARN',
+  SCHEDULE_ROLE_ARN: 'CLOSELOOP_SCHEDULE_ROLE_ARN',
+  SCHEDULE_DEAD_LETTER_ARN: 'CLOSELOOP_SCHEDULE_DEAD_LETTER_ARN',
   /** JSON object: follow-up queue name (as declared in the catalog) → queue URL. */
   FOLLOW_UP_QUEUE_URLS: 'CLOSELOOP_FOLLOW_UP_QUEUE_URLS',
 } as const;

@@ -1,15 +1,24 @@
-import { parseSurveyEvent, type SurveyEvent } from '../domain/event.js';
+import { dueEnvelope, parseSurveyEvent, type SurveyEvent } from '../domain/event.js';
+import { surveySent, surveySkipped, type IntegrationEvent } from '../domain/integration-events.js';
 import type { Invitation } from '../domain/invitation.js';
 import { resolveLocale } from '../domain/messages.js';
-import { programsFor, type Catalog, type SurveyProgram } from '../domain/program.js';
+import { contactKeyOf, isSampledIn, nextSendTime } from '../domain/policies.js';
+import { findProgram, isInAudience, programsCancelledBy, programsFor, type Catalog, type SurveyProgram } from '../domain/program.js';
 import { hashToken } from '../domain/tokens.js';
-import type { DeadLetterSink, InvitationRepository, SurveyMailer } from '../ports.js';
+import {
+  RecipientRejectedError,
+  type ContactRepository, type DeadLetterSink, type InvitationRepository, type ReservationGuard, type SkipReason,
+  type SurveyMailer, type SurveyScheduler,
+} from '../ports.js';
+import { createHash } from 'node:crypto';
 import { renderSurveyEmail } from './survey-email.js';
 
 export interface DispatchDeps {
   readonly catalog: Catalog;
   readonly invitations: InvitationRepository;
+  readonly contacts: ContactRepository;
   readonly mailer: SurveyMailer;
+  readonly scheduler: SurveyScheduler;
   readonly deadLetters: DeadLetterSink;
   readonly publicBaseUrl: string;
   readonly now: () => Date;
@@ -17,57 +26,160 @@ export interface DispatchDeps {
 }
 
 export type DispatchOutcome =
-  | { status: 'sent'; programId: string; eventId: string; messageId: string }
-  | { status: 'duplicate'; programId: string; eventId: string }
-  | { status: 'rejected'; reason: string };
+  | { status: 'sent'; programId: string; eventId: string; messageId: string; events: IntegrationEvent[] }
+  | { status: 'scheduled'; programId: string; eventId: string; at: string; events: IntegrationEvent[] }
+  | { status: 'skipped'; programId: string; eventId: string; reason: SkipReason; events: IntegrationEvent[] }
+  | { status: 'not-in-audience'; programId: string; eventId: string; events: IntegrationEvent[] }
+  | { status: 'cancelled-pending'; programId: string; eventId: string; events: IntegrationEvent[] }
+  | { status: 'rejected'; reason: string; events: IntegrationEvent[] };
+
+/** A survey due within this margin is sent now rather than scheduled (the scheduler's own granularity is a minute). */
+const SCHEDULE_MARGIN_MS = 60_000;
+const DAY = 86_400;
 
 /**
- * Turns one bus event into one survey email per matching program, exactly once per
- * (program, eventId). A contract violation goes to the dead letters with its reason and is not
- * retried; any other failure throws, after undoing the claim, so the queue retries it.
+ * Turns one bus event into at most one survey email per matching program and eventId, at the
+ * right time, respecting audience, sampling, rest periods, suppression, cancellation and quiet
+ * hours. A contract violation goes to the dead letters with its reason and is not retried; a
+ * transient failure throws, after undoing the reservation, so the queue retries it.
  */
 export async function dispatchEvent(body: string, deps: DispatchDeps): Promise<DispatchOutcome[]> {
-  const parsed = parseSurveyEvent(body);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(body);
+  } catch {
+    return [await reject(body, 'event contract v1: (root): the message body is not JSON', deps)];
+  }
+  const parsed = parseSurveyEvent(raw);
   if (!parsed.ok) return [await reject(body, `event contract v1: ${parsed.reason}`, deps)];
   const event = parsed.value;
-  const programs = programsFor(deps.catalog, event.source, event.detailType);
-  if (!programs.length) {
+  const envelope = raw as Record<string, unknown>;
+
+  if (event.due) {
+    const program = findProgram(deps.catalog, event.due.programId);
+    if (!program) return [await reject(body, `program "${event.due.programId}" of a delayed survey is no longer declared`, deps)];
+    return [await deliver(event, envelope, program, deps)];
+  }
+
+  const outcomes: DispatchOutcome[] = [];
+  for (const program of programsCancelledBy(deps.catalog, event.source, event.detailType)) {
+    outcomes.push(await cancelPending(event, envelope, program, deps));
+  }
+  for (const program of programsFor(deps.catalog, event.source, event.detailType)) {
+    outcomes.push(await start(event, envelope, program, deps));
+  }
+  if (!outcomes.length) {
     return [await reject(body, `no survey program for source "${event.source}" and detail-type "${event.detailType}"`, deps)];
   }
-  const outcomes: DispatchOutcome[] = [];
-  for (const program of programs) outcomes.push(await surveyOnce(event, program, deps));
   return outcomes;
 }
 
 async function reject(body: string, reason: string, deps: DispatchDeps): Promise<DispatchOutcome> {
   await deps.deadLetters.reject(body, reason);
-  return { status: 'rejected', reason };
+  return { status: 'rejected', reason, events: [] };
 }
 
-async function surveyOnce(event: SurveyEvent, program: SurveyProgram, deps: DispatchDeps): Promise<DispatchOutcome> {
+const cancelKeyOf = (program: SurveyProgram, event: SurveyEvent): string | undefined => {
+  if (!program.cancel) return undefined;
+  const value = event.context[program.cancel.matchOn];
+  return value === undefined || value === null || typeof value === 'object' ? undefined : `${program.id}#${String(value)}`;
+};
+
+async function cancelPending(event: SurveyEvent, envelope: Record<string, unknown>, program: SurveyProgram, deps: DispatchDeps): Promise<DispatchOutcome> {
+  const cancelKey = cancelKeyOf(program, event);
+  if (!cancelKey) {
+    return reject(JSON.stringify(envelope), `event contract v1: detail.context.${program.cancel?.matchOn}: required to cancel "${program.id}"`, deps);
+  }
   const now = deps.now();
+  // Kept for as long as a survey of this program can still be pending.
+  const expiresAt = Math.floor(now.getTime() / 1000) + program.delaySeconds + deps.catalog.invitationTtlDays * DAY;
+  await deps.contacts.cancelPending(cancelKey, now, expiresAt);
+  return { status: 'cancelled-pending', programId: program.id, eventId: event.eventId, events: [] };
+}
+
+async function start(event: SurveyEvent, envelope: Record<string, unknown>, program: SurveyProgram, deps: DispatchDeps): Promise<DispatchOutcome> {
+  if (!isInAudience(program, event.customer)) return { status: 'not-in-audience', programId: program.id, eventId: event.eventId, events: [] };
+  if (!isSampledIn(program.id, contactKeyOf(event.customer.email), program.sampleRate)) {
+    return skip(event, program, 'sampled-out', deps);
+  }
+  return deliver(event, envelope, program, deps);
+}
+
+/** Schedule name: unique per program, event and time, within Scheduler's 64 characters. */
+export function scheduleName(programId: string, eventId: string, at: Date): string {
+  return `closeloop-${createHash('sha256').update(`${programId}\u0000${eventId}\u0000${at.toISOString()}`).digest('base64url').slice(0, 40)}`;
+}
+
+/** Sends now, or schedules the event back to dispatch for the program's delay or the end of quiet hours. */
+async function deliver(event: SurveyEvent, envelope: Record<string, unknown>, program: SurveyProgram, deps: DispatchDeps): Promise<DispatchOutcome> {
+  const now = deps.now();
+  const due = new Date(Math.max(now.getTime(), Date.parse(event.occurredAt) + program.delaySeconds * 1000));
+  const at = nextSendTime(due, event.customer.timeZone, deps.catalog.quietHours);
+  if (at.getTime() - now.getTime() <= SCHEDULE_MARGIN_MS) return sendNow(event, program, deps);
+
+  const { closeloopDue: _previous, ...original } = envelope;
+  const result = await deps.scheduler.schedule(scheduleName(program.id, event.eventId, at), at, JSON.stringify(dueEnvelope(original, program.id, at)));
+  if (result === 'duplicate') return skip(event, program, 'duplicate', deps);
+  return { status: 'scheduled', programId: program.id, eventId: event.eventId, at: at.toISOString(), events: [] };
+}
+
+async function sendNow(event: SurveyEvent, program: SurveyProgram, deps: DispatchDeps): Promise<DispatchOutcome> {
+  const now = deps.now();
+  const nowSeconds = Math.floor(now.getTime() / 1000);
   const token = deps.newToken();
   const invitation: Invitation = {
     tokenHash: hashToken(token),
     programId: program.id,
     kind: program.kind,
     eventId: event.eventId,
+    contactKey: contactKeyOf(event.customer.email),
     locale: resolveLocale(event.customer.locale, program.defaultLocale),
     customer: event.customer,
     context: event.context,
     createdAt: now.toISOString(),
-    expiresAt: Math.floor(now.getTime() / 1000) + deps.catalog.invitationTtlDays * 86_400,
+    expiresAt: nowSeconds + deps.catalog.invitationTtlDays * DAY,
   };
-  if ((await deps.invitations.create(invitation)) === 'duplicate') {
-    return { status: 'duplicate', programId: program.id, eventId: event.eventId };
-  }
-  const email = renderSurveyEmail(invitation, token, { brand: deps.catalog.brand, publicBaseUrl: deps.publicBaseUrl });
+  const guard: ReservationGuard = {
+    contactKey: invitation.contactKey,
+    rests: [
+      ...(deps.catalog.throttle.afterSendDays > 0 ? [{ scope: 'all', until: nowSeconds + deps.catalog.throttle.afterSendDays * DAY }] : []),
+      ...(program.throttleDays ? [{ scope: program.id, until: nowSeconds + program.throttleDays * DAY }] : []),
+    ],
+    cancelKey: cancelKeyOf(program, event),
+    now: nowSeconds,
+  };
+  const reserved = await deps.invitations.reserve(invitation, guard);
+  if (reserved !== 'reserved') return skip(event, program, reserved, deps);
+
+  const email = renderSurveyEmail(invitation, program, token, { brand: deps.catalog.brand, publicBaseUrl: deps.publicBaseUrl });
   try {
     const { messageId } = await deps.mailer.send(email);
-    return { status: 'sent', programId: program.id, eventId: event.eventId, messageId };
+    return { status: 'sent', programId: program.id, eventId: event.eventId, messageId, events: [surveySent(invitation)] };
   } catch (error) {
-    // The send failed after the claim: free the claim so the queue's retry can send, then fail.
-    await deps.invitations.release(invitation);
+    if (error instanceof RecipientRejectedError) {
+      await deps.invitations.rejectRecipient(invitation, deps.now());
+      return skipped(event, program, 'rejected', deps.now());
+    }
+    // A transient failure after the reservation: free it so the queue's retry can send, then fail.
+    await deps.invitations.release(invitation, guard);
     throw error;
   }
+}
+
+function skipped(event: SurveyEvent, program: SurveyProgram, reason: SkipReason, at: Date): DispatchOutcome {
+  const detail = { programId: program.id, eventId: event.eventId, customerId: event.customer.id, reason, at: at.toISOString() };
+  return { status: 'skipped', programId: program.id, eventId: event.eventId, reason, events: [surveySkipped(detail)] };
+}
+
+/** Records the decision (so a re-delivery gets the same one) and announces it. */
+async function skip(event: SurveyEvent, program: SurveyProgram, reason: SkipReason, deps: DispatchDeps): Promise<DispatchOutcome> {
+  const now = deps.now();
+  if (reason !== 'duplicate') {
+    const recorded = await deps.invitations.recordSkip({
+      programId: program.id, eventId: event.eventId, customerId: event.customer.id, reason, at: now.toISOString(),
+      expiresAt: Math.floor(now.getTime() / 1000) + deps.catalog.invitationTtlDays * DAY,
+    });
+    if (recorded === 'duplicate') return skipped(event, program, 'duplicate', now);
+  }
+  return skipped(event, program, reason, now);
 }

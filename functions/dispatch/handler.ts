@@ -4,48 +4,73 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import middy from '@middy/core';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { DynamoInvitationRepository } from '../adapters/dynamo-invitation-repository.js';
+import { EventBridgePublisher } from '../adapters/eventbridge.js';
+import { EventBridgeSurveyScheduler } from '../adapters/eventbridge-scheduler.js';
 import { logger, metrics, publishMetrics } from '../adapters/observability.js';
 import { SesSurveyMailer } from '../adapters/ses-survey-mailer.js';
 import { SqsDeadLetterSink } from '../adapters/sqs-queues.js';
 import { catalog } from '../config/catalog.js';
 import { readEnv } from '../config/env.js';
+import type { IntegrationEvent } from '../domain/integration-events.js';
 import { newToken } from '../domain/tokens.js';
-import { dispatchEvent, type DispatchDeps } from './dispatch.js';
+import { dispatchEvent, type DispatchDeps, type DispatchOutcome } from './dispatch.js';
 
-const env = readEnv(['SURVEY_TABLE', 'SENDER_EMAIL', 'SUPPORT_EMAIL', 'PUBLIC_BASE_URL', 'CONFIGURATION_SET', 'DEAD_LETTER_QUEUE_URL']);
+const env = readEnv([
+  'SURVEY_TABLE', 'SENDER_EMAIL', 'SUPPORT_EMAIL', 'PUBLIC_BASE_URL', 'CONFIGURATION_SET', 'DEAD_LETTER_QUEUE_URL',
+  'EVENT_BUS_NAME', 'SCHEDULE_GROUP', 'SCHEDULE_TARGET_ARN', 'SCHEDULE_ROLE_ARN', 'SCHEDULE_DEAD_LETTER_ARN',
+]);
 
+const repository = new DynamoInvitationRepository(env.SURVEY_TABLE);
 const deps: DispatchDeps = {
   catalog,
-  invitations: new DynamoInvitationRepository(env.SURVEY_TABLE),
+  invitations: repository,
+  contacts: repository,
   mailer: new SesSurveyMailer({ senderEmail: env.SENDER_EMAIL, supportEmail: env.SUPPORT_EMAIL, configurationSet: env.CONFIGURATION_SET }),
+  scheduler: new EventBridgeSurveyScheduler({
+    groupName: env.SCHEDULE_GROUP, targetArn: env.SCHEDULE_TARGET_ARN, roleArn: env.SCHEDULE_ROLE_ARN, deadLetterArn: env.SCHEDULE_DEAD_LETTER_ARN,
+  }),
   deadLetters: new SqsDeadLetterSink(env.DEAD_LETTER_QUEUE_URL, 'dispatch'),
   publicBaseUrl: env.PUBLIC_BASE_URL,
   now: () => new Date(),
   newToken,
 };
-
+const integrationEvents = new EventBridgePublisher(env.EVENT_BUS_NAME);
 const processor = new BatchProcessor(EventType.SQS);
 
-async function recordHandler(record: SQSRecord): Promise<void> {
-  for (const outcome of await dispatchEvent(record.body, deps)) {
-    switch (outcome.status) {
-      case 'sent':
-        logger.info('survey sent', { programId: outcome.programId, eventId: outcome.eventId, messageId: outcome.messageId });
-        metrics.addMetric('SurveySent', MetricUnit.Count, 1);
-        break;
-      case 'duplicate':
-        logger.info('duplicate event, survey already sent', { programId: outcome.programId, eventId: outcome.eventId });
-        metrics.addMetric('SurveyDuplicateSkipped', MetricUnit.Count, 1);
-        break;
-      case 'rejected':
-        logger.warn('event rejected to the dead-letter queue', { messageId: record.messageId, reason: outcome.reason });
-        metrics.addMetric('EventRejected', MetricUnit.Count, 1);
-        break;
-    }
+const METRIC: Record<DispatchOutcome['status'], string> = {
+  sent: 'SurveySent',
+  scheduled: 'SurveyScheduled',
+  skipped: 'SurveySkipped',
+  'not-in-audience': 'SurveyNotApplicable',
+  'cancelled-pending': 'SurveyCancelled',
+  rejected: 'EventRejected',
+};
+
+function observe(outcome: DispatchOutcome, record: SQSRecord): void {
+  metrics.addMetric(METRIC[outcome.status], MetricUnit.Count, 1);
+  if (outcome.status === 'rejected') {
+    logger.warn('event rejected to the dead-letter queue', { messageId: record.messageId, reason: outcome.reason });
+    return;
   }
+  const { events: _events, ...fields } = outcome;
+  logger.info(`dispatch: ${outcome.status}`, fields);
 }
 
-/** SQS buffer → surveys. Failed records are reported one by one so only they are retried. */
-export const handler = middy((event: SQSEvent, context: Context) => processPartialResponse(event, recordHandler, processor, { context }))
+/**
+ * SQS buffer → surveys. Failed records are reported one by one so only they are retried. The
+ * batch's integration events go out in one PutEvents call per 10; if that fails the batch is
+ * retried, and the re-delivered events announce themselves as duplicates.
+ */
+export const handler = middy(async (event: SQSEvent, context: Context) => {
+  const announcements: IntegrationEvent[] = [];
+  const response = await processPartialResponse(event, async (record: SQSRecord) => {
+    for (const outcome of await dispatchEvent(record.body, deps)) {
+      observe(outcome, record);
+      announcements.push(...outcome.events);
+    }
+  }, processor, { context });
+  await integrationEvents.publish(announcements);
+  return response;
+})
   .use(injectLambdaContext(logger))
   .use(publishMetrics());

@@ -1,6 +1,7 @@
 import { escapeHtml } from '../domain/html.js';
 import type { Invitation } from '../domain/invitation.js';
-import { fill, messagesFor } from '../domain/messages.js';
+import { fill, fillStrict, messagesFor } from '../domain/messages.js';
+import type { SurveyProgram } from '../domain/program.js';
 import { scoresOf } from '../domain/survey-kinds.js';
 import type { SurveyEmail } from '../ports.js';
 
@@ -10,24 +11,47 @@ export interface EmailSettings {
   readonly publicBaseUrl: string;
 }
 
+const base = (publicBaseUrl: string) => publicBaseUrl.replace(/\/+$/, '');
+
 /** The rating link for one score. The token is the only secret; the score is only preselected. */
 export function ratingLink(publicBaseUrl: string, token: string, score: number): string {
-  return `${publicBaseUrl.replace(/\/+$/, '')}/r/${encodeURIComponent(token)}?s=${score}`;
+  return `${base(publicBaseUrl)}/r/${encodeURIComponent(token)}?s=${score}`;
+}
+
+/** The unsubscribe page and RFC 8058 one-click endpoint of an invitation. */
+export function unsubscribeLink(publicBaseUrl: string, token: string): string {
+  return `${base(publicBaseUrl)}/u/${encodeURIComponent(token)}`;
+}
+
+/** Values for `{placeholders}`: brand, name and every scalar `context.<key>` of the event. */
+export function templateValues(invitation: Invitation, brand: string): Record<string, string> {
+  const values: Record<string, string> = { brand };
+  if (invitation.customer.name) values.name = invitation.customer.name;
+  for (const [key, value] of Object.entries(invitation.context)) {
+    if (['string', 'number', 'boolean'].includes(typeof value)) values[`context.${key}`] = String(value);
+  }
+  return values;
 }
 
 /**
  * The survey email: HTML (table layout and inline styles, which Gmail, Outlook and Apple Mail all
  * render) plus a plain-text alternative, one link per score, low to high, left to right in every
- * script — the scale keeps `dir="ltr"` inside right-to-left text.
+ * script — the scale keeps `dir="ltr"` inside right-to-left text. List-Unsubscribe headers (RFC
+ * 8058) let mail clients offer one-click unsubscribe.
  */
-export function renderSurveyEmail(invitation: Invitation, token: string, settings: EmailSettings): SurveyEmail {
+export function renderSurveyEmail(invitation: Invitation, program: SurveyProgram, token: string, settings: EmailSettings): SurveyEmail {
   const m = messagesFor(invitation.locale);
-  const values = { brand: settings.brand, name: invitation.customer.name ?? '' };
+  const values = templateValues(invitation, settings.brand);
   const greeting = invitation.customer.name ? fill(m.greeting, values) : m.greetingAnonymous;
-  const question = fill(m.question[invitation.kind], values);
+  const programIntro = program.intro?.[invitation.locale];
+  const opening = programIntro ? fillStrict(programIntro, values) : undefined;
+  const programQuestion = program.question?.[invitation.locale];
+  const question = (programQuestion && fillStrict(programQuestion, values)) || fill(m.question[invitation.kind], values);
   const scores = scoresOf(invitation.kind);
   const links = scores.map((score) => ({ score, href: ratingLink(settings.publicBaseUrl, token, score) }));
+  const unsubscribe = unsubscribeLink(settings.publicBaseUrl, token);
   const cellWidth = Math.floor(100 / scores.length);
+  const para = (text: string, style = '') => `<p style="margin:0 0 12px;${style}">${escapeHtml(text)}</p>`;
 
   const cells = links
     .map(
@@ -47,9 +71,10 @@ export function renderSurveyEmail(invitation: Invitation, token: string, setting
 <tr><td align="center" style="padding:24px 12px;">
 <table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="max-width:560px;background:#ffffff;border-radius:8px;">
 <tr><td dir="${m.dir}" style="padding:24px;font:16px/1.5 Arial,Helvetica,sans-serif;color:#1a1a1a;">
-<p style="margin:0 0 12px;">${escapeHtml(greeting)}</p>
-<p style="margin:0 0 16px;">${escapeHtml(m.intro)}</p>
-<p style="margin:0 0 16px;font-weight:bold;">${escapeHtml(question)}</p>
+${para(greeting)}
+${opening ? para(opening) : ''}
+${para(m.intro)}
+${para(question, 'font-weight:bold;')}
 </td></tr>
 <tr><td style="padding:0 16px;">
 <table role="presentation" dir="ltr" width="100%" cellpadding="0" cellspacing="0" border="0"><tr>${cells}</tr></table>
@@ -58,7 +83,8 @@ export function renderSurveyEmail(invitation: Invitation, token: string, setting
 <td align="right" style="padding:6px 2px;font:13px Arial,Helvetica,sans-serif;color:#555555;">${escapeHtml(m.high[invitation.kind])}</td>
 </tr></table>
 </td></tr>
-<tr><td style="padding:16px 24px 24px;font:12px Arial,Helvetica,sans-serif;color:#777777;">${escapeHtml(settings.brand)}</td></tr>
+<tr><td dir="${m.dir}" style="padding:16px 24px 24px;font:12px/1.5 Arial,Helvetica,sans-serif;color:#666666;">${escapeHtml(settings.brand)}<br>
+<a href="${escapeHtml(unsubscribe)}" style="color:#666666;">${escapeHtml(m.unsubscribe)}</a></td></tr>
 </table>
 </td></tr>
 </table>
@@ -68,6 +94,7 @@ export function renderSurveyEmail(invitation: Invitation, token: string, setting
   const text = [
     greeting,
     '',
+    ...(opening ? [opening, ''] : []),
     m.intro,
     '',
     question,
@@ -76,6 +103,7 @@ export function renderSurveyEmail(invitation: Invitation, token: string, setting
     ...links.map(({ score, href }) => `${score}: ${href}`),
     '',
     settings.brand,
+    `${m.unsubscribe}: ${unsubscribe}`,
   ].join('\n');
 
   return {
@@ -83,6 +111,10 @@ export function renderSurveyEmail(invitation: Invitation, token: string, setting
     subject: fill(m.subject, values),
     html,
     text,
-    tags: { program: invitation.programId, kind: invitation.kind },
+    headers: {
+      'List-Unsubscribe': `<${unsubscribe}>`,
+      'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
+    },
+    tags: { program: invitation.programId, kind: invitation.kind, survey: invitation.tokenHash },
   };
 }

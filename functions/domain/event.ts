@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { isTimeZone } from './policies.js';
 
 /**
  * Event contract v1: what business systems put on the bus. `detail` is validated here; the
@@ -11,6 +12,8 @@ const customerSchema = z.object({
   locale: z.optional(z.string().check(z.regex(/^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$/, 'a BCP 47 tag such as "hr" or "pt-BR"'))),
   segment: z.optional(z.string().check(z.maxLength(100))),
   tier: z.optional(z.string().check(z.maxLength(100))),
+  /** IANA time zone ("Europe/Zagreb"): quiet hours apply only when it is known. */
+  timeZone: z.optional(z.string().check(z.refine(isTimeZone, 'an IANA time zone such as "Europe/Tallinn"'))),
 });
 
 const detailSchema = z.object({
@@ -20,11 +23,17 @@ const detailSchema = z.object({
   context: z.optional(z.record(z.string(), z.unknown())),
 });
 
+/** Added by Closeloop to an event it re-delivers to itself later (a delayed or quiet-hours survey). */
+const dueSchema = z.object({ programId: z.string().check(z.minLength(1)), at: z.iso.datetime() });
+
 const envelopeSchema = z.object({
   source: z.string().check(z.minLength(1)),
   'detail-type': z.string().check(z.minLength(1)),
   detail: detailSchema,
+  closeloopDue: z.optional(dueSchema),
 });
+
+export type Due = z.infer<typeof dueSchema>;
 
 export type Customer = z.infer<typeof customerSchema>;
 
@@ -35,6 +44,8 @@ export interface SurveyEvent {
   readonly occurredAt: string;
   readonly customer: Customer;
   readonly context: Record<string, unknown>;
+  /** Present when this is Closeloop's own delayed re-delivery for one program. */
+  readonly due?: Due;
 }
 
 export type ParseResult<T> = { ok: true; value: T } | { ok: false; reason: string };
@@ -68,6 +79,12 @@ export function parseSurveyEvent(input: unknown): ParseResult<SurveyEvent> {
       occurredAt: detail.occurredAt,
       customer: detail.customer,
       context: detail.context ?? {},
+      ...(parsed.data.closeloopDue ? { due: parsed.data.closeloopDue } : {}),
     },
   };
+}
+
+/** The message that re-delivers `event` for one program at `at` (the original event, marked as due). */
+export function dueEnvelope(raw: Record<string, unknown>, programId: string, at: Date): Record<string, unknown> {
+  return { ...raw, closeloopDue: { programId, at: at.toISOString() } };
 }

@@ -8,6 +8,8 @@ export interface Invitation {
   readonly programId: string;
   readonly kind: SurveyKind;
   readonly eventId: string;
+  /** The contact (hashed normalised email) that throttles and suppression apply to. */
+  readonly contactKey: string;
   readonly locale: Locale;
   readonly customer: Customer;
   readonly context: Readonly<Record<string, unknown>>;

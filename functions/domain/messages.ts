@@ -20,6 +20,10 @@ export interface Messages {
   readonly thanksBody: string;
   readonly invalidLink: string;
   readonly invalidScore: string;
+  readonly unsubscribe: string;
+  readonly unsubscribeTitle: string;
+  readonly unsubscribeConfirm: string;
+  readonly unsubscribed: string;
 }
 
 const CATALOG: Record<Locale, Messages> = {
@@ -44,6 +48,10 @@ const CATALOG: Record<Locale, Messages> = {
     thanksBody: 'Your answer has been recorded. If anything needs our attention, write to {support}.',
     invalidLink: 'This link is not valid or has expired.',
     invalidScore: 'Please choose a score.',
+    unsubscribe: 'No more survey emails? Unsubscribe',
+    unsubscribeTitle: 'Unsubscribe from survey emails',
+    unsubscribeConfirm: 'Unsubscribe',
+    unsubscribed: 'You will not receive survey emails from us any more.',
   },
   et: {
     dir: 'ltr',
@@ -66,6 +74,10 @@ const CATALOG: Record<Locale, Messages> = {
     thanksBody: 'Teie vastus on salvestatud. Kui midagi vajab meie tähelepanu, kirjutage aadressile {support}.',
     invalidLink: 'See link ei kehti või on aegunud.',
     invalidScore: 'Palun valige hinne.',
+    unsubscribe: 'Ei soovi meilt küsitlusi? Loobu tellimusest',
+    unsubscribeTitle: 'Küsitluskirjadest loobumine',
+    unsubscribeConfirm: 'Loobu',
+    unsubscribed: 'Te ei saa meilt enam küsitluskirju.',
   },
   hr: {
     dir: 'ltr',
@@ -88,6 +100,10 @@ const CATALOG: Record<Locale, Messages> = {
     thanksBody: 'Vaš odgovor je zabilježen. Ako nešto zahtijeva našu pažnju, pišite na {support}.',
     invalidLink: 'Ova poveznica nije valjana ili je istekla.',
     invalidScore: 'Molimo odaberite ocjenu.',
+    unsubscribe: 'Ne želite naše ankete? Odjavite se',
+    unsubscribeTitle: 'Odjava od anketa e-poštom',
+    unsubscribeConfirm: 'Odjavi me',
+    unsubscribed: 'Više nećete primati naše ankete e-poštom.',
   },
   th: {
     dir: 'ltr',
@@ -110,6 +126,10 @@ const CATALOG: Record<Locale, Messages> = {
     thanksBody: 'เราได้บันทึกคำตอบของคุณแล้ว หากมีเรื่องใดที่ต้องการความช่วยเหลือ กรุณาติดต่อ {support}',
     invalidLink: 'ลิงก์นี้ไม่ถูกต้องหรือหมดอายุแล้ว',
     invalidScore: 'กรุณาเลือกคะแนน',
+    unsubscribe: 'ไม่ต้องการรับอีเมลแบบสอบถามจากเรา? ยกเลิกการรับ',
+    unsubscribeTitle: 'ยกเลิกการรับอีเมลแบบสอบถาม',
+    unsubscribeConfirm: 'ยกเลิกการรับ',
+    unsubscribed: 'คุณจะไม่ได้รับอีเมลแบบสอบถามจากเราอีก',
   },
   fa: {
     dir: 'rtl',
@@ -132,6 +152,10 @@ const CATALOG: Record<Locale, Messages> = {
     thanksBody: 'پاسخ شما ثبت شد. اگر موضوعی نیاز به رسیدگی دارد، به {support} بنویسید.',
     invalidLink: 'این پیوند معتبر نیست یا منقضی شده است.',
     invalidScore: 'لطفاً یک امتیاز انتخاب کنید.',
+    unsubscribe: 'نمی‌خواهید ایمیل نظرسنجی دریافت کنید؟ لغو اشتراک',
+    unsubscribeTitle: 'لغو اشتراک ایمیل‌های نظرسنجی',
+    unsubscribeConfirm: 'لغو اشتراک',
+    unsubscribed: 'دیگر ایمیل نظرسنجی از ما دریافت نخواهید کرد.',
   },
 };
 
@@ -155,7 +179,15 @@ export function messagesFor(locale: Locale): Messages {
   return CATALOG[locale];
 }
 
+const PLACEHOLDER = /\{([\w.]+)\}/g;
+
 /** Fills `{placeholders}`; an unknown placeholder is left as it is, so a missing value is visible. */
 export function fill(template: string, values: Record<string, string>): string {
-  return template.replace(/\{(\w+)\}/g, (whole, key: string) => values[key] ?? whole);
+  return template.replace(PLACEHOLDER, (whole, key: string) => values[key] ?? whole);
+}
+
+/** Fills a template only when every placeholder has a value; otherwise undefined (use a fallback). */
+export function fillStrict(template: string, values: Record<string, string>): string | undefined {
+  const missing = [...template.matchAll(PLACEHOLDER)].some((m) => values[m[1] as string] === undefined);
+  return missing ? undefined : fill(template, values);
 }

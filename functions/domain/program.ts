@@ -1,4 +1,5 @@
 import type { Locale } from './messages.js';
+import type { QuietHours } from './policies.js';
 import type { Classification, SurveyKind } from './survey-kinds.js';
 
 /** When a follow-up rule fires. Every condition given must hold. */
@@ -16,19 +17,51 @@ export interface FollowUpRule {
   readonly dueInHours: number;
 }
 
-/** A survey program: which event triggers which survey, and who follows up. */
+export interface Trigger {
+  readonly source: string;
+  readonly detailType: string;
+}
+
+/** Which customers a program is for; every listed field must match one of its values. */
+export interface Audience {
+  readonly segment?: readonly string[];
+  readonly tier?: readonly string[];
+}
+
+/** A survey program: which event triggers which survey, when, for whom, and who follows up. */
 export interface SurveyProgram {
   readonly id: string;
   readonly description?: string;
-  readonly trigger: { readonly source: string; readonly detailType: string };
+  readonly trigger: Trigger;
+  readonly audience?: Audience;
   readonly kind: SurveyKind;
   readonly defaultLocale: Locale;
   readonly ownerTeam: string;
+  /** Seconds between the event's `occurredAt` and the email (from an ISO 8601 duration). */
+  readonly delaySeconds: number;
+  /** Never survey the same contact for this program more than once in this many days. */
+  readonly throttleDays?: number;
+  /** Share of contacts surveyed, 0 < rate ≤ 1; who is in is decided per contact, the same every time. */
+  readonly sampleRate: number;
+  /** Wording that replaces the standard question, per locale; `{brand}`, `{name}`, `{context.<key>}` are filled. */
+  readonly question?: Partial<Record<Locale, string>>;
+  /** A first line of the email, per locale (e.g. "Your order {context.orderId} has arrived."). */
+  readonly intro?: Partial<Record<Locale, string>>;
+  /** Events that cancel a pending (delayed) survey of this program, matched on a context field. */
+  readonly cancel?: { readonly on: readonly Trigger[]; readonly matchOn: string };
   readonly rules: readonly FollowUpRule[];
 }
 
 export interface FollowUpQueue {
   readonly description: string;
+}
+
+/** Applies across programs: how long a contact rests after a survey and after answering one. */
+export interface ThrottlePolicy {
+  /** After any survey email, answered or not (ignored or declined). */
+  readonly afterSendDays: number;
+  /** After a response. */
+  readonly afterResponseDays: number;
 }
 
 /** Everything declared once and read by the stack, the sandbox and the handlers. */
@@ -37,21 +70,47 @@ export interface Catalog {
   readonly brand: string;
   /** How long a rating link works and the invitation is kept (DynamoDB TTL). */
   readonly invitationTtlDays: number;
+  readonly throttle: ThrottlePolicy;
+  /** No survey email in the recipient's local night, when the event carries a time zone. */
+  readonly quietHours: QuietHours;
   readonly followUpQueues: Readonly<Record<string, FollowUpQueue>>;
   readonly programs: readonly SurveyProgram[];
 }
 
+const sameTrigger = (a: Trigger, source: string, detailType: string) => a.source === source && a.detailType === detailType;
+
+/** Programs started by an event of this source and detail-type (before their audience is checked). */
 export function programsFor(catalog: Catalog, source: string, detailType: string): SurveyProgram[] {
-  return catalog.programs.filter((p) => p.trigger.source === source && p.trigger.detailType === detailType);
+  return catalog.programs.filter((p) => sameTrigger(p.trigger, source, detailType));
+}
+
+/** Programs whose pending surveys an event of this source and detail-type cancels. */
+export function programsCancelledBy(catalog: Catalog, source: string, detailType: string): SurveyProgram[] {
+  return catalog.programs.filter((p) => p.cancel?.on.some((t) => sameTrigger(t, source, detailType)));
+}
+
+export function isInAudience(program: SurveyProgram, customer: { segment?: string; tier?: string }): boolean {
+  const { audience } = program;
+  if (!audience) return true;
+  if (audience.segment && !(customer.segment !== undefined && audience.segment.includes(customer.segment))) return false;
+  if (audience.tier && !(customer.tier !== undefined && audience.tier.includes(customer.tier))) return false;
+  return true;
 }
 
 export function findProgram(catalog: Catalog, programId: string): SurveyProgram | undefined {
   return catalog.programs.find((p) => p.id === programId);
 }
 
-/** Distinct (source, detail-type) pairs: one bus rule each, so two programs on one trigger get one delivery. */
-export function triggersOf(catalog: Catalog): { source: string; detailType: string }[] {
-  const seen = new Map<string, { source: string; detailType: string }>();
-  for (const { trigger } of catalog.programs) seen.set(`${trigger.source}\u0000${trigger.detailType}`, { ...trigger });
+/**
+ * Distinct (source, detail-type) pairs that start or cancel a program: one bus rule each, so two
+ * programs on one trigger get one delivery.
+ */
+export function triggersOf(catalog: Catalog): Trigger[] {
+  const seen = new Map<string, Trigger>();
+  for (const program of catalog.programs) {
+    for (const trigger of [program.trigger, ...(program.cancel?.on ?? [])]) {
+      seen.set(`${trigger.source}\u0000${trigger.detailType}`, { source: trigger.source, detailType: trigger.detailType });
+    }
+  }
   return [...seen.values()];
 }

@@ -4,21 +4,21 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import middy from '@middy/core';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { Context, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
-import { fromAttributeMap } from '../adapters/dynamo-invitation-repository.js';
+import { DynamoInvitationRepository, fromAttributeMap } from '../adapters/dynamo-invitation-repository.js';
 import { logger, metrics, publishMetrics } from '../adapters/observability.js';
 import { SqsFollowUpPublisher } from '../adapters/sqs-queues.js';
 import { catalog } from '../config/catalog.js';
 import { ENV, MissingConfigurationError, readEnv } from '../config/env.js';
 import { isNewResponse, routeResponse, type FollowUpDeps } from './follow-up.js';
 
-const env = readEnv(['FOLLOW_UP_QUEUE_URLS']);
+const env = readEnv(['FOLLOW_UP_QUEUE_URLS', 'SURVEY_TABLE']);
 const queueUrls = JSON.parse(env.FOLLOW_UP_QUEUE_URLS) as Record<string, string>;
 const missingQueues = Object.keys(catalog.followUpQueues).filter((queue) => !queueUrls[queue]);
 if (missingQueues.length) {
   throw new MissingConfigurationError(`${ENV.FOLLOW_UP_QUEUE_URLS} has no URL for: ${missingQueues.join(', ')}`);
 }
 
-const deps: FollowUpDeps = { catalog, publisher: new SqsFollowUpPublisher(queueUrls) };
+const deps: FollowUpDeps = { catalog, publisher: new SqsFollowUpPublisher(queueUrls), contacts: new DynamoInvitationRepository(env.SURVEY_TABLE) };
 const processor = new BatchProcessor(EventType.DynamoDBStreams);
 
 // The stream and aws-lambda types describe the same DynamoDB attribute-value JSON.

@@ -7,10 +7,11 @@ import { logger, metrics, publishMetrics } from '../adapters/observability.js';
 import { catalog } from '../config/catalog.js';
 import { readEnv } from '../config/env.js';
 import { renderView } from './page.js';
-import { recordRating, showRatingPage, type RespondDeps } from './respond.js';
+import { recordRating, showRatingPage, showUnsubscribe, unsubscribe, type RespondDeps, type View } from './respond.js';
 
 const env = readEnv(['SURVEY_TABLE', 'SUPPORT_EMAIL', 'PUBLIC_BASE_URL']);
-const deps: RespondDeps = { invitations: new DynamoInvitationRepository(env.SURVEY_TABLE), now: () => new Date() };
+const repository = new DynamoInvitationRepository(env.SURVEY_TABLE);
+const deps: RespondDeps = { invitations: repository, contacts: repository, now: () => new Date() };
 const pageSettings = { brand: catalog.brand, supportEmail: env.SUPPORT_EMAIL, publicBaseUrl: env.PUBLIC_BASE_URL };
 
 /** Form bodies larger than this are refused before parsing (a comment is at most 2,000 characters). */
@@ -23,16 +24,30 @@ function formOf(event: APIGatewayProxyEventV2): URLSearchParams | undefined {
   return new URLSearchParams(text);
 }
 
+const TEXT = { 'content-type': 'text/plain; charset=utf-8' };
+const methodNotAllowed = { statusCode: 405, headers: { allow: 'GET, HEAD, POST', ...TEXT }, body: 'Method not allowed' };
+const withoutBodyFor = (method: string, response: APIGatewayProxyStructuredResultV2) => (method === 'HEAD' ? { ...response, body: '' } : response);
+
+/** `/u/{token}`: GET shows a confirmation button; POST (the form, or RFC 8058 one-click) unsubscribes. */
+async function unsubscribeRoute(method: string, token: string): Promise<APIGatewayProxyStructuredResultV2> {
+  let view: View;
+  if (method === 'GET' || method === 'HEAD') view = await showUnsubscribe(token, deps);
+  else if (method === 'POST') view = await unsubscribe(token, deps);
+  else return methodNotAllowed;
+  if (view.view === 'unsubscribed') metrics.addMetric('Unsubscribed', MetricUnit.Count, 1);
+  return withoutBodyFor(method, renderView(view, pageSettings));
+}
+
 async function route(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
   const method = event.requestContext.http.method;
   const token = event.pathParameters?.token ?? '';
+  if (event.routeKey.endsWith(' /u/{token}')) return unsubscribeRoute(method, token);
   if (method === 'GET' || method === 'HEAD') {
-    const response = renderView(await showRatingPage({ token, score: event.queryStringParameters?.s }, deps), pageSettings);
-    return method === 'HEAD' ? { ...response, body: '' } : response;
+    return withoutBodyFor(method, renderView(await showRatingPage({ token, score: event.queryStringParameters?.s }, deps), pageSettings));
   }
   if (method === 'POST') {
     const form = formOf(event);
-    if (!form) return { statusCode: 413, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: 'Request body too large' };
+    if (!form) return { statusCode: 413, headers: TEXT, body: 'Request body too large' };
     const view = await recordRating(
       { token, score: form.get('score') ?? undefined, comment: form.get('comment') ?? undefined, userAgent: event.headers['user-agent'] },
       deps,
@@ -40,8 +55,8 @@ async function route(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStru
     if (view.view === 'thanks') metrics.addMetric('RatingSubmitted', MetricUnit.Count, 1);
     return renderView(view, pageSettings);
   }
-  return { statusCode: 405, headers: { allow: 'GET, HEAD, POST', 'content-type': 'text/plain; charset=utf-8' }, body: 'Method not allowed' };
+  return methodNotAllowed;
 }
 
-/** HTTP API (payload v2) → rating pages. GET and HEAD only read; POST records. */
+/** HTTP API (payload v2) → rating and unsubscribe pages. GET and HEAD only read; POST writes. */
 export const handler = middy(route).use(injectLambdaContext(logger)).use(publishMetrics());

@@ -63,6 +63,18 @@ function renderBody(view: View, settings: PageSettings): string {
       return document(view.locale, m.dir, m.thanksTitle,
         `<h1>${escapeHtml(m.thanksTitle)}</h1><p>${escapeHtml(fill(m.thanksBody, values))}</p>`);
     }
+    case 'unsubscribe': {
+      const m = messagesFor(view.locale);
+      const action = `${settings.publicBaseUrl.replace(/\/+$/, '')}/u/${encodeURIComponent(view.token)}`;
+      return document(view.locale, m.dir, m.unsubscribeTitle,
+        `<h1>${escapeHtml(m.unsubscribeTitle)}</h1><form method="post" action="${escapeHtml(action)}">` +
+        `<button type="submit">${escapeHtml(m.unsubscribeConfirm)}</button></form>`);
+    }
+    case 'unsubscribed': {
+      const m = messagesFor(view.locale);
+      return document(view.locale, m.dir, m.unsubscribeTitle,
+        `<h1>${escapeHtml(m.unsubscribeTitle)}</h1><p>${escapeHtml(m.unsubscribed)}</p>`);
+    }
     case 'rating': {
       const m = messagesFor(view.locale);
       const question = fill(m.question[view.kind], values);

@@ -2,10 +2,11 @@ import { isExpired, normaliseComment, type Invitation } from '../domain/invitati
 import type { Locale } from '../domain/messages.js';
 import type { SurveyKind } from '../domain/survey-kinds.js';
 import { hashToken, isWellFormedToken } from '../domain/tokens.js';
-import type { InvitationRepository } from '../ports.js';
+import type { ContactRepository, InvitationRepository } from '../ports.js';
 
 export interface RespondDeps {
   readonly invitations: InvitationRepository;
+  readonly contacts: ContactRepository;
   readonly now: () => Date;
 }
 
@@ -13,6 +14,8 @@ export interface RespondDeps {
 export type View =
   | { view: 'rating'; status: 200 | 400; locale: Locale; kind: SurveyKind; token: string; selected?: number; error?: 'invalid-score' }
   | { view: 'thanks'; status: 200; locale: Locale }
+  | { view: 'unsubscribe'; status: 200; locale: Locale; token: string }
+  | { view: 'unsubscribed'; status: 200; locale: Locale }
   | { view: 'invalid'; status: 404 };
 
 const INVALID: View = { view: 'invalid', status: 404 };
@@ -74,4 +77,21 @@ export async function recordRating(
     case 'unavailable':
       return INVALID;
   }
+}
+
+/** GET of the unsubscribe link: a confirmation button only. Like every GET, it never writes. */
+export async function showUnsubscribe(token: string, deps: RespondDeps): Promise<View> {
+  const invitation = await findLive(token, deps);
+  return invitation ? { view: 'unsubscribe', status: 200, locale: invitation.locale, token } : INVALID;
+}
+
+/**
+ * POST of the unsubscribe form, or a mail client's RFC 8058 one-click POST: the contact is
+ * suppressed at once, for every program. Repeating it changes nothing.
+ */
+export async function unsubscribe(token: string, deps: RespondDeps): Promise<View> {
+  const invitation = await findLive(token, deps);
+  if (!invitation) return INVALID;
+  await deps.contacts.suppress(invitation.contactKey, 'unsubscribed', deps.now());
+  return { view: 'unsubscribed', status: 200, locale: invitation.locale };
 }

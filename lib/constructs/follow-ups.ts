@@ -44,8 +44,11 @@ export class FollowUps extends Construct {
       timeout: Duration.seconds(RULES_TIMEOUT_SECONDS),
       environment: {
         [ENV.FOLLOW_UP_QUEUE_URLS]: JSON.stringify(Object.fromEntries(Object.entries(this.queues).map(([name, queue]) => [name, queue.queueUrl]))),
+        [ENV.SURVEY_TABLE]: props.table.tableName,
       },
     });
+    // Extends a respondent's rest period (catalog.throttle.afterResponseDays).
+    props.table.grant(this.function, 'dynamodb:UpdateItem');
     for (const queue of Object.values(this.queues)) queue.grantSendMessages(this.function);
 
     this.function.addEventSource(new DynamoEventSource(props.table, {

@@ -14,7 +14,7 @@ export interface ResponsesProps {
   readonly publicBaseUrl?: string;
 }
 
-/** The public edge: rating pages behind an HTTP API. GET shows, POST records. */
+/** The public edge: rating (`/r/`) and unsubscribe (`/u/`) pages behind an HTTP API. GET shows, POST records. */
 export class Responses extends Construct {
   readonly api: HttpApi;
   readonly function: ServiceFunction;
@@ -34,10 +34,12 @@ export class Responses extends Construct {
         [ENV.PUBLIC_BASE_URL]: this.publicBaseUrl,
       },
     });
-    props.table.grant(this.function, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
+    props.table.grant(this.function, 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem');
 
     const integration = new HttpLambdaIntegration('Respond', this.function);
-    this.api.addRoutes({ path: '/r/{token}', methods: [HttpMethod.GET, HttpMethod.HEAD, HttpMethod.POST], integration });
+    for (const path of ['/r/{token}', '/u/{token}']) {
+      this.api.addRoutes({ path, methods: [HttpMethod.GET, HttpMethod.HEAD, HttpMethod.POST], integration });
+    }
 
     const accessLogs = new LogGroup(this, 'AccessLogs', { retention: RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY });
     const stage = this.api.defaultStage?.node.defaultChild as CfnStage;

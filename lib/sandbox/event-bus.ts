@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { programsFor, type Catalog } from '../../functions/domain/program.js';
+import { triggersOf, type Catalog } from '../../functions/domain/program.js';
 import { LOCAL_REGION } from './emulators.js';
 
 /** The EventBridge event as rules and targets see it. */
@@ -70,6 +70,8 @@ function eventTime(time: PutEventsEntry['Time']): string {
 export async function startEventBus(options: EventBusOptions): Promise<RunningEventBus> {
   const events: BusEvent[] = [];
   const busArn = `arn:aws:events:${LOCAL_REGION}:${ACCOUNT}:event-bus/${options.busName}`;
+  // The same rules the stack builds: one per trigger that starts or cancels a program.
+  const triggers = triggersOf(options.catalog);
 
   async function putEntry(entry: PutEventsEntry) {
     if (!entry.Source || !entry.DetailType || entry.Detail === undefined) {
@@ -105,7 +107,7 @@ export async function startEventBus(options: EventBusOptions): Promise<RunningEv
     }
     events.push(event);
     if (events.length > 1000) events.shift();
-    if (programsFor(options.catalog, event.source, event['detail-type']).length) {
+    if (triggers.some((t) => t.source === event.source && t.detailType === event['detail-type'])) {
       await options.sqs.send(new SendMessageCommand({ QueueUrl: options.bufferQueueUrl, MessageBody: JSON.stringify(event) }));
     }
     return { EventId: event.id };

@@ -14,6 +14,7 @@ import { startEventBus, type RunningEventBus } from './event-bus.js';
 import { startHttpApi, type RunningHttpApi } from './http-api.js';
 import { pollQueue, pollStream, type Poller } from './pollers.js';
 import { createResources } from './resources.js';
+import { startScheduler } from './scheduler.js';
 
 /** Ports the sandbox listens on (127.0.0.1). 0 picks a free one (what the tests do). */
 export interface SandboxPorts {
@@ -21,10 +22,11 @@ export interface SandboxPorts {
   ses: number;
   sqs: number;
   events: number;
+  scheduler: number;
   http: number;
 }
 
-export const DEFAULT_PORTS: SandboxPorts = { dynamodb: 8000, ses: 8005, sqs: 4566, events: 4010, http: 3000 };
+export const DEFAULT_PORTS: SandboxPorts = { dynamodb: 8000, ses: 8005, sqs: 4566, events: 4010, scheduler: 4011, http: 3000 };
 
 /** The environment variable that overrides each default port. */
 export const PORT_VARIABLES: Record<keyof SandboxPorts, string> = {
@@ -32,8 +34,11 @@ export const PORT_VARIABLES: Record<keyof SandboxPorts, string> = {
   ses: 'CLOSELOOP_SES_PORT',
   sqs: 'CLOSELOOP_SQS_PORT',
   events: 'CLOSELOOP_EVENTS_PORT',
+  scheduler: 'CLOSELOOP_SCHEDULER_PORT',
   http: 'CLOSELOOP_HTTP_PORT',
 };
+
+export const DELAY_SCALE_VARIABLE = 'CLOSELOOP_DELAY_SCALE';
 
 export interface SandboxOptions {
   readonly ports?: Partial<SandboxPorts>;
@@ -41,6 +46,8 @@ export interface SandboxOptions {
   readonly stateDir?: string;
   /** How long a failed queue message waits before its retry. @default 2 */
   readonly retryDelaySeconds?: number;
+  /** Compresses survey delays and quiet hours: 0.001 turns two days into about three minutes. @default 1 */
+  readonly delayScale?: number;
   /** Powertools log level of the handlers. @default 'INFO' */
   readonly logLevel?: string;
   readonly log?: (message: string) => void;
@@ -50,7 +57,7 @@ export interface SandboxOptions {
 export interface SandboxInfo {
   region: string;
   credentials: { accessKeyId: string; secretAccessKey: string };
-  endpoints: { dynamodb: string; dynamodbStreams: string; sesv2: string; sqs: string; eventbridge: string; publicApi: string };
+  endpoints: { dynamodb: string; dynamodbStreams: string; sesv2: string; sqs: string; eventbridge: string; scheduler: string; publicApi: string };
   busName: string;
   tables: { surveys: string };
   queues: Record<string, { name: string; url: string; arn: string }>;
@@ -82,6 +89,14 @@ export function portsFromEnv(env: NodeJS.ProcessEnv = process.env): SandboxPorts
   return ports;
 }
 
+export function delayScaleFromEnv(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env[DELAY_SCALE_VARIABLE];
+  if (raw === undefined || raw === '') return 1;
+  const scale = Number(raw);
+  if (!Number.isFinite(scale) || scale < 0 || scale > 1) throw new Error(`${DELAY_SCALE_VARIABLE}="${raw}" is not a number from 0 to 1`);
+  return scale;
+}
+
 /**
  * Starts DynamoDB Local, SES local and SQS (fauxqs), creates the stack's table and queues on them,
  * and runs the same handlers as Lambda behind a PutEvents endpoint, an HTTP API and two pollers.
@@ -109,6 +124,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
 
     const publicBaseUrl = `http://127.0.0.1:${ports.http}`;
     const eventsEndpoint = `http://127.0.0.1:${ports.events}`;
+    const schedulerEndpoint = `http://127.0.0.1:${ports.scheduler}`;
     // The handlers' SDK clients read these standard settings; no "if local" anywhere in functions/.
     Object.assign(process.env, {
       AWS_REGION: LOCAL_REGION,
@@ -119,6 +135,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
       AWS_ENDPOINT_URL_SESV2: ses.endpoint,
       AWS_ENDPOINT_URL_SQS: sqs.endpoint,
       AWS_ENDPOINT_URL_EVENTBRIDGE: eventsEndpoint,
+      AWS_ENDPOINT_URL_SCHEDULER: schedulerEndpoint,
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       POWERTOOLS_LOG_LEVEL: options.logLevel ?? process.env.POWERTOOLS_LOG_LEVEL ?? 'INFO',
       POWERTOOLS_METRICS_DISABLED: 'true',
@@ -143,6 +160,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
       [ENV.CONFIGURATION_SET]: 'closeloop-sandbox',
       [ENV.DEAD_LETTER_QUEUE_URL]: queue(deadLetterQueue.name).url,
       [ENV.FOLLOW_UP_QUEUE_URLS]: JSON.stringify(followUpQueues),
+      [ENV.EVENT_BUS_NAME]: SANDBOX_BUS_NAME,
+      [ENV.SCHEDULE_GROUP]: 'closeloop-sandbox',
+      [ENV.SCHEDULE_TARGET_ARN]: queue(bufferQueue.name).arn,
+      [ENV.SCHEDULE_ROLE_ARN]: 'arn:aws:iam::000000000000:role/closeloop-sandbox-scheduler',
+      [ENV.SCHEDULE_DEAD_LETTER_ARN]: queue(deadLetterQueue.name).arn,
     });
     // Imported only now: like a Lambda cold start, each handler reads its environment once.
     const [{ handler: dispatch }, { handler: respond }, { handler: followUp }] = await Promise.all([
@@ -157,8 +179,14 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
       warn: (message) => log(`[sandbox] ${message}`),
     });
     stoppers.push(() => bus.stop());
+    const scheduler = await startScheduler({
+      port: ports.scheduler, sqs: sqsClient, delayScale: options.delayScale ?? 1, report: (message) => log(`[sandbox] ${message}`),
+      queueUrls: Object.fromEntries(Object.values(resources.queues).map((q) => [q.arn, q.url])),
+    });
+    stoppers.push(() => scheduler.stop());
     const api: RunningHttpApi = await startHttpApi(ports.http, [
       { methods: ['GET', 'HEAD', 'POST'], path: '/r/{token}', handler: respond, functionName: 'closeloop-respond' },
+      { methods: ['GET', 'HEAD', 'POST'], path: '/u/{token}', handler: respond, functionName: 'closeloop-respond' },
     ]);
     stoppers.push(() => api.stop());
 
@@ -177,7 +205,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
       credentials: { ...LOCAL_CREDENTIALS },
       endpoints: {
         dynamodb: dynamodb.endpoint, dynamodbStreams: dynamodb.endpoint, sesv2: ses.endpoint, sqs: sqs.endpoint,
-        eventbridge: bus.endpoint, publicApi: api.url,
+        eventbridge: bus.endpoint, scheduler: scheduler.endpoint, publicApi: api.url,
       },
       busName: SANDBOX_BUS_NAME,
       tables: { surveys: resources.tableName },

@@ -17,6 +17,8 @@ export default async function setup(project: TestProject) {
     ports: { dynamodb: 0, ses: 0, sqs: 0, events: 0, http: 0 },
     stateDir,
     retryDelaySeconds: 1,
+    // Two hours become 3.6 s: delayed surveys are tested in real (compressed) time.
+    delayScale: 0.0005,
     logLevel: process.env.POWERTOOLS_LOG_LEVEL ?? 'SILENT',
     log: () => undefined,
   });

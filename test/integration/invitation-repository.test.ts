@@ -1,10 +1,11 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { DynamoInvitationRepository } from '../../functions/adapters/dynamo-invitation-repository.js';
+import { DynamoInvitationRepository, keys } from '../../functions/adapters/dynamo-invitation-repository.js';
 import type { Invitation } from '../../functions/domain/invitation.js';
 import { hashToken, newToken } from '../../functions/domain/tokens.js';
+import type { ReservationGuard } from '../../functions/ports.js';
 import { sandbox } from './sandbox-clients.js';
 
 const client = DynamoDBDocumentClient.from(
@@ -13,39 +14,99 @@ const client = DynamoDBDocumentClient.from(
 );
 const repository = new DynamoInvitationRepository(sandbox.tables.surveys, client);
 const NOW = new Date();
+const NOW_S = Math.floor(NOW.getTime() / 1000);
 
 function invitation(eventId: string, overrides: Partial<Invitation> = {}): Invitation {
   return {
-    tokenHash: hashToken(newToken()), programId: 'order-delivered-nps', kind: 'nps', eventId, locale: 'et',
-    customer: { id: 'c-1', email: 'a@example.com' }, context: { orderId: '1' }, createdAt: NOW.toISOString(),
-    expiresAt: Math.floor(NOW.getTime() / 1000) + 3600, ...overrides,
+    tokenHash: hashToken(newToken()), programId: 'order-delivered-nps', kind: 'nps', eventId, contactKey: `contact-${randomUUID()}`,
+    locale: 'et', customer: { id: 'c-1', email: 'a@example.com' }, context: { orderId: '1' }, createdAt: NOW.toISOString(),
+    expiresAt: NOW_S + 3600, ...overrides,
   };
 }
 
+const guardFor = (inv: Invitation, extra: Partial<ReservationGuard> = {}): ReservationGuard => ({
+  contactKey: inv.contactKey, rests: [{ scope: 'all', until: NOW_S + 30 * 86_400 }], now: NOW_S, ...extra,
+});
+const get = async (key: { pk: string; sk: string }) =>
+  (await client.send(new GetCommand({ TableName: sandbox.tables.surveys, Key: key, ConsistentRead: true }))).Item;
+
 describe('DynamoInvitationRepository against DynamoDB Local', () => {
-  it('lets exactly one of ten concurrent claims of one event win', async () => {
+  it('lets exactly one of ten concurrent reservations of one event win', async () => {
     const eventId = randomUUID();
-    const results = await Promise.all(Array.from({ length: 10 }, () => repository.create(invitation(eventId))));
-    expect(results.filter((r) => r === 'created')).toHaveLength(1);
-    expect(results.filter((r) => r === 'duplicate')).toHaveLength(9);
+    const contactKey = `contact-${randomUUID()}`;
+    const results = await Promise.all(Array.from({ length: 10 }, () => {
+      const inv = invitation(eventId, { contactKey });
+      return repository.reserve(inv, guardFor(inv));
+    }));
+    expect(results.filter((r) => r === 'reserved')).toHaveLength(1);
+    // The losers see either the claim (duplicate), the rest the winner took, or a conflicting transaction.
+    expect(results.every((r) => ['reserved', 'duplicate', 'throttled'].includes(r))).toBe(true);
   });
 
-  it('frees a claim on release so the event can be dispatched again, and only by its holder', async () => {
+  it('refuses a second survey to a resting contact, and allows it after the rest', async () => {
+    const first = invitation(randomUUID());
+    expect(await repository.reserve(first, guardFor(first))).toBe('reserved');
+    const second = invitation(randomUUID(), { contactKey: first.contactKey });
+
+    expect(await repository.reserve(second, guardFor(second))).toBe('throttled');
+    expect(await get(keys.invitation(second.tokenHash))).toBeUndefined();
+    const later = NOW_S + 31 * 86_400;
+    expect(await repository.reserve(second, guardFor(second, { now: later, rests: [{ scope: 'all', until: later + 86_400 }] }))).toBe('reserved');
+  });
+
+  it('never reserves for a suppressed contact or a cancelled survey', async () => {
+    const suppressed = invitation(randomUUID());
+    await repository.suppress(suppressed.contactKey, 'unsubscribed', NOW);
+    await repository.suppress(suppressed.contactKey, 'bounced', NOW);
+    expect(await repository.reserve(suppressed, guardFor(suppressed))).toBe('suppressed');
+    expect(await get(keys.suppression(suppressed.contactKey))).toMatchObject({ reason: 'unsubscribed' });
+
+    const cancelled = invitation(randomUUID());
+    await repository.cancelPending('order-delivered-nps#1042', NOW, NOW_S + 3600);
+    expect(await repository.reserve(cancelled, guardFor(cancelled, { cancelKey: 'order-delivered-nps#1042' }))).toBe('cancelled');
+  });
+
+  it('releases only what a reservation holds, so the event can be dispatched again', async () => {
     const eventId = randomUUID();
     const first = invitation(eventId);
-    await repository.create(first);
+    await repository.reserve(first, guardFor(first));
 
-    await expect(repository.release(invitation(eventId))).rejects.toThrow();
+    const impostor = invitation(eventId, { contactKey: first.contactKey });
+    await expect(repository.release(impostor, guardFor(impostor))).rejects.toThrow();
     expect(await repository.findByTokenHash(first.tokenHash)).toBeDefined();
-    await repository.release(first);
+    await repository.release(first, guardFor(first));
 
     expect(await repository.findByTokenHash(first.tokenHash)).toBeUndefined();
-    expect(await repository.create(invitation(eventId))).toBe('created');
+    expect(await get(keys.rest(first.contactKey, 'all'))).toBeUndefined();
+    const retry = invitation(eventId, { contactKey: first.contactKey });
+    expect(await repository.reserve(retry, guardFor(retry))).toBe('reserved');
+  });
+
+  it('turns a rejected recipient into a skip and a suppression', async () => {
+    const inv = invitation(randomUUID());
+    await repository.reserve(inv, guardFor(inv));
+    await repository.rejectRecipient(inv, NOW);
+    expect(await get(keys.claim(inv.programId, inv.eventId))).toMatchObject({ status: 'skipped', reason: 'rejected' });
+    expect(await get(keys.invitation(inv.tokenHash))).toBeUndefined();
+    expect(await get(keys.suppression(inv.contactKey))).toMatchObject({ reason: 'rejected' });
+  });
+
+  it('records a skip once', async () => {
+    const skip = { programId: 'p', eventId: randomUUID(), customerId: 'c', reason: 'throttled' as const, at: NOW.toISOString(), expiresAt: NOW_S + 60 };
+    expect(await repository.recordSkip(skip)).toBe('recorded');
+    expect(await repository.recordSkip({ ...skip, reason: 'sampled-out' })).toBe('duplicate');
+  });
+
+  it('extends a rest period but never shortens it', async () => {
+    const contactKey = `contact-${randomUUID()}`;
+    await repository.extendRest(contactKey, NOW_S + 90 * 86_400);
+    await repository.extendRest(contactKey, NOW_S + 10 * 86_400);
+    expect(await get(keys.rest(contactKey, 'all'))).toMatchObject({ until: NOW_S + 90 * 86_400 });
   });
 
   it('records only the first of concurrent responses, with one conditional write each', async () => {
     const stored = invitation(randomUUID());
-    await repository.create(stored);
+    await repository.reserve(stored, guardFor(stored));
     const answer = (score: number) => repository.recordResponse(stored.tokenHash, { score, respondedAt: new Date().toISOString() }, new Date());
 
     const results = await Promise.all([answer(1), answer(2), answer(3), answer(4), answer(5)]);
@@ -58,9 +119,9 @@ describe('DynamoInvitationRepository against DynamoDB Local', () => {
 
   it('refuses a score outside the scale, an expired link and an unknown token without writing', async () => {
     const stored = invitation(randomUUID(), { kind: 'ces' });
-    const expired = invitation(randomUUID(), { expiresAt: Math.floor(NOW.getTime() / 1000) - 1 });
-    await repository.create(stored);
-    await repository.create(expired);
+    const expired = invitation(randomUUID(), { expiresAt: NOW_S - 1 });
+    await repository.reserve(stored, guardFor(stored));
+    await repository.reserve(expired, guardFor(expired));
     const at = (score: number) => ({ score, respondedAt: NOW.toISOString() });
 
     expect((await repository.recordResponse(stored.tokenHash, at(8), NOW)).status).toBe('invalid-score');
@@ -75,7 +136,7 @@ describe('DynamoInvitationRepository against DynamoDB Local', () => {
     const stored = invitation(randomUUID(), {
       locale: 'fa', customer: { id: 'c-2', email: 'sara@example.com', name: 'سارا' }, context: { orderId: '2002', items: [1, 2], gift: true },
     });
-    await repository.create(stored);
+    await repository.reserve(stored, guardFor(stored));
     const recorded = await repository.recordResponse(stored.tokenHash, { score: 2, comment: 'การจัดส่งล่าช้า', respondedAt: NOW.toISOString() }, NOW);
     expect(recorded.status === 'recorded' && recorded.invitation).toMatchObject({
       customer: { name: 'سارا' }, context: { items: [1, 2], gift: true }, response: { comment: 'การจัดส่งล่าช้า' },

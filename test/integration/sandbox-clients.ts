@@ -77,3 +77,21 @@ export async function collectMessages(queueUrl: string, match: (message: Message
   }
   return found;
 }
+
+interface BusEvent { source: string; 'detail-type': string; detail: Record<string, unknown> }
+
+/** What was put on the sandbox bus (the sandbox's PutEvents endpoint keeps the last 1,000). */
+export async function busEvents(detailType?: string): Promise<BusEvent[]> {
+  const all = (await (await fetch(`${sandbox.endpoints.eventbridge}/events`)).json()) as BusEvent[];
+  return detailType ? all.filter((e) => e['detail-type'] === detailType) : all;
+}
+
+/** Waits for a bus event matching `match`. */
+export async function waitForBusEvent(detailType: string, match: (detail: Record<string, unknown>) => boolean, timeoutMs = 20_000): Promise<BusEvent | undefined> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const found = (await busEvents(detailType)).find((e) => match(e.detail));
+    if (found || Date.now() > deadline) return found;
+    await sleep(150);
+  }
+}

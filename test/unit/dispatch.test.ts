@@ -1,18 +1,29 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { catalog } from '../../functions/config/catalog.js';
-import { dispatchEvent, type DispatchDeps } from '../../functions/dispatch/dispatch.js';
+import { dispatchEvent, scheduleName, type DispatchDeps, type DispatchOutcome } from '../../functions/dispatch/dispatch.js';
+import { contactKeyOf } from '../../functions/domain/policies.js';
 import { hashToken } from '../../functions/domain/tokens.js';
-import type { DeadLetterSink, SurveyEmail, SurveyMailer } from '../../functions/ports.js';
+import { RecipientRejectedError, type DeadLetterSink, type SurveyEmail, type SurveyMailer, type SurveyScheduler } from '../../functions/ports.js';
+import { testCatalog } from '../fixtures/catalog.js';
 import { orderDelivered, ticketResolved } from '../fixtures/events.js';
 import { InMemoryInvitations } from '../fixtures/in-memory-invitations.js';
 
 class FakeMailer implements SurveyMailer {
   readonly sent: SurveyEmail[] = [];
-  failures = 0;
+  failures: Error[] = [];
   async send(email: SurveyEmail) {
-    if (this.failures > 0) { this.failures--; throw new Error('TooManyRequestsException'); }
+    const failure = this.failures.shift();
+    if (failure) throw failure;
     this.sent.push(email);
     return { messageId: `m-${this.sent.length}` };
+  }
+}
+
+class FakeScheduler implements SurveyScheduler {
+  readonly schedules = new Map<string, { at: Date; message: string }>();
+  async schedule(name: string, at: Date, message: string) {
+    if (this.schedules.has(name)) return 'duplicate' as const;
+    this.schedules.set(name, { at, message });
+    return 'scheduled' as const;
   }
 }
 
@@ -21,91 +32,224 @@ class FakeDeadLetters implements DeadLetterSink {
   async reject(body: string, reason: string) { this.rejected.push({ body, reason }); }
 }
 
+const NOW = new Date('2026-11-22T10:00:05Z');
+const allStatuses = (outcomes: DispatchOutcome[]) => outcomes.map((o) => (o.status === 'skipped' ? `skipped:${o.reason}` : o.status));
+/** Without the programs the event is not for (the gold-tier CSAT program for silver customers). */
+const statuses = (outcomes: DispatchOutcome[]) => allStatuses(outcomes).filter((s) => s !== 'not-in-audience');
+
+function event(source: string, detailType: string, detail: Record<string, unknown>) {
+  const base = orderDelivered();
+  return { ...base, source, 'detail-type': detailType, detail: { ...base.detail, ...detail } };
+}
+
 describe('dispatchEvent', () => {
   let invitations: InMemoryInvitations;
   let mailer: FakeMailer;
+  let scheduler: FakeScheduler;
   let deadLetters: FakeDeadLetters;
   let deps: DispatchDeps;
+  let now: Date;
   let tokens: number;
 
   beforeEach(() => {
     invitations = new InMemoryInvitations();
     mailer = new FakeMailer();
+    scheduler = new FakeScheduler();
     deadLetters = new FakeDeadLetters();
+    now = NOW;
     tokens = 0;
     deps = {
-      catalog, invitations, mailer, deadLetters,
+      catalog: testCatalog, invitations, contacts: invitations, mailer, scheduler, deadLetters,
       publicBaseUrl: 'https://feedback.example.com/',
-      now: () => new Date('2026-11-22T10:00:05Z'),
+      now: () => now,
       newToken: () => `token${String(++tokens).padStart(17, '0')}`,
     };
   });
 
-  it('stores an invitation and sends one email with the rating links', async () => {
-    const outcomes = await dispatchEvent(JSON.stringify(orderDelivered()), deps);
+  const dispatch = (value: unknown) => dispatchEvent(JSON.stringify(value), deps);
 
-    expect(outcomes).toEqual([{ status: 'sent', programId: 'order-delivered-nps', eventId: 'ord-1042-delivered', messageId: 'm-1' }]);
+  it('stores an invitation and sends one email with the rating and unsubscribe links', async () => {
+    const outcomes = await dispatch(orderDelivered());
+
+    // The gold-tier CSAT program matches too, but one event surveys a contact once: it rests after the NPS.
+    expect(statuses(outcomes)).toEqual(['sent', 'skipped:throttled']);
     const token = 'token00000000000000001';
-    const invitation = invitations.invitations.get(hashToken(token));
-    expect(invitation).toMatchObject({ programId: 'order-delivered-nps', kind: 'nps', locale: 'hr', context: { orderId: '1042' } });
-    expect(invitation?.expiresAt).toBe(Date.parse('2026-11-22T10:00:05Z') / 1000 + 30 * 86_400);
+    expect(invitations.invitations.get(hashToken(token))).toMatchObject({
+      programId: 'order-delivered-nps', kind: 'nps', locale: 'hr', context: { orderId: '1042' }, contactKey: contactKeyOf('ana@example.com'),
+    });
+    const email = mailer.sent[0]!;
+    expect(email.to).toBe('ana@example.com');
+    expect(email.text).toContain(`https://feedback.example.com/r/${token}?s=0`);
+    expect(email.text).toContain(`https://feedback.example.com/r/${token}?s=10`);
+    expect(email.text).toContain('Vaša narudžba 1042 je dostavljena.');
+    expect(email.headers).toEqual({
+      'List-Unsubscribe': `<https://feedback.example.com/u/${token}>`,
+      'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
+    });
+    expect(outcomes[0]!.events).toEqual([{ detailType: 'SurveySent', detail: expect.objectContaining({ programId: 'order-delivered-nps', customerId: 'c-77', surveyId: hashToken(token) }) }]);
+  });
+
+  it('sends nothing the second and third time the same event arrives, and says so', async () => {
+    const body = orderDelivered({ customer: { tier: 'silver' } });
+    await dispatch(body);
+    const again = [...(await dispatch(body)), ...(await dispatch(body))];
+
+    expect(statuses(again)).toEqual(['skipped:duplicate', 'skipped:duplicate']);
+    expect(again[0]!.events[0]).toEqual({ detailType: 'SurveySkipped', detail: expect.objectContaining({ reason: 'duplicate' }) });
     expect(mailer.sent).toHaveLength(1);
-    expect(mailer.sent[0]?.to).toBe('ana@example.com');
-    expect(mailer.sent[0]?.text).toContain(`https://feedback.example.com/r/${token}?s=0`);
-    expect(mailer.sent[0]?.text).toContain(`https://feedback.example.com/r/${token}?s=10`);
   });
 
-  it('sends nothing the second and third time the same event arrives', async () => {
-    const body = JSON.stringify(orderDelivered());
-    await dispatchEvent(body, deps);
-    const again = [...(await dispatchEvent(body, deps)), ...(await dispatchEvent(body, deps))];
+  it('rests a contact across programs: a second purchase within 30 days sends nothing', async () => {
+    await dispatch(orderDelivered({ eventId: 'first', customer: { tier: 'silver' } }));
+    now = new Date(NOW.getTime() + 29 * 86_400_000);
+    const second = await dispatch(ticketResolved('second'));
+    now = new Date(NOW.getTime() + 31 * 86_400_000);
+    const third = await dispatch(ticketResolved('third'));
 
-    expect(again.map((o) => o.status)).toEqual(['duplicate', 'duplicate']);
-    expect(mailer.sent).toHaveLength(1);
-    expect(invitations.invitations.size).toBe(1);
+    expect(statuses(second)).toEqual(['skipped:throttled']);
+    expect(second[0]!.events[0]!.detail).toMatchObject({ reason: 'throttled', programId: 'ticket-resolved-ces' });
+    expect(statuses(third)).toEqual(['sent']);
   });
 
-  it('treats the same eventId of another program as a different survey', async () => {
-    await dispatchEvent(JSON.stringify(orderDelivered({ eventId: 'shared-1' })), deps);
-    await dispatchEvent(JSON.stringify(ticketResolved('shared-1')), deps);
-    expect(mailer.sent.map((e) => e.tags.program)).toEqual(['order-delivered-nps', 'ticket-resolved-ces']);
+  it('treats the address case-insensitively for rests and suppression', async () => {
+    await invitations.suppress(contactKeyOf('ana@example.com'), 'unsubscribed');
+    const outcomes = await dispatch(orderDelivered({ customer: { email: 'ANA@Example.com', tier: 'silver' } }));
+    expect(statuses(outcomes)).toEqual(['skipped:suppressed']);
+    expect(mailer.sent).toHaveLength(0);
   });
 
-  it('frees the claim when the send fails, so the retry sends exactly once', async () => {
-    mailer.failures = 1;
-    const body = JSON.stringify(orderDelivered());
+  it('records a skip so that a re-delivery after the rest period still sends nothing', async () => {
+    await dispatch(orderDelivered({ eventId: 'a', customer: { tier: 'silver' } }));
+    const throttled = await dispatch(ticketResolved('b'));
+    now = new Date(NOW.getTime() + 40 * 86_400_000);
+    const replay = await dispatch(ticketResolved('b'));
+    expect([...statuses(throttled), ...statuses(replay)]).toEqual(['skipped:throttled', 'skipped:duplicate']);
+  });
 
-    await expect(dispatchEvent(body, deps)).rejects.toThrow('TooManyRequestsException');
+  it('applies a program\'s own throttle and audience', async () => {
+    deps = { ...deps, catalog: { ...testCatalog, throttle: { afterSendDays: 0, afterResponseDays: 0 } } };
+    const first = await dispatch(orderDelivered({ eventId: 'o1' }));
+    const second = await dispatch(orderDelivered({ eventId: 'o2' }));
+    const silver = await dispatch(orderDelivered({ eventId: 'o3', customer: { email: 'other@example.com', tier: 'silver' } }));
+
+    expect(allStatuses(first)).toEqual(['sent', 'sent']);
+    expect(allStatuses(second)).toEqual(['sent', 'skipped:throttled']);
+    expect(allStatuses(silver)).toEqual(['sent', 'not-in-audience']);
+  });
+
+  it('samples per contact and program, the same way every time', async () => {
+    const review = (n: number, email: string) => event('hr.reviews', 'ReviewCompleted', { eventId: `r-${n}`, customer: { id: `e-${n}`, email } });
+    deps = { ...deps, catalog: { ...testCatalog, throttle: { afterSendDays: 0, afterResponseDays: 0 } } };
+    const first: string[] = [];
+    const second: string[] = [];
+    for (let n = 0; n < 200; n++) first.push(...statuses(await dispatch(review(n, `person-${n}@example.com`))));
+    for (let n = 0; n < 200; n++) second.push(...statuses(await dispatch(review(n + 1000, `person-${n}@example.com`))));
+
+    expect(second).toEqual(first);
+    const sent = first.filter((s) => s === 'sent').length;
+    expect(sent).toBeGreaterThan(70);
+    expect(sent).toBeLessThan(130);
+    expect(first.filter((s) => s === 'skipped:sampled-out')).toHaveLength(200 - sent);
+  });
+
+  it('schedules a delayed program from occurredAt and sends when the schedule brings it back', async () => {
+    const onboarded = event('crm.accounts', 'AccountOnboarded', {
+      eventId: 'acc-9', occurredAt: '2026-11-22T09:00:00Z', context: { accountId: 'A9' }, customer: { id: 'c-1', email: 'kai@example.com', locale: 'en' },
+    });
+
+    const outcomes = await dispatch(onboarded);
+
+    expect(outcomes).toEqual([expect.objectContaining({ status: 'scheduled', at: '2026-11-24T09:00:00.000Z' })]);
+    expect(mailer.sent).toHaveLength(0);
+    const [[name, schedule]] = [...scheduler.schedules.entries()] as [[string, { at: Date; message: string }]];
+    expect(name).toBe(scheduleName('onboarding-nps', 'acc-9', new Date('2026-11-24T09:00:00Z')));
+    expect(statuses(await dispatch(onboarded))).toEqual(['skipped:duplicate']);
+
+    now = new Date('2026-11-24T09:00:01Z');
+    const due = await dispatchEvent(schedule.message, deps);
+
+    expect(statuses(due)).toEqual(['sent']);
+    expect(mailer.sent[0]?.text).toContain('How likely are you to recommend our onboarding of A9?');
+  });
+
+  it('lets a cancelling event stop a pending survey, even when it arrives first', async () => {
+    const closed = event('crm.accounts', 'AccountClosed', { eventId: 'close-1', context: { accountId: 'A7' } });
+    const onboarded = event('crm.accounts', 'AccountOnboarded', { eventId: 'acc-7', occurredAt: '2026-11-22T09:00:00Z', context: { accountId: 'A7' } });
+    await dispatch(onboarded);
+
+    expect(statuses(await dispatch(closed))).toEqual(['cancelled-pending']);
+    now = new Date('2026-11-24T09:00:01Z');
+    const due = await dispatchEvent([...scheduler.schedules.values()][0]!.message, deps);
+
+    expect(statuses(due)).toEqual(['skipped:cancelled']);
+    expect(mailer.sent).toHaveLength(0);
+  });
+
+  it('dead-letters a cancelling event without the field it matches on', async () => {
+    const outcomes = await dispatch(event('crm.accounts', 'AccountClosed', { eventId: 'close-2', context: {} }));
+    expect(outcomes[0]).toMatchObject({ status: 'rejected', reason: expect.stringContaining('detail.context.accountId') });
+    expect(deadLetters.rejected).toHaveLength(1);
+  });
+
+  it('holds an email back during the recipient\'s night and schedules it for the morning', async () => {
+    now = new Date('2026-11-22T23:30:00Z'); // 00:30 in Zagreb
+    const outcomes = await dispatch(orderDelivered({ customer: { timeZone: 'Europe/Zagreb', tier: 'silver' } }));
+
+    expect(outcomes.filter((o) => o.status !== 'not-in-audience')).toEqual([expect.objectContaining({ status: 'scheduled', at: '2026-11-23T07:00:00.000Z' })]);
+    expect(mailer.sent).toHaveLength(0);
+  });
+
+  it('sends at night when the event carries no time zone', async () => {
+    now = new Date('2026-11-22T23:30:00Z');
+    expect(statuses(await dispatch(orderDelivered({ customer: { tier: 'silver' } })))).toEqual(['sent']);
+  });
+
+  it('frees the reservation when the send fails, so the retry sends exactly once', async () => {
+    mailer.failures.push(Object.assign(new Error('Maximum sending rate exceeded.'), { name: 'TooManyRequestsException' }));
+    const body = orderDelivered({ customer: { tier: 'silver' } });
+
+    await expect(dispatch(body)).rejects.toThrow('Maximum sending rate exceeded.');
     expect(invitations.invitations.size).toBe(0);
-    const retry = await dispatchEvent(body, deps);
+    expect(invitations.rests.size).toBe(0);
+    const retry = await dispatch(body);
 
-    expect(retry.map((o) => o.status)).toEqual(['sent']);
+    expect(statuses(retry)).toEqual(['sent']);
     expect(mailer.sent).toHaveLength(1);
-    expect(invitations.invitations.size).toBe(1);
+  });
+
+  it('suppresses an address SES rejects for good, and does not retry', async () => {
+    mailer.failures.push(new RecipientRejectedError('Illegal address'));
+    const outcomes = await dispatch(orderDelivered({ customer: { tier: 'silver' } }));
+
+    expect(statuses(outcomes)).toEqual(['skipped:rejected']);
+    expect(invitations.suppressed.get(contactKeyOf('ana@example.com'))).toBe('rejected');
+    expect(invitations.invitations.size).toBe(0);
   });
 
   it('sends a contract violation to the dead letters with the reason, and nothing else', async () => {
-    const event = orderDelivered();
-    (event.detail.customer as Record<string, unknown>).email = 'nope';
-    const body = JSON.stringify(event);
+    const broken = orderDelivered();
+    (broken.detail.customer as Record<string, unknown>).email = 'nope';
+    const body = JSON.stringify(broken);
 
     const outcomes = await dispatchEvent(body, deps);
 
-    expect(outcomes).toEqual([{ status: 'rejected', reason: expect.stringContaining('detail.customer.email') }]);
+    expect(outcomes).toEqual([{ status: 'rejected', reason: expect.stringContaining('detail.customer.email'), events: [] }]);
     expect(deadLetters.rejected).toEqual([{ body, reason: expect.stringMatching(/^event contract v1: /) }]);
     expect(mailer.sent).toHaveLength(0);
     expect(invitations.writes).toBe(0);
   });
 
-  it('dead-letters an event no program listens to', async () => {
-    const body = JSON.stringify({ ...orderDelivered(), 'detail-type': 'OrderShipped' });
-    const outcomes = await dispatchEvent(body, deps);
-    expect(outcomes[0]).toEqual({ status: 'rejected', reason: expect.stringContaining('no survey program') });
-    expect(deadLetters.rejected).toHaveLength(1);
+  it('dead-letters an event no program listens to, and a body that is not JSON', async () => {
+    await dispatch({ ...orderDelivered(), 'detail-type': 'OrderShipped' });
+    await dispatchEvent('{oops', deps);
+    expect(deadLetters.rejected.map((r) => r.reason)).toEqual([
+      expect.stringContaining('no survey program'),
+      'event contract v1: (root): the message body is not JSON',
+    ]);
   });
 
   it('falls back to the program language for an unsupported locale', async () => {
-    await dispatchEvent(JSON.stringify(orderDelivered({ customer: { locale: 'de-AT' } })), deps);
+    await dispatch(orderDelivered({ customer: { locale: 'de-AT', tier: 'silver' } }));
     expect([...invitations.invitations.values()][0]?.locale).toBe('en');
   });
 });

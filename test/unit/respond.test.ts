@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { Invitation } from '../../functions/domain/invitation.js';
 import { hashToken } from '../../functions/domain/tokens.js';
-import { parseScore, recordRating, showRatingPage, type RespondDeps } from '../../functions/respond/respond.js';
+import { parseScore, recordRating, showRatingPage, showUnsubscribe, unsubscribe, type RespondDeps } from '../../functions/respond/respond.js';
 import { InMemoryInvitations } from '../fixtures/in-memory-invitations.js';
 
 const TOKEN = 'Zm9vYmFyYmF6cXV4MTIzNA';
@@ -9,7 +9,7 @@ const NOW = new Date('2026-11-22T12:00:00Z');
 
 function invitation(overrides: Partial<Invitation> = {}): Invitation {
   return {
-    tokenHash: hashToken(TOKEN), programId: 'order-delivered-nps', kind: 'nps', eventId: 'e1', locale: 'th',
+    tokenHash: hashToken(TOKEN), programId: 'order-delivered-nps', kind: 'nps', eventId: 'e1', contactKey: 'contact-1', locale: 'th',
     customer: { id: 'c-1', email: 'a@example.com' }, context: {}, createdAt: '2026-11-22T10:00:00Z',
     expiresAt: NOW.getTime() / 1000 + 3600, ...overrides,
   };
@@ -22,7 +22,7 @@ describe('rating page use cases', () => {
   beforeEach(async () => {
     invitations = new InMemoryInvitations();
     invitations.invitations.set(hashToken(TOKEN), invitation());
-    deps = { invitations, now: () => NOW };
+    deps = { invitations, contacts: invitations, now: () => NOW };
   });
 
   it('shows the form with the clicked score preselected, and writes nothing', async () => {
@@ -77,5 +77,20 @@ describe('rating page use cases', () => {
 
   it.each([['7', 7], [' 10 ', 10], ['07', 7], ['1e1', undefined], ['0x5', undefined], ['100', undefined]])('parses the score %j as %s', (raw, expected) => {
     expect(parseScore(raw)).toBe(expected);
+  });
+
+  it('unsubscribes only on POST, at once and for good', async () => {
+    expect(await showUnsubscribe(TOKEN, deps)).toEqual({ view: 'unsubscribe', status: 200, locale: 'th', token: TOKEN });
+    expect(invitations.suppressed.size).toBe(0);
+
+    expect(await unsubscribe(TOKEN, deps)).toEqual({ view: 'unsubscribed', status: 200, locale: 'th' });
+    expect(await unsubscribe(TOKEN, deps)).toEqual({ view: 'unsubscribed', status: 200, locale: 'th' });
+    expect(invitations.suppressed).toEqual(new Map([['contact-1', 'unsubscribed']]));
+  });
+
+  it('shows the same 404 for an unsubscribe link that does not exist', async () => {
+    expect(await showUnsubscribe('nope', deps)).toEqual({ view: 'invalid', status: 404 });
+    expect(await unsubscribe(TOKEN.replace('Z', 'Q'), deps)).toEqual({ view: 'invalid', status: 404 });
+    expect(invitations.suppressed.size).toBe(0);
   });
 });

@@ -1,11 +1,13 @@
 import '../../fixtures/handler-env.js';
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { ConflictException, CreateScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
+import { BadRequestException, SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { SQSEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { handler } from '../../../functions/dispatch/handler.js';
 import { lambdaContext } from '../../../lib/sandbox/lambda-context.js';
 import { orderDelivered } from '../../fixtures/events.js';
@@ -14,6 +16,8 @@ import { HANDLER_ENV } from '../../fixtures/handler-env.js';
 const dynamo = mockClient(DynamoDBDocumentClient);
 const ses = mockClient(SESv2Client);
 const sqs = mockClient(SQSClient);
+const events = mockClient(EventBridgeClient);
+const scheduler = mockClient(SchedulerClient);
 
 const sqsEvent = (...bodies: string[]): SQSEvent => ({
   Records: bodies.map((body, i) => ({
@@ -22,58 +26,115 @@ const sqsEvent = (...bodies: string[]): SQSEvent => ({
   })),
 });
 
+/** A silver-tier customer: only the NPS program applies (the gold-tier CSAT program does not). */
+const silver = (eventId: string, email = 'ana@example.com') => orderDelivered({ eventId, customer: { tier: 'silver', email } });
+
 describe('dispatch handler', () => {
   beforeEach(() => {
     dynamo.reset();
     ses.reset();
     sqs.reset();
+    events.reset();
+    scheduler.reset();
     ses.on(SendEmailCommand).resolves({ MessageId: 'ses-1' });
+    events.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [] });
   });
 
-  it('claims the event and stores the invitation in one transaction, then sends one email', async () => {
-    const result = await handler(sqsEvent(JSON.stringify(orderDelivered())), lambdaContext('dispatch'));
+  it('reserves with one transaction and sends one email: two AWS calls, plus one PutEvents for the batch', async () => {
+    const result = await handler(sqsEvent(JSON.stringify(silver('a')), JSON.stringify(silver('b'))), lambdaContext('dispatch'));
 
     expect(result).toEqual({ batchItemFailures: [] });
-    expect(dynamo).toHaveReceivedCommandTimes(TransactWriteCommand, 1);
+    expect(dynamo).toHaveReceivedCommandTimes(TransactWriteCommand, 2);
+    expect(dynamo.calls()).toHaveLength(2);
+    expect(ses).toHaveReceivedCommandTimes(SendEmailCommand, 2);
+    expect(events).toHaveReceivedCommandTimes(PutEventsCommand, 1);
+    expect(events.commandCalls(PutEventsCommand)[0]!.args[0].input.Entries).toEqual([
+      expect.objectContaining({ EventBusName: 'closeloop-test-bus', Source: 'closeloop', DetailType: 'SurveySent' }),
+      expect.objectContaining({ DetailType: 'SurveySent' }),
+    ]);
     const items = dynamo.commandCalls(TransactWriteCommand)[0]!.args[0].input.TransactItems!;
-    expect(items.map((i) => i.Put?.Item?.pk)).toEqual(['DISPATCH#order-delivered-nps#ord-1042-delivered', expect.stringMatching(/^INV#/)]);
-    expect(items.every((i) => i.Put?.ConditionExpression === 'attribute_not_exists(pk)')).toBe(true);
+    expect(items.map((i) => i.Put?.Item?.pk ?? i.Update?.Key?.pk ?? i.ConditionCheck?.Key?.pk)).toEqual([
+      'DISPATCH#order-delivered-nps#a', expect.stringMatching(/^INV#/), expect.stringMatching(/^CONTACT#/), expect.stringMatching(/^CONTACT#/), expect.stringMatching(/^CANCEL#order-delivered-nps#/),
+    ]);
+    expect(items[2]!.Update?.ConditionExpression).toBe('attribute_not_exists(pk) OR #until <= :now');
     expect(ses).toHaveReceivedCommandWith(SendEmailCommand, {
       FromEmailAddress: 'surveys@example.com',
       Destination: { ToAddresses: ['ana@example.com'] },
       ReplyToAddresses: ['support@example.com'],
       ConfigurationSetName: 'closeloop-test',
-      EmailTags: [{ Name: 'program', Value: 'order-delivered-nps' }, { Name: 'kind', Value: 'nps' }],
+      EmailTags: [{ Name: 'program', Value: 'order-delivered-nps' }, { Name: 'kind', Value: 'nps' }, { Name: 'survey', Value: expect.any(String) }],
+      Content: { Simple: expect.objectContaining({
+        Headers: [{ Name: 'List-Unsubscribe', Value: expect.stringMatching(/^<https:\/\/feedback\.example\.com\/u\/[\w-]{22}>$/) }, { Name: 'List-Unsubscribe-Post', Value: 'List-Unsubscribe=One-Click' }],
+      }) },
     });
-    expect(ses).toHaveReceivedCommandTimes(SendEmailCommand, 1);
   });
 
-  it('skips a duplicate without sending', async () => {
+  it('schedules a survey held back by quiet hours with Scheduler, targeting the buffer', async () => {
+    vi.useFakeTimers({ now: new Date('2026-11-22T23:30:00Z'), toFake: ['Date'] });
+    try {
+      const night = orderDelivered({ customer: { tier: 'silver', timeZone: 'Europe/Zagreb' } });
+      await handler(sqsEvent(JSON.stringify(night)), lambdaContext('dispatch'));
+    } finally {
+      vi.useRealTimers();
+    }
+    expect(ses).not.toHaveReceivedCommand(SendEmailCommand);
+    expect(scheduler).toHaveReceivedCommandWith(CreateScheduleCommand, {
+      GroupName: 'closeloop-test', ScheduleExpression: 'at(2026-11-23T07:00:00)', ActionAfterCompletion: 'DELETE',
+      Target: expect.objectContaining({ Arn: 'arn:aws:sqs:us-east-1:123456789012:buffer', RoleArn: 'arn:aws:iam::123456789012:role/scheduler' }),
+    });
+    const input = JSON.parse(scheduler.commandCalls(CreateScheduleCommand)[0]!.args[0].input.Target!.Input!);
+    expect(input.closeloopDue).toEqual({ programId: 'order-delivered-nps', at: '2026-11-23T07:00:00.000Z' });
+  });
+
+  it('treats an existing schedule as a duplicate', async () => {
+    scheduler.on(CreateScheduleCommand).rejects(new ConflictException({ message: 'exists', Message: 'exists', $metadata: {} }));
+    vi.useFakeTimers({ now: new Date('2026-11-22T23:30:00Z'), toFake: ['Date'] });
+    try {
+      await handler(sqsEvent(JSON.stringify(orderDelivered({ customer: { tier: 'silver', timeZone: 'Europe/Zagreb' } }))), lambdaContext('dispatch'));
+    } finally {
+      vi.useRealTimers();
+    }
+    expect(events.commandCalls(PutEventsCommand)[0]!.args[0].input.Entries![0]).toMatchObject({ DetailType: 'SurveySkipped', Detail: expect.stringContaining('"reason":"duplicate"') });
+  });
+
+  it('suppresses an address SES refuses for good instead of retrying', async () => {
+    ses.on(SendEmailCommand).rejects(new BadRequestException({ message: 'Illegal address', $metadata: {} }));
+    const result = await handler(sqsEvent(JSON.stringify(silver('x'))), lambdaContext('dispatch'));
+    expect(result).toEqual({ batchItemFailures: [] });
+    const reject = dynamo.commandCalls(TransactWriteCommand)[1]!.args[0].input.TransactItems!;
+    expect(reject.map((i) => Object.keys(i)[0])).toEqual(['Update', 'Delete', 'Put']);
+    expect(reject[2]!.Put?.Item).toMatchObject({ type: 'suppression', reason: 'rejected' });
+  });
+
+  it('skips a duplicate without sending, and announces it', async () => {
     dynamo.on(TransactWriteCommand).rejects(new TransactionCanceledException({
       message: 'cancelled', $metadata: {},
       CancellationReasons: [{ Code: 'ConditionalCheckFailed' }, { Code: 'None' }],
     }));
-    const result = await handler(sqsEvent(JSON.stringify(orderDelivered())), lambdaContext('dispatch'));
+    const result = await handler(sqsEvent(JSON.stringify(silver('d'))), lambdaContext('dispatch'));
     expect(result).toEqual({ batchItemFailures: [] });
     expect(ses).not.toHaveReceivedCommand(SendEmailCommand);
+    expect(dynamo).not.toHaveReceivedCommand(PutCommand);
+    expect(events).toHaveReceivedCommandTimes(PutEventsCommand, 1);
   });
 
   it('reports only the failing record when SES fails, after releasing its claim', async () => {
     ses.on(SendEmailCommand)
       .resolvesOnce({ MessageId: 'ses-1' })
       .rejects(new Error('Throttling: Maximum sending rate exceeded.'));
-    const event = sqsEvent(JSON.stringify(orderDelivered({ eventId: 'a' })), JSON.stringify(orderDelivered({ eventId: 'b' })));
+    const event = sqsEvent(JSON.stringify(silver('a')), JSON.stringify(silver('b', 'bo@example.com')));
 
     const result = await handler(event, lambdaContext('dispatch'));
 
     expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: 'm1' }] });
     expect(dynamo).toHaveReceivedCommandTimes(TransactWriteCommand, 3);
     const release = dynamo.commandCalls(TransactWriteCommand)[2]!.args[0].input.TransactItems!;
-    expect(release.map((i) => i.Delete?.Key?.pk)).toEqual(['DISPATCH#order-delivered-nps#b', expect.stringMatching(/^INV#/)]);
+    expect(release.map((i) => i.Delete?.Key?.pk)).toEqual(['DISPATCH#order-delivered-nps#b', expect.stringMatching(/^INV#/), expect.stringMatching(/^CONTACT#/)]);
+    expect(events.commandCalls(PutEventsCommand)[0]!.args[0].input.Entries).toHaveLength(1);
   });
 
   it('dead-letters a contract violation with its reason and does not fail the batch', async () => {
-    const result = await handler(sqsEvent('{"source":"shop.orders"}', JSON.stringify(orderDelivered())), lambdaContext('dispatch'));
+    const result = await handler(sqsEvent('{"source":"shop.orders"}', JSON.stringify(silver('ok'))), lambdaContext('dispatch'));
 
     expect(result).toEqual({ batchItemFailures: [] });
     expect(sqs).toHaveReceivedCommandWith(SendMessageCommand, {
@@ -86,7 +147,7 @@ describe('dispatch handler', () => {
 
   it('retries (reports) a record whose transaction fails for another reason', async () => {
     dynamo.on(TransactWriteCommand).rejects(new ConditionalCheckFailedException({ message: 'x', $metadata: {} }));
-    const result = await handler(sqsEvent(JSON.stringify(orderDelivered())), lambdaContext('dispatch')).catch((e: Error) => e);
+    const result = await handler(sqsEvent(JSON.stringify(silver('e'))), lambdaContext('dispatch')).catch((e: Error) => e);
     // Powertools throws when every record of the batch failed: Lambda retries the whole batch.
     expect(result).toBeInstanceOf(Error);
     expect(ses).not.toHaveReceivedCommand(SendEmailCommand);

@@ -1,5 +1,6 @@
 import '../../fixtures/handler-env.js';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -11,8 +12,9 @@ import { lambdaContext } from '../../../lib/sandbox/lambda-context.js';
 import { HANDLER_ENV } from '../../fixtures/handler-env.js';
 
 const sqs = mockClient(SQSClient);
+const dynamo = mockClient(DynamoDBDocumentClient);
 const invitation: Invitation = {
-  tokenHash: 'hash-1', programId: 'order-delivered-nps', kind: 'nps', eventId: 'ord-1042-delivered', locale: 'hr',
+  tokenHash: 'hash-1', programId: 'order-delivered-nps', kind: 'nps', eventId: 'ord-1042-delivered', contactKey: 'contact-77', locale: 'hr',
   customer: { id: 'c-77', email: 'ana@example.com' }, context: { orderId: '1042' }, createdAt: '2026-11-22T10:00:00Z', expiresAt: 4_000_000_000,
 };
 const answeredItem = (score: number, programId = invitation.programId) =>
@@ -29,7 +31,10 @@ const record = (seq: string, oldImage: object | undefined, newImage: object, eve
 const queues = JSON.parse(HANDLER_ENV.CLOSELOOP_FOLLOW_UP_QUEUE_URLS) as Record<string, string>;
 
 describe('follow-up handler', () => {
-  beforeEach(() => sqs.reset());
+  beforeEach(() => {
+    sqs.reset();
+    dynamo.reset();
+  });
 
   it('sends a detractor to the customer-success queue with the case attributes', async () => {
     const result = await handler({ Records: [record('1', toItem(invitation), answeredItem(3))] }, lambdaContext('follow-up'));
@@ -40,6 +45,7 @@ describe('follow-up handler', () => {
     expect(input.QueueUrl).toBe(queues['customer-success']);
     expect(JSON.parse(input.MessageBody!)).toMatchObject({ score: 3, customer: { id: 'c-77' }, context: { orderId: '1042' } });
     expect(input.MessageAttributes?.contract?.StringValue).toBe('closeloop.follow-up.v1');
+    expect(dynamo).toHaveReceivedCommandWith(UpdateCommand, { Key: { pk: 'CONTACT#contact-77', sk: 'REST#all' } });
   });
 
   it('ignores inserts, claims, promoters and responses that were already there', async () => {

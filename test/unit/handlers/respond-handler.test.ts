@@ -14,7 +14,7 @@ import { lambdaContext } from '../../../lib/sandbox/lambda-context.js';
 const dynamo = mockClient(DynamoDBDocumentClient);
 const TOKEN = 'Zm9vYmFyYmF6cXV4MTIzNA';
 const invitation: Invitation = {
-  tokenHash: hashToken(TOKEN), programId: 'order-delivered-nps', kind: 'nps', eventId: 'e1', locale: 'et',
+  tokenHash: hashToken(TOKEN), programId: 'order-delivered-nps', kind: 'nps', eventId: 'e1', contactKey: 'contact-1', locale: 'et',
   customer: { id: 'c-1', email: 'a@example.com' }, context: {}, createdAt: '2026-11-22T10:00:00Z', expiresAt: 4_000_000_000,
 };
 
