@@ -30,6 +30,12 @@ const events = [
       context: { orderId: '2001' } },
   },
   {
+    Source: 'shop.orders', DetailType: 'OrderPlaced',
+    Detail: { eventId: `ord-3003-placed-${run}`, occurredAt: new Date().toISOString(),
+      customer: { id: 'c-40', email: 'kalle@example.com', name: 'Kalle', locale: 'et', timeZone: 'Europe/Tallinn' },
+      context: { orderId: '3003' } },
+  },
+  {
     Source: 'shop.orders', DetailType: 'OrderDelivered',
     Detail: { eventId: `ord-2002-delivered-${run}`, occurredAt: new Date().toISOString(),
       customer: { id: 'c-32', email: 'sara@example.com', name: 'سارا', locale: 'fa' },
@@ -50,7 +56,8 @@ try {
   console.error(`The sandbox bus at ${info.endpoints.eventbridge} did not answer (${error instanceof Error ? error.message : String(error)}). Is \`npm start\` running?`);
   process.exit(1);
 }
-console.log(`Put ${events.length} events on "${info.busName}" (NPS in hr, th and fa; CES in et).
+console.log(`Put ${events.length} events on "${info.busName}" (NPS in hr, th and fa; CES in et; a checkout CSAT in et
+that waits two hours, or 7 s with CLOSELOOP_DELAY_SCALE=0.001, and longer if it is night in Tallinn).
 Open the inbox: ${info.inboxUrl}
 Click a score, send the form; a 0–6 NPS or a 5–7 CES lands on a follow-up queue:
 ${Object.entries(info.followUpQueues).map(([name, url]) => `  ${name}: ${url}`).join('\n')}`);

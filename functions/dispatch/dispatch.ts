@@ -110,10 +110,17 @@ export function scheduleName(programId: string, eventId: string, at: Date): stri
   return `closeloop-${createHash('sha256').update(`${programId}\u0000${eventId}\u0000${at.toISOString()}`).digest('base64url').slice(0, 40)}`;
 }
 
-/** Sends now, or schedules the event back to dispatch for the program's delay or the end of quiet hours. */
+/**
+ * Sends now, or schedules the event back to dispatch for the program's delay or the end of quiet
+ * hours. A schedule that brings the event back is trusted: its time was chosen outside quiet hours.
+ * Only a delivery that arrives late (a retried schedule) is checked against quiet hours again.
+ */
 async function deliver(event: SurveyEvent, envelope: Record<string, unknown>, program: SurveyProgram, deps: DispatchDeps): Promise<DispatchOutcome> {
   const now = deps.now();
-  const due = new Date(Math.max(now.getTime(), Date.parse(event.occurredAt) + program.delaySeconds * 1000));
+  const due = event.due
+    ? (Date.parse(event.due.at) < now.getTime() ? now : null)
+    : new Date(Math.max(now.getTime(), Date.parse(event.occurredAt) + program.delaySeconds * 1000));
+  if (!due) return sendNow(event, program, deps);
   const at = nextSendTime(due, event.customer.timeZone, deps.catalog.quietHours);
   if (at.getTime() - now.getTime() <= SCHEDULE_MARGIN_MS) return sendNow(event, program, deps);
 

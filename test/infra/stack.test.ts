@@ -19,7 +19,7 @@ const functionWith = (variable: string) => {
 
 describe('CloseloopStack', () => {
   it('builds one bus rule per program trigger, into the buffer queue with a dead-letter queue', () => {
-    for (const [source, detailType] of [['shop.orders', 'OrderDelivered'], ['support.tickets', 'TicketResolved']]) {
+    for (const [source, detailType] of [['shop.orders', 'OrderDelivered'], ['shop.orders', 'OrderPlaced'], ['support.tickets', 'TicketResolved']]) {
       template.hasResourceProperties('AWS::Events::Rule', {
         EventBusName: Match.anyValue(),
         EventPattern: { source: [source], 'detail-type': [detailType] },
@@ -78,8 +78,28 @@ describe('CloseloopStack', () => {
     });
   });
 
-  it('serves GET, HEAD and POST of the rating route through an HTTP API with access logs', () => {
-    for (const method of ['GET', 'HEAD', 'POST']) template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: `${method} /r/{token}` });
+  it('delays surveys with EventBridge Scheduler: a group, a role that may only feed the buffer, and dispatch may pass it', () => {
+    template.resourceCountIs('AWS::Scheduler::ScheduleGroup', 1);
+    template.hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: { Statement: [Match.objectLike({ Principal: { Service: 'scheduler.amazonaws.com' }, Condition: { StringEquals: { 'aws:SourceAccount': '123456789012' } } })] },
+    });
+    const dispatchPolicy = Object.values(template.findResources('AWS::IAM::Policy')).find((p) => JSON.stringify(p).includes('ses:SendEmail'))!;
+    const actions = (dispatchPolicy.Properties.PolicyDocument.Statement as { Action: string | string[] }[]).flatMap((st) => [st.Action].flat());
+    expect(actions).toEqual(expect.arrayContaining(['scheduler:CreateSchedule', 'iam:PassRole', 'events:PutEvents', 'dynamodb:ConditionCheckItem']));
+    expect(actions).not.toContain('scheduler:DeleteScheduleGroup');
+    const [, dispatch] = functionWith(ENV.SCHEDULE_ROLE_ARN);
+    expect(Object.keys(dispatch.Properties.Environment.Variables)).toEqual(expect.arrayContaining([ENV.SCHEDULE_GROUP, ENV.SCHEDULE_TARGET_ARN, ENV.EVENT_BUS_NAME]));
+  });
+
+  it('routes the cancelling events of programs to the buffer too', () => {
+    template.hasResourceProperties('AWS::Events::Rule', { EventPattern: { source: ['shop.orders'], 'detail-type': ['OrderCancelled'] } });
+  });
+
+  it('serves GET, HEAD and POST of the rating and unsubscribe routes through an HTTP API with access logs', () => {
+    for (const method of ['GET', 'HEAD', 'POST']) {
+      template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: `${method} /r/{token}` });
+      template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: `${method} /u/{token}` });
+    }
     template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
       StageName: '$default',
       AccessLogSettings: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('requestId') },

@@ -172,6 +172,20 @@ describe('dispatchEvent', () => {
     expect(mailer.sent[0]?.text).toContain('How likely are you to recommend our onboarding of A9?');
   });
 
+  it('trusts a schedule that brings the event back early (a compressed sandbox clock), and re-checks a late one', async () => {
+    const onboarded = event('crm.accounts', 'AccountOnboarded', {
+      eventId: 'acc-3', occurredAt: '2026-11-22T09:00:00Z', context: { accountId: 'A3' }, customer: { id: 'c-3', email: 'late@example.com', timeZone: 'Europe/Tallinn' },
+    });
+    await dispatch(onboarded);
+    const message = [...scheduler.schedules.values()][0]!.message;
+
+    expect(statuses(await dispatchEvent(message, deps))).toEqual(['sent']);
+    invitations.claims.clear();
+    invitations.rests.clear();
+    now = new Date('2026-11-25T01:00:00Z'); // 03:00 in Tallinn, a day late
+    expect(statuses(await dispatchEvent(message, deps))).toEqual(['scheduled']);
+  });
+
   it('lets a cancelling event stop a pending survey, even when it arrives first', async () => {
     const closed = event('crm.accounts', 'AccountClosed', { eventId: 'close-1', context: { accountId: 'A7' } });
     const onboarded = event('crm.accounts', 'AccountOnboarded', { eventId: 'acc-7', occurredAt: '2026-11-22T09:00:00Z', context: { accountId: 'A7' } });
