@@ -64,7 +64,17 @@ function observe(outcome: DispatchOutcome, record: SQSRecord): void {
 export const handler = middy(async (event: SQSEvent, context: Context) => {
   const announcements: IntegrationEvent[] = [];
   const response = await processPartialResponse(event, async (record: SQSRecord) => {
-    for (const outcome of await dispatchEvent(record.body, deps)) {
+    let outcomes: DispatchOutcome[];
+    try {
+      outcomes = await dispatchEvent(record.body, deps);
+    } catch (error) {
+      // Logged for operators, then rethrown: the record is reported and retried, in the end dead-lettered.
+      const name = error instanceof Error ? error.name : 'Error';
+      logger.error('dispatch failed; the record will be retried', { messageId: record.messageId, receiveCount: record.attributes.ApproximateReceiveCount, error });
+      metrics.addMetric(name === 'SendingPausedException' || name === 'AccountSuspendedException' ? 'SendingPaused' : 'DispatchFailed', MetricUnit.Count, 1);
+      throw error;
+    }
+    for (const outcome of outcomes) {
       observe(outcome, record);
       announcements.push(...outcome.events);
     }

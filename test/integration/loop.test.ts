@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { deadLetterQueue } from '../../functions/config/resources.js';
 import { hashToken } from '../../functions/domain/tokens.js';
+import { SEED_EXCERPTS } from '../fixtures/seed-excerpts.js';
 import {
   collectMessages, dynamodb, emailsTo, mimeOf, putEvent, sandbox, sleep, waitForEmails, waitUntilDrained,
 } from './sandbox-clients.js';
@@ -142,6 +143,21 @@ describe('the closed loop in the sandbox (real SDK clients, local emulators)', (
     ]);
     expect(result.FailedEntryCount).toBe(2);
     expect(result.Entries?.map((e) => e.ErrorCode)).toEqual(['MalformedDetail', 'ResourceNotFoundException']);
+  });
+
+  it.each(Object.entries(SEED_EXCERPTS))('carries a %s comment from the source articles unchanged into the follow-up', async (locale, excerpt) => {
+    const run = unique();
+    const detail = { ...orderDelivered(run), customer: { ...orderDelivered(run).customer, locale, tier: 'silver' } };
+    await putEvent('shop.orders', 'OrderDelivered', detail);
+    const [email] = await waitForEmails(detail.customer.email);
+    const url = new URL(linkFor(email!.body.text ?? '', 1));
+    const page = await (await fetch(url)).text();
+    expect(page).toContain(`<html lang="${locale}" dir="${locale === 'fa' ? 'rtl' : 'ltr'}">`);
+
+    await fetch(url.origin + url.pathname, { method: 'POST', body: new URLSearchParams({ score: '1', comment: excerpt }) });
+
+    const [message] = await collectMessages(sandbox.followUpQueues['customer-success']!, (m) => m.Body?.includes(detail.customer.id) ?? false);
+    expect(JSON.parse(message!.Body!).comment).toBe(excerpt);
   });
 
   it('shows the same 404 for an unknown token and writes nothing', async () => {
