@@ -47,15 +47,18 @@ export interface InvitationRepository {
   /** Reads an invitation; never writes. */
   findByTokenHash(tokenHash: string): Promise<Invitation | undefined>;
   /**
-   * Records the first response in one conditional write (no read before it). The write fails
-   * without effect on an unknown, expired or already answered invitation, or on a score outside
-   * the invitation's scale; the result says which.
+   * Records a response. The first answer is one conditional write (no read before it), which fails
+   * without effect on an unknown, expired or already answered invitation, or on a score outside the
+   * invitation's scale. A different answer before `answerWindowEnds` replaces it, keeping the earlier
+   * one in its history (a second, conditional write); an identical one changes nothing.
+   * @param answerWindowEnds epoch seconds until which a first answer recorded now may be changed
    */
-  recordResponse(tokenHash: string, response: SurveyResponse, now: Date): Promise<RecordResult>;
+  recordResponse(tokenHash: string, response: SurveyResponse, now: Date, answerWindowEnds: number): Promise<RecordResult>;
 }
 
 export type RecordResult =
   | { status: 'recorded'; invitation: Invitation }
+  | { status: 'changed'; invitation: Invitation }
   | { status: 'already-answered'; invitation: Invitation }
   | { status: 'invalid-score'; invitation: Invitation }
   | { status: 'unavailable' };

@@ -1,7 +1,7 @@
 import { ConditionalCheckFailedException, DynamoDBClient, TransactionCanceledException, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import type { Invitation, SurveyResponse } from '../domain/invitation.js';
+import type { Invitation, PreviousAnswer, SurveyResponse } from '../domain/invitation.js';
 import { scaleOf, type SurveyKind } from '../domain/survey-kinds.js';
 import type {
   ContactRepository, InvitationRepository, RecordResult, ReservationGuard, ReservationResult, SkipRecord,
@@ -40,9 +40,15 @@ export interface InvitationItem {
   scaleMin: number;
   scaleMax: number;
   score?: number;
+  /** '' when the respondent left it empty: a comparable value for "did the answer change". */
   comment?: string;
+  secondAnswer?: string;
   respondedAt?: string;
   userAgent?: string;
+  evidence?: SurveyResponse['evidence'];
+  revision?: number;
+  answerWindowEnds?: number;
+  history?: PreviousAnswer[];
 }
 
 export function toItem(invitation: Invitation): InvitationItem {
@@ -66,12 +72,21 @@ export function toItem(invitation: Invitation): InvitationItem {
 }
 
 /** Reads an item back; undefined for anything that is not an invitation (claims, contacts, …). */
-export function fromItem(item: Record<string, unknown> | undefined): Invitation | undefined {
-  if (!item || item.type !== 'invitation') return undefined;
+export function fromItem(item: object | undefined): Invitation | undefined {
+  if (!item || (item as { type?: unknown }).type !== 'invitation') return undefined;
   const stored = item as unknown as InvitationItem;
   const response: SurveyResponse | undefined =
     stored.respondedAt !== undefined && stored.score !== undefined
-      ? { score: stored.score, comment: stored.comment, respondedAt: stored.respondedAt, userAgent: stored.userAgent }
+      ? {
+        score: stored.score,
+        ...(stored.comment ? { comment: stored.comment } : {}),
+        ...(stored.secondAnswer ? { secondAnswer: stored.secondAnswer } : {}),
+        respondedAt: stored.respondedAt,
+        ...(stored.userAgent ? { userAgent: stored.userAgent } : {}),
+        ...(stored.evidence ? { evidence: stored.evidence } : {}),
+        revision: stored.revision ?? 1,
+        ...(stored.history?.length ? { history: stored.history } : {}),
+      }
       : undefined;
   return {
     tokenHash: stored.tokenHash,
@@ -236,31 +251,65 @@ export class DynamoInvitationRepository implements InvitationRepository, Contact
     return fromItem(Item);
   }
 
-  async recordResponse(tokenHash: string, response: SurveyResponse, now: Date): Promise<RecordResult> {
-    const set = ['score = :score', 'respondedAt = :respondedAt'];
+  async recordResponse(tokenHash: string, response: SurveyResponse, now: Date, answerWindowEnds: number): Promise<RecordResult> {
     const nowSeconds = Math.floor(now.getTime() / 1000);
-    const values: Record<string, unknown> = { ':score': response.score, ':respondedAt': response.respondedAt, ':now': nowSeconds };
-    if (response.comment !== undefined) { set.push('#comment = :comment'); values[':comment'] = response.comment; }
-    if (response.userAgent !== undefined) { set.push('userAgent = :userAgent'); values[':userAgent'] = response.userAgent; }
+    const answer = {
+      ':score': response.score,
+      ':comment': response.comment ?? '',
+      ':secondAnswer': response.secondAnswer ?? '',
+      ':respondedAt': response.respondedAt,
+      ':userAgent': response.userAgent ?? '',
+      ':evidence': response.evidence ?? {},
+      ':now': nowSeconds,
+    };
+    const setAnswer = 'score = :score, #comment = :comment, secondAnswer = :secondAnswer, respondedAt = :respondedAt, userAgent = :userAgent, evidence = :evidence';
+    const names = { '#comment': 'comment' };
     try {
       const { Attributes } = await this.client.send(new UpdateCommand({
         TableName: this.tableName,
         Key: keys.invitation(tokenHash),
-        UpdateExpression: `SET ${set.join(', ')}`,
+        UpdateExpression: `SET ${setAnswer}, revision = :one, answerWindowEnds = :windowEnds`,
         ConditionExpression:
           'attribute_exists(pk) AND attribute_not_exists(respondedAt) AND expiresAt > :now AND :score BETWEEN scaleMin AND scaleMax',
-        ...(response.comment !== undefined ? { ExpressionAttributeNames: { '#comment': 'comment' } } : {}),
-        ExpressionAttributeValues: values,
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: { ...answer, ':one': 1, ':windowEnds': answerWindowEnds },
         ReturnValues: 'ALL_NEW',
         ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       }));
       return { status: 'recorded', invitation: fromItem(Attributes) as Invitation };
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      const old = fromAttributeMap(error.Item);
-      if (!old || old.expiresAt <= nowSeconds) return { status: 'unavailable' };
-      if (old.response) return { status: 'already-answered', invitation: old };
-      return { status: 'invalid-score', invitation: old };
+      const old = error.Item ? (unmarshall(error.Item) as InvitationItem) : undefined;
+      const invitation = fromItem(old);
+      if (!old || !invitation || old.expiresAt <= nowSeconds) return { status: 'unavailable' };
+      if (response.score < old.scaleMin || response.score > old.scaleMax) return { status: 'invalid-score', invitation };
+      if (!invitation.response) return { status: 'invalid-score', invitation };
+      const same = old.score === response.score && (old.comment ?? '') === answer[':comment'] && (old.secondAnswer ?? '') === answer[':secondAnswer'];
+      if (same || (old.answerWindowEnds ?? 0) <= nowSeconds) return { status: 'already-answered', invitation };
+      return this.changeResponse(tokenHash, old, answer, setAnswer, names);
+    }
+  }
+
+  /** A changed answer within the window: the earlier one moves to `history`, `revision` counts up. */
+  private async changeResponse(
+    tokenHash: string, old: InvitationItem, answer: Record<string, unknown>, setAnswer: string, names: Record<string, string>,
+  ): Promise<RecordResult> {
+    const previous: PreviousAnswer = { score: old.score as number, ...(old.comment ? { comment: old.comment } : {}), respondedAt: old.respondedAt as string };
+    try {
+      const { Attributes } = await this.client.send(new UpdateCommand({
+        TableName: this.tableName,
+        Key: keys.invitation(tokenHash),
+        UpdateExpression: `SET ${setAnswer}, revision = revision + :one, history = list_append(if_not_exists(history, :empty), :previous)`,
+        // Only over the answer we read: a concurrent change wins, this one is reported as already answered.
+        ConditionExpression: 'respondedAt = :oldRespondedAt AND answerWindowEnds > :now AND expiresAt > :now',
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: { ...answer, ':one': 1, ':empty': [], ':previous': [previous], ':oldRespondedAt': old.respondedAt },
+        ReturnValues: 'ALL_NEW',
+      }));
+      return { status: 'changed', invitation: fromItem(Attributes) as Invitation };
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      return { status: 'already-answered', invitation: fromItem(old) as Invitation };
     }
   }
 }

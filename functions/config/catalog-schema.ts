@@ -35,6 +35,7 @@ const programSchema = z.object({
   sampleRate: z.optional(z.number().check(z.gt(0), z.lte(1))),
   question: z.optional(perLocale),
   intro: z.optional(perLocale),
+  secondQuestion: z.optional(perLocale),
   cancel: z.optional(z.object({ on: z.array(trigger).check(z.minLength(1)), matchOn: z.string().check(z.regex(/^\w+$/, 'a context field name')) })),
   rules: z.array(ruleSchema),
 });
@@ -42,6 +43,7 @@ const programSchema = z.object({
 const catalogSchema = z.object({
   brand: nonEmpty,
   invitationTtlDays: z.int().check(z.positive(), z.lte(365)),
+  answerWindowHours: z.optional(z.number().check(z.gte(0), z.lte(24 * 365))),
   throttle: z.object({
     afterSendDays: z.int().check(z.gte(0), z.lte(3650)),
     afterResponseDays: z.int().check(z.gte(0), z.lte(3650)),
@@ -94,5 +96,5 @@ export function parseCatalog(input: unknown): Catalog {
     return { ...rest, delaySeconds: delaySeconds ?? 0, sampleRate: declared.sampleRate ?? 1 } as SurveyProgram;
   });
   if (problems.length) throw new InvalidCatalogError(`Invalid survey catalog: ${problems.join('; ')}`);
-  return { ...parsed.data, programs } as Catalog;
+  return { ...parsed.data, answerWindowHours: parsed.data.answerWindowHours ?? 24, programs } as Catalog;
 }

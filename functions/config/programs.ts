@@ -6,6 +6,7 @@
 export const declaredCatalog = {
   brand: 'Closeloop Demo Shop',
   invitationTtlDays: 30,
+  answerWindowHours: 24,
   throttle: { afterSendDays: 30, afterResponseDays: 90 },
   quietHours: { start: '21:00', end: '08:00' },
   followUpQueues: {
@@ -55,6 +56,13 @@ export const declaredCatalog = {
       kind: 'ces',
       defaultLocale: 'en',
       ownerTeam: 'support',
+      secondQuestion: {
+        en: 'Is there anything we could have done to make it easier?',
+        et: 'Kas saanuksime midagi teha, et see oleks lihtsam?',
+        hr: 'Jesmo li mogli išta učiniti da bude lakše?',
+        th: 'มีอะไรที่เราทำได้เพื่อให้ง่ายขึ้นหรือไม่',
+        fa: 'آیا کاری بود که می‌توانستیم برای آسان‌تر شدن آن انجام دهیم؟',
+      },
       rules: [{ id: 'high-effort', when: { scoreAtLeast: 5 }, queue: 'support', dueInHours: 24 }],
     },
   ],

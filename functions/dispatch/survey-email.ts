@@ -1,6 +1,7 @@
 import { escapeHtml } from '../domain/html.js';
 import type { Invitation } from '../domain/invitation.js';
-import { fill, fillStrict, messagesFor } from '../domain/messages.js';
+import { fill, messagesFor } from '../domain/messages.js';
+import { introFor, questionFor, templateValues } from '../domain/wording.js';
 import type { SurveyProgram } from '../domain/program.js';
 import { scoresOf } from '../domain/survey-kinds.js';
 import type { SurveyEmail } from '../ports.js';
@@ -23,16 +24,6 @@ export function unsubscribeLink(publicBaseUrl: string, token: string): string {
   return `${base(publicBaseUrl)}/u/${encodeURIComponent(token)}`;
 }
 
-/** Values for `{placeholders}`: brand, name and every scalar `context.<key>` of the event. */
-export function templateValues(invitation: Invitation, brand: string): Record<string, string> {
-  const values: Record<string, string> = { brand };
-  if (invitation.customer.name) values.name = invitation.customer.name;
-  for (const [key, value] of Object.entries(invitation.context)) {
-    if (['string', 'number', 'boolean'].includes(typeof value)) values[`context.${key}`] = String(value);
-  }
-  return values;
-}
-
 /**
  * The survey email: HTML (table layout and inline styles, which Gmail, Outlook and Apple Mail all
  * render) plus a plain-text alternative, one link per score, low to high, left to right in every
@@ -43,10 +34,8 @@ export function renderSurveyEmail(invitation: Invitation, program: SurveyProgram
   const m = messagesFor(invitation.locale);
   const values = templateValues(invitation, settings.brand);
   const greeting = invitation.customer.name ? fill(m.greeting, values) : m.greetingAnonymous;
-  const programIntro = program.intro?.[invitation.locale];
-  const opening = programIntro ? fillStrict(programIntro, values) : undefined;
-  const programQuestion = program.question?.[invitation.locale];
-  const question = (programQuestion && fillStrict(programQuestion, values)) || fill(m.question[invitation.kind], values);
+  const opening = introFor(program, invitation, settings.brand);
+  const question = questionFor(program, invitation, settings.brand);
   const scores = scoresOf(invitation.kind);
   const links = scores.map((score) => ({ score, href: ratingLink(settings.publicBaseUrl, token, score) }));
   const unsubscribe = unsubscribeLink(settings.publicBaseUrl, token);

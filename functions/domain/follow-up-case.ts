@@ -14,6 +14,8 @@ export interface FollowUpCase {
   readonly score: number;
   readonly classification: Classification;
   readonly comment: string | null;
+  /** The answer to the program's second question, if it has one and it was answered. */
+  readonly secondAnswer: string | null;
   readonly rule: string;
   readonly queue: string;
   readonly ownerTeam: string;
@@ -45,6 +47,7 @@ export function buildFollowUpCase(
     score: response.score,
     classification,
     comment: response.comment ?? null,
+    secondAnswer: response.secondAnswer ?? null,
     rule: rule.id,
     queue: rule.queue,
     ownerTeam: program.ownerTeam,

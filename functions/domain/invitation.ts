@@ -1,4 +1,5 @@
 import type { Customer } from './event.js';
+import type { ResponseEvidence } from './evidence.js';
 import type { Locale } from './messages.js';
 import type { SurveyKind } from './survey-kinds.js';
 
@@ -24,9 +25,23 @@ export interface Invitation {
 export interface SurveyResponse {
   readonly score: number;
   readonly comment?: string;
-  /** ISO 8601. */
+  /** The answer to the program's optional second question. */
+  readonly secondAnswer?: string;
+  /** ISO 8601: when this answer (the first, or its latest change) was submitted. */
   readonly respondedAt: string;
   readonly userAgent?: string;
+  /** Why this POST was taken for a person (see domain/evidence.ts). */
+  readonly evidence?: ResponseEvidence;
+  /** 1 for the first answer, +1 for each change within the answer window. */
+  readonly revision?: number;
+  /** Earlier answers, oldest first, when the respondent changed theirs. */
+  readonly history?: readonly PreviousAnswer[];
+}
+
+export interface PreviousAnswer {
+  readonly score: number;
+  readonly comment?: string;
+  readonly respondedAt: string;
 }
 
 export const MAX_COMMENT_LENGTH = 2000;

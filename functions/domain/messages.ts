@@ -20,6 +20,7 @@ export interface Messages {
   readonly thanksBody: string;
   readonly invalidLink: string;
   readonly invalidScore: string;
+  readonly confirmTitle: string;
   readonly unsubscribe: string;
   readonly unsubscribeTitle: string;
   readonly unsubscribeConfirm: string;
@@ -48,6 +49,7 @@ const CATALOG: Record<Locale, Messages> = {
     thanksBody: 'Your answer has been recorded. If anything needs our attention, write to {support}.',
     invalidLink: 'This link is not valid or has expired.',
     invalidScore: 'Please choose a score.',
+    confirmTitle: 'Please confirm your answer',
     unsubscribe: 'No more survey emails? Unsubscribe',
     unsubscribeTitle: 'Unsubscribe from survey emails',
     unsubscribeConfirm: 'Unsubscribe',
@@ -74,6 +76,7 @@ const CATALOG: Record<Locale, Messages> = {
     thanksBody: 'Teie vastus on salvestatud. Kui midagi vajab meie tähelepanu, kirjutage aadressile {support}.',
     invalidLink: 'See link ei kehti või on aegunud.',
     invalidScore: 'Palun valige hinne.',
+    confirmTitle: 'Palun kinnitage oma vastus',
     unsubscribe: 'Ei soovi meilt küsitlusi? Loobu tellimusest',
     unsubscribeTitle: 'Küsitluskirjadest loobumine',
     unsubscribeConfirm: 'Loobu',
@@ -100,6 +103,7 @@ const CATALOG: Record<Locale, Messages> = {
     thanksBody: 'Vaš odgovor je zabilježen. Ako nešto zahtijeva našu pažnju, pišite na {support}.',
     invalidLink: 'Ova poveznica nije valjana ili je istekla.',
     invalidScore: 'Molimo odaberite ocjenu.',
+    confirmTitle: 'Molimo potvrdite svoj odgovor',
     unsubscribe: 'Ne želite naše ankete? Odjavite se',
     unsubscribeTitle: 'Odjava od anketa e-poštom',
     unsubscribeConfirm: 'Odjavi me',
@@ -126,6 +130,7 @@ const CATALOG: Record<Locale, Messages> = {
     thanksBody: 'เราได้บันทึกคำตอบของคุณแล้ว หากมีเรื่องใดที่ต้องการความช่วยเหลือ กรุณาติดต่อ {support}',
     invalidLink: 'ลิงก์นี้ไม่ถูกต้องหรือหมดอายุแล้ว',
     invalidScore: 'กรุณาเลือกคะแนน',
+    confirmTitle: 'กรุณายืนยันคำตอบของคุณ',
     unsubscribe: 'ไม่ต้องการรับอีเมลแบบสอบถามจากเรา? ยกเลิกการรับ',
     unsubscribeTitle: 'ยกเลิกการรับอีเมลแบบสอบถาม',
     unsubscribeConfirm: 'ยกเลิกการรับ',
@@ -152,6 +157,7 @@ const CATALOG: Record<Locale, Messages> = {
     thanksBody: 'پاسخ شما ثبت شد. اگر موضوعی نیاز به رسیدگی دارد، به {support} بنویسید.',
     invalidLink: 'این پیوند معتبر نیست یا منقضی شده است.',
     invalidScore: 'لطفاً یک امتیاز انتخاب کنید.',
+    confirmTitle: 'لطفاً پاسخ خود را تأیید کنید',
     unsubscribe: 'نمی‌خواهید ایمیل نظرسنجی دریافت کنید؟ لغو اشتراک',
     unsubscribeTitle: 'لغو اشتراک ایمیل‌های نظرسنجی',
     unsubscribeConfirm: 'لغو اشتراک',

@@ -47,6 +47,8 @@ export interface SurveyProgram {
   readonly question?: Partial<Record<Locale, string>>;
   /** A first line of the email, per locale (e.g. "Your order {context.orderId} has arrived."). */
   readonly intro?: Partial<Record<Locale, string>>;
+  /** An optional second open question on the rating page, per locale. */
+  readonly secondQuestion?: Partial<Record<Locale, string>>;
   /** Events that cancel a pending (delayed) survey of this program, matched on a context field. */
   readonly cancel?: { readonly on: readonly Trigger[]; readonly matchOn: string };
   readonly rules: readonly FollowUpRule[];
@@ -70,6 +72,8 @@ export interface Catalog {
   readonly brand: string;
   /** How long a rating link works and the invitation is kept (DynamoDB TTL). */
   readonly invitationTtlDays: number;
+  /** How long after the first answer a respondent may still change it (from the same link). */
+  readonly answerWindowHours: number;
   readonly throttle: ThrottlePolicy;
   /** No survey email in the recipient's local night, when the event carries a time zone. */
   readonly quietHours: QuietHours;

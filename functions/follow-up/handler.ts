@@ -9,7 +9,7 @@ import { logger, metrics, publishMetrics } from '../adapters/observability.js';
 import { SqsFollowUpPublisher } from '../adapters/sqs-queues.js';
 import { catalog } from '../config/catalog.js';
 import { ENV, MissingConfigurationError, readEnv } from '../config/env.js';
-import { isNewResponse, routeResponse, type FollowUpDeps } from './follow-up.js';
+import { responseChange, routeResponse, type FollowUpDeps } from './follow-up.js';
 
 const env = readEnv(['FOLLOW_UP_QUEUE_URLS', 'SURVEY_TABLE']);
 const queueUrls = JSON.parse(env.FOLLOW_UP_QUEUE_URLS) as Record<string, string>;
@@ -25,11 +25,10 @@ const processor = new BatchProcessor(EventType.DynamoDBStreams);
 const image = (value: unknown) => fromAttributeMap(value as Record<string, AttributeValue> | undefined);
 
 async function recordHandler(record: DynamoDBRecord): Promise<void> {
-  const before = image(record.dynamodb?.OldImage);
-  const after = image(record.dynamodb?.NewImage);
-  if (!isNewResponse(before, after)) return;
-  metrics.addMetric('ResponseRecorded', MetricUnit.Count, 1);
-  const cases = await routeResponse(after, deps);
+  const change = responseChange(image(record.dynamodb?.OldImage), image(record.dynamodb?.NewImage));
+  if (!change) return;
+  metrics.addMetric(change.kind === 'first' ? 'ResponseRecorded' : 'ResponseChanged', MetricUnit.Count, 1);
+  const cases = await routeResponse(change.invitation, deps, change.kind === 'changed' ? change.previous : undefined);
   for (const followUp of cases) {
     logger.info('follow-up opened', { caseId: followUp.caseId, programId: followUp.programId, rule: followUp.rule, queue: followUp.queue });
     metrics.addMetric('FollowUpOpened', MetricUnit.Count, 1);

@@ -15,6 +15,7 @@ const client = DynamoDBDocumentClient.from(
 const repository = new DynamoInvitationRepository(sandbox.tables.surveys, client);
 const NOW = new Date();
 const NOW_S = Math.floor(NOW.getTime() / 1000);
+const WINDOW = NOW_S + 600;
 
 function invitation(eventId: string, overrides: Partial<Invitation> = {}): Invitation {
   return {
@@ -104,17 +105,19 @@ describe('DynamoInvitationRepository against DynamoDB Local', () => {
     expect(await get(keys.rest(contactKey, 'all'))).toMatchObject({ until: NOW_S + 90 * 86_400 });
   });
 
-  it('records only the first of concurrent responses, with one conditional write each', async () => {
+  it('keeps one response under concurrent POSTs: one first answer, each accepted change in the history', async () => {
     const stored = invitation(randomUUID());
     await repository.reserve(stored, guardFor(stored));
-    const answer = (score: number) => repository.recordResponse(stored.tokenHash, { score, respondedAt: new Date().toISOString() }, new Date());
+    const answer = (score: number) => repository.recordResponse(stored.tokenHash, { score, respondedAt: new Date().toISOString() }, new Date(), WINDOW);
 
-    const results = await Promise.all([answer(1), answer(2), answer(3), answer(4), answer(5)]);
+    const results = await Promise.all([answer(1), answer(2), answer(3), answer(4), answer(5), answer(1), answer(1)]);
 
     expect(results.filter((r) => r.status === 'recorded')).toHaveLength(1);
-    expect(results.filter((r) => r.status === 'already-answered')).toHaveLength(4);
-    const winner = results.find((r) => r.status === 'recorded');
-    expect((await repository.findByTokenHash(stored.tokenHash))?.response?.score).toBe(winner?.status === 'recorded' ? winner.invitation.response?.score : -1);
+    const changes = results.filter((r) => r.status === 'changed').length;
+    const final = (await repository.findByTokenHash(stored.tokenHash))?.response;
+    expect(final?.revision).toBe(1 + changes);
+    expect(final?.history ?? []).toHaveLength(changes);
+    expect(results.every((r) => ['recorded', 'changed', 'already-answered'].includes(r.status))).toBe(true);
   });
 
   it('refuses a score outside the scale, an expired link and an unknown token without writing', async () => {
@@ -124,12 +127,12 @@ describe('DynamoInvitationRepository against DynamoDB Local', () => {
     await repository.reserve(expired, guardFor(expired));
     const at = (score: number) => ({ score, respondedAt: NOW.toISOString() });
 
-    expect((await repository.recordResponse(stored.tokenHash, at(8), NOW)).status).toBe('invalid-score');
-    expect((await repository.recordResponse(stored.tokenHash, at(0), NOW)).status).toBe('invalid-score');
-    expect((await repository.recordResponse(expired.tokenHash, at(5), NOW)).status).toBe('unavailable');
-    expect((await repository.recordResponse(hashToken(newToken()), at(5), NOW)).status).toBe('unavailable');
+    expect((await repository.recordResponse(stored.tokenHash, at(8), NOW, WINDOW)).status).toBe('invalid-score');
+    expect((await repository.recordResponse(stored.tokenHash, at(0), NOW, WINDOW)).status).toBe('invalid-score');
+    expect((await repository.recordResponse(expired.tokenHash, at(5), NOW, WINDOW)).status).toBe('unavailable');
+    expect((await repository.recordResponse(hashToken(newToken()), at(5), NOW, WINDOW)).status).toBe('unavailable');
     expect((await repository.findByTokenHash(stored.tokenHash))?.response).toBeUndefined();
-    expect((await repository.recordResponse(stored.tokenHash, at(7), NOW)).status).toBe('recorded');
+    expect((await repository.recordResponse(stored.tokenHash, at(7), NOW, WINDOW)).status).toBe('recorded');
   });
 
   it('round-trips Persian and Thai text and free-form context', async () => {
@@ -137,9 +140,26 @@ describe('DynamoInvitationRepository against DynamoDB Local', () => {
       locale: 'fa', customer: { id: 'c-2', email: 'sara@example.com', name: 'سارا' }, context: { orderId: '2002', items: [1, 2], gift: true },
     });
     await repository.reserve(stored, guardFor(stored));
-    const recorded = await repository.recordResponse(stored.tokenHash, { score: 2, comment: 'การจัดส่งล่าช้า', respondedAt: NOW.toISOString() }, NOW);
+    const recorded = await repository.recordResponse(stored.tokenHash, { score: 2, comment: 'การจัดส่งล่าช้า', respondedAt: NOW.toISOString() }, NOW, WINDOW);
     expect(recorded.status === 'recorded' && recorded.invitation).toMatchObject({
       customer: { name: 'سارا' }, context: { items: [1, 2], gift: true }, response: { comment: 'การจัดส่งล่าช้า' },
     });
+  });
+
+  it('replaces an answer within the window, keeping the first in the history, in two conditional writes', async () => {
+    const stored = invitation(randomUUID());
+    await repository.reserve(stored, guardFor(stored));
+    await repository.recordResponse(stored.tokenHash, { score: 3, comment: 'late', respondedAt: NOW.toISOString() }, NOW, WINDOW);
+
+    const same = await repository.recordResponse(stored.tokenHash, { score: 3, comment: 'late', respondedAt: NOW.toISOString() }, NOW, WINDOW);
+    const changed = await repository.recordResponse(stored.tokenHash, { score: 9, respondedAt: new Date(NOW.getTime() + 1000).toISOString() }, NOW, WINDOW);
+
+    expect(same.status).toBe('already-answered');
+    expect(changed.status === 'changed' && changed.invitation.response).toMatchObject({
+      score: 9, revision: 2, history: [{ score: 3, comment: 'late', respondedAt: NOW.toISOString() }],
+    });
+    const late = new Date((WINDOW + 1) * 1000);
+    expect((await repository.recordResponse(stored.tokenHash, { score: 1, respondedAt: late.toISOString() }, late, WINDOW)).status).toBe('already-answered');
+    expect((await repository.findByTokenHash(stored.tokenHash))?.response?.score).toBe(9);
   });
 });

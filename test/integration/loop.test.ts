@@ -5,7 +5,7 @@ import { deadLetterQueue } from '../../functions/config/resources.js';
 import { hashToken } from '../../functions/domain/tokens.js';
 import { SEED_EXCERPTS } from '../fixtures/seed-excerpts.js';
 import {
-  collectMessages, dynamodb, emailsTo, mimeOf, putEvent, sandbox, sleep, waitForEmails, waitUntilDrained,
+  answer, collectMessages, dynamodb, emailsTo, mimeOf, putEvent, sandbox, sleep, waitForEmails, waitUntilDrained,
 } from './sandbox-clients.js';
 
 const unique = () => randomUUID().slice(0, 8);
@@ -60,11 +60,7 @@ describe('the closed loop in the sandbox (real SDK clients, local emulators)', (
     expect(beforePost).not.toHaveProperty('respondedAt');
     expect(beforePost).not.toHaveProperty('score');
 
-    const response = await fetch(new URL(link).origin + new URL(link).pathname, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', 'user-agent': 'integration-test' },
-      body: new URLSearchParams({ score: '3', comment: 'Paket je kasnio tri dana.' }),
-    });
+    const response = await answer(link, { score: '3', comment: 'Paket je kasnio tri dana.' }, 'integration-test (Mozilla/5.0)');
     expect(response.status).toBe(200);
     expect(await response.text()).toContain('Hvala!');
 
@@ -75,7 +71,7 @@ describe('the closed loop in the sandbox (real SDK clients, local emulators)', (
       customer: { id: detail.customer.id, email: detail.customer.email }, context: { orderId: `order-${run}` }, ownerTeam: 'customer-success',
     });
     const { Item: afterPost } = await dynamodb.send(new GetCommand({ TableName: sandbox.tables.surveys, Key: key, ConsistentRead: true }));
-    expect(afterPost).toMatchObject({ score: 3, userAgent: 'integration-test' });
+    expect(afterPost).toMatchObject({ score: 3, userAgent: 'integration-test (Mozilla/5.0)', revision: 1, evidence: { interaction: true, confirmed: false } });
   });
 
   it('sends exactly one email when the same event arrives three times at once', async () => {
@@ -95,7 +91,7 @@ describe('the closed loop in the sandbox (real SDK clients, local emulators)', (
     await putEvent('shop.orders', 'OrderDelivered', detail);
     const [email] = await waitForEmails(detail.customer.email);
     const url = new URL(linkFor(email!.body.text ?? '', 10));
-    const post = (score: string) => fetch(url.origin + url.pathname, { method: 'POST', body: new URLSearchParams({ score }) });
+    const post = (score: string) => answer(url.href, { score });
 
     const statuses = await Promise.all([post('10'), post('10'), post('2')]);
 
@@ -116,7 +112,7 @@ describe('the closed loop in the sandbox (real SDK clients, local emulators)', (
     expect(() => linkFor(text, 8)).toThrow();
     const url = new URL(linkFor(text, 6));
 
-    await fetch(url.origin + url.pathname, { method: 'POST', body: new URLSearchParams({ score: '6' }) });
+    await answer(url.href, { score: '6' });
 
     const cases = await collectMessages(sandbox.followUpQueues.support!, (m) => m.Body?.includes(detail.customer.id) ?? false);
     expect(cases.map((m) => JSON.parse(m.Body!))).toEqual([expect.objectContaining({ kind: 'ces', score: 6, classification: 'high-effort', context: { ticketId: `t-${run}` } })]);
@@ -154,7 +150,7 @@ describe('the closed loop in the sandbox (real SDK clients, local emulators)', (
     const page = await (await fetch(url)).text();
     expect(page).toContain(`<html lang="${locale}" dir="${locale === 'fa' ? 'rtl' : 'ltr'}">`);
 
-    await fetch(url.origin + url.pathname, { method: 'POST', body: new URLSearchParams({ score: '1', comment: excerpt }) });
+    await answer(url.href, { score: '1', comment: excerpt });
 
     const [message] = await collectMessages(sandbox.followUpQueues['customer-success']!, (m) => m.Body?.includes(detail.customer.id) ?? false);
     expect(JSON.parse(message!.Body!).comment).toBe(excerpt);
@@ -163,7 +159,7 @@ describe('the closed loop in the sandbox (real SDK clients, local emulators)', (
   it('shows the same 404 for an unknown token and writes nothing', async () => {
     const bogus = `${sandbox.publicBaseUrl}/r/AAAAAAAAAAAAAAAAAAAAAA`;
     const get = await fetch(bogus);
-    const post = await fetch(bogus, { method: 'POST', body: new URLSearchParams({ score: '3' }) });
+    const post = await answer(bogus, { score: '3' });
     expect([get.status, post.status]).toEqual([404, 404]);
     expect(await get.text()).toBe(await post.text());
     const { Item } = await dynamodb.send(new GetCommand({ TableName: sandbox.tables.surveys, Key: { pk: `INV#${hashToken('AAAAAAAAAAAAAAAAAAAAAA')}`, sk: 'INVITATION' } }));

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { catalog } from '../../functions/config/catalog.js';
 import type { FollowUpCase } from '../../functions/domain/follow-up-case.js';
 import type { Invitation, SurveyResponse } from '../../functions/domain/invitation.js';
-import { isNewResponse, routeResponse, UnknownProgramError, type FollowUpDeps } from '../../functions/follow-up/follow-up.js';
+import { responseChange, routeResponse, UnknownProgramError, type FollowUpDeps } from '../../functions/follow-up/follow-up.js';
 import { InMemoryInvitations } from '../fixtures/in-memory-invitations.js';
 
 const answered = (score: number, overrides: Partial<Invitation> = {}): Invitation & { response: SurveyResponse } => ({
@@ -24,7 +24,7 @@ describe('routeResponse', () => {
     await routeResponse(answered(3), depsWith(fake));
     expect(fake.published).toEqual([{
       version: 1, caseId: expect.stringMatching(/^[\w-]{22}$/), programId: 'order-delivered-nps', kind: 'nps',
-      score: 3, classification: 'detractor', comment: 'late', rule: 'detractor', queue: 'customer-success',
+      score: 3, classification: 'detractor', comment: 'late', secondAnswer: null, rule: 'detractor', queue: 'customer-success',
       ownerTeam: 'customer-success', customer: expect.objectContaining({ id: 'c-77' }), eventId: 'ord-1042-delivered',
       context: { orderId: '1042' }, respondedAt: '2026-11-22T12:00:00.000Z', dueAt: '2026-11-23T12:00:00.000Z',
     }]);
@@ -47,13 +47,22 @@ describe('routeResponse', () => {
     await expect(routeResponse(answered(3, { programId: 'gone' }), depsWith(publisher()))).rejects.toThrow(UnknownProgramError);
   });
 
-  it('recognises only the first arrival of a response', () => {
+  it('recognises the first arrival of a response and a changed one, and nothing else', () => {
     const { response, ...unanswered } = answered(3);
-    expect(isNewResponse(unanswered, answered(3))).toBe(true);
-    expect(isNewResponse(undefined, answered(3))).toBe(true);
-    expect(isNewResponse(answered(3), answered(3))).toBe(false);
-    expect(isNewResponse(undefined, unanswered)).toBe(false);
-    expect(response.score).toBe(3);
+    const changed = { ...answered(9), response: { ...answered(9).response, revision: 2 } };
+    expect(responseChange(unanswered, answered(3))?.kind).toBe('first');
+    expect(responseChange(undefined, answered(3))?.kind).toBe('first');
+    expect(responseChange(answered(3), answered(3))).toBeUndefined();
+    expect(responseChange(undefined, unanswered)).toBeUndefined();
+    expect(responseChange(answered(3), changed)).toMatchObject({ kind: 'changed', previous: response });
+  });
+
+  it('opens no second case when a changed answer matches the same rule', async () => {
+    const fake = publisher();
+    await routeResponse(answered(2), depsWith(fake), answered(5).response);
+    expect(fake.published).toEqual([]);
+    await routeResponse(answered(2), depsWith(fake), answered(9).response);
+    expect(fake.published.map((c) => c.rule)).toEqual(['detractor']);
   });
 
   it('rests a respondent for the after-response period (90 days)', async () => {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { renderView, SECURITY_HEADERS } from '../../functions/respond/page.js';
 
@@ -6,17 +7,18 @@ const TOKEN = 'Zm9vYmFyYmF6cXV4MTIzNA';
 
 describe('rating pages', () => {
   it('preselects the clicked score, focuses the comment and posts to the configured URL', () => {
-    const { statusCode, body } = renderView({ view: 'rating', status: 200, locale: 'en', kind: 'nps', token: TOKEN, selected: 7 }, settings);
+    const { statusCode, body } = renderView({ view: 'rating', status: 200, locale: 'en', kind: 'nps', token: TOKEN, selected: 7, question: 'Q?', renderedAt: 1234 }, settings);
     expect(statusCode).toBe(200);
     expect(body).toContain('<input type="radio" name="score" value="7" checked required>');
     expect(body.match(/ checked/g)).toHaveLength(1);
-    expect(body).toContain(`<form method="post" action="https://f.example.com/r/${TOKEN}">`);
+    expect(body).toContain(`<form method="post" action="https://f.example.com/r/${TOKEN}" data-rating><input type="hidden" name="t" value="1234"><input type="hidden" name="h" value="0">`);
     expect(body).toMatch(/<textarea id="comment" name="comment" maxlength="2000" autofocus>/);
-    expect(body).toContain('<label class="reason" for="comment">What is the main reason for your score?</label>');
+    expect(body).toContain('<label class="question" for="comment">What is the main reason for your score?</label>');
+    expect(body).toContain('<legend>Q?</legend>');
   });
 
   it('sets lang and dir, and keeps the scale left to right in Persian', () => {
-    const { body } = renderView({ view: 'rating', status: 200, locale: 'fa', kind: 'nps', token: TOKEN }, settings);
+    const { body } = renderView({ view: 'rating', status: 200, locale: 'fa', kind: 'nps', token: TOKEN, question: 'Q?', renderedAt: 1 }, settings);
     expect(body).toContain('<html lang="fa" dir="rtl">');
     expect(body).toContain('<div class="scale" dir="ltr">');
   });
@@ -24,9 +26,14 @@ describe('rating pages', () => {
   it('sends strict security headers and only an inline style the CSP hashes', () => {
     const { headers, body } = renderView({ view: 'thanks', status: 200, locale: 'hr' }, settings);
     expect(headers).toEqual(SECURITY_HEADERS);
-    expect(headers['content-security-policy']).toMatch(/default-src 'none'; style-src 'sha256-[A-Za-z0-9+/=]+'; form-action 'self'/);
+    expect(headers['content-security-policy']).toMatch(/default-src 'none'; style-src 'sha256-[A-Za-z0-9+/=]+'; script-src 'sha256-[A-Za-z0-9+/=]+'; form-action 'self'/);
     expect(headers['referrer-policy']).toBe('no-referrer');
     expect(body).not.toMatch(/<script|src=|https?:\/\/(?!f\.example\.com)/);
+    const rating = renderView({ view: 'rating', status: 200, locale: 'hr', kind: 'nps', token: TOKEN, question: 'Q?', renderedAt: 1 }, settings).body;
+    const [script] = [...rating.matchAll(/<script>([^<]*)<\/script>/g)].map((m) => m[1]);
+    const digest = createHash('sha256').update(script!).digest('base64');
+    expect(headers['content-security-policy']).toContain(`'sha256-${digest}'`);
+    expect(rating).not.toMatch(/src=|https?:\/\/(?!f\.example\.com)/);
     expect(body).toContain('help@example.com');
   });
 
@@ -34,5 +41,16 @@ describe('rating pages', () => {
     const { statusCode, body } = renderView({ view: 'invalid', status: 404 }, settings);
     expect(statusCode).toBe(404);
     expect(body).toContain('This link is not valid or has expired.');
+  });
+
+  it('asks to confirm with the answer carried in hidden fields, escaped', () => {
+    const { body } = renderView({
+      view: 'confirm', status: 200, locale: 'en', kind: 'nps', token: TOKEN, question: 'Q?', renderedAt: 99,
+      answer: { score: 4, comment: '"><script>alert(1)</script>' },
+    }, settings);
+    expect(body).toContain('<h1>Please confirm your answer</h1>');
+    expect(body).toContain('<input type="hidden" name="score" value="4"><input type="hidden" name="confirm" value="1">');
+    expect(body).toContain('value="&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;"');
+    expect(body).not.toContain('<script>alert');
   });
 });

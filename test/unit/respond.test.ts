@@ -1,78 +1,134 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { Invitation } from '../../functions/domain/invitation.js';
 import { hashToken } from '../../functions/domain/tokens.js';
-import { parseScore, recordRating, showRatingPage, showUnsubscribe, unsubscribe, type RespondDeps } from '../../functions/respond/respond.js';
+import {
+  parseScore, recordRating, showRatingPage, showUnsubscribe, unsubscribe, type RatingForm, type RespondDeps,
+} from '../../functions/respond/respond.js';
+import { testCatalog } from '../fixtures/catalog.js';
 import { InMemoryInvitations } from '../fixtures/in-memory-invitations.js';
 
 const TOKEN = 'Zm9vYmFyYmF6cXV4MTIzNA';
 const NOW = new Date('2026-11-22T12:00:00Z');
+const BROWSER = 'Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148';
 
 function invitation(overrides: Partial<Invitation> = {}): Invitation {
   return {
     tokenHash: hashToken(TOKEN), programId: 'order-delivered-nps', kind: 'nps', eventId: 'e1', contactKey: 'contact-1', locale: 'th',
-    customer: { id: 'c-1', email: 'a@example.com' }, context: {}, createdAt: '2026-11-22T10:00:00Z',
-    expiresAt: NOW.getTime() / 1000 + 3600, ...overrides,
+    customer: { id: 'c-1', email: 'a@example.com' }, context: { orderId: '1042' }, createdAt: '2026-11-22T10:00:00Z',
+    expiresAt: NOW.getTime() / 1000 + 86_400 * 5, ...overrides,
   };
 }
+
+/** A person: a real tap on the page, four seconds after it opened. */
+const person = (score: string, extra: Partial<RatingForm> = {}): RatingForm => ({
+  token: TOKEN, score, renderedAt: String(NOW.getTime() - 4000), interaction: '1', userAgent: BROWSER, ...extra,
+});
 
 describe('rating page use cases', () => {
   let invitations: InMemoryInvitations;
   let deps: RespondDeps;
+  let now: Date;
 
   beforeEach(async () => {
     invitations = new InMemoryInvitations();
     invitations.invitations.set(hashToken(TOKEN), invitation());
-    deps = { invitations, contacts: invitations, now: () => NOW };
+    now = NOW;
+    deps = { catalog: testCatalog, invitations, contacts: invitations, now: () => now };
   });
 
-  it('shows the form with the clicked score preselected, and writes nothing', async () => {
+  it('shows the form with the clicked score preselected and its render time, and writes nothing', async () => {
     const view = await showRatingPage({ token: TOKEN, score: '3' }, deps);
-    expect(view).toEqual({ view: 'rating', status: 200, locale: 'th', kind: 'nps', token: TOKEN, selected: 3 });
+    expect(view).toEqual({
+      view: 'rating', status: 200, locale: 'th', kind: 'nps', token: TOKEN, selected: 3, renderedAt: NOW.getTime(),
+      question: 'คุณมีแนวโน้มที่จะแนะนำ Closeloop Demo Shop ให้เพื่อนหรือเพื่อนร่วมงานมากน้อยเพียงใด',
+    });
     expect(invitations.writes).toBe(0);
   });
 
-  it.each(['not-a-token', TOKEN.replace('Z', 'Y'), ''])('shows the same 404 for the unknown or malformed token %j', async (token) => {
+  it('asks the program\'s second question', async () => {
+    invitations.invitations.set(hashToken(TOKEN), invitation({ programId: 'ticket-resolved-ces', kind: 'ces', locale: 'hr' }));
+    const view = await showRatingPage({ token: TOKEN }, deps);
+    expect(view).toMatchObject({ secondQuestion: 'Jesmo li mogli išta učiniti da bude lakše?' });
+  });
+
+  it.each(['not-a-token', TOKEN.replace('Z', 'Y'), '', TOKEN.slice(0, 21), 'x'.repeat(5000)])('shows the same 404 for the unknown or malformed token %j', async (token) => {
     expect(await showRatingPage({ token }, deps)).toEqual({ view: 'invalid', status: 404 });
-    expect(await recordRating({ token, score: '3' }, deps)).toEqual({ view: 'invalid', status: 404 });
+    expect(await recordRating({ ...person('3'), token }, deps)).toEqual({ view: 'invalid', status: 404 });
     expect(invitations.writes).toBe(0);
   });
 
   it('treats an expired link as unknown', async () => {
     invitations.invitations.set(hashToken(TOKEN), invitation({ expiresAt: NOW.getTime() / 1000 - 1 }));
     expect(await showRatingPage({ token: TOKEN }, deps)).toEqual({ view: 'invalid', status: 404 });
-    expect(await recordRating({ token: TOKEN, score: '3' }, deps)).toEqual({ view: 'invalid', status: 404 });
+    expect(await recordRating(person('3'), deps)).toEqual({ view: 'invalid', status: 404 });
   });
 
-  it('records a score with its comment and evidence, then thanks', async () => {
-    const view = await recordRating({ token: TOKEN, score: '3', comment: '  late  \u0007', userAgent: 'Mozilla/5.0' }, deps);
+  it('records a person\'s score with comment, second answer and evidence, then thanks', async () => {
+    const view = await recordRating(person('3', { comment: '  late  \u0007', secondAnswer: 'call me' }), deps);
     expect(view).toEqual({ view: 'thanks', status: 200, locale: 'th' });
     expect(invitations.invitations.get(hashToken(TOKEN))?.response).toEqual({
-      score: 3, comment: 'late', respondedAt: NOW.toISOString(), userAgent: 'Mozilla/5.0',
+      score: 3, comment: 'late', secondAnswer: 'call me', respondedAt: NOW.toISOString(), userAgent: BROWSER, revision: 1,
+      evidence: { clickedAt: new Date(NOW.getTime() - 4000).toISOString(), dwellMs: 4000, interaction: true, confirmed: false, automatedAgent: false },
     });
   });
 
-  it('keeps the first answer when the form is submitted twice', async () => {
-    await recordRating({ token: TOKEN, score: '3' }, deps);
-    const second = await recordRating({ token: TOKEN, score: '9' }, deps);
+  it.each([
+    ['no render time (a form posted from elsewhere)', { renderedAt: undefined }],
+    ['an immediate submit', { renderedAt: String(NOW.getTime() - 100), interaction: '0' }],
+    ['a headless browser without a real input event', { userAgent: 'Mozilla/5.0 HeadlessChrome/126.0', interaction: '0' }],
+    ['no user agent', { userAgent: undefined, interaction: '0' }],
+    ['a render time in the future', { renderedAt: String(NOW.getTime() + 60_000) }],
+  ])('asks to confirm instead of recording for %s', async (_, overrides) => {
+    const view = await recordRating(person('3', overrides as Partial<RatingForm>), deps);
+    expect(view).toMatchObject({ view: 'confirm', status: 200, answer: { score: 3 }, renderedAt: NOW.getTime() });
+    expect(invitations.writes).toBe(0);
+  });
+
+  it('records a confirmed answer from a person without script after a second on the confirmation', async () => {
+    const view = await recordRating(person('2', { interaction: '0', confirmed: '1', renderedAt: String(NOW.getTime() - 1500) }), deps);
+    expect(view.view).toBe('thanks');
+    expect(invitations.invitations.get(hashToken(TOKEN))?.response?.evidence).toMatchObject({ confirmed: true, interaction: false });
+  });
+
+  it('records a person without script who took their time', async () => {
+    expect((await recordRating(person('9', { interaction: '0', renderedAt: String(NOW.getTime() - 3000) }), deps)).view).toBe('thanks');
+  });
+
+  it('stores one answer for repeated identical submits', async () => {
+    await recordRating(person('3', { comment: 'late' }), deps);
+    const second = await recordRating(person('3', { comment: 'late' }), deps);
     expect(second.view).toBe('thanks');
-    expect(invitations.invitations.get(hashToken(TOKEN))?.response?.score).toBe(3);
     expect(invitations.writes).toBe(1);
   });
 
+  it('lets the respondent change the answer within the window, keeping the first in the history', async () => {
+    await recordRating(person('3', { comment: 'late' }), deps);
+    now = new Date(NOW.getTime() + 3_600_000);
+    expect(await showRatingPage({ token: TOKEN }, deps)).toMatchObject({ view: 'rating', selected: 3 });
+    await recordRating({ ...person('8'), renderedAt: String(now.getTime() - 4000) }, deps);
+
+    expect(invitations.invitations.get(hashToken(TOKEN))?.response).toMatchObject({
+      score: 8, revision: 2, history: [{ score: 3, comment: 'late', respondedAt: NOW.toISOString() }],
+    });
+  });
+
+  it('keeps the answer once the window has closed', async () => {
+    await recordRating(person('3'), deps);
+    now = new Date(NOW.getTime() + 25 * 3_600_000);
+    expect(await showRatingPage({ token: TOKEN }, deps)).toEqual({ view: 'thanks', status: 200, locale: 'th' });
+    await recordRating({ ...person('10'), renderedAt: String(now.getTime() - 4000) }, deps);
+    expect(invitations.invitations.get(hashToken(TOKEN))?.response?.score).toBe(3);
+  });
+
   it.each([undefined, '', 'abc', '3.5', '-1'])('asks again for a missing or malformed score %j without writing', async (score) => {
-    const view = await recordRating({ token: TOKEN, score }, deps);
+    const view = await recordRating(person(score as string), deps);
     expect(view).toMatchObject({ view: 'rating', status: 400, error: 'invalid-score' });
     expect(invitations.writes).toBe(0);
   });
 
   it('asks again for a score outside the scale without writing', async () => {
-    expect(await recordRating({ token: TOKEN, score: '11' }, deps)).toMatchObject({ view: 'rating', status: 400 });
+    expect(await recordRating(person('11'), deps)).toMatchObject({ view: 'rating', status: 400 });
     expect(invitations.writes).toBe(0);
-  });
-
-  it('shows thanks instead of the form once answered', async () => {
-    await recordRating({ token: TOKEN, score: '3' }, deps);
-    expect(await showRatingPage({ token: TOKEN, score: '5' }, deps)).toEqual({ view: 'thanks', status: 200, locale: 'th' });
   });
 
   it.each([['7', 7], [' 10 ', 10], ['07', 7], ['1e1', undefined], ['0x5', undefined], ['100', undefined]])('parses the score %j as %s', (raw, expected) => {

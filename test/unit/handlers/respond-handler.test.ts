@@ -21,13 +21,16 @@ const invitation: Invitation = {
 function request(method: string, options: { body?: string; base64?: boolean; query?: Record<string, string>; token?: string } = {}): APIGatewayProxyEventV2 {
   return {
     version: '2.0', routeKey: `${method} /r/{token}`, rawPath: `/r/${options.token ?? TOKEN}`, rawQueryString: '',
-    headers: { 'user-agent': 'Mozilla/5.0 (test)', 'content-type': 'application/x-www-form-urlencoded' },
+    headers: { 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0', 'content-type': 'application/x-www-form-urlencoded' },
     queryStringParameters: options.query, pathParameters: { token: options.token ?? TOKEN },
-    requestContext: { http: { method, path: '/r', protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'Mozilla/5.0 (test)' } } as never,
+    requestContext: { http: { method, path: '/r', protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0' } } as never,
     body: options.body && options.base64 ? Buffer.from(options.body).toString('base64') : options.body,
     isBase64Encoded: Boolean(options.base64),
   };
 }
+
+/** A person's form: a real tap, three seconds after the page opened. */
+const asPerson = (fields: string) => `${fields}&t=${Date.now() - 3000}&h=1`;
 
 const call = (event: APIGatewayProxyEventV2) => handler(event, lambdaContext('respond')) as Promise<APIGatewayProxyStructuredResultV2>;
 
@@ -48,7 +51,7 @@ describe('respond handler', () => {
 
   it('POST records the score with one conditional update keyed by the token hash', async () => {
     dynamo.on(UpdateCommand).resolves({ Attributes: { ...toItem(invitation), score: 3, respondedAt: 'now' } });
-    const response = await call(request('POST', { body: 'score=3&comment=Kohaletoimetamine+hilines', base64: true }));
+    const response = await call(request('POST', { body: asPerson('score=3&comment=Kohaletoimetamine+hilines'), base64: true }));
 
     expect(response.statusCode).toBe(200);
     expect(response.body).toContain('Aitäh!');
@@ -57,7 +60,10 @@ describe('respond handler', () => {
     expect(dynamo).toHaveReceivedCommandWith(UpdateCommand, {
       Key: { pk: `INV#${hashToken(TOKEN)}`, sk: 'INVITATION' },
       ConditionExpression: expect.stringContaining('attribute_not_exists(respondedAt)'),
-      ExpressionAttributeValues: expect.objectContaining({ ':score': 3, ':comment': 'Kohaletoimetamine hilines', ':userAgent': 'Mozilla/5.0 (test)' }),
+      ExpressionAttributeValues: expect.objectContaining({
+        ':score': 3, ':comment': 'Kohaletoimetamine hilines', ':userAgent': 'Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0',
+        ':evidence': expect.objectContaining({ interaction: true, dwellMs: expect.any(Number) }),
+      }),
     });
   });
 
@@ -66,14 +72,14 @@ describe('respond handler', () => {
       message: 'The conditional request failed', $metadata: {},
       Item: marshall({ ...toItem(invitation), score: 5, respondedAt: '2026-11-22T11:00:00Z' }) as never,
     }));
-    const response = await call(request('POST', { body: 'score=3' }));
+    const response = await call(request('POST', { body: asPerson('score=3') }));
     expect(response.statusCode).toBe(200);
     expect(response.body).toContain('Aitäh!');
   });
 
   it('POST with a score outside the scale asks again with 400', async () => {
     dynamo.on(UpdateCommand).rejects(new ConditionalCheckFailedException({ message: 'x', $metadata: {}, Item: marshall(toItem(invitation)) as never }));
-    const response = await call(request('POST', { body: 'score=42' }));
+    const response = await call(request('POST', { body: asPerson('score=42') }));
     expect(response.statusCode).toBe(400);
     expect(response.body).toContain('role="alert"');
   });
@@ -81,7 +87,7 @@ describe('respond handler', () => {
   it('POST on an unknown token is the same 404 as GET', async () => {
     dynamo.on(UpdateCommand).rejects(new ConditionalCheckFailedException({ message: 'x', $metadata: {} }));
     dynamo.on(GetCommand).resolves({});
-    const post = await call(request('POST', { body: 'score=3' }));
+    const post = await call(request('POST', { body: asPerson('score=3') }));
     const get = await call(request('GET'));
     expect([post.statusCode, get.statusCode]).toEqual([404, 404]);
     expect(post.body).toBe(get.body);
@@ -91,6 +97,13 @@ describe('respond handler', () => {
     const response = await call(request('POST', { body: `score=3&comment=${'x'.repeat(20_000)}` }));
     expect(response.statusCode).toBe(413);
     expect(dynamo.calls()).toHaveLength(0);
+  });
+
+  it('asks a form posted at once, without evidence of a person, to confirm, and writes nothing', async () => {
+    const response = await call(request('POST', { body: 'score=3' }));
+    expect(response.statusCode).toBe(200);
+    expect(response.body).toContain('Palun kinnitage oma vastus');
+    expect(dynamo).not.toHaveReceivedCommand(UpdateCommand);
   });
 
   it('answers other methods with 405', async () => {
