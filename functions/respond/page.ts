@@ -21,9 +21,9 @@ export interface HtmlResponse {
 const CSS = `*{box-sizing:border-box}body{margin:0;background:#f4f6f8;color:#1a1a1a;font:17px/1.5 system-ui,-apple-system,"Segoe UI",Tahoma,"Noto Sans","Noto Sans Thai","Noto Naskh Arabic","Vazirmatn",sans-serif;line-break:strict;overflow-wrap:break-word}
 main{max-width:36rem;margin:0 auto;padding:1.5rem 1rem}h1{font-size:1.3rem;margin:0 0 1rem}
 fieldset{border:0;margin:0 0 1.25rem;padding:0}legend{font-weight:700;margin-bottom:.75rem}
-.scale{display:flex;flex-wrap:wrap;gap:.35rem}.scale label{flex:1 0 2.6rem;position:relative}
+.scale{display:flex;gap:.25rem}.scale label{flex:1 1 0;min-width:0;position:relative}
 .scale input{position:absolute;opacity:0;inset:0;margin:0;width:100%;height:100%;cursor:pointer}
-.scale span{display:block;text-align:center;padding:.7rem 0;border:2px solid #1f4e79;border-radius:.4rem;background:#fff;color:#1f4e79;font-weight:700}
+.scale span{display:block;text-align:center;padding:.7rem 0;min-height:2.75rem;border:2px solid #1f4e79;border-radius:.4rem;background:#fff;color:#1f4e79;font-weight:700}
 .scale input:checked+span{background:#1f4e79;color:#fff}.scale input:focus-visible+span{outline:3px solid #b35900;outline-offset:2px}
 .ends{display:flex;justify-content:space-between;gap:1rem;font-size:.85rem;color:#444;margin-top:.35rem}
 label.question{display:block;font-weight:700;margin:0 0 .4rem}textarea{width:100%;min-height:6rem;font:inherit;padding:.6rem;border:2px solid #666;border-radius:.4rem;margin-bottom:1rem}

@@ -103,6 +103,23 @@ describe('the closed loop in the sandbox (real SDK clients, local emulators)', (
     expect([2, 10]).toContain(Item?.score);
   });
 
+  it('stores one response and opens one case under 20 concurrent identical POSTs', async () => {
+    const detail = orderDelivered(unique());
+    await putEvent('shop.orders', 'OrderDelivered', detail);
+    const [email] = await waitForEmails(detail.customer.email);
+    const link = linkFor(email!.body.text ?? '', 4);
+
+    const responses = await Promise.all(Array.from({ length: 20 }, () => answer(link, { score: '4', comment: 'Kasni.' })));
+
+    expect(responses.map((r) => r.status)).toEqual(Array(20).fill(200));
+    const token = new URL(link).pathname.split('/').pop()!;
+    const { Item } = await dynamodb.send(new GetCommand({ TableName: sandbox.tables.surveys, Key: { pk: `INV#${hashToken(token)}`, sk: 'INVITATION' }, ConsistentRead: true }));
+    expect(Item).toMatchObject({ score: 4, revision: 1 });
+    expect(Item).not.toHaveProperty('history');
+    const cases = await collectMessages(sandbox.followUpQueues['customer-success']!, (m) => m.Body?.includes(detail.customer.id) ?? false);
+    expect(cases).toHaveLength(1);
+  });
+
   it('routes a high-effort CES answer to the support queue', async () => {
     const run = unique();
     const detail = { ...orderDelivered(run), eventId: `tkt-${run}`, context: { ticketId: `t-${run}` } };
