@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { mkdirSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
