@@ -1,4 +1,4 @@
-import type { FollowUpCase } from './domain/follow-up-case.js';
+import type { FollowUpCase, FollowUpCaseRecord } from './domain/follow-up-case.js';
 import type { IntegrationEvent } from './domain/integration-events.js';
 import type { Invitation, SurveyResponse } from './domain/invitation.js';
 
@@ -108,7 +108,24 @@ export interface IntegrationEventPublisher {
 
 /** Delivers follow-up cases to the declared follow-up queues. */
 export interface FollowUpPublisher {
+  /** Sends to `followUp.queue`. */
   publish(followUp: FollowUpCase): Promise<void>;
+}
+
+/** Follow-up cases and their history. */
+export interface CaseRepository {
+  /**
+   * Stores a new case unless one with its id exists (a re-delivered stream record). Says whether its
+   * queue message is still owed: 'opened' (new), 'unnotified' (exists, message not confirmed sent) or 'notified'.
+   */
+  open(record: FollowUpCaseRecord): Promise<'opened' | 'unnotified' | 'notified'>;
+  /** Records that the case's message is on its queue. */
+  markNotified(caseId: string, at: Date): Promise<void>;
+  get(caseId: string): Promise<FollowUpCaseRecord | undefined>;
+  /** Replaces `before` with `after` unless the case changed meanwhile; false if it did. */
+  update(before: FollowUpCaseRecord, after: FollowUpCaseRecord): Promise<boolean>;
+  /** Cases whose next deadline is at or before `now`, from the sparse deadline index. */
+  due(now: Date, limit: number): Promise<FollowUpCaseRecord[]>;
 }
 
 /** Keeps input that can never be processed, with the reason, where an operator can inspect it. */

@@ -1,6 +1,7 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { Catalog } from '../functions/domain/program.js';
+import { CaseManagement } from './constructs/case-management.js';
 import { Dispatch } from './constructs/dispatch.js';
 import { FollowUps } from './constructs/follow-ups.js';
 import { Ingest } from './constructs/ingest.js';
@@ -15,6 +16,7 @@ export interface CloseloopStackProps extends StackProps {
 
 /**
  * events → bus → buffer → dispatch → SES email → rating page → DynamoDB → stream → rules → follow-up queues
+ *                                                                        case API ↔ cases ← escalation sweep
  */
 export class CloseloopStack extends Stack {
   constructor(scope: Construct, id: string, props: CloseloopStackProps) {
@@ -38,10 +40,15 @@ export class CloseloopStack extends Stack {
       publicBaseUrl: responses.publicBaseUrl,
       maxConcurrency: dispatchConcurrencyFor(settings.sesMaxSendRate),
     });
-    const followUps = new FollowUps(this, 'FollowUps', { table: store.table, catalog: props.catalog });
+    const followUps = new FollowUps(this, 'FollowUps', {
+      table: store.table, catalog: props.catalog, bus: ingest.bus, caseApiUrl: responses.api.apiEndpoint,
+    });
+    new CaseManagement(this, 'Cases', {
+      table: store.table, api: responses.api, bus: ingest.bus, queues: followUps.queues, deadLetters: followUps.failures,
+    });
 
     new CfnOutput(this, 'EventBusName', { value: ingest.bus.eventBusName, description: 'Put business events here' });
-    new CfnOutput(this, 'ApiUrl', { value: responses.api.apiEndpoint, description: 'Rating pages (HTTP API)' });
+    new CfnOutput(this, 'ApiUrl', { value: responses.api.apiEndpoint, description: 'Rating pages and the case API (HTTP API)' });
     new CfnOutput(this, 'PublicBaseUrl', { value: responses.publicBaseUrl, description: 'Base of the links in survey emails' });
     new CfnOutput(this, 'SurveyTableName', { value: store.table.tableName });
     new CfnOutput(this, 'BufferQueueUrl', { value: ingest.buffer.queueUrl });

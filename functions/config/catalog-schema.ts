@@ -3,7 +3,7 @@ import { describeIssues } from '../domain/event.js';
 import { LOCALES } from '../domain/messages.js';
 import { parseIsoDuration } from '../domain/policies.js';
 import type { Catalog, SurveyProgram } from '../domain/program.js';
-import { SURVEY_KINDS, scaleOf } from '../domain/survey-kinds.js';
+import { CLASSIFICATIONS, SURVEY_KINDS, scaleOf } from '../domain/survey-kinds.js';
 
 const kebab = z.string().check(z.regex(/^[a-z][a-z0-9-]{0,47}$/, 'lower-case kebab-case, at most 48 characters'));
 const nonEmpty = z.string().check(z.minLength(1));
@@ -16,10 +16,19 @@ const ruleSchema = z.object({
   when: z.object({
     scoreAtMost: z.optional(z.int()),
     scoreAtLeast: z.optional(z.int()),
-    classification: z.optional(z.array(z.string())),
+    classification: z.optional(z.array(z.enum(CLASSIFICATIONS))),
+    kind: z.optional(z.array(z.enum(SURVEY_KINDS))),
+    segment: z.optional(z.array(nonEmpty)),
+    tier: z.optional(z.array(nonEmpty)),
+    locale: z.optional(z.array(nonEmpty)),
+    hasComment: z.optional(z.boolean()),
   }),
   queue: kebab,
   dueInHours: z.number().check(z.positive()),
+  acknowledgeWithinHours: z.optional(z.number().check(z.positive())),
+  escalateTo: z.optional(z.array(kebab)),
+  recoverySurvey: z.optional(z.boolean()),
+  final: z.optional(z.boolean()),
 });
 
 const programSchema = z.object({
@@ -32,6 +41,7 @@ const programSchema = z.object({
   ownerTeam: nonEmpty,
   delay: z.optional(z.string()),
   throttleDays: z.optional(z.int().check(z.positive(), z.lte(3650))),
+  restsAcrossPrograms: z.optional(z.boolean()),
   sampleRate: z.optional(z.number().check(z.gt(0), z.lte(1))),
   question: z.optional(perLocale),
   intro: z.optional(perLocale),
@@ -50,6 +60,8 @@ const catalogSchema = z.object({
   }),
   quietHours: z.object({ start: hhmm, end: hhmm }),
   followUpQueues: z.record(kebab, z.object({ description: z.string() })),
+  topics: z.record(kebab, z.partialRecord(z.enum(LOCALES), z.array(nonEmpty))),
+  rootCauses: z.array(kebab).check(z.minLength(1)),
   programs: z.array(programSchema).check(z.minLength(1)),
 });
 
@@ -80,6 +92,12 @@ export function parseCatalog(input: unknown): Catalog {
     const { min, max } = scaleOf(declared.kind);
     declared.rules.forEach((rule, r) => {
       if (!(rule.queue in parsed.data.followUpQueues)) problems.push(`${at}.rules.${r}.queue: "${rule.queue}" is not a declared follow-up queue`);
+      rule.escalateTo?.forEach((queue, e) => {
+        if (!(queue in parsed.data.followUpQueues)) problems.push(`${at}.rules.${r}.escalateTo.${e}: "${queue}" is not a declared follow-up queue`);
+      });
+      if (rule.acknowledgeWithinHours !== undefined && rule.acknowledgeWithinHours > rule.dueInHours) {
+        problems.push(`${at}.rules.${r}.acknowledgeWithinHours: ${rule.acknowledgeWithinHours} is later than dueInHours ${rule.dueInHours}`);
+      }
       for (const bound of ['scoreAtMost', 'scoreAtLeast'] as const) {
         const value = rule.when[bound];
         if (value !== undefined && (value < min || value > max)) {

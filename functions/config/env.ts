@@ -16,6 +16,10 @@ export const ENV = {
   SCHEDULE_TARGET_ARN: 'CLOSELOOP_SCHEDULE_TARGET_ARN',
   SCHEDULE_ROLE_ARN: 'CLOSELOOP_SCHEDULE_ROLE_ARN',
   SCHEDULE_DEAD_LETTER_ARN: 'CLOSELOOP_SCHEDULE_DEAD_LETTER_ARN',
+  /** Base URL of the case API (links in follow-up messages). */
+  CASE_API_URL: 'CLOSELOOP_CASE_API_URL',
+  /** Optional: multiplies SLA durations; 1 in AWS, smaller in the sandbox to watch escalations happen. */
+  SLA_TIME_SCALE: 'CLOSELOOP_SLA_TIME_SCALE',
   /** JSON object: follow-up queue name (as declared in the catalog) → queue URL. */
   FOLLOW_UP_QUEUE_URLS: 'CLOSELOOP_FOLLOW_UP_QUEUE_URLS',
 } as const;

@@ -10,9 +10,49 @@ export const declaredCatalog = {
   throttle: { afterSendDays: 30, afterResponseDays: 90 },
   quietHours: { start: '21:00', end: '08:00' },
   followUpQueues: {
-    'customer-success': { description: 'Detractors of relationship and purchase surveys: call back within a day.' },
-    support: { description: 'High-effort support experiences: review the ticket and reach out.' },
+    'customer-success': { description: 'Detractors of purchase surveys: call back within a day.' },
+    support: { description: 'Dissatisfied and high-effort experiences: review the order or ticket and reach out.' },
+    advocacy: { description: 'Promoters: thank them, ask for a review or a referral.' },
+    escalation: { description: 'Team leads: gold-tier detractors at once, and cases whose deadline passed.' },
   },
+  topics: {
+    delivery: {
+      en: ['late', 'delivery', 'shipping', 'courier', 'parcel'],
+      et: ['hilin', 'tarne', 'kohale', 'kuller', 'pakk'],
+      hr: ['kasn', 'dostav', 'paket', 'kurir'],
+      th: ['ส่ง', 'ช้า', 'พัสดุ'],
+      fa: ['دیر', 'ارسال', 'تحویل', 'بسته', 'پیک'],
+    },
+    price: {
+      en: ['price', 'expensive', 'cost', 'refund'],
+      et: ['hind', 'kallis', 'tagasimakse'],
+      hr: ['cijen', 'skup', 'povrat novca'],
+      th: ['ราคา', 'แพง', 'คืนเงิน'],
+      fa: ['قیمت', 'گران', 'هزینه'],
+    },
+    product: {
+      en: ['broken', 'damaged', 'quality', 'defect'],
+      et: ['katki', 'kvaliteet', 'vigane'],
+      hr: ['slomljen', 'oštećen', 'kvalitet', 'neispravan'],
+      th: ['ชำรุด', 'คุณภาพ', 'เสียหาย'],
+      fa: ['خراب', 'کیفیت', 'معیوب'],
+    },
+    support: {
+      en: ['support', 'agent', 'rude', 'waited', 'no answer'],
+      et: ['klienditugi', 'teenindaja', 'ootasin'],
+      hr: ['podršk', 'nepristojn', 'čekao', 'čekala'],
+      th: ['พนักงาน', 'บริการ', 'รอนาน'],
+      fa: ['پشتیبانی', 'کارشناس', 'منتظر'],
+    },
+    website: {
+      en: ['website', 'checkout', 'login', 'payment'],
+      et: ['veebileht', 'makse', 'sisselogimine'],
+      hr: ['stranic', 'plaćanj', 'prijav'],
+      th: ['เว็บไซต์', 'ชำระเงิน', 'เข้าสู่ระบบ'],
+      fa: ['سایت', 'پرداخت', 'ورود'],
+    },
+  },
+  rootCauses: ['delivery-delay', 'damaged-product', 'pricing', 'support-experience', 'website-issue', 'customer-expectation', 'other'],
   programs: [
     {
       id: 'order-delivered-nps',
@@ -29,7 +69,17 @@ export const declaredCatalog = {
         th: 'คำสั่งซื้อ {context.orderId} ของคุณได้รับการจัดส่งแล้ว',
         fa: 'سفارش {context.orderId} شما تحویل داده شد.',
       },
-      rules: [{ id: 'detractor', when: { scoreAtMost: 6 }, queue: 'customer-success', dueInHours: 24 }],
+      rules: [
+        {
+          id: 'gold-detractor', when: { scoreAtMost: 6, tier: ['gold'] }, queue: 'escalation',
+          acknowledgeWithinHours: 1, dueInHours: 8, recoverySurvey: true, final: true,
+        },
+        {
+          id: 'detractor', when: { scoreAtMost: 6 }, queue: 'customer-success',
+          acknowledgeWithinHours: 4, dueInHours: 24, escalateTo: ['escalation'], recoverySurvey: true,
+        },
+        { id: 'promoter', when: { scoreAtLeast: 9 }, queue: 'advocacy', dueInHours: 72 },
+      ],
     },
     {
       id: 'checkout-csat',
@@ -47,7 +97,7 @@ export const declaredCatalog = {
         th: 'คุณพึงพอใจกับการสั่งซื้อจาก {brand} มากน้อยเพียงใด',
         fa: 'چقدر از سفارش دادن از {brand} راضی بودید؟',
       },
-      rules: [{ id: 'dissatisfied', when: { scoreAtMost: 2 }, queue: 'customer-success', dueInHours: 24 }],
+      rules: [{ id: 'dissatisfied', when: { scoreAtMost: 2 }, queue: 'support', acknowledgeWithinHours: 8, dueInHours: 24, escalateTo: ['escalation'] }],
     },
     {
       id: 'ticket-resolved-ces',
@@ -63,7 +113,26 @@ export const declaredCatalog = {
         th: 'มีอะไรที่เราทำได้เพื่อให้ง่ายขึ้นหรือไม่',
         fa: 'آیا کاری بود که می‌توانستیم برای آسان‌تر شدن آن انجام دهیم؟',
       },
-      rules: [{ id: 'high-effort', when: { scoreAtLeast: 5 }, queue: 'support', dueInHours: 24 }],
+      rules: [{ id: 'high-effort', when: { scoreAtLeast: 5 }, queue: 'support', acknowledgeWithinHours: 8, dueInHours: 48, escalateTo: ['escalation'] }],
+    },
+    {
+      id: 'recovery-csat',
+      description: 'After a follow-up case is resolved: did we handle it well? Its own 30-day throttle, not the 90-day rest.',
+      trigger: { source: 'closeloop', detailType: 'RecoverySurveyRequested' },
+      kind: 'csat',
+      defaultLocale: 'en',
+      ownerTeam: 'customer-success',
+      delay: 'P1D',
+      restsAcrossPrograms: false,
+      throttleDays: 30,
+      question: {
+        en: 'How satisfied are you with how we handled your feedback?',
+        et: 'Kui rahul olete sellega, kuidas me teie tagasisidega tegelesime?',
+        hr: 'Koliko ste zadovoljni time kako smo postupili s vašim povratnim informacijama?',
+        th: 'คุณพึงพอใจกับวิธีที่เราจัดการความคิดเห็นของคุณมากน้อยเพียงใด',
+        fa: 'چقدر از نحوه رسیدگی ما به بازخورد خود راضی هستید؟',
+      },
+      rules: [{ id: 'still-unhappy', when: { scoreAtMost: 2 }, queue: 'escalation', acknowledgeWithinHours: 4, dueInHours: 24 }],
     },
   ],
 };

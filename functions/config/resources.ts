@@ -10,6 +10,11 @@ export const surveyTable = {
   /** Epoch seconds; DynamoDB deletes the item some time after (lazily). */
   timeToLiveAttribute: 'expiresAt',
   streamView: 'NEW_AND_OLD_IMAGES',
+  /**
+   * Sparse index of follow-up cases with a pending deadline: only such cases carry `slaShard`, so
+   * the escalation sweep reads what is due and nothing else (no table scan).
+   */
+  slaIndex: { name: 'sla-due', partitionKey: 'slaShard', sortKey: 'slaDueAt', shards: 4 },
 } as const;
 
 /** Visibility must exceed the dispatch function's timeout so an in-flight batch is not redelivered. */

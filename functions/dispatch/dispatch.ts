@@ -149,7 +149,8 @@ async function sendNow(event: SurveyEvent, program: SurveyProgram, deps: Dispatc
   const guard: ReservationGuard = {
     contactKey: invitation.contactKey,
     rests: [
-      ...(deps.catalog.throttle.afterSendDays > 0 ? [{ scope: 'all', until: nowSeconds + deps.catalog.throttle.afterSendDays * DAY }] : []),
+      ...(program.restsAcrossPrograms !== false && deps.catalog.throttle.afterSendDays > 0
+        ? [{ scope: 'all', until: nowSeconds + deps.catalog.throttle.afterSendDays * DAY }] : []),
       ...(program.throttleDays ? [{ scope: program.id, until: nowSeconds + program.throttleDays * DAY }] : []),
     ],
     cancelKey: cancelKeyOf(program, event),

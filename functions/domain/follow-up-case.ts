@@ -4,7 +4,9 @@ import type { Invitation, SurveyResponse } from './invitation.js';
 import type { FollowUpRule, SurveyProgram } from './program.js';
 import type { Classification, SurveyKind } from './survey-kinds.js';
 
-/** Follow-up message contract v1: the body of every message on a follow-up queue. */
+export type CaseStatus = 'open' | 'acknowledged' | 'escalated' | 'resolved';
+
+/** Follow-up message contract v1: the body of every message on a follow-up queue (docs/follow-up-message.schema.json). */
 export interface FollowUpCase {
   readonly version: 1;
   /** Stable for one response and rule: consumers de-duplicate on it. */
@@ -16,6 +18,8 @@ export interface FollowUpCase {
   readonly comment: string | null;
   /** The answer to the program's second question, if it has one and it was answered. */
   readonly secondAnswer: string | null;
+  /** Topics found in the comment by the taxonomy (e.g. "delivery"). */
+  readonly topics: readonly string[];
   readonly rule: string;
   readonly queue: string;
   readonly ownerTeam: string;
@@ -23,31 +27,77 @@ export interface FollowUpCase {
   readonly eventId: string;
   readonly context: Readonly<Record<string, unknown>>;
   readonly respondedAt: string;
+  /** ISO 8601: acknowledge by then, or the case escalates (absent when the rule sets no such deadline). */
+  readonly acknowledgeBy: string | null;
   /** ISO 8601: respondedAt + the rule's dueInHours. */
   readonly dueAt: string;
+  readonly links: { readonly case: string };
+  /** Present on messages sent to an escalation rung. */
+  readonly escalation?: { readonly rung: number; readonly reason: 'not-acknowledged' | 'not-resolved'; readonly at: string };
+}
+
+/** One change of a case, with who made it and when. */
+export interface CaseChange {
+  readonly at: string;
+  readonly actor: string;
+  readonly action: 'opened' | 'acknowledged' | 'escalated' | 'resolved';
+  readonly note?: string;
+  readonly rootCause?: string;
+  readonly rung?: number;
+}
+
+/** A follow-up case as stored: the message it was opened with, and its life since. */
+export interface FollowUpCaseRecord {
+  readonly message: FollowUpCase;
+  readonly status: CaseStatus;
+  /** Rungs of the escalation ladder climbed so far. */
+  readonly rung: number;
+  readonly escalateTo: readonly string[];
+  readonly recoverySurvey: boolean;
+  /** Epoch ms of the next deadline to check, while one is pending and the ladder has a rung left. */
+  readonly nextDeadline?: number;
+  readonly rootCause?: string;
+  readonly note?: string;
+  readonly acknowledgedAt?: string;
+  readonly resolvedAt?: string;
+  readonly history: readonly CaseChange[];
 }
 
 export function caseIdFor(tokenHash: string, ruleId: string): string {
   return createHash('sha256').update(`${tokenHash}\u0000${ruleId}`).digest('base64url').slice(0, 22);
 }
 
+export interface CaseTiming {
+  /** Multiplies SLA durations (1 in production; the sandbox compresses time with it). */
+  readonly slaScale: number;
+  /** Base URL of the case API, for the message's link. */
+  readonly caseApiBaseUrl: string;
+}
+
+const HOUR_MS = 3_600_000;
+
 export function buildFollowUpCase(
   invitation: Invitation & { response: SurveyResponse },
   program: SurveyProgram,
   rule: FollowUpRule,
   classification: Classification,
+  topics: readonly string[],
+  timing: CaseTiming,
 ): FollowUpCase {
   const { response } = invitation;
-  const dueAt = new Date(Date.parse(response.respondedAt) + rule.dueInHours * 3_600_000).toISOString();
+  const respondedAt = Date.parse(response.respondedAt);
+  const after = (hours: number) => new Date(respondedAt + hours * HOUR_MS * timing.slaScale).toISOString();
+  const caseId = caseIdFor(invitation.tokenHash, rule.id);
   return {
     version: 1,
-    caseId: caseIdFor(invitation.tokenHash, rule.id),
+    caseId,
     programId: program.id,
     kind: invitation.kind,
     score: response.score,
     classification,
     comment: response.comment ?? null,
     secondAnswer: response.secondAnswer ?? null,
+    topics: [...topics],
     rule: rule.id,
     queue: rule.queue,
     ownerTeam: program.ownerTeam,
@@ -55,6 +105,75 @@ export function buildFollowUpCase(
     eventId: invitation.eventId,
     context: invitation.context,
     respondedAt: response.respondedAt,
-    dueAt,
+    acknowledgeBy: rule.acknowledgeWithinHours !== undefined ? after(rule.acknowledgeWithinHours) : null,
+    dueAt: after(rule.dueInHours),
+    links: { case: `${timing.caseApiBaseUrl.replace(/\/+$/, '')}/cases/${caseId}` },
+  };
+}
+
+/** The deadline a case in `status` is held to next, if its ladder has a rung left to climb. */
+function nextDeadlineFor(message: FollowUpCase, status: CaseStatus, rung: number, ladder: readonly string[]): number | undefined {
+  if (status === 'resolved' || rung >= ladder.length) return undefined;
+  if (status === 'open' && message.acknowledgeBy) return Date.parse(message.acknowledgeBy);
+  return Date.parse(message.dueAt);
+}
+
+export function openCase(message: FollowUpCase, rule: FollowUpRule, at: Date): FollowUpCaseRecord {
+  const escalateTo = rule.escalateTo ?? [];
+  return {
+    message, status: 'open', rung: 0, escalateTo, recoverySurvey: Boolean(rule.recoverySurvey),
+    nextDeadline: nextDeadlineFor(message, 'open', 0, escalateTo),
+    history: [{ at: at.toISOString(), actor: 'closeloop', action: 'opened' }],
+  };
+}
+
+export class CaseTransitionError extends Error {
+  override readonly name = 'CaseTransitionError';
+}
+
+export function acknowledge(record: FollowUpCaseRecord, actor: string, at: Date, note?: string): FollowUpCaseRecord {
+  if (record.status === 'resolved') throw new CaseTransitionError('a resolved case cannot be acknowledged');
+  if (record.acknowledgedAt) throw new CaseTransitionError('the case is already acknowledged');
+  const status: CaseStatus = 'acknowledged';
+  return {
+    ...record, status, acknowledgedAt: at.toISOString(),
+    nextDeadline: nextDeadlineFor(record.message, status, record.rung, record.escalateTo),
+    history: [...record.history, { at: at.toISOString(), actor, action: 'acknowledged', ...(note ? { note } : {}) }],
+  };
+}
+
+export function resolve(record: FollowUpCaseRecord, actor: string, at: Date, rootCause: string, note?: string): FollowUpCaseRecord {
+  if (record.status === 'resolved') throw new CaseTransitionError('the case is already resolved');
+  const { nextDeadline: _done, ...rest } = record;
+  return {
+    ...rest, status: 'resolved', resolvedAt: at.toISOString(), rootCause, ...(note ? { note } : {}),
+    ...(record.acknowledgedAt ? {} : { acknowledgedAt: at.toISOString() }),
+    history: [...record.history, { at: at.toISOString(), actor, action: 'resolved', rootCause, ...(note ? { note } : {}) }],
+  };
+}
+
+/**
+ * The escalation a case owes at `now`: the next rung of its ladder, once its deadline has passed.
+ * The new state's next deadline is the resolve-by time (after a missed acknowledgement) or one more
+ * full period (after a missed resolution), while rungs remain.
+ */
+export function escalation(record: FollowUpCaseRecord, now: Date): { record: FollowUpCaseRecord; message: FollowUpCase; queue: string } | undefined {
+  if (record.nextDeadline === undefined || record.nextDeadline > now.getTime() || record.status === 'resolved') return undefined;
+  const queue = record.escalateTo[record.rung];
+  if (!queue) return undefined;
+  const reason = record.acknowledgedAt ? 'not-resolved' : 'not-acknowledged';
+  const rung = record.rung + 1;
+  const message: FollowUpCase = { ...record.message, queue, escalation: { rung, reason, at: now.toISOString() } };
+  const period = Date.parse(record.message.dueAt) - Date.parse(record.message.respondedAt);
+  const due = Date.parse(record.message.dueAt);
+  const next = rung >= record.escalateTo.length ? undefined : reason === 'not-acknowledged' && due > now.getTime() ? due : now.getTime() + period;
+  const { nextDeadline: _old, ...rest } = record;
+  return {
+    queue,
+    message,
+    record: {
+      ...rest, status: 'escalated', rung, ...(next !== undefined ? { nextDeadline: next } : {}),
+      history: [...record.history, { at: now.toISOString(), actor: 'closeloop', action: 'escalated', rung }],
+    },
   };
 }

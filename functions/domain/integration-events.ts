@@ -1,12 +1,17 @@
+import type { FollowUpCase, FollowUpCaseRecord } from './follow-up-case.js';
 import type { Invitation } from './invitation.js';
+import type { Classification } from './survey-kinds.js';
 
 /** The `source` of every event Closeloop puts on the bus. */
 export const INTEGRATION_SOURCE = 'closeloop';
 
 /** An event for other systems (CRMs, chat tools, helpdesks) to subscribe to with ordinary rules. */
 export interface IntegrationEvent {
-  readonly detailType: 'SurveySent' | 'SurveySkipped';
-  /** Carries ids, never email addresses or comments. */
+  readonly detailType:
+    | 'SurveySent' | 'SurveySkipped' | 'SurveyResponded'
+    | 'FollowUpOpened' | 'FollowUpEscalated' | 'FollowUpResolved' | 'RecoverySurveyRequested'
+    | 'ThresholdBreached' | 'ThresholdRecovered';
+  /** Carries ids, never email addresses or comments (RecoverySurveyRequested excepted: it is a survey trigger). */
   readonly detail: Readonly<Record<string, unknown>>;
 }
 
@@ -30,5 +35,51 @@ export function surveySkipped(skip: { programId: string; eventId: string; custom
   return {
     detailType: 'SurveySkipped',
     detail: { version: 1, programId: skip.programId, eventId: skip.eventId, customerId: skip.customerId, reason: skip.reason, at: skip.at },
+  };
+}
+
+export function surveyResponded(invitation: Invitation & { response: { score: number; respondedAt: string; revision?: number } }, classification: Classification, topics: readonly string[], changed: boolean): IntegrationEvent {
+  return {
+    detailType: 'SurveyResponded',
+    detail: {
+      version: 1, programId: invitation.programId, eventId: invitation.eventId, surveyId: invitation.tokenHash, kind: invitation.kind,
+      customerId: invitation.customer.id, score: invitation.response.score, classification, topics: [...topics],
+      revision: invitation.response.revision ?? 1, changed, respondedAt: invitation.response.respondedAt,
+    },
+  };
+}
+
+const caseDetail = (message: FollowUpCase) => ({
+  version: 1, caseId: message.caseId, programId: message.programId, rule: message.rule, queue: message.queue,
+  ownerTeam: message.ownerTeam, customerId: message.customer.id, score: message.score, classification: message.classification,
+});
+
+export function followUpOpened(message: FollowUpCase): IntegrationEvent {
+  return { detailType: 'FollowUpOpened', detail: { ...caseDetail(message), acknowledgeBy: message.acknowledgeBy, dueAt: message.dueAt } };
+}
+
+export function followUpEscalated(message: FollowUpCase): IntegrationEvent {
+  return { detailType: 'FollowUpEscalated', detail: { ...caseDetail(message), escalation: message.escalation } };
+}
+
+export function followUpResolved(record: FollowUpCaseRecord): IntegrationEvent {
+  return {
+    detailType: 'FollowUpResolved',
+    detail: { ...caseDetail(record.message), rootCause: record.rootCause, resolvedAt: record.resolvedAt, escalations: record.rung },
+  };
+}
+
+/**
+ * The trigger of a recovery survey, in event contract v1 (it goes through dispatch like any business
+ * event, so it carries the customer). The case id is its eventId: one recovery survey per case.
+ */
+export function recoverySurveyRequested(record: FollowUpCaseRecord): IntegrationEvent {
+  const { message } = record;
+  return {
+    detailType: 'RecoverySurveyRequested',
+    detail: {
+      eventId: `recovery-${message.caseId}`, occurredAt: record.resolvedAt, customer: message.customer,
+      context: { ...message.context, caseId: message.caseId, programId: message.programId },
+    },
   };
 }

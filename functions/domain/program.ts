@@ -1,5 +1,6 @@
 import type { Locale } from './messages.js';
 import type { QuietHours } from './policies.js';
+import type { Taxonomy } from './topics.js';
 import type { Classification, SurveyKind } from './survey-kinds.js';
 
 /** When a follow-up rule fires. Every condition given must hold. */
@@ -7,14 +8,30 @@ export interface RuleCondition {
   readonly scoreAtMost?: number;
   readonly scoreAtLeast?: number;
   readonly classification?: readonly Classification[];
+  readonly kind?: readonly SurveyKind[];
+  readonly segment?: readonly string[];
+  readonly tier?: readonly string[];
+  readonly locale?: readonly string[];
+  /** true: only responses with a comment; false: only without. */
+  readonly hasComment?: boolean;
 }
 
-/** A follow-up rule: a response that meets `when` opens a case on `queue`, due in `dueInHours`. */
+/**
+ * A follow-up rule: a response that meets `when` opens a case on `queue`. The case must be
+ * acknowledged within `acknowledgeWithinHours` and resolved within `dueInHours`; a case that misses
+ * either climbs the `escalateTo` ladder, one queue per missed deadline.
+ */
 export interface FollowUpRule {
   readonly id: string;
   readonly when: RuleCondition;
   readonly queue: string;
   readonly dueInHours: number;
+  readonly acknowledgeWithinHours?: number;
+  readonly escalateTo?: readonly string[];
+  /** After the case is resolved, announce RecoverySurveyRequested: a program on it surveys the customer again. */
+  readonly recoverySurvey?: boolean;
+  /** Stop here: later rules of the program are not applied to a response this rule matched. */
+  readonly final?: boolean;
 }
 
 export interface Trigger {
@@ -41,6 +58,11 @@ export interface SurveyProgram {
   readonly delaySeconds: number;
   /** Never survey the same contact for this program more than once in this many days. */
   readonly throttleDays?: number;
+  /**
+   * Whether the rest periods across programs apply (default true). A recovery survey after a
+   * resolved case sets false: it follows a response by design, and has its own throttleDays.
+   */
+  readonly restsAcrossPrograms?: boolean;
   /** Share of contacts surveyed, 0 < rate ≤ 1; who is in is decided per contact, the same every time. */
   readonly sampleRate: number;
   /** Wording that replaces the standard question, per locale; `{brand}`, `{name}`, `{context.<key>}` are filled. */
@@ -78,6 +100,10 @@ export interface Catalog {
   /** No survey email in the recipient's local night, when the event carries a time zone. */
   readonly quietHours: QuietHours;
   readonly followUpQueues: Readonly<Record<string, FollowUpQueue>>;
+  /** Comment topics, found by keywords per locale and counted for root-cause ranking. */
+  readonly topics: Taxonomy;
+  /** The root-cause tags a team may give a case when resolving it. */
+  readonly rootCauses: readonly string[];
   readonly programs: readonly SurveyProgram[];
 }
 

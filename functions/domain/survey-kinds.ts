@@ -29,10 +29,12 @@ export function isValidScore(kind: SurveyKind, score: number): boolean {
   return Number.isInteger(score) && score >= min && score <= max;
 }
 
-export type Classification =
-  | 'detractor' | 'passive' | 'promoter' // NPS, eNPS
-  | 'dissatisfied' | 'neutral' | 'satisfied' // CSAT (top-2-box = satisfied)
-  | 'low-effort' | 'medium-effort' | 'high-effort'; // CES (1 = very easy)
+export const CLASSIFICATIONS = [
+  'detractor', 'passive', 'promoter', // NPS, eNPS
+  'dissatisfied', 'neutral', 'satisfied', // CSAT (top-2-box = satisfied)
+  'low-effort', 'medium-effort', 'high-effort', // CES (1 = very little effort)
+] as const;
+export type Classification = (typeof CLASSIFICATIONS)[number];
 
 /** The standard bands: NPS 0–6/7–8/9–10, CSAT 1–2/3/4–5, CES 1–3/4/5–7. */
 export function classify(kind: SurveyKind, score: number): Classification {

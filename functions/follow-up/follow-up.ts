@@ -1,14 +1,19 @@
-import { buildFollowUpCase, type FollowUpCase } from '../domain/follow-up-case.js';
+import { buildFollowUpCase, openCase, type CaseTiming, type FollowUpCase } from '../domain/follow-up-case.js';
+import { followUpOpened, surveyResponded, type IntegrationEvent } from '../domain/integration-events.js';
 import type { Invitation, SurveyResponse } from '../domain/invitation.js';
 import { findProgram, type Catalog } from '../domain/program.js';
-import { matchingRules } from '../domain/rules.js';
+import { matchingRules, type RatedResponse } from '../domain/rules.js';
 import { classify } from '../domain/survey-kinds.js';
-import type { ContactRepository, FollowUpPublisher } from '../ports.js';
+import { topicsOf } from '../domain/topics.js';
+import type { CaseRepository, ContactRepository, FollowUpPublisher } from '../ports.js';
 
 export interface FollowUpDeps {
   readonly catalog: Catalog;
+  readonly cases: CaseRepository;
   readonly publisher: FollowUpPublisher;
   readonly contacts: ContactRepository;
+  readonly timing: CaseTiming;
+  readonly now: () => Date;
 }
 
 export class UnknownProgramError extends Error {
@@ -32,26 +37,47 @@ export function responseChange(before: Invitation | undefined, after: Invitation
   return undefined;
 }
 
+/** What the rules see of an answer: the score and its class, the customer's segment, tier and language. */
+export function rated(invitation: Invitation, response: SurveyResponse): RatedResponse {
+  return {
+    score: response.score, classification: classify(invitation.kind, response.score), kind: invitation.kind,
+    segment: invitation.customer.segment, tier: invitation.customer.tier, locale: invitation.locale, hasComment: Boolean(response.comment),
+  };
+}
+
+export interface RoutingResult {
+  readonly cases: FollowUpCase[];
+  readonly events: IntegrationEvent[];
+}
+
 /**
- * Extends the respondent's rest period, applies the program's follow-up rules to a new response and
- * publishes one case per matching rule. For a changed answer only rules the earlier answer did not
- * already match open a case: a changed answer is never counted twice.
- * An unknown program throws (the record is retried, then kept by the on-failure destination):
- * responses to a program removed from the catalog must not vanish silently.
+ * Extends the respondent's rest period, then opens one case per matching rule: the case is stored
+ * first (a re-delivered stream record finds it and opens no second one), its message sent, and
+ * the sending recorded — a case whose message was not confirmed is sent again on the retry, with
+ * the same caseId for consumers to de-duplicate. For a changed answer only rules the earlier answer
+ * did not already match open a case: a changed answer is never counted twice.
  */
-export async function routeResponse(invitation: AnsweredInvitation, deps: FollowUpDeps, previous?: SurveyResponse): Promise<FollowUpCase[]> {
+export async function routeResponse(invitation: AnsweredInvitation, deps: FollowUpDeps, previous?: SurveyResponse): Promise<RoutingResult> {
   const program = findProgram(deps.catalog, invitation.programId);
   if (!program) throw new UnknownProgramError(`program "${invitation.programId}" is not in the catalog`);
   // A respondent rests longer than someone who ignored the survey (catalog.throttle.afterResponseDays).
   const restUntil = Math.floor(Date.parse(invitation.response.respondedAt) / 1000) + deps.catalog.throttle.afterResponseDays * 86_400;
   await deps.contacts.extendRest(invitation.contactKey, restUntil);
+
   const classification = classify(invitation.kind, invitation.response.score);
-  const alreadyMatched = new Set(previous
-    ? matchingRules(program, { score: previous.score, classification: classify(invitation.kind, previous.score) }).map((rule) => rule.id)
-    : []);
-  const cases = matchingRules(program, { score: invitation.response.score, classification })
-    .filter((rule) => !alreadyMatched.has(rule.id))
-    .map((rule) => buildFollowUpCase(invitation, program, rule, classification));
-  for (const followUp of cases) await deps.publisher.publish(followUp);
-  return cases;
+  const topics = topicsOf(invitation.response.comment, deps.catalog.topics);
+  const alreadyMatched = new Set(previous ? matchingRules(program, rated(invitation, previous)).map((rule) => rule.id) : []);
+  const events: IntegrationEvent[] = [surveyResponded(invitation, classification, topics, previous !== undefined)];
+  const cases: FollowUpCase[] = [];
+  for (const rule of matchingRules(program, rated(invitation, invitation.response))) {
+    if (alreadyMatched.has(rule.id)) continue;
+    const message = buildFollowUpCase(invitation, program, rule, classification, topics, deps.timing);
+    const opened = await deps.cases.open(openCase(message, rule, deps.now()));
+    if (opened === 'notified') continue;
+    await deps.publisher.publish(message);
+    await deps.cases.markNotified(message.caseId, deps.now());
+    cases.push(message);
+    if (opened === 'opened') events.push(followUpOpened(message));
+  }
+  return { cases, events };
 }

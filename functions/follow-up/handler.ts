@@ -4,38 +4,58 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import middy from '@middy/core';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { Context, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import { DynamoCaseRepository } from '../adapters/dynamo-case-repository.js';
 import { DynamoInvitationRepository, fromAttributeMap } from '../adapters/dynamo-invitation-repository.js';
+import { EventBridgePublisher } from '../adapters/eventbridge.js';
 import { logger, metrics, publishMetrics } from '../adapters/observability.js';
 import { SqsFollowUpPublisher } from '../adapters/sqs-queues.js';
 import { catalog } from '../config/catalog.js';
 import { ENV, MissingConfigurationError, readEnv } from '../config/env.js';
+import type { IntegrationEvent } from '../domain/integration-events.js';
 import { responseChange, routeResponse, type FollowUpDeps } from './follow-up.js';
 
-const env = readEnv(['FOLLOW_UP_QUEUE_URLS', 'SURVEY_TABLE']);
+const env = readEnv(['FOLLOW_UP_QUEUE_URLS', 'SURVEY_TABLE', 'EVENT_BUS_NAME', 'CASE_API_URL']);
 const queueUrls = JSON.parse(env.FOLLOW_UP_QUEUE_URLS) as Record<string, string>;
 const missingQueues = Object.keys(catalog.followUpQueues).filter((queue) => !queueUrls[queue]);
 if (missingQueues.length) {
   throw new MissingConfigurationError(`${ENV.FOLLOW_UP_QUEUE_URLS} has no URL for: ${missingQueues.join(', ')}`);
 }
+const slaScale = Number(process.env[ENV.SLA_TIME_SCALE] ?? '1');
+if (!(slaScale > 0 && slaScale <= 1)) throw new MissingConfigurationError(`${ENV.SLA_TIME_SCALE} must be a number in (0, 1]`);
 
-const deps: FollowUpDeps = { catalog, publisher: new SqsFollowUpPublisher(queueUrls), contacts: new DynamoInvitationRepository(env.SURVEY_TABLE) };
+const deps: FollowUpDeps = {
+  catalog,
+  cases: new DynamoCaseRepository(env.SURVEY_TABLE),
+  publisher: new SqsFollowUpPublisher(queueUrls),
+  contacts: new DynamoInvitationRepository(env.SURVEY_TABLE),
+  timing: { slaScale, caseApiBaseUrl: env.CASE_API_URL },
+  now: () => new Date(),
+};
+const integrationEvents = new EventBridgePublisher(env.EVENT_BUS_NAME);
 const processor = new BatchProcessor(EventType.DynamoDBStreams);
 
 // The stream and aws-lambda types describe the same DynamoDB attribute-value JSON.
 const image = (value: unknown) => fromAttributeMap(value as Record<string, AttributeValue> | undefined);
 
-async function recordHandler(record: DynamoDBRecord): Promise<void> {
-  const change = responseChange(image(record.dynamodb?.OldImage), image(record.dynamodb?.NewImage));
-  if (!change) return;
-  metrics.addMetric(change.kind === 'first' ? 'ResponseRecorded' : 'ResponseChanged', MetricUnit.Count, 1);
-  const cases = await routeResponse(change.invitation, deps, change.kind === 'changed' ? change.previous : undefined);
-  for (const followUp of cases) {
-    logger.info('follow-up opened', { caseId: followUp.caseId, programId: followUp.programId, rule: followUp.rule, queue: followUp.queue });
-    metrics.addMetric('FollowUpOpened', MetricUnit.Count, 1);
-  }
-}
-
-/** DynamoDB stream → follow-up queues. A failing record is reported alone; bisection isolates it. */
-export const handler = middy((event: DynamoDBStreamEvent, context: Context) => processPartialResponse(event, recordHandler, processor, { context }))
+/**
+ * DynamoDB stream → follow-up cases and queues. A failing record is reported alone; bisection
+ * isolates it. The batch's integration events go out together at the end.
+ */
+export const handler = middy(async (event: DynamoDBStreamEvent, context: Context) => {
+  const announcements: IntegrationEvent[] = [];
+  const response = await processPartialResponse(event, async (record: DynamoDBRecord) => {
+    const change = responseChange(image(record.dynamodb?.OldImage), image(record.dynamodb?.NewImage));
+    if (!change) return;
+    metrics.addMetric(change.kind === 'first' ? 'ResponseRecorded' : 'ResponseChanged', MetricUnit.Count, 1);
+    const routed = await routeResponse(change.invitation, deps, change.kind === 'changed' ? change.previous : undefined);
+    for (const followUp of routed.cases) {
+      logger.info('follow-up opened', { caseId: followUp.caseId, programId: followUp.programId, rule: followUp.rule, queue: followUp.queue });
+      metrics.addMetric('FollowUpOpened', MetricUnit.Count, 1);
+    }
+    announcements.push(...routed.events);
+  }, processor, { context });
+  await integrationEvents.publish(announcements);
+  return response;
+})
   .use(injectLambdaContext(logger))
   .use(publishMetrics());

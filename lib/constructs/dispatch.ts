@@ -10,6 +10,7 @@ import { Construct } from 'constructs';
 import { ENV } from '../../functions/config/env.js';
 import { DISPATCH_TIMEOUT_SECONDS } from '../../functions/config/resources.js';
 import { ServiceFunction } from './service-function.js';
+import { grantItemActions } from './survey-store.js';
 
 export interface DispatchProps {
   readonly table: ITableV2;
@@ -64,7 +65,7 @@ export class Dispatch extends Construct {
         [ENV.SCHEDULE_DEAD_LETTER_ARN]: props.deadLetters.queueArn,
       },
     });
-    props.table.grant(this.function, 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem');
+    grantItemActions(props.table, this.function, 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem');
     props.deadLetters.grantSendMessages(this.function);
     props.bus.grantPutEventsTo(this.function);
     this.schedules.grantWriteSchedules(this.function);

@@ -2,6 +2,8 @@ import { Duration } from 'aws-cdk-lib';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { FilterCriteria, FilterRule, StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ENV } from '../../functions/config/env.js';
@@ -9,9 +11,14 @@ import { followUpQueueDefaults, RULES_TIMEOUT_SECONDS, rulesFailureQueue } from 
 import type { Catalog } from '../../functions/domain/program.js';
 import { deadLetterQueue, secureQueue } from './queues.js';
 import { ServiceFunction } from './service-function.js';
+import { grantItemActions } from './survey-store.js';
 
 export interface FollowUpsProps {
   readonly table: ITableV2;
+  /** Where SurveyResponded and FollowUpOpened are announced. */
+  readonly bus: IEventBus;
+  /** Base URL of the case API, linked from every follow-up message. */
+  readonly caseApiUrl: string;
   /** The declared follow-up queues and the rules that route to them. */
   readonly catalog: Catalog;
 }
@@ -30,10 +37,24 @@ export class FollowUps extends Construct {
     for (const name of Object.keys(props.catalog.followUpQueues)) {
       const pascal = name.replace(/(^|-)([a-z0-9])/g, (_, __, c: string) => c.toUpperCase());
       const dlq = deadLetterQueue(this, `${pascal}DeadLetters`, followUpQueueDefaults.retentionDays);
-      this.queues[name] = secureQueue(this, pascal, {
+      const queue = secureQueue(this, pascal, {
         visibilityTimeout: Duration.seconds(followUpQueueDefaults.visibilityTimeoutSeconds),
         retentionPeriod: Duration.days(followUpQueueDefaults.retentionDays),
         deadLetterQueue: { queue: dlq, maxReceiveCount: followUpQueueDefaults.maxReceiveCount },
+      });
+      this.queues[name] = queue;
+      // A message a consumer gave up on, and a queue nobody works: both need a person.
+      new Alarm(this, `${pascal}DeadLettersAlarm`, {
+        alarmDescription: `Follow-up messages of "${name}" that consumers could not handle`,
+        metric: dlq.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }),
+        threshold: 1, evaluationPeriods: 1, comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      });
+      new Alarm(this, `${pascal}BacklogAlarm`, {
+        alarmDescription: `The oldest follow-up of "${name}" has waited more than a day`,
+        metric: queue.metricApproximateAgeOfOldestMessage({ period: Duration.minutes(15), statistic: 'Maximum' }),
+        threshold: 86_400, evaluationPeriods: 1, comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
       });
     }
     this.failures = deadLetterQueue(this, 'RulesFailures', rulesFailureQueue.retentionDays);
@@ -45,10 +66,13 @@ export class FollowUps extends Construct {
       environment: {
         [ENV.FOLLOW_UP_QUEUE_URLS]: JSON.stringify(Object.fromEntries(Object.entries(this.queues).map(([name, queue]) => [name, queue.queueUrl]))),
         [ENV.SURVEY_TABLE]: props.table.tableName,
+        [ENV.EVENT_BUS_NAME]: props.bus.eventBusName,
+        [ENV.CASE_API_URL]: props.caseApiUrl,
       },
     });
-    // Extends a respondent's rest period (catalog.throttle.afterResponseDays).
-    props.table.grant(this.function, 'dynamodb:UpdateItem');
+    // Opens cases (conditional put), records their notification, extends respondents' rest periods.
+    grantItemActions(props.table, this.function, 'dynamodb:PutItem', 'dynamodb:UpdateItem');
+    props.bus.grantPutEventsTo(this.function);
     for (const queue of Object.values(this.queues)) queue.grantSendMessages(this.function);
 
     this.function.addEventSource(new DynamoEventSource(props.table, {

@@ -6,6 +6,7 @@ import { RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { ENV } from '../../functions/config/env.js';
 import { ServiceFunction } from './service-function.js';
+import { grantItemActions } from './survey-store.js';
 
 export interface ResponsesProps {
   readonly table: ITableV2;
@@ -34,7 +35,7 @@ export class Responses extends Construct {
         [ENV.PUBLIC_BASE_URL]: this.publicBaseUrl,
       },
     });
-    props.table.grant(this.function, 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem');
+    grantItemActions(props.table, this.function, 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem');
 
     const integration = new HttpLambdaIntegration('Respond', this.function);
     for (const path of ['/r/{token}', '/u/{token}']) {

@@ -1,9 +1,10 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
-import { AttributeType, Billing, StreamViewType, TableEncryptionV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, Billing, StreamViewType, TableEncryptionV2, TableV2, type ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { PolicyStatement, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { surveyTable } from '../../functions/config/resources.js';
 
-/** The survey table: invitations, dispatch claims and responses, streamed to the rules stage. */
+/** The survey table: invitations, claims, contacts, responses and cases, streamed to the rules stage. */
 export class SurveyStore extends Construct {
   readonly table: TableV2;
 
@@ -18,7 +19,27 @@ export class SurveyStore extends Construct {
       dynamoStream: StreamViewType[surveyTable.streamView],
       encryption: TableEncryptionV2.awsManagedKey(),
       deletionProtection: true,
+      globalSecondaryIndexes: [{
+        indexName: surveyTable.slaIndex.name,
+        partitionKey: { name: surveyTable.slaIndex.partitionKey, type: AttributeType.STRING },
+        sortKey: { name: surveyTable.slaIndex.sortKey, type: AttributeType.NUMBER },
+      }],
       removalPolicy: RemovalPolicy.RETAIN,
     });
   }
+}
+
+/**
+ * Grants item actions on the table itself only. (`table.grant` adds `index/*` as soon as the table
+ * has an index; most functions never read one.)
+ */
+export function grantItemActions(table: ITableV2, grantee: IGrantable, ...actions: string[]): void {
+  grantee.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({ actions, resources: [table.tableArn] }));
+}
+
+/** Query on the sparse deadline index, and nothing else of the table's indexes. */
+export function grantSlaIndexQuery(table: ITableV2, grantee: IGrantable): void {
+  grantee.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({
+    actions: ['dynamodb:Query'], resources: [`${table.tableArn}/index/${surveyTable.slaIndex.name}`],
+  }));
 }

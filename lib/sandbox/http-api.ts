@@ -14,6 +14,12 @@ export interface HttpRoute {
   readonly path: string;
   readonly handler: HttpHandler;
   readonly functionName: string;
+  /**
+   * 'iam': like an IAM-authorised route, requires a SigV4 `Authorization` header and passes the
+   * caller on as `requestContext.authorizer.iam`. The sandbox reads the access key; it does not
+   * verify the signature (there are no real credentials to verify against).
+   */
+  readonly auth?: 'iam';
 }
 
 export interface RunningHttpApi {
@@ -57,8 +63,15 @@ export async function startHttpApi(port: number, routes: readonly HttpRoute[]): 
       const found = compiled
         .map(({ route, match }) => ({ route, params: match(url.pathname) }))
         .find(({ route, params }) => params && route.methods.includes(method));
+      const routeKey = found ? `${method === 'HEAD' && !found.route.methods.includes('HEAD') ? 'GET' : method} ${found.route.path}` : '';
       if (!found?.params) return send({ statusCode: 404, headers: { 'content-type': 'application/json' }, body: '{"message":"Not Found"}' });
 
+      let authorizer: { iam: { accessKey: string; userArn: string } } | undefined;
+      if (found.route.auth === 'iam') {
+        const credential = /^AWS4-HMAC-SHA256 Credential=([^/,\s]+)\//.exec(String(request.headers.authorization ?? ''))?.[1];
+        if (!credential) return send({ statusCode: 403, headers: { 'content-type': 'application/json' }, body: '{"message":"Forbidden"}' });
+        authorizer = { iam: { accessKey: credential, userArn: `arn:aws:iam::000000000000:user/${credential}` } };
+      }
       const raw = Buffer.concat(chunks);
       const contentType = String(request.headers['content-type'] ?? '');
       const isText = TEXT_TYPES.test(contentType);
@@ -67,7 +80,7 @@ export async function startHttpApi(port: number, routes: readonly HttpRoute[]): 
       const now = new Date();
       const event: APIGatewayProxyEventV2 = {
         version: '2.0',
-        routeKey: `${method} ${found.route.path}`,
+        routeKey,
         rawPath: url.pathname,
         rawQueryString: url.search.slice(1),
         headers,
@@ -80,11 +93,12 @@ export async function startHttpApi(port: number, routes: readonly HttpRoute[]): 
           domainPrefix: 'sandbox',
           http: { method, path: url.pathname, protocol: `HTTP/${request.httpVersion}`, sourceIp: request.socket.remoteAddress ?? '127.0.0.1', userAgent: headers['user-agent'] ?? '' },
           requestId: randomUUID(),
-          routeKey: `${method} ${found.route.path}`,
+          routeKey,
           stage: '$default',
           time: now.toUTCString(),
           timeEpoch: now.getTime(),
-        },
+          ...(authorizer ? { authorizer } : {}),
+        } as APIGatewayProxyEventV2['requestContext'],
         body: raw.length ? (isText ? raw.toString('utf8') : raw.toString('base64')) : undefined,
         isBase64Encoded: raw.length > 0 && !isText,
       };

@@ -183,3 +183,12 @@ export function pollStream(options: StreamPollerOptions): Poller {
     if (!active) await sleep(250);
   }, options.report);
 }
+
+/** Runs `task` every `intervalMs` (one at a time), like a scheduled rule with a single instance. */
+export function every(intervalMs: number, task: () => Promise<unknown>, report: ErrorReporter, name: string): Poller {
+  return loop(name, async (stopping) => {
+    await task();
+    const until = Date.now() + intervalMs;
+    while (!stopping() && Date.now() < until) await sleep(Math.min(100, intervalMs));
+  }, report);
+}

@@ -27,12 +27,22 @@ export async function createResources(dynamodb: DynamoDBClient, sqs: SQSClient, 
     AttributeDefinitions: [
       { AttributeName: surveyTable.partitionKey, AttributeType: 'S' },
       { AttributeName: surveyTable.sortKey, AttributeType: 'S' },
+      { AttributeName: surveyTable.slaIndex.partitionKey, AttributeType: 'S' },
+      { AttributeName: surveyTable.slaIndex.sortKey, AttributeType: 'N' },
     ],
     KeySchema: [
       { AttributeName: surveyTable.partitionKey, KeyType: 'HASH' },
       { AttributeName: surveyTable.sortKey, KeyType: 'RANGE' },
     ],
     BillingMode: 'PAY_PER_REQUEST',
+    GlobalSecondaryIndexes: [{
+      IndexName: surveyTable.slaIndex.name,
+      KeySchema: [
+        { AttributeName: surveyTable.slaIndex.partitionKey, KeyType: 'HASH' },
+        { AttributeName: surveyTable.slaIndex.sortKey, KeyType: 'RANGE' },
+      ],
+      Projection: { ProjectionType: 'ALL' },
+    }],
     StreamSpecification: { StreamEnabled: true, StreamViewType: surveyTable.streamView },
   }));
   await dynamodb.send(new UpdateTimeToLiveCommand({

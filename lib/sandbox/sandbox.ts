@@ -12,7 +12,8 @@ import {
 } from './emulators.js';
 import { startEventBus, type RunningEventBus } from './event-bus.js';
 import { startHttpApi, type RunningHttpApi } from './http-api.js';
-import { pollQueue, pollStream, type Poller } from './pollers.js';
+import { lambdaContext } from './lambda-context.js';
+import { every, pollQueue, pollStream, type Poller } from './pollers.js';
 import { createResources } from './resources.js';
 import { startScheduler } from './scheduler.js';
 
@@ -48,6 +49,8 @@ export interface SandboxOptions {
   readonly retryDelaySeconds?: number;
   /** Compresses survey delays and quiet hours: 0.001 turns two days into about three minutes. @default 1 */
   readonly delayScale?: number;
+  /** How often the escalation sweep runs. @default 1000 ms */
+  readonly sweepIntervalMs?: number;
   /** Powertools log level of the handlers. @default 'INFO' */
   readonly logLevel?: string;
   readonly log?: (message: string) => void;
@@ -165,12 +168,16 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
       [ENV.SCHEDULE_TARGET_ARN]: queue(bufferQueue.name).arn,
       [ENV.SCHEDULE_ROLE_ARN]: 'arn:aws:iam::000000000000:role/closeloop-sandbox-scheduler',
       [ENV.SCHEDULE_DEAD_LETTER_ARN]: queue(deadLetterQueue.name).arn,
+      [ENV.CASE_API_URL]: publicBaseUrl,
+      [ENV.SLA_TIME_SCALE]: String(Math.min(1, Math.max(options.delayScale ?? 1, 1e-9))),
     });
     // Imported only now: like a Lambda cold start, each handler reads its environment once.
-    const [{ handler: dispatch }, { handler: respond }, { handler: followUp }] = await Promise.all([
+    const [{ handler: dispatch }, { handler: respond }, { handler: followUp }, { handler: cases }, { handler: escalate }] = await Promise.all([
       import('../../functions/dispatch/handler.js'),
       import('../../functions/respond/handler.js'),
       import('../../functions/follow-up/handler.js'),
+      import('../../functions/cases/handler.js'),
+      import('../../functions/escalate/handler.js'),
     ]);
 
     const report = (source: string, error: unknown) => log(`[sandbox] ${source}: ${error instanceof Error ? error.message : String(error)}`);
@@ -187,6 +194,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     const api: RunningHttpApi = await startHttpApi(ports.http, [
       { methods: ['GET', 'HEAD', 'POST'], path: '/r/{token}', handler: respond, functionName: 'closeloop-respond' },
       { methods: ['GET', 'HEAD', 'POST'], path: '/u/{token}', handler: respond, functionName: 'closeloop-respond' },
+      { methods: ['GET'], path: '/cases/{caseId}', handler: cases, functionName: 'closeloop-cases', auth: 'iam' },
+      { methods: ['POST'], path: '/cases/{caseId}/acknowledge', handler: cases, functionName: 'closeloop-cases', auth: 'iam' },
+      { methods: ['POST'], path: '/cases/{caseId}/resolve', handler: cases, functionName: 'closeloop-cases', auth: 'iam' },
     ]);
     stoppers.push(() => api.stop());
 
@@ -199,6 +209,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
       }),
     ];
     stoppers.push(async () => { await Promise.all(pollers.map((p) => p.stop())); });
+    // EventBridge's rate(1 minute) schedule of the escalation sweep; more often here, as SLAs may be compressed.
+    const sweeper = every(options.sweepIntervalMs ?? 1000, () => escalate({}, lambdaContext('closeloop-escalate')), report, 'closeloop-escalate');
+    stoppers.push(() => sweeper.stop());
 
     const info: SandboxInfo = {
       region: LOCAL_REGION,

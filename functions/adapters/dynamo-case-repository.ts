@@ -1,0 +1,103 @@
+import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { surveyTable } from '../config/resources.js';
+import type { FollowUpCaseRecord } from '../domain/follow-up-case.js';
+import type { CaseRepository } from '../ports.js';
+
+const documentClient = DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } });
+
+const { slaIndex } = surveyTable;
+const caseKey = (caseId: string) => ({ pk: `CASE#${caseId}`, sk: 'CASE' });
+
+/** Spreads pending deadlines over a few index partitions so no single key runs hot. */
+const shardOf = (caseId: string) => `SLA#${[...caseId].reduce((sum, c) => sum + c.charCodeAt(0), 0) % slaIndex.shards}`;
+
+interface CaseItem extends FollowUpCaseRecord {
+  pk: string;
+  sk: string;
+  type: 'case';
+  caseId: string;
+  /** History length: the optimistic-locking version of the case. */
+  version: number;
+  notifiedAt?: string;
+  slaShard?: string;
+  slaDueAt?: number;
+}
+
+function toItem(record: FollowUpCaseRecord): CaseItem {
+  const { caseId } = record.message;
+  return {
+    ...record,
+    ...caseKey(caseId),
+    type: 'case',
+    caseId,
+    version: record.history.length,
+    ...(record.nextDeadline !== undefined ? { slaShard: shardOf(caseId), slaDueAt: record.nextDeadline } : {}),
+  };
+}
+
+function fromItem(item: Record<string, unknown>): FollowUpCaseRecord {
+  const { pk: _pk, sk: _sk, type: _type, caseId: _id, version: _v, notifiedAt: _n, slaShard: _s, slaDueAt: _d, ...record } = item as unknown as CaseItem;
+  return record;
+}
+
+export class DynamoCaseRepository implements CaseRepository {
+  constructor(private readonly tableName: string, private readonly client: DynamoDBDocumentClient = documentClient) {}
+
+  async open(record: FollowUpCaseRecord): Promise<'opened' | 'unnotified' | 'notified'> {
+    try {
+      await this.client.send(new PutCommand({
+        TableName: this.tableName, Item: toItem(record), ConditionExpression: 'attribute_not_exists(pk)', ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      }));
+      return 'opened';
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      return error.Item && unmarshall(error.Item).notifiedAt ? 'notified' : 'unnotified';
+    }
+  }
+
+  async markNotified(caseId: string, at: Date): Promise<void> {
+    await this.client.send(new UpdateCommand({
+      TableName: this.tableName, Key: caseKey(caseId), UpdateExpression: 'SET notifiedAt = if_not_exists(notifiedAt, :at)',
+      ConditionExpression: 'attribute_exists(pk)', ExpressionAttributeValues: { ':at': at.toISOString() },
+    }));
+  }
+
+  async get(caseId: string): Promise<FollowUpCaseRecord | undefined> {
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: caseKey(caseId), ConsistentRead: true }));
+    return Item?.type === 'case' ? fromItem(Item) : undefined;
+  }
+
+  async update(before: FollowUpCaseRecord, after: FollowUpCaseRecord): Promise<boolean> {
+    const { caseId } = before.message;
+    const current = await this.client.send(new GetCommand({ TableName: this.tableName, Key: caseKey(caseId), ProjectionExpression: 'notifiedAt' }));
+    try {
+      await this.client.send(new PutCommand({
+        TableName: this.tableName,
+        Item: { ...toItem(after), ...(current.Item?.notifiedAt ? { notifiedAt: current.Item.notifiedAt } : {}) },
+        ConditionExpression: 'version = :version',
+        ExpressionAttributeValues: { ':version': before.history.length },
+      }));
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  async due(now: Date, limit: number): Promise<FollowUpCaseRecord[]> {
+    const found: FollowUpCaseRecord[] = [];
+    for (let shard = 0; shard < slaIndex.shards && found.length < limit; shard++) {
+      const { Items = [] } = await this.client.send(new QueryCommand({
+        TableName: this.tableName,
+        IndexName: slaIndex.name,
+        KeyConditionExpression: 'slaShard = :shard AND slaDueAt <= :now',
+        ExpressionAttributeValues: { ':shard': `SLA#${shard}`, ':now': now.getTime() },
+        Limit: limit - found.length,
+      }));
+      found.push(...Items.map(fromItem));
+    }
+    return found;
+  }
+}

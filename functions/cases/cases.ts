@@ -1,0 +1,58 @@
+import { acknowledge, CaseTransitionError, resolve, type FollowUpCaseRecord } from '../domain/follow-up-case.js';
+import { followUpResolved, recoverySurveyRequested } from '../domain/integration-events.js';
+import type { Catalog } from '../domain/program.js';
+import type { CaseRepository, IntegrationEventPublisher } from '../ports.js';
+
+export interface CaseDeps {
+  readonly catalog: Catalog;
+  readonly cases: CaseRepository;
+  readonly events: IntegrationEventPublisher;
+  readonly now: () => Date;
+}
+
+export class CaseNotFoundError extends Error {
+  override readonly name = 'CaseNotFoundError';
+}
+export class InvalidCaseRequestError extends Error {
+  override readonly name = 'InvalidCaseRequestError';
+}
+/** Someone else changed the case between our read and our write: read again and retry. */
+export class CaseConflictError extends Error {
+  override readonly name = 'CaseConflictError';
+}
+
+async function load(caseId: string, deps: CaseDeps): Promise<FollowUpCaseRecord> {
+  const record = await deps.cases.get(caseId);
+  if (!record) throw new CaseNotFoundError(`no case ${caseId}`);
+  return record;
+}
+
+async function save(before: FollowUpCaseRecord, after: FollowUpCaseRecord, deps: CaseDeps): Promise<FollowUpCaseRecord> {
+  if (!(await deps.cases.update(before, after))) throw new CaseConflictError('the case changed meanwhile; read it again');
+  return after;
+}
+
+export const showCase = (caseId: string, deps: CaseDeps) => load(caseId, deps);
+
+/** open/escalated → acknowledged; recorded with who and when. */
+export async function acknowledgeCase(caseId: string, actor: string, note: string | undefined, deps: CaseDeps): Promise<FollowUpCaseRecord> {
+  const record = await load(caseId, deps);
+  return save(record, acknowledge(record, actor, deps.now(), note), deps);
+}
+
+/**
+ * → resolved, with a root-cause tag from the catalog and a note. Announces FollowUpResolved and,
+ * when the rule asks for it, RecoverySurveyRequested (a program on it surveys the customer again,
+ * through dispatch, within its throttles).
+ */
+export async function resolveCase(caseId: string, actor: string, rootCause: string, note: string | undefined, deps: CaseDeps): Promise<FollowUpCaseRecord> {
+  if (!deps.catalog.rootCauses.includes(rootCause)) {
+    throw new InvalidCaseRequestError(`rootCause must be one of: ${deps.catalog.rootCauses.join(', ')}`);
+  }
+  const record = await load(caseId, deps);
+  const resolved = await save(record, resolve(record, actor, deps.now(), rootCause, note), deps);
+  await deps.events.publish([followUpResolved(resolved), ...(resolved.recoverySurvey ? [recoverySurveyRequested(resolved)] : [])]);
+  return resolved;
+}
+
+export { CaseTransitionError };

@@ -1,0 +1,20 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { DynamoCaseRepository } from '../adapters/dynamo-case-repository.js';
+import { EventBridgePublisher } from '../adapters/eventbridge.js';
+import { logger, publishMetrics } from '../adapters/observability.js';
+import { catalog } from '../config/catalog.js';
+import { readEnv } from '../config/env.js';
+import type { CaseDeps } from './cases.js';
+import { handleCaseRequest } from './http.js';
+
+const env = readEnv(['SURVEY_TABLE', 'EVENT_BUS_NAME']);
+const deps: CaseDeps = {
+  catalog, cases: new DynamoCaseRepository(env.SURVEY_TABLE), events: new EventBridgePublisher(env.EVENT_BUS_NAME), now: () => new Date(),
+};
+
+/** The case API behind IAM-authorised HTTP API routes: teams acknowledge and resolve cases. */
+export const handler = middy((event: APIGatewayProxyEventV2) => handleCaseRequest(event, deps))
+  .use(injectLambdaContext(logger))
+  .use(publishMetrics());

@@ -1,0 +1,61 @@
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import * as z from 'zod/mini';
+import { describeIssues } from '../domain/event.js';
+import { MAX_COMMENT_LENGTH } from '../domain/invitation.js';
+import {
+  acknowledgeCase, CaseConflictError, CaseNotFoundError, CaseTransitionError, InvalidCaseRequestError, resolveCase, showCase, type CaseDeps,
+} from './cases.js';
+
+const bodySchema = z.object({
+  note: z.optional(z.string().check(z.maxLength(MAX_COMMENT_LENGTH))),
+  rootCause: z.optional(z.string().check(z.maxLength(100))),
+});
+
+const json = (statusCode: number, body: unknown): APIGatewayProxyStructuredResultV2 => ({
+  statusCode, headers: { 'content-type': 'application/json', 'cache-control': 'no-store' }, body: JSON.stringify(body),
+});
+
+/** Domain errors to HTTP, in one place. */
+function toResponse(error: unknown): APIGatewayProxyStructuredResultV2 {
+  if (error instanceof CaseNotFoundError) return json(404, { message: error.message });
+  if (error instanceof InvalidCaseRequestError) return json(400, { message: error.message });
+  if (error instanceof CaseTransitionError || error instanceof CaseConflictError) return json(409, { message: error.message });
+  throw error;
+}
+
+/** Who called: the IAM principal API Gateway authenticated (SigV4). */
+function actorOf(event: APIGatewayProxyEventV2): string | undefined {
+  const iam = (event.requestContext as { authorizer?: { iam?: { userArn?: string; accessKey?: string } } }).authorizer?.iam;
+  return iam?.userArn ?? iam?.accessKey;
+}
+
+/**
+ * The case API (IAM-authorised routes): GET /cases/{caseId}, POST /cases/{caseId}/acknowledge
+ * `{ note? }`, POST /cases/{caseId}/resolve `{ rootCause, note? }`.
+ */
+export async function handleCaseRequest(event: APIGatewayProxyEventV2, deps: CaseDeps): Promise<APIGatewayProxyStructuredResultV2> {
+  const actor = actorOf(event);
+  if (!actor) return json(403, { message: 'Forbidden: sign the request with AWS credentials (SigV4)' });
+  const caseId = event.pathParameters?.caseId ?? '';
+  try {
+    if (event.routeKey === 'GET /cases/{caseId}') return json(200, await showCase(caseId, deps));
+    let raw: unknown = {};
+    try {
+      const text = event.body ? (event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body) : '{}';
+      raw = JSON.parse(text || '{}');
+    } catch {
+      return json(400, { message: 'the body is not JSON' });
+    }
+    const parsed = z.safeParse(bodySchema, raw);
+    if (!parsed.success) return json(400, { message: describeIssues(parsed.error.issues) });
+    const { note, rootCause } = parsed.data;
+    if (event.routeKey === 'POST /cases/{caseId}/acknowledge') return json(200, await acknowledgeCase(caseId, actor, note, deps));
+    if (event.routeKey === 'POST /cases/{caseId}/resolve') {
+      if (!rootCause) return json(400, { message: 'rootCause: required to resolve a case' });
+      return json(200, await resolveCase(caseId, actor, rootCause, note, deps));
+    }
+    return json(404, { message: 'Not Found' });
+  } catch (error) {
+    return toResponse(error);
+  }
+}

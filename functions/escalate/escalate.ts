@@ -1,0 +1,35 @@
+import { escalation, type FollowUpCase } from '../domain/follow-up-case.js';
+import { followUpEscalated, type IntegrationEvent } from '../domain/integration-events.js';
+import type { CaseRepository, FollowUpPublisher, IntegrationEventPublisher } from '../ports.js';
+
+export interface EscalateDeps {
+  readonly cases: CaseRepository;
+  readonly publisher: FollowUpPublisher;
+  readonly events: IntegrationEventPublisher;
+  readonly now: () => Date;
+}
+
+/** Cases handled per sweep; the rest wait for the next one (a minute later in AWS). */
+export const SWEEP_LIMIT = 200;
+
+/**
+ * One sweep over the sparse deadline index: each case past its deadline climbs one rung of its
+ * ladder. The message goes to the rung's queue first, then the case records the rung under an
+ * optimistic lock: the state climbs each rung exactly once; a crash between the two sends the
+ * message again on the next sweep (same caseId and rung, for consumers to de-duplicate).
+ */
+export async function sweep(deps: EscalateDeps): Promise<FollowUpCase[]> {
+  const now = deps.now();
+  const escalated: FollowUpCase[] = [];
+  const events: IntegrationEvent[] = [];
+  for (const record of await deps.cases.due(now, SWEEP_LIMIT)) {
+    const next = escalation(record, now);
+    if (!next) continue;
+    await deps.publisher.publish(next.message);
+    if (!(await deps.cases.update(record, next.record))) continue; // acknowledged or resolved meanwhile
+    escalated.push(next.message);
+    events.push(followUpEscalated(next.message));
+  }
+  await deps.events.publish(events);
+  return escalated;
+}

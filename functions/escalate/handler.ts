@@ -1,0 +1,29 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import middy from '@middy/core';
+import { DynamoCaseRepository } from '../adapters/dynamo-case-repository.js';
+import { EventBridgePublisher } from '../adapters/eventbridge.js';
+import { logger, metrics, publishMetrics } from '../adapters/observability.js';
+import { SqsFollowUpPublisher } from '../adapters/sqs-queues.js';
+import { readEnv } from '../config/env.js';
+import { sweep, type EscalateDeps } from './escalate.js';
+
+const env = readEnv(['SURVEY_TABLE', 'FOLLOW_UP_QUEUE_URLS', 'EVENT_BUS_NAME']);
+const deps: EscalateDeps = {
+  cases: new DynamoCaseRepository(env.SURVEY_TABLE),
+  publisher: new SqsFollowUpPublisher(JSON.parse(env.FOLLOW_UP_QUEUE_URLS) as Record<string, string>),
+  events: new EventBridgePublisher(env.EVENT_BUS_NAME),
+  now: () => new Date(),
+};
+
+/** Every minute (EventBridge schedule, one instance at a time): escalate the cases whose deadline passed. */
+export const handler = middy(async () => {
+  const escalated = await sweep(deps);
+  for (const message of escalated) {
+    logger.info('follow-up escalated', { caseId: message.caseId, queue: message.queue, rung: message.escalation?.rung });
+  }
+  if (escalated.length) metrics.addMetric('FollowUpEscalated', MetricUnit.Count, escalated.length);
+  return { escalated: escalated.length };
+})
+  .use(injectLambdaContext(logger))
+  .use(publishMetrics());

@@ -1,0 +1,71 @@
+import { Duration } from 'aws-cdk-lib';
+import { HttpMethod, type HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { Rule, Schedule, type IEventBus } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { ENV } from '../../functions/config/env.js';
+import { surveyTable } from '../../functions/config/resources.js';
+import { ServiceFunction } from './service-function.js';
+import { grantItemActions, grantSlaIndexQuery } from './survey-store.js';
+
+export interface CaseManagementProps {
+  readonly table: ITableV2;
+  readonly api: HttpApi;
+  readonly bus: IEventBus;
+  /** Follow-up queues by declared name: escalations climb into them. */
+  readonly queues: Readonly<Record<string, Queue>>;
+  /** Where a failed escalation sweep invocation is kept. */
+  readonly deadLetters: Queue;
+}
+
+/**
+ * Closing the loop: the case API (IAM-authorised routes: teams read, acknowledge and resolve
+ * cases, every change recorded with the caller) and the escalation sweep (every minute, one
+ * instance, over the sparse deadline index).
+ */
+export class CaseManagement extends Construct {
+  readonly api: ServiceFunction;
+  readonly sweep: ServiceFunction;
+
+  constructor(scope: Construct, id: string, props: CaseManagementProps) {
+    super(scope, id);
+    this.api = new ServiceFunction(this, 'ApiFunction', {
+      stage: 'cases',
+      description: 'Case API: read, acknowledge and resolve follow-up cases.',
+      environment: { [ENV.SURVEY_TABLE]: props.table.tableName, [ENV.EVENT_BUS_NAME]: props.bus.eventBusName },
+    });
+    grantItemActions(props.table, this.api, 'dynamodb:GetItem', 'dynamodb:PutItem');
+    props.bus.grantPutEventsTo(this.api);
+    const integration = new HttpLambdaIntegration('Cases', this.api);
+    const authorizer = new HttpIamAuthorizer();
+    props.api.addRoutes({ path: '/cases/{caseId}', methods: [HttpMethod.GET], integration, authorizer });
+    props.api.addRoutes({ path: '/cases/{caseId}/acknowledge', methods: [HttpMethod.POST], integration, authorizer });
+    props.api.addRoutes({ path: '/cases/{caseId}/resolve', methods: [HttpMethod.POST], integration, authorizer });
+
+    this.sweep = new ServiceFunction(this, 'SweepFunction', {
+      stage: 'escalate',
+      description: 'Escalates follow-up cases whose acknowledge-by or resolve-by time passed, one rung at a time.',
+      timeout: Duration.seconds(60),
+      // One sweep at a time: two would race for the same rung (the optimistic lock would stop the second).
+      reservedConcurrentExecutions: 1,
+      environment: {
+        [ENV.SURVEY_TABLE]: props.table.tableName,
+        [ENV.EVENT_BUS_NAME]: props.bus.eventBusName,
+        [ENV.FOLLOW_UP_QUEUE_URLS]: JSON.stringify(Object.fromEntries(Object.entries(props.queues).map(([name, q]) => [name, q.queueUrl]))),
+      },
+    });
+    grantItemActions(props.table, this.sweep, 'dynamodb:GetItem', 'dynamodb:PutItem');
+    grantSlaIndexQuery(props.table, this.sweep);
+    for (const queue of Object.values(props.queues)) queue.grantSendMessages(this.sweep);
+    props.bus.grantPutEventsTo(this.sweep);
+    new Rule(this, 'EveryMinute', {
+      description: `Escalation sweep over the ${surveyTable.slaIndex.name} index`,
+      schedule: Schedule.rate(Duration.minutes(1)),
+      targets: [new LambdaFunction(this.sweep, { deadLetterQueue: props.deadLetters, retryAttempts: 2, maxEventAge: Duration.minutes(5) })],
+    });
+  }
+}
