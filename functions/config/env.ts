@@ -9,6 +9,8 @@ export const ENV = {
   PUBLIC_BASE_URL: 'CLOSELOOP_PUBLIC_BASE_URL',
   CONFIGURATION_SET: 'CLOSELOOP_SES_CONFIGURATION_SET',
   DEAD_LETTER_QUEUE_URL: 'CLOSELOOP_DEAD_LETTER_QUEUE_URL',
+  /** Stream records the rules stage can never process, with the reason (also its on-failure destination). */
+  RULES_FAILURE_QUEUE_URL: 'CLOSELOOP_RULES_FAILURE_QUEUE_URL',
   /** The bus integration events (SurveySent, SurveySkipped, …) are put on. */
   EVENT_BUS_NAME: 'CLOSELOOP_EVENT_BUS_NAME',
   SCHEDULE_GROUP: 'CLOSELOOP_SCHEDULE_GROUP',

@@ -8,13 +8,13 @@ import { DynamoCaseRepository } from '../adapters/dynamo-case-repository.js';
 import { DynamoInvitationRepository, fromAttributeMap } from '../adapters/dynamo-invitation-repository.js';
 import { EventBridgePublisher } from '../adapters/eventbridge.js';
 import { logger, metrics, publishMetrics } from '../adapters/observability.js';
-import { SqsFollowUpPublisher } from '../adapters/sqs-queues.js';
+import { SqsDeadLetterSink, SqsFollowUpPublisher } from '../adapters/sqs-queues.js';
 import { catalog } from '../config/catalog.js';
 import { ENV, MissingConfigurationError, readEnv } from '../config/env.js';
 import type { IntegrationEvent } from '../domain/integration-events.js';
-import { responseChange, routeResponse, type FollowUpDeps } from './follow-up.js';
+import { responseChange, routeResponse, UnknownProgramError, type FollowUpDeps } from './follow-up.js';
 
-const env = readEnv(['FOLLOW_UP_QUEUE_URLS', 'SURVEY_TABLE', 'EVENT_BUS_NAME', 'CASE_API_URL']);
+const env = readEnv(['FOLLOW_UP_QUEUE_URLS', 'SURVEY_TABLE', 'EVENT_BUS_NAME', 'CASE_API_URL', 'RULES_FAILURE_QUEUE_URL']);
 const queueUrls = JSON.parse(env.FOLLOW_UP_QUEUE_URLS) as Record<string, string>;
 const missingQueues = Object.keys(catalog.followUpQueues).filter((queue) => !queueUrls[queue]);
 if (missingQueues.length) {
@@ -32,6 +32,7 @@ const deps: FollowUpDeps = {
   now: () => new Date(),
 };
 const integrationEvents = new EventBridgePublisher(env.EVENT_BUS_NAME);
+const poison = new SqsDeadLetterSink(env.RULES_FAILURE_QUEUE_URL, 'rules');
 const processor = new BatchProcessor(EventType.DynamoDBStreams);
 
 // The stream and aws-lambda types describe the same DynamoDB attribute-value JSON.
@@ -47,7 +48,16 @@ export const handler = middy(async (event: DynamoDBStreamEvent, context: Context
     const change = responseChange(image(record.dynamodb?.OldImage), image(record.dynamodb?.NewImage));
     if (!change) return;
     metrics.addMetric(change.kind === 'first' ? 'ResponseRecorded' : 'ResponseChanged', MetricUnit.Count, 1);
-    const routed = await routeResponse(change.invitation, deps, change.kind === 'changed' ? change.previous : undefined);
+    let routed;
+    try {
+      routed = await routeResponse(change.invitation, deps, change.kind === 'changed' ? change.previous : undefined);
+    } catch (error) {
+      // A record that can never succeed is kept with its reason, alone, instead of blocking its shard in retries.
+      if (!(error instanceof UnknownProgramError)) throw error;
+      logger.error('stream record set aside', { sequenceNumber: record.dynamodb?.SequenceNumber, reason: error.message });
+      await poison.reject(JSON.stringify(record), error.message);
+      return;
+    }
     for (const followUp of routed.cases) {
       logger.info('follow-up opened', { caseId: followUp.caseId, programId: followUp.programId, rule: followUp.rule, queue: followUp.queue });
       metrics.addMetric('FollowUpOpened', MetricUnit.Count, 1);

@@ -68,8 +68,10 @@ export class FollowUps extends Construct {
         [ENV.SURVEY_TABLE]: props.table.tableName,
         [ENV.EVENT_BUS_NAME]: props.bus.eventBusName,
         [ENV.CASE_API_URL]: props.caseApiUrl,
+        [ENV.RULES_FAILURE_QUEUE_URL]: this.failures.queueUrl,
       },
     });
+    this.failures.grantSendMessages(this.function);
     // Opens cases (conditional put), records their notification, extends respondents' rest periods.
     grantItemActions(props.table, this.function, 'dynamodb:PutItem', 'dynamodb:UpdateItem');
     props.bus.grantPutEventsTo(this.function);

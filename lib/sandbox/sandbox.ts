@@ -169,6 +169,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
       [ENV.SCHEDULE_ROLE_ARN]: 'arn:aws:iam::000000000000:role/closeloop-sandbox-scheduler',
       [ENV.SCHEDULE_DEAD_LETTER_ARN]: queue(deadLetterQueue.name).arn,
       [ENV.CASE_API_URL]: publicBaseUrl,
+      [ENV.RULES_FAILURE_QUEUE_URL]: queue(rulesFailureQueue.name).url,
       [ENV.SLA_TIME_SCALE]: String(Math.min(1, Math.max(options.delayScale ?? 1, 1e-9))),
     });
     // Imported only now: like a Lambda cold start, each handler reads its environment once.

@@ -118,14 +118,39 @@ describe('CloseloopStack', () => {
     });
   });
 
-  it('creates each declared follow-up queue with a DLQ and lets only the rules function send to it', () => {
+  it('creates each declared follow-up queue with a DLQ and alarms; only the rules function and the escalation sweep send to it', () => {
     const [, rules] = functionWith(ENV.FOLLOW_UP_QUEUE_URLS);
     const urls = rules.Properties.Environment.Variables[ENV.FOLLOW_UP_QUEUE_URLS];
     expect(JSON.stringify(urls)).toContain('customer-success');
     expect(JSON.stringify(urls)).toContain('support');
     const sendPolicies = Object.values(template.findResources('AWS::IAM::Policy'))
       .filter((p) => JSON.stringify(p.Properties.PolicyDocument).includes('sqs:SendMessage') && JSON.stringify(p.Properties.PolicyDocument).includes('FollowUpsCustomerSuccess'));
-    expect(sendPolicies).toHaveLength(1);
+    expect(sendPolicies).toHaveLength(2);
+    const [rulesLogicalId] = functionWith(ENV.CASE_API_URL);
+    const [sweepLogicalId] = Object.entries(template.findResources('AWS::Lambda::Function')).find(([, r]) => r.Properties.ReservedConcurrentExecutions === 1)!;
+    const roles = sendPolicies.flatMap((p) => p.Properties.Roles.map((r: { Ref: string }) => r.Ref));
+    const roleOf = (id: string) => template.findResources('AWS::Lambda::Function')[id]!.Properties.Role['Fn::GetAtt'][0];
+    expect(roles.sort()).toEqual([roleOf(rulesLogicalId), roleOf(sweepLogicalId)].sort());
+    for (const queue of ['CustomerSuccess', 'Support', 'Advocacy', 'Escalation']) {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmDescription: Match.stringLikeRegexp('could not handle'), Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [Match.stringLikeRegexp(`FollowUps${queue}DeadLetters`), 'QueueName'] } }] });
+    }
+  });
+
+  it('exposes the case API on IAM-authorised routes only', () => {
+    for (const routeKey of ['GET /cases/{caseId}', 'POST /cases/{caseId}/acknowledge', 'POST /cases/{caseId}/resolve']) {
+      template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: routeKey, AuthorizationType: 'AWS_IAM' });
+    }
+    template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'POST /r/{token}', AuthorizationType: 'NONE' });
+  });
+
+  it('sweeps deadlines every minute with one instance, over the sparse index only', () => {
+    template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(1 minute)', Targets: [Match.objectLike({ DeadLetterConfig: Match.anyValue() })] });
+    template.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
+      GlobalSecondaryIndexes: [Match.objectLike({ IndexName: 'sla-due', KeySchema: [{ AttributeName: 'slaShard', KeyType: 'HASH' }, { AttributeName: 'slaDueAt', KeyType: 'RANGE' }] })],
+    });
+    const indexGrants = Object.values(template.findResources('AWS::IAM::Policy')).filter((p) => JSON.stringify(p).includes('/index/'));
+    expect(indexGrants).toHaveLength(1);
+    expect(JSON.stringify(indexGrants[0])).toContain('/index/sla-due');
   });
 
   it('outputs the bus, the API URL and every queue URL', () => {

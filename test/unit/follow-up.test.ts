@@ -1,55 +1,91 @@
-import { describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { catalog } from '../../functions/config/catalog.js';
-import type { FollowUpCase } from '../../functions/domain/follow-up-case.js';
 import type { Invitation, SurveyResponse } from '../../functions/domain/invitation.js';
 import { responseChange, routeResponse, UnknownProgramError, type FollowUpDeps } from '../../functions/follow-up/follow-up.js';
+import { InMemoryCases, RecordingPublisher } from '../fixtures/in-memory-cases.js';
 import { InMemoryInvitations } from '../fixtures/in-memory-invitations.js';
 
-const answered = (score: number, overrides: Partial<Invitation> = {}): Invitation & { response: SurveyResponse } => ({
+const answered = (score: number, overrides: Partial<Invitation> = {}, response: Partial<SurveyResponse> = {}): Invitation & { response: SurveyResponse } => ({
   tokenHash: 'hash-1', programId: 'order-delivered-nps', kind: 'nps', eventId: 'ord-1042-delivered', contactKey: 'contact-77', locale: 'hr',
-  customer: { id: 'c-77', email: 'ana@example.com', name: 'Ana', tier: 'gold' }, context: { orderId: '1042' },
+  customer: { id: 'c-77', email: 'ana@example.com', name: 'Ana', tier: 'silver' }, context: { orderId: '1042' },
   createdAt: '2026-11-22T10:00:00Z', expiresAt: 2_000_000_000,
-  response: { score, comment: 'late', respondedAt: '2026-11-22T12:00:00.000Z' }, ...overrides,
+  response: { score, comment: 'Paket je kasnio.', respondedAt: '2026-11-22T12:00:00.000Z', ...response }, ...overrides,
 });
 
-function publisher() {
-  const published: FollowUpCase[] = [];
-  return { published, publish: async (c: FollowUpCase) => { published.push(c); } };
-}
-const depsWith = (fake: FollowUpDeps['publisher'], contacts = new InMemoryInvitations()): FollowUpDeps => ({ catalog, publisher: fake, contacts });
-
 describe('routeResponse', () => {
-  it('opens a detractor case carrying the customer, the score and the order', async () => {
-    const fake = publisher();
-    await routeResponse(answered(3), depsWith(fake));
-    expect(fake.published).toEqual([{
+  let cases: InMemoryCases;
+  let publisher: RecordingPublisher;
+  let contacts: InMemoryInvitations;
+  let deps: FollowUpDeps;
+
+  beforeEach(() => {
+    cases = new InMemoryCases();
+    publisher = new RecordingPublisher();
+    contacts = new InMemoryInvitations();
+    deps = { catalog, cases, publisher, contacts, timing: { slaScale: 1, caseApiBaseUrl: 'https://api.example.com/' }, now: () => new Date('2026-11-22T12:00:01Z') };
+  });
+
+  it('opens a detractor case carrying the customer, the score, the order, topics, deadlines and a link', async () => {
+    const { cases: opened, events } = await routeResponse(answered(3), deps);
+
+    expect(publisher.published).toEqual(opened);
+    expect(opened).toEqual([{
       version: 1, caseId: expect.stringMatching(/^[\w-]{22}$/), programId: 'order-delivered-nps', kind: 'nps',
-      score: 3, classification: 'detractor', comment: 'late', secondAnswer: null, rule: 'detractor', queue: 'customer-success',
-      ownerTeam: 'customer-success', customer: expect.objectContaining({ id: 'c-77' }), eventId: 'ord-1042-delivered',
-      context: { orderId: '1042' }, respondedAt: '2026-11-22T12:00:00.000Z', dueAt: '2026-11-23T12:00:00.000Z',
+      score: 3, classification: 'detractor', comment: 'Paket je kasnio.', secondAnswer: null, topics: ['delivery'],
+      rule: 'detractor', queue: 'customer-success', ownerTeam: 'customer-success', customer: expect.objectContaining({ id: 'c-77' }),
+      eventId: 'ord-1042-delivered', context: { orderId: '1042' }, respondedAt: '2026-11-22T12:00:00.000Z',
+      acknowledgeBy: '2026-11-22T16:00:00.000Z', dueAt: '2026-11-23T12:00:00.000Z',
+      links: { case: `https://api.example.com/cases/${opened[0]!.caseId}` },
     }]);
+    expect(cases.records.get(opened[0]!.caseId)).toMatchObject({ status: 'open', rung: 0, escalateTo: ['escalation'], nextDeadline: Date.parse('2026-11-22T16:00:00.000Z') });
+    expect(events.map((e) => e.detailType)).toEqual(['SurveyResponded', 'FollowUpOpened']);
+    expect(JSON.stringify(events)).not.toContain('ana@example.com');
   });
 
-  it('gives a re-delivered response the same case id', async () => {
-    const fake = publisher();
-    await routeResponse(answered(3), depsWith(fake));
-    await routeResponse(answered(3), depsWith(fake));
-    expect(fake.published[0]?.caseId).toBe(fake.published[1]?.caseId);
+  it('opens one case when the stream record is delivered twice', async () => {
+    await routeResponse(answered(3), deps);
+    const again = await routeResponse(answered(3), deps);
+    expect(again.cases).toEqual([]);
+    expect(publisher.published).toHaveLength(1);
+    expect(cases.records.size).toBe(1);
   });
 
-  it('publishes nothing for a promoter', async () => {
-    const fake = publisher();
-    expect(await routeResponse(answered(9), depsWith(fake))).toEqual([]);
-    expect(fake.published).toEqual([]);
+  it('sends the message again when the first delivery failed after the case was stored', async () => {
+    publisher.failNext = 1;
+    await expect(routeResponse(answered(3), deps)).rejects.toThrow('SQS unavailable');
+    const retry = await routeResponse(answered(3), deps);
+    expect(retry.cases).toHaveLength(1);
+    expect(retry.events.map((e) => e.detailType)).toEqual(['SurveyResponded']);
+    expect(cases.records.size).toBe(1);
+  });
+
+  it('sends a gold-tier detractor straight to the escalation queue', async () => {
+    const { cases: opened } = await routeResponse(answered(1, { customer: { id: 'g', email: 'g@example.com', tier: 'gold' } }), deps);
+    expect(opened.map((c) => [c.rule, c.queue, c.acknowledgeBy])).toEqual([['gold-detractor', 'escalation', '2026-11-22T13:00:00.000Z']]);
+  });
+
+  it('asks promoters for a review', async () => {
+    const { cases: opened } = await routeResponse(answered(10), deps);
+    expect(opened.map((c) => c.queue)).toEqual(['advocacy']);
+  });
+
+  it('compresses SLAs by the configured scale (the sandbox)', async () => {
+    const { cases: opened } = await routeResponse(answered(3), { ...deps, timing: { ...deps.timing, slaScale: 0.001 } });
+    expect(opened[0]?.acknowledgeBy).toBe(new Date(Date.parse('2026-11-22T12:00:00.000Z') + 4 * 3600).toISOString());
   });
 
   it('fails loudly for a program that is no longer declared', async () => {
-    await expect(routeResponse(answered(3, { programId: 'gone' }), depsWith(publisher()))).rejects.toThrow(UnknownProgramError);
+    await expect(routeResponse(answered(3, { programId: 'gone' }), deps)).rejects.toThrow(UnknownProgramError);
+  });
+
+  it('rests a respondent for the after-response period (90 days)', async () => {
+    await routeResponse(answered(9), deps);
+    expect(contacts.rests.get('contact-77#all')?.until).toBe(Date.parse('2026-11-22T12:00:00.000Z') / 1000 + 90 * 86_400);
   });
 
   it('recognises the first arrival of a response and a changed one, and nothing else', () => {
     const { response, ...unanswered } = answered(3);
-    const changed = { ...answered(9), response: { ...answered(9).response, revision: 2 } };
+    const changed = answered(9, {}, { revision: 2 });
     expect(responseChange(unanswered, answered(3))?.kind).toBe('first');
     expect(responseChange(undefined, answered(3))?.kind).toBe('first');
     expect(responseChange(answered(3), answered(3))).toBeUndefined();
@@ -58,16 +94,9 @@ describe('routeResponse', () => {
   });
 
   it('opens no second case when a changed answer matches the same rule', async () => {
-    const fake = publisher();
-    await routeResponse(answered(2), depsWith(fake), answered(5).response);
-    expect(fake.published).toEqual([]);
-    await routeResponse(answered(2), depsWith(fake), answered(9).response);
-    expect(fake.published.map((c) => c.rule)).toEqual(['detractor']);
-  });
-
-  it('rests a respondent for the after-response period (90 days)', async () => {
-    const contacts = new InMemoryInvitations();
-    await routeResponse(answered(9), depsWith(publisher(), contacts));
-    expect(contacts.rests.get('contact-77#all')?.until).toBe(Date.parse('2026-11-22T12:00:00.000Z') / 1000 + 90 * 86_400);
+    await routeResponse(answered(2), deps, answered(5).response);
+    expect(publisher.published).toEqual([]);
+    await routeResponse(answered(2), deps, answered(9).response);
+    expect(publisher.published.map((c) => c.rule)).toEqual(['detractor']);
   });
 });

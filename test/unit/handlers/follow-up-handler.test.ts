@@ -1,6 +1,7 @@
 import '../../fixtures/handler-env.js';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -13,6 +14,7 @@ import { HANDLER_ENV } from '../../fixtures/handler-env.js';
 
 const sqs = mockClient(SQSClient);
 const dynamo = mockClient(DynamoDBDocumentClient);
+const events = mockClient(EventBridgeClient);
 const invitation: Invitation = {
   tokenHash: 'hash-1', programId: 'order-delivered-nps', kind: 'nps', eventId: 'ord-1042-delivered', contactKey: 'contact-77', locale: 'hr',
   customer: { id: 'c-77', email: 'ana@example.com' }, context: { orderId: '1042' }, createdAt: '2026-11-22T10:00:00Z', expiresAt: 4_000_000_000,
@@ -34,6 +36,8 @@ describe('follow-up handler', () => {
   beforeEach(() => {
     sqs.reset();
     dynamo.reset();
+    events.reset();
+    events.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [] });
   });
 
   it('sends a detractor to the customer-success queue with the case attributes', async () => {
@@ -46,14 +50,16 @@ describe('follow-up handler', () => {
     expect(JSON.parse(input.MessageBody!)).toMatchObject({ score: 3, customer: { id: 'c-77' }, context: { orderId: '1042' } });
     expect(input.MessageAttributes?.contract?.StringValue).toBe('closeloop.follow-up.v1');
     expect(dynamo).toHaveReceivedCommandWith(UpdateCommand, { Key: { pk: 'CONTACT#contact-77', sk: 'REST#all' } });
+    expect(dynamo).toHaveReceivedCommandWith(PutCommand, { Item: expect.objectContaining({ type: 'case', status: 'open' }), ConditionExpression: 'attribute_not_exists(pk)' });
+    expect(events.commandCalls(PutEventsCommand)[0]!.args[0].input.Entries?.map((e) => e.DetailType)).toEqual(['SurveyResponded', 'FollowUpOpened']);
   });
 
-  it('ignores inserts, claims, promoters and responses that were already there', async () => {
+  it('ignores inserts, claims, passives and responses that were already there', async () => {
     const result = await handler({
       Records: [
         record('1', undefined, toItem(invitation), 'INSERT'),
         record('2', undefined, { pk: 'DISPATCH#p#e', sk: 'CLAIM', type: 'dispatch-claim' }, 'INSERT'),
-        record('3', toItem(invitation), answeredItem(10)),
+        record('3', toItem(invitation), answeredItem(8)),
         record('4', answeredItem(3), { ...answeredItem(3), note: 'touched' }),
       ],
     }, lambdaContext('follow-up'));
@@ -64,15 +70,19 @@ describe('follow-up handler', () => {
   it('reports exactly the record that failed', async () => {
     sqs.on(SendMessageCommand).resolvesOnce({}).rejects(new Error('SQS unavailable'));
     const result = await handler({
-      Records: [record('1', toItem(invitation), answeredItem(2)), record('2', toItem(invitation), answeredItem(9)), record('3', toItem(invitation), answeredItem(1))],
+      Records: [record('1', toItem(invitation), answeredItem(2)), record('2', toItem(invitation), answeredItem(8)), record('3', toItem(invitation), answeredItem(1))],
     }, lambdaContext('follow-up'));
     expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: '3' }] });
   });
 
-  it('fails a response to a program missing from the catalog instead of dropping it', async () => {
+  it('sets a response to a program missing from the catalog aside, with the reason, instead of dropping or retrying it', async () => {
     const result = await handler({
       Records: [record('7', toItem(invitation), answeredItem(2, 'retired-program')), record('8', toItem(invitation), answeredItem(2))],
     }, lambdaContext('follow-up'));
-    expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: '7' }] });
+    expect(result).toEqual({ batchItemFailures: [] });
+    expect(sqs).toHaveReceivedCommandWith(SendMessageCommand, {
+      QueueUrl: 'https://sqs.us-east-1.amazonaws.com/123456789012/rules-failures',
+      MessageAttributes: expect.objectContaining({ reason: { DataType: 'String', StringValue: 'program "retired-program" is not in the catalog' } }),
+    });
   });
 });
