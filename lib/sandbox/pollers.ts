@@ -102,6 +102,23 @@ export interface StreamPollerOptions {
   readonly report: ErrorReporter;
 }
 
+/**
+ * The Streams client reads an empty map attribute (`{"M":{}}` on the wire) back as `{}`, which no
+ * unmarshaller accepts; Lambda hands functions the wire form. Restore it.
+ */
+type Attribute = { M?: Record<string, Attribute>; L?: Attribute[] } & Record<string, unknown>;
+
+function restoreAttribute(attribute: Attribute): Attribute {
+  if (Object.keys(attribute).length === 0) return { M: {} };
+  if (attribute.M) return { M: restoreEmptyMaps(attribute.M) };
+  if (attribute.L) return { L: attribute.L.map(restoreAttribute) };
+  return attribute;
+}
+
+function restoreEmptyMaps(image: Record<string, Attribute>): Record<string, Attribute> {
+  return Object.fromEntries(Object.entries(image).map(([key, attribute]) => [key, restoreAttribute(attribute)]));
+}
+
 function toLambdaRecord(record: StreamRecord, streamArn: string): DynamoDBRecord {
   const ddb = record.dynamodb ?? {};
   const created = ddb.ApproximateCreationDateTime;
@@ -114,6 +131,8 @@ function toLambdaRecord(record: StreamRecord, streamArn: string): DynamoDBRecord
     eventSourceARN: streamArn,
     dynamodb: {
       ...ddb,
+      ...(ddb.NewImage ? { NewImage: restoreEmptyMaps(ddb.NewImage as Record<string, Attribute>) } : {}),
+      ...(ddb.OldImage ? { OldImage: restoreEmptyMaps(ddb.OldImage as Record<string, Attribute>) } : {}),
       ApproximateCreationDateTime: created instanceof Date ? Math.floor(created.getTime() / 1000) : (created as number | undefined),
     } as DynamoDBRecord['dynamodb'],
   };

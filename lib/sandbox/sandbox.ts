@@ -181,7 +181,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
       import('../../functions/escalate/handler.js'),
     ]);
 
-    const report = (source: string, error: unknown) => log(`[sandbox] ${source}: ${error instanceof Error ? error.message : String(error)}`);
+    const describe = (error: unknown): string => {
+      const children = (error as { recordErrors?: unknown[] }).recordErrors;
+      const own = error instanceof Error ? (process.env.CLOSELOOP_SANDBOX_STACKS ? String(error.stack) : error.message) : String(error);
+      return children?.length ? `${own} ${children.map(describe).join('; ')}` : own;
+    };
+    const report = (source: string, error: unknown) => log(`[sandbox] ${source}: ${describe(error)}`);
     const bus: RunningEventBus = await startEventBus({
       port: ports.events, busName: SANDBOX_BUS_NAME, catalog, sqs: sqsClient, bufferQueueUrl: queue(bufferQueue.name).url,
       warn: (message) => log(`[sandbox] ${message}`),

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
@@ -33,7 +33,7 @@ export default async function setup(project: TestProject) {
         // Two hours become 3.6 s: delayed surveys are tested in real (compressed) time.
         delayScale: 0.0005,
         logLevel: process.env.POWERTOOLS_LOG_LEVEL ?? 'SILENT',
-        log: () => undefined,
+        log: (message: string) => { if (process.env.CLOSELOOP_TEST_LOG) appendFileSync(process.env.CLOSELOOP_TEST_LOG, `${message}\n`); },
       }),
     };
     holder.closeloopSandbox = shared;
