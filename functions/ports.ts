@@ -132,3 +132,22 @@ export interface CaseRepository {
 export interface DeadLetterSink {
   reject(body: string, reason: string): Promise<void>;
 }
+
+/** A change to one day bucket of a program and segment. */
+export interface BucketChange {
+  readonly programId: string;
+  readonly segment: string;
+  /** yyyy-mm-dd (UTC). */
+  readonly day: string;
+  readonly counters: Readonly<Record<string, number>>;
+}
+
+/** Pre-aggregated counters per program, segment and day, kept from the stream. */
+export interface AggregateStore {
+  /** Applies the changes together, once per `changeId`; 'duplicate' when that change was applied before. */
+  applyOnce(changeId: string, changes: readonly BucketChange[], shardKey: string): Promise<'applied' | 'duplicate'>;
+  /** The counters of the days from `fromDay` to `toDay` (inclusive), summed over shards and days. */
+  totals(programId: string, segment: string, fromDay: string, toDay: string): Promise<Record<string, number>>;
+  /** Moves the alert of a program and segment between 'ok' and 'breached'; false if it was not in `from`. */
+  moveAlert(programId: string, segment: string, from: 'ok' | 'breached', to: 'ok' | 'breached', at: Date): Promise<boolean>;
+}

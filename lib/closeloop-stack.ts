@@ -5,6 +5,7 @@ import { CaseManagement } from './constructs/case-management.js';
 import { Dispatch } from './constructs/dispatch.js';
 import { FollowUps } from './constructs/follow-ups.js';
 import { Ingest } from './constructs/ingest.js';
+import { Measurement } from './constructs/measurement.js';
 import { Responses } from './constructs/responses.js';
 import { SurveyStore } from './constructs/survey-store.js';
 import { dispatchConcurrencyFor, readSettings } from './settings.js';
@@ -43,6 +44,7 @@ export class CloseloopStack extends Stack {
     const followUps = new FollowUps(this, 'FollowUps', {
       table: store.table, catalog: props.catalog, bus: ingest.bus, caseApiUrl: responses.api.apiEndpoint,
     });
+    new Measurement(this, 'Measurement', { table: store.table, bus: ingest.bus, failures: followUps.failures });
     new CaseManagement(this, 'Cases', {
       table: store.table, api: responses.api, bus: ingest.bus, queues: followUps.queues, deadLetters: followUps.failures,
     });

@@ -42,6 +42,11 @@ const programSchema = z.object({
   delay: z.optional(z.string()),
   throttleDays: z.optional(z.int().check(z.positive(), z.lte(3650))),
   restsAcrossPrograms: z.optional(z.boolean()),
+  alert: z.optional(z.object({
+    threshold: z.number(),
+    windowDays: z.int().check(z.positive(), z.lte(365)),
+    minResponses: z.int().check(z.positive()),
+  })),
   sampleRate: z.optional(z.number().check(z.gt(0), z.lte(1))),
   question: z.optional(perLocale),
   intro: z.optional(perLocale),

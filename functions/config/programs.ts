@@ -62,6 +62,7 @@ export const declaredCatalog = {
       defaultLocale: 'en',
       ownerTeam: 'customer-success',
       cancel: { on: [{ source: 'shop.orders', detailType: 'OrderReturned' }], matchOn: 'orderId' },
+      alert: { threshold: 0, windowDays: 30, minResponses: 30 },
       intro: {
         en: 'Your order {context.orderId} has been delivered.',
         et: 'Teie tellimus {context.orderId} on kohale toimetatud.',
@@ -106,6 +107,7 @@ export const declaredCatalog = {
       kind: 'ces',
       defaultLocale: 'en',
       ownerTeam: 'support',
+      alert: { threshold: 4.5, windowDays: 30, minResponses: 30 },
       secondQuestion: {
         en: 'Is there anything we could have done to make it easier?',
         et: 'Kas saanuksime midagi teha, et see oleks lihtsam?',

@@ -1,3 +1,4 @@
+import type { AlertRule } from './aggregates.js';
 import type { Locale } from './messages.js';
 import type { QuietHours } from './policies.js';
 import type { Taxonomy } from './topics.js';
@@ -71,6 +72,8 @@ export interface SurveyProgram {
   readonly intro?: Partial<Record<Locale, string>>;
   /** An optional second open question on the rating page, per locale. */
   readonly secondQuestion?: Partial<Record<Locale, string>>;
+  /** Rolling-score alert: ThresholdBreached when the score over the window is credibly worse than the level. */
+  readonly alert?: AlertRule;
   /** Events that cancel a pending (delayed) survey of this program, matched on a context field. */
   readonly cancel?: { readonly on: readonly Trigger[]; readonly matchOn: string };
   readonly rules: readonly FollowUpRule[];

@@ -173,12 +173,13 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
       [ENV.SLA_TIME_SCALE]: String(Math.min(1, Math.max(options.delayScale ?? 1, 1e-9))),
     });
     // Imported only now: like a Lambda cold start, each handler reads its environment once.
-    const [{ handler: dispatch }, { handler: respond }, { handler: followUp }, { handler: cases }, { handler: escalate }] = await Promise.all([
+    const [{ handler: dispatch }, { handler: respond }, { handler: followUp }, { handler: cases }, { handler: escalate }, { handler: measure }] = await Promise.all([
       import('../../functions/dispatch/handler.js'),
       import('../../functions/respond/handler.js'),
       import('../../functions/follow-up/handler.js'),
       import('../../functions/cases/handler.js'),
       import('../../functions/escalate/handler.js'),
+      import('../../functions/measure/handler.js'),
     ]);
 
     const describe = (error: unknown): string => {
@@ -211,6 +212,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
       pollQueue({ sqs: sqsClient, queue: queue(bufferQueue.name), handler: dispatch, functionName: 'closeloop-dispatch', retryDelaySeconds, report }),
       pollStream({
         streams: streamsClient, streamArn: resources.streamArn, handler: followUp, functionName: 'closeloop-follow-up',
+        retryAttempts: 5, sqs: sqsClient, onFailureQueueUrl: queue(rulesFailureQueue.name).url, report,
+      }),
+      // A second, independent reader of the same stream, as in AWS.
+      pollStream({
+        streams: streamsClient, streamArn: resources.streamArn, handler: measure, functionName: 'closeloop-measure',
         retryAttempts: 5, sqs: sqsClient, onFailureQueueUrl: queue(rulesFailureQueue.name).url, report,
       }),
     ];

@@ -1,0 +1,95 @@
+import { ConditionalCheckFailedException, DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { createHash } from 'node:crypto';
+import { addCounters } from '../domain/aggregates.js';
+import type { AggregateStore, BucketChange } from '../ports.js';
+
+const documentClient = DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } });
+
+/**
+ * Counters are spread over this many partition keys per program and segment: a burst of responses
+ * writes to different keys instead of one hot key (DynamoDB allows about 1,000 writes/s per key).
+ */
+export const AGGREGATE_SHARDS = 8;
+/** How long "this change was applied" markers are kept (well past any stream retry). */
+const MARKER_TTL_SECONDS = 7 * 86_400;
+
+const bucketKey = (programId: string, segment: string, shard: number, day: string) => ({ pk: `AGG#${programId}#${segment}#${shard}`, sk: `DAY#${day}` });
+const shardOf = (key: string) => createHash('sha256').update(key).digest().readUInt32BE(0) % AGGREGATE_SHARDS;
+/** Counter attributes carry a prefix, so a bucket's other attributes are never mistaken for counters. */
+const attribute = (name: string) => `c_${name}`;
+
+export class DynamoAggregateStore implements AggregateStore {
+  constructor(private readonly tableName: string, private readonly client: DynamoDBDocumentClient = documentClient) {}
+
+  async applyOnce(changeId: string, changes: readonly BucketChange[], shardKey: string): Promise<'applied' | 'duplicate'> {
+    const shard = shardOf(shardKey);
+    const now = Math.floor(Date.now() / 1000);
+    const updates = changes.map((change) => {
+      const entries = Object.entries(change.counters).filter(([, value]) => value !== 0);
+      const names = Object.fromEntries(entries.map(([name], i) => [`#c${i}`, attribute(name)]));
+      const values = Object.fromEntries(entries.map(([, value], i) => [`:c${i}`, value]));
+      return {
+        Update: {
+          TableName: this.tableName,
+          Key: bucketKey(change.programId, change.segment, shard, change.day),
+          UpdateExpression: `SET #type = :type ADD ${entries.map((_, i) => `#c${i} :c${i}`).join(', ')}`,
+          ExpressionAttributeNames: { ...names, '#type': 'type' },
+          ExpressionAttributeValues: { ...values, ':type': 'aggregate' },
+        },
+      };
+    }).filter((update) => Object.keys(update.Update.ExpressionAttributeValues).length > 1);
+    try {
+      await this.client.send(new TransactWriteCommand({
+        TransactItems: [
+          { Put: { TableName: this.tableName, Item: { pk: `APPLIED#${changeId}`, sk: 'APPLIED', type: 'applied', expiresAt: now + MARKER_TTL_SECONDS }, ConditionExpression: 'attribute_not_exists(pk)' } },
+          ...updates,
+        ],
+      }));
+      return 'applied';
+    } catch (error) {
+      if (error instanceof TransactionCanceledException && error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed') return 'duplicate';
+      throw error;
+    }
+  }
+
+  async totals(programId: string, segment: string, fromDay: string, toDay: string): Promise<Record<string, number>> {
+    const totals: Record<string, number> = {};
+    const queries = Array.from({ length: AGGREGATE_SHARDS }, async (_, shard) => {
+      let startKey: Record<string, unknown> | undefined;
+      do {
+        const page = await this.client.send(new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+          ExpressionAttributeValues: { ':pk': bucketKey(programId, segment, shard, '').pk, ':from': `DAY#${fromDay}`, ':to': `DAY#${toDay}` },
+          ExclusiveStartKey: startKey,
+        }));
+        for (const item of page.Items ?? []) {
+          const counters = Object.fromEntries(Object.entries(item).filter(([key]) => key.startsWith('c_')).map(([key, value]) => [key.slice(2), Number(value)]));
+          addCounters(totals, counters);
+        }
+        startKey = page.LastEvaluatedKey;
+      } while (startKey);
+    });
+    await Promise.all(queries);
+    return totals;
+  }
+
+  async moveAlert(programId: string, segment: string, from: 'ok' | 'breached', to: 'ok' | 'breached', at: Date): Promise<boolean> {
+    try {
+      await this.client.send(new UpdateCommand({
+        TableName: this.tableName,
+        Key: { pk: `ALERT#${programId}#${segment}`, sk: 'ALERT' },
+        UpdateExpression: 'SET #type = :type, #state = :to, changedAt = :at',
+        // A missing alert is 'ok': it has never breached.
+        ConditionExpression: from === 'ok' ? 'attribute_not_exists(#state) OR #state = :from' : '#state = :from',
+        ExpressionAttributeNames: { '#type': 'type', '#state': 'state' },
+        ExpressionAttributeValues: { ':type': 'alert', ':to': to, ':from': from, ':at': at.toISOString() },
+      }));
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+}

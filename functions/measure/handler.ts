@@ -1,0 +1,54 @@
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import middy from '@middy/core';
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { Context, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import { DynamoAggregateStore } from '../adapters/dynamo-aggregate-store.js';
+import { fromItem } from '../adapters/dynamo-invitation-repository.js';
+import { EventBridgePublisher } from '../adapters/eventbridge.js';
+import { logger, metrics, publishMetrics } from '../adapters/observability.js';
+import { catalog } from '../config/catalog.js';
+import { readEnv } from '../config/env.js';
+import type { FollowUpCaseRecord } from '../domain/follow-up-case.js';
+import type { IntegrationEvent } from '../domain/integration-events.js';
+import { evaluateAlerts, measureChange, type Change, type MeasureDeps, type Touched } from './measure.js';
+
+const env = readEnv(['SURVEY_TABLE', 'EVENT_BUS_NAME']);
+const deps: MeasureDeps = { catalog, aggregates: new DynamoAggregateStore(env.SURVEY_TABLE), now: () => new Date() };
+const integrationEvents = new EventBridgePublisher(env.EVENT_BUS_NAME);
+const processor = new BatchProcessor(EventType.DynamoDBStreams);
+
+const plain = (image: unknown) => (image ? unmarshall(image as Record<string, AttributeValue>) : undefined);
+const asCase = (item: Record<string, unknown> | undefined) => (item?.type === 'case' ? (item as unknown as FollowUpCaseRecord) : undefined);
+
+function read(record: DynamoDBRecord): Change | undefined {
+  const before = plain(record.dynamodb?.OldImage);
+  const after = plain(record.dynamodb?.NewImage);
+  const type = (after ?? before)?.type;
+  if (type === 'invitation') return { type, before: fromItem(before), after: fromItem(after) };
+  if (type === 'case') return { type, before: asCase(before), after: asCase(after) };
+  return undefined;
+}
+
+/**
+ * DynamoDB stream → day buckets (sent, responses, topics, cases, root causes, SLA) and rolling-score
+ * alerts. The rules stage reads the same stream; each keeps its own position.
+ */
+export const handler = middy(async (event: DynamoDBStreamEvent, context: Context) => {
+  const touched: Touched[] = [];
+  const response = await processPartialResponse(event, async (record: DynamoDBRecord) => {
+    const change = read(record);
+    if (change) touched.push(...(await measureChange(change, deps)));
+  }, processor, { context });
+  const alerts: IntegrationEvent[] = await evaluateAlerts(touched, deps);
+  for (const alert of alerts) {
+    logger.warn(`rolling score: ${alert.detailType}`, alert.detail);
+    metrics.addMetric(alert.detailType, MetricUnit.Count, 1);
+  }
+  await integrationEvents.publish(alerts);
+  return response;
+})
+  .use(injectLambdaContext(logger))
+  .use(publishMetrics());

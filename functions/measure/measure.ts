@@ -1,0 +1,101 @@
+import { alertTransition, dayOf, responseCounters, scoreEstimate, segmentsOf, ALL_SEGMENTS } from '../domain/aggregates.js';
+import type { FollowUpCaseRecord } from '../domain/follow-up-case.js';
+import type { IntegrationEvent } from '../domain/integration-events.js';
+import type { Invitation } from '../domain/invitation.js';
+import { findProgram, type Catalog } from '../domain/program.js';
+import { topicsOf } from '../domain/topics.js';
+import type { AggregateStore, BucketChange } from '../ports.js';
+
+export interface MeasureDeps {
+  readonly catalog: Catalog;
+  readonly aggregates: AggregateStore;
+  readonly now: () => Date;
+}
+
+/** One stream record, read: an invitation or a case, before and after. */
+export type Change =
+  | { type: 'invitation'; before?: Invitation; after?: Invitation }
+  | { type: 'case'; before?: FollowUpCaseRecord; after?: FollowUpCaseRecord };
+
+export interface Touched {
+  readonly programId: string;
+  readonly segment: string;
+}
+
+const bucketsFor = (invitation: Invitation, day: string, counters: Record<string, number>): BucketChange[] =>
+  segmentsOf(invitation).map((segment) => ({ programId: invitation.programId, segment, day, counters }));
+
+/**
+ * Keeps the day buckets in step with one stream record, exactly once (a re-delivered record finds
+ * its change applied): surveys sent, responses by class and score, comment topics, a changed
+ * answer taken out and put in again, cases opened and resolved with their root cause and SLA.
+ * Returns the program/segment pairs whose rolling score may have moved.
+ */
+export async function measureChange(change: Change, deps: MeasureDeps): Promise<Touched[]> {
+  if (change.type === 'invitation') {
+    const { before, after } = change;
+    if (!after) return [];
+    const touched = segmentsOf(after).map((segment) => ({ programId: after.programId, segment }));
+    if (!before) {
+      await deps.aggregates.applyOnce(`sent#${after.tokenHash}`, bucketsFor(after, dayOf(after.createdAt), { sent: 1 }), after.tokenHash);
+    }
+    const response = after.response;
+    if (!response || (before?.response && (before.response.revision ?? 1) >= (response.revision ?? 1))) return [];
+    const changes = bucketsFor(after, dayOf(response.respondedAt), responseCounters(after.kind, response, topicsOf(response.comment, deps.catalog.topics)));
+    const previous = before?.response;
+    if (previous) {
+      changes.push(...bucketsFor(after, dayOf(previous.respondedAt), responseCounters(after.kind, previous, topicsOf(previous.comment, deps.catalog.topics), -1)));
+    }
+    await deps.aggregates.applyOnce(`response#${after.tokenHash}#${response.revision ?? 1}`, changes, after.tokenHash);
+    return touched;
+  }
+
+  const { before, after } = change;
+  if (!after) return [];
+  const { message } = after;
+  const bucket = (day: string, counters: Record<string, number>): BucketChange[] => [{ programId: message.programId, segment: ALL_SEGMENTS, day, counters }];
+  if (!before) {
+    await deps.aggregates.applyOnce(`case#${message.caseId}#opened`, bucket(dayOf(message.respondedAt), { casesOpened: 1 }), message.caseId);
+  }
+  if (after.status === 'resolved' && before?.status !== 'resolved' && after.resolvedAt) {
+    const resolvedAt = Date.parse(after.resolvedAt);
+    const acknowledgedAt = after.acknowledgedAt ? Date.parse(after.acknowledgedAt) : resolvedAt;
+    const counters: Record<string, number> = {
+      casesResolved: 1,
+      resolvedInTime: resolvedAt <= Date.parse(message.dueAt) ? 1 : 0,
+      acknowledgedInTime: message.acknowledgeBy === null || acknowledgedAt <= Date.parse(message.acknowledgeBy) ? 1 : 0,
+      resolveMinutesSum: Math.round((resolvedAt - Date.parse(message.respondedAt)) / 60_000),
+      [`rootCause_${after.rootCause ?? 'unknown'}`]: 1,
+    };
+    await deps.aggregates.applyOnce(`case#${message.caseId}#resolved`, bucket(dayOf(after.resolvedAt), counters), message.caseId);
+  }
+  return [];
+}
+
+/** Checks the rolling score of each touched program and segment; one event per crossing, each way. */
+export async function evaluateAlerts(touched: readonly Touched[], deps: MeasureDeps): Promise<IntegrationEvent[]> {
+  const events: IntegrationEvent[] = [];
+  const seen = new Set<string>();
+  const now = deps.now();
+  for (const { programId, segment } of touched) {
+    const key = `${programId}\u0000${segment}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const program = findProgram(deps.catalog, programId);
+    if (!program?.alert) continue;
+    const from = new Date(now.getTime() - (program.alert.windowDays - 1) * 86_400_000);
+    const estimate = scoreEstimate(program.kind, await deps.aggregates.totals(programId, segment, dayOf(from.toISOString()), dayOf(now.toISOString())));
+    const detail = {
+      version: 1, programId, segment, kind: program.kind, threshold: program.alert.threshold, windowDays: program.alert.windowDays,
+      responses: estimate.n, score: round(estimate.value), lower: round(estimate.lower), upper: round(estimate.upper), at: now.toISOString(),
+    };
+    if (alertTransition(program.kind, program.alert, estimate, false) === 'breach' && (await deps.aggregates.moveAlert(programId, segment, 'ok', 'breached', now))) {
+      events.push({ detailType: 'ThresholdBreached', detail });
+    } else if (alertTransition(program.kind, program.alert, estimate, true) === 'recover' && (await deps.aggregates.moveAlert(programId, segment, 'breached', 'ok', now))) {
+      events.push({ detailType: 'ThresholdRecovered', detail });
+    }
+  }
+  return events;
+}
+
+const round = (value: number) => Math.round(value * 10) / 10;

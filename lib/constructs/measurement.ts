@@ -1,0 +1,48 @@
+import { Duration } from 'aws-cdk-lib';
+import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import type { IEventBus } from 'aws-cdk-lib/aws-events';
+import { FilterCriteria, FilterRule, StartingPosition } from 'aws-cdk-lib/aws-lambda';
+import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { ENV } from '../../functions/config/env.js';
+import { ServiceFunction } from './service-function.js';
+import { grantItemActions } from './survey-store.js';
+
+export interface MeasurementProps {
+  readonly table: ITableV2;
+  readonly bus: IEventBus;
+  /** Where stream batches that kept failing are described. */
+  readonly failures: Queue;
+}
+
+/**
+ * The second reader of the table's stream: day buckets per program and segment (sharded), comment
+ * topics, case outcomes and root causes, and rolling-score alerts (ThresholdBreached/Recovered).
+ */
+export class Measurement extends Construct {
+  readonly function: ServiceFunction;
+
+  constructor(scope: Construct, id: string, props: MeasurementProps) {
+    super(scope, id);
+    this.function = new ServiceFunction(this, 'Function', {
+      stage: 'measure',
+      description: 'Keeps response, topic and case counters per day and raises rolling-score alerts.',
+      environment: { [ENV.SURVEY_TABLE]: props.table.tableName, [ENV.EVENT_BUS_NAME]: props.bus.eventBusName },
+    });
+    // Markers and counters in one transaction, alert state, and reads of the day buckets.
+    grantItemActions(props.table, this.function, 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query');
+    props.bus.grantPutEventsTo(this.function);
+    this.function.addEventSource(new DynamoEventSource(props.table, {
+      startingPosition: StartingPosition.TRIM_HORIZON,
+      batchSize: 100,
+      maxBatchingWindow: Duration.seconds(5),
+      bisectBatchOnError: true,
+      retryAttempts: 5,
+      maxRecordAge: Duration.hours(24),
+      reportBatchItemFailures: true,
+      onFailure: new SqsDlq(props.failures),
+      filters: [FilterCriteria.filter({ dynamodb: { NewImage: { type: { S: FilterRule.or('invitation', 'case') } } } })],
+    }));
+  }
+}
