@@ -1,0 +1,40 @@
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import addFormatsModule from 'ajv-formats';
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { catalog } from '../../functions/config/catalog.js';
+import { buildFollowUpCase, escalation, openCase } from '../../functions/domain/follow-up-case.js';
+import { findProgram } from '../../functions/domain/program.js';
+
+const schema = JSON.parse(readFileSync('docs/follow-up-message.schema.json', 'utf8'));
+const ajv = new Ajv2020({ allErrors: true, strict: true });
+// ajv-formats is CommonJS: its default export arrives wrapped under ESM.
+const addFormats = (addFormatsModule as unknown as { default?: typeof addFormatsModule }).default ?? addFormatsModule;
+addFormats(ajv);
+const validate = ajv.compile(schema);
+
+const program = findProgram(catalog, 'order-delivered-nps')!;
+const rule = program.rules.find((r) => r.id === 'detractor')!;
+const message = buildFollowUpCase(
+  {
+    tokenHash: 'h', programId: program.id, kind: 'nps', eventId: 'ord-1042-delivered', contactKey: 'k', locale: 'hr',
+    customer: { id: 'c-77', email: 'ana@example.com', name: 'Ana', locale: 'hr', segment: 'smb', tier: 'gold' }, context: { orderId: '1042' },
+    createdAt: '2026-11-22T10:00:00Z', expiresAt: 0, response: { score: 3, comment: 'Kasni.', respondedAt: '2026-11-22T12:00:00.000Z' },
+  },
+  program, rule, 'detractor', ['delivery'], { slaScale: 1, caseApiBaseUrl: 'https://abc.execute-api.eu-west-1.amazonaws.com' },
+);
+
+describe('the follow-up message contract (docs/follow-up-message.schema.json)', () => {
+  it('describes the messages Closeloop sends, including escalations', () => {
+    expect(validate(message), JSON.stringify(validate.errors)).toBe(true);
+    const escalated = escalation(openCase(message, rule, new Date('2026-11-22T12:00:00Z')), new Date('2026-11-22T17:00:00Z'))!.message;
+    expect(validate(escalated), JSON.stringify(validate.errors)).toBe(true);
+  });
+
+  it('rejects a message that breaks it (the schema is not a formality)', () => {
+    expect(validate({ ...message, score: 11 })).toBe(false);
+    expect(validate({ ...message, links: {} })).toBe(false);
+    const { caseId: _, ...withoutId } = message;
+    expect(validate(withoutId)).toBe(false);
+  });
+});
