@@ -15,7 +15,7 @@ function orderDelivered(run: string) {
   return {
     eventId: `ord-${run}-delivered`,
     occurredAt: '2026-11-22T10:00:00Z',
-    customer: { id: `c-${run}`, email: `ana-${run}@example.com`, name: 'Ana', locale: 'hr', segment: 'smb', tier: 'gold' },
+    customer: { id: `c-${run}`, email: `ana-${run}@example.com`, name: 'Ana', locale: 'hr', segment: 'smb', tier: 'silver' },
     context: { orderId: `order-${run}` },
   };
 }
@@ -86,7 +86,7 @@ describe('the closed loop in the sandbox (real SDK clients, local emulators)', (
     expect(await emailsTo(detail.customer.email)).toHaveLength(1);
   });
 
-  it('records one response when the form is posted twice, and opens no case for a promoter', async () => {
+  it('records one response when the form is posted twice, and opens a customer-success case only for a detractor', async () => {
     const detail = orderDelivered(unique());
     await putEvent('shop.orders', 'OrderDelivered', detail);
     const [email] = await waitForEmails(detail.customer.email);
