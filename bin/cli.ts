@@ -1,13 +1,12 @@
 /**
  * `closeloop` — the command line of teams closing the loop.
- *   closeloop case show <caseId>
- *   closeloop case ack <caseId> [--note "…"]
- *   closeloop case resolve <caseId> --root-cause <tag> [--note "…"]
- * Against a deployed stack with --api-url <ApiUrl> (or CLOSELOOP_API_URL) and your AWS credentials;
- * otherwise against the running sandbox.
+ *   closeloop case show|ack|resolve <caseId> …   follow-up cases (see --help)
+ *   closeloop report [--program id] [--segment s] [--from d] [--to d] [--granularity day|week|month] [--json|--csv|--html file]
+ * Against a deployed stack (--api-url / --table, your AWS credentials) or the running sandbox.
  */
 import { parseArgs } from 'node:util';
 import { callCaseApi, CliError, resolveCaseApi } from '../lib/cli/case-client.js';
+import { reportCommand } from '../lib/cli/report-command.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
@@ -15,20 +14,18 @@ const USAGE = `Usage:
   closeloop case show <caseId>
   closeloop case ack <caseId> [--note "…"]
   closeloop case resolve <caseId> --root-cause <tag> [--note "…"]
-Options: --api-url <url>  the stack's ApiUrl output (default: CLOSELOOP_API_URL, else the running sandbox)
-         --json           print the case as JSON`;
+  closeloop report [--program <id>] [--segment <s>] [--from yyyy-mm-dd] [--to yyyy-mm-dd]
+                   [--granularity day|week|month] [--json | --csv | --html <file>]
+Options: --api-url <url>  cases: the stack's ApiUrl output (default: CLOSELOOP_API_URL, else the running sandbox)
+         --table <name>   report: the stack's SurveyTableName output (default: CLOSELOOP_TABLE, else the running sandbox)
+         --json           print JSON`;
 
-export async function main(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv, allowPositionals: true, strict: true,
-    options: { 'api-url': { type: 'string' }, note: { type: 'string' }, 'root-cause': { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
-  });
-  const [group, command, caseId] = positionals;
-  if (values.help || group !== 'case' || !command || !caseId) {
+async function caseCommand(command: string | undefined, caseId: string | undefined, values: Record<string, string | boolean | undefined>): Promise<number> {
+  if (!command || !caseId) {
     console.log(USAGE);
-    return values.help ? 0 : 2;
+    return 2;
   }
-  const api = resolveCaseApi(values['api-url']);
+  const api = resolveCaseApi(values['api-url'] as string | undefined);
   const path = `/cases/${encodeURIComponent(caseId)}`;
   let result: unknown;
   switch (command) {
@@ -44,18 +41,41 @@ export async function main(argv: string[]): Promise<number> {
   }
   if (values.json) {
     console.log(JSON.stringify(result, null, 2));
-  } else {
-    const record = result as { status: string; message: { caseId: string; rule: string; queue: string; score: number; customer: { id: string } }; history: { at: string; actor: string; action: string }[] };
-    console.log(`case ${record.message.caseId}: ${record.status} (rule ${record.message.rule}, queue ${record.message.queue}, score ${record.message.score}, customer ${record.message.customer.id})`);
-    for (const change of record.history) console.log(`  ${change.at}  ${change.action.padEnd(12)} ${change.actor}`);
+    return 0;
   }
+  const record = result as { status: string; message: { caseId: string; rule: string; queue: string; score: number; customer: { id: string } }; history: { at: string; actor: string; action: string }[] };
+  console.log(`case ${record.message.caseId}: ${record.status} (rule ${record.message.rule}, queue ${record.message.queue}, score ${record.message.score}, customer ${record.message.customer.id})`);
+  for (const change of record.history) console.log(`  ${change.at}  ${change.action.padEnd(12)} ${change.actor}`);
   return 0;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv, allowPositionals: true, strict: true,
+    options: {
+      'api-url': { type: 'string' }, note: { type: 'string' }, 'root-cause': { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+      table: { type: 'string' }, program: { type: 'string' }, segment: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' },
+      granularity: { type: 'string' }, csv: { type: 'boolean' }, html: { type: 'string' },
+    },
+  });
+  const [group, command, caseId] = positionals;
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  if (group === 'case') return caseCommand(command, caseId, values);
+  if (group === 'report') {
+    console.log(await reportCommand(values));
+    return 0;
+  }
+  console.log(USAGE);
+  return 2;
 }
 
 try {
   process.exitCode = await main(process.argv.slice(2));
 } catch (error) {
-  console.error(error instanceof CliError || (error instanceof Error && error.name === 'TypeError' && error.message.includes('parseArgs'))
-    ? error.message : `closeloop: ${error instanceof Error ? error.message : String(error)}`);
+  const known = error instanceof CliError || (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'));
+  console.error(known ? (error as Error).message : `closeloop: ${error instanceof Error ? error.message : String(error)}`);
   process.exitCode = 1;
 }

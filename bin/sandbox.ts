@@ -17,6 +17,7 @@ Closeloop sandbox is running.
   Event bus (PutEvents)  ${info.endpoints.eventbridge}   bus "${info.busName}"
   Inbox (SES)            ${info.inboxUrl}
   Rating pages           ${info.publicBaseUrl}/r/<token>
+  Report                 ${info.reportUrl}
   DynamoDB Local         ${info.endpoints.dynamodb}   table "${info.tables.surveys}"
   SQS (fauxqs)           ${info.endpoints.sqs}
   Scheduler              ${info.endpoints.scheduler}   delays × ${delayScale}

@@ -144,10 +144,17 @@ export interface BucketChange {
 
 /** Pre-aggregated counters per program, segment and day, kept from the stream. */
 export interface AggregateStore {
-  /** Applies the changes together, once per `changeId`; 'duplicate' when that change was applied before. */
-  applyOnce(changeId: string, changes: readonly BucketChange[], shardKey: string): Promise<'applied' | 'duplicate'>;
+  /**
+   * Applies the changes together, once per `changeId`; 'duplicate' when that change was applied
+   * before. `segments` (of the change's program) are remembered for reports.
+   */
+  applyOnce(changeId: string, changes: readonly BucketChange[], shardKey: string, segments?: readonly string[]): Promise<'applied' | 'duplicate'>;
   /** The counters of the days from `fromDay` to `toDay` (inclusive), summed over shards and days. */
   totals(programId: string, segment: string, fromDay: string, toDay: string): Promise<Record<string, number>>;
+  /** The same, per day (days without data are absent). */
+  daily(programId: string, segment: string, fromDay: string, toDay: string): Promise<Record<string, Record<string, number>>>;
+  /** The segments a program's responses were counted under. */
+  segments(programId: string): Promise<string[]>;
   /** Moves the alert of a program and segment between 'ok' and 'breached'; false if it was not in `from`. */
   moveAlert(programId: string, segment: string, from: 'ok' | 'breached', to: 'ok' | 'breached', at: Date): Promise<boolean>;
 }

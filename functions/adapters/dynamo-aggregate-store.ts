@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException, DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { createHash } from 'node:crypto';
 import { addCounters } from '../domain/aggregates.js';
 import type { AggregateStore, BucketChange } from '../ports.js';
@@ -22,7 +22,7 @@ const attribute = (name: string) => `c_${name}`;
 export class DynamoAggregateStore implements AggregateStore {
   constructor(private readonly tableName: string, private readonly client: DynamoDBDocumentClient = documentClient) {}
 
-  async applyOnce(changeId: string, changes: readonly BucketChange[], shardKey: string): Promise<'applied' | 'duplicate'> {
+  async applyOnce(changeId: string, changes: readonly BucketChange[], shardKey: string, segments: readonly string[] = []): Promise<'applied' | 'duplicate'> {
     const shard = shardOf(shardKey);
     const now = Math.floor(Date.now() / 1000);
     const updates = changes.map((change) => {
@@ -44,6 +44,15 @@ export class DynamoAggregateStore implements AggregateStore {
         TransactItems: [
           { Put: { TableName: this.tableName, Item: { pk: `APPLIED#${changeId}`, sk: 'APPLIED', type: 'applied', expiresAt: now + MARKER_TTL_SECONDS }, ConditionExpression: 'attribute_not_exists(pk)' } },
           ...updates,
+          ...(segments.length && changes[0] ? [{
+            Update: {
+              TableName: this.tableName,
+              Key: { pk: `SEGMENTS#${changes[0].programId}`, sk: 'SEGMENTS' },
+              UpdateExpression: 'SET #type = :type ADD segments :segments',
+              ExpressionAttributeNames: { '#type': 'type' },
+              ExpressionAttributeValues: { ':type': 'segments', ':segments': new Set(segments) },
+            },
+          }] : []),
         ],
       }));
       return 'applied';
@@ -55,6 +64,17 @@ export class DynamoAggregateStore implements AggregateStore {
 
   async totals(programId: string, segment: string, fromDay: string, toDay: string): Promise<Record<string, number>> {
     const totals: Record<string, number> = {};
+    for (const counters of Object.values(await this.daily(programId, segment, fromDay, toDay))) addCounters(totals, counters);
+    return totals;
+  }
+
+  async segments(programId: string): Promise<string[]> {
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: { pk: `SEGMENTS#${programId}`, sk: 'SEGMENTS' } }));
+    return [...((Item?.segments as Set<string> | undefined) ?? [])].sort();
+  }
+
+  async daily(programId: string, segment: string, fromDay: string, toDay: string): Promise<Record<string, Record<string, number>>> {
+    const days: Record<string, Record<string, number>> = {};
     const queries = Array.from({ length: AGGREGATE_SHARDS }, async (_, shard) => {
       let startKey: Record<string, unknown> | undefined;
       do {
@@ -66,13 +86,14 @@ export class DynamoAggregateStore implements AggregateStore {
         }));
         for (const item of page.Items ?? []) {
           const counters = Object.fromEntries(Object.entries(item).filter(([key]) => key.startsWith('c_')).map(([key, value]) => [key.slice(2), Number(value)]));
-          addCounters(totals, counters);
+          const day = String(item.sk).slice(4);
+          days[day] = addCounters(days[day] ?? {}, counters);
         }
         startKey = page.LastEvaluatedKey;
       } while (startKey);
     });
     await Promise.all(queries);
-    return totals;
+    return days;
   }
 
   async moveAlert(programId: string, segment: string, from: 'ok' | 'breached', to: 'ok' | 'breached', at: Date): Promise<boolean> {

@@ -75,3 +75,12 @@ export function alertTransition(kind: SurveyKind, rule: AlertRule, estimate: Est
   }
   return (worse ? estimate.value <= rule.threshold : estimate.value >= rule.threshold) ? 'recover' : undefined;
 }
+
+/** Upper edges (hours) of the time-to-resolve histogram; the last bucket is open. */
+export const RESOLVE_HOUR_EDGES = [1, 4, 8, 24, 48, 72, 168] as const;
+
+/** The histogram bucket of a time to resolve: "le24" for ≤ 24 h, "gt168" beyond the last edge. */
+export function resolveBucketOf(hours: number): string {
+  const edge = RESOLVE_HOUR_EDGES.find((e) => hours <= e);
+  return edge === undefined ? `gt${RESOLVE_HOUR_EDGES[RESOLVE_HOUR_EDGES.length - 1]}` : `le${edge}`;
+}

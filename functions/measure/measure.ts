@@ -1,4 +1,4 @@
-import { alertTransition, dayOf, responseCounters, scoreEstimate, segmentsOf, ALL_SEGMENTS } from '../domain/aggregates.js';
+import { alertTransition, dayOf, resolveBucketOf, responseCounters, scoreEstimate, segmentsOf, ALL_SEGMENTS } from '../domain/aggregates.js';
 import type { FollowUpCaseRecord } from '../domain/follow-up-case.js';
 import type { IntegrationEvent } from '../domain/integration-events.js';
 import type { Invitation } from '../domain/invitation.js';
@@ -46,7 +46,7 @@ export async function measureChange(change: Change, deps: MeasureDeps): Promise<
     if (previous) {
       changes.push(...bucketsFor(after, dayOf(previous.respondedAt), responseCounters(after.kind, previous, topicsOf(previous.comment, deps.catalog.topics), -1)));
     }
-    await deps.aggregates.applyOnce(`response#${after.tokenHash}#${response.revision ?? 1}`, changes, after.tokenHash);
+    await deps.aggregates.applyOnce(`response#${after.tokenHash}#${response.revision ?? 1}`, changes, after.tokenHash, segmentsOf(after));
     return touched;
   }
 
@@ -65,6 +65,7 @@ export async function measureChange(change: Change, deps: MeasureDeps): Promise<
       resolvedInTime: resolvedAt <= Date.parse(message.dueAt) ? 1 : 0,
       acknowledgedInTime: message.acknowledgeBy === null || acknowledgedAt <= Date.parse(message.acknowledgeBy) ? 1 : 0,
       resolveMinutesSum: Math.round((resolvedAt - Date.parse(message.respondedAt)) / 60_000),
+      [`resolveHours_${resolveBucketOf((resolvedAt - Date.parse(message.respondedAt)) / 3_600_000)}`]: 1,
       [`rootCause_${after.rootCause ?? 'unknown'}`]: 1,
     };
     await deps.aggregates.applyOnce(`case#${message.caseId}#resolved`, bucket(dayOf(after.resolvedAt), counters), message.caseId);

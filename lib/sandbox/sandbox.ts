@@ -1,6 +1,8 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoAggregateStore } from '../../functions/adapters/dynamo-aggregate-store.js';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { catalog } from '../../functions/config/catalog.js';
@@ -14,6 +16,7 @@ import { startEventBus, type RunningEventBus } from './event-bus.js';
 import { startHttpApi, type RunningHttpApi } from './http-api.js';
 import { lambdaContext } from './lambda-context.js';
 import { every, pollQueue, pollStream, type Poller } from './pollers.js';
+import { reportPage } from './report-page.js';
 import { createResources } from './resources.js';
 import { startScheduler } from './scheduler.js';
 
@@ -67,6 +70,7 @@ export interface SandboxInfo {
   followUpQueues: Record<string, string>;
   inboxUrl: string;
   sesStoreUrl: string;
+  reportUrl: string;
   publicBaseUrl: string;
   senderEmail: string;
   supportEmail: string;
@@ -204,6 +208,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
       { methods: ['GET'], path: '/cases/{caseId}', handler: cases, functionName: 'closeloop-cases', auth: 'iam' },
       { methods: ['POST'], path: '/cases/{caseId}/acknowledge', handler: cases, functionName: 'closeloop-cases', auth: 'iam' },
       { methods: ['POST'], path: '/cases/{caseId}/resolve', handler: cases, functionName: 'closeloop-cases', auth: 'iam' },
+      // Sandbox only: the HTML report of the last 90 days (in AWS, `closeloop report --html` writes the same file).
+      { methods: ['GET'], path: '/report', handler: reportPage(new DynamoAggregateStore(resources.tableName, DynamoDBDocumentClient.from(dynamoClient))), functionName: 'closeloop-report' },
     ]);
     stoppers.push(() => api.stop());
 
@@ -238,6 +244,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
       followUpQueues,
       inboxUrl: `${ses.endpoint}/`,
       sesStoreUrl: `${ses.endpoint}/store`,
+      reportUrl: `${api.url}/report`,
       publicBaseUrl,
       senderEmail: DEFAULT_SETTINGS.senderEmail,
       supportEmail: DEFAULT_SETTINGS.supportEmail,
