@@ -48,8 +48,8 @@ export class DynamoAggregateStore implements AggregateStore {
             Update: {
               TableName: this.tableName,
               Key: { pk: `SEGMENTS#${changes[0].programId}`, sk: 'SEGMENTS' },
-              UpdateExpression: 'SET #type = :type ADD segments :segments',
-              ExpressionAttributeNames: { '#type': 'type' },
+              UpdateExpression: 'SET #type = :type ADD #segments :segments',
+              ExpressionAttributeNames: { '#type': 'type', '#segments': 'segments' },
               ExpressionAttributeValues: { ':type': 'segments', ':segments': new Set(segments) },
             },
           }] : []),

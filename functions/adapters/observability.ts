@@ -1,5 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics } from '@aws-lambda-powertools/metrics';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { MiddlewareObj } from '@middy/core';
 
 /** Built once per cold start. Log business keys (program, eventId, caseId), never personal data. */
@@ -15,4 +15,20 @@ export function publishMetrics(): MiddlewareObj {
     if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
   };
   return { after: flush, onError: flush };
+}
+
+/**
+ * Wraps a batch record handler so a failing record is logged (with its id, never its content)
+ * before the failure is reported back for retry: partial batch failures are otherwise silent.
+ */
+export function loggingFailures<R>(stage: string, idOf: (record: R) => string | undefined, handle: (record: R) => Promise<void>) {
+  return async (record: R): Promise<void> => {
+    try {
+      await handle(record);
+    } catch (error) {
+      logger.error(`${stage}: record failed and will be retried`, { record: idOf(record), error });
+      metrics.addMetric(`${stage}RecordFailed`, MetricUnit.Count, 1);
+      throw error;
+    }
+  };
 }

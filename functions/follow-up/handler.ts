@@ -7,7 +7,7 @@ import type { Context, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { DynamoCaseRepository } from '../adapters/dynamo-case-repository.js';
 import { DynamoInvitationRepository, fromAttributeMap } from '../adapters/dynamo-invitation-repository.js';
 import { EventBridgePublisher } from '../adapters/eventbridge.js';
-import { logger, metrics, publishMetrics } from '../adapters/observability.js';
+import { loggingFailures, logger, metrics, publishMetrics } from '../adapters/observability.js';
 import { SqsDeadLetterSink, SqsFollowUpPublisher } from '../adapters/sqs-queues.js';
 import { catalog } from '../config/catalog.js';
 import { ENV, MissingConfigurationError, readEnv } from '../config/env.js';
@@ -44,7 +44,7 @@ const image = (value: unknown) => fromAttributeMap(value as Record<string, Attri
  */
 export const handler = middy(async (event: DynamoDBStreamEvent, context: Context) => {
   const announcements: IntegrationEvent[] = [];
-  const response = await processPartialResponse(event, async (record: DynamoDBRecord) => {
+  const response = await processPartialResponse(event, loggingFailures('Rules', (record: DynamoDBRecord) => record.dynamodb?.SequenceNumber, async (record: DynamoDBRecord) => {
     const change = responseChange(image(record.dynamodb?.OldImage), image(record.dynamodb?.NewImage));
     if (!change) return;
     metrics.addMetric(change.kind === 'first' ? 'ResponseRecorded' : 'ResponseChanged', MetricUnit.Count, 1);
@@ -63,7 +63,7 @@ export const handler = middy(async (event: DynamoDBStreamEvent, context: Context
       metrics.addMetric('FollowUpOpened', MetricUnit.Count, 1);
     }
     announcements.push(...routed.events);
-  }, processor, { context });
+  }), processor, { context });
   await integrationEvents.publish(announcements);
   return response;
 })

@@ -8,7 +8,7 @@ import type { Context, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { DynamoAggregateStore } from '../adapters/dynamo-aggregate-store.js';
 import { fromItem } from '../adapters/dynamo-invitation-repository.js';
 import { EventBridgePublisher } from '../adapters/eventbridge.js';
-import { logger, metrics, publishMetrics } from '../adapters/observability.js';
+import { loggingFailures, logger, metrics, publishMetrics } from '../adapters/observability.js';
 import { catalog } from '../config/catalog.js';
 import { readEnv } from '../config/env.js';
 import type { FollowUpCaseRecord } from '../domain/follow-up-case.js';
@@ -38,10 +38,10 @@ function read(record: DynamoDBRecord): Change | undefined {
  */
 export const handler = middy(async (event: DynamoDBStreamEvent, context: Context) => {
   const touched: Touched[] = [];
-  const response = await processPartialResponse(event, async (record: DynamoDBRecord) => {
+  const response = await processPartialResponse(event, loggingFailures('Measure', (record: DynamoDBRecord) => record.dynamodb?.SequenceNumber, async (record: DynamoDBRecord) => {
     const change = read(record);
     if (change) touched.push(...(await measureChange(change, deps)));
-  }, processor, { context });
+  }), processor, { context });
   const alerts: IntegrationEvent[] = await evaluateAlerts(touched, deps);
   for (const alert of alerts) {
     logger.warn(`rolling score: ${alert.detailType}`, alert.detail);

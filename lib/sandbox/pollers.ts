@@ -174,6 +174,7 @@ export function pollStream(options: StreamPollerOptions): Poller {
       try {
         const result = await options.handler({ Records: records }, lambdaContext(options.functionName));
         failedAt = result?.batchItemFailures[0]?.itemIdentifier;
+        if (failedAt) options.report(options.functionName, `${result?.batchItemFailures.length} of ${records.length} records failed; retrying from ${failedAt}`);
       } catch (error) {
         options.report(options.functionName, error);
         failedAt = records[0]?.dynamodb?.SequenceNumber;

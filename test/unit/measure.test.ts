@@ -72,7 +72,7 @@ describe('measuring from the stream', () => {
     await measureChange({ type: 'case', before: open, after: resolved }, deps);
     await measureChange({ type: 'case', before: open, after: resolved }, deps);
     expect(await aggregates.totals('order-delivered-nps', 'all', '2026-11-22', '2026-11-22')).toEqual({
-      casesOpened: 1, casesResolved: 1, resolvedInTime: 1, acknowledgedInTime: 0, resolveMinutesSum: 600, 'rootCause_delivery-delay': 1,
+      casesOpened: 1, casesResolved: 1, resolvedInTime: 1, acknowledgedInTime: 0, resolveMinutesSum: 600, resolveHours_le24: 1, 'rootCause_delivery-delay': 1,
     });
   });
 });
