@@ -6,6 +6,7 @@ import { Dispatch } from './constructs/dispatch.js';
 import { FollowUps } from './constructs/follow-ups.js';
 import { Ingest } from './constructs/ingest.js';
 import { Measurement } from './constructs/measurement.js';
+import { Observability } from './constructs/observability.js';
 import { Responses } from './constructs/responses.js';
 import { SurveyStore } from './constructs/survey-store.js';
 import { dispatchConcurrencyFor, readSettings } from './settings.js';
@@ -48,11 +49,16 @@ export class CloseloopStack extends Stack {
     new CaseManagement(this, 'Cases', {
       table: store.table, api: responses.api, bus: ingest.bus, queues: followUps.queues, deadLetters: followUps.failures,
     });
+    const observability = new Observability(this, 'Observability', {
+      followUpQueues: followUps.queues,
+      deadLetterQueues: { 'dispatch-dead-letters': ingest.deadLetters, 'rules-failures': followUps.failures },
+    });
 
     new CfnOutput(this, 'EventBusName', { value: ingest.bus.eventBusName, description: 'Put business events here' });
     new CfnOutput(this, 'ApiUrl', { value: responses.api.apiEndpoint, description: 'Rating pages and the case API (HTTP API)' });
     new CfnOutput(this, 'PublicBaseUrl', { value: responses.publicBaseUrl, description: 'Base of the links in survey emails' });
-    new CfnOutput(this, 'SurveyTableName', { value: store.table.tableName });
+    new CfnOutput(this, 'SurveyTableName', { value: store.table.tableName, description: 'For `closeloop report --table`' });
+    new CfnOutput(this, 'DashboardName', { value: observability.dashboard.dashboardName });
     new CfnOutput(this, 'BufferQueueUrl', { value: ingest.buffer.queueUrl });
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: ingest.deadLetters.queueUrl, description: 'Rejected events, with the reason' });
     new CfnOutput(this, 'RulesFailureQueueUrl', { value: followUps.failures.queueUrl });

@@ -12,7 +12,7 @@ import { SqsDeadLetterSink, SqsFollowUpPublisher } from '../adapters/sqs-queues.
 import { catalog } from '../config/catalog.js';
 import { ENV, MissingConfigurationError, readEnv } from '../config/env.js';
 import type { IntegrationEvent } from '../domain/integration-events.js';
-import { responseChange, routeResponse, UnknownProgramError, type FollowUpDeps } from './follow-up.js';
+import { rated, responseChange, routeResponse, UnknownProgramError, type FollowUpDeps } from './follow-up.js';
 
 const env = readEnv(['FOLLOW_UP_QUEUE_URLS', 'SURVEY_TABLE', 'EVENT_BUS_NAME', 'CASE_API_URL', 'RULES_FAILURE_QUEUE_URL']);
 const queueUrls = JSON.parse(env.FOLLOW_UP_QUEUE_URLS) as Record<string, string>;
@@ -48,6 +48,9 @@ export const handler = middy(async (event: DynamoDBStreamEvent, context: Context
     const change = responseChange(image(record.dynamodb?.OldImage), image(record.dynamodb?.NewImage));
     if (!change) return;
     metrics.addMetric(change.kind === 'first' ? 'ResponseRecorded' : 'ResponseChanged', MetricUnit.Count, 1);
+    if (change.kind === 'first' && rated(change.invitation, change.invitation.response).classification === 'detractor') {
+      metrics.addMetric('DetractorRecorded', MetricUnit.Count, 1);
+    }
     let routed;
     try {
       routed = await routeResponse(change.invitation, deps, change.kind === 'changed' ? change.previous : undefined);

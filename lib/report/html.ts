@@ -26,11 +26,13 @@ function trendChart(title: string, points: { label: string; value: number | null
     ? `<polygon class="band" points="${[...band.map((p) => `${f(x(p.i))},${f(y(p.upper as number))}`), ...[...band].reverse().map((p) => `${f(x(p.i))},${f(y(p.lower as number))}`)].join(' ')}"/>`
     : '';
   const line = `<polyline class="line" points="${present.map((p) => `${f(x(p.i))},${f(y(p.value as number))}`).join(' ')}"/>`;
+  // Error bars too: a band needs two points to show, an interval needs one.
+  const bars = band.map((p) => `<line class="err" x1="${f(x(p.i))}" x2="${f(x(p.i))}" y1="${f(y(p.lower as number))}" y2="${f(y(p.upper as number))}"/>`).join('');
   const dots = present.map((p) => `<circle class="dot" cx="${f(x(p.i))}" cy="${f(y(p.value as number))}" r="3"><title>${escapeHtml(`${p.label}: ${p.value}`)}</title></circle>`).join('');
   const labels = points.map((p, i) => (points.length <= 8 || i % Math.ceil(points.length / 8) === 0
     ? `<text x="${f(x(i))}" y="${H - 14}" class="axis" text-anchor="middle">${escapeHtml(p.label.slice(5))}</text>` : '')).join('');
   const ticks: [number, string][] = [0, 0.5, 1].map((t) => [y(min + (max - min) * t), String(f(min + (max - min) * t))]);
-  return frame(title, `${bandPath}${line}${dots}${labels}`, ticks);
+  return frame(title, `${bandPath}${bars}${line}${dots}${labels}`, ticks);
 }
 
 /** Bars, with an optional cumulative line on a 0–100 % scale (Pareto). */
@@ -77,7 +79,7 @@ const CSS = `body{font:15px/1.45 system-ui,"Noto Sans",sans-serif;margin:0;backg
 section{background:#fff;border-radius:8px;padding:1rem;margin:0 0 1rem}h1{font-size:1.4rem}h2{font-size:1.15rem;margin:0 0 .5rem}
 .charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(340px,1fr));gap:.75rem}figure{margin:0}figcaption{font-weight:600;margin:.25rem 0}
 svg{width:100%;height:auto}.grid{stroke:#ddd}.axis{font-size:11px;fill:#555}.line{fill:none;stroke:#1f4e79;stroke-width:2}.dot{fill:#1f4e79}
-.band{fill:#1f4e79;opacity:.15}.bar{fill:#4a7fb0}`;
+.band{fill:#1f4e79;opacity:.15}.err{stroke:#1f4e79;stroke-opacity:.5;stroke-width:1.5}.bar{fill:#4a7fb0}`;
 
 /** A single self-contained HTML file (inline CSS and SVG, no script, nothing fetched). */
 export function renderHtml(reports: readonly SegmentReport[], generatedAt: Date): string {

@@ -172,4 +172,17 @@ describe('CloseloopStack', () => {
     expect(() => testStack(testApp({ context: { 'closeloop:senderEmail': 'nobody' } }))).toThrow('closeloop:senderEmail: "nobody" is not an email address');
     expect(() => testStack(testApp({ context: { 'closeloop:publicBaseUrl': 'http://insecure.example' } }))).toThrow('closeloop:publicBaseUrl');
   });
+
+  it('has a dashboard and the alarms that need a person: SES reputation, SLA breaches, detractor rate, dead letters', () => {
+    template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+    const body = JSON.stringify(template.findResources('AWS::CloudWatch::Dashboard'));
+    for (const metric of ['ResponseRecorded', 'DetractorRecorded', 'FollowUpEscalated', 'Reputation.BounceRate', 'Reputation.ComplaintRate', 'ApproximateNumberOfMessagesVisible']) {
+      expect(body).toContain(metric);
+    }
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'Reputation.BounceRate', Namespace: 'AWS/SES', Threshold: 0.04 });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'Reputation.ComplaintRate', Namespace: 'AWS/SES', Threshold: 0.0008 });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'FollowUpEscalated', Namespace: 'Closeloop' });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { Metrics: Match.arrayWith([Match.objectLike({ Expression: Match.stringLikeRegexp('detractors') })]), Threshold: 50 });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmDescription: 'A message waits in "dispatch-dead-letters"' });
+  });
 });

@@ -2,27 +2,9 @@ import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { DynamoAggregateStore } from '../../functions/adapters/dynamo-aggregate-store.js';
-import { answer, dynamodb, putEvent, sandbox, sleep, waitForEmails } from './sandbox-clients.js';
+import { sandbox, seedSegment } from './sandbox-clients.js';
 
 const run = promisify(execFile);
-
-/** Surveys a fresh segment through the real pipeline and answers with `scores`. */
-export async function seedSegment(segment: string, scores: number[]) {
-  await Promise.all(scores.map(async (score, i) => {
-    const customer = { id: `${segment}-${i}`, email: `${segment}-${i}@example.com`, locale: 'en', segment, tier: 'silver' };
-    await putEvent('shop.orders', 'OrderDelivered', { eventId: `${segment}-${i}`, occurredAt: new Date().toISOString(), customer, context: { orderId: String(i) } });
-    const [email] = await waitForEmails(customer.email);
-    const link = /^0: (\S+)$/m.exec(email!.body.text ?? '')![1]!;
-    await answer(link, { score: String(score), comment: score <= 6 ? 'The parcel was late.' : '' });
-  }));
-  const store = new DynamoAggregateStore(sandbox.tables.surveys, dynamodb);
-  const today = new Date().toISOString().slice(0, 10);
-  for (const until = Date.now() + 20_000; Date.now() < until; await sleep(300)) {
-    if ((await store.totals('order-delivered-nps', segment, today, today)).responses === scores.length) return;
-  }
-  throw new Error(`the measure stage did not count ${scores.length} responses of ${segment}: ${JSON.stringify(await store.totals("order-delivered-nps", segment, today, today))}`);
-}
 
 describe('closeloop report against the sandbox (the real CLI, a child process)', () => {
   it('prints JSON for a segment seeded through the whole pipeline', async () => {

@@ -3,6 +3,7 @@ import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge
 import { DeleteMessageCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient, type Message } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { simpleParser, type ParsedMail } from 'mailparser';
+import { DynamoAggregateStore } from '../../functions/adapters/dynamo-aggregate-store.js';
 import { inject } from 'vitest';
 
 export const sandbox = inject('sandbox');
@@ -108,3 +109,21 @@ export function answer(link: string, fields: Record<string, string>, userAgent =
     body: new URLSearchParams({ t: String(Date.now() - 3000), h: '1', ...fields }),
   });
 }
+
+/** Surveys a fresh segment through the real pipeline and answers with `scores`. */
+export async function seedSegment(segment: string, scores: number[]) {
+  await Promise.all(scores.map(async (score, i) => {
+    const customer = { id: `${segment}-${i}`, email: `${segment}-${i}@example.com`, locale: 'en', segment, tier: 'silver' };
+    await putEvent('shop.orders', 'OrderDelivered', { eventId: `${segment}-${i}`, occurredAt: new Date().toISOString(), customer, context: { orderId: String(i) } });
+    const [email] = await waitForEmails(customer.email);
+    const link = /^0: (\S+)$/m.exec(email!.body.text ?? '')![1]!;
+    await answer(link, { score: String(score), comment: score <= 6 ? 'The parcel was late.' : '' });
+  }));
+  const store = new DynamoAggregateStore(sandbox.tables.surveys, dynamodb);
+  const today = new Date().toISOString().slice(0, 10);
+  for (const until = Date.now() + 20_000; Date.now() < until; await sleep(300)) {
+    if ((await store.totals('order-delivered-nps', segment, today, today)).responses === scores.length) return;
+  }
+  throw new Error(`the measure stage did not count ${scores.length} responses of ${segment}: ${JSON.stringify(await store.totals("order-delivered-nps", segment, today, today))}`);
+}
+

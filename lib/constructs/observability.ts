@@ -1,0 +1,80 @@
+import { Duration } from 'aws-cdk-lib';
+import {
+  Alarm, ComparisonOperator, Dashboard, GraphWidget, MathExpression, Metric, SingleValueWidget, TextWidget, TreatMissingData,
+} from 'aws-cdk-lib/aws-cloudwatch';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+
+export interface ObservabilityProps {
+  /** Follow-up queues by declared name (backlog). */
+  readonly followUpQueues: Readonly<Record<string, Queue>>;
+  /** Every dead-letter-like queue: any message in one needs a person. */
+  readonly deadLetterQueues: Readonly<Record<string, Queue>>;
+}
+
+/** SES reviews an account at a 5 % bounce rate and a 0.1 % complaint rate; alarm well before. */
+export const SES_BOUNCE_ALARM = 0.04;
+export const SES_COMPLAINT_ALARM = 0.0008;
+
+const closeloop = (metricName: string) =>
+  new Metric({ namespace: 'Closeloop', metricName, statistic: 'Sum', period: Duration.hours(1), dimensionsMap: { service: 'closeloop' } });
+
+/**
+ * The CloudWatch dashboard (responses, detractor rate, follow-up backlog and SLA breaches, DLQ
+ * depth, SES reputation) and the alarms that need a person.
+ */
+export class Observability extends Construct {
+  readonly dashboard: Dashboard;
+  readonly alarms: Alarm[] = [];
+
+  constructor(scope: Construct, id: string, props: ObservabilityProps) {
+    super(scope, id);
+    const responses = closeloop('ResponseRecorded');
+    const detractorRate = new MathExpression({
+      expression: '100 * detractors / IF(responses > 0, responses, 1)',
+      usingMetrics: { detractors: closeloop('DetractorRecorded'), responses },
+      label: 'Detractor rate (%)', period: Duration.hours(1),
+    });
+    const bounceRate = new Metric({ namespace: 'AWS/SES', metricName: 'Reputation.BounceRate', statistic: 'Maximum', period: Duration.hours(1) });
+    const complaintRate = new Metric({ namespace: 'AWS/SES', metricName: 'Reputation.ComplaintRate', statistic: 'Maximum', period: Duration.hours(1) });
+    const escalations = closeloop('FollowUpEscalated');
+
+    this.dashboard = new Dashboard(this, 'Dashboard', { defaultInterval: Duration.days(7) });
+    this.dashboard.addWidgets(
+      new TextWidget({ markdown: '# Closeloop\nSurveys, responses, follow-ups and deliverability. Reports: `closeloop report`.', width: 24, height: 2 }),
+    );
+    this.dashboard.addWidgets(
+      new GraphWidget({ title: 'Surveys and responses', left: [closeloop('SurveySent'), responses, closeloop('SurveySkipped')], width: 8 }),
+      new GraphWidget({ title: 'Detractor rate (%)', left: [detractorRate], width: 8 }),
+      new GraphWidget({ title: 'Follow-ups opened, escalated (SLA missed)', left: [closeloop('FollowUpOpened'), escalations], width: 8 }),
+    );
+    this.dashboard.addWidgets(
+      new GraphWidget({
+        title: 'Follow-up backlog (messages waiting)', width: 12,
+        left: Object.entries(props.followUpQueues).map(([name, queue]) => queue.metricApproximateNumberOfMessagesVisible({ label: name, period: Duration.minutes(5), statistic: 'Maximum' })),
+      }),
+      new GraphWidget({
+        title: 'Dead-letter queues (should be 0)', width: 12,
+        left: Object.entries(props.deadLetterQueues).map(([name, queue]) => queue.metricApproximateNumberOfMessagesVisible({ label: name, period: Duration.minutes(5), statistic: 'Maximum' })),
+      }),
+    );
+    this.dashboard.addWidgets(
+      new SingleValueWidget({ title: 'SES bounce rate (review at 5 %)', metrics: [bounceRate], width: 12 }),
+      new SingleValueWidget({ title: 'SES complaint rate (review at 0.1 %)', metrics: [complaintRate], width: 12 }),
+    );
+
+    const alarm = (alarmId: string, description: string, metric: Metric | MathExpression, threshold: number, evaluationPeriods = 1) => {
+      this.alarms.push(new Alarm(this, alarmId, {
+        alarmDescription: description, metric, threshold, evaluationPeriods,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD, treatMissingData: TreatMissingData.NOT_BREACHING,
+      }));
+    };
+    alarm('SesBounceRate', `SES bounce rate at ${SES_BOUNCE_ALARM * 100} % (SES reviews the account at 5 %)`, bounceRate, SES_BOUNCE_ALARM);
+    alarm('SesComplaintRate', `SES complaint rate at ${SES_COMPLAINT_ALARM * 100} % (SES reviews the account at 0.1 %)`, complaintRate, SES_COMPLAINT_ALARM);
+    alarm('SlaBreaches', 'Follow-up cases escalated because a deadline passed', escalations, 5);
+    alarm('DetractorRate', 'More than half of the last three hours\' responses were detractors', detractorRate, 50, 3);
+    for (const [name, queue] of Object.entries(props.deadLetterQueues)) {
+      alarm(`DeadLetters${name.replace(/[^A-Za-z0-9]/g, '')}`, `A message waits in "${name}"`, queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }), 1);
+    }
+  }
+}
