@@ -41,7 +41,7 @@ function barChart(title: string, bars: { label: string; value: number }[], cumul
   const y = scale(0, max);
   const slot = innerW / Math.max(1, bars.length);
   const rects = bars.map((b, i) => `<rect class="bar" x="${f(PAD.left + i * slot + slot * 0.15)}" y="${f(y(b.value))}" width="${f(slot * 0.7)}" height="${f(PAD.top + innerH - y(b.value))}"><title>${escapeHtml(`${b.label}: ${b.value}`)}</title></rect>` +
-    `<text x="${f(PAD.left + i * slot + slot / 2)}" y="${H - 14}" class="axis" text-anchor="middle">${escapeHtml(b.label.slice(0, 14))}</text>`).join('');
+    `<text x="${f(PAD.left + i * slot + slot / 2)}" y="${H - 14}" class="axis" text-anchor="middle">${escapeHtml(b.label.slice(0, 24))}</text>`).join('');
   const pct = scale(0, 100);
   const line = cumulative ? `<polyline class="line" points="${cumulative.map((c, i) => `${f(PAD.left + i * slot + slot / 2)},${f(pct(c))}`).join(' ')}"/>` : '';
   return frame(title, rects + line, [[y(0), '0'], [y(max), String(max)]]);
@@ -68,6 +68,7 @@ function section(r: SegmentReport): string {
     trendChart('Response rate (%)', r.series.map((p) => ({ label: p.period, value: p.sent ? f((p.responses / p.sent) * 100) : null })), 0, 100),
     barChart('Follow-up SLA compliance (%)', [
       { label: 'acknowledged in time', value: r.followUp.acknowledgedInTime ?? 0 }, { label: 'resolved in time', value: r.followUp.resolvedInTime ?? 0 },
+      { label: 'scale: 100 %', value: 100 },
     ]),
     paretoChart('Root causes (Pareto)', r.rootCauses),
     paretoChart('Comment topics (Pareto)', r.topics),
