@@ -5,6 +5,7 @@ import { NodejsFunction, OutputFormat, type NodejsFunctionProps } from 'aws-cdk-
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import path from 'node:path';
+import { catalog, catalogDefine } from '../../functions/config/catalog.js';
 import { fileURLToPath } from 'node:url';
 
 const functionsDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../functions');
@@ -51,6 +52,8 @@ export class ServiceFunction extends NodejsFunction {
         format: OutputFormat.CJS,
         mainFields: ['module', 'main'],
         externalModules: ['@aws-sdk/*'],
+        // The catalog as synth validated it: functions start without the validator.
+        define: catalogDefine(catalog),
         ...props.bundling,
       },
     });

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { catalog } from '../../functions/config/catalog.js';
 import { ENV } from '../../functions/config/env.js';
 import { bufferQueue, deadLetterQueue, followUpQueueNames, rulesFailureQueue } from '../../functions/config/resources.js';
-import { DEFAULT_SETTINGS } from '../settings.js';
+import { DEFAULT_SETTINGS, dispatchConcurrencyFor } from '../settings.js';
 import {
   LOCAL_CREDENTIALS, LOCAL_REGION, assertPortFree, freePort, startDynamoDb, startSes, startSqs, type RunningEmulator,
 } from './emulators.js';
@@ -19,6 +19,7 @@ import { every, pollQueue, pollStream, type Poller } from './pollers.js';
 import { reportPage } from './report-page.js';
 import { createResources } from './resources.js';
 import { startScheduler } from './scheduler.js';
+import { startSesRateLimit, type RateLimitedSes } from './ses-rate-limit.js';
 
 /** Ports the sandbox listens on (127.0.0.1). 0 picks a free one (what the tests do). */
 export interface SandboxPorts {
@@ -52,6 +53,12 @@ export interface SandboxOptions {
   readonly retryDelaySeconds?: number;
   /** Compresses survey delays and quiet hours: 0.001 turns two days into about three minutes. @default 1 */
   readonly delayScale?: number;
+  /**
+   * Emulates SES's maximum send rate (emails per second): excess SendEmail calls are throttled as
+   * SES throttles them, and the buffer is drained by as many pollers as the stack's concurrency cap.
+   * @default no limit, one poller
+   */
+  readonly sesMaxSendRate?: number;
   /** How often the escalation sweep runs. @default 1000 ms */
   readonly sweepIntervalMs?: number;
   /** Powertools log level of the handlers. @default 'INFO' */
@@ -78,6 +85,8 @@ export interface SandboxInfo {
 
 export interface RunningSandbox {
   readonly info: SandboxInfo;
+  /** Present when `sesMaxSendRate` is set: what the emulated SES rate let through and refused. */
+  readonly sesRate?: RateLimitedSes;
   readonly infoFile: string;
   stop(): Promise<void>;
 }
@@ -129,6 +138,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     if (failure) throw failure.reason;
     const [dynamodb, ses, sqs] = started.map((r) => (r as PromiseFulfilledResult<RunningEmulator>).value) as [RunningEmulator, RunningEmulator, RunningEmulator];
 
+    const limited = options.sesMaxSendRate ? await startSesRateLimit(ses.endpoint, options.sesMaxSendRate) : undefined;
+    if (limited) stoppers.push(() => limited.stop());
     const publicBaseUrl = `http://127.0.0.1:${ports.http}`;
     const eventsEndpoint = `http://127.0.0.1:${ports.events}`;
     const schedulerEndpoint = `http://127.0.0.1:${ports.scheduler}`;
@@ -139,7 +150,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
       AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
       AWS_ENDPOINT_URL_DYNAMODB: dynamodb.endpoint,
       AWS_ENDPOINT_URL_DYNAMODB_STREAMS: dynamodb.endpoint,
-      AWS_ENDPOINT_URL_SESV2: ses.endpoint,
+      AWS_ENDPOINT_URL_SESV2: limited?.endpoint ?? ses.endpoint,
       AWS_ENDPOINT_URL_SQS: sqs.endpoint,
       AWS_ENDPOINT_URL_EVENTBRIDGE: eventsEndpoint,
       AWS_ENDPOINT_URL_SCHEDULER: schedulerEndpoint,
@@ -214,8 +225,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     stoppers.push(() => api.stop());
 
     const retryDelaySeconds = options.retryDelaySeconds ?? 2;
+    // As many buffer pollers as the stack's dispatch concurrency for this send rate (1 without a rate).
+    const dispatchers = options.sesMaxSendRate ? dispatchConcurrencyFor(options.sesMaxSendRate) : 1;
     const pollers: Poller[] = [
-      pollQueue({ sqs: sqsClient, queue: queue(bufferQueue.name), handler: dispatch, functionName: 'closeloop-dispatch', retryDelaySeconds, report }),
+      ...Array.from({ length: dispatchers }, () =>
+        pollQueue({ sqs: sqsClient, queue: queue(bufferQueue.name), handler: dispatch, functionName: 'closeloop-dispatch', retryDelaySeconds, report })),
       pollStream({
         streams: streamsClient, streamArn: resources.streamArn, handler: followUp, functionName: 'closeloop-follow-up',
         retryAttempts: 5, sqs: sqsClient, onFailureQueueUrl: queue(rulesFailureQueue.name).url, report,
@@ -253,7 +267,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     await mkdir(stateDir, { recursive: true });
     const infoFile = path.join(stateDir, 'sandbox.json');
     await writeFile(infoFile, `${JSON.stringify(info, null, 2)}\n`);
-    return { info, infoFile, stop };
+    return { info, infoFile, stop, ...(limited ? { sesRate: limited } : {}) };
   } catch (error) {
     await stop();
     throw error;
