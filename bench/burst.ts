@@ -51,7 +51,10 @@ export async function benchBurst(events = 5000, rate = 50, timeoutMs = 300_000):
     const seconds = ((accepted[accepted.length - 1] ?? 0) - (accepted[0] ?? 0)) / 1000;
     const store = (await (await fetch(info.sesStoreUrl)).json()) as { emails: { destination: { to: string[] } }[] };
     const perAddress = new Map<string, number>();
-    for (const email of store.emails) for (const to of email.destination.to) perAddress.set(to, (perAddress.get(to) ?? 0) + 1);
+    // The local SES keeps one store per process: count only this burst's addresses.
+    for (const email of store.emails) {
+      for (const to of email.destination.to) if (to.startsWith(`burst-${run}-`)) perAddress.set(to, (perAddress.get(to) ?? 0) + 1);
+    }
     const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: info.queues['dispatch-dead-letters']!.url, AttributeNames: ['ApproximateNumberOfMessages'] }));
     return {
       events,
