@@ -1,7 +1,8 @@
 /**
  * `npm start`: the local sandbox. Emulators + Closeloop's handlers, until Ctrl-C.
  * Ports: CLOSELOOP_DYNAMODB_PORT, CLOSELOOP_SES_PORT, CLOSELOOP_SQS_PORT, CLOSELOOP_EVENTS_PORT,
- * CLOSELOOP_SCHEDULER_PORT, CLOSELOOP_HTTP_PORT. CLOSELOOP_DELAY_SCALE compresses survey delays.
+ * CLOSELOOP_SCHEDULER_PORT, CLOSELOOP_HTTP_PORT. CLOSELOOP_DELAY_SCALE compresses survey delays and SLAs;
+ * CLOSELOOP_SES_RATE emulates SES's maximum send rate.
  */
 export {};
 
@@ -10,7 +11,9 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 try {
   const { delayScaleFromEnv, portsFromEnv, startSandbox } = await import('../lib/sandbox/sandbox.js');
   const delayScale = delayScaleFromEnv();
-  const sandbox = await startSandbox({ ports: portsFromEnv(), delayScale });
+  const sesRate = process.env.CLOSELOOP_SES_RATE ? Number(process.env.CLOSELOOP_SES_RATE) : undefined;
+  if (sesRate !== undefined && !(sesRate >= 1)) throw new Error(`CLOSELOOP_SES_RATE="${process.env.CLOSELOOP_SES_RATE}" is not a send rate (emails per second)`);
+  const sandbox = await startSandbox({ ports: portsFromEnv(), delayScale, ...(sesRate ? { sesMaxSendRate: sesRate } : {}) });
   const { info } = sandbox;
   console.log(`
 Closeloop sandbox is running.
