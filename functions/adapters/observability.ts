@@ -1,9 +1,31 @@
-import { Logger } from '@aws-lambda-powertools/logger';
+import { LogFormatter, Logger, LogItem } from '@aws-lambda-powertools/logger';
+import type { LogAttributes, UnformattedAttributes } from '@aws-lambda-powertools/logger/types';
+import { redact } from '../domain/redaction.js';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { MiddlewareObj } from '@middy/core';
 
+/**
+ * Powertools' JSON layout, with every record passed through `redact`: even an error message that
+ * quotes an address ("Illegal address: ana@…") reaches CloudWatch without it.
+ */
+export class RedactingLogFormatter extends LogFormatter {
+  formatAttributes(attributes: UnformattedAttributes, additional: LogAttributes): LogItem {
+    const base = {
+      level: attributes.logLevel,
+      message: attributes.message,
+      timestamp: this.formatTimestamp(attributes.timestamp),
+      service: attributes.serviceName,
+      cold_start: attributes.lambdaContext?.coldStart,
+      function_name: attributes.lambdaContext?.functionName,
+      function_request_id: attributes.lambdaContext?.awsRequestId,
+      xray_trace_id: attributes.xRayTraceId,
+    };
+    return new LogItem({ attributes: redact(base) as LogAttributes }).addAttributes(redact(additional) as LogAttributes);
+  }
+}
+
 /** Built once per cold start. Log business keys (program, eventId, caseId), never personal data. */
-export const logger = new Logger({ serviceName: 'closeloop' });
+export const logger = new Logger({ serviceName: 'closeloop', logFormatter: new RedactingLogFormatter() });
 export const metrics = new Metrics({ namespace: 'Closeloop', serviceName: 'closeloop', logger });
 
 /**
