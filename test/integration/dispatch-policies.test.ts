@@ -79,7 +79,7 @@ describe('dispatch policies in the sandbox (real SDK clients)', () => {
 
     await sleep(1500);
     expect(await emailsTo(`p-${run}@example.com`)).toHaveLength(0);
-    const emails = await waitForEmails(`p-${run}@example.com`, 1, 20_000);
+    const emails = await waitForEmails(`p-${run}@example.com`, 1, 90_000);
 
     expect(emails).toHaveLength(1);
     expect(emails[0]!.body.text).toContain('Kui rahul olite Closeloop Demo Shop tellimiskogemusega?');
@@ -93,7 +93,7 @@ describe('dispatch policies in the sandbox (real SDK clients)', () => {
     await sleep(300);
     await order('OrderCancelled', run);
 
-    const skipped = await waitForBusEvent('SurveySkipped', isFor(run), 20_000);
+    const skipped = await waitForBusEvent('SurveySkipped', isFor(run), 90_000);
 
     expect(skipped?.detail).toMatchObject({ programId: 'checkout-csat', reason: 'cancelled' });
     expect(await emailsTo(`p-${run}@example.com`)).toHaveLength(0);

@@ -33,7 +33,7 @@ describe('rolling-score alerts in the sandbox', () => {
     await writeResponses(segment, scores.slice(0, 100));
     await sleep(1500);
     await writeResponses(segment, scores.slice(100), 100);
-    const deadline = Date.now() + 30_000;
+    const deadline = Date.now() + 90_000;
     let breaches: Awaited<ReturnType<typeof busEvents>> = [];
     while (Date.now() < deadline) {
       breaches = (await busEvents('ThresholdBreached')).filter((e) => e.detail.segment === segment);
@@ -43,7 +43,7 @@ describe('rolling-score alerts in the sandbox', () => {
     const store = new DynamoAggregateStore(sandbox.tables.surveys, dynamodb);
     const day = today.slice(0, 10);
     let totals: Record<string, number> = {};
-    for (const until = Date.now() + 30_000; Date.now() < until && totals.responses !== 200; await sleep(300)) {
+    for (const until = Date.now() + 90_000; Date.now() < until && totals.responses !== 200; await sleep(300)) {
       totals = await store.totals('order-delivered-nps', segment, day, day);
     }
     await sleep(1000); // the last batch's alert check

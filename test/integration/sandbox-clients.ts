@@ -30,7 +30,7 @@ export async function emailsTo(address: string): Promise<StoredEmail[]> {
 }
 
 /** Waits until `address` has at least `count` emails; returns all of them. */
-export async function waitForEmails(address: string, count = 1, timeoutMs = 20_000): Promise<StoredEmail[]> {
+export async function waitForEmails(address: string, count = 1, timeoutMs = 60_000): Promise<StoredEmail[]> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const emails = await emailsTo(address);
@@ -47,7 +47,7 @@ export async function mimeOf(messageId: string): Promise<ParsedMail> {
 }
 
 /** Until the queue has nothing waiting and nothing in flight (the pollers have caught up). */
-export async function waitUntilDrained(queueUrl: string, timeoutMs = 20_000): Promise<void> {
+export async function waitUntilDrained(queueUrl: string, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const { Attributes = {} } = await sqs.send(new GetQueueAttributesCommand({
@@ -60,13 +60,17 @@ export async function waitUntilDrained(queueUrl: string, timeoutMs = 20_000): Pr
 }
 
 /**
- * Receives (and deletes) the messages matching `match` that arrive within `windowMs`: long enough
- * to see a second, unwanted message too.
+ * Receives (and deletes) the messages matching `match`: waits until `atLeast` have arrived (or
+ * `timeoutMs` passed), then `settleMs` more, long enough to see a second, unwanted message too.
  */
-export async function collectMessages(queueUrl: string, match: (message: Message) => boolean, windowMs = 3_000): Promise<Message[]> {
+export async function collectMessages(
+  queueUrl: string, match: (message: Message) => boolean, options: { atLeast?: number; settleMs?: number; timeoutMs?: number } = {},
+): Promise<Message[]> {
+  const { atLeast = 1, settleMs = 2000, timeoutMs = 60_000 } = options;
   const found: Message[] = [];
-  const deadline = Date.now() + windowMs;
-  while (Date.now() < deadline) {
+  const started = Date.now();
+  let settleUntil = atLeast === 0 ? started + settleMs : Number.POSITIVE_INFINITY;
+  while (Date.now() < Math.min(settleUntil, started + timeoutMs)) {
     const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({
       QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1, MessageAttributeNames: ['All'],
     }));
@@ -75,6 +79,7 @@ export async function collectMessages(queueUrl: string, match: (message: Message
       found.push(message);
       await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle }));
     }
+    if (found.length >= atLeast && settleUntil === Number.POSITIVE_INFINITY) settleUntil = Date.now() + settleMs;
   }
   return found;
 }
@@ -88,7 +93,7 @@ export async function busEvents(detailType?: string): Promise<BusEvent[]> {
 }
 
 /** Waits for a bus event matching `match`. */
-export async function waitForBusEvent(detailType: string, match: (detail: Record<string, unknown>) => boolean, timeoutMs = 20_000): Promise<BusEvent | undefined> {
+export async function waitForBusEvent(detailType: string, match: (detail: Record<string, unknown>) => boolean, timeoutMs = 60_000): Promise<BusEvent | undefined> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const found = (await busEvents(detailType)).find((e) => match(e.detail));
@@ -121,7 +126,7 @@ export async function seedSegment(segment: string, scores: number[]) {
   }));
   const store = new DynamoAggregateStore(sandbox.tables.surveys, dynamodb);
   const today = new Date().toISOString().slice(0, 10);
-  for (const until = Date.now() + 20_000; Date.now() < until; await sleep(300)) {
+  for (const until = Date.now() + 60_000; Date.now() < until; await sleep(300)) {
     if ((await store.totals('order-delivered-nps', segment, today, today)).responses === scores.length) return;
   }
   throw new Error(`the measure stage did not count ${scores.length} responses of ${segment}: ${JSON.stringify(await store.totals("order-delivered-nps", segment, today, today))}`);
