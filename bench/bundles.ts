@@ -5,7 +5,6 @@
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { build } from 'esbuild';
 import { catalog, catalogDefine } from '../functions/config/catalog.js';
@@ -59,5 +58,3 @@ export async function benchBundles(starts = 21): Promise<BundleResult[]> {
   }
   return results;
 }
-
-export const tmp = () => mkdtempSync(path.join(os.tmpdir(), 'closeloop-bench-'));

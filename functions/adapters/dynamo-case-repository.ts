@@ -13,6 +13,9 @@ const caseKey = (caseId: string) => ({ pk: `CASE#${caseId}`, sk: 'CASE' });
 /** Spreads pending deadlines over a few index partitions so no single key runs hot. */
 const shardOf = (caseId: string) => `SLA#${[...caseId].reduce((sum, c) => sum + c.charCodeAt(0), 0) % slaIndex.shards}`;
 
+/** Attributes a case may lose in a transition (a resolved case leaves the deadline index). */
+const OPTIONAL_ATTRIBUTES = ['nextDeadline', 'slaShard', 'slaDueAt', 'rootCause', 'note', 'acknowledgedAt', 'resolvedAt'] as const;
+
 interface CaseItem extends FollowUpCaseRecord {
   pk: string;
   sk: string;
@@ -69,15 +72,23 @@ export class DynamoCaseRepository implements CaseRepository {
     return Item?.type === 'case' ? fromItem(Item) : undefined;
   }
 
+  /**
+   * One conditional UpdateItem: sets every attribute of the new state and removes the optional ones
+   * it no longer has (so a case leaves the deadline index), leaving `notifiedAt` alone.
+   */
   async update(before: FollowUpCaseRecord, after: FollowUpCaseRecord): Promise<boolean> {
-    const { caseId } = before.message;
-    const current = await this.client.send(new GetCommand({ TableName: this.tableName, Key: caseKey(caseId), ProjectionExpression: 'notifiedAt' }));
+    const { pk: _pk, sk: _sk, ...fields } = toItem(after);
+    const present = Object.entries(fields).filter(([, value]) => value !== undefined);
+    const absent = OPTIONAL_ATTRIBUTES.filter((name) => (fields as Record<string, unknown>)[name] === undefined);
+    const names = Object.fromEntries([...present.map(([name]) => name), ...absent].map((name) => [`#${name}`, name]));
     try {
-      await this.client.send(new PutCommand({
+      await this.client.send(new UpdateCommand({
         TableName: this.tableName,
-        Item: { ...toItem(after), ...(current.Item?.notifiedAt ? { notifiedAt: current.Item.notifiedAt } : {}) },
-        ConditionExpression: 'version = :version',
-        ExpressionAttributeValues: { ':version': before.history.length },
+        Key: caseKey(before.message.caseId),
+        UpdateExpression: `SET ${present.map(([name]) => `#${name} = :${name}`).join(', ')}${absent.length ? ` REMOVE ${absent.map((name) => `#${name}`).join(', ')}` : ''}`,
+        ConditionExpression: '#version = :expected',
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: { ...Object.fromEntries(present.map(([name, value]) => [`:${name}`, value])), ':expected': before.history.length },
       }));
       return true;
     } catch (error) {

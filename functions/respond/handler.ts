@@ -14,17 +14,18 @@ const repository = new DynamoInvitationRepository(env.SURVEY_TABLE);
 const deps: RespondDeps = { catalog, invitations: repository, contacts: repository, now: () => new Date() };
 const pageSettings = { brand: catalog.brand, supportEmail: env.SUPPORT_EMAIL, publicBaseUrl: env.PUBLIC_BASE_URL };
 
-const METRIC: Partial<Record<View['view'], string>> = {
+/** What a POST ended in; an invalid link is counted on every method (probing shows up). */
+const POST_METRIC: Partial<Record<View['view'], string>> = {
   thanks: 'RatingSubmitted',
   confirm: 'RatingConfirmationShown',
   unsubscribed: 'Unsubscribed',
-  invalid: 'InvalidLink',
 };
 
 /** HTTP API (payload v2) → rating and unsubscribe pages. GET and HEAD only read; POST writes. */
 export const handler = middy(async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
   const { response, view } = await handleHttp(event, deps, pageSettings);
-  const metric = view && event.requestContext.http.method === 'POST' ? METRIC[view] : view === 'invalid' ? METRIC.invalid : undefined;
+  const posted = event.requestContext.http.method === 'POST';
+  const metric = view === 'invalid' ? 'InvalidLink' : posted && view ? POST_METRIC[view] : undefined;
   if (metric) metrics.addMetric(metric, MetricUnit.Count, 1);
   return response;
 }).use(injectLambdaContext(logger)).use(publishMetrics());

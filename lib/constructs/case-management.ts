@@ -38,7 +38,7 @@ export class CaseManagement extends Construct {
       description: 'Case API: read, acknowledge and resolve follow-up cases.',
       environment: { [ENV.SURVEY_TABLE]: props.table.tableName, [ENV.EVENT_BUS_NAME]: props.bus.eventBusName },
     });
-    grantItemActions(props.table, this.api, 'dynamodb:GetItem', 'dynamodb:PutItem');
+    grantItemActions(props.table, this.api, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
     props.bus.grantPutEventsTo(this.api);
     const integration = new HttpLambdaIntegration('Cases', this.api);
     const authorizer = new HttpIamAuthorizer();
@@ -58,7 +58,7 @@ export class CaseManagement extends Construct {
         [ENV.FOLLOW_UP_QUEUE_URLS]: JSON.stringify(Object.fromEntries(Object.entries(props.queues).map(([name, q]) => [name, q.queueUrl]))),
       },
     });
-    grantItemActions(props.table, this.sweep, 'dynamodb:GetItem', 'dynamodb:PutItem');
+    grantItemActions(props.table, this.sweep, 'dynamodb:UpdateItem');
     grantSlaIndexQuery(props.table, this.sweep);
     for (const queue of Object.values(props.queues)) queue.grantSendMessages(this.sweep);
     props.bus.grantPutEventsTo(this.sweep);

@@ -1,3 +1,4 @@
+import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
@@ -5,7 +6,7 @@ import { deadLetterQueue } from '../../functions/config/resources.js';
 import { hashToken } from '../../functions/domain/tokens.js';
 import { SEED_EXCERPTS } from '../fixtures/seed-excerpts.js';
 import {
-  answer, collectMessages, dynamodb, emailsTo, mimeOf, putEvent, sandbox, sleep, waitForEmails, waitUntilDrained,
+  answer, collectMessages, dynamodb, emailsTo, events, mimeOf, putEvent, sandbox, sleep, waitForEmails, waitUntilDrained,
 } from './sandbox-clients.js';
 
 const unique = () => randomUUID().slice(0, 8);
@@ -153,10 +154,10 @@ describe('the closed loop in the sandbox (real SDK clients, local emulators)', (
   });
 
   it('answers PutEvents errors per entry like EventBridge', async () => {
-    const result = await events_putRaw([
+    const result = await events.send(new PutEventsCommand({ Entries: [
       { Source: 'shop.orders', DetailType: 'OrderDelivered', Detail: '{not json', EventBusName: sandbox.busName },
       { Source: 'shop.orders', DetailType: 'OrderDelivered', Detail: '{}', EventBusName: 'no-such-bus' },
-    ]);
+    ] }));
     expect(result.FailedEntryCount).toBe(2);
     expect(result.Entries?.map((e) => e.ErrorCode)).toEqual(['MalformedDetail', 'ResourceNotFoundException']);
   });
@@ -186,9 +187,3 @@ describe('the closed loop in the sandbox (real SDK clients, local emulators)', (
     expect(Item).toBeUndefined();
   });
 });
-
-async function events_putRaw(entries: { Source: string; DetailType: string; Detail: string; EventBusName: string }[]) {
-  const { events } = await import('./sandbox-clients.js');
-  const { PutEventsCommand } = await import('@aws-sdk/client-eventbridge');
-  return events.send(new PutEventsCommand({ Entries: entries }));
-}
