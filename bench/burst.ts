@@ -45,7 +45,7 @@ export async function benchBurst(events = 5000, rate = 50, timeoutMs = 300_000):
         if (result.FailedEntryCount) throw new Error('the sandbox bus refused events');
       }
     }));
-    const accepted = sandbox.sesRate!.accepted;
+    const accepted = sandbox.ses.accepted;
     const deadline = Date.now() + timeoutMs;
     while (accepted.length < events && Date.now() < deadline) await new Promise((r) => setTimeout(r, 500));
     const seconds = ((accepted[accepted.length - 1] ?? 0) - (accepted[0] ?? 0)) / 1000;
@@ -61,7 +61,7 @@ export async function benchBurst(events = 5000, rate = 50, timeoutMs = 300_000):
       sent: perAddress.size,
       duplicates: [...perAddress.values()].filter((n) => n > 1).length,
       deadLettered: Number(Attributes?.ApproximateNumberOfMessages ?? 0),
-      throttledCalls: sandbox.sesRate!.throttled,
+      throttledCalls: sandbox.ses.throttled,
       seconds,
       achievedRate: (accepted.length - 1) / seconds,
       allowedRate: rate,

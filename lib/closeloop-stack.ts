@@ -2,6 +2,7 @@ import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { Catalog } from '../functions/domain/program.js';
 import { CaseManagement } from './constructs/case-management.js';
+import { Deliverability } from './constructs/deliverability.js';
 import { Dispatch } from './constructs/dispatch.js';
 import { FollowUps } from './constructs/follow-ups.js';
 import { Ingest } from './constructs/ingest.js';
@@ -32,7 +33,7 @@ export class CloseloopStack extends Stack {
       supportEmail: settings.supportEmail,
       publicBaseUrl: settings.publicBaseUrl,
     });
-    new Dispatch(this, 'Dispatch', {
+    const dispatch = new Dispatch(this, 'Dispatch', {
       table: store.table,
       buffer: ingest.buffer,
       deadLetters: ingest.deadLetters,
@@ -42,6 +43,7 @@ export class CloseloopStack extends Stack {
       publicBaseUrl: responses.publicBaseUrl,
       maxConcurrency: dispatchConcurrencyFor(settings.sesMaxSendRate),
     });
+    const deliverability = new Deliverability(this, 'Deliverability', { table: store.table, configurationSet: dispatch.configurationSet });
     const followUps = new FollowUps(this, 'FollowUps', {
       table: store.table, catalog: props.catalog, bus: ingest.bus, caseApiUrl: responses.api.apiEndpoint,
     });
@@ -51,7 +53,9 @@ export class CloseloopStack extends Stack {
     });
     const observability = new Observability(this, 'Observability', {
       followUpQueues: followUps.queues,
-      deadLetterQueues: { 'dispatch-dead-letters': ingest.deadLetters, 'rules-failures': followUps.failures },
+      deadLetterQueues: {
+        'dispatch-dead-letters': ingest.deadLetters, 'rules-failures': followUps.failures, 'deliverability-feedback-dead-letters': deliverability.deadLetters,
+      },
     });
 
     new CfnOutput(this, 'EventBusName', { value: ingest.bus.eventBusName, description: 'Put business events here' });
@@ -62,6 +66,7 @@ export class CloseloopStack extends Stack {
     new CfnOutput(this, 'BufferQueueUrl', { value: ingest.buffer.queueUrl });
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: ingest.deadLetters.queueUrl, description: 'Rejected events, with the reason' });
     new CfnOutput(this, 'RulesFailureQueueUrl', { value: followUps.failures.queueUrl });
+    new CfnOutput(this, 'FeedbackDeadLetterQueueUrl', { value: deliverability.deadLetters.queueUrl, description: 'SES feedback events that could not be processed' });
     for (const [name, queue] of Object.entries(followUps.queues)) {
       new CfnOutput(this, `FollowUpQueueUrl${name.replace(/[^A-Za-z0-9]/g, '')}`, { value: queue.queueUrl, description: `Follow-up queue "${name}"` });
     }

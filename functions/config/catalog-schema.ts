@@ -2,7 +2,7 @@ import * as z from 'zod/mini';
 import { describeIssues } from '../domain/event.js';
 import { LOCALES } from '../domain/messages.js';
 import { parseIsoDuration } from '../domain/policies.js';
-import type { Catalog, SurveyProgram } from '../domain/program.js';
+import { DEFAULT_RETENTION, type Catalog, type SurveyProgram } from '../domain/program.js';
 import { CLASSIFICATIONS, SURVEY_KINDS, scaleOf } from '../domain/survey-kinds.js';
 
 const kebab = z.string().check(z.regex(/^[a-z][a-z0-9-]{0,47}$/, 'lower-case kebab-case, at most 48 characters'));
@@ -59,6 +59,10 @@ const catalogSchema = z.object({
   brand: nonEmpty,
   invitationTtlDays: z.int().check(z.positive(), z.lte(365)),
   answerWindowHours: z.optional(z.number().check(z.gte(0), z.lte(24 * 365))),
+  retention: z.optional(z.object({
+    responseDays: z.int().check(z.positive(), z.lte(3650)),
+    caseDays: z.int().check(z.positive(), z.lte(3650)),
+  })),
   throttle: z.object({
     afterSendDays: z.int().check(z.gte(0), z.lte(3650)),
     afterResponseDays: z.int().check(z.gte(0), z.lte(3650)),
@@ -118,6 +122,11 @@ export function parseCatalog(input: unknown): Catalog {
     const { delay: _delay, ...rest } = declared;
     return { ...rest, delaySeconds: delaySeconds ?? 0, sampleRate: declared.sampleRate ?? 1 } as SurveyProgram;
   });
+  if (parsed.data.retention && parsed.data.retention.responseDays * 24 < (parsed.data.answerWindowHours ?? 24)) {
+    problems.push(`retention.responseDays: ${parsed.data.retention.responseDays} is shorter than the answer window`);
+  }
   if (problems.length) throw new InvalidCatalogError(`Invalid survey catalog: ${problems.join('; ')}`);
-  return { ...parsed.data, answerWindowHours: parsed.data.answerWindowHours ?? 24, programs } as Catalog;
+  return {
+    ...parsed.data, answerWindowHours: parsed.data.answerWindowHours ?? 24, retention: parsed.data.retention ?? DEFAULT_RETENTION, programs,
+  } as Catalog;
 }

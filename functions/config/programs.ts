@@ -7,6 +7,7 @@ export const declaredCatalog = {
   brand: 'Closeloop Demo Shop',
   invitationTtlDays: 30,
   answerWindowHours: 24,
+  retention: { responseDays: 365, caseDays: 365 },
   throttle: { afterSendDays: 30, afterResponseDays: 90 },
   quietHours: { start: '21:00', end: '08:00' },
   followUpQueues: {

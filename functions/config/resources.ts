@@ -15,6 +15,11 @@ export const surveyTable = {
    * the escalation sweep reads what is due and nothing else (no table scan).
    */
   slaIndex: { name: 'sla-due', partitionKey: 'slaShard', sortKey: 'slaDueAt', shards: 4 },
+  /**
+   * Items holding a person's data (invitations with their responses, follow-up cases) by the hashed
+   * address, keys only: what `closeloop erase` finds without scanning the table.
+   */
+  contactIndex: { name: 'by-contact', partitionKey: 'contactKey' },
 } as const;
 
 /** Visibility must exceed the dispatch function's timeout so an in-flight batch is not redelivered. */
@@ -33,6 +38,26 @@ export const deadLetterQueue = { name: 'dispatch-dead-letters', retentionDays: 1
 
 /** On-failure destination of the rules stage (stream records that kept failing). */
 export const rulesFailureQueue = { name: 'rules-failures', retentionDays: 14 } as const;
+
+/**
+ * SES bounce and complaint events of Closeloop's configuration set. SES publishes them to the
+ * account's default event bus; a rule there forwards them to the feedback queue.
+ */
+export const sesFeedbackEvents = {
+  source: 'aws.ses',
+  detailTypes: ['Email Bounced', 'Email Complaint'],
+} as const;
+
+export const FEEDBACK_TIMEOUT_SECONDS = 30;
+
+export const feedbackQueue = {
+  name: 'deliverability-feedback',
+  visibilityTimeoutSeconds: FEEDBACK_TIMEOUT_SECONDS * 6,
+  maxReceiveCount: 5,
+} as const;
+
+/** Feedback events that cannot be processed (with the reason) and exhausted retries. */
+export const feedbackDeadLetterQueue = { name: 'deliverability-feedback-dead-letters', retentionDays: 14 } as const;
 
 export const followUpQueueDefaults = {
   visibilityTimeoutSeconds: 300,

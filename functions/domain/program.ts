@@ -91,6 +91,16 @@ export interface ThrottlePolicy {
   readonly afterResponseDays: number;
 }
 
+/** Retention of personal data, in days. Aggregates (anonymous counters) are kept without limit. */
+export interface RetentionPolicy {
+  /** An answered invitation (the response, its comment and the respondent's address) is deleted this long after the answer. */
+  readonly responseDays: number;
+  /** A follow-up case (the respondent's details, comment and notes) is deleted this long after it was opened. */
+  readonly caseDays: number;
+}
+
+export const DEFAULT_RETENTION: RetentionPolicy = { responseDays: 365, caseDays: 365 };
+
 /** Everything declared once and read by the stack, the sandbox and the handlers. */
 export interface Catalog {
   /** Shown in emails and pages ("How likely are you to recommend {brand}…"). */
@@ -99,6 +109,8 @@ export interface Catalog {
   readonly invitationTtlDays: number;
   /** How long after the first answer a respondent may still change it (from the same link). */
   readonly answerWindowHours: number;
+  /** How long personal data is kept (DynamoDB TTL; reads also skip expired items, as TTL deletes lazily). */
+  readonly retention: RetentionPolicy;
   readonly throttle: ThrottlePolicy;
   /** No survey email in the recipient's local night, when the event carries a time zone. */
   readonly quietHours: QuietHours;

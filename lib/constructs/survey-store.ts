@@ -1,5 +1,5 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
-import { AttributeType, Billing, StreamViewType, TableEncryptionV2, TableV2, type ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, Billing, ProjectionType, StreamViewType, TableEncryptionV2, TableV2, type ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { surveyTable } from '../../functions/config/resources.js';
@@ -23,6 +23,10 @@ export class SurveyStore extends Construct {
         indexName: surveyTable.slaIndex.name,
         partitionKey: { name: surveyTable.slaIndex.partitionKey, type: AttributeType.STRING },
         sortKey: { name: surveyTable.slaIndex.sortKey, type: AttributeType.NUMBER },
+      }, {
+        indexName: surveyTable.contactIndex.name,
+        partitionKey: { name: surveyTable.contactIndex.partitionKey, type: AttributeType.STRING },
+        projectionType: ProjectionType.KEYS_ONLY,
       }],
       removalPolicy: RemovalPolicy.RETAIN,
     });
@@ -35,6 +39,13 @@ export class SurveyStore extends Construct {
  */
 export function grantItemActions(table: ITableV2, grantee: IGrantable, ...actions: string[]): void {
   grantee.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({ actions, resources: [table.tableArn] }));
+}
+
+/** Query on the contact index (keys only), and nothing else of the table's indexes. */
+export function grantContactIndexQuery(table: ITableV2, grantee: IGrantable): void {
+  grantee.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({
+    actions: ['dynamodb:Query'], resources: [`${table.tableArn}/index/${surveyTable.contactIndex.name}`],
+  }));
 }
 
 /** Query on the sparse deadline index, and nothing else of the table's indexes. */

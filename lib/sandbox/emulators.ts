@@ -20,14 +20,30 @@ export class SandboxStartError extends Error {
   override readonly name = 'SandboxStartError';
 }
 
-/** A port nobody listens on now (for tests that run next to a developer's sandbox). */
-export async function freePort(): Promise<number> {
+const canListen = async (port: number): Promise<boolean> => {
   const server = net.createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
+  try {
+    server.listen(port, '127.0.0.1');
+    await once(server, 'listening');
+    return true;
+  } catch {
+    return false;
+  } finally {
+    if (server.listening) await new Promise((resolve) => server.close(resolve));
+  }
+};
+
+/**
+ * A port nobody listens on now (for tests that run next to a developer's sandbox). Chosen below
+ * Linux's ephemeral range (32768+): a port the kernel hands out for listen(0) can be taken by an
+ * outgoing connection before the emulator binds it, which made a test run fail with EADDRINUSE.
+ */
+export async function freePort(): Promise<number> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    if (await canListen(port)) return port;
+  }
+  throw new SandboxStartError('No free port found between 20000 and 32000.');
 }
 
 export async function assertPortFree(port: number, what: string, variable: string): Promise<void> {

@@ -1,7 +1,7 @@
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import {
-  bufferQueue, deadLetterQueue, followUpDeadLetterName, followUpQueueDefaults, followUpQueueNames, rulesFailureQueue, surveyTable,
+  bufferQueue, deadLetterQueue, feedbackDeadLetterQueue, feedbackQueue, followUpDeadLetterName, followUpQueueDefaults, followUpQueueNames, rulesFailureQueue, surveyTable,
 } from '../../functions/config/resources.js';
 import type { Catalog } from '../../functions/domain/program.js';
 
@@ -29,6 +29,7 @@ export async function createResources(dynamodb: DynamoDBClient, sqs: SQSClient, 
       { AttributeName: surveyTable.sortKey, AttributeType: 'S' },
       { AttributeName: surveyTable.slaIndex.partitionKey, AttributeType: 'S' },
       { AttributeName: surveyTable.slaIndex.sortKey, AttributeType: 'N' },
+      { AttributeName: surveyTable.contactIndex.partitionKey, AttributeType: 'S' },
     ],
     KeySchema: [
       { AttributeName: surveyTable.partitionKey, KeyType: 'HASH' },
@@ -42,6 +43,10 @@ export async function createResources(dynamodb: DynamoDBClient, sqs: SQSClient, 
         { AttributeName: surveyTable.slaIndex.sortKey, KeyType: 'RANGE' },
       ],
       Projection: { ProjectionType: 'ALL' },
+    }, {
+      IndexName: surveyTable.contactIndex.name,
+      KeySchema: [{ AttributeName: surveyTable.contactIndex.partitionKey, KeyType: 'HASH' }],
+      Projection: { ProjectionType: 'KEYS_ONLY' },
     }],
     StreamSpecification: { StreamEnabled: true, StreamViewType: surveyTable.streamView },
   }));
@@ -66,6 +71,9 @@ export async function createResources(dynamodb: DynamoDBClient, sqs: SQSClient, 
   await create(deadLetterQueue.name, { MessageRetentionPeriod: days(deadLetterQueue.retentionDays) });
   await create(bufferQueue.name, { VisibilityTimeout: String(bufferQueue.visibilityTimeoutSeconds) },
     { name: deadLetterQueue.name, maxReceiveCount: bufferQueue.maxReceiveCount });
+  await create(feedbackDeadLetterQueue.name, { MessageRetentionPeriod: days(feedbackDeadLetterQueue.retentionDays) });
+  await create(feedbackQueue.name, { VisibilityTimeout: String(feedbackQueue.visibilityTimeoutSeconds) },
+    { name: feedbackDeadLetterQueue.name, maxReceiveCount: feedbackQueue.maxReceiveCount });
   await create(rulesFailureQueue.name, { MessageRetentionPeriod: days(rulesFailureQueue.retentionDays) });
   for (const name of followUpQueueNames(catalog)) {
     await create(followUpDeadLetterName(name), { MessageRetentionPeriod: days(followUpQueueDefaults.retentionDays) });

@@ -1,25 +1,25 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
-import { SQSClient } from '@aws-sdk/client-sqs';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoAggregateStore } from '../../functions/adapters/dynamo-aggregate-store.js';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { catalog } from '../../functions/config/catalog.js';
 import { ENV } from '../../functions/config/env.js';
-import { bufferQueue, deadLetterQueue, followUpQueueNames, rulesFailureQueue } from '../../functions/config/resources.js';
+import { bufferQueue, deadLetterQueue, feedbackDeadLetterQueue, feedbackQueue, followUpQueueNames, rulesFailureQueue } from '../../functions/config/resources.js';
 import { DEFAULT_SETTINGS, dispatchConcurrencyFor } from '../settings.js';
 import {
   LOCAL_CREDENTIALS, LOCAL_REGION, assertPortFree, freePort, startDynamoDb, startSes, startSqs, type RunningEmulator,
 } from './emulators.js';
-import { startEventBus, type RunningEventBus } from './event-bus.js';
+import { startEventBus, type BusEvent, type RunningEventBus } from './event-bus.js';
 import { startHttpApi, type RunningHttpApi } from './http-api.js';
 import { lambdaContext } from './lambda-context.js';
 import { every, pollQueue, pollStream, type Poller } from './pollers.js';
 import { reportPage } from './report-page.js';
 import { createResources } from './resources.js';
 import { startScheduler } from './scheduler.js';
-import { startSesRateLimit, type RateLimitedSes } from './ses-rate-limit.js';
+import { startSesFront, type SesFront } from './ses-front.js';
 
 /** Ports the sandbox listens on (127.0.0.1). 0 picks a free one (what the tests do). */
 export interface SandboxPorts {
@@ -85,8 +85,8 @@ export interface SandboxInfo {
 
 export interface RunningSandbox {
   readonly info: SandboxInfo;
-  /** Present when `sesMaxSendRate` is set: what the emulated SES rate let through and refused. */
-  readonly sesRate?: RateLimitedSes;
+  /** SES as the handlers see it: sends let through and throttled (with `sesMaxSendRate`), simulated bounces and complaints. */
+  readonly ses: SesFront;
   readonly infoFile: string;
   stop(): Promise<void>;
 }
@@ -138,8 +138,14 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     if (failure) throw failure.reason;
     const [dynamodb, ses, sqs] = started.map((r) => (r as PromiseFulfilledResult<RunningEmulator>).value) as [RunningEmulator, RunningEmulator, RunningEmulator];
 
-    const limited = options.sesMaxSendRate ? await startSesRateLimit(ses.endpoint, options.sesMaxSendRate) : undefined;
-    if (limited) stoppers.push(() => limited.stop());
+    // Filled in once the queues exist: SES publishes bounces and complaints to the default bus, whose rule targets the feedback queue.
+    let deliverFeedback: (event: BusEvent) => Promise<void> = async () => undefined;
+    const sesFront = await startSesFront(ses.endpoint, {
+      ...(options.sesMaxSendRate ? { maxSendRate: options.sesMaxSendRate } : {}),
+      onFeedback: (event) => deliverFeedback(event),
+      report: (message) => log(`[sandbox] ${message}`),
+    });
+    stoppers.push(() => sesFront.stop());
     const publicBaseUrl = `http://127.0.0.1:${ports.http}`;
     const eventsEndpoint = `http://127.0.0.1:${ports.events}`;
     const schedulerEndpoint = `http://127.0.0.1:${ports.scheduler}`;
@@ -150,7 +156,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
       AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
       AWS_ENDPOINT_URL_DYNAMODB: dynamodb.endpoint,
       AWS_ENDPOINT_URL_DYNAMODB_STREAMS: dynamodb.endpoint,
-      AWS_ENDPOINT_URL_SESV2: limited?.endpoint ?? ses.endpoint,
+      AWS_ENDPOINT_URL_SESV2: sesFront.endpoint,
       AWS_ENDPOINT_URL_SQS: sqs.endpoint,
       AWS_ENDPOINT_URL_EVENTBRIDGE: eventsEndpoint,
       AWS_ENDPOINT_URL_SCHEDULER: schedulerEndpoint,
@@ -185,17 +191,24 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
       [ENV.SCHEDULE_DEAD_LETTER_ARN]: queue(deadLetterQueue.name).arn,
       [ENV.CASE_API_URL]: publicBaseUrl,
       [ENV.RULES_FAILURE_QUEUE_URL]: queue(rulesFailureQueue.name).url,
+      [ENV.FEEDBACK_DEAD_LETTER_QUEUE_URL]: queue(feedbackDeadLetterQueue.name).url,
       [ENV.SLA_TIME_SCALE]: String(Math.min(1, Math.max(options.delayScale ?? 1, 1e-9))),
     });
     // Imported only now: like a Lambda cold start, each handler reads its environment once.
-    const [{ handler: dispatch }, { handler: respond }, { handler: followUp }, { handler: cases }, { handler: escalate }, { handler: measure }] = await Promise.all([
+    const [
+      { handler: dispatch }, { handler: respond }, { handler: followUp }, { handler: cases }, { handler: escalate }, { handler: measure }, { handler: deliverability },
+    ] = await Promise.all([
       import('../../functions/dispatch/handler.js'),
       import('../../functions/respond/handler.js'),
       import('../../functions/follow-up/handler.js'),
       import('../../functions/cases/handler.js'),
       import('../../functions/escalate/handler.js'),
       import('../../functions/measure/handler.js'),
+      import('../../functions/deliverability/handler.js'),
     ]);
+    deliverFeedback = async (event) => {
+      await sqsClient.send(new SendMessageCommand({ QueueUrl: queue(feedbackQueue.name).url, MessageBody: JSON.stringify(event) }));
+    };
 
     const describe = (error: unknown): string => {
       const children = (error as { recordErrors?: unknown[] }).recordErrors;
@@ -230,6 +243,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     const pollers: Poller[] = [
       ...Array.from({ length: dispatchers }, () =>
         pollQueue({ sqs: sqsClient, queue: queue(bufferQueue.name), handler: dispatch, functionName: 'closeloop-dispatch', retryDelaySeconds, report })),
+      pollQueue({ sqs: sqsClient, queue: queue(feedbackQueue.name), handler: deliverability, functionName: 'closeloop-deliverability', retryDelaySeconds, report }),
       pollStream({
         streams: streamsClient, streamArn: resources.streamArn, handler: followUp, functionName: 'closeloop-follow-up',
         retryAttempts: 5, sqs: sqsClient, onFailureQueueUrl: queue(rulesFailureQueue.name).url, report,
@@ -249,7 +263,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
       region: LOCAL_REGION,
       credentials: { ...LOCAL_CREDENTIALS },
       endpoints: {
-        dynamodb: dynamodb.endpoint, dynamodbStreams: dynamodb.endpoint, sesv2: ses.endpoint, sqs: sqs.endpoint,
+        dynamodb: dynamodb.endpoint, dynamodbStreams: dynamodb.endpoint, sesv2: sesFront.endpoint, sqs: sqs.endpoint,
         eventbridge: bus.endpoint, scheduler: scheduler.endpoint, publicApi: api.url,
       },
       busName: SANDBOX_BUS_NAME,
@@ -267,7 +281,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     await mkdir(stateDir, { recursive: true });
     const infoFile = path.join(stateDir, 'sandbox.json');
     await writeFile(infoFile, `${JSON.stringify(info, null, 2)}\n`);
-    return { info, infoFile, stop, ...(limited ? { sesRate: limited } : {}) };
+    return { info, infoFile, stop, ses: sesFront };
   } catch (error) {
     await stop();
     throw error;

@@ -1,7 +1,7 @@
 import { Template, Match } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENV } from '../../functions/config/env.js';
-import { bufferQueue } from '../../functions/config/resources.js';
+import { bufferQueue, feedbackQueue, surveyTable } from '../../functions/config/resources.js';
 import { cleanUpApps, testApp, testStack } from './app.js';
 
 let template: Template;
@@ -27,6 +27,41 @@ describe('CloseloopStack', () => {
       });
     }
     template.resourceCountIs('AWS::Events::EventBus', 1);
+  });
+
+  it('publishes SES bounces and complaints to the default bus, and a rule there feeds the deliverability function', () => {
+    template.hasResourceProperties('AWS::SES::ConfigurationSetEventDestination', {
+      EventDestination: Match.objectLike({
+        Enabled: true,
+        MatchingEventTypes: Match.arrayEquals(['bounce', 'complaint']),
+        EventBridgeDestination: { EventBusArn: Match.anyValue() },
+      }),
+    });
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventBusName: 'default',
+      EventPattern: {
+        source: ['aws.ses'], 'detail-type': ['Email Bounced', 'Email Complaint'],
+        detail: { mail: { tags: { 'ses:configuration-set': [Match.anyValue()] } } },
+      },
+      Targets: [Match.objectLike({ DeadLetterConfig: { Arn: Match.anyValue() } })],
+    });
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      VisibilityTimeout: feedbackQueue.visibilityTimeoutSeconds,
+      SqsManagedSseEnabled: true,
+      RedrivePolicy: { deadLetterTargetArn: Match.anyValue(), maxReceiveCount: feedbackQueue.maxReceiveCount },
+    });
+    const [logicalId] = functionWith(ENV.FEEDBACK_DEAD_LETTER_QUEUE_URL);
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', { FunctionName: { Ref: logicalId }, FunctionResponseTypes: ['ReportBatchItemFailures'] });
+  });
+
+  it('indexes personal items by hashed contact, keys only, for erasure', () => {
+    template.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
+      GlobalSecondaryIndexes: Match.arrayWith([{
+        IndexName: surveyTable.contactIndex.name,
+        KeySchema: [{ AttributeName: surveyTable.contactIndex.partitionKey, KeyType: 'HASH' }],
+        Projection: { ProjectionType: 'KEYS_ONLY' },
+      }]),
+    });
   });
 
   it('buffers events in an encrypted, TLS-only queue that redrives to a DLQ', () => {
@@ -146,7 +181,7 @@ describe('CloseloopStack', () => {
   it('sweeps deadlines every minute with one instance, over the sparse index only', () => {
     template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(1 minute)', Targets: [Match.objectLike({ DeadLetterConfig: Match.anyValue() })] });
     template.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
-      GlobalSecondaryIndexes: [Match.objectLike({ IndexName: 'sla-due', KeySchema: [{ AttributeName: 'slaShard', KeyType: 'HASH' }, { AttributeName: 'slaDueAt', KeyType: 'RANGE' }] })],
+      GlobalSecondaryIndexes: Match.arrayWith([Match.objectLike({ IndexName: 'sla-due', KeySchema: [{ AttributeName: 'slaShard', KeyType: 'HASH' }, { AttributeName: 'slaDueAt', KeyType: 'RANGE' }] })]),
     });
     const indexGrants = Object.values(template.findResources('AWS::IAM::Policy')).filter((p) => JSON.stringify(p).includes('/index/'));
     expect(indexGrants).toHaveLength(1);

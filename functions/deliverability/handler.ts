@@ -1,0 +1,45 @@
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import middy from '@middy/core';
+import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
+import { DynamoAggregateStore } from '../adapters/dynamo-aggregate-store.js';
+import { DynamoInvitationRepository } from '../adapters/dynamo-invitation-repository.js';
+import { loggingFailures, logger, metrics, publishMetrics } from '../adapters/observability.js';
+import { SqsDeadLetterSink } from '../adapters/sqs-queues.js';
+import { catalog } from '../config/catalog.js';
+import { readEnv } from '../config/env.js';
+import { feedbackCounter, recordFeedback, type DeliverabilityDeps } from './deliverability.js';
+
+const env = readEnv(['SURVEY_TABLE', 'FEEDBACK_DEAD_LETTER_QUEUE_URL']);
+const deps: DeliverabilityDeps = {
+  catalog,
+  contacts: new DynamoInvitationRepository(env.SURVEY_TABLE),
+  aggregates: new DynamoAggregateStore(env.SURVEY_TABLE),
+  deadLetters: new SqsDeadLetterSink(env.FEEDBACK_DEAD_LETTER_QUEUE_URL, 'deliverability'),
+};
+const processor = new BatchProcessor(EventType.SQS);
+
+const METRIC = { bouncedHard: 'EmailBounced', bouncedSoft: 'EmailSoftBounced', complained: 'EmailComplained' } as const;
+
+/**
+ * SES bounce and complaint events (default bus → rule → feedback queue) → suppressed contacts and
+ * per-program counters. A failing record is retried alone, then dead-lettered.
+ */
+export const handler = middy(async (event: SQSEvent, context: Context) =>
+  processPartialResponse(event, loggingFailures('Deliverability', (record: SQSRecord) => record.messageId, async (record: SQSRecord) => {
+    const outcome = await recordFeedback(record.body, deps);
+    if (outcome.status === 'rejected') {
+      logger.warn('feedback rejected to the dead-letter queue', { messageId: record.messageId, reason: outcome.reason });
+      metrics.addMetric('FeedbackRejected', MetricUnit.Count, 1);
+      return;
+    }
+    const { feedback } = outcome;
+    // Addresses are personal data: the log names the notification and program, never the recipients.
+    logger.info(`deliverability: ${feedback.type} ${outcome.status}`, {
+      feedbackId: feedback.feedbackId, programId: feedback.programId, permanent: feedback.permanent, subType: feedback.subType, recipients: feedback.recipients.length,
+    });
+    if (outcome.status === 'recorded') metrics.addMetric(METRIC[feedbackCounter(feedback)], MetricUnit.Count, feedback.recipients.length);
+  }), processor, { context }))
+  .use(injectLambdaContext(logger))
+  .use(publishMetrics());

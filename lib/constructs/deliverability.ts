@@ -1,0 +1,73 @@
+import { Duration } from 'aws-cdk-lib';
+import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { EventBus, Rule } from 'aws-cdk-lib/aws-events';
+import { SqsQueue } from 'aws-cdk-lib/aws-events-targets';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { EmailSendingEvent, EventDestination, type ConfigurationSet } from 'aws-cdk-lib/aws-ses';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { ENV } from '../../functions/config/env.js';
+import {
+  FEEDBACK_TIMEOUT_SECONDS, feedbackDeadLetterQueue, feedbackQueue, sesFeedbackEvents,
+} from '../../functions/config/resources.js';
+import { deadLetterQueue, secureQueue } from './queues.js';
+import { ServiceFunction } from './service-function.js';
+import { grantItemActions } from './survey-store.js';
+
+export interface DeliverabilityProps {
+  readonly table: ITableV2;
+  /** The configuration set every survey email is sent with. */
+  readonly configurationSet: ConfigurationSet;
+}
+
+/**
+ * Deliverability feedback: the configuration set publishes bounces and complaints to the default
+ * event bus (the only bus SES publishes to); a rule forwards Closeloop's own to a queue, and a
+ * function suppresses the contact at once and counts the event per program.
+ */
+export class Deliverability extends Construct {
+  readonly function: ServiceFunction;
+  readonly queue: Queue;
+  readonly deadLetters: Queue;
+
+  constructor(scope: Construct, id: string, props: DeliverabilityProps) {
+    super(scope, id);
+    const defaultBus = EventBus.fromEventBusName(this, 'DefaultBus', 'default');
+    props.configurationSet.addEventDestination('BouncesAndComplaints', {
+      destination: EventDestination.eventBus(defaultBus),
+      events: [EmailSendingEvent.BOUNCE, EmailSendingEvent.COMPLAINT],
+    });
+
+    this.deadLetters = deadLetterQueue(this, 'DeadLetters', feedbackDeadLetterQueue.retentionDays);
+    this.queue = secureQueue(this, 'Queue', {
+      visibilityTimeout: Duration.seconds(feedbackQueue.visibilityTimeoutSeconds),
+      retentionPeriod: Duration.days(14),
+      deadLetterQueue: { queue: this.deadLetters, maxReceiveCount: feedbackQueue.maxReceiveCount },
+    });
+    new Rule(this, 'Feedback', {
+      eventBus: defaultBus,
+      description: 'SES bounces and complaints of Closeloop survey emails',
+      eventPattern: {
+        source: [sesFeedbackEvents.source],
+        detailType: [...sesFeedbackEvents.detailTypes],
+        // Only this stack's configuration set: other senders in the account are not Closeloop's business.
+        detail: { mail: { tags: { 'ses:configuration-set': [props.configurationSet.configurationSetName] } } },
+      },
+      targets: [new SqsQueue(this.queue, { deadLetterQueue: this.deadLetters, retryAttempts: 185, maxEventAge: Duration.hours(24) })],
+    });
+
+    this.function = new ServiceFunction(this, 'Function', {
+      stage: 'deliverability',
+      description: 'Suppresses bounced and complaining recipients at once and counts bounces and complaints per program.',
+      timeout: Duration.seconds(FEEDBACK_TIMEOUT_SECONDS),
+      environment: {
+        [ENV.SURVEY_TABLE]: props.table.tableName,
+        [ENV.FEEDBACK_DEAD_LETTER_QUEUE_URL]: this.deadLetters.queueUrl,
+      },
+    });
+    // Suppression records, and the counters with their once-only marker (one transaction).
+    grantItemActions(props.table, this.function, 'dynamodb:PutItem', 'dynamodb:UpdateItem');
+    this.deadLetters.grantSendMessages(this.function);
+    this.function.addEventSource(new SqsEventSource(this.queue, { batchSize: 10, reportBatchItemFailures: true }));
+  }
+}
