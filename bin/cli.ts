@@ -1,6 +1,7 @@
 /**
  * `closeloop` — the command line of teams closing the loop.
  *   closeloop case show|ack|resolve <caseId> …   follow-up cases (see --help)
+ *   closeloop erase <email>                      erase a person's data, suppress the address
  *   closeloop report [--program id] [--segment s] [--from d] [--to d] [--granularity day|week|month] [--json|--csv|--html file]
  * Against a deployed stack (--api-url / --table, your AWS credentials) or the running sandbox.
  */
@@ -14,9 +15,10 @@ const USAGE = `Usage:
   closeloop case show <caseId>
   closeloop case ack <caseId> [--note "…"]
   closeloop case resolve <caseId> --root-cause <tag> [--note "…"]
+  closeloop erase <email>
   closeloop report [--program <id>] [--segment <s>] [--from yyyy-mm-dd] [--to yyyy-mm-dd]
                    [--granularity day|week|month] [--json | --csv | --html <file>]
-Options: --api-url <url>  cases: the stack's ApiUrl output (default: CLOSELOOP_API_URL, else the running sandbox)
+Options: --api-url <url>  cases, erase: the stack's ApiUrl output (default: CLOSELOOP_API_URL, else the running sandbox)
          --table <name>   report: the stack's SurveyTableName output (default: CLOSELOOP_TABLE, else the running sandbox)
          --json           print JSON`;
 
@@ -49,6 +51,23 @@ async function caseCommand(command: string | undefined, caseId: string | undefin
   return 0;
 }
 
+/** Right to erasure: removes or anonymises everything tied to the address and suppresses it. */
+async function eraseCommand(email: string | undefined, values: Record<string, string | boolean | undefined>): Promise<number> {
+  if (!email) {
+    console.log(USAGE);
+    return 2;
+  }
+  const report = await callCaseApi(resolveCaseApi(values['api-url'] as string | undefined), 'POST', '/erasures', { email }) as Record<string, unknown>;
+  if (values.json) {
+    console.log(JSON.stringify(report, null, 2));
+    return 0;
+  }
+  console.log(`erased contact ${String(report.contactKey)} at ${String(report.erasedAt)}; the address is suppressed.`);
+  console.log(`  invitations deleted ${String(report.invitationsDeleted)}, responses anonymised ${String(report.responsesAnonymised)}, `
+    + `cases anonymised ${String(report.casesAnonymised)}, rest periods deleted ${String(report.contactRecordsDeleted)}`);
+  return 0;
+}
+
 export async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv, allowPositionals: true, strict: true,
@@ -64,6 +83,7 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (group === 'case') return caseCommand(command, caseId, values);
+  if (group === 'erase') return eraseCommand(command, values);
   if (group === 'report') {
     console.log(await reportCommand(values));
     return 0;

@@ -52,8 +52,9 @@ export interface InvitationRepository {
    * invitation's scale. A different answer before `answerWindowEnds` replaces it, keeping the earlier
    * one in its history (a second, conditional write); an identical one changes nothing.
    * @param answerWindowEnds epoch seconds until which a first answer recorded now may be changed
+   * @param retainUntil epoch seconds: the answered invitation is kept until then (retention), instead of the link's expiry
    */
-  recordResponse(tokenHash: string, response: SurveyResponse, now: Date, answerWindowEnds: number): Promise<RecordResult>;
+  recordResponse(tokenHash: string, response: SurveyResponse, now: Date, answerWindowEnds: number, retainUntil?: number): Promise<RecordResult>;
 }
 
 export type RecordResult =
@@ -157,4 +158,24 @@ export interface AggregateStore {
   segments(programId: string): Promise<string[]>;
   /** Moves the alert of a program and segment between 'ok' and 'breached'; false if it was not in `from`. */
   moveAlert(programId: string, segment: string, from: 'ok' | 'breached', to: 'ok' | 'breached', at: Date): Promise<boolean>;
+}
+
+/** What one erasure pass changed. */
+export interface ErasureCounts {
+  /** Unanswered invitations: deleted (nothing anonymous worth keeping). */
+  readonly invitationsDeleted: number;
+  /** Answered invitations: replaced by the anonymous score, kind, program and time. */
+  readonly responsesAnonymised: number;
+  readonly casesAnonymised: number;
+  /** Rest periods of the contact. */
+  readonly contactRecordsDeleted: number;
+}
+
+/** Finds a person's data by their hashed address and erases it (GDPR Art. 17). */
+export interface PersonalDataEraser {
+  /**
+   * Suppresses the contact first (so nothing new is sent meanwhile), then deletes or anonymises every
+   * item tied to it. Idempotent: a second pass finds only what was written since.
+   */
+  erase(contactKey: string, at: Date): Promise<ErasureCounts>;
 }

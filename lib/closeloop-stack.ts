@@ -8,6 +8,7 @@ import { FollowUps } from './constructs/follow-ups.js';
 import { Ingest } from './constructs/ingest.js';
 import { Measurement } from './constructs/measurement.js';
 import { Observability } from './constructs/observability.js';
+import { Privacy } from './constructs/privacy.js';
 import { Responses } from './constructs/responses.js';
 import { SurveyStore } from './constructs/survey-store.js';
 import { dispatchConcurrencyFor, readSettings } from './settings.js';
@@ -51,6 +52,7 @@ export class CloseloopStack extends Stack {
     new CaseManagement(this, 'Cases', {
       table: store.table, api: responses.api, bus: ingest.bus, queues: followUps.queues, deadLetters: followUps.failures,
     });
+    new Privacy(this, 'Privacy', { table: store.table, api: responses.api });
     const observability = new Observability(this, 'Observability', {
       followUpQueues: followUps.queues,
       deadLetterQueues: {

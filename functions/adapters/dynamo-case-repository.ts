@@ -40,6 +40,8 @@ function toItem(record: FollowUpCaseRecord): CaseItem {
   };
 }
 
+const isExpired = (item: Record<string, unknown>) => typeof item.expiresAt === 'number' && item.expiresAt <= Math.floor(Date.now() / 1000);
+
 function fromItem(item: Record<string, unknown>): FollowUpCaseRecord {
   const { pk: _pk, sk: _sk, type: _type, caseId: _id, version: _v, notifiedAt: _n, slaShard: _s, slaDueAt: _d, ...record } = item as unknown as CaseItem;
   return record;
@@ -69,7 +71,8 @@ export class DynamoCaseRepository implements CaseRepository {
 
   async get(caseId: string): Promise<FollowUpCaseRecord | undefined> {
     const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: caseKey(caseId), ConsistentRead: true }));
-    return Item?.type === 'case' ? fromItem(Item) : undefined;
+    // Past its retention the case is gone, even before TTL has deleted it (TTL deletes lazily).
+    return Item?.type === 'case' && !isExpired(Item) ? fromItem(Item) : undefined;
   }
 
   /**
@@ -104,7 +107,8 @@ export class DynamoCaseRepository implements CaseRepository {
         TableName: this.tableName,
         IndexName: slaIndex.name,
         KeyConditionExpression: 'slaShard = :shard AND slaDueAt <= :now',
-        ExpressionAttributeValues: { ':shard': `SLA#${shard}`, ':now': now.getTime() },
+        FilterExpression: 'attribute_not_exists(expiresAt) OR expiresAt > :nowSeconds',
+        ExpressionAttributeValues: { ':shard': `SLA#${shard}`, ':now': now.getTime(), ':nowSeconds': Math.floor(now.getTime() / 1000) },
         Limit: limit - found.length,
       }));
       found.push(...Items.map(fromItem));

@@ -124,7 +124,7 @@ export class DynamoInvitationRepository implements InvitationRepository, Contact
     const claim = {
       ...keys.claim(invitation.programId, invitation.eventId),
       type: 'dispatch-claim', status: 'sent', programId: invitation.programId, eventId: invitation.eventId,
-      customerId: invitation.customer.id, tokenHash: invitation.tokenHash, at: invitation.createdAt, expiresAt: invitation.expiresAt,
+      tokenHash: invitation.tokenHash, at: invitation.createdAt, expiresAt: invitation.expiresAt,
     };
     const rests = guard.rests.map((rest) => ({
       Update: {
@@ -146,7 +146,12 @@ export class DynamoInvitationRepository implements InvitationRepository, Contact
           ...rests,
           { ConditionCheck: { TableName, Key: keys.suppression(guard.contactKey), ConditionExpression: 'attribute_not_exists(pk)' } },
           ...(guard.cancelKey
-            ? [{ ConditionCheck: { TableName, Key: keys.cancel(guard.cancelKey), ConditionExpression: 'attribute_not_exists(pk)' } }]
+            // An expired cancellation no longer counts, whether or not TTL has deleted it yet.
+            ? [{
+              ConditionCheck: {
+                TableName, Key: keys.cancel(guard.cancelKey), ConditionExpression: 'attribute_not_exists(pk) OR expiresAt <= :now', ExpressionAttributeValues: { ':now': guard.now },
+              },
+            }]
             : []),
         ],
       }));
@@ -178,10 +183,12 @@ export class DynamoInvitationRepository implements InvitationRepository, Contact
   }
 
   async recordSkip(skip: SkipRecord): Promise<'recorded' | 'duplicate'> {
+    // The claim keeps no personal data: the customer id goes out in SurveySkipped, not into the table.
+    const { customerId: _customerId, ...kept } = skip;
     try {
       await this.client.send(new PutCommand({
         TableName: this.tableName,
-        Item: { ...keys.claim(skip.programId, skip.eventId), type: 'dispatch-claim', status: 'skipped', ...skip },
+        Item: { ...keys.claim(skip.programId, skip.eventId), type: 'dispatch-claim', status: 'skipped', ...kept },
         ConditionExpression: 'attribute_not_exists(pk)',
       }));
       return 'recorded';
@@ -251,7 +258,7 @@ export class DynamoInvitationRepository implements InvitationRepository, Contact
     return fromItem(Item);
   }
 
-  async recordResponse(tokenHash: string, response: SurveyResponse, now: Date, answerWindowEnds: number): Promise<RecordResult> {
+  async recordResponse(tokenHash: string, response: SurveyResponse, now: Date, answerWindowEnds: number, retainUntil?: number): Promise<RecordResult> {
     const nowSeconds = Math.floor(now.getTime() / 1000);
     const answer = {
       ':score': response.score,
@@ -268,11 +275,11 @@ export class DynamoInvitationRepository implements InvitationRepository, Contact
       const { Attributes } = await this.client.send(new UpdateCommand({
         TableName: this.tableName,
         Key: keys.invitation(tokenHash),
-        UpdateExpression: `SET ${setAnswer}, revision = :one, answerWindowEnds = :windowEnds`,
+        UpdateExpression: `SET ${setAnswer}, revision = :one, answerWindowEnds = :windowEnds${retainUntil ? ', expiresAt = :retainUntil' : ''}`,
         ConditionExpression:
           'attribute_exists(pk) AND attribute_not_exists(respondedAt) AND expiresAt > :now AND :score BETWEEN scaleMin AND scaleMax',
         ExpressionAttributeNames: names,
-        ExpressionAttributeValues: { ...answer, ':one': 1, ':windowEnds': answerWindowEnds },
+        ExpressionAttributeValues: { ...answer, ':one': 1, ':windowEnds': answerWindowEnds, ...(retainUntil ? { ':retainUntil': retainUntil } : {}) },
         ReturnValues: 'ALL_NEW',
         ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       }));

@@ -1,5 +1,6 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import * as z from 'zod/mini';
+import { actorOf, FORBIDDEN, json, jsonBody } from '../adapters/iam-api.js';
 import { describeIssues } from '../domain/event.js';
 import { MAX_COMMENT_LENGTH } from '../domain/invitation.js';
 import {
@@ -11,9 +12,6 @@ const bodySchema = z.object({
   rootCause: z.optional(z.string().check(z.maxLength(100))),
 });
 
-const json = (statusCode: number, body: unknown): APIGatewayProxyStructuredResultV2 => ({
-  statusCode, headers: { 'content-type': 'application/json', 'cache-control': 'no-store' }, body: JSON.stringify(body),
-});
 
 /** Domain errors to HTTP, in one place. */
 function toResponse(error: unknown): APIGatewayProxyStructuredResultV2 {
@@ -23,29 +21,18 @@ function toResponse(error: unknown): APIGatewayProxyStructuredResultV2 {
   throw error;
 }
 
-/** Who called: the IAM principal API Gateway authenticated (SigV4). */
-function actorOf(event: APIGatewayProxyEventV2): string | undefined {
-  const iam = (event.requestContext as { authorizer?: { iam?: { userArn?: string; accessKey?: string } } }).authorizer?.iam;
-  return iam?.userArn ?? iam?.accessKey;
-}
-
 /**
  * The case API (IAM-authorised routes): GET /cases/{caseId}, POST /cases/{caseId}/acknowledge
  * `{ note? }`, POST /cases/{caseId}/resolve `{ rootCause, note? }`.
  */
 export async function handleCaseRequest(event: APIGatewayProxyEventV2, deps: CaseDeps): Promise<APIGatewayProxyStructuredResultV2> {
   const actor = actorOf(event);
-  if (!actor) return json(403, { message: 'Forbidden: sign the request with AWS credentials (SigV4)' });
+  if (!actor) return FORBIDDEN;
   const caseId = event.pathParameters?.caseId ?? '';
   try {
     if (event.routeKey === 'GET /cases/{caseId}') return json(200, await showCase(caseId, deps));
-    let raw: unknown = {};
-    try {
-      const text = event.body ? (event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body) : '{}';
-      raw = JSON.parse(text || '{}');
-    } catch {
-      return json(400, { message: 'the body is not JSON' });
-    }
+    const raw = jsonBody(event);
+    if (raw === undefined) return json(400, { message: 'the body is not JSON' });
     const parsed = z.safeParse(bodySchema, raw);
     if (!parsed.success) return json(400, { message: describeIssues(parsed.error.issues) });
     const { note, rootCause } = parsed.data;

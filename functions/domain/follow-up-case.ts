@@ -61,6 +61,12 @@ export interface FollowUpCaseRecord {
   readonly acknowledgedAt?: string;
   readonly resolvedAt?: string;
   readonly history: readonly CaseChange[];
+  /** The respondent's hashed address: lets `closeloop erase` find the case. */
+  readonly contactKey?: string;
+  /** Epoch seconds: the case is deleted then (retention.caseDays after opening) and reads skip it from then on. */
+  readonly expiresAt?: number;
+  /** ISO 8601: when the respondent's data was erased from the case. */
+  readonly erasedAt?: string;
 }
 
 export function caseIdFor(tokenHash: string, ruleId: string): string {
@@ -118,10 +124,10 @@ function nextDeadlineFor(message: FollowUpCase, status: CaseStatus, rung: number
   return Date.parse(message.dueAt);
 }
 
-export function openCase(message: FollowUpCase, rule: FollowUpRule, at: Date): FollowUpCaseRecord {
+export function openCase(message: FollowUpCase, rule: FollowUpRule, at: Date, kept?: { contactKey: string; expiresAt: number }): FollowUpCaseRecord {
   const escalateTo = rule.escalateTo ?? [];
   return {
-    message, status: 'open', rung: 0, escalateTo, recoverySurvey: Boolean(rule.recoverySurvey),
+    message, status: 'open', rung: 0, escalateTo, recoverySurvey: Boolean(rule.recoverySurvey), ...kept,
     nextDeadline: nextDeadlineFor(message, 'open', 0, escalateTo),
     history: [{ at: at.toISOString(), actor: 'closeloop', action: 'opened' }],
   };
@@ -175,5 +181,23 @@ export function escalation(record: FollowUpCaseRecord, now: Date): { record: Fol
       ...rest, status: 'escalated', rung, ...(next !== undefined ? { nextDeadline: next } : {}),
       history: [...record.history, { at: now.toISOString(), actor: 'closeloop', action: 'escalated', rung }],
     },
+  };
+}
+
+/** What an erased case says about its respondent: a placeholder that is never a deliverable address (RFC 2606 `.invalid`). */
+export const ERASED_CUSTOMER: Customer = { id: 'erased', email: 'erased@erased.invalid' };
+
+/**
+ * A case with the respondent's data removed — who they are, their words, the event's context and
+ * the team's notes — and its deadlines dropped (an escalation about nobody helps no one). Status,
+ * scores, rule, queue, topics, root cause and times stay, so the counts and SLA figures still add up.
+ */
+export function anonymiseCase(record: FollowUpCaseRecord, at: Date): FollowUpCaseRecord {
+  const { nextDeadline: _deadline, note: _note, contactKey: _contactKey, ...kept } = record;
+  return {
+    ...kept,
+    message: { ...record.message, customer: ERASED_CUSTOMER, comment: null, secondAnswer: null, context: {} },
+    history: record.history.map(({ note: _changeNote, ...change }) => change),
+    erasedAt: at.toISOString(),
   };
 }

@@ -72,7 +72,9 @@ export async function routeResponse(invitation: AnsweredInvitation, deps: Follow
   for (const rule of matchingRules(program, rated(invitation, invitation.response))) {
     if (alreadyMatched.has(rule.id)) continue;
     const message = buildFollowUpCase(invitation, program, rule, classification, topics, deps.timing);
-    const opened = await deps.cases.open(openCase(message, rule, deps.now()));
+    const now = deps.now();
+    const kept = { contactKey: invitation.contactKey, expiresAt: Math.floor(now.getTime() / 1000) + deps.catalog.retention.caseDays * 86_400 };
+    const opened = await deps.cases.open(openCase(message, rule, now, kept));
     if (opened === 'notified') continue;
     await deps.publisher.publish(message);
     await deps.cases.markNotified(message.caseId, deps.now());

@@ -129,6 +129,7 @@ export async function recordRating(form: RatingForm, deps: RespondDeps): Promise
     { ...answer, respondedAt: now.toISOString(), userAgent: form.userAgent?.slice(0, 512), evidence: assessment.evidence },
     now,
     Math.floor(now.getTime() / 1000) + Math.round(deps.catalog.answerWindowHours * 3600),
+    Math.floor(now.getTime() / 1000) + deps.catalog.retention.responseDays * 86_400,
   );
   switch (result.status) {
     case 'recorded':

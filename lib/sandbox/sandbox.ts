@@ -196,7 +196,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     });
     // Imported only now: like a Lambda cold start, each handler reads its environment once.
     const [
-      { handler: dispatch }, { handler: respond }, { handler: followUp }, { handler: cases }, { handler: escalate }, { handler: measure }, { handler: deliverability },
+      { handler: dispatch }, { handler: respond }, { handler: followUp }, { handler: cases }, { handler: escalate }, { handler: measure }, { handler: deliverability }, { handler: erase },
     ] = await Promise.all([
       import('../../functions/dispatch/handler.js'),
       import('../../functions/respond/handler.js'),
@@ -205,6 +205,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
       import('../../functions/escalate/handler.js'),
       import('../../functions/measure/handler.js'),
       import('../../functions/deliverability/handler.js'),
+      import('../../functions/erase/handler.js'),
     ]);
     deliverFeedback = async (event) => {
       await sqsClient.send(new SendMessageCommand({ QueueUrl: queue(feedbackQueue.name).url, MessageBody: JSON.stringify(event) }));
@@ -232,6 +233,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
       { methods: ['GET'], path: '/cases/{caseId}', handler: cases, functionName: 'closeloop-cases', auth: 'iam' },
       { methods: ['POST'], path: '/cases/{caseId}/acknowledge', handler: cases, functionName: 'closeloop-cases', auth: 'iam' },
       { methods: ['POST'], path: '/cases/{caseId}/resolve', handler: cases, functionName: 'closeloop-cases', auth: 'iam' },
+      { methods: ['POST'], path: '/erasures', handler: erase, functionName: 'closeloop-erase', auth: 'iam' },
       // Sandbox only: the HTML report of the last 90 days (in AWS, `closeloop report --html` writes the same file).
       { methods: ['GET'], path: '/report', handler: reportPage(new DynamoAggregateStore(resources.tableName, DynamoDBDocumentClient.from(dynamoClient))), functionName: 'closeloop-report' },
     ]);

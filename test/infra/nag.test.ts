@@ -21,7 +21,7 @@ describe('cdk-nag AwsSolutions', () => {
       .filter((dir) => dir.startsWith('asset.'))
       .map((dir) => path.join(assembly.directory, dir, 'index.js'))
       .filter((file) => { try { return statSync(file).isFile(); } catch { return false; } });
-    expect(bundles).toHaveLength(7); // dispatch, respond, follow-up (rules), cases, escalate, measure, deliverability
+    expect(bundles).toHaveLength(8); // dispatch, respond, follow-up (rules), cases, escalate, measure, deliverability, erase
     for (const bundle of bundles) expect(statSync(bundle).size).toBeLessThan(150 * 1024);
   });
 

@@ -184,8 +184,13 @@ describe('CloseloopStack', () => {
       GlobalSecondaryIndexes: Match.arrayWith([Match.objectLike({ IndexName: 'sla-due', KeySchema: [{ AttributeName: 'slaShard', KeyType: 'HASH' }, { AttributeName: 'slaDueAt', KeyType: 'RANGE' }] })]),
     });
     const indexGrants = Object.values(template.findResources('AWS::IAM::Policy')).filter((p) => JSON.stringify(p).includes('/index/'));
-    expect(indexGrants).toHaveLength(1);
-    expect(JSON.stringify(indexGrants[0])).toContain('/index/sla-due');
+    // The sweep reads the deadline index, the erasure the contact index; nobody reads both, nobody else reads any.
+    expect(indexGrants).toHaveLength(2);
+    expect(indexGrants.map((grant) => JSON.stringify(grant).match(/\/index\/([\w-]+)/g)).sort()).toEqual([['/index/by-contact'], ['/index/sla-due']]);
+  });
+
+  it('offers erasure on an IAM-authorised route only', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'POST /erasures', AuthorizationType: 'AWS_IAM' });
   });
 
   it('outputs the bus, the API URL and every queue URL', () => {

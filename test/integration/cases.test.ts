@@ -10,6 +10,7 @@ import { SqsFollowUpPublisher } from '../../functions/adapters/sqs-queues.js';
 import { catalog } from '../../functions/config/catalog.js';
 import { routeResponse, type AnsweredInvitation } from '../../functions/follow-up/follow-up.js';
 import { hashToken } from '../../functions/domain/tokens.js';
+import { buildFollowUpCase, openCase } from '../../functions/domain/follow-up-case.js';
 import { callCaseApi } from '../../lib/cli/case-client.js';
 import { answer, busEvents, collectMessages, dynamodb, putEvent, sandbox, sleep, waitForBusEvent, waitForEmails } from './sandbox-clients.js';
 
@@ -117,5 +118,25 @@ describe('follow-up cases in the sandbox', () => {
     // The next response still flows.
     const { customer } = await answered(0);
     expect(await collectMessages(sandbox.followUpQueues['customer-success']!, forCustomer(customer.id))).toHaveLength(1);
+  });
+
+  it('keeps a case for its retention period only: past it, reads and the escalation sweep no longer see it', async () => {
+    const repository = new DynamoCaseRepository(sandbox.tables.surveys, documents);
+    const program = catalog.programs.find((p) => p.id === 'order-delivered-nps')!;
+    const rule = program.rules.find((r) => r.id === 'detractor')!;
+    const longAgo = new Date(Date.now() - 48 * 3_600_000);
+    const record = (run: string, expiresAt: number) => openCase(buildFollowUpCase({
+      tokenHash: `retention-${run}`, programId: program.id, kind: 'nps', eventId: run, contactKey: 'k', locale: 'en', customer: { id: run, email: `${run}@example.com` },
+      context: {}, createdAt: longAgo.toISOString(), expiresAt: 0, response: { score: 1, respondedAt: longAgo.toISOString() },
+    }, program, rule, 'detractor', [], { slaScale: 1, caseApiBaseUrl: 'https://api' }), rule, longAgo, { contactKey: 'k', expiresAt });
+    const expired = record(unique(), Math.floor(Date.now() / 1000) - 1);
+    const kept = record(unique(), Math.floor(Date.now() / 1000) + 3600);
+    await repository.open(expired);
+    await repository.open(kept);
+
+    expect(await repository.get(expired.message.caseId)).toBeUndefined();
+    expect(await repository.get(kept.message.caseId)).toMatchObject({ status: 'open', contactKey: 'k' });
+    const due = (await repository.due(new Date(), 1000)).map((r) => r.message.caseId);
+    expect(due).not.toContain(expired.message.caseId);
   });
 });

@@ -98,6 +98,26 @@ describe('DynamoInvitationRepository against DynamoDB Local', () => {
     expect(await repository.recordSkip({ ...skip, reason: 'sampled-out' })).toBe('duplicate');
   });
 
+  it('keeps an answered invitation for the retention period; keeps no customer id on a skip', async () => {
+    const inv = invitation(randomUUID());
+    await repository.reserve(inv, guardFor(inv));
+    const retainUntil = NOW_S + 365 * 86_400;
+
+    await repository.recordResponse(inv.tokenHash, { score: 9, respondedAt: NOW.toISOString() }, NOW, WINDOW, retainUntil);
+    const skip = { programId: 'p', eventId: randomUUID(), customerId: 'customer-77', reason: 'throttled' as const, at: NOW.toISOString(), expiresAt: NOW_S + 60 };
+    await repository.recordSkip(skip);
+
+    expect((await get(keys.invitation(inv.tokenHash)))?.expiresAt).toBe(retainUntil);
+    expect(JSON.stringify(await get(keys.claim('p', skip.eventId)))).not.toContain('customer-77');
+  });
+
+  it('lets an expired cancellation no longer block, whether or not TTL has deleted it yet', async () => {
+    const cancelled = invitation(randomUUID());
+    await repository.cancelPending(`order-delivered-nps#${cancelled.eventId}`, NOW, NOW_S - 1);
+
+    expect(await repository.reserve(cancelled, guardFor(cancelled, { cancelKey: `order-delivered-nps#${cancelled.eventId}` }))).toBe('reserved');
+  });
+
   it('extends a rest period but never shortens it', async () => {
     const contactKey = `contact-${randomUUID()}`;
     await repository.extendRest(contactKey, NOW_S + 90 * 86_400);

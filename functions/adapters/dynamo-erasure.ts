@@ -1,0 +1,112 @@
+import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { surveyTable } from '../config/resources.js';
+import { anonymiseCase, type FollowUpCaseRecord } from '../domain/follow-up-case.js';
+import type { ErasureCounts, PersonalDataEraser } from '../ports.js';
+import { keys } from './dynamo-invitation-repository.js';
+
+const documentClient = DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } });
+
+type Item = Record<string, unknown> & { pk: string; sk: string };
+type Outcome = keyof ErasureCounts | 'gone';
+
+/** A write lost to a concurrent one (an answer arriving, a case acknowledged) is retried on a fresh read. */
+const MAX_ATTEMPTS = 5;
+
+export class DynamoErasure implements PersonalDataEraser {
+  constructor(private readonly tableName: string, private readonly client: DynamoDBDocumentClient = documentClient) {}
+
+  async erase(contactKey: string, at: Date): Promise<ErasureCounts> {
+    const counts = { invitationsDeleted: 0, responsesAnonymised: 0, casesAnonymised: 0, contactRecordsDeleted: 0 };
+    await this.suppress(contactKey, at);
+    for await (const key of this.indexed(contactKey)) {
+      const outcome = await this.eraseItem(key, contactKey, at);
+      if (outcome !== 'gone') counts[outcome]++;
+    }
+    for await (const key of this.query({ KeyConditionExpression: 'pk = :pk AND begins_with(sk, :rest)', ExpressionAttributeValues: { ':pk': keys.suppression(contactKey).pk, ':rest': 'REST#' } })) {
+      await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: { pk: key.pk, sk: key.sk } }));
+      counts.contactRecordsDeleted++;
+    }
+    return counts;
+  }
+
+  /** Erased addresses stay suppressed: the record holds only the hash. An earlier reason (unsubscribed, bounced) is kept. */
+  private async suppress(contactKey: string, at: Date): Promise<void> {
+    try {
+      await this.client.send(new PutCommand({
+        TableName: this.tableName,
+        Item: { ...keys.suppression(contactKey), type: 'suppression', reason: 'erased', at: at.toISOString() },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }));
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
+  private indexed(contactKey: string): AsyncGenerator<Item> {
+    const index = surveyTable.contactIndex;
+    return this.query({
+      IndexName: index.name, KeyConditionExpression: '#contact = :contact',
+      ExpressionAttributeNames: { '#contact': index.partitionKey }, ExpressionAttributeValues: { ':contact': contactKey },
+    });
+  }
+
+  private async *query(input: Record<string, unknown>): AsyncGenerator<Item> {
+    let ExclusiveStartKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(new QueryCommand({ TableName: this.tableName, ...input, ExclusiveStartKey }));
+      yield* (page.Items ?? []) as Item[];
+      ExclusiveStartKey = page.LastEvaluatedKey;
+    } while (ExclusiveStartKey);
+  }
+
+  private async eraseItem(key: Item, contactKey: string, at: Date): Promise<Outcome> {
+    for (let attempt = 1; ; attempt++) {
+      const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: { pk: key.pk, sk: key.sk }, ConsistentRead: true }));
+      const item = Item as Item | undefined;
+      if (!item || item.contactKey !== contactKey) return 'gone';
+      try {
+        if (item.type === 'invitation') return await this.eraseInvitation(item, contactKey, at);
+        if (item.type === 'case') return await this.eraseCase(item, at);
+        return 'gone';
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException) || attempt >= MAX_ATTEMPTS) throw error;
+      }
+    }
+  }
+
+  private async eraseInvitation(item: Item, contactKey: string, at: Date): Promise<Outcome> {
+    const TableName = this.tableName;
+    if (item.respondedAt === undefined) {
+      await this.client.send(new DeleteCommand({
+        TableName, Key: { pk: item.pk, sk: item.sk },
+        ConditionExpression: 'contactKey = :contact AND attribute_not_exists(respondedAt)', ExpressionAttributeValues: { ':contact': contactKey },
+      }));
+      return 'invitationsDeleted';
+    }
+    // Replaced whole: no attribute of the person can survive. The stream readers ignore this type.
+    await this.client.send(new PutCommand({
+      TableName,
+      Item: {
+        pk: item.pk, sk: item.sk, type: 'anonymous-response', programId: item.programId, kind: item.kind, score: item.score,
+        revision: item.revision, respondedAt: item.respondedAt, erasedAt: at.toISOString(), expiresAt: item.expiresAt,
+      },
+      ConditionExpression: 'contactKey = :contact AND respondedAt = :respondedAt',
+      ExpressionAttributeValues: { ':contact': contactKey, ':respondedAt': item.respondedAt },
+    }));
+    return 'responsesAnonymised';
+  }
+
+  private async eraseCase(item: Item, at: Date): Promise<Outcome> {
+    const { pk, sk, type, caseId, version, notifiedAt, slaShard: _shard, slaDueAt: _due, ...record } = item;
+    const anonymised = anonymiseCase(record as unknown as FollowUpCaseRecord, at);
+    await this.client.send(new PutCommand({
+      TableName: this.tableName,
+      Item: { pk, sk, type, caseId, version, ...(notifiedAt ? { notifiedAt } : {}), ...anonymised },
+      ConditionExpression: '#version = :version',
+      ExpressionAttributeNames: { '#version': 'version' },
+      ExpressionAttributeValues: { ':version': version },
+    }));
+    return 'casesAnonymised';
+  }
+}
