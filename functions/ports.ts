@@ -118,8 +118,10 @@ export interface CaseRepository {
   /**
    * Stores a new case unless one with its id exists (a re-delivered stream record). Says whether its
    * queue message is still owed: 'opened' (new), 'unnotified' (exists, message not confirmed sent) or 'notified'.
+   * With `survey`, a new case is opened only while that invitation still belongs to the contact:
+   * 'erased' when the person's data was erased after the answer (the stream still carries it).
    */
-  open(record: FollowUpCaseRecord): Promise<'opened' | 'unnotified' | 'notified'>;
+  open(record: FollowUpCaseRecord, survey?: { tokenHash: string; contactKey: string }): Promise<'opened' | 'unnotified' | 'notified' | 'erased'>;
   /** Records that the case's message is on its queue. */
   markNotified(caseId: string, at: Date): Promise<void>;
   get(caseId: string): Promise<FollowUpCaseRecord | undefined>;

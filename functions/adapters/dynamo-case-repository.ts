@@ -1,9 +1,10 @@
-import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException, DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { surveyTable } from '../config/resources.js';
 import type { FollowUpCaseRecord } from '../domain/follow-up-case.js';
 import type { CaseRepository } from '../ports.js';
+import { keys } from './table-keys.js';
 
 const documentClient = DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } });
 
@@ -50,7 +51,8 @@ function fromItem(item: Record<string, unknown>): FollowUpCaseRecord {
 export class DynamoCaseRepository implements CaseRepository {
   constructor(private readonly tableName: string, private readonly client: DynamoDBDocumentClient = documentClient) {}
 
-  async open(record: FollowUpCaseRecord): Promise<'opened' | 'unnotified' | 'notified'> {
+  async open(record: FollowUpCaseRecord, survey?: { tokenHash: string; contactKey: string }): Promise<'opened' | 'unnotified' | 'notified' | 'erased'> {
+    if (survey) return this.openForSurvey(record, survey);
     try {
       await this.client.send(new PutCommand({
         TableName: this.tableName, Item: toItem(record), ConditionExpression: 'attribute_not_exists(pk)', ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
@@ -59,6 +61,30 @@ export class DynamoCaseRepository implements CaseRepository {
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
       return error.Item && unmarshall(error.Item).notifiedAt ? 'notified' : 'unnotified';
+    }
+  }
+
+  /** The case and a check that its invitation was not erased meanwhile, in one transaction. */
+  private async openForSurvey(record: FollowUpCaseRecord, survey: { tokenHash: string; contactKey: string }): Promise<'opened' | 'unnotified' | 'notified' | 'erased'> {
+    try {
+      await this.client.send(new TransactWriteCommand({
+        TransactItems: [
+          { Put: { TableName: this.tableName, Item: toItem(record), ConditionExpression: 'attribute_not_exists(pk)', ReturnValuesOnConditionCheckFailure: 'ALL_OLD' } },
+          {
+            ConditionCheck: {
+              TableName: this.tableName, Key: keys.invitation(survey.tokenHash),
+              ConditionExpression: 'contactKey = :contact', ExpressionAttributeValues: { ':contact': survey.contactKey },
+            },
+          },
+        ],
+      }));
+      return 'opened';
+    } catch (error) {
+      if (!(error instanceof TransactionCanceledException)) throw error;
+      const [existing, invitation] = error.CancellationReasons ?? [];
+      if (existing?.Code === 'ConditionalCheckFailed') return existing.Item && unmarshall(existing.Item).notifiedAt ? 'notified' : 'unnotified';
+      if (invitation?.Code === 'ConditionalCheckFailed') return 'erased';
+      throw error;
     }
   }
 

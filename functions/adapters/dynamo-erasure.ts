@@ -3,7 +3,7 @@ import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCom
 import { surveyTable } from '../config/resources.js';
 import { anonymiseCase, type FollowUpCaseRecord } from '../domain/follow-up-case.js';
 import type { ErasureCounts, PersonalDataEraser } from '../ports.js';
-import { keys } from './dynamo-invitation-repository.js';
+import { keys } from './table-keys.js';
 
 const documentClient = DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } });
 

@@ -3,6 +3,7 @@ import { DynamoDBDocumentClient, GetCommand, PutCommand, TransactWriteCommand, U
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { Invitation, PreviousAnswer, SurveyResponse } from '../domain/invitation.js';
 import { scaleOf, type SurveyKind } from '../domain/survey-kinds.js';
+import { keys } from './table-keys.js';
 import type {
   ContactRepository, InvitationRepository, RecordResult, ReservationGuard, ReservationResult, SkipRecord,
 } from '../ports.js';
@@ -12,14 +13,7 @@ const documentClient = DynamoDBDocumentClient.from(new DynamoDBClient({}), {
   marshallOptions: { removeUndefinedValues: true },
 });
 
-/** Keys of the single survey table. Personal data never appears in a key: contacts are hashed. */
-export const keys = {
-  invitation: (tokenHash: string) => ({ pk: `INV#${tokenHash}`, sk: 'INVITATION' }),
-  claim: (programId: string, eventId: string) => ({ pk: `DISPATCH#${programId}#${eventId}`, sk: 'CLAIM' }),
-  rest: (contactKey: string, scope: string) => ({ pk: `CONTACT#${contactKey}`, sk: `REST#${scope}` }),
-  suppression: (contactKey: string) => ({ pk: `CONTACT#${contactKey}`, sk: 'SUPPRESSED' }),
-  cancel: (cancelKey: string) => ({ pk: `CANCEL#${cancelKey}`, sk: 'CANCEL' }),
-};
+export { keys } from './table-keys.js';
 
 /** The stored shape of an invitation (what the table and its stream hold). */
 export interface InvitationItem {

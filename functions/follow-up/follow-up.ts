@@ -74,8 +74,9 @@ export async function routeResponse(invitation: AnsweredInvitation, deps: Follow
     const message = buildFollowUpCase(invitation, program, rule, classification, topics, deps.timing);
     const now = deps.now();
     const kept = { contactKey: invitation.contactKey, expiresAt: Math.floor(now.getTime() / 1000) + deps.catalog.retention.caseDays * 86_400 };
-    const opened = await deps.cases.open(openCase(message, rule, now, kept));
-    if (opened === 'notified') continue;
+    const opened = await deps.cases.open(openCase(message, rule, now, kept), { tokenHash: invitation.tokenHash, contactKey: invitation.contactKey });
+    // 'erased': the person asked to be forgotten after answering; no case is opened about them.
+    if (opened === 'notified' || opened === 'erased') continue;
     await deps.publisher.publish(message);
     await deps.cases.markNotified(message.caseId, deps.now());
     cases.push(message);

@@ -72,8 +72,8 @@ export class FollowUps extends Construct {
       },
     });
     this.failures.grantSendMessages(this.function);
-    // Opens cases (conditional put), records their notification, extends respondents' rest periods.
-    grantItemActions(props.table, this.function, 'dynamodb:PutItem', 'dynamodb:UpdateItem');
+    // Cases (opened with a check, in one transaction, that the respondent was not erased meanwhile), notified marks, rest periods.
+    grantItemActions(props.table, this.function, 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem');
     props.bus.grantPutEventsTo(this.function);
     for (const queue of Object.values(this.queues)) queue.grantSendMessages(this.function);
 

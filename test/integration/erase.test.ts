@@ -4,6 +4,9 @@ import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { DynamoAggregateStore } from '../../functions/adapters/dynamo-aggregate-store.js';
+import { DynamoCaseRepository } from '../../functions/adapters/dynamo-case-repository.js';
+import { catalog } from '../../functions/config/catalog.js';
+import { routeResponse } from '../../functions/follow-up/follow-up.js';
 import { DynamoInvitationRepository, keys } from '../../functions/adapters/dynamo-invitation-repository.js';
 import { contactKeyOf } from '../../functions/domain/policies.js';
 import { hashToken, newToken } from '../../functions/domain/tokens.js';
@@ -89,6 +92,29 @@ describe('closeloop erase <email> (the real CLI against the sandbox)', () => {
     await putEvent('support.tickets', 'TicketResolved', { eventId: `t-${run}`, occurredAt: new Date().toISOString(), customer: { id: customer.id, email } });
     expect((await waitForBusEvent('SurveySkipped', (d) => d.eventId === `t-${run}`))?.detail).toMatchObject({ reason: 'suppressed' });
     expect(await erase(email)).toMatchObject({ invitationsDeleted: 0, responsesAnonymised: 0, casesAnonymised: 0, contactRecordsDeleted: 0 });
+  });
+
+  it('opens no case from an answer whose person was erased before the rules stage saw it', async () => {
+    const run = randomUUID().slice(0, 8);
+    const email = `late-${run}@example.com`;
+    const repository = new DynamoInvitationRepository(sandbox.tables.surveys, dynamodb);
+    const invitation = {
+      tokenHash: hashToken(newToken()), programId: 'order-delivered-nps', kind: 'nps' as const, eventId: `late-${run}`, contactKey: contactKeyOf(email), locale: 'en' as const,
+      customer: { id: `late-${run}`, email }, context: {}, createdAt: new Date().toISOString(), expiresAt: Math.floor(Date.now() / 1000) + 3600,
+    };
+    await repository.reserve(invitation, { contactKey: invitation.contactKey, rests: [], now: Math.floor(Date.now() / 1000) });
+    await erase(email);
+
+    // The stream record of an answer given just before the erasure, arriving after it.
+    const stale = { ...invitation, response: { score: 0, comment: `call me ${run}`, respondedAt: new Date().toISOString(), revision: 1 } };
+    const routed = await routeResponse(stale, {
+      catalog, cases: new DynamoCaseRepository(sandbox.tables.surveys, dynamodb), contacts: repository,
+      publisher: { publish: async () => { throw new Error('no message may be sent about an erased person'); } },
+      timing: { slaScale: 1, caseApiBaseUrl: sandbox.endpoints.publicApi }, now: () => new Date(),
+    });
+
+    expect(routed.cases).toEqual([]);
+    expect((await scanTable()).join('\n')).not.toContain(email);
   });
 
   it('refuses an unsigned call and names what is wrong with a bad request', async () => {

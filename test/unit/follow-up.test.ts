@@ -42,6 +42,19 @@ describe('routeResponse', () => {
     expect(JSON.stringify(events)).not.toContain('ana@example.com');
   });
 
+  it('keeps the case for the retention period and findable by contact; opens none once the person was erased', async () => {
+    const { cases: opened } = await routeResponse(answered(3), deps);
+    expect(cases.records.get(opened[0]!.caseId)).toMatchObject({
+      contactKey: 'contact-77', expiresAt: Date.parse('2026-11-22T12:00:01Z') / 1000 + catalog.retention.caseDays * 86_400,
+    });
+
+    cases.erasedSurveys.add('hash-2');
+    const late = await routeResponse(answered(3, { tokenHash: 'hash-2' }), deps);
+    expect(late.cases).toEqual([]);
+    expect(late.events.map((e) => e.detailType)).toEqual(['SurveyResponded']);
+    expect(publisher.published).toHaveLength(1);
+  });
+
   it('opens one case when the stream record is delivered twice', async () => {
     await routeResponse(answered(3), deps);
     const again = await routeResponse(answered(3), deps);

@@ -1,0 +1,9 @@
+/** Keys of the single survey table. Personal data never appears in a key: contacts are hashed. */
+export const keys = {
+  invitation: (tokenHash: string) => ({ pk: `INV#${tokenHash}`, sk: 'INVITATION' }),
+  claim: (programId: string, eventId: string) => ({ pk: `DISPATCH#${programId}#${eventId}`, sk: 'CLAIM' }),
+  rest: (contactKey: string, scope: string) => ({ pk: `CONTACT#${contactKey}`, sk: `REST#${scope}` }),
+  suppression: (contactKey: string) => ({ pk: `CONTACT#${contactKey}`, sk: 'SUPPRESSED' }),
+  cancel: (cancelKey: string) => ({ pk: `CANCEL#${cancelKey}`, sk: 'CANCEL' }),
+};
+
