@@ -35,6 +35,10 @@ export class Responses extends Construct {
         [ENV.PUBLIC_BASE_URL]: this.publicBaseUrl,
       },
     });
+    Validations.of(this.function).acknowledge({
+      id: 'Serverless-LambdaDLQ',
+      reason: 'Invoked synchronously by the HTTP API only: the browser gets the error page; there is no asynchronous event to keep.',
+    });
     grantItemActions(props.table, this.function, 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem');
 
     const integration = new HttpLambdaIntegration('Respond', this.function);
