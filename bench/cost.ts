@@ -51,7 +51,7 @@ export function costModel(calls: CallsResult, responseRate = 0.15): { lines: Cos
   const total = lines.reduce((sum, l) => sum + l.perThousand, 0);
   const floor = 1000 * PRICES.sesPerEmail;
   const optional: CostLine[] = [
-    { item: 'X-Ray tracing (on by default)', perThousand: 1000 * PRICES.xrayPerTrace * (1 / DISPATCH_BATCH + r * 2), basis: 'one trace per invocation, no sampling' },
+    { item: 'X-Ray tracing (closeloop:tracing, off by default)', perThousand: 1000 * PRICES.xrayPerTrace * (1 / DISPATCH_BATCH + r * 2), basis: 'one trace per invocation, no sampling' },
     { item: 'customer-managed KMS keys', perThousand: 1000 * PRICES.kmsPerRequest * 0.05, basis: 'data keys cached by SQS and DynamoDB: ~1 request per 20 surveys, plus $1 per key-month' },
     { item: 'a secret (Secrets Manager + Powertools Parameters cache)', perThousand: 1000 * (0.05 / 10_000) * (1 / 500), basis: 'one GetSecretValue per cold start (~1 per 500 surveys), plus $0.40 per secret-month' },
   ];

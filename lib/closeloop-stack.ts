@@ -19,7 +19,7 @@ export interface CloseloopStackProps extends StackProps {
 }
 
 /**
- * events → bus → buffer → dispatch → SES email → rating page → DynamoDB → stream → rules → follow-up queues
+ * events → bus → buffer → dispatch → SES email → [CloudFront + WAF] → rating page → DynamoDB → stream → rules → follow-up queues
  *                                                                        case API ↔ cases ← escalation sweep
  */
 export class CloseloopStack extends Stack {
@@ -33,6 +33,7 @@ export class CloseloopStack extends Stack {
       table: store.table,
       supportEmail: settings.supportEmail,
       publicBaseUrl: settings.publicBaseUrl,
+      edge: settings.waf,
     });
     const dispatch = new Dispatch(this, 'Dispatch', {
       table: store.table,
@@ -63,6 +64,9 @@ export class CloseloopStack extends Stack {
     new CfnOutput(this, 'EventBusName', { value: ingest.bus.eventBusName, description: 'Put business events here' });
     new CfnOutput(this, 'ApiUrl', { value: responses.api.apiEndpoint, description: 'Rating pages and the case API (HTTP API)' });
     new CfnOutput(this, 'PublicBaseUrl', { value: responses.publicBaseUrl, description: 'Base of the links in survey emails' });
+    if (responses.edge) {
+      new CfnOutput(this, 'DistributionDomainName', { value: responses.edge.distribution.distributionDomainName, description: 'CloudFront (with AWS WAF) in front of the rating pages' });
+    }
     new CfnOutput(this, 'SurveyTableName', { value: store.table.tableName, description: 'For `closeloop report --table`' });
     new CfnOutput(this, 'DashboardName', { value: observability.dashboard.dashboardName });
     new CfnOutput(this, 'BufferQueueUrl', { value: ingest.buffer.queueUrl });

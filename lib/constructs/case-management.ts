@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Validations } from 'aws-cdk-lib';
 import { HttpMethod, type HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
@@ -38,6 +38,10 @@ export class CaseManagement extends Construct {
       description: 'Case API: read, acknowledge and resolve follow-up cases.',
       environment: { [ENV.SURVEY_TABLE]: props.table.tableName, [ENV.EVENT_BUS_NAME]: props.bus.eventBusName },
     });
+    Validations.of(this.api).acknowledge({
+      id: 'Serverless-LambdaDLQ',
+      reason: 'Invoked synchronously by the HTTP API only: the caller gets the error; there is no asynchronous event to keep.',
+    });
     grantItemActions(props.table, this.api, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
     props.bus.grantPutEventsTo(this.api);
     const integration = new HttpLambdaIntegration('Cases', this.api);
@@ -52,6 +56,8 @@ export class CaseManagement extends Construct {
       timeout: Duration.seconds(60),
       // One sweep at a time: two would race for the same rung (the optimistic lock would stop the second).
       reservedConcurrentExecutions: 1,
+      // Invoked asynchronously by the schedule: a run that still fails after Lambda's two retries is kept (and alarmed on).
+      deadLetterQueue: props.deadLetters,
       environment: {
         [ENV.SURVEY_TABLE]: props.table.tableName,
         [ENV.EVENT_BUS_NAME]: props.bus.eventBusName,

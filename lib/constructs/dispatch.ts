@@ -8,7 +8,7 @@ import { ConfigurationSet } from 'aws-cdk-lib/aws-ses';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ENV } from '../../functions/config/env.js';
-import { DISPATCH_TIMEOUT_SECONDS } from '../../functions/config/resources.js';
+import { bufferQueue, DISPATCH_TIMEOUT_SECONDS } from '../../functions/config/resources.js';
 import { ServiceFunction } from './service-function.js';
 import { grantItemActions } from './survey-store.js';
 
@@ -97,5 +97,9 @@ export class Dispatch extends Construct {
       reportBatchItemFailures: true,
       maxConcurrency: props.maxConcurrency,
     }));
+    const bufferRedrives = 'Invoked only by the SQS event source, which supports no on-failure destination or function DLQ: ' +
+      `the buffer's redrive policy moves an event that failed ${bufferQueue.maxReceiveCount} receives to the dead-letter queue.`;
+    Validations.of(this.function).acknowledge({ id: 'Serverless-LambdaDLQ', reason: bufferRedrives });
+    Validations.of(this.function).acknowledge({ id: 'Serverless-LambdaEventSourceMappingDestination', reason: bufferRedrives });
   }
 }

@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Validations } from 'aws-cdk-lib';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { FilterCriteria, FilterRule, StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
@@ -89,5 +89,9 @@ export class FollowUps extends Construct {
       // Only modifications that carry a response reach the function; the handler re-checks that it is the first.
       filters: [FilterCriteria.filter({ eventName: FilterRule.isEqual('MODIFY'), dynamodb: { NewImage: { respondedAt: { S: FilterRule.exists() } } } })],
     }));
+    Validations.of(this.function).acknowledge({
+      id: 'Serverless-LambdaDLQ',
+      reason: 'Invoked only by the DynamoDB stream event source: a batch that keeps failing is described on its on-failure queue (rules-failures); a function DLQ would never receive anything.',
+    });
   }
 }

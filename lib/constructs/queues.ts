@@ -11,6 +11,8 @@ export function secureQueue(scope: Construct, id: string, props: QueueProps = {}
 /** A dead-letter queue: kept 14 days, and itself without a DLQ (nothing further to send to). */
 export function deadLetterQueue(scope: Construct, id: string, retentionDays: number): Queue {
   const queue = secureQueue(scope, id, { retentionPeriod: Duration.days(retentionDays) });
-  Validations.of(queue).acknowledge({ id: 'AwsSolutions-SQS3', reason: 'This queue is a dead-letter queue; operators inspect and redrive it.' });
+  const reason = 'This queue is a dead-letter queue; operators inspect and redrive it.';
+  Validations.of(queue).acknowledge({ id: 'AwsSolutions-SQS3', reason });
+  Validations.of(queue).acknowledge({ id: 'Serverless-SQSRedrivePolicy', reason });
   return queue;
 }

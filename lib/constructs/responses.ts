@@ -5,26 +5,36 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { ENV } from '../../functions/config/env.js';
+import { EdgeProtection, type EdgeProtectionOptions } from './edge-protection.js';
 import { ServiceFunction } from './service-function.js';
 import { grantItemActions } from './survey-store.js';
 
 export interface ResponsesProps {
   readonly table: ITableV2;
   readonly supportEmail: string;
-  /** @default the API's own URL */
+  /** @default the distribution's URL with `edge`, else the API's own URL */
   readonly publicBaseUrl?: string;
+  /** Put CloudFront and an AWS WAF web ACL in front of the API. @default undefined (the API is the edge) */
+  readonly edge?: EdgeProtectionOptions;
 }
 
-/** The public edge: rating (`/r/`) and unsubscribe (`/u/`) pages behind an HTTP API. GET shows, POST records. */
+/**
+ * The public edge: rating (`/r/`) and unsubscribe (`/u/`) pages behind an HTTP API, optionally behind
+ * CloudFront and AWS WAF. GET shows, POST records.
+ */
 export class Responses extends Construct {
   readonly api: HttpApi;
   readonly function: ServiceFunction;
   readonly publicBaseUrl: string;
+  /** CloudFront and the web ACL, when `edge` was given. */
+  readonly edge?: EdgeProtection;
 
   constructor(scope: Construct, id: string, props: ResponsesProps) {
     super(scope, id);
     this.api = new HttpApi(this, 'Api', { description: 'Closeloop public rating pages' });
-    this.publicBaseUrl = props.publicBaseUrl ?? (this.api.apiEndpoint);
+    // The links (and the pages' form actions) must point at the protected edge, or respondents would bypass it.
+    if (props.edge) this.edge = new EdgeProtection(this, 'Edge', { api: this.api, ...props.edge });
+    this.publicBaseUrl = props.publicBaseUrl ?? this.edge?.url ?? this.api.apiEndpoint;
 
     this.function = new ServiceFunction(this, 'Function', {
       stage: 'respond',
@@ -34,6 +44,10 @@ export class Responses extends Construct {
         [ENV.SUPPORT_EMAIL]: props.supportEmail,
         [ENV.PUBLIC_BASE_URL]: this.publicBaseUrl,
       },
+    });
+    Validations.of(this.function).acknowledge({
+      id: 'Serverless-LambdaDLQ',
+      reason: 'Invoked synchronously by the HTTP API only: the browser gets the error page; there is no asynchronous event to keep.',
     });
     grantItemActions(props.table, this.function, 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem');
 

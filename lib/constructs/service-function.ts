@@ -7,6 +7,7 @@ import { Construct } from 'constructs';
 import path from 'node:path';
 import { catalog, catalogDefine } from '../../functions/config/catalog.js';
 import { fileURLToPath } from 'node:url';
+import { CONTEXT_KEYS, readSettings } from '../settings.js';
 
 const functionsDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../functions');
 
@@ -21,10 +22,12 @@ export interface ServiceFunctionProps extends Omit<NodejsFunctionProps, 'entry' 
 
 /**
  * A Lambda function with the house defaults: newest Node.js runtime, arm64, bundled and minified
- * locally by esbuild (AWS SDK v3 left to the runtime), X-Ray tracing, a log group kept one month.
+ * locally by esbuild (AWS SDK v3 left to the runtime), a log group kept one month, and X-Ray active
+ * tracing only when the deployment asks for it (`closeloop:tracing`).
  */
 export class ServiceFunction extends NodejsFunction {
   constructor(scope: Construct, id: string, props: ServiceFunctionProps) {
+    const { tracing } = readSettings(scope);
     const logGroup = new LogGroup(scope, `${id}Logs`, { retention: RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY });
     // An own role instead of AWSLambdaBasicExecutionRole: it may write to its own log group only.
     const role = new Role(scope, `${id}Role`, { assumedBy: new ServicePrincipal('lambda.amazonaws.com') });
@@ -38,7 +41,7 @@ export class ServiceFunction extends NodejsFunction {
       architecture: Architecture.ARM_64,
       memorySize: props.memorySize ?? 256,
       timeout: props.timeout ?? Duration.seconds(30),
-      tracing: Tracing.ACTIVE,
+      tracing: tracing ? Tracing.ACTIVE : Tracing.DISABLED,
       logGroup,
       environment: {
         POWERTOOLS_SERVICE_NAME: `closeloop-${props.stage}`,
@@ -57,9 +60,17 @@ export class ServiceFunction extends NodejsFunction {
         ...props.bundling,
       },
     });
-    Validations.of(role).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason: 'xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions; AWS requires "*".',
-    });
+    if (tracing) {
+      Validations.of(role).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason: 'xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions; AWS requires "*".',
+      });
+    } else {
+      Validations.of(this).acknowledge({
+        id: 'Serverless-LambdaTracing',
+        reason: `X-Ray active tracing is optional (${CONTEXT_KEYS.tracing}=true turns it on): the cost model leaves it out ` +
+          '($5 per million traces); Powertools metrics, structured logs and the dashboard cover the pipeline without it.',
+      });
+    }
   }
 }

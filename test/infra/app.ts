@@ -19,8 +19,10 @@ export function testApp(options: { bundle?: boolean; context?: Record<string, un
   return new App(props);
 }
 
-export function testStack(app: App, stackCatalog: Catalog = catalog): CloseloopStack {
-  return new CloseloopStack(app, 'Closeloop', { catalog: stackCatalog, env: { account: '123456789012', region: 'eu-west-1' } });
+/** The stack in account 123456789012, in eu-west-1 unless another region is given (`null`: environment-agnostic). */
+export function testStack(app: App, stackCatalog: Catalog = catalog, region: string | null = 'eu-west-1'): CloseloopStack {
+  const env = region === null ? undefined : { account: '123456789012', region };
+  return new CloseloopStack(app, 'Closeloop', { catalog: stackCatalog, env });
 }
 
 export function cleanUpApps(): void {

@@ -1,6 +1,7 @@
 import { Stack, Validations } from 'aws-cdk-lib';
+import { Code, Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
-import { AwsSolutionsChecks } from 'cdk-nag';
+import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -8,11 +9,11 @@ import { cleanUpApps, testApp, testStack } from './app.js';
 
 afterAll(cleanUpApps);
 
-describe('cdk-nag AwsSolutions', () => {
+describe('cdk-nag AwsSolutions and Serverless', () => {
   it('finds no unacknowledged error in the stack, with real bundling', () => {
     const app = testApp({ bundle: true });
     testStack(app);
-    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
 
     const assembly = app.synth();
 
@@ -25,11 +26,27 @@ describe('cdk-nag AwsSolutions', () => {
     for (const bundle of bundles) expect(statSync(bundle).size).toBeLessThan(150 * 1024);
   });
 
-  it('would fail the synth on a violation (the check is live)', () => {
+  it('finds nothing with X-Ray tracing turned on either', () => {
+    const app = testApp({ context: { 'closeloop:tracing': true } });
+    testStack(app);
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
+    expect(() => app.synth()).not.toThrow();
+  });
+
+  it('would fail the synth on an AwsSolutions violation (the check is live)', () => {
     const app = testApp();
     const stack = new Stack(app, 'Bad');
     new Queue(stack, 'Plain');
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-    expect(() => app.synth()).toThrow();
+    expect(() => app.synth()).toThrow(/AwsSolutions-SQS3/);
+  });
+
+  it('would fail the synth on a Serverless violation (the check is live)', () => {
+    const app = testApp();
+    const stack = new Stack(app, 'Bad');
+    // Default memory and timeout, no DLQ, no tracing: everything the Serverless pack looks for in a function.
+    new LambdaFunction(stack, 'Plain', { runtime: Runtime.NODEJS_24_X, handler: 'index.handler', code: Code.fromInline('exports.handler = async () => {}') });
+    Validations.of(app).addPlugins(new ServerlessChecks(app));
+    expect(() => app.synth()).toThrow(/Serverless-LambdaDefaultMemorySize/);
   });
 });

@@ -77,7 +77,7 @@ describe('CloseloopStack', () => {
 
   it('runs dispatch on Node.js 24 arm64 from the buffer with partial batch responses and a concurrency cap from the SES rate', () => {
     const [logicalId, dispatch] = functionWith(ENV.DEAD_LETTER_QUEUE_URL);
-    expect(dispatch.Properties).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'], TracingConfig: { Mode: 'Active' } });
+    expect(dispatch.Properties).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'] });
     expect(Object.keys(dispatch.Properties.Environment.Variables)).toEqual(expect.arrayContaining([
       ENV.SURVEY_TABLE, ENV.SENDER_EMAIL, ENV.SUPPORT_EMAIL, ENV.PUBLIC_BASE_URL, ENV.CONFIGURATION_SET,
     ]));
@@ -178,8 +178,21 @@ describe('CloseloopStack', () => {
     template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'POST /r/{token}', AuthorizationType: 'NONE' });
   });
 
+  it('traces with X-Ray only when closeloop:tracing is true', () => {
+    for (const fn of Object.values(template.findResources('AWS::Lambda::Function'))) expect(fn.Properties.TracingConfig).toBeUndefined();
+    const traced = Template.fromStack(testStack(testApp({ context: { 'closeloop:tracing': 'true' } })));
+    const functions = Object.values(traced.findResources('AWS::Lambda::Function'));
+    expect(functions.length).toBeGreaterThan(0);
+    for (const fn of functions) expect(fn.Properties.TracingConfig).toEqual({ Mode: 'Active' });
+    traced.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'] })]) },
+    });
+  });
+
   it('sweeps deadlines every minute with one instance, over the sparse index only', () => {
     template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(1 minute)', Targets: [Match.objectLike({ DeadLetterConfig: Match.anyValue() })] });
+    // A sweep run that fails after Lambda's own retries of the asynchronous invocation is kept too.
+    template.hasResourceProperties('AWS::Lambda::Function', { ReservedConcurrentExecutions: 1, DeadLetterConfig: { TargetArn: Match.anyValue() } });
     template.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
       GlobalSecondaryIndexes: Match.arrayWith([Match.objectLike({ IndexName: 'sla-due', KeySchema: [{ AttributeName: 'slaShard', KeyType: 'HASH' }, { AttributeName: 'slaDueAt', KeyType: 'RANGE' }] })]),
     });
@@ -211,6 +224,7 @@ describe('CloseloopStack', () => {
   it('refuses invalid settings with a message naming the key', () => {
     expect(() => testStack(testApp({ context: { 'closeloop:senderEmail': 'nobody' } }))).toThrow('closeloop:senderEmail: "nobody" is not an email address');
     expect(() => testStack(testApp({ context: { 'closeloop:publicBaseUrl': 'http://insecure.example' } }))).toThrow('closeloop:publicBaseUrl');
+    expect(() => testStack(testApp({ context: { 'closeloop:tracing': 'yes' } }))).toThrow('closeloop:tracing: "yes" is not true or false');
   });
 
   it('has a dashboard and the alarms that need a person: SES reputation, SLA breaches, detractor rate, dead letters', () => {
