@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Validations } from 'aws-cdk-lib';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { EventBus, Rule } from 'aws-cdk-lib/aws-events';
 import { SqsQueue } from 'aws-cdk-lib/aws-events-targets';
@@ -69,5 +69,9 @@ export class Deliverability extends Construct {
     grantItemActions(props.table, this.function, 'dynamodb:PutItem', 'dynamodb:UpdateItem');
     this.deadLetters.grantSendMessages(this.function);
     this.function.addEventSource(new SqsEventSource(this.queue, { batchSize: 10, reportBatchItemFailures: true }));
+    const queueRedrives = 'Invoked only by the SQS event source, which supports no on-failure destination or function DLQ: ' +
+      `the feedback queue's redrive policy moves a notification that failed ${feedbackQueue.maxReceiveCount} receives to its dead-letter queue.`;
+    Validations.of(this.function).acknowledge({ id: 'Serverless-LambdaDLQ', reason: queueRedrives });
+    Validations.of(this.function).acknowledge({ id: 'Serverless-LambdaEventSourceMappingDestination', reason: queueRedrives });
   }
 }

@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Validations } from 'aws-cdk-lib';
 import { HttpMethod, type HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
@@ -32,6 +32,10 @@ export class Privacy extends Construct {
     // Reads and rewrites of the person's items, the contact's own records (Query on the table), the suppression.
     grantItemActions(props.table, this.function, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:Query');
     grantContactIndexQuery(props.table, this.function);
+    Validations.of(this.function).acknowledge({
+      id: 'Serverless-LambdaDLQ',
+      reason: 'Invoked synchronously by the HTTP API only: the caller gets the error and repeats the (idempotent) erasure; there is no asynchronous event to keep.',
+    });
     props.api.addRoutes({
       path: '/erasures', methods: [HttpMethod.POST], integration: new HttpLambdaIntegration('Erase', this.function), authorizer: new HttpIamAuthorizer(),
     });
