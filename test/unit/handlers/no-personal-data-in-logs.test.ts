@@ -3,14 +3,16 @@ import '../../fixtures/debug-logs.js';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { BadRequestException, SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { toItem } from '../../../functions/adapters/dynamo-invitation-repository.js';
 import { redact, REDACTED } from '../../../functions/domain/redaction.js';
 import { hashToken } from '../../../functions/domain/tokens.js';
+import { handler as deliverability } from '../../../functions/deliverability/handler.js';
 import { handler as dispatch } from '../../../functions/dispatch/handler.js';
+import { handler as erase } from '../../../functions/erase/handler.js';
 import { handler as followUp } from '../../../functions/follow-up/handler.js';
 import { handler as respond } from '../../../functions/respond/handler.js';
 import { lambdaContext } from '../../../lib/sandbox/lambda-context.js';
@@ -62,7 +64,28 @@ describe('logs of a full flow', () => {
     }, lambdaContext('respond'));
     await followUp({ Records: [{ eventID: '1', eventName: 'MODIFY', dynamodb: { SequenceNumber: '1', OldImage: marshall(invitation) as never, NewImage: marshall(answered, { removeUndefinedValues: true }) as never } }] }, lambdaContext('follow-up'));
 
+    // SES reports a bounce of the address; the first attempt to record it fails with the address in the error.
+    const bounce = JSON.stringify({
+      source: 'aws.ses', 'detail-type': 'Email Bounced',
+      detail: {
+        eventType: 'Bounce', mail: { messageId: 'm1', tags: { program: ['order-delivered-nps'] } },
+        bounce: { bounceType: 'Permanent', bouncedRecipients: [{ emailAddress: EMAIL }], timestamp: new Date().toISOString(), feedbackId: 'f1' },
+      },
+    });
+    dynamo.on(PutCommand).rejectsOnce(new Error(`Throttled writing suppression of ${EMAIL}`)).resolves({});
+    await deliverability(sqsEvent(bounce, 'd'), lambdaContext('deliverability')).catch(() => undefined); // the batch fails: SQS retries it
+    await deliverability(sqsEvent(bounce, 'e'), lambdaContext('deliverability'));
+    // And the person asks to be forgotten.
+    dynamo.on(QueryCommand).resolves({ Items: [] });
+    await erase({
+      version: '2.0', routeKey: 'POST /erasures', rawPath: '/erasures', rawQueryString: '', headers: {}, body: JSON.stringify({ email: EMAIL }), isBase64Encoded: false,
+      requestContext: { http: { method: 'POST' }, authorizer: { iam: { userArn: 'arn:aws:iam::1:user/dpo' } } } as never,
+    }, lambdaContext('erase'));
+
     const output = written.join('');
+    expect(output).toContain('deliverability: bounce recorded');
+    expect(output).toContain(`Throttled writing suppression of ${REDACTED}`);
+    expect(output).toContain('contact erased');
     expect(output.length).toBeGreaterThan(500); // the flow did log
     expect(output).toContain('dispatch failed');
     expect(output).toContain(`Connection reset while sending to ${REDACTED}`); // the error keeps its message, masked
