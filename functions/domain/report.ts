@@ -1,4 +1,4 @@
-import { addCounters, RESOLVE_HOUR_EDGES, scoreEstimate, type Counters } from './aggregates.js';
+import { addCounters, ALL_SEGMENTS, RESOLVE_HOUR_EDGES, scoreEstimate, type Counters } from './aggregates.js';
 import type { SurveyProgram } from './program.js';
 import { scoresOf, type SurveyKind } from './survey-kinds.js';
 
@@ -46,6 +46,10 @@ export interface SegmentReport {
   readonly responses: number;
   /** Answered ÷ sent, 0–100, or null without sends. */
   readonly responseRate: number | null;
+  /** SES feedback on this program's emails, in % of sent; counted per program, so null for a single segment. */
+  readonly deliverability: {
+    readonly bouncedHard: number; readonly bouncedSoft: number; readonly complained: number; readonly bounceRate: number | null; readonly complaintRate: number | null;
+  } | null;
   /** NPS (−100…100), CSAT top-2-box % or CES mean. */
   readonly score: ScoreLine | null;
   readonly previousScore: ScoreLine | null;
@@ -145,7 +149,12 @@ export function buildSegmentReport(
   const get = (key: string, from: Counters = totals) => from[key] ?? 0;
   const responses = get('responses');
   const suppressed = program.kind === 'enps' && responses < options.minGroupSize;
-  const base = { programId: program.id, kind: program.kind, segment, period, previousPeriod: previousPeriodOf(period) };
+  const rateOf = (count: number) => { const rate = percent(count, get('sent')); return rate === null ? null : Math.round(rate * 100) / 100; };
+  const deliverability = segment !== ALL_SEGMENTS ? null : {
+    bouncedHard: get('bouncedHard'), bouncedSoft: get('bouncedSoft'), complained: get('complained'),
+    bounceRate: rateOf(get('bouncedHard')), complaintRate: rateOf(get('complained')),
+  };
+  const base = { programId: program.id, kind: program.kind, segment, period, previousPeriod: previousPeriodOf(period), deliverability };
   if (suppressed) {
     return {
       ...base, suppressed, sent: get('sent'), responses: 0, responseRate: null, score: null, previousScore: null, change: null, split: null,

@@ -59,6 +59,7 @@ function section(r: SegmentReport): string {
   const summary = [
     `${name}: <strong>${r.score ? `${r.score.value} ± ${r.score.marginOfError}` : '–'}</strong> (before: ${r.previousScore?.value ?? '–'}, change ${r.change ?? '–'})`,
     `Responses: ${r.responses} of ${r.sent} sent (${r.responseRate ?? '–'} %)`,
+    ...(r.deliverability ? [`Deliverability: ${r.deliverability.bouncedHard} hard bounces (${r.deliverability.bounceRate ?? '–'} %), ${r.deliverability.bouncedSoft} soft, ${r.deliverability.complained} complaints (${r.deliverability.complaintRate ?? '–'} %)`] : []),
     ...(r.split ? [`Promoters ${r.split.promoters} %, passives ${r.split.passives} %, detractors ${r.split.detractors} %`] : []),
     `Follow-ups: ${r.followUp.opened} opened, ${r.followUp.resolved} resolved; median time to resolve ${r.followUp.medianTimeToResolve ?? '–'}`,
   ].map((line) => `<li>${line}</li>`).join('');

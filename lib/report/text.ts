@@ -27,6 +27,10 @@ export function renderText(reports: readonly SegmentReport[]): string {
     const score = r.score ? `${r.score.value} ± ${r.score.marginOfError}` : '–';
     lines.push(`  ${label(r).padEnd(14)} ${score.padEnd(14)} vs ${or(r.previousScore?.value)} before (${signed(r.change)})   ${sparkline(r.series.map((p) => p.score?.value ?? null))}`);
     lines.push(`  responses      ${String(r.responses).padEnd(14)} sent ${r.sent}, response rate ${or(r.responseRate)} %   ${sparkline(r.series.map((p) => p.responses))}`);
+    const d = r.deliverability;
+    if (d && (d.bouncedHard || d.bouncedSoft || d.complained)) {
+      lines.push(`  deliverability hard bounces ${d.bouncedHard} (${or(d.bounceRate)} %), soft bounces ${d.bouncedSoft}, complaints ${d.complained} (${or(d.complaintRate)} %)`);
+    }
     if (r.split) lines.push(`  split          promoters ${r.split.promoters} %, passives ${r.split.passives} %, detractors ${r.split.detractors} %`);
     const f = r.followUp;
     if (f.opened || f.resolved) {

@@ -15,7 +15,7 @@ const day = (scores: number[], sent = scores.length * 4, extra: Record<string, n
 
 describe('report maths', () => {
   const days = {
-    '2026-11-02': day([10, 10, 9, 8, 3], 20, { topic_delivery: 3, topic_price: 1, casesOpened: 1 }),
+    '2026-11-02': day([10, 10, 9, 8, 3], 20, { topic_delivery: 3, topic_price: 1, casesOpened: 1, bouncedHard: 1, bouncedSoft: 2 }),
     '2026-11-09': day([10, 9, 7, 6, 2, 0], 30, { topic_delivery: 2, casesResolved: 2, acknowledgedInTime: 2, resolvedInTime: 1, 'resolveHours_le4': 1, 'resolveHours_le24': 1, 'rootCause_delivery-delay': 2 }),
     '2026-10-20': day([0, 0, 0]), // outside the period
   };
@@ -36,6 +36,12 @@ describe('report maths', () => {
     // The adjusted-Wald interval is centred on the adjusted estimate, not on the raw NPS.
     expect(report.score!.lower).toBeLessThan(report.score!.value);
     expect(report.score!.upper).toBeGreaterThan(report.score!.value);
+  });
+
+  it('reports bounces and complaints per program, as a share of sent, and not per segment', () => {
+    expect(report.deliverability).toEqual({ bouncedHard: 1, bouncedSoft: 2, complained: 0, bounceRate: 2, complaintRate: 0 });
+    expect(renderText([report])).toContain('deliverability hard bounces 1 (2 %), soft bounces 2, complaints 0 (0 %)');
+    expect(buildSegmentReport({ id: 'p', kind: 'nps' }, 'smb', period, days, previous, { granularity: 'week', minGroupSize: 5 }).deliverability).toBeNull();
   });
 
   it('groups the series by ISO week and keeps the distribution', () => {
