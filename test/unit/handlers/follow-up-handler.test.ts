@@ -1,7 +1,7 @@
 import '../../fixtures/handler-env.js';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -50,7 +50,13 @@ describe('follow-up handler', () => {
     expect(JSON.parse(input.MessageBody!)).toMatchObject({ score: 3, customer: { id: 'c-77' }, context: { orderId: '1042' } });
     expect(input.MessageAttributes?.contract?.StringValue).toBe('closeloop.follow-up.v1');
     expect(dynamo).toHaveReceivedCommandWith(UpdateCommand, { Key: { pk: 'CONTACT#contact-77', sk: 'REST#all' } });
-    expect(dynamo).toHaveReceivedCommandWith(PutCommand, { Item: expect.objectContaining({ type: 'case', status: 'open' }), ConditionExpression: 'attribute_not_exists(pk)' });
+    // The case, and a check that the respondent was not erased since, in one transaction.
+    expect(dynamo).toHaveReceivedCommandWith(TransactWriteCommand, {
+      TransactItems: [
+        { Put: expect.objectContaining({ Item: expect.objectContaining({ type: 'case', status: 'open', contactKey: 'contact-77' }), ConditionExpression: 'attribute_not_exists(pk)' }) },
+        { ConditionCheck: expect.objectContaining({ Key: { pk: 'INV#hash-1', sk: 'INVITATION' }, ConditionExpression: 'contactKey = :contact' }) },
+      ],
+    });
     expect(events.commandCalls(PutEventsCommand)[0]!.args[0].input.Entries?.map((e) => e.DetailType)).toEqual(['SurveyResponded', 'FollowUpOpened']);
   });
 
