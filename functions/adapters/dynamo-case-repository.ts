@@ -5,7 +5,7 @@ import { surveyTable } from '../config/resources.js';
 import type { FollowUpCaseRecord } from '../domain/follow-up-case.js';
 import type { CaseRepository } from '../ports.js';
 
-const documentClient = DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } });
+export const documentClient = DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } });
 
 const { slaIndex } = surveyTable;
 const caseKey = (caseId: string) => ({ pk: `CASE#${caseId}`, sk: 'CASE' });
