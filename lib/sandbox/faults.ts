@@ -131,8 +131,10 @@ export class FaultInjector {
       const counts = countsOf(context);
       counts.attempts++;
       const [service, command] = key(context).split('.');
-      const rule = this.rules.find((r) => r.service === service && r.commands.includes(command as string) && (!r.clients || r.clients.includes(label)));
-      if (!rule || this.random() >= rule.rate) return next(args);
+      // One draw per matching rule, in order: the first that hits decides the attempt's fault.
+      const rule = this.rules.find((r) => r.service === service && r.commands.includes(command as string)
+        && (!r.clients || r.clients.includes(label)) && this.random() < r.rate);
+      if (!rule) return next(args);
       const error = FAULTS[rule.fault]();
       this.injectedErrors.add(error);
       if (rule.phase === 'response') await next(args);
