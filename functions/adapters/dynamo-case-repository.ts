@@ -97,6 +97,16 @@ export class DynamoCaseRepository implements CaseRepository {
     }
   }
 
+  async setAside(caseId: string, reason: string, at: Date): Promise<void> {
+    await this.client.send(new UpdateCommand({
+      TableName: this.tableName,
+      Key: caseKey(caseId),
+      UpdateExpression: 'SET setAsideReason = :reason, setAsideAt = :at REMOVE slaShard, slaDueAt, nextDeadline',
+      ConditionExpression: 'attribute_exists(pk)',
+      ExpressionAttributeValues: { ':reason': reason.slice(0, 1000), ':at': at.toISOString() },
+    }));
+  }
+
   async due(now: Date, limit: number): Promise<FollowUpCaseRecord[]> {
     const found: FollowUpCaseRecord[] = [];
     for (let shard = 0; shard < slaIndex.shards && found.length < limit; shard++) {
