@@ -129,6 +129,8 @@ export interface CaseRepository {
   update(before: FollowUpCaseRecord, after: FollowUpCaseRecord): Promise<boolean>;
   /** Cases whose next deadline is at or before `now`, from the sparse deadline index. */
   due(now: Date, limit: number): Promise<FollowUpCaseRecord[]>;
+  /** Takes a case that cannot be escalated out of the deadline index; it stays stored, with the reason. */
+  setAside(caseId: string, reason: string, at: Date): Promise<void>;
 }
 
 /** Keeps input that can never be processed, with the reason, where an operator can inspect it. */

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { addCounters } from '../domain/aggregates.js';
 import type { AggregateStore, BucketChange } from '../ports.js';
 
-const documentClient = DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } });
+export const documentClient = DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } });
 
 /**
  * Counters are spread over this many partition keys per program and segment: a burst of responses

@@ -6,7 +6,7 @@ import type { FollowUpCaseRecord } from '../domain/follow-up-case.js';
 import type { CaseRepository } from '../ports.js';
 import { keys } from './table-keys.js';
 
-const documentClient = DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } });
+export const documentClient = DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } });
 
 const { slaIndex } = surveyTable;
 const caseKey = (caseId: string) => ({ pk: `CASE#${caseId}`, sk: 'CASE' });
@@ -124,6 +124,16 @@ export class DynamoCaseRepository implements CaseRepository {
       if (error instanceof ConditionalCheckFailedException) return false;
       throw error;
     }
+  }
+
+  async setAside(caseId: string, reason: string, at: Date): Promise<void> {
+    await this.client.send(new UpdateCommand({
+      TableName: this.tableName,
+      Key: caseKey(caseId),
+      UpdateExpression: 'SET setAsideReason = :reason, setAsideAt = :at REMOVE slaShard, slaDueAt, nextDeadline',
+      ConditionExpression: 'attribute_exists(pk)',
+      ExpressionAttributeValues: { ':reason': reason.slice(0, 1000), ':at': at.toISOString() },
+    }));
   }
 
   async due(now: Date, limit: number): Promise<FollowUpCaseRecord[]> {

@@ -9,7 +9,7 @@ import type {
 } from '../ports.js';
 
 /** Created once per cold start; endpoint and region come from the standard AWS SDK settings. */
-const documentClient = DynamoDBDocumentClient.from(new DynamoDBClient({}), {
+export const documentClient = DynamoDBDocumentClient.from(new DynamoDBClient({}), {
   marshallOptions: { removeUndefinedValues: true },
 });
 

@@ -1,7 +1,7 @@
 import { ConflictException, CreateScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import type { SurveyScheduler } from '../ports.js';
 
-const schedulerClient = new SchedulerClient({});
+export const schedulerClient = new SchedulerClient({});
 
 export interface SchedulerSettings {
   readonly groupName: string;

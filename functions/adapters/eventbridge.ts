@@ -2,7 +2,7 @@ import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge
 import { INTEGRATION_SOURCE, type IntegrationEvent } from '../domain/integration-events.js';
 import type { IntegrationEventPublisher } from '../ports.js';
 
-const eventBridgeClient = new EventBridgeClient({});
+export const eventBridgeClient = new EventBridgeClient({});
 
 /** PutEvents takes at most 10 entries per call. */
 const BATCH = 10;

@@ -6,7 +6,7 @@ import { RecipientRejectedError, type SurveyEmail, type SurveyMailer } from '../
  * client backs off with jitter and slows itself down instead of failing the batch. Retrying a
  * throttled call cannot double-send: SES accepted nothing.
  */
-const sesClient = new SESv2Client({ retryMode: 'adaptive', maxAttempts: 6 });
+export const sesClient = new SESv2Client({ retryMode: 'adaptive', maxAttempts: 6 });
 
 export interface SesSettings {
   readonly senderEmail: string;

@@ -4,7 +4,7 @@ import type { DeadLetterSink, FollowUpPublisher } from '../ports.js';
 
 // Send to the queue URL's own endpoint resolution, not its host: equal in AWS, and emulators'
 // URLs (sqs.<region>.127.0.0.1) do not resolve.
-const sqsClient = new SQSClient({ useQueueUrlAsEndpoint: false });
+export const sqsClient = new SQSClient({ useQueueUrlAsEndpoint: false });
 
 /** SQS bodies are limited to 256 KiB; keep room for the reason attribute. */
 const MAX_DEAD_LETTER_BODY = 200_000;

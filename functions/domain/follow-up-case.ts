@@ -201,3 +201,24 @@ export function anonymiseCase(record: FollowUpCaseRecord, at: Date): FollowUpCas
     erasedAt: at.toISOString(),
   };
 }
+
+/**
+ * Why a stored case cannot be escalated (a corrupted or hand-edited item), or undefined. The sweep
+ * checks it first, so such a case is set aside with the reason instead of failing every sweep for
+ * the cases behind it.
+ */
+export function caseDefect(record: FollowUpCaseRecord, queues: readonly string[]): string | undefined {
+  const stored = record as unknown as Record<string, unknown>;
+  const message = stored.message as Record<string, unknown> | undefined;
+  if (typeof message !== 'object' || message === null || typeof message.caseId !== 'string') return 'the case has no message';
+  const ladder = stored.escalateTo;
+  if (!Array.isArray(ladder) || ladder.some((queue) => typeof queue !== 'string')) return 'escalateTo is not a list of queues';
+  const undeclared = ladder.find((queue: string) => !queues.includes(queue));
+  if (undeclared !== undefined) return `escalation queue "${undeclared}" is not declared`;
+  if (!Number.isInteger(stored.rung) || (stored.rung as number) < 0) return `rung ${String(stored.rung)} is not a rung of the ladder`;
+  if (!Array.isArray(stored.history)) return 'the case has no history';
+  for (const field of ['respondedAt', 'dueAt']) {
+    if (Number.isNaN(Date.parse(String(message[field])))) return `message.${field} "${String(message[field])}" is not a date`;
+  }
+  return undefined;
+}

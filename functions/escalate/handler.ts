@@ -4,15 +4,18 @@ import middy from '@middy/core';
 import { DynamoCaseRepository } from '../adapters/dynamo-case-repository.js';
 import { EventBridgePublisher } from '../adapters/eventbridge.js';
 import { logger, metrics, publishMetrics } from '../adapters/observability.js';
-import { SqsFollowUpPublisher } from '../adapters/sqs-queues.js';
+import { SqsDeadLetterSink, SqsFollowUpPublisher } from '../adapters/sqs-queues.js';
 import { readEnv } from '../config/env.js';
 import { sweep, type EscalateDeps } from './escalate.js';
 
-const env = readEnv(['SURVEY_TABLE', 'FOLLOW_UP_QUEUE_URLS', 'EVENT_BUS_NAME']);
+const env = readEnv(['SURVEY_TABLE', 'FOLLOW_UP_QUEUE_URLS', 'EVENT_BUS_NAME', 'RULES_FAILURE_QUEUE_URL']);
+const queueUrls = JSON.parse(env.FOLLOW_UP_QUEUE_URLS) as Record<string, string>;
 const deps: EscalateDeps = {
   cases: new DynamoCaseRepository(env.SURVEY_TABLE),
-  publisher: new SqsFollowUpPublisher(JSON.parse(env.FOLLOW_UP_QUEUE_URLS) as Record<string, string>),
+  publisher: new SqsFollowUpPublisher(queueUrls),
   events: new EventBridgePublisher(env.EVENT_BUS_NAME),
+  deadLetters: new SqsDeadLetterSink(env.RULES_FAILURE_QUEUE_URL, 'escalate'),
+  queues: Object.keys(queueUrls),
   now: () => new Date(),
 };
 

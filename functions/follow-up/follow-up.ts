@@ -3,7 +3,7 @@ import { followUpOpened, surveyResponded, type IntegrationEvent } from '../domai
 import type { Invitation, SurveyResponse } from '../domain/invitation.js';
 import { findProgram, type Catalog } from '../domain/program.js';
 import { matchingRules, type RatedResponse } from '../domain/rules.js';
-import { classify } from '../domain/survey-kinds.js';
+import { classify, isValidScore, SURVEY_KINDS } from '../domain/survey-kinds.js';
 import { topicsOf } from '../domain/topics.js';
 import type { CaseRepository, ContactRepository, FollowUpPublisher } from '../ports.js';
 
@@ -16,7 +16,12 @@ export interface FollowUpDeps {
   readonly now: () => Date;
 }
 
-export class UnknownProgramError extends Error {
+/** A stream record the rules can never route (a corrupted item): set aside with this reason, not retried. */
+export class UnroutableRecordError extends Error {
+  override readonly name: string = 'UnroutableRecordError';
+}
+
+export class UnknownProgramError extends UnroutableRecordError {
   override readonly name = 'UnknownProgramError';
 }
 
@@ -60,6 +65,10 @@ export interface RoutingResult {
 export async function routeResponse(invitation: AnsweredInvitation, deps: FollowUpDeps, previous?: SurveyResponse): Promise<RoutingResult> {
   const program = findProgram(deps.catalog, invitation.programId);
   if (!program) throw new UnknownProgramError(`program "${invitation.programId}" is not in the catalog`);
+  const { kind, response } = invitation;
+  if (!(SURVEY_KINDS as readonly string[]).includes(kind) || !isValidScore(kind, response.score)) {
+    throw new UnroutableRecordError(`invitation ${invitation.tokenHash}: score ${String(response.score)} is outside the ${String(kind)} scale`);
+  }
   // A respondent rests longer than someone who ignored the survey (catalog.throttle.afterResponseDays).
   const restUntil = Math.floor(Date.parse(invitation.response.respondedAt) / 1000) + deps.catalog.throttle.afterResponseDays * 86_400;
   await deps.contacts.extendRest(invitation.contactKey, restUntil);

@@ -12,7 +12,7 @@ import { SqsDeadLetterSink, SqsFollowUpPublisher } from '../adapters/sqs-queues.
 import { catalog } from '../config/catalog.js';
 import { ENV, MissingConfigurationError, readEnv } from '../config/env.js';
 import type { IntegrationEvent } from '../domain/integration-events.js';
-import { rated, responseChange, routeResponse, UnknownProgramError, type FollowUpDeps } from './follow-up.js';
+import { rated, responseChange, routeResponse, UnroutableRecordError, type FollowUpDeps } from './follow-up.js';
 
 const env = readEnv(['FOLLOW_UP_QUEUE_URLS', 'SURVEY_TABLE', 'EVENT_BUS_NAME', 'CASE_API_URL', 'RULES_FAILURE_QUEUE_URL']);
 const queueUrls = JSON.parse(env.FOLLOW_UP_QUEUE_URLS) as Record<string, string>;
@@ -47,19 +47,20 @@ export const handler = middy(async (event: DynamoDBStreamEvent, context: Context
   const response = await processPartialResponse(event, loggingFailures('Rules', (record: DynamoDBRecord) => record.dynamodb?.SequenceNumber, async (record: DynamoDBRecord) => {
     const change = responseChange(image(record.dynamodb?.OldImage), image(record.dynamodb?.NewImage));
     if (!change) return;
-    metrics.addMetric(change.kind === 'first' ? 'ResponseRecorded' : 'ResponseChanged', MetricUnit.Count, 1);
-    if (change.kind === 'first' && rated(change.invitation, change.invitation.response).classification === 'detractor') {
-      metrics.addMetric('DetractorRecorded', MetricUnit.Count, 1);
-    }
     let routed;
     try {
       routed = await routeResponse(change.invitation, deps, change.kind === 'changed' ? change.previous : undefined);
     } catch (error) {
       // A record that can never succeed is kept with its reason, alone, instead of blocking its shard in retries.
-      if (!(error instanceof UnknownProgramError)) throw error;
+      if (!(error instanceof UnroutableRecordError)) throw error;
       logger.error('stream record set aside', { sequenceNumber: record.dynamodb?.SequenceNumber, reason: error.message });
       await poison.reject(JSON.stringify(record), error.message);
       return;
+    }
+    // Counted once routed: a record set aside is not a response.
+    metrics.addMetric(change.kind === 'first' ? 'ResponseRecorded' : 'ResponseChanged', MetricUnit.Count, 1);
+    if (change.kind === 'first' && rated(change.invitation, change.invitation.response).classification === 'detractor') {
+      metrics.addMetric('DetractorRecorded', MetricUnit.Count, 1);
     }
     for (const followUp of routed.cases) {
       logger.info('follow-up opened', { caseId: followUp.caseId, programId: followUp.programId, rule: followUp.rule, queue: followUp.queue });

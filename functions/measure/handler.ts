@@ -9,15 +9,18 @@ import { DynamoAggregateStore } from '../adapters/dynamo-aggregate-store.js';
 import { fromItem } from '../adapters/dynamo-invitation-repository.js';
 import { EventBridgePublisher } from '../adapters/eventbridge.js';
 import { loggingFailures, logger, metrics, publishMetrics } from '../adapters/observability.js';
+import { SqsDeadLetterSink } from '../adapters/sqs-queues.js';
 import { catalog } from '../config/catalog.js';
 import { readEnv } from '../config/env.js';
 import type { FollowUpCaseRecord } from '../domain/follow-up-case.js';
 import type { IntegrationEvent } from '../domain/integration-events.js';
-import { evaluateAlerts, measureChange, type Change, type MeasureDeps, type Touched } from './measure.js';
+import { evaluateAlerts, measureChange, UnmeasurableChangeError, type Change, type MeasureDeps, type Touched } from './measure.js';
 
-const env = readEnv(['SURVEY_TABLE', 'EVENT_BUS_NAME']);
+const env = readEnv(['SURVEY_TABLE', 'EVENT_BUS_NAME', 'RULES_FAILURE_QUEUE_URL']);
 const deps: MeasureDeps = { catalog, aggregates: new DynamoAggregateStore(env.SURVEY_TABLE), now: () => new Date() };
 const integrationEvents = new EventBridgePublisher(env.EVENT_BUS_NAME);
+/** The stream stages' on-failure queue: records set aside carry `stage: measure` and their reason. */
+const poison = new SqsDeadLetterSink(env.RULES_FAILURE_QUEUE_URL, 'measure');
 const processor = new BatchProcessor(EventType.DynamoDBStreams);
 
 const plain = (image: unknown) => (image ? unmarshall(image as Record<string, AttributeValue>) : undefined);
@@ -34,13 +37,23 @@ function read(record: DynamoDBRecord): Change | undefined {
 
 /**
  * DynamoDB stream → day buckets (sent, responses, topics, cases, root causes, SLA) and rolling-score
- * alerts. The rules stage reads the same stream; each keeps its own position.
+ * alerts. The rules stage reads the same stream; each keeps its own position. A corrupted record
+ * is set aside on the stream stages' failure queue with its reason; other failures are retried.
  */
 export const handler = middy(async (event: DynamoDBStreamEvent, context: Context) => {
   const touched: Touched[] = [];
   const response = await processPartialResponse(event, loggingFailures('Measure', (record: DynamoDBRecord) => record.dynamodb?.SequenceNumber, async (record: DynamoDBRecord) => {
     const change = read(record);
-    if (change) touched.push(...(await measureChange(change, deps)));
+    if (!change) return;
+    try {
+      touched.push(...(await measureChange(change, deps)));
+    } catch (error) {
+      // A record that can never be counted is kept with its reason, alone, instead of blocking its shard in retries.
+      if (!(error instanceof UnmeasurableChangeError)) throw error;
+      logger.error('stream record set aside', { sequenceNumber: record.dynamodb?.SequenceNumber, reason: error.message });
+      metrics.addMetric('MeasureRecordSetAside', MetricUnit.Count, 1);
+      await poison.reject(JSON.stringify(record), error.message);
+    }
   }), processor, { context });
   const alerts: IntegrationEvent[] = await evaluateAlerts(touched, deps);
   for (const alert of alerts) {

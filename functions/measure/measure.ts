@@ -3,6 +3,7 @@ import type { FollowUpCaseRecord } from '../domain/follow-up-case.js';
 import type { IntegrationEvent } from '../domain/integration-events.js';
 import type { Invitation } from '../domain/invitation.js';
 import { findProgram, type Catalog } from '../domain/program.js';
+import { isValidScore, SURVEY_KINDS } from '../domain/survey-kinds.js';
 import { topicsOf } from '../domain/topics.js';
 import type { AggregateStore, BucketChange } from '../ports.js';
 
@@ -22,6 +23,24 @@ export interface Touched {
   readonly segment: string;
 }
 
+/** A stream record that can never be counted (a corrupted item): set aside with this reason, not retried. */
+export class UnmeasurableChangeError extends Error {
+  override readonly name = 'UnmeasurableChangeError';
+}
+
+const isDate = (value: unknown) => typeof value === 'string' && !Number.isNaN(Date.parse(value));
+
+/** What would make counting throw on every retry, named: the record is set aside instead of blocking its shard. */
+function assertMeasurable(invitation: Invitation): void {
+  const reason = !(SURVEY_KINDS as readonly string[]).includes(invitation.kind) ? `kind "${String(invitation.kind)}" is not a survey kind`
+    : typeof invitation.customer !== 'object' || invitation.customer === null ? 'the invitation has no customer'
+    : !isDate(invitation.createdAt) ? `createdAt "${String(invitation.createdAt)}" is not a date`
+    : invitation.response && !isValidScore(invitation.kind, invitation.response.score) ? `score ${String(invitation.response.score)} is outside the ${invitation.kind} scale`
+    : invitation.response && !isDate(invitation.response.respondedAt) ? `respondedAt "${String(invitation.response.respondedAt)}" is not a date`
+    : undefined;
+  if (reason) throw new UnmeasurableChangeError(`invitation ${invitation.tokenHash}: ${reason}`);
+}
+
 const bucketsFor = (invitation: Invitation, day: string, counters: Record<string, number>): BucketChange[] =>
   segmentsOf(invitation).map((segment) => ({ programId: invitation.programId, segment, day, counters }));
 
@@ -29,12 +48,15 @@ const bucketsFor = (invitation: Invitation, day: string, counters: Record<string
  * Keeps the day buckets in step with one stream record, exactly once (a re-delivered record finds
  * its change applied): surveys sent, responses by class and score, comment topics, a changed
  * answer taken out and put in again, cases opened and resolved with their root cause and SLA.
- * Returns the program/segment pairs whose rolling score may have moved.
+ * Returns the program/segment pairs whose rolling score may have moved. A corrupted invitation
+ * throws UnmeasurableChangeError before anything is counted.
  */
 export async function measureChange(change: Change, deps: MeasureDeps): Promise<Touched[]> {
   if (change.type === 'invitation') {
     const { before, after } = change;
     if (!after) return [];
+    assertMeasurable(after);
+    if (before?.response) assertMeasurable(before);
     const touched = segmentsOf(after).map((segment) => ({ programId: after.programId, segment }));
     if (!before) {
       await deps.aggregates.applyOnce(`sent#${after.tokenHash}`, bucketsFor(after, dayOf(after.createdAt), { sent: 1 }), after.tokenHash);

@@ -2,6 +2,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { isTransientAwsError } from '../adapters/aws-errors.js';
 import { DynamoInvitationRepository } from '../adapters/dynamo-invitation-repository.js';
 import { logger, metrics, publishMetrics } from '../adapters/observability.js';
 import { catalog } from '../config/catalog.js';
@@ -21,9 +22,29 @@ const POST_METRIC: Partial<Record<View['view'], string>> = {
   unsubscribed: 'Unsubscribed',
 };
 
+/**
+ * DynamoDB throttled or failed even after the SDK's retries. Said as it is, with a 503 the browser
+ * or client may retry, rather than API Gateway's opaque 500: sending the form again is safe (an
+ * answer that did land is found and thanked for, never stored twice).
+ */
+const UNAVAILABLE: APIGatewayProxyStructuredResultV2 = {
+  statusCode: 503,
+  headers: { 'content-type': 'text/plain; charset=utf-8', 'retry-after': '1', 'cache-control': 'no-store' },
+  body: 'Service busy: your answer may not have been recorded. Please send it again in a moment.',
+};
+
 /** HTTP API (payload v2) → rating and unsubscribe pages. GET and HEAD only read; POST writes. */
 export const handler = middy(async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
-  const { response, view } = await handleHttp(event, deps, pageSettings);
+  let handled: Awaited<ReturnType<typeof handleHttp>>;
+  try {
+    handled = await handleHttp(event, deps, pageSettings);
+  } catch (error) {
+    if (!isTransientAwsError(error)) throw error;
+    logger.warn('respond: the table is busy; answered 503', { method: event.requestContext.http.method, error: (error as Error).name });
+    metrics.addMetric('RespondUnavailable', MetricUnit.Count, 1);
+    return event.requestContext.http.method === 'HEAD' ? { ...UNAVAILABLE, body: '' } : UNAVAILABLE;
+  }
+  const { response, view } = handled;
   const posted = event.requestContext.http.method === 'POST';
   const metric = view === 'invalid' ? 'InvalidLink' : posted && view ? POST_METRIC[view] : undefined;
   if (metric) metrics.addMetric(metric, MetricUnit.Count, 1);

@@ -62,8 +62,11 @@ export class CaseManagement extends Construct {
         [ENV.SURVEY_TABLE]: props.table.tableName,
         [ENV.EVENT_BUS_NAME]: props.bus.eventBusName,
         [ENV.FOLLOW_UP_QUEUE_URLS]: JSON.stringify(Object.fromEntries(Object.entries(props.queues).map(([name, q]) => [name, q.queueUrl]))),
+        [ENV.RULES_FAILURE_QUEUE_URL]: props.deadLetters.queueUrl,
       },
     });
+    // A case that cannot be escalated is described there with its reason, and the sweep goes on.
+    props.deadLetters.grantSendMessages(this.sweep);
     grantItemActions(props.table, this.sweep, 'dynamodb:UpdateItem');
     grantSlaIndexQuery(props.table, this.sweep);
     for (const queue of Object.values(props.queues)) queue.grantSendMessages(this.sweep);

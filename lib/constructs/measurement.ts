@@ -12,7 +12,7 @@ import { grantItemActions } from './survey-store.js';
 export interface MeasurementProps {
   readonly table: ITableV2;
   readonly bus: IEventBus;
-  /** Where stream batches that kept failing are described. */
+  /** Where stream batches that kept failing are described, and corrupted records set aside with their reason. */
   readonly failures: Queue;
 }
 
@@ -28,8 +28,13 @@ export class Measurement extends Construct {
     this.function = new ServiceFunction(this, 'Function', {
       stage: 'measure',
       description: 'Keeps response, topic and case counters per day and raises rolling-score alerts.',
-      environment: { [ENV.SURVEY_TABLE]: props.table.tableName, [ENV.EVENT_BUS_NAME]: props.bus.eventBusName },
+      environment: {
+        [ENV.SURVEY_TABLE]: props.table.tableName, [ENV.EVENT_BUS_NAME]: props.bus.eventBusName,
+        [ENV.RULES_FAILURE_QUEUE_URL]: props.failures.queueUrl,
+      },
     });
+    // A corrupted record is set aside there with its reason (the on-failure record of the event source carries none).
+    props.failures.grantSendMessages(this.function);
     // Markers and counters in one transaction, alert state, and reads of the day buckets.
     grantItemActions(props.table, this.function, 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query');
     props.bus.grantPutEventsTo(this.function);

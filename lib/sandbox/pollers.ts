@@ -173,7 +173,10 @@ export function pollStream(options: StreamPollerOptions): Poller {
       let failedAt: string | undefined;
       try {
         const result = await options.handler({ Records: records }, lambdaContext(options.functionName));
-        failedAt = result?.batchItemFailures[0]?.itemIdentifier;
+        // As Lambda: the checkpoint is the failed record with the lowest sequence number. Powertools
+        // lists failures in the order they completed (records run concurrently), not in stream order.
+        const failures = new Set((result?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
+        failedAt = records.find((r) => failures.has(r.dynamodb?.SequenceNumber ?? ''))?.dynamodb?.SequenceNumber;
         if (failedAt) options.report(options.functionName, `${result?.batchItemFailures.length} of ${records.length} records failed; retrying from ${failedAt}`);
       } catch (error) {
         options.report(options.functionName, error);

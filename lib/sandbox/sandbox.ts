@@ -15,6 +15,7 @@ import {
 import { startEventBus, type BusEvent, type RunningEventBus } from './event-bus.js';
 import { startHttpApi, type RunningHttpApi } from './http-api.js';
 import { lambdaContext } from './lambda-context.js';
+import { handlerClients, type FaultInjector } from './faults.js';
 import { every, pollQueue, pollStream, type Poller } from './pollers.js';
 import { reportPage } from './report-page.js';
 import { createResources } from './resources.js';
@@ -61,6 +62,14 @@ export interface SandboxOptions {
   readonly sesMaxSendRate?: number;
   /** How often the escalation sweep runs. @default 1000 ms */
   readonly sweepIntervalMs?: number;
+  /**
+   * Fault injection: the injector's middleware is added to every SDK client the handlers use
+   * (labelled as in `handlerClients`), never to the sandbox's own pollers, bus or scheduler. The
+   * clients are module singletons, so this affects every handler in this process; a test that
+   * injects faults starts its own sandbox in its own worker. Read `faults.counts` afterwards.
+   * @default no faults
+   */
+  readonly faults?: FaultInjector;
   /** Powertools log level of the handlers. @default 'INFO' */
   readonly logLevel?: string;
   readonly log?: (message: string) => void;
@@ -210,6 +219,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     deliverFeedback = async (event) => {
       await sqsClient.send(new SendMessageCommand({ QueueUrl: queue(feedbackQueue.name).url, MessageBody: JSON.stringify(event) }));
     };
+
+    if (options.faults) {
+      for (const [label, client] of Object.entries(await handlerClients())) options.faults.attach(client, label);
+    }
 
     const describe = (error: unknown): string => {
       const children = (error as { recordErrors?: unknown[] }).recordErrors;

@@ -239,4 +239,19 @@ describe('CloseloopStack', () => {
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { Metrics: Match.arrayWith([Match.objectLike({ Expression: Match.stringLikeRegexp('detractors') })]), Threshold: 50 });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmDescription: 'A message waits in "dispatch-dead-letters"' });
   });
+  it('lets the rules, measure and escalation functions set a poison record aside on the one failure queue, with a send grant each', () => {
+    const functions = Object.entries(template.findResources('AWS::Lambda::Function'))
+      .filter(([, r]) => ENV.RULES_FAILURE_QUEUE_URL in (r.Properties.Environment?.Variables ?? {}));
+    expect(functions.map(([, r]) => r.Properties.Description)).toEqual(expect.arrayContaining([
+      expect.stringMatching(/counters per day/), expect.stringMatching(/^Escalates follow-up cases/),
+    ]));
+    expect(functions).toHaveLength(3);
+    expect(new Set(functions.map(([, r]) => JSON.stringify(r.Properties.Environment.Variables[ENV.RULES_FAILURE_QUEUE_URL]))).size).toBe(1);
+    const policies = Object.values(template.findResources('AWS::IAM::Policy'));
+    for (const [logicalId, fn] of functions) {
+      const role = fn.Properties.Role['Fn::GetAtt'][0];
+      const statements = policies.filter((p) => p.Properties.Roles.some((r: { Ref: string }) => r.Ref === role)).flatMap((p) => p.Properties.PolicyDocument.Statement);
+      expect(statements, logicalId).toEqual(expect.arrayContaining([expect.objectContaining({ Action: expect.arrayContaining(['sqs:SendMessage']) })]));
+    }
+  });
 });

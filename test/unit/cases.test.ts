@@ -88,7 +88,10 @@ describe('escalation', () => {
     const publisher = new RecordingPublisher();
     const events: IntegrationEvent[] = [];
     let now = at(5);
-    const deps = { cases, publisher, events: { publish: async (e: readonly IntegrationEvent[]) => { events.push(...e); } }, now: () => now };
+    const deps = {
+      cases, publisher, events: { publish: async (e: readonly IntegrationEvent[]) => { events.push(...e); } }, now: () => now,
+      deadLetters: { reject: async () => { throw new Error('nothing to set aside'); } }, queues: ['customer-success', 'escalation'],
+    };
     const late = newCase();
     const acknowledged = { ...newCase(), message: { ...newCase().message, caseId: 'acked' }, status: 'acknowledged' as const, acknowledgedAt: at(1).toISOString(), nextDeadline: at(24).getTime() };
     await cases.open(late);
@@ -104,5 +107,27 @@ describe('escalation', () => {
     expect(third.map((m) => m.caseId)).toEqual(['acked']);
     expect(publisher.published).toHaveLength(2);
     expect(events.map((e) => e.detailType)).toEqual(['FollowUpEscalated', 'FollowUpEscalated']);
+  });
+  it('sets a case it cannot escalate aside with the reason, once, and escalates the cases behind it', async () => {
+    const cases = new InMemoryCases();
+    const publisher = new RecordingPublisher();
+    const rejected: [string, string][] = [];
+    const deps = {
+      cases, publisher, events: { publish: async () => undefined }, now: () => at(5),
+      deadLetters: { reject: async (body: string, reason: string) => { rejected.push([body, reason]); } }, queues: ['customer-success', 'escalation'],
+    };
+    const corrupted = { ...newCase(), message: { ...newCase().message, caseId: 'corrupted' }, escalateTo: ['nowhere'], nextDeadline: 0 };
+    const late = newCase();
+    await cases.open(corrupted);
+    await cases.open(late);
+
+    const first = await sweep(deps);
+    const second = await sweep(deps);
+
+    expect(rejected.map(([, reason]) => reason)).toEqual(['case corrupted: escalation queue "nowhere" is not declared']);
+    expect(JSON.parse(rejected[0]![0])).toMatchObject({ escalateTo: ['nowhere'] });
+    expect(cases.setAsideReasons.get('corrupted')).toBe('escalation queue "nowhere" is not declared');
+    expect(first.map((m) => m.caseId)).toEqual([late.message.caseId]);
+    expect(second).toEqual([]);
   });
 });

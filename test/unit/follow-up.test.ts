@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { catalog } from '../../functions/config/catalog.js';
 import type { Invitation, SurveyResponse } from '../../functions/domain/invitation.js';
-import { responseChange, routeResponse, UnknownProgramError, type FollowUpDeps } from '../../functions/follow-up/follow-up.js';
+import { responseChange, routeResponse, UnknownProgramError, UnroutableRecordError, type FollowUpDeps } from '../../functions/follow-up/follow-up.js';
 import { InMemoryCases, RecordingPublisher } from '../fixtures/in-memory-cases.js';
 import { InMemoryInvitations } from '../fixtures/in-memory-invitations.js';
 
@@ -89,6 +89,10 @@ describe('routeResponse', () => {
 
   it('fails loudly for a program that is no longer declared', async () => {
     await expect(routeResponse(answered(3, { programId: 'gone' }), deps)).rejects.toThrow(UnknownProgramError);
+  });
+
+  it('names a corrupted score instead of retrying it, and opens nothing', async () => {
+    await expect(routeResponse(answered(42), deps)).rejects.toThrow(new UnroutableRecordError(`invitation ${answered(42).tokenHash}: score 42 is outside the nps scale`));
   });
 
   it('rests a respondent for the after-response period (90 days)', async () => {

@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { catalog } from '../../functions/config/catalog.js';
 import type { Invitation } from '../../functions/domain/invitation.js';
-import { evaluateAlerts, measureChange, type MeasureDeps } from '../../functions/measure/measure.js';
+import { evaluateAlerts, measureChange, UnmeasurableChangeError, type MeasureDeps } from '../../functions/measure/measure.js';
 import { InMemoryAggregates } from '../fixtures/in-memory-aggregates.js';
 
 const NOW = new Date('2026-11-22T12:00:00Z');
@@ -22,6 +22,17 @@ describe('measuring from the stream', () => {
   beforeEach(() => {
     aggregates = new InMemoryAggregates();
     deps = { catalog, aggregates, now: () => NOW };
+  });
+
+  it.each([
+    ['a score outside the scale', { response: { score: 42, respondedAt: '2026-11-22T11:00:00Z', revision: 1 } }, 'score 42 is outside the nps scale'],
+    ['an unknown kind', { kind: 'stars' as never }, 'kind "stars" is not a survey kind'],
+    ['a response time that is no date', { response: { score: 3, respondedAt: 'yesterday', revision: 1 } }, 'respondedAt "yesterday" is not a date'],
+  ])('names a corrupted invitation (%s) and counts nothing', async (_, overrides, reason) => {
+    const corrupted = invitation(undefined, overrides);
+
+    await expect(measureChange({ type: 'invitation', after: corrupted }, deps)).rejects.toThrow(new UnmeasurableChangeError(`invitation ${corrupted.tokenHash}: ${reason}`));
+    expect(await aggregates.totals('order-delivered-nps', 'all', '2026-11-01', '2026-11-30')).toEqual({});
   });
 
   it('counts sends and responses per segment and in total, topics included, once per record', async () => {

@@ -1,5 +1,5 @@
 import '../../fixtures/handler-env.js';
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
@@ -108,5 +108,20 @@ describe('respond handler', () => {
 
   it('answers other methods with 405', async () => {
     expect((await call(request('DELETE'))).statusCode).toBe(405);
+  });
+  it('answers 503 with Retry-After, not a 500 or a thank-you, when DynamoDB throttles the write past the SDK retries', async () => {
+    dynamo.on(UpdateCommand).rejects(new ProvisionedThroughputExceededException({ message: 'throughput exceeded', $metadata: { httpStatusCode: 400 } }));
+
+    const response = await call(request('POST', { body: asPerson('score=3') }));
+
+    expect(response.statusCode).toBe(503);
+    expect(response.headers).toMatchObject({ 'retry-after': '1', 'cache-control': 'no-store' });
+    expect(response.body).toContain('may not have been recorded');
+  });
+
+  it('lets an error that is not transient fail the invocation (API Gateway answers 500)', async () => {
+    dynamo.on(UpdateCommand).rejects(Object.assign(new Error('One or more parameter values were invalid'), { name: 'ValidationException', $fault: 'client', $metadata: { httpStatusCode: 400 } }));
+
+    await expect(call(request('POST', { body: asPerson('score=3') }))).rejects.toThrow('parameter values were invalid');
   });
 });
