@@ -5,7 +5,8 @@ import { anonymiseCase, type FollowUpCaseRecord } from '../domain/follow-up-case
 import type { ErasureCounts, PersonalDataEraser } from '../ports.js';
 import { keys } from './table-keys.js';
 
-const documentClient = DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } });
+/** Created once per cold start (exported for the sandbox's fault injection). */
+export const documentClient = DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } });
 
 type Item = Record<string, unknown> & { pk: string; sk: string };
 type Outcome = keyof ErasureCounts | 'gone';

@@ -158,17 +158,18 @@ export class FaultInjector {
  * 'aggregates' (one DynamoDB client per repository), 'ses', 'sqs', 'eventbridge', 'scheduler'.
  */
 export async function handlerClients(): Promise<Record<string, { middlewareStack: unknown }>> {
-  const [invitations, cases, aggregates, ses, sqs, eventbridge, scheduler] = await Promise.all([
+  const [invitations, cases, aggregates, erasure, ses, sqs, eventbridge, scheduler] = await Promise.all([
     import('../../functions/adapters/dynamo-invitation-repository.js'),
     import('../../functions/adapters/dynamo-case-repository.js'),
     import('../../functions/adapters/dynamo-aggregate-store.js'),
+    import('../../functions/adapters/dynamo-erasure.js'),
     import('../../functions/adapters/ses-survey-mailer.js'),
     import('../../functions/adapters/sqs-queues.js'),
     import('../../functions/adapters/eventbridge.js'),
     import('../../functions/adapters/eventbridge-scheduler.js'),
   ]);
   return {
-    invitations: invitations.documentClient, cases: cases.documentClient, aggregates: aggregates.documentClient,
+    invitations: invitations.documentClient, cases: cases.documentClient, aggregates: aggregates.documentClient, erasure: erasure.documentClient,
     ses: ses.sesClient, sqs: sqs.sqsClient, eventbridge: eventbridge.eventBridgeClient, scheduler: scheduler.schedulerClient,
   };
 }
