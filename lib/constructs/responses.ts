@@ -1,4 +1,4 @@
-import { CfnStage, HttpApi, HttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
+import { CfnRoute, CfnStage, HttpApi, HttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -8,6 +8,20 @@ import { ENV } from '../../functions/config/env.js';
 import { EdgeProtection, type EdgeProtectionOptions } from './edge-protection.js';
 import { ServiceFunction } from './service-function.js';
 import { grantItemActions } from './survey-store.js';
+
+/** Every route of the stage, per second (the case API and erasure included): ample for people, a cap on what a flood costs. */
+export const STAGE_THROTTLE = { rate: 100, burst: 200 } as const;
+
+/**
+ * Tighter limits on the public routes that write: a person answers a survey with one GET and one
+ * POST, and unsubscribes once. Reading stays at the stage's limit.
+ */
+export const PUBLIC_ROUTE_THROTTLE: Readonly<Record<string, { rate: number; burst: number }>> = {
+  'POST /r/{token}': { rate: 50, burst: 100 },
+  'GET /u/{token}': { rate: 20, burst: 40 },
+  'HEAD /u/{token}': { rate: 20, burst: 40 },
+  'POST /u/{token}': { rate: 20, burst: 40 },
+};
 
 export interface ResponsesProps {
   readonly table: ITableV2;
@@ -52,9 +66,8 @@ export class Responses extends Construct {
     grantItemActions(props.table, this.function, 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem');
 
     const integration = new HttpLambdaIntegration('Respond', this.function);
-    for (const path of ['/r/{token}', '/u/{token}']) {
-      this.api.addRoutes({ path, methods: [HttpMethod.GET, HttpMethod.HEAD, HttpMethod.POST], integration });
-    }
+    const routes = ['/r/{token}', '/u/{token}'].flatMap((path) =>
+      this.api.addRoutes({ path, methods: [HttpMethod.GET, HttpMethod.HEAD, HttpMethod.POST], integration }));
 
     const accessLogs = new LogGroup(this, 'AccessLogs', { retention: RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY });
     const stage = this.api.defaultStage?.node.defaultChild as CfnStage;
@@ -67,7 +80,12 @@ export class Responses extends Construct {
         userAgent: '$context.identity.userAgent', time: '$context.requestTime',
       }),
     };
-    stage.defaultRouteSettings = { throttlingBurstLimit: 200, throttlingRateLimit: 100 };
+    stage.defaultRouteSettings = { throttlingBurstLimit: STAGE_THROTTLE.burst, throttlingRateLimit: STAGE_THROTTLE.rate };
+    // RouteSettings is a raw JSON property in CloudFormation's schema: CDK passes it through, so its keys are CloudFormation's.
+    stage.routeSettings = Object.fromEntries(Object.entries(PUBLIC_ROUTE_THROTTLE).map(([routeKey, limit]) =>
+      [routeKey, { ThrottlingBurstLimit: limit.burst, ThrottlingRateLimit: limit.rate }]));
+    // Route settings name routes by key: the stage is deployed after them.
+    for (const route of routes) stage.addDependency(route.node.defaultChild as CfnRoute);
     Validations.of(this.api).acknowledge({
       id: 'AwsSolutions-APIG4',
       reason: 'Rating links are opened by email recipients without accounts; the unguessable token in the path is the authorisation.',

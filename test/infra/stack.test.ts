@@ -139,7 +139,19 @@ describe('CloseloopStack', () => {
       StageName: '$default',
       AccessLogSettings: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('requestId') },
       DefaultRouteSettings: { ThrottlingBurstLimit: 200, ThrottlingRateLimit: 100 },
+      // Tighter per-route limits on the public routes that write.
+      RouteSettings: {
+        'POST /r/{token}': { ThrottlingBurstLimit: 100, ThrottlingRateLimit: 50 },
+        'POST /u/{token}': { ThrottlingBurstLimit: 40, ThrottlingRateLimit: 20 },
+        'GET /u/{token}': { ThrottlingBurstLimit: 40, ThrottlingRateLimit: 20 },
+        'HEAD /u/{token}': { ThrottlingBurstLimit: 40, ThrottlingRateLimit: 20 },
+      },
     });
+    const [stageId, stage] = Object.entries(template.findResources('AWS::ApiGatewayV2::Stage'))[0]!;
+    const routeIds = Object.entries(template.findResources('AWS::ApiGatewayV2::Route'))
+      .filter(([, route]) => /\/(r|u)\/\{token\}$/.test(route.Properties.RouteKey)).map(([id]) => id);
+    expect(stageId).toBeDefined();
+    expect(stage.DependsOn).toEqual(expect.arrayContaining(routeIds));
   });
 
   it('feeds the stream to the rules function with bisection, partial failures, a filter and an on-failure queue', () => {
