@@ -1,7 +1,8 @@
 /**
  * Bundle size of each Lambda (built the way the stack builds it: esbuild, minified, AWS SDK left to
- * the runtime) and its cold import time against a floor bundle that imports only the same AWS SDK
- * packages, in fresh Node processes, alternating, medians.
+ * the runtime) and its cold import time against two floors, in fresh Node processes, interleaved,
+ * medians: a bundle that only imports the same AWS SDK packages, and one that also creates one
+ * client of each (what any function using those clients does at cold start, before its own code).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
@@ -19,8 +20,27 @@ export interface BundleResult {
   readonly bytes: number;
   readonly sdkPackages: string[];
   readonly importMs: number;
+  /** Importing the same SDK packages, nothing else. */
   readonly floorMs: number;
   readonly ratio: number;
+  /** Importing them and creating one client of each. */
+  readonly clientsFloorMs: number;
+  readonly clientsRatio: number;
+}
+
+/** Source of a floor bundle that imports the packages and creates one client of each (the DocumentClient over a DynamoDBClient). */
+function clientsFloorSource(packages: readonly string[]): string {
+  const lines = packages.map((p, i) => `import * as m${i} from ${JSON.stringify(p)};`);
+  lines.push('const clients = [];');
+  packages.forEach((p, i) => {
+    if (p === '@aws-sdk/lib-dynamodb') {
+      lines.push(`clients.push(m${i}.DynamoDBDocumentClient.from(new (require('@aws-sdk/client-dynamodb').DynamoDBClient)({})));`);
+    } else if (p.startsWith('@aws-sdk/client-')) {
+      lines.push(`{ const [, C] = Object.entries(m${i}).find(([name, value]) => /Client$/.test(name) && typeof value === 'function' && typeof value.prototype?.send === 'function'); clients.push(new C({})); }`);
+    }
+  });
+  lines.push('export { clients };');
+  return lines.join('\n');
 }
 
 function importTime(file: string, env: NodeJS.ProcessEnv): number {
@@ -45,16 +65,25 @@ export async function benchBundles(starts = 21): Promise<BundleResult[]> {
     writeFileSync(floorSource, sdkPackages.map((p) => `import ${JSON.stringify(p)};`).join('\n'));
     const floorFile = path.join(dir, `${stage}-floor.js`);
     await build({ ...common, entryPoints: [floorSource], outfile: floorFile, target: 'node20' });
-    const own: number[] = [];
-    const floor: number[] = [];
+    const clientsSource = path.join(dir, `${stage}-clients.ts`);
+    writeFileSync(clientsSource, clientsFloorSource(sdkPackages));
+    const clientsFile = path.join(dir, `${stage}-clients.js`);
+    await build({ ...common, entryPoints: [clientsSource], outfile: clientsFile, target: 'node20' });
+    const samples = { own: [] as number[], floor: [] as number[], clients: [] as number[] };
+    const sides = [['own', outfile], ['floor', floorFile], ['clients', clientsFile]] as const;
     for (let i = 0; i < starts; i++) {
-      // Alternate, so a busy moment of the machine hits both sides alike.
-      if (i % 2) { own.push(importTime(outfile, env)); floor.push(importTime(floorFile, env)); }
-      else { floor.push(importTime(floorFile, env)); own.push(importTime(outfile, env)); }
+      // Rotate the order, so a busy moment of the machine hits every side alike.
+      for (let k = 0; k < sides.length; k++) {
+        const [side, file] = sides[(i + k) % sides.length]!;
+        samples[side].push(importTime(file, env));
+      }
     }
-    const importMs = median(own);
-    const floorMs = median(floor);
-    results.push({ stage, bytes: statSync(outfile).size, sdkPackages, importMs, floorMs, ratio: importMs / floorMs });
+    const importMs = median(samples.own);
+    const floorMs = median(samples.floor);
+    const clientsFloorMs = median(samples.clients);
+    results.push({
+      stage, bytes: statSync(outfile).size, sdkPackages, importMs, floorMs, ratio: importMs / floorMs, clientsFloorMs, clientsRatio: importMs / clientsFloorMs,
+    });
   }
   return results;
 }

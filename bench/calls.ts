@@ -6,7 +6,8 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
 import { DynamoDBDocumentClient, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { DynamoInvitationRepository } from '../functions/adapters/dynamo-invitation-repository.js';
+import { DynamoInvitationRepository, keys, toItem } from '../functions/adapters/dynamo-invitation-repository.js';
+import { contactKeyOf } from '../functions/domain/policies.js';
 import { SesSurveyMailer } from '../functions/adapters/ses-survey-mailer.js';
 import { catalog } from '../functions/config/catalog.js';
 import { dispatchEvent, type DispatchDeps } from '../functions/dispatch/dispatch.js';
@@ -111,31 +112,53 @@ export async function benchCalls(events = 1000, concurrency = 8): Promise<CallsR
     const results = { dispatch: [] as number[], dispatchRaw: [] as number[], respond: [] as number[], respondRaw: [] as number[] };
     for (let r = 0; r < rounds; r++) {
       results.dispatch.push(await throughput(round, concurrency, (i) => dispatchEvent(event(`tp-${r}`, i), uncounted)));
+      const rawAnswerable: string[] = [];
       results.dispatchRaw.push(await throughput(round, concurrency, async (i) => {
-        const now = Math.floor(Date.now() / 1000);
+        // The same two calls with the same items the adapter writes (an invitation as stored, the
+        // claim, the rest period, both checks) and the same rendered email: only the handler's own work differs.
+        const now = new Date();
+        const nowSeconds = Math.floor(now.getTime() / 1000);
         const hash = hashToken(newToken());
+        const email = `raw-${r}-${i}@example.com`;
+        const contactKey = contactKeyOf(email);
+        const invitation = toItem({
+          tokenHash: hash, programId: 'order-delivered-nps', kind: 'nps', eventId: `raw-${r}-${i}`, contactKey, locale: 'en',
+          customer: { id: `c${i}`, email, locale: 'en', tier: 'silver' }, context: { orderId: String(i) }, createdAt: now.toISOString(), expiresAt: nowSeconds + 30 * 86_400,
+        });
         await raw.dynamo.send(new TransactWriteCommand({ TransactItems: [
-          { Put: { TableName: tableName, Item: { pk: `RAWCLAIM#${r}-${i}`, sk: 'CLAIM', tokenHash: hash }, ConditionExpression: 'attribute_not_exists(pk)' } },
-          { Put: { TableName: tableName, Item: { pk: `RAWINV#${hash}`, sk: 'INVITATION', email: `raw-${r}-${i}@example.com`, expiresAt: now + 86_400 }, ConditionExpression: 'attribute_not_exists(pk)' } },
-          { Update: { TableName: tableName, Key: { pk: `RAWCONTACT#${r}-${i}`, sk: 'REST#all' }, UpdateExpression: 'SET #u = :u', ConditionExpression: 'attribute_not_exists(pk) OR #u <= :now', ExpressionAttributeNames: { '#u': 'until' }, ExpressionAttributeValues: { ':u': now + 86_400, ':now': now } } },
-          { ConditionCheck: { TableName: tableName, Key: { pk: `RAWCONTACT#${r}-${i}`, sk: 'SUPPRESSED' }, ConditionExpression: 'attribute_not_exists(pk)' } },
-          { ConditionCheck: { TableName: tableName, Key: { pk: `RAWCANCEL#${r}-${i}`, sk: 'CANCEL' }, ConditionExpression: 'attribute_not_exists(pk)' } },
+          { Put: { TableName: tableName, Item: { ...keys.claim('order-delivered-nps', `raw-${r}-${i}`), type: 'dispatch-claim', status: 'sent', programId: 'order-delivered-nps', eventId: `raw-${r}-${i}`, tokenHash: hash, at: now.toISOString(), expiresAt: invitation.expiresAt }, ConditionExpression: 'attribute_not_exists(pk)' } },
+          { Put: { TableName: tableName, Item: invitation, ConditionExpression: 'attribute_not_exists(pk)' } },
+          { Update: { TableName: tableName, Key: keys.rest(contactKey, 'all'), UpdateExpression: 'SET #type = :rest, #u = :u, heldBy = :h, expiresAt = :u', ConditionExpression: 'attribute_not_exists(pk) OR #u <= :now', ExpressionAttributeNames: { '#type': 'type', '#u': 'until' }, ExpressionAttributeValues: { ':rest': 'rest', ':u': nowSeconds + 30 * 86_400, ':h': hash, ':now': nowSeconds } } },
+          { ConditionCheck: { TableName: tableName, Key: keys.suppression(contactKey), ConditionExpression: 'attribute_not_exists(pk)' } },
+          { ConditionCheck: { TableName: tableName, Key: keys.cancel(`order-delivered-nps#${i}-${r}-raw`), ConditionExpression: 'attribute_not_exists(pk) OR expiresAt <= :now', ExpressionAttributeValues: { ':now': nowSeconds } } },
         ] }));
         await raw.ses.send(new SendEmailCommand({
-          FromEmailAddress: 'surveys@example.com', Destination: { ToAddresses: [`raw-${r}-${i}@example.com`] },
+          FromEmailAddress: 'surveys@example.com', Destination: { ToAddresses: [email] },
           ReplyToAddresses: ['support@example.com'], ConfigurationSetName: 'bench',
           Content: { Simple: { Subject: { Data: sample.subject }, Body: { Html: { Data: sample.html }, Text: { Data: sample.text } }, Headers: Object.entries(sample.headers).map(([Name, Value]) => ({ Name, Value })) } },
+          EmailTags: Object.entries(sample.tags).map(([Name, Value]) => ({ Name, Value: Value.replace(/[^\w-]/g, '_') })),
         }));
+        rawAnswerable.push(hash);
       }));
       const batch = tokens.splice(0);
       results.respond.push(await throughput(batch.length, concurrency, (i) => answer(batch[i]!, 7)));
-      results.respondRaw.push(await throughput(round, concurrency, (i) => raw.dynamo.send(new UpdateCommand({
-        TableName: tableName, Key: { pk: `RAWINV#x-${r}-${i}`, sk: 'INVITATION' },
-        UpdateExpression: 'SET score = :s, respondedAt = :t, userAgent = :ua, evidence = :e, revision = :one, answerWindowEnds = :w',
-        ConditionExpression: 'attribute_not_exists(respondedAt)',
-        ExpressionAttributeValues: { ':s': 7, ':t': new Date().toISOString(), ':ua': 'Mozilla/5.0 bench', ':e': { interaction: true, dwellMs: 4000 }, ':one': 1, ':w': 0 },
-        ReturnValues: 'ALL_NEW',
-      }))));
+      // The same conditional UpdateItem on an invitation of the same size, with the same answer and evidence.
+      results.respondRaw.push(await throughput(rawAnswerable.length, concurrency, (i) => {
+        const now = new Date();
+        return raw.dynamo.send(new UpdateCommand({
+          TableName: tableName, Key: keys.invitation(rawAnswerable[i]!),
+          UpdateExpression: 'SET score = :score, #comment = :comment, secondAnswer = :secondAnswer, respondedAt = :respondedAt, userAgent = :userAgent, evidence = :evidence, revision = :one, answerWindowEnds = :windowEnds, expiresAt = :retainUntil',
+          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(respondedAt) AND expiresAt > :now AND :score BETWEEN scaleMin AND scaleMax',
+          ExpressionAttributeNames: { '#comment': 'comment' },
+          ExpressionAttributeValues: {
+            ':score': 7, ':comment': '', ':secondAnswer': '', ':respondedAt': now.toISOString(), ':userAgent': 'Mozilla/5.0 bench',
+            ':evidence': { clickedAt: new Date(now.getTime() - 4000).toISOString(), dwellMs: 4000, interaction: true, confirmed: false, automatedAgent: false },
+            ':one': 1, ':windowEnds': Math.floor(now.getTime() / 1000) + 86_400, ':retainUntil': Math.floor(now.getTime() / 1000) + 365 * 86_400, ':now': Math.floor(now.getTime() / 1000),
+          },
+          ReturnValues: 'ALL_NEW',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }));
+      }));
     }
     // 3. Latency of one survey and one response (for the cost model's Lambda durations).
     const latency = { dispatch: [] as number[], respond: [] as number[] };

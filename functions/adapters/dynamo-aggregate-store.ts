@@ -1,10 +1,10 @@
-import { ConditionalCheckFailedException, DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { documentClient } from './dynamo-client.js';
 import { createHash } from 'node:crypto';
 import { addCounters } from '../domain/aggregates.js';
 import type { AggregateStore, BucketChange } from '../ports.js';
 
-export const documentClient = DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } });
 
 /**
  * Counters are spread over this many partition keys per program and segment: a burst of responses

@@ -1,12 +1,11 @@
-import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { documentClient } from './dynamo-client.js';
 import { surveyTable } from '../config/resources.js';
 import { anonymiseCase, type FollowUpCaseRecord } from '../domain/follow-up-case.js';
 import type { ErasureCounts, PersonalDataEraser } from '../ports.js';
 import { keys } from './table-keys.js';
 
-/** Created once per cold start (exported for the sandbox's fault injection). */
-export const documentClient = DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } });
 
 type Item = Record<string, unknown> & { pk: string; sk: string };
 type Outcome = keyof ErasureCounts | 'gone';

@@ -1,5 +1,6 @@
-import { ConditionalCheckFailedException, DynamoDBClient, TransactionCanceledException, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, TransactionCanceledException, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { documentClient } from './dynamo-client.js';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { Invitation, PreviousAnswer, SurveyResponse } from '../domain/invitation.js';
 import { scaleOf, type SurveyKind } from '../domain/survey-kinds.js';
@@ -7,11 +8,6 @@ import { keys } from './table-keys.js';
 import type {
   ContactRepository, InvitationRepository, RecordResult, ReservationGuard, ReservationResult, SkipRecord,
 } from '../ports.js';
-
-/** Created once per cold start; endpoint and region come from the standard AWS SDK settings. */
-export const documentClient = DynamoDBDocumentClient.from(new DynamoDBClient({}), {
-  marshallOptions: { removeUndefinedValues: true },
-});
 
 export { keys } from './table-keys.js';
 

@@ -154,22 +154,18 @@ export class FaultInjector {
 }
 
 /**
- * The SDK clients the handlers create at module scope, by label: 'invitations', 'cases' and
- * 'aggregates' (one DynamoDB client per repository), 'ses', 'sqs', 'eventbridge', 'scheduler'.
+ * The SDK clients the handlers create at module scope, by label: 'dynamodb' (one, shared by every
+ * DynamoDB adapter), 'ses', 'sqs', 'eventbridge', 'scheduler'.
  */
 export async function handlerClients(): Promise<Record<string, { middlewareStack: unknown }>> {
-  const [invitations, cases, aggregates, erasure, ses, sqs, eventbridge, scheduler] = await Promise.all([
-    import('../../functions/adapters/dynamo-invitation-repository.js'),
-    import('../../functions/adapters/dynamo-case-repository.js'),
-    import('../../functions/adapters/dynamo-aggregate-store.js'),
-    import('../../functions/adapters/dynamo-erasure.js'),
+  const [dynamodb, ses, sqs, eventbridge, scheduler] = await Promise.all([
+    import('../../functions/adapters/dynamo-client.js'),
     import('../../functions/adapters/ses-survey-mailer.js'),
     import('../../functions/adapters/sqs-queues.js'),
     import('../../functions/adapters/eventbridge.js'),
     import('../../functions/adapters/eventbridge-scheduler.js'),
   ]);
   return {
-    invitations: invitations.documentClient, cases: cases.documentClient, aggregates: aggregates.documentClient, erasure: erasure.documentClient,
-    ses: ses.sesClient, sqs: sqs.sqsClient, eventbridge: eventbridge.eventBridgeClient, scheduler: scheduler.schedulerClient,
+    dynamodb: dynamodb.documentClient, ses: ses.sesClient, sqs: sqs.sqsClient, eventbridge: eventbridge.eventBridgeClient, scheduler: scheduler.schedulerClient,
   };
 }

@@ -188,7 +188,7 @@ describe('the pipeline under injected AWS faults (real SDK clients, own sandbox)
     const [forced, ...rest] = seeded;
 
     // Past the SDK's retries, a POST says so (503, Retry-After) and stores nothing.
-    faults.setRules([{ service: 'DynamoDB', commands: ['UpdateItem', 'GetItem'], rate: 1, fault: 'dynamodb-throughput', clients: ['invitations'] }]);
+    faults.setRules([{ service: 'DynamoDB', commands: ['UpdateItem', 'GetItem'], rate: 1, fault: 'dynamodb-throughput', clients: ['dynamodb'] }]);
     const refused = await post(forced!.token, 8);
     expect(refused.status).toBe(503);
     expect(await refused.text()).toMatch(/may not have been recorded/);
@@ -197,11 +197,11 @@ describe('the pipeline under injected AWS faults (real SDK clients, own sandbox)
     expect((await postUntilThanked(forced!.token, 8)).at(-1)).toBe(200);
 
     faults.setRules([
-      { service: 'DynamoDB', commands: ['UpdateItem', 'GetItem'], rate: 0.2, fault: 'dynamodb-throughput', clients: ['invitations'] },
+      { service: 'DynamoDB', commands: ['UpdateItem', 'GetItem'], rate: 0.2, fault: 'dynamodb-throughput', clients: ['dynamodb'] },
       // A write that lands but whose answer is lost: the SDK's retry must find it and not store it twice.
-      { service: 'DynamoDB', commands: ['UpdateItem'], rate: 0.05, fault: 'dynamodb-internal', phase: 'response', clients: ['invitations'] },
+      { service: 'DynamoDB', commands: ['UpdateItem'], rate: 0.05, fault: 'dynamodb-internal', phase: 'response', clients: ['dynamodb'] },
     ]);
-    const statuses = await measured(`(b) ${count} answers, 20% DynamoDB throttling + 5% lost write responses (invitations client)`, () =>
+    const statuses = await measured(`(b) ${count} answers, 20% DynamoDB throttling + 5% lost write responses (every DynamoDB call of the handlers)`, () =>
       Promise.all(rest.map(({ token }, i) => postUntilThanked(token, i % 11))));
     faults.setRules([]);
 
