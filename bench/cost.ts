@@ -23,6 +23,8 @@ const MEMORY_GB = 0.25;
 /** An SQS batch of 10 is processed concurrently; its duration is about 1.5 × one record's. */
 const DISPATCH_BATCH = 10;
 const STREAM_BATCH = 100;
+/** Share of emails that bounce or draw a complaint (SES reviews an account above 5 % bounces). */
+const FEEDBACK_RATE = 0.02;
 
 export interface CostLine { readonly item: string; readonly perThousand: number; readonly basis: string }
 
@@ -32,20 +34,27 @@ export function costModel(calls: CallsResult, responseRate = 0.15): { lines: Cos
   // Write units: 1 per started KB, doubled in a transaction. Sizes as measured.
   const kb = (bytes: number) => Math.max(1, Math.ceil(bytes / 1024));
   const { invitation, claim, rest } = calls.itemBytes;
-  // claim + invitation (its size before the answer is smaller; the answered size is an upper bound) + rest + 2 condition checks
-  const surveyWru = 2 * (kb(claim) + kb(invitation) + kb(rest) + 1 + 1);
+  // claim + invitation (its size before the answer is smaller; the answered size is an upper bound) + rest + 2 condition checks,
+  // + 1 for the invitation's entry in the keys-only contact index (erasure); an answer does not change the index key.
+  const surveyWru = 2 * (kb(claim) + kb(invitation) + kb(rest) + 1 + 1) + 1;
   // the measure stage: marker + the total bucket (one more bucket when the customer has a segment)
   const measureWru = 2 * 2;
-  const responseWru = (calls.perResponse['DynamoDB.UpdateItem'] ?? 1) * kb(invitation) + 1 /* rest extension */ + measureWru;
+  // A case (for ~30 % of responses): its put and the erasure check in one transaction, its index entry, the notified mark.
+  const caseWru = 0.3 * (2 * (2 + 1) + 1 + 2);
+  const responseWru = (calls.perResponse['DynamoDB.UpdateItem'] ?? 1) * kb(invitation) + 1 /* rest extension */ + measureWru + caseWru;
   const lines: CostLine[] = [
     { item: 'SES', perThousand: 1000 * PRICES.sesPerEmail * (calls.perSurvey['SESv2.SendEmail'] ?? 1), basis: `${calls.perSurvey['SESv2.SendEmail']} SendEmail per survey` },
-    { item: 'DynamoDB writes', perThousand: 1000 * PRICES.dynamoPerWriteUnit * (surveyWru + measureWru + r * responseWru), basis: `${surveyWru + measureWru} WRU per survey, ${responseWru} per response (invitation ${invitation} B)` },
+    { item: 'DynamoDB writes', perThousand: 1000 * PRICES.dynamoPerWriteUnit * (surveyWru + measureWru + r * responseWru), basis: `${surveyWru + measureWru} WRU per survey (contact index included), ${responseWru.toFixed(1)} per response (cases included; invitation ${invitation} B)` },
     { item: 'DynamoDB reads', perThousand: 1000 * PRICES.dynamoPerReadUnit * r * 2 * 2, basis: 'a consistent GetItem per page view, ~2 views per response' },
     { item: 'Lambda requests', perThousand: 1000 * PRICES.lambdaPerRequest * (1 / DISPATCH_BATCH + 1 / STREAM_BATCH + r * (2 + 2 / STREAM_BATCH)), basis: 'dispatch per 10, measure per 100, 2 page requests per response' },
     { item: 'Lambda GB-s (arm64, 256 MB)', perThousand: 1000 * PRICES.lambdaArmPerGbSecond * (gbs(calls.dispatch.latencyMs * 1.5) / DISPATCH_BATCH + r * 2 * gbs(calls.respond.latencyMs)), basis: `measured: ${calls.dispatch.latencyMs.toFixed(1)} ms per survey, ${calls.respond.latencyMs.toFixed(1)} ms per response` },
     { item: 'SQS', perThousand: 1000 * PRICES.sqsPerRequest * (1 + 2 / DISPATCH_BATCH + r * 0.3), basis: 'send by EventBridge, receive + delete per batch; cases for ~30 % of responses' },
     { item: 'EventBridge', perThousand: 1000 * PRICES.eventBridgePerEvent * (2 + r * 1.3), basis: 'the business event and SurveySent; SurveyResponded and some FollowUpOpened' },
     { item: 'API Gateway (HTTP API)', perThousand: 1000 * PRICES.httpApiPerRequest * r * 2, basis: 'GET and POST per response' },
+    {
+      item: 'Deliverability feedback', perThousand: 1000 * FEEDBACK_RATE * (PRICES.sqsPerRequest * 3 + PRICES.lambdaPerRequest + PRICES.dynamoPerWriteUnit * (1 + 2 * 2)),
+      basis: `bounces and complaints on ${FEEDBACK_RATE * 100} % of emails: SES's events to the default bus are free; queue, function, suppression and counters`,
+    },
     { item: 'CloudWatch Logs', perThousand: 1000 * PRICES.logsPerGb * ((700 + r * 1000) / 1e9), basis: '~700 B of logs per survey, ~1 KB per response' },
   ];
   const total = lines.reduce((sum, l) => sum + l.perThousand, 0);
