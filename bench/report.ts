@@ -58,7 +58,7 @@ async function seed(documents: import('@aws-sdk/lib-dynamodb').DynamoDBDocumentC
   }
 }
 
-export async function benchReport(runs = 15) {
+export async function benchReport(runs = 25) {
   const { dynamo, documents, tableName } = await benchTable();
   try {
     await seed(documents, tableName, 'bench-10k', 10_000);

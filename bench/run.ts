@@ -19,8 +19,8 @@ const goal = (met: boolean) => (met ? 'met' : 'NOT met');
 const usd = (n: number) => `$${n.toFixed(5)}`;
 console.log(`Closeloop benchmarks — ${new Date().toISOString().slice(0, 10)} — ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}\n`);
 
-console.log('1. Lambda bundles (esbuild, minified, AWS SDK external) and cold import vs the same SDK packages (median of 31 fresh processes each)');
-const bundles = await benchBundles(31);
+console.log('1. Lambda bundles (esbuild, minified, AWS SDK external) and cold import vs the same SDK packages (median of 25 fresh processes each)');
+const bundles = await benchBundles(25);
 console.log(table([
   ['function', 'bundle (KiB)', 'import (ms)', 'floor: SDK imported (ms)', 'ratio', 'floor: + clients created (ms)', 'ratio'],
   ...bundles.map((b) => [b.stage, (b.bytes / 1024).toFixed(1), b.importMs.toFixed(1), b.floorMs.toFixed(1), b.ratio.toFixed(2), b.clientsFloorMs.toFixed(1), b.clientsRatio.toFixed(2)]),
