@@ -1,4 +1,4 @@
-import { CfnRoute, CfnStage, HttpApi, HttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
+import { CfnStage, HttpApi, HttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -85,7 +85,7 @@ export class Responses extends Construct {
     stage.routeSettings = Object.fromEntries(Object.entries(PUBLIC_ROUTE_THROTTLE).map(([routeKey, limit]) =>
       [routeKey, { ThrottlingBurstLimit: limit.burst, ThrottlingRateLimit: limit.rate }]));
     // Route settings name routes by key: the stage is deployed after them.
-    for (const route of routes) stage.addDependency(route.node.defaultChild as CfnRoute);
+    for (const route of routes) stage.node.addDependency(route);
     Validations.of(this.api).acknowledge({
       id: 'AwsSolutions-APIG4',
       reason: 'Rating links are opened by email recipients without accounts; the unguessable token in the path is the authorisation.',
