@@ -57,17 +57,21 @@ export function describeIssues(issues: readonly { path: readonly PropertyKey[]; 
     .join('; ');
 }
 
+/** A queue message's body as an object: the object itself, or its JSON text parsed; `undefined` when the text is not JSON. */
+export function messageObject(input: unknown): { value: unknown } | undefined {
+  if (typeof input !== 'string') return { value: input };
+  try {
+    return { value: JSON.parse(input) };
+  } catch {
+    return undefined;
+  }
+}
+
 /** Parses an EventBridge event (the object, or its JSON text) against contract v1. Never throws. */
 export function parseSurveyEvent(input: unknown): ParseResult<SurveyEvent> {
-  let raw = input;
-  if (typeof input === 'string') {
-    try {
-      raw = JSON.parse(input);
-    } catch {
-      return { ok: false, reason: '(root): the message body is not JSON' };
-    }
-  }
-  const parsed = z.safeParse(envelopeSchema, raw);
+  const raw = messageObject(input);
+  if (!raw) return { ok: false, reason: '(root): the message body is not JSON' };
+  const parsed = z.safeParse(envelopeSchema, raw.value);
   if (!parsed.success) return { ok: false, reason: describeIssues(parsed.error.issues) };
   const { source, detail } = parsed.data;
   return {

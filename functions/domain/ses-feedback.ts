@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { describeIssues, type ParseResult } from './event.js';
+import { describeIssues, messageObject, type ParseResult } from './event.js';
 
 /**
  * SES event publishing, as SES puts it on EventBridge (detail-type "Email Bounced" or "Email
@@ -57,15 +57,9 @@ const firstTag = (values: Record<string, string[]> | undefined, name: string) =>
 
 /** Parses an SES bounce or complaint event (the EventBridge event, or its JSON text). Never throws. */
 export function parseDeliverabilityFeedback(input: unknown): ParseResult<DeliverabilityFeedback> {
-  let raw = input;
-  if (typeof input === 'string') {
-    try {
-      raw = JSON.parse(input);
-    } catch {
-      return { ok: false, reason: 'the message body is not JSON' };
-    }
-  }
-  const parsed = z.safeParse(envelope, raw);
+  const raw = messageObject(input);
+  if (!raw) return { ok: false, reason: 'the message body is not JSON' };
+  const parsed = z.safeParse(envelope, raw.value);
   if (!parsed.success) return { ok: false, reason: `not an SES bounce or complaint event: ${describeIssues(parsed.error.issues)}` };
   const { detail } = parsed.data;
   const programId = firstTag(detail.mail.tags, 'program');
