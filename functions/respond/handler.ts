@@ -7,7 +7,7 @@ import { DynamoInvitationRepository } from '../adapters/dynamo-invitation-reposi
 import { logger, metrics, publishMetrics } from '../adapters/observability.js';
 import { catalog } from '../config/catalog.js';
 import { readEnv } from '../config/env.js';
-import { handleHttp } from './http.js';
+import { handleHttp, TEXT_HEADERS } from './http.js';
 import type { RespondDeps, View } from './respond.js';
 
 const env = readEnv(['SURVEY_TABLE', 'SUPPORT_EMAIL', 'PUBLIC_BASE_URL']);
@@ -29,7 +29,7 @@ const POST_METRIC: Partial<Record<View['view'], string>> = {
  */
 const UNAVAILABLE: APIGatewayProxyStructuredResultV2 = {
   statusCode: 503,
-  headers: { 'content-type': 'text/plain; charset=utf-8', 'retry-after': '1', 'cache-control': 'no-store' },
+  headers: { ...TEXT_HEADERS, 'retry-after': '1' },
   body: 'Service busy: your answer may not have been recorded. Please send it again in a moment.',
 };
 

@@ -1,13 +1,14 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { renderView, type PageSettings } from './page.js';
+import { renderView, SECURITY_HEADERS, type PageSettings } from './page.js';
 import { recordRating, showRatingPage, showUnsubscribe, unsubscribe, type RespondDeps, type View } from './respond.js';
 
 /** Form bodies larger than this are refused before parsing (two answers of 2,000 characters fit). */
 export const MAX_BODY_BYTES = 16_384;
 
-const TEXT = { 'content-type': 'text/plain; charset=utf-8' };
-const METHOD_NOT_ALLOWED = { statusCode: 405, headers: { allow: 'GET, HEAD, POST', ...TEXT }, body: 'Method not allowed' };
-const TOO_LARGE = { statusCode: 413, headers: TEXT, body: 'Request body too large' };
+/** Plain-text answers (errors) carry the pages' security headers too. */
+export const TEXT_HEADERS: Readonly<Record<string, string>> = { ...SECURITY_HEADERS, 'content-type': 'text/plain; charset=utf-8' };
+const METHOD_NOT_ALLOWED = { statusCode: 405, headers: { allow: 'GET, HEAD, POST', ...TEXT_HEADERS }, body: 'Method not allowed' };
+const TOO_LARGE = { statusCode: 413, headers: TEXT_HEADERS, body: 'Request body too large' };
 
 function formOf(event: APIGatewayProxyEventV2): URLSearchParams | undefined {
   if (!event.body) return new URLSearchParams();

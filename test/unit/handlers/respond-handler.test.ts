@@ -115,7 +115,7 @@ describe('respond handler', () => {
     const response = await call(request('POST', { body: asPerson('score=3') }));
 
     expect(response.statusCode).toBe(503);
-    expect(response.headers).toMatchObject({ 'retry-after': '1', 'cache-control': 'no-store' });
+    expect(response.headers).toMatchObject({ 'retry-after': '1', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff', 'content-type': 'text/plain; charset=utf-8' });
     expect(response.body).toContain('may not have been recorded');
   });
 
