@@ -1,4 +1,4 @@
-import { Duration, Validations } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { EventBus, Rule } from 'aws-cdk-lib/aws-events';
 import { SqsQueue } from 'aws-cdk-lib/aws-events-targets';
@@ -10,7 +10,7 @@ import { ENV } from '../../functions/config/env.js';
 import {
   FEEDBACK_TIMEOUT_SECONDS, feedbackDeadLetterQueue, feedbackQueue, sesFeedbackEvents,
 } from '../../functions/config/resources.js';
-import { deadLetterQueue, secureQueue } from './queues.js';
+import { acknowledgeQueueRedrive, deadLetterQueue, secureQueue } from './queues.js';
 import { ServiceFunction } from './service-function.js';
 import { grantItemActions } from './survey-store.js';
 
@@ -69,9 +69,6 @@ export class Deliverability extends Construct {
     grantItemActions(props.table, this.function, 'dynamodb:PutItem', 'dynamodb:UpdateItem');
     this.deadLetters.grantSendMessages(this.function);
     this.function.addEventSource(new SqsEventSource(this.queue, { batchSize: 10, reportBatchItemFailures: true }));
-    const queueRedrives = 'Invoked only by the SQS event source, which supports no on-failure destination or function DLQ: ' +
-      `the feedback queue's redrive policy moves a notification that failed ${feedbackQueue.maxReceiveCount} receives to its dead-letter queue.`;
-    Validations.of(this.function).acknowledge({ id: 'Serverless-LambdaDLQ', reason: queueRedrives });
-    Validations.of(this.function).acknowledge({ id: 'Serverless-LambdaEventSourceMappingDestination', reason: queueRedrives });
+    acknowledgeQueueRedrive(this.function, 'feedback', feedbackQueue.maxReceiveCount);
   }
 }

@@ -9,6 +9,7 @@ import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ENV } from '../../functions/config/env.js';
 import { bufferQueue, DISPATCH_TIMEOUT_SECONDS } from '../../functions/config/resources.js';
+import { acknowledgeQueueRedrive } from './queues.js';
 import { ServiceFunction } from './service-function.js';
 import { grantItemActions } from './survey-store.js';
 
@@ -97,9 +98,6 @@ export class Dispatch extends Construct {
       reportBatchItemFailures: true,
       maxConcurrency: props.maxConcurrency,
     }));
-    const bufferRedrives = 'Invoked only by the SQS event source, which supports no on-failure destination or function DLQ: ' +
-      `the buffer's redrive policy moves an event that failed ${bufferQueue.maxReceiveCount} receives to the dead-letter queue.`;
-    Validations.of(this.function).acknowledge({ id: 'Serverless-LambdaDLQ', reason: bufferRedrives });
-    Validations.of(this.function).acknowledge({ id: 'Serverless-LambdaEventSourceMappingDestination', reason: bufferRedrives });
+    acknowledgeQueueRedrive(this.function, 'buffer', bufferQueue.maxReceiveCount);
   }
 }
