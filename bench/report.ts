@@ -6,7 +6,7 @@
 import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { AGGREGATE_SHARDS, DynamoAggregateStore } from '../functions/adapters/dynamo-aggregate-store.js';
 import { toItem } from '../functions/adapters/dynamo-invitation-repository.js';
-import { catalog } from '../functions/config/catalog.js';
+import { demoCatalog as catalog } from '../test/fixtures/catalog.js';
 import { loadReports } from '../lib/report/load.js';
 import { renderHtml } from '../lib/report/html.js';
 import { renderText } from '../lib/report/text.js';

@@ -6,12 +6,15 @@
  * Against a deployed stack (--api-url / --table, your AWS credentials) or the running sandbox.
  */
 import { parseArgs } from 'node:util';
+import { CatalogFileError, CatalogNotFoundError, loadCatalogFile, resolveCatalogPath } from '../functions/config/catalog-file.js';
+import { InvalidCatalogError } from '../functions/config/catalog-schema.js';
 import { callCaseApi, CliError, resolveCaseApi } from '../lib/cli/case-client.js';
 import { reportCommand } from '../lib/cli/report-command.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 const USAGE = `Usage:
+  closeloop validate [file]                     check a catalog (default: --catalog, CLOSELOOP_CATALOG, else the nearest closeloop.yaml)
   closeloop case show <caseId>
   closeloop case ack <caseId> [--note "…"]
   closeloop case resolve <caseId> --root-cause <tag> [--note "…"]
@@ -20,7 +23,30 @@ const USAGE = `Usage:
                    [--granularity day|week|month] [--json | --csv | --html <file>]
 Options: --api-url <url>  cases, erase: the stack's ApiUrl output (default: CLOSELOOP_API_URL, else the running sandbox)
          --table <name>   report: the stack's SurveyTableName output (default: CLOSELOOP_TABLE, else the running sandbox)
+         --catalog <file> the catalog (default: CLOSELOOP_CATALOG, else the nearest closeloop.yaml)
          --json           print JSON`;
+
+/** Checks a catalog file as `cdk synth` and the sandbox would: 0 valid, 1 invalid (each problem on stderr). */
+function validateCommand(file: string | undefined, values: Record<string, string | boolean | undefined>): number {
+  let path: string;
+  try {
+    path = resolveCatalogPath({ flag: file ?? (values.catalog as string | undefined) });
+    const catalog = loadCatalogFile(path);
+    const queues = Object.keys(catalog.followUpQueues).length;
+    console.log(`${path}: valid (brand "${catalog.brand.name}", ${catalog.programs.length} programs, ${queues} follow-up queues)`);
+    return 0;
+  } catch (error) {
+    if (error instanceof InvalidCatalogError) {
+      for (const problem of error.problems) console.error(problem);
+      return 1;
+    }
+    if (error instanceof CatalogNotFoundError || error instanceof CatalogFileError) {
+      console.error(error.message);
+      return 1;
+    }
+    throw error;
+  }
+}
 
 async function caseCommand(command: string | undefined, caseId: string | undefined, values: Record<string, string | boolean | undefined>): Promise<number> {
   if (!command || !caseId) {
@@ -74,7 +100,7 @@ export async function main(argv: string[]): Promise<number> {
     options: {
       'api-url': { type: 'string' }, note: { type: 'string' }, 'root-cause': { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
       table: { type: 'string' }, program: { type: 'string' }, segment: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' },
-      granularity: { type: 'string' }, csv: { type: 'boolean' }, html: { type: 'string' },
+      granularity: { type: 'string' }, csv: { type: 'boolean' }, html: { type: 'string' }, catalog: { type: 'string' },
     },
   });
   const [group, command, caseId] = positionals;
@@ -82,6 +108,7 @@ export async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return 0;
   }
+  if (group === 'validate') return validateCommand(command, values);
   if (group === 'case') return caseCommand(command, caseId, values);
   if (group === 'erase') return eraseCommand(command, values);
   if (group === 'report') {

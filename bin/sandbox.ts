@@ -10,14 +10,17 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 try {
   const { delayScaleFromEnv, portsFromEnv, startSandbox } = await import('../lib/sandbox/sandbox.js');
+  const { loadCatalogFile, resolveCatalogPath } = await import('../functions/config/catalog-file.js');
+  const catalogFile = resolveCatalogPath();
+  const catalog = loadCatalogFile(catalogFile);
   const delayScale = delayScaleFromEnv();
   const sesRate = process.env.CLOSELOOP_SES_RATE ? Number(process.env.CLOSELOOP_SES_RATE) : undefined;
   if (sesRate !== undefined && !(sesRate >= 1)) throw new Error(`CLOSELOOP_SES_RATE="${process.env.CLOSELOOP_SES_RATE}" is not a send rate (emails per second)`);
-  const sandbox = await startSandbox({ ports: portsFromEnv(), delayScale, ...(sesRate ? { sesMaxSendRate: sesRate } : {}) });
+  const sandbox = await startSandbox({ catalog, ports: portsFromEnv(), delayScale, ...(sesRate ? { sesMaxSendRate: sesRate } : {}) });
   const { info } = sandbox;
   console.log(`
 Closeloop sandbox is running.
-  Event bus (PutEvents)  ${info.endpoints.eventbridge}   bus "${info.busName}"
+  Catalog                ${catalogFile}   brand "${catalog.brand.name}", ${catalog.programs.length} programs  Event bus (PutEvents)  ${info.endpoints.eventbridge}   bus "${info.busName}"
   Inbox (SES)            ${info.inboxUrl}
   Rating pages           ${info.publicBaseUrl}/r/<token>
   Report                 ${info.reportUrl}

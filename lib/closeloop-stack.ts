@@ -27,15 +27,18 @@ export class CloseloopStack extends Stack {
     super(scope, id, props);
     const settings = readSettings(this);
 
+    const defaults = { catalog: props.catalog, tracing: settings.tracing };
     const store = new SurveyStore(this, 'Surveys');
     const ingest = new Ingest(this, 'Ingest', { catalog: props.catalog });
     const responses = new Responses(this, 'Responses', {
+      defaults,
       table: store.table,
       supportEmail: settings.supportEmail,
       publicBaseUrl: settings.publicBaseUrl,
       edge: settings.waf,
     });
     const dispatch = new Dispatch(this, 'Dispatch', {
+      defaults,
       table: store.table,
       buffer: ingest.buffer,
       deadLetters: ingest.deadLetters,
@@ -45,15 +48,17 @@ export class CloseloopStack extends Stack {
       publicBaseUrl: responses.publicBaseUrl,
       maxConcurrency: dispatchConcurrencyFor(settings.sesMaxSendRate),
     });
-    const deliverability = new Deliverability(this, 'Deliverability', { table: store.table, configurationSet: dispatch.configurationSet });
+    const deliverability = new Deliverability(this, 'Deliverability', { defaults, table: store.table, configurationSet: dispatch.configurationSet });
     const followUps = new FollowUps(this, 'FollowUps', {
-      table: store.table, catalog: props.catalog, bus: ingest.bus, caseApiUrl: responses.api.apiEndpoint,
+      defaults,
+      table: store.table, bus: ingest.bus, caseApiUrl: responses.api.apiEndpoint,
     });
-    new Measurement(this, 'Measurement', { table: store.table, bus: ingest.bus, failures: followUps.failures });
+    new Measurement(this, 'Measurement', { defaults, table: store.table, bus: ingest.bus, failures: followUps.failures });
     new CaseManagement(this, 'Cases', {
+      defaults,
       table: store.table, api: responses.api, bus: ingest.bus, queues: followUps.queues, deadLetters: followUps.failures,
     });
-    new Privacy(this, 'Privacy', { table: store.table, api: responses.api });
+    new Privacy(this, 'Privacy', { defaults, table: store.table, api: responses.api });
     const observability = new Observability(this, 'Observability', {
       followUpQueues: followUps.queues,
       deadLetterQueues: {

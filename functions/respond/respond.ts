@@ -62,10 +62,10 @@ async function findLive(token: string, deps: RespondDeps): Promise<Invitation | 
 
 function formView(invitation: Invitation, token: string, now: Date, deps: RespondDeps): FormView {
   const program = findProgram(deps.catalog, invitation.programId);
-  const secondQuestion = secondQuestionFor(program, invitation, deps.catalog.brand);
+  const secondQuestion = secondQuestionFor(program, invitation, deps.catalog.brand.name);
   return {
     locale: invitation.locale, kind: invitation.kind, token, renderedAt: now.getTime(),
-    question: questionFor(program, invitation, deps.catalog.brand), ...(secondQuestion ? { secondQuestion } : {}),
+    question: questionFor(program, invitation, deps.catalog.brand.name), ...(secondQuestion ? { secondQuestion } : {}),
   };
 }
 

@@ -2,7 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { DynamoAggregateStore } from '../../functions/adapters/dynamo-aggregate-store.js';
-import { catalog } from '../../functions/config/catalog.js';
+import { loadCatalogFile, resolveCatalogPath } from '../../functions/config/catalog-file.js';
 import type { Granularity, Period } from '../../functions/domain/report.js';
 import { loadReports, ReportRequestError } from '../report/load.js';
 import { renderHtml } from '../report/html.js';
@@ -12,6 +12,7 @@ import { SANDBOX_FILE } from '../sandbox/sandbox-file.js';
 import { CliError } from './case-client.js';
 
 export interface ReportOptions {
+  readonly catalog?: string;
   readonly table?: string;
   readonly program?: string;
   readonly segment?: string;
@@ -55,6 +56,7 @@ export async function reportCommand(options: ReportOptions): Promise<string> {
   if (!['day', 'week', 'month'].includes(granularity)) throw new CliError(`--granularity must be day, week or month, not "${options.granularity}"`);
   const period = periodOf(options);
   const { store, where } = storeFor(options.table);
+  const catalog = loadCatalogFile(resolveCatalogPath({ flag: options.catalog }));
   let reports;
   try {
     reports = await loadReports(store, catalog, {

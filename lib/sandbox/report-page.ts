@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { catalog } from '../../functions/config/catalog.js';
+import type { Catalog } from '../../functions/domain/program.js';
 import type { Granularity } from '../../functions/domain/report.js';
 import type { AggregateStore } from '../../functions/ports.js';
 import { periodOf } from '../cli/report-command.js';
@@ -7,7 +7,7 @@ import { renderHtml } from '../report/html.js';
 import { loadReports } from '../report/load.js';
 
 /** `GET /report?from=&to=&granularity=` on the sandbox: the HTML report, built from the live buckets. */
-export function reportPage(store: AggregateStore) {
+export function reportPage(store: AggregateStore, catalog: Catalog) {
   return async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
     const query = event.queryStringParameters ?? {};
     try {

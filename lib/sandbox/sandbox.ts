@@ -5,8 +5,8 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoAggregateStore } from '../../functions/adapters/dynamo-aggregate-store.js';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { catalog } from '../../functions/config/catalog.js';
 import { ENV } from '../../functions/config/env.js';
+import type { Catalog } from '../../functions/domain/program.js';
 import { bufferQueue, deadLetterQueue, feedbackDeadLetterQueue, feedbackQueue, followUpQueueNames, rulesFailureQueue } from '../../functions/config/resources.js';
 import { DEFAULT_SETTINGS, dispatchConcurrencyFor } from '../settings.js';
 import {
@@ -47,6 +47,8 @@ export const PORT_VARIABLES: Record<keyof SandboxPorts, string> = {
 export const DELAY_SCALE_VARIABLE = 'CLOSELOOP_DELAY_SCALE';
 
 export interface SandboxOptions {
+  /** The validated catalog (e.g. `loadCatalogFile('closeloop.yaml')`): the tables, queues, bus rules and handlers all use it. */
+  readonly catalog: Catalog;
   readonly ports?: Partial<SandboxPorts>;
   /** Where sandbox.json is written. @default '.sandbox' */
   readonly stateDir?: string;
@@ -127,7 +129,8 @@ export function delayScaleFromEnv(env: NodeJS.ProcessEnv = process.env): number 
  * and runs the same handlers as Lambda behind a PutEvents endpoint, an HTTP API and two pollers.
  * Handlers find the emulators through the standard AWS SDK settings (AWS_ENDPOINT_URL_*).
  */
-export async function startSandbox(options: SandboxOptions = {}): Promise<RunningSandbox> {
+export async function startSandbox(options: SandboxOptions): Promise<RunningSandbox> {
+  const { catalog } = options;
   const log = options.log ?? ((message: string) => console.log(message));
   const requested: SandboxPorts = { ...DEFAULT_PORTS, ...options.ports };
   const ports = { ...requested };
@@ -182,10 +185,16 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     stoppers.push(async () => { dynamoClient.destroy(); sqsClient.destroy(); streamsClient.destroy(); });
 
     const resources = await createResources(dynamoClient, sqsClient, catalog);
+    // The handlers read the catalog from a file, as in Lambda (where the construct places it in each asset).
+    const stateDir = path.resolve(options.stateDir ?? '.sandbox');
+    await mkdir(stateDir, { recursive: true });
+    const catalogFile = path.join(stateDir, 'catalog.json');
+    await writeFile(catalogFile, JSON.stringify(catalog));
     const queue = (name: string) => resources.queues[name] as { name: string; url: string; arn: string };
     const followUpQueues = Object.fromEntries(followUpQueueNames(catalog).map((name) => [name, queue(name).url]));
 
     Object.assign(process.env, {
+      [ENV.RUNTIME_CATALOG]: catalogFile,
       [ENV.SURVEY_TABLE]: resources.tableName,
       [ENV.SENDER_EMAIL]: DEFAULT_SETTINGS.senderEmail,
       [ENV.SUPPORT_EMAIL]: DEFAULT_SETTINGS.supportEmail,
@@ -248,7 +257,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
       { methods: ['POST'], path: '/cases/{caseId}/resolve', handler: cases, functionName: 'closeloop-cases', auth: 'iam' },
       { methods: ['POST'], path: '/erasures', handler: erase, functionName: 'closeloop-erase', auth: 'iam' },
       // Sandbox only: the HTML report of the last 90 days (in AWS, `closeloop report --html` writes the same file).
-      { methods: ['GET'], path: '/report', handler: reportPage(new DynamoAggregateStore(resources.tableName, DynamoDBDocumentClient.from(dynamoClient))), functionName: 'closeloop-report' },
+      { methods: ['GET'], path: '/report', handler: reportPage(new DynamoAggregateStore(resources.tableName, DynamoDBDocumentClient.from(dynamoClient)), catalog), functionName: 'closeloop-report' },
     ]);
     stoppers.push(() => api.stop());
 
@@ -292,8 +301,6 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
       senderEmail: DEFAULT_SETTINGS.senderEmail,
       supportEmail: DEFAULT_SETTINGS.supportEmail,
     };
-    const stateDir = path.resolve(options.stateDir ?? '.sandbox');
-    await mkdir(stateDir, { recursive: true });
     const infoFile = path.join(stateDir, 'sandbox.json');
     await writeFile(infoFile, `${JSON.stringify(info, null, 2)}\n`);
     return { info, infoFile, stop, ses: sesFront };

@@ -2,7 +2,7 @@ import { App, type AppProps } from 'aws-cdk-lib';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { catalog } from '../../functions/config/catalog.js';
+import { demoCatalog as catalog } from '../fixtures/catalog.js';
 import type { Catalog } from '../../functions/domain/program.js';
 import { CloseloopStack } from '../../lib/closeloop-stack.js';
 

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { DynamoCaseRepository } from '../../functions/adapters/dynamo-case-repository.js';
 import { DynamoInvitationRepository, fromItem, keys } from '../../functions/adapters/dynamo-invitation-repository.js';
 import { SqsFollowUpPublisher } from '../../functions/adapters/sqs-queues.js';
-import { catalog } from '../../functions/config/catalog.js';
+import { demoCatalog as catalog } from '../fixtures/catalog.js';
 import { routeResponse, type AnsweredInvitation } from '../../functions/follow-up/follow-up.js';
 import { hashToken } from '../../functions/domain/tokens.js';
 import { buildFollowUpCase, openCase } from '../../functions/domain/follow-up-case.js';

@@ -17,6 +17,7 @@ import type { Invitation } from '../../functions/domain/invitation.js';
 import { hashToken, newToken } from '../../functions/domain/tokens.js';
 import { FaultInjector, type FaultCounts } from '../../lib/sandbox/faults.js';
 import { DEFAULT_PORTS, startSandbox, type RunningSandbox } from '../../lib/sandbox/sandbox.js';
+import { demoCatalog } from '../fixtures/catalog.js';
 
 const SEED = 20_261_122;
 const faults = new FaultInjector([], SEED);
@@ -32,6 +33,7 @@ const run = Date.now().toString(36);
 
 beforeAll(async () => {
   running = await startSandbox({
+    catalog: demoCatalog,
     ports: Object.fromEntries(Object.keys(DEFAULT_PORTS).map((key) => [key, 0])),
     stateDir,
     retryDelaySeconds: 1,
