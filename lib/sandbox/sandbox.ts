@@ -8,7 +8,8 @@ import path from 'node:path';
 import { ENV } from '../../functions/config/env.js';
 import type { Catalog } from '../../functions/domain/program.js';
 import { bufferQueue, deadLetterQueue, feedbackDeadLetterQueue, feedbackQueue, followUpQueueNames, rulesFailureQueue } from '../../functions/config/resources.js';
-import { DEFAULT_SETTINGS, dispatchConcurrencyFor } from '../settings.js';
+import { EXAMPLE_ADDRESSES } from '../context.js';
+import { dispatchConcurrencyFor } from '../props.js';
 import {
   LOCAL_CREDENTIALS, LOCAL_REGION, assertPortFree, freePort, startDynamoDb, startSes, startSqs, type RunningEmulator,
 } from './emulators.js';
@@ -196,8 +197,8 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     Object.assign(process.env, {
       [ENV.RUNTIME_CATALOG]: catalogFile,
       [ENV.SURVEY_TABLE]: resources.tableName,
-      [ENV.SENDER_EMAIL]: DEFAULT_SETTINGS.senderEmail,
-      [ENV.SUPPORT_EMAIL]: DEFAULT_SETTINGS.supportEmail,
+      [ENV.SENDER_EMAIL]: EXAMPLE_ADDRESSES.senderEmail,
+      [ENV.SUPPORT_EMAIL]: EXAMPLE_ADDRESSES.supportEmail,
       [ENV.PUBLIC_BASE_URL]: publicBaseUrl,
       [ENV.CONFIGURATION_SET]: 'closeloop-sandbox',
       [ENV.DEAD_LETTER_QUEUE_URL]: queue(deadLetterQueue.name).url,
@@ -298,8 +299,8 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
       sesStoreUrl: `${ses.endpoint}/store`,
       reportUrl: `${api.url}/report`,
       publicBaseUrl,
-      senderEmail: DEFAULT_SETTINGS.senderEmail,
-      supportEmail: DEFAULT_SETTINGS.supportEmail,
+      senderEmail: EXAMPLE_ADDRESSES.senderEmail,
+      supportEmail: EXAMPLE_ADDRESSES.supportEmail,
     };
     const infoFile = path.join(stateDir, 'sandbox.json');
     await writeFile(infoFile, `${JSON.stringify(info, null, 2)}\n`);

@@ -10,19 +10,19 @@ import { cleanUpApps, testApp, testStack } from './app.js';
 
 afterAll(cleanUpApps);
 
-/** Another shop's catalog: its own brand, an extra queue and a rule on it. */
-function otherCatalog(): Catalog {
+/** Another shop's catalog as its file declares it: its own brand, an extra queue and a rule on it. */
+function otherDeclared(): Record<string, unknown> {
   const declared = declaredCatalog();
   declared.brand = { name: 'Kaffeehaus Müller' };
   declared.followUpQueues.barista = { description: 'Coffee complaints' };
   declared.programs[0].rules.push({ id: 'coffee', when: { scoreAtMost: 3 }, queue: 'barista', dueInHours: 12 });
-  return parseCatalog(declared);
+  return declared;
 }
 
 /** Every function of the synthesized stack, with the catalog.json in its asset folder. */
-function functionCatalogs(catalog: Catalog): { asset: string; handler: string; env: Record<string, string>; catalog: Catalog; code: string }[] {
+function functionCatalogs(declared: Record<string, unknown>): { asset: string; handler: string; env: Record<string, string>; catalog: Catalog; code: string }[] {
   const app = testApp({ bundle: true });
-  const stack = testStack(app, catalog);
+  const stack = testStack(app, declared);
   const assembly = app.synth();
   const template = Template.fromStack(stack);
   return Object.values(template.findResources('AWS::Lambda::Function')).map((resource) => {
@@ -40,8 +40,8 @@ function functionCatalogs(catalog: Catalog): { asset: string; handler: string; e
 
 describe('the catalog the stack was given is the catalog its functions run with', () => {
   it('places another shop\'s catalog, and never the demo\'s, beside every handler', () => {
-    const catalog = otherCatalog();
-    const functions = functionCatalogs(catalog);
+    const catalog = parseCatalog(otherDeclared());
+    const functions = functionCatalogs(otherDeclared());
     expect(functions).toHaveLength(8);
     for (const fn of functions) {
       expect(fn.code).toBe('catalog.json,index.js');
@@ -53,8 +53,8 @@ describe('the catalog the stack was given is the catalog its functions run with'
   });
 
   it('gives a changed catalog new assets (so a deploy updates every function)', () => {
-    const demoAssets = new Set(functionCatalogs(demoCatalog).map((fn) => fn.asset));
-    const otherAssets = functionCatalogs(otherCatalog()).map((fn) => fn.asset);
+    const demoAssets = new Set(functionCatalogs(declaredCatalog()).map((fn) => fn.asset));
+    const otherAssets = functionCatalogs(otherDeclared()).map((fn) => fn.asset);
     expect(demoAssets.size).toBe(8);
     expect(otherAssets.filter((asset) => demoAssets.has(asset))).toEqual([]);
   });
