@@ -7,7 +7,7 @@ import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { DEFAULT_PORTS, startSandbox } from '../lib/sandbox/sandbox.js';
+import { DEFAULT_PORTS, startSandbox } from '../sandbox/sandbox.js';
 import { demoCatalog } from '../test/fixtures/catalog.js';
 
 export interface BurstResult {

@@ -16,7 +16,7 @@ import { recordRating, type RespondDeps } from '../functions/respond/respond.js'
 import { renderSurveyEmail } from '../functions/dispatch/survey-email.js';
 import { findProgram } from '../functions/domain/program.js';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { freePort, LOCAL_CREDENTIALS, LOCAL_REGION, startSes } from '../lib/sandbox/emulators.js';
+import { freePort, LOCAL_CREDENTIALS, LOCAL_REGION, startSes } from '../sandbox/emulators.js';
 import { benchTable, median, ms } from './harness.js';
 
 type Counter = Record<string, number>;

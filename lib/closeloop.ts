@@ -17,7 +17,8 @@ import { Responses } from './constructs/responses.js';
 import { SenderIdentity } from './constructs/sender-identity.js';
 import type { FunctionDefaults } from './constructs/service-function.js';
 import { SurveyStore } from './constructs/survey-store.js';
-import { type CloseloopProps, dispatchConcurrencyFor, resolveProps } from './props.js';
+import { dispatchConcurrencyFor } from '../functions/config/resources.js';
+import { type CloseloopProps, resolveProps } from './props.js';
 
 /**
  * Closeloop: closed-loop customer feedback in your own account.

@@ -1,4 +1,5 @@
 import type { Construct } from 'constructs';
+import { EXAMPLE_ADDRESSES } from '../functions/config/resources.js';
 import type { CloseloopProps } from './props.js';
 
 /**
@@ -18,8 +19,6 @@ export const CONTEXT_KEYS = {
   catalog: 'closeloop:catalog',
 } as const;
 
-/** The sandbox's and the demo app's addresses (example.com: never delivered). */
-export const EXAMPLE_ADDRESSES = { senderEmail: 'surveys@example.com', supportEmail: 'support@example.com' } as const;
 
 export class InvalidContextError extends Error {
   override readonly name = 'InvalidContextError';

@@ -106,11 +106,3 @@ export function resolveProps(props: CloseloopProps, region: string | undefined):
     ...(publicBaseUrl ? { publicBaseUrl } : {}), ...(waf ? { waf } : {}), ...(props.senderDomain ? { senderDomain: props.senderDomain } : {}),
   };
 }
-
-/**
- * Dispatch concurrency that keeps SES under its send rate: one instance sends a batch of 10 one
- * by one, about 10 emails a second; the SQS event source needs at least 2.
- */
-export function dispatchConcurrencyFor(sesMaxSendRate: number): number {
-  return Math.min(1000, Math.max(2, Math.floor(sesMaxSendRate / 10)));
-}

@@ -3,10 +3,10 @@ import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Code, Function as LambdaFunction, type FunctionProps, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { ENV } from '../../functions/config/env.js';
+import { packageRoot } from '../../functions/config/package-info.js';
 import { RUNTIME_CATALOG_FILE } from '../../functions/config/runtime-catalog.js';
 import type { Catalog } from '../../functions/domain/program.js';
 
@@ -26,18 +26,6 @@ export interface ServiceFunctionProps extends Omit<FunctionProps, 'code' | 'hand
   readonly timeout?: Duration;
   /** @default 256 MB */
   readonly memorySize?: number;
-}
-
-/** The package's root: the nearest folder above this file whose package.json is Closeloop's (the repo, or node_modules/closeloop). */
-function packageRoot(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const manifest = path.join(dir, 'package.json');
-    if (existsSync(manifest) && (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string }).name === 'closeloop') return dir;
-    const parent = path.dirname(dir);
-    if (parent === dir) throw new Error('Closeloop: cannot find the closeloop package\'s own folder (package.json named "closeloop") above the construct library');
-    dir = parent;
-  }
 }
 
 /** Where the package keeps its pre-built handlers (dist/functions/<stage>/index.js, built by `npm run build`). */

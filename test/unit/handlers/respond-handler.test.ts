@@ -9,7 +9,7 @@ import { toItem } from '../../../functions/adapters/dynamo-invitation-repository
 import type { Invitation } from '../../../functions/domain/invitation.js';
 import { hashToken } from '../../../functions/domain/tokens.js';
 import { handler } from '../../../functions/respond/handler.js';
-import { lambdaContext } from '../../../lib/sandbox/lambda-context.js';
+import { lambdaContext } from '../../../sandbox/lambda-context.js';
 
 const dynamo = mockClient(DynamoDBDocumentClient);
 const TOKEN = 'Zm9vYmFyYmF6cXV4MTIzNA';

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { triggersOf, type Catalog } from '../../functions/domain/program.js';
+import { triggersOf, type Catalog } from '../functions/domain/program.js';
 import { LOCAL_REGION } from './emulators.js';
 
 /** The EventBridge event as rules and targets see it. */

@@ -1,4 +1,4 @@
-import type { SegmentReport } from '../../functions/domain/report.js';
+import type { SegmentReport } from '../domain/report.js';
 
 const BARS = '▁▂▃▄▅▆▇█';
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { sesFeedbackEvents } from '../../functions/config/resources.js';
+import { sesFeedbackEvents } from '../functions/config/resources.js';
 import { LOCAL_REGION } from './emulators.js';
 import type { BusEvent } from './event-bus.js';
 

@@ -1,5 +1,5 @@
-import { escapeHtml } from '../../functions/domain/html.js';
-import type { Ranked, SegmentReport } from '../../functions/domain/report.js';
+import { escapeHtml } from '../domain/html.js';
+import type { Ranked, SegmentReport } from '../domain/report.js';
 
 const W = 560;
 const H = 200;

@@ -2,8 +2,8 @@ import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, UpdateTimeToL
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import {
   bufferQueue, deadLetterQueue, feedbackDeadLetterQueue, feedbackQueue, followUpDeadLetterName, followUpQueueDefaults, followUpQueueNames, rulesFailureQueue, surveyTable,
-} from '../../functions/config/resources.js';
-import type { Catalog } from '../../functions/domain/program.js';
+} from '../functions/config/resources.js';
+import type { Catalog } from '../functions/domain/program.js';
 
 export interface SandboxQueue {
   readonly name: string;

@@ -1,7 +1,7 @@
-import { ALL_SEGMENTS } from '../../functions/domain/aggregates.js';
-import type { Catalog } from '../../functions/domain/program.js';
-import { buildSegmentReport, previousPeriodOf, type Granularity, type Period, type SegmentReport } from '../../functions/domain/report.js';
-import type { AggregateStore } from '../../functions/ports.js';
+import { ALL_SEGMENTS } from '../domain/aggregates.js';
+import type { Catalog } from '../domain/program.js';
+import { buildSegmentReport, previousPeriodOf, type Granularity, type Period, type SegmentReport } from '../domain/report.js';
+import type { AggregateStore } from '../ports.js';
 
 export interface ReportRequest {
   readonly period: Period;
@@ -37,4 +37,17 @@ export async function loadReports(store: AggregateStore, catalog: Catalog, reque
     }
   }
   return reports;
+}
+
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+
+/** The period asked for, or the last 90 days up to today. */
+export function periodOf(options: { from?: string; to?: string }, today = new Date()): Period {
+  const to = options.to ?? today.toISOString().slice(0, 10);
+  const from = options.from ?? new Date(Date.parse(`${to}T00:00:00Z`) - 89 * 86_400_000).toISOString().slice(0, 10);
+  for (const [name, value] of [['--from', from], ['--to', to]] as const) {
+    if (!DAY.test(value) || Number.isNaN(Date.parse(value))) throw new ReportRequestError(`${name} must be a date like 2026-11-01, not "${value}"`);
+  }
+  if (from > to) throw new ReportRequestError(`--from ${from} is after --to ${to}`);
+  return { from, to };
 }

@@ -2,14 +2,12 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { DynamoAggregateStore } from '../../functions/adapters/dynamo-aggregate-store.js';
+import { DynamoAggregateStore } from '../functions/adapters/dynamo-aggregate-store.js';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { ENV } from '../../functions/config/env.js';
-import type { Catalog } from '../../functions/domain/program.js';
-import { bufferQueue, deadLetterQueue, feedbackDeadLetterQueue, feedbackQueue, followUpQueueNames, rulesFailureQueue } from '../../functions/config/resources.js';
-import { EXAMPLE_ADDRESSES } from '../context.js';
-import { dispatchConcurrencyFor } from '../props.js';
+import { ENV } from '../functions/config/env.js';
+import type { Catalog } from '../functions/domain/program.js';
+import { bufferQueue, deadLetterQueue, dispatchConcurrencyFor, EXAMPLE_ADDRESSES, feedbackDeadLetterQueue, feedbackQueue, followUpQueueNames, rulesFailureQueue } from '../functions/config/resources.js';
 import {
   LOCAL_CREDENTIALS, LOCAL_REGION, assertPortFree, freePort, startDynamoDb, startSes, startSqs, type RunningEmulator,
 } from './emulators.js';
@@ -217,14 +215,14 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     const [
       { handler: dispatch }, { handler: respond }, { handler: followUp }, { handler: cases }, { handler: escalate }, { handler: measure }, { handler: deliverability }, { handler: erase },
     ] = await Promise.all([
-      import('../../functions/dispatch/handler.js'),
-      import('../../functions/respond/handler.js'),
-      import('../../functions/follow-up/handler.js'),
-      import('../../functions/cases/handler.js'),
-      import('../../functions/escalate/handler.js'),
-      import('../../functions/measure/handler.js'),
-      import('../../functions/deliverability/handler.js'),
-      import('../../functions/erase/handler.js'),
+      import('../functions/dispatch/handler.js'),
+      import('../functions/respond/handler.js'),
+      import('../functions/follow-up/handler.js'),
+      import('../functions/cases/handler.js'),
+      import('../functions/escalate/handler.js'),
+      import('../functions/measure/handler.js'),
+      import('../functions/deliverability/handler.js'),
+      import('../functions/erase/handler.js'),
     ]);
     deliverFeedback = async (event) => {
       await sqsClient.send(new SendMessageCommand({ QueueUrl: queue(feedbackQueue.name).url, MessageBody: JSON.stringify(event) }));

@@ -1,10 +1,10 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import type { Catalog } from '../../functions/domain/program.js';
-import type { Granularity } from '../../functions/domain/report.js';
-import type { AggregateStore } from '../../functions/ports.js';
-import { periodOf } from '../cli/report-command.js';
-import { renderHtml } from '../report/html.js';
-import { loadReports } from '../report/load.js';
+import type { Catalog } from '../functions/domain/program.js';
+import type { Granularity } from '../functions/domain/report.js';
+import type { AggregateStore } from '../functions/ports.js';
+import { periodOf } from '../functions/report/load.js';
+import { renderHtml } from '../functions/report/html.js';
+import { loadReports } from '../functions/report/load.js';
 
 /** `GET /report?from=&to=&granularity=` on the sandbox: the HTML report, built from the live buckets. */
 export function reportPage(store: AggregateStore, catalog: Catalog) {
