@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { responseCounters } from '../../functions/domain/aggregates.js';
+import { anonymousReports } from '../../functions/domain/anonymity.js';
 import { buildSegmentReport, pareto, periodStart, previousPeriodOf } from '../../functions/domain/report.js';
 import { renderCsv, renderText, sparkline } from '../../lib/report/text.js';
 import { renderHtml } from '../../lib/report/html.js';
@@ -62,11 +63,16 @@ describe('report maths', () => {
     expect(report.followUp).toEqual({ opened: 1, resolved: 2, acknowledgedInTime: 100, resolvedInTime: 50, medianTimeToResolve: '≤ 4 h' });
   });
 
-  it('hides an eNPS group smaller than the minimum size', () => {
-    const small = buildSegmentReport({ id: 'e', kind: 'enps' }, 'team-a', period, { '2026-11-03': day([10, 2, 3, 9]) }, {}, { granularity: 'week', minGroupSize: 5 });
+  it('hides an eNPS group smaller than the minimum size, and reports eNPS only through its shown cells', () => {
+    const november = { from: '2026-11-01', to: '2026-11-30' };
+    const [small] = anonymousReports({
+      program: { id: 'e', kind: 'enps' }, period: november, days: { 'team-a': { '2026-11-03': day([10, 2, 3, 9]) }, all: { '2026-11-03': day([10, 2, 3, 9]) } },
+      previousDays: {}, segments: ['team-a'], minGroupSize: 5,
+    });
     expect(small).toMatchObject({ suppressed: true, responses: 0, score: null, series: [], distribution: {} });
-    expect(renderText([small])).toContain('not shown (eNPS is anonymous)');
-    expect(renderCsv([small]).trim().split('\n')).toHaveLength(1);
+    expect(() => buildSegmentReport({ id: 'e', kind: 'enps' }, 'team-a', period, {}, {}, { granularity: 'week', minGroupSize: 5 })).toThrow(/whole months/);
+    expect(renderText([small!])).toContain('not shown (eNPS is anonymous)');
+    expect(renderCsv([small!]).trim().split('\n')).toHaveLength(1);
   });
 
   it('knows periods: the previous one of equal length, and week and month starts', () => {
