@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { responseCounters } from '../../functions/domain/aggregates.js';
 import { anonymousReports } from '../../functions/domain/anonymity.js';
 import { buildSegmentReport, pareto, periodStart, previousPeriodOf } from '../../functions/domain/report.js';
-import { renderCsv, renderText, sparkline } from '../../lib/report/text.js';
+import { csvCell, renderCsv, renderText, sparkline } from '../../lib/report/text.js';
 import { renderHtml } from '../../lib/report/html.js';
 
 const period = { from: '2026-11-02', to: '2026-11-15' };
@@ -91,5 +91,30 @@ describe('report maths', () => {
     expect(html).toMatch(/^<!DOCTYPE html>/);
     expect(html.match(/<svg /g)).toHaveLength(6);
     expect(html).not.toMatch(/<script|src=|href=/);
+  });
+});
+
+describe('report output from producer-supplied labels', () => {
+  const hostile = (segment: string) => buildSegmentReport({ id: 'p', kind: 'nps' }, segment, period, { '2026-11-02': day([10, 9, 0]) }, {}, { granularity: 'week', minGroupSize: 5 });
+
+  it.each([
+    ['=HYPERLINK("https://evil.example","x")', `"'=HYPERLINK(""https://evil.example"",""x"")"`],
+    ['+1+cmd|calc', `"'+1+cmd|calc"`], ['-2+3', `"'-2+3"`], ['@SUM(A1)', `"'@SUM(A1)"`],
+    ['\t=1+1', `"'=1+1"`], ['\r=1+1', `"'=1+1"`], ['smb', 'smb'], ['a,b', '"a,b"'],
+  ])('neutralises the CSV cell %j (OWASP CSV injection)', (segment, cell) => {
+    const row = renderCsv([hostile(segment)]).split('\n')[1]!;
+    expect(row.startsWith(`p,${cell},nps,2026-11-02,`)).toBe(true);
+    expect(csvCell(segment)).toBe(cell);
+  });
+
+  it('keeps numbers as numbers: a negative NPS is not a formula', () => {
+    expect(csvCell(-40)).toBe('-40');
+    expect(renderCsv([hostile('smb')]).split('\n')[1]).toMatch(/^p,smb,nps,2026-11-02,12,3,33\.3,-?\d/);
+  });
+
+  it('prints no control sequence or bidi control in the text report', () => {
+    const text = renderText([hostile('\u001B[2J\u001B]0;pwned\u0007team\u202E\r\nfake line')]);
+    expect(text).not.toMatch(/[\u0000-\u0009\u000B-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]/);
+    expect(text.split('\n')[0]).toBe('p · [2J]0;pwnedteam fake line · 2026-11-02 … 2026-11-15');
   });
 });
