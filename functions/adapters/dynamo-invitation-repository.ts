@@ -253,13 +253,18 @@ export class DynamoInvitationRepository implements InvitationRepository, Contact
     if (result.status === 'unavailable' || !forgetsRespondent(result.invitation)) return result;
     // A second write, so that the answer's own stream record still reaches the stages; retried by the
     // next POST (already-answered) if it fails. The stages ignore a change without a new revision.
-    await this.client.send(new UpdateCommand({
-      TableName: this.tableName,
-      Key: keys.invitation(tokenHash),
-      UpdateExpression: 'REMOVE customer.#email, customer.#name',
-      ConditionExpression: 'attribute_exists(pk)',
-      ExpressionAttributeNames: { '#email': 'email', '#name': 'name' },
-    }));
+    try {
+      await this.client.send(new UpdateCommand({
+        TableName: this.tableName,
+        Key: keys.invitation(tokenHash),
+        UpdateExpression: 'REMOVE customer.#email, customer.#name',
+        ConditionExpression: 'attribute_exists(customer.#email) OR attribute_exists(customer.#name)',
+        ExpressionAttributeNames: { '#email': 'email', '#name': 'name' },
+      }));
+    } catch (error) {
+      // Already gone: a concurrent POST removed them, or an erasure replaced the item.
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
     return { ...result, invitation: withoutRespondent(result.invitation) };
   }
 
