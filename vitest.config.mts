@@ -22,6 +22,11 @@ export default defineConfig({
       },
       {
         extends: true,
+        // Packs the tarball and installs it in a folder outside the repo: minutes, not seconds.
+        test: { name: 'adopter', include: ['test/adopter/**/*.test.ts'], testTimeout: 600_000, hookTimeout: 900_000 },
+      },
+      {
+        extends: true,
         test: { name: 'browser', include: ['test/browser/**/*.test.ts'], globalSetup: ['test/integration/global-setup.ts'] },
       },
     ],

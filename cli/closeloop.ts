@@ -15,9 +15,9 @@ import { reportCommand } from './report.js';
 import { sandboxCommand } from './sandbox.js';
 import { validateCommand } from './validate.js';
 
-const COMMANDS: readonly Command[] = [sandboxCommand, demoCommand, validateCommand, reportCommand, caseCommand, eraseCommand, followUpsCommand];
+export const COMMANDS: readonly Command[] = [sandboxCommand, demoCommand, validateCommand, reportCommand, caseCommand, eraseCommand, followUpsCommand];
 
-const USAGE = `Usage: closeloop <command> [options]
+export const USAGE = `Usage: closeloop <command> [options]
 
 Commands:
 ${COMMANDS.map((c) => `  ${c.name.padEnd(12)} ${c.summary}`).join('\n')}

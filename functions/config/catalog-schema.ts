@@ -45,7 +45,7 @@ const programSchema = z.strictObject({
   id: kebab.check(about('Unique, kebab-case; appears in links, metrics and reports. Never rename a live program.')),
   description: z.optional(z.string()),
   enabled: z.optional(z.boolean().check(about('false: the program surveys no one and its trigger gets no bus rule (answers to links already sent are still recorded). Default true.'))),
-  dryRun: z.optional(z.boolean().check(about('true: decide (audience, sampling, timing) and record the decision as SurveySkipped with reason "dry-run", send nothing. Default false.'))),
+  dryRun: z.optional(z.boolean().check(about('true: decide (audience, sampling) and record the decision as SurveySkipped with reason "dry-run", send nothing. Default false.'))),
   trigger: trigger.check(about('The event that starts the program.')),
   audience: z.optional(z.strictObject({
     segment: z.optional(z.array(nonEmpty)),
