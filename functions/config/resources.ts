@@ -73,3 +73,10 @@ export function followUpQueueNames(catalog: Catalog): string[] {
 export function followUpDeadLetterName(queue: string): string {
   return `${queue}-dead-letters`;
 }
+
+/**
+ * Secrets the stack generates and passes to functions by id (ARN) in an environment variable. The
+ * name is the sandbox's: it serves `CLOSELOOP_SECRET_<NAME>` from its environment, or a random value
+ * of its own where `generated`; in AWS, CDK names the secret.
+ */
+export const pageSigningSecret = { name: 'page-signing-key', generated: true } as const;
