@@ -72,7 +72,7 @@ describe('dispatch policies in the sandbox (real SDK clients)', () => {
     expect((await dynamodb.send(new GetCommand({ TableName: sandbox.tables.surveys, Key: suppression, ConsistentRead: true }))).Item).toBeUndefined();
 
     // A POST without a person's evidence (or the one-click body) only asks to confirm.
-    expect(await (await fetch(url!, { method: 'POST' })).text()).toContain('Please confirm that you want to unsubscribe');
+    expect(await (await fetch(url!, { method: 'POST' })).text()).toContain('Palun kinnitage, et soovite tellimusest loobuda');
     expect((await dynamodb.send(new GetCommand({ TableName: sandbox.tables.surveys, Key: suppression, ConsistentRead: true }))).Item).toBeUndefined();
 
     // A person presses the button.
@@ -123,7 +123,7 @@ describe('dispatch policies in the sandbox (real SDK clients)', () => {
     expect(mail.subject).toBe(subject);
     expect(mail.from?.text).toBe(sandbox.senderEmail);
     expect(mail.replyTo?.text).toBe(sandbox.supportEmail);
-    expect(listUnsubscribeUrl(mail)).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/u\/[\w-]{22}$/);
+    expect(listUnsubscribeUrl(mail)).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/u\/[\w-]{43}$/);
     expect(headerLine(mail, 'list-unsubscribe-post')).toBe('List-Unsubscribe=One-Click');
     expect(mail.text).toBeTruthy();
     expect(mail.html).toContain(`<html lang="${locale}" dir="${dir}">`);
