@@ -12,8 +12,25 @@ export const TEXT_HEADERS: Readonly<Record<string, string>> = { ...SECURITY_HEAD
 const METHOD_NOT_ALLOWED = { statusCode: 405, headers: { allow: 'GET, HEAD, POST', ...TEXT_HEADERS }, body: 'Method not allowed' };
 const TOO_LARGE = { statusCode: 413, headers: TEXT_HEADERS, body: 'Request body too large' };
 
-/** RFC 8058 §3.1: what a mail client POSTs for one-click unsubscribe, as the whole body. */
+/** RFC 8058: what a mail client POSTs for one-click unsubscribe, as the whole (URL-encoded) body. */
 export const ONE_CLICK_BODY = 'List-Unsubscribe=One-Click';
+
+/**
+ * Whether a POST body is a mail client's one-click request and nothing else: exactly
+ * `List-Unsubscribe=One-Click`, or the same one field alone as `multipart/form-data` (RFC 8058
+ * lets the mail receiver send either). Anything more — the page's own fields, another field, another
+ * value or case — is not.
+ */
+export function isOneClickRequest(body: string, contentType: string | undefined): boolean {
+  if (body === ONE_CLICK_BODY) return true;
+  const boundary = /^multipart\/form-data\s*;\s*boundary=(?:"([^"]+)"|([^\s;]+))\s*$/i.exec(contentType ?? '');
+  const delimiter = boundary && `--${boundary[1] ?? boundary[2]}`;
+  if (!delimiter) return false;
+  const parts = body.split(delimiter);
+  if (parts.length !== 3 || parts[0] !== '' || !/^--(\r\n)?$/.test(parts[2] as string)) return false;
+  const part = /^\r\n([^\r]+)\r\n\r\n([^\r]*)\r\n$/.exec(parts[1] as string);
+  return Boolean(part && /^content-disposition:\s*form-data;\s*name="List-Unsubscribe"$/i.test(part[1] as string) && part[2] === 'One-Click');
+}
 
 /** The body as text; undefined when it is too large to read. */
 function bodyOf(event: APIGatewayProxyEventV2): string | undefined {
@@ -53,7 +70,8 @@ export async function handleHttp(
     if (body === undefined) return { response: TOO_LARGE };
     const form = new URLSearchParams(body);
     if (unsubscribing) {
-      view = await unsubscribe(body === ONE_CLICK_BODY ? { token, oneClick: true } : { token, oneClick: false, ...evidenceOf(form, event) }, deps);
+      const oneClick = isOneClickRequest(body, event.headers?.['content-type']);
+      view = await unsubscribe(oneClick ? { token, oneClick: true } : { token, oneClick: false, ...evidenceOf(form, event) }, deps);
     } else {
       view = await recordRating({
         token, score: field(form, 'score'), comment: field(form, 'comment'), secondAnswer: field(form, 'answer2'), ...evidenceOf(form, event),

@@ -275,6 +275,18 @@ describe('mail clients and people', () => {
     expect(await suppressed(email)).toMatchObject({ reason: 'unsubscribed' });
   });
 
+  it('a mail client that sends the one-click field as multipart/form-data (RFC 8058 allows either) unsubscribes too', async () => {
+    const { unsubscribe, email } = await survey();
+    const form = new FormData();
+    form.append('List-Unsubscribe', 'One-Click');
+
+    const response = await fetch(unsubscribe, { method: 'POST', body: form });
+
+    expect(response.status).toBe(200);
+    expect(heading(await response.text())).toBe('Unsubscribe from survey emails');
+    expect(await suppressed(email)).toMatchObject({ reason: 'unsubscribed' });
+  });
+
   it('a person answers with one press of Send: waits, moves, types, clicks', async () => {
     const { links, token } = await survey();
 
