@@ -195,10 +195,11 @@ export type UnsubscribeRequest = { readonly token: string; readonly oneClick: tr
 /**
  * POST of an unsubscribe link: suppresses the contact for every program, at once and for good
  * (repeating it changes nothing). A body that is exactly `List-Unsubscribe=One-Click` (URL-encoded,
- * or that one field alone as multipart) is a mail client's RFC 8058 one-click request: honoured as it stands (the mail provider acts for the person, with its
- * own user agent, no page and no script). Anything else is the page's own button, which needs the
- * same evidence of a person as the rating form, else a confirmation; a scanner that opens the footer
- * link and submits its form unsubscribes nobody.
+ * or that one field alone as multipart) is a mail client's RFC 8058 one-click request, honoured as
+ * it stands: the mail provider acts for the person, with its own user agent, no page and no script.
+ * Anything else is the page's own button, which needs the same evidence of a person as the rating
+ * form, else a confirmation: a scanner that opens the footer link and submits its form unsubscribes
+ * nobody.
  */
 export async function unsubscribe(request: UnsubscribeRequest, deps: RespondDeps): Promise<View> {
   const invitation = await findLiveForUnsubscribe(request.token, deps);
