@@ -46,7 +46,7 @@ export const handler = middy(async (event: APIGatewayProxyEventV2): Promise<APIG
     handled = await handleHttp(event, await depsWithKey(), pageSettings);
   } catch (error) {
     if (!isTransientAwsError(error)) throw error;
-    logger.warn('respond: the table is busy; answered 503', { method: event.requestContext.http.method, error: (error as Error).name });
+    logger.warn('respond: the table or the key store is busy; answered 503', { method: event.requestContext.http.method, error: (error as Error).name });
     metrics.addMetric('RespondUnavailable', MetricUnit.Count, 1);
     return event.requestContext.http.method === 'HEAD' ? { ...UNAVAILABLE, body: '' } : UNAVAILABLE;
   }
