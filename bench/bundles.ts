@@ -8,12 +8,13 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { build } from 'esbuild';
-import { catalog, catalogDefine } from '../functions/config/catalog.js';
+import { functionBuildOptions } from '../scripts/build.js';
 import { HANDLER_ENV } from '../test/fixtures/handler-env.js';
 import { median } from './harness.js';
 
 const FUNCTIONS = path.resolve('functions');
-const common = { bundle: true, minify: true, platform: 'node' as const, format: 'cjs' as const, mainFields: ['module', 'main'], external: ['@aws-sdk/*'], logLevel: 'silent' as const };
+// The stack's own build options (scripts/build.ts); Node 20 syntax, since the bench runs on the machine's Node.
+const common = { ...functionBuildOptions, logLevel: 'silent' as const };
 
 export interface BundleResult {
   readonly stage: string;
@@ -59,7 +60,7 @@ export async function benchBundles(starts = 21): Promise<BundleResult[]> {
   const results: BundleResult[] = [];
   for (const stage of stages) {
     const outfile = path.join(dir, `${stage}.js`);
-    const built = await build({ ...common, entryPoints: [path.join(FUNCTIONS, stage, 'handler.ts')], outfile, target: 'node20', metafile: true, define: catalogDefine(catalog) });
+    const built = await build({ ...common, entryPoints: [path.join(FUNCTIONS, stage, 'handler.ts')], outfile, target: 'node20', metafile: true });
     const sdkPackages = [...new Set(Object.values(built.metafile.outputs).flatMap((o) => o.imports.filter((i) => i.external && i.path.startsWith('@aws-sdk/')).map((i) => i.path)))].sort();
     const floorSource = path.join(dir, `${stage}-floor.ts`);
     writeFileSync(floorSource, sdkPackages.map((p) => `import ${JSON.stringify(p)};`).join('\n'));

@@ -7,7 +7,8 @@ import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { DEFAULT_PORTS, startSandbox } from '../lib/sandbox/sandbox.js';
+import { DEFAULT_PORTS, startSandbox } from '../sandbox/sandbox.js';
+import { demoCatalog } from '../test/fixtures/catalog.js';
 
 export interface BurstResult {
   readonly events: number;
@@ -23,6 +24,7 @@ export interface BurstResult {
 export async function benchBurst(events = 5000, rate = 50, timeoutMs = 300_000): Promise<BurstResult> {
   const stateDir = mkdtempSync(path.join(os.tmpdir(), 'closeloop-burst-'));
   const sandbox = await startSandbox({
+    catalog: demoCatalog,
     ports: Object.fromEntries(Object.keys(DEFAULT_PORTS).map((key) => [key, 0])), stateDir, logLevel: 'SILENT', log: () => undefined,
     sesMaxSendRate: rate, retryDelaySeconds: 1,
   });

@@ -10,7 +10,7 @@ import { DynamoDBDocumentClient, TransactWriteCommand, UpdateCommand } from '@aw
 import { DynamoInvitationRepository, keys, toItem } from '../functions/adapters/dynamo-invitation-repository.js';
 import { contactKeyOf } from '../functions/domain/policies.js';
 import { SesSurveyMailer } from '../functions/adapters/ses-survey-mailer.js';
-import { catalog } from '../functions/config/catalog.js';
+import { demoCatalog as catalog } from '../test/fixtures/catalog.js';
 import { dispatchEvent, type DispatchDeps } from '../functions/dispatch/dispatch.js';
 import { hashToken, newToken } from '../functions/domain/tokens.js';
 import { pageStamps } from '../functions/domain/page-stamp.js';
@@ -18,7 +18,7 @@ import { recordRating, type RespondDeps } from '../functions/respond/respond.js'
 import { renderSurveyEmail } from '../functions/dispatch/survey-email.js';
 import { findProgram } from '../functions/domain/program.js';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { freePort, LOCAL_CREDENTIALS, LOCAL_REGION, startSes } from '../lib/sandbox/emulators.js';
+import { freePort, LOCAL_CREDENTIALS, LOCAL_REGION, startSes } from '../sandbox/emulators.js';
 import { benchTable, median, ms } from './harness.js';
 
 type Counter = Record<string, number>;
@@ -71,7 +71,7 @@ export async function benchCalls(events = 1000, concurrency = 8): Promise<CallsR
     const sample = renderSurveyEmail({
       tokenHash: 'x', programId: 'order-delivered-nps', kind: 'nps', eventId: 'e', contactKey: 'k', locale: 'en',
       customer: { id: 'c', email: 'raw@example.com', tier: 'silver' }, context: { orderId: '1' }, createdAt: new Date().toISOString(), expiresAt: 0,
-    }, findProgram(catalog, 'order-delivered-nps')!, newToken(), { brand: catalog.brand, publicBaseUrl: 'https://feedback.example.com' });
+    }, findProgram(catalog, 'order-delivered-nps')!, newToken(), { brand: catalog.brand.name, publicBaseUrl: 'https://feedback.example.com' });
     const raw = { dynamo: DynamoDBDocumentClient.from(new DynamoDBClient({ ...config, endpoint: dynamo.endpoint })), ses: new SESv2Client({ ...config, endpoint: ses.endpoint }) };
     const repositoryFor = (counts: Counter) => new DynamoInvitationRepository(tableName, DynamoDBDocumentClient.from(
       counted(new DynamoDBClient({ ...config, endpoint: dynamo.endpoint }), counts), { marshallOptions: { removeUndefinedValues: true } }));

@@ -1,7 +1,7 @@
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { surveyTable } from '../functions/config/resources.js';
-import { freePort, LOCAL_CREDENTIALS, LOCAL_REGION, startDynamoDb, type RunningEmulator } from '../lib/sandbox/emulators.js';
+import { freePort, LOCAL_CREDENTIALS, LOCAL_REGION, startDynamoDb, type RunningEmulator } from '../sandbox/emulators.js';
 
 export const median = (values: readonly number[]) => {
   const sorted = [...values].sort((a, b) => a - b);

@@ -3,7 +3,8 @@ import type { IntegrationEvent } from './domain/integration-events.js';
 import type { Invitation, SurveyResponse } from './domain/invitation.js';
 
 /** Why a survey was not sent. */
-export type SkipReason = 'throttled' | 'suppressed' | 'cancelled' | 'sampled-out' | 'rejected' | 'duplicate';
+/** Why no survey was sent. `dry-run` and `disabled` come from the program's catalog switches. */
+export type SkipReason = 'throttled' | 'suppressed' | 'cancelled' | 'sampled-out' | 'rejected' | 'duplicate' | 'dry-run' | 'disabled';
 
 /** What must hold, atomically with storing an invitation, for its email to go out. */
 export interface ReservationGuard {

@@ -4,10 +4,12 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { DynamoCaseRepository } from '../adapters/dynamo-case-repository.js';
 import { EventBridgePublisher } from '../adapters/eventbridge.js';
 import { logger, publishMetrics } from '../adapters/observability.js';
-import { catalog } from '../config/catalog.js';
+import { loadRuntimeCatalog } from '../config/runtime-catalog.js';
 import { readEnv } from '../config/env.js';
 import type { CaseDeps } from './cases.js';
 import { handleCaseRequest } from './http.js';
+
+const catalog = loadRuntimeCatalog();
 
 const env = readEnv(['SURVEY_TABLE', 'EVENT_BUS_NAME']);
 const deps: CaseDeps = {

@@ -1,108 +1,135 @@
 import * as z from 'zod/mini';
-import { describeIssues } from '../domain/event.js';
+import en from 'zod/v4/locales/en.js';
 import { LOCALES } from '../domain/messages.js';
 import { parseIsoDuration } from '../domain/policies.js';
 import { DEFAULT_RETENTION, type Catalog, type SurveyProgram } from '../domain/program.js';
 import { CLASSIFICATIONS, SURVEY_KINDS, scaleOf } from '../domain/survey-kinds.js';
+import { describeCatalogIssues } from './catalog-issues.js';
 
+/**
+ * The catalog's schema (`closeloop.yaml`), strict: an unknown or misspelled key is an error naming
+ * its path. The same schema is exported as JSON Schema (schema/closeloop.schema.json) for editors.
+ */
+const about = (description: string) => z.describe(description);
 const kebab = z.string().check(z.regex(/^[a-z][a-z0-9-]{0,47}$/, 'lower-case kebab-case, at most 48 characters'));
 const nonEmpty = z.string().check(z.minLength(1));
 const hhmm = z.string().check(z.regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a 24-hour time such as "21:00"'));
-const trigger = z.object({ source: nonEmpty, detailType: nonEmpty });
+const trigger = z.strictObject({
+  source: nonEmpty.check(about('The event\'s `source`, e.g. "shop.orders".')),
+  detailType: nonEmpty.check(about('The event\'s `detail-type`, e.g. "OrderDelivered".')),
+});
 const perLocale = z.partialRecord(z.enum(LOCALES), nonEmpty);
+const hours = z.number().check(z.positive());
 
-const ruleSchema = z.object({
-  id: kebab,
-  when: z.object({
-    scoreAtMost: z.optional(z.int()),
-    scoreAtLeast: z.optional(z.int()),
-    classification: z.optional(z.array(z.enum(CLASSIFICATIONS))),
+const ruleSchema = z.strictObject({
+  id: kebab.check(about('Names the rule in follow-up messages and metrics.')),
+  when: z.strictObject({
+    scoreAtMost: z.optional(z.int().check(about('The score is at most this.'))),
+    scoreAtLeast: z.optional(z.int().check(about('The score is at least this.'))),
+    classification: z.optional(z.array(z.enum(CLASSIFICATIONS)).check(about('The score\'s class: detractor, passive, promoter (NPS/eNPS), dissatisfied, neutral, satisfied (CSAT), low-effort, high-effort (CES)…'))),
     kind: z.optional(z.array(z.enum(SURVEY_KINDS))),
-    segment: z.optional(z.array(nonEmpty)),
-    tier: z.optional(z.array(nonEmpty)),
+    segment: z.optional(z.array(nonEmpty).check(about('The customer\'s segment (customer.segment of the event) is one of these.'))),
+    tier: z.optional(z.array(nonEmpty).check(about('The customer\'s tier (customer.tier of the event) is one of these.'))),
     locale: z.optional(z.array(nonEmpty)),
-    hasComment: z.optional(z.boolean()),
-  }),
-  queue: kebab,
-  dueInHours: z.number().check(z.positive()),
-  acknowledgeWithinHours: z.optional(z.number().check(z.positive())),
-  escalateTo: z.optional(z.array(kebab)),
-  recoverySurvey: z.optional(z.boolean()),
-  final: z.optional(z.boolean()),
+    hasComment: z.optional(z.boolean().check(about('true: only answers with a comment; false: only answers without.'))),
+  }).check(about('Every condition given must hold; an empty `when` matches every answer.')),
+  queue: kebab.check(about('The follow-up queue the case opens on (a key of followUpQueues).')),
+  dueInHours: hours.check(about('The case must be resolved within this many hours.')),
+  acknowledgeWithinHours: z.optional(hours.check(about('The case must be acknowledged within this many hours.'))),
+  escalateTo: z.optional(z.array(kebab).check(about('Queues a case climbs, one per missed deadline.'))),
+  recoverySurvey: z.optional(z.boolean().check(about('After the case is resolved, ask the customer again (RecoverySurveyRequested).'))),
+  final: z.optional(z.boolean().check(about('Later rules of the program are not applied to an answer this rule matched.'))),
 });
 
-const programSchema = z.object({
-  id: kebab,
+const programSchema = z.strictObject({
+  id: kebab.check(about('Unique, kebab-case; appears in links, metrics and reports. Never rename a live program.')),
   description: z.optional(z.string()),
-  trigger,
-  audience: z.optional(z.object({ segment: z.optional(z.array(nonEmpty)), tier: z.optional(z.array(nonEmpty)) })),
-  kind: z.enum(SURVEY_KINDS),
-  defaultLocale: z.enum(LOCALES),
+  enabled: z.optional(z.boolean().check(about('false: the program surveys no one and its trigger gets no bus rule (answers to links already sent are still recorded). Default true.'))),
+  dryRun: z.optional(z.boolean().check(about('true: decide (audience, sampling, timing) and record the decision as SurveySkipped with reason "dry-run", send nothing. Default false.'))),
+  trigger: trigger.check(about('The event that starts the program.')),
+  audience: z.optional(z.strictObject({
+    segment: z.optional(z.array(nonEmpty)),
+    tier: z.optional(z.array(nonEmpty)),
+  }).check(about('Only customers whose segment and tier are listed.'))),
+  kind: z.enum(SURVEY_KINDS).check(about('nps (0–10), enps (0–10, anonymous reporting), csat (1–5), ces (1–7).')),
+  defaultLocale: z.enum(LOCALES).check(about('The language when the event gives none, or one without a bundle.')),
   ownerTeam: nonEmpty,
-  delay: z.optional(z.string()),
-  throttleDays: z.optional(z.int().check(z.positive(), z.lte(3650))),
-  restsAcrossPrograms: z.optional(z.boolean()),
-  alert: z.optional(z.object({
-    threshold: z.number(),
+  delay: z.optional(z.string().check(about('ISO 8601 duration between the event and the email, e.g. "P2D", "PT2H"; at most a year.'))),
+  throttleDays: z.optional(z.int().check(z.positive(), z.lte(3650), about('Never survey the same contact for this program more than once in this many days.'))),
+  restsAcrossPrograms: z.optional(z.boolean().check(about('Whether the catalog\'s rest periods (throttle) apply. Default true.'))),
+  alert: z.optional(z.strictObject({
+    threshold: z.number().check(about('ThresholdBreached when the rolling score is credibly below this.')),
     windowDays: z.int().check(z.positive(), z.lte(365)),
     minResponses: z.int().check(z.positive()),
   })),
-  sampleRate: z.optional(z.number().check(z.gt(0), z.lte(1))),
-  question: z.optional(perLocale),
-  intro: z.optional(perLocale),
-  secondQuestion: z.optional(perLocale),
-  cancel: z.optional(z.object({ on: z.array(trigger).check(z.minLength(1)), matchOn: z.string().check(z.regex(/^\w+$/, 'a context field name')) })),
-  rules: z.array(ruleSchema),
+  sampleRate: z.optional(z.number().check(z.gt(0), z.lte(1), about('Share of contacts surveyed (0 < rate ≤ 1), decided per contact, the same every time. Default 1.'))),
+  question: z.optional(perLocale.check(about('Replaces the standard question, per locale; {brand}, {name}, {context.<key>} are filled.'))),
+  intro: z.optional(perLocale.check(about('A first line of the email, per locale.'))),
+  secondQuestion: z.optional(perLocale.check(about('An optional second open question on the rating page, per locale.'))),
+  cancel: z.optional(z.strictObject({
+    on: z.array(trigger).check(z.minLength(1)),
+    matchOn: z.string().check(z.regex(/^\w+$/, 'a context field name')),
+  }).check(about('Events that cancel a pending (delayed) survey of this program, matched on a context field.'))),
+  rules: z.array(ruleSchema).check(about('Follow-up rules, applied in order.')),
 });
 
-const catalogSchema = z.object({
-  brand: nonEmpty,
-  invitationTtlDays: z.int().check(z.positive(), z.lte(365)),
-  answerWindowHours: z.optional(z.number().check(z.gte(0), z.lte(24 * 365))),
-  retention: z.optional(z.object({
+export const catalogSchema = z.strictObject({
+  $schema: z.optional(z.string()),
+  brand: z.strictObject({
+    name: nonEmpty.check(about('Shown in emails and pages ("How likely are you to recommend {brand}…").')),
+  }),
+  invitationTtlDays: z.int().check(z.positive(), z.lte(365), about('How long a rating link works.')),
+  answerWindowHours: z.optional(z.number().check(z.gte(0), z.lte(24 * 365), about('How long after the first answer it may still be changed. Default 24.'))),
+  retention: z.optional(z.strictObject({
     responseDays: z.int().check(z.positive(), z.lte(3650)),
     caseDays: z.int().check(z.positive(), z.lte(3650)),
-  })),
-  throttle: z.object({
+  }).check(about('Days personal data is kept (answered invitations, cases). Default 365 each.'))),
+  throttle: z.strictObject({
     afterSendDays: z.int().check(z.gte(0), z.lte(3650)),
     afterResponseDays: z.int().check(z.gte(0), z.lte(3650)),
-  }),
-  quietHours: z.object({ start: hhmm, end: hhmm }),
-  followUpQueues: z.record(kebab, z.object({ description: z.string() })),
-  topics: z.record(kebab, z.partialRecord(z.enum(LOCALES), z.array(nonEmpty))),
-  rootCauses: z.array(kebab).check(z.minLength(1)),
+  }).check(about('Rest periods across programs: after any survey email, and after an answer.')),
+  quietHours: z.strictObject({ start: hhmm, end: hhmm }).check(about('No survey email in the recipient\'s local night (when customer.timeZone is known).')),
+  followUpQueues: z.record(kebab, z.strictObject({ description: z.string() })).check(about('One SQS queue (with a dead-letter queue) each.')),
+  topics: z.record(kebab, z.partialRecord(z.enum(LOCALES), z.array(nonEmpty))).check(about('Comment topics: keywords (word beginnings) per locale.')),
+  rootCauses: z.array(kebab).check(z.minLength(1), about('The root causes a team may give a case when resolving it.')),
   programs: z.array(programSchema).check(z.minLength(1)),
-});
+}).check(about('Closeloop catalog (closeloop.yaml): survey programs, follow-up rules and queues, brand. See docs/catalog.md.'));
 
 export class InvalidCatalogError extends Error {
   override readonly name = 'InvalidCatalogError';
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid catalog: ${problems.join('; ')}`);
+  }
 }
 
 /** Delays are sent through EventBridge Scheduler one-time schedules; keep them within a year. */
 const MAX_DELAY_SECONDS = 365 * 86_400;
 
 /**
- * Validates the declared programs and queues. Throws InvalidCatalogError naming every bad field,
- * so `cdk synth` and `npm start` both stop with the same message.
+ * Validates a catalog (as read from closeloop.yaml) and fills its defaults. Throws
+ * InvalidCatalogError naming every bad field, so `closeloop validate`, `cdk synth` and the sandbox
+ * all stop with the same message.
  */
 export function parseCatalog(input: unknown): Catalog {
-  const parsed = z.safeParse(catalogSchema, input);
-  if (!parsed.success) throw new InvalidCatalogError(`Invalid survey catalog: ${describeIssues(parsed.error.issues)}`);
+  // English messages for this parse only (zod/mini loads no locale; the Lambda bundles do without one).
+  const parsed = z.safeParse(catalogSchema, input, { error: en().localeError });
+  if (!parsed.success) throw new InvalidCatalogError(describeCatalogIssues(catalogSchema, parsed.error.issues));
+  const { $schema: _schema, ...declared } = parsed.data;
   const problems: string[] = [];
   const seen = new Set<string>();
-  const programs = parsed.data.programs.map((declared, p): SurveyProgram => {
+  const programs = declared.programs.map((program, p): SurveyProgram => {
     const at = `programs.${p}`;
-    if (seen.has(declared.id)) problems.push(`${at}.id: "${declared.id}" is declared twice`);
-    seen.add(declared.id);
-    const delaySeconds = declared.delay === undefined ? 0 : parseIsoDuration(declared.delay);
+    if (seen.has(program.id)) problems.push(`${at}.id: "${program.id}" is declared twice`);
+    seen.add(program.id);
+    const delaySeconds = program.delay === undefined ? 0 : parseIsoDuration(program.delay);
     if (delaySeconds === undefined || delaySeconds > MAX_DELAY_SECONDS) {
-      problems.push(`${at}.delay: "${declared.delay}" is not an ISO 8601 duration of weeks, days, hours, minutes or seconds up to a year (e.g. "P2D", "PT36H")`);
+      problems.push(`${at}.delay: "${program.delay}" is not an ISO 8601 duration of weeks, days, hours, minutes or seconds up to a year (e.g. "P2D", "PT36H")`);
     }
-    const { min, max } = scaleOf(declared.kind);
-    declared.rules.forEach((rule, r) => {
-      if (!(rule.queue in parsed.data.followUpQueues)) problems.push(`${at}.rules.${r}.queue: "${rule.queue}" is not a declared follow-up queue`);
+    const { min, max } = scaleOf(program.kind);
+    program.rules.forEach((rule, r) => {
+      if (!(rule.queue in declared.followUpQueues)) problems.push(`${at}.rules.${r}.queue: "${rule.queue}" is not a declared follow-up queue`);
       rule.escalateTo?.forEach((queue, e) => {
-        if (!(queue in parsed.data.followUpQueues)) problems.push(`${at}.rules.${r}.escalateTo.${e}: "${queue}" is not a declared follow-up queue`);
+        if (!(queue in declared.followUpQueues)) problems.push(`${at}.rules.${r}.escalateTo.${e}: "${queue}" is not a declared follow-up queue`);
       });
       if (rule.acknowledgeWithinHours !== undefined && rule.acknowledgeWithinHours > rule.dueInHours) {
         problems.push(`${at}.rules.${r}.acknowledgeWithinHours: ${rule.acknowledgeWithinHours} is later than dueInHours ${rule.dueInHours}`);
@@ -110,23 +137,30 @@ export function parseCatalog(input: unknown): Catalog {
       for (const bound of ['scoreAtMost', 'scoreAtLeast'] as const) {
         const value = rule.when[bound];
         if (value !== undefined && (value < min || value > max)) {
-          problems.push(`${at}.rules.${r}.when.${bound}: ${value} is outside the ${declared.kind} scale ${min}–${max}`);
+          problems.push(`${at}.rules.${r}.when.${bound}: ${value} is outside the ${program.kind} scale ${min}–${max}`);
         }
       }
     });
-    declared.cancel?.on.forEach((t, c) => {
-      if (t.source === declared.trigger.source && t.detailType === declared.trigger.detailType) {
+    program.cancel?.on.forEach((t, c) => {
+      if (t.source === program.trigger.source && t.detailType === program.trigger.detailType) {
         problems.push(`${at}.cancel.on.${c}: a program cannot be cancelled by its own trigger`);
       }
     });
-    const { delay: _delay, ...rest } = declared;
-    return { ...rest, delaySeconds: delaySeconds ?? 0, sampleRate: declared.sampleRate ?? 1 } as SurveyProgram;
+    const { delay: _delay, ...rest } = program;
+    return {
+      ...rest, enabled: program.enabled ?? true, dryRun: program.dryRun ?? false, delaySeconds: delaySeconds ?? 0, sampleRate: program.sampleRate ?? 1,
+    } as SurveyProgram;
   });
-  if (parsed.data.retention && parsed.data.retention.responseDays * 24 < (parsed.data.answerWindowHours ?? 24)) {
-    problems.push(`retention.responseDays: ${parsed.data.retention.responseDays} is shorter than the answer window`);
+  if (declared.retention && declared.retention.responseDays * 24 < (declared.answerWindowHours ?? 24)) {
+    problems.push(`retention.responseDays: ${declared.retention.responseDays} is shorter than the answer window`);
   }
-  if (problems.length) throw new InvalidCatalogError(`Invalid survey catalog: ${problems.join('; ')}`);
+  if (problems.length) throw new InvalidCatalogError(problems);
   return {
-    ...parsed.data, answerWindowHours: parsed.data.answerWindowHours ?? 24, retention: parsed.data.retention ?? DEFAULT_RETENTION, programs,
+    ...declared, answerWindowHours: declared.answerWindowHours ?? 24, retention: declared.retention ?? DEFAULT_RETENTION, programs,
   } as Catalog;
+}
+
+/** The catalog's JSON Schema (draft 2020-12), as editors and `closeloop validate` users see it. */
+export function catalogJsonSchema(): Record<string, unknown> {
+  return { ...z.toJSONSchema(catalogSchema, { io: 'input' }), title: 'Closeloop catalog' };
 }

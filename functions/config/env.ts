@@ -3,6 +3,8 @@
  * One list so that a rename cannot leave a silent '' default behind.
  */
 export const ENV = {
+  /** The validated catalog (JSON) the function runs with; relative to the function's asset. */
+  RUNTIME_CATALOG: 'CLOSELOOP_RUNTIME_CATALOG',
   SURVEY_TABLE: 'CLOSELOOP_SURVEY_TABLE',
   SENDER_EMAIL: 'CLOSELOOP_SENDER_EMAIL',
   SUPPORT_EMAIL: 'CLOSELOOP_SUPPORT_EMAIL',

@@ -75,6 +75,17 @@ export function followUpDeadLetterName(queue: string): string {
 }
 
 /**
+ * Dispatch concurrency that keeps SES under its send rate: one instance sends a batch of 10 one
+ * by one, about 10 emails a second; the SQS event source needs at least 2.
+ */
+export function dispatchConcurrencyFor(sesMaxSendRate: number): number {
+  return Math.min(1000, Math.max(2, Math.floor(sesMaxSendRate / 10)));
+}
+
+/** The sandbox's and the demo app's addresses (example.com: never delivered). */
+export const EXAMPLE_ADDRESSES = { senderEmail: 'surveys@example.com', supportEmail: 'support@example.com' } as const;
+
+/**
  * Secrets the stack generates and passes to functions by id (ARN) in an environment variable. The
  * name is the sandbox's: it serves `CLOSELOOP_SECRET_<NAME>` from its environment, or a random value
  * of its own where `generated`; in AWS, CDK names the secret.

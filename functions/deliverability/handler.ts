@@ -7,9 +7,11 @@ import { DynamoAggregateStore } from '../adapters/dynamo-aggregate-store.js';
 import { DynamoInvitationRepository } from '../adapters/dynamo-invitation-repository.js';
 import { loggingFailures, logger, metrics, publishMetrics } from '../adapters/observability.js';
 import { SqsDeadLetterSink } from '../adapters/sqs-queues.js';
-import { catalog } from '../config/catalog.js';
+import { loadRuntimeCatalog } from '../config/runtime-catalog.js';
 import { readEnv } from '../config/env.js';
 import { feedbackCounter, recordFeedback, type DeliverabilityDeps } from './deliverability.js';
+
+const catalog = loadRuntimeCatalog();
 
 const env = readEnv(['SURVEY_TABLE', 'FEEDBACK_DEAD_LETTER_QUEUE_URL']);
 const deps: DeliverabilityDeps = {

@@ -58,6 +58,8 @@ export async function dispatchEvent(body: string, deps: DispatchDeps): Promise<D
   if (event.due) {
     const program = findProgram(deps.catalog, event.due.programId);
     if (!program) return [await reject(body, `program "${event.due.programId}" of a delayed survey is no longer declared`, deps)];
+    if (!program.enabled) return [await skip(event, program, 'disabled', deps)];
+    if (program.dryRun) return [await skip(event, program, 'dry-run', deps)];
     return [await deliver(event, envelope, program, deps)];
   }
 
@@ -102,6 +104,8 @@ async function start(event: SurveyEvent, envelope: Record<string, unknown>, prog
   if (!isSampledIn(program.id, contactKeyOf(event.customer.email), program.sampleRate)) {
     return skip(event, program, 'sampled-out', deps);
   }
+  // A dry run stops at the decision: recorded and announced like any skip, nothing reserved or sent.
+  if (program.dryRun) return skip(event, program, 'dry-run', deps);
   return deliver(event, envelope, program, deps);
 }
 
@@ -159,7 +163,7 @@ async function sendNow(event: SurveyEvent, program: SurveyProgram, deps: Dispatc
   const reserved = await deps.invitations.reserve(invitation, guard);
   if (reserved !== 'reserved') return skip(event, program, reserved, deps);
 
-  const email = renderSurveyEmail(invitation, program, token, { brand: deps.catalog.brand, publicBaseUrl: deps.publicBaseUrl });
+  const email = renderSurveyEmail(invitation, program, token, { brand: deps.catalog.brand.name, publicBaseUrl: deps.publicBaseUrl });
   try {
     const { messageId } = await deps.mailer.send(email);
     return { status: 'sent', programId: program.id, eventId: event.eventId, messageId, events: [surveySent(invitation)] };

@@ -9,11 +9,13 @@ import { EventBridgeSurveyScheduler } from '../adapters/eventbridge-scheduler.js
 import { logger, metrics, publishMetrics } from '../adapters/observability.js';
 import { SesSurveyMailer } from '../adapters/ses-survey-mailer.js';
 import { SqsDeadLetterSink } from '../adapters/sqs-queues.js';
-import { catalog } from '../config/catalog.js';
+import { loadRuntimeCatalog } from '../config/runtime-catalog.js';
 import { readEnv } from '../config/env.js';
 import type { IntegrationEvent } from '../domain/integration-events.js';
 import { newToken } from '../domain/tokens.js';
 import { dispatchEvent, type DispatchDeps, type DispatchOutcome } from './dispatch.js';
+
+const catalog = loadRuntimeCatalog();
 
 const env = readEnv([
   'SURVEY_TABLE', 'SENDER_EMAIL', 'SUPPORT_EMAIL', 'PUBLIC_BASE_URL', 'CONFIGURATION_SET', 'DEAD_LETTER_QUEUE_URL',

@@ -50,6 +50,10 @@ export interface Audience {
 export interface SurveyProgram {
   readonly id: string;
   readonly description?: string;
+  /** false: surveys no one and its trigger gets no bus rule; answers to links already sent are still recorded. */
+  readonly enabled: boolean;
+  /** true: decides (audience, sampling, timing) and records the decision, sends nothing. */
+  readonly dryRun: boolean;
   readonly trigger: Trigger;
   readonly audience?: Audience;
   readonly kind: SurveyKind;
@@ -101,10 +105,15 @@ export interface RetentionPolicy {
 
 export const DEFAULT_RETENTION: RetentionPolicy = { responseDays: 365, caseDays: 365 };
 
-/** Everything declared once and read by the stack, the sandbox and the handlers. */
-export interface Catalog {
+/** Who the emails and pages come from. */
+export interface Brand {
   /** Shown in emails and pages ("How likely are you to recommend {brand}…"). */
-  readonly brand: string;
+  readonly name: string;
+}
+
+/** Everything declared once (closeloop.yaml) and read by the construct, the sandbox and the handlers. */
+export interface Catalog {
+  readonly brand: Brand;
   /** How long a rating link works and the invitation is kept (DynamoDB TTL). */
   readonly invitationTtlDays: number;
   /** How long after the first answer a respondent may still change it (from the same link). */
@@ -124,14 +133,14 @@ export interface Catalog {
 
 const sameTrigger = (a: Trigger, source: string, detailType: string) => a.source === source && a.detailType === detailType;
 
-/** Programs started by an event of this source and detail-type (before their audience is checked). */
+/** Enabled programs started by an event of this source and detail-type (before their audience is checked). */
 export function programsFor(catalog: Catalog, source: string, detailType: string): SurveyProgram[] {
-  return catalog.programs.filter((p) => sameTrigger(p.trigger, source, detailType));
+  return catalog.programs.filter((p) => p.enabled && sameTrigger(p.trigger, source, detailType));
 }
 
-/** Programs whose pending surveys an event of this source and detail-type cancels. */
+/** Enabled programs whose pending surveys an event of this source and detail-type cancels. */
 export function programsCancelledBy(catalog: Catalog, source: string, detailType: string): SurveyProgram[] {
-  return catalog.programs.filter((p) => p.cancel?.on.some((t) => sameTrigger(t, source, detailType)));
+  return catalog.programs.filter((p) => p.enabled && p.cancel?.on.some((t) => sameTrigger(t, source, detailType)));
 }
 
 export function isInAudience(program: SurveyProgram, customer: { segment?: string; tier?: string }): boolean {
@@ -147,12 +156,12 @@ export function findProgram(catalog: Catalog, programId: string): SurveyProgram 
 }
 
 /**
- * Distinct (source, detail-type) pairs that start or cancel a program: one bus rule each, so two
- * programs on one trigger get one delivery.
+ * Distinct (source, detail-type) pairs that start or cancel an enabled program: one bus rule each,
+ * so two programs on one trigger get one delivery.
  */
 export function triggersOf(catalog: Catalog): Trigger[] {
   const seen = new Map<string, Trigger>();
-  for (const program of catalog.programs) {
+  for (const program of catalog.programs.filter((p) => p.enabled)) {
     for (const trigger of [program.trigger, ...(program.cancel?.on ?? [])]) {
       seen.set(`${trigger.source}\u0000${trigger.detailType}`, { source: trigger.source, detailType: trigger.detailType });
     }

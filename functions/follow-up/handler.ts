@@ -9,10 +9,12 @@ import { DynamoInvitationRepository, fromAttributeMap } from '../adapters/dynamo
 import { EventBridgePublisher } from '../adapters/eventbridge.js';
 import { loggingFailures, logger, metrics, publishMetrics } from '../adapters/observability.js';
 import { SqsDeadLetterSink, SqsFollowUpPublisher } from '../adapters/sqs-queues.js';
-import { catalog } from '../config/catalog.js';
+import { loadRuntimeCatalog } from '../config/runtime-catalog.js';
 import { ENV, MissingConfigurationError, readEnv } from '../config/env.js';
 import type { IntegrationEvent } from '../domain/integration-events.js';
 import { rated, responseChange, routeResponse, UnroutableRecordError, type FollowUpDeps } from './follow-up.js';
+
+const catalog = loadRuntimeCatalog();
 
 const env = readEnv(['FOLLOW_UP_QUEUE_URLS', 'SURVEY_TABLE', 'EVENT_BUS_NAME', 'CASE_API_URL', 'RULES_FAILURE_QUEUE_URL']);
 const queueUrls = JSON.parse(env.FOLLOW_UP_QUEUE_URLS) as Record<string, string>;

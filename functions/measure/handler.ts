@@ -10,11 +10,13 @@ import { fromItem } from '../adapters/dynamo-invitation-repository.js';
 import { EventBridgePublisher } from '../adapters/eventbridge.js';
 import { loggingFailures, logger, metrics, publishMetrics } from '../adapters/observability.js';
 import { SqsDeadLetterSink } from '../adapters/sqs-queues.js';
-import { catalog } from '../config/catalog.js';
+import { loadRuntimeCatalog } from '../config/runtime-catalog.js';
 import { readEnv } from '../config/env.js';
 import type { FollowUpCaseRecord } from '../domain/follow-up-case.js';
 import type { IntegrationEvent } from '../domain/integration-events.js';
 import { evaluateAlerts, measureChange, UnmeasurableChangeError, type Change, type MeasureDeps, type Touched } from './measure.js';
+
+const catalog = loadRuntimeCatalog();
 
 const env = readEnv(['SURVEY_TABLE', 'EVENT_BUS_NAME', 'RULES_FAILURE_QUEUE_URL']);
 const deps: MeasureDeps = { catalog, aggregates: new DynamoAggregateStore(env.SURVEY_TABLE), now: () => new Date() };

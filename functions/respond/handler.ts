@@ -6,11 +6,13 @@ import { isTransientAwsError } from '../adapters/aws-errors.js';
 import { DynamoInvitationRepository } from '../adapters/dynamo-invitation-repository.js';
 import { logger, metrics, publishMetrics } from '../adapters/observability.js';
 import { SecretsManagerSecretStore } from '../adapters/secrets-manager-secret-store.js';
-import { catalog } from '../config/catalog.js';
+import { loadRuntimeCatalog } from '../config/runtime-catalog.js';
 import { readEnv } from '../config/env.js';
 import { pageStamps } from '../domain/page-stamp.js';
 import { handleHttp, TEXT_HEADERS } from './http.js';
 import type { RespondDeps, View } from './respond.js';
+
+const catalog = loadRuntimeCatalog();
 
 const env = readEnv(['SURVEY_TABLE', 'SUPPORT_EMAIL', 'PUBLIC_BASE_URL', 'PAGE_SIGNING_SECRET']);
 const repository = new DynamoInvitationRepository(env.SURVEY_TABLE);
@@ -19,7 +21,7 @@ const secrets = new SecretsManagerSecretStore();
 const depsWithKey = async (): Promise<RespondDeps> => ({
   catalog, invitations: repository, contacts: repository, now: () => new Date(), stamps: pageStamps(await secrets.read(env.PAGE_SIGNING_SECRET)),
 });
-const pageSettings = { brand: catalog.brand, supportEmail: env.SUPPORT_EMAIL, publicBaseUrl: env.PUBLIC_BASE_URL };
+const pageSettings = { brand: catalog.brand.name, supportEmail: env.SUPPORT_EMAIL, publicBaseUrl: env.PUBLIC_BASE_URL };
 
 /** What a POST ended in; an invalid link is counted on every method (probing shows up). */
 const POST_METRIC: Partial<Record<View['view'], string>> = {

@@ -73,10 +73,10 @@ async function findLiveForUnsubscribe(token: string, deps: RespondDeps): Promise
 
 function formView(invitation: Invitation, token: string, now: Date, deps: RespondDeps, purpose: StampPurpose = 'rating'): FormView {
   const program = findProgram(deps.catalog, invitation.programId);
-  const secondQuestion = secondQuestionFor(program, invitation, deps.catalog.brand);
+  const secondQuestion = secondQuestionFor(program, invitation, deps.catalog.brand.name);
   return {
     locale: invitation.locale, kind: invitation.kind, token, stamp: deps.stamps.sign(purpose, token, now.getTime()),
-    question: questionFor(program, invitation, deps.catalog.brand), ...(secondQuestion ? { secondQuestion } : {}),
+    question: questionFor(program, invitation, deps.catalog.brand.name), ...(secondQuestion ? { secondQuestion } : {}),
   };
 }
 

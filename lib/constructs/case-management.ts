@@ -9,10 +9,12 @@ import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ENV } from '../../functions/config/env.js';
 import { surveyTable } from '../../functions/config/resources.js';
-import { ServiceFunction } from './service-function.js';
+import { type FunctionDefaults, ServiceFunction } from './service-function.js';
 import { grantItemActions, grantSlaIndexQuery } from './survey-store.js';
 
 export interface CaseManagementProps {
+  /** What every function gets alike: the catalog it runs with, tracing. */
+  readonly defaults: FunctionDefaults;
   readonly table: ITableV2;
   readonly api: HttpApi;
   readonly bus: IEventBus;
@@ -34,6 +36,7 @@ export class CaseManagement extends Construct {
   constructor(scope: Construct, id: string, props: CaseManagementProps) {
     super(scope, id);
     this.api = new ServiceFunction(this, 'ApiFunction', {
+      defaults: props.defaults,
       stage: 'cases',
       description: 'Case API: read, acknowledge and resolve follow-up cases.',
       environment: { [ENV.SURVEY_TABLE]: props.table.tableName, [ENV.EVENT_BUS_NAME]: props.bus.eventBusName },
@@ -51,6 +54,7 @@ export class CaseManagement extends Construct {
     props.api.addRoutes({ path: '/cases/{caseId}/resolve', methods: [HttpMethod.POST], integration, authorizer });
 
     this.sweep = new ServiceFunction(this, 'SweepFunction', {
+      defaults: props.defaults,
       stage: 'escalate',
       description: 'Escalates follow-up cases whose acknowledge-by or resolve-by time passed, one rung at a time.',
       timeout: Duration.seconds(60),

@@ -11,10 +11,12 @@ import {
   FEEDBACK_TIMEOUT_SECONDS, feedbackDeadLetterQueue, feedbackQueue, sesFeedbackEvents,
 } from '../../functions/config/resources.js';
 import { acknowledgeQueueRedrive, deadLetterQueue, secureQueue } from './queues.js';
-import { ServiceFunction } from './service-function.js';
+import { type FunctionDefaults, ServiceFunction } from './service-function.js';
 import { grantItemActions } from './survey-store.js';
 
 export interface DeliverabilityProps {
+  /** What every function gets alike: the catalog it runs with, tracing. */
+  readonly defaults: FunctionDefaults;
   readonly table: ITableV2;
   /** The configuration set every survey email is sent with. */
   readonly configurationSet: ConfigurationSet;
@@ -57,6 +59,7 @@ export class Deliverability extends Construct {
     });
 
     this.function = new ServiceFunction(this, 'Function', {
+      defaults: props.defaults,
       stage: 'deliverability',
       description: 'Suppresses bounced and complaining recipients at once and counts bounces and complaints per program.',
       timeout: Duration.seconds(FEEDBACK_TIMEOUT_SECONDS),

@@ -10,10 +10,12 @@ import { Construct } from 'constructs';
 import { ENV } from '../../functions/config/env.js';
 import { bufferQueue, DISPATCH_TIMEOUT_SECONDS } from '../../functions/config/resources.js';
 import { acknowledgeQueueRedrive } from './queues.js';
-import { ServiceFunction } from './service-function.js';
+import { type FunctionDefaults, ServiceFunction } from './service-function.js';
 import { grantItemActions } from './survey-store.js';
 
 export interface DispatchProps {
+  /** What every function gets alike: the catalog it runs with, tracing. */
+  readonly defaults: FunctionDefaults;
   readonly table: ITableV2;
   readonly buffer: Queue;
   readonly deadLetters: Queue;
@@ -49,6 +51,7 @@ export class Dispatch extends Construct {
     props.deadLetters.grantSendMessages(schedulerRole);
 
     this.function = new ServiceFunction(this, 'Function', {
+      defaults: props.defaults,
       stage: 'dispatch',
       description: 'Sends one survey email per program and event (idempotent by eventId).',
       timeout: Duration.seconds(DISPATCH_TIMEOUT_SECONDS),

@@ -10,17 +10,17 @@ import { ENV } from '../../functions/config/env.js';
 import { followUpQueueDefaults, RULES_TIMEOUT_SECONDS, rulesFailureQueue } from '../../functions/config/resources.js';
 import type { Catalog } from '../../functions/domain/program.js';
 import { deadLetterQueue, secureQueue } from './queues.js';
-import { ServiceFunction } from './service-function.js';
+import { type FunctionDefaults, ServiceFunction } from './service-function.js';
 import { grantItemActions } from './survey-store.js';
 
 export interface FollowUpsProps {
+  /** What every function gets alike: the catalog it runs with, tracing. */
+  readonly defaults: FunctionDefaults;
   readonly table: ITableV2;
   /** Where SurveyResponded and FollowUpOpened are announced. */
   readonly bus: IEventBus;
   /** Base URL of the case API, linked from every follow-up message. */
   readonly caseApiUrl: string;
-  /** The declared follow-up queues and the rules that route to them. */
-  readonly catalog: Catalog;
 }
 
 /**
@@ -34,7 +34,7 @@ export class FollowUps extends Construct {
 
   constructor(scope: Construct, id: string, props: FollowUpsProps) {
     super(scope, id);
-    for (const name of Object.keys(props.catalog.followUpQueues)) {
+    for (const name of Object.keys(props.defaults.catalog.followUpQueues)) {
       const pascal = name.replace(/(^|-)([a-z0-9])/g, (_, __, c: string) => c.toUpperCase());
       const dlq = deadLetterQueue(this, `${pascal}DeadLetters`, followUpQueueDefaults.retentionDays);
       const queue = secureQueue(this, pascal, {
@@ -60,6 +60,7 @@ export class FollowUps extends Construct {
     this.failures = deadLetterQueue(this, 'RulesFailures', rulesFailureQueue.retentionDays);
 
     this.function = new ServiceFunction(this, 'Function', {
+      defaults: props.defaults,
       stage: 'follow-up',
       description: 'Applies the follow-up rules to new responses and opens cases on the follow-up queues.',
       timeout: Duration.seconds(RULES_TIMEOUT_SECONDS),

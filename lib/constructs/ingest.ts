@@ -1,5 +1,5 @@
 import { Duration } from 'aws-cdk-lib';
-import { EventBus, Rule } from 'aws-cdk-lib/aws-events';
+import { EventBus, type IEventBus, Rule } from 'aws-cdk-lib/aws-events';
 import { SqsQueue } from 'aws-cdk-lib/aws-events-targets';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -10,6 +10,8 @@ import { deadLetterQueue, secureQueue } from './queues.js';
 export interface IngestProps {
   /** The declared programs: one bus rule per distinct (source, detail-type) trigger. */
   readonly catalog: Catalog;
+  /** An existing bus to put the rules on. @default a new bus */
+  readonly eventBus?: IEventBus;
 }
 
 /**
@@ -17,13 +19,13 @@ export interface IngestProps {
  * drained at the pace SES allows. Events that cannot be delivered or processed end in `deadLetters`.
  */
 export class Ingest extends Construct {
-  readonly bus: EventBus;
+  readonly bus: IEventBus;
   readonly buffer: Queue;
   readonly deadLetters: Queue;
 
   constructor(scope: Construct, id: string, props: IngestProps) {
     super(scope, id);
-    this.bus = new EventBus(this, 'Bus');
+    this.bus = props.eventBus ?? new EventBus(this, 'Bus');
     this.deadLetters = deadLetterQueue(this, 'DeadLetters', deadLetterShape.retentionDays);
     this.buffer = secureQueue(this, 'Buffer', {
       visibilityTimeout: Duration.seconds(bufferQueue.visibilityTimeoutSeconds),

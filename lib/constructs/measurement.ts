@@ -6,10 +6,12 @@ import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources'
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ENV } from '../../functions/config/env.js';
-import { ServiceFunction } from './service-function.js';
+import { type FunctionDefaults, ServiceFunction } from './service-function.js';
 import { grantItemActions } from './survey-store.js';
 
 export interface MeasurementProps {
+  /** What every function gets alike: the catalog it runs with, tracing. */
+  readonly defaults: FunctionDefaults;
   readonly table: ITableV2;
   readonly bus: IEventBus;
   /** Where stream batches that kept failing are described, and corrupted records set aside with their reason. */
@@ -26,6 +28,7 @@ export class Measurement extends Construct {
   constructor(scope: Construct, id: string, props: MeasurementProps) {
     super(scope, id);
     this.function = new ServiceFunction(this, 'Function', {
+      defaults: props.defaults,
       stage: 'measure',
       description: 'Keeps response, topic and case counters per day and raises rolling-score alerts.',
       environment: {

@@ -5,10 +5,12 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
 import { ENV } from '../../functions/config/env.js';
-import { ServiceFunction } from './service-function.js';
+import { type FunctionDefaults, ServiceFunction } from './service-function.js';
 import { grantContactIndexQuery, grantItemActions } from './survey-store.js';
 
 export interface PrivacyProps {
+  /** What every function gets alike: the catalog it runs with, tracing. */
+  readonly defaults: FunctionDefaults;
   readonly table: ITableV2;
   readonly api: HttpApi;
 }
@@ -23,6 +25,7 @@ export class Privacy extends Construct {
   constructor(scope: Construct, id: string, props: PrivacyProps) {
     super(scope, id);
     this.function = new ServiceFunction(this, 'EraseFunction', {
+      defaults: props.defaults,
       stage: 'erase',
       description: 'Erases a person\'s data (invitations, responses\' personal fields, cases, rest periods) and suppresses the address.',
       // Under the HTTP API's 30 s integration limit, with room for two passes over a large history.

@@ -7,7 +7,7 @@ import { RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { ENV } from '../../functions/config/env.js';
 import { EdgeProtection, type EdgeProtectionOptions } from './edge-protection.js';
-import { ServiceFunction } from './service-function.js';
+import { type FunctionDefaults, ServiceFunction } from './service-function.js';
 import { grantItemActions } from './survey-store.js';
 
 /** Every route of the stage, per second (the case API and erasure included): ample for people, a cap on what a flood costs. */
@@ -25,6 +25,8 @@ export const PUBLIC_ROUTE_THROTTLE: Readonly<Record<string, { rate: number; burs
 };
 
 export interface ResponsesProps {
+  /** What every function gets alike: the catalog it runs with, tracing. */
+  readonly defaults: FunctionDefaults;
   readonly table: ITableV2;
   readonly supportEmail: string;
   /** @default the distribution's URL with `edge`, else the API's own URL */
@@ -66,6 +68,7 @@ export class Responses extends Construct {
     });
 
     this.function = new ServiceFunction(this, 'Function', {
+      defaults: props.defaults,
       stage: 'respond',
       description: 'Rating pages: GET shows the form (never writes), POST records the response.',
       environment: {

@@ -1,66 +1,89 @@
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { AssetHashType, DockerImage, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat, type NodejsFunctionProps } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { Architecture, Code, Function as LambdaFunction, type FunctionProps, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { Construct } from 'constructs';
+import type { Construct } from 'constructs';
+import { copyFileSync, existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { catalog, catalogDefine } from '../../functions/config/catalog.js';
-import { fileURLToPath } from 'node:url';
-import { CONTEXT_KEYS, readSettings } from '../settings.js';
+import { ENV } from '../../functions/config/env.js';
+import { packageRoot } from '../../functions/config/package-info.js';
+import { RUNTIME_CATALOG_FILE } from '../../functions/config/runtime-catalog.js';
+import type { Catalog } from '../../functions/domain/program.js';
 
-const functionsDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../functions');
+/** What every function of one Closeloop gets alike. */
+export interface FunctionDefaults {
+  /** The validated catalog the functions run with: placed beside each handler as catalog.json. */
+  readonly catalog: Catalog;
+  /** X-Ray active tracing. */
+  readonly tracing: boolean;
+}
 
-export interface ServiceFunctionProps extends Omit<NodejsFunctionProps, 'entry' | 'runtime' | 'architecture'> {
-  /** The stage folder under functions/, e.g. 'dispatch'; its handler.ts is the entry. */
+export interface ServiceFunctionProps extends Omit<FunctionProps, 'code' | 'handler' | 'runtime' | 'architecture' | 'tracing'> {
+  /** The stage folder under functions/, e.g. 'dispatch': its pre-built handler is the code. */
   readonly stage: string;
+  readonly defaults: FunctionDefaults;
   /** @default 30 seconds */
   readonly timeout?: Duration;
   /** @default 256 MB */
   readonly memorySize?: number;
 }
 
+/** Where the package keeps its pre-built handlers (dist/functions/<stage>/index.js, built by `npm run build`). */
+export function prebuiltHandler(stage: string): string {
+  const file = path.join(packageRoot(), 'dist', 'functions', stage, 'index.js');
+  if (!existsSync(file)) {
+    throw new Error(`Closeloop: the pre-built handler of "${stage}" is missing (${file}). In the closeloop repository, run \`npm run build\`; an installed package ships it.`);
+  }
+  return file;
+}
+
 /**
- * A Lambda function with the house defaults: newest Node.js runtime, arm64, bundled and minified
- * locally by esbuild (AWS SDK v3 left to the runtime), a log group kept one month, and X-Ray active
- * tracing only when the deployment asks for it (`closeloop:tracing`).
+ * A Lambda function with the house defaults: newest Node.js runtime, arm64, the pre-built handler
+ * (no esbuild or Docker at synth) with the validated catalog beside it, a log group kept one month,
+ * and X-Ray active tracing only when asked for.
  */
-export class ServiceFunction extends NodejsFunction {
+export class ServiceFunction extends LambdaFunction {
   constructor(scope: Construct, id: string, props: ServiceFunctionProps) {
-    const { tracing } = readSettings(scope);
+    const { stage, defaults, ...rest } = props;
+    const handlerFile = prebuiltHandler(stage);
+    const catalogJson = JSON.stringify(defaults.catalog);
     const logGroup = new LogGroup(scope, `${id}Logs`, { retention: RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY });
     // An own role instead of AWSLambdaBasicExecutionRole: it may write to its own log group only.
     const role = new Role(scope, `${id}Role`, { assumedBy: new ServicePrincipal('lambda.amazonaws.com') });
     logGroup.grantWrite(role);
     super(scope, id, {
-      ...props,
+      ...rest,
       role,
-      entry: path.join(functionsDir, props.stage, 'handler.ts'),
-      handler: 'handler',
+      // "Bundling" is a copy plus the catalog, done locally at synth; the asset hash is the output's,
+      // so another catalog is another asset (and a function update on deploy).
+      code: Code.fromAsset(path.dirname(handlerFile), {
+        assetHashType: AssetHashType.OUTPUT,
+        bundling: {
+          image: DockerImage.fromRegistry('closeloop-needs-no-docker'),
+          local: {
+            tryBundle(outputDir: string) {
+              copyFileSync(handlerFile, path.join(outputDir, 'index.js'));
+              writeFileSync(path.join(outputDir, RUNTIME_CATALOG_FILE), catalogJson);
+              return true;
+            },
+          },
+        },
+      }),
+      handler: 'index.handler',
       runtime: Runtime.NODEJS_24_X,
       architecture: Architecture.ARM_64,
       memorySize: props.memorySize ?? 256,
       timeout: props.timeout ?? Duration.seconds(30),
-      tracing: tracing ? Tracing.ACTIVE : Tracing.DISABLED,
+      tracing: defaults.tracing ? Tracing.ACTIVE : Tracing.DISABLED,
       logGroup,
       environment: {
-        POWERTOOLS_SERVICE_NAME: `closeloop-${props.stage}`,
+        POWERTOOLS_SERVICE_NAME: `closeloop-${stage}`,
         POWERTOOLS_METRICS_NAMESPACE: 'Closeloop',
+        [ENV.RUNTIME_CATALOG]: RUNTIME_CATALOG_FILE,
         ...props.environment,
       },
-      bundling: {
-        minify: true,
-        sourceMap: false,
-        target: 'node24',
-        format: OutputFormat.CJS,
-        mainFields: ['module', 'main'],
-        externalModules: ['@aws-sdk/*'],
-        // The catalog as synth validated it: functions start without the validator.
-        define: catalogDefine(catalog),
-        ...props.bundling,
-      },
     });
-    if (tracing) {
+    if (defaults.tracing) {
       Validations.of(role).acknowledge({
         id: 'AwsSolutions-IAM5[Resource::*]',
         reason: 'xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions; AWS requires "*".',
@@ -68,7 +91,7 @@ export class ServiceFunction extends NodejsFunction {
     } else {
       Validations.of(this).acknowledge({
         id: 'Serverless-LambdaTracing',
-        reason: `X-Ray active tracing is optional (${CONTEXT_KEYS.tracing}=true turns it on): the cost model leaves it out ` +
+        reason: 'X-Ray active tracing is optional (the `tracing` prop turns it on): the cost model leaves it out ' +
           '($5 per million traces); Powertools metrics, structured logs and the dashboard cover the pipeline without it.',
       });
     }

@@ -1,10 +1,9 @@
-import { App, type AppProps } from 'aws-cdk-lib';
+import { App, type AppProps, Stack } from 'aws-cdk-lib';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { catalog } from '../../functions/config/catalog.js';
-import type { Catalog } from '../../functions/domain/program.js';
-import { CloseloopStack } from '../../lib/closeloop-stack.js';
+import { Catalog, Closeloop, propsFromContext } from '../../lib/index.js';
+import { DEMO_CATALOG_FILE } from '../fixtures/catalog.js';
 
 const outdirs: string[] = [];
 
@@ -19,10 +18,16 @@ export function testApp(options: { bundle?: boolean; context?: Record<string, un
   return new App(props);
 }
 
-/** The stack in account 123456789012, in eu-west-1 unless another region is given (`null`: environment-agnostic). */
-export function testStack(app: App, stackCatalog: Catalog = catalog, region: string | null = 'eu-west-1'): CloseloopStack {
+/**
+ * This repo's app, as bin/closeloop.ts builds it: a stack with one Closeloop whose settings come
+ * from context; the catalog as a file declares it (default: the demo's). In account 123456789012, in eu-west-1 unless another region is given (`null`: environment-agnostic).
+ */
+export function testStack(app: App, declared?: Record<string, unknown>, region: string | null = 'eu-west-1'): Stack {
   const env = region === null ? undefined : { account: '123456789012', region };
-  return new CloseloopStack(app, 'Closeloop', { catalog: stackCatalog, env });
+  const stack = new Stack(app, 'Closeloop', { env });
+  const catalog = declared ? Catalog.fromObject(declared) : Catalog.fromFile(DEMO_CATALOG_FILE);
+  new Closeloop(stack, 'Closeloop', { catalog, ...propsFromContext(app) });
+  return stack;
 }
 
 export function cleanUpApps(): void {

@@ -240,9 +240,10 @@ describe('CloseloopStack', () => {
   });
 
   it('outputs the bus, the API URL and every queue URL', () => {
-    const outputs = Object.keys(template.findOutputs('*'));
+    // Output ids are the construct's id plus the output's name (and CDK's hash): two Closeloops in one stack do not collide.
+    const outputs = Object.keys(template.findOutputs('*')).map((key) => key.replace(/^Closeloop/, '').replace(/[0-9A-F]{8}$/, ''));
     expect(outputs).toEqual(expect.arrayContaining([
-      'EventBusName', 'ApiUrl', 'PublicBaseUrl', 'BufferQueueUrl', 'DeadLetterQueueUrl', 'RulesFailureQueueUrl',
+      'EventBusName', 'EventBusArn', 'ApiUrl', 'PublicBaseUrl', 'BufferQueueUrl', 'DeadLetterQueueUrl', 'RulesFailureQueueUrl',
       'FollowUpQueueUrlcustomersuccess', 'FollowUpQueueUrlsupport',
     ]));
   });
@@ -254,9 +255,10 @@ describe('CloseloopStack', () => {
     expect(found).toHaveLength(2);
   });
 
-  it('refuses invalid settings with a message naming the key', () => {
-    expect(() => testStack(testApp({ context: { 'closeloop:senderEmail': 'nobody' } }))).toThrow('closeloop:senderEmail: "nobody" is not an email address');
-    expect(() => testStack(testApp({ context: { 'closeloop:publicBaseUrl': 'http://insecure.example' } }))).toThrow('closeloop:publicBaseUrl');
+  it('refuses invalid settings with a message naming the prop (or the context key that cannot be a value of it)', () => {
+    expect(() => testStack(testApp({ context: { 'closeloop:senderEmail': 'nobody' } }))).toThrow('Invalid Closeloop props: senderEmail: "nobody" is not an email address');
+    expect(() => testStack(testApp({ context: { 'closeloop:publicBaseUrl': 'http://insecure.example' } }))).toThrow('publicBaseUrl: "http://insecure.example" is not an https:// URL');
+    expect(() => testStack(testApp({ context: { 'closeloop:sesMaxSendRate': 'fast' } }))).toThrow('closeloop:sesMaxSendRate: "fast" is not a number');
     expect(() => testStack(testApp({ context: { 'closeloop:tracing': 'yes' } }))).toThrow('closeloop:tracing: "yes" is not true or false');
   });
 

@@ -7,15 +7,15 @@ import { describe, expect, it } from 'vitest';
 import { DynamoCaseRepository } from '../../functions/adapters/dynamo-case-repository.js';
 import { DynamoInvitationRepository, fromItem, keys } from '../../functions/adapters/dynamo-invitation-repository.js';
 import { SqsFollowUpPublisher } from '../../functions/adapters/sqs-queues.js';
-import { catalog } from '../../functions/config/catalog.js';
+import { demoCatalog as catalog } from '../fixtures/catalog.js';
 import { routeResponse, type AnsweredInvitation } from '../../functions/follow-up/follow-up.js';
 import { hashToken } from '../../functions/domain/tokens.js';
 import { buildFollowUpCase, openCase } from '../../functions/domain/follow-up-case.js';
-import { callCaseApi } from '../../lib/cli/case-client.js';
+import { callCaseApi, type CaseApi } from '../../cli/case-api.js';
 import { answer, busEvents, collectMessages, dynamodb, putEvent, sandbox, sleep, waitForBusEvent, waitForEmails } from './sandbox-clients.js';
 
 const unique = () => randomUUID().slice(0, 8);
-const caseApi = { baseUrl: sandbox.endpoints.publicApi, signing: { region: sandbox.region, credentials: sandbox.credentials } };
+const caseApi: CaseApi = { baseUrl: sandbox.endpoints.publicApi, region: sandbox.region, credentials: async () => sandbox.credentials, description: 'the test sandbox' };
 const config = { region: sandbox.region, credentials: sandbox.credentials };
 const documents = DynamoDBDocumentClient.from(new DynamoDBClient({ ...config, endpoint: sandbox.endpoints.dynamodb }), { marshallOptions: { removeUndefinedValues: true } });
 

@@ -5,21 +5,21 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { DynamoAggregateStore } from '../../functions/adapters/dynamo-aggregate-store.js';
 import { DynamoCaseRepository } from '../../functions/adapters/dynamo-case-repository.js';
-import { catalog } from '../../functions/config/catalog.js';
+import { demoCatalog as catalog } from '../fixtures/catalog.js';
 import { routeResponse } from '../../functions/follow-up/follow-up.js';
 import { DynamoInvitationRepository, keys } from '../../functions/adapters/dynamo-invitation-repository.js';
 import { contactKeyOf } from '../../functions/domain/policies.js';
 import { hashToken, newToken } from '../../functions/domain/tokens.js';
-import { callCaseApi } from '../../lib/cli/case-client.js';
+import { callCaseApi, type CaseApi } from '../../cli/case-api.js';
 import { answer, collectMessages, dynamodb, putEvent, sandbox, sleep, waitForBusEvent, waitForEmails } from './sandbox-clients.js';
 
 const cli = promisify(execFile);
-const caseApi = { baseUrl: sandbox.endpoints.publicApi, signing: { region: sandbox.region, credentials: sandbox.credentials } };
+const caseApi: CaseApi = { baseUrl: sandbox.endpoints.publicApi, region: sandbox.region, credentials: async () => sandbox.credentials, description: 'the test sandbox' };
 const cliEnv = {
   ...process.env, AWS_REGION: sandbox.region, AWS_ACCESS_KEY_ID: sandbox.credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: sandbox.credentials.secretAccessKey,
 };
 const erase = async (email: string) => {
-  const { stdout } = await cli('node', ['bin/closeloop.mjs', 'erase', email, '--api-url', sandbox.endpoints.publicApi, '--json'], { env: cliEnv });
+  const { stdout } = await cli('node', ['dist/cli/closeloop.mjs', 'erase', email, '--api-url', sandbox.endpoints.publicApi, '--json'], { env: cliEnv });
   return JSON.parse(stdout) as Record<string, unknown>;
 };
 

@@ -15,8 +15,9 @@ import { keys, toItem } from '../../functions/adapters/dynamo-invitation-reposit
 import { deadLetterQueue } from '../../functions/config/resources.js';
 import type { Invitation } from '../../functions/domain/invitation.js';
 import { hashToken, newToken } from '../../functions/domain/tokens.js';
-import { FaultInjector, type FaultCounts } from '../../lib/sandbox/faults.js';
-import { DEFAULT_PORTS, startSandbox, type RunningSandbox } from '../../lib/sandbox/sandbox.js';
+import { FaultInjector, type FaultCounts } from '../../sandbox/faults.js';
+import { DEFAULT_PORTS, startSandbox, type RunningSandbox } from '../../sandbox/sandbox.js';
+import { demoCatalog } from '../fixtures/catalog.js';
 import { browserPost, pageStamp } from '../fixtures/person.js';
 
 const SEED = 20_261_122;
@@ -33,6 +34,7 @@ const run = Date.now().toString(36);
 
 beforeAll(async () => {
   running = await startSandbox({
+    catalog: demoCatalog,
     ports: Object.fromEntries(Object.keys(DEFAULT_PORTS).map((key) => [key, 0])),
     stateDir,
     retryDelaySeconds: 1,

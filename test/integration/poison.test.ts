@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { DynamoAggregateStore } from '../../functions/adapters/dynamo-aggregate-store.js';
 import { DynamoCaseRepository } from '../../functions/adapters/dynamo-case-repository.js';
-import { catalog } from '../../functions/config/catalog.js';
+import { demoCatalog as catalog } from '../fixtures/catalog.js';
 import { buildFollowUpCase, openCase } from '../../functions/domain/follow-up-case.js';
 import { findProgram } from '../../functions/domain/program.js';
 import { toItem } from '../../functions/adapters/dynamo-invitation-repository.js';

@@ -11,7 +11,7 @@ describe('closeloop report against the sandbox (the real CLI, a child process)',
     const segment = `report-${randomUUID().slice(0, 8)}`;
     await seedSegment(segment, [10, 9, 8, 5, 3, 0]);
 
-    const { stdout } = await run('node', ['bin/closeloop.mjs', 'report', '--program', 'order-delivered-nps', '--segment', segment, '--granularity', 'day', '--json'], {
+    const { stdout } = await run('node', ['dist/cli/closeloop.mjs', 'report', '--program', 'order-delivered-nps', '--segment', segment, '--granularity', 'day', '--json'], {
       env: {
         ...process.env, CLOSELOOP_TABLE: sandbox.tables.surveys, AWS_ENDPOINT_URL_DYNAMODB: sandbox.endpoints.dynamodb, AWS_REGION: sandbox.region,
         AWS_ACCESS_KEY_ID: sandbox.credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: sandbox.credentials.secretAccessKey,
@@ -29,8 +29,8 @@ describe('closeloop report against the sandbox (the real CLI, a child process)',
   });
 
   it('says clearly when there is nothing to read', async () => {
-    const failed = await run('node', [`${process.cwd()}/bin/closeloop.mjs`, 'report'], { cwd: '/tmp', env: { ...process.env, CLOSELOOP_TABLE: '' } }).catch((e: { stderr: string; code: number }) => e);
-    expect((failed as { code: number }).code).toBe(1);
+    const failed = await run('node', [`${process.cwd()}/dist/cli/closeloop.mjs`, 'report'], { cwd: '/tmp', env: { ...process.env, CLOSELOOP_TABLE: '' } }).catch((e: { stderr: string; code: number }) => e);
+    expect((failed as { code: number }).code).toBe(2); // a usage error: no --table and no sandbox here
     expect((failed as { stderr: string }).stderr).toContain('No data source');
   });
 });

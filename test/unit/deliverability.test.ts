@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { catalog } from '../../functions/config/catalog.js';
+import { demoCatalog as catalog } from '../fixtures/catalog.js';
 import { recordFeedback, type DeliverabilityDeps } from '../../functions/deliverability/deliverability.js';
 import { contactKeyOf } from '../../functions/domain/policies.js';
 import { parseDeliverabilityFeedback } from '../../functions/domain/ses-feedback.js';

@@ -266,4 +266,37 @@ describe('dispatchEvent', () => {
     await dispatch(orderDelivered({ customer: { locale: 'de-AT', tier: 'silver' } }));
     expect([...invitations.invitations.values()][0]?.locale).toBe('en');
   });
+
+  describe('a program rolled out with the catalog switches', () => {
+    const withProgram = (change: Record<string, unknown>) => ({
+      ...testCatalog, programs: testCatalog.programs.map((p) => (p.id === 'order-delivered-nps' ? { ...p, ...change } : p)),
+    });
+
+    it('dryRun: decides and records the decision, reserves and sends nothing; a re-delivery is a duplicate', async () => {
+      deps = { ...deps, catalog: withProgram({ dryRun: true }) };
+      const body = orderDelivered({ customer: { tier: 'silver' } });
+
+      const outcomes = await dispatch(body);
+
+      expect(statuses(outcomes)).toEqual(['skipped:dry-run']);
+      expect(outcomes[0]!.events).toEqual([{ detailType: 'SurveySkipped', detail: expect.objectContaining({ programId: 'order-delivered-nps', reason: 'dry-run' }) }]);
+      expect(mailer.sent).toHaveLength(0);
+      expect(invitations.invitations.size).toBe(0);
+      expect(invitations.rests.size).toBe(0);
+      expect(statuses(await dispatch(body))).toEqual(['skipped:duplicate']);
+    });
+
+    it('dryRun still applies the audience and sampling first', async () => {
+      deps = { ...deps, catalog: withProgram({ dryRun: true, audience: { tier: ['gold'] } }) };
+      expect(allStatuses(await dispatch(orderDelivered({ customer: { tier: 'silver' } })))).toContain('not-in-audience');
+    });
+
+    it('enabled: false: the program surveys no one, and a survey it scheduled before is skipped when due', async () => {
+      deps = { ...deps, catalog: withProgram({ enabled: false }) };
+      expect(statuses(await dispatch(orderDelivered({ customer: { tier: 'silver' } })))).toEqual([]);
+      const due = { ...orderDelivered({ eventId: 'ord-77' }), closeloopDue: { programId: 'order-delivered-nps', at: '2026-11-22T10:00:00.000Z' } };
+      expect(statuses(await dispatch(due))).toEqual(['skipped:disabled']);
+      expect(mailer.sent).toHaveLength(0);
+    });
+  });
 });

@@ -1,7 +1,7 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { parseCatalog } from '../../functions/config/catalog-schema.js';
-import { declaredCatalog } from '../../functions/config/programs.js';
+import { declaredCatalog } from '../fixtures/catalog.js';
 import { anonymiseCase, buildFollowUpCase, ERASED_CUSTOMER, openCase } from '../../functions/domain/follow-up-case.js';
 import { findProgram } from '../../functions/domain/program.js';
 import { contactKeyOf } from '../../functions/domain/policies.js';
@@ -73,9 +73,9 @@ describe('erasing a person', () => {
 
 describe('retention settings', () => {
   it('defaults to a year for responses and cases, and refuses a retention shorter than the answer window', () => {
-    const { retention: _omitted, ...withoutRetention } = declaredCatalog;
+    const { retention: _omitted, ...withoutRetention } = declaredCatalog();
     expect(parseCatalog(withoutRetention).retention).toEqual({ responseDays: 365, caseDays: 365 });
-    expect(() => parseCatalog({ ...declaredCatalog, answerWindowHours: 72, retention: { responseDays: 2, caseDays: 30 } }))
+    expect(() => parseCatalog({ ...declaredCatalog(), answerWindowHours: 72, retention: { responseDays: 2, caseDays: 30 } }))
       .toThrow('retention.responseDays: 2 is shorter than the answer window');
     expect(() => parseCatalog({ ...declaredCatalog, retention: { responseDays: 0, caseDays: 30 } })).toThrow(/retention\.responseDays/);
   });

@@ -2,7 +2,7 @@ import { DynamoDBClient, ProvisionedThroughputExceededException } from '@aws-sdk
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { SESv2Client, SendEmailCommand, TooManyRequestsException } from '@aws-sdk/client-sesv2';
 import { describe, expect, it } from 'vitest';
-import { FaultInjector } from '../../lib/sandbox/faults.js';
+import { FaultInjector } from '../../sandbox/faults.js';
 
 // Nothing listens here: an attempt that got past the injector would fail with a network error.
 const config = { region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' }, endpoint: 'http://127.0.0.1:9' };

@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { catalog } from '../../functions/config/catalog.js';
+import { demoCatalog as catalog } from '../fixtures/catalog.js';
 import type { Invitation, SurveyResponse } from '../../functions/domain/invitation.js';
 import { responseChange, routeResponse, UnknownProgramError, UnroutableRecordError, type FollowUpDeps } from '../../functions/follow-up/follow-up.js';
 import { InMemoryCases, RecordingPublisher } from '../fixtures/in-memory-cases.js';

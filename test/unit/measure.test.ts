@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { catalog } from '../../functions/config/catalog.js';
+import { demoCatalog as catalog } from '../fixtures/catalog.js';
 import type { Invitation } from '../../functions/domain/invitation.js';
 import { evaluateAlerts, measureChange, UnmeasurableChangeError, type MeasureDeps } from '../../functions/measure/measure.js';
 import { InMemoryAggregates } from '../fixtures/in-memory-aggregates.js';

@@ -2,7 +2,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { catalog } from '../../functions/config/catalog.js';
+import { demoCatalog as catalog } from '../fixtures/catalog.js';
 import { buildFollowUpCase, escalation, openCase } from '../../functions/domain/follow-up-case.js';
 import { findProgram } from '../../functions/domain/program.js';
 

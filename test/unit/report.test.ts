@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { responseCounters } from '../../functions/domain/aggregates.js';
 import { buildSegmentReport, pareto, periodStart, previousPeriodOf } from '../../functions/domain/report.js';
-import { renderCsv, renderText, sparkline } from '../../lib/report/text.js';
-import { renderHtml } from '../../lib/report/html.js';
+import { renderCsv, renderText, sparkline } from '../../functions/report/text.js';
+import { renderHtml } from '../../functions/report/html.js';
 
 const period = { from: '2026-11-02', to: '2026-11-15' };
 const add = (into: Record<string, number>, extra: Record<string, number>) => {

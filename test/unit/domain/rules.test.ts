@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { catalog } from '../../../functions/config/catalog.js';
+import { demoCatalog as catalog } from '../../fixtures/catalog.js';
 import { findProgram } from '../../../functions/domain/program.js';
 import { matchingRules } from '../../../functions/domain/rules.js';
 import { classify, type SurveyKind } from '../../../functions/domain/survey-kinds.js';

@@ -9,7 +9,7 @@ import type { SQSEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { handler } from '../../../functions/dispatch/handler.js';
-import { lambdaContext } from '../../../lib/sandbox/lambda-context.js';
+import { lambdaContext } from '../../../sandbox/lambda-context.js';
 import { orderDelivered } from '../../fixtures/events.js';
 import { HANDLER_ENV } from '../../fixtures/handler-env.js';
 

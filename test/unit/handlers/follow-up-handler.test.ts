@@ -9,7 +9,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { toItem } from '../../../functions/adapters/dynamo-invitation-repository.js';
 import type { Invitation } from '../../../functions/domain/invitation.js';
 import { handler } from '../../../functions/follow-up/handler.js';
-import { lambdaContext } from '../../../lib/sandbox/lambda-context.js';
+import { lambdaContext } from '../../../sandbox/lambda-context.js';
 import { HANDLER_ENV } from '../../fixtures/handler-env.js';
 
 const sqs = mockClient(SQSClient);

@@ -17,7 +17,7 @@ import { handler as dispatch } from '../../../functions/dispatch/handler.js';
 import { handler as erase } from '../../../functions/erase/handler.js';
 import { handler as followUp } from '../../../functions/follow-up/handler.js';
 import { handler as respond } from '../../../functions/respond/handler.js';
-import { lambdaContext } from '../../../lib/sandbox/lambda-context.js';
+import { lambdaContext } from '../../../sandbox/lambda-context.js';
 import { orderDelivered } from '../../fixtures/events.js';
 
 const dynamo = mockClient(DynamoDBDocumentClient);

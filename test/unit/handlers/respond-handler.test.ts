@@ -12,7 +12,7 @@ import type { Invitation } from '../../../functions/domain/invitation.js';
 import { pageStamps } from '../../../functions/domain/page-stamp.js';
 import { hashToken, unsubscribeTokenFor } from '../../../functions/domain/tokens.js';
 import { handler } from '../../../functions/respond/handler.js';
-import { lambdaContext } from '../../../lib/sandbox/lambda-context.js';
+import { lambdaContext } from '../../../sandbox/lambda-context.js';
 
 const dynamo = mockClient(DynamoDBDocumentClient);
 // Not reset between tests: it counts the reads of the whole cold start (this module's one import of the handler).

@@ -1,0 +1,60 @@
+import { defaultProvider } from '@aws-sdk/credential-provider-node';
+import type { AwsCredentialIdentity } from '@smithy/types';
+import { CliError, EXIT } from './args.js';
+import { signedFetch } from './signed-fetch.js';
+import { localSandbox } from './target.js';
+
+export interface CaseApi {
+  readonly baseUrl: string;
+  readonly region: string;
+  /** Resolved once, before any request: a missing credential is said as such. */
+  readonly credentials: () => Promise<AwsCredentialIdentity>;
+  /** What `target:` says: the sandbox or the deployed API. */
+  readonly description: string;
+}
+
+/**
+ * Where the case API is: `--api-url` or CLOSELOOP_API_URL (a deployed stack's `ApiUrl` output, signed
+ * with your AWS credentials), else the sandbox running in this folder.
+ */
+export function resolveCaseApi(apiUrl: string | undefined, env: NodeJS.ProcessEnv = process.env): CaseApi {
+  const url = apiUrl || env.CLOSELOOP_API_URL;
+  if (url) {
+    if (!/^https?:\/\/[^\s/]+/.test(url)) throw new CliError(`--api-url: "${url}" is not a URL`, EXIT.usage);
+    const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? /execute-api\.([a-z0-9-]+)\.amazonaws\.com/.exec(url)?.[1];
+    if (!region) throw new CliError('Set AWS_REGION: the API URL does not name its region.', EXIT.usage);
+    const provider = defaultProvider();
+    return { baseUrl: url.replace(/\/+$/, ''), region, credentials: () => provider(), description: `the API at ${url.replace(/\/+$/, '')} (${region})` };
+  }
+  const sandbox = localSandbox();
+  if (sandbox) {
+    return { baseUrl: sandbox.endpoints.publicApi, region: sandbox.region, credentials: async () => sandbox.credentials, description: `the sandbox at ${sandbox.endpoints.publicApi}` };
+  }
+  throw new CliError('No case API: pass --api-url <the stack output ApiUrl> (or set CLOSELOOP_API_URL), or start the sandbox here with `npx closeloop sandbox`.', EXIT.usage);
+}
+
+const STATUS_EXIT: Record<number, number> = { 401: EXIT.credentials, 403: EXIT.credentials, 404: EXIT.notFound, 409: EXIT.conflict };
+
+/** Calls the case API; returns the parsed JSON, or throws CliError with the API's message and the matching exit code. */
+export async function callCaseApi(api: CaseApi, method: 'GET' | 'POST', path: string, body?: Record<string, unknown>): Promise<unknown> {
+  let credentials: AwsCredentialIdentity;
+  try {
+    credentials = await api.credentials();
+  } catch (error) {
+    throw new CliError(`No AWS credentials for ${api.description}: ${(error as Error).message}. Configure them (aws configure, AWS_PROFILE, or the AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY variables).`, EXIT.credentials);
+  }
+  let response: Response;
+  try {
+    response = await signedFetch(`${api.baseUrl}${path}`, { method, ...(body ? { body: JSON.stringify(body) } : {}) }, { region: api.region, credentials });
+  } catch (error) {
+    throw new CliError(`${api.description} did not answer (${error instanceof Error ? error.message : String(error)}).`);
+  }
+  const text = await response.text();
+  let parsed: unknown = text;
+  try { parsed = JSON.parse(text); } catch { /* keep the text */ }
+  if (!response.ok) {
+    const message = typeof parsed === 'object' && parsed && 'message' in parsed ? String((parsed as { message: unknown }).message) : text;
+    throw new CliError(`${response.status}: ${message}`, STATUS_EXIT[response.status] ?? EXIT.failure);
+  }
+  return parsed;
+}

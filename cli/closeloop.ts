@@ -1,0 +1,67 @@
+/**
+ * `closeloop`: the command line of teams closing the loop. One file per command in this folder; this
+ * one finds the command, parses its flags strictly and maps errors to exit codes (see args.ts).
+ * The executable is bin.ts.
+ */
+import { CatalogFileError, CatalogNotFoundError } from '../functions/config/catalog-file.js';
+import { InvalidCatalogError } from '../functions/config/catalog-schema.js';
+import { packageVersion } from '../functions/config/package-info.js';
+import { CliError, type Command, EXIT, parseCommand, UsageError } from './args.js';
+import { caseCommand } from './case.js';
+import { demoCommand } from './demo.js';
+import { eraseCommand } from './erase.js';
+import { followUpsCommand } from './follow-ups.js';
+import { reportCommand } from './report.js';
+import { sandboxCommand } from './sandbox.js';
+import { validateCommand } from './validate.js';
+
+const COMMANDS: readonly Command[] = [sandboxCommand, demoCommand, validateCommand, reportCommand, caseCommand, eraseCommand, followUpsCommand];
+
+const USAGE = `Usage: closeloop <command> [options]
+
+Commands:
+${COMMANDS.map((c) => `  ${c.name.padEnd(12)} ${c.summary}`).join('\n')}
+
+Run \`closeloop <command> --help\` for a command's options. \`closeloop --version\` prints the version.
+Exit codes: 0 done, 1 failed, 2 usage, 3 not found, 4 conflict, 5 credentials.`;
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    (name === undefined ? console.error : console.log)(USAGE);
+    return name === undefined ? EXIT.usage : EXIT.ok;
+  }
+  if (name === '--version' || name === '-v') {
+    console.log(packageVersion());
+    return EXIT.ok;
+  }
+  const command = COMMANDS.find((c) => c.name === name);
+  if (!command) throw new UsageError(`unknown command "${name}"`);
+  const { positionals, values, help } = parseCommand(command, rest);
+  if (help) {
+    console.log(command.help);
+    return EXIT.ok;
+  }
+  return command.run(positionals, values);
+}
+
+/** Runs the command line and sets the exit code; messages go to stderr. */
+export async function runCli(argv: string[]): Promise<void> {
+  try {
+    process.exitCode = await main(argv);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      console.error(`closeloop${error.command ? ` ${error.command}` : ''}: ${error.message}`);
+      console.error(`Run \`closeloop ${error.command ? `${error.command} ` : ''}--help\` for usage.`);
+    } else if (error instanceof CliError) {
+      console.error(`closeloop: ${error.message}`);
+    } else if (error instanceof InvalidCatalogError) {
+      for (const problem of error.problems) console.error(problem);
+    } else if (error instanceof CatalogNotFoundError || error instanceof CatalogFileError) {
+      console.error(`closeloop: ${error.message}`);
+    } else {
+      console.error(`closeloop: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    process.exitCode = error instanceof CliError ? error.exitCode : EXIT.failure;
+  }
+}

@@ -1,0 +1,31 @@
+import { announceTarget, type Command } from './args.js';
+import { callCaseApi, resolveCaseApi } from './case-api.js';
+
+export const eraseCommand: Command = {
+  name: 'erase',
+  summary: 'erase a person\'s data and suppress the address (right to erasure)',
+  help: `Usage:
+  closeloop erase <email> [--api-url <url>] [--json]
+
+Removes or anonymises everything tied to the address (invitations, answers, comments, cases,
+notes, rest periods), keeps the anonymous counters, and suppresses the address for good. Idempotent.
+
+Options:
+  --api-url <url>   the stack's ApiUrl output (default: CLOSELOOP_API_URL, else the sandbox running here)
+  --json            print the erasure report as JSON`,
+  options: { 'api-url': { type: 'string' }, json: { type: 'boolean' } },
+  positionals: { min: 1, max: 1 },
+  async run([email], values) {
+    const api = resolveCaseApi(values['api-url'] as string | undefined);
+    announceTarget(api.description);
+    const report = await callCaseApi(api, 'POST', '/erasures', { email }) as Record<string, unknown>;
+    if (values.json) {
+      console.log(JSON.stringify(report, null, 2));
+      return 0;
+    }
+    console.log(`erased contact ${String(report.contactKey)} at ${String(report.erasedAt)}; the address is suppressed.`);
+    console.log(`  invitations deleted ${String(report.invitationsDeleted)}, responses anonymised ${String(report.responsesAnonymised)}, `
+      + `cases anonymised ${String(report.casesAnonymised)}, rest periods deleted ${String(report.contactRecordsDeleted)}`);
+    return 0;
+  },
+};

@@ -1,0 +1,69 @@
+import { loadCatalogFile, resolveCatalogPath } from '../functions/config/catalog-file.js';
+import { delayScaleFromEnv, portsFromEnv, startSandbox } from '../sandbox/sandbox.js';
+import { CliError, type Command, EXIT } from './args.js';
+
+export const sandboxCommand: Command = {
+  name: 'sandbox',
+  summary: 'run Closeloop locally (DynamoDB Local, SES and SQS emulators, the same handlers) until Ctrl-C',
+  help: `Usage:
+  closeloop sandbox [--catalog <file>]
+
+Starts DynamoDB Local (needs Java 17+), a local SES with an inbox, a local SQS, a PutEvents and a
+Scheduler endpoint and the HTTP API, all on 127.0.0.1, and runs Closeloop's handlers against them
+with your catalog. Writes .sandbox/sandbox.json (endpoints and credentials) for the other commands.
+
+Options:
+  --catalog <file>   the catalog (default: CLOSELOOP_CATALOG, else the nearest closeloop.yaml)
+
+Environment:
+  CLOSELOOP_DELAY_SCALE   compresses survey delays, quiet hours and SLAs (0.001: two hours in 7 s)
+  CLOSELOOP_SES_RATE      emulates SES's maximum send rate (emails per second)
+  CLOSELOOP_DYNAMODB_PORT, CLOSELOOP_SES_PORT, CLOSELOOP_SQS_PORT, CLOSELOOP_EVENTS_PORT,
+  CLOSELOOP_SCHEDULER_PORT, CLOSELOOP_HTTP_PORT   ports (defaults 8000, 8005, 4566, 4010, 4011, 3000)`,
+  options: { catalog: { type: 'string' } },
+  positionals: { min: 0, max: 0 },
+  async run(_, values) {
+    const catalogFile = resolveCatalogPath({ flag: values.catalog as string | undefined });
+    const catalog = loadCatalogFile(catalogFile);
+    const delayScale = delayScaleFromEnv();
+    const sesRate = process.env.CLOSELOOP_SES_RATE ? Number(process.env.CLOSELOOP_SES_RATE) : undefined;
+    if (sesRate !== undefined && !(sesRate >= 1)) throw new CliError(`CLOSELOOP_SES_RATE="${process.env.CLOSELOOP_SES_RATE}" is not a send rate (emails per second)`, EXIT.usage);
+    let sandbox;
+    try {
+      sandbox = await startSandbox({ catalog, ports: portsFromEnv(), delayScale, ...(sesRate ? { sesMaxSendRate: sesRate } : {}) });
+    } catch (error) {
+      throw new CliError(`The sandbox could not start: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    const { info } = sandbox;
+    console.log(`
+Closeloop sandbox is running.
+  Catalog                ${catalogFile}   brand "${catalog.brand.name}", ${catalog.programs.length} programs
+  Event bus (PutEvents)  ${info.endpoints.eventbridge}   bus "${info.busName}"
+  Inbox (SES)            ${info.inboxUrl}
+  Rating pages           ${info.publicBaseUrl}/r/<token>
+  Report                 ${info.reportUrl}
+  DynamoDB Local         ${info.endpoints.dynamodb}   table "${info.tables.surveys}"
+  SQS (fauxqs)           ${info.endpoints.sqs}
+  Scheduler              ${info.endpoints.scheduler}   delays × ${delayScale}
+  Follow-up queues       ${Object.keys(info.followUpQueues).join(', ')}
+  Details                ${sandbox.infoFile}
+
+Send sample events with \`npx closeloop demo\`, then open the inbox. Ctrl-C stops everything.
+`);
+    const running = sandbox;
+    return new Promise<number>((resolve) => {
+      let stopping = false;
+      const shutdown = (signal: string) => {
+        if (stopping) return;
+        stopping = true;
+        console.log(`\n${signal}: stopping the sandbox…`);
+        running.stop().then(() => resolve(EXIT.ok), (error: unknown) => {
+          console.error(error);
+          resolve(EXIT.failure);
+        });
+      };
+      process.on('SIGINT', () => shutdown('SIGINT'));
+      process.on('SIGTERM', () => shutdown('SIGTERM'));
+    });
+  },
+};

@@ -1,0 +1,35 @@
+import { CatalogFileError, CatalogNotFoundError, loadCatalogFile, resolveCatalogPath } from '../functions/config/catalog-file.js';
+import { InvalidCatalogError } from '../functions/config/catalog-schema.js';
+import { type Command, EXIT } from './args.js';
+
+export const validateCommand: Command = {
+  name: 'validate',
+  summary: 'check a catalog (closeloop.yaml) as cdk synth and the sandbox would',
+  help: `Usage:
+  closeloop validate [file]
+
+Checks the catalog: [file], else --catalog, else CLOSELOOP_CATALOG, else the nearest closeloop.yaml
+from the current folder upward. Prints each problem on its own line, naming the field, e.g.
+  closeloop.yaml: programs.0.rules.1.wehn: unknown key (did you mean "when"?)
+Exit codes: 0 valid, 1 invalid or unreadable, 2 usage.`,
+  options: {},
+  positionals: { min: 0, max: 1 },
+  run([file], values) {
+    try {
+      const path = resolveCatalogPath({ flag: file ?? (values.catalog as string | undefined) });
+      const catalog = loadCatalogFile(path);
+      console.log(`${path}: valid (brand "${catalog.brand.name}", ${catalog.programs.length} programs, ${Object.keys(catalog.followUpQueues).length} follow-up queues)`);
+      return EXIT.ok;
+    } catch (error) {
+      if (error instanceof InvalidCatalogError) {
+        for (const problem of error.problems) console.error(problem);
+        return EXIT.failure;
+      }
+      if (error instanceof CatalogNotFoundError || error instanceof CatalogFileError) {
+        console.error(error.message);
+        return EXIT.failure;
+      }
+      throw error;
+    }
+  },
+};

@@ -1,0 +1,53 @@
+import { ALL_SEGMENTS } from '../domain/aggregates.js';
+import type { Catalog } from '../domain/program.js';
+import { buildSegmentReport, previousPeriodOf, type Granularity, type Period, type SegmentReport } from '../domain/report.js';
+import type { AggregateStore } from '../ports.js';
+
+export interface ReportRequest {
+  readonly period: Period;
+  readonly granularity: Granularity;
+  /** Only these programs (default: all in the catalog). */
+  readonly programIds?: readonly string[];
+  /** Only these segments (default: every segment seen, and "all"). */
+  readonly segments?: readonly string[];
+  /** eNPS groups smaller than this show nothing (anonymity). @default 5 */
+  readonly minGroupSize?: number;
+}
+
+export class ReportRequestError extends Error {
+  override readonly name = 'ReportRequestError';
+}
+
+/** Reads the day buckets of the period and of the one before, and builds one report per program and segment. */
+export async function loadReports(store: AggregateStore, catalog: Catalog, request: ReportRequest): Promise<SegmentReport[]> {
+  const unknown = (request.programIds ?? []).filter((id) => !catalog.programs.some((p) => p.id === id));
+  if (unknown.length) throw new ReportRequestError(`unknown program: ${unknown.join(', ')} (known: ${catalog.programs.map((p) => p.id).join(', ')})`);
+  const programs = catalog.programs.filter((p) => !request.programIds?.length || request.programIds.includes(p.id));
+  const previous = previousPeriodOf(request.period);
+  const reports: SegmentReport[] = [];
+  for (const program of programs) {
+    const known = await store.segments(program.id);
+    const segments = request.segments?.length ? request.segments : [ALL_SEGMENTS, ...known.filter((s) => s !== ALL_SEGMENTS)];
+    for (const segment of segments) {
+      const [days, before] = await Promise.all([
+        store.daily(program.id, segment, request.period.from, request.period.to),
+        store.totals(program.id, segment, previous.from, previous.to),
+      ]);
+      reports.push(buildSegmentReport(program, segment, request.period, days, before, { granularity: request.granularity, minGroupSize: request.minGroupSize ?? 5 }));
+    }
+  }
+  return reports;
+}
+
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+
+/** The period asked for, or the last 90 days up to today. */
+export function periodOf(options: { from?: string; to?: string }, today = new Date()): Period {
+  const to = options.to ?? today.toISOString().slice(0, 10);
+  const from = options.from ?? new Date(Date.parse(`${to}T00:00:00Z`) - 89 * 86_400_000).toISOString().slice(0, 10);
+  for (const [name, value] of [['--from', from], ['--to', to]] as const) {
+    if (!DAY.test(value) || Number.isNaN(Date.parse(value))) throw new ReportRequestError(`${name} must be a date like 2026-11-01, not "${value}"`);
+  }
+  if (from > to) throw new ReportRequestError(`--from ${from} is after --to ${to}`);
+  return { from, to };
+}

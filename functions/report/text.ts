@@ -1,0 +1,55 @@
+import type { SegmentReport } from '../domain/report.js';
+
+const BARS = '▁▂▃▄▅▆▇█';
+
+/** A sparkline of the values (null = a gap). */
+export function sparkline(values: readonly (number | null)[]): string {
+  const present = values.filter((v): v is number => v !== null);
+  if (!present.length) return '';
+  const min = Math.min(...present);
+  const max = Math.max(...present);
+  return values.map((v) => (v === null ? ' ' : BARS[max === min ? 3 : Math.round(((v - min) / (max - min)) * 7)])).join('');
+}
+
+const label = (r: SegmentReport) => (r.kind === 'nps' || r.kind === 'enps' ? r.kind.toUpperCase() : r.kind === 'csat' ? 'CSAT top-2 %' : 'CES mean');
+const signed = (n: number | null) => (n === null ? '–' : `${n > 0 ? '+' : ''}${n}`);
+const or = (value: unknown, fallback = '–') => (value === null || value === undefined ? fallback : String(value));
+
+/** The report for a terminal: one block per program and segment. */
+export function renderText(reports: readonly SegmentReport[]): string {
+  const lines: string[] = [];
+  for (const r of reports) {
+    lines.push(`${r.programId} · ${r.segment} · ${r.period.from} … ${r.period.to}`);
+    if (r.suppressed) {
+      lines.push('  fewer responses than the minimum group size: not shown (eNPS is anonymous)', '');
+      continue;
+    }
+    const score = r.score ? `${r.score.value} ± ${r.score.marginOfError}` : '–';
+    lines.push(`  ${label(r).padEnd(14)} ${score.padEnd(14)} vs ${or(r.previousScore?.value)} before (${signed(r.change)})   ${sparkline(r.series.map((p) => p.score?.value ?? null))}`);
+    lines.push(`  responses      ${String(r.responses).padEnd(14)} sent ${r.sent}, response rate ${or(r.responseRate)} %   ${sparkline(r.series.map((p) => p.responses))}`);
+    const d = r.deliverability;
+    if (d && (d.bouncedHard || d.bouncedSoft || d.complained)) {
+      lines.push(`  deliverability hard bounces ${d.bouncedHard} (${or(d.bounceRate)} %), soft bounces ${d.bouncedSoft}, complaints ${d.complained} (${or(d.complaintRate)} %)`);
+    }
+    if (r.split) lines.push(`  split          promoters ${r.split.promoters} %, passives ${r.split.passives} %, detractors ${r.split.detractors} %`);
+    const f = r.followUp;
+    if (f.opened || f.resolved) {
+      lines.push(`  follow-ups     opened ${f.opened}, resolved ${f.resolved}; acknowledged in time ${or(f.acknowledgedInTime)} %, resolved in time ${or(f.resolvedInTime)} %, median time to resolve ${or(f.medianTimeToResolve)}`);
+    }
+    for (const [title, ranked] of [['root causes', r.rootCauses], ['topics', r.topics]] as const) {
+      if (!ranked.length) continue;
+      lines.push(`  ${title.padEnd(14)} ${ranked.slice(0, 5).map((x) => `${x.name} ${x.count} (${x.share} %, Σ ${x.cumulativeShare} %)`).join('; ')}`);
+    }
+    lines.push('');
+  }
+  return lines.join('\n');
+}
+
+/** One CSV row per program, segment and series period, for spreadsheets. */
+export function renderCsv(reports: readonly SegmentReport[]): string {
+  const header = ['program', 'segment', 'kind', 'period', 'sent', 'responses', 'score', 'lower', 'upper'];
+  const quote = (v: unknown) => (typeof v === 'string' && /[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : String(v ?? ''));
+  const rows = reports.filter((r) => !r.suppressed).flatMap((r) => r.series.map((p) =>
+    [r.programId, r.segment, r.kind, p.period, p.sent, p.responses, p.score?.value ?? '', p.score?.lower ?? '', p.score?.upper ?? '']));
+  return [header, ...rows].map((row) => row.map(quote).join(',')).join('\n');
+}

@@ -1,0 +1,118 @@
+import { CfnOutput, Stack, Token } from 'aws-cdk-lib';
+import type { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
+import type { Alarm, Dashboard } from 'aws-cdk-lib/aws-cloudwatch';
+import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import type { IEventBus } from 'aws-cdk-lib/aws-events';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { CaseManagement } from './constructs/case-management.js';
+import { Deliverability } from './constructs/deliverability.js';
+import { Dispatch } from './constructs/dispatch.js';
+import { FollowUps } from './constructs/follow-ups.js';
+import { Ingest } from './constructs/ingest.js';
+import { Measurement } from './constructs/measurement.js';
+import { Observability } from './constructs/observability.js';
+import { Privacy } from './constructs/privacy.js';
+import { Responses } from './constructs/responses.js';
+import { SenderIdentity } from './constructs/sender-identity.js';
+import type { FunctionDefaults } from './constructs/service-function.js';
+import { SurveyStore } from './constructs/survey-store.js';
+import { dispatchConcurrencyFor } from '../functions/config/resources.js';
+import { type CloseloopProps, resolveProps } from './props.js';
+
+/**
+ * Closeloop: closed-loop customer feedback in your own account.
+ *
+ * events → bus → buffer → dispatch → SES email → [CloudFront + WAF] → rating page → DynamoDB → stream → rules → follow-up queues
+ *                                                                           case API ↔ cases ← escalation sweep
+ *
+ * @example
+ * new Closeloop(stack, 'Feedback', {
+ *   catalog: Catalog.fromFile('closeloop.yaml'),
+ *   senderEmail: 'surveys@shop.example', supportEmail: 'support@shop.example',
+ * });
+ */
+export class Closeloop extends Construct {
+  /** Where business systems put their events (and where Closeloop announces its own). */
+  readonly eventBus: IEventBus;
+  /** Invitations, responses, cases and counters (on demand, PITR, TTL, a stream). */
+  readonly table: ITableV2;
+  /** The HTTP API: rating pages, the IAM-authorised case and erasure routes. */
+  readonly api: HttpApi;
+  /** Base of the links in survey emails. */
+  readonly publicBaseUrl: string;
+  /** One queue per follow-up queue the catalog declares, by its name. */
+  readonly followUpQueues: Readonly<Record<string, Queue>>;
+  /** Where what could not be processed waits for a person, with the reason: by purpose. */
+  readonly deadLetterQueues: Readonly<Record<string, Queue>>;
+  readonly dashboard: Dashboard;
+  readonly alarms: readonly Alarm[];
+
+  constructor(scope: Construct, id: string, props: CloseloopProps) {
+    super(scope, id);
+    const region = Stack.of(this).region;
+    const settings = resolveProps(props, Token.isUnresolved(region) ? undefined : region);
+    const defaults: FunctionDefaults = { catalog: props.catalog.data, tracing: settings.tracing };
+
+    const store = new SurveyStore(this, 'Surveys');
+    const ingest = new Ingest(this, 'Ingest', { catalog: props.catalog.data, ...(props.eventBus ? { eventBus: props.eventBus } : {}) });
+    const responses = new Responses(this, 'Responses', {
+      defaults,
+      table: store.table,
+      supportEmail: settings.supportEmail,
+      ...(settings.publicBaseUrl ? { publicBaseUrl: settings.publicBaseUrl } : {}),
+      ...(settings.waf ? { edge: settings.waf } : {}),
+    });
+    const dispatch = new Dispatch(this, 'Dispatch', {
+      defaults,
+      table: store.table,
+      buffer: ingest.buffer,
+      deadLetters: ingest.deadLetters,
+      bus: ingest.bus,
+      senderEmail: settings.senderEmail,
+      supportEmail: settings.supportEmail,
+      publicBaseUrl: responses.publicBaseUrl,
+      maxConcurrency: dispatchConcurrencyFor(settings.sesMaxSendRate),
+    });
+    if (settings.senderDomain) {
+      new SenderIdentity(this, 'Sender', { domain: settings.senderDomain, configurationSet: dispatch.configurationSet, ...(props.hostedZone ? { hostedZone: props.hostedZone } : {}) });
+    }
+    const deliverability = new Deliverability(this, 'Deliverability', { defaults, table: store.table, configurationSet: dispatch.configurationSet });
+    const followUps = new FollowUps(this, 'FollowUps', { defaults, table: store.table, bus: ingest.bus, caseApiUrl: responses.api.apiEndpoint });
+    new Measurement(this, 'Measurement', { defaults, table: store.table, bus: ingest.bus, failures: followUps.failures });
+    new CaseManagement(this, 'Cases', {
+      defaults, table: store.table, api: responses.api, bus: ingest.bus, queues: followUps.queues, deadLetters: followUps.failures,
+    });
+    new Privacy(this, 'Privacy', { defaults, table: store.table, api: responses.api });
+    const deadLetterQueues = {
+      'dispatch-dead-letters': ingest.deadLetters, 'rules-failures': followUps.failures, 'deliverability-feedback-dead-letters': deliverability.deadLetters,
+    };
+    const observability = new Observability(this, 'Observability', { followUpQueues: followUps.queues, deadLetterQueues });
+
+    this.eventBus = ingest.bus;
+    this.table = store.table;
+    this.api = responses.api;
+    this.publicBaseUrl = responses.publicBaseUrl;
+    this.followUpQueues = followUps.queues;
+    this.deadLetterQueues = deadLetterQueues;
+    this.dashboard = observability.dashboard;
+    this.alarms = observability.alarms;
+
+    new CfnOutput(this, 'EventBusName', { value: ingest.bus.eventBusName, description: 'Put business events here' });
+    new CfnOutput(this, 'EventBusArn', { value: ingest.bus.eventBusArn, description: 'The bus, for producers\' rules and policies' });
+    new CfnOutput(this, 'ApiUrl', { value: responses.api.apiEndpoint, description: 'Rating pages and the case API (HTTP API)' });
+    new CfnOutput(this, 'PublicBaseUrl', { value: responses.publicBaseUrl, description: 'Base of the links in survey emails' });
+    if (responses.edge) {
+      new CfnOutput(this, 'DistributionDomainName', { value: responses.edge.distribution.distributionDomainName, description: 'CloudFront (with AWS WAF) in front of the rating pages' });
+    }
+    new CfnOutput(this, 'SurveyTableName', { value: store.table.tableName, description: 'For `closeloop report --table`' });
+    new CfnOutput(this, 'DashboardName', { value: observability.dashboard.dashboardName });
+    new CfnOutput(this, 'BufferQueueUrl', { value: ingest.buffer.queueUrl });
+    new CfnOutput(this, 'DeadLetterQueueUrl', { value: ingest.deadLetters.queueUrl, description: 'Rejected events, with the reason' });
+    new CfnOutput(this, 'RulesFailureQueueUrl', { value: followUps.failures.queueUrl });
+    new CfnOutput(this, 'FeedbackDeadLetterQueueUrl', { value: deliverability.deadLetters.queueUrl, description: 'SES feedback events that could not be processed' });
+    for (const [name, queue] of Object.entries(followUps.queues)) {
+      new CfnOutput(this, `FollowUpQueueUrl${name.replace(/[^A-Za-z0-9]/g, '')}`, { value: queue.queueUrl, description: `Follow-up queue "${name}"` });
+    }
+  }
+}

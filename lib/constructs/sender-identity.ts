@@ -1,0 +1,40 @@
+import { CfnOutput, Stack } from 'aws-cdk-lib';
+import type { IPublicHostedZone } from 'aws-cdk-lib/aws-route53';
+import { type ConfigurationSet, EmailIdentity, Identity } from 'aws-cdk-lib/aws-ses';
+import { Construct } from 'constructs';
+
+export interface SenderIdentityProps {
+  /** The sender's domain (the part after @ of senderEmail). */
+  readonly domain: string;
+  /** Emails from this identity use Closeloop's configuration set by default. */
+  readonly configurationSet: ConfigurationSet;
+  /** Its Route 53 public hosted zone: the DKIM and MAIL FROM records are created there. @default none (the records are stack outputs) */
+  readonly hostedZone?: IPublicHostedZone;
+}
+
+/**
+ * The SES domain identity of the sender, with Easy DKIM (2048-bit) and a custom MAIL FROM domain
+ * (`mail.<domain>`), so SPF and DMARC align with the From address.
+ */
+export class SenderIdentity extends Construct {
+  readonly identity: EmailIdentity;
+  readonly mailFromDomain: string;
+
+  constructor(scope: Construct, id: string, props: SenderIdentityProps) {
+    super(scope, id);
+    this.mailFromDomain = `mail.${props.domain}`;
+    this.identity = new EmailIdentity(this, 'Identity', {
+      identity: props.hostedZone ? Identity.publicHostedZone(props.hostedZone) : Identity.domain(props.domain),
+      mailFromDomain: this.mailFromDomain,
+      configurationSet: props.configurationSet,
+      dkimSigning: true,
+    });
+    if (props.hostedZone) return;
+    // No zone to write to: the records to add, as outputs.
+    this.identity.dkimRecords.forEach((record, i) => {
+      new CfnOutput(this, `DkimRecord${i + 1}`, { value: `${record.name} CNAME ${record.value}`, description: `DKIM record ${i + 1} of ${props.domain}` });
+    });
+    new CfnOutput(this, 'MailFromMxRecord', { value: `${this.mailFromDomain} MX 10 feedback-smtp.${Stack.of(this).region}.amazonses.com`, description: 'MAIL FROM domain: MX record' });
+    new CfnOutput(this, 'MailFromSpfRecord', { value: `${this.mailFromDomain} TXT "v=spf1 include:amazonses.com ~all"`, description: 'MAIL FROM domain: SPF record' });
+  }
+}

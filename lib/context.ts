@@ -1,0 +1,70 @@
+import type { Construct } from 'constructs';
+import { EXAMPLE_ADDRESSES } from '../functions/config/resources.js';
+import type { CloseloopProps } from './props.js';
+
+/**
+ * Deployment settings from CDK context (`cdk.json` or `-c closeloop:<prop>=value`), for apps that
+ * keep them out of code as this repository's own app does. Each key is `closeloop:` + the prop.
+ */
+export const CONTEXT_KEYS = {
+  senderEmail: 'closeloop:senderEmail',
+  supportEmail: 'closeloop:supportEmail',
+  publicBaseUrl: 'closeloop:publicBaseUrl',
+  sesMaxSendRate: 'closeloop:sesMaxSendRate',
+  tracing: 'closeloop:tracing',
+  waf: 'closeloop:waf',
+  wafRateLimit: 'closeloop:wafRateLimit',
+  webAclArn: 'closeloop:webAclArn',
+  senderDomain: 'closeloop:senderDomain',
+  catalog: 'closeloop:catalog',
+} as const;
+
+
+export class InvalidContextError extends Error {
+  override readonly name = 'InvalidContextError';
+}
+
+/**
+ * The props that context sets (everything but the catalog and the constructs). `-c key=true`
+ * arrives as a string, cdk.json's `true` as a boolean; numbers likewise.
+ */
+export function propsFromContext(scope: Construct): Omit<CloseloopProps, 'catalog' | 'eventBus' | 'hostedZone'> {
+  const get = (key: keyof typeof CONTEXT_KEYS): unknown => {
+    const value = scope.node.tryGetContext(CONTEXT_KEYS[key]) as unknown;
+    return value === '' ? undefined : value;
+  };
+  const problems: string[] = [];
+  const flag = (key: 'tracing' | 'waf'): boolean | undefined => {
+    const value = get(key);
+    if (value === undefined || value === true || value === false) return value;
+    if (value === 'true' || value === 'false') return value === 'true';
+    problems.push(`${CONTEXT_KEYS[key]}: "${String(value)}" is not true or false`);
+    return undefined;
+  };
+  const number = (key: 'sesMaxSendRate' | 'wafRateLimit'): number | undefined => {
+    const value = get(key);
+    if (value === undefined) return undefined;
+    if (typeof value === 'number' || (typeof value === 'string' && /^\s*-?\d+(\.\d+)?\s*$/.test(value))) return Number(value);
+    problems.push(`${CONTEXT_KEYS[key]}: "${String(value)}" is not a number`);
+    return undefined;
+  };
+  const text = (key: 'publicBaseUrl' | 'webAclArn' | 'senderDomain'): string | undefined => (get(key) === undefined ? undefined : String(get(key)));
+  const waf = flag('waf');
+  const wafRateLimit = number('wafRateLimit');
+  const webAclArn = text('webAclArn');
+  if (!waf && webAclArn !== undefined) problems.push(`${CONTEXT_KEYS.webAclArn} is set but ${CONTEXT_KEYS.waf} is not true: set both to put the web ACL in front of the API`);
+  const tracing = flag('tracing');
+  const sesMaxSendRate = number('sesMaxSendRate');
+  const publicBaseUrl = text('publicBaseUrl');
+  const senderDomain = text('senderDomain');
+  if (problems.length) throw new InvalidContextError(`Invalid Closeloop settings: ${problems.join('; ')}`);
+  return {
+    senderEmail: String(get('senderEmail') ?? EXAMPLE_ADDRESSES.senderEmail),
+    supportEmail: String(get('supportEmail') ?? EXAMPLE_ADDRESSES.supportEmail),
+    ...(publicBaseUrl !== undefined ? { publicBaseUrl } : {}),
+    ...(sesMaxSendRate !== undefined ? { sesMaxSendRate } : {}),
+    ...(tracing !== undefined ? { tracing } : {}),
+    ...(waf ? { waf: { ...(wafRateLimit !== undefined ? { rateLimit: wafRateLimit } : {}), ...(webAclArn ? { webAclArn } : {}) } } : {}),
+    ...(senderDomain !== undefined ? { senderDomain } : {}),
+  };
+}

@@ -1,0 +1,108 @@
+import type { IEventBus } from 'aws-cdk-lib/aws-events';
+import type { IPublicHostedZone } from 'aws-cdk-lib/aws-route53';
+import type { Catalog } from './catalog.js';
+
+/** CloudFront with AWS WAF in front of the rating pages. */
+export interface WafProps {
+  /** Requests one client IP may make in 5 minutes before the rate-based rule blocks it. @default 300 */
+  readonly rateLimit?: number;
+  /** An existing CLOUDFRONT-scoped web ACL (in us-east-1) to attach instead of creating one. @default a web ACL created by the construct (the stack must then be in us-east-1) */
+  readonly webAclArn?: string;
+}
+
+export interface CloseloopProps {
+  /** The survey programs, follow-up rules and queues, brand: `Catalog.fromFile('closeloop.yaml')`. */
+  readonly catalog: Catalog;
+  /** From address of survey emails; a verified SES identity (the address, or its domain: see `senderDomain`). */
+  readonly senderEmail: string;
+  /** Reply-To of every email: the direct support line respondents can write to. */
+  readonly supportEmail: string;
+  /** Public base URL of the rating pages (a custom domain in front of the API). @default the CloudFront distribution's URL with `waf`, else the HTTP API's own URL */
+  readonly publicBaseUrl?: string;
+  /** The account's SES maximum send rate (emails per second): caps dispatch concurrency. @default 14 (the SES sandbox rate) */
+  readonly sesMaxSendRate?: number;
+  /** X-Ray active tracing on every function. @default false */
+  readonly tracing?: boolean;
+  /** CloudFront with an AWS WAF web ACL in front of the rating pages: `true` for the defaults. @default false */
+  readonly waf?: boolean | WafProps;
+  /** Put the bus rules on this existing bus (and announce integration events there) instead of creating one. @default a new event bus */
+  readonly eventBus?: IEventBus;
+  /**
+   * Create the SES domain identity for the sender's domain, with Easy DKIM and a custom MAIL FROM
+   * (`mail.<domain>`). With `hostedZone` the DNS records are created; without, they are stack outputs.
+   * @default no identity is created (verify the sender in SES yourself)
+   */
+  readonly senderDomain?: string;
+  /** The Route 53 public hosted zone of `senderDomain`, to create its DKIM and MAIL FROM records. @default none (records are outputs) */
+  readonly hostedZone?: IPublicHostedZone;
+}
+
+export const DEFAULTS = { sesMaxSendRate: 14, wafRateLimit: 300 } as const;
+
+/** AWS WAF's bounds for a rate-based rule's limit (requests per evaluation window). */
+export const WAF_RATE_LIMIT_RANGE = { min: 10, max: 2_000_000_000 } as const;
+
+/** Props that are not what the construct needs, each named. */
+export class InvalidPropsError extends Error {
+  override readonly name = 'InvalidPropsError';
+}
+
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const DOMAIN = /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
+// CLOUDFRONT-scoped web ACLs live in us-east-1 and are "global".
+const CLOUDFRONT_WEB_ACL_ARN = /^arn:aws[a-z-]*:wafv2:us-east-1:\d{12}:global\/webacl\/[\w-]+\/[\w-]+$/;
+
+/** What the construct works with: props checked, defaults filled. */
+export interface ResolvedProps {
+  readonly senderEmail: string;
+  readonly supportEmail: string;
+  readonly publicBaseUrl?: string;
+  readonly sesMaxSendRate: number;
+  readonly tracing: boolean;
+  readonly waf?: { readonly rateLimit: number; readonly webAclArn?: string };
+  readonly senderDomain?: string;
+}
+
+/**
+ * Checks every prop; throws one InvalidPropsError naming each bad one. `region` is the stack's
+ * (a token for an environment-agnostic stack, then checked at deploy time).
+ */
+export function resolveProps(props: CloseloopProps, region: string | undefined): ResolvedProps {
+  const problems: string[] = [];
+  for (const key of ['senderEmail', 'supportEmail'] as const) {
+    if (!EMAIL.test(String(props[key]))) problems.push(`${key}: "${props[key]}" is not an email address`);
+  }
+  const publicBaseUrl = props.publicBaseUrl ? props.publicBaseUrl.replace(/\/+$/, '') : undefined;
+  if (publicBaseUrl !== undefined && !/^https:\/\/[^\s/]+/.test(publicBaseUrl)) problems.push(`publicBaseUrl: "${props.publicBaseUrl}" is not an https:// URL`);
+  const sesMaxSendRate = props.sesMaxSendRate ?? DEFAULTS.sesMaxSendRate;
+  if (!Number.isFinite(sesMaxSendRate) || sesMaxSendRate < 1) problems.push(`sesMaxSendRate: "${props.sesMaxSendRate}" is not a positive number`);
+  let waf: ResolvedProps['waf'];
+  if (props.waf) {
+    const given = props.waf === true ? {} : props.waf;
+    const rateLimit = given.rateLimit ?? DEFAULTS.wafRateLimit;
+    if (!Number.isInteger(rateLimit) || rateLimit < WAF_RATE_LIMIT_RANGE.min || rateLimit > WAF_RATE_LIMIT_RANGE.max) {
+      problems.push(`waf.rateLimit: "${given.rateLimit}" is not a whole number of requests per 5 minutes from ${WAF_RATE_LIMIT_RANGE.min} to ${WAF_RATE_LIMIT_RANGE.max} (AWS WAF's bounds)`);
+    }
+    if (given.webAclArn !== undefined && !CLOUDFRONT_WEB_ACL_ARN.test(given.webAclArn)) {
+      problems.push(`waf.webAclArn: "${given.webAclArn}" is not the ARN of a CLOUDFRONT-scoped WAFv2 web ACL (arn:aws:wafv2:us-east-1:<account>:global/webacl/<name>/<id>)`);
+    }
+    // A CLOUDFRONT-scoped web ACL can only be created in us-east-1 (an environment-agnostic stack is checked at deploy time).
+    if (given.webAclArn === undefined && region !== undefined && region !== 'us-east-1') {
+      problems.push(`waf: the stack is in ${region}, but a web ACL for CloudFront can only be created in us-east-1. ` +
+        'Deploy the stack in us-east-1, or create the web ACL there yourself (scope CLOUDFRONT) and pass its ARN as waf.webAclArn');
+    }
+    waf = { rateLimit, ...(given.webAclArn ? { webAclArn: given.webAclArn } : {}) };
+  }
+  if (props.senderDomain !== undefined) {
+    if (!DOMAIN.test(props.senderDomain)) problems.push(`senderDomain: "${props.senderDomain}" is not a domain name`);
+    else if (!props.senderEmail.toLowerCase().endsWith(`@${props.senderDomain.toLowerCase()}`)) {
+      problems.push(`senderDomain: senderEmail "${props.senderEmail}" is not an address of ${props.senderDomain}`);
+    }
+  }
+  if (props.hostedZone && props.senderDomain === undefined) problems.push('hostedZone: given without senderDomain');
+  if (problems.length) throw new InvalidPropsError(`Invalid Closeloop props: ${problems.join('; ')}`);
+  return {
+    senderEmail: props.senderEmail, supportEmail: props.supportEmail, sesMaxSendRate, tracing: props.tracing ?? false,
+    ...(publicBaseUrl ? { publicBaseUrl } : {}), ...(waf ? { waf } : {}), ...(props.senderDomain ? { senderDomain: props.senderDomain } : {}),
+  };
+}

@@ -1,0 +1,320 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoAggregateStore } from '../functions/adapters/dynamo-aggregate-store.js';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { ENV } from '../functions/config/env.js';
+import type { Catalog } from '../functions/domain/program.js';
+import {
+  bufferQueue, deadLetterQueue, dispatchConcurrencyFor, EXAMPLE_ADDRESSES, feedbackDeadLetterQueue, feedbackQueue, followUpQueueNames, pageSigningSecret,
+  rulesFailureQueue,
+} from '../functions/config/resources.js';
+import {
+  LOCAL_CREDENTIALS, LOCAL_REGION, assertPortFree, freePort, startDynamoDb, startSes, startSqs, type RunningEmulator,
+} from './emulators.js';
+import { startEventBus, type BusEvent, type RunningEventBus } from './event-bus.js';
+import { startHttpApi, type RunningHttpApi } from './http-api.js';
+import { lambdaContext } from './lambda-context.js';
+import { handlerClients, type FaultInjector } from './faults.js';
+import { every, pollQueue, pollStream, type Poller } from './pollers.js';
+import { reportPage } from './report-page.js';
+import { createResources } from './resources.js';
+import { startScheduler } from './scheduler.js';
+import { secretValues, startSecrets } from './secrets.js';
+import { startSesFront, type SesFront } from './ses-front.js';
+
+/** Ports the sandbox listens on (127.0.0.1). 0 picks a free one (what the tests do). */
+export interface SandboxPorts {
+  dynamodb: number;
+  ses: number;
+  sqs: number;
+  events: number;
+  scheduler: number;
+  http: number;
+}
+
+export const DEFAULT_PORTS: SandboxPorts = { dynamodb: 8000, ses: 8005, sqs: 4566, events: 4010, scheduler: 4011, http: 3000 };
+
+/** The environment variable that overrides each default port. */
+export const PORT_VARIABLES: Record<keyof SandboxPorts, string> = {
+  dynamodb: 'CLOSELOOP_DYNAMODB_PORT',
+  ses: 'CLOSELOOP_SES_PORT',
+  sqs: 'CLOSELOOP_SQS_PORT',
+  events: 'CLOSELOOP_EVENTS_PORT',
+  scheduler: 'CLOSELOOP_SCHEDULER_PORT',
+  http: 'CLOSELOOP_HTTP_PORT',
+};
+
+export const DELAY_SCALE_VARIABLE = 'CLOSELOOP_DELAY_SCALE';
+
+export interface SandboxOptions {
+  /** The validated catalog (e.g. `loadCatalogFile('closeloop.yaml')`): the tables, queues, bus rules and handlers all use it. */
+  readonly catalog: Catalog;
+  readonly ports?: Partial<SandboxPorts>;
+  /** Where sandbox.json is written. @default '.sandbox' */
+  readonly stateDir?: string;
+  /** How long a failed queue message waits before its retry. @default 2 */
+  readonly retryDelaySeconds?: number;
+  /** Compresses survey delays and quiet hours: 0.001 turns two days into about three minutes. @default 1 */
+  readonly delayScale?: number;
+  /**
+   * Emulates SES's maximum send rate (emails per second): excess SendEmail calls are throttled as
+   * SES throttles them, and the buffer is drained by as many pollers as the stack's concurrency cap.
+   * @default no limit, one poller
+   */
+  readonly sesMaxSendRate?: number;
+  /** How often the escalation sweep runs. @default 1000 ms */
+  readonly sweepIntervalMs?: number;
+  /**
+   * Fault injection: the injector's middleware is added to every SDK client the handlers use
+   * (labelled as in `handlerClients`), never to the sandbox's own pollers, bus or scheduler. The
+   * clients are module singletons, so this affects every handler in this process; a test that
+   * injects faults starts its own sandbox in its own worker. Read `faults.counts` afterwards.
+   * @default no faults
+   */
+  readonly faults?: FaultInjector;
+  /** Powertools log level of the handlers. @default 'INFO' */
+  readonly logLevel?: string;
+  readonly log?: (message: string) => void;
+}
+
+/** What `.sandbox/sandbox.json` holds: everything a client needs to talk to the running sandbox. */
+export interface SandboxInfo {
+  region: string;
+  credentials: { accessKeyId: string; secretAccessKey: string };
+  endpoints: { dynamodb: string; dynamodbStreams: string; sesv2: string; sqs: string; eventbridge: string; scheduler: string; publicApi: string };
+  busName: string;
+  tables: { surveys: string };
+  queues: Record<string, { name: string; url: string; arn: string }>;
+  followUpQueues: Record<string, string>;
+  inboxUrl: string;
+  sesStoreUrl: string;
+  reportUrl: string;
+  publicBaseUrl: string;
+  senderEmail: string;
+  supportEmail: string;
+}
+
+export interface RunningSandbox {
+  readonly info: SandboxInfo;
+  /** SES as the handlers see it: sends let through and throttled (with `sesMaxSendRate`), simulated bounces and complaints. */
+  readonly ses: SesFront;
+  readonly infoFile: string;
+  stop(): Promise<void>;
+}
+
+export const SANDBOX_BUS_NAME = 'closeloop-sandbox';
+
+export function portsFromEnv(env: NodeJS.ProcessEnv = process.env): SandboxPorts {
+  const ports = { ...DEFAULT_PORTS };
+  for (const key of Object.keys(PORT_VARIABLES) as (keyof SandboxPorts)[]) {
+    const raw = env[PORT_VARIABLES[key]];
+    if (raw === undefined || raw === '') continue;
+    const port = Number(raw);
+    if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new Error(`${PORT_VARIABLES[key]}="${raw}" is not a port number`);
+    ports[key] = port;
+  }
+  return ports;
+}
+
+export function delayScaleFromEnv(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env[DELAY_SCALE_VARIABLE];
+  if (raw === undefined || raw === '') return 1;
+  const scale = Number(raw);
+  if (!Number.isFinite(scale) || scale < 0 || scale > 1) throw new Error(`${DELAY_SCALE_VARIABLE}="${raw}" is not a number from 0 to 1`);
+  return scale;
+}
+
+/**
+ * Starts DynamoDB Local, SES local and SQS (fauxqs), creates the stack's table and queues on them,
+ * and runs the same handlers as Lambda behind a PutEvents endpoint, an HTTP API and two pollers.
+ * Handlers find the emulators through the standard AWS SDK settings (AWS_ENDPOINT_URL_*).
+ */
+export async function startSandbox(options: SandboxOptions): Promise<RunningSandbox> {
+  const { catalog } = options;
+  const log = options.log ?? ((message: string) => console.log(message));
+  const requested: SandboxPorts = { ...DEFAULT_PORTS, ...options.ports };
+  const ports = { ...requested };
+  for (const key of Object.keys(ports) as (keyof SandboxPorts)[]) {
+    if (ports[key] === 0) ports[key] = await freePort();
+    else await assertPortFree(ports[key], key, PORT_VARIABLES[key]);
+  }
+
+  const stoppers: (() => Promise<void>)[] = [];
+  const stop = async () => {
+    for (const stopOne of stoppers.splice(0).reverse()) await stopOne().catch(() => undefined);
+  };
+  try {
+    const started = await Promise.allSettled([startDynamoDb(ports.dynamodb), startSes(ports.ses), startSqs(ports.sqs)]);
+    for (const result of started) if (result.status === 'fulfilled') stoppers.push(() => result.value.stop());
+    const failure = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failure) throw failure.reason;
+    const [dynamodb, ses, sqs] = started.map((r) => (r as PromiseFulfilledResult<RunningEmulator>).value) as [RunningEmulator, RunningEmulator, RunningEmulator];
+
+    // Filled in once the queues exist: SES publishes bounces and complaints to the default bus, whose rule targets the feedback queue.
+    let deliverFeedback: (event: BusEvent) => Promise<void> = async () => undefined;
+    const sesFront = await startSesFront(ses.endpoint, {
+      ...(options.sesMaxSendRate ? { maxSendRate: options.sesMaxSendRate } : {}),
+      onFeedback: (event) => deliverFeedback(event),
+      report: (message) => log(`[sandbox] ${message}`),
+    });
+    stoppers.push(() => sesFront.stop());
+    const publicBaseUrl = `http://127.0.0.1:${ports.http}`;
+    const eventsEndpoint = `http://127.0.0.1:${ports.events}`;
+    const schedulerEndpoint = `http://127.0.0.1:${ports.scheduler}`;
+    // The handlers' SDK clients read these standard settings; no "if local" anywhere in functions/.
+    Object.assign(process.env, {
+      AWS_REGION: LOCAL_REGION,
+      AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+      AWS_ENDPOINT_URL_DYNAMODB: dynamodb.endpoint,
+      AWS_ENDPOINT_URL_DYNAMODB_STREAMS: dynamodb.endpoint,
+      AWS_ENDPOINT_URL_SESV2: sesFront.endpoint,
+      AWS_ENDPOINT_URL_SQS: sqs.endpoint,
+      AWS_ENDPOINT_URL_EVENTBRIDGE: eventsEndpoint,
+      AWS_ENDPOINT_URL_SCHEDULER: schedulerEndpoint,
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      POWERTOOLS_LOG_LEVEL: options.logLevel ?? process.env.POWERTOOLS_LOG_LEVEL ?? 'INFO',
+      POWERTOOLS_METRICS_DISABLED: 'true',
+    });
+    delete process.env.AWS_PROFILE;
+
+    const clientConfig = { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS };
+    const dynamoClient = new DynamoDBClient({ ...clientConfig, endpoint: dynamodb.endpoint });
+    const sqsClient = new SQSClient({ ...clientConfig, endpoint: sqs.endpoint });
+    const streamsClient = new DynamoDBStreamsClient({ ...clientConfig, endpoint: dynamodb.endpoint });
+    stoppers.push(async () => { dynamoClient.destroy(); sqsClient.destroy(); streamsClient.destroy(); });
+
+    // The stack's generated secrets: from CLOSELOOP_SECRET_<NAME>, else random for this run.
+    const secrets = await startSecrets(secretValues([pageSigningSecret]));
+    stoppers.push(() => secrets.stop());
+
+    const resources = await createResources(dynamoClient, sqsClient, catalog);
+    // The handlers read the catalog from a file, as in Lambda (where the construct places it in each asset).
+    const stateDir = path.resolve(options.stateDir ?? '.sandbox');
+    await mkdir(stateDir, { recursive: true });
+    const catalogFile = path.join(stateDir, 'catalog.json');
+    await writeFile(catalogFile, JSON.stringify(catalog));
+    const queue = (name: string) => resources.queues[name] as { name: string; url: string; arn: string };
+    const followUpQueues = Object.fromEntries(followUpQueueNames(catalog).map((name) => [name, queue(name).url]));
+
+    Object.assign(process.env, {
+      [ENV.RUNTIME_CATALOG]: catalogFile,
+      [ENV.SURVEY_TABLE]: resources.tableName,
+      [ENV.SENDER_EMAIL]: EXAMPLE_ADDRESSES.senderEmail,
+      [ENV.SUPPORT_EMAIL]: EXAMPLE_ADDRESSES.supportEmail,
+      [ENV.PUBLIC_BASE_URL]: publicBaseUrl,
+      [ENV.CONFIGURATION_SET]: 'closeloop-sandbox',
+      [ENV.DEAD_LETTER_QUEUE_URL]: queue(deadLetterQueue.name).url,
+      [ENV.FOLLOW_UP_QUEUE_URLS]: JSON.stringify(followUpQueues),
+      [ENV.EVENT_BUS_NAME]: SANDBOX_BUS_NAME,
+      [ENV.SCHEDULE_GROUP]: 'closeloop-sandbox',
+      [ENV.SCHEDULE_TARGET_ARN]: queue(bufferQueue.name).arn,
+      [ENV.SCHEDULE_ROLE_ARN]: 'arn:aws:iam::000000000000:role/closeloop-sandbox-scheduler',
+      [ENV.SCHEDULE_DEAD_LETTER_ARN]: queue(deadLetterQueue.name).arn,
+      [ENV.CASE_API_URL]: publicBaseUrl,
+      [ENV.RULES_FAILURE_QUEUE_URL]: queue(rulesFailureQueue.name).url,
+      [ENV.FEEDBACK_DEAD_LETTER_QUEUE_URL]: queue(feedbackDeadLetterQueue.name).url,
+      [ENV.SLA_TIME_SCALE]: String(Math.min(1, Math.max(options.delayScale ?? 1, 1e-9))),
+      [ENV.PAGE_SIGNING_SECRET]: pageSigningSecret.name,
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.endpoint,
+    });
+    // Imported only now: like a Lambda cold start, each handler reads its environment once.
+    const [
+      { handler: dispatch }, { handler: respond }, { handler: followUp }, { handler: cases }, { handler: escalate }, { handler: measure }, { handler: deliverability }, { handler: erase },
+    ] = await Promise.all([
+      import('../functions/dispatch/handler.js'),
+      import('../functions/respond/handler.js'),
+      import('../functions/follow-up/handler.js'),
+      import('../functions/cases/handler.js'),
+      import('../functions/escalate/handler.js'),
+      import('../functions/measure/handler.js'),
+      import('../functions/deliverability/handler.js'),
+      import('../functions/erase/handler.js'),
+    ]);
+    deliverFeedback = async (event) => {
+      await sqsClient.send(new SendMessageCommand({ QueueUrl: queue(feedbackQueue.name).url, MessageBody: JSON.stringify(event) }));
+    };
+
+    if (options.faults) {
+      for (const [label, client] of Object.entries(await handlerClients())) options.faults.attach(client, label);
+    }
+
+    const describe = (error: unknown): string => {
+      const children = (error as { recordErrors?: unknown[] }).recordErrors;
+      const own = error instanceof Error ? (process.env.CLOSELOOP_SANDBOX_STACKS ? String(error.stack) : error.message) : String(error);
+      return children?.length ? `${own} ${children.map(describe).join('; ')}` : own;
+    };
+    const report = (source: string, error: unknown) => log(`[sandbox] ${source}: ${describe(error)}`);
+    const bus: RunningEventBus = await startEventBus({
+      port: ports.events, busName: SANDBOX_BUS_NAME, catalog, sqs: sqsClient, bufferQueueUrl: queue(bufferQueue.name).url,
+      warn: (message) => log(`[sandbox] ${message}`),
+    });
+    stoppers.push(() => bus.stop());
+    const scheduler = await startScheduler({
+      port: ports.scheduler, sqs: sqsClient, delayScale: options.delayScale ?? 1, report: (message) => log(`[sandbox] ${message}`),
+      queueUrls: Object.fromEntries(Object.values(resources.queues).map((q) => [q.arn, q.url])),
+    });
+    stoppers.push(() => scheduler.stop());
+    const api: RunningHttpApi = await startHttpApi(ports.http, [
+      { methods: ['GET', 'HEAD', 'POST'], path: '/r/{token}', handler: respond, functionName: 'closeloop-respond' },
+      { methods: ['GET', 'HEAD', 'POST'], path: '/u/{token}', handler: respond, functionName: 'closeloop-respond' },
+      { methods: ['GET'], path: '/cases/{caseId}', handler: cases, functionName: 'closeloop-cases', auth: 'iam' },
+      { methods: ['POST'], path: '/cases/{caseId}/acknowledge', handler: cases, functionName: 'closeloop-cases', auth: 'iam' },
+      { methods: ['POST'], path: '/cases/{caseId}/resolve', handler: cases, functionName: 'closeloop-cases', auth: 'iam' },
+      { methods: ['POST'], path: '/erasures', handler: erase, functionName: 'closeloop-erase', auth: 'iam' },
+      // Sandbox only: the HTML report of the last 90 days (in AWS, `closeloop report --html` writes the same file).
+      { methods: ['GET'], path: '/report', handler: reportPage(new DynamoAggregateStore(resources.tableName, DynamoDBDocumentClient.from(dynamoClient)), catalog), functionName: 'closeloop-report' },
+    ]);
+    stoppers.push(() => api.stop());
+
+    const retryDelaySeconds = options.retryDelaySeconds ?? 2;
+    // As many buffer pollers as the stack's dispatch concurrency for this send rate (1 without a rate).
+    const dispatchers = options.sesMaxSendRate ? dispatchConcurrencyFor(options.sesMaxSendRate) : 1;
+    const pollers: Poller[] = [
+      ...Array.from({ length: dispatchers }, () =>
+        pollQueue({ sqs: sqsClient, queue: queue(bufferQueue.name), handler: dispatch, functionName: 'closeloop-dispatch', retryDelaySeconds, report })),
+      pollQueue({ sqs: sqsClient, queue: queue(feedbackQueue.name), handler: deliverability, functionName: 'closeloop-deliverability', retryDelaySeconds, report }),
+      pollStream({
+        streams: streamsClient, streamArn: resources.streamArn, handler: followUp, functionName: 'closeloop-follow-up',
+        retryAttempts: 5, sqs: sqsClient, onFailureQueueUrl: queue(rulesFailureQueue.name).url, report,
+      }),
+      // A second, independent reader of the same stream, as in AWS.
+      pollStream({
+        streams: streamsClient, streamArn: resources.streamArn, handler: measure, functionName: 'closeloop-measure',
+        retryAttempts: 5, sqs: sqsClient, onFailureQueueUrl: queue(rulesFailureQueue.name).url, report,
+      }),
+    ];
+    stoppers.push(async () => { await Promise.all(pollers.map((p) => p.stop())); });
+    // EventBridge's rate(1 minute) schedule of the escalation sweep; more often here, as SLAs may be compressed.
+    const sweeper = every(options.sweepIntervalMs ?? 1000, () => escalate({}, lambdaContext('closeloop-escalate')), report, 'closeloop-escalate');
+    stoppers.push(() => sweeper.stop());
+
+    const info: SandboxInfo = {
+      region: LOCAL_REGION,
+      credentials: { ...LOCAL_CREDENTIALS },
+      endpoints: {
+        dynamodb: dynamodb.endpoint, dynamodbStreams: dynamodb.endpoint, sesv2: sesFront.endpoint, sqs: sqs.endpoint,
+        eventbridge: bus.endpoint, scheduler: scheduler.endpoint, publicApi: api.url,
+      },
+      busName: SANDBOX_BUS_NAME,
+      tables: { surveys: resources.tableName },
+      queues: resources.queues,
+      followUpQueues,
+      inboxUrl: `${ses.endpoint}/`,
+      sesStoreUrl: `${ses.endpoint}/store`,
+      reportUrl: `${api.url}/report`,
+      publicBaseUrl,
+      senderEmail: EXAMPLE_ADDRESSES.senderEmail,
+      supportEmail: EXAMPLE_ADDRESSES.supportEmail,
+    };
+    const infoFile = path.join(stateDir, 'sandbox.json');
+    await writeFile(infoFile, `${JSON.stringify(info, null, 2)}\n`);
+    return { info, infoFile, stop, ses: sesFront };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}

@@ -1,0 +1,86 @@
+/**
+ * Builds what the package ships:
+ * - each Lambda handler pre-bundled (dist/functions/<stage>/index.js), so adopters need neither
+ *   esbuild nor Docker; the construct adds the catalog beside each at synth;
+ * - the construct library (dist/lib/index.js, ESM, and index.cjs) with its types (dist/types);
+ * - the `closeloop` command (dist/cli/closeloop.mjs), which runs without tsx.
+ *   tsx scripts/build.ts [--functions]   (--functions: the handlers only, what `cdk synth` in this repo needs)
+ */
+import { execFileSync } from 'node:child_process';
+import { build, type BuildOptions } from 'esbuild';
+import { chmodSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const FUNCTIONS_SOURCE = path.join(root, 'functions');
+export const FUNCTIONS_OUT = path.join(root, 'dist', 'functions');
+
+/** How every handler is bundled: minified CommonJS for Node.js 24, the AWS SDK v3 left to the runtime. */
+export const functionBuildOptions: BuildOptions = {
+  bundle: true,
+  minify: true,
+  sourcemap: false,
+  platform: 'node',
+  target: 'node24',
+  format: 'cjs',
+  mainFields: ['module', 'main'],
+  external: ['@aws-sdk/*'],
+  legalComments: 'none',
+  logLevel: 'warning',
+};
+
+/** The stages: every folder of functions/ with a handler.ts. */
+export function stages(): string[] {
+  return readdirSync(FUNCTIONS_SOURCE)
+    .filter((name) => { try { return statSync(path.join(FUNCTIONS_SOURCE, name, 'handler.ts')).isFile(); } catch { return false; } })
+    .sort();
+}
+
+export async function buildFunctions(outDir = FUNCTIONS_OUT): Promise<Record<string, number>> {
+  rmSync(outDir, { recursive: true, force: true });
+  const sizes: Record<string, number> = {};
+  await Promise.all(stages().map(async (stage) => {
+    const outfile = path.join(outDir, stage, 'index.js');
+    mkdirSync(path.dirname(outfile), { recursive: true });
+    await build({ ...functionBuildOptions, entryPoints: [path.join(FUNCTIONS_SOURCE, stage, 'handler.ts')], outfile });
+    sizes[stage] = statSync(outfile).size;
+  }));
+  return sizes;
+}
+
+/** Node code that runs at synth or on a developer's machine: the package's dependencies stay external. */
+const toolOptions: BuildOptions = { bundle: true, platform: 'node', target: 'node20', packages: 'external', legalComments: 'none', logLevel: 'warning' };
+
+export async function buildLibrary(): Promise<void> {
+  const entry = path.join(root, 'lib', 'index.ts');
+  await build({ ...toolOptions, entryPoints: [entry], format: 'esm', outfile: path.join(root, 'dist', 'lib', 'index.js') });
+  // CommonJS for apps that `require` (ts-node's default): import.meta.url from the file's own path.
+  await build({
+    ...toolOptions, entryPoints: [entry], format: 'cjs', outfile: path.join(root, 'dist', 'lib', 'index.cjs'),
+    define: { 'import.meta.url': '__closeloopModuleUrl' }, banner: { js: 'const __closeloopModuleUrl = require("node:url").pathToFileURL(__filename).href;' },
+  });
+  rmSync(path.join(root, 'dist', 'types'), { recursive: true, force: true });
+  execFileSync(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', path.join(root, 'tsconfig.lib.json')], { stdio: 'inherit' });
+}
+
+export async function buildCli(): Promise<void> {
+  const outdir = path.join(root, 'dist', 'cli');
+  rmSync(outdir, { recursive: true, force: true });
+  // Split, so the command's modules (and the SDK) load only after bin.ts has set the environment.
+  await build({
+    ...toolOptions, entryPoints: { closeloop: path.join(root, 'cli', 'bin.ts') }, format: 'esm', splitting: true, outdir,
+    outExtension: { '.js': '.mjs' }, chunkNames: 'chunks/[name]-[hash]', banner: { js: '#!/usr/bin/env node' },
+  });
+  chmodSync(path.join(outdir, 'closeloop.mjs'), 0o755);
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const sizes = await buildFunctions();
+  const total = Object.values(sizes).reduce((a, b) => a + b, 0);
+  console.log(`built ${Object.keys(sizes).length} handlers into ${path.relative(process.cwd(), FUNCTIONS_OUT) || FUNCTIONS_OUT} (${(total / 1024).toFixed(1)} KiB)`);
+  if (!process.argv.includes('--functions')) {
+    await Promise.all([buildLibrary(), buildCli()]);
+    console.log('built the construct library (dist/lib, dist/types) and the closeloop command (dist/cli/closeloop.mjs)');
+  }
+}

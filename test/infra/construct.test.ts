@@ -1,0 +1,114 @@
+import { Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { EventBus } from 'aws-cdk-lib/aws-events';
+import { PublicHostedZone } from 'aws-cdk-lib/aws-route53';
+import { afterAll, describe, expect, it } from 'vitest';
+import { Catalog, Closeloop, type CloseloopProps, InvalidPropsError } from '../../lib/index.js';
+import { DEMO_CATALOG_FILE } from '../fixtures/catalog.js';
+import { cleanUpApps, testApp } from './app.js';
+
+afterAll(cleanUpApps);
+
+const catalog = Catalog.fromFile(DEMO_CATALOG_FILE);
+const required = { catalog, senderEmail: 'surveys@shop.example', supportEmail: 'support@shop.example' };
+const env = { account: '123456789012', region: 'eu-west-1' };
+
+function synth(props: Partial<CloseloopProps> = {}, setUp?: (stack: Stack) => Partial<CloseloopProps>): { stack: Stack; template: Template; closeloop: Closeloop } {
+  const stack = new Stack(testApp(), 'Shop', { env });
+  const closeloop = new Closeloop(stack, 'Feedback', { ...required, ...props, ...setUp?.(stack) });
+  return { stack, template: Template.fromStack(stack), closeloop };
+}
+
+describe('the Closeloop construct', () => {
+  it('keeps the logical ids of its stateful resources (a changed id would replace the table or a queue on deploy)', () => {
+    // Pinned on purpose, and only these: the table and the queues hold data. Ids are the construct id
+    // ("Closeloop" in this repo's app) + the path + CDK's hash of it; they must not change across versions.
+    const app = testApp();
+    const stack = new Stack(app, 'Closeloop', { env });
+    new Closeloop(stack, 'Closeloop', required);
+    const template = Template.fromStack(stack);
+    const ids = (type: string) => Object.keys(template.findResources(type)).sort();
+    expect(ids('AWS::DynamoDB::GlobalTable')).toEqual(['CloseloopSurveysTable0F5955E7']);
+    expect(ids('AWS::SQS::Queue')).toEqual([
+      'CloseloopDeliverabilityDeadLetters8B4EE3EB', 'CloseloopDeliverabilityQueueCC60D3C8',
+      'CloseloopFollowUpsAdvocacy7AD945F0', 'CloseloopFollowUpsAdvocacyDeadLetters96E1BAB3',
+      'CloseloopFollowUpsCustomerSuccess1F47FFD1', 'CloseloopFollowUpsCustomerSuccessDeadLetters86DEDBD4',
+      'CloseloopFollowUpsEscalation03E15033', 'CloseloopFollowUpsEscalationDeadLettersD97C250E',
+      'CloseloopFollowUpsRulesFailures44EBEA4D', 'CloseloopFollowUpsSupport91669999', 'CloseloopFollowUpsSupportDeadLettersFC2F0B6C',
+      'CloseloopIngestBuffer3228F87B', 'CloseloopIngestDeadLettersF50E6E65',
+    ]);
+    expect(ids('AWS::Events::EventBus')).toEqual(['CloseloopIngestBus760ABFDC']);
+    // The table is retained if the stack or the construct is removed.
+    expect(Object.values(template.findResources('AWS::DynamoDB::GlobalTable'))[0]).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+  });
+
+  it('exposes the bus, the table, the API and every follow-up queue for the adopter\'s own wiring', () => {
+    const { stack, closeloop } = synth();
+    expect(Object.keys(closeloop.followUpQueues).sort()).toEqual(['advocacy', 'customer-success', 'escalation', 'support']);
+    expect(Object.keys(closeloop.deadLetterQueues).sort()).toEqual(['deliverability-feedback-dead-letters', 'dispatch-dead-letters', 'rules-failures']);
+    expect(stack.resolve(closeloop.table.tableName)).toEqual({ Ref: expect.stringMatching(/^FeedbackSurveysTable[0-9A-F]{8}$/) });
+    expect(closeloop.alarms.length).toBeGreaterThan(5);
+    expect(closeloop.eventBus.eventBusName).toBeDefined();
+    expect(closeloop.api.apiEndpoint).toBeDefined();
+  });
+
+  it('deploys twice side by side (dev and prod in one account): no fixed physical names', () => {
+    const app = testApp();
+    const stacks = ['Dev', 'Prod'].map((name) => {
+      const stack = new Stack(app, `Shop${name}`, { env });
+      new Closeloop(stack, 'Feedback', required);
+      return stack;
+    });
+    const templates = stacks.map((stack) => Template.fromStack(stack).toJSON() as { Resources: Record<string, { Type: string; Properties?: Record<string, unknown> }> });
+    const fixedNames = (t: (typeof templates)[number]) => Object.values(t.Resources).flatMap((r) =>
+      ['TableName', 'QueueName', 'FunctionName', 'RoleName', 'DashboardName', 'LogGroupName'].filter((key) => typeof r.Properties?.[key] === 'string').map((key) => `${r.Type}.${key}`));
+    expect(fixedNames(templates[0]!)).toEqual([]);
+    const names = (t: (typeof templates)[number], type: string) => Object.values(t.Resources).filter((r) => r.Type === type).map((r) => r.Properties?.Name);
+    for (const type of ['AWS::Events::EventBus', 'AWS::Scheduler::ScheduleGroup']) {
+      expect(names(templates[0]!, type).some((name) => names(templates[1]!, type).includes(name))).toBe(false);
+    }
+  });
+
+  it('puts its rules on an existing bus when given one, and creates none', () => {
+    const { template } = synth({}, (stack) => ({ eventBus: EventBus.fromEventBusName(stack, 'Shared', 'shop-events') }));
+    template.resourceCountIs('AWS::Events::EventBus', 0);
+    template.hasResourceProperties('AWS::Events::Rule', { EventBusName: 'shop-events', EventPattern: { source: ['shop.orders'], 'detail-type': ['OrderDelivered'] } });
+  });
+
+  it('creates the sender\'s SES domain identity with Easy DKIM and a MAIL FROM domain; without a zone, the DNS records are outputs', () => {
+    const { template } = synth({ senderDomain: 'shop.example' });
+    template.hasResourceProperties('AWS::SES::EmailIdentity', {
+      EmailIdentity: 'shop.example',
+      DkimAttributes: { SigningEnabled: true },
+      MailFromAttributes: { MailFromDomain: 'mail.shop.example' },
+      ConfigurationSetAttributes: { ConfigurationSetName: Match.anyValue() },
+    });
+    const outputs = Object.keys(template.findOutputs('*'));
+    expect(outputs.filter((id) => /DkimRecord\d/.test(id))).toHaveLength(3);
+    expect(outputs.some((id) => id.includes('MailFromMxRecord'))).toBe(true);
+    template.resourceCountIs('AWS::Route53::RecordSet', 0);
+  });
+
+  it('writes the DKIM and MAIL FROM records into the hosted zone when given one', () => {
+    const { template } = synth({ senderDomain: 'shop.example' }, (stack) => ({ hostedZone: new PublicHostedZone(stack, 'Zone', { zoneName: 'shop.example' }) }));
+    template.resourceCountIs('AWS::Route53::RecordSet', 5); // 3 DKIM CNAMEs, MX and SPF of the MAIL FROM domain
+    template.hasResourceProperties('AWS::Route53::RecordSet', { Type: 'MX', Name: 'mail.shop.example.' });
+  });
+
+  it.each([
+    [{ senderEmail: 'nobody' }, 'senderEmail: "nobody" is not an email address'],
+    [{ supportEmail: '' }, 'supportEmail: "" is not an email address'],
+    [{ sesMaxSendRate: 0 }, 'sesMaxSendRate: "0" is not a positive number'],
+    [{ publicBaseUrl: 'http://feedback.shop.example' }, 'publicBaseUrl: "http://feedback.shop.example" is not an https:// URL'],
+    [{ senderDomain: 'other.example' }, 'senderDomain: senderEmail "surveys@shop.example" is not an address of other.example'],
+    [{ senderDomain: 'not a domain' }, 'senderDomain: "not a domain" is not a domain name'],
+    [{ waf: { rateLimit: 1 } }, 'waf.rateLimit: "1" is not a whole number'],
+  ])('refuses %j, naming the prop', (props, message) => {
+    expect(() => synth(props as Partial<CloseloopProps>)).toThrow(InvalidPropsError);
+    expect(() => synth(props as Partial<CloseloopProps>)).toThrow(message);
+  });
+
+  it('fails with the catalog\'s own message when the catalog is invalid', () => {
+    expect(() => Catalog.fromObject({ brand: { name: 'X' } })).toThrow(/^Invalid catalog: invitationTtlDays: required/);
+  });
+});
