@@ -51,7 +51,9 @@ export interface InvitationRepository {
    * Records a response. The first answer is one conditional write (no read before it), which fails
    * without effect on an unknown, expired or already answered invitation, or on a score outside the
    * invitation's scale. A different answer before `answerWindowEnds` replaces it, keeping the earlier
-   * one in its history (a second, conditional write); an identical one changes nothing.
+   * one in its history (a second, conditional write); an identical one changes nothing, and so does
+   * any change once the answer has reached MAX_REVISIONS. An answered eNPS invitation keeps no
+   * address or name (domain/invitation.ts `forgetsRespondent`).
    * @param answerWindowEnds epoch seconds until which a first answer recorded now may be changed
    * @param retainUntil epoch seconds: the answered invitation is kept until then (retention), instead of the link's expiry
    */

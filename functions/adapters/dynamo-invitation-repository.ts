@@ -2,7 +2,7 @@ import { ConditionalCheckFailedException, TransactionCanceledException, type Att
 import { DynamoDBDocumentClient, GetCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { documentClient } from './dynamo-client.js';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import type { Invitation, PreviousAnswer, SurveyResponse } from '../domain/invitation.js';
+import { forgetsRespondent, MAX_REVISIONS, withoutRespondent, type Invitation, type PreviousAnswer, type SurveyResponse } from '../domain/invitation.js';
 import { scaleOf, type SurveyKind } from '../domain/survey-kinds.js';
 import { keys } from './table-keys.js';
 import type {
@@ -249,6 +249,26 @@ export class DynamoInvitationRepository implements InvitationRepository, Contact
   }
 
   async recordResponse(tokenHash: string, response: SurveyResponse, now: Date, answerWindowEnds: number, retainUntil?: number): Promise<RecordResult> {
+    const result = await this.record(tokenHash, response, now, answerWindowEnds, retainUntil);
+    if (result.status === 'unavailable' || !forgetsRespondent(result.invitation)) return result;
+    // A second write, so that the answer's own stream record still reaches the stages; retried by the
+    // next POST (already-answered) if it fails. The stages ignore a change without a new revision.
+    try {
+      await this.client.send(new UpdateCommand({
+        TableName: this.tableName,
+        Key: keys.invitation(tokenHash),
+        UpdateExpression: 'REMOVE customer.#email, customer.#name',
+        ConditionExpression: 'attribute_exists(customer.#email) OR attribute_exists(customer.#name)',
+        ExpressionAttributeNames: { '#email': 'email', '#name': 'name' },
+      }));
+    } catch (error) {
+      // Already gone: a concurrent POST removed them, or an erasure replaced the item.
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+    return { ...result, invitation: withoutRespondent(result.invitation) };
+  }
+
+  private async record(tokenHash: string, response: SurveyResponse, now: Date, answerWindowEnds: number, retainUntil?: number): Promise<RecordResult> {
     const nowSeconds = Math.floor(now.getTime() / 1000);
     const answer = {
       ':score': response.score,
@@ -282,7 +302,7 @@ export class DynamoInvitationRepository implements InvitationRepository, Contact
       if (response.score < old.scaleMin || response.score > old.scaleMax) return { status: 'invalid-score', invitation };
       if (!invitation.response) return { status: 'invalid-score', invitation };
       const same = old.score === response.score && (old.comment ?? '') === answer[':comment'] && (old.secondAnswer ?? '') === answer[':secondAnswer'];
-      if (same || (old.answerWindowEnds ?? 0) <= nowSeconds) return { status: 'already-answered', invitation };
+      if (same || (old.answerWindowEnds ?? 0) <= nowSeconds || (old.revision ?? 1) >= MAX_REVISIONS) return { status: 'already-answered', invitation };
       return this.changeResponse(tokenHash, old, answer, setAnswer, names);
     }
   }
@@ -298,9 +318,9 @@ export class DynamoInvitationRepository implements InvitationRepository, Contact
         Key: keys.invitation(tokenHash),
         UpdateExpression: `SET ${setAnswer}, revision = revision + :one, history = list_append(if_not_exists(history, :empty), :previous)`,
         // Only over the answer we read: a concurrent change wins, this one is reported as already answered.
-        ConditionExpression: 'respondedAt = :oldRespondedAt AND answerWindowEnds > :now AND expiresAt > :now',
+        ConditionExpression: 'respondedAt = :oldRespondedAt AND answerWindowEnds > :now AND expiresAt > :now AND revision < :maxRevision',
         ExpressionAttributeNames: names,
-        ExpressionAttributeValues: { ...answer, ':one': 1, ':empty': [], ':previous': [previous], ':oldRespondedAt': old.respondedAt },
+        ExpressionAttributeValues: { ...answer, ':one': 1, ':empty': [], ':previous': [previous], ':oldRespondedAt': old.respondedAt, ':maxRevision': MAX_REVISIONS },
         ReturnValues: 'ALL_NEW',
       }));
       return { status: 'changed', invitation: fromItem(Attributes) as Invitation };

@@ -37,8 +37,8 @@ export function unsubscribeLink(publicBaseUrl: string, ratingToken: string): str
  */
 export function renderSurveyEmail(invitation: Invitation, program: SurveyProgram, token: string, settings: EmailSettings): SurveyEmail {
   const m = messagesFor(invitation.locale);
-  const values = templateValues(invitation, settings.brand);
-  const greeting = invitation.customer.name ? fill(m.greeting, values) : m.greetingAnonymous;
+  const values = templateValues(invitation, settings.brand, [m.greeting, m.subject]);
+  const greeting = values.name ? fill(m.greeting, values) : m.greetingAnonymous;
   const opening = introFor(program, invitation, settings.brand);
   const question = questionFor(program, invitation, settings.brand);
   const scores = scoresOf(invitation.kind);

@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import { isTimeZone } from './policies.js';
+import { cleanStrings, cleanText } from './text.js';
 
 /**
  * Event contract v1: what business systems put on the bus. `detail` is validated here; the
@@ -67,7 +68,21 @@ export function messageObject(input: unknown): { value: unknown } | undefined {
   }
 }
 
-/** Parses an EventBridge event (the object, or its JSON text) against contract v1. Never throws. */
+/**
+ * After validation, not in it (contract v1 accepts what it accepted): a name without control or
+ * bidi characters and on one line, or none when nothing is left of it.
+ */
+function cleanCustomer(customer: Customer): Customer {
+  if (customer.name === undefined) return customer;
+  const { name, ...rest } = customer;
+  const cleaned = cleanText(name);
+  return cleaned ? { ...rest, name: cleaned } : rest;
+}
+
+/**
+ * Parses an EventBridge event (the object, or its JSON text) against contract v1. Never throws.
+ * The customer's name and every string in `context` come back cleaned (domain/text.ts).
+ */
 export function parseSurveyEvent(input: unknown): ParseResult<SurveyEvent> {
   const raw = messageObject(input);
   if (!raw) return { ok: false, reason: '(root): the message body is not JSON' };
@@ -81,8 +96,8 @@ export function parseSurveyEvent(input: unknown): ParseResult<SurveyEvent> {
       detailType: parsed.data['detail-type'],
       eventId: detail.eventId,
       occurredAt: detail.occurredAt,
-      customer: detail.customer,
-      context: detail.context ?? {},
+      customer: cleanCustomer(detail.customer),
+      context: cleanStrings(detail.context ?? {}),
       ...(parsed.data.closeloopDue ? { due: parsed.data.closeloopDue } : {}),
     },
   };

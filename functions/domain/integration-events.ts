@@ -38,13 +38,20 @@ export function surveySkipped(skip: { programId: string; eventId: string; custom
   };
 }
 
+/**
+ * An eNPS answer goes out without anything that names or links to the person: no customer id, no
+ * event or survey id (SurveySent carries both with the customer id), and only the day it was given.
+ */
 export function surveyResponded(invitation: Invitation & { response: { score: number; respondedAt: string; revision?: number } }, classification: Classification, topics: readonly string[], changed: boolean): IntegrationEvent {
+  const anonymous = invitation.kind === 'enps';
   return {
     detailType: 'SurveyResponded',
     detail: {
-      version: 1, programId: invitation.programId, eventId: invitation.eventId, surveyId: invitation.tokenHash, kind: invitation.kind,
-      customerId: invitation.customer.id, score: invitation.response.score, classification, topics: [...topics],
-      revision: invitation.response.revision ?? 1, changed, respondedAt: invitation.response.respondedAt,
+      version: 1, programId: invitation.programId,
+      ...(anonymous ? {} : { eventId: invitation.eventId, surveyId: invitation.tokenHash }), kind: invitation.kind,
+      ...(anonymous ? {} : { customerId: invitation.customer.id }), score: invitation.response.score, classification, topics: [...topics],
+      revision: invitation.response.revision ?? 1, changed,
+      respondedAt: anonymous ? invitation.response.respondedAt.slice(0, 10) : invitation.response.respondedAt,
     },
   };
 }

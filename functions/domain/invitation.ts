@@ -47,6 +47,26 @@ export interface PreviousAnswer {
 export const MAX_COMMENT_LENGTH = 2000;
 
 /**
+ * An answer can be given and then changed within the answer window until it reaches this revision
+ * (the first answer and four changes); beyond it the page thanks and nothing is written. Bounds
+ * the item's history, and the measure transaction and event each change costs.
+ */
+export const MAX_REVISIONS = 5;
+
+/**
+ * eNPS is anonymous: once answered, its invitation keeps no address and no name (the hashed
+ * contact key stays, for rest periods, unsubscribe and erasure).
+ */
+export const forgetsRespondent = (invitation: Pick<Invitation, 'kind' | 'response' | 'customer'>): boolean =>
+  invitation.kind === 'enps' && invitation.response !== undefined && (invitation.customer.email !== undefined || invitation.customer.name !== undefined);
+
+/** The invitation as kept after an anonymous answer: the customer without address and name. */
+export function withoutRespondent(invitation: Invitation): Invitation {
+  const { email: _email, name: _name, ...customer } = invitation.customer;
+  return { ...invitation, customer: customer as Invitation['customer'] };
+}
+
+/**
  * A comment as stored: plain text, control characters removed (newlines and tabs kept), trimmed and
  * cut to MAX_COMMENT_LENGTH code points. Empty becomes undefined.
  */

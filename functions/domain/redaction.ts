@@ -1,6 +1,8 @@
 /** Keys whose values are personal data wherever they appear in a log record. */
 const PERSONAL_KEYS = new Set(['email', 'name', 'comment', 'secondanswer', 'useragent', 'customer']);
-const EMAIL = /[^\s@<>"'(),;:]+@[^\s@<>"'(),;:]+\.[^\s@<>"'(),;:]+/g;
+// A match may only start where a run of address characters starts (the lookbehind): otherwise a long
+// run without "@" is re-scanned from each of its characters, quadratic in the length of the text.
+const EMAIL = /(?<![^\s@<>"'(),;:])[^\s@<>"'(),;:]+@[^\s@<>"'(),;:]+\.[^\s@<>"'(),;:]+/g;
 export const REDACTED = '[redacted]';
 
 /**

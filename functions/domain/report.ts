@@ -22,7 +22,8 @@ export interface SeriesPoint {
   /** The first day of the day, week (Monday) or month. */
   readonly period: string;
   readonly sent: number;
-  readonly responses: number;
+  /** Null when the point is hidden (an anonymous program's group below the minimum, see anonymity.ts). */
+  readonly responses: number | null;
   readonly score: ScoreLine | null;
 }
 
@@ -40,7 +41,10 @@ export interface SegmentReport {
   readonly segment: string;
   readonly period: Period;
   readonly previousPeriod: Period;
-  /** eNPS groups below the minimum size show nothing but that fact. */
+  /**
+   * eNPS: the period's figures are hidden (a group below the minimum size in it, or a complement
+   * that would isolate one); the series still shows each month that may be shown.
+   */
   readonly suppressed: boolean;
   readonly sent: number;
   readonly responses: number;
@@ -136,7 +140,11 @@ export function buildSegmentReport(
   period: Period,
   days: Readonly<Record<string, Counters>>,
   previous: Counters,
-  options: { granularity: Granularity; minGroupSize: number },
+  options: {
+    granularity: Granularity; minGroupSize: number;
+    /** Anonymous programs: which series periods may be shown, and whether the whole previous period may (anonymity.ts). */
+    cells?: { shown: (periodStart: string) => boolean; previousShown: boolean };
+  },
 ): SegmentReport {
   const totals: Counters = {};
   const grouped = new Map<string, Counters>();
@@ -148,7 +156,17 @@ export function buildSegmentReport(
   }
   const get = (key: string, from: Counters = totals) => from[key] ?? 0;
   const responses = get('responses');
-  const suppressed = program.kind === 'enps' && responses < options.minGroupSize;
+  const anonymous = program.kind === 'enps';
+  if (anonymous && (!options.cells || options.granularity !== 'month')) {
+    throw new Error(`${program.id}: an anonymous program is reported by whole months with its shown cells (anonymousReports), never on its own`);
+  }
+  const cells = options.cells ?? { shown: () => true, previousShown: true };
+  const pointShown = (start: string, counters: Counters) =>
+    !anonymous || (cells.shown(start) && !(get('responses', counters) > 0 && get('responses', counters) < options.minGroupSize));
+  const series: SeriesPoint[] = [...grouped.entries()].map(([start, counters]) => (pointShown(start, counters)
+    ? { period: start, sent: get('sent', counters), responses: get('responses', counters), score: scoreLine(program.kind, counters) }
+    : { period: start, sent: get('sent', counters), responses: null, score: null }));
+  const suppressed = anonymous && (responses < options.minGroupSize || series.some((p) => p.responses === null));
   const rateOf = (count: number) => { const rate = percent(count, get('sent')); return rate === null ? null : Math.round(rate * 100) / 100; };
   const deliverability = segment !== ALL_SEGMENTS ? null : {
     bouncedHard: get('bouncedHard'), bouncedSoft: get('bouncedSoft'), complained: get('complained'),
@@ -158,12 +176,12 @@ export function buildSegmentReport(
   if (suppressed) {
     return {
       ...base, suppressed, sent: get('sent'), responses: 0, responseRate: null, score: null, previousScore: null, change: null, split: null,
-      distribution: {}, series: [], followUp: { opened: 0, resolved: 0, acknowledgedInTime: null, resolvedInTime: null, medianTimeToResolve: null },
+      distribution: {}, series: series.some((p) => p.responses !== null) ? series : [], followUp: { opened: 0, resolved: 0, acknowledgedInTime: null, resolvedInTime: null, medianTimeToResolve: null },
       rootCauses: [], topics: [],
     };
   }
   const score = scoreLine(program.kind, totals);
-  const previousSuppressed = program.kind === 'enps' && get('responses', previous) < options.minGroupSize;
+  const previousSuppressed = anonymous && (!cells.previousShown || get('responses', previous) < options.minGroupSize);
   const previousScore = previousSuppressed ? null : scoreLine(program.kind, previous);
   const nps = program.kind === 'nps' || program.kind === 'enps';
   const rate = percent(responses, get('sent'));
@@ -180,10 +198,7 @@ export function buildSegmentReport(
       ? { promoters: round1(get('class_promoter') / responses * 100), passives: round1(get('class_passive') / responses * 100), detractors: round1(get('class_detractor') / responses * 100) }
       : null,
     distribution: Object.fromEntries(scoresOf(program.kind).map((s) => [s, get(`score_${s}`)])),
-    series: [...grouped.entries()].map(([start, counters]) => ({
-      period: start, sent: get('sent', counters), responses: get('responses', counters),
-      score: program.kind === 'enps' && get('responses', counters) < options.minGroupSize ? null : scoreLine(program.kind, counters),
-    })),
+    series,
     followUp: {
       opened: get('casesOpened'),
       resolved: get('casesResolved'),

@@ -1,33 +1,46 @@
 import type { Invitation } from './invitation.js';
 import { fill, fillStrict, messagesFor } from './messages.js';
 import type { SurveyProgram } from './program.js';
+import { displayText } from './text.js';
 
-/** Values for `{placeholders}`: brand, name and every scalar `context.<key>` of the event. */
-export function templateValues(invitation: Invitation, brand: string): Record<string, string> {
-  const values: Record<string, string> = { brand };
-  if (invitation.customer.name) values.name = invitation.customer.name;
-  for (const [key, value] of Object.entries(invitation.context)) {
-    if (['string', 'number', 'boolean'].includes(typeof value)) values[`context.${key}`] = String(value);
+const PLACEHOLDER = /\{([\w.]+)\}/g;
+
+/**
+ * Values for the `{placeholders}` the given templates use, and only those: brand, name and scalar
+ * `context.<key>` of the event. Names and context values are cleaned and cut for display
+ * (domain/text.ts) — also those stored before the event contract's cleaning.
+ */
+export function templateValues(invitation: Invitation, brand: string, templates: readonly (string | undefined)[]): Record<string, string> {
+  const used = new Set(templates.flatMap((template) => (template ? [...template.matchAll(PLACEHOLDER)].map((m) => m[1] as string) : [])));
+  const values: Record<string, string> = {};
+  for (const key of used) {
+    if (key === 'brand') values.brand = brand;
+    else if (key === 'name' && invitation.customer.name) values.name = displayText(invitation.customer.name);
+    else if (key.startsWith('context.') && Object.hasOwn(invitation.context, key.slice(8))) {
+      const value = invitation.context[key.slice(8)];
+      if (['string', 'number', 'boolean'].includes(typeof value)) values[key] = displayText(String(value));
+    }
   }
-  return values;
+  // A value cleaned to nothing counts as missing: the line falls back rather than show a blank.
+  return Object.fromEntries(Object.entries(values).filter(([key, value]) => key === 'brand' || value !== ''));
 }
 
 /** The program's own line for this locale when all its placeholders have values, else undefined. */
-function programLine(lines: Partial<Record<string, string>> | undefined, invitation: Invitation, values: Record<string, string>): string | undefined {
+function programLine(lines: Partial<Record<string, string>> | undefined, invitation: Invitation, brand: string): string | undefined {
   const template = lines?.[invitation.locale];
-  return template ? fillStrict(template, values) : undefined;
+  return template ? fillStrict(template, templateValues(invitation, brand, [template])) : undefined;
 }
 
 /** The rating question, the same in the email and on the page: the program's wording, or the standard one. */
 export function questionFor(program: SurveyProgram | undefined, invitation: Invitation, brand: string): string {
-  const values = templateValues(invitation, brand);
-  return programLine(program?.question, invitation, values) ?? fill(messagesFor(invitation.locale).question[invitation.kind], values);
+  const standard = messagesFor(invitation.locale).question[invitation.kind];
+  return programLine(program?.question, invitation, brand) ?? fill(standard, templateValues(invitation, brand, [standard]));
 }
 
 export function introFor(program: SurveyProgram | undefined, invitation: Invitation, brand: string): string | undefined {
-  return programLine(program?.intro, invitation, templateValues(invitation, brand));
+  return programLine(program?.intro, invitation, brand);
 }
 
 export function secondQuestionFor(program: SurveyProgram | undefined, invitation: Invitation, brand: string): string | undefined {
-  return programLine(program?.secondQuestion, invitation, templateValues(invitation, brand));
+  return programLine(program?.secondQuestion, invitation, brand);
 }

@@ -1,5 +1,6 @@
 import { escapeHtml } from '../domain/html.js';
 import type { Ranked, SegmentReport } from '../domain/report.js';
+import { cleanText } from '../domain/text.js';
 
 const W = 560;
 const H = 200;
@@ -51,8 +52,11 @@ const paretoChart = (title: string, ranked: readonly Ranked[]) =>
   barChart(title, ranked.map((r) => ({ label: r.name, value: r.count })), ranked.map((r) => r.cumulativeShare));
 
 function section(r: SegmentReport): string {
-  const head = `<h2>${escapeHtml(r.programId)} · ${escapeHtml(r.segment)}</h2>`;
-  if (r.suppressed) return `<section>${head}<p>Fewer responses than the minimum group size: not shown (eNPS is anonymous).</p></section>`;
+  const head = `<h2>${escapeHtml(cleanText(r.programId))} · ${escapeHtml(cleanText(r.segment))}</h2>`;
+  if (r.suppressed) {
+    const months = r.series.map((p) => `<li>${escapeHtml(p.period.slice(0, 7))}: ${p.responses === null ? 'not shown' : `${p.responses} responses, ${escapeHtml(r.kind.toUpperCase())} ${p.score ? `${p.score.value} ± ${p.score.marginOfError}` : '–'}`}</li>`).join('');
+    return `<section>${head}<p>Fewer responses than the minimum group size in this period or one of its months: the period's figures are not shown (eNPS is anonymous).</p>${months ? `<ul>${months}</ul>` : ''}</section>`;
+  }
   const nps = r.kind === 'nps' || r.kind === 'enps';
   const range: [number, number] = nps ? [-100, 100] : r.kind === 'csat' ? [0, 100] : [1, 7];
   const name = nps ? r.kind.toUpperCase() : r.kind === 'csat' ? 'CSAT (top-2-box %)' : 'CES (mean effort)';
@@ -66,7 +70,7 @@ function section(r: SegmentReport): string {
   const charts = [
     trendChart(`${name} over time, with its 95 % confidence band`, r.series.map((p) => ({ label: p.period, value: p.score?.value ?? null, lower: p.score?.lower, upper: p.score?.upper })), ...range),
     barChart('Score distribution', Object.entries(r.distribution).map(([score, count]) => ({ label: score, value: count }))),
-    trendChart('Response rate (%)', r.series.map((p) => ({ label: p.period, value: p.sent ? f((p.responses / p.sent) * 100) : null })), 0, 100),
+    trendChart('Response rate (%)', r.series.map((p) => ({ label: p.period, value: p.sent && p.responses !== null ? f((p.responses / p.sent) * 100) : null })), 0, 100),
     barChart('Follow-up SLA compliance (%)', [
       { label: 'acknowledged in time', value: r.followUp.acknowledgedInTime ?? 0 }, { label: 'resolved in time', value: r.followUp.resolvedInTime ?? 0 },
       { label: 'scale: 100 %', value: 100 },

@@ -1,4 +1,5 @@
 import type { SegmentReport } from '../domain/report.js';
+import { cleanText } from '../domain/text.js';
 
 const BARS = '▁▂▃▄▅▆▇█';
 
@@ -19,9 +20,12 @@ const or = (value: unknown, fallback = '–') => (value === null || value === un
 export function renderText(reports: readonly SegmentReport[]): string {
   const lines: string[] = [];
   for (const r of reports) {
-    lines.push(`${r.programId} · ${r.segment} · ${r.period.from} … ${r.period.to}`);
+    lines.push(`${cleanText(r.programId)} · ${cleanText(r.segment)} · ${r.period.from} … ${r.period.to}`);
     if (r.suppressed) {
-      lines.push('  fewer responses than the minimum group size: not shown (eNPS is anonymous)', '');
+      lines.push('  fewer responses than the minimum group size in this period or one of its months: not shown (eNPS is anonymous)');
+      const months = r.series.map((p) => `${p.period.slice(0, 7)} ${p.responses === null ? 'not shown' : `${p.responses} (${label(r)} ${p.score?.value ?? '–'})`}`);
+      if (months.length) lines.push(`  months         ${months.join('; ')}`);
+      lines.push('');
       continue;
     }
     const score = r.score ? `${r.score.value} ± ${r.score.marginOfError}` : '–';
@@ -38,18 +42,29 @@ export function renderText(reports: readonly SegmentReport[]): string {
     }
     for (const [title, ranked] of [['root causes', r.rootCauses], ['topics', r.topics]] as const) {
       if (!ranked.length) continue;
-      lines.push(`  ${title.padEnd(14)} ${ranked.slice(0, 5).map((x) => `${x.name} ${x.count} (${x.share} %, Σ ${x.cumulativeShare} %)`).join('; ')}`);
+      lines.push(`  ${title.padEnd(14)} ${ranked.slice(0, 5).map((x) => `${cleanText(x.name)} ${x.count} (${x.share} %, Σ ${x.cumulativeShare} %)`).join('; ')}`);
     }
     lines.push('');
   }
   return lines.join('\n');
 }
 
-/** One CSV row per program, segment and series period, for spreadsheets. */
+/**
+ * A text cell for a spreadsheet (OWASP "CSV injection"): one that would start a formula (`=`, `+`,
+ * `-`, `@`, tab, CR) gets a leading `'` and is quoted, as is a cell with a quote or comma; control
+ * and bidi characters go (domain/text.ts). Segments come from producers' events. Numbers stay numbers.
+ */
+export function csvCell(value: unknown): string {
+  if (typeof value !== 'string') return String(value ?? '');
+  const cleaned = cleanText(value);
+  const text = /^[=+\-@\t\r]/.test(cleaned) ? `'${cleaned}` : cleaned;
+  return text !== cleaned || /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+/** One CSV row per program, segment and series period that is shown, for spreadsheets. */
 export function renderCsv(reports: readonly SegmentReport[]): string {
   const header = ['program', 'segment', 'kind', 'period', 'sent', 'responses', 'score', 'lower', 'upper'];
-  const quote = (v: unknown) => (typeof v === 'string' && /[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : String(v ?? ''));
-  const rows = reports.filter((r) => !r.suppressed).flatMap((r) => r.series.map((p) =>
+  const rows = reports.flatMap((r) => r.series.filter((p) => p.responses !== null).map((p) =>
     [r.programId, r.segment, r.kind, p.period, p.sent, p.responses, p.score?.value ?? '', p.score?.lower ?? '', p.score?.upper ?? '']));
-  return [header, ...rows].map((row) => row.map(quote).join(',')).join('\n');
+  return [header, ...rows].map((row) => row.map(csvCell).join(',')).join('\n');
 }

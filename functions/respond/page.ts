@@ -52,6 +52,8 @@ export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'x-content-type-options': 'nosniff',
   'x-frame-options': 'DENY',
   'cache-control': 'no-store',
+  // HTTPS only, for a year: the pages are served over HTTPS (the API, or CloudFront in front of it).
+  'strict-transport-security': 'max-age=31536000',
   'content-type': 'text/html; charset=utf-8',
 };
 

@@ -76,7 +76,7 @@ export class EdgeProtection extends Construct {
     Validations.of(this.distribution).acknowledge({
       id: 'AwsSolutions-CFR3',
       reason: 'CloudFront standard logs always contain the URI path, and the path holds the survey link token; the API stage\'s access log ' +
-        '(path left out on purpose) and the web ACL\'s metrics and sampled requests record the traffic instead.',
+        '(path left out on purpose) and the web ACL\'s metrics record the traffic instead.',
     });
     Validations.of(this.distribution).acknowledge({
       id: 'AwsSolutions-CFR4',
@@ -88,7 +88,9 @@ export class EdgeProtection extends Construct {
   private createWebAcl(rateLimit: number): CfnWebACL {
     const stack = Stack.of(this);
     const visibility = (metricName: string): CfnWebACL.VisibilityConfigProperty => ({
-      metricName: `${stack.stackName}-${metricName}`, cloudWatchMetricsEnabled: true, sampledRequestsEnabled: true,
+      metricName: `${stack.stackName}-${metricName}`, cloudWatchMetricsEnabled: true,
+      // Sampled requests keep the whole URI (the link token) for three hours, and WAF cannot redact them.
+      sampledRequestsEnabled: false,
     });
     if (Token.isUnresolved(stack.region)) {
       // An environment-agnostic stack: refuse a deployment outside us-east-1 before anything is created.

@@ -94,10 +94,10 @@ export class Responses extends Construct {
     stage.accessLogSettings = {
       destinationArn: accessLogs.logGroupArn,
       // No query string, path or body: the path holds the link token, the body the respondent's words.
+      // No IP address or user agent either: they are respondents' personal data, which erasure cannot reach in logs.
       format: JSON.stringify({
-        requestId: '$context.requestId', ip: '$context.identity.sourceIp', method: '$context.httpMethod',
-        routeKey: '$context.routeKey', status: '$context.status', latency: '$context.responseLatency',
-        userAgent: '$context.identity.userAgent', time: '$context.requestTime',
+        requestId: '$context.requestId', method: '$context.httpMethod', routeKey: '$context.routeKey',
+        status: '$context.status', latency: '$context.responseLatency', time: '$context.requestTime',
       }),
     };
     stage.defaultRouteSettings = { throttlingBurstLimit: STAGE_THROTTLE.burst, throttlingRateLimit: STAGE_THROTTLE.rate };

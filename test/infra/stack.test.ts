@@ -102,6 +102,7 @@ describe('CloseloopStack', () => {
       },
     });
     template.resourceCountIs('AWS::SES::ConfigurationSet', 1);
+    template.hasResourceProperties('AWS::SES::ConfigurationSet', { DeliveryOptions: { TlsPolicy: 'REQUIRE' } });
   });
 
   it('stores invitations on demand with PITR, TTL and a stream', () => {
@@ -152,6 +153,10 @@ describe('CloseloopStack', () => {
       .filter(([, route]) => /\/(r|u)\/\{token\}$/.test(route.Properties.RouteKey)).map(([id]) => id);
     expect(stageId).toBeDefined();
     expect(stage.DependsOn).toEqual(expect.arrayContaining(routeIds));
+    // The access log keeps no personal data: no IP address, user agent, path or query string.
+    const format = stage.Properties.AccessLogSettings.Format as string;
+    expect(Object.keys(JSON.parse(format))).toEqual(['requestId', 'method', 'routeKey', 'status', 'latency', 'time']);
+    expect(format).not.toMatch(/sourceIp|userAgent|path|querystring/i);
   });
 
   it('generates the page signing key as a secret, names it to the respond function and lets only that function read it', () => {

@@ -182,4 +182,35 @@ describe('DynamoInvitationRepository against DynamoDB Local', () => {
     expect((await repository.recordResponse(stored.tokenHash, { score: 1, respondedAt: late.toISOString() }, late, WINDOW)).status).toBe('already-answered');
     expect((await repository.findByTokenHash(stored.tokenHash))?.response?.score).toBe(9);
   });
+
+  it('stops changes at revision 5: a later change stores nothing and keeps the item\'s size', async () => {
+    const stored = invitation(randomUUID());
+    await repository.reserve(stored, guardFor(stored));
+    const results = [];
+    for (let score = 0; score <= 9; score++) {
+      results.push((await repository.recordResponse(stored.tokenHash, { score, respondedAt: new Date(NOW.getTime() + score * 1000).toISOString() }, NOW, WINDOW)).status);
+    }
+
+    expect(results).toEqual(['recorded', 'changed', 'changed', 'changed', 'changed', ...Array(5).fill('already-answered')]);
+    const item = await get(keys.invitation(stored.tokenHash));
+    expect(item).toMatchObject({ score: 4, revision: 5 });
+    expect(item?.history).toHaveLength(4);
+  });
+
+  it('keeps no address or name on an answered eNPS invitation; an NPS one keeps them', async () => {
+    const enps = invitation(randomUUID(), { kind: 'enps', programId: 'sampled-enps', customer: { id: 'e-7', email: 'emp@example.com', name: 'Eve', segment: 'team-a' } });
+    const nps = invitation(randomUUID(), { customer: { id: 'c-7', email: 'cus@example.com', name: 'Cy' } });
+    for (const inv of [enps, nps]) await repository.reserve(inv, guardFor(inv));
+    expect((await get(keys.invitation(enps.tokenHash)))?.customer).toMatchObject({ email: 'emp@example.com', name: 'Eve' });
+
+    const recorded = await repository.recordResponse(enps.tokenHash, { score: 2, respondedAt: NOW.toISOString() }, NOW, WINDOW);
+    await repository.recordResponse(nps.tokenHash, { score: 2, respondedAt: NOW.toISOString() }, NOW, WINDOW);
+
+    expect(recorded.status === 'recorded' && recorded.invitation.customer).toEqual({ id: 'e-7', segment: 'team-a' });
+    const item = await get(keys.invitation(enps.tokenHash));
+    expect(item).toMatchObject({ score: 2, revision: 1, customer: { id: 'e-7', segment: 'team-a' } });
+    expect(JSON.stringify(item)).not.toMatch(/emp@example\.com|Eve/);
+    expect((await get(keys.invitation(nps.tokenHash)))?.customer).toMatchObject({ email: 'cus@example.com', name: 'Cy' });
+    expect((await repository.recordResponse(enps.tokenHash, { score: 9, respondedAt: NOW.toISOString() }, NOW, WINDOW)).status).toBe('changed');
+  });
 });

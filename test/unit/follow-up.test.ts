@@ -25,6 +25,17 @@ describe('routeResponse', () => {
     deps = { catalog, cases, publisher, contacts, timing: { slaScale: 1, caseApiBaseUrl: 'https://api.example.com/' }, now: () => new Date('2026-11-22T12:00:01Z') };
   });
 
+  it('announces an eNPS answer without the customer id, event or survey id, and with the day only', async () => {
+    const employee = answered(2, { programId: 'staff-enps', kind: 'enps', eventId: 'review-e-7', customer: { id: 'e-7', email: 'e@example.com', segment: 'team-a' } });
+    const { events } = await routeResponse(employee, { ...deps, catalog: { ...catalog, programs: [...catalog.programs, { ...catalog.programs[0]!, id: 'staff-enps', kind: 'enps', rules: [] }] } });
+
+    expect(events).toEqual([{ detailType: 'SurveyResponded', detail: {
+      version: 1, programId: 'staff-enps', kind: 'enps', score: 2, classification: 'detractor', topics: ['delivery'], revision: 1, changed: false, respondedAt: '2026-11-22',
+    } }]);
+    expect(JSON.stringify(events)).not.toMatch(/e-7|hash-1/);
+    expect((await routeResponse(answered(2), deps)).events[0]!.detail).toMatchObject({ customerId: 'c-77', surveyId: 'hash-1', eventId: 'ord-1042-delivered' });
+  });
+
   it('opens a detractor case carrying the customer, the score, the order, topics, deadlines and a link', async () => {
     const { cases: opened, events } = await routeResponse(answered(3), deps);
 

@@ -28,6 +28,7 @@ describe('rating pages', () => {
     expect(headers).toEqual(SECURITY_HEADERS);
     expect(headers['content-security-policy']).toMatch(/default-src 'none'; style-src 'sha256-[A-Za-z0-9+/=]+'; script-src 'sha256-[A-Za-z0-9+/=]+'; form-action 'self'/);
     expect(headers['referrer-policy']).toBe('no-referrer');
+    expect(headers['strict-transport-security']).toBe('max-age=31536000');
     expect(body).not.toMatch(/<script|src=|https?:\/\/(?!f\.example\.com)/);
     const rating = renderView({ view: 'rating', status: 200, locale: 'hr', kind: 'nps', token: TOKEN, question: 'Q?', stamp: '1.sig' }, settings).body;
     const [script] = [...rating.matchAll(/<script>([^<]*)<\/script>/g)].map((m) => m[1]);

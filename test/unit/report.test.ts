@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { responseCounters } from '../../functions/domain/aggregates.js';
+import { anonymousReports } from '../../functions/domain/anonymity.js';
 import { buildSegmentReport, pareto, periodStart, previousPeriodOf } from '../../functions/domain/report.js';
-import { renderCsv, renderText, sparkline } from '../../functions/report/text.js';
+import { csvCell, renderCsv, renderText, sparkline } from '../../functions/report/text.js';
 import { renderHtml } from '../../functions/report/html.js';
 
 const period = { from: '2026-11-02', to: '2026-11-15' };
@@ -62,11 +63,16 @@ describe('report maths', () => {
     expect(report.followUp).toEqual({ opened: 1, resolved: 2, acknowledgedInTime: 100, resolvedInTime: 50, medianTimeToResolve: '≤ 4 h' });
   });
 
-  it('hides an eNPS group smaller than the minimum size', () => {
-    const small = buildSegmentReport({ id: 'e', kind: 'enps' }, 'team-a', period, { '2026-11-03': day([10, 2, 3, 9]) }, {}, { granularity: 'week', minGroupSize: 5 });
+  it('hides an eNPS group smaller than the minimum size, and reports eNPS only through its shown cells', () => {
+    const november = { from: '2026-11-01', to: '2026-11-30' };
+    const [small] = anonymousReports({
+      program: { id: 'e', kind: 'enps' }, period: november, days: { 'team-a': { '2026-11-03': day([10, 2, 3, 9]) }, all: { '2026-11-03': day([10, 2, 3, 9]) } },
+      previousDays: {}, segments: ['team-a'], minGroupSize: 5,
+    });
     expect(small).toMatchObject({ suppressed: true, responses: 0, score: null, series: [], distribution: {} });
-    expect(renderText([small])).toContain('not shown (eNPS is anonymous)');
-    expect(renderCsv([small]).trim().split('\n')).toHaveLength(1);
+    expect(() => buildSegmentReport({ id: 'e', kind: 'enps' }, 'team-a', period, {}, {}, { granularity: 'week', minGroupSize: 5 })).toThrow(/whole months/);
+    expect(renderText([small!])).toContain('not shown (eNPS is anonymous)');
+    expect(renderCsv([small!]).trim().split('\n')).toHaveLength(1);
   });
 
   it('knows periods: the previous one of equal length, and week and month starts', () => {
@@ -85,5 +91,30 @@ describe('report maths', () => {
     expect(html).toMatch(/^<!DOCTYPE html>/);
     expect(html.match(/<svg /g)).toHaveLength(6);
     expect(html).not.toMatch(/<script|src=|href=/);
+  });
+});
+
+describe('report output from producer-supplied labels', () => {
+  const hostile = (segment: string) => buildSegmentReport({ id: 'p', kind: 'nps' }, segment, period, { '2026-11-02': day([10, 9, 0]) }, {}, { granularity: 'week', minGroupSize: 5 });
+
+  it.each([
+    ['=HYPERLINK("https://evil.example","x")', `"'=HYPERLINK(""https://evil.example"",""x"")"`],
+    ['+1+cmd|calc', `"'+1+cmd|calc"`], ['-2+3', `"'-2+3"`], ['@SUM(A1)', `"'@SUM(A1)"`],
+    ['\t=1+1', `"'=1+1"`], ['\r=1+1', `"'=1+1"`], ['smb', 'smb'], ['a,b', '"a,b"'],
+  ])('neutralises the CSV cell %j (OWASP CSV injection)', (segment, cell) => {
+    const row = renderCsv([hostile(segment)]).split('\n')[1]!;
+    expect(row.startsWith(`p,${cell},nps,2026-11-02,`)).toBe(true);
+    expect(csvCell(segment)).toBe(cell);
+  });
+
+  it('keeps numbers as numbers: a negative NPS is not a formula', () => {
+    expect(csvCell(-40)).toBe('-40');
+    expect(renderCsv([hostile('smb')]).split('\n')[1]).toMatch(/^p,smb,nps,2026-11-02,12,3,33\.3,-?\d/);
+  });
+
+  it('prints no control sequence or bidi control in the text report', () => {
+    const text = renderText([hostile('\u001B[2J\u001B]0;pwned\u0007team\u202E\r\nfake line')]);
+    expect(text).not.toMatch(/[\u0000-\u0009\u000B-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]/);
+    expect(text.split('\n')[0]).toBe('p · [2J]0;pwnedteam fake line · 2026-11-02 … 2026-11-15');
   });
 });

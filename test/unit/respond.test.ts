@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { Invitation } from '../../functions/domain/invitation.js';
+import { MAX_REVISIONS, type Invitation } from '../../functions/domain/invitation.js';
 import { pageStamps } from '../../functions/domain/page-stamp.js';
 import { hashToken, legacyTokenHash, unsubscribeTokenFor } from '../../functions/domain/tokens.js';
 import {
@@ -133,6 +133,23 @@ describe('rating page use cases', () => {
     expect(invitations.invitations.get(hashToken(TOKEN))?.response).toMatchObject({
       score: 8, revision: 2, history: [{ score: 3, comment: 'late', respondedAt: NOW.toISOString() }],
     });
+  });
+
+  it('takes at most 5 revisions within the window; beyond them the page thanks and nothing is written', async () => {
+    const views = [];
+    for (let score = 0; score <= 7; score++) views.push((await recordRating(person(String(score)), deps)).view);
+
+    expect(views).toEqual(Array(8).fill('thanks'));
+    expect(invitations.writes).toBe(MAX_REVISIONS);
+    expect(invitations.invitations.get(hashToken(TOKEN))?.response).toMatchObject({ score: 4, revision: 5 });
+  });
+
+  it('keeps no address or name on an eNPS invitation once answered', async () => {
+    invitations.invitations.set(hashToken(TOKEN), invitation({ kind: 'enps', programId: 'sampled-enps', customer: { id: 'e-1', email: 'emp@example.com', name: 'Eve', segment: 'team-a' } }));
+
+    expect((await recordRating(person('2'), deps)).view).toBe('thanks');
+
+    expect(invitations.invitations.get(hashToken(TOKEN))?.customer).toEqual({ id: 'e-1', segment: 'team-a' });
   });
 
   it('keeps the answer once the window has closed', async () => {

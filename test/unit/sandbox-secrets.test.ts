@@ -3,7 +3,7 @@ import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SecretsManagerSecretStore } from '../../functions/adapters/secrets-manager-secret-store.js';
 import { pageSigningSecret } from '../../functions/config/resources.js';
-import { secretValues, secretVariable, startSecrets, type RunningSecrets } from '../../lib/sandbox/secrets.js';
+import { secretValues, secretVariable, startSecrets, type RunningSecrets } from '../../sandbox/secrets.js';
 
 describe('the sandbox\'s secrets', () => {
   it.each([['page-signing-key', 'CLOSELOOP_SECRET_PAGE_SIGNING_KEY'], ['shopify.webhook/v2', 'CLOSELOOP_SECRET_SHOPIFY_WEBHOOK_V2'], ['Ä1', 'CLOSELOOP_SECRET__1']])(

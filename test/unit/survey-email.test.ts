@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { Invitation } from '../../functions/domain/invitation.js';
 import { ratingLink, renderSurveyEmail as render, unsubscribeLink } from '../../functions/dispatch/survey-email.js';
+import { parseSurveyEvent } from '../../functions/domain/event.js';
 import { unsubscribeTokenFor } from '../../functions/domain/tokens.js';
 import { findProgram } from '../../functions/domain/program.js';
+import { templateValues } from '../../functions/domain/wording.js';
 import { testCatalog } from '../fixtures/catalog.js';
 
 const program = findProgram(testCatalog, 'order-delivered-nps')!;
@@ -71,5 +73,37 @@ describe('personalisation', () => {
     expect(email.text).toContain(`No more survey emails? Unsubscribe: https://f.example.com/u/${unsubscribeToken}`);
     expect(email.headers['List-Unsubscribe']).not.toContain(token);
     expect(email.html.match(/\/u\/[^"]+/g)).toEqual([`/u/${unsubscribeToken}`]);
+  });
+});
+
+describe('hostile text from the event', () => {
+  const phishing = 'Ana\r\n\r\nYour account is locked. Sign in at https://evil.example/login\r\n\r\n';
+  const lines = (email: { text: string }) => email.text.split(/\r\n|\r|\n|\u2028|\u2029|\u0085/);
+
+  it('a name with CR/LF and a URL creates no new line in the text part, from the event or as stored', () => {
+    const plain = renderSurveyEmail(invitation({ customer: { id: 'c', email: 'ana@example.com', name: 'Ana' } }), token, settings);
+    const parsed = parseSurveyEvent({ source: 'shop.orders', 'detail-type': 'OrderDelivered', detail: {
+      eventId: 'e1', occurredAt: '2026-11-22T10:00:00Z', customer: { id: 'c', email: 'ana@example.com', name: phishing },
+    } });
+    if (!parsed.ok) throw new Error(parsed.reason);
+    for (const customer of [parsed.value.customer, { id: 'c', email: 'ana@example.com', name: `${phishing}\u2028\u0085\u202E` }]) {
+      const email = renderSurveyEmail(invitation({ customer }), token, settings);
+      expect(lines(email)).toHaveLength(lines(plain).length);
+      expect(lines(email).filter((line) => line.includes('evil.example'))).toEqual(['Hi Ana Your account is locked. Sign in at https://evil.example/login,']);
+      expect(email.text).not.toMatch(/[\u202A-\u202E\u2066-\u2069\u0000-\u0009\u000B-\u001F]/);
+    }
+  });
+
+  it('cuts a long name or context value to 100 characters for display', () => {
+    const email = renderSurveyEmail(invitation({ customer: { id: 'c', email: 'a@example.com', name: 'N'.repeat(5000) }, context: { orderId: '7'.repeat(5000) }, locale: 'et' }), token, settings);
+    expect(email.text).toContain(`Tere, ${'N'.repeat(99)}…!`);
+    expect(email.text).toContain(`Teie tellimus ${'7'.repeat(99)}… on kohale toimetatud.`);
+    expect(email.text.length).toBeLessThan(2000);
+  });
+
+  it('substitutes only the context keys a template uses', () => {
+    const inv = invitation({ context: { orderId: '1042', secret: 'x', nested: { a: 1 } } });
+    expect(templateValues(inv, 'Shop', ['Order {context.orderId} from {brand}'])).toEqual({ 'context.orderId': '1042', brand: 'Shop' });
+    expect(templateValues(inv, 'Shop', ['{context.nested} {context.missing} {name}'])).toEqual({ name: 'Ana <script>' });
   });
 });

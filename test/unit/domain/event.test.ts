@@ -17,6 +17,16 @@ describe('event contract v1', () => {
     expect(result.ok && result.value.context).toEqual({});
   });
 
+  it('accepts hostile text as before, and cleans the name and context strings after validating', () => {
+    const event = orderDelivered();
+    const detail = { ...event.detail, customer: { ...event.detail.customer, name: '  Ana\r\nhttps://evil.example \u202E' }, context: { orderId: '10\n42', lines: ['a\tb'], n: 1 } };
+    const result = parseSurveyEvent({ ...event, detail });
+    expect(result.ok && result.value.customer.name).toBe('Ana https://evil.example');
+    expect(result.ok && result.value.context).toEqual({ orderId: '10 42', lines: ['a b'], n: 1 });
+    const nothingLeft = parseSurveyEvent({ ...event, detail: { ...detail, customer: { ...detail.customer, name: '\u200F\r\n' } } });
+    expect(nothingLeft.ok && 'name' in nothingLeft.value.customer).toBe(false);
+  });
+
   it.each([
     ['a missing eventId', (d: Record<string, unknown>) => { delete d.eventId; }, 'detail.eventId'],
     ['an empty eventId', (d: Record<string, unknown>) => { d.eventId = ''; }, 'detail.eventId'],

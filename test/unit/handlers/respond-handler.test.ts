@@ -142,8 +142,11 @@ describe('respond handler', () => {
     expect(secretsManager).toHaveReceivedCommandWith(GetSecretValueCommand, { SecretId: HANDLER_ENV[ENV.PAGE_SIGNING_SECRET] });
   });
 
-  it('answers other methods with 405', async () => {
-    expect((await call(request('DELETE'))).statusCode).toBe(405);
+  it('answers other methods with 405, with HSTS like every page', async () => {
+    const response = await call(request('DELETE'));
+    expect(response.statusCode).toBe(405);
+    expect(response.headers).toMatchObject({ 'strict-transport-security': 'max-age=31536000' });
+    expect((await call(request('GET'))).headers).toMatchObject({ 'strict-transport-security': 'max-age=31536000' });
   });
   it('answers 503 with Retry-After, not a 500 or a thank-you, when DynamoDB throttles the write past the SDK retries', async () => {
     dynamo.on(UpdateCommand).rejects(new ProvisionedThroughputExceededException({ message: 'throughput exceeded', $metadata: { httpStatusCode: 400 } }));

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { toItem } from '../../../functions/adapters/dynamo-invitation-repository.js';
 import { hashToken } from '../../../functions/domain/tokens.js';
 import { handler } from '../../../functions/respond/handler.js';
-import { lambdaContext } from '../../../lib/sandbox/lambda-context.js';
+import { lambdaContext } from '../../../sandbox/lambda-context.js';
 
 const TOKEN = 'Zm9vYmFyYmF6cXV4MTIzNA';
 const dynamo = mockClient(DynamoDBDocumentClient);

@@ -1,0 +1,37 @@
+/**
+ * Text from producers (names, event context) on its way into an email, a page or a report. Event
+ * contract v1 accepts any string there; what it accepts is kept, but cleaned: a name with CR/LF
+ * must not become new lines of the brand's email, and bidi controls must not reorder what a
+ * reader sees (the "Trojan Source" trick).
+ */
+
+/** Longest name or context value shown in an email or on a page, in code points. */
+export const MAX_DISPLAY_LENGTH = 100;
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+// Controls that are line breaks or spacing become a space; every other control and every bidi control goes.
+const INVISIBLE = /\p{Bidi_Control}|(?![\t\n\v\f\r\u0085])\p{Cc}/gu;
+const WHITESPACE_RUN = /[\s\u0085]+/gu;
+
+/**
+ * One line of plain text: bidi controls (U+061C, U+200E/F, U+202A–E, U+2066–9) and control
+ * characters removed, every run of whitespace (CR, LF, tabs, U+2028, …) made one space, trimmed,
+ * unpaired surrogates replaced by U+FFFD. Joiners (ZWJ, ZWNJ: Persian, emoji) are kept.
+ */
+export function cleanText(raw: string): string {
+  return raw.replace(LONE_SURROGATE, '\uFFFD').replace(INVISIBLE, '').replace(WHITESPACE_RUN, ' ').trim();
+}
+
+/** Cleaned and cut to `max` code points, the last one an ellipsis when cut. */
+export function displayText(raw: string, max = MAX_DISPLAY_LENGTH): string {
+  const points = Array.from(cleanText(raw));
+  return points.length <= max ? points.join('') : `${points.slice(0, max - 1).join('').trimEnd()}…`;
+}
+
+/** Every string inside a value (objects and arrays, to a bounded depth) cleaned; keys and other values unchanged. */
+export function cleanStrings<T>(value: T, depth = 0): T {
+  if (typeof value === 'string') return cleanText(value) as T;
+  if (value === null || typeof value !== 'object' || depth > 16) return value;
+  if (Array.isArray(value)) return value.map((item) => cleanStrings(item, depth + 1)) as T;
+  return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, cleanStrings(item, depth + 1)])) as T;
+}
