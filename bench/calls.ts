@@ -3,6 +3,7 @@
  * handler throughput against the raw SDK calls the work needs at minimum, same run, same
  * concurrency, against DynamoDB Local and the local SES.
  */
+import { randomBytes } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
 import { DynamoDBDocumentClient, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
@@ -12,6 +13,7 @@ import { SesSurveyMailer } from '../functions/adapters/ses-survey-mailer.js';
 import { demoCatalog as catalog } from '../test/fixtures/catalog.js';
 import { dispatchEvent, type DispatchDeps } from '../functions/dispatch/dispatch.js';
 import { hashToken, newToken } from '../functions/domain/tokens.js';
+import { pageStamps } from '../functions/domain/page-stamp.js';
 import { recordRating, type RespondDeps } from '../functions/respond/respond.js';
 import { renderSurveyEmail } from '../functions/dispatch/survey-email.js';
 import { findProgram } from '../functions/domain/program.js';
@@ -91,9 +93,10 @@ export async function benchCalls(events = 1000, concurrency = 8): Promise<CallsR
     const deps = dispatchDeps(surveyCalls);
     await throughput(events, concurrency, (i) => dispatchEvent(event('calls', i), deps));
     const respondRepository = repositoryFor(responseCalls);
-    const respondDeps: RespondDeps = { catalog, invitations: respondRepository, contacts: respondRepository, now: () => new Date() };
+    const stamps = pageStamps(randomBytes(32).toString('base64url'));
+    const respondDeps: RespondDeps = { catalog, invitations: respondRepository, contacts: respondRepository, now: () => new Date(), stamps };
     const answer = (token: string, score: number) => recordRating({
-      token, score: String(score), renderedAt: String(Date.now() - 4000), interaction: '1', userAgent: 'Mozilla/5.0 bench',
+      token, score: String(score), stamp: stamps.sign('rating', token, Date.now() - 4000), interaction: '1', script: '1', userAgent: 'Mozilla/5.0 bench',
     }, respondDeps);
     const answered = tokens.splice(0);
     await throughput(answered.length, concurrency, (i) => answer(answered[i]!, i % 11));

@@ -186,3 +186,13 @@ export interface PersonalDataEraser {
    */
   erase(contactKey: string, at: Date): Promise<ErasureCounts>;
 }
+
+/**
+ * Reads secrets the stack generated (the pages' signing key; later webhook secrets) by the id the
+ * stack passed in the environment. Each is read once per cold start, so a rotated value is used
+ * from the next cold start on.
+ */
+export interface SecretStore {
+  /** The secret's string value; throws when it cannot be read (the invocation fails, nothing is guessed). */
+  read(secretId: string): Promise<string>;
+}

@@ -158,14 +158,16 @@ export class FaultInjector {
  * DynamoDB adapter), 'ses', 'sqs', 'eventbridge', 'scheduler'.
  */
 export async function handlerClients(): Promise<Record<string, { middlewareStack: unknown }>> {
-  const [dynamodb, ses, sqs, eventbridge, scheduler] = await Promise.all([
+  const [dynamodb, ses, sqs, eventbridge, scheduler, secrets] = await Promise.all([
     import('../functions/adapters/dynamo-client.js'),
     import('../functions/adapters/ses-survey-mailer.js'),
     import('../functions/adapters/sqs-queues.js'),
     import('../functions/adapters/eventbridge.js'),
     import('../functions/adapters/eventbridge-scheduler.js'),
+    import('../functions/adapters/secrets-manager-secret-store.js'),
   ]);
   return {
     dynamodb: dynamodb.documentClient, ses: ses.sesClient, sqs: sqs.sqsClient, eventbridge: eventbridge.eventBridgeClient, scheduler: scheduler.schedulerClient,
+    secretsmanager: secrets.secretsClient,
   };
 }

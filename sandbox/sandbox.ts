@@ -7,7 +7,10 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ENV } from '../functions/config/env.js';
 import type { Catalog } from '../functions/domain/program.js';
-import { bufferQueue, deadLetterQueue, dispatchConcurrencyFor, EXAMPLE_ADDRESSES, feedbackDeadLetterQueue, feedbackQueue, followUpQueueNames, rulesFailureQueue } from '../functions/config/resources.js';
+import {
+  bufferQueue, deadLetterQueue, dispatchConcurrencyFor, EXAMPLE_ADDRESSES, feedbackDeadLetterQueue, feedbackQueue, followUpQueueNames, pageSigningSecret,
+  rulesFailureQueue,
+} from '../functions/config/resources.js';
 import {
   LOCAL_CREDENTIALS, LOCAL_REGION, assertPortFree, freePort, startDynamoDb, startSes, startSqs, type RunningEmulator,
 } from './emulators.js';
@@ -19,6 +22,7 @@ import { every, pollQueue, pollStream, type Poller } from './pollers.js';
 import { reportPage } from './report-page.js';
 import { createResources } from './resources.js';
 import { startScheduler } from './scheduler.js';
+import { secretValues, startSecrets } from './secrets.js';
 import { startSesFront, type SesFront } from './ses-front.js';
 
 /** Ports the sandbox listens on (127.0.0.1). 0 picks a free one (what the tests do). */
@@ -183,6 +187,10 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     const streamsClient = new DynamoDBStreamsClient({ ...clientConfig, endpoint: dynamodb.endpoint });
     stoppers.push(async () => { dynamoClient.destroy(); sqsClient.destroy(); streamsClient.destroy(); });
 
+    // The stack's generated secrets: from CLOSELOOP_SECRET_<NAME>, else random for this run.
+    const secrets = await startSecrets(secretValues([pageSigningSecret]));
+    stoppers.push(() => secrets.stop());
+
     const resources = await createResources(dynamoClient, sqsClient, catalog);
     // The handlers read the catalog from a file, as in Lambda (where the construct places it in each asset).
     const stateDir = path.resolve(options.stateDir ?? '.sandbox');
@@ -210,6 +218,8 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
       [ENV.RULES_FAILURE_QUEUE_URL]: queue(rulesFailureQueue.name).url,
       [ENV.FEEDBACK_DEAD_LETTER_QUEUE_URL]: queue(feedbackDeadLetterQueue.name).url,
       [ENV.SLA_TIME_SCALE]: String(Math.min(1, Math.max(options.delayScale ?? 1, 1e-9))),
+      [ENV.PAGE_SIGNING_SECRET]: pageSigningSecret.name,
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.endpoint,
     });
     // Imported only now: like a Lambda cold start, each handler reads its environment once.
     const [

@@ -28,6 +28,8 @@ export const ENV = {
   SLA_TIME_SCALE: 'CLOSELOOP_SLA_TIME_SCALE',
   /** JSON object: follow-up queue name (as declared in the catalog) → queue URL. */
   FOLLOW_UP_QUEUE_URLS: 'CLOSELOOP_FOLLOW_UP_QUEUE_URLS',
+  /** Secrets Manager id (ARN) of the key that signs the render time of the rating and unsubscribe pages. */
+  PAGE_SIGNING_SECRET: 'CLOSELOOP_PAGE_SIGNING_SECRET',
 } as const;
 
 export type EnvName = (typeof ENV)[keyof typeof ENV];

@@ -84,3 +84,10 @@ export function dispatchConcurrencyFor(sesMaxSendRate: number): number {
 
 /** The sandbox's and the demo app's addresses (example.com: never delivered). */
 export const EXAMPLE_ADDRESSES = { senderEmail: 'surveys@example.com', supportEmail: 'support@example.com' } as const;
+
+/**
+ * Secrets the stack generates and passes to functions by id (ARN) in an environment variable. The
+ * name is the sandbox's: it serves `CLOSELOOP_SECRET_<NAME>` from its environment, or a random value
+ * of its own where `generated`; in AWS, CDK names the secret.
+ */
+export const pageSigningSecret = { name: 'page-signing-key', generated: true } as const;

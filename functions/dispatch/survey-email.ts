@@ -4,6 +4,7 @@ import { fill, messagesFor } from '../domain/messages.js';
 import { introFor, questionFor, templateValues } from '../domain/wording.js';
 import type { SurveyProgram } from '../domain/program.js';
 import { scoresOf } from '../domain/survey-kinds.js';
+import { unsubscribeTokenFor } from '../domain/tokens.js';
 import type { SurveyEmail } from '../ports.js';
 
 export interface EmailSettings {
@@ -19,9 +20,13 @@ export function ratingLink(publicBaseUrl: string, token: string, score: number):
   return `${base(publicBaseUrl)}/r/${encodeURIComponent(token)}?s=${score}`;
 }
 
-/** The unsubscribe page and RFC 8058 one-click endpoint of an invitation. */
-export function unsubscribeLink(publicBaseUrl: string, token: string): string {
-  return `${base(publicBaseUrl)}/u/${encodeURIComponent(token)}`;
+/**
+ * The unsubscribe page and RFC 8058 one-click endpoint of an invitation, from its rating token. It
+ * carries the unsubscribe token (tokens.ts), never the rating token: mail providers receive this URL
+ * in the List-Unsubscribe header, and it must not let them answer the survey.
+ */
+export function unsubscribeLink(publicBaseUrl: string, ratingToken: string): string {
+  return `${base(publicBaseUrl)}/u/${encodeURIComponent(unsubscribeTokenFor(ratingToken))}`;
 }
 
 /**

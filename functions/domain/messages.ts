@@ -24,6 +24,8 @@ export interface Messages {
   readonly unsubscribe: string;
   readonly unsubscribeTitle: string;
   readonly unsubscribeConfirm: string;
+  /** Heading of the unsubscribe page when the first press carried no evidence of a person (domain/evidence.ts). */
+  readonly unsubscribeConfirmTitle: string;
   readonly unsubscribed: string;
 }
 
@@ -53,6 +55,7 @@ const CATALOG: Record<Locale, Messages> = {
     unsubscribe: 'No more survey emails? Unsubscribe',
     unsubscribeTitle: 'Unsubscribe from survey emails',
     unsubscribeConfirm: 'Unsubscribe',
+    unsubscribeConfirmTitle: 'Please confirm that you want to unsubscribe',
     unsubscribed: 'You will not receive survey emails from us any more.',
   },
   et: {
@@ -80,6 +83,7 @@ const CATALOG: Record<Locale, Messages> = {
     unsubscribe: 'Ei soovi meilt küsitlusi? Loobu tellimusest',
     unsubscribeTitle: 'Küsitluskirjadest loobumine',
     unsubscribeConfirm: 'Loobu',
+    unsubscribeConfirmTitle: 'Palun kinnitage, et soovite tellimusest loobuda',
     unsubscribed: 'Te ei saa meilt enam küsitluskirju.',
   },
   hr: {
@@ -107,6 +111,7 @@ const CATALOG: Record<Locale, Messages> = {
     unsubscribe: 'Ne želite naše ankete? Odjavite se',
     unsubscribeTitle: 'Odjava od anketa e-poštom',
     unsubscribeConfirm: 'Odjavi me',
+    unsubscribeConfirmTitle: 'Molimo potvrdite da se želite odjaviti',
     unsubscribed: 'Više nećete primati naše ankete e-poštom.',
   },
   th: {
@@ -134,6 +139,7 @@ const CATALOG: Record<Locale, Messages> = {
     unsubscribe: 'ไม่ต้องการรับอีเมลแบบสอบถามจากเรา? ยกเลิกการรับ',
     unsubscribeTitle: 'ยกเลิกการรับอีเมลแบบสอบถาม',
     unsubscribeConfirm: 'ยกเลิกการรับ',
+    unsubscribeConfirmTitle: 'กรุณายืนยันว่าคุณต้องการยกเลิกการรับ',
     unsubscribed: 'คุณจะไม่ได้รับอีเมลแบบสอบถามจากเราอีก',
   },
   fa: {
@@ -161,6 +167,7 @@ const CATALOG: Record<Locale, Messages> = {
     unsubscribe: 'نمی‌خواهید ایمیل نظرسنجی دریافت کنید؟ لغو اشتراک',
     unsubscribeTitle: 'لغو اشتراک ایمیل‌های نظرسنجی',
     unsubscribeConfirm: 'لغو اشتراک',
+    unsubscribeConfirmTitle: 'لطفاً تأیید کنید که می‌خواهید اشتراک را لغو کنید',
     unsubscribed: 'دیگر ایمیل نظرسنجی از ما دریافت نخواهید کرد.',
   },
 };

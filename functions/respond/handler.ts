@@ -5,16 +5,22 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import { isTransientAwsError } from '../adapters/aws-errors.js';
 import { DynamoInvitationRepository } from '../adapters/dynamo-invitation-repository.js';
 import { logger, metrics, publishMetrics } from '../adapters/observability.js';
+import { SecretsManagerSecretStore } from '../adapters/secrets-manager-secret-store.js';
 import { loadRuntimeCatalog } from '../config/runtime-catalog.js';
 import { readEnv } from '../config/env.js';
+import { pageStamps } from '../domain/page-stamp.js';
 import { handleHttp, TEXT_HEADERS } from './http.js';
 import type { RespondDeps, View } from './respond.js';
 
 const catalog = loadRuntimeCatalog();
 
-const env = readEnv(['SURVEY_TABLE', 'SUPPORT_EMAIL', 'PUBLIC_BASE_URL']);
+const env = readEnv(['SURVEY_TABLE', 'SUPPORT_EMAIL', 'PUBLIC_BASE_URL', 'PAGE_SIGNING_SECRET']);
 const repository = new DynamoInvitationRepository(env.SURVEY_TABLE);
-const deps: RespondDeps = { catalog, invitations: repository, contacts: repository, now: () => new Date() };
+const secrets = new SecretsManagerSecretStore();
+/** The signing key is read on the first request of a cold start (the store keeps it), not per request. */
+const depsWithKey = async (): Promise<RespondDeps> => ({
+  catalog, invitations: repository, contacts: repository, now: () => new Date(), stamps: pageStamps(await secrets.read(env.PAGE_SIGNING_SECRET)),
+});
 const pageSettings = { brand: catalog.brand.name, supportEmail: env.SUPPORT_EMAIL, publicBaseUrl: env.PUBLIC_BASE_URL };
 
 /** What a POST ended in; an invalid link is counted on every method (probing shows up). */
@@ -39,10 +45,10 @@ const UNAVAILABLE: APIGatewayProxyStructuredResultV2 = {
 export const handler = middy(async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
   let handled: Awaited<ReturnType<typeof handleHttp>>;
   try {
-    handled = await handleHttp(event, deps, pageSettings);
+    handled = await handleHttp(event, await depsWithKey(), pageSettings);
   } catch (error) {
     if (!isTransientAwsError(error)) throw error;
-    logger.warn('respond: the table is busy; answered 503', { method: event.requestContext.http.method, error: (error as Error).name });
+    logger.warn('respond: the table or the key store is busy; answered 503', { method: event.requestContext.http.method, error: (error as Error).name });
     metrics.addMetric('RespondUnavailable', MetricUnit.Count, 1);
     return event.requestContext.http.method === 'HEAD' ? { ...UNAVAILABLE, body: '' } : UNAVAILABLE;
   }

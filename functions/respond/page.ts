@@ -33,12 +33,14 @@ button:focus-visible{outline:3px solid #b35900;outline-offset:2px}
 .error{color:#a40000;font-weight:700}.answer{font-size:1.6rem;font-weight:700;color:#1f4e79}`;
 
 /**
- * The page's only script: marks the form when a real (trusted) pointer, touch or key event happens
- * on it — evidence of a person that script run by a scanner cannot produce. Without it the form
- * still works; see domain/evidence.ts.
+ * The pages' only script. It marks that it ran (`j`: "1", or "a" when `navigator.webdriver` says the
+ * browser is driven by automation), and marks the form when a real (trusted) pointer, touch, click
+ * or key event happens on it (`h`) — evidence of a person that script run by a scanner cannot
+ * produce. Without it the forms still work, with one confirmation; see domain/evidence.ts.
  */
-const SCRIPT = `(function(){var f=document.querySelector("form[data-rating]");if(!f)return;var h=f.querySelector("input[name=h]");` +
-  `function m(e){if(e.isTrusted)h.value="1";}["pointerdown","touchstart","keydown"].forEach(function(t){f.addEventListener(t,m,true);});})();`;
+const SCRIPT = `(function(){document.querySelectorAll("form[data-evidence]").forEach(function(f){` +
+  `var h=f.querySelector("input[name=h]"),j=f.querySelector("input[name=j]");j.value=navigator.webdriver?"a":"1";` +
+  `function m(e){if(e.isTrusted)h.value="1";}["pointerdown","touchstart","click","keydown"].forEach(function(t){f.addEventListener(t,m,true);});});})();`;
 
 const hash = (text: string) => createHash('sha256').update(text).digest('base64');
 
@@ -69,9 +71,13 @@ export function renderView(view: View, settings: PageSettings): HtmlResponse {
 const base = (settings: PageSettings) => settings.publicBaseUrl.replace(/\/+$/, '');
 const hidden = (name: string, value: string | number) => `<input type="hidden" name="${name}" value="${escapeHtml(String(value))}">`;
 
+/** A form with the evidence fields: the signed render stamp, and what the script reports (0 until it runs). */
+function evidenceForm(action: string, stamp: string, extra = ''): string {
+  return `<form method="post" action="${escapeHtml(action)}" data-evidence>${hidden('t', stamp)}${hidden('h', 0)}${hidden('j', 0)}${extra}`;
+}
+
 function formOpen(form: FormView, settings: PageSettings, extra = ''): string {
-  const action = `${base(settings)}/r/${encodeURIComponent(form.token)}`;
-  return `<form method="post" action="${escapeHtml(action)}" data-rating>${hidden('t', form.renderedAt)}${hidden('h', 0)}${extra}`;
+  return evidenceForm(`${base(settings)}/r/${encodeURIComponent(form.token)}`, form.stamp, extra);
 }
 
 function ratingForm(view: Extract<View, { view: 'rating' }>, m: Messages, settings: PageSettings): string {
@@ -96,7 +102,7 @@ function ratingForm(view: Extract<View, { view: 'rating' }>, m: Messages, settin
 
 function confirmForm(view: Extract<View, { view: 'confirm' }>, m: Messages, settings: PageSettings): string {
   const { answer } = view;
-  const fields = hidden('score', answer.score) + hidden('confirm', 1) +
+  const fields = hidden('score', answer.score) +
     (answer.comment ? hidden('comment', answer.comment) : '') + (answer.secondAnswer ? hidden('answer2', answer.secondAnswer) : '');
   return `<h1>${escapeHtml(m.confirmTitle)}</h1><p>${escapeHtml(view.question)}</p>` +
     `<p>${escapeHtml(m.yourScore)}: <span class="answer" dir="ltr">${answer.score}</span></p>` +
@@ -116,10 +122,10 @@ function renderBody(view: View, settings: PageSettings): string {
     }
     case 'unsubscribe': {
       const m = messagesFor(view.locale);
-      const action = `${base(settings)}/u/${encodeURIComponent(view.token)}`;
-      return document(view.locale, m.dir, m.unsubscribeTitle,
-        `<h1>${escapeHtml(m.unsubscribeTitle)}</h1><form method="post" action="${escapeHtml(action)}">` +
-        `<button type="submit">${escapeHtml(m.unsubscribeConfirm)}</button></form>`);
+      const title = view.confirm ? m.unsubscribeConfirmTitle : m.unsubscribeTitle;
+      return document(view.locale, m.dir, title,
+        `<h1>${escapeHtml(title)}</h1>${evidenceForm(`${base(settings)}/u/${encodeURIComponent(view.token)}`, view.stamp)}` +
+        `<button type="submit"${view.confirm ? ' autofocus' : ''}>${escapeHtml(m.unsubscribeConfirm)}</button></form>`, true);
     }
     case 'unsubscribed': {
       const m = messagesFor(view.locale);

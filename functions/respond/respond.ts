@@ -1,8 +1,9 @@
-import { assessSubmission } from '../domain/evidence.js';
+import { assessSubmission, scriptReportOf, type Assessment } from '../domain/evidence.js';
 import { isExpired, normaliseComment, type Invitation } from '../domain/invitation.js';
 import type { Locale } from '../domain/messages.js';
+import type { PageStamps, StampPurpose } from '../domain/page-stamp.js';
 import type { SurveyKind } from '../domain/survey-kinds.js';
-import { hashToken, isWellFormedToken } from '../domain/tokens.js';
+import { hashToken, isWellFormedToken, isWellFormedUnsubscribeToken, legacyTokenHash, unsubscribeKeyOf } from '../domain/tokens.js';
 import { findProgram, type Catalog } from '../domain/program.js';
 import { questionFor, secondQuestionFor } from '../domain/wording.js';
 import type { ContactRepository, InvitationRepository } from '../ports.js';
@@ -12,6 +13,8 @@ export interface RespondDeps {
   readonly invitations: InvitationRepository;
   readonly contacts: ContactRepository;
   readonly now: () => Date;
+  /** Signs and checks the render time of each page (the key is the stack's secret). */
+  readonly stamps: PageStamps;
 }
 
 /** The answer as the form carries it, ready to show again on a confirmation page. */
@@ -28,8 +31,8 @@ export interface FormView {
   readonly token: string;
   readonly question: string;
   readonly secondQuestion?: string;
-  /** Epoch ms: sent back with the form as evidence of time on the page. */
-  readonly renderedAt: number;
+  /** The render time, signed for this token and page: sent back with the form as evidence of time on the page. */
+  readonly stamp: string;
 }
 
 /** What the public edge shows; rendering to HTML happens in page.ts. */
@@ -37,7 +40,7 @@ export type View =
   | (FormView & { view: 'rating'; status: 200 | 400; selected?: number; error?: 'invalid-score' })
   | (FormView & { view: 'confirm'; status: 200; answer: DraftAnswer })
   | { view: 'thanks'; status: 200; locale: Locale }
-  | { view: 'unsubscribe'; status: 200; locale: Locale; token: string }
+  | { view: 'unsubscribe'; status: 200; locale: Locale; token: string; stamp: string; confirm: boolean }
   | { view: 'unsubscribed'; status: 200; locale: Locale }
   | { view: 'invalid'; status: 404 };
 
@@ -52,19 +55,27 @@ export function parseScore(raw: string | undefined): number | undefined {
 }
 
 /**
- * Looks the token up, well-formed or not: a tampered, truncated or unknown token costs the same
- * read as a real one and gets the same answer, so response times tell an attacker nothing.
+ * Looks a rating token up, well-formed or not: a tampered, truncated or unknown token costs the same
+ * reads as a real one and gets the same answer, so response times tell an attacker nothing. An
+ * invitation sent before unsubscribe tokens existed is found under its legacy key (tokens.ts).
  */
 async function findLive(token: string, deps: RespondDeps): Promise<Invitation | undefined> {
-  const invitation = await deps.invitations.findByTokenHash(hashToken(token.slice(0, MAX_TOKEN_LENGTH)));
+  const cut = token.slice(0, MAX_TOKEN_LENGTH);
+  const invitation = await deps.invitations.findByTokenHash(hashToken(cut)) ?? await deps.invitations.findByTokenHash(legacyTokenHash(cut));
   return invitation && isWellFormedToken(token) && !isExpired(invitation, deps.now()) ? invitation : undefined;
 }
 
-function formView(invitation: Invitation, token: string, now: Date, deps: RespondDeps): FormView {
+/** The same, for the token of an unsubscribe link (or a legacy one, which was the rating token). */
+async function findLiveForUnsubscribe(token: string, deps: RespondDeps): Promise<Invitation | undefined> {
+  const invitation = await deps.invitations.findByTokenHash(unsubscribeKeyOf(token.slice(0, MAX_TOKEN_LENGTH)));
+  return invitation && isWellFormedUnsubscribeToken(token) && !isExpired(invitation, deps.now()) ? invitation : undefined;
+}
+
+function formView(invitation: Invitation, token: string, now: Date, deps: RespondDeps, purpose: StampPurpose = 'rating'): FormView {
   const program = findProgram(deps.catalog, invitation.programId);
   const secondQuestion = secondQuestionFor(program, invitation, deps.catalog.brand.name);
   return {
-    locale: invitation.locale, kind: invitation.kind, token, renderedAt: now.getTime(),
+    locale: invitation.locale, kind: invitation.kind, token, stamp: deps.stamps.sign(purpose, token, now.getTime()),
     question: questionFor(program, invitation, deps.catalog.brand.name), ...(secondQuestion ? { secondQuestion } : {}),
   };
 }
@@ -88,18 +99,39 @@ export async function showRatingPage(input: { token: string; score?: string }, d
   return ratingView(invitation, input.token, now, deps, { selected: parseScore(input.score) ?? invitation.response?.score });
 }
 
-export interface RatingForm {
+/** What a page's form and its request carry as evidence of a person (domain/evidence.ts). */
+export interface EvidenceFields {
+  /** `t`: the page's signed render stamp. */
+  readonly stamp?: string;
+  /** `h`: "1" when the page's script saw a trusted input event. */
+  readonly interaction?: string;
+  /** `j`: "1" when the page's script ran, "a" when it found `navigator.webdriver`. */
+  readonly script?: string;
+  readonly userAgent?: string;
+  /** The `Sec-Fetch-Mode` request header, if sent. */
+  readonly fetchMode?: string;
+  /** The `Sec-Fetch-User` request header, if sent. */
+  readonly fetchUser?: string;
+}
+
+export interface RatingForm extends EvidenceFields {
   readonly token: string;
   readonly score?: string;
   readonly comment?: string;
   readonly secondAnswer?: string;
-  /** `t`: when the page with the form was rendered (epoch ms). */
-  readonly renderedAt?: string;
-  /** `h`: "1" when a trusted input event happened on the page. */
-  readonly interaction?: string;
-  /** `confirm`: "1" from the confirmation page. */
-  readonly confirmed?: string;
-  readonly userAgent?: string;
+}
+
+/**
+ * Assesses a POST from the form of `purpose` or of its confirmation page: the stamp tells which
+ * (a `confirm=1` field would be the client's word), and its signature the render time.
+ */
+function assess(fields: EvidenceFields, token: string, purpose: 'rating' | 'unsubscribe', deps: RespondDeps, now: Date): Assessment {
+  const confirmedAt = deps.stamps.verify(`${purpose}-confirm`, token, fields.stamp);
+  const renderedAt = confirmedAt ?? deps.stamps.verify(purpose, token, fields.stamp);
+  return assessSubmission({
+    renderedAt, confirmed: confirmedAt !== undefined, script: scriptReportOf(fields.script), interaction: fields.interaction === '1',
+    userAgent: fields.userAgent, fetchMode: fields.fetchMode?.toLowerCase(), userActivated: fields.fetchUser === '?1',
+  }, now);
 }
 
 /**
@@ -117,20 +149,23 @@ export async function recordRating(form: RatingForm, deps: RespondDeps): Promise
   }
   const now = deps.now();
   const answer: DraftAnswer = { score, comment: normaliseComment(form.comment), secondAnswer: normaliseComment(form.secondAnswer) };
-  const renderedAt = form.renderedAt !== undefined && /^\d{1,15}$/.test(form.renderedAt) ? Number(form.renderedAt) : undefined;
-  const assessment = assessSubmission({ renderedAt, interaction: form.interaction === '1', confirmed: form.confirmed === '1', userAgent: form.userAgent }, now);
+  const assessment = assess(form, form.token, 'rating', deps, now);
   if (assessment.verdict === 'confirm') {
     const invitation = await findLive(form.token, deps);
     if (!invitation) return INVALID;
-    return { ...formView(invitation, form.token, now, deps), view: 'confirm', status: 200, answer };
+    return { ...formView(invitation, form.token, now, deps, 'rating-confirm'), view: 'confirm', status: 200, answer };
   }
-  const result = await deps.invitations.recordResponse(
-    hashToken(form.token),
+  const record = (tokenHash: string) => deps.invitations.recordResponse(
+    tokenHash,
     { ...answer, respondedAt: now.toISOString(), userAgent: form.userAgent?.slice(0, 512), evidence: assessment.evidence },
     now,
     Math.floor(now.getTime() / 1000) + Math.round(deps.catalog.answerWindowHours * 3600),
     Math.floor(now.getTime() / 1000) + deps.catalog.retention.responseDays * 86_400,
   );
+  // Only a token whose page was rendered gets this far (the stamp is signed for it): a second write
+  // attempt is made only for invitations sent before unsubscribe tokens existed.
+  let result = await record(hashToken(form.token));
+  if (result.status === 'unavailable') result = await record(legacyTokenHash(form.token));
   switch (result.status) {
     case 'recorded':
     case 'changed':
@@ -143,19 +178,36 @@ export async function recordRating(form: RatingForm, deps: RespondDeps): Promise
   }
 }
 
-/** GET of the unsubscribe link: a confirmation button only. Like every GET, it never writes. */
+const unsubscribeView = (invitation: Invitation, token: string, now: Date, deps: RespondDeps, confirm: boolean): View => ({
+  view: 'unsubscribe', status: 200, locale: invitation.locale, token, confirm,
+  stamp: deps.stamps.sign(confirm ? 'unsubscribe-confirm' : 'unsubscribe', token, now.getTime()),
+});
+
+/** GET of the unsubscribe link: a button only. Like every GET, it never writes. */
 export async function showUnsubscribe(token: string, deps: RespondDeps): Promise<View> {
-  const invitation = await findLive(token, deps);
-  return invitation ? { view: 'unsubscribe', status: 200, locale: invitation.locale, token } : INVALID;
+  const invitation = await findLiveForUnsubscribe(token, deps);
+  return invitation ? unsubscribeView(invitation, token, deps.now(), deps, false) : INVALID;
 }
 
+/** A POST to the unsubscribe link: a mail client's one-click request, or the page's form with its evidence. */
+export type UnsubscribeRequest = { readonly token: string; readonly oneClick: true } | (EvidenceFields & { readonly token: string; readonly oneClick: false });
+
 /**
- * POST of the unsubscribe form, or a mail client's RFC 8058 one-click POST: the contact is
- * suppressed at once, for every program. Repeating it changes nothing.
+ * POST of an unsubscribe link: suppresses the contact for every program, at once and for good
+ * (repeating it changes nothing). A body that is exactly `List-Unsubscribe=One-Click` (URL-encoded,
+ * or that one field alone as multipart) is a mail client's RFC 8058 one-click request, honoured as
+ * it stands: the mail provider acts for the person, with its own user agent, no page and no script.
+ * Anything else is the page's own button, which needs the same evidence of a person as the rating
+ * form, else a confirmation: a scanner that opens the footer link and submits its form unsubscribes
+ * nobody.
  */
-export async function unsubscribe(token: string, deps: RespondDeps): Promise<View> {
-  const invitation = await findLive(token, deps);
+export async function unsubscribe(request: UnsubscribeRequest, deps: RespondDeps): Promise<View> {
+  const invitation = await findLiveForUnsubscribe(request.token, deps);
   if (!invitation) return INVALID;
-  await deps.contacts.suppress(invitation.contactKey, 'unsubscribed', deps.now());
+  const now = deps.now();
+  if (!request.oneClick && assess(request, request.token, 'unsubscribe', deps, now).verdict === 'confirm') {
+    return unsubscribeView(invitation, request.token, now, deps, true);
+  }
+  await deps.contacts.suppress(invitation.contactKey, 'unsubscribed', now);
   return { view: 'unsubscribed', status: 200, locale: invitation.locale };
 }

@@ -2,6 +2,7 @@ import { CfnStage, HttpApi, HttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { ENV } from '../../functions/config/env.js';
@@ -42,6 +43,8 @@ export class Responses extends Construct {
   readonly api: HttpApi;
   readonly function: ServiceFunction;
   readonly publicBaseUrl: string;
+  /** The generated key that signs the pages' render times (domain/page-stamp.ts); only the respond function may read it. */
+  readonly pageSigningKey: Secret;
   /** CloudFront and the web ACL, when `edge` was given. */
   readonly edge?: EdgeProtection;
 
@@ -52,6 +55,18 @@ export class Responses extends Construct {
     if (props.edge) this.edge = new EdgeProtection(this, 'Edge', { api: this.api, ...props.edge });
     this.publicBaseUrl = props.publicBaseUrl ?? this.edge?.url ?? this.api.apiEndpoint;
 
+    this.pageSigningKey = new Secret(this, 'PageSigningKey', {
+      description: 'Closeloop: HMAC key that signs the render time of the rating and unsubscribe pages (evidence of a person, not of a scanner)',
+      // 64 characters of letters and digits: about 380 bits, more than HMAC-SHA256 uses.
+      generateSecretString: { passwordLength: 64, excludePunctuation: true, includeSpace: false },
+    });
+    Validations.of(this.pageSigningKey).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason: 'The page key only signs render times of pages open for minutes: a leak lets a forger fake time on the page, nothing more. ' +
+        'Rotate it by hand (put a new random value; functions use it from their next cold start, pages then open ask for one confirmation); ' +
+        'a rotation Lambda would cost more than it protects. See docs/security.md.',
+    });
+
     this.function = new ServiceFunction(this, 'Function', {
       defaults: props.defaults,
       stage: 'respond',
@@ -60,8 +75,10 @@ export class Responses extends Construct {
         [ENV.SURVEY_TABLE]: props.table.tableName,
         [ENV.SUPPORT_EMAIL]: props.supportEmail,
         [ENV.PUBLIC_BASE_URL]: this.publicBaseUrl,
+        [ENV.PAGE_SIGNING_SECRET]: this.pageSigningKey.secretArn,
       },
     });
+    this.pageSigningKey.grantRead(this.function);
     Validations.of(this.function).acknowledge({
       id: 'Serverless-LambdaDLQ',
       reason: 'Invoked synchronously by the HTTP API only: the browser gets the error page; there is no asynchronous event to keep.',

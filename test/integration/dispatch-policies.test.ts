@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { keys } from '../../functions/adapters/dynamo-invitation-repository.js';
 import { contactKeyOf } from '../../functions/domain/policies.js';
-import { dynamodb, emailsTo, mimeOf, putEvent, sleep, waitForBusEvent, waitForEmails, waitUntilDrained, sandbox } from './sandbox-clients.js';
+import { browserPost, dynamodb, emailsTo, mimeOf, pageStamp, putEvent, sleep, waitForBusEvent, waitForEmails, waitUntilDrained, sandbox } from './sandbox-clients.js';
 
 const unique = () => randomUUID().slice(0, 8);
 
@@ -45,7 +45,9 @@ describe('dispatch policies in the sandbox (real SDK clients)', () => {
     const [email] = await waitForEmails(`p-${run}@example.com`);
     const mime = await mimeOf(email!.messageId);
     const url = listUnsubscribeUrl(mime);
-    expect(url).toMatch(/\/u\/[\w-]{22}$/);
+    // The unsubscribe token (43 characters), never the rating token (22) of the same email.
+    expect(url).toMatch(/\/u\/[\w-]{43}$/);
+    expect(email!.body.text).not.toContain(`/r/${url!.split('/').pop()}`);
 
     const oneClick = await fetch(url!, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'List-Unsubscribe=One-Click' });
     expect(oneClick.status).toBe(200);
@@ -61,7 +63,7 @@ describe('dispatch policies in the sandbox (real SDK clients)', () => {
     const run = unique();
     await order('OrderDelivered', run);
     const [email] = await waitForEmails(`p-${run}@example.com`);
-    const url = /(\S+\/u\/[\w-]{22})$/m.exec(email!.body.text ?? '')?.[1];
+    const url = /(\S+\/u\/[\w-]{43})$/m.exec(email!.body.text ?? '')?.[1];
     const page = await fetch(url!);
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('<form method="post"');
@@ -69,7 +71,14 @@ describe('dispatch policies in the sandbox (real SDK clients)', () => {
     const suppression = keys.suppression(contactKeyOf(`p-${run}@example.com`));
     expect((await dynamodb.send(new GetCommand({ TableName: sandbox.tables.surveys, Key: suppression, ConsistentRead: true }))).Item).toBeUndefined();
 
-    expect((await fetch(url!, { method: 'POST' })).status).toBe(200);
+    // A POST without a person's evidence (or the one-click body) only asks to confirm.
+    expect(await (await fetch(url!, { method: 'POST' })).text()).toContain('Palun kinnitage, et soovite tellimusest loobuda');
+    expect((await dynamodb.send(new GetCommand({ TableName: sandbox.tables.surveys, Key: suppression, ConsistentRead: true }))).Item).toBeUndefined();
+
+    // A person presses the button.
+    const stamp = await pageStamp(url!);
+    await sleep(600);
+    expect((await browserPost(url!, new URLSearchParams({ t: stamp!, h: '1', j: '1' }).toString())).status).toBe(200);
     expect((await dynamodb.send(new GetCommand({ TableName: sandbox.tables.surveys, Key: suppression, ConsistentRead: true }))).Item).toMatchObject({ reason: 'unsubscribed' });
   });
 
@@ -114,7 +123,7 @@ describe('dispatch policies in the sandbox (real SDK clients)', () => {
     expect(mail.subject).toBe(subject);
     expect(mail.from?.text).toBe(sandbox.senderEmail);
     expect(mail.replyTo?.text).toBe(sandbox.supportEmail);
-    expect(listUnsubscribeUrl(mail)).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/u\/[\w-]{22}$/);
+    expect(listUnsubscribeUrl(mail)).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/u\/[\w-]{43}$/);
     expect(headerLine(mail, 'list-unsubscribe-post')).toBe('List-Unsubscribe=One-Click');
     expect(mail.text).toBeTruthy();
     expect(mail.html).toContain(`<html lang="${locale}" dir="${dir}">`);

@@ -18,6 +18,7 @@ import { hashToken, newToken } from '../../functions/domain/tokens.js';
 import { FaultInjector, type FaultCounts } from '../../sandbox/faults.js';
 import { DEFAULT_PORTS, startSandbox, type RunningSandbox } from '../../sandbox/sandbox.js';
 import { demoCatalog } from '../fixtures/catalog.js';
+import { browserPost, pageStamp } from '../fixtures/person.js';
 
 const SEED = 20_261_122;
 const faults = new FaultInjector([], SEED);
@@ -117,18 +118,31 @@ async function seedInvitations(prefix: string, count: number): Promise<{ token: 
   return seeded;
 }
 
-/** The rating form as a person's browser posts it (render time three seconds ago, a real input event). */
-const post = (token: string, score: number) => fetch(`${running.info.publicBaseUrl}/r/${token}`, {
-  method: 'POST',
-  headers: { 'content-type': 'application/x-www-form-urlencoded', 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0' },
-  body: new URLSearchParams({ score: String(score), t: String(Date.now() - 3000), h: '1' }),
-});
+const linkOf = (token: string) => `${running.info.publicBaseUrl}/r/${token}`;
+
+/** Opens the rating page for its signed render stamp, reloading on a 503 as a person would, then reads it for 0.6 s. */
+async function opened(token: string): Promise<string> {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const stamp = await pageStamp(linkOf(token));
+    if (stamp) {
+      await sleep(600);
+      return stamp;
+    }
+    await sleep(200);
+  }
+  throw new Error(`the rating page of ${token} did not open`);
+}
+
+/** The rating form as a person's browser posts it (the page's stamp, its script's marks of a real input event, a click). */
+const post = (token: string, score: number, stamp: string) =>
+  browserPost(linkOf(token), new URLSearchParams({ score: String(score), t: stamp, h: '1', j: '1' }).toString());
 
 /** Posts until the answer is thanked for, as a browser's user would on a 503; returns every status seen. */
-async function postUntilThanked(token: string, score: number): Promise<number[]> {
+async function postUntilThanked(token: string, score: number, stamp?: string): Promise<number[]> {
   const statuses: number[] = [];
+  const t = stamp ?? await opened(token);
   for (let attempt = 0; attempt < 20; attempt++) {
-    const response = await post(token, score);
+    const response = await post(token, score, t);
     const body = await response.text();
     statuses.push(response.status);
     if (response.status === 200) {
@@ -190,13 +204,14 @@ describe('the pipeline under injected AWS faults (real SDK clients, own sandbox)
     const [forced, ...rest] = seeded;
 
     // Past the SDK's retries, a POST says so (503, Retry-After) and stores nothing.
+    const stamp = await opened(forced!.token);
     faults.setRules([{ service: 'DynamoDB', commands: ['UpdateItem', 'GetItem'], rate: 1, fault: 'dynamodb-throughput', clients: ['dynamodb'] }]);
-    const refused = await post(forced!.token, 8);
+    const refused = await post(forced!.token, 8, stamp);
     expect(refused.status).toBe(503);
     expect(await refused.text()).toMatch(/may not have been recorded/);
     faults.setRules([]);
     expect(await storedInvitation(forced!.token)).not.toHaveProperty('respondedAt');
-    expect((await postUntilThanked(forced!.token, 8)).at(-1)).toBe(200);
+    expect((await postUntilThanked(forced!.token, 8, stamp)).at(-1)).toBe(200);
 
     faults.setRules([
       { service: 'DynamoDB', commands: ['UpdateItem', 'GetItem'], rate: 0.2, fault: 'dynamodb-throughput', clients: ['dynamodb'] },

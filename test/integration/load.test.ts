@@ -9,7 +9,7 @@ import { keys, toItem } from '../../functions/adapters/dynamo-invitation-reposit
 import { caseIdFor } from '../../functions/domain/follow-up-case.js';
 import type { Invitation } from '../../functions/domain/invitation.js';
 import { hashToken, newToken } from '../../functions/domain/tokens.js';
-import { answer, collectMessages, dynamodb, sandbox } from './sandbox-clients.js';
+import { answer, collectMessages, dynamodb, pageStamp, sandbox, sleep } from './sandbox-clients.js';
 
 const run = randomUUID().slice(0, 8);
 const table = sandbox.tables.surveys;
@@ -57,7 +57,10 @@ describe('concurrent answers (shared sandbox)', () => {
     const seeded = await seed(500, 'many');
 
     // Passives (7, 8): no follow-up rule matches, so the shared follow-up queues stay quiet.
-    const { statuses, summary } = await burst(seeded.map(({ token }, i) => () => answer(link(token), { score: String(7 + (i % 2)) })));
+    // Each page opened first (its signed render stamp), as people do; then the POSTs, at once.
+    const stamps = await Promise.all(seeded.map(({ token }) => pageStamp(link(token))));
+    await sleep(600);
+    const { statuses, summary } = await burst(seeded.map(({ token }, i) => () => answer(link(token), { score: String(7 + (i % 2)) }, undefined, stamps[i])));
     console.log(`load: ${summary}; ${statuses.filter((s) => s >= 500).length} × 5xx`);
 
     expect(statuses.filter((s) => s !== 200)).toEqual([]);
@@ -78,7 +81,9 @@ describe('concurrent answers (shared sandbox)', () => {
   it('stores one answer (revision 1) and opens one case under 100 concurrent POSTs for the same invitation', async () => {
     const [{ token, invitation }] = (await seed(1, 'same')) as [{ token: string; invitation: Invitation }];
 
-    const { statuses, summary } = await burst(Array.from({ length: 100 }, () => () => answer(link(token), { score: '3', comment: 'Late again.' })));
+    const stamp = await pageStamp(link(token));
+    await sleep(600);
+    const { statuses, summary } = await burst(Array.from({ length: 100 }, () => () => answer(link(token), { score: '3', comment: 'Late again.' }, undefined, stamp)));
     console.log(`load (one invitation): ${summary}; ${statuses.filter((s) => s >= 500).length} × 5xx`);
 
     expect(statuses).toEqual(Array(100).fill(200));

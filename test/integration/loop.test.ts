@@ -61,7 +61,7 @@ describe('the closed loop in the sandbox (real SDK clients, local emulators)', (
     expect(beforePost).not.toHaveProperty('respondedAt');
     expect(beforePost).not.toHaveProperty('score');
 
-    const response = await answer(link, { score: '3', comment: 'Paket je kasnio tri dana.' }, 'integration-test (Mozilla/5.0)');
+    const response = await answer(link, { score: '3', comment: 'Paket je kasnio tri dana.' }, 'Mozilla/5.0 (X11; Linux x86_64) integration-test');
     expect(response.status).toBe(200);
     expect(await response.text()).toContain('Hvala!');
 
@@ -72,7 +72,10 @@ describe('the closed loop in the sandbox (real SDK clients, local emulators)', (
       customer: { id: detail.customer.id, email: detail.customer.email }, context: { orderId: `order-${run}` }, ownerTeam: 'customer-success',
     });
     const { Item: afterPost } = await dynamodb.send(new GetCommand({ TableName: sandbox.tables.surveys, Key: key, ConsistentRead: true }));
-    expect(afterPost).toMatchObject({ score: 3, userAgent: 'integration-test (Mozilla/5.0)', revision: 1, evidence: { interaction: true, confirmed: false } });
+    expect(afterPost).toMatchObject({
+      score: 3, userAgent: 'Mozilla/5.0 (X11; Linux x86_64) integration-test', revision: 1,
+      evidence: { interaction: true, confirmed: false, script: 'ran', userActivated: true, dwellMs: expect.any(Number) },
+    });
   });
 
   it('sends exactly one email when the same event arrives three times at once', async () => {

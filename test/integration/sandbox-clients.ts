@@ -4,6 +4,7 @@ import { DeleteMessageCommand, GetQueueAttributesCommand, ReceiveMessageCommand,
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { DynamoAggregateStore } from '../../functions/adapters/dynamo-aggregate-store.js';
+import { browserPost, pageStamp, PERSON_AGENT } from '../fixtures/person.js';
 import { inject } from 'vitest';
 
 export const sandbox = inject('sandbox');
@@ -102,17 +103,20 @@ export async function waitForBusEvent(detailType: string, match: (detail: Record
   }
 }
 
+export { browserPost, pageStamp };
+
 /**
- * POSTs the rating form as a person's browser would: with the page's render time (three seconds
- * ago) and the mark of a real input event. Without them the page asks to confirm instead.
+ * Answers as a person's browser would: opens the rating page (for its signed render stamp) unless
+ * `stamp` is given, takes the 0.5 s a person takes at least, then POSTs with the marks of the page's
+ * script and of a real input event, from a click. Without them the page asks to confirm instead.
  */
-export function answer(link: string, fields: Record<string, string>, userAgent = 'Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0'): Promise<Response> {
-  const url = new URL(link);
-  return fetch(url.origin + url.pathname, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', 'user-agent': userAgent },
-    body: new URLSearchParams({ t: String(Date.now() - 3000), h: '1', ...fields }),
-  });
+export async function answer(link: string, fields: Record<string, string>, userAgent = PERSON_AGENT, stamp?: string): Promise<Response> {
+  let t = stamp;
+  if (t === undefined) {
+    t = await pageStamp(link, userAgent);
+    await sleep(600);
+  }
+  return browserPost(link, new URLSearchParams({ ...(t ? { t } : {}), h: '1', j: '1', ...fields }).toString(), userAgent);
 }
 
 /** Surveys a fresh segment through the real pipeline and answers with `scores`. */

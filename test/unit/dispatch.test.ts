@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { dispatchEvent, scheduleName, type DispatchDeps, type DispatchOutcome } from '../../functions/dispatch/dispatch.js';
 import { contactKeyOf } from '../../functions/domain/policies.js';
-import { hashToken } from '../../functions/domain/tokens.js';
+import { hashToken, unsubscribeTokenFor } from '../../functions/domain/tokens.js';
 import { RecipientRejectedError, type DeadLetterSink, type SurveyEmail, type SurveyMailer, type SurveyScheduler } from '../../functions/ports.js';
 import { testCatalog } from '../fixtures/catalog.js';
 import { orderDelivered, ticketResolved } from '../fixtures/events.js';
@@ -83,7 +83,7 @@ describe('dispatchEvent', () => {
     expect(email.text).toContain(`https://feedback.example.com/r/${token}?s=10`);
     expect(email.text).toContain('Vaša narudžba 1042 je dostavljena.');
     expect(email.headers).toEqual({
-      'List-Unsubscribe': `<https://feedback.example.com/u/${token}>`,
+      'List-Unsubscribe': `<https://feedback.example.com/u/${unsubscribeTokenFor(token)}>`,
       'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
     });
     expect(outcomes[0]!.events).toEqual([{ detailType: 'SurveySent', detail: expect.objectContaining({ programId: 'order-delivered-nps', customerId: 'c-77', surveyId: hashToken(token) }) }]);

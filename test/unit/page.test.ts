@@ -7,18 +7,18 @@ const TOKEN = 'Zm9vYmFyYmF6cXV4MTIzNA';
 
 describe('rating pages', () => {
   it('preselects the clicked score, focuses the comment and posts to the configured URL', () => {
-    const { statusCode, body } = renderView({ view: 'rating', status: 200, locale: 'en', kind: 'nps', token: TOKEN, selected: 7, question: 'Q?', renderedAt: 1234 }, settings);
+    const { statusCode, body } = renderView({ view: 'rating', status: 200, locale: 'en', kind: 'nps', token: TOKEN, selected: 7, question: 'Q?', stamp: '1234.sig' }, settings);
     expect(statusCode).toBe(200);
     expect(body).toContain('<input type="radio" name="score" value="7" checked required>');
     expect(body.match(/ checked/g)).toHaveLength(1);
-    expect(body).toContain(`<form method="post" action="https://f.example.com/r/${TOKEN}" data-rating><input type="hidden" name="t" value="1234"><input type="hidden" name="h" value="0">`);
+    expect(body).toContain(`<form method="post" action="https://f.example.com/r/${TOKEN}" data-evidence><input type="hidden" name="t" value="1234.sig"><input type="hidden" name="h" value="0"><input type="hidden" name="j" value="0">`);
     expect(body).toMatch(/<textarea id="comment" name="comment" maxlength="2000" autofocus>/);
     expect(body).toContain('<label class="question" for="comment">What is the main reason for your score?</label>');
     expect(body).toContain('<legend>Q?</legend>');
   });
 
   it('sets lang and dir, and keeps the scale left to right in Persian', () => {
-    const { body } = renderView({ view: 'rating', status: 200, locale: 'fa', kind: 'nps', token: TOKEN, question: 'Q?', renderedAt: 1 }, settings);
+    const { body } = renderView({ view: 'rating', status: 200, locale: 'fa', kind: 'nps', token: TOKEN, question: 'Q?', stamp: '1.sig' }, settings);
     expect(body).toContain('<html lang="fa" dir="rtl">');
     expect(body).toContain('<div class="scale" dir="ltr">');
   });
@@ -30,7 +30,7 @@ describe('rating pages', () => {
     expect(headers['referrer-policy']).toBe('no-referrer');
     expect(headers['strict-transport-security']).toBe('max-age=31536000');
     expect(body).not.toMatch(/<script|src=|https?:\/\/(?!f\.example\.com)/);
-    const rating = renderView({ view: 'rating', status: 200, locale: 'hr', kind: 'nps', token: TOKEN, question: 'Q?', renderedAt: 1 }, settings).body;
+    const rating = renderView({ view: 'rating', status: 200, locale: 'hr', kind: 'nps', token: TOKEN, question: 'Q?', stamp: '1.sig' }, settings).body;
     const [script] = [...rating.matchAll(/<script>([^<]*)<\/script>/g)].map((m) => m[1]);
     const digest = createHash('sha256').update(script!).digest('base64');
     expect(headers['content-security-policy']).toContain(`'sha256-${digest}'`);
@@ -46,12 +46,25 @@ describe('rating pages', () => {
 
   it('asks to confirm with the answer carried in hidden fields, escaped', () => {
     const { body } = renderView({
-      view: 'confirm', status: 200, locale: 'en', kind: 'nps', token: TOKEN, question: 'Q?', renderedAt: 99,
+      view: 'confirm', status: 200, locale: 'en', kind: 'nps', token: TOKEN, question: 'Q?', stamp: '99.sig',
       answer: { score: 4, comment: '"><script>alert(1)</script>' },
     }, settings);
     expect(body).toContain('<h1>Please confirm your answer</h1>');
-    expect(body).toContain('<input type="hidden" name="score" value="4"><input type="hidden" name="confirm" value="1">');
+    expect(body).toContain('<input type="hidden" name="t" value="99.sig"><input type="hidden" name="h" value="0"><input type="hidden" name="j" value="0"><input type="hidden" name="score" value="4">');
+    // Which page a POST comes from is what its signed stamp says, not a field the client could set.
+    expect(body).not.toContain('name="confirm"');
     expect(body).toContain('value="&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;"');
     expect(body).not.toContain('<script>alert');
+  });
+
+  it('gives the unsubscribe button the same evidence fields and script as the rating form, and a confirmation heading', () => {
+    const first = renderView({ view: 'unsubscribe', status: 200, locale: 'et', token: 'u'.repeat(43), stamp: '5.sig', confirm: false }, settings).body;
+    expect(first).toContain(`<form method="post" action="https://f.example.com/u/${'u'.repeat(43)}" data-evidence><input type="hidden" name="t" value="5.sig">` +
+      '<input type="hidden" name="h" value="0"><input type="hidden" name="j" value="0"><button type="submit">Loobu</button></form>');
+    expect(first).toContain('<h1>Küsitluskirjadest loobumine</h1>');
+    expect(first).toMatch(/<script>[^<]+<\/script>/);
+    const again = renderView({ view: 'unsubscribe', status: 200, locale: 'et', token: 'u'.repeat(43), stamp: '6.sig', confirm: true }, settings).body;
+    expect(again).toContain('<h1>Palun kinnitage, et soovite tellimusest loobuda</h1>');
+    expect(again).toContain('<button type="submit" autofocus>Loobu</button>');
   });
 });

@@ -2,13 +2,16 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Invitation } from '../../functions/domain/invitation.js';
-import { hashToken } from '../../functions/domain/tokens.js';
+import { pageStamps } from '../../functions/domain/page-stamp.js';
+import { hashToken, unsubscribeTokenFor } from '../../functions/domain/tokens.js';
 import { handleHttp } from '../../functions/respond/http.js';
 import { testCatalog } from '../fixtures/catalog.js';
 import { InMemoryInvitations } from '../fixtures/in-memory-invitations.js';
 
 const TOKEN = 'Zm9vYmFyYmF6cXV4MTIzNA';
 const NOW = new Date('2026-11-22T12:00:00Z');
+const UNSUBSCRIBE = unsubscribeTokenFor(TOKEN);
+const stamps = pageStamps('property-test-page-signing-key-0123456789');
 const settings = { brand: 'Shop', supportEmail: 'help@example.com', publicBaseUrl: 'https://f.example.com' };
 
 function freshRepository(): InMemoryInvitations {
@@ -30,17 +33,21 @@ function event(method: string, route: 'r' | 'u', token: string, body: string | u
   };
 }
 
-const token = fc.oneof(fc.constant(TOKEN), fc.string({ maxLength: 80 }), fc.base64String({ minLength: 20, maxLength: 24 }), fc.string({ unit: 'grapheme', maxLength: 30 }));
+const token = fc.oneof(fc.constant(TOKEN), fc.constant(UNSUBSCRIBE), fc.string({ maxLength: 80 }), fc.base64String({ minLength: 20, maxLength: 24 }), fc.string({ unit: 'grapheme', maxLength: 30 }));
 const scoreText = fc.oneof(fc.integer({ min: -5, max: 20 }).map(String), fc.string({ maxLength: 6 }), fc.constantFrom('', ' 7', '07', '1e1', '3.5', '١٠'));
 const formBody = fc.record({
   score: scoreText,
   comment: fc.string({ unit: 'grapheme', maxLength: 3000 }),
   answer2: fc.string({ maxLength: 50 }),
-  t: fc.oneof(fc.constant(String(NOW.getTime() - 5000)), fc.string({ maxLength: 20 })),
+  t: fc.oneof(
+    fc.constant(String(NOW.getTime() - 5000)), fc.string({ maxLength: 20 }),
+    fc.constantFrom('rating', 'rating-confirm', 'unsubscribe', 'unsubscribe-confirm').chain((purpose) =>
+      fc.constantFrom(TOKEN, UNSUBSCRIBE).map((signed) => stamps.sign(purpose as 'rating', signed, NOW.getTime() - 5000))),
+  ),
   h: fc.constantFrom('0', '1', 'yes', ''),
-  confirm: fc.constantFrom('0', '1', ''),
+  j: fc.constantFrom('0', '1', 'a', ''),
 }, { requiredKeys: [] }).map((fields) => new URLSearchParams(fields as Record<string, string>).toString());
-const body = fc.oneof(formBody, fc.string({ maxLength: 500 }), fc.constant(undefined), fc.string({ minLength: 17_000, maxLength: 17_100 }));
+const body = fc.oneof(formBody, fc.string({ maxLength: 500 }), fc.constant(undefined), fc.constant('List-Unsubscribe=One-Click'), fc.string({ minLength: 17_000, maxLength: 17_100 }));
 
 describe('the public routes under random requests (fast-check)', () => {
   it('never answer 5xx and never write for invalid input', async () => {
@@ -48,14 +55,14 @@ describe('the public routes under random requests (fast-check)', () => {
       fc.constantFrom('GET', 'HEAD', 'POST', 'PUT', 'DELETE'), fc.constantFrom('r' as const, 'u' as const), token, body, fc.boolean(),
       async (method, route, tok, requestBody, base64) => {
         const repository = freshRepository();
-        const deps = { catalog: testCatalog, invitations: repository, contacts: repository, now: () => NOW };
+        const deps = { catalog: testCatalog, invitations: repository, contacts: repository, now: () => NOW, stamps };
         const { response } = await handleHttp(event(method, route, tok, requestBody, base64, { s: '3' }), deps, settings);
 
         expect(response.statusCode).toBeLessThan(500);
         const form = new URLSearchParams(requestBody ?? '');
         const score = form.get('score') ?? '';
         const validScore = /^\s*\d{1,2}\s*$/.test(score) && Number(score) <= 10;
-        const canWrite = method === 'POST' && tok === TOKEN && (route === 'u' || validScore);
+        const canWrite = method === 'POST' && (route === 'u' ? tok === UNSUBSCRIBE : tok === TOKEN && validScore);
         if (!canWrite) {
           expect(repository.writes).toBe(0);
           expect(repository.suppressed.size).toBe(0);

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Invitation } from '../../functions/domain/invitation.js';
 import { ratingLink, renderSurveyEmail as render, unsubscribeLink } from '../../functions/dispatch/survey-email.js';
 import { parseSurveyEvent } from '../../functions/domain/event.js';
+import { unsubscribeTokenFor } from '../../functions/domain/tokens.js';
 import { findProgram } from '../../functions/domain/program.js';
 import { templateValues } from '../../functions/domain/wording.js';
 import { testCatalog } from '../fixtures/catalog.js';
@@ -65,10 +66,13 @@ describe('personalisation', () => {
     expect(email.text).not.toContain('Your order');
   });
 
-  it('offers one-click unsubscribe (RFC 8058) in headers and footer', () => {
+  it('offers one-click unsubscribe (RFC 8058) in headers and footer, with the unsubscribe token, never the rating token', () => {
     const email = renderSurveyEmail(invitation(), token, settings);
-    expect(email.headers).toEqual({ 'List-Unsubscribe': `<https://f.example.com/u/${token}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' });
-    expect(email.text).toContain(`No more survey emails? Unsubscribe: https://f.example.com/u/${token}`);
+    const unsubscribeToken = unsubscribeTokenFor(token);
+    expect(email.headers).toEqual({ 'List-Unsubscribe': `<https://f.example.com/u/${unsubscribeToken}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' });
+    expect(email.text).toContain(`No more survey emails? Unsubscribe: https://f.example.com/u/${unsubscribeToken}`);
+    expect(email.headers['List-Unsubscribe']).not.toContain(token);
+    expect(email.html.match(/\/u\/[^"]+/g)).toEqual([`/u/${unsubscribeToken}`]);
   });
 });
 

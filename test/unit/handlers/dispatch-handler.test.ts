@@ -64,7 +64,7 @@ describe('dispatch handler', () => {
       ConfigurationSetName: 'closeloop-test',
       EmailTags: [{ Name: 'program', Value: 'order-delivered-nps' }, { Name: 'kind', Value: 'nps' }, { Name: 'survey', Value: expect.any(String) }],
       Content: { Simple: expect.objectContaining({
-        Headers: [{ Name: 'List-Unsubscribe', Value: expect.stringMatching(/^<https:\/\/feedback\.example\.com\/u\/[\w-]{22}>$/) }, { Name: 'List-Unsubscribe-Post', Value: 'List-Unsubscribe=One-Click' }],
+        Headers: [{ Name: 'List-Unsubscribe', Value: expect.stringMatching(/^<https:\/\/feedback\.example\.com\/u\/[\w-]{43}>$/) }, { Name: 'List-Unsubscribe-Post', Value: 'List-Unsubscribe=One-Click' }],
       }) },
     });
   });

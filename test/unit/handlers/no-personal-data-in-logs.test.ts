@@ -2,12 +2,14 @@ import '../../fixtures/handler-env.js';
 import '../../fixtures/debug-logs.js';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { BadRequestException, SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { toItem } from '../../../functions/adapters/dynamo-invitation-repository.js';
+import { pageStamps } from '../../../functions/domain/page-stamp.js';
 import { redact, REDACTED } from '../../../functions/domain/redaction.js';
 import { hashToken } from '../../../functions/domain/tokens.js';
 import { handler as deliverability } from '../../../functions/deliverability/handler.js';
@@ -22,6 +24,8 @@ const dynamo = mockClient(DynamoDBDocumentClient);
 const ses = mockClient(SESv2Client);
 const sqs = mockClient(SQSClient);
 const events = mockClient(EventBridgeClient);
+const PAGE_KEY = 'page-signing-key-for-the-log-test-0123456789';
+mockClient(SecretsManagerClient).on(GetSecretValueCommand).resolves({ SecretString: PAGE_KEY });
 const EMAIL = 'ana.kovac@example.com';
 
 describe('logs of a full flow', () => {
@@ -60,7 +64,7 @@ describe('logs of a full flow', () => {
     sqs.on(SendMessageCommand).resolves({});
     await respond({
       version: '2.0', routeKey: 'POST /r/{token}', rawPath: '', rawQueryString: '', headers: { 'user-agent': 'Mozilla/5.0' }, pathParameters: { token },
-      requestContext: { http: { method: 'POST' } } as never, body: `score=2&comment=${encodeURIComponent(answered.comment)}&t=${Date.now() - 5000}&h=1`, isBase64Encoded: false,
+      requestContext: { http: { method: 'POST' } } as never, body: `score=2&comment=${encodeURIComponent(answered.comment)}&t=${pageStamps(PAGE_KEY).sign('rating', token, Date.now() - 5000)}&h=1&j=1`, isBase64Encoded: false,
     }, lambdaContext('respond'));
     await followUp({ Records: [{ eventID: '1', eventName: 'MODIFY', dynamodb: { SequenceNumber: '1', OldImage: marshall(invitation) as never, NewImage: marshall(answered, { removeUndefinedValues: true }) as never } }] }, lambdaContext('follow-up'));
 

@@ -1,26 +1,35 @@
-import '../../fixtures/handler-env.js';
+import { HANDLER_ENV } from '../../fixtures/handler-env.js';
 import { ConditionalCheckFailedException, ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { toItem } from '../../../functions/adapters/dynamo-invitation-repository.js';
+import { ENV } from '../../../functions/config/env.js';
 import type { Invitation } from '../../../functions/domain/invitation.js';
-import { hashToken } from '../../../functions/domain/tokens.js';
+import { pageStamps } from '../../../functions/domain/page-stamp.js';
+import { hashToken, unsubscribeTokenFor } from '../../../functions/domain/tokens.js';
 import { handler } from '../../../functions/respond/handler.js';
 import { lambdaContext } from '../../../sandbox/lambda-context.js';
 
 const dynamo = mockClient(DynamoDBDocumentClient);
+// Not reset between tests: it counts the reads of the whole cold start (this module's one import of the handler).
+const secretsManager = mockClient(SecretsManagerClient);
+const SIGNING_KEY = 'generated-by-the-stack-0123456789abcdefghijklmnopqrstuvwxyz';
+secretsManager.on(GetSecretValueCommand, { SecretId: HANDLER_ENV[ENV.PAGE_SIGNING_SECRET] }).resolves({ SecretString: SIGNING_KEY });
+const stamps = pageStamps(SIGNING_KEY);
 const TOKEN = 'Zm9vYmFyYmF6cXV4MTIzNA';
 const invitation: Invitation = {
   tokenHash: hashToken(TOKEN), programId: 'order-delivered-nps', kind: 'nps', eventId: 'e1', contactKey: 'contact-1', locale: 'et',
   customer: { id: 'c-1', email: 'a@example.com' }, context: {}, createdAt: '2026-11-22T10:00:00Z', expiresAt: 4_000_000_000,
 };
 
-function request(method: string, options: { body?: string; base64?: boolean; query?: Record<string, string>; token?: string } = {}): APIGatewayProxyEventV2 {
+function request(method: string, options: { body?: string; base64?: boolean; query?: Record<string, string>; token?: string; route?: 'r' | 'u' } = {}): APIGatewayProxyEventV2 {
+  const route = options.route ?? 'r';
   return {
-    version: '2.0', routeKey: `${method} /r/{token}`, rawPath: `/r/${options.token ?? TOKEN}`, rawQueryString: '',
+    version: '2.0', routeKey: `${method} /${route}/{token}`, rawPath: `/${route}/${options.token ?? TOKEN}`, rawQueryString: '',
     headers: { 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0', 'content-type': 'application/x-www-form-urlencoded' },
     queryStringParameters: options.query, pathParameters: { token: options.token ?? TOKEN },
     requestContext: { http: { method, path: '/r', protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0' } } as never,
@@ -29,8 +38,8 @@ function request(method: string, options: { body?: string; base64?: boolean; que
   };
 }
 
-/** A person's form: a real tap, three seconds after the page opened. */
-const asPerson = (fields: string) => `${fields}&t=${Date.now() - 3000}&h=1`;
+/** A person's form: the page's script ran and saw a real tap, three seconds after the page (signed with the stack's key) opened. */
+const asPerson = (fields: string) => `${fields}&t=${stamps.sign('rating', TOKEN, Date.now() - 3000)}&h=1&j=1`;
 
 const call = (event: APIGatewayProxyEventV2) => handler(event, lambdaContext('respond')) as Promise<APIGatewayProxyStructuredResultV2>;
 
@@ -104,6 +113,33 @@ describe('respond handler', () => {
     expect(response.statusCode).toBe(200);
     expect(response.body).toContain('Palun kinnitage oma vastus');
     expect(dynamo).not.toHaveReceivedCommand(UpdateCommand);
+  });
+
+  it('takes a render time the client chose for no evidence (the page key is the stack\'s secret)', async () => {
+    const forged = pageStamps('an-attacker-key-that-is-long-enough-0123456789').sign('rating', TOKEN, Date.now() - 600_000);
+    for (const t of [String(Date.now() - 600_000), forged]) {
+      const response = await call(request('POST', { body: `score=0&h=1&j=1&t=${t}` }));
+      expect(response.body).toContain('Palun kinnitage oma vastus');
+    }
+    expect(dynamo).not.toHaveReceivedCommand(UpdateCommand);
+  });
+
+  it('unsubscribes on a mail client\'s one-click POST, and asks a form without evidence to confirm', async () => {
+    const unsubscribeToken = unsubscribeTokenFor(TOKEN);
+    const formOnly = await call(request('POST', { route: 'u', token: unsubscribeToken, body: 'h=0&j=1' }));
+    expect(formOnly.body).toContain('Palun kinnitage, et soovite tellimusest loobuda');
+    expect(dynamo).not.toHaveReceivedCommand(PutCommand);
+
+    const oneClick = await call(request('POST', { route: 'u', token: unsubscribeToken, body: 'List-Unsubscribe=One-Click' }));
+    expect(oneClick.statusCode).toBe(200);
+    expect(dynamo).toHaveReceivedCommandWith(GetCommand, { Key: { pk: `INV#${hashToken(TOKEN)}`, sk: 'INVITATION' } });
+    expect(dynamo).toHaveReceivedCommandWith(PutCommand, { Item: expect.objectContaining({ reason: 'unsubscribed' }) });
+  });
+
+  it('reads the page signing key from Secrets Manager once per cold start', async () => {
+    for (let i = 0; i < 3; i++) await call(request('GET'));
+    expect(secretsManager).toHaveReceivedCommandTimes(GetSecretValueCommand, 1);
+    expect(secretsManager).toHaveReceivedCommandWith(GetSecretValueCommand, { SecretId: HANDLER_ENV[ENV.PAGE_SIGNING_SECRET] });
   });
 
   it('answers other methods with 405, with HSTS like every page', async () => {
