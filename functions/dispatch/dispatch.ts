@@ -144,7 +144,7 @@ async function sendNow(event: SurveyEvent, program: SurveyProgram, deps: Dispatc
     kind: program.kind,
     eventId: event.eventId,
     contactKey: contactKeyOf(event.customer.email),
-    locale: resolveLocale(event.customer.locale, program.defaultLocale),
+    locale: resolveLocale(event.customer.locale, Object.keys(deps.catalog.locales), program.defaultLocale),
     customer: event.customer,
     context: event.context,
     createdAt: now.toISOString(),
@@ -163,7 +163,7 @@ async function sendNow(event: SurveyEvent, program: SurveyProgram, deps: Dispatc
   const reserved = await deps.invitations.reserve(invitation, guard);
   if (reserved !== 'reserved') return skip(event, program, reserved, deps);
 
-  const email = renderSurveyEmail(invitation, program, token, { brand: deps.catalog.brand.name, publicBaseUrl: deps.publicBaseUrl });
+  const email = renderSurveyEmail(invitation, program, token, { brand: deps.catalog.brand, locales: deps.catalog.locales, publicBaseUrl: deps.publicBaseUrl });
   try {
     const { messageId } = await deps.mailer.send(email);
     return { status: 'sent', programId: program.id, eventId: event.eventId, messageId, events: [surveySent(invitation)] };
