@@ -17,7 +17,7 @@ export interface CaseApi {
  * Where the case API is: `--api-url` or CLOSELOOP_API_URL (a deployed stack's `ApiUrl` output, signed
  * with your AWS credentials), else the sandbox running in this folder.
  */
-export function resolveCaseApi(apiUrl: string | undefined, env: NodeJS.ProcessEnv = process.env): CaseApi {
+export async function resolveCaseApi(apiUrl: string | undefined, env: NodeJS.ProcessEnv = process.env): Promise<CaseApi> {
   const url = apiUrl || env.CLOSELOOP_API_URL;
   if (url) {
     if (!/^https?:\/\/[^\s/]+/.test(url)) throw new CliError(`--api-url: "${url}" is not a URL`, EXIT.usage);
@@ -26,7 +26,7 @@ export function resolveCaseApi(apiUrl: string | undefined, env: NodeJS.ProcessEn
     const provider = defaultProvider();
     return { baseUrl: url.replace(/\/+$/, ''), region, credentials: () => provider(), description: `the API at ${url.replace(/\/+$/, '')} (${region})` };
   }
-  const sandbox = localSandbox();
+  const sandbox = await localSandbox();
   if (sandbox) {
     return { baseUrl: sandbox.endpoints.publicApi, region: sandbox.region, credentials: async () => sandbox.credentials, description: `the sandbox at ${sandbox.endpoints.publicApi}` };
   }

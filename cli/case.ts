@@ -32,7 +32,7 @@ Against a deployed stack the request is signed with your AWS credentials (IAM). 
     if (action === 'resolve' && !values['root-cause']) throw new UsageError('resolve needs --root-cause <tag>', 'case');
     if (action !== 'resolve' && values['root-cause']) throw new UsageError('--root-cause goes with resolve', 'case');
     if (action === 'show' && values.note) throw new UsageError('--note goes with ack and resolve', 'case');
-    const api = resolveCaseApi(values['api-url'] as string | undefined);
+    const api = await resolveCaseApi(values['api-url'] as string | undefined);
     const path = `/cases/${encodeURIComponent(caseId as string)}`;
     let result: unknown;
     if (action === 'show') {

@@ -24,7 +24,7 @@ click a score, and watch the follow-ups (\`closeloop follow-ups\`).`,
   options: { catalog: { type: 'string' } },
   positionals: { min: 0, max: 0 },
   async run(_, values) {
-    const info = requireSandbox('demo');
+    const info = await requireSandbox('demo');
     const catalog = loadCatalogFile(resolveCatalogPath({ flag: values.catalog as string | undefined }));
     const run = Date.now().toString(36);
     const programs = catalog.programs.filter((p) => p.enabled && p.trigger.source !== 'closeloop');

@@ -16,7 +16,7 @@ Options:
   options: { 'api-url': { type: 'string' }, json: { type: 'boolean' } },
   positionals: { min: 1, max: 1 },
   async run([email], values) {
-    const api = resolveCaseApi(values['api-url'] as string | undefined);
+    const api = await resolveCaseApi(values['api-url'] as string | undefined);
     announceTarget(api.description);
     const report = await callCaseApi(api, 'POST', '/erasures', { email }) as Record<string, unknown>;
     if (values.json) {

@@ -18,7 +18,7 @@ with your consumer (the stack outputs FollowUpQueueUrl…).`,
   options: { json: { type: 'boolean' } },
   positionals: { min: 0, max: 0 },
   async run(_, values) {
-    const info = requireSandbox('follow-ups');
+    const info = await requireSandbox('follow-ups');
     const all: Record<string, unknown[]> = {};
     for (const [name, url] of Object.entries(info.followUpQueues)) {
       const queueName = url.split('/').pop() as string;

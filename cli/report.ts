@@ -11,12 +11,12 @@ import { CliError, type Command, EXIT, UsageError } from './args.js';
 import { localSandbox } from './target.js';
 
 /** Where the buckets are: a deployed stack's table (`--table`, AWS credentials) or the sandbox running here. */
-function storeFor(table: string | undefined): { store: DynamoAggregateStore; where: string } {
+async function storeFor(table: string | undefined): Promise<{ store: DynamoAggregateStore; where: string }> {
   const tableName = table || process.env.CLOSELOOP_TABLE;
   if (tableName) {
     return { store: new DynamoAggregateStore(tableName, DynamoDBDocumentClient.from(new DynamoDBClient({}))), where: `table ${tableName}` };
   }
-  const sandbox = localSandbox();
+  const sandbox = await localSandbox();
   if (sandbox) {
     const client = new DynamoDBClient({ region: sandbox.region, credentials: sandbox.credentials, endpoint: sandbox.endpoints.dynamodb, maxAttempts: 2 });
     return { store: new DynamoAggregateStore(sandbox.tables.surveys, DynamoDBDocumentClient.from(client)), where: `the sandbox at ${sandbox.endpoints.dynamodb}` };
@@ -55,7 +55,7 @@ Options:
     } catch (error) {
       throw new UsageError((error as Error).message, 'report');
     }
-    const { store, where } = storeFor(values.table as string | undefined);
+    const { store, where } = await storeFor(values.table as string | undefined);
     const catalog = loadCatalogFile(resolveCatalogPath({ flag: values.catalog as string | undefined }));
     let reports;
     try {

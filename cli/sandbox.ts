@@ -9,8 +9,9 @@ export const sandboxCommand: Command = {
   closeloop sandbox [--catalog <file>]
 
 Starts DynamoDB Local (needs Java 17+), a local SES with an inbox, a local SQS, a PutEvents and a
-Scheduler endpoint and the HTTP API, all on 127.0.0.1, and runs Closeloop's handlers against them
-with your catalog. Writes .sandbox/sandbox.json (endpoints and credentials) for the other commands.
+Scheduler endpoint and the HTTP API, all on 127.0.0.1 (answering only Host 127.0.0.1 or localhost),
+and runs Closeloop's handlers against them with your catalog. Writes .sandbox/sandbox.json (endpoints,
+an instance id and a key pair made for this run) for the other commands.
 
 Options:
   --catalog <file>   the catalog (default: CLOSELOOP_CATALOG, else the nearest closeloop.yaml)
@@ -53,17 +54,29 @@ Send sample events with \`npx closeloop demo\`, then open the inbox. Ctrl-C stop
     const running = sandbox;
     return new Promise<number>((resolve) => {
       let stopping = false;
-      const shutdown = (signal: string) => {
+      const shutdown = (reason: string, code: number) => {
         if (stopping) return;
         stopping = true;
-        console.log(`\n${signal}: stopping the sandbox…`);
-        running.stop().then(() => resolve(EXIT.ok), (error: unknown) => {
+        console.log(`\n${reason}: stopping the sandbox…`);
+        // A stop that hangs must not keep DynamoDB Local's parent alive: the launcher exits when this process does.
+        const deadline = setTimeout(() => resolve(EXIT.failure), 10_000);
+        deadline.unref();
+        running.stop().then(() => resolve(code), (error: unknown) => {
           console.error(error);
           resolve(EXIT.failure);
-        });
+        }).finally(() => clearTimeout(deadline));
       };
-      process.on('SIGINT', () => shutdown('SIGINT'));
-      process.on('SIGTERM', () => shutdown('SIGTERM'));
+      process.on('SIGINT', () => shutdown('SIGINT', EXIT.ok));
+      process.on('SIGTERM', () => shutdown('SIGTERM', EXIT.ok));
+      process.on('SIGHUP', () => shutdown('SIGHUP', EXIT.ok));
+      // Each sandbox server answers a bad request itself (500 or 400); an error that still escapes is a
+      // bug of the sandbox: say it, and stop every child rather than run on half broken.
+      const crash = (kind: string) => (error: unknown) => {
+        console.error(`closeloop sandbox: ${kind}:`, error);
+        shutdown(kind, EXIT.failure);
+      };
+      process.on('uncaughtException', crash('uncaught exception'));
+      process.on('unhandledRejection', crash('unhandled rejection'));
     });
   },
 };

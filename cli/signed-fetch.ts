@@ -1,23 +1,6 @@
-import { createHash, createHmac } from 'node:crypto';
 import { SignatureV4 } from '@smithy/signature-v4';
-import type { AwsCredentialIdentity, Checksum, SourceData } from '@smithy/types';
-
-/** SHA-256 (and HMAC-SHA-256 with a secret) from node:crypto, in the shape SignatureV4 wants. */
-class Sha256 implements Checksum {
-  private readonly hash;
-  constructor(secret?: SourceData) {
-    this.hash = secret ? createHmac('sha256', Buffer.from(secret as Uint8Array)) : createHash('sha256');
-  }
-  update(data: Uint8Array): void {
-    this.hash.update(data);
-  }
-  async digest(): Promise<Uint8Array> {
-    return new Uint8Array(this.hash.digest());
-  }
-  reset(): void {
-    throw new Error('not supported');
-  }
-}
+import type { AwsCredentialIdentity } from '@smithy/types';
+import { NodeSha256 } from '../sandbox/sigv4.js';
 
 export interface SignedFetchOptions {
   readonly region: string;
@@ -27,7 +10,7 @@ export interface SignedFetchOptions {
 /** fetch() signed with SigV4 for API Gateway (`execute-api`), as IAM-authorised routes require. */
 export async function signedFetch(url: string, init: { method: string; body?: string }, options: SignedFetchOptions): Promise<Response> {
   const target = new URL(url);
-  const signer = new SignatureV4({ service: 'execute-api', region: options.region, credentials: options.credentials, sha256: Sha256 });
+  const signer = new SignatureV4({ service: 'execute-api', region: options.region, credentials: options.credentials, sha256: NodeSha256 });
   const headers: Record<string, string> = { host: target.host, ...(init.body ? { 'content-type': 'application/json' } : {}) };
   const signed = await signer.sign({
     method: init.method, protocol: target.protocol, hostname: target.hostname, port: target.port ? Number(target.port) : undefined,

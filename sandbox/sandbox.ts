@@ -3,7 +3,8 @@ import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoAggregateStore } from '../functions/adapters/dynamo-aggregate-store.js';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ENV } from '../functions/config/env.js';
 import type { Catalog } from '../functions/domain/program.js';
@@ -12,10 +13,10 @@ import {
   rulesFailureQueue,
 } from '../functions/config/resources.js';
 import {
-  LOCAL_CREDENTIALS, LOCAL_REGION, assertPortFree, freePort, startDynamoDb, startSes, startSqs, type RunningEmulator,
+  LOCAL_REGION, assertPortFree, freePort, startDynamoDb, startSes, startSqs, type RunningEmulator,
 } from './emulators.js';
 import { startEventBus, type BusEvent, type RunningEventBus } from './event-bus.js';
-import { startHttpApi, type RunningHttpApi } from './http-api.js';
+import { startHttpApi, type HttpRoute, type RunningHttpApi } from './http-api.js';
 import { lambdaContext } from './lambda-context.js';
 import { handlerClients, type FaultInjector } from './faults.js';
 import { every, pollQueue, pollStream, type Poller } from './pollers.js';
@@ -82,9 +83,14 @@ export interface SandboxOptions {
 
 /** What `.sandbox/sandbox.json` holds: everything a client needs to talk to the running sandbox. */
 export interface SandboxInfo {
+  /** Random at each start; `GET /__closeloop/instance` on the HTTP API answers it, so a client can tell this sandbox is the one running. */
+  instanceId: string;
   region: string;
+  /** Made at each start: the HTTP API's IAM routes verify SigV4 signatures against this pair. */
   credentials: { accessKeyId: string; secretAccessKey: string };
-  endpoints: { dynamodb: string; dynamodbStreams: string; sesv2: string; sqs: string; eventbridge: string; scheduler: string; publicApi: string };
+  endpoints: {
+    dynamodb: string; dynamodbStreams: string; sesv2: string; sqs: string; eventbridge: string; scheduler: string; secretsmanager: string; publicApi: string;
+  };
   busName: string;
   tables: { surveys: string };
   queues: Record<string, { name: string; url: string; arn: string }>;
@@ -106,6 +112,17 @@ export interface RunningSandbox {
 }
 
 export const SANDBOX_BUS_NAME = 'closeloop-sandbox';
+
+/**
+ * The key pair of one sandbox run, shaped like AWS's (AKIA + 16, 40 characters): the HTTP API's
+ * IAM routes accept signatures by it and nothing else. Everyone who may use the sandbox reads it
+ * from sandbox.json; a web page cannot.
+ */
+export function sandboxCredentials(): { accessKeyId: string; secretAccessKey: string } {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  const id = [...randomBytes(16)].map((byte) => alphabet[byte % 32]).join('');
+  return { accessKeyId: `AKIA${id}`, secretAccessKey: randomBytes(30).toString('base64') };
+}
 
 export function portsFromEnv(env: NodeJS.ProcessEnv = process.env): SandboxPorts {
   const ports = { ...DEFAULT_PORTS };
@@ -142,6 +159,8 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     else await assertPortFree(ports[key], key, PORT_VARIABLES[key]);
   }
 
+  const instanceId = randomUUID();
+  const credentials = sandboxCredentials();
   const stoppers: (() => Promise<void>)[] = [];
   const stop = async () => {
     for (const stopOne of stoppers.splice(0).reverse()) await stopOne().catch(() => undefined);
@@ -167,8 +186,8 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     // The handlers' SDK clients read these standard settings; no "if local" anywhere in functions/.
     Object.assign(process.env, {
       AWS_REGION: LOCAL_REGION,
-      AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+      AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
       AWS_ENDPOINT_URL_DYNAMODB: dynamodb.endpoint,
       AWS_ENDPOINT_URL_DYNAMODB_STREAMS: dynamodb.endpoint,
       AWS_ENDPOINT_URL_SESV2: sesFront.endpoint,
@@ -181,7 +200,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     });
     delete process.env.AWS_PROFILE;
 
-    const clientConfig = { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS };
+    const clientConfig = { region: LOCAL_REGION, credentials };
     const dynamoClient = new DynamoDBClient({ ...clientConfig, endpoint: dynamodb.endpoint });
     const sqsClient = new SQSClient({ ...clientConfig, endpoint: sqs.endpoint });
     const streamsClient = new DynamoDBStreamsClient({ ...clientConfig, endpoint: dynamodb.endpoint });
@@ -258,7 +277,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
       queueUrls: Object.fromEntries(Object.values(resources.queues).map((q) => [q.arn, q.url])),
     });
     stoppers.push(() => scheduler.stop());
-    const api: RunningHttpApi = await startHttpApi(ports.http, [
+    const routes: HttpRoute[] = [
       { methods: ['GET', 'HEAD', 'POST'], path: '/r/{token}', handler: respond, functionName: 'closeloop-respond' },
       { methods: ['GET', 'HEAD', 'POST'], path: '/u/{token}', handler: respond, functionName: 'closeloop-respond' },
       { methods: ['GET'], path: '/cases/{caseId}', handler: cases, functionName: 'closeloop-cases', auth: 'iam' },
@@ -267,7 +286,10 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
       { methods: ['POST'], path: '/erasures', handler: erase, functionName: 'closeloop-erase', auth: 'iam' },
       // Sandbox only: the HTML report of the last 90 days (in AWS, `closeloop report --html` writes the same file).
       { methods: ['GET'], path: '/report', handler: reportPage(new DynamoAggregateStore(resources.tableName, DynamoDBDocumentClient.from(dynamoClient)), catalog), functionName: 'closeloop-report' },
-    ]);
+    ];
+    const api: RunningHttpApi = await startHttpApi({
+      port: ports.http, routes, credentials, region: LOCAL_REGION, instanceId, report: (message) => log(`[sandbox] ${message}`),
+    });
     stoppers.push(() => api.stop());
 
     const retryDelaySeconds = options.retryDelaySeconds ?? 2;
@@ -293,11 +315,12 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     stoppers.push(() => sweeper.stop());
 
     const info: SandboxInfo = {
+      instanceId,
       region: LOCAL_REGION,
-      credentials: { ...LOCAL_CREDENTIALS },
+      credentials,
       endpoints: {
         dynamodb: dynamodb.endpoint, dynamodbStreams: dynamodb.endpoint, sesv2: sesFront.endpoint, sqs: sqs.endpoint,
-        eventbridge: bus.endpoint, scheduler: scheduler.endpoint, publicApi: api.url,
+        eventbridge: bus.endpoint, scheduler: scheduler.endpoint, secretsmanager: secrets.endpoint, publicApi: api.url,
       },
       busName: SANDBOX_BUS_NAME,
       tables: { surveys: resources.tableName },
@@ -311,7 +334,9 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
       supportEmail: EXAMPLE_ADDRESSES.supportEmail,
     };
     const infoFile = path.join(stateDir, 'sandbox.json');
-    await writeFile(infoFile, `${JSON.stringify(info, null, 2)}\n`);
+    // It holds the run's key pair: readable by its owner only.
+    await writeFile(infoFile, `${JSON.stringify(info, null, 2)}\n`, { mode: 0o600 });
+    await chmod(infoFile, 0o600);
     return { info, infoFile, stop, ses: sesFront };
   } catch (error) {
     await stop();

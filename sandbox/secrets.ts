@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { once } from 'node:events';
 import http, { type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { LOCAL_REGION } from './emulators.js';
+import { guard, listenOnLoopback, readBody } from './guard.js';
 
 /** A secret the stack declares (functions/config/resources.ts). */
 export interface DeclaredSecret {
@@ -34,7 +33,7 @@ export interface RunningSecrets {
   stop(): Promise<void>;
 }
 
-const LOOPBACK_HOST = /^(127\.0\.0\.1|localhost)(:\d+)?$/;
+const MAX_REQUEST_BYTES = 64 * 1024;
 
 /**
  * Secrets Manager's GetSecretValue, locally, over its JSON 1.1 protocol, so the handlers'
@@ -46,33 +45,29 @@ export async function startSecrets(values: ReadonlyMap<string, string>): Promise
     response.writeHead(status, { 'content-type': 'application/x-amz-json-1.1' });
     response.end(JSON.stringify(body));
   };
-  const server = http.createServer((request, response) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => {
-      if (!LOOPBACK_HOST.test(request.headers.host ?? '')) return send(response, 403, { __type: 'AccessDeniedException', message: 'Loopback hosts only.' });
-      if (request.headers['x-amz-target'] !== 'secretsmanager.GetSecretValue') {
-        return send(response, 400, { __type: 'InvalidRequestException', message: `The sandbox serves GetSecretValue only, not ${request.headers['x-amz-target']}.` });
-      }
-      let secretId: unknown;
-      try {
-        secretId = (JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as { SecretId?: unknown }).SecretId;
-      } catch {
-        return send(response, 400, { __type: 'InvalidRequestException', message: 'The request body is not JSON.' });
-      }
-      const value = typeof secretId === 'string' ? values.get(secretId) : undefined;
-      if (value === undefined) return send(response, 400, { __type: 'ResourceNotFoundException', message: "Secrets Manager can't find the specified secret." });
-      return send(response, 200, {
-        ARN: `arn:aws:secretsmanager:${LOCAL_REGION}:000000000000:secret:${secretId as string}`, Name: secretId, SecretString: value,
-        VersionId: 'sandbox', VersionStages: ['AWSCURRENT'], CreatedDate: 0,
-      });
+  const server = http.createServer(guard('Secrets Manager endpoint', async (request, response) => {
+    const body = await readBody(request, MAX_REQUEST_BYTES);
+    if (request.headers['x-amz-target'] !== 'secretsmanager.GetSecretValue') {
+      return send(response, 400, { __type: 'InvalidRequestException', message: `The sandbox serves GetSecretValue only, not ${request.headers['x-amz-target']}.` });
+    }
+    let secretId: unknown;
+    try {
+      secretId = (JSON.parse(body.toString('utf8') || '{}') as { SecretId?: unknown } | null)?.SecretId;
+    } catch {
+      return send(response, 400, { __type: 'InvalidRequestException', message: 'The request body is not JSON.' });
+    }
+    const value = typeof secretId === 'string' ? values.get(secretId) : undefined;
+    if (value === undefined) return send(response, 400, { __type: 'ResourceNotFoundException', message: "Secrets Manager can't find the specified secret." });
+    return send(response, 200, {
+      ARN: `arn:aws:secretsmanager:${LOCAL_REGION}:000000000000:secret:${secretId as string}`, Name: secretId, SecretString: value,
+      VersionId: 'sandbox', VersionStages: ['AWSCURRENT'], CreatedDate: 0,
     });
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  return {
-    endpoint: `http://127.0.0.1:${port}`,
-    stop: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
-  };
+  }, {
+    errorBody: (status, message) => ({
+      headers: { 'content-type': 'application/x-amz-json-1.1' },
+      body: JSON.stringify({ __type: status === 421 ? 'AccessDeniedException' : 'InternalServiceError', message }),
+    }),
+  }));
+  const listening = await listenOnLoopback(server, 0);
+  return { endpoint: `http://127.0.0.1:${listening.port}`, stop: listening.stop };
 }

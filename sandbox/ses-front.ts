@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { once } from 'node:events';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { sesFeedbackEvents } from '../functions/config/resources.js';
 import { LOCAL_REGION } from './emulators.js';
 import type { BusEvent } from './event-bus.js';
+import { guard, listenOnLoopback, readBody } from './guard.js';
 
 export interface SesFrontOptions {
   /** Emulates SES's maximum send rate (emails per second). @default no limit */
@@ -26,6 +25,8 @@ export interface SesFront {
 }
 
 const ACCOUNT = '000000000000';
+/** SES v2 takes messages up to 40 MB; the sandbox's are a few KB. */
+const MAX_REQUEST_BYTES = 10 * 1024 * 1024;
 
 /**
  * SES's mailbox simulator: mail to these addresses is accepted, then bounces or is complained about
@@ -111,7 +112,18 @@ export async function startSesFront(target: string, options: SesFrontOptions = {
     }
   };
 
-  const server = http.createServer((request, response) => {
+  const forward = (request: http.IncomingMessage, body: Buffer) => new Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }>((resolve, reject) => {
+    const outgoing = http.request({ hostname: upstream.hostname, port: upstream.port, path: request.url, method: request.method, headers: request.headers }, (reply) => {
+      const chunks: Buffer[] = [];
+      reply.on('data', (chunk: Buffer) => chunks.push(chunk));
+      reply.on('end', () => resolve({ status: reply.statusCode ?? 502, headers: reply.headers, body: Buffer.concat(chunks) }));
+      reply.on('error', reject);
+    });
+    outgoing.on('error', reject);
+    outgoing.end(body);
+  });
+
+  const server = http.createServer(guard('SES front', async (request, response) => {
     const sending = request.method === 'POST' && /\/v2\/email\/outbound-emails$/.test(request.url ?? '');
     if (sending && perSecond) {
       const now = Date.now();
@@ -126,29 +138,26 @@ export async function startSesFront(target: string, options: SesFrontOptions = {
       }
       tokens -= 1;
     }
-    const body: Buffer[] = [];
-    const forward = http.request({ hostname: upstream.hostname, port: upstream.port, path: request.url, method: request.method, headers: request.headers }, (reply) => {
-      response.writeHead(reply.statusCode ?? 502, reply.headers);
-      if (!sending || (reply.statusCode ?? 500) >= 300) {
-        reply.pipe(response);
-        return;
-      }
-      state.accepted.push(Date.now());
-      const chunks: Buffer[] = [];
-      reply.on('data', (chunk: Buffer) => { chunks.push(chunk); response.write(chunk); });
-      reply.on('end', () => {
-        response.end();
-        publish(Buffer.concat(body).toString('utf8'), Buffer.concat(chunks).toString('utf8'));
-      });
-    });
-    forward.on('error', () => { response.writeHead(502); response.end(); });
-    if (sending) request.on('data', (chunk: Buffer) => body.push(chunk));
-    request.pipe(forward);
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
+    const body = await readBody(request, MAX_REQUEST_BYTES);
+    let reply;
+    try {
+      reply = await forward(request, body);
+    } catch (error) {
+      response.writeHead(502, { 'content-type': 'application/json' });
+      response.end(JSON.stringify({ message: `The local SES did not answer: ${error instanceof Error ? error.message : String(error)}` }));
+      return;
+    }
+    // The body is whole here: the length is the upstream's, whatever its transfer encoding was.
+    const { 'transfer-encoding': _chunked, 'content-length': _length, connection: _connection, ...headers } = reply.headers;
+    const accepted = sending && reply.status < 300;
+    if (accepted) state.accepted.push(Date.now());
+    response.writeHead(reply.status, { ...headers, 'content-length': reply.body.length });
+    response.end(reply.body);
+    if (accepted) publish(body.toString('utf8'), reply.body.toString('utf8'));
+  }, { ...(options.report ? { report: options.report } : {}) }));
+  const listening = await listenOnLoopback(server, 0);
   return Object.assign(state, {
-    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    stop: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    endpoint: `http://127.0.0.1:${listening.port}`,
+    stop: listening.stop,
   });
 }

@@ -1,5 +1,8 @@
 /** The compiled `closeloop` command as a user meets it: a real process, its exit code and its streams. */
 import { execFile } from 'node:child_process';
+import { once } from 'node:events';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -74,6 +77,68 @@ describe('the closeloop command', () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('names endpoints that are not on this machine\'s loopback; refusing to use it');
     expect(result.stderr).not.toContain('target:');
+  });
+
+  describe('uses .sandbox/sandbox.json only when the sandbox it names answers with its instance id', () => {
+    /** A folder with a sandbox.json naming `api` as the HTTP API (every endpoint on loopback). */
+    function plant(api: string, instanceId = 'the-recorded-instance'): string {
+      const cwd = mkdtempSync(path.join(os.tmpdir(), 'closeloop-cli-'));
+      mkdirSync(path.join(cwd, '.sandbox'));
+      writeFileSync(path.join(cwd, '.sandbox', 'sandbox.json'), JSON.stringify({
+        instanceId, region: 'us-east-1', credentials: { accessKeyId: 'AKIAEXAMPLE', secretAccessKey: 'secret' },
+        endpoints: { publicApi: api, eventbridge: api, dynamodb: api }, tables: { surveys: 't' }, busName: 'b', followUpQueues: {},
+      }));
+      return cwd;
+    }
+    /** A loopback server answering the instance route with `instanceId`, recording every other request. */
+    async function fakeSandbox(instanceId: string) {
+      const requests: string[] = [];
+      const server = http.createServer((request, response) => {
+        request.resume();
+        if (request.url === '/__closeloop/instance') return response.end(JSON.stringify({ instanceId }));
+        requests.push(`${request.method} ${request.url}`);
+        response.writeHead(200, { 'content-type': 'application/json' });
+        response.end('{"contactKey":"k","erasedAt":"2026-01-01T00:00:00Z"}');
+      });
+      server.listen(0, '127.0.0.1');
+      await once(server, 'listening');
+      return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, requests, close: () => new Promise((resolve) => server.close(resolve)) };
+    }
+
+    it.each([['erase', 'ana@example.com'], ['demo'], ['report'], ['follow-ups'], ['case', 'show', 'c-1']])(
+      'refuses a file whose sandbox is not running: %j (exit 1, nothing sent)', async (...args) => {
+        const free = await fakeSandbox('x');
+        await free.close();
+        const result = await closeloop(args, plant(free.url));
+        expect(result.code).toBe(1);
+        expect(result.stderr).toContain('the sandbox recorded in .sandbox/sandbox.json is not running; start it with `npx closeloop sandbox`');
+        expect(result.stderr).not.toContain('target:');
+      });
+
+    it('refuses a file whose port is now held by another sandbox or program', async () => {
+      const other = await fakeSandbox('another-instance');
+      try {
+        const result = await closeloop(['erase', 'ana@example.com'], plant(other.url));
+        expect(result.code).toBe(1);
+        expect(result.stderr).toContain('is not running');
+        expect(result.stderr).toContain('answers as another program or another sandbox');
+        expect(other.requests).toEqual([]);
+      } finally {
+        await other.close();
+      }
+    });
+
+    it('goes ahead, and says where, when the instance id matches', async () => {
+      const running = await fakeSandbox('the-recorded-instance');
+      try {
+        const result = await closeloop(['erase', 'ana@example.com'], plant(running.url));
+        expect(result.stderr).toContain(`target: the sandbox at ${running.url}`);
+        expect(result.code).toBe(0);
+        expect(running.requests).toEqual(['POST /erasures']);
+      } finally {
+        await running.close();
+      }
+    });
   });
 
   it('validates a catalog: exit 0 valid, 1 invalid with each problem named', async () => {

@@ -51,7 +51,7 @@ describe('the sandbox\'s secrets', () => {
         request.on('error', reject);
         request.end('{"SecretId":"page-signing-key"}');
       });
-      expect(await status('evil.example')).toBe(403);
+      expect(await status('evil.example')).toBe(421);
       expect(await status(new URL(running.endpoint).host)).toBe(200);
     });
   });
