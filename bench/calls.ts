@@ -13,6 +13,7 @@ import { SesSurveyMailer } from '../functions/adapters/ses-survey-mailer.js';
 import { demoCatalog as catalog } from '../test/fixtures/catalog.js';
 import { dispatchEvent, type DispatchDeps } from '../functions/dispatch/dispatch.js';
 import { hashToken, newToken } from '../functions/domain/tokens.js';
+import { DISPATCH_LEASE_SECONDS } from '../functions/config/resources.js';
 import { pageStamps } from '../functions/domain/page-stamp.js';
 import { recordRating, type RespondDeps } from '../functions/respond/respond.js';
 import { renderSurveyEmail } from '../functions/dispatch/survey-email.js';
@@ -86,6 +87,7 @@ export async function benchCalls(events = 1000, concurrency = 8): Promise<CallsR
         deadLetters: { reject: async (_, reason) => { throw new Error(`rejected: ${reason}`); } },
         publicBaseUrl: 'https://feedback.example.com', now: () => new Date(),
         newToken: () => { const token = newToken(); tokens.push(token); return token; },
+        leaseSeconds: DISPATCH_LEASE_SECONDS,
       };
     };
 

@@ -11,6 +11,7 @@ import { SesSurveyMailer } from '../adapters/ses-survey-mailer.js';
 import { SqsDeadLetterSink } from '../adapters/sqs-queues.js';
 import { loadRuntimeCatalog } from '../config/runtime-catalog.js';
 import { readEnv } from '../config/env.js';
+import { DISPATCH_LEASE_SECONDS } from '../config/resources.js';
 import type { IntegrationEvent } from '../domain/integration-events.js';
 import { newToken } from '../domain/tokens.js';
 import { dispatchEvent, type DispatchDeps, type DispatchOutcome } from './dispatch.js';
@@ -35,6 +36,7 @@ const deps: DispatchDeps = {
   publicBaseUrl: env.PUBLIC_BASE_URL,
   now: () => new Date(),
   newToken,
+  leaseSeconds: DISPATCH_LEASE_SECONDS,
 };
 const integrationEvents = new EventBridgePublisher(env.EVENT_BUS_NAME);
 const processor = new BatchProcessor(EventType.SQS);

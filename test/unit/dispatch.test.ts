@@ -63,6 +63,7 @@ describe('dispatchEvent', () => {
       publicBaseUrl: 'https://feedback.example.com/',
       now: () => now,
       newToken: () => `token${String(++tokens).padStart(17, '0')}`,
+      leaseSeconds: 90,
     };
   });
 
