@@ -184,7 +184,7 @@ export class DynamoInvitationRepository implements InvitationRepository, Contact
     const claim = returned
       ? (unmarshall(returned) as ClaimItem)
       // Only where the service did not return the item (older emulators): one read, on the redelivery path only.
-      : ((await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.claim(invitation.programId, invitation.eventId), ConsistentRead: true }))).Item as ClaimItem | undefined);
+      : ((await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.claim(invitation.programId, invitation.eventId), ConsistentRead: true })))?.Item as ClaimItem | undefined);
     const unsent = unsentOf(claim);
     return unsent ? { unsent } : 'duplicate';
   }
