@@ -4,6 +4,7 @@ import { contactKeyOf } from '../../functions/domain/policies.js';
 import { hashToken, unsubscribeTokenFor } from '../../functions/domain/tokens.js';
 import { RecipientRejectedError, type DeadLetterSink, type SurveyEmail, type SurveyMailer, type SurveyScheduler } from '../../functions/ports.js';
 import { testCatalog } from '../fixtures/catalog.js';
+import { Crash, crashingAt, type CrashPoint } from '../fixtures/crash-points.js';
 import { orderDelivered, ticketResolved } from '../fixtures/events.js';
 import { InMemoryInvitations } from '../fixtures/in-memory-invitations.js';
 
@@ -30,49 +31,6 @@ class FakeScheduler implements SurveyScheduler {
 class FakeDeadLetters implements DeadLetterSink {
   readonly rejected: { body: string; reason: string }[] = [];
   async reject(body: string, reason: string) { this.rejected.push({ body, reason }); }
-}
-
-/** The process dying: nothing runs after it, so every later call of that invocation fails too. */
-class Crash extends Error {
-  override readonly name = 'Crash';
-}
-
-type CrashPoint = 'after-reserve' | 'after-ses-accepted' | 'after-mark';
-
-/**
- * The invitation store and mailer of one invocation that dies at `point`: the step before it takes
- * effect, then the invocation stops (its catch blocks get only dead ports, as nothing would run).
- */
-function crashingAt(point: CrashPoint, invitations: InMemoryInvitations, mailer: SurveyMailer) {
-  let dead = false;
-  const die = (): never => {
-    dead = true;
-    throw new Crash(point);
-  };
-  const alive = () => {
-    if (dead) throw new Crash('already dead');
-  };
-  const store = new Proxy(invitations, {
-    get(target, name, receiver) {
-      const value = Reflect.get(target, name, receiver) as unknown;
-      if (typeof value !== 'function') return value;
-      return async (...args: unknown[]) => {
-        alive();
-        const result = await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
-        if ((name === 'reserve' && point === 'after-reserve') || (name === 'markSent' && point === 'after-mark')) die();
-        return result;
-      };
-    },
-  });
-  const crashingMailer: SurveyMailer = {
-    send: async (email) => {
-      alive();
-      const accepted = await mailer.send(email);
-      if (point === 'after-ses-accepted') die();
-      return accepted;
-    },
-  };
-  return { store, mailer: crashingMailer };
 }
 
 const NOW = new Date('2026-11-22T10:00:05Z');
