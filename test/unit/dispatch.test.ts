@@ -1,5 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { dispatchEvent, scheduleName, SendInProgressError, type DispatchDeps, type DispatchOutcome } from '../../functions/dispatch/dispatch.js';
+import { bufferQueue, DISPATCH_LEASE_SECONDS, DISPATCH_TIMEOUT_SECONDS } from '../../functions/config/resources.js';
 import { contactKeyOf } from '../../functions/domain/policies.js';
 import { hashToken, unsubscribeTokenFor } from '../../functions/domain/tokens.js';
 import { RecipientRejectedError, type DeadLetterSink, type SurveyEmail, type SurveyMailer, type SurveyScheduler } from '../../functions/ports.js';
@@ -64,7 +65,7 @@ describe('dispatchEvent', () => {
       publicBaseUrl: 'https://feedback.example.com/',
       now: () => now,
       newToken: () => `token${String(++tokens).padStart(17, '0')}`,
-      leaseSeconds: 90,
+      leaseSeconds: DISPATCH_LEASE_SECONDS,
     };
   });
 
@@ -270,7 +271,7 @@ describe('dispatchEvent', () => {
   });
 
   describe('effectively once: the process stops at each point between the write and the send', () => {
-    const LEASE_MS = 90_000;
+    const LEASE_MS = DISPATCH_LEASE_SECONDS * 1000;
     const body = () => orderDelivered({ eventId: 'crash-1', customer: { tier: 'silver' } });
     const token = 'token00000000000000001';
 
@@ -365,6 +366,11 @@ describe('dispatchEvent', () => {
       expect(statuses(await dispatch(body()))).toEqual(['skipped:duplicate']);
       expect(mailer.sent).toHaveLength(1);
       expect(invitations.claims.get('order-delivered-nps#crash-1')?.status).toBe('sent');
+    });
+
+    it('holds the lease longer than the function can run, and shorter than the first redelivery takes to come', () => {
+      expect(DISPATCH_LEASE_SECONDS).toBeGreaterThanOrEqual(DISPATCH_TIMEOUT_SECONDS + 60);
+      expect(DISPATCH_LEASE_SECONDS).toBeLessThan(bufferQueue.visibilityTimeoutSeconds - DISPATCH_TIMEOUT_SECONDS);
     });
 
     it('costs one write more per survey than the reservation: the sent mark', async () => {
