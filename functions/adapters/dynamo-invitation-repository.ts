@@ -254,7 +254,10 @@ export class DynamoInvitationRepository implements InvitationRepository, Contact
         { Delete: { TableName, Key: keys.claim(invitation.programId, invitation.eventId), ...ours } },
         { Delete: { TableName, Key: keys.invitation(invitation.tokenHash) } },
         ...guard.rests.map((rest) => ({
-          Delete: { TableName, Key: keys.rest(guard.contactKey, rest.scope), ConditionExpression: 'heldBy = :tokenHash', ExpressionAttributeValues: ours.ExpressionAttributeValues },
+          // Gone already (an erasure deletes a contact's rests) is as good as released.
+          Delete: {
+            TableName, Key: keys.rest(guard.contactKey, rest.scope), ConditionExpression: 'attribute_not_exists(pk) OR heldBy = :tokenHash', ExpressionAttributeValues: ours.ExpressionAttributeValues,
+          },
         })),
       ],
     }));

@@ -1,12 +1,13 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
-import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { DynamoInvitationRepository, keys } from '../../functions/adapters/dynamo-invitation-repository.js';
 import { SesSurveyMailer } from '../../functions/adapters/ses-survey-mailer.js';
 import { DISPATCH_LEASE_SECONDS } from '../../functions/config/resources.js';
 import { dispatchEvent, SendInProgressError, type DispatchDeps, type DispatchOutcome } from '../../functions/dispatch/dispatch.js';
+import { contactKeyOf } from '../../functions/domain/policies.js';
 import { newToken } from '../../functions/domain/tokens.js';
 import { demoCatalog } from '../fixtures/catalog.js';
 import { Crash, crashingAt, type CrashPoint } from '../fixtures/crash-points.js';
@@ -58,6 +59,7 @@ function depsAt(now: Date, ports: Partial<DispatchDeps> = {}): DispatchDeps {
   };
 }
 
+// Each event has its own order id: other tests cancel surveys of order 1042 (the program cancels by order id).
 const statuses = (outcomes: DispatchOutcome[]) => outcomes.map((o) => (o.status === 'skipped' ? `skipped:${o.reason}` : o.status));
 /** The tests' own reads, not counted. */
 const reader = DynamoDBDocumentClient.from(new DynamoDBClient({ region: sandbox.region, credentials: sandbox.credentials, endpoint: sandbox.endpoints.dynamodb }));
@@ -72,7 +74,7 @@ const claimOf = async (eventId: string) =>
 async function crashThenRedeliver(point: CrashPoint) {
   const email = `crash-${point}-${randomUUID()}@example.com`;
   const eventId = `crash-${randomUUID()}`;
-  const body = JSON.stringify(orderDelivered({ eventId, customer: { email, tier: 'silver', locale: 'en' } }));
+  const body = JSON.stringify(orderDelivered({ eventId, customer: { email, tier: 'silver', locale: 'en' }, context: { orderId: randomUUID() } }));
   const start = new Date();
   const dying = crashingAt(point, repository, mailer);
   consumed.length = 0;
@@ -135,7 +137,7 @@ describe('effectively-once delivery against DynamoDB Local and SES local, the pr
 
   it('lets exactly one of five concurrent redeliveries after the lease send', async () => {
     const email = `concurrent-${randomUUID()}@example.com`;
-    const body = JSON.stringify(orderDelivered({ eventId: `crash-${randomUUID()}`, customer: { email, tier: 'silver', locale: 'en' } }));
+    const body = JSON.stringify(orderDelivered({ eventId: `crash-${randomUUID()}`, customer: { email, tier: 'silver', locale: 'en' }, context: { orderId: randomUUID() } }));
     const start = new Date();
     const dying = crashingAt('after-reserve', repository, mailer);
     await expect(dispatchEvent(body, depsAt(start, { invitations: dying.store, contacts: dying.store, mailer: dying.mailer }))).rejects.toThrow(Crash);
@@ -149,9 +151,29 @@ describe('effectively-once delivery against DynamoDB Local and SES local, the pr
     expect(await emailsTo(email)).toHaveLength(1);
   });
 
+  it('sends nothing to a person erased meanwhile (suppressed, rests and invitation deleted), and frees the claim', async () => {
+    const email = `erased-${randomUUID()}@example.com`;
+    const eventId = `crash-${randomUUID()}`;
+    const body = JSON.stringify(orderDelivered({ eventId, customer: { email, tier: 'silver', locale: 'en' }, context: { orderId: randomUUID() } }));
+    const start = new Date();
+    const dying = crashingAt('after-reserve', repository, mailer);
+    await expect(dispatchEvent(body, depsAt(start, { invitations: dying.store, contacts: dying.store, mailer: dying.mailer }))).rejects.toThrow(Crash);
+    const { tokenHash } = (await claimOf(eventId)) as { tokenHash: string };
+    // What an erasure does to it: suppress first, then delete the contact's items.
+    await repository.suppress(contactKeyOf(email), 'erased', start);
+    for (const key of [keys.rest(contactKeyOf(email), 'all'), keys.invitation(tokenHash)]) await reader.send(new DeleteCommand({ TableName: sandbox.tables.surveys, Key: key }));
+
+    const redelivered = await dispatchEvent(body, depsAt(new Date(start.getTime() + LEASE_MS + 1_000)));
+
+    expect(statuses(redelivered)).toEqual(['skipped:suppressed']);
+    expect(await emailsTo(email)).toHaveLength(0);
+    expect(await claimOf(eventId)).toMatchObject({ status: 'skipped', reason: 'suppressed' });
+    expect(await claimOf(eventId)).not.toHaveProperty('token');
+  });
+
   it('costs one write unit more per survey: the sent mark, an UpdateItem of the small claim item', async () => {
     const email = `wru-${randomUUID()}@example.com`;
-    const body = JSON.stringify(orderDelivered({ eventId: `wru-${randomUUID()}`, customer: { email, tier: 'silver', locale: 'en' } }));
+    const body = JSON.stringify(orderDelivered({ eventId: `wru-${randomUUID()}`, customer: { email, tier: 'silver', locale: 'en' }, context: { orderId: randomUUID() } }));
     consumed.length = 0;
 
     expect(statuses(await dispatchEvent(body, depsAt(new Date())))).toEqual(['sent']);
