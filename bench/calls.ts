@@ -72,7 +72,7 @@ export async function benchCalls(events = 1000, concurrency = 8): Promise<CallsR
     const sample = renderSurveyEmail({
       tokenHash: 'x', programId: 'order-delivered-nps', kind: 'nps', eventId: 'e', contactKey: 'k', locale: 'en',
       customer: { id: 'c', email: 'raw@example.com', tier: 'silver' }, context: { orderId: '1' }, createdAt: new Date().toISOString(), expiresAt: 0,
-    }, findProgram(catalog, 'order-delivered-nps')!, newToken(), { brand: catalog.brand.name, publicBaseUrl: 'https://feedback.example.com' });
+    }, findProgram(catalog, 'order-delivered-nps')!, newToken(), { brand: catalog.brand, locales: catalog.locales, publicBaseUrl: 'https://feedback.example.com' });
     const raw = { dynamo: DynamoDBDocumentClient.from(new DynamoDBClient({ ...config, endpoint: dynamo.endpoint })), ses: new SESv2Client({ ...config, endpoint: ses.endpoint }) };
     const repositoryFor = (counts: Counter) => new DynamoInvitationRepository(tableName, DynamoDBDocumentClient.from(
       counted(new DynamoDBClient({ ...config, endpoint: dynamo.endpoint }), counts), { marshallOptions: { removeUndefinedValues: true } }));

@@ -11,11 +11,12 @@ import { caseCommand } from './case.js';
 import { demoCommand } from './demo.js';
 import { eraseCommand } from './erase.js';
 import { followUpsCommand } from './follow-ups.js';
+import { localeCommand } from './locale.js';
 import { reportCommand } from './report.js';
 import { sandboxCommand } from './sandbox.js';
 import { validateCommand } from './validate.js';
 
-export const COMMANDS: readonly Command[] = [sandboxCommand, demoCommand, validateCommand, reportCommand, caseCommand, eraseCommand, followUpsCommand];
+export const COMMANDS: readonly Command[] = [sandboxCommand, demoCommand, validateCommand, localeCommand, reportCommand, caseCommand, eraseCommand, followUpsCommand];
 
 export const USAGE = `Usage: closeloop <command> [options]
 

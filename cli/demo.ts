@@ -1,6 +1,5 @@
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { loadCatalogFile, resolveCatalogPath } from '../functions/config/catalog-file.js';
-import { LOCALES } from '../functions/domain/messages.js';
 import { announceTarget, CliError, type Command, EXIT } from './args.js';
 import { requireSandbox } from './target.js';
 
@@ -29,9 +28,11 @@ click a score, and watch the follow-ups (\`closeloop follow-ups\`).`,
     const catalog = loadCatalogFile(resolveCatalogPath({ flag: values.catalog as string | undefined }));
     const run = Date.now().toString(36);
     const programs = catalog.programs.filter((p) => p.enabled && p.trigger.source !== 'closeloop');
+    // The catalog's own languages first (an adopter's "de"), then the built-in ones.
+    const LOCALES = Object.keys(catalog.locales).sort((a, b) => Number(a in CUSTOMERS) - Number(b in CUSTOMERS));
     const entries = programs.map((program, i) => {
       const locale = LOCALES[i % LOCALES.length] as string;
-      const customer = CUSTOMERS[locale] as { name: string; email: string };
+      const customer = CUSTOMERS[locale] ?? { name: 'Kim', email: `kim.${locale}@example.com` };
       const context: Record<string, string> = { orderId: `${1042 + i}`, ticketId: `${553 + i}` };
       if (program.cancel) context[program.cancel.matchOn] = `${program.id}-${run}`;
       return {

@@ -87,7 +87,7 @@ export function readCatalogData(file: string): unknown {
 /** Reads and validates a catalog file; an invalid one throws InvalidCatalogError naming the file and each field. */
 export function loadCatalogFile(file: string): Catalog {
   try {
-    return parseCatalog(readCatalogData(file));
+    return parseCatalog(readCatalogData(file), { baseDir: path.dirname(path.resolve(file)) });
   } catch (error) {
     if (error instanceof InvalidCatalogError) throw new InvalidCatalogError(error.problems.map((problem) => `${path.basename(file)}: ${problem}`));
     throw error;

@@ -1,10 +1,11 @@
 import * as z from 'zod/mini';
 import en from 'zod/v4/locales/en.js';
-import { LOCALES } from '../domain/messages.js';
+import { FALLBACK_LOCALE, type Messages } from '../domain/messages.js';
 import { parseIsoDuration } from '../domain/policies.js';
 import { DEFAULT_RETENTION, type Catalog, type SurveyProgram } from '../domain/program.js';
 import { CLASSIFICATIONS, SURVEY_KINDS, scaleOf } from '../domain/survey-kinds.js';
 import { describeCatalogIssues } from './catalog-issues.js';
+import { builtInLocaleData, LOCALE_TAG, readLocaleFile } from './locales.js';
 
 /**
  * The catalog's schema (`closeloop.yaml`), strict: an unknown or misspelled key is an error naming
@@ -18,7 +19,35 @@ const trigger = z.strictObject({
   source: nonEmpty.check(about('The event\'s `source`, e.g. "shop.orders".')),
   detailType: nonEmpty.check(about('The event\'s `detail-type`, e.g. "OrderDelivered".')),
 });
-const perLocale = z.partialRecord(z.enum(LOCALES), nonEmpty);
+const localeTag = z.string().check(z.regex(LOCALE_TAG, 'a lower-case language tag such as "de" or "pt-br"'));
+/** Per-locale text; each tag must be a built-in locale or one the catalog declares (checked after parsing). */
+const perLocale = z.record(localeTag, nonEmpty);
+const perKind = z.strictObject({ nps: nonEmpty, enps: nonEmpty, csat: nonEmpty, ces: nonEmpty });
+
+/** A locale bundle: every string of the email and the pages, strict (a missing string is named). */
+export const localeBundleSchema = z.strictObject({
+  dir: z.enum(['ltr', 'rtl']).check(about('Writing direction: rtl for Persian, Arabic, Hebrew.')),
+  subject: nonEmpty.check(about('Email subject; {brand}.')),
+  greeting: nonEmpty.check(about('First line when the name is known; {name}.')),
+  greetingAnonymous: nonEmpty,
+  intro: nonEmpty.check(about('Line above the score links.')),
+  question: perKind.check(about('The standard question per survey kind; {brand}.')),
+  low: perKind.check(about('Label of the lowest score.')),
+  high: perKind.check(about('Label of the highest score.')),
+  yourScore: nonEmpty,
+  reason: nonEmpty.check(about('The follow-up question: "What is the main reason for your score?"')),
+  submit: nonEmpty,
+  thanksTitle: nonEmpty,
+  thanksBody: nonEmpty.check(about('{support}: the support address.')),
+  invalidLink: nonEmpty,
+  invalidScore: nonEmpty,
+  confirmTitle: nonEmpty,
+  unsubscribe: nonEmpty.check(about('The footer link of the email.')),
+  unsubscribeTitle: nonEmpty,
+  unsubscribeConfirm: nonEmpty,
+  unsubscribeConfirmTitle: nonEmpty,
+  unsubscribed: nonEmpty,
+});
 const hours = z.number().check(z.positive());
 
 const ruleSchema = z.strictObject({
@@ -52,7 +81,7 @@ const programSchema = z.strictObject({
     tier: z.optional(z.array(nonEmpty)),
   }).check(about('Only customers whose segment and tier are listed.'))),
   kind: z.enum(SURVEY_KINDS).check(about('nps (0–10), enps (0–10, anonymous reporting), csat (1–5), ces (1–7).')),
-  defaultLocale: z.enum(LOCALES).check(about('The language when the event gives none, or one without a bundle.')),
+  defaultLocale: localeTag.check(about('The language when the event gives none, or one without a bundle (a built-in or declared locale).')),
   ownerTeam: nonEmpty,
   delay: z.optional(z.string().check(about('ISO 8601 duration between the event and the email, e.g. "P2D", "PT2H"; at most a year.'))),
   throttleDays: z.optional(z.int().check(z.positive(), z.lte(3650), about('Never survey the same contact for this program more than once in this many days.'))),
@@ -76,8 +105,12 @@ const programSchema = z.strictObject({
 export const catalogSchema = z.strictObject({
   $schema: z.optional(z.string()),
   brand: z.strictObject({
-    name: nonEmpty.check(about('Shown in emails and pages ("How likely are you to recommend {brand}…").')),
+    name: nonEmpty.check(z.maxLength(100), about('Shown in emails and pages ("How likely are you to recommend {brand}…").')),
+    logoUrl: z.optional(z.string().check(z.regex(/^https:\/\/[^\s"'<>]+$/, 'an https:// URL'), z.maxLength(2048), about('An https:// image shown at the top of emails (not on the pages, whose CSP loads nothing from elsewhere). About 200×50 px.'))),
+    accentColor: z.optional(z.string().check(z.regex(/^#[0-9a-fA-F]{6}$/, 'a colour such as "#1f4e79"'), about('Links, buttons and the score scale, in emails and pages. Default #1f4e79; choose one with 4.5:1 contrast on white.'))),
+    footer: z.optional(z.string().check(z.minLength(1), z.maxLength(500), about('A line at the bottom of emails and pages, e.g. the postal address the law asks of commercial email.'))),
   }),
+  locales: z.optional(z.record(localeTag, z.union([nonEmpty, z.record(z.string(), z.unknown())])).check(about('Your own languages: a tag mapped to a bundle file (relative to this file, made with `closeloop locale init <tag>`) or the bundle inline. The built-in en, et, hr, th and fa need nothing.'))),
   invitationTtlDays: z.int().check(z.positive(), z.lte(365), about('How long a rating link works.')),
   answerWindowHours: z.optional(z.number().check(z.gte(0), z.lte(24 * 365), about('How long after the first answer it may still be changed. Default 24.'))),
   retention: z.optional(z.strictObject({
@@ -90,7 +123,7 @@ export const catalogSchema = z.strictObject({
   }).check(about('Rest periods across programs: after any survey email, and after an answer.')),
   quietHours: z.strictObject({ start: hhmm, end: hhmm }).check(about('No survey email in the recipient\'s local night (when customer.timeZone is known).')),
   followUpQueues: z.record(kebab, z.strictObject({ description: z.string() })).check(about('One SQS queue (with a dead-letter queue) each.')),
-  topics: z.record(kebab, z.partialRecord(z.enum(LOCALES), z.array(nonEmpty))).check(about('Comment topics: keywords (word beginnings) per locale.')),
+  topics: z.record(kebab, z.record(localeTag, z.array(nonEmpty))).check(about('Comment topics: keywords (word beginnings) per locale.')),
   rootCauses: z.array(kebab).check(z.minLength(1), about('The root causes a team may give a case when resolving it.')),
   programs: z.array(programSchema).check(z.minLength(1)),
 }).check(about('Closeloop catalog (closeloop.yaml): survey programs, follow-up rules and queues, brand. See docs/catalog.md.'));
@@ -110,15 +143,57 @@ const MAX_DELAY_SECONDS = 365 * 86_400;
  * InvalidCatalogError naming every bad field, so `closeloop validate`, `cdk synth` and the sandbox
  * all stop with the same message.
  */
-export function parseCatalog(input: unknown): Catalog {
-  // English messages for this parse only (zod/mini loads no locale; the Lambda bundles do without one).
-  const parsed = z.safeParse(catalogSchema, input, { error: en().localeError });
+export interface ParseOptions {
+  /** Where a locale bundle file named in the catalog is looked for. @default the current folder */
+  readonly baseDir?: string;
+  /** The built-in bundles as declared (tests may give others). @default the package's locales/ folder */
+  readonly builtIns?: Record<string, unknown>;
+}
+
+// English messages for the catalog's own parse (zod/mini loads no locale; the Lambda bundles do without one).
+const parseEnglish = <T>(schema: z.ZodMiniType<T>, input: unknown) => z.safeParse(schema, input, { error: en().localeError });
+
+/** Every bundle the catalog can use: the built-in ones, then the catalog's own (which may replace a built-in). */
+function resolveLocales(declared: Record<string, string | Record<string, unknown>> | undefined, options: ParseOptions, problems: string[]): Record<string, Messages> {
+  const bundles: Record<string, Messages> = {};
+  const add = (tag: string, data: unknown, at: string) => {
+    const parsed = parseEnglish(localeBundleSchema, data);
+    if (parsed.success) bundles[tag] = parsed.data;
+    else problems.push(...describeCatalogIssues(localeBundleSchema, parsed.error.issues).map((problem) => `${at}.${problem}`));
+  };
+  for (const [tag, data] of Object.entries(options.builtIns ?? builtInLocaleData())) add(tag, data, `(built-in locale ${tag})`);
+  for (const [tag, bundle] of Object.entries(declared ?? {})) {
+    if (typeof bundle !== 'string') {
+      add(tag, bundle, `locales.${tag}`);
+      continue;
+    }
+    try {
+      add(tag, readLocaleFile(bundle, options.baseDir ?? process.cwd()), `locales.${tag} (${bundle})`);
+    } catch (error) {
+      problems.push(`locales.${tag}: ${(error as Error).message}`);
+    }
+  }
+  return bundles;
+}
+
+export function parseCatalog(input: unknown, options: ParseOptions = {}): Catalog {
+  const parsed = parseEnglish(catalogSchema, input);
   if (!parsed.success) throw new InvalidCatalogError(describeCatalogIssues(catalogSchema, parsed.error.issues));
-  const { $schema: _schema, ...declared } = parsed.data;
+  const { $schema: _schema, locales: declaredLocales, ...declared } = parsed.data;
   const problems: string[] = [];
+  const locales = resolveLocales(declaredLocales, options, problems);
+  if (!(FALLBACK_LOCALE in locales)) problems.push(`locales: the built-in "${FALLBACK_LOCALE}" bundle is missing`);
+  const known = (tag: string, at: string) => {
+    if (!(tag in locales)) problems.push(`${at}: "${tag}" is not a built-in locale (${Object.keys(locales).sort().join(', ')}) or one under locales`);
+  };
+  Object.entries(declared.topics).forEach(([topic, byLocale]) => { for (const tag of Object.keys(byLocale)) known(tag, `topics.${topic}.${tag}`); });
   const seen = new Set<string>();
   const programs = declared.programs.map((program, p): SurveyProgram => {
     const at = `programs.${p}`;
+    known(program.defaultLocale, `${at}.defaultLocale`);
+    for (const field of ['question', 'intro', 'secondQuestion'] as const) {
+      for (const tag of Object.keys(program[field] ?? {})) known(tag, `${at}.${field}.${tag}`);
+    }
     if (seen.has(program.id)) problems.push(`${at}.id: "${program.id}" is declared twice`);
     seen.add(program.id);
     const delaySeconds = program.delay === undefined ? 0 : parseIsoDuration(program.delay);
@@ -156,11 +231,15 @@ export function parseCatalog(input: unknown): Catalog {
   }
   if (problems.length) throw new InvalidCatalogError(problems);
   return {
-    ...declared, answerWindowHours: declared.answerWindowHours ?? 24, retention: declared.retention ?? DEFAULT_RETENTION, programs,
+    ...declared, answerWindowHours: declared.answerWindowHours ?? 24, retention: declared.retention ?? DEFAULT_RETENTION, programs, locales,
   } as Catalog;
 }
 
 /** The catalog's JSON Schema (draft 2020-12), as editors and `closeloop validate` users see it. */
 export function catalogJsonSchema(): Record<string, unknown> {
-  return { ...z.toJSONSchema(catalogSchema, { io: 'input' }), title: 'Closeloop catalog' };
+  const schema = z.toJSONSchema(catalogSchema, { io: 'input' }) as unknown as { properties: { locales: { additionalProperties: unknown } } };
+  // Parsing takes any object for an inline bundle and names its missing strings itself; editors get the bundle's schema.
+  const { $schema: _draft, ...bundle } = z.toJSONSchema(localeBundleSchema, { io: 'input' });
+  schema.properties.locales.additionalProperties = { anyOf: [{ type: 'string', minLength: 1, description: 'A bundle file, relative to the catalog' }, bundle] };
+  return { ...schema, title: 'Closeloop catalog' };
 }

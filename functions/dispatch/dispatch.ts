@@ -161,7 +161,7 @@ async function sendNow(event: SurveyEvent, program: SurveyProgram, deps: Dispatc
     kind: program.kind,
     eventId: event.eventId,
     contactKey: contactKeyOf(event.customer.email),
-    locale: resolveLocale(event.customer.locale, program.defaultLocale),
+    locale: resolveLocale(event.customer.locale, Object.keys(deps.catalog.locales), program.defaultLocale),
     customer: event.customer,
     context: event.context,
     createdAt: now.toISOString(),
@@ -209,7 +209,7 @@ async function resend(event: SurveyEvent, program: SurveyProgram, fresh: Invitat
 async function send(
   event: SurveyEvent, program: SurveyProgram, invitation: Invitation, token: string, guard: ReservationGuard, deps: DispatchDeps, resent = false,
 ): Promise<DispatchOutcome> {
-  const email = renderSurveyEmail(invitation, program, token, { brand: deps.catalog.brand.name, publicBaseUrl: deps.publicBaseUrl });
+  const email = renderSurveyEmail(invitation, program, token, { brand: deps.catalog.brand, locales: deps.catalog.locales, publicBaseUrl: deps.publicBaseUrl });
   let messageId: string;
   try {
     ({ messageId } = await deps.mailer.send(email));

@@ -1,14 +1,19 @@
 import { escapeHtml } from '../domain/html.js';
 import type { Invitation } from '../domain/invitation.js';
-import { fill, messagesFor } from '../domain/messages.js';
+import { fill, messagesFor, type Messages } from '../domain/messages.js';
 import { introFor, questionFor, templateValues } from '../domain/wording.js';
-import type { SurveyProgram } from '../domain/program.js';
+import type { Brand, SurveyProgram } from '../domain/program.js';
 import { scoresOf } from '../domain/survey-kinds.js';
 import { unsubscribeTokenFor } from '../domain/tokens.js';
 import type { SurveyEmail } from '../ports.js';
 
+/** Links and the score scale unless the brand gives an accent colour (the pages use the same). */
+const DEFAULT_ACCENT = '#1f4e79';
+
 export interface EmailSettings {
-  readonly brand: string;
+  readonly brand: Brand;
+  /** The catalog's locale bundles. */
+  readonly locales: Readonly<Record<string, Messages>>;
   /** Public base URL of the rating pages, without a trailing slash. */
   readonly publicBaseUrl: string;
 }
@@ -36,23 +41,29 @@ export function unsubscribeLink(publicBaseUrl: string, ratingToken: string): str
  * 8058) let mail clients offer one-click unsubscribe.
  */
 export function renderSurveyEmail(invitation: Invitation, program: SurveyProgram, token: string, settings: EmailSettings): SurveyEmail {
-  const m = messagesFor(invitation.locale);
-  const values = templateValues(invitation, settings.brand, [m.greeting, m.subject]);
+  const m = messagesFor(settings.locales, invitation.locale);
+  const brand = settings.brand.name;
+  const accent = settings.brand.accentColor ?? DEFAULT_ACCENT;
+  const values = templateValues(invitation, brand, [m.greeting, m.subject]);
   const greeting = values.name ? fill(m.greeting, values) : m.greetingAnonymous;
-  const opening = introFor(program, invitation, settings.brand);
-  const question = questionFor(program, invitation, settings.brand);
+  const opening = introFor(program, invitation, brand);
+  const question = questionFor(program, invitation, brand, m);
   const scores = scoresOf(invitation.kind);
   const links = scores.map((score) => ({ score, href: ratingLink(settings.publicBaseUrl, token, score) }));
   const unsubscribe = unsubscribeLink(settings.publicBaseUrl, token);
   const cellWidth = Math.floor(100 / scores.length);
+  // The brand's logo (https only, checked by the catalog), with its name as the text for blocked images.
+  const logo = settings.brand.logoUrl
+    ? `<tr><td dir="${m.dir}" style="padding:24px 24px 0;"><img src="${escapeHtml(settings.brand.logoUrl)}" alt="${escapeHtml(brand)}" height="40" style="display:block;height:40px;max-width:200px;border:0;"></td></tr>\n`
+    : '';
   const para = (text: string, style = '') => `<p style="margin:0 0 12px;${style}">${escapeHtml(text)}</p>`;
 
   const cells = links
     .map(
       ({ score, href }) =>
         `<td align="center" width="${cellWidth}%" style="padding:2px;"><a href="${escapeHtml(href)}" ` +
-        `style="display:block;min-width:28px;padding:12px 0;border:1px solid #1f4e79;border-radius:6px;` +
-        `background:#ffffff;color:#1f4e79;font:bold 18px Arial,Helvetica,sans-serif;text-decoration:none;" ` +
+        `style="display:block;min-width:28px;padding:12px 0;border:1px solid ${accent};border-radius:6px;` +
+        `background:#ffffff;color:${accent};font:bold 18px Arial,Helvetica,sans-serif;text-decoration:none;" ` +
         `aria-label="${score}">${score}</a></td>`,
     )
     .join('');
@@ -64,7 +75,7 @@ export function renderSurveyEmail(invitation: Invitation, program: SurveyProgram
 <table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="background:#f4f6f8;">
 <tr><td align="center" style="padding:24px 12px;">
 <table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="max-width:560px;background:#ffffff;border-radius:8px;">
-<tr><td dir="${m.dir}" style="padding:24px;font:16px/1.5 Arial,Helvetica,sans-serif;color:#1a1a1a;">
+${logo}<tr><td dir="${m.dir}" style="padding:24px;font:16px/1.5 Arial,Helvetica,sans-serif;color:#1a1a1a;">
 ${para(greeting)}
 ${opening ? para(opening) : ''}
 ${para(m.intro)}
@@ -77,7 +88,8 @@ ${para(question, 'font-weight:bold;')}
 <td align="right" style="padding:6px 2px;font:13px Arial,Helvetica,sans-serif;color:#555555;">${escapeHtml(m.high[invitation.kind])}</td>
 </tr></table>
 </td></tr>
-<tr><td dir="${m.dir}" style="padding:16px 24px 24px;font:12px/1.5 Arial,Helvetica,sans-serif;color:#666666;">${escapeHtml(settings.brand)}<br>
+<tr><td dir="${m.dir}" style="padding:16px 24px 24px;font:12px/1.5 Arial,Helvetica,sans-serif;color:#666666;">${escapeHtml(brand)}<br>
+${settings.brand.footer ? `${escapeHtml(settings.brand.footer)}<br>\n` : ''}
 <a href="${escapeHtml(unsubscribe)}" style="color:#666666;">${escapeHtml(m.unsubscribe)}</a></td></tr>
 </table>
 </td></tr>
@@ -96,7 +108,8 @@ ${para(question, 'font-weight:bold;')}
     '',
     ...links.map(({ score, href }) => `${score}: ${href}`),
     '',
-    settings.brand,
+    brand,
+    ...(settings.brand.footer ? [settings.brand.footer] : []),
     `${m.unsubscribe}: ${unsubscribe}`,
   ].join('\n');
 

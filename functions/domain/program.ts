@@ -1,5 +1,5 @@
 import type { AlertRule } from './aggregates.js';
-import type { Locale } from './messages.js';
+import type { Locale, Messages } from './messages.js';
 import type { QuietHours } from './policies.js';
 import type { Taxonomy } from './topics.js';
 import type { Classification, SurveyKind } from './survey-kinds.js';
@@ -109,6 +109,12 @@ export const DEFAULT_RETENTION: RetentionPolicy = { responseDays: 365, caseDays:
 export interface Brand {
   /** Shown in emails and pages ("How likely are you to recommend {brand}…"). */
   readonly name: string;
+  /** An https:// image at the top of emails (not on the pages: their CSP loads nothing from elsewhere). */
+  readonly logoUrl?: string;
+  /** "#rrggbb" for links, buttons and the scale. @default #1f4e79 */
+  readonly accentColor?: string;
+  /** A line at the bottom of emails and pages (e.g. a postal address). */
+  readonly footer?: string;
 }
 
 /** Everything declared once (closeloop.yaml) and read by the construct, the sandbox and the handlers. */
@@ -129,6 +135,8 @@ export interface Catalog {
   /** The root-cause tags a team may give a case when resolving it. */
   readonly rootCauses: readonly string[];
   readonly programs: readonly SurveyProgram[];
+  /** Every locale bundle the catalog can use, by tag: the built-in ones and the catalog's own. */
+  readonly locales: Readonly<Record<Locale, Messages>>;
 }
 
 const sameTrigger = (a: Trigger, source: string, detailType: string) => a.source === source && a.detailType === detailType;

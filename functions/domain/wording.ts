@@ -1,5 +1,5 @@
 import type { Invitation } from './invitation.js';
-import { fill, fillStrict, messagesFor } from './messages.js';
+import { fill, fillStrict, type Messages } from './messages.js';
 import type { SurveyProgram } from './program.js';
 import { displayText } from './text.js';
 
@@ -31,9 +31,12 @@ function programLine(lines: Partial<Record<string, string>> | undefined, invitat
   return template ? fillStrict(template, templateValues(invitation, brand, [template])) : undefined;
 }
 
-/** The rating question, the same in the email and on the page: the program's wording, or the standard one. */
-export function questionFor(program: SurveyProgram | undefined, invitation: Invitation, brand: string): string {
-  const standard = messagesFor(invitation.locale).question[invitation.kind];
+/**
+ * The rating question, the same in the email and on the page: the program's wording, or the
+ * standard one of the invitation's locale bundle (`messages`).
+ */
+export function questionFor(program: SurveyProgram | undefined, invitation: Invitation, brand: string, messages: Messages): string {
+  const standard = messages.question[invitation.kind];
   return programLine(program?.question, invitation, brand) ?? fill(standard, templateValues(invitation, brand, [standard]));
 }
 

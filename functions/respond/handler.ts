@@ -21,7 +21,7 @@ const secrets = new SecretsManagerSecretStore();
 const depsWithKey = async (): Promise<RespondDeps> => ({
   catalog, invitations: repository, contacts: repository, now: () => new Date(), stamps: pageStamps(await secrets.read(env.PAGE_SIGNING_SECRET)),
 });
-const pageSettings = { brand: catalog.brand.name, supportEmail: env.SUPPORT_EMAIL, publicBaseUrl: env.PUBLIC_BASE_URL };
+const pageSettings = { brand: catalog.brand, locales: catalog.locales, supportEmail: env.SUPPORT_EMAIL, publicBaseUrl: env.PUBLIC_BASE_URL };
 
 /** What a POST ended in; an invalid link is counted on every method (probing shows up). */
 const POST_METRIC: Partial<Record<View['view'], string>> = {

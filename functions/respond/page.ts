@@ -1,12 +1,15 @@
 import { createHash } from 'node:crypto';
 import { escapeHtml } from '../domain/html.js';
 import { MAX_COMMENT_LENGTH } from '../domain/invitation.js';
-import { fill, messagesFor, type Messages } from '../domain/messages.js';
+import { FALLBACK_LOCALE, fill, messagesFor, type Messages } from '../domain/messages.js';
+import type { Brand } from '../domain/program.js';
 import { scoresOf } from '../domain/survey-kinds.js';
 import type { FormView, View } from './respond.js';
 
 export interface PageSettings {
-  readonly brand: string;
+  readonly brand: Brand;
+  /** The catalog's locale bundles. */
+  readonly locales: Readonly<Record<string, Messages>>;
   readonly supportEmail: string;
   /** Links and form actions are built from this, never from the Host header. */
   readonly publicBaseUrl: string;
@@ -30,7 +33,11 @@ label.question{display:block;font-weight:700;margin:0 0 .4rem}textarea{width:100
 textarea:focus-visible{outline:3px solid #b35900;outline-offset:1px}
 button{font:inherit;font-weight:700;padding:.75rem 2rem;border:0;border-radius:.4rem;background:#1f4e79;color:#fff;cursor:pointer}
 button:focus-visible{outline:3px solid #b35900;outline-offset:2px}
-.error{color:#a40000;font-weight:700}.answer{font-size:1.6rem;font-weight:700;color:#1f4e79}`;
+.error{color:#a40000;font-weight:700}.answer{font-size:1.6rem;font-weight:700;color:#1f4e79}
+.footer{margin-top:2rem;font-size:.8rem;color:#555}`;
+
+/** The pages' accent unless the brand gives one: links, the scale, the button. */
+export const DEFAULT_ACCENT = '#1f4e79';
 
 /**
  * The pages' only script. It marks that it ran (`j`: "1", or "a" when `navigator.webdriver` says the
@@ -44,10 +51,12 @@ const SCRIPT = `(function(){document.querySelectorAll("form[data-evidence]").for
 
 const hash = (text: string) => createHash('sha256').update(text).digest('base64');
 
+const csp = (css: string) =>
+  `default-src 'none'; style-src 'sha256-${hash(css)}'; script-src 'sha256-${hash(SCRIPT)}'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`;
+
 /** No third-party anything; one hashed style, one hashed script; forms post only to ourselves. */
 export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
-  'content-security-policy':
-    `default-src 'none'; style-src 'sha256-${hash(CSS)}'; script-src 'sha256-${hash(SCRIPT)}'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`,
+  'content-security-policy': csp(CSS),
   'referrer-policy': 'no-referrer',
   'x-content-type-options': 'nosniff',
   'x-frame-options': 'DENY',
@@ -57,15 +66,32 @@ export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'content-type': 'text/html; charset=utf-8',
 };
 
-function document(lang: string, dir: string, title: string, body: string, script = false): string {
+/**
+ * The style in the brand's accent and the headers that allow exactly it: the CSP stays a hash of the
+ * one style the page carries, whatever the colour (computed once per accent, i.e. per cold start).
+ */
+const styles = new Map<string, { css: string; headers: Record<string, string> }>();
+function styleFor(brand: Brand): { css: string; headers: Record<string, string> } {
+  const accent = brand.accentColor ?? DEFAULT_ACCENT;
+  let style = styles.get(accent);
+  if (!style) {
+    const css = CSS.replaceAll(DEFAULT_ACCENT, accent);
+    style = { css, headers: { ...SECURITY_HEADERS, 'content-security-policy': csp(css) } };
+    styles.set(accent, style);
+  }
+  return style;
+}
+
+function document(settings: PageSettings, lang: string, dir: string, title: string, body: string, script = false): string {
+  const footer = settings.brand.footer ? `<p class="footer">${escapeHtml(settings.brand.footer)}</p>` : '';
   return `<!DOCTYPE html><html lang="${lang}" dir="${dir}"><head><meta charset="utf-8">` +
     `<meta name="viewport" content="width=device-width,initial-scale=1"><meta name="robots" content="noindex">` +
-    `<title>${escapeHtml(title)}</title><style>${CSS}</style></head><body><main>${body}</main>` +
+    `<title>${escapeHtml(title)}</title><style>${styleFor(settings.brand).css}</style></head><body><main>${body}${footer}</main>` +
     `${script ? `<script>${SCRIPT}</script>` : ''}</body></html>`;
 }
 
 export function renderView(view: View, settings: PageSettings): HtmlResponse {
-  return { statusCode: view.status, headers: { ...SECURITY_HEADERS }, body: renderBody(view, settings) };
+  return { statusCode: view.status, headers: { ...styleFor(settings.brand).headers }, body: renderBody(view, settings) };
 }
 
 const base = (settings: PageSettings) => settings.publicBaseUrl.replace(/\/+$/, '');
@@ -91,7 +117,7 @@ function ratingForm(view: Extract<View, { view: 'rating' }>, m: Messages, settin
     ? `<label class="question" for="answer2">${escapeHtml(view.secondQuestion)}</label>` +
       `<textarea id="answer2" name="answer2" maxlength="${MAX_COMMENT_LENGTH}"></textarea>`
     : '';
-  return `<h1>${escapeHtml(settings.brand)}</h1>${error}${formOpen(view, settings)}` +
+  return `<h1>${escapeHtml(settings.brand.name)}</h1>${error}${formOpen(view, settings)}` +
     `<fieldset><legend>${escapeHtml(view.question)}</legend><div class="scale" dir="ltr">${radios}</div>` +
     `<div class="ends" dir="ltr" aria-hidden="true"><span>${scores[0]} = ${escapeHtml(m.low[view.kind])}</span>` +
     `<span>${scores[scores.length - 1]} = ${escapeHtml(m.high[view.kind])}</span></div></fieldset>` +
@@ -112,32 +138,32 @@ function confirmForm(view: Extract<View, { view: 'confirm' }>, m: Messages, sett
 function renderBody(view: View, settings: PageSettings): string {
   switch (view.view) {
     case 'invalid': {
-      const m = messagesFor('en');
-      return document('en', 'ltr', settings.brand, `<h1>${escapeHtml(m.invalidLink)}</h1>`);
+      const m = messagesFor(settings.locales, FALLBACK_LOCALE);
+      return document(settings, FALLBACK_LOCALE, m.dir, settings.brand.name, `<h1>${escapeHtml(m.invalidLink)}</h1>`);
     }
     case 'thanks': {
-      const m = messagesFor(view.locale);
-      return document(view.locale, m.dir, m.thanksTitle,
+      const m = messagesFor(settings.locales, view.locale);
+      return document(settings, view.locale, m.dir, m.thanksTitle,
         `<h1>${escapeHtml(m.thanksTitle)}</h1><p>${escapeHtml(fill(m.thanksBody, { support: settings.supportEmail }))}</p>`);
     }
     case 'unsubscribe': {
-      const m = messagesFor(view.locale);
+      const m = messagesFor(settings.locales, view.locale);
       const title = view.confirm ? m.unsubscribeConfirmTitle : m.unsubscribeTitle;
-      return document(view.locale, m.dir, title,
+      return document(settings, view.locale, m.dir, title,
         `<h1>${escapeHtml(title)}</h1>${evidenceForm(`${base(settings)}/u/${encodeURIComponent(view.token)}`, view.stamp)}` +
         `<button type="submit"${view.confirm ? ' autofocus' : ''}>${escapeHtml(m.unsubscribeConfirm)}</button></form>`, true);
     }
     case 'unsubscribed': {
-      const m = messagesFor(view.locale);
-      return document(view.locale, m.dir, m.unsubscribeTitle, `<h1>${escapeHtml(m.unsubscribeTitle)}</h1><p>${escapeHtml(m.unsubscribed)}</p>`);
+      const m = messagesFor(settings.locales, view.locale);
+      return document(settings, view.locale, m.dir, m.unsubscribeTitle, `<h1>${escapeHtml(m.unsubscribeTitle)}</h1><p>${escapeHtml(m.unsubscribed)}</p>`);
     }
     case 'rating': {
-      const m = messagesFor(view.locale);
-      return document(view.locale, m.dir, view.question, ratingForm(view, m, settings), true);
+      const m = messagesFor(settings.locales, view.locale);
+      return document(settings, view.locale, m.dir, view.question, ratingForm(view, m, settings), true);
     }
     case 'confirm': {
-      const m = messagesFor(view.locale);
-      return document(view.locale, m.dir, m.confirmTitle, confirmForm(view, m, settings), true);
+      const m = messagesFor(settings.locales, view.locale);
+      return document(settings, view.locale, m.dir, m.confirmTitle, confirmForm(view, m, settings), true);
     }
   }
 }

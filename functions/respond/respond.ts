@@ -1,6 +1,6 @@
 import { assessSubmission, scriptReportOf, type Assessment } from '../domain/evidence.js';
 import { isExpired, normaliseComment, type Invitation } from '../domain/invitation.js';
-import type { Locale } from '../domain/messages.js';
+import { type Locale, messagesFor } from '../domain/messages.js';
 import type { PageStamps, StampPurpose } from '../domain/page-stamp.js';
 import type { SurveyKind } from '../domain/survey-kinds.js';
 import { hashToken, isWellFormedToken, isWellFormedUnsubscribeToken, legacyTokenHash, unsubscribeKeyOf } from '../domain/tokens.js';
@@ -76,7 +76,7 @@ function formView(invitation: Invitation, token: string, now: Date, deps: Respon
   const secondQuestion = secondQuestionFor(program, invitation, deps.catalog.brand.name);
   return {
     locale: invitation.locale, kind: invitation.kind, token, stamp: deps.stamps.sign(purpose, token, now.getTime()),
-    question: questionFor(program, invitation, deps.catalog.brand.name), ...(secondQuestion ? { secondQuestion } : {}),
+    question: questionFor(program, invitation, deps.catalog.brand.name, messagesFor(deps.catalog.locales, invitation.locale)), ...(secondQuestion ? { secondQuestion } : {}),
   };
 }
 

@@ -5,7 +5,7 @@
  */
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -23,10 +23,12 @@ let dir: string;
 const env = { ...process.env, CI: 'true', npm_config_update_notifier: 'false', npm_config_fund: 'false', npm_config_audit: 'false' };
 const inAdopter = (file: string, args: string[], timeout = 180_000) => run(file, args, { cwd: dir, env, timeout, maxBuffer: 32 * 1024 * 1024 });
 
-/** The adopter's catalog: its own brand, a queue of its own with a rule on it. */
+/** The adopter's catalog: its own brand, its own language (made with `locale init`), a queue of its own with a rule on it. */
 function adopterCatalog(): Record<string, unknown> {
   const declared = declaredCatalog();
-  declared.brand = { name: 'Kaffeehaus Müller' };
+  declared.brand = { name: 'Kaffeehaus Müller', accentColor: '#0a7d5a', footer: 'Kaffeehaus Müller GmbH · Hauptstraße 1 · 10115 Berlin' };
+  declared.locales = { de: './locales/de.yaml' };
+  declared.programs[0].intro.de = 'Ihre Bestellung {context.orderId} wurde geliefert.';
   declared.followUpQueues.barista = { description: 'Coffee complaints: the head barista calls back.' };
   declared.programs[0].rules.unshift({ id: 'bitter-coffee', when: { scoreAtMost: 3 }, queue: 'barista', dueInHours: 12 });
   return declared;
@@ -39,6 +41,15 @@ beforeAll(async () => {
   writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'kaffeehaus-feedback', private: true, type: 'module' }, null, 2));
   await inAdopter('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', tarball,
     `aws-cdk-lib@${devVersion('aws-cdk-lib')}`, `constructs@${devVersion('constructs')}`, `aws-cdk@${devVersion('aws-cdk')}`], 420_000);
+  // A German bundle as an adopter makes one: `closeloop locale init de`, then translated.
+  const { stdout: bundle } = await inAdopter('npx', ['--no-install', 'closeloop', 'locale', 'init', 'de', '--from', 'en']);
+  mkdirSync(path.join(dir, 'locales'));
+  writeFileSync(path.join(dir, 'locales', 'de.yaml'), bundle
+    .replace(/^subject: .*$/m, 'subject: "Eine kurze Frage von {brand}"')
+    .replace(/^greeting: .*$/m, 'greeting: "Hallo {name},"')
+    .replace(/^intro: .*$/m, 'intro: "Wir freuen uns über Ihr Feedback. Tippen Sie auf eine Zahl:"')
+    .replace(/^ {2}nps: How likely.*$/m, '  nps: Wie wahrscheinlich ist es, dass Sie {brand} einem Freund oder Kollegen empfehlen?')
+    .replace(/^unsubscribe: .*$/m, 'unsubscribe: "Keine Umfragen mehr? Abmelden"'));
   writeFileSync(path.join(dir, 'closeloop.yaml'), `# yaml-language-server: $schema=./node_modules/closeloop/schema/closeloop.schema.json\n${stringify(adopterCatalog())}`);
   writeFileSync(path.join(dir, 'app.mjs'), `import { App, Stack } from 'aws-cdk-lib';
 import { Catalog, Closeloop } from 'closeloop';
@@ -61,7 +72,7 @@ afterAll(() => {
 describe('an adopter installs the packed package into its own folder', () => {
   it('installs a package with the handlers pre-built, the library and its types, the CLI, the schema, the license', () => {
     const installed = path.join(dir, 'node_modules', 'closeloop');
-    for (const file of ['dist/lib/index.js', 'dist/lib/index.cjs', 'dist/types/lib/index.d.ts', 'dist/cli/closeloop.mjs', 'schema/closeloop.schema.json', 'LICENSE', 'CHANGELOG.md']) {
+    for (const file of ['dist/lib/index.js', 'dist/lib/index.cjs', 'dist/types/lib/index.d.ts', 'dist/cli/closeloop.mjs', 'schema/closeloop.schema.json', 'locales/fa.yaml', 'LICENSE', 'CHANGELOG.md']) {
       expect(existsSync(path.join(installed, file)), file).toBe(true);
     }
     expect(readdirSync(path.join(installed, 'dist', 'functions')).sort()).toEqual(['cases', 'deliverability', 'dispatch', 'erase', 'escalate', 'follow-up', 'measure', 'respond']);
@@ -91,6 +102,7 @@ describe('an adopter installs the packed package into its own folder', () => {
     for (const asset of assets) {
       const catalog = readFileSync(path.join(out, asset, 'catalog.json'), 'utf8');
       expect(catalog).toContain('Kaffeehaus Müller');
+      expect(catalog).toContain('Eine kurze Frage von {brand}');
       expect(catalog).toContain('"barista"');
       expect(catalog).not.toContain('Closeloop Demo Shop');
       expect(readFileSync(path.join(out, asset, 'index.js'), 'utf8')).not.toContain('Closeloop Demo Shop');
@@ -112,7 +124,7 @@ describe('an adopter installs the packed package into its own folder', () => {
     }
   });
 
-  it('runs `npx closeloop sandbox` there: a survey goes out with the adopter\'s brand', async () => {
+  it('runs `npx closeloop sandbox` there: a German survey goes out with the adopter\'s brand', async () => {
     const ports = Object.fromEntries(await Promise.all(Object.keys(DEFAULT_PORTS).map(async (key) => [PORT_VARIABLES[key as keyof typeof PORT_VARIABLES], String(await freePort())])));
     // The executable npx runs (node_modules/.bin/closeloop), started directly so that Ctrl-C (SIGINT) reaches it.
     const child: ChildProcess = spawn(path.join(dir, 'node_modules', '.bin', 'closeloop'), ['sandbox'], { cwd: dir, env: { ...env, ...ports }, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -131,7 +143,7 @@ describe('an adopter installs the packed package into its own folder', () => {
           EventBusName: info.busName, Source: 'shop.orders', DetailType: 'OrderDelivered',
           Detail: JSON.stringify({
             eventId: 'kaffee-1', occurredAt: new Date().toISOString(),
-            customer: { id: 'k-1', email: 'jonas@kaffee.example', name: 'Jonas', locale: 'en' }, context: { orderId: 'K-77' },
+            customer: { id: 'k-1', email: 'jonas@kaffee.example', name: 'Jonas', locale: 'de-AT' }, context: { orderId: 'K-77' },
           }),
         }],
       }));
@@ -143,8 +155,13 @@ describe('an adopter installs the packed package into its own folder', () => {
         if (!emails.length) await new Promise((r) => setTimeout(r, 250));
       }
       expect(emails, output).toHaveLength(1);
-      expect(emails[0]?.subject).toBe('A quick question from Kaffeehaus Müller');
-      expect(emails[0]?.body.text).toContain('Kaffeehaus Müller');
+      expect(emails[0]?.subject).toBe('Eine kurze Frage von Kaffeehaus Müller');
+      const text = emails[0]?.body.text ?? '';
+      expect(text).toContain('Hallo Jonas,');
+      expect(text).toContain('Ihre Bestellung K-77 wurde geliefert.');
+      expect(text).toContain('Wie wahrscheinlich ist es, dass Sie Kaffeehaus Müller einem Freund oder Kollegen empfehlen?');
+      expect(text).toContain('Kaffeehaus Müller GmbH · Hauptstraße 1 · 10115 Berlin');
+      expect(text).not.toContain('Closeloop Demo Shop');
     } finally {
       child.kill('SIGINT');
       const stopped = await new Promise<boolean>((resolve) => {

@@ -10,10 +10,12 @@ import { cleanUpApps, testApp, testStack } from './app.js';
 
 afterAll(cleanUpApps);
 
-/** Another shop's catalog as its file declares it: its own brand, an extra queue and a rule on it. */
+/** Another shop's catalog as its file declares it: its own brand, an extra locale, an extra queue and a rule on it. */
 function otherDeclared(): Record<string, unknown> {
   const declared = declaredCatalog();
-  declared.brand = { name: 'Kaffeehaus Müller' };
+  declared.brand = { name: 'Kaffeehaus Müller', accentColor: '#0a7d5a' };
+  declared.locales = { de: { ...demoCatalog.locales.en, subject: 'Eine kurze Frage von {brand}' } };
+  declared.programs[0].defaultLocale = 'de';
   declared.followUpQueues.barista = { description: 'Coffee complaints' };
   declared.programs[0].rules.push({ id: 'coffee', when: { scoreAtMost: 3 }, queue: 'barista', dueInHours: 12 });
   return declared;
@@ -49,6 +51,7 @@ describe('the catalog the stack was given is the catalog its functions run with'
       expect(fn.env[ENV.RUNTIME_CATALOG]).toBe('catalog.json');
       expect(fn.catalog).toEqual(catalog);
       expect(JSON.stringify(fn.catalog)).not.toContain(demoCatalog.brand.name);
+      expect(fn.catalog.locales.de?.subject).toBe('Eine kurze Frage von {brand}');
     }
   });
 

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { renderView, SECURITY_HEADERS } from '../../functions/respond/page.js';
+import { demoCatalog } from '../fixtures/catalog.js';
 
-const settings = { brand: 'Shop', supportEmail: 'help@example.com', publicBaseUrl: 'https://f.example.com/' };
+const settings = { brand: { name: 'Shop' }, locales: demoCatalog.locales, supportEmail: 'help@example.com', publicBaseUrl: 'https://f.example.com/' };
 const TOKEN = 'Zm9vYmFyYmF6cXV4MTIzNA';
 
 describe('rating pages', () => {
@@ -67,4 +68,17 @@ describe('rating pages', () => {
     expect(again).toContain('<h1>Palun kinnitage, et soovite tellimusest loobuda</h1>');
     expect(again).toContain('<button type="submit" autofocus>Loobu</button>');
   });
+
+  it('takes the brand\'s accent and footer and keeps the CSP a hash of the one style it carries (no logo: nothing loads from elsewhere)', () => {
+    const brand = { name: 'Kaffeehaus', logoUrl: 'https://cdn.kaffee.example/logo.png', accentColor: '#0a7d5a', footer: 'Hauptstraße 1 · Berlin' };
+    const { headers, body } = renderView({ view: 'rating', status: 200, locale: 'en', kind: 'nps', token: TOKEN, question: 'Q?', stamp: '1.sig' }, { ...settings, brand });
+    const style = /<style>([^<]*)<\/style>/.exec(body)?.[1] as string;
+    expect(style).toContain('#0a7d5a');
+    expect(style).not.toContain('#1f4e79');
+    expect(headers['content-security-policy']).toContain(`style-src 'sha256-${createHash('sha256').update(style).digest('base64')}'`);
+    expect(headers['content-security-policy']).toContain("default-src 'none'");
+    expect(body).toContain('<p class="footer">Hauptstraße 1 · Berlin</p>');
+    expect(body).not.toContain('<img');
+  });
 });
+

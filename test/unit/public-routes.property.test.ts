@@ -12,7 +12,7 @@ const TOKEN = 'Zm9vYmFyYmF6cXV4MTIzNA';
 const NOW = new Date('2026-11-22T12:00:00Z');
 const UNSUBSCRIBE = unsubscribeTokenFor(TOKEN);
 const stamps = pageStamps('property-test-page-signing-key-0123456789');
-const settings = { brand: 'Shop', supportEmail: 'help@example.com', publicBaseUrl: 'https://f.example.com' };
+const settings = { brand: { name: 'Shop' }, locales: testCatalog.locales, supportEmail: 'help@example.com', publicBaseUrl: 'https://f.example.com' };
 
 function freshRepository(): InMemoryInvitations {
   const repository = new InMemoryInvitations();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Invitation } from '../../functions/domain/invitation.js';
-import { ratingLink, renderSurveyEmail as render, unsubscribeLink } from '../../functions/dispatch/survey-email.js';
+import { type EmailSettings, ratingLink, renderSurveyEmail as render, unsubscribeLink } from '../../functions/dispatch/survey-email.js';
 import { parseSurveyEvent } from '../../functions/domain/event.js';
 import { unsubscribeTokenFor } from '../../functions/domain/tokens.js';
 import { findProgram } from '../../functions/domain/program.js';
@@ -8,7 +8,7 @@ import { templateValues } from '../../functions/domain/wording.js';
 import { testCatalog } from '../fixtures/catalog.js';
 
 const program = findProgram(testCatalog, 'order-delivered-nps')!;
-const renderSurveyEmail = (invitation: Invitation, token: string, settings: { brand: string; publicBaseUrl: string }) =>
+const renderSurveyEmail = (invitation: Invitation, token: string, settings: EmailSettings) =>
   render(invitation, program, token, settings);
 
 const invitation = (overrides: Partial<Invitation> = {}): Invitation => ({
@@ -16,7 +16,7 @@ const invitation = (overrides: Partial<Invitation> = {}): Invitation => ({
   customer: { id: 'c', email: 'ana@example.com', name: 'Ana <script>' }, context: {},
   createdAt: '2026-11-22T10:00:00Z', expiresAt: 0, ...overrides,
 });
-const settings = { brand: 'Shop & Co', publicBaseUrl: 'https://f.example.com' };
+const settings = { brand: { name: 'Shop & Co' }, locales: testCatalog.locales, publicBaseUrl: 'https://f.example.com' };
 const token = 'AAAAAAAAAAAAAAAAAAAAAA';
 
 describe('renderSurveyEmail', () => {
@@ -106,4 +106,19 @@ describe('hostile text from the event', () => {
     expect(templateValues(inv, 'Shop', ['Order {context.orderId} from {brand}'])).toEqual({ 'context.orderId': '1042', brand: 'Shop' });
     expect(templateValues(inv, 'Shop', ['{context.nested} {context.missing} {name}'])).toEqual({ name: 'Ana <script>' });
   });
+
+  it('carries the brand: its logo (email only), accent colour and footer, in the HTML and the text part', () => {
+    const brand = { name: 'Kaffeehaus Müller', logoUrl: 'https://cdn.kaffee.example/logo.png?v="1"', accentColor: '#0a7d5a', footer: 'Kaffeehaus Müller GmbH · Hauptstraße 1 · 10115 Berlin' };
+    const email = renderSurveyEmail(invitation(), token, { ...settings, brand });
+    expect(email.html).toContain('<img src="https://cdn.kaffee.example/logo.png?v=&quot;1&quot;" alt="Kaffeehaus Müller"');
+    expect(email.html).toContain('color:#0a7d5a');
+    expect(email.html).not.toContain('#1f4e79');
+    expect(email.html).toContain('Kaffeehaus Müller GmbH · Hauptstraße 1 · 10115 Berlin');
+    expect(email.text).toContain('Kaffeehaus Müller GmbH · Hauptstraße 1 · 10115 Berlin');
+    expect(email.subject).toBe('A quick question from Kaffeehaus Müller');
+    const plain = renderSurveyEmail(invitation(), token, settings);
+    expect(plain.html).not.toContain('<img');
+    expect(plain.html).toContain('color:#1f4e79');
+  });
 });
+

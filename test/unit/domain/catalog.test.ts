@@ -181,4 +181,63 @@ describe('the survey catalog', () => {
       expect(validate.errors?.some((e) => e.keyword === 'additionalProperties' && e.params.additionalProperty === 'wehn')).toBe(true);
     });
   });
+
+  describe('languages and brand as data', () => {
+    const german = (): Record<string, any> => ({ ...structuredClone(loadCatalogFile(DEMO_CATALOG_FILE).locales.en), subject: 'Eine kurze Frage von {brand}', submit: 'Senden' });
+
+    it('adds a language from a bundle file beside the catalog, usable as a default and in program wording', () => {
+      const dir = tempDir();
+      mkdirSync(path.join(dir, 'locales'));
+      writeFileSync(path.join(dir, 'locales', 'de.yaml'), stringify(german()));
+      const declared = declaredCatalog();
+      declared.locales = { de: './locales/de.yaml' };
+      declared.programs[0].defaultLocale = 'de';
+      declared.programs[0].intro.de = 'Ihre Bestellung {context.orderId} ist angekommen.';
+      writeFileSync(path.join(dir, 'closeloop.yaml'), stringify(declared));
+      const catalog = loadCatalogFile(path.join(dir, 'closeloop.yaml'));
+      expect(Object.keys(catalog.locales).sort()).toEqual(['de', 'en', 'et', 'fa', 'hr', 'th']);
+      expect(catalog.locales.de?.subject).toBe('Eine kurze Frage von {brand}');
+      expect(catalog.programs[0]?.defaultLocale).toBe('de');
+    });
+
+    it('takes a bundle inline too, and may replace a built-in one', () => {
+      const declared = declaredCatalog();
+      declared.locales = { de: german(), en: { ...german(), subject: 'A word from {brand}' } };
+      const catalog = parseCatalog(declared);
+      expect(catalog.locales.de?.submit).toBe('Senden');
+      expect(catalog.locales.en?.subject).toBe('A word from {brand}');
+    });
+
+    it('names every string a bundle lacks', () => {
+      const { thanksBody: _a, question, ...rest } = german();
+      const declared = declaredCatalog();
+      declared.locales = { de: { ...rest, question: { ...question, ces: undefined } } };
+      const problems = (() => { try { parseCatalog(declared); return []; } catch (error) { return (error as InvalidCatalogError).problems; } })();
+      expect(problems).toEqual(expect.arrayContaining(['locales.de.thanksBody: required', 'locales.de.question.ces: required']));
+    });
+
+    it('names a missing string in a bundle file with the file', () => {
+      const dir = tempDir();
+      const { unsubscribed: _gone, ...rest } = german();
+      writeFileSync(path.join(dir, 'de.yaml'), stringify(rest));
+      writeFileSync(path.join(dir, 'closeloop.yaml'), stringify({ ...declaredCatalog(), locales: { de: 'de.yaml' } }));
+      expect(() => loadCatalogFile(path.join(dir, 'closeloop.yaml'))).toThrow('locales.de (de.yaml).unsubscribed: required');
+      writeFileSync(path.join(dir, 'closeloop.yaml'), stringify({ ...declaredCatalog(), locales: { de: 'missing.yaml' } }));
+      expect(() => loadCatalogFile(path.join(dir, 'closeloop.yaml'))).toThrow(/locales\.de: cannot read .*missing\.yaml \(ENOENT\)/);
+    });
+
+    it.each([
+      ['a default language with no bundle', (c: Declared) => { c.programs[0].defaultLocale = 'de'; }, 'programs.0.defaultLocale: "de" is not a built-in locale (en, et, fa, hr, th) or one under locales'],
+      ['wording in a language with no bundle', (c: Declared) => { c.programs[1].question.sv = 'Hur?'; }, 'programs.1.question.sv: "sv" is not a built-in locale'],
+      ['topic keywords in a language with no bundle', (c: Declared) => { c.topics.price.de = ['Preis']; }, 'topics.price.de: "de" is not a built-in locale'],
+      ['a tag that is not lower-case BCP 47', (c: Declared) => { c.locales = { DE: 'x.yaml' }; }, 'locales.DE'],
+      ['a logo that is not https', (c: Declared) => { c.brand.logoUrl = 'http://cdn.example/logo.png'; }, 'brand.logoUrl'],
+      ['an accent that is not a colour', (c: Declared) => { c.brand.accentColor = 'teal'; }, 'brand.accentColor'],
+      ['a footer of more than 500 characters', (c: Declared) => { c.brand.footer = 'x'.repeat(501); }, 'brand.footer'],
+    ])('rejects %s, naming it', (_, mutate, message) => {
+      const input = declaredCatalog();
+      mutate(input);
+      expect(() => parseCatalog(input)).toThrow(message);
+    });
+  });
 });
