@@ -13,6 +13,7 @@ import { SesSurveyMailer } from '../functions/adapters/ses-survey-mailer.js';
 import { demoCatalog as catalog } from '../test/fixtures/catalog.js';
 import { dispatchEvent, type DispatchDeps } from '../functions/dispatch/dispatch.js';
 import { hashToken, newToken } from '../functions/domain/tokens.js';
+import { DISPATCH_LEASE_SECONDS } from '../functions/config/resources.js';
 import { pageStamps } from '../functions/domain/page-stamp.js';
 import { recordRating, type RespondDeps } from '../functions/respond/respond.js';
 import { renderSurveyEmail } from '../functions/dispatch/survey-email.js';
@@ -86,6 +87,7 @@ export async function benchCalls(events = 1000, concurrency = 8): Promise<CallsR
         deadLetters: { reject: async (_, reason) => { throw new Error(`rejected: ${reason}`); } },
         publicBaseUrl: 'https://feedback.example.com', now: () => new Date(),
         newToken: () => { const token = newToken(); tokens.push(token); return token; },
+        leaseSeconds: DISPATCH_LEASE_SECONDS,
       };
     };
 
@@ -117,8 +119,8 @@ export async function benchCalls(events = 1000, concurrency = 8): Promise<CallsR
       results.dispatch.push(await throughput(round, concurrency, (i) => dispatchEvent(event(`tp-${r}`, i), uncounted)));
       const rawAnswerable: string[] = [];
       results.dispatchRaw.push(await throughput(round, concurrency, async (i) => {
-        // The same two calls with the same items the adapter writes (an invitation as stored, the
-        // claim, the rest period, both checks) and the same rendered email: only the handler's own work differs.
+        // The same three calls with the same items the adapter writes (an invitation as stored, the
+        // claim, the rest period, both checks), the same rendered email and the sent mark: only the handler's own work differs.
         const now = new Date();
         const nowSeconds = Math.floor(now.getTime() / 1000);
         const hash = hashToken(newToken());
@@ -129,7 +131,7 @@ export async function benchCalls(events = 1000, concurrency = 8): Promise<CallsR
           customer: { id: `c${i}`, email, locale: 'en', tier: 'silver' }, context: { orderId: String(i) }, createdAt: now.toISOString(), expiresAt: nowSeconds + 30 * 86_400,
         });
         await raw.dynamo.send(new TransactWriteCommand({ TransactItems: [
-          { Put: { TableName: tableName, Item: { ...keys.claim('order-delivered-nps', `raw-${r}-${i}`), type: 'dispatch-claim', status: 'sent', programId: 'order-delivered-nps', eventId: `raw-${r}-${i}`, tokenHash: hash, at: now.toISOString(), expiresAt: invitation.expiresAt }, ConditionExpression: 'attribute_not_exists(pk)' } },
+          { Put: { TableName: tableName, Item: { ...keys.claim('order-delivered-nps', `raw-${r}-${i}`), type: 'dispatch-claim', status: 'sending', programId: 'order-delivered-nps', eventId: `raw-${r}-${i}`, tokenHash: hash, at: now.toISOString(), expiresAt: invitation.expiresAt, token: 'A'.repeat(22), leaseUntil: nowSeconds + 90 }, ConditionExpression: 'attribute_not_exists(pk)' } },
           { Put: { TableName: tableName, Item: invitation, ConditionExpression: 'attribute_not_exists(pk)' } },
           { Update: { TableName: tableName, Key: keys.rest(contactKey, 'all'), UpdateExpression: 'SET #type = :rest, #u = :u, heldBy = :h, expiresAt = :u', ConditionExpression: 'attribute_not_exists(pk) OR #u <= :now', ExpressionAttributeNames: { '#type': 'type', '#u': 'until' }, ExpressionAttributeValues: { ':rest': 'rest', ':u': nowSeconds + 30 * 86_400, ':h': hash, ':now': nowSeconds } } },
           { ConditionCheck: { TableName: tableName, Key: keys.suppression(contactKey), ConditionExpression: 'attribute_not_exists(pk)' } },
@@ -140,6 +142,11 @@ export async function benchCalls(events = 1000, concurrency = 8): Promise<CallsR
           ReplyToAddresses: ['support@example.com'], ConfigurationSetName: 'bench',
           Content: { Simple: { Subject: { Data: sample.subject }, Body: { Html: { Data: sample.html }, Text: { Data: sample.text } }, Headers: Object.entries(sample.headers).map(([Name, Value]) => ({ Name, Value })) } },
           EmailTags: Object.entries(sample.tags).map(([Name, Value]) => ({ Name, Value: Value.replace(/[^\w-]/g, '_') })),
+        }));
+        await raw.dynamo.send(new UpdateCommand({
+          TableName: tableName, Key: keys.claim('order-delivered-nps', `raw-${r}-${i}`),
+          UpdateExpression: 'SET #status = :sent, sentAt = :at REMOVE #token, leaseUntil', ConditionExpression: 'tokenHash = :h',
+          ExpressionAttributeNames: { '#status': 'status', '#token': 'token' }, ExpressionAttributeValues: { ':sent': 'sent', ':at': now.toISOString(), ':h': hash },
         }));
         rawAnswerable.push(hash);
       }));

@@ -17,7 +17,32 @@ export interface ReservationGuard {
   readonly now: number;
 }
 
-export type ReservationResult = 'reserved' | 'duplicate' | 'throttled' | 'suppressed' | 'cancelled';
+/**
+ * What the delivery that reserves a claim holds while it sends: the link token (the only copy of it
+ * the table ever keeps, removed by `markSent`; see docs/security.md) and, in epoch seconds, the end
+ * of its lease. Until then it may still be sending; after it, a redelivery sends in its place.
+ */
+export interface SendLease {
+  readonly token: string;
+  readonly until: number;
+}
+
+/** A claim whose email may not have gone out: reserved, never marked sent. */
+export interface UnsentClaim {
+  readonly tokenHash: string;
+  readonly token: string;
+  /** The invitation's, ISO 8601 and epoch seconds. */
+  readonly createdAt: string;
+  readonly expiresAt: number;
+  /** Epoch seconds. */
+  readonly leaseUntil: number;
+}
+
+/** `{ unsent }` when the event was reserved before but its send was never marked (a crash or a timeout). */
+export type ReservationResult = 'reserved' | 'duplicate' | 'throttled' | 'suppressed' | 'cancelled' | { readonly unsent: UnsentClaim };
+
+/** Taking over an unsent claim: 'resumed' (send now), 'held' (another delivery holds or finished it), or why not to send. */
+export type ResumeResult = 'resumed' | 'held' | 'answered' | 'suppressed' | 'cancelled';
 
 /** A decision not to send, kept so a re-delivered event gets the same answer. */
 export interface SkipRecord {
@@ -36,9 +61,22 @@ export interface InvitationRepository {
   /**
    * In one atomic write: claims (programId, eventId), stores the invitation, takes the contact's
    * rest periods, and checks the contact is not suppressed and the survey not cancelled. Nothing is
-   * written unless all of it holds; the result says what did not.
+   * written unless all of it holds; the result says what did not. The claim keeps `lease.token`
+   * until `markSent`; a claim found reserved but unsent comes back as `{ unsent }` (no extra read).
    */
-  reserve(invitation: Invitation, guard: ReservationGuard): Promise<ReservationResult>;
+  reserve(invitation: Invitation, guard: ReservationGuard, lease: SendLease): Promise<ReservationResult>;
+  /**
+   * The email of a reserved claim was accepted by the mail service: the claim becomes 'sent' and
+   * forgets the token, so no redelivery sends it again. One UpdateItem on the claim (1 WRU).
+   * Idempotent; does nothing when the claim is no longer this invitation's.
+   */
+  markSent(invitation: Pick<Invitation, 'programId' | 'eventId' | 'tokenHash'>, at: Date): Promise<void>;
+  /**
+   * Takes over an unsent claim whose lease ended (`claim.leaseUntil <= guard.now`), extending it to
+   * `leaseUntil`, atomically with checking that the contact is not suppressed, the survey not
+   * cancelled and the invitation still there and unanswered. Writes nothing unless all of it holds.
+   */
+  resume(invitation: Invitation, claim: UnsentClaim, guard: ReservationGuard, leaseUntil: number): Promise<ResumeResult>;
   /** Undoes `reserve` (claim, invitation and the rest periods it took) so a retry can send. */
   release(invitation: Invitation, guard: ReservationGuard): Promise<void>;
   /** Records a skip as the event's claim; 'duplicate' when the event was already decided. */

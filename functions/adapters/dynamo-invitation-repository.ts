@@ -6,7 +6,8 @@ import { forgetsRespondent, MAX_REVISIONS, withoutRespondent, type Invitation, t
 import { scaleOf, type SurveyKind } from '../domain/survey-kinds.js';
 import { keys } from './table-keys.js';
 import type {
-  ContactRepository, InvitationRepository, RecordResult, ReservationGuard, ReservationResult, SkipRecord,
+  ContactRepository, InvitationRepository, RecordResult, ReservationGuard, ReservationResult, ResumeResult, SendLease, SkipRecord,
+  UnsentClaim,
 } from '../ports.js';
 
 export { keys } from './table-keys.js';
@@ -98,6 +99,24 @@ export function fromAttributeMap(image: Record<string, AttributeValue> | undefin
   return image ? fromItem(unmarshall(image)) : undefined;
 }
 
+/**
+ * A dispatch claim: 'sending' from the reservation until the mail service accepted the email (then
+ * 'sent'), or 'skipped'. Claims written before 'sending' existed say 'sent' at once: they count as sent.
+ */
+interface ClaimItem {
+  status: 'sending' | 'sent' | 'skipped';
+  tokenHash?: string;
+  token?: string;
+  at?: string;
+  expiresAt?: number;
+  leaseUntil?: number;
+}
+
+const unsentOf = (claim: ClaimItem | undefined): UnsentClaim | undefined =>
+  claim?.status === 'sending' && claim.tokenHash && claim.token && claim.at && claim.expiresAt !== undefined && claim.leaseUntil !== undefined
+    ? { tokenHash: claim.tokenHash, token: claim.token, createdAt: claim.at, expiresAt: claim.expiresAt, leaseUntil: claim.leaseUntil }
+    : undefined;
+
 const failedAt = (error: unknown): Set<number> | undefined => {
   if (!(error instanceof TransactionCanceledException)) return undefined;
   const reasons = error.CancellationReasons ?? [];
@@ -109,12 +128,14 @@ const failedAt = (error: unknown): Set<number> | undefined => {
 export class DynamoInvitationRepository implements InvitationRepository, ContactRepository {
   constructor(private readonly tableName: string, private readonly client: DynamoDBDocumentClient = documentClient) {}
 
-  async reserve(invitation: Invitation, guard: ReservationGuard): Promise<ReservationResult> {
+  async reserve(invitation: Invitation, guard: ReservationGuard, lease: SendLease): Promise<ReservationResult> {
     const TableName = this.tableName;
     const claim = {
       ...keys.claim(invitation.programId, invitation.eventId),
-      type: 'dispatch-claim', status: 'sent', programId: invitation.programId, eventId: invitation.eventId,
+      type: 'dispatch-claim', status: 'sending', programId: invitation.programId, eventId: invitation.eventId,
       tokenHash: invitation.tokenHash, at: invitation.createdAt, expiresAt: invitation.expiresAt,
+      // The token, until the send is marked: what a redelivery needs to send the same links (docs/security.md).
+      token: lease.token, leaseUntil: lease.until,
     };
     const rests = guard.rests.map((rest) => ({
       Update: {
@@ -131,7 +152,8 @@ export class DynamoInvitationRepository implements InvitationRepository, Contact
     try {
       await this.client.send(new TransactWriteCommand({
         TransactItems: [
-          { Put: { TableName, Item: claim, ConditionExpression: 'attribute_not_exists(pk)' } },
+          // ALL_OLD: a redelivery learns whether the claim it met was ever marked sent, without a read.
+          { Put: { TableName, Item: claim, ConditionExpression: 'attribute_not_exists(pk)', ReturnValuesOnConditionCheckFailure: 'ALL_OLD' } },
           { Put: { TableName, Item: toItem(invitation), ConditionExpression: 'attribute_not_exists(pk)' } },
           ...rests,
           { ConditionCheck: { TableName, Key: keys.suppression(guard.contactKey), ConditionExpression: 'attribute_not_exists(pk)' } },
@@ -149,10 +171,76 @@ export class DynamoInvitationRepository implements InvitationRepository, Contact
     } catch (error) {
       const failed = failedAt(error);
       if (!failed) throw error;
-      if (failed.has(0)) return 'duplicate';
+      if (failed.has(0)) return this.existingClaim(invitation, error as TransactionCanceledException);
       if (failed.has(suppressionIndex)) return 'suppressed';
       if (failed.has(cancelIndex)) return 'cancelled';
       if ([...failed].some((i) => i >= 2 && i < suppressionIndex)) return 'throttled';
+      throw error;
+    }
+  }
+
+  private async existingClaim(invitation: Invitation, error: TransactionCanceledException): Promise<ReservationResult> {
+    const returned = error.CancellationReasons?.[0]?.Item;
+    const claim = returned
+      ? (unmarshall(returned) as ClaimItem)
+      // Only where the service did not return the item (older emulators): one read, on the redelivery path only.
+      : ((await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.claim(invitation.programId, invitation.eventId), ConsistentRead: true })))?.Item as ClaimItem | undefined);
+    const unsent = unsentOf(claim);
+    return unsent ? { unsent } : 'duplicate';
+  }
+
+  async markSent(invitation: Pick<Invitation, 'programId' | 'eventId' | 'tokenHash'>, at: Date): Promise<void> {
+    try {
+      await this.client.send(new UpdateCommand({
+        TableName: this.tableName,
+        Key: keys.claim(invitation.programId, invitation.eventId),
+        UpdateExpression: 'SET #status = :sent, sentAt = :at REMOVE #token, leaseUntil',
+        ConditionExpression: 'tokenHash = :tokenHash',
+        ExpressionAttributeNames: { '#status': 'status', '#token': 'token' },
+        ExpressionAttributeValues: { ':sent': 'sent', ':at': at.toISOString(), ':tokenHash': invitation.tokenHash },
+      }));
+    } catch (error) {
+      // The claim is no longer this invitation's (taken back as a rejection): nothing to mark.
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
+  async resume(invitation: Invitation, claim: UnsentClaim, guard: ReservationGuard, leaseUntil: number): Promise<ResumeResult> {
+    const TableName = this.tableName;
+    try {
+      await this.client.send(new TransactWriteCommand({
+        TransactItems: [
+          {
+            Update: {
+              TableName,
+              Key: keys.claim(invitation.programId, invitation.eventId),
+              UpdateExpression: 'SET leaseUntil = :leaseUntil',
+              // Only an unsent claim of this token whose lease ended: two redeliveries cannot both take it.
+              ConditionExpression: '#status = :sending AND tokenHash = :tokenHash AND leaseUntil <= :now',
+              ExpressionAttributeNames: { '#status': 'status' },
+              ExpressionAttributeValues: { ':leaseUntil': leaseUntil, ':sending': 'sending', ':tokenHash': claim.tokenHash, ':now': guard.now },
+            },
+          },
+          // An answered invitation proves its email arrived; a missing one was erased or rejected.
+          { ConditionCheck: { TableName, Key: keys.invitation(claim.tokenHash), ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(respondedAt)' } },
+          { ConditionCheck: { TableName, Key: keys.suppression(guard.contactKey), ConditionExpression: 'attribute_not_exists(pk)' } },
+          ...(guard.cancelKey
+            ? [{
+              ConditionCheck: {
+                TableName, Key: keys.cancel(guard.cancelKey), ConditionExpression: 'attribute_not_exists(pk) OR expiresAt <= :now', ExpressionAttributeValues: { ':now': guard.now },
+              },
+            }]
+            : []),
+        ],
+      }));
+      return 'resumed';
+    } catch (error) {
+      const failed = failedAt(error);
+      if (!failed) throw error;
+      if (failed.has(2)) return 'suppressed';
+      if (failed.has(3)) return 'cancelled';
+      if (failed.has(0)) return 'held';
+      if (failed.has(1)) return 'answered';
       throw error;
     }
   }
@@ -166,7 +254,10 @@ export class DynamoInvitationRepository implements InvitationRepository, Contact
         { Delete: { TableName, Key: keys.claim(invitation.programId, invitation.eventId), ...ours } },
         { Delete: { TableName, Key: keys.invitation(invitation.tokenHash) } },
         ...guard.rests.map((rest) => ({
-          Delete: { TableName, Key: keys.rest(guard.contactKey, rest.scope), ConditionExpression: 'heldBy = :tokenHash', ExpressionAttributeValues: ours.ExpressionAttributeValues },
+          // Gone already (an erasure deletes a contact's rests) is as good as released.
+          Delete: {
+            TableName, Key: keys.rest(guard.contactKey, rest.scope), ConditionExpression: 'attribute_not_exists(pk) OR heldBy = :tokenHash', ExpressionAttributeValues: ours.ExpressionAttributeValues,
+          },
         })),
       ],
     }));
@@ -196,9 +287,9 @@ export class DynamoInvitationRepository implements InvitationRepository, Contact
           Update: {
             TableName,
             Key: keys.claim(invitation.programId, invitation.eventId),
-            UpdateExpression: 'SET #status = :skipped, reason = :rejected, #at = :at REMOVE tokenHash',
+            UpdateExpression: 'SET #status = :skipped, reason = :rejected, #at = :at REMOVE tokenHash, #token, leaseUntil',
             ConditionExpression: 'tokenHash = :tokenHash',
-            ExpressionAttributeNames: { '#status': 'status', '#at': 'at' },
+            ExpressionAttributeNames: { '#status': 'status', '#at': 'at', '#token': 'token' },
             ExpressionAttributeValues: { ':skipped': 'skipped', ':rejected': 'rejected', ':at': at.toISOString(), ':tokenHash': invitation.tokenHash },
           },
         },

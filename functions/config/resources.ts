@@ -33,6 +33,14 @@ export const bufferQueue = {
   maxReceiveCount: 5,
 } as const;
 
+/**
+ * How long a delivery that reserved a survey holds it while sending. Longer than the dispatch
+ * function's timeout (plus a minute for clocks), so a delivery still running is never sent over;
+ * shorter than the buffer's visibility timeout less that timeout, so the first redelivery after a
+ * crash or a timeout (which comes a visibility timeout after the receive) finds it ended and sends.
+ */
+export const DISPATCH_LEASE_SECONDS = DISPATCH_TIMEOUT_SECONDS * 3;
+
 /** Where events end that cannot be surveyed: contract violations (with a reason) and exhausted retries. */
 export const deadLetterQueue = { name: 'dispatch-dead-letters', retentionDays: 14 } as const;
 

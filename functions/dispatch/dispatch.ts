@@ -8,7 +8,7 @@ import { hashToken } from '../domain/tokens.js';
 import {
   RecipientRejectedError,
   type ContactRepository, type DeadLetterSink, type InvitationRepository, type ReservationGuard, type SkipReason,
-  type SurveyMailer, type SurveyScheduler,
+  type SurveyMailer, type SurveyScheduler, type UnsentClaim,
 } from '../ports.js';
 import { createHash } from 'node:crypto';
 import { renderSurveyEmail } from './survey-email.js';
@@ -23,10 +23,27 @@ export interface DispatchDeps {
   readonly publicBaseUrl: string;
   readonly now: () => Date;
   readonly newToken: () => string;
+  /**
+   * How long a reservation is held for its send (config/resources.ts `DISPATCH_LEASE_SECONDS`):
+   * a redelivery finding it unsent sends in its place only after it.
+   */
+  readonly leaseSeconds: number;
+}
+
+/**
+ * A redelivered event whose survey another delivery reserved and may still be sending: thrown so
+ * the queue delivers it again later, when the lease has ended or the send is marked.
+ */
+export class SendInProgressError extends Error {
+  override readonly name = 'SendInProgressError';
 }
 
 export type DispatchOutcome =
-  | { status: 'sent'; programId: string; eventId: string; messageId: string; events: IntegrationEvent[] }
+  /**
+   * `resent`: sent by a redelivery for a delivery that reserved it and died before marking it.
+   * `marked: false`: the mark after the send failed; a later delivery of this event would send again.
+   */
+  | { status: 'sent'; programId: string; eventId: string; messageId: string; marked: boolean; resent?: true; events: IntegrationEvent[] }
   | { status: 'scheduled'; programId: string; eventId: string; at: string; events: IntegrationEvent[] }
   | { status: 'skipped'; programId: string; eventId: string; reason: SkipReason; events: IntegrationEvent[] }
   | { status: 'not-in-audience'; programId: string; eventId: string; events: IntegrationEvent[] }
@@ -160,13 +177,42 @@ async function sendNow(event: SurveyEvent, program: SurveyProgram, deps: Dispatc
     cancelKey: cancelKeyOf(program, event),
     now: nowSeconds,
   };
-  const reserved = await deps.invitations.reserve(invitation, guard);
+  const reserved = await deps.invitations.reserve(invitation, guard, { token, until: nowSeconds + deps.leaseSeconds });
+  if (typeof reserved === 'object') return resend(event, program, invitation, reserved.unsent, guard, deps);
   if (reserved !== 'reserved') return skip(event, program, reserved, deps);
+  return send(event, program, invitation, token, guard, deps);
+}
 
+/**
+ * The event was reserved before and its email never marked sent: the delivery that reserved it
+ * died (a crash, a timeout) or is still sending. After its lease, send the same invitation with the
+ * same token — no second invitation, no second rest period — unless the contact was suppressed or
+ * the survey cancelled meanwhile, or the invitation was answered (its email did arrive).
+ */
+async function resend(event: SurveyEvent, program: SurveyProgram, fresh: Invitation, claim: UnsentClaim, guard: ReservationGuard, deps: DispatchDeps): Promise<DispatchOutcome> {
+  if (claim.leaseUntil > guard.now) throw new SendInProgressError(`survey ${program.id} of event ${event.eventId} is being sent by another delivery until ${new Date(claim.leaseUntil * 1000).toISOString()}`);
+  // The stored invitation's identity and times; the rest comes from the same event, as it did then.
+  const invitation: Invitation = { ...fresh, tokenHash: claim.tokenHash, createdAt: claim.createdAt, expiresAt: claim.expiresAt };
+  const resumed = await deps.invitations.resume(invitation, claim, guard, guard.now + deps.leaseSeconds);
+  if (resumed === 'held') throw new SendInProgressError(`survey ${program.id} of event ${event.eventId} was taken over or marked by another delivery`);
+  if (resumed === 'answered') {
+    await deps.invitations.markSent(invitation, deps.now());
+    return skipped(event, program, 'duplicate', deps.now());
+  }
+  if (resumed !== 'resumed') {
+    await deps.invitations.release(invitation, guard);
+    return skip(event, program, resumed, deps);
+  }
+  return send(event, program, invitation, claim.token, guard, deps, true);
+}
+
+async function send(
+  event: SurveyEvent, program: SurveyProgram, invitation: Invitation, token: string, guard: ReservationGuard, deps: DispatchDeps, resent = false,
+): Promise<DispatchOutcome> {
   const email = renderSurveyEmail(invitation, program, token, { brand: deps.catalog.brand, locales: deps.catalog.locales, publicBaseUrl: deps.publicBaseUrl });
+  let messageId: string;
   try {
-    const { messageId } = await deps.mailer.send(email);
-    return { status: 'sent', programId: program.id, eventId: event.eventId, messageId, events: [surveySent(invitation)] };
+    ({ messageId } = await deps.mailer.send(email));
   } catch (error) {
     if (error instanceof RecipientRejectedError) {
       await deps.invitations.rejectRecipient(invitation, deps.now());
@@ -176,6 +222,12 @@ async function sendNow(event: SurveyEvent, program: SurveyProgram, deps: Dispatc
     await deps.invitations.release(invitation, guard);
     throw error;
   }
+  // Not rethrown: the email is out, and a retry of this record would send it a second time. The
+  // outcome says the mark is missing (the handler counts it); only another delivery could resend.
+  const marked = await deps.invitations.markSent(invitation, deps.now()).then(() => true, () => false);
+  return {
+    status: 'sent', programId: program.id, eventId: event.eventId, messageId, marked, ...(resent ? { resent } : {}), events: [surveySent(invitation)],
+  };
 }
 
 function skipped(event: SurveyEvent, program: SurveyProgram, reason: SkipReason, at: Date): DispatchOutcome {

@@ -11,9 +11,10 @@ import { SesSurveyMailer } from '../adapters/ses-survey-mailer.js';
 import { SqsDeadLetterSink } from '../adapters/sqs-queues.js';
 import { loadRuntimeCatalog } from '../config/runtime-catalog.js';
 import { readEnv } from '../config/env.js';
+import { DISPATCH_LEASE_SECONDS } from '../config/resources.js';
 import type { IntegrationEvent } from '../domain/integration-events.js';
 import { newToken } from '../domain/tokens.js';
-import { dispatchEvent, type DispatchDeps, type DispatchOutcome } from './dispatch.js';
+import { dispatchEvent, SendInProgressError, type DispatchDeps, type DispatchOutcome } from './dispatch.js';
 
 const catalog = loadRuntimeCatalog();
 
@@ -35,6 +36,7 @@ const deps: DispatchDeps = {
   publicBaseUrl: env.PUBLIC_BASE_URL,
   now: () => new Date(),
   newToken,
+  leaseSeconds: DISPATCH_LEASE_SECONDS,
 };
 const integrationEvents = new EventBridgePublisher(env.EVENT_BUS_NAME);
 const processor = new BatchProcessor(EventType.SQS);
@@ -50,6 +52,9 @@ const METRIC: Record<DispatchOutcome['status'], string> = {
 
 function observe(outcome: DispatchOutcome, record: SQSRecord): void {
   metrics.addMetric(METRIC[outcome.status], MetricUnit.Count, 1);
+  if (outcome.status === 'sent' && outcome.resent) metrics.addMetric('SurveyResent', MetricUnit.Count, 1);
+  // The email went out but its mark did not land: another delivery of the event would send it again.
+  if (outcome.status === 'sent' && !outcome.marked) metrics.addMetric('SentMarkFailed', MetricUnit.Count, 1);
   if (outcome.status === 'rejected') {
     logger.warn('event rejected to the dead-letter queue', { messageId: record.messageId, reason: outcome.reason });
     return;
@@ -70,6 +75,12 @@ export const handler = middy(async (event: SQSEvent, context: Context) => {
     try {
       outcomes = await dispatchEvent(record.body, deps);
     } catch (error) {
+      if (error instanceof SendInProgressError) {
+        // Expected while another delivery holds the survey's lease: the record comes back after it.
+        logger.warn('dispatch deferred: the survey is held by another delivery', { messageId: record.messageId, receiveCount: record.attributes.ApproximateReceiveCount });
+        metrics.addMetric('SendDeferred', MetricUnit.Count, 1);
+        throw error;
+      }
       // Logged for operators, then rethrown: the record is reported and retried, in the end dead-lettered.
       const name = error instanceof Error ? error.name : 'Error';
       logger.error('dispatch failed; the record will be retried', { messageId: record.messageId, receiveCount: record.attributes.ApproximateReceiveCount, error });

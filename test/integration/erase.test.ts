@@ -59,7 +59,7 @@ describe('closeloop erase <email> (the real CLI against the sandbox)', () => {
     await unanswered.reserve({
       tokenHash: hashToken(otherToken), programId: 'checkout-csat', kind: 'csat', eventId: `placed-${run}`, contactKey: contactKeyOf(email), locale: 'et',
       customer, context: { orderId: `order-${run}` }, createdAt: new Date().toISOString(), expiresAt: Math.floor(Date.now() / 1000) + 3600,
-    }, { contactKey: contactKeyOf(email), rests: [], now: Math.floor(Date.now() / 1000) });
+    }, { contactKey: contactKeyOf(email), rests: [], now: Math.floor(Date.now() / 1000) }, { token: otherToken, until: Math.floor(Date.now() / 1000) + 90 });
     const aggregates = new DynamoAggregateStore(sandbox.tables.surveys, dynamodb);
     const today = new Date().toISOString().slice(0, 10);
     for (const until = Date.now() + 30_000; Date.now() < until && !(await aggregates.totals('order-delivered-nps', segment, today, today)).responses; await sleep(200));
@@ -102,7 +102,7 @@ describe('closeloop erase <email> (the real CLI against the sandbox)', () => {
       tokenHash: hashToken(newToken()), programId: 'order-delivered-nps', kind: 'nps' as const, eventId: `late-${run}`, contactKey: contactKeyOf(email), locale: 'en' as const,
       customer: { id: `late-${run}`, email }, context: {}, createdAt: new Date().toISOString(), expiresAt: Math.floor(Date.now() / 1000) + 3600,
     };
-    await repository.reserve(invitation, { contactKey: invitation.contactKey, rests: [], now: Math.floor(Date.now() / 1000) });
+    await repository.reserve(invitation, { contactKey: invitation.contactKey, rests: [], now: Math.floor(Date.now() / 1000) }, { token: newToken(), until: Math.floor(Date.now() / 1000) + 90 });
     await erase(email);
 
     // The stream record of an answer given just before the erasure, arriving after it.

@@ -25,6 +25,8 @@ function invitation(eventId: string, overrides: Partial<Invitation> = {}): Invit
   };
 }
 
+/** A lease these tests never resume (the crash-point tests below build their own). */
+const LEASE = { token: newToken(), until: NOW_S + 90 };
 const guardFor = (inv: Invitation, extra: Partial<ReservationGuard> = {}): ReservationGuard => ({
   contactKey: inv.contactKey, rests: [{ scope: 'all', until: NOW_S + 30 * 86_400 }], now: NOW_S, ...extra,
 });
@@ -37,40 +39,40 @@ describe('DynamoInvitationRepository against DynamoDB Local', () => {
     const contactKey = `contact-${randomUUID()}`;
     const results = await Promise.all(Array.from({ length: 10 }, () => {
       const inv = invitation(eventId, { contactKey });
-      return repository.reserve(inv, guardFor(inv));
+      return repository.reserve(inv, guardFor(inv), LEASE);
     }));
     expect(results.filter((r) => r === 'reserved')).toHaveLength(1);
-    // The losers see either the claim (duplicate), the rest the winner took, or a conflicting transaction.
-    expect(results.every((r) => ['reserved', 'duplicate', 'throttled'].includes(r))).toBe(true);
+    // The losers see either the claim (still unsent: the winner holds its lease), the rest the winner took, or a conflicting transaction.
+    expect(results.every((r) => ['reserved', 'unsent', 'duplicate', 'throttled'].includes(typeof r === 'object' ? 'unsent' : r))).toBe(true);
   });
 
   it('refuses a second survey to a resting contact, and allows it after the rest', async () => {
     const first = invitation(randomUUID());
-    expect(await repository.reserve(first, guardFor(first))).toBe('reserved');
+    expect(await repository.reserve(first, guardFor(first), LEASE)).toBe('reserved');
     const second = invitation(randomUUID(), { contactKey: first.contactKey });
 
-    expect(await repository.reserve(second, guardFor(second))).toBe('throttled');
+    expect(await repository.reserve(second, guardFor(second), LEASE)).toBe('throttled');
     expect(await get(keys.invitation(second.tokenHash))).toBeUndefined();
     const later = NOW_S + 31 * 86_400;
-    expect(await repository.reserve(second, guardFor(second, { now: later, rests: [{ scope: 'all', until: later + 86_400 }] }))).toBe('reserved');
+    expect(await repository.reserve(second, guardFor(second, { now: later, rests: [{ scope: 'all', until: later + 86_400 }] }), LEASE)).toBe('reserved');
   });
 
   it('never reserves for a suppressed contact or a cancelled survey', async () => {
     const suppressed = invitation(randomUUID());
     await repository.suppress(suppressed.contactKey, 'unsubscribed', NOW);
     await repository.suppress(suppressed.contactKey, 'bounced', NOW);
-    expect(await repository.reserve(suppressed, guardFor(suppressed))).toBe('suppressed');
+    expect(await repository.reserve(suppressed, guardFor(suppressed), LEASE)).toBe('suppressed');
     expect(await get(keys.suppression(suppressed.contactKey))).toMatchObject({ reason: 'unsubscribed' });
 
     const cancelled = invitation(randomUUID());
     await repository.cancelPending('order-delivered-nps#1042', NOW, NOW_S + 3600);
-    expect(await repository.reserve(cancelled, guardFor(cancelled, { cancelKey: 'order-delivered-nps#1042' }))).toBe('cancelled');
+    expect(await repository.reserve(cancelled, guardFor(cancelled, { cancelKey: 'order-delivered-nps#1042' }), LEASE)).toBe('cancelled');
   });
 
   it('releases only what a reservation holds, so the event can be dispatched again', async () => {
     const eventId = randomUUID();
     const first = invitation(eventId);
-    await repository.reserve(first, guardFor(first));
+    await repository.reserve(first, guardFor(first), LEASE);
 
     const impostor = invitation(eventId, { contactKey: first.contactKey });
     await expect(repository.release(impostor, guardFor(impostor))).rejects.toThrow();
@@ -80,12 +82,12 @@ describe('DynamoInvitationRepository against DynamoDB Local', () => {
     expect(await repository.findByTokenHash(first.tokenHash)).toBeUndefined();
     expect(await get(keys.rest(first.contactKey, 'all'))).toBeUndefined();
     const retry = invitation(eventId, { contactKey: first.contactKey });
-    expect(await repository.reserve(retry, guardFor(retry))).toBe('reserved');
+    expect(await repository.reserve(retry, guardFor(retry), LEASE)).toBe('reserved');
   });
 
   it('turns a rejected recipient into a skip and a suppression', async () => {
     const inv = invitation(randomUUID());
-    await repository.reserve(inv, guardFor(inv));
+    await repository.reserve(inv, guardFor(inv), LEASE);
     await repository.rejectRecipient(inv, NOW);
     expect(await get(keys.claim(inv.programId, inv.eventId))).toMatchObject({ status: 'skipped', reason: 'rejected' });
     expect(await get(keys.invitation(inv.tokenHash))).toBeUndefined();
@@ -100,7 +102,7 @@ describe('DynamoInvitationRepository against DynamoDB Local', () => {
 
   it('keeps an answered invitation for the retention period; keeps no customer id on a skip', async () => {
     const inv = invitation(randomUUID());
-    await repository.reserve(inv, guardFor(inv));
+    await repository.reserve(inv, guardFor(inv), LEASE);
     const retainUntil = NOW_S + 365 * 86_400;
 
     await repository.recordResponse(inv.tokenHash, { score: 9, respondedAt: NOW.toISOString() }, NOW, WINDOW, retainUntil);
@@ -115,7 +117,7 @@ describe('DynamoInvitationRepository against DynamoDB Local', () => {
     const cancelled = invitation(randomUUID());
     await repository.cancelPending(`order-delivered-nps#${cancelled.eventId}`, NOW, NOW_S - 1);
 
-    expect(await repository.reserve(cancelled, guardFor(cancelled, { cancelKey: `order-delivered-nps#${cancelled.eventId}` }))).toBe('reserved');
+    expect(await repository.reserve(cancelled, guardFor(cancelled, { cancelKey: `order-delivered-nps#${cancelled.eventId}` }), LEASE)).toBe('reserved');
   });
 
   it('extends a rest period but never shortens it', async () => {
@@ -127,7 +129,7 @@ describe('DynamoInvitationRepository against DynamoDB Local', () => {
 
   it('keeps one response under concurrent POSTs: one first answer, each accepted change in the history', async () => {
     const stored = invitation(randomUUID());
-    await repository.reserve(stored, guardFor(stored));
+    await repository.reserve(stored, guardFor(stored), LEASE);
     const answer = (score: number) => repository.recordResponse(stored.tokenHash, { score, respondedAt: new Date().toISOString() }, new Date(), WINDOW);
 
     const results = await Promise.all([answer(1), answer(2), answer(3), answer(4), answer(5), answer(1), answer(1)]);
@@ -143,8 +145,8 @@ describe('DynamoInvitationRepository against DynamoDB Local', () => {
   it('refuses a score outside the scale, an expired link and an unknown token without writing', async () => {
     const stored = invitation(randomUUID(), { kind: 'ces' });
     const expired = invitation(randomUUID(), { expiresAt: NOW_S - 1 });
-    await repository.reserve(stored, guardFor(stored));
-    await repository.reserve(expired, guardFor(expired));
+    await repository.reserve(stored, guardFor(stored), LEASE);
+    await repository.reserve(expired, guardFor(expired), LEASE);
     const at = (score: number) => ({ score, respondedAt: NOW.toISOString() });
 
     expect((await repository.recordResponse(stored.tokenHash, at(8), NOW, WINDOW)).status).toBe('invalid-score');
@@ -159,7 +161,7 @@ describe('DynamoInvitationRepository against DynamoDB Local', () => {
     const stored = invitation(randomUUID(), {
       locale: 'fa', customer: { id: 'c-2', email: 'sara@example.com', name: 'سارا' }, context: { orderId: '2002', items: [1, 2], gift: true },
     });
-    await repository.reserve(stored, guardFor(stored));
+    await repository.reserve(stored, guardFor(stored), LEASE);
     const recorded = await repository.recordResponse(stored.tokenHash, { score: 2, comment: 'การจัดส่งล่าช้า', respondedAt: NOW.toISOString() }, NOW, WINDOW);
     expect(recorded.status === 'recorded' && recorded.invitation).toMatchObject({
       customer: { name: 'سارا' }, context: { items: [1, 2], gift: true }, response: { comment: 'การจัดส่งล่าช้า' },
@@ -168,7 +170,7 @@ describe('DynamoInvitationRepository against DynamoDB Local', () => {
 
   it('replaces an answer within the window, keeping the first in the history, in two conditional writes', async () => {
     const stored = invitation(randomUUID());
-    await repository.reserve(stored, guardFor(stored));
+    await repository.reserve(stored, guardFor(stored), LEASE);
     await repository.recordResponse(stored.tokenHash, { score: 3, comment: 'late', respondedAt: NOW.toISOString() }, NOW, WINDOW);
 
     const same = await repository.recordResponse(stored.tokenHash, { score: 3, comment: 'late', respondedAt: NOW.toISOString() }, NOW, WINDOW);
@@ -185,7 +187,7 @@ describe('DynamoInvitationRepository against DynamoDB Local', () => {
 
   it('stops changes at revision 5: a later change stores nothing and keeps the item\'s size', async () => {
     const stored = invitation(randomUUID());
-    await repository.reserve(stored, guardFor(stored));
+    await repository.reserve(stored, guardFor(stored), LEASE);
     const results = [];
     for (let score = 0; score <= 9; score++) {
       results.push((await repository.recordResponse(stored.tokenHash, { score, respondedAt: new Date(NOW.getTime() + score * 1000).toISOString() }, NOW, WINDOW)).status);
@@ -200,7 +202,7 @@ describe('DynamoInvitationRepository against DynamoDB Local', () => {
   it('keeps no address or name on an answered eNPS invitation; an NPS one keeps them', async () => {
     const enps = invitation(randomUUID(), { kind: 'enps', programId: 'sampled-enps', customer: { id: 'e-7', email: 'emp@example.com', name: 'Eve', segment: 'team-a' } });
     const nps = invitation(randomUUID(), { customer: { id: 'c-7', email: 'cus@example.com', name: 'Cy' } });
-    for (const inv of [enps, nps]) await repository.reserve(inv, guardFor(inv));
+    for (const inv of [enps, nps]) await repository.reserve(inv, guardFor(inv), LEASE);
     expect((await get(keys.invitation(enps.tokenHash)))?.customer).toMatchObject({ email: 'emp@example.com', name: 'Eve' });
 
     const recorded = await repository.recordResponse(enps.tokenHash, { score: 2, respondedAt: NOW.toISOString() }, NOW, WINDOW);

@@ -1,9 +1,11 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { dispatchEvent, scheduleName, type DispatchDeps, type DispatchOutcome } from '../../functions/dispatch/dispatch.js';
+import { dispatchEvent, scheduleName, SendInProgressError, type DispatchDeps, type DispatchOutcome } from '../../functions/dispatch/dispatch.js';
+import { bufferQueue, DISPATCH_LEASE_SECONDS, DISPATCH_TIMEOUT_SECONDS } from '../../functions/config/resources.js';
 import { contactKeyOf } from '../../functions/domain/policies.js';
 import { hashToken, unsubscribeTokenFor } from '../../functions/domain/tokens.js';
 import { RecipientRejectedError, type DeadLetterSink, type SurveyEmail, type SurveyMailer, type SurveyScheduler } from '../../functions/ports.js';
 import { testCatalog } from '../fixtures/catalog.js';
+import { Crash, crashingAt, type CrashPoint } from '../fixtures/crash-points.js';
 import { orderDelivered, ticketResolved } from '../fixtures/events.js';
 import { InMemoryInvitations } from '../fixtures/in-memory-invitations.js';
 
@@ -63,6 +65,7 @@ describe('dispatchEvent', () => {
       publicBaseUrl: 'https://feedback.example.com/',
       now: () => now,
       newToken: () => `token${String(++tokens).padStart(17, '0')}`,
+      leaseSeconds: DISPATCH_LEASE_SECONDS,
     };
   });
 
@@ -265,6 +268,115 @@ describe('dispatchEvent', () => {
   it('falls back to the program language for an unsupported locale', async () => {
     await dispatch(orderDelivered({ customer: { locale: 'de-AT', tier: 'silver' } }));
     expect([...invitations.invitations.values()][0]?.locale).toBe('en');
+  });
+
+  describe('effectively once: the process stops at each point between the write and the send', () => {
+    const LEASE_MS = DISPATCH_LEASE_SECONDS * 1000;
+    const body = () => orderDelivered({ eventId: 'crash-1', customer: { tier: 'silver' } });
+    const token = 'token00000000000000001';
+
+    /** The first delivery dies at `point`; then the buffer redelivers, as the queue would. */
+    async function crashThenRedeliver(point: CrashPoint) {
+      const { store, mailer: dying } = crashingAt(point, invitations, mailer);
+      await dispatchEvent(JSON.stringify(body()), { ...deps, invitations: store, contacts: store, mailer: dying }).catch((error: unknown) => {
+        // A crash after the mark is not seen by the code: the mark's failure is tolerated; the process would be gone anyway.
+        if (!(error instanceof Crash)) throw error;
+      });
+      const rests = new Map(invitations.rests);
+      // Before the lease ends the redelivery must not send: the first delivery could still be running.
+      now = new Date(NOW.getTime() + LEASE_MS - 1000);
+      const early = await dispatch(body()).catch((error: unknown) => error);
+      now = new Date(NOW.getTime() + LEASE_MS + 1000);
+      const redelivered = await dispatch(body());
+      const later = await dispatch(body());
+      return { early, redelivered, later, rests };
+    }
+
+    it('(a) before the SES call: nothing sent; the redelivery after the lease sends it once, same invitation and token', async () => {
+      const { early, redelivered, later, rests } = await crashThenRedeliver('after-reserve');
+
+      expect(early).toBeInstanceOf(SendInProgressError);
+      expect(statuses(redelivered)).toEqual(['sent']);
+      expect(redelivered[0]).toMatchObject({ resent: true, marked: true });
+      expect(statuses(later)).toEqual(['skipped:duplicate']);
+      expect(mailer.sent).toHaveLength(1);
+      expect(mailer.sent[0]!.text).toContain(`/r/${token}?s=10`);
+      expect([...invitations.invitations.keys()]).toEqual([hashToken(token)]);
+      expect(invitations.invitations.get(hashToken(token))?.createdAt).toBe(NOW.toISOString());
+      // The rest periods were taken once, by the first delivery, and not again.
+      expect(invitations.rests).toEqual(rests);
+      expect(invitations.claims.get('order-delivered-nps#crash-1')).toEqual({ status: 'sent', tokenHash: hashToken(token) });
+      expect(tokens).toBe(4); // a token drawn per delivery, but only the first one's is ever used
+    });
+
+    it('(b) after SES accepted, before the mark: sent twice, the same email — the documented window', async () => {
+      const { redelivered, later } = await crashThenRedeliver('after-ses-accepted');
+
+      expect(statuses(redelivered)).toEqual(['sent']);
+      expect(statuses(later)).toEqual(['skipped:duplicate']);
+      expect(mailer.sent).toHaveLength(2);
+      expect(mailer.sent[1]).toEqual(mailer.sent[0]);
+      expect(invitations.invitations.size).toBe(1);
+    });
+
+    it('(c) after the mark: never again', async () => {
+      const { early, redelivered, later } = await crashThenRedeliver('after-mark');
+
+      expect(statuses([...(early as DispatchOutcome[]), ...redelivered, ...later])).toEqual(['skipped:duplicate', 'skipped:duplicate', 'skipped:duplicate']);
+      expect(mailer.sent).toHaveLength(1);
+    });
+
+    it('lets one of two redeliveries after the lease send; the other waits and then finds it sent', async () => {
+      const { store, mailer: dying } = crashingAt('after-reserve', invitations, mailer);
+      await expect(dispatchEvent(JSON.stringify(body()), { ...deps, invitations: store, contacts: store, mailer: dying })).rejects.toThrow(Crash);
+      now = new Date(NOW.getTime() + LEASE_MS + 1000);
+      // The first takes the lease over (a conditional write); the second meets the new lease.
+      const mark = invitations.markSent.bind(invitations);
+      let concurrent: unknown;
+      invitations.markSent = async (...args) => {
+        concurrent = await dispatch(body()).catch((error: unknown) => error);
+        return mark(...args);
+      };
+
+      expect(statuses(await dispatch(body()))).toEqual(['sent']);
+      expect(concurrent).toBeInstanceOf(SendInProgressError);
+      expect(mailer.sent).toHaveLength(1);
+      expect(statuses(await dispatch(body()))).toEqual(['skipped:duplicate']);
+    });
+
+    it('does not resend to a contact suppressed meanwhile, and frees what the reservation held', async () => {
+      const { store, mailer: dying } = crashingAt('after-reserve', invitations, mailer);
+      await expect(dispatchEvent(JSON.stringify(body()), { ...deps, invitations: store, contacts: store, mailer: dying })).rejects.toThrow(Crash);
+      await invitations.suppress(contactKeyOf('ana@example.com'), 'unsubscribed');
+      now = new Date(NOW.getTime() + LEASE_MS + 1000);
+
+      expect(statuses(await dispatch(body()))).toEqual(['skipped:suppressed']);
+      expect(mailer.sent).toHaveLength(0);
+      expect(invitations.invitations.size).toBe(0);
+      expect(invitations.rests.size).toBe(0);
+      expect(invitations.claims.get('order-delivered-nps#crash-1')).toEqual({ status: 'skipped', reason: 'suppressed' });
+    });
+
+    it('takes an answered invitation as proof its email arrived: marks it sent, sends nothing', async () => {
+      const { store, mailer: dying } = crashingAt('after-ses-accepted', invitations, mailer);
+      await expect(dispatchEvent(JSON.stringify(body()), { ...deps, invitations: store, contacts: store, mailer: dying })).rejects.toThrow(Crash);
+      await invitations.recordResponse(hashToken(token), { score: 9, respondedAt: NOW.toISOString() }, NOW, 0);
+      now = new Date(NOW.getTime() + LEASE_MS + 1000);
+
+      expect(statuses(await dispatch(body()))).toEqual(['skipped:duplicate']);
+      expect(mailer.sent).toHaveLength(1);
+      expect(invitations.claims.get('order-delivered-nps#crash-1')?.status).toBe('sent');
+    });
+
+    it('holds the lease longer than the function can run, and shorter than the first redelivery takes to come', () => {
+      expect(DISPATCH_LEASE_SECONDS).toBeGreaterThanOrEqual(DISPATCH_TIMEOUT_SECONDS + 60);
+      expect(DISPATCH_LEASE_SECONDS).toBeLessThan(bufferQueue.visibilityTimeoutSeconds - DISPATCH_TIMEOUT_SECONDS);
+    });
+
+    it('costs one write more per survey than the reservation: the sent mark', async () => {
+      await dispatch(body());
+      expect(invitations.writes).toBe(2);
+    });
   });
 
   describe('a program rolled out with the catalog switches', () => {

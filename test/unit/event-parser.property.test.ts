@@ -37,6 +37,7 @@ describe('dispatch under 10,000 random events (fast-check)', () => {
         scheduler: { schedule: async () => 'scheduled' },
         deadLetters: { reject: async (_, reason) => { rejected.push(reason); } },
         publicBaseUrl: 'https://f.example.com', now: () => new Date('2026-11-22T12:00:00Z'), newToken: () => 'AAAAAAAAAAAAAAAAAAAAAA',
+        leaseSeconds: 90,
       });
       expect(outcomes.length).toBeGreaterThan(0);
       if (outcomes.some((o) => o.status === 'rejected')) {

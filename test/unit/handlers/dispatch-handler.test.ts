@@ -4,7 +4,8 @@ import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge
 import { ConflictException, CreateScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { BadRequestException, SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { DynamoDBDocumentClient, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
 import type { SQSEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
@@ -40,12 +41,17 @@ describe('dispatch handler', () => {
     events.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [] });
   });
 
-  it('reserves with one transaction and sends one email: two AWS calls, plus one PutEvents for the batch', async () => {
+  it('reserves with one transaction, sends one email and marks it sent: three AWS calls, plus one PutEvents for the batch', async () => {
     const result = await handler(sqsEvent(JSON.stringify(silver('a')), JSON.stringify(silver('b'))), lambdaContext('dispatch'));
 
     expect(result).toEqual({ batchItemFailures: [] });
     expect(dynamo).toHaveReceivedCommandTimes(TransactWriteCommand, 2);
-    expect(dynamo.calls()).toHaveLength(2);
+    expect(dynamo).toHaveReceivedCommandTimes(UpdateCommand, 2);
+    expect(dynamo.calls()).toHaveLength(4);
+    expect(dynamo).toHaveReceivedCommandWith(UpdateCommand, {
+      Key: { pk: 'DISPATCH#order-delivered-nps#a', sk: 'CLAIM' },
+      UpdateExpression: 'SET #status = :sent, sentAt = :at REMOVE #token, leaseUntil',
+    });
     expect(ses).toHaveReceivedCommandTimes(SendEmailCommand, 2);
     expect(events).toHaveReceivedCommandTimes(PutEventsCommand, 1);
     expect(events.commandCalls(PutEventsCommand)[0]!.args[0].input.Entries).toEqual([
@@ -109,13 +115,30 @@ describe('dispatch handler', () => {
   it('skips a duplicate without sending, and announces it', async () => {
     dynamo.on(TransactWriteCommand).rejects(new TransactionCanceledException({
       message: 'cancelled', $metadata: {},
-      CancellationReasons: [{ Code: 'ConditionalCheckFailed' }, { Code: 'None' }],
+      CancellationReasons: [{ Code: 'ConditionalCheckFailed', Item: marshall({ status: 'sent', tokenHash: 'h' }) }, { Code: 'None' }],
     }));
     const result = await handler(sqsEvent(JSON.stringify(silver('d'))), lambdaContext('dispatch'));
     expect(result).toEqual({ batchItemFailures: [] });
     expect(ses).not.toHaveReceivedCommand(SendEmailCommand);
     expect(dynamo).not.toHaveReceivedCommand(PutCommand);
+    expect(dynamo.calls()).toHaveLength(1);
     expect(events).toHaveReceivedCommandTimes(PutEventsCommand, 1);
+  });
+
+  it('defers, without sending, a redelivery whose survey another delivery holds and has not marked sent', async () => {
+    const leaseUntil = Math.floor(Date.now() / 1000) + 60;
+    dynamo.on(TransactWriteCommand).rejectsOnce(new TransactionCanceledException({
+      message: 'cancelled', $metadata: {},
+      CancellationReasons: [{
+        Code: 'ConditionalCheckFailed',
+        Item: marshall({ status: 'sending', tokenHash: 'h', token: 'AAAAAAAAAAAAAAAAAAAAAA', at: new Date().toISOString(), expiresAt: leaseUntil + 86_400, leaseUntil }),
+      }, { Code: 'None' }],
+    }));
+    // The second record, another event, is sent: only the held one comes back later.
+    const result = await handler(sqsEvent(JSON.stringify(silver('e')), JSON.stringify(silver('f', 'bo@example.com'))), lambdaContext('dispatch'));
+    expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: 'm0' }] });
+    expect(ses).toHaveReceivedCommandTimes(SendEmailCommand, 1);
+    expect(ses).toHaveReceivedCommandWith(SendEmailCommand, { Destination: { ToAddresses: ['bo@example.com'] } });
   });
 
   it('reports only the failing record when SES fails, after releasing its claim', async () => {
