@@ -1,5 +1,4 @@
 import { loadCatalogFile, resolveCatalogPath } from '../functions/config/catalog-file.js';
-import { delayScaleFromEnv, portsFromEnv, startSandbox } from '../sandbox/sandbox.js';
 import { CliError, type Command, EXIT } from './args.js';
 
 export const sandboxCommand: Command = {
@@ -24,6 +23,8 @@ Environment:
   options: { catalog: { type: 'string' } },
   positionals: { min: 0, max: 0 },
   async run(_, values) {
+    // Loaded here, not at the top: the emulators' packages would slow every other command's start.
+    const { delayScaleFromEnv, portsFromEnv, startSandbox } = await import('../sandbox/sandbox.js');
     const catalogFile = resolveCatalogPath({ flag: values.catalog as string | undefined });
     const catalog = loadCatalogFile(catalogFile);
     const delayScale = delayScaleFromEnv();
