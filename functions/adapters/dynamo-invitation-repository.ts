@@ -125,6 +125,25 @@ const failedAt = (error: unknown): Set<number> | undefined => {
   return new Set(reasons.flatMap((r, i) => (r.Code === 'ConditionalCheckFailed' ? [i] : [])));
 };
 
+/**
+ * What must hold for a survey to go out, checked in the same transaction as the write that sends it
+ * (a first reservation or a resumed one): the contact is not suppressed, and no live cancellation
+ * exists. The suppression check comes first, the cancellation (if any) right after it.
+ */
+function sendableChecks(TableName: string, guard: ReservationGuard) {
+  return [
+    { ConditionCheck: { TableName, Key: keys.suppression(guard.contactKey), ConditionExpression: 'attribute_not_exists(pk)' } },
+    ...(guard.cancelKey
+      // An expired cancellation no longer counts, whether or not TTL has deleted it yet.
+      ? [{
+        ConditionCheck: {
+          TableName, Key: keys.cancel(guard.cancelKey), ConditionExpression: 'attribute_not_exists(pk) OR expiresAt <= :now', ExpressionAttributeValues: { ':now': guard.now },
+        },
+      }]
+      : []),
+  ];
+}
+
 export class DynamoInvitationRepository implements InvitationRepository, ContactRepository {
   constructor(private readonly tableName: string, private readonly client: DynamoDBDocumentClient = documentClient) {}
 
@@ -156,15 +175,7 @@ export class DynamoInvitationRepository implements InvitationRepository, Contact
           { Put: { TableName, Item: claim, ConditionExpression: 'attribute_not_exists(pk)', ReturnValuesOnConditionCheckFailure: 'ALL_OLD' } },
           { Put: { TableName, Item: toItem(invitation), ConditionExpression: 'attribute_not_exists(pk)' } },
           ...rests,
-          { ConditionCheck: { TableName, Key: keys.suppression(guard.contactKey), ConditionExpression: 'attribute_not_exists(pk)' } },
-          ...(guard.cancelKey
-            // An expired cancellation no longer counts, whether or not TTL has deleted it yet.
-            ? [{
-              ConditionCheck: {
-                TableName, Key: keys.cancel(guard.cancelKey), ConditionExpression: 'attribute_not_exists(pk) OR expiresAt <= :now', ExpressionAttributeValues: { ':now': guard.now },
-              },
-            }]
-            : []),
+          ...sendableChecks(TableName, guard),
         ],
       }));
       return 'reserved';
@@ -223,14 +234,7 @@ export class DynamoInvitationRepository implements InvitationRepository, Contact
           },
           // An answered invitation proves its email arrived; a missing one was erased or rejected.
           { ConditionCheck: { TableName, Key: keys.invitation(claim.tokenHash), ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(respondedAt)' } },
-          { ConditionCheck: { TableName, Key: keys.suppression(guard.contactKey), ConditionExpression: 'attribute_not_exists(pk)' } },
-          ...(guard.cancelKey
-            ? [{
-              ConditionCheck: {
-                TableName, Key: keys.cancel(guard.cancelKey), ConditionExpression: 'attribute_not_exists(pk) OR expiresAt <= :now', ExpressionAttributeValues: { ':now': guard.now },
-              },
-            }]
-            : []),
+          ...sendableChecks(TableName, guard),
         ],
       }));
       return 'resumed';
