@@ -1,5 +1,5 @@
 import {
-  DescribeStreamCommand, DynamoDBStreamsClient, GetRecordsCommand, GetShardIteratorCommand, type _Record as StreamRecord,
+  DescribeStreamCommand, type DynamoDBStreamsClient, GetRecordsCommand, GetShardIteratorCommand, type _Record as StreamRecord,
 } from '@aws-sdk/client-dynamodb-streams';
 import {
   ChangeMessageVisibilityBatchCommand, DeleteMessageBatchCommand, ReceiveMessageCommand, SendMessageCommand, type SQSClient,
@@ -7,6 +7,7 @@ import {
 import type { Context, DynamoDBRecord, DynamoDBStreamEvent, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { lambdaContext } from './lambda-context.js';
 
+// biome-ignore lint/suspicious/noConfusingVoidType: the aws-lambda handler types' own return type
 type BatchHandler<E> = (event: E, context: Context) => Promise<SQSBatchResponse | void>;
 
 export interface Poller {

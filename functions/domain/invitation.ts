@@ -73,6 +73,7 @@ export function withoutRespondent(invitation: Invitation): Invitation {
 export function normaliseComment(raw: string | undefined): string | undefined {
   if (raw === undefined) return undefined;
   // eslint-disable-next-line no-control-regex
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point
   const cleaned = raw.replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/g, '').trim();
   if (!cleaned) return undefined;
   return Array.from(cleaned).slice(0, MAX_COMMENT_LENGTH).join('');

@@ -8,7 +8,6 @@ import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ENV } from '../../functions/config/env.js';
 import { followUpQueueDefaults, RULES_TIMEOUT_SECONDS, rulesFailureQueue } from '../../functions/config/resources.js';
-import type { Catalog } from '../../functions/domain/program.js';
 import { deadLetterQueue, secureQueue } from './queues.js';
 import { type FunctionDefaults, ServiceFunction } from './service-function.js';
 import { grantItemActions } from './survey-store.js';

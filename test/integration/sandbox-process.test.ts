@@ -159,7 +159,7 @@ describe('closeloop sandbox, a process of its own', () => {
     expect((await send(info.endpoints.publicApi, { method: 'GET', path: '/r/%E0%A4%A' })).status).toBe(400);
     expect(child.exitCode).toBeNull();
     expect(failures).toEqual([]);
-    expect(alive(javaPid)).toBe(javaPid === undefined ? false : true);
+    expect(alive(javaPid)).toBe(javaPid !== undefined);
     const bus = new EventBridgeClient({ region: info.region, credentials: info.credentials, endpoint: info.endpoints.eventbridge });
     const put = await bus.send(new PutEventsCommand({ Entries: [{ EventBusName: info.busName, Source: 'fuzz', DetailType: 'After', Detail: '{}' }] }));
     bus.destroy();

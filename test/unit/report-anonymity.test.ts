@@ -170,7 +170,7 @@ describe('eNPS anonymity: the differencing attack', () => {
     expect(text).not.toMatch(/\b2 \(ENPS|responses +2\b/);
     const csv = renderCsv(reports).split('\n');
     expect(csv.filter((row) => row.includes('team-b'))).toEqual([]);
-    expect(csv).toContain('sampled-enps,team-a,enps,2026-11-01,5,5,100,' + reports[1]!.series[1]!.score!.lower + ',' + reports[1]!.series[1]!.score!.upper);
+    expect(csv).toContain(`sampled-enps,team-a,enps,2026-11-01,5,5,100,${reports[1]!.series[1]!.score!.lower},${reports[1]!.series[1]!.score!.upper}`);
     const html = renderHtml(reports, new Date('2026-12-05T00:00:00Z'));
     expect(html).toContain('<li>2026-10: not shown</li>');
   });

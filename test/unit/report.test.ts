@@ -86,7 +86,7 @@ describe('report maths', () => {
     const text = renderText([report]);
     expect(text).toContain('NPS            9.1 ±');
     expect(text).toContain('vs 50 before (-40.9)');
-    expect(renderCsv([report]).split('\n')[1]).toBe('p,all,nps,2026-11-02,20,5,40,' + report.series[0]!.score!.lower + ',' + report.series[0]!.score!.upper);
+    expect(renderCsv([report]).split('\n')[1]).toBe(`p,all,nps,2026-11-02,20,5,40,${report.series[0]!.score!.lower},${report.series[0]!.score!.upper}`);
     const html = renderHtml([report], new Date('2026-11-16T00:00:00Z'));
     expect(html).toMatch(/^<!DOCTYPE html>/);
     expect(html.match(/<svg /g)).toHaveLength(6);
@@ -114,6 +114,7 @@ describe('report output from producer-supplied labels', () => {
 
   it('prints no control sequence or bidi control in the text report', () => {
     const text = renderText([hostile('\u001B[2J\u001B]0;pwned\u0007team\u202E\r\nfake line')]);
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: the test looks for control characters
     expect(text).not.toMatch(/[\u0000-\u0009\u000B-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]/);
     expect(text.split('\n')[0]).toBe('p · [2J]0;pwnedteam fake line · 2026-11-02 … 2026-11-15');
   });

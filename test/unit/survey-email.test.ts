@@ -90,6 +90,7 @@ describe('hostile text from the event', () => {
       const email = renderSurveyEmail(invitation({ customer }), token, settings);
       expect(lines(email)).toHaveLength(lines(plain).length);
       expect(lines(email).filter((line) => line.includes('evil.example'))).toEqual(['Hi Ana Your account is locked. Sign in at https://evil.example/login,']);
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: the test looks for control characters
       expect(email.text).not.toMatch(/[\u202A-\u202E\u2066-\u2069\u0000-\u0009\u000B-\u001F]/);
     }
   });
