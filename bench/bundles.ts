@@ -37,7 +37,9 @@ function clientsFloorSource(packages: readonly string[]): string {
     if (p === '@aws-sdk/lib-dynamodb') {
       lines.push(`clients.push(m${i}.DynamoDBDocumentClient.from(new (require('@aws-sdk/client-dynamodb').DynamoDBClient)({})));`);
     } else if (p.startsWith('@aws-sdk/client-')) {
-      lines.push(`{ const [, C] = Object.entries(m${i}).find(([name, value]) => /Client$/.test(name) && typeof value === 'function' && typeof value.prototype?.send === 'function'); clients.push(new C({})); }`);
+      lines.push(
+        `{ const [, C] = Object.entries(m${i}).find(([name, value]) => /Client$/.test(name) && typeof value === 'function' && typeof value.prototype?.send === 'function'); clients.push(new C({})); }`,
+      );
     }
   });
   lines.push('export { clients };');
@@ -52,7 +54,13 @@ function importTime(file: string, env: NodeJS.ProcessEnv): number {
 }
 
 export async function benchBundles(starts = 21): Promise<BundleResult[]> {
-  const stages = readdirSync(FUNCTIONS).filter((d) => { try { return statSync(path.join(FUNCTIONS, d, 'handler.ts')).isFile(); } catch { return false; } });
+  const stages = readdirSync(FUNCTIONS).filter((d) => {
+    try {
+      return statSync(path.join(FUNCTIONS, d, 'handler.ts')).isFile();
+    } catch {
+      return false;
+    }
+  });
   // Bundles live under the project so that require() finds the SDK in node_modules, as the runtime would.
   mkdirSync('.bench', { recursive: true });
   const dir = mkdtempSync(path.join(path.resolve('.bench'), 'bundles-'));
@@ -61,7 +69,11 @@ export async function benchBundles(starts = 21): Promise<BundleResult[]> {
   for (const stage of stages) {
     const outfile = path.join(dir, `${stage}.js`);
     const built = await build({ ...common, entryPoints: [path.join(FUNCTIONS, stage, 'handler.ts')], outfile, target: 'node20', metafile: true });
-    const sdkPackages = [...new Set(Object.values(built.metafile.outputs).flatMap((o) => o.imports.filter((i) => i.external && i.path.startsWith('@aws-sdk/')).map((i) => i.path)))].sort();
+    const sdkPackages = [
+      ...new Set(
+        Object.values(built.metafile.outputs).flatMap((o) => o.imports.filter((i) => i.external && i.path.startsWith('@aws-sdk/')).map((i) => i.path)),
+      ),
+    ].sort();
     const floorSource = path.join(dir, `${stage}-floor.ts`);
     writeFileSync(floorSource, sdkPackages.map((p) => `import ${JSON.stringify(p)};`).join('\n'));
     const floorFile = path.join(dir, `${stage}-floor.js`);
@@ -71,7 +83,11 @@ export async function benchBundles(starts = 21): Promise<BundleResult[]> {
     const clientsFile = path.join(dir, `${stage}-clients.js`);
     await build({ ...common, entryPoints: [clientsSource], outfile: clientsFile, target: 'node20' });
     const samples = { own: [] as number[], floor: [] as number[], clients: [] as number[] };
-    const sides = [['own', outfile], ['floor', floorFile], ['clients', clientsFile]] as const;
+    const sides = [
+      ['own', outfile],
+      ['floor', floorFile],
+      ['clients', clientsFile],
+    ] as const;
     for (let i = 0; i < starts; i++) {
       // Rotate the order, so a busy moment of the machine hits every side alike.
       for (let k = 0; k < sides.length; k++) {
@@ -83,7 +99,14 @@ export async function benchBundles(starts = 21): Promise<BundleResult[]> {
     const floorMs = median(samples.floor);
     const clientsFloorMs = median(samples.clients);
     results.push({
-      stage, bytes: statSync(outfile).size, sdkPackages, importMs, floorMs, ratio: importMs / floorMs, clientsFloorMs, clientsRatio: importMs / clientsFloorMs,
+      stage,
+      bytes: statSync(outfile).size,
+      sdkPackages,
+      importMs,
+      floorMs,
+      ratio: importMs / floorMs,
+      clientsFloorMs,
+      clientsRatio: importMs / clientsFloorMs,
     });
   }
   return results;

@@ -25,8 +25,12 @@ export async function benchBurst(events = 5000, rate = 50, timeoutMs = 300_000):
   const stateDir = mkdtempSync(path.join(os.tmpdir(), 'closeloop-burst-'));
   const sandbox = await startSandbox({
     catalog: demoCatalog,
-    ports: Object.fromEntries(Object.keys(DEFAULT_PORTS).map((key) => [key, 0])), stateDir, logLevel: 'SILENT', log: () => undefined,
-    sesMaxSendRate: rate, retryDelaySeconds: 1,
+    ports: Object.fromEntries(Object.keys(DEFAULT_PORTS).map((key) => [key, 0])),
+    stateDir,
+    logLevel: 'SILENT',
+    log: () => undefined,
+    sesMaxSendRate: rate,
+    retryDelaySeconds: 1,
   });
   try {
     const { info } = sandbox;
@@ -35,18 +39,26 @@ export async function benchBurst(events = 5000, rate = 50, timeoutMs = 300_000):
     const sqs = new SQSClient({ ...config, endpoint: info.endpoints.sqs });
     const run = Date.now().toString(36);
     const entries = Array.from({ length: events }, (_, i) => ({
-      EventBusName: info.busName, Source: 'support.tickets', DetailType: 'TicketResolved',
-      Detail: JSON.stringify({ eventId: `burst-${run}-${i}`, occurredAt: new Date().toISOString(), customer: { id: `b${i}`, email: `burst-${run}-${i}@example.com` } }),
+      EventBusName: info.busName,
+      Source: 'support.tickets',
+      DetailType: 'TicketResolved',
+      Detail: JSON.stringify({
+        eventId: `burst-${run}-${i}`,
+        occurredAt: new Date().toISOString(),
+        customer: { id: `b${i}`, email: `burst-${run}-${i}@example.com` },
+      }),
     }));
     let next = 0;
-    await Promise.all(Array.from({ length: 10 }, async () => {
-      while (next < entries.length) {
-        const batch = entries.slice(next, next + 10);
-        next += 10;
-        const result = await bus.send(new PutEventsCommand({ Entries: batch }));
-        if (result.FailedEntryCount) throw new Error('the sandbox bus refused events');
-      }
-    }));
+    await Promise.all(
+      Array.from({ length: 10 }, async () => {
+        while (next < entries.length) {
+          const batch = entries.slice(next, next + 10);
+          next += 10;
+          const result = await bus.send(new PutEventsCommand({ Entries: batch }));
+          if (result.FailedEntryCount) throw new Error('the sandbox bus refused events');
+        }
+      }),
+    );
     const accepted = sandbox.ses.accepted;
     const deadline = Date.now() + timeoutMs;
     while (accepted.length < events && Date.now() < deadline) await new Promise((r) => setTimeout(r, 500));
@@ -57,7 +69,9 @@ export async function benchBurst(events = 5000, rate = 50, timeoutMs = 300_000):
     for (const email of store.emails) {
       for (const to of email.destination.to) if (to.startsWith(`burst-${run}-`)) perAddress.set(to, (perAddress.get(to) ?? 0) + 1);
     }
-    const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: info.queues['dispatch-dead-letters']!.url, AttributeNames: ['ApproximateNumberOfMessages'] }));
+    const { Attributes } = await sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: info.queues['dispatch-dead-letters']!.url, AttributeNames: ['ApproximateNumberOfMessages'] }),
+    );
     return {
       events,
       sent: perAddress.size,

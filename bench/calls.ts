@@ -36,18 +36,27 @@ function counted<C extends { middlewareStack: { add: (...args: never[]) => void 
   return client;
 }
 
-const event = (run: string, i: number) => JSON.stringify({
-  source: 'shop.orders', 'detail-type': 'OrderDelivered',
-  detail: { eventId: `${run}-${i}`, occurredAt: new Date().toISOString(), customer: { id: `c${i}`, email: `${run}-${i}@example.com`, locale: 'en', tier: 'silver' }, context: { orderId: String(i) } },
-});
+const event = (run: string, i: number) =>
+  JSON.stringify({
+    source: 'shop.orders',
+    'detail-type': 'OrderDelivered',
+    detail: {
+      eventId: `${run}-${i}`,
+      occurredAt: new Date().toISOString(),
+      customer: { id: `c${i}`, email: `${run}-${i}@example.com`, locale: 'en', tier: 'silver' },
+      context: { orderId: String(i) },
+    },
+  });
 
 /** Runs `count` tasks, `concurrency` at a time; returns tasks per second. */
 async function throughput(count: number, concurrency: number, task: (i: number) => Promise<unknown>): Promise<number> {
   let next = 0;
   const start = process.hrtime.bigint();
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (next < count) await task(next++);
-  }));
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < count) await task(next++);
+    }),
+  );
   return count / (ms(start) / 1000);
 }
 
@@ -69,24 +78,60 @@ export async function benchCalls(events = 1000, concurrency = 8): Promise<CallsR
     const surveyCalls: Counter = {};
     const responseCalls: Counter = {};
     // The raw side sends what the handler sends, byte for byte in size: a rendered survey email.
-    const sample = renderSurveyEmail({
-      tokenHash: 'x', programId: 'order-delivered-nps', kind: 'nps', eventId: 'e', contactKey: 'k', locale: 'en',
-      customer: { id: 'c', email: 'raw@example.com', tier: 'silver' }, context: { orderId: '1' }, createdAt: new Date().toISOString(), expiresAt: 0,
-    }, findProgram(catalog, 'order-delivered-nps')!, newToken(), { brand: catalog.brand, locales: catalog.locales, publicBaseUrl: 'https://feedback.example.com' });
-    const raw = { dynamo: DynamoDBDocumentClient.from(new DynamoDBClient({ ...config, endpoint: dynamo.endpoint })), ses: new SESv2Client({ ...config, endpoint: ses.endpoint }) };
-    const repositoryFor = (counts: Counter) => new DynamoInvitationRepository(tableName, DynamoDBDocumentClient.from(
-      counted(new DynamoDBClient({ ...config, endpoint: dynamo.endpoint }), counts), { marshallOptions: { removeUndefinedValues: true } }));
+    const sample = renderSurveyEmail(
+      {
+        tokenHash: 'x',
+        programId: 'order-delivered-nps',
+        kind: 'nps',
+        eventId: 'e',
+        contactKey: 'k',
+        locale: 'en',
+        customer: { id: 'c', email: 'raw@example.com', tier: 'silver' },
+        context: { orderId: '1' },
+        createdAt: new Date().toISOString(),
+        expiresAt: 0,
+      },
+      findProgram(catalog, 'order-delivered-nps')!,
+      newToken(),
+      { brand: catalog.brand, locales: catalog.locales, publicBaseUrl: 'https://feedback.example.com' },
+    );
+    const raw = {
+      dynamo: DynamoDBDocumentClient.from(new DynamoDBClient({ ...config, endpoint: dynamo.endpoint })),
+      ses: new SESv2Client({ ...config, endpoint: ses.endpoint }),
+    };
+    const repositoryFor = (counts: Counter) =>
+      new DynamoInvitationRepository(
+        tableName,
+        DynamoDBDocumentClient.from(counted(new DynamoDBClient({ ...config, endpoint: dynamo.endpoint }), counts), {
+          marshallOptions: { removeUndefinedValues: true },
+        }),
+      );
     const sesSettings = { senderEmail: 'surveys@example.com', supportEmail: 'support@example.com', configurationSet: 'bench' };
     const tokens: string[] = [];
     const dispatchDeps = (counts: Counter): DispatchDeps => {
       const repository = repositoryFor(counts);
       return {
-        catalog, invitations: repository, contacts: repository,
+        catalog,
+        invitations: repository,
+        contacts: repository,
         mailer: new SesSurveyMailer(sesSettings, counted(new SESv2Client({ ...config, endpoint: ses.endpoint }), counts)),
-        scheduler: { schedule: async () => { throw new Error('no delayed program in this benchmark'); } },
-        deadLetters: { reject: async (_, reason) => { throw new Error(`rejected: ${reason}`); } },
-        publicBaseUrl: 'https://feedback.example.com', now: () => new Date(),
-        newToken: () => { const token = newToken(); tokens.push(token); return token; },
+        scheduler: {
+          schedule: async () => {
+            throw new Error('no delayed program in this benchmark');
+          },
+        },
+        deadLetters: {
+          reject: async (_, reason) => {
+            throw new Error(`rejected: ${reason}`);
+          },
+        },
+        publicBaseUrl: 'https://feedback.example.com',
+        now: () => new Date(),
+        newToken: () => {
+          const token = newToken();
+          tokens.push(token);
+          return token;
+        },
         leaseSeconds: DISPATCH_LEASE_SECONDS,
       };
     };
@@ -97,9 +142,18 @@ export async function benchCalls(events = 1000, concurrency = 8): Promise<CallsR
     const respondRepository = repositoryFor(responseCalls);
     const stamps = pageStamps(randomBytes(32).toString('base64url'));
     const respondDeps: RespondDeps = { catalog, invitations: respondRepository, contacts: respondRepository, now: () => new Date(), stamps };
-    const answer = (token: string, score: number) => recordRating({
-      token, score: String(score), stamp: stamps.sign('rating', token, Date.now() - 4000), interaction: '1', script: '1', userAgent: 'Mozilla/5.0 bench',
-    }, respondDeps);
+    const answer = (token: string, score: number) =>
+      recordRating(
+        {
+          token,
+          score: String(score),
+          stamp: stamps.sign('rating', token, Date.now() - 4000),
+          interaction: '1',
+          script: '1',
+          userAgent: 'Mozilla/5.0 bench',
+        },
+        respondDeps,
+      );
     const answered = tokens.splice(0);
     await throughput(answered.length, concurrency, (i) => answer(answered[i]!, i % 11));
     const per = (counts: Counter) => Object.fromEntries(Object.entries(counts).map(([k, v]) => [k, v / events]));
@@ -118,57 +172,138 @@ export async function benchCalls(events = 1000, concurrency = 8): Promise<CallsR
     for (let r = 0; r < rounds; r++) {
       results.dispatch.push(await throughput(round, concurrency, (i) => dispatchEvent(event(`tp-${r}`, i), uncounted)));
       const rawAnswerable: string[] = [];
-      results.dispatchRaw.push(await throughput(round, concurrency, async (i) => {
-        // The same three calls with the same items the adapter writes (an invitation as stored, the
-        // claim, the rest period, both checks), the same rendered email and the sent mark: only the handler's own work differs.
-        const now = new Date();
-        const nowSeconds = Math.floor(now.getTime() / 1000);
-        const hash = hashToken(newToken());
-        const email = `raw-${r}-${i}@example.com`;
-        const contactKey = contactKeyOf(email);
-        const invitation = toItem({
-          tokenHash: hash, programId: 'order-delivered-nps', kind: 'nps', eventId: `raw-${r}-${i}`, contactKey, locale: 'en',
-          customer: { id: `c${i}`, email, locale: 'en', tier: 'silver' }, context: { orderId: String(i) }, createdAt: now.toISOString(), expiresAt: nowSeconds + 30 * 86_400,
-        });
-        await raw.dynamo.send(new TransactWriteCommand({ TransactItems: [
-          { Put: { TableName: tableName, Item: { ...keys.claim('order-delivered-nps', `raw-${r}-${i}`), type: 'dispatch-claim', status: 'sending', programId: 'order-delivered-nps', eventId: `raw-${r}-${i}`, tokenHash: hash, at: now.toISOString(), expiresAt: invitation.expiresAt, token: 'A'.repeat(22), leaseUntil: nowSeconds + 90 }, ConditionExpression: 'attribute_not_exists(pk)' } },
-          { Put: { TableName: tableName, Item: invitation, ConditionExpression: 'attribute_not_exists(pk)' } },
-          { Update: { TableName: tableName, Key: keys.rest(contactKey, 'all'), UpdateExpression: 'SET #type = :rest, #u = :u, heldBy = :h, expiresAt = :u', ConditionExpression: 'attribute_not_exists(pk) OR #u <= :now', ExpressionAttributeNames: { '#type': 'type', '#u': 'until' }, ExpressionAttributeValues: { ':rest': 'rest', ':u': nowSeconds + 30 * 86_400, ':h': hash, ':now': nowSeconds } } },
-          { ConditionCheck: { TableName: tableName, Key: keys.suppression(contactKey), ConditionExpression: 'attribute_not_exists(pk)' } },
-          { ConditionCheck: { TableName: tableName, Key: keys.cancel(`order-delivered-nps#${i}-${r}-raw`), ConditionExpression: 'attribute_not_exists(pk) OR expiresAt <= :now', ExpressionAttributeValues: { ':now': nowSeconds } } },
-        ] }));
-        await raw.ses.send(new SendEmailCommand({
-          FromEmailAddress: 'surveys@example.com', Destination: { ToAddresses: [email] },
-          ReplyToAddresses: ['support@example.com'], ConfigurationSetName: 'bench',
-          Content: { Simple: { Subject: { Data: sample.subject }, Body: { Html: { Data: sample.html }, Text: { Data: sample.text } }, Headers: Object.entries(sample.headers).map(([Name, Value]) => ({ Name, Value })) } },
-          EmailTags: Object.entries(sample.tags).map(([Name, Value]) => ({ Name, Value: Value.replace(/[^\w-]/g, '_') })),
-        }));
-        await raw.dynamo.send(new UpdateCommand({
-          TableName: tableName, Key: keys.claim('order-delivered-nps', `raw-${r}-${i}`),
-          UpdateExpression: 'SET #status = :sent, sentAt = :at REMOVE #token, leaseUntil', ConditionExpression: 'tokenHash = :h',
-          ExpressionAttributeNames: { '#status': 'status', '#token': 'token' }, ExpressionAttributeValues: { ':sent': 'sent', ':at': now.toISOString(), ':h': hash },
-        }));
-        rawAnswerable.push(hash);
-      }));
+      results.dispatchRaw.push(
+        await throughput(round, concurrency, async (i) => {
+          // The same three calls with the same items the adapter writes (an invitation as stored, the
+          // claim, the rest period, both checks), the same rendered email and the sent mark: only the handler's own work differs.
+          const now = new Date();
+          const nowSeconds = Math.floor(now.getTime() / 1000);
+          const hash = hashToken(newToken());
+          const email = `raw-${r}-${i}@example.com`;
+          const contactKey = contactKeyOf(email);
+          const invitation = toItem({
+            tokenHash: hash,
+            programId: 'order-delivered-nps',
+            kind: 'nps',
+            eventId: `raw-${r}-${i}`,
+            contactKey,
+            locale: 'en',
+            customer: { id: `c${i}`, email, locale: 'en', tier: 'silver' },
+            context: { orderId: String(i) },
+            createdAt: now.toISOString(),
+            expiresAt: nowSeconds + 30 * 86_400,
+          });
+          await raw.dynamo.send(
+            new TransactWriteCommand({
+              TransactItems: [
+                {
+                  Put: {
+                    TableName: tableName,
+                    Item: {
+                      ...keys.claim('order-delivered-nps', `raw-${r}-${i}`),
+                      type: 'dispatch-claim',
+                      status: 'sending',
+                      programId: 'order-delivered-nps',
+                      eventId: `raw-${r}-${i}`,
+                      tokenHash: hash,
+                      at: now.toISOString(),
+                      expiresAt: invitation.expiresAt,
+                      token: 'A'.repeat(22),
+                      leaseUntil: nowSeconds + 90,
+                    },
+                    ConditionExpression: 'attribute_not_exists(pk)',
+                  },
+                },
+                { Put: { TableName: tableName, Item: invitation, ConditionExpression: 'attribute_not_exists(pk)' } },
+                {
+                  Update: {
+                    TableName: tableName,
+                    Key: keys.rest(contactKey, 'all'),
+                    UpdateExpression: 'SET #type = :rest, #u = :u, heldBy = :h, expiresAt = :u',
+                    ConditionExpression: 'attribute_not_exists(pk) OR #u <= :now',
+                    ExpressionAttributeNames: { '#type': 'type', '#u': 'until' },
+                    ExpressionAttributeValues: { ':rest': 'rest', ':u': nowSeconds + 30 * 86_400, ':h': hash, ':now': nowSeconds },
+                  },
+                },
+                { ConditionCheck: { TableName: tableName, Key: keys.suppression(contactKey), ConditionExpression: 'attribute_not_exists(pk)' } },
+                {
+                  ConditionCheck: {
+                    TableName: tableName,
+                    Key: keys.cancel(`order-delivered-nps#${i}-${r}-raw`),
+                    ConditionExpression: 'attribute_not_exists(pk) OR expiresAt <= :now',
+                    ExpressionAttributeValues: { ':now': nowSeconds },
+                  },
+                },
+              ],
+            }),
+          );
+          await raw.ses.send(
+            new SendEmailCommand({
+              FromEmailAddress: 'surveys@example.com',
+              Destination: { ToAddresses: [email] },
+              ReplyToAddresses: ['support@example.com'],
+              ConfigurationSetName: 'bench',
+              Content: {
+                Simple: {
+                  Subject: { Data: sample.subject },
+                  Body: { Html: { Data: sample.html }, Text: { Data: sample.text } },
+                  Headers: Object.entries(sample.headers).map(([Name, Value]) => ({ Name, Value })),
+                },
+              },
+              EmailTags: Object.entries(sample.tags).map(([Name, Value]) => ({ Name, Value: Value.replace(/[^\w-]/g, '_') })),
+            }),
+          );
+          await raw.dynamo.send(
+            new UpdateCommand({
+              TableName: tableName,
+              Key: keys.claim('order-delivered-nps', `raw-${r}-${i}`),
+              UpdateExpression: 'SET #status = :sent, sentAt = :at REMOVE #token, leaseUntil',
+              ConditionExpression: 'tokenHash = :h',
+              ExpressionAttributeNames: { '#status': 'status', '#token': 'token' },
+              ExpressionAttributeValues: { ':sent': 'sent', ':at': now.toISOString(), ':h': hash },
+            }),
+          );
+          rawAnswerable.push(hash);
+        }),
+      );
       const batch = tokens.splice(0);
       results.respond.push(await throughput(batch.length, concurrency, (i) => answer(batch[i]!, 7)));
       // The same conditional UpdateItem on an invitation of the same size, with the same answer and evidence.
-      results.respondRaw.push(await throughput(rawAnswerable.length, concurrency, (i) => {
-        const now = new Date();
-        return raw.dynamo.send(new UpdateCommand({
-          TableName: tableName, Key: keys.invitation(rawAnswerable[i]!),
-          UpdateExpression: 'SET score = :score, #comment = :comment, secondAnswer = :secondAnswer, respondedAt = :respondedAt, userAgent = :userAgent, evidence = :evidence, revision = :one, answerWindowEnds = :windowEnds, expiresAt = :retainUntil',
-          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(respondedAt) AND expiresAt > :now AND :score BETWEEN scaleMin AND scaleMax',
-          ExpressionAttributeNames: { '#comment': 'comment' },
-          ExpressionAttributeValues: {
-            ':score': 7, ':comment': '', ':secondAnswer': '', ':respondedAt': now.toISOString(), ':userAgent': 'Mozilla/5.0 bench',
-            ':evidence': { clickedAt: new Date(now.getTime() - 4000).toISOString(), dwellMs: 4000, interaction: true, confirmed: false, automatedAgent: false },
-            ':one': 1, ':windowEnds': Math.floor(now.getTime() / 1000) + 86_400, ':retainUntil': Math.floor(now.getTime() / 1000) + 365 * 86_400, ':now': Math.floor(now.getTime() / 1000),
-          },
-          ReturnValues: 'ALL_NEW',
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        }));
-      }));
+      results.respondRaw.push(
+        await throughput(rawAnswerable.length, concurrency, (i) => {
+          const now = new Date();
+          return raw.dynamo.send(
+            new UpdateCommand({
+              TableName: tableName,
+              Key: keys.invitation(rawAnswerable[i]!),
+              UpdateExpression:
+                'SET score = :score, #comment = :comment, secondAnswer = :secondAnswer, respondedAt = :respondedAt, userAgent = :userAgent, evidence = :evidence, revision = :one, answerWindowEnds = :windowEnds, expiresAt = :retainUntil',
+              ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(respondedAt) AND expiresAt > :now AND :score BETWEEN scaleMin AND scaleMax',
+              ExpressionAttributeNames: { '#comment': 'comment' },
+              ExpressionAttributeValues: {
+                ':score': 7,
+                ':comment': '',
+                ':secondAnswer': '',
+                ':respondedAt': now.toISOString(),
+                ':userAgent': 'Mozilla/5.0 bench',
+                ':evidence': {
+                  clickedAt: new Date(now.getTime() - 4000).toISOString(),
+                  dwellMs: 4000,
+                  interaction: true,
+                  confirmed: false,
+                  automatedAgent: false,
+                },
+                ':one': 1,
+                ':windowEnds': Math.floor(now.getTime() / 1000) + 86_400,
+                ':retainUntil': Math.floor(now.getTime() / 1000) + 365 * 86_400,
+                ':now': Math.floor(now.getTime() / 1000),
+              },
+              ReturnValues: 'ALL_NEW',
+              ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+            }),
+          );
+        }),
+      );
     }
     // 3. Latency of one survey and one response (for the cost model's Lambda durations).
     const latency = { dispatch: [] as number[], respond: [] as number[] };
@@ -187,8 +322,18 @@ export async function benchCalls(events = 1000, concurrency = 8): Promise<CallsR
       itemBytes,
       perSurvey,
       perResponse,
-      dispatch: { handler: median(results.dispatch), raw: median(results.dispatchRaw), ratio: ratio(results.dispatch, results.dispatchRaw), latencyMs: median(latency.dispatch) },
-      respond: { handler: median(results.respond), raw: median(results.respondRaw), ratio: ratio(results.respond, results.respondRaw), latencyMs: median(latency.respond) },
+      dispatch: {
+        handler: median(results.dispatch),
+        raw: median(results.dispatchRaw),
+        ratio: ratio(results.dispatch, results.dispatchRaw),
+        latencyMs: median(latency.dispatch),
+      },
+      respond: {
+        handler: median(results.respond),
+        raw: median(results.respondRaw),
+        ratio: ratio(results.respond, results.respondRaw),
+        latencyMs: median(latency.respond),
+      },
     };
   } finally {
     await ses.stop();

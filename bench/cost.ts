@@ -6,16 +6,16 @@ import type { CallsResult } from './calls.js';
 
 /** us-east-1 list prices (on-demand, no free tier), as published in November 2026. */
 export const PRICES = {
-  sesPerEmail: 0.10 / 1000,
-  lambdaPerRequest: 0.20 / 1e6,
+  sesPerEmail: 0.1 / 1000,
+  lambdaPerRequest: 0.2 / 1e6,
   lambdaArmPerGbSecond: 0.0000133334,
   dynamoPerWriteUnit: 0.625 / 1e6,
   dynamoPerReadUnit: 0.125 / 1e6,
-  sqsPerRequest: 0.40 / 1e6,
-  eventBridgePerEvent: 1.00 / 1e6,
-  httpApiPerRequest: 1.00 / 1e6,
-  logsPerGb: 0.50,
-  xrayPerTrace: 5.00 / 1e6,
+  sqsPerRequest: 0.4 / 1e6,
+  eventBridgePerEvent: 1.0 / 1e6,
+  httpApiPerRequest: 1.0 / 1e6,
+  logsPerGb: 0.5,
+  xrayPerTrace: 5.0 / 1e6,
   kmsPerRequest: 0.03 / 10_000,
 } as const;
 
@@ -26,7 +26,11 @@ const STREAM_BATCH = 100;
 /** Share of emails that bounce or draw a complaint (SES reviews an account above 5 % bounces). */
 const FEEDBACK_RATE = 0.02;
 
-export interface CostLine { readonly item: string; readonly perThousand: number; readonly basis: string }
+export interface CostLine {
+  readonly item: string;
+  readonly perThousand: number;
+  readonly basis: string;
+}
 
 export function costModel(calls: CallsResult, responseRate = 0.15): { lines: CostLine[]; total: number; floor: number; ratio: number; optional: CostLine[] } {
   const r = responseRate;
@@ -43,16 +47,41 @@ export function costModel(calls: CallsResult, responseRate = 0.15): { lines: Cos
   const caseWru = 0.3 * (2 * (2 + 1) + 1 + 2);
   const responseWru = (calls.perResponse['DynamoDB.UpdateItem'] ?? 1) * kb(invitation) + 1 /* rest extension */ + measureWru + caseWru;
   const lines: CostLine[] = [
-    { item: 'SES', perThousand: 1000 * PRICES.sesPerEmail * (calls.perSurvey['SESv2.SendEmail'] ?? 1), basis: `${calls.perSurvey['SESv2.SendEmail']} SendEmail per survey` },
-    { item: 'DynamoDB writes', perThousand: 1000 * PRICES.dynamoPerWriteUnit * (surveyWru + measureWru + r * responseWru), basis: `${surveyWru + measureWru} WRU per survey (contact index included), ${responseWru.toFixed(1)} per response (cases included; invitation ${invitation} B)` },
+    {
+      item: 'SES',
+      perThousand: 1000 * PRICES.sesPerEmail * (calls.perSurvey['SESv2.SendEmail'] ?? 1),
+      basis: `${calls.perSurvey['SESv2.SendEmail']} SendEmail per survey`,
+    },
+    {
+      item: 'DynamoDB writes',
+      perThousand: 1000 * PRICES.dynamoPerWriteUnit * (surveyWru + measureWru + r * responseWru),
+      basis: `${surveyWru + measureWru} WRU per survey (contact index included), ${responseWru.toFixed(1)} per response (cases included; invitation ${invitation} B)`,
+    },
     { item: 'DynamoDB reads', perThousand: 1000 * PRICES.dynamoPerReadUnit * r * 2 * 2, basis: 'a consistent GetItem per page view, ~2 views per response' },
-    { item: 'Lambda requests', perThousand: 1000 * PRICES.lambdaPerRequest * (1 / DISPATCH_BATCH + 1 / STREAM_BATCH + r * (2 + 2 / STREAM_BATCH)), basis: 'dispatch per 10, measure per 100, 2 page requests per response' },
-    { item: 'Lambda GB-s (arm64, 256 MB)', perThousand: 1000 * PRICES.lambdaArmPerGbSecond * (gbs(calls.dispatch.latencyMs * 1.5) / DISPATCH_BATCH + r * 2 * gbs(calls.respond.latencyMs)), basis: `measured: ${calls.dispatch.latencyMs.toFixed(1)} ms per survey, ${calls.respond.latencyMs.toFixed(1)} ms per response` },
-    { item: 'SQS', perThousand: 1000 * PRICES.sqsPerRequest * (1 + 2 / DISPATCH_BATCH + r * 0.3), basis: 'send by EventBridge, receive + delete per batch; cases for ~30 % of responses' },
-    { item: 'EventBridge', perThousand: 1000 * PRICES.eventBridgePerEvent * (2 + r * 1.3), basis: 'the business event and SurveySent; SurveyResponded and some FollowUpOpened' },
+    {
+      item: 'Lambda requests',
+      perThousand: 1000 * PRICES.lambdaPerRequest * (1 / DISPATCH_BATCH + 1 / STREAM_BATCH + r * (2 + 2 / STREAM_BATCH)),
+      basis: 'dispatch per 10, measure per 100, 2 page requests per response',
+    },
+    {
+      item: 'Lambda GB-s (arm64, 256 MB)',
+      perThousand: 1000 * PRICES.lambdaArmPerGbSecond * (gbs(calls.dispatch.latencyMs * 1.5) / DISPATCH_BATCH + r * 2 * gbs(calls.respond.latencyMs)),
+      basis: `measured: ${calls.dispatch.latencyMs.toFixed(1)} ms per survey, ${calls.respond.latencyMs.toFixed(1)} ms per response`,
+    },
+    {
+      item: 'SQS',
+      perThousand: 1000 * PRICES.sqsPerRequest * (1 + 2 / DISPATCH_BATCH + r * 0.3),
+      basis: 'send by EventBridge, receive + delete per batch; cases for ~30 % of responses',
+    },
+    {
+      item: 'EventBridge',
+      perThousand: 1000 * PRICES.eventBridgePerEvent * (2 + r * 1.3),
+      basis: 'the business event and SurveySent; SurveyResponded and some FollowUpOpened',
+    },
     { item: 'API Gateway (HTTP API)', perThousand: 1000 * PRICES.httpApiPerRequest * r * 2, basis: 'GET and POST per response' },
     {
-      item: 'Deliverability feedback', perThousand: 1000 * FEEDBACK_RATE * (PRICES.sqsPerRequest * 3 + PRICES.lambdaPerRequest + PRICES.dynamoPerWriteUnit * (1 + 2 * 2)),
+      item: 'Deliverability feedback',
+      perThousand: 1000 * FEEDBACK_RATE * (PRICES.sqsPerRequest * 3 + PRICES.lambdaPerRequest + PRICES.dynamoPerWriteUnit * (1 + 2 * 2)),
       basis: `bounces and complaints on ${FEEDBACK_RATE * 100} % of emails: SES's events to the default bus are free; queue, function, suppression and counters`,
     },
     { item: 'CloudWatch Logs', perThousand: 1000 * PRICES.logsPerGb * ((700 + r * 1000) / 1e9), basis: '~700 B of logs per survey, ~1 KB per response' },
@@ -60,9 +89,21 @@ export function costModel(calls: CallsResult, responseRate = 0.15): { lines: Cos
   const total = lines.reduce((sum, l) => sum + l.perThousand, 0);
   const floor = 1000 * PRICES.sesPerEmail;
   const optional: CostLine[] = [
-    { item: 'X-Ray tracing (closeloop:tracing, off by default)', perThousand: 1000 * PRICES.xrayPerTrace * (1 / DISPATCH_BATCH + r * 2), basis: 'one trace per invocation, no sampling' },
-    { item: 'customer-managed KMS keys', perThousand: 1000 * PRICES.kmsPerRequest * 0.05, basis: 'data keys cached by SQS and DynamoDB: ~1 request per 20 surveys, plus $1 per key-month' },
-    { item: 'a secret (Secrets Manager + Powertools Parameters cache)', perThousand: 1000 * (0.05 / 10_000) * (1 / 500), basis: 'one GetSecretValue per cold start (~1 per 500 surveys), plus $0.40 per secret-month' },
+    {
+      item: 'X-Ray tracing (closeloop:tracing, off by default)',
+      perThousand: 1000 * PRICES.xrayPerTrace * (1 / DISPATCH_BATCH + r * 2),
+      basis: 'one trace per invocation, no sampling',
+    },
+    {
+      item: 'customer-managed KMS keys',
+      perThousand: 1000 * PRICES.kmsPerRequest * 0.05,
+      basis: 'data keys cached by SQS and DynamoDB: ~1 request per 20 surveys, plus $1 per key-month',
+    },
+    {
+      item: 'a secret (Secrets Manager + Powertools Parameters cache)',
+      perThousand: 1000 * (0.05 / 10_000) * (1 / 500),
+      basis: 'one GetSecretValue per cold start (~1 per 500 surveys), plus $0.40 per secret-month',
+    },
   ];
   return { lines, total, floor, ratio: total / floor, optional };
 }

@@ -12,22 +12,34 @@ export const median = (values: readonly number[]) => {
 export const ms = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e6;
 
 /** A DynamoDB Local with the survey table, for one benchmark. */
-export async function benchTable(tableName = 'closeloop-bench'): Promise<{ dynamo: RunningEmulator; client: DynamoDBClient; documents: DynamoDBDocumentClient; tableName: string }> {
+export async function benchTable(
+  tableName = 'closeloop-bench',
+): Promise<{ dynamo: RunningEmulator; client: DynamoDBClient; documents: DynamoDBDocumentClient; tableName: string }> {
   const dynamo = await startDynamoDb(await freePort());
   const client = new DynamoDBClient({ region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, endpoint: dynamo.endpoint });
-  await client.send(new CreateTableCommand({
-    TableName: tableName,
-    AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }, { AttributeName: 'sk', AttributeType: 'S' }],
-    KeySchema: [{ AttributeName: surveyTable.partitionKey, KeyType: 'HASH' }, { AttributeName: surveyTable.sortKey, KeyType: 'RANGE' }],
-    BillingMode: 'PAY_PER_REQUEST',
-  }));
+  await client.send(
+    new CreateTableCommand({
+      TableName: tableName,
+      AttributeDefinitions: [
+        { AttributeName: 'pk', AttributeType: 'S' },
+        { AttributeName: 'sk', AttributeType: 'S' },
+      ],
+      KeySchema: [
+        { AttributeName: surveyTable.partitionKey, KeyType: 'HASH' },
+        { AttributeName: surveyTable.sortKey, KeyType: 'RANGE' },
+      ],
+      BillingMode: 'PAY_PER_REQUEST',
+    }),
+  );
   return { dynamo, client, documents: DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } }), tableName };
 }
 
 export function table(rows: (string | number)[][]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => String(r[i]).length)));
-  return rows.map((r, n) => {
-    const line = `| ${r.map((c, i) => String(c).padEnd(widths[i]!)).join(' | ')} |`;
-    return n === 0 ? `${line}\n|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|` : line;
-  }).join('\n');
+  return rows
+    .map((r, n) => {
+      const line = `| ${r.map((c, i) => String(c).padEnd(widths[i]!)).join(' | ')} |`;
+      return n === 0 ? `${line}\n|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|` : line;
+    })
+    .join('\n');
 }

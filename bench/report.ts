@@ -23,14 +23,34 @@ function dayCounters(n: number, day: number): Record<string, number> {
   const det = Math.round(n * (0.2 + day / 1500));
   const pas = n - pro - det;
   return {
-    sent: Math.round(n / 0.15), responses: n, class_promoter: pro, class_passive: pas, class_detractor: det,
-    score_10: Math.round(pro * 0.6), score_9: pro - Math.round(pro * 0.6), score_8: Math.round(pas / 2), score_7: pas - Math.round(pas / 2),
-    score_6: Math.round(det * 0.4), score_3: Math.round(det * 0.4), score_0: det - 2 * Math.round(det * 0.4),
-    scoreSum: pro * 9.6 + pas * 7.5 + det * 3, scoreSumSq: pro * 92.4 + pas * 56.5 + det * 15,
-    topic_delivery: Math.round(det * 0.5), topic_price: Math.round(det * 0.2), topic_support: Math.round(det * 0.1),
-    casesOpened: det, casesResolved: Math.round(det * 0.9), acknowledgedInTime: Math.round(det * 0.85), resolvedInTime: Math.round(det * 0.7),
-    resolveHours_le4: Math.round(det * 0.3), resolveHours_le24: Math.round(det * 0.4), resolveHours_le72: Math.round(det * 0.2),
-    'rootCause_delivery-delay': Math.round(det * 0.5), rootCause_pricing: Math.round(det * 0.2), 'rootCause_support-experience': Math.round(det * 0.1), rootCause_other: Math.round(det * 0.1),
+    sent: Math.round(n / 0.15),
+    responses: n,
+    class_promoter: pro,
+    class_passive: pas,
+    class_detractor: det,
+    score_10: Math.round(pro * 0.6),
+    score_9: pro - Math.round(pro * 0.6),
+    score_8: Math.round(pas / 2),
+    score_7: pas - Math.round(pas / 2),
+    score_6: Math.round(det * 0.4),
+    score_3: Math.round(det * 0.4),
+    score_0: det - 2 * Math.round(det * 0.4),
+    scoreSum: pro * 9.6 + pas * 7.5 + det * 3,
+    scoreSumSq: pro * 92.4 + pas * 56.5 + det * 15,
+    topic_delivery: Math.round(det * 0.5),
+    topic_price: Math.round(det * 0.2),
+    topic_support: Math.round(det * 0.1),
+    casesOpened: det,
+    casesResolved: Math.round(det * 0.9),
+    acknowledgedInTime: Math.round(det * 0.85),
+    resolvedInTime: Math.round(det * 0.7),
+    resolveHours_le4: Math.round(det * 0.3),
+    resolveHours_le24: Math.round(det * 0.4),
+    resolveHours_le72: Math.round(det * 0.2),
+    'rootCause_delivery-delay': Math.round(det * 0.5),
+    rootCause_pricing: Math.round(det * 0.2),
+    'rootCause_support-experience': Math.round(det * 0.1),
+    rootCause_other: Math.round(det * 0.1),
   };
 }
 
@@ -48,9 +68,19 @@ async function seed(documents: import('@aws-sdk/lib-dynamodb').DynamoDBDocumentC
   for (let i = 0; i < 200; i++) {
     items.push({
       ...toItem({
-        tokenHash: `${segment}-${i}`, programId: PROGRAM, kind: 'nps', eventId: `${segment}-${i}`, contactKey: `k${i}`, locale: 'en',
-        customer: { id: `c${i}`, email: `c${i}@example.com`, segment }, context: {}, createdAt: `${TO}T10:00:00Z`, expiresAt: 0,
-      }), score: i % 11, respondedAt: `${TO}T11:00:00Z`,
+        tokenHash: `${segment}-${i}`,
+        programId: PROGRAM,
+        kind: 'nps',
+        eventId: `${segment}-${i}`,
+        contactKey: `k${i}`,
+        locale: 'en',
+        customer: { id: `c${i}`, email: `c${i}@example.com`, segment },
+        context: {},
+        createdAt: `${TO}T10:00:00Z`,
+        expiresAt: 0,
+      }),
+      score: i % 11,
+      respondedAt: `${TO}T11:00:00Z`,
     });
   }
   for (let i = 0; i < items.length; i += 25) {
@@ -88,7 +118,10 @@ export async function screenshotReport(html: string, path = 'docs/report-screens
   const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
   if (!existsSync(executablePath)) return `(no Chromium at ${executablePath}: screenshot skipped)`;
   const { chromium } = await import('playwright-core');
-  const browser = await chromium.launch({ executablePath, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'] });
+  const browser = await chromium.launch({
+    executablePath,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
   try {
     const page = await browser.newPage({ viewport: { width: 1200, height: 800 } });
     await page.setContent(html);

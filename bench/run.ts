@@ -17,43 +17,67 @@ const { table } = await import('./harness.js');
 const started = Date.now();
 const goal = (met: boolean) => (met ? 'met' : 'NOT met');
 const usd = (n: number) => `$${n.toFixed(5)}`;
-console.log(`Closeloop benchmarks — ${new Date().toISOString().slice(0, 10)} — ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}\n`);
+console.log(
+  `Closeloop benchmarks — ${new Date().toISOString().slice(0, 10)} — ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}\n`,
+);
 
 console.log('1. Lambda bundles (esbuild, minified, AWS SDK external) and cold import vs the same SDK packages (median of 25 fresh processes each)');
 const bundles = await benchBundles(25);
-console.log(table([
-  ['function', 'bundle (KiB)', 'import (ms)', 'floor: SDK imported (ms)', 'ratio', 'floor: + clients created (ms)', 'ratio'],
-  ...bundles.map((b) => [b.stage, (b.bytes / 1024).toFixed(1), b.importMs.toFixed(1), b.floorMs.toFixed(1), b.ratio.toFixed(2), b.clientsFloorMs.toFixed(1), b.clientsRatio.toFixed(2)]),
-]));
-console.log(`goal ≤ 150 KiB each: ${goal(bundles.every((b) => b.bytes <= 150 * 1024))}; goal import ≤ 1.2×: vs SDK imported ${goal(bundles.every((b) => b.ratio <= 1.2))}, `
-  + `vs SDK imported and clients created ${goal(bundles.every((b) => b.clientsRatio <= 1.2))}\n`);
+console.log(
+  table([
+    ['function', 'bundle (KiB)', 'import (ms)', 'floor: SDK imported (ms)', 'ratio', 'floor: + clients created (ms)', 'ratio'],
+    ...bundles.map((b) => [
+      b.stage,
+      (b.bytes / 1024).toFixed(1),
+      b.importMs.toFixed(1),
+      b.floorMs.toFixed(1),
+      b.ratio.toFixed(2),
+      b.clientsFloorMs.toFixed(1),
+      b.clientsRatio.toFixed(2),
+    ]),
+  ]),
+);
+console.log(
+  `goal ≤ 150 KiB each: ${goal(bundles.every((b) => b.bytes <= 150 * 1024))}; goal import ≤ 1.2×: vs SDK imported ${goal(bundles.every((b) => b.ratio <= 1.2))}, ` +
+    `vs SDK imported and clients created ${goal(bundles.every((b) => b.clientsRatio <= 1.2))}\n`,
+);
 
 console.log('2–3. AWS calls (SDK middleware, 1,000 events) and throughput vs the bare SDK calls (concurrency 8, medians of 3 interleaved rounds)');
 const calls = await benchCalls(1000, 8);
 console.log(`calls per survey sent: ${JSON.stringify(calls.perSurvey)} → ${Object.values(calls.perSurvey).reduce((a, b) => a + b, 0)} (goal 2)`);
 console.log(`calls per response:    ${JSON.stringify(calls.perResponse)} → ${Object.values(calls.perResponse).reduce((a, b) => a + b, 0)} (goal 1)`);
 console.log('(plus, in the dispatch handler, one EventBridge PutEvents per batch of up to 10 surveys)');
-console.log(table([
-  ['path', 'handler (per s)', 'raw SDK (per s)', 'ratio'],
-  ['dispatch (DynamoDB Local + SES local)', calls.dispatch.handler.toFixed(0), calls.dispatch.raw.toFixed(0), calls.dispatch.ratio.toFixed(2)],
-  ['response (DynamoDB Local)', calls.respond.handler.toFixed(0), calls.respond.raw.toFixed(0), calls.respond.ratio.toFixed(2)],
-]));
+console.log(
+  table([
+    ['path', 'handler (per s)', 'raw SDK (per s)', 'ratio'],
+    ['dispatch (DynamoDB Local + SES local)', calls.dispatch.handler.toFixed(0), calls.dispatch.raw.toFixed(0), calls.dispatch.ratio.toFixed(2)],
+    ['response (DynamoDB Local)', calls.respond.handler.toFixed(0), calls.respond.raw.toFixed(0), calls.respond.ratio.toFixed(2)],
+  ]),
+);
 console.log(`goal ≥ 0.8: ${goal(calls.dispatch.ratio >= 0.8 && calls.respond.ratio >= 0.8)}\n`);
 
 console.log('4. Cost per 1,000 surveys sent, 15 % answered (us-east-1 list prices)');
 const cost = costModel(calls, 0.15);
-console.log(table([['item', 'per 1,000 surveys', 'basis'], ...cost.lines.map((l) => [l.item, usd(l.perThousand), l.basis]), ['total', usd(cost.total), `${cost.ratio.toFixed(3)} × the SES-only floor (${usd(cost.floor)})`]]));
+console.log(
+  table([
+    ['item', 'per 1,000 surveys', 'basis'],
+    ...cost.lines.map((l) => [l.item, usd(l.perThousand), l.basis]),
+    ['total', usd(cost.total), `${cost.ratio.toFixed(3)} × the SES-only floor (${usd(cost.floor)})`],
+  ]),
+);
 console.log(`goal ≤ 1.15×: ${goal(cost.ratio <= 1.15)}`);
 console.log(table([['optional feature', 'adds per 1,000 surveys', 'basis'], ...cost.optional.map((l) => [l.item, usd(l.perThousand), l.basis])]));
 console.log('');
 
 console.log('Report cost vs data volume (90-day report, weekly series, DynamoDB Local)');
 const report = await benchReport();
-console.log(table([
-  ['responses in the aggregates', 'median report time (ms)', 'ratio to 10k'],
-  ['10,000', report.small.toFixed(1), '1.00'],
-  ['1,000,000', report.large.toFixed(1), report.ratio.toFixed(2)],
-]));
+console.log(
+  table([
+    ['responses in the aggregates', 'median report time (ms)', 'ratio to 10k'],
+    ['10,000', report.small.toFixed(1), '1.00'],
+    ['1,000,000', report.large.toFixed(1), report.ratio.toFixed(2)],
+  ]),
+);
 console.log(`goal ≤ 1.10: ${goal(report.ratio <= 1.1)} (${report.runs} interleaved runs each)\n`);
 console.log('Sample (1,000,000 responses):\n');
 console.log(report.sample);
@@ -63,10 +87,21 @@ console.log('');
 
 console.log('5. Burst: 5,000 events at once on the sandbox, SES send rate emulated at 50/s');
 const burst = await benchBurst(5000, 50);
-console.log(table([
-  ['events', 'emails sent', 'sent twice', 'dead-lettered', 'throttled SES calls (retried)', 'seconds', 'achieved rate', 'share of 50/s'],
-  [burst.events, burst.sent, burst.duplicates, burst.deadLettered, burst.throttledCalls, burst.seconds.toFixed(1), burst.achievedRate.toFixed(1), (burst.achievedRate / burst.allowedRate).toFixed(2)],
-]));
+console.log(
+  table([
+    ['events', 'emails sent', 'sent twice', 'dead-lettered', 'throttled SES calls (retried)', 'seconds', 'achieved rate', 'share of 50/s'],
+    [
+      burst.events,
+      burst.sent,
+      burst.duplicates,
+      burst.deadLettered,
+      burst.throttledCalls,
+      burst.seconds.toFixed(1),
+      burst.achievedRate.toFixed(1),
+      (burst.achievedRate / burst.allowedRate).toFixed(2),
+    ],
+  ]),
+);
 console.log(`all sent, none twice, nothing dead-lettered: ${goal(burst.sent === burst.events && burst.duplicates === 0 && burst.deadLettered === 0)}`);
 
 console.log(`\nDone in ${Math.round((Date.now() - started) / 1000)} s.`);

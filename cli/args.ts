@@ -22,14 +22,20 @@ export const EXIT = {
 
 export class CliError extends Error {
   override readonly name: string = 'CliError';
-  constructor(message: string, readonly exitCode: number = EXIT.failure) {
+  constructor(
+    message: string,
+    readonly exitCode: number = EXIT.failure,
+  ) {
     super(message);
   }
 }
 
 export class UsageError extends CliError {
   override readonly name = 'UsageError';
-  constructor(message: string, readonly command?: string) {
+  constructor(
+    message: string,
+    readonly command?: string,
+  ) {
     super(message, EXIT.usage);
   }
 }

@@ -28,9 +28,17 @@ export async function resolveCaseApi(apiUrl: string | undefined, env: NodeJS.Pro
   }
   const sandbox = await localSandbox();
   if (sandbox) {
-    return { baseUrl: sandbox.endpoints.publicApi, region: sandbox.region, credentials: async () => sandbox.credentials, description: `the sandbox at ${sandbox.endpoints.publicApi}` };
+    return {
+      baseUrl: sandbox.endpoints.publicApi,
+      region: sandbox.region,
+      credentials: async () => sandbox.credentials,
+      description: `the sandbox at ${sandbox.endpoints.publicApi}`,
+    };
   }
-  throw new CliError('No case API: pass --api-url <the stack output ApiUrl> (or set CLOSELOOP_API_URL), or start the sandbox here with `npx closeloop sandbox`.', EXIT.usage);
+  throw new CliError(
+    'No case API: pass --api-url <the stack output ApiUrl> (or set CLOSELOOP_API_URL), or start the sandbox here with `npx closeloop sandbox`.',
+    EXIT.usage,
+  );
 }
 
 const STATUS_EXIT: Record<number, number> = { 401: EXIT.credentials, 403: EXIT.credentials, 404: EXIT.notFound, 409: EXIT.conflict };
@@ -41,7 +49,10 @@ export async function callCaseApi(api: CaseApi, method: 'GET' | 'POST', path: st
   try {
     credentials = await api.credentials();
   } catch (error) {
-    throw new CliError(`No AWS credentials for ${api.description}: ${(error as Error).message}. Configure them (aws configure, AWS_PROFILE, or the AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY variables).`, EXIT.credentials);
+    throw new CliError(
+      `No AWS credentials for ${api.description}: ${(error as Error).message}. Configure them (aws configure, AWS_PROFILE, or the AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY variables).`,
+      EXIT.credentials,
+    );
   }
   let response: Response;
   try {
@@ -51,7 +62,11 @@ export async function callCaseApi(api: CaseApi, method: 'GET' | 'POST', path: st
   }
   const text = await response.text();
   let parsed: unknown = text;
-  try { parsed = JSON.parse(text); } catch { /* keep the text */ }
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    /* keep the text */
+  }
   if (!response.ok) {
     const message = typeof parsed === 'object' && parsed && 'message' in parsed ? String((parsed as { message: unknown }).message) : text;
     throw new CliError(`${response.status}: ${message}`, STATUS_EXIT[response.status] ?? EXIT.failure);

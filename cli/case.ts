@@ -7,7 +7,7 @@ interface CaseRecord {
   history: { at: string; actor: string; action: string }[];
 }
 
-const API_URL = '--api-url <url>      the stack\'s ApiUrl output (default: CLOSELOOP_API_URL, else the sandbox running here)';
+const API_URL = "--api-url <url>      the stack's ApiUrl output (default: CLOSELOOP_API_URL, else the sandbox running here)";
 
 export const caseCommand: Command = {
   name: 'case',
@@ -39,16 +39,19 @@ Against a deployed stack the request is signed with your AWS credentials (IAM). 
       result = await callCaseApi(api, 'GET', path);
     } else {
       announceTarget(api.description);
-      result = action === 'ack'
-        ? await callCaseApi(api, 'POST', `${path}/acknowledge`, { note: values.note })
-        : await callCaseApi(api, 'POST', `${path}/resolve`, { rootCause: values['root-cause'], note: values.note });
+      result =
+        action === 'ack'
+          ? await callCaseApi(api, 'POST', `${path}/acknowledge`, { note: values.note })
+          : await callCaseApi(api, 'POST', `${path}/resolve`, { rootCause: values['root-cause'], note: values.note });
     }
     if (values.json) {
       console.log(JSON.stringify(result, null, 2));
       return 0;
     }
     const record = result as CaseRecord;
-    console.log(`case ${record.message.caseId}: ${record.status} (rule ${record.message.rule}, queue ${record.message.queue}, score ${record.message.score}, customer ${record.message.customer.id})`);
+    console.log(
+      `case ${record.message.caseId}: ${record.status} (rule ${record.message.rule}, queue ${record.message.queue}, score ${record.message.score}, customer ${record.message.customer.id})`,
+    );
     for (const change of record.history) console.log(`  ${change.at}  ${change.action.padEnd(12)} ${change.actor}`);
     return 0;
   },

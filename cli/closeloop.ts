@@ -16,7 +16,16 @@ import { reportCommand } from './report.js';
 import { sandboxCommand } from './sandbox.js';
 import { validateCommand } from './validate.js';
 
-export const COMMANDS: readonly Command[] = [sandboxCommand, demoCommand, validateCommand, localeCommand, reportCommand, caseCommand, eraseCommand, followUpsCommand];
+export const COMMANDS: readonly Command[] = [
+  sandboxCommand,
+  demoCommand,
+  validateCommand,
+  localeCommand,
+  reportCommand,
+  caseCommand,
+  eraseCommand,
+  followUpsCommand,
+];
 
 export const USAGE = `Usage: closeloop <command> [options]
 

@@ -14,7 +14,7 @@ const CUSTOMERS: Record<string, { name: string; email: string }> = {
 
 export const demoCommand: Command = {
   name: 'demo',
-  summary: 'put one sample event per program on the running sandbox\'s bus',
+  summary: "put one sample event per program on the running sandbox's bus",
   help: `Usage:
   closeloop demo [--catalog <file>]
 
@@ -36,10 +36,14 @@ click a score, and watch the follow-ups (\`closeloop follow-ups\`).`,
       const context: Record<string, string> = { orderId: `${1042 + i}`, ticketId: `${553 + i}` };
       if (program.cancel) context[program.cancel.matchOn] = `${program.id}-${run}`;
       return {
-        EventBusName: info.busName, Source: program.trigger.source, DetailType: program.trigger.detailType,
+        EventBusName: info.busName,
+        Source: program.trigger.source,
+        DetailType: program.trigger.detailType,
         Detail: JSON.stringify({
-          eventId: `demo-${program.id}-${run}`, occurredAt: new Date().toISOString(),
-          customer: { id: `c-${i + 1}`, email: customer.email, name: customer.name, locale, segment: 'demo', tier: 'gold' }, context,
+          eventId: `demo-${program.id}-${run}`,
+          occurredAt: new Date().toISOString(),
+          customer: { id: `c-${i + 1}`, email: customer.email, name: customer.name, locale, segment: 'demo', tier: 'gold' },
+          context,
         }),
       };
     });
@@ -53,7 +57,9 @@ click a score, and watch the follow-ups (\`closeloop follow-ups\`).`,
       }
     } catch (error) {
       if (error instanceof CliError) throw error;
-      throw new CliError(`The sandbox bus at ${info.endpoints.eventbridge} did not answer (${error instanceof Error ? error.message : String(error)}). Is \`closeloop sandbox\` running?`);
+      throw new CliError(
+        `The sandbox bus at ${info.endpoints.eventbridge} did not answer (${error instanceof Error ? error.message : String(error)}). Is \`closeloop sandbox\` running?`,
+      );
     } finally {
       client.destroy();
     }

@@ -3,7 +3,7 @@ import { callCaseApi, resolveCaseApi } from './case-api.js';
 
 export const eraseCommand: Command = {
   name: 'erase',
-  summary: 'erase a person\'s data and suppress the address (right to erasure)',
+  summary: "erase a person's data and suppress the address (right to erasure)",
   help: `Usage:
   closeloop erase <email> [--api-url <url>] [--json]
 
@@ -18,14 +18,16 @@ Options:
   async run([email], values) {
     const api = await resolveCaseApi(values['api-url'] as string | undefined);
     announceTarget(api.description);
-    const report = await callCaseApi(api, 'POST', '/erasures', { email }) as Record<string, unknown>;
+    const report = (await callCaseApi(api, 'POST', '/erasures', { email })) as Record<string, unknown>;
     if (values.json) {
       console.log(JSON.stringify(report, null, 2));
       return 0;
     }
     console.log(`erased contact ${String(report.contactKey)} at ${String(report.erasedAt)}; the address is suppressed.`);
-    console.log(`  invitations deleted ${String(report.invitationsDeleted)}, responses anonymised ${String(report.responsesAnonymised)}, `
-      + `cases anonymised ${String(report.casesAnonymised)}, rest periods deleted ${String(report.contactRecordsDeleted)}`);
+    console.log(
+      `  invitations deleted ${String(report.invitationsDeleted)}, responses anonymised ${String(report.responsesAnonymised)}, ` +
+        `cases anonymised ${String(report.casesAnonymised)}, rest periods deleted ${String(report.contactRecordsDeleted)}`,
+    );
     return 0;
   },
 };

@@ -7,7 +7,7 @@ interface InspectedQueue {
 
 export const followUpsCommand: Command = {
   name: 'follow-ups',
-  summary: 'show the follow-up messages waiting on the sandbox\'s queues, without receiving them',
+  summary: "show the follow-up messages waiting on the sandbox's queues, without receiving them",
   help: `Usage:
   closeloop follow-ups [--json]
 
@@ -29,9 +29,15 @@ with your consumer (the stack outputs FollowUpQueueUrl…).`,
         throw new CliError(`The sandbox SQS at ${info.endpoints.sqs} did not answer (${(error as Error).message}). Is \`closeloop sandbox\` running?`);
       }
       if (!response.ok) throw new CliError(`The sandbox SQS has no queue ${queueName} (${response.status})`);
-      const inspected = await response.json() as InspectedQueue;
+      const inspected = (await response.json()) as InspectedQueue;
       const bodies = [...inspected.messages.ready, ...inspected.messages.inflight.map((m) => m.message)].map((m) => m.body ?? m.Body ?? '{}');
-      all[name] = bodies.map((body) => { try { return JSON.parse(body) as unknown; } catch { return body; } });
+      all[name] = bodies.map((body) => {
+        try {
+          return JSON.parse(body) as unknown;
+        } catch {
+          return body;
+        }
+      });
     }
     if (values.json) {
       console.log(JSON.stringify(all, null, 2));

@@ -38,16 +38,23 @@ it there:
     }
     const source = locales[from];
     if (!source) throw new UsageError(`--from ${from}: no such language (${Object.keys(locales).sort().join(', ')})`, 'locale');
-    process.stdout.write(`# Closeloop locale bundle "${tag}", made from "${from}" by \`closeloop locale init\`: translate every value.\n` +
-      '# Keep the placeholders in braces ({brand}, {name}, {support}) as they are; set dir: rtl for a right-to-left script.\n' +
-      `# Name it in closeloop.yaml:  locales: { ${tag}: ./locales/${tag}.yaml }\n${stringify(source, { lineWidth: 0 })}`);
+    process.stdout.write(
+      `# Closeloop locale bundle "${tag}", made from "${from}" by \`closeloop locale init\`: translate every value.\n` +
+        '# Keep the placeholders in braces ({brand}, {name}, {support}) as they are; set dir: rtl for a right-to-left script.\n' +
+        `# Name it in closeloop.yaml:  locales: { ${tag}: ./locales/${tag}.yaml }\n${stringify(source, { lineWidth: 0 })}`,
+    );
     return EXIT.ok;
   },
 };
 
 /** The least catalog that validates: for the built-in bundles when no catalog is at hand. */
 const MINIMAL_CATALOG = {
-  brand: { name: 'x' }, invitationTtlDays: 1, throttle: { afterSendDays: 0, afterResponseDays: 0 }, quietHours: { start: '21:00', end: '08:00' },
-  followUpQueues: {}, topics: {}, rootCauses: ['other'],
+  brand: { name: 'x' },
+  invitationTtlDays: 1,
+  throttle: { afterSendDays: 0, afterResponseDays: 0 },
+  quietHours: { start: '21:00', end: '08:00' },
+  followUpQueues: {},
+  topics: {},
+  rootCauses: ['other'],
   programs: [{ id: 'x', trigger: { source: 'x', detailType: 'x' }, kind: 'nps', defaultLocale: 'en', ownerTeam: 'x', rules: [] }],
 };

@@ -19,9 +19,15 @@ async function storeFor(table: string | undefined): Promise<{ store: DynamoAggre
   const sandbox = await localSandbox();
   if (sandbox) {
     const client = new DynamoDBClient({ region: sandbox.region, credentials: sandbox.credentials, endpoint: sandbox.endpoints.dynamodb, maxAttempts: 2 });
-    return { store: new DynamoAggregateStore(sandbox.tables.surveys, DynamoDBDocumentClient.from(client)), where: `the sandbox at ${sandbox.endpoints.dynamodb}` };
+    return {
+      store: new DynamoAggregateStore(sandbox.tables.surveys, DynamoDBDocumentClient.from(client)),
+      where: `the sandbox at ${sandbox.endpoints.dynamodb}`,
+    };
   }
-  throw new CliError('No data source: pass --table <the stack output SurveyTableName> (with AWS credentials), set CLOSELOOP_TABLE, or start the sandbox here with `npx closeloop sandbox`.', EXIT.usage);
+  throw new CliError(
+    'No data source: pass --table <the stack output SurveyTableName> (with AWS credentials), set CLOSELOOP_TABLE, or start the sandbox here with `npx closeloop sandbox`.',
+    EXIT.usage,
+  );
 }
 
 export const reportCommand: Command = {
@@ -41,13 +47,22 @@ Options:
   --table <name>        the stack's SurveyTableName output (default: CLOSELOOP_TABLE, else the sandbox running here)
   --catalog <file>      the catalog (default: CLOSELOOP_CATALOG, else the nearest closeloop.yaml)`,
   options: {
-    table: { type: 'string' }, program: { type: 'string' }, segment: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' },
-    granularity: { type: 'string' }, json: { type: 'boolean' }, csv: { type: 'boolean' }, html: { type: 'string' }, catalog: { type: 'string' },
+    table: { type: 'string' },
+    program: { type: 'string' },
+    segment: { type: 'string' },
+    from: { type: 'string' },
+    to: { type: 'string' },
+    granularity: { type: 'string' },
+    json: { type: 'boolean' },
+    csv: { type: 'boolean' },
+    html: { type: 'string' },
+    catalog: { type: 'string' },
   },
   positionals: { min: 0, max: 0 },
   async run(_, values) {
     const granularity = (values.granularity ?? 'week') as Granularity;
-    if (!['day', 'week', 'month'].includes(granularity)) throw new UsageError(`--granularity must be day, week or month, not "${values.granularity}"`, 'report');
+    if (!['day', 'week', 'month'].includes(granularity))
+      throw new UsageError(`--granularity must be day, week or month, not "${values.granularity}"`, 'report');
     if ([values.json, values.csv, values.html].filter(Boolean).length > 1) throw new UsageError('choose one of --json, --csv, --html', 'report');
     let period;
     try {
@@ -60,7 +75,10 @@ Options:
     let reports;
     try {
       reports = await loadReports(store, catalog, {
-        period, granularity, programIds: values.program ? [values.program as string] : undefined, segments: values.segment ? [values.segment as string] : undefined,
+        period,
+        granularity,
+        programIds: values.program ? [values.program as string] : undefined,
+        segments: values.segment ? [values.segment as string] : undefined,
       });
     } catch (error) {
       if (error instanceof ReportRequestError) throw new UsageError(error.message, 'report');

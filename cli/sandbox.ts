@@ -29,7 +29,8 @@ Environment:
     const catalog = loadCatalogFile(catalogFile);
     const delayScale = delayScaleFromEnv();
     const sesRate = process.env.CLOSELOOP_SES_RATE ? Number(process.env.CLOSELOOP_SES_RATE) : undefined;
-    if (sesRate !== undefined && !(sesRate >= 1)) throw new CliError(`CLOSELOOP_SES_RATE="${process.env.CLOSELOOP_SES_RATE}" is not a send rate (emails per second)`, EXIT.usage);
+    if (sesRate !== undefined && !(sesRate >= 1))
+      throw new CliError(`CLOSELOOP_SES_RATE="${process.env.CLOSELOOP_SES_RATE}" is not a send rate (emails per second)`, EXIT.usage);
     let sandbox;
     try {
       sandbox = await startSandbox({ catalog, ports: portsFromEnv(), delayScale, ...(sesRate ? { sesMaxSendRate: sesRate } : {}) });
@@ -62,10 +63,16 @@ Send sample events with \`npx closeloop demo\`, then open the inbox. Ctrl-C stop
         // A stop that hangs must not keep DynamoDB Local's parent alive: the launcher exits when this process does.
         const deadline = setTimeout(() => resolve(EXIT.failure), 10_000);
         deadline.unref();
-        running.stop().then(() => resolve(code), (error: unknown) => {
-          console.error(error);
-          resolve(EXIT.failure);
-        }).finally(() => clearTimeout(deadline));
+        running
+          .stop()
+          .then(
+            () => resolve(code),
+            (error: unknown) => {
+              console.error(error);
+              resolve(EXIT.failure);
+            },
+          )
+          .finally(() => clearTimeout(deadline));
       };
       process.on('SIGINT', () => shutdown('SIGINT', EXIT.ok));
       process.on('SIGTERM', () => shutdown('SIGTERM', EXIT.ok));

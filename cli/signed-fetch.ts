@@ -13,8 +13,14 @@ export async function signedFetch(url: string, init: { method: string; body?: st
   const signer = new SignatureV4({ service: 'execute-api', region: options.region, credentials: options.credentials, sha256: NodeSha256 });
   const headers: Record<string, string> = { host: target.host, ...(init.body ? { 'content-type': 'application/json' } : {}) };
   const signed = await signer.sign({
-    method: init.method, protocol: target.protocol, hostname: target.hostname, port: target.port ? Number(target.port) : undefined,
-    path: target.pathname, query: Object.fromEntries(target.searchParams), headers, body: init.body,
+    method: init.method,
+    protocol: target.protocol,
+    hostname: target.hostname,
+    port: target.port ? Number(target.port) : undefined,
+    path: target.pathname,
+    query: Object.fromEntries(target.searchParams),
+    headers,
+    body: init.body,
   });
   const { host: _host, ...sendable } = signed.headers;
   return fetch(url, { method: init.method, headers: sendable, body: init.body });

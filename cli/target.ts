@@ -46,6 +46,7 @@ export async function localSandbox(file = SANDBOX_FILE): Promise<SandboxInfo | u
 /** The running sandbox, or an error that says how to start it. */
 export async function requireSandbox(command: string): Promise<SandboxInfo> {
   const info = await localSandbox();
-  if (!info) throw new CliError(`closeloop ${command}: no running sandbox in this folder (${SANDBOX_FILE} is missing). Start it with \`npx closeloop sandbox\`.`);
+  if (!info)
+    throw new CliError(`closeloop ${command}: no running sandbox in this folder (${SANDBOX_FILE} is missing). Start it with \`npx closeloop sandbox\`.`);
   return info;
 }

@@ -18,7 +18,9 @@ Exit codes: 0 valid, 1 invalid or unreadable, 2 usage.`,
     try {
       const path = resolveCatalogPath({ flag: file ?? (values.catalog as string | undefined) });
       const catalog = loadCatalogFile(path);
-      console.log(`${path}: valid (brand "${catalog.brand.name}", ${catalog.programs.length} programs, ${Object.keys(catalog.followUpQueues).length} follow-up queues)`);
+      console.log(
+        `${path}: valid (brand "${catalog.brand.name}", ${catalog.programs.length} programs, ${Object.keys(catalog.followUpQueues).length} follow-up queues)`,
+      );
       return EXIT.ok;
     } catch (error) {
       if (error instanceof InvalidCatalogError) {

@@ -75,17 +75,28 @@ export class Closeloop extends Construct {
       maxConcurrency: dispatchConcurrencyFor(settings.sesMaxSendRate),
     });
     if (settings.senderDomain) {
-      new SenderIdentity(this, 'Sender', { domain: settings.senderDomain, configurationSet: dispatch.configurationSet, ...(props.hostedZone ? { hostedZone: props.hostedZone } : {}) });
+      new SenderIdentity(this, 'Sender', {
+        domain: settings.senderDomain,
+        configurationSet: dispatch.configurationSet,
+        ...(props.hostedZone ? { hostedZone: props.hostedZone } : {}),
+      });
     }
     const deliverability = new Deliverability(this, 'Deliverability', { defaults, table: store.table, configurationSet: dispatch.configurationSet });
     const followUps = new FollowUps(this, 'FollowUps', { defaults, table: store.table, bus: ingest.bus, caseApiUrl: responses.api.apiEndpoint });
     new Measurement(this, 'Measurement', { defaults, table: store.table, bus: ingest.bus, failures: followUps.failures });
     new CaseManagement(this, 'Cases', {
-      defaults, table: store.table, api: responses.api, bus: ingest.bus, queues: followUps.queues, deadLetters: followUps.failures,
+      defaults,
+      table: store.table,
+      api: responses.api,
+      bus: ingest.bus,
+      queues: followUps.queues,
+      deadLetters: followUps.failures,
     });
     new Privacy(this, 'Privacy', { defaults, table: store.table, api: responses.api });
     const deadLetterQueues = {
-      'dispatch-dead-letters': ingest.deadLetters, 'rules-failures': followUps.failures, 'deliverability-feedback-dead-letters': deliverability.deadLetters,
+      'dispatch-dead-letters': ingest.deadLetters,
+      'rules-failures': followUps.failures,
+      'deliverability-feedback-dead-letters': deliverability.deadLetters,
     };
     const observability = new Observability(this, 'Observability', { followUpQueues: followUps.queues, deadLetterQueues });
 
@@ -99,18 +110,24 @@ export class Closeloop extends Construct {
     this.alarms = observability.alarms;
 
     new CfnOutput(this, 'EventBusName', { value: ingest.bus.eventBusName, description: 'Put business events here' });
-    new CfnOutput(this, 'EventBusArn', { value: ingest.bus.eventBusArn, description: 'The bus, for producers\' rules and policies' });
+    new CfnOutput(this, 'EventBusArn', { value: ingest.bus.eventBusArn, description: "The bus, for producers' rules and policies" });
     new CfnOutput(this, 'ApiUrl', { value: responses.api.apiEndpoint, description: 'Rating pages and the case API (HTTP API)' });
     new CfnOutput(this, 'PublicBaseUrl', { value: responses.publicBaseUrl, description: 'Base of the links in survey emails' });
     if (responses.edge) {
-      new CfnOutput(this, 'DistributionDomainName', { value: responses.edge.distribution.distributionDomainName, description: 'CloudFront (with AWS WAF) in front of the rating pages' });
+      new CfnOutput(this, 'DistributionDomainName', {
+        value: responses.edge.distribution.distributionDomainName,
+        description: 'CloudFront (with AWS WAF) in front of the rating pages',
+      });
     }
     new CfnOutput(this, 'SurveyTableName', { value: store.table.tableName, description: 'For `closeloop report --table`' });
     new CfnOutput(this, 'DashboardName', { value: observability.dashboard.dashboardName });
     new CfnOutput(this, 'BufferQueueUrl', { value: ingest.buffer.queueUrl });
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: ingest.deadLetters.queueUrl, description: 'Rejected events, with the reason' });
     new CfnOutput(this, 'RulesFailureQueueUrl', { value: followUps.failures.queueUrl });
-    new CfnOutput(this, 'FeedbackDeadLetterQueueUrl', { value: deliverability.deadLetters.queueUrl, description: 'SES feedback events that could not be processed' });
+    new CfnOutput(this, 'FeedbackDeadLetterQueueUrl', {
+      value: deliverability.deadLetters.queueUrl,
+      description: 'SES feedback events that could not be processed',
+    });
     for (const [name, queue] of Object.entries(followUps.queues)) {
       new CfnOutput(this, `FollowUpQueueUrl${name.replace(/[^A-Za-z0-9]/g, '')}`, { value: queue.queueUrl, description: `Follow-up queue "${name}"` });
     }

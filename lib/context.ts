@@ -19,7 +19,6 @@ export const CONTEXT_KEYS = {
   catalog: 'closeloop:catalog',
 } as const;
 
-
 export class InvalidContextError extends Error {
   override readonly name = 'InvalidContextError';
 }
@@ -52,7 +51,8 @@ export function propsFromContext(scope: Construct): Omit<CloseloopProps, 'catalo
   const waf = flag('waf');
   const wafRateLimit = number('wafRateLimit');
   const webAclArn = text('webAclArn');
-  if (!waf && webAclArn !== undefined) problems.push(`${CONTEXT_KEYS.webAclArn} is set but ${CONTEXT_KEYS.waf} is not true: set both to put the web ACL in front of the API`);
+  if (!waf && webAclArn !== undefined)
+    problems.push(`${CONTEXT_KEYS.webAclArn} is set but ${CONTEXT_KEYS.waf} is not true: set both to put the web ACL in front of the API`);
   const tracing = flag('tracing');
   const sesMaxSendRate = number('sesMaxSendRate');
   const publicBaseUrl = text('publicBaseUrl');

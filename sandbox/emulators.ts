@@ -84,8 +84,12 @@ export async function startDynamoDb(port: number, timeoutMs = 90_000): Promise<R
   const child: ChildProcess = spawn('java', launcherArguments(dynamoDbLocalHome(), launcherFile, port), { stdio: ['pipe', 'pipe', 'pipe'] });
   child.stdin?.on('error', () => undefined);
   let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => { output = (output + chunk.toString()).slice(-4000); });
-  child.stderr?.on('data', (chunk: Buffer) => { output = (output + chunk.toString()).slice(-4000); });
+  child.stdout?.on('data', (chunk: Buffer) => {
+    output = (output + chunk.toString()).slice(-4000);
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    output = (output + chunk.toString()).slice(-4000);
+  });
   const exited = once(child, 'exit');
   const endpoint = `http://127.0.0.1:${port}`;
   const client = new DynamoDBClient({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, maxAttempts: 1 });
@@ -95,8 +99,8 @@ export async function startDynamoDb(port: number, timeoutMs = 90_000): Promise<R
       if (child.exitCode !== null) {
         if (/jdk\.compiler/.test(output)) {
           throw new SandboxStartError(
-            'DynamoDB Local is started through a one-file Java launcher that binds it to 127.0.0.1, which needs the jdk.compiler module; '
-            + `this Java has none. Install a JDK 17+ (Debian: apt-get install -y openjdk-17-jdk-headless).\n${output}`,
+            'DynamoDB Local is started through a one-file Java launcher that binds it to 127.0.0.1, which needs the jdk.compiler module; ' +
+              `this Java has none. Install a JDK 17+ (Debian: apt-get install -y openjdk-17-jdk-headless).\n${output}`,
           );
         }
         throw new SandboxStartError(`DynamoDB Local exited with code ${child.exitCode}:\n${output}`);
@@ -138,7 +142,11 @@ export async function startSes(port: number): Promise<RunningEmulator> {
   const { port: actual } = server.address() as AddressInfo;
   return {
     endpoint: `http://127.0.0.1:${actual}`,
-    stop: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 
@@ -148,10 +156,20 @@ export async function startSes(port: number): Promise<RunningEmulator> {
  */
 export async function startSqs(port: number): Promise<RunningEmulator> {
   const app = buildApp({ logger: false, host: '127.0.0.1' });
-  app.addHook('onRequest', (request: { headers: { host?: string } }, reply: { code(status: number): { header(name: string, value: string): { send(body: string): unknown } } }, done: () => void) => {
-    if (isLoopbackHost(request.headers.host)) return done();
-    reply.code(421).header('content-type', 'application/json').send(JSON.stringify({ message: MISDIRECTED }));
-  });
+  app.addHook(
+    'onRequest',
+    (
+      request: { headers: { host?: string } },
+      reply: { code(status: number): { header(name: string, value: string): { send(body: string): unknown } } },
+      done: () => void,
+    ) => {
+      if (isLoopbackHost(request.headers.host)) return done();
+      reply
+        .code(421)
+        .header('content-type', 'application/json')
+        .send(JSON.stringify({ message: MISDIRECTED }));
+    },
+  );
   await app.listen({ port, host: '127.0.0.1' });
   const { port: actual } = app.server.address() as AddressInfo;
   return { endpoint: `http://127.0.0.1:${actual}`, stop: () => app.close() };

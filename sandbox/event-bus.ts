@@ -55,7 +55,10 @@ const awsJsonError = (status: number, message: string) => ({
 });
 
 class ClientError extends Error {
-  constructor(readonly type: string, message: string) {
+  constructor(
+    readonly type: string,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -144,25 +147,32 @@ export async function startEventBus(options: EventBusOptions): Promise<RunningEv
     response.end(JSON.stringify(payload));
   };
 
-  const server = http.createServer(guard('PutEvents endpoint', async (request, response) => {
-    if (request.method === 'GET' && request.url === '/events') {
-      request.resume();
-      return reply(response, 200, events);
-    }
-    let body: Buffer;
-    try {
-      body = await readBody(request, MAX_REQUEST_BYTES);
-    } catch (error) {
-      if (error instanceof BodyTooLargeError) return reply(response, 413, { __type: 'ValidationException', message: 'Total size of the entries in the request is over the limit.' });
-      throw error;
-    }
-    try {
-      reply(response, 200, await handle(request, body.toString('utf8')));
-    } catch (error) {
-      if (!(error instanceof ClientError)) throw error;
-      reply(response, 400, { __type: error.type, message: error.message });
-    }
-  }, { errorBody: awsJsonError, report: options.warn }));
+  const server = http.createServer(
+    guard(
+      'PutEvents endpoint',
+      async (request, response) => {
+        if (request.method === 'GET' && request.url === '/events') {
+          request.resume();
+          return reply(response, 200, events);
+        }
+        let body: Buffer;
+        try {
+          body = await readBody(request, MAX_REQUEST_BYTES);
+        } catch (error) {
+          if (error instanceof BodyTooLargeError)
+            return reply(response, 413, { __type: 'ValidationException', message: 'Total size of the entries in the request is over the limit.' });
+          throw error;
+        }
+        try {
+          reply(response, 200, await handle(request, body.toString('utf8')));
+        } catch (error) {
+          if (!(error instanceof ClientError)) throw error;
+          reply(response, 400, { __type: error.type, message: error.message });
+        }
+      },
+      { errorBody: awsJsonError, report: options.warn },
+    ),
+  );
   const listening = await listenOnLoopback(server, options.port);
   return {
     endpoint: `http://127.0.0.1:${listening.port}`,

@@ -12,12 +12,15 @@ export const FAULTS = {
   /** SES v2 at its maximum send rate: HTTP 429. */
   'ses-throttling': () => new TooManyRequestsException({ message: 'Maximum sending rate exceeded.', $metadata: metadata(429) }),
   /** DynamoDB over a table's or partition's throughput: HTTP 400, a throttling error by name. */
-  'dynamodb-throughput': () => new ProvisionedThroughputExceededException({
-    message: 'The level of configured provisioned throughput for the table was exceeded. Consider increasing your provisioning level with the UpdateTable API.',
-    $metadata: metadata(400),
-  }),
+  'dynamodb-throughput': () =>
+    new ProvisionedThroughputExceededException({
+      message:
+        'The level of configured provisioned throughput for the table was exceeded. Consider increasing your provisioning level with the UpdateTable API.',
+      $metadata: metadata(400),
+    }),
   /** DynamoDB's on-demand throttling: HTTP 400. */
-  'dynamodb-throttling': () => new ThrottlingException({ message: 'Throughput exceeds the current capacity of your table or index.', $metadata: metadata(400) }),
+  'dynamodb-throttling': () =>
+    new ThrottlingException({ message: 'Throughput exceeds the current capacity of your table or index.', $metadata: metadata(400) }),
   /** DynamoDB's own failure: HTTP 500; the request may or may not have been applied. */
   'dynamodb-internal': () => new InternalServerError({ message: 'Internal server error', $metadata: metadata(500) }),
   /** SQS throttling an API call: HTTP 400 `RequestThrottled`. */
@@ -87,7 +90,10 @@ export class FaultInjector {
   private readonly injectedErrors = new WeakSet<object>();
   readonly counts: Record<string, FaultCounts> = {};
 
-  constructor(private rules: readonly FaultRule[], readonly seed = 1) {
+  constructor(
+    private rules: readonly FaultRule[],
+    readonly seed = 1,
+  ) {
     this.random = prng(seed);
   }
 
@@ -117,30 +123,37 @@ export class FaultInjector {
     const key = (context: Context) => `${context.clientName?.replace(/Client$/, '')}.${context.commandName?.replace(/Command$/, '')}`;
     const countsOf = (context: Context) => (this.counts[key(context)] ??= { operations: 0, attempts: 0, injected: 0, surfaced: 0 });
     // Outside the retry loop: one per call of our code.
-    stack.add((next: Handler, context: Context) => async (args: unknown) => {
-      countsOf(context).operations++;
-      try {
-        return await next(args);
-      } catch (error) {
-        if (typeof error === 'object' && error && this.injectedErrors.has(error)) countsOf(context).surfaced++;
-        throw error;
-      }
-    }, { step: 'initialize', priority: 'high', name: 'closeloopFaultCounter' });
+    stack.add(
+      (next: Handler, context: Context) => async (args: unknown) => {
+        countsOf(context).operations++;
+        try {
+          return await next(args);
+        } catch (error) {
+          if (typeof error === 'object' && error && this.injectedErrors.has(error)) countsOf(context).surfaced++;
+          throw error;
+        }
+      },
+      { step: 'initialize', priority: 'high', name: 'closeloopFaultCounter' },
+    );
     // Inside the retry loop: once per attempt.
-    stack.add((next: Handler, context: Context) => async (args: unknown) => {
-      const counts = countsOf(context);
-      counts.attempts++;
-      const [service, command] = key(context).split('.');
-      // One draw per matching rule, in order: the first that hits decides the attempt's fault.
-      const rule = this.rules.find((r) => r.service === service && r.commands.includes(command as string)
-        && (!r.clients || r.clients.includes(label)) && this.random() < r.rate);
-      if (!rule) return next(args);
-      const error = FAULTS[rule.fault]();
-      this.injectedErrors.add(error);
-      if (rule.phase === 'response') await next(args);
-      counts.injected++;
-      throw error;
-    }, { step: 'finalizeRequest', priority: 'low', name: 'closeloopFaultInjector' });
+    stack.add(
+      (next: Handler, context: Context) => async (args: unknown) => {
+        const counts = countsOf(context);
+        counts.attempts++;
+        const [service, command] = key(context).split('.');
+        // One draw per matching rule, in order: the first that hits decides the attempt's fault.
+        const rule = this.rules.find(
+          (r) => r.service === service && r.commands.includes(command as string) && (!r.clients || r.clients.includes(label)) && this.random() < r.rate,
+        );
+        if (!rule) return next(args);
+        const error = FAULTS[rule.fault]();
+        this.injectedErrors.add(error);
+        if (rule.phase === 'response') await next(args);
+        counts.injected++;
+        throw error;
+      },
+      { step: 'finalizeRequest', priority: 'low', name: 'closeloopFaultInjector' },
+    );
     return client;
   }
 
@@ -148,7 +161,10 @@ export class FaultInjector {
   summary(): string {
     return Object.entries(this.counts)
       .filter(([, c]) => c.injected > 0)
-      .map(([key, c]) => `${key}: ${c.operations} calls, ${c.attempts} attempts, ${c.injected} injected failures, ${c.attempts - c.operations} SDK retries, ${c.surfaced} surfaced to the caller`)
+      .map(
+        ([key, c]) =>
+          `${key}: ${c.operations} calls, ${c.attempts} attempts, ${c.injected} injected failures, ${c.attempts - c.operations} SDK retries, ${c.surfaced} surfaced to the caller`,
+      )
       .join('\n');
   }
 }
@@ -167,7 +183,11 @@ export async function handlerClients(): Promise<Record<string, { middlewareStack
     import('../functions/adapters/secrets-manager-secret-store.js'),
   ]);
   return {
-    dynamodb: dynamodb.documentClient, ses: ses.sesClient, sqs: sqs.sqsClient, eventbridge: eventbridge.eventBridgeClient, scheduler: scheduler.schedulerClient,
+    dynamodb: dynamodb.documentClient,
+    ses: ses.sesClient,
+    sqs: sqs.sqsClient,
+    eventbridge: eventbridge.eventBridgeClient,
+    scheduler: scheduler.schedulerClient,
     secretsmanager: secrets.secretsClient,
   };
 }

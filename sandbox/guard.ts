@@ -90,7 +90,11 @@ export async function listenOnLoopback(server: Server, port: number): Promise<{ 
   await once(server, 'listening');
   return {
     port: (server.address() as AddressInfo).port,
-    stop: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 
@@ -101,5 +105,14 @@ export async function listenOnLoopback(server: Server, port: number): Promise<{ 
 export function guardExisting(name: string, server: Server, options: GuardOptions = {}): void {
   const listeners = server.listeners('request') as RequestListener[];
   server.removeAllListeners('request');
-  server.on('request', guard(name, (request, response) => { for (const listener of listeners) listener.call(server, request, response); }, options));
+  server.on(
+    'request',
+    guard(
+      name,
+      (request, response) => {
+        for (const listener of listeners) listener.call(server, request, response);
+      },
+      options,
+    ),
+  );
 }

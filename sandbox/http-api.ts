@@ -44,14 +44,20 @@ export const INSTANCE_PATH = '/__closeloop/instance';
 const MAX_BODY_BYTES = 1024 * 1024;
 const TEXT_TYPES = /^(text\/|application\/(json|xml|javascript))/;
 
-const json = (statusCode: number, message: string): APIGatewayProxyStructuredResultV2 =>
-  ({ statusCode, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ message }) });
+const json = (statusCode: number, message: string): APIGatewayProxyStructuredResultV2 => ({
+  statusCode,
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify({ message }),
+});
 
 class BadPathError extends Error {}
 
 function compile(path: string) {
   const names: string[] = [];
-  const pattern = path.replace(/\{(\w+)\}/g, (_, name: string) => { names.push(name); return '([^/]+)'; });
+  const pattern = path.replace(/\{(\w+)\}/g, (_, name: string) => {
+    names.push(name);
+    return '([^/]+)';
+  });
   const regex = new RegExp(`^${pattern}$`);
   return (rawPath: string) => {
     const match = regex.exec(rawPath);
@@ -93,14 +99,21 @@ export async function startHttpApi(options: HttpApiOptions): Promise<RunningHttp
     }
     const method = request.method ?? 'GET';
     if (url.pathname === INSTANCE_PATH && (method === 'GET' || method === 'HEAD')) {
-      return send({ statusCode: 200, headers: { 'content-type': 'application/json', 'cache-control': 'no-store' }, body: JSON.stringify({ instanceId: options.instanceId }) });
+      return send({
+        statusCode: 200,
+        headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },
+        body: JSON.stringify({ instanceId: options.instanceId }),
+      });
     }
     let found: { route: HttpRoute; params: Record<string, string> } | undefined;
     try {
       for (const { route, match } of compiled) {
         if (!route.methods.includes(method)) continue;
         const params = match(url.pathname);
-        if (params) { found = { route, params }; break; }
+        if (params) {
+          found = { route, params };
+          break;
+        }
       }
     } catch (error) {
       if (error instanceof BadPathError) return send(json(400, `Bad Request: ${error.message}`));
@@ -112,11 +125,17 @@ export async function startHttpApi(options: HttpApiOptions): Promise<RunningHttp
 
     let authorizer: { iam: { accessKey: string; userArn: string } } | undefined;
     if (found.route.auth === 'iam') {
-      const signedQuery = Object.fromEntries([...new Set(url.searchParams.keys())].map((k) => {
-        const all = url.searchParams.getAll(k);
-        return [k, all.length > 1 ? all : all[0] as string];
-      }));
-      const verdict = await verifySigV4({ method, path: url.pathname, query: signedQuery, headers: request.headers, body: raw }, options.credentials, options.region);
+      const signedQuery = Object.fromEntries(
+        [...new Set(url.searchParams.keys())].map((k) => {
+          const all = url.searchParams.getAll(k);
+          return [k, all.length > 1 ? all : (all[0] as string)];
+        }),
+      );
+      const verdict = await verifySigV4(
+        { method, path: url.pathname, query: signedQuery, headers: request.headers, body: raw },
+        options.credentials,
+        options.region,
+      );
       if (!verdict.ok) return send(json(403, verdict.message));
       authorizer = { iam: { accessKey: verdict.accessKeyId, userArn: `arn:aws:iam::000000000000:user/${verdict.accessKeyId}` } };
     }
@@ -137,7 +156,13 @@ export async function startHttpApi(options: HttpApiOptions): Promise<RunningHttp
         apiId: 'sandbox',
         domainName: String(request.headers.host ?? 'localhost'),
         domainPrefix: 'sandbox',
-        http: { method, path: url.pathname, protocol: `HTTP/${request.httpVersion}`, sourceIp: request.socket.remoteAddress ?? '127.0.0.1', userAgent: headers['user-agent'] ?? '' },
+        http: {
+          method,
+          path: url.pathname,
+          protocol: `HTTP/${request.httpVersion}`,
+          sourceIp: request.socket.remoteAddress ?? '127.0.0.1',
+          userAgent: headers['user-agent'] ?? '',
+        },
         requestId: randomUUID(),
         routeKey,
         stage: '$default',
@@ -153,7 +178,7 @@ export async function startHttpApi(options: HttpApiOptions): Promise<RunningHttp
       result = await found.route.handler(event, lambdaContext(found.route.functionName));
     } catch (error) {
       // As API Gateway: a function error is a bare 500 to the client; the details go to the log.
-      options.report?.(`${found.route.functionName} failed: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
+      options.report?.(`${found.route.functionName} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
       return send(json(500, 'Internal Server Error'));
     }
     send(result);

@@ -1,9 +1,11 @@
 import {
-  DescribeStreamCommand, type DynamoDBStreamsClient, GetRecordsCommand, GetShardIteratorCommand, type _Record as StreamRecord,
+  DescribeStreamCommand,
+  type DynamoDBStreamsClient,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  type _Record as StreamRecord,
 } from '@aws-sdk/client-dynamodb-streams';
-import {
-  ChangeMessageVisibilityBatchCommand, DeleteMessageBatchCommand, ReceiveMessageCommand, SendMessageCommand, type SQSClient,
-} from '@aws-sdk/client-sqs';
+import { ChangeMessageVisibilityBatchCommand, DeleteMessageBatchCommand, ReceiveMessageCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, DynamoDBRecord, DynamoDBStreamEvent, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { lambdaContext } from './lambda-context.js';
 
@@ -31,7 +33,12 @@ function loop(name: string, step: (stopping: () => boolean) => Promise<void>, re
       }
     }
   })();
-  return { async stop() { stopping = true; await done; } };
+  return {
+    async stop() {
+      stopping = true;
+      await done;
+    },
+  };
 }
 
 export interface SqsPollerOptions {
@@ -50,45 +57,59 @@ export interface SqsPollerOptions {
  */
 export function pollQueue(options: SqsPollerOptions): Poller {
   const { sqs, queue } = options;
-  return loop(options.functionName, async (stopping) => {
-    const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({
-      QueueUrl: queue.url, MaxNumberOfMessages: 10, WaitTimeSeconds: 1,
-      MessageSystemAttributeNames: ['All'], MessageAttributeNames: ['All'],
-    }));
-    if (!Messages.length || stopping()) return;
-    const records: SQSRecord[] = Messages.map((m) => ({
-      messageId: m.MessageId as string,
-      receiptHandle: m.ReceiptHandle as string,
-      body: m.Body ?? '',
-      attributes: m.Attributes as unknown as SQSRecord['attributes'],
-      messageAttributes: {},
-      md5OfBody: m.MD5OfBody ?? '',
-      eventSource: 'aws:sqs',
-      eventSourceARN: queue.arn,
-      awsRegion: 'us-east-1',
-    }));
-    let failed: Set<string>;
-    try {
-      const result = await options.handler({ Records: records }, lambdaContext(options.functionName));
-      failed = new Set((result?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
-    } catch (error) {
-      options.report(options.functionName, error);
-      failed = new Set(records.map((r) => r.messageId));
-    }
-    const succeeded = records.filter((r) => !failed.has(r.messageId));
-    const retried = records.filter((r) => failed.has(r.messageId));
-    if (succeeded.length) {
-      await sqs.send(new DeleteMessageBatchCommand({
-        QueueUrl: queue.url, Entries: succeeded.map((r, i) => ({ Id: String(i), ReceiptHandle: r.receiptHandle })),
+  return loop(
+    options.functionName,
+    async (stopping) => {
+      const { Messages = [] } = await sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: queue.url,
+          MaxNumberOfMessages: 10,
+          WaitTimeSeconds: 1,
+          MessageSystemAttributeNames: ['All'],
+          MessageAttributeNames: ['All'],
+        }),
+      );
+      if (!Messages.length || stopping()) return;
+      const records: SQSRecord[] = Messages.map((m) => ({
+        messageId: m.MessageId as string,
+        receiptHandle: m.ReceiptHandle as string,
+        body: m.Body ?? '',
+        attributes: m.Attributes as unknown as SQSRecord['attributes'],
+        messageAttributes: {},
+        md5OfBody: m.MD5OfBody ?? '',
+        eventSource: 'aws:sqs',
+        eventSourceARN: queue.arn,
+        awsRegion: 'us-east-1',
       }));
-    }
-    if (retried.length) {
-      await sqs.send(new ChangeMessageVisibilityBatchCommand({
-        QueueUrl: queue.url,
-        Entries: retried.map((r, i) => ({ Id: String(i), ReceiptHandle: r.receiptHandle, VisibilityTimeout: options.retryDelaySeconds })),
-      }));
-    }
-  }, options.report);
+      let failed: Set<string>;
+      try {
+        const result = await options.handler({ Records: records }, lambdaContext(options.functionName));
+        failed = new Set((result?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
+      } catch (error) {
+        options.report(options.functionName, error);
+        failed = new Set(records.map((r) => r.messageId));
+      }
+      const succeeded = records.filter((r) => !failed.has(r.messageId));
+      const retried = records.filter((r) => failed.has(r.messageId));
+      if (succeeded.length) {
+        await sqs.send(
+          new DeleteMessageBatchCommand({
+            QueueUrl: queue.url,
+            Entries: succeeded.map((r, i) => ({ Id: String(i), ReceiptHandle: r.receiptHandle })),
+          }),
+        );
+      }
+      if (retried.length) {
+        await sqs.send(
+          new ChangeMessageVisibilityBatchCommand({
+            QueueUrl: queue.url,
+            Entries: retried.map((r, i) => ({ Id: String(i), ReceiptHandle: r.receiptHandle, VisibilityTimeout: options.retryDelaySeconds })),
+          }),
+        );
+      }
+    },
+    options.report,
+  );
 }
 
 export interface StreamPollerOptions {
@@ -150,69 +171,83 @@ export function pollStream(options: StreamPollerOptions): Poller {
   const attempts = new Map<string, number>();
 
   const startAt = async (shardId: string, sequenceNumber?: string) => {
-    const { ShardIterator } = await streams.send(new GetShardIteratorCommand({
-      StreamArn: streamArn, ShardId: shardId,
-      ...(sequenceNumber ? { ShardIteratorType: 'AT_SEQUENCE_NUMBER', SequenceNumber: sequenceNumber } : { ShardIteratorType: 'TRIM_HORIZON' }),
-    }));
+    const { ShardIterator } = await streams.send(
+      new GetShardIteratorCommand({
+        StreamArn: streamArn,
+        ShardId: shardId,
+        ...(sequenceNumber ? { ShardIteratorType: 'AT_SEQUENCE_NUMBER', SequenceNumber: sequenceNumber } : { ShardIteratorType: 'TRIM_HORIZON' }),
+      }),
+    );
     return ShardIterator ?? null;
   };
 
-  return loop(options.functionName, async (stopping) => {
-    const { StreamDescription } = await streams.send(new DescribeStreamCommand({ StreamArn: streamArn }));
-    for (const shard of StreamDescription?.Shards ?? []) {
-      const shardId = shard.ShardId as string;
-      if (!iterators.has(shardId)) iterators.set(shardId, await startAt(shardId));
-    }
-    let active = false;
-    for (const [shardId, iterator] of iterators) {
-      if (!iterator || stopping()) continue;
-      const { Records = [], NextShardIterator } = await streams.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 100 }));
-      iterators.set(shardId, NextShardIterator ?? null);
-      if (!Records.length) continue;
-      active = true;
-      const records = Records.map((r) => toLambdaRecord(r, streamArn));
-      let failedAt: string | undefined;
-      try {
-        const result = await options.handler({ Records: records }, lambdaContext(options.functionName));
-        // As Lambda: the checkpoint is the failed record with the lowest sequence number. Powertools
-        // lists failures in the order they completed (records run concurrently), not in stream order.
-        const failures = new Set((result?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
-        failedAt = records.find((r) => failures.has(r.dynamodb?.SequenceNumber ?? ''))?.dynamodb?.SequenceNumber;
-        if (failedAt) options.report(options.functionName, `${result?.batchItemFailures.length} of ${records.length} records failed; retrying from ${failedAt}`);
-      } catch (error) {
-        options.report(options.functionName, error);
-        failedAt = records[0]?.dynamodb?.SequenceNumber;
+  return loop(
+    options.functionName,
+    async (stopping) => {
+      const { StreamDescription } = await streams.send(new DescribeStreamCommand({ StreamArn: streamArn }));
+      for (const shard of StreamDescription?.Shards ?? []) {
+        const shardId = shard.ShardId as string;
+        if (!iterators.has(shardId)) iterators.set(shardId, await startAt(shardId));
       }
-      if (!failedAt) continue;
-      const tries = (attempts.get(failedAt) ?? 0) + 1;
-      attempts.set(failedAt, tries);
-      if (tries <= options.retryAttempts) {
-        iterators.set(shardId, await startAt(shardId, failedAt));
-        continue;
+      let active = false;
+      for (const [shardId, iterator] of iterators) {
+        if (!iterator || stopping()) continue;
+        const { Records = [], NextShardIterator } = await streams.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 100 }));
+        iterators.set(shardId, NextShardIterator ?? null);
+        if (!Records.length) continue;
+        active = true;
+        const records = Records.map((r) => toLambdaRecord(r, streamArn));
+        let failedAt: string | undefined;
+        try {
+          const result = await options.handler({ Records: records }, lambdaContext(options.functionName));
+          // As Lambda: the checkpoint is the failed record with the lowest sequence number. Powertools
+          // lists failures in the order they completed (records run concurrently), not in stream order.
+          const failures = new Set((result?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
+          failedAt = records.find((r) => failures.has(r.dynamodb?.SequenceNumber ?? ''))?.dynamodb?.SequenceNumber;
+          if (failedAt)
+            options.report(options.functionName, `${result?.batchItemFailures.length} of ${records.length} records failed; retrying from ${failedAt}`);
+        } catch (error) {
+          options.report(options.functionName, error);
+          failedAt = records[0]?.dynamodb?.SequenceNumber;
+        }
+        if (!failedAt) continue;
+        const tries = (attempts.get(failedAt) ?? 0) + 1;
+        attempts.set(failedAt, tries);
+        if (tries <= options.retryAttempts) {
+          iterators.set(shardId, await startAt(shardId, failedAt));
+          continue;
+        }
+        const poison = records.find((r) => r.dynamodb?.SequenceNumber === failedAt);
+        await options.sqs.send(
+          new SendMessageCommand({
+            QueueUrl: options.onFailureQueueUrl,
+            MessageBody: JSON.stringify({
+              requestContext: { condition: 'RetryAttemptsExhausted', approximateInvokeCount: tries, functionName: options.functionName },
+              timestamp: new Date().toISOString(),
+              DDBStreamBatchInfo: { shardId, startSequenceNumber: failedAt, endSequenceNumber: failedAt, streamArn, batchSize: 1 },
+              record: poison,
+            }),
+          }),
+        );
+        attempts.delete(failedAt);
+        const next = records[records.findIndex((r) => r.dynamodb?.SequenceNumber === failedAt) + 1]?.dynamodb?.SequenceNumber;
+        if (next) iterators.set(shardId, await startAt(shardId, next));
       }
-      const poison = records.find((r) => r.dynamodb?.SequenceNumber === failedAt);
-      await options.sqs.send(new SendMessageCommand({
-        QueueUrl: options.onFailureQueueUrl,
-        MessageBody: JSON.stringify({
-          requestContext: { condition: 'RetryAttemptsExhausted', approximateInvokeCount: tries, functionName: options.functionName },
-          timestamp: new Date().toISOString(),
-          DDBStreamBatchInfo: { shardId, startSequenceNumber: failedAt, endSequenceNumber: failedAt, streamArn, batchSize: 1 },
-          record: poison,
-        }),
-      }));
-      attempts.delete(failedAt);
-      const next = records[records.findIndex((r) => r.dynamodb?.SequenceNumber === failedAt) + 1]?.dynamodb?.SequenceNumber;
-      if (next) iterators.set(shardId, await startAt(shardId, next));
-    }
-    if (!active) await sleep(250);
-  }, options.report);
+      if (!active) await sleep(250);
+    },
+    options.report,
+  );
 }
 
 /** Runs `task` every `intervalMs` (one at a time), like a scheduled rule with a single instance. */
 export function every(intervalMs: number, task: () => Promise<unknown>, report: ErrorReporter, name: string): Poller {
-  return loop(name, async (stopping) => {
-    await task();
-    const until = Date.now() + intervalMs;
-    while (!stopping() && Date.now() < until) await sleep(Math.min(100, intervalMs));
-  }, report);
+  return loop(
+    name,
+    async (stopping) => {
+      await task();
+      const until = Date.now() + intervalMs;
+      while (!stopping() && Date.now() < until) await sleep(Math.min(100, intervalMs));
+    },
+    report,
+  );
 }

@@ -1,7 +1,15 @@
 import { CreateTableCommand, DescribeTableCommand, type DynamoDBClient, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import {
-  bufferQueue, deadLetterQueue, feedbackDeadLetterQueue, feedbackQueue, followUpDeadLetterName, followUpQueueDefaults, followUpQueueNames, rulesFailureQueue, surveyTable,
+  bufferQueue,
+  deadLetterQueue,
+  feedbackDeadLetterQueue,
+  feedbackQueue,
+  followUpDeadLetterName,
+  followUpQueueDefaults,
+  followUpQueueNames,
+  rulesFailureQueue,
+  surveyTable,
 } from '../functions/config/resources.js';
 import type { Catalog } from '../functions/domain/program.js';
 
@@ -22,38 +30,45 @@ export const SANDBOX_TABLE_NAME = 'closeloop-surveys';
 
 /** Creates, on the emulators, the table and queues the CDK stack declares (same shapes, same catalog). */
 export async function createResources(dynamodb: DynamoDBClient, sqs: SQSClient, catalog: Catalog): Promise<SandboxResources> {
-  await dynamodb.send(new CreateTableCommand({
-    TableName: SANDBOX_TABLE_NAME,
-    AttributeDefinitions: [
-      { AttributeName: surveyTable.partitionKey, AttributeType: 'S' },
-      { AttributeName: surveyTable.sortKey, AttributeType: 'S' },
-      { AttributeName: surveyTable.slaIndex.partitionKey, AttributeType: 'S' },
-      { AttributeName: surveyTable.slaIndex.sortKey, AttributeType: 'N' },
-      { AttributeName: surveyTable.contactIndex.partitionKey, AttributeType: 'S' },
-    ],
-    KeySchema: [
-      { AttributeName: surveyTable.partitionKey, KeyType: 'HASH' },
-      { AttributeName: surveyTable.sortKey, KeyType: 'RANGE' },
-    ],
-    BillingMode: 'PAY_PER_REQUEST',
-    GlobalSecondaryIndexes: [{
-      IndexName: surveyTable.slaIndex.name,
-      KeySchema: [
-        { AttributeName: surveyTable.slaIndex.partitionKey, KeyType: 'HASH' },
-        { AttributeName: surveyTable.slaIndex.sortKey, KeyType: 'RANGE' },
+  await dynamodb.send(
+    new CreateTableCommand({
+      TableName: SANDBOX_TABLE_NAME,
+      AttributeDefinitions: [
+        { AttributeName: surveyTable.partitionKey, AttributeType: 'S' },
+        { AttributeName: surveyTable.sortKey, AttributeType: 'S' },
+        { AttributeName: surveyTable.slaIndex.partitionKey, AttributeType: 'S' },
+        { AttributeName: surveyTable.slaIndex.sortKey, AttributeType: 'N' },
+        { AttributeName: surveyTable.contactIndex.partitionKey, AttributeType: 'S' },
       ],
-      Projection: { ProjectionType: 'ALL' },
-    }, {
-      IndexName: surveyTable.contactIndex.name,
-      KeySchema: [{ AttributeName: surveyTable.contactIndex.partitionKey, KeyType: 'HASH' }],
-      Projection: { ProjectionType: 'KEYS_ONLY' },
-    }],
-    StreamSpecification: { StreamEnabled: true, StreamViewType: surveyTable.streamView },
-  }));
-  await dynamodb.send(new UpdateTimeToLiveCommand({
-    TableName: SANDBOX_TABLE_NAME,
-    TimeToLiveSpecification: { AttributeName: surveyTable.timeToLiveAttribute, Enabled: true },
-  }));
+      KeySchema: [
+        { AttributeName: surveyTable.partitionKey, KeyType: 'HASH' },
+        { AttributeName: surveyTable.sortKey, KeyType: 'RANGE' },
+      ],
+      BillingMode: 'PAY_PER_REQUEST',
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: surveyTable.slaIndex.name,
+          KeySchema: [
+            { AttributeName: surveyTable.slaIndex.partitionKey, KeyType: 'HASH' },
+            { AttributeName: surveyTable.slaIndex.sortKey, KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'ALL' },
+        },
+        {
+          IndexName: surveyTable.contactIndex.name,
+          KeySchema: [{ AttributeName: surveyTable.contactIndex.partitionKey, KeyType: 'HASH' }],
+          Projection: { ProjectionType: 'KEYS_ONLY' },
+        },
+      ],
+      StreamSpecification: { StreamEnabled: true, StreamViewType: surveyTable.streamView },
+    }),
+  );
+  await dynamodb.send(
+    new UpdateTimeToLiveCommand({
+      TableName: SANDBOX_TABLE_NAME,
+      TimeToLiveSpecification: { AttributeName: surveyTable.timeToLiveAttribute, Enabled: true },
+    }),
+  );
   const { Table } = await dynamodb.send(new DescribeTableCommand({ TableName: SANDBOX_TABLE_NAME }));
   if (!Table?.LatestStreamArn) throw new Error('DynamoDB Local created the table without a stream');
 
@@ -69,16 +84,25 @@ export async function createResources(dynamodb: DynamoDBClient, sqs: SQSClient, 
   const days = (n: number) => String(n * 86_400);
 
   await create(deadLetterQueue.name, { MessageRetentionPeriod: days(deadLetterQueue.retentionDays) });
-  await create(bufferQueue.name, { VisibilityTimeout: String(bufferQueue.visibilityTimeoutSeconds) },
-    { name: deadLetterQueue.name, maxReceiveCount: bufferQueue.maxReceiveCount });
+  await create(
+    bufferQueue.name,
+    { VisibilityTimeout: String(bufferQueue.visibilityTimeoutSeconds) },
+    { name: deadLetterQueue.name, maxReceiveCount: bufferQueue.maxReceiveCount },
+  );
   await create(feedbackDeadLetterQueue.name, { MessageRetentionPeriod: days(feedbackDeadLetterQueue.retentionDays) });
-  await create(feedbackQueue.name, { VisibilityTimeout: String(feedbackQueue.visibilityTimeoutSeconds) },
-    { name: feedbackDeadLetterQueue.name, maxReceiveCount: feedbackQueue.maxReceiveCount });
+  await create(
+    feedbackQueue.name,
+    { VisibilityTimeout: String(feedbackQueue.visibilityTimeoutSeconds) },
+    { name: feedbackDeadLetterQueue.name, maxReceiveCount: feedbackQueue.maxReceiveCount },
+  );
   await create(rulesFailureQueue.name, { MessageRetentionPeriod: days(rulesFailureQueue.retentionDays) });
   for (const name of followUpQueueNames(catalog)) {
     await create(followUpDeadLetterName(name), { MessageRetentionPeriod: days(followUpQueueDefaults.retentionDays) });
-    await create(name, { VisibilityTimeout: String(followUpQueueDefaults.visibilityTimeoutSeconds) },
-      { name: followUpDeadLetterName(name), maxReceiveCount: followUpQueueDefaults.maxReceiveCount });
+    await create(
+      name,
+      { VisibilityTimeout: String(followUpQueueDefaults.visibilityTimeoutSeconds) },
+      { name: followUpDeadLetterName(name), maxReceiveCount: followUpQueueDefaults.maxReceiveCount },
+    );
   }
   return { tableName: SANDBOX_TABLE_NAME, streamArn: Table.LatestStreamArn, queues };
 }

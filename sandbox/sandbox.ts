@@ -9,12 +9,17 @@ import path from 'node:path';
 import { ENV } from '../functions/config/env.js';
 import type { Catalog } from '../functions/domain/program.js';
 import {
-  bufferQueue, deadLetterQueue, dispatchConcurrencyFor, EXAMPLE_ADDRESSES, feedbackDeadLetterQueue, feedbackQueue, followUpQueueNames, pageSigningSecret,
+  bufferQueue,
+  deadLetterQueue,
+  dispatchConcurrencyFor,
+  EXAMPLE_ADDRESSES,
+  feedbackDeadLetterQueue,
+  feedbackQueue,
+  followUpQueueNames,
+  pageSigningSecret,
   rulesFailureQueue,
 } from '../functions/config/resources.js';
-import {
-  LOCAL_REGION, assertPortFree, freePort, startDynamoDb, startSes, startSqs, type RunningEmulator,
-} from './emulators.js';
+import { LOCAL_REGION, assertPortFree, freePort, startDynamoDb, startSes, startSqs, type RunningEmulator } from './emulators.js';
 import { startEventBus, type BusEvent, type RunningEventBus } from './event-bus.js';
 import { startHttpApi, type HttpRoute, type RunningHttpApi } from './http-api.js';
 import { lambdaContext } from './lambda-context.js';
@@ -89,7 +94,14 @@ export interface SandboxInfo {
   /** Made at each start: the HTTP API's IAM routes verify SigV4 signatures against this pair. */
   credentials: { accessKeyId: string; secretAccessKey: string };
   endpoints: {
-    dynamodb: string; dynamodbStreams: string; sesv2: string; sqs: string; eventbridge: string; scheduler: string; secretsmanager: string; publicApi: string;
+    dynamodb: string;
+    dynamodbStreams: string;
+    sesv2: string;
+    sqs: string;
+    eventbridge: string;
+    scheduler: string;
+    secretsmanager: string;
+    publicApi: string;
   };
   busName: string;
   tables: { surveys: string };
@@ -170,7 +182,11 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     for (const result of started) if (result.status === 'fulfilled') stoppers.push(() => result.value.stop());
     const failure = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failure) throw failure.reason;
-    const [dynamodb, ses, sqs] = started.map((r) => (r as PromiseFulfilledResult<RunningEmulator>).value) as [RunningEmulator, RunningEmulator, RunningEmulator];
+    const [dynamodb, ses, sqs] = started.map((r) => (r as PromiseFulfilledResult<RunningEmulator>).value) as [
+      RunningEmulator,
+      RunningEmulator,
+      RunningEmulator,
+    ];
 
     // Filled in once the queues exist: SES publishes bounces and complaints to the default bus, whose rule targets the feedback queue.
     let deliverFeedback: (event: BusEvent) => Promise<void> = async () => undefined;
@@ -204,7 +220,11 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     const dynamoClient = new DynamoDBClient({ ...clientConfig, endpoint: dynamodb.endpoint });
     const sqsClient = new SQSClient({ ...clientConfig, endpoint: sqs.endpoint });
     const streamsClient = new DynamoDBStreamsClient({ ...clientConfig, endpoint: dynamodb.endpoint });
-    stoppers.push(async () => { dynamoClient.destroy(); sqsClient.destroy(); streamsClient.destroy(); });
+    stoppers.push(async () => {
+      dynamoClient.destroy();
+      sqsClient.destroy();
+      streamsClient.destroy();
+    });
 
     // The stack's generated secrets: from CLOSELOOP_SECRET_<NAME>, else random for this run.
     const secrets = await startSecrets(secretValues([pageSigningSecret]));
@@ -242,7 +262,14 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     });
     // Imported only now: like a Lambda cold start, each handler reads its environment once.
     const [
-      { handler: dispatch }, { handler: respond }, { handler: followUp }, { handler: cases }, { handler: escalate }, { handler: measure }, { handler: deliverability }, { handler: erase },
+      { handler: dispatch },
+      { handler: respond },
+      { handler: followUp },
+      { handler: cases },
+      { handler: escalate },
+      { handler: measure },
+      { handler: deliverability },
+      { handler: erase },
     ] = await Promise.all([
       import('../functions/dispatch/handler.js'),
       import('../functions/respond/handler.js'),
@@ -268,12 +295,19 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     };
     const report = (source: string, error: unknown) => log(`[sandbox] ${source}: ${describe(error)}`);
     const bus: RunningEventBus = await startEventBus({
-      port: ports.events, busName: SANDBOX_BUS_NAME, catalog, sqs: sqsClient, bufferQueueUrl: queue(bufferQueue.name).url,
+      port: ports.events,
+      busName: SANDBOX_BUS_NAME,
+      catalog,
+      sqs: sqsClient,
+      bufferQueueUrl: queue(bufferQueue.name).url,
       warn: (message) => log(`[sandbox] ${message}`),
     });
     stoppers.push(() => bus.stop());
     const scheduler = await startScheduler({
-      port: ports.scheduler, sqs: sqsClient, delayScale: options.delayScale ?? 1, report: (message) => log(`[sandbox] ${message}`),
+      port: ports.scheduler,
+      sqs: sqsClient,
+      delayScale: options.delayScale ?? 1,
+      report: (message) => log(`[sandbox] ${message}`),
       queueUrls: Object.fromEntries(Object.values(resources.queues).map((q) => [q.arn, q.url])),
     });
     stoppers.push(() => scheduler.stop());
@@ -285,10 +319,20 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
       { methods: ['POST'], path: '/cases/{caseId}/resolve', handler: cases, functionName: 'closeloop-cases', auth: 'iam' },
       { methods: ['POST'], path: '/erasures', handler: erase, functionName: 'closeloop-erase', auth: 'iam' },
       // Sandbox only: the HTML report of the last 90 days (in AWS, `closeloop report --html` writes the same file).
-      { methods: ['GET'], path: '/report', handler: reportPage(new DynamoAggregateStore(resources.tableName, DynamoDBDocumentClient.from(dynamoClient)), catalog), functionName: 'closeloop-report' },
+      {
+        methods: ['GET'],
+        path: '/report',
+        handler: reportPage(new DynamoAggregateStore(resources.tableName, DynamoDBDocumentClient.from(dynamoClient)), catalog),
+        functionName: 'closeloop-report',
+      },
     ];
     const api: RunningHttpApi = await startHttpApi({
-      port: ports.http, routes, credentials, region: LOCAL_REGION, instanceId, report: (message) => log(`[sandbox] ${message}`),
+      port: ports.http,
+      routes,
+      credentials,
+      region: LOCAL_REGION,
+      instanceId,
+      report: (message) => log(`[sandbox] ${message}`),
     });
     stoppers.push(() => api.stop());
 
@@ -297,19 +341,41 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     const dispatchers = options.sesMaxSendRate ? dispatchConcurrencyFor(options.sesMaxSendRate) : 1;
     const pollers: Poller[] = [
       ...Array.from({ length: dispatchers }, () =>
-        pollQueue({ sqs: sqsClient, queue: queue(bufferQueue.name), handler: dispatch, functionName: 'closeloop-dispatch', retryDelaySeconds, report })),
-      pollQueue({ sqs: sqsClient, queue: queue(feedbackQueue.name), handler: deliverability, functionName: 'closeloop-deliverability', retryDelaySeconds, report }),
+        pollQueue({ sqs: sqsClient, queue: queue(bufferQueue.name), handler: dispatch, functionName: 'closeloop-dispatch', retryDelaySeconds, report }),
+      ),
+      pollQueue({
+        sqs: sqsClient,
+        queue: queue(feedbackQueue.name),
+        handler: deliverability,
+        functionName: 'closeloop-deliverability',
+        retryDelaySeconds,
+        report,
+      }),
       pollStream({
-        streams: streamsClient, streamArn: resources.streamArn, handler: followUp, functionName: 'closeloop-follow-up',
-        retryAttempts: 5, sqs: sqsClient, onFailureQueueUrl: queue(rulesFailureQueue.name).url, report,
+        streams: streamsClient,
+        streamArn: resources.streamArn,
+        handler: followUp,
+        functionName: 'closeloop-follow-up',
+        retryAttempts: 5,
+        sqs: sqsClient,
+        onFailureQueueUrl: queue(rulesFailureQueue.name).url,
+        report,
       }),
       // A second, independent reader of the same stream, as in AWS.
       pollStream({
-        streams: streamsClient, streamArn: resources.streamArn, handler: measure, functionName: 'closeloop-measure',
-        retryAttempts: 5, sqs: sqsClient, onFailureQueueUrl: queue(rulesFailureQueue.name).url, report,
+        streams: streamsClient,
+        streamArn: resources.streamArn,
+        handler: measure,
+        functionName: 'closeloop-measure',
+        retryAttempts: 5,
+        sqs: sqsClient,
+        onFailureQueueUrl: queue(rulesFailureQueue.name).url,
+        report,
       }),
     ];
-    stoppers.push(async () => { await Promise.all(pollers.map((p) => p.stop())); });
+    stoppers.push(async () => {
+      await Promise.all(pollers.map((p) => p.stop()));
+    });
     // EventBridge's rate(1 minute) schedule of the escalation sweep; more often here, as SLAs may be compressed.
     const sweeper = every(options.sweepIntervalMs ?? 1000, () => escalate({}, lambdaContext('closeloop-escalate')), report, 'closeloop-escalate');
     stoppers.push(() => sweeper.stop());
@@ -319,8 +385,14 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
       region: LOCAL_REGION,
       credentials,
       endpoints: {
-        dynamodb: dynamodb.endpoint, dynamodbStreams: dynamodb.endpoint, sesv2: sesFront.endpoint, sqs: sqs.endpoint,
-        eventbridge: bus.endpoint, scheduler: scheduler.endpoint, secretsmanager: secrets.endpoint, publicApi: api.url,
+        dynamodb: dynamodb.endpoint,
+        dynamodbStreams: dynamodb.endpoint,
+        sesv2: sesFront.endpoint,
+        sqs: sqs.endpoint,
+        eventbridge: bus.endpoint,
+        scheduler: scheduler.endpoint,
+        secretsmanager: secrets.endpoint,
+        publicApi: api.url,
       },
       busName: SANDBOX_BUS_NAME,
       tables: { surveys: resources.tableName },

@@ -20,12 +20,14 @@ export function secretVariable(name: string): string {
  * secret the stack generates, 32 random bytes (base64url, 43 characters) new at every start.
  */
 export function secretValues(secrets: readonly DeclaredSecret[], env: NodeJS.ProcessEnv = process.env): Map<string, string> {
-  return new Map(secrets.map((secret) => {
-    const given = env[secretVariable(secret.name)];
-    if (given) return [secret.name, given];
-    if (!secret.generated) throw new Error(`Set ${secretVariable(secret.name)}: the sandbox cannot make up the secret "${secret.name}"`);
-    return [secret.name, randomBytes(32).toString('base64url')];
-  }));
+  return new Map(
+    secrets.map((secret) => {
+      const given = env[secretVariable(secret.name)];
+      if (given) return [secret.name, given];
+      if (!secret.generated) throw new Error(`Set ${secretVariable(secret.name)}: the sandbox cannot make up the secret "${secret.name}"`);
+      return [secret.name, randomBytes(32).toString('base64url')];
+    }),
+  );
 }
 
 export interface RunningSecrets {
@@ -45,29 +47,43 @@ export async function startSecrets(values: ReadonlyMap<string, string>): Promise
     response.writeHead(status, { 'content-type': 'application/x-amz-json-1.1' });
     response.end(JSON.stringify(body));
   };
-  const server = http.createServer(guard('Secrets Manager endpoint', async (request, response) => {
-    const body = await readBody(request, MAX_REQUEST_BYTES);
-    if (request.headers['x-amz-target'] !== 'secretsmanager.GetSecretValue') {
-      return send(response, 400, { __type: 'InvalidRequestException', message: `The sandbox serves GetSecretValue only, not ${request.headers['x-amz-target']}.` });
-    }
-    let secretId: unknown;
-    try {
-      secretId = (JSON.parse(body.toString('utf8') || '{}') as { SecretId?: unknown } | null)?.SecretId;
-    } catch {
-      return send(response, 400, { __type: 'InvalidRequestException', message: 'The request body is not JSON.' });
-    }
-    const value = typeof secretId === 'string' ? values.get(secretId) : undefined;
-    if (value === undefined) return send(response, 400, { __type: 'ResourceNotFoundException', message: "Secrets Manager can't find the specified secret." });
-    return send(response, 200, {
-      ARN: `arn:aws:secretsmanager:${LOCAL_REGION}:000000000000:secret:${secretId as string}`, Name: secretId, SecretString: value,
-      VersionId: 'sandbox', VersionStages: ['AWSCURRENT'], CreatedDate: 0,
-    });
-  }, {
-    errorBody: (status, message) => ({
-      headers: { 'content-type': 'application/x-amz-json-1.1' },
-      body: JSON.stringify({ __type: status === 421 ? 'AccessDeniedException' : 'InternalServiceError', message }),
-    }),
-  }));
+  const server = http.createServer(
+    guard(
+      'Secrets Manager endpoint',
+      async (request, response) => {
+        const body = await readBody(request, MAX_REQUEST_BYTES);
+        if (request.headers['x-amz-target'] !== 'secretsmanager.GetSecretValue') {
+          return send(response, 400, {
+            __type: 'InvalidRequestException',
+            message: `The sandbox serves GetSecretValue only, not ${request.headers['x-amz-target']}.`,
+          });
+        }
+        let secretId: unknown;
+        try {
+          secretId = (JSON.parse(body.toString('utf8') || '{}') as { SecretId?: unknown } | null)?.SecretId;
+        } catch {
+          return send(response, 400, { __type: 'InvalidRequestException', message: 'The request body is not JSON.' });
+        }
+        const value = typeof secretId === 'string' ? values.get(secretId) : undefined;
+        if (value === undefined)
+          return send(response, 400, { __type: 'ResourceNotFoundException', message: "Secrets Manager can't find the specified secret." });
+        return send(response, 200, {
+          ARN: `arn:aws:secretsmanager:${LOCAL_REGION}:000000000000:secret:${secretId as string}`,
+          Name: secretId,
+          SecretString: value,
+          VersionId: 'sandbox',
+          VersionStages: ['AWSCURRENT'],
+          CreatedDate: 0,
+        });
+      },
+      {
+        errorBody: (status, message) => ({
+          headers: { 'content-type': 'application/x-amz-json-1.1' },
+          body: JSON.stringify({ __type: status === 421 ? 'AccessDeniedException' : 'InternalServiceError', message }),
+        }),
+      },
+    ),
+  );
   const listening = await listenOnLoopback(server, 0);
   return { endpoint: `http://127.0.0.1:${listening.port}`, stop: listening.stop };
 }

@@ -52,30 +52,49 @@ export function simulatedFeedback(recipient: string, request: SendEmailRequest, 
     ...Object.fromEntries((request.EmailTags ?? []).map((tag) => [tag.Name, [tag.Value]])),
   };
   const mail = {
-    timestamp: time, source: request.FromEmailAddress, sendingAccountId: ACCOUNT, messageId,
-    destination: request.Destination?.ToAddresses ?? [], tags,
+    timestamp: time,
+    source: request.FromEmailAddress,
+    sendingAccountId: ACCOUNT,
+    messageId,
+    destination: request.Destination?.ToAddresses ?? [],
+    tags,
   };
-  const detail = kind === 'complaint'
-    ? {
-      eventType: 'Complaint', mail,
-      complaint: {
-        feedbackId: randomUUID(), timestamp: time, complainedRecipients: [{ emailAddress: recipient }],
-        complaintFeedbackType: 'abuse', userAgent: 'Amazon SES Mailbox Simulator', complaintSubType: null,
-      },
-    }
-    : {
-      eventType: 'Bounce', mail,
-      bounce: {
-        feedbackId: randomUUID(), timestamp: time, bounceType: 'Permanent',
-        bounceSubType: kind === 'suppressionlist' ? 'OnAccountSuppressionList' : 'General',
-        bouncedRecipients: [{ emailAddress: recipient, action: 'failed', status: '5.1.1', diagnosticCode: 'smtp; 550 5.1.1 user unknown' }],
-        reportingMTA: 'dns; simulator.amazonses.com',
-      },
-    };
+  const detail =
+    kind === 'complaint'
+      ? {
+          eventType: 'Complaint',
+          mail,
+          complaint: {
+            feedbackId: randomUUID(),
+            timestamp: time,
+            complainedRecipients: [{ emailAddress: recipient }],
+            complaintFeedbackType: 'abuse',
+            userAgent: 'Amazon SES Mailbox Simulator',
+            complaintSubType: null,
+          },
+        }
+      : {
+          eventType: 'Bounce',
+          mail,
+          bounce: {
+            feedbackId: randomUUID(),
+            timestamp: time,
+            bounceType: 'Permanent',
+            bounceSubType: kind === 'suppressionlist' ? 'OnAccountSuppressionList' : 'General',
+            bouncedRecipients: [{ emailAddress: recipient, action: 'failed', status: '5.1.1', diagnosticCode: 'smtp; 550 5.1.1 user unknown' }],
+            reportingMTA: 'dns; simulator.amazonses.com',
+          },
+        };
   return {
-    version: '0', id: randomUUID(), 'detail-type': kind === 'complaint' ? sesFeedbackEvents.detailTypes[1] : sesFeedbackEvents.detailTypes[0],
-    source: sesFeedbackEvents.source, account: ACCOUNT, time: time.replace(/\.\d{3}Z$/, 'Z'), region: LOCAL_REGION,
-    resources: [`arn:aws:ses:${LOCAL_REGION}:${ACCOUNT}:configuration-set/${request.ConfigurationSetName}`], detail,
+    version: '0',
+    id: randomUUID(),
+    'detail-type': kind === 'complaint' ? sesFeedbackEvents.detailTypes[1] : sesFeedbackEvents.detailTypes[0],
+    source: sesFeedbackEvents.source,
+    account: ACCOUNT,
+    time: time.replace(/\.\d{3}Z$/, 'Z'),
+    region: LOCAL_REGION,
+    resources: [`arn:aws:ses:${LOCAL_REGION}:${ACCOUNT}:configuration-set/${request.ConfigurationSetName}`],
+    detail,
   };
 }
 
@@ -112,49 +131,59 @@ export async function startSesFront(target: string, options: SesFrontOptions = {
     }
   };
 
-  const forward = (request: http.IncomingMessage, body: Buffer) => new Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }>((resolve, reject) => {
-    const outgoing = http.request({ hostname: upstream.hostname, port: upstream.port, path: request.url, method: request.method, headers: request.headers }, (reply) => {
-      const chunks: Buffer[] = [];
-      reply.on('data', (chunk: Buffer) => chunks.push(chunk));
-      reply.on('end', () => resolve({ status: reply.statusCode ?? 502, headers: reply.headers, body: Buffer.concat(chunks) }));
-      reply.on('error', reject);
+  const forward = (request: http.IncomingMessage, body: Buffer) =>
+    new Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }>((resolve, reject) => {
+      const outgoing = http.request(
+        { hostname: upstream.hostname, port: upstream.port, path: request.url, method: request.method, headers: request.headers },
+        (reply) => {
+          const chunks: Buffer[] = [];
+          reply.on('data', (chunk: Buffer) => chunks.push(chunk));
+          reply.on('end', () => resolve({ status: reply.statusCode ?? 502, headers: reply.headers, body: Buffer.concat(chunks) }));
+          reply.on('error', reject);
+        },
+      );
+      outgoing.on('error', reject);
+      outgoing.end(body);
     });
-    outgoing.on('error', reject);
-    outgoing.end(body);
-  });
 
-  const server = http.createServer(guard('SES front', async (request, response) => {
-    const sending = request.method === 'POST' && /\/v2\/email\/outbound-emails$/.test(request.url ?? '');
-    if (sending && perSecond) {
-      const now = Date.now();
-      tokens = Math.min(perSecond, tokens + ((now - refilled) / 1000) * perSecond);
-      refilled = now;
-      if (tokens < 1) {
-        state.throttled++;
-        request.resume();
-        response.writeHead(429, { 'content-type': 'application/json', 'x-amzn-errortype': 'TooManyRequestsException' });
-        response.end(JSON.stringify({ message: 'Maximum sending rate exceeded.' }));
-        return;
-      }
-      tokens -= 1;
-    }
-    const body = await readBody(request, MAX_REQUEST_BYTES);
-    let reply;
-    try {
-      reply = await forward(request, body);
-    } catch (error) {
-      response.writeHead(502, { 'content-type': 'application/json' });
-      response.end(JSON.stringify({ message: `The local SES did not answer: ${error instanceof Error ? error.message : String(error)}` }));
-      return;
-    }
-    // The body is whole here: the length is the upstream's, whatever its transfer encoding was.
-    const { 'transfer-encoding': _chunked, 'content-length': _length, connection: _connection, ...headers } = reply.headers;
-    const accepted = sending && reply.status < 300;
-    if (accepted) state.accepted.push(Date.now());
-    response.writeHead(reply.status, { ...headers, 'content-length': reply.body.length });
-    response.end(reply.body);
-    if (accepted) publish(body.toString('utf8'), reply.body.toString('utf8'));
-  }, { ...(options.report ? { report: options.report } : {}) }));
+  const server = http.createServer(
+    guard(
+      'SES front',
+      async (request, response) => {
+        const sending = request.method === 'POST' && /\/v2\/email\/outbound-emails$/.test(request.url ?? '');
+        if (sending && perSecond) {
+          const now = Date.now();
+          tokens = Math.min(perSecond, tokens + ((now - refilled) / 1000) * perSecond);
+          refilled = now;
+          if (tokens < 1) {
+            state.throttled++;
+            request.resume();
+            response.writeHead(429, { 'content-type': 'application/json', 'x-amzn-errortype': 'TooManyRequestsException' });
+            response.end(JSON.stringify({ message: 'Maximum sending rate exceeded.' }));
+            return;
+          }
+          tokens -= 1;
+        }
+        const body = await readBody(request, MAX_REQUEST_BYTES);
+        let reply;
+        try {
+          reply = await forward(request, body);
+        } catch (error) {
+          response.writeHead(502, { 'content-type': 'application/json' });
+          response.end(JSON.stringify({ message: `The local SES did not answer: ${error instanceof Error ? error.message : String(error)}` }));
+          return;
+        }
+        // The body is whole here: the length is the upstream's, whatever its transfer encoding was.
+        const { 'transfer-encoding': _chunked, 'content-length': _length, connection: _connection, ...headers } = reply.headers;
+        const accepted = sending && reply.status < 300;
+        if (accepted) state.accepted.push(Date.now());
+        response.writeHead(reply.status, { ...headers, 'content-length': reply.body.length });
+        response.end(reply.body);
+        if (accepted) publish(body.toString('utf8'), reply.body.toString('utf8'));
+      },
+      { ...(options.report ? { report: options.report } : {}) },
+    ),
+  );
   const listening = await listenOnLoopback(server, 0);
   return Object.assign(state, {
     endpoint: `http://127.0.0.1:${listening.port}`,

@@ -36,7 +36,8 @@ export interface SigV4Credentials {
 /** Why a request is refused, in API Gateway's words where it has them. */
 export type SigV4Result = { ok: true; accessKeyId: string } | { ok: false; message: string };
 
-const AUTHORIZATION = /^AWS4-HMAC-SHA256 Credential=([^/,\s]+)\/(\d{8})\/([^/,\s]+)\/([^/,\s]+)\/aws4_request,\s*SignedHeaders=([a-z0-9;-]+),\s*Signature=([0-9a-f]{64})$/;
+const AUTHORIZATION =
+  /^AWS4-HMAC-SHA256 Credential=([^/,\s]+)\/(\d{8})\/([^/,\s]+)\/([^/,\s]+)\/aws4_request,\s*SignedHeaders=([a-z0-9;-]+),\s*Signature=([0-9a-f]{64})$/;
 const AMZ_DATE = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/;
 /** API Gateway refuses a signature older or newer than this. */
 const MAX_SKEW_MS = 5 * 60 * 1000;
@@ -59,13 +60,15 @@ export async function verifySigV4(request: SigV4Request, credentials: SigV4Crede
   if (!parts) return { ok: false, message: 'Authorization header requires a SigV4 Credential, SignedHeaders and Signature.' };
   const [, accessKeyId, scopeDate, scopeRegion, service, signedList, signature] = parts as unknown as string[];
   if (accessKeyId !== credentials.accessKeyId) return { ok: false, message: 'The security token included in the request is invalid.' };
-  if (scopeRegion !== region || service !== 'execute-api') return { ok: false, message: `Credential should be scoped to region ${region} and service execute-api.` };
+  if (scopeRegion !== region || service !== 'execute-api')
+    return { ok: false, message: `Credential should be scoped to region ${region} and service execute-api.` };
   const date = AMZ_DATE.exec(header(request.headers, 'x-amz-date') ?? '');
   if (!date) return { ok: false, message: 'The request must carry X-Amz-Date.' };
   const [, y, mo, d, h, mi, s] = date.map(Number) as number[];
   const signingDate = new Date(Date.UTC(y!, mo! - 1, d!, h, mi, s));
   if (`${date[1]}${date[2]}${date[3]}` !== scopeDate) return { ok: false, message: 'The credential scope date does not match X-Amz-Date.' };
-  if (Math.abs(now - signingDate.getTime()) > MAX_SKEW_MS) return { ok: false, message: 'Signature expired: X-Amz-Date is more than 5 minutes from the sandbox clock.' };
+  if (Math.abs(now - signingDate.getTime()) > MAX_SKEW_MS)
+    return { ok: false, message: 'Signature expired: X-Amz-Date is more than 5 minutes from the sandbox clock.' };
 
   const signedHeaders = signedList!.split(';');
   if (!signedHeaders.includes('host')) return { ok: false, message: 'The Host header must be signed.' };
@@ -81,12 +84,24 @@ export async function verifySigV4(request: SigV4Request, credentials: SigV4Crede
     return { ok: false, message: 'The body does not match X-Amz-Content-Sha256.' };
   }
   const signer = new SignatureV4({
-    service: 'execute-api', region, credentials, sha256: NodeSha256, applyChecksum: claimedHash !== undefined,
+    service: 'execute-api',
+    region,
+    credentials,
+    sha256: NodeSha256,
+    applyChecksum: claimedHash !== undefined,
   });
-  const signed = await signer.sign({
-    method: request.method, protocol: 'http:', hostname: String(headers.host).replace(/:\d+$/, ''), path: request.path,
-    query: request.query, headers, body: request.body,
-  }, { signingDate, signableHeaders: new Set(signedHeaders) });
+  const signed = await signer.sign(
+    {
+      method: request.method,
+      protocol: 'http:',
+      hostname: String(headers.host).replace(/:\d+$/, ''),
+      path: request.path,
+      query: request.query,
+      headers,
+      body: request.body,
+    },
+    { signingDate, signableHeaders: new Set(signedHeaders) },
+  );
   const expected = /Signature=([0-9a-f]{64})$/.exec(String(signed.headers.authorization))?.[1] ?? '';
   const same = expected.length === signature!.length && timingSafeEqual(Buffer.from(expected), Buffer.from(signature!));
   if (!same) return { ok: false, message: 'The request signature we calculated does not match the signature you provided.' };

@@ -33,19 +33,27 @@ export const functionBuildOptions: BuildOptions = {
 /** The stages: every folder of functions/ with a handler.ts. */
 export function stages(): string[] {
   return readdirSync(FUNCTIONS_SOURCE)
-    .filter((name) => { try { return statSync(path.join(FUNCTIONS_SOURCE, name, 'handler.ts')).isFile(); } catch { return false; } })
+    .filter((name) => {
+      try {
+        return statSync(path.join(FUNCTIONS_SOURCE, name, 'handler.ts')).isFile();
+      } catch {
+        return false;
+      }
+    })
     .sort();
 }
 
 export async function buildFunctions(outDir = FUNCTIONS_OUT): Promise<Record<string, number>> {
   rmSync(outDir, { recursive: true, force: true });
   const sizes: Record<string, number> = {};
-  await Promise.all(stages().map(async (stage) => {
-    const outfile = path.join(outDir, stage, 'index.js');
-    mkdirSync(path.dirname(outfile), { recursive: true });
-    await build({ ...functionBuildOptions, entryPoints: [path.join(FUNCTIONS_SOURCE, stage, 'handler.ts')], outfile });
-    sizes[stage] = statSync(outfile).size;
-  }));
+  await Promise.all(
+    stages().map(async (stage) => {
+      const outfile = path.join(outDir, stage, 'index.js');
+      mkdirSync(path.dirname(outfile), { recursive: true });
+      await build({ ...functionBuildOptions, entryPoints: [path.join(FUNCTIONS_SOURCE, stage, 'handler.ts')], outfile });
+      sizes[stage] = statSync(outfile).size;
+    }),
+  );
   return sizes;
 }
 
@@ -57,11 +65,17 @@ export async function buildLibrary(): Promise<void> {
   await build({ ...toolOptions, entryPoints: [entry], format: 'esm', outfile: path.join(root, 'dist', 'lib', 'index.js') });
   // CommonJS for apps that `require` (ts-node's default): import.meta.url from the file's own path.
   await build({
-    ...toolOptions, entryPoints: [entry], format: 'cjs', outfile: path.join(root, 'dist', 'lib', 'index.cjs'),
-    define: { 'import.meta.url': '__closeloopModuleUrl' }, banner: { js: 'const __closeloopModuleUrl = require("node:url").pathToFileURL(__filename).href;' },
+    ...toolOptions,
+    entryPoints: [entry],
+    format: 'cjs',
+    outfile: path.join(root, 'dist', 'lib', 'index.cjs'),
+    define: { 'import.meta.url': '__closeloopModuleUrl' },
+    banner: { js: 'const __closeloopModuleUrl = require("node:url").pathToFileURL(__filename).href;' },
   });
   rmSync(path.join(root, 'dist', 'types'), { recursive: true, force: true });
-  execFileSync(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', path.join(root, 'tsconfig.lib.json')], { stdio: 'inherit' });
+  execFileSync(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', path.join(root, 'tsconfig.lib.json')], {
+    stdio: 'inherit',
+  });
 }
 
 export async function buildCli(): Promise<void> {
@@ -69,8 +83,14 @@ export async function buildCli(): Promise<void> {
   rmSync(outdir, { recursive: true, force: true });
   // Split, so the command's modules (and the SDK) load only after bin.ts has set the environment.
   await build({
-    ...toolOptions, entryPoints: { closeloop: path.join(root, 'cli', 'bin.ts') }, format: 'esm', splitting: true, outdir,
-    outExtension: { '.js': '.mjs' }, chunkNames: 'chunks/[name]-[hash]', banner: { js: '#!/usr/bin/env node' },
+    ...toolOptions,
+    entryPoints: { closeloop: path.join(root, 'cli', 'bin.ts') },
+    format: 'esm',
+    splitting: true,
+    outdir,
+    outExtension: { '.js': '.mjs' },
+    chunkNames: 'chunks/[name]-[hash]',
+    banner: { js: '#!/usr/bin/env node' },
   });
   chmodSync(path.join(outdir, 'closeloop.mjs'), 0o755);
 }
@@ -78,7 +98,9 @@ export async function buildCli(): Promise<void> {
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const sizes = await buildFunctions();
   const total = Object.values(sizes).reduce((a, b) => a + b, 0);
-  console.log(`built ${Object.keys(sizes).length} handlers into ${path.relative(process.cwd(), FUNCTIONS_OUT) || FUNCTIONS_OUT} (${(total / 1024).toFixed(1)} KiB)`);
+  console.log(
+    `built ${Object.keys(sizes).length} handlers into ${path.relative(process.cwd(), FUNCTIONS_OUT) || FUNCTIONS_OUT} (${(total / 1024).toFixed(1)} KiB)`,
+  );
   if (!process.argv.includes('--functions')) {
     await Promise.all([buildLibrary(), buildCli()]);
     console.log('built the construct library (dist/lib, dist/types) and the closeloop command (dist/cli/closeloop.mjs)');

@@ -28,9 +28,15 @@ function typeOf(schema: JsonSchema): string {
     return `map: ${keys} → ${typeOf(schema.additionalProperties)}`;
   }
   const bounds = [
-    schema.exclusiveMinimum !== undefined ? `> ${schema.exclusiveMinimum}` : schema.minimum !== undefined && schema.minimum > -1e15 ? `≥ ${schema.minimum}` : '',
+    schema.exclusiveMinimum !== undefined
+      ? `> ${schema.exclusiveMinimum}`
+      : schema.minimum !== undefined && schema.minimum > -1e15
+        ? `≥ ${schema.minimum}`
+        : '',
     schema.maximum !== undefined && schema.maximum < 1e15 ? `≤ ${schema.maximum}` : '',
-  ].filter(Boolean).join(', ');
+  ]
+    .filter(Boolean)
+    .join(', ');
   return `${schema.type ?? 'any'}${bounds ? ` (${bounds})` : ''}`;
 }
 

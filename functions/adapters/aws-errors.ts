@@ -1,7 +1,14 @@
 /** Error names the SDK's retry strategy treats as throttling (a subset: the services Closeloop calls). */
 const THROTTLING = new Set([
-  'ThrottlingException', 'ProvisionedThroughputExceededException', 'RequestLimitExceeded', 'TooManyRequestsException',
-  'RequestThrottled', 'RequestThrottledException', 'Throttling', 'LimitExceededException', 'TransactionInProgressException',
+  'ThrottlingException',
+  'ProvisionedThroughputExceededException',
+  'RequestLimitExceeded',
+  'TooManyRequestsException',
+  'RequestThrottled',
+  'RequestThrottledException',
+  'Throttling',
+  'LimitExceededException',
+  'TransactionInProgressException',
 ]);
 const TIMEOUTS = new Set(['TimeoutError', 'RequestTimeout', 'RequestTimeoutException']);
 const NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);
@@ -15,6 +22,13 @@ export function isTransientAwsError(error: unknown): boolean {
   if (typeof error !== 'object' || error === null) return false;
   const e = error as { name?: string; code?: string; $fault?: string; $retryable?: unknown; $metadata?: { httpStatusCode?: number } };
   const status = e.$metadata?.httpStatusCode;
-  return e.$retryable !== undefined || e.$fault === 'server' || status === 429 || (status !== undefined && status >= 500)
-    || THROTTLING.has(e.name ?? '') || TIMEOUTS.has(e.name ?? '') || NETWORK_CODES.has(e.code ?? '');
+  return (
+    e.$retryable !== undefined ||
+    e.$fault === 'server' ||
+    status === 429 ||
+    (status !== undefined && status >= 500) ||
+    THROTTLING.has(e.name ?? '') ||
+    TIMEOUTS.has(e.name ?? '') ||
+    NETWORK_CODES.has(e.code ?? '')
+  );
 }

@@ -5,7 +5,6 @@ import { createHash } from 'node:crypto';
 import { addCounters } from '../domain/aggregates.js';
 import type { AggregateStore, BucketChange } from '../ports.js';
 
-
 /**
  * Counters are spread over this many partition keys per program and segment: a burst of responses
  * writes to different keys instead of one hot key (DynamoDB allows about 1,000 writes/s per key).
@@ -20,41 +19,58 @@ const shardOf = (key: string) => createHash('sha256').update(key).digest().readU
 const attribute = (name: string) => `c_${name}`;
 
 export class DynamoAggregateStore implements AggregateStore {
-  constructor(private readonly tableName: string, private readonly client: DynamoDBDocumentClient = documentClient) {}
+  constructor(
+    private readonly tableName: string,
+    private readonly client: DynamoDBDocumentClient = documentClient,
+  ) {}
 
   async applyOnce(changeId: string, changes: readonly BucketChange[], shardKey: string, segments: readonly string[] = []): Promise<'applied' | 'duplicate'> {
     const shard = shardOf(shardKey);
     const now = Math.floor(Date.now() / 1000);
-    const updates = changes.map((change) => {
-      const entries = Object.entries(change.counters).filter(([, value]) => value !== 0);
-      const names = Object.fromEntries(entries.map(([name], i) => [`#c${i}`, attribute(name)]));
-      const values = Object.fromEntries(entries.map(([, value], i) => [`:c${i}`, value]));
-      return {
-        Update: {
-          TableName: this.tableName,
-          Key: bucketKey(change.programId, change.segment, shard, change.day),
-          UpdateExpression: `SET #type = :type ADD ${entries.map((_, i) => `#c${i} :c${i}`).join(', ')}`,
-          ExpressionAttributeNames: { ...names, '#type': 'type' },
-          ExpressionAttributeValues: { ...values, ':type': 'aggregate' },
-        },
-      };
-    }).filter((update) => Object.keys(update.Update.ExpressionAttributeValues).length > 1);
+    const updates = changes
+      .map((change) => {
+        const entries = Object.entries(change.counters).filter(([, value]) => value !== 0);
+        const names = Object.fromEntries(entries.map(([name], i) => [`#c${i}`, attribute(name)]));
+        const values = Object.fromEntries(entries.map(([, value], i) => [`:c${i}`, value]));
+        return {
+          Update: {
+            TableName: this.tableName,
+            Key: bucketKey(change.programId, change.segment, shard, change.day),
+            UpdateExpression: `SET #type = :type ADD ${entries.map((_, i) => `#c${i} :c${i}`).join(', ')}`,
+            ExpressionAttributeNames: { ...names, '#type': 'type' },
+            ExpressionAttributeValues: { ...values, ':type': 'aggregate' },
+          },
+        };
+      })
+      .filter((update) => Object.keys(update.Update.ExpressionAttributeValues).length > 1);
     try {
-      await this.client.send(new TransactWriteCommand({
-        TransactItems: [
-          { Put: { TableName: this.tableName, Item: { pk: `APPLIED#${changeId}`, sk: 'APPLIED', type: 'applied', expiresAt: now + MARKER_TTL_SECONDS }, ConditionExpression: 'attribute_not_exists(pk)' } },
-          ...updates,
-          ...(segments.length && changes[0] ? [{
-            Update: {
-              TableName: this.tableName,
-              Key: { pk: `SEGMENTS#${changes[0].programId}`, sk: 'SEGMENTS' },
-              UpdateExpression: 'SET #type = :type ADD #segments :segments',
-              ExpressionAttributeNames: { '#type': 'type', '#segments': 'segments' },
-              ExpressionAttributeValues: { ':type': 'segments', ':segments': new Set(segments) },
+      await this.client.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: { pk: `APPLIED#${changeId}`, sk: 'APPLIED', type: 'applied', expiresAt: now + MARKER_TTL_SECONDS },
+                ConditionExpression: 'attribute_not_exists(pk)',
+              },
             },
-          }] : []),
-        ],
-      }));
+            ...updates,
+            ...(segments.length && changes[0]
+              ? [
+                  {
+                    Update: {
+                      TableName: this.tableName,
+                      Key: { pk: `SEGMENTS#${changes[0].programId}`, sk: 'SEGMENTS' },
+                      UpdateExpression: 'SET #type = :type ADD #segments :segments',
+                      ExpressionAttributeNames: { '#type': 'type', '#segments': 'segments' },
+                      ExpressionAttributeValues: { ':type': 'segments', ':segments': new Set(segments) },
+                    },
+                  },
+                ]
+              : []),
+          ],
+        }),
+      );
       return 'applied';
     } catch (error) {
       if (error instanceof TransactionCanceledException && error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed') return 'duplicate';
@@ -78,14 +94,20 @@ export class DynamoAggregateStore implements AggregateStore {
     const queries = Array.from({ length: AGGREGATE_SHARDS }, async (_, shard) => {
       let startKey: Record<string, unknown> | undefined;
       do {
-        const page = await this.client.send(new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-          ExpressionAttributeValues: { ':pk': bucketKey(programId, segment, shard, '').pk, ':from': `DAY#${fromDay}`, ':to': `DAY#${toDay}` },
-          ExclusiveStartKey: startKey,
-        }));
+        const page = await this.client.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+            ExpressionAttributeValues: { ':pk': bucketKey(programId, segment, shard, '').pk, ':from': `DAY#${fromDay}`, ':to': `DAY#${toDay}` },
+            ExclusiveStartKey: startKey,
+          }),
+        );
         for (const item of page.Items ?? []) {
-          const counters = Object.fromEntries(Object.entries(item).filter(([key]) => key.startsWith('c_')).map(([key, value]) => [key.slice(2), Number(value)]));
+          const counters = Object.fromEntries(
+            Object.entries(item)
+              .filter(([key]) => key.startsWith('c_'))
+              .map(([key, value]) => [key.slice(2), Number(value)]),
+          );
           const day = String(item.sk).slice(4);
           days[day] = addCounters(days[day] ?? {}, counters);
         }
@@ -98,15 +120,17 @@ export class DynamoAggregateStore implements AggregateStore {
 
   async moveAlert(programId: string, segment: string, from: 'ok' | 'breached', to: 'ok' | 'breached', at: Date): Promise<boolean> {
     try {
-      await this.client.send(new UpdateCommand({
-        TableName: this.tableName,
-        Key: { pk: `ALERT#${programId}#${segment}`, sk: 'ALERT' },
-        UpdateExpression: 'SET #type = :type, #state = :to, changedAt = :at',
-        // A missing alert is 'ok': it has never breached.
-        ConditionExpression: from === 'ok' ? 'attribute_not_exists(#state) OR #state = :from' : '#state = :from',
-        ExpressionAttributeNames: { '#type': 'type', '#state': 'state' },
-        ExpressionAttributeValues: { ':type': 'alert', ':to': to, ':from': from, ':at': at.toISOString() },
-      }));
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: `ALERT#${programId}#${segment}`, sk: 'ALERT' },
+          UpdateExpression: 'SET #type = :type, #state = :to, changedAt = :at',
+          // A missing alert is 'ok': it has never breached.
+          ConditionExpression: from === 'ok' ? 'attribute_not_exists(#state) OR #state = :from' : '#state = :from',
+          ExpressionAttributeNames: { '#type': 'type', '#state': 'state' },
+          ExpressionAttributeValues: { ':type': 'alert', ':to': to, ':from': from, ':at': at.toISOString() },
+        }),
+      );
       return true;
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return false;

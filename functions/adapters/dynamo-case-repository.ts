@@ -7,7 +7,6 @@ import type { FollowUpCaseRecord } from '../domain/follow-up-case.js';
 import type { CaseRepository } from '../ports.js';
 import { keys } from './table-keys.js';
 
-
 const { slaIndex } = surveyTable;
 const caseKey = (caseId: string) => ({ pk: `CASE#${caseId}`, sk: 'CASE' });
 
@@ -49,14 +48,22 @@ function fromItem(item: Record<string, unknown>): FollowUpCaseRecord {
 }
 
 export class DynamoCaseRepository implements CaseRepository {
-  constructor(private readonly tableName: string, private readonly client: DynamoDBDocumentClient = documentClient) {}
+  constructor(
+    private readonly tableName: string,
+    private readonly client: DynamoDBDocumentClient = documentClient,
+  ) {}
 
   async open(record: FollowUpCaseRecord, survey?: { tokenHash: string; contactKey: string }): Promise<'opened' | 'unnotified' | 'notified' | 'erased'> {
     if (survey) return this.openForSurvey(record, survey);
     try {
-      await this.client.send(new PutCommand({
-        TableName: this.tableName, Item: toItem(record), ConditionExpression: 'attribute_not_exists(pk)', ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-      }));
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: toItem(record),
+          ConditionExpression: 'attribute_not_exists(pk)',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
       return 'opened';
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
@@ -65,19 +72,33 @@ export class DynamoCaseRepository implements CaseRepository {
   }
 
   /** The case and a check that its invitation was not erased meanwhile, in one transaction. */
-  private async openForSurvey(record: FollowUpCaseRecord, survey: { tokenHash: string; contactKey: string }): Promise<'opened' | 'unnotified' | 'notified' | 'erased'> {
+  private async openForSurvey(
+    record: FollowUpCaseRecord,
+    survey: { tokenHash: string; contactKey: string },
+  ): Promise<'opened' | 'unnotified' | 'notified' | 'erased'> {
     try {
-      await this.client.send(new TransactWriteCommand({
-        TransactItems: [
-          { Put: { TableName: this.tableName, Item: toItem(record), ConditionExpression: 'attribute_not_exists(pk)', ReturnValuesOnConditionCheckFailure: 'ALL_OLD' } },
-          {
-            ConditionCheck: {
-              TableName: this.tableName, Key: keys.invitation(survey.tokenHash),
-              ConditionExpression: 'contactKey = :contact', ExpressionAttributeValues: { ':contact': survey.contactKey },
+      await this.client.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: toItem(record),
+                ConditionExpression: 'attribute_not_exists(pk)',
+                ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+              },
             },
-          },
-        ],
-      }));
+            {
+              ConditionCheck: {
+                TableName: this.tableName,
+                Key: keys.invitation(survey.tokenHash),
+                ConditionExpression: 'contactKey = :contact',
+                ExpressionAttributeValues: { ':contact': survey.contactKey },
+              },
+            },
+          ],
+        }),
+      );
       return 'opened';
     } catch (error) {
       if (!(error instanceof TransactionCanceledException)) throw error;
@@ -89,10 +110,15 @@ export class DynamoCaseRepository implements CaseRepository {
   }
 
   async markNotified(caseId: string, at: Date): Promise<void> {
-    await this.client.send(new UpdateCommand({
-      TableName: this.tableName, Key: caseKey(caseId), UpdateExpression: 'SET notifiedAt = if_not_exists(notifiedAt, :at)',
-      ConditionExpression: 'attribute_exists(pk)', ExpressionAttributeValues: { ':at': at.toISOString() },
-    }));
+    await this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: caseKey(caseId),
+        UpdateExpression: 'SET notifiedAt = if_not_exists(notifiedAt, :at)',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':at': at.toISOString() },
+      }),
+    );
   }
 
   async get(caseId: string): Promise<FollowUpCaseRecord | undefined> {
@@ -111,14 +137,16 @@ export class DynamoCaseRepository implements CaseRepository {
     const absent = OPTIONAL_ATTRIBUTES.filter((name) => (fields as Record<string, unknown>)[name] === undefined);
     const names = Object.fromEntries([...present.map(([name]) => name), ...absent].map((name) => [`#${name}`, name]));
     try {
-      await this.client.send(new UpdateCommand({
-        TableName: this.tableName,
-        Key: caseKey(before.message.caseId),
-        UpdateExpression: `SET ${present.map(([name]) => `#${name} = :${name}`).join(', ')}${absent.length ? ` REMOVE ${absent.map((name) => `#${name}`).join(', ')}` : ''}`,
-        ConditionExpression: '#version = :expected',
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: { ...Object.fromEntries(present.map(([name, value]) => [`:${name}`, value])), ':expected': before.history.length },
-      }));
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: caseKey(before.message.caseId),
+          UpdateExpression: `SET ${present.map(([name]) => `#${name} = :${name}`).join(', ')}${absent.length ? ` REMOVE ${absent.map((name) => `#${name}`).join(', ')}` : ''}`,
+          ConditionExpression: '#version = :expected',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: { ...Object.fromEntries(present.map(([name, value]) => [`:${name}`, value])), ':expected': before.history.length },
+        }),
+      );
       return true;
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return false;
@@ -127,26 +155,30 @@ export class DynamoCaseRepository implements CaseRepository {
   }
 
   async setAside(caseId: string, reason: string, at: Date): Promise<void> {
-    await this.client.send(new UpdateCommand({
-      TableName: this.tableName,
-      Key: caseKey(caseId),
-      UpdateExpression: 'SET setAsideReason = :reason, setAsideAt = :at REMOVE slaShard, slaDueAt, nextDeadline',
-      ConditionExpression: 'attribute_exists(pk)',
-      ExpressionAttributeValues: { ':reason': reason.slice(0, 1000), ':at': at.toISOString() },
-    }));
+    await this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: caseKey(caseId),
+        UpdateExpression: 'SET setAsideReason = :reason, setAsideAt = :at REMOVE slaShard, slaDueAt, nextDeadline',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':reason': reason.slice(0, 1000), ':at': at.toISOString() },
+      }),
+    );
   }
 
   async due(now: Date, limit: number): Promise<FollowUpCaseRecord[]> {
     const found: FollowUpCaseRecord[] = [];
     for (let shard = 0; shard < slaIndex.shards && found.length < limit; shard++) {
-      const { Items = [] } = await this.client.send(new QueryCommand({
-        TableName: this.tableName,
-        IndexName: slaIndex.name,
-        KeyConditionExpression: 'slaShard = :shard AND slaDueAt <= :now',
-        FilterExpression: 'attribute_not_exists(expiresAt) OR expiresAt > :nowSeconds',
-        ExpressionAttributeValues: { ':shard': `SLA#${shard}`, ':now': now.getTime(), ':nowSeconds': Math.floor(now.getTime() / 1000) },
-        Limit: limit - found.length,
-      }));
+      const { Items = [] } = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: slaIndex.name,
+          KeyConditionExpression: 'slaShard = :shard AND slaDueAt <= :now',
+          FilterExpression: 'attribute_not_exists(expiresAt) OR expiresAt > :nowSeconds',
+          ExpressionAttributeValues: { ':shard': `SLA#${shard}`, ':now': now.getTime(), ':nowSeconds': Math.floor(now.getTime() / 1000) },
+          Limit: limit - found.length,
+        }),
+      );
       found.push(...Items.map(fromItem));
     }
     return found;

@@ -6,7 +6,6 @@ import { anonymiseCase, type FollowUpCaseRecord } from '../domain/follow-up-case
 import type { ErasureCounts, PersonalDataEraser } from '../ports.js';
 import { keys } from './table-keys.js';
 
-
 type Item = Record<string, unknown> & { pk: string; sk: string };
 type Outcome = keyof ErasureCounts | 'gone';
 
@@ -14,7 +13,10 @@ type Outcome = keyof ErasureCounts | 'gone';
 const MAX_ATTEMPTS = 5;
 
 export class DynamoErasure implements PersonalDataEraser {
-  constructor(private readonly tableName: string, private readonly client: DynamoDBDocumentClient = documentClient) {}
+  constructor(
+    private readonly tableName: string,
+    private readonly client: DynamoDBDocumentClient = documentClient,
+  ) {}
 
   async erase(contactKey: string, at: Date): Promise<ErasureCounts> {
     const counts = { invitationsDeleted: 0, responsesAnonymised: 0, casesAnonymised: 0, contactRecordsDeleted: 0 };
@@ -23,7 +25,10 @@ export class DynamoErasure implements PersonalDataEraser {
       const outcome = await this.eraseItem(key, contactKey, at);
       if (outcome !== 'gone') counts[outcome]++;
     }
-    for await (const key of this.query({ KeyConditionExpression: 'pk = :pk AND begins_with(sk, :rest)', ExpressionAttributeValues: { ':pk': keys.suppression(contactKey).pk, ':rest': 'REST#' } })) {
+    for await (const key of this.query({
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :rest)',
+      ExpressionAttributeValues: { ':pk': keys.suppression(contactKey).pk, ':rest': 'REST#' },
+    })) {
       await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: { pk: key.pk, sk: key.sk } }));
       counts.contactRecordsDeleted++;
     }
@@ -33,11 +38,13 @@ export class DynamoErasure implements PersonalDataEraser {
   /** Erased addresses stay suppressed: the record holds only the hash. An earlier reason (unsubscribed, bounced) is kept. */
   private async suppress(contactKey: string, at: Date): Promise<void> {
     try {
-      await this.client.send(new PutCommand({
-        TableName: this.tableName,
-        Item: { ...keys.suppression(contactKey), type: 'suppression', reason: 'erased', at: at.toISOString() },
-        ConditionExpression: 'attribute_not_exists(pk)',
-      }));
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...keys.suppression(contactKey), type: 'suppression', reason: 'erased', at: at.toISOString() },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }
@@ -46,8 +53,10 @@ export class DynamoErasure implements PersonalDataEraser {
   private indexed(contactKey: string): AsyncGenerator<Item> {
     const index = surveyTable.contactIndex;
     return this.query({
-      IndexName: index.name, KeyConditionExpression: '#contact = :contact',
-      ExpressionAttributeNames: { '#contact': index.partitionKey }, ExpressionAttributeValues: { ':contact': contactKey },
+      IndexName: index.name,
+      KeyConditionExpression: '#contact = :contact',
+      ExpressionAttributeNames: { '#contact': index.partitionKey },
+      ExpressionAttributeValues: { ':contact': contactKey },
     });
   }
 
@@ -78,35 +87,51 @@ export class DynamoErasure implements PersonalDataEraser {
   private async eraseInvitation(item: Item, contactKey: string, at: Date): Promise<Outcome> {
     const TableName = this.tableName;
     if (item.respondedAt === undefined) {
-      await this.client.send(new DeleteCommand({
-        TableName, Key: { pk: item.pk, sk: item.sk },
-        ConditionExpression: 'contactKey = :contact AND attribute_not_exists(respondedAt)', ExpressionAttributeValues: { ':contact': contactKey },
-      }));
+      await this.client.send(
+        new DeleteCommand({
+          TableName,
+          Key: { pk: item.pk, sk: item.sk },
+          ConditionExpression: 'contactKey = :contact AND attribute_not_exists(respondedAt)',
+          ExpressionAttributeValues: { ':contact': contactKey },
+        }),
+      );
       return 'invitationsDeleted';
     }
     // Replaced whole: no attribute of the person can survive. The stream readers ignore this type.
-    await this.client.send(new PutCommand({
-      TableName,
-      Item: {
-        pk: item.pk, sk: item.sk, type: 'anonymous-response', programId: item.programId, kind: item.kind, score: item.score,
-        revision: item.revision, respondedAt: item.respondedAt, erasedAt: at.toISOString(), expiresAt: item.expiresAt,
-      },
-      ConditionExpression: 'contactKey = :contact AND respondedAt = :respondedAt',
-      ExpressionAttributeValues: { ':contact': contactKey, ':respondedAt': item.respondedAt },
-    }));
+    await this.client.send(
+      new PutCommand({
+        TableName,
+        Item: {
+          pk: item.pk,
+          sk: item.sk,
+          type: 'anonymous-response',
+          programId: item.programId,
+          kind: item.kind,
+          score: item.score,
+          revision: item.revision,
+          respondedAt: item.respondedAt,
+          erasedAt: at.toISOString(),
+          expiresAt: item.expiresAt,
+        },
+        ConditionExpression: 'contactKey = :contact AND respondedAt = :respondedAt',
+        ExpressionAttributeValues: { ':contact': contactKey, ':respondedAt': item.respondedAt },
+      }),
+    );
     return 'responsesAnonymised';
   }
 
   private async eraseCase(item: Item, at: Date): Promise<Outcome> {
     const { pk, sk, type, caseId, version, notifiedAt, slaShard: _shard, slaDueAt: _due, ...record } = item;
     const anonymised = anonymiseCase(record as unknown as FollowUpCaseRecord, at);
-    await this.client.send(new PutCommand({
-      TableName: this.tableName,
-      Item: { pk, sk, type, caseId, version, ...(notifiedAt ? { notifiedAt } : {}), ...anonymised },
-      ConditionExpression: '#version = :version',
-      ExpressionAttributeNames: { '#version': 'version' },
-      ExpressionAttributeValues: { ':version': version },
-    }));
+    await this.client.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { pk, sk, type, caseId, version, ...(notifiedAt ? { notifiedAt } : {}), ...anonymised },
+        ConditionExpression: '#version = :version',
+        ExpressionAttributeNames: { '#version': 'version' },
+        ExpressionAttributeValues: { ':version': version },
+      }),
+    );
     return 'casesAnonymised';
   }
 }

@@ -6,7 +6,14 @@ import { forgetsRespondent, MAX_REVISIONS, withoutRespondent, type Invitation, t
 import { scaleOf, type SurveyKind } from '../domain/survey-kinds.js';
 import { keys } from './table-keys.js';
 import type {
-  ContactRepository, InvitationRepository, RecordResult, ReservationGuard, ReservationResult, ResumeResult, SendLease, SkipRecord,
+  ContactRepository,
+  InvitationRepository,
+  RecordResult,
+  ReservationGuard,
+  ReservationResult,
+  ResumeResult,
+  SendLease,
+  SkipRecord,
   UnsentClaim,
 } from '../ports.js';
 
@@ -69,15 +76,15 @@ export function fromItem(item: object | undefined): Invitation | undefined {
   const response: SurveyResponse | undefined =
     stored.respondedAt !== undefined && stored.score !== undefined
       ? {
-        score: stored.score,
-        ...(stored.comment ? { comment: stored.comment } : {}),
-        ...(stored.secondAnswer ? { secondAnswer: stored.secondAnswer } : {}),
-        respondedAt: stored.respondedAt,
-        ...(stored.userAgent ? { userAgent: stored.userAgent } : {}),
-        ...(stored.evidence ? { evidence: stored.evidence } : {}),
-        revision: stored.revision ?? 1,
-        ...(stored.history?.length ? { history: stored.history } : {}),
-      }
+          score: stored.score,
+          ...(stored.comment ? { comment: stored.comment } : {}),
+          ...(stored.secondAnswer ? { secondAnswer: stored.secondAnswer } : {}),
+          respondedAt: stored.respondedAt,
+          ...(stored.userAgent ? { userAgent: stored.userAgent } : {}),
+          ...(stored.evidence ? { evidence: stored.evidence } : {}),
+          revision: stored.revision ?? 1,
+          ...(stored.history?.length ? { history: stored.history } : {}),
+        }
       : undefined;
   return {
     tokenHash: stored.tokenHash,
@@ -134,27 +141,41 @@ function sendableChecks(TableName: string, guard: ReservationGuard) {
   return [
     { ConditionCheck: { TableName, Key: keys.suppression(guard.contactKey), ConditionExpression: 'attribute_not_exists(pk)' } },
     ...(guard.cancelKey
-      // An expired cancellation no longer counts, whether or not TTL has deleted it yet.
-      ? [{
-        ConditionCheck: {
-          TableName, Key: keys.cancel(guard.cancelKey), ConditionExpression: 'attribute_not_exists(pk) OR expiresAt <= :now', ExpressionAttributeValues: { ':now': guard.now },
-        },
-      }]
+      ? // An expired cancellation no longer counts, whether or not TTL has deleted it yet.
+        [
+          {
+            ConditionCheck: {
+              TableName,
+              Key: keys.cancel(guard.cancelKey),
+              ConditionExpression: 'attribute_not_exists(pk) OR expiresAt <= :now',
+              ExpressionAttributeValues: { ':now': guard.now },
+            },
+          },
+        ]
       : []),
   ];
 }
 
 export class DynamoInvitationRepository implements InvitationRepository, ContactRepository {
-  constructor(private readonly tableName: string, private readonly client: DynamoDBDocumentClient = documentClient) {}
+  constructor(
+    private readonly tableName: string,
+    private readonly client: DynamoDBDocumentClient = documentClient,
+  ) {}
 
   async reserve(invitation: Invitation, guard: ReservationGuard, lease: SendLease): Promise<ReservationResult> {
     const TableName = this.tableName;
     const claim = {
       ...keys.claim(invitation.programId, invitation.eventId),
-      type: 'dispatch-claim', status: 'sending', programId: invitation.programId, eventId: invitation.eventId,
-      tokenHash: invitation.tokenHash, at: invitation.createdAt, expiresAt: invitation.expiresAt,
+      type: 'dispatch-claim',
+      status: 'sending',
+      programId: invitation.programId,
+      eventId: invitation.eventId,
+      tokenHash: invitation.tokenHash,
+      at: invitation.createdAt,
+      expiresAt: invitation.expiresAt,
       // The token, until the send is marked: what a redelivery needs to send the same links (docs/security.md).
-      token: lease.token, leaseUntil: lease.until,
+      token: lease.token,
+      leaseUntil: lease.until,
     };
     const rests = guard.rests.map((rest) => ({
       Update: {
@@ -169,15 +190,17 @@ export class DynamoInvitationRepository implements InvitationRepository, Contact
     const suppressionIndex = 2 + rests.length;
     const cancelIndex = suppressionIndex + 1;
     try {
-      await this.client.send(new TransactWriteCommand({
-        TransactItems: [
-          // ALL_OLD: a redelivery learns whether the claim it met was ever marked sent, without a read.
-          { Put: { TableName, Item: claim, ConditionExpression: 'attribute_not_exists(pk)', ReturnValuesOnConditionCheckFailure: 'ALL_OLD' } },
-          { Put: { TableName, Item: toItem(invitation), ConditionExpression: 'attribute_not_exists(pk)' } },
-          ...rests,
-          ...sendableChecks(TableName, guard),
-        ],
-      }));
+      await this.client.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            // ALL_OLD: a redelivery learns whether the claim it met was ever marked sent, without a read.
+            { Put: { TableName, Item: claim, ConditionExpression: 'attribute_not_exists(pk)', ReturnValuesOnConditionCheckFailure: 'ALL_OLD' } },
+            { Put: { TableName, Item: toItem(invitation), ConditionExpression: 'attribute_not_exists(pk)' } },
+            ...rests,
+            ...sendableChecks(TableName, guard),
+          ],
+        }),
+      );
       return 'reserved';
     } catch (error) {
       const failed = failedAt(error);
@@ -194,22 +217,26 @@ export class DynamoInvitationRepository implements InvitationRepository, Contact
     const returned = error.CancellationReasons?.[0]?.Item;
     const claim = returned
       ? (unmarshall(returned) as ClaimItem)
-      // Only where the service did not return the item (older emulators): one read, on the redelivery path only.
-      : ((await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.claim(invitation.programId, invitation.eventId), ConsistentRead: true })))?.Item as ClaimItem | undefined);
+      : // Only where the service did not return the item (older emulators): one read, on the redelivery path only.
+        ((
+          await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.claim(invitation.programId, invitation.eventId), ConsistentRead: true }))
+        )?.Item as ClaimItem | undefined);
     const unsent = unsentOf(claim);
     return unsent ? { unsent } : 'duplicate';
   }
 
   async markSent(invitation: Pick<Invitation, 'programId' | 'eventId' | 'tokenHash'>, at: Date): Promise<void> {
     try {
-      await this.client.send(new UpdateCommand({
-        TableName: this.tableName,
-        Key: keys.claim(invitation.programId, invitation.eventId),
-        UpdateExpression: 'SET #status = :sent, sentAt = :at REMOVE #token, leaseUntil',
-        ConditionExpression: 'tokenHash = :tokenHash',
-        ExpressionAttributeNames: { '#status': 'status', '#token': 'token' },
-        ExpressionAttributeValues: { ':sent': 'sent', ':at': at.toISOString(), ':tokenHash': invitation.tokenHash },
-      }));
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.claim(invitation.programId, invitation.eventId),
+          UpdateExpression: 'SET #status = :sent, sentAt = :at REMOVE #token, leaseUntil',
+          ConditionExpression: 'tokenHash = :tokenHash',
+          ExpressionAttributeNames: { '#status': 'status', '#token': 'token' },
+          ExpressionAttributeValues: { ':sent': 'sent', ':at': at.toISOString(), ':tokenHash': invitation.tokenHash },
+        }),
+      );
     } catch (error) {
       // The claim is no longer this invitation's (taken back as a rejection): nothing to mark.
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
@@ -219,24 +246,32 @@ export class DynamoInvitationRepository implements InvitationRepository, Contact
   async resume(invitation: Invitation, claim: UnsentClaim, guard: ReservationGuard, leaseUntil: number): Promise<ResumeResult> {
     const TableName = this.tableName;
     try {
-      await this.client.send(new TransactWriteCommand({
-        TransactItems: [
-          {
-            Update: {
-              TableName,
-              Key: keys.claim(invitation.programId, invitation.eventId),
-              UpdateExpression: 'SET leaseUntil = :leaseUntil',
-              // Only an unsent claim of this token whose lease ended: two redeliveries cannot both take it.
-              ConditionExpression: '#status = :sending AND tokenHash = :tokenHash AND leaseUntil <= :now',
-              ExpressionAttributeNames: { '#status': 'status' },
-              ExpressionAttributeValues: { ':leaseUntil': leaseUntil, ':sending': 'sending', ':tokenHash': claim.tokenHash, ':now': guard.now },
+      await this.client.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Update: {
+                TableName,
+                Key: keys.claim(invitation.programId, invitation.eventId),
+                UpdateExpression: 'SET leaseUntil = :leaseUntil',
+                // Only an unsent claim of this token whose lease ended: two redeliveries cannot both take it.
+                ConditionExpression: '#status = :sending AND tokenHash = :tokenHash AND leaseUntil <= :now',
+                ExpressionAttributeNames: { '#status': 'status' },
+                ExpressionAttributeValues: { ':leaseUntil': leaseUntil, ':sending': 'sending', ':tokenHash': claim.tokenHash, ':now': guard.now },
+              },
             },
-          },
-          // An answered invitation proves its email arrived; a missing one was erased or rejected.
-          { ConditionCheck: { TableName, Key: keys.invitation(claim.tokenHash), ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(respondedAt)' } },
-          ...sendableChecks(TableName, guard),
-        ],
-      }));
+            // An answered invitation proves its email arrived; a missing one was erased or rejected.
+            {
+              ConditionCheck: {
+                TableName,
+                Key: keys.invitation(claim.tokenHash),
+                ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(respondedAt)',
+              },
+            },
+            ...sendableChecks(TableName, guard),
+          ],
+        }),
+      );
       return 'resumed';
     } catch (error) {
       const failed = failedAt(error);
@@ -253,29 +288,36 @@ export class DynamoInvitationRepository implements InvitationRepository, Contact
     const TableName = this.tableName;
     // Only what this reservation holds: never a claim or rest period a concurrent delivery took.
     const ours = { ConditionExpression: 'tokenHash = :tokenHash', ExpressionAttributeValues: { ':tokenHash': invitation.tokenHash } };
-    await this.client.send(new TransactWriteCommand({
-      TransactItems: [
-        { Delete: { TableName, Key: keys.claim(invitation.programId, invitation.eventId), ...ours } },
-        { Delete: { TableName, Key: keys.invitation(invitation.tokenHash) } },
-        ...guard.rests.map((rest) => ({
-          // Gone already (an erasure deletes a contact's rests) is as good as released.
-          Delete: {
-            TableName, Key: keys.rest(guard.contactKey, rest.scope), ConditionExpression: 'attribute_not_exists(pk) OR heldBy = :tokenHash', ExpressionAttributeValues: ours.ExpressionAttributeValues,
-          },
-        })),
-      ],
-    }));
+    await this.client.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          { Delete: { TableName, Key: keys.claim(invitation.programId, invitation.eventId), ...ours } },
+          { Delete: { TableName, Key: keys.invitation(invitation.tokenHash) } },
+          ...guard.rests.map((rest) => ({
+            // Gone already (an erasure deletes a contact's rests) is as good as released.
+            Delete: {
+              TableName,
+              Key: keys.rest(guard.contactKey, rest.scope),
+              ConditionExpression: 'attribute_not_exists(pk) OR heldBy = :tokenHash',
+              ExpressionAttributeValues: ours.ExpressionAttributeValues,
+            },
+          })),
+        ],
+      }),
+    );
   }
 
   async recordSkip(skip: SkipRecord): Promise<'recorded' | 'duplicate'> {
     // The claim keeps no personal data: the customer id goes out in SurveySkipped, not into the table.
     const { customerId: _customerId, ...kept } = skip;
     try {
-      await this.client.send(new PutCommand({
-        TableName: this.tableName,
-        Item: { ...keys.claim(skip.programId, skip.eventId), type: 'dispatch-claim', status: 'skipped', ...kept },
-        ConditionExpression: 'attribute_not_exists(pk)',
-      }));
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...keys.claim(skip.programId, skip.eventId), type: 'dispatch-claim', status: 'skipped', ...kept },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
       return 'recorded';
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return 'duplicate';
@@ -285,54 +327,62 @@ export class DynamoInvitationRepository implements InvitationRepository, Contact
 
   async rejectRecipient(invitation: Invitation, at: Date): Promise<void> {
     const TableName = this.tableName;
-    await this.client.send(new TransactWriteCommand({
-      TransactItems: [
-        {
-          Update: {
-            TableName,
-            Key: keys.claim(invitation.programId, invitation.eventId),
-            UpdateExpression: 'SET #status = :skipped, reason = :rejected, #at = :at REMOVE tokenHash, #token, leaseUntil',
-            ConditionExpression: 'tokenHash = :tokenHash',
-            ExpressionAttributeNames: { '#status': 'status', '#at': 'at', '#token': 'token' },
-            ExpressionAttributeValues: { ':skipped': 'skipped', ':rejected': 'rejected', ':at': at.toISOString(), ':tokenHash': invitation.tokenHash },
+    await this.client.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Update: {
+              TableName,
+              Key: keys.claim(invitation.programId, invitation.eventId),
+              UpdateExpression: 'SET #status = :skipped, reason = :rejected, #at = :at REMOVE tokenHash, #token, leaseUntil',
+              ConditionExpression: 'tokenHash = :tokenHash',
+              ExpressionAttributeNames: { '#status': 'status', '#at': 'at', '#token': 'token' },
+              ExpressionAttributeValues: { ':skipped': 'skipped', ':rejected': 'rejected', ':at': at.toISOString(), ':tokenHash': invitation.tokenHash },
+            },
           },
-        },
-        { Delete: { TableName, Key: keys.invitation(invitation.tokenHash) } },
-        { Put: { TableName, Item: { ...keys.suppression(invitation.contactKey), type: 'suppression', reason: 'rejected', at: at.toISOString() } } },
-      ],
-    }));
+          { Delete: { TableName, Key: keys.invitation(invitation.tokenHash) } },
+          { Put: { TableName, Item: { ...keys.suppression(invitation.contactKey), type: 'suppression', reason: 'rejected', at: at.toISOString() } } },
+        ],
+      }),
+    );
   }
 
   async suppress(contactKey: string, reason: string, at: Date): Promise<void> {
     try {
-      await this.client.send(new PutCommand({
-        TableName: this.tableName,
-        Item: { ...keys.suppression(contactKey), type: 'suppression', reason, at: at.toISOString() },
-        // The first reason is the one kept; suppressing again changes nothing.
-        ConditionExpression: 'attribute_not_exists(pk)',
-      }));
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...keys.suppression(contactKey), type: 'suppression', reason, at: at.toISOString() },
+          // The first reason is the one kept; suppressing again changes nothing.
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }
   }
 
   async cancelPending(cancelKey: string, at: Date, expiresAt: number): Promise<void> {
-    await this.client.send(new PutCommand({
-      TableName: this.tableName,
-      Item: { ...keys.cancel(cancelKey), type: 'cancel', at: at.toISOString(), expiresAt },
-    }));
+    await this.client.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { ...keys.cancel(cancelKey), type: 'cancel', at: at.toISOString(), expiresAt },
+      }),
+    );
   }
 
   async extendRest(contactKey: string, until: number): Promise<void> {
     try {
-      await this.client.send(new UpdateCommand({
-        TableName: this.tableName,
-        Key: keys.rest(contactKey, 'all'),
-        UpdateExpression: 'SET #type = :rest, #until = :until, expiresAt = :until',
-        ConditionExpression: 'attribute_not_exists(#until) OR #until < :until',
-        ExpressionAttributeNames: { '#type': 'type', '#until': 'until' },
-        ExpressionAttributeValues: { ':rest': 'rest', ':until': until },
-      }));
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.rest(contactKey, 'all'),
+          UpdateExpression: 'SET #type = :rest, #until = :until, expiresAt = :until',
+          ConditionExpression: 'attribute_not_exists(#until) OR #until < :until',
+          ExpressionAttributeNames: { '#type': 'type', '#until': 'until' },
+          ExpressionAttributeValues: { ':rest': 'rest', ':until': until },
+        }),
+      );
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }
@@ -349,13 +399,15 @@ export class DynamoInvitationRepository implements InvitationRepository, Contact
     // A second write, so that the answer's own stream record still reaches the stages; retried by the
     // next POST (already-answered) if it fails. The stages ignore a change without a new revision.
     try {
-      await this.client.send(new UpdateCommand({
-        TableName: this.tableName,
-        Key: keys.invitation(tokenHash),
-        UpdateExpression: 'REMOVE customer.#email, customer.#name',
-        ConditionExpression: 'attribute_exists(customer.#email) OR attribute_exists(customer.#name)',
-        ExpressionAttributeNames: { '#email': 'email', '#name': 'name' },
-      }));
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.invitation(tokenHash),
+          UpdateExpression: 'REMOVE customer.#email, customer.#name',
+          ConditionExpression: 'attribute_exists(customer.#email) OR attribute_exists(customer.#name)',
+          ExpressionAttributeNames: { '#email': 'email', '#name': 'name' },
+        }),
+      );
     } catch (error) {
       // Already gone: a concurrent POST removed them, or an erasure replaced the item.
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
@@ -374,20 +426,22 @@ export class DynamoInvitationRepository implements InvitationRepository, Contact
       ':evidence': response.evidence ?? {},
       ':now': nowSeconds,
     };
-    const setAnswer = 'score = :score, #comment = :comment, secondAnswer = :secondAnswer, respondedAt = :respondedAt, userAgent = :userAgent, evidence = :evidence';
+    const setAnswer =
+      'score = :score, #comment = :comment, secondAnswer = :secondAnswer, respondedAt = :respondedAt, userAgent = :userAgent, evidence = :evidence';
     const names = { '#comment': 'comment' };
     try {
-      const { Attributes } = await this.client.send(new UpdateCommand({
-        TableName: this.tableName,
-        Key: keys.invitation(tokenHash),
-        UpdateExpression: `SET ${setAnswer}, revision = :one, answerWindowEnds = :windowEnds${retainUntil ? ', expiresAt = :retainUntil' : ''}`,
-        ConditionExpression:
-          'attribute_exists(pk) AND attribute_not_exists(respondedAt) AND expiresAt > :now AND :score BETWEEN scaleMin AND scaleMax',
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: { ...answer, ':one': 1, ':windowEnds': answerWindowEnds, ...(retainUntil ? { ':retainUntil': retainUntil } : {}) },
-        ReturnValues: 'ALL_NEW',
-        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-      }));
+      const { Attributes } = await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.invitation(tokenHash),
+          UpdateExpression: `SET ${setAnswer}, revision = :one, answerWindowEnds = :windowEnds${retainUntil ? ', expiresAt = :retainUntil' : ''}`,
+          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(respondedAt) AND expiresAt > :now AND :score BETWEEN scaleMin AND scaleMax',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: { ...answer, ':one': 1, ':windowEnds': answerWindowEnds, ...(retainUntil ? { ':retainUntil': retainUntil } : {}) },
+          ReturnValues: 'ALL_NEW',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
       return { status: 'recorded', invitation: fromItem(Attributes) as Invitation };
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
@@ -404,20 +458,33 @@ export class DynamoInvitationRepository implements InvitationRepository, Contact
 
   /** A changed answer within the window: the earlier one moves to `history`, `revision` counts up. */
   private async changeResponse(
-    tokenHash: string, old: InvitationItem, answer: Record<string, unknown>, setAnswer: string, names: Record<string, string>,
+    tokenHash: string,
+    old: InvitationItem,
+    answer: Record<string, unknown>,
+    setAnswer: string,
+    names: Record<string, string>,
   ): Promise<RecordResult> {
     const previous: PreviousAnswer = { score: old.score as number, ...(old.comment ? { comment: old.comment } : {}), respondedAt: old.respondedAt as string };
     try {
-      const { Attributes } = await this.client.send(new UpdateCommand({
-        TableName: this.tableName,
-        Key: keys.invitation(tokenHash),
-        UpdateExpression: `SET ${setAnswer}, revision = revision + :one, history = list_append(if_not_exists(history, :empty), :previous)`,
-        // Only over the answer we read: a concurrent change wins, this one is reported as already answered.
-        ConditionExpression: 'respondedAt = :oldRespondedAt AND answerWindowEnds > :now AND expiresAt > :now AND revision < :maxRevision',
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: { ...answer, ':one': 1, ':empty': [], ':previous': [previous], ':oldRespondedAt': old.respondedAt, ':maxRevision': MAX_REVISIONS },
-        ReturnValues: 'ALL_NEW',
-      }));
+      const { Attributes } = await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.invitation(tokenHash),
+          UpdateExpression: `SET ${setAnswer}, revision = revision + :one, history = list_append(if_not_exists(history, :empty), :previous)`,
+          // Only over the answer we read: a concurrent change wins, this one is reported as already answered.
+          ConditionExpression: 'respondedAt = :oldRespondedAt AND answerWindowEnds > :now AND expiresAt > :now AND revision < :maxRevision',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: {
+            ...answer,
+            ':one': 1,
+            ':empty': [],
+            ':previous': [previous],
+            ':oldRespondedAt': old.respondedAt,
+            ':maxRevision': MAX_REVISIONS,
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
       return { status: 'changed', invitation: fromItem(Attributes) as Invitation };
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;

@@ -20,25 +20,30 @@ export function atExpression(at: Date): string {
 
 /** One-time EventBridge Scheduler schedules that delete themselves after they fire. */
 export class EventBridgeSurveyScheduler implements SurveyScheduler {
-  constructor(private readonly settings: SchedulerSettings, private readonly client: SchedulerClient = schedulerClient) {}
+  constructor(
+    private readonly settings: SchedulerSettings,
+    private readonly client: SchedulerClient = schedulerClient,
+  ) {}
 
   async schedule(name: string, at: Date, message: string): Promise<'scheduled' | 'duplicate'> {
     try {
-      await this.client.send(new CreateScheduleCommand({
-        Name: name,
-        GroupName: this.settings.groupName,
-        ScheduleExpression: atExpression(at),
-        ScheduleExpressionTimezone: 'UTC',
-        FlexibleTimeWindow: { Mode: 'OFF' },
-        ActionAfterCompletion: 'DELETE',
-        Target: {
-          Arn: this.settings.targetArn,
-          RoleArn: this.settings.roleArn,
-          Input: message,
-          RetryPolicy: { MaximumEventAgeInSeconds: 86_400, MaximumRetryAttempts: 185 },
-          DeadLetterConfig: { Arn: this.settings.deadLetterArn },
-        },
-      }));
+      await this.client.send(
+        new CreateScheduleCommand({
+          Name: name,
+          GroupName: this.settings.groupName,
+          ScheduleExpression: atExpression(at),
+          ScheduleExpressionTimezone: 'UTC',
+          FlexibleTimeWindow: { Mode: 'OFF' },
+          ActionAfterCompletion: 'DELETE',
+          Target: {
+            Arn: this.settings.targetArn,
+            RoleArn: this.settings.roleArn,
+            Input: message,
+            RetryPolicy: { MaximumEventAgeInSeconds: 86_400, MaximumRetryAttempts: 185 },
+            DeadLetterConfig: { Arn: this.settings.deadLetterArn },
+          },
+        }),
+      );
       return 'scheduled';
     } catch (error) {
       // The name is derived from program, event and time: it exists when this event was scheduled before.

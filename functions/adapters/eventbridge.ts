@@ -8,12 +8,18 @@ export const eventBridgeClient = new EventBridgeClient({});
 const BATCH = 10;
 
 export class EventBridgePublisher implements IntegrationEventPublisher {
-  constructor(private readonly busName: string, private readonly client: EventBridgeClient = eventBridgeClient) {}
+  constructor(
+    private readonly busName: string,
+    private readonly client: EventBridgeClient = eventBridgeClient,
+  ) {}
 
   async publish(events: readonly IntegrationEvent[]): Promise<void> {
     for (let i = 0; i < events.length; i += BATCH) {
       const entries = events.slice(i, i + BATCH).map((event) => ({
-        EventBusName: this.busName, Source: INTEGRATION_SOURCE, DetailType: event.detailType, Detail: JSON.stringify(event.detail),
+        EventBusName: this.busName,
+        Source: INTEGRATION_SOURCE,
+        DetailType: event.detailType,
+        Detail: JSON.stringify(event.detail),
       }));
       const result = await this.client.send(new PutEventsCommand({ Entries: entries }));
       if (result.FailedEntryCount) {

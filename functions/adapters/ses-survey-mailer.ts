@@ -18,24 +18,29 @@ export interface SesSettings {
 const tagValue = (value: string) => value.replace(/[^A-Za-z0-9_.@-]/g, '_').slice(0, 256);
 
 export class SesSurveyMailer implements SurveyMailer {
-  constructor(private readonly settings: SesSettings, private readonly client: SESv2Client = sesClient) {}
+  constructor(
+    private readonly settings: SesSettings,
+    private readonly client: SESv2Client = sesClient,
+  ) {}
 
   async send(email: SurveyEmail): Promise<{ messageId: string }> {
     try {
-      const { MessageId } = await this.client.send(new SendEmailCommand({
-        FromEmailAddress: this.settings.senderEmail,
-        Destination: { ToAddresses: [email.to] },
-        ReplyToAddresses: [this.settings.supportEmail],
-        ConfigurationSetName: this.settings.configurationSet,
-        EmailTags: Object.entries(email.tags).map(([Name, Value]) => ({ Name, Value: tagValue(Value) })),
-        Content: {
-          Simple: {
-            Subject: { Data: email.subject, Charset: 'UTF-8' },
-            Body: { Html: { Data: email.html, Charset: 'UTF-8' }, Text: { Data: email.text, Charset: 'UTF-8' } },
-            Headers: Object.entries(email.headers).map(([Name, Value]) => ({ Name, Value })),
+      const { MessageId } = await this.client.send(
+        new SendEmailCommand({
+          FromEmailAddress: this.settings.senderEmail,
+          Destination: { ToAddresses: [email.to] },
+          ReplyToAddresses: [this.settings.supportEmail],
+          ConfigurationSetName: this.settings.configurationSet,
+          EmailTags: Object.entries(email.tags).map(([Name, Value]) => ({ Name, Value: tagValue(Value) })),
+          Content: {
+            Simple: {
+              Subject: { Data: email.subject, Charset: 'UTF-8' },
+              Body: { Html: { Data: email.html, Charset: 'UTF-8' }, Text: { Data: email.text, Charset: 'UTF-8' } },
+              Headers: Object.entries(email.headers).map(([Name, Value]) => ({ Name, Value })),
+            },
           },
-        },
-      }));
+        }),
+      );
       if (!MessageId) throw new Error('SES accepted the email without a MessageId');
       return { messageId: MessageId };
     } catch (error) {

@@ -11,34 +11,45 @@ const MAX_DEAD_LETTER_BODY = 200_000;
 
 export class SqsFollowUpPublisher implements FollowUpPublisher {
   /** @param queueUrls follow-up queue name (as declared in the catalog) → URL */
-  constructor(private readonly queueUrls: Readonly<Record<string, string>>, private readonly client: SQSClient = sqsClient) {}
+  constructor(
+    private readonly queueUrls: Readonly<Record<string, string>>,
+    private readonly client: SQSClient = sqsClient,
+  ) {}
 
   async publish(followUp: FollowUpCase): Promise<void> {
     const queueUrl = this.queueUrls[followUp.queue];
     if (!queueUrl) throw new Error(`no URL configured for follow-up queue "${followUp.queue}"`);
-    await this.client.send(new SendMessageCommand({
-      QueueUrl: queueUrl,
-      MessageBody: JSON.stringify(followUp),
-      MessageAttributes: {
-        caseId: { DataType: 'String', StringValue: followUp.caseId },
-        programId: { DataType: 'String', StringValue: followUp.programId },
-        contract: { DataType: 'String', StringValue: 'closeloop.follow-up.v1' },
-      },
-    }));
+    await this.client.send(
+      new SendMessageCommand({
+        QueueUrl: queueUrl,
+        MessageBody: JSON.stringify(followUp),
+        MessageAttributes: {
+          caseId: { DataType: 'String', StringValue: followUp.caseId },
+          programId: { DataType: 'String', StringValue: followUp.programId },
+          contract: { DataType: 'String', StringValue: 'closeloop.follow-up.v1' },
+        },
+      }),
+    );
   }
 }
 
 export class SqsDeadLetterSink implements DeadLetterSink {
-  constructor(private readonly queueUrl: string, private readonly stage: string, private readonly client: SQSClient = sqsClient) {}
+  constructor(
+    private readonly queueUrl: string,
+    private readonly stage: string,
+    private readonly client: SQSClient = sqsClient,
+  ) {}
 
   async reject(body: string, reason: string): Promise<void> {
-    await this.client.send(new SendMessageCommand({
-      QueueUrl: this.queueUrl,
-      MessageBody: body.length > MAX_DEAD_LETTER_BODY ? body.slice(0, MAX_DEAD_LETTER_BODY) : body || '(empty)',
-      MessageAttributes: {
-        reason: { DataType: 'String', StringValue: reason.slice(0, 1000) },
-        stage: { DataType: 'String', StringValue: this.stage },
-      },
-    }));
+    await this.client.send(
+      new SendMessageCommand({
+        QueueUrl: this.queueUrl,
+        MessageBody: body.length > MAX_DEAD_LETTER_BODY ? body.slice(0, MAX_DEAD_LETTER_BODY) : body || '(empty)',
+        MessageAttributes: {
+          reason: { DataType: 'String', StringValue: reason.slice(0, 1000) },
+          stage: { DataType: 'String', StringValue: this.stage },
+        },
+      }),
+    );
   }
 }

@@ -6,4 +6,3 @@ export const keys = {
   suppression: (contactKey: string) => ({ pk: `CONTACT#${contactKey}`, sk: 'SUPPRESSED' }),
   cancel: (cancelKey: string) => ({ pk: `CANCEL#${cancelKey}`, sk: 'CANCEL' }),
 };
-

@@ -13,7 +13,10 @@ const catalog = loadRuntimeCatalog();
 
 const env = readEnv(['SURVEY_TABLE', 'EVENT_BUS_NAME']);
 const deps: CaseDeps = {
-  catalog, cases: new DynamoCaseRepository(env.SURVEY_TABLE), events: new EventBridgePublisher(env.EVENT_BUS_NAME), now: () => new Date(),
+  catalog,
+  cases: new DynamoCaseRepository(env.SURVEY_TABLE),
+  events: new EventBridgePublisher(env.EVENT_BUS_NAME),
+  now: () => new Date(),
 };
 
 /** The case API behind IAM-authorised HTTP API routes: teams acknowledge and resolve cases. */

@@ -4,14 +4,20 @@ import { actorOf, FORBIDDEN, json, jsonBody } from '../adapters/iam-api.js';
 import { describeIssues } from '../domain/event.js';
 import { MAX_COMMENT_LENGTH } from '../domain/invitation.js';
 import {
-  acknowledgeCase, CaseConflictError, CaseNotFoundError, CaseTransitionError, InvalidCaseRequestError, resolveCase, showCase, type CaseDeps,
+  acknowledgeCase,
+  CaseConflictError,
+  CaseNotFoundError,
+  CaseTransitionError,
+  InvalidCaseRequestError,
+  resolveCase,
+  showCase,
+  type CaseDeps,
 } from './cases.js';
 
 const bodySchema = z.object({
   note: z.optional(z.string().check(z.maxLength(MAX_COMMENT_LENGTH))),
   rootCause: z.optional(z.string().check(z.maxLength(100))),
 });
-
 
 /** Domain errors to HTTP, in one place. */
 function toResponse(error: unknown): APIGatewayProxyStructuredResultV2 {

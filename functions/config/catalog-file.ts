@@ -52,8 +52,10 @@ export function resolveCatalogPath(options: { flag?: string; env?: NodeJS.Proces
   }
   const found = findCatalogFile(cwd);
   if (!found) {
-    throw new CatalogNotFoundError(`no ${CATALOG_FILE_NAMES.join(', ')} in ${cwd} or any parent folder; ` +
-      `write one (see docs/catalog.md), or name it with --catalog <file> or ${CATALOG_VARIABLE}=<file>`);
+    throw new CatalogNotFoundError(
+      `no ${CATALOG_FILE_NAMES.join(', ')} in ${cwd} or any parent folder; ` +
+        `write one (see docs/catalog.md), or name it with --catalog <file> or ${CATALOG_VARIABLE}=<file>`,
+    );
   }
   return found;
 }

@@ -63,7 +63,7 @@ export function suggest(unknown: string, known: readonly string[]): string | und
     const distance = editDistance(unknown, key);
     if (!best || distance < best.distance) best = { key, distance };
   }
-    const allowed = best && best.key.length <= 3 ? 1 : Math.max(2, Math.floor((best?.key.length ?? 0) / 3));
+  const allowed = best && best.key.length <= 3 ? 1 : Math.max(2, Math.floor((best?.key.length ?? 0) / 3));
   return best && best.distance <= allowed ? best.key : undefined;
 }
 

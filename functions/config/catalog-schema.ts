@@ -52,16 +52,22 @@ const hours = z.number().check(z.positive());
 
 const ruleSchema = z.strictObject({
   id: kebab.check(about('Names the rule in follow-up messages and metrics.')),
-  when: z.strictObject({
-    scoreAtMost: z.optional(z.int().check(about('The score is at most this.'))),
-    scoreAtLeast: z.optional(z.int().check(about('The score is at least this.'))),
-    classification: z.optional(z.array(z.enum(CLASSIFICATIONS)).check(about('The score\'s class: detractor, passive, promoter (NPS/eNPS), dissatisfied, neutral, satisfied (CSAT), low-effort, high-effort (CES)…'))),
-    kind: z.optional(z.array(z.enum(SURVEY_KINDS))),
-    segment: z.optional(z.array(nonEmpty).check(about('The customer\'s segment (customer.segment of the event) is one of these.'))),
-    tier: z.optional(z.array(nonEmpty).check(about('The customer\'s tier (customer.tier of the event) is one of these.'))),
-    locale: z.optional(z.array(nonEmpty)),
-    hasComment: z.optional(z.boolean().check(about('true: only answers with a comment; false: only answers without.'))),
-  }).check(about('Every condition given must hold; an empty `when` matches every answer.')),
+  when: z
+    .strictObject({
+      scoreAtMost: z.optional(z.int().check(about('The score is at most this.'))),
+      scoreAtLeast: z.optional(z.int().check(about('The score is at least this.'))),
+      classification: z.optional(
+        z
+          .array(z.enum(CLASSIFICATIONS))
+          .check(about("The score's class: detractor, passive, promoter (NPS/eNPS), dissatisfied, neutral, satisfied (CSAT), low-effort, high-effort (CES)…")),
+      ),
+      kind: z.optional(z.array(z.enum(SURVEY_KINDS))),
+      segment: z.optional(z.array(nonEmpty).check(about("The customer's segment (customer.segment of the event) is one of these."))),
+      tier: z.optional(z.array(nonEmpty).check(about("The customer's tier (customer.tier of the event) is one of these."))),
+      locale: z.optional(z.array(nonEmpty)),
+      hasComment: z.optional(z.boolean().check(about('true: only answers with a comment; false: only answers without.'))),
+    })
+    .check(about('Every condition given must hold; an empty `when` matches every answer.')),
   queue: kebab.check(about('The follow-up queue the case opens on (a key of followUpQueues).')),
   dueInHours: hours.check(about('The case must be resolved within this many hours.')),
   acknowledgeWithinHours: z.optional(hours.check(about('The case must be acknowledged within this many hours.'))),
@@ -73,60 +79,117 @@ const ruleSchema = z.strictObject({
 const programSchema = z.strictObject({
   id: kebab.check(about('Unique, kebab-case; appears in links, metrics and reports. Never rename a live program.')),
   description: z.optional(z.string()),
-  enabled: z.optional(z.boolean().check(about('false: the program surveys no one and its trigger gets no bus rule (answers to links already sent are still recorded). Default true.'))),
-  dryRun: z.optional(z.boolean().check(about('true: decide (audience, sampling) and record the decision as SurveySkipped with reason "dry-run", send nothing. Default false.'))),
+  enabled: z.optional(
+    z
+      .boolean()
+      .check(about('false: the program surveys no one and its trigger gets no bus rule (answers to links already sent are still recorded). Default true.')),
+  ),
+  dryRun: z.optional(
+    z.boolean().check(about('true: decide (audience, sampling) and record the decision as SurveySkipped with reason "dry-run", send nothing. Default false.')),
+  ),
   trigger: trigger.check(about('The event that starts the program.')),
-  audience: z.optional(z.strictObject({
-    segment: z.optional(z.array(nonEmpty)),
-    tier: z.optional(z.array(nonEmpty)),
-  }).check(about('Only customers whose segment and tier are listed.'))),
+  audience: z.optional(
+    z
+      .strictObject({
+        segment: z.optional(z.array(nonEmpty)),
+        tier: z.optional(z.array(nonEmpty)),
+      })
+      .check(about('Only customers whose segment and tier are listed.')),
+  ),
   kind: z.enum(SURVEY_KINDS).check(about('nps (0–10), enps (0–10, anonymous reporting), csat (1–5), ces (1–7).')),
   defaultLocale: localeTag.check(about('The language when the event gives none, or one without a bundle (a built-in or declared locale).')),
   ownerTeam: nonEmpty,
   delay: z.optional(z.string().check(about('ISO 8601 duration between the event and the email, e.g. "P2D", "PT2H"; at most a year.'))),
   throttleDays: z.optional(z.int().check(z.positive(), z.lte(3650), about('Never survey the same contact for this program more than once in this many days.'))),
-  restsAcrossPrograms: z.optional(z.boolean().check(about('Whether the catalog\'s rest periods (throttle) apply. Default true.'))),
-  alert: z.optional(z.strictObject({
-    threshold: z.number().check(about('ThresholdBreached when the rolling score is credibly below this.')),
-    windowDays: z.int().check(z.positive(), z.lte(365)),
-    minResponses: z.int().check(z.positive()),
-  })),
-  sampleRate: z.optional(z.number().check(z.gt(0), z.lte(1), about('Share of contacts surveyed (0 < rate ≤ 1), decided per contact, the same every time. Default 1.'))),
+  restsAcrossPrograms: z.optional(z.boolean().check(about("Whether the catalog's rest periods (throttle) apply. Default true."))),
+  alert: z.optional(
+    z.strictObject({
+      threshold: z.number().check(about('ThresholdBreached when the rolling score is credibly below this.')),
+      windowDays: z.int().check(z.positive(), z.lte(365)),
+      minResponses: z.int().check(z.positive()),
+    }),
+  ),
+  sampleRate: z.optional(
+    z.number().check(z.gt(0), z.lte(1), about('Share of contacts surveyed (0 < rate ≤ 1), decided per contact, the same every time. Default 1.')),
+  ),
   question: z.optional(perLocale.check(about('Replaces the standard question, per locale; {brand}, {name}, {context.<key>} are filled.'))),
   intro: z.optional(perLocale.check(about('A first line of the email, per locale.'))),
   secondQuestion: z.optional(perLocale.check(about('An optional second open question on the rating page, per locale.'))),
-  cancel: z.optional(z.strictObject({
-    on: z.array(trigger).check(z.minLength(1)),
-    matchOn: z.string().check(z.regex(/^\w+$/, 'a context field name')),
-  }).check(about('Events that cancel a pending (delayed) survey of this program, matched on a context field.'))),
+  cancel: z.optional(
+    z
+      .strictObject({
+        on: z.array(trigger).check(z.minLength(1)),
+        matchOn: z.string().check(z.regex(/^\w+$/, 'a context field name')),
+      })
+      .check(about('Events that cancel a pending (delayed) survey of this program, matched on a context field.')),
+  ),
   rules: z.array(ruleSchema).check(about('Follow-up rules, applied in order.')),
 });
 
-export const catalogSchema = z.strictObject({
-  $schema: z.optional(z.string()),
-  brand: z.strictObject({
-    name: nonEmpty.check(z.maxLength(100), about('Shown in emails and pages ("How likely are you to recommend {brand}…").')),
-    logoUrl: z.optional(z.string().check(z.regex(/^https:\/\/[^\s"'<>]+$/, 'an https:// URL'), z.maxLength(2048), about('An https:// image shown at the top of emails (not on the pages, whose CSP loads nothing from elsewhere). About 200×50 px.'))),
-    accentColor: z.optional(z.string().check(z.regex(/^#[0-9a-fA-F]{6}$/, 'a colour such as "#1f4e79"'), about('Links, buttons and the score scale, in emails and pages. Default #1f4e79; choose one with 4.5:1 contrast on white.'))),
-    footer: z.optional(z.string().check(z.minLength(1), z.maxLength(500), about('A line at the bottom of emails and pages, e.g. the postal address the law asks of commercial email.'))),
-  }),
-  locales: z.optional(z.record(localeTag, z.union([nonEmpty, z.record(z.string(), z.unknown())])).check(about('Your own languages: a tag mapped to a bundle file (relative to this file, made with `closeloop locale init <tag>`) or the bundle inline. The built-in en, et, hr, th and fa need nothing.'))),
-  invitationTtlDays: z.int().check(z.positive(), z.lte(365), about('How long a rating link works.')),
-  answerWindowHours: z.optional(z.number().check(z.gte(0), z.lte(24 * 365), about('How long after the first answer it may still be changed. Default 24.'))),
-  retention: z.optional(z.strictObject({
-    responseDays: z.int().check(z.positive(), z.lte(3650)),
-    caseDays: z.int().check(z.positive(), z.lte(3650)),
-  }).check(about('Days personal data is kept (answered invitations, cases). Default 365 each.'))),
-  throttle: z.strictObject({
-    afterSendDays: z.int().check(z.gte(0), z.lte(3650)),
-    afterResponseDays: z.int().check(z.gte(0), z.lte(3650)),
-  }).check(about('Rest periods across programs: after any survey email, and after an answer.')),
-  quietHours: z.strictObject({ start: hhmm, end: hhmm }).check(about('No survey email in the recipient\'s local night (when customer.timeZone is known).')),
-  followUpQueues: z.record(kebab, z.strictObject({ description: z.string() })).check(about('One SQS queue (with a dead-letter queue) each.')),
-  topics: z.record(kebab, z.record(localeTag, z.array(nonEmpty))).check(about('Comment topics: keywords (word beginnings) per locale.')),
-  rootCauses: z.array(kebab).check(z.minLength(1), about('The root causes a team may give a case when resolving it.')),
-  programs: z.array(programSchema).check(z.minLength(1)),
-}).check(about('Closeloop catalog (closeloop.yaml): survey programs, follow-up rules and queues, brand. See docs/catalog.md.'));
+export const catalogSchema = z
+  .strictObject({
+    $schema: z.optional(z.string()),
+    brand: z.strictObject({
+      name: nonEmpty.check(z.maxLength(100), about('Shown in emails and pages ("How likely are you to recommend {brand}…").')),
+      logoUrl: z.optional(
+        z
+          .string()
+          .check(
+            z.regex(/^https:\/\/[^\s"'<>]+$/, 'an https:// URL'),
+            z.maxLength(2048),
+            about('An https:// image shown at the top of emails (not on the pages, whose CSP loads nothing from elsewhere). About 200×50 px.'),
+          ),
+      ),
+      accentColor: z.optional(
+        z
+          .string()
+          .check(
+            z.regex(/^#[0-9a-fA-F]{6}$/, 'a colour such as "#1f4e79"'),
+            about('Links, buttons and the score scale, in emails and pages. Default #1f4e79; choose one with 4.5:1 contrast on white.'),
+          ),
+      ),
+      footer: z.optional(
+        z
+          .string()
+          .check(
+            z.minLength(1),
+            z.maxLength(500),
+            about('A line at the bottom of emails and pages, e.g. the postal address the law asks of commercial email.'),
+          ),
+      ),
+    }),
+    locales: z.optional(
+      z
+        .record(localeTag, z.union([nonEmpty, z.record(z.string(), z.unknown())]))
+        .check(
+          about(
+            'Your own languages: a tag mapped to a bundle file (relative to this file, made with `closeloop locale init <tag>`) or the bundle inline. The built-in en, et, hr, th and fa need nothing.',
+          ),
+        ),
+    ),
+    invitationTtlDays: z.int().check(z.positive(), z.lte(365), about('How long a rating link works.')),
+    answerWindowHours: z.optional(z.number().check(z.gte(0), z.lte(24 * 365), about('How long after the first answer it may still be changed. Default 24.'))),
+    retention: z.optional(
+      z
+        .strictObject({
+          responseDays: z.int().check(z.positive(), z.lte(3650)),
+          caseDays: z.int().check(z.positive(), z.lte(3650)),
+        })
+        .check(about('Days personal data is kept (answered invitations, cases). Default 365 each.')),
+    ),
+    throttle: z
+      .strictObject({
+        afterSendDays: z.int().check(z.gte(0), z.lte(3650)),
+        afterResponseDays: z.int().check(z.gte(0), z.lte(3650)),
+      })
+      .check(about('Rest periods across programs: after any survey email, and after an answer.')),
+    quietHours: z.strictObject({ start: hhmm, end: hhmm }).check(about("No survey email in the recipient's local night (when customer.timeZone is known).")),
+    followUpQueues: z.record(kebab, z.strictObject({ description: z.string() })).check(about('One SQS queue (with a dead-letter queue) each.')),
+    topics: z.record(kebab, z.record(localeTag, z.array(nonEmpty))).check(about('Comment topics: keywords (word beginnings) per locale.')),
+    rootCauses: z.array(kebab).check(z.minLength(1), about('The root causes a team may give a case when resolving it.')),
+    programs: z.array(programSchema).check(z.minLength(1)),
+  })
+  .check(about('Closeloop catalog (closeloop.yaml): survey programs, follow-up rules and queues, brand. See docs/catalog.md.'));
 
 export class InvalidCatalogError extends Error {
   override readonly name = 'InvalidCatalogError';
@@ -154,7 +217,11 @@ export interface ParseOptions {
 const parseEnglish = <T>(schema: z.ZodMiniType<T>, input: unknown) => z.safeParse(schema, input, { error: en().localeError });
 
 /** Every bundle the catalog can use: the built-in ones, then the catalog's own (which may replace a built-in). */
-function resolveLocales(declared: Record<string, string | Record<string, unknown>> | undefined, options: ParseOptions, problems: string[]): Record<string, Messages> {
+function resolveLocales(
+  declared: Record<string, string | Record<string, unknown>> | undefined,
+  options: ParseOptions,
+  problems: string[],
+): Record<string, Messages> {
   const bundles: Record<string, Messages> = {};
   const add = (tag: string, data: unknown, at: string) => {
     const parsed = parseEnglish(localeBundleSchema, data);
@@ -186,7 +253,9 @@ export function parseCatalog(input: unknown, options: ParseOptions = {}): Catalo
   const known = (tag: string, at: string) => {
     if (!(tag in locales)) problems.push(`${at}: "${tag}" is not a built-in locale (${Object.keys(locales).sort().join(', ')}) or one under locales`);
   };
-  Object.entries(declared.topics).forEach(([topic, byLocale]) => { for (const tag of Object.keys(byLocale)) known(tag, `topics.${topic}.${tag}`); });
+  Object.entries(declared.topics).forEach(([topic, byLocale]) => {
+    for (const tag of Object.keys(byLocale)) known(tag, `topics.${topic}.${tag}`);
+  });
   const seen = new Set<string>();
   const programs = declared.programs.map((program, p): SurveyProgram => {
     const at = `programs.${p}`;
@@ -223,7 +292,11 @@ export function parseCatalog(input: unknown, options: ParseOptions = {}): Catalo
     });
     const { delay: _delay, ...rest } = program;
     return {
-      ...rest, enabled: program.enabled ?? true, dryRun: program.dryRun ?? false, delaySeconds: delaySeconds ?? 0, sampleRate: program.sampleRate ?? 1,
+      ...rest,
+      enabled: program.enabled ?? true,
+      dryRun: program.dryRun ?? false,
+      delaySeconds: delaySeconds ?? 0,
+      sampleRate: program.sampleRate ?? 1,
     } as SurveyProgram;
   });
   if (declared.retention && declared.retention.responseDays * 24 < (declared.answerWindowHours ?? 24)) {
@@ -231,7 +304,11 @@ export function parseCatalog(input: unknown, options: ParseOptions = {}): Catalo
   }
   if (problems.length) throw new InvalidCatalogError(problems);
   return {
-    ...declared, answerWindowHours: declared.answerWindowHours ?? 24, retention: declared.retention ?? DEFAULT_RETENTION, programs, locales,
+    ...declared,
+    answerWindowHours: declared.answerWindowHours ?? 24,
+    retention: declared.retention ?? DEFAULT_RETENTION,
+    programs,
+    locales,
   } as Catalog;
 }
 

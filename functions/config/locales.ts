@@ -14,8 +14,12 @@ export const LOCALE_TAG = /^[a-z]{2,3}(-[a-z0-9]{2,8})*$/;
 
 /** The built-in bundles as their files declare them, by tag. */
 export function builtInLocaleData(dir = path.join(packageRoot(), 'locales')): Record<string, unknown> {
-  return Object.fromEntries(readdirSync(dir).filter((name) => name.endsWith('.yaml')).sort()
-    .map((name) => [name.replace(/\.yaml$/, ''), parseYaml(readFileSync(path.join(dir, name), 'utf8')) as unknown]));
+  return Object.fromEntries(
+    readdirSync(dir)
+      .filter((name) => name.endsWith('.yaml'))
+      .sort()
+      .map((name) => [name.replace(/\.yaml$/, ''), parseYaml(readFileSync(path.join(dir, name), 'utf8')) as unknown]),
+  );
 }
 
 /** A bundle file an adopter's catalog names (YAML or JSON), relative to the catalog's folder. */

@@ -12,9 +12,7 @@ export interface DeliverabilityDeps {
   readonly deadLetters: DeadLetterSink;
 }
 
-export type FeedbackOutcome =
-  | { status: 'recorded' | 'duplicate'; feedback: DeliverabilityFeedback }
-  | { status: 'rejected'; reason: string };
+export type FeedbackOutcome = { status: 'recorded' | 'duplicate'; feedback: DeliverabilityFeedback } | { status: 'rejected'; reason: string };
 
 /** The day-bucket counter of a notification: hard bounces, soft bounces, complaints. */
 export function feedbackCounter(feedback: Pick<DeliverabilityFeedback, 'type' | 'permanent'>): 'bouncedHard' | 'bouncedSoft' | 'complained' {

@@ -29,19 +29,33 @@ const METRIC = { bouncedHard: 'EmailBounced', bouncedSoft: 'EmailSoftBounced', c
  * per-program counters. A failing record is retried alone, then dead-lettered.
  */
 export const handler = middy(async (event: SQSEvent, context: Context) =>
-  processPartialResponse(event, loggingFailures('Deliverability', (record: SQSRecord) => record.messageId, async (record: SQSRecord) => {
-    const outcome = await recordFeedback(record.body, deps);
-    if (outcome.status === 'rejected') {
-      logger.warn('feedback rejected to the dead-letter queue', { messageId: record.messageId, reason: outcome.reason });
-      metrics.addMetric('FeedbackRejected', MetricUnit.Count, 1);
-      return;
-    }
-    const { feedback } = outcome;
-    // Addresses are personal data: the log names the notification and program, never the recipients.
-    logger.info(`deliverability: ${feedback.type} ${outcome.status}`, {
-      feedbackId: feedback.feedbackId, programId: feedback.programId, permanent: feedback.permanent, subType: feedback.subType, recipients: feedback.recipients.length,
-    });
-    if (outcome.status === 'recorded') metrics.addMetric(METRIC[feedbackCounter(feedback)], MetricUnit.Count, feedback.recipients.length);
-  }), processor, { context }))
+  processPartialResponse(
+    event,
+    loggingFailures(
+      'Deliverability',
+      (record: SQSRecord) => record.messageId,
+      async (record: SQSRecord) => {
+        const outcome = await recordFeedback(record.body, deps);
+        if (outcome.status === 'rejected') {
+          logger.warn('feedback rejected to the dead-letter queue', { messageId: record.messageId, reason: outcome.reason });
+          metrics.addMetric('FeedbackRejected', MetricUnit.Count, 1);
+          return;
+        }
+        const { feedback } = outcome;
+        // Addresses are personal data: the log names the notification and program, never the recipients.
+        logger.info(`deliverability: ${feedback.type} ${outcome.status}`, {
+          feedbackId: feedback.feedbackId,
+          programId: feedback.programId,
+          permanent: feedback.permanent,
+          subType: feedback.subType,
+          recipients: feedback.recipients.length,
+        });
+        if (outcome.status === 'recorded') metrics.addMetric(METRIC[feedbackCounter(feedback)], MetricUnit.Count, feedback.recipients.length);
+      },
+    ),
+    processor,
+    { context },
+  ),
+)
   .use(injectLambdaContext(logger))
   .use(publishMetrics());

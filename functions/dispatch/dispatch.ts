@@ -7,8 +7,14 @@ import { findProgram, isInAudience, programsCancelledBy, programsFor, type Catal
 import { hashToken } from '../domain/tokens.js';
 import {
   RecipientRejectedError,
-  type ContactRepository, type DeadLetterSink, type InvitationRepository, type ReservationGuard, type SkipReason,
-  type SurveyMailer, type SurveyScheduler, type UnsentClaim,
+  type ContactRepository,
+  type DeadLetterSink,
+  type InvitationRepository,
+  type ReservationGuard,
+  type SkipReason,
+  type SurveyMailer,
+  type SurveyScheduler,
+  type UnsentClaim,
 } from '../ports.js';
 import { createHash } from 'node:crypto';
 import { renderSurveyEmail } from './survey-email.js';
@@ -139,7 +145,9 @@ export function scheduleName(programId: string, eventId: string, at: Date): stri
 async function deliver(event: SurveyEvent, envelope: Record<string, unknown>, program: SurveyProgram, deps: DispatchDeps): Promise<DispatchOutcome> {
   const now = deps.now();
   const due = event.due
-    ? (Date.parse(event.due.at) < now.getTime() ? now : null)
+    ? Date.parse(event.due.at) < now.getTime()
+      ? now
+      : null
     : new Date(Math.max(now.getTime(), Date.parse(event.occurredAt) + program.delaySeconds * 1000));
   if (!due) return sendNow(event, program, deps);
   const at = nextSendTime(due, event.customer.timeZone, deps.catalog.quietHours);
@@ -171,7 +179,8 @@ async function sendNow(event: SurveyEvent, program: SurveyProgram, deps: Dispatc
     contactKey: invitation.contactKey,
     rests: [
       ...(program.restsAcrossPrograms !== false && deps.catalog.throttle.afterSendDays > 0
-        ? [{ scope: 'all', until: nowSeconds + deps.catalog.throttle.afterSendDays * DAY }] : []),
+        ? [{ scope: 'all', until: nowSeconds + deps.catalog.throttle.afterSendDays * DAY }]
+        : []),
       ...(program.throttleDays ? [{ scope: program.id, until: nowSeconds + program.throttleDays * DAY }] : []),
     ],
     cancelKey: cancelKeyOf(program, event),
@@ -189,8 +198,18 @@ async function sendNow(event: SurveyEvent, program: SurveyProgram, deps: Dispatc
  * same token — no second invitation, no second rest period — unless the contact was suppressed or
  * the survey cancelled meanwhile, or the invitation was answered (its email did arrive).
  */
-async function resend(event: SurveyEvent, program: SurveyProgram, fresh: Invitation, claim: UnsentClaim, guard: ReservationGuard, deps: DispatchDeps): Promise<DispatchOutcome> {
-  if (claim.leaseUntil > guard.now) throw new SendInProgressError(`survey ${program.id} of event ${event.eventId} is being sent by another delivery until ${new Date(claim.leaseUntil * 1000).toISOString()}`);
+async function resend(
+  event: SurveyEvent,
+  program: SurveyProgram,
+  fresh: Invitation,
+  claim: UnsentClaim,
+  guard: ReservationGuard,
+  deps: DispatchDeps,
+): Promise<DispatchOutcome> {
+  if (claim.leaseUntil > guard.now)
+    throw new SendInProgressError(
+      `survey ${program.id} of event ${event.eventId} is being sent by another delivery until ${new Date(claim.leaseUntil * 1000).toISOString()}`,
+    );
   // The stored invitation's identity and times; the rest comes from the same event, as it did then.
   const invitation: Invitation = { ...fresh, tokenHash: claim.tokenHash, createdAt: claim.createdAt, expiresAt: claim.expiresAt };
   const resumed = await deps.invitations.resume(invitation, claim, guard, guard.now + deps.leaseSeconds);
@@ -207,7 +226,13 @@ async function resend(event: SurveyEvent, program: SurveyProgram, fresh: Invitat
 }
 
 async function send(
-  event: SurveyEvent, program: SurveyProgram, invitation: Invitation, token: string, guard: ReservationGuard, deps: DispatchDeps, resent = false,
+  event: SurveyEvent,
+  program: SurveyProgram,
+  invitation: Invitation,
+  token: string,
+  guard: ReservationGuard,
+  deps: DispatchDeps,
+  resent = false,
 ): Promise<DispatchOutcome> {
   const email = renderSurveyEmail(invitation, program, token, { brand: deps.catalog.brand, locales: deps.catalog.locales, publicBaseUrl: deps.publicBaseUrl });
   let messageId: string;
@@ -224,9 +249,18 @@ async function send(
   }
   // Not rethrown: the email is out, and a retry of this record would send it a second time. The
   // outcome says the mark is missing (the handler counts it); only another delivery could resend.
-  const marked = await deps.invitations.markSent(invitation, deps.now()).then(() => true, () => false);
+  const marked = await deps.invitations.markSent(invitation, deps.now()).then(
+    () => true,
+    () => false,
+  );
   return {
-    status: 'sent', programId: program.id, eventId: event.eventId, messageId, marked, ...(resent ? { resent } : {}), events: [surveySent(invitation)],
+    status: 'sent',
+    programId: program.id,
+    eventId: event.eventId,
+    messageId,
+    marked,
+    ...(resent ? { resent } : {}),
+    events: [surveySent(invitation)],
   };
 }
 
@@ -240,7 +274,11 @@ async function skip(event: SurveyEvent, program: SurveyProgram, reason: SkipReas
   const now = deps.now();
   if (reason !== 'duplicate') {
     const recorded = await deps.invitations.recordSkip({
-      programId: program.id, eventId: event.eventId, customerId: event.customer.id, reason, at: now.toISOString(),
+      programId: program.id,
+      eventId: event.eventId,
+      customerId: event.customer.id,
+      reason,
+      at: now.toISOString(),
       expiresAt: Math.floor(now.getTime() / 1000) + deps.catalog.invitationTtlDays * DAY,
     });
     if (recorded === 'duplicate') return skipped(event, program, 'duplicate', now);

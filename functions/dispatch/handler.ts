@@ -19,8 +19,17 @@ import { dispatchEvent, SendInProgressError, type DispatchDeps, type DispatchOut
 const catalog = loadRuntimeCatalog();
 
 const env = readEnv([
-  'SURVEY_TABLE', 'SENDER_EMAIL', 'SUPPORT_EMAIL', 'PUBLIC_BASE_URL', 'CONFIGURATION_SET', 'DEAD_LETTER_QUEUE_URL',
-  'EVENT_BUS_NAME', 'SCHEDULE_GROUP', 'SCHEDULE_TARGET_ARN', 'SCHEDULE_ROLE_ARN', 'SCHEDULE_DEAD_LETTER_ARN',
+  'SURVEY_TABLE',
+  'SENDER_EMAIL',
+  'SUPPORT_EMAIL',
+  'PUBLIC_BASE_URL',
+  'CONFIGURATION_SET',
+  'DEAD_LETTER_QUEUE_URL',
+  'EVENT_BUS_NAME',
+  'SCHEDULE_GROUP',
+  'SCHEDULE_TARGET_ARN',
+  'SCHEDULE_ROLE_ARN',
+  'SCHEDULE_DEAD_LETTER_ARN',
 ]);
 
 const repository = new DynamoInvitationRepository(env.SURVEY_TABLE);
@@ -30,7 +39,10 @@ const deps: DispatchDeps = {
   contacts: repository,
   mailer: new SesSurveyMailer({ senderEmail: env.SENDER_EMAIL, supportEmail: env.SUPPORT_EMAIL, configurationSet: env.CONFIGURATION_SET }),
   scheduler: new EventBridgeSurveyScheduler({
-    groupName: env.SCHEDULE_GROUP, targetArn: env.SCHEDULE_TARGET_ARN, roleArn: env.SCHEDULE_ROLE_ARN, deadLetterArn: env.SCHEDULE_DEAD_LETTER_ARN,
+    groupName: env.SCHEDULE_GROUP,
+    targetArn: env.SCHEDULE_TARGET_ARN,
+    roleArn: env.SCHEDULE_ROLE_ARN,
+    deadLetterArn: env.SCHEDULE_DEAD_LETTER_ARN,
   }),
   deadLetters: new SqsDeadLetterSink(env.DEAD_LETTER_QUEUE_URL, 'dispatch'),
   publicBaseUrl: env.PUBLIC_BASE_URL,
@@ -70,28 +82,40 @@ function observe(outcome: DispatchOutcome, record: SQSRecord): void {
  */
 export const handler = middy(async (event: SQSEvent, context: Context) => {
   const announcements: IntegrationEvent[] = [];
-  const response = await processPartialResponse(event, async (record: SQSRecord) => {
-    let outcomes: DispatchOutcome[];
-    try {
-      outcomes = await dispatchEvent(record.body, deps);
-    } catch (error) {
-      if (error instanceof SendInProgressError) {
-        // Expected while another delivery holds the survey's lease: the record comes back after it.
-        logger.warn('dispatch deferred: the survey is held by another delivery', { messageId: record.messageId, receiveCount: record.attributes.ApproximateReceiveCount });
-        metrics.addMetric('SendDeferred', MetricUnit.Count, 1);
+  const response = await processPartialResponse(
+    event,
+    async (record: SQSRecord) => {
+      let outcomes: DispatchOutcome[];
+      try {
+        outcomes = await dispatchEvent(record.body, deps);
+      } catch (error) {
+        if (error instanceof SendInProgressError) {
+          // Expected while another delivery holds the survey's lease: the record comes back after it.
+          logger.warn('dispatch deferred: the survey is held by another delivery', {
+            messageId: record.messageId,
+            receiveCount: record.attributes.ApproximateReceiveCount,
+          });
+          metrics.addMetric('SendDeferred', MetricUnit.Count, 1);
+          throw error;
+        }
+        // Logged for operators, then rethrown: the record is reported and retried, in the end dead-lettered.
+        const name = error instanceof Error ? error.name : 'Error';
+        logger.error('dispatch failed; the record will be retried', {
+          messageId: record.messageId,
+          receiveCount: record.attributes.ApproximateReceiveCount,
+          error,
+        });
+        metrics.addMetric(name === 'SendingPausedException' || name === 'AccountSuspendedException' ? 'SendingPaused' : 'DispatchFailed', MetricUnit.Count, 1);
         throw error;
       }
-      // Logged for operators, then rethrown: the record is reported and retried, in the end dead-lettered.
-      const name = error instanceof Error ? error.name : 'Error';
-      logger.error('dispatch failed; the record will be retried', { messageId: record.messageId, receiveCount: record.attributes.ApproximateReceiveCount, error });
-      metrics.addMetric(name === 'SendingPausedException' || name === 'AccountSuspendedException' ? 'SendingPaused' : 'DispatchFailed', MetricUnit.Count, 1);
-      throw error;
-    }
-    for (const outcome of outcomes) {
-      observe(outcome, record);
-      announcements.push(...outcome.events);
-    }
-  }, processor, { context });
+      for (const outcome of outcomes) {
+        observe(outcome, record);
+        announcements.push(...outcome.events);
+      }
+    },
+    processor,
+    { context },
+  );
   await integrationEvents.publish(announcements);
   return response;
 })

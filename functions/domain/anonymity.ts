@@ -40,7 +40,7 @@ export function anonymousPeriod(period: Period, today: string, closesAfterDays: 
 /** The months of a period (whole months), oldest first. */
 export function monthsOf(period: Period): string[] {
   const months: string[] = [];
-  for (let month = monthOf(period.from); month <= monthOf(period.to);) {
+  for (let month = monthOf(period.from); month <= monthOf(period.to); ) {
     months.push(month);
     const [year, m] = month.split('-').map(Number) as [number, number];
     month = new Date(Date.UTC(year, m, 1)).toISOString().slice(0, 7);
@@ -78,7 +78,9 @@ export function monthlyResponses(days: Readonly<Record<string, Counters>>): Reco
 export function shownCells(counts: CellCounts, months: readonly string[], minGroupSize: number): Set<string> {
   const shown = new Set<string>();
   const small = (n: number) => n > 0 && n < minGroupSize;
-  const segments = Object.keys(counts).filter((s) => s !== ALL_SEGMENTS).sort();
+  const segments = Object.keys(counts)
+    .filter((s) => s !== ALL_SEGMENTS)
+    .sort();
   for (const month of months) {
     const all = counts[ALL_SEGMENTS]?.[month] ?? 0;
     if (small(all)) continue;
@@ -116,8 +118,7 @@ export interface AnonymousReportInput {
  */
 export function anonymousReports(input: AnonymousReportInput): SegmentReport[] {
   const previous = previousMonthsOf(input.period);
-  const cellCounts = (days: AnonymousReportInput['days']) =>
-    Object.fromEntries(Object.entries(days).map(([segment, d]) => [segment, monthlyResponses(d)]));
+  const cellCounts = (days: AnonymousReportInput['days']) => Object.fromEntries(Object.entries(days).map(([segment, d]) => [segment, monthlyResponses(d)]));
   const months = monthsOf(input.period);
   const previousMonths = monthsOf(previous);
   const shown = shownCells(cellCounts(input.days), months, input.minGroupSize);

@@ -53,9 +53,7 @@ export type ParseResult<T> = { ok: true; value: T } | { ok: false; reason: strin
 
 /** Names each offending field, e.g. `detail.customer.email: Invalid email address`. */
 export function describeIssues(issues: readonly { path: readonly PropertyKey[]; message: string }[]): string {
-  return issues
-    .map((issue) => `${issue.path.length ? issue.path.map(String).join('.') : '(root)'}: ${issue.message}`)
-    .join('; ');
+  return issues.map((issue) => `${issue.path.length ? issue.path.map(String).join('.') : '(root)'}: ${issue.message}`).join('; ');
 }
 
 /** A queue message's body as an object: the object itself, or its JSON text parsed; `undefined` when the text is not JSON. */

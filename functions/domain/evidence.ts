@@ -25,7 +25,8 @@ export const MIN_DWELL_CONFIRMED_MS = 1000;
 /** Render times older than this, or in the future, are not believed. */
 const MAX_PLAUSIBLE_DWELL_MS = 24 * 3_600_000;
 
-const AUTOMATED_AGENT = /headless|phantomjs|selenium|webdriver|puppeteer|playwright|electron|python|curl|wget|go-http-client|java\/|libwww|okhttp|axios|node-fetch|undici|^node\b|bot\b|spider|crawler|scanner|safelinks|mimecast|proofpoint|barracuda|preview/i;
+const AUTOMATED_AGENT =
+  /headless|phantomjs|selenium|webdriver|puppeteer|playwright|electron|python|curl|wget|go-http-client|java\/|libwww|okhttp|axios|node-fetch|undici|^node\b|bot\b|spider|crawler|scanner|safelinks|mimecast|proofpoint|barracuda|preview/i;
 /** Every browser's user agent starts so (Opera Mini's "Opera/9.80" included); HTTP libraries' do not. */
 const BROWSER_AGENT = /^(Mozilla|Opera)\/\d/;
 
@@ -64,9 +65,7 @@ export interface ResponseEvidence {
 
 export type ConfirmReason = 'no-evidence' | 'too-fast' | 'automated-agent' | 'no-user-activation' | 'no-interaction' | 'no-script';
 
-export type Assessment =
-  | { verdict: 'accept'; evidence: ResponseEvidence }
-  | { verdict: 'confirm'; reason: ConfirmReason };
+export type Assessment = { verdict: 'accept'; evidence: ResponseEvidence } | { verdict: 'confirm'; reason: ConfirmReason };
 
 /** A user agent that announces automation, is missing, or is not a browser's. */
 export function isAutomatedAgent(userAgent: string | undefined): boolean {
@@ -97,8 +96,12 @@ export function assessSubmission(signals: SubmissionSignals, now: Date): Assessm
   return {
     verdict: 'accept',
     evidence: {
-      clickedAt: new Date(signals.renderedAt as number).toISOString(), dwellMs: plausible,
-      interaction: signals.interaction, confirmed: signals.confirmed, automatedAgent, script: signals.script,
+      clickedAt: new Date(signals.renderedAt as number).toISOString(),
+      dwellMs: plausible,
+      interaction: signals.interaction,
+      confirmed: signals.confirmed,
+      automatedAgent,
+      script: signals.script,
       ...(metadata ? { userActivated: signals.userActivated } : {}),
     },
   };

@@ -127,7 +127,12 @@ function nextDeadlineFor(message: FollowUpCase, status: CaseStatus, rung: number
 export function openCase(message: FollowUpCase, rule: FollowUpRule, at: Date, kept?: { contactKey: string; expiresAt: number }): FollowUpCaseRecord {
   const escalateTo = rule.escalateTo ?? [];
   return {
-    message, status: 'open', rung: 0, escalateTo, recoverySurvey: Boolean(rule.recoverySurvey), ...kept,
+    message,
+    status: 'open',
+    rung: 0,
+    escalateTo,
+    recoverySurvey: Boolean(rule.recoverySurvey),
+    ...kept,
     nextDeadline: nextDeadlineFor(message, 'open', 0, escalateTo),
     history: [{ at: at.toISOString(), actor: 'closeloop', action: 'opened' }],
   };
@@ -142,7 +147,9 @@ export function acknowledge(record: FollowUpCaseRecord, actor: string, at: Date,
   if (record.acknowledgedAt) throw new CaseTransitionError('the case is already acknowledged');
   const status: CaseStatus = 'acknowledged';
   return {
-    ...record, status, acknowledgedAt: at.toISOString(),
+    ...record,
+    status,
+    acknowledgedAt: at.toISOString(),
     nextDeadline: nextDeadlineFor(record.message, status, record.rung, record.escalateTo),
     history: [...record.history, { at: at.toISOString(), actor, action: 'acknowledged', ...(note ? { note } : {}) }],
   };
@@ -152,7 +159,11 @@ export function resolve(record: FollowUpCaseRecord, actor: string, at: Date, roo
   if (record.status === 'resolved') throw new CaseTransitionError('the case is already resolved');
   const { nextDeadline: _done, ...rest } = record;
   return {
-    ...rest, status: 'resolved', resolvedAt: at.toISOString(), rootCause, ...(note ? { note } : {}),
+    ...rest,
+    status: 'resolved',
+    resolvedAt: at.toISOString(),
+    rootCause,
+    ...(note ? { note } : {}),
     ...(record.acknowledgedAt ? {} : { acknowledgedAt: at.toISOString() }),
     history: [...record.history, { at: at.toISOString(), actor, action: 'resolved', rootCause, ...(note ? { note } : {}) }],
   };
@@ -178,7 +189,10 @@ export function escalation(record: FollowUpCaseRecord, now: Date): { record: Fol
     queue,
     message,
     record: {
-      ...rest, status: 'escalated', rung, ...(next !== undefined ? { nextDeadline: next } : {}),
+      ...rest,
+      status: 'escalated',
+      rung,
+      ...(next !== undefined ? { nextDeadline: next } : {}),
       history: [...record.history, { at: now.toISOString(), actor: 'closeloop', action: 'escalated', rung }],
     },
   };

@@ -8,9 +8,15 @@ export const INTEGRATION_SOURCE = 'closeloop';
 /** An event for other systems (CRMs, chat tools, helpdesks) to subscribe to with ordinary rules. */
 export interface IntegrationEvent {
   readonly detailType:
-    | 'SurveySent' | 'SurveySkipped' | 'SurveyResponded'
-    | 'FollowUpOpened' | 'FollowUpEscalated' | 'FollowUpResolved' | 'RecoverySurveyRequested'
-    | 'ThresholdBreached' | 'ThresholdRecovered';
+    | 'SurveySent'
+    | 'SurveySkipped'
+    | 'SurveyResponded'
+    | 'FollowUpOpened'
+    | 'FollowUpEscalated'
+    | 'FollowUpResolved'
+    | 'RecoverySurveyRequested'
+    | 'ThresholdBreached'
+    | 'ThresholdRecovered';
   /** Carries ids, never email addresses or comments (RecoverySurveyRequested excepted: it is a survey trigger). */
   readonly detail: Readonly<Record<string, unknown>>;
 }
@@ -42,23 +48,41 @@ export function surveySkipped(skip: { programId: string; eventId: string; custom
  * An eNPS answer goes out without anything that names or links to the person: no customer id, no
  * event or survey id (SurveySent carries both with the customer id), and only the day it was given.
  */
-export function surveyResponded(invitation: Invitation & { response: { score: number; respondedAt: string; revision?: number } }, classification: Classification, topics: readonly string[], changed: boolean): IntegrationEvent {
+export function surveyResponded(
+  invitation: Invitation & { response: { score: number; respondedAt: string; revision?: number } },
+  classification: Classification,
+  topics: readonly string[],
+  changed: boolean,
+): IntegrationEvent {
   const anonymous = invitation.kind === 'enps';
   return {
     detailType: 'SurveyResponded',
     detail: {
-      version: 1, programId: invitation.programId,
-      ...(anonymous ? {} : { eventId: invitation.eventId, surveyId: invitation.tokenHash }), kind: invitation.kind,
-      ...(anonymous ? {} : { customerId: invitation.customer.id }), score: invitation.response.score, classification, topics: [...topics],
-      revision: invitation.response.revision ?? 1, changed,
+      version: 1,
+      programId: invitation.programId,
+      ...(anonymous ? {} : { eventId: invitation.eventId, surveyId: invitation.tokenHash }),
+      kind: invitation.kind,
+      ...(anonymous ? {} : { customerId: invitation.customer.id }),
+      score: invitation.response.score,
+      classification,
+      topics: [...topics],
+      revision: invitation.response.revision ?? 1,
+      changed,
       respondedAt: anonymous ? invitation.response.respondedAt.slice(0, 10) : invitation.response.respondedAt,
     },
   };
 }
 
 const caseDetail = (message: FollowUpCase) => ({
-  version: 1, caseId: message.caseId, programId: message.programId, rule: message.rule, queue: message.queue,
-  ownerTeam: message.ownerTeam, customerId: message.customer.id, score: message.score, classification: message.classification,
+  version: 1,
+  caseId: message.caseId,
+  programId: message.programId,
+  rule: message.rule,
+  queue: message.queue,
+  ownerTeam: message.ownerTeam,
+  customerId: message.customer.id,
+  score: message.score,
+  classification: message.classification,
 });
 
 export function followUpOpened(message: FollowUpCase): IntegrationEvent {
@@ -85,7 +109,9 @@ export function recoverySurveyRequested(record: FollowUpCaseRecord): Integration
   return {
     detailType: 'RecoverySurveyRequested',
     detail: {
-      eventId: `recovery-${message.caseId}`, occurredAt: record.resolvedAt, customer: message.customer,
+      eventId: `recovery-${message.caseId}`,
+      occurredAt: record.resolvedAt,
+      customer: message.customer,
       context: { ...message.context, caseId: message.caseId, programId: message.programId },
     },
   };

@@ -82,7 +82,7 @@ export function nextSendTime(at: Date, timeZone: string | undefined, quiet: Quie
   if (!isQuiet(minutes, quiet)) return at;
   const startOfMinute = Math.floor(at.getTime() / 60_000) * 60_000;
   const end = toMinutes(quiet.end);
-  let candidate = new Date(startOfMinute + (((end - minutes) + 1440) % 1440) * 60_000);
+  let candidate = new Date(startOfMinute + ((end - minutes + 1440) % 1440) * 60_000);
   // A DST change inside the window shifts local time by up to an hour or so either way:
   // step back when we overshot the end of the window, forward while still inside it.
   const overshoot = (localMinutes(candidate, timeZone) - end + 1440) % 1440;

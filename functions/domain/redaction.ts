@@ -18,6 +18,10 @@ export function redact(value: unknown, depth = 0): unknown {
     return { name: value.name, message: redact(value.message), stack: redact(value.stack), ...(value.cause ? { cause: redact(value.cause, depth + 1) } : {}) };
   }
   if (Array.isArray(value)) return value.map((item) => redact(item, depth + 1));
-  return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([key, item]) =>
-    [key, PERSONAL_KEYS.has(key.toLowerCase()) && item !== undefined && item !== null ? REDACTED : redact(item, depth + 1)]));
+  return Object.fromEntries(
+    Object.entries(value as Record<string, unknown>).map(([key, item]) => [
+      key,
+      PERSONAL_KEYS.has(key.toLowerCase()) && item !== undefined && item !== null ? REDACTED : redact(item, depth + 1),
+    ]),
+  );
 }

@@ -52,7 +52,11 @@ export interface SegmentReport {
   readonly responseRate: number | null;
   /** SES feedback on this program's emails, in % of sent; counted per program, so null for a single segment. */
   readonly deliverability: {
-    readonly bouncedHard: number; readonly bouncedSoft: number; readonly complained: number; readonly bounceRate: number | null; readonly complaintRate: number | null;
+    readonly bouncedHard: number;
+    readonly bouncedSoft: number;
+    readonly complained: number;
+    readonly bounceRate: number | null;
+    readonly complaintRate: number | null;
   } | null;
   /** NPS (−100…100), CSAT top-2-box % or CES mean. */
   readonly score: ScoreLine | null;
@@ -106,7 +110,8 @@ function scoreLine(kind: SurveyKind, counters: Counters): ScoreLine | null {
 
 /** Ranks `prefix_*` counters, largest first, with each one's share and the running share (Pareto). */
 export function pareto(counters: Counters, prefix: string): Ranked[] {
-  const entries = Object.entries(counters).filter(([key, count]) => key.startsWith(prefix) && count > 0)
+  const entries = Object.entries(counters)
+    .filter(([key, count]) => key.startsWith(prefix) && count > 0)
     .map(([key, count]) => ({ name: key.slice(prefix.length), count }))
     .sort((a, b) => b.count - a.count || a.name.localeCompare(b.name));
   const total = entries.reduce((sum, e) => sum + e.count, 0);
@@ -118,8 +123,10 @@ export function pareto(counters: Counters, prefix: string): Ranked[] {
 }
 
 function medianResolveBucket(counters: Counters): string | null {
-  const buckets = [...RESOLVE_HOUR_EDGES.map((edge) => ({ key: `resolveHours_le${edge}`, label: `≤ ${edge} h` })),
-    { key: `resolveHours_gt${RESOLVE_HOUR_EDGES[RESOLVE_HOUR_EDGES.length - 1]}`, label: `> ${RESOLVE_HOUR_EDGES[RESOLVE_HOUR_EDGES.length - 1]} h` }];
+  const buckets = [
+    ...RESOLVE_HOUR_EDGES.map((edge) => ({ key: `resolveHours_le${edge}`, label: `≤ ${edge} h` })),
+    { key: `resolveHours_gt${RESOLVE_HOUR_EDGES[RESOLVE_HOUR_EDGES.length - 1]}`, label: `> ${RESOLVE_HOUR_EDGES[RESOLVE_HOUR_EDGES.length - 1]} h` },
+  ];
   const total = buckets.reduce((sum, b) => sum + (counters[b.key] ?? 0), 0);
   if (!total) return null;
   let running = 0;
@@ -141,7 +148,8 @@ export function buildSegmentReport(
   days: Readonly<Record<string, Counters>>,
   previous: Counters,
   options: {
-    granularity: Granularity; minGroupSize: number;
+    granularity: Granularity;
+    minGroupSize: number;
     /** Anonymous programs: which series periods may be shown, and whether the whole previous period may (anonymity.ts). */
     cells?: { shown: (periodStart: string) => boolean; previousShown: boolean };
   },
@@ -163,21 +171,43 @@ export function buildSegmentReport(
   const cells = options.cells ?? { shown: () => true, previousShown: true };
   const pointShown = (start: string, counters: Counters) =>
     !anonymous || (cells.shown(start) && !(get('responses', counters) > 0 && get('responses', counters) < options.minGroupSize));
-  const series: SeriesPoint[] = [...grouped.entries()].map(([start, counters]) => (pointShown(start, counters)
-    ? { period: start, sent: get('sent', counters), responses: get('responses', counters), score: scoreLine(program.kind, counters) }
-    : { period: start, sent: get('sent', counters), responses: null, score: null }));
+  const series: SeriesPoint[] = [...grouped.entries()].map(([start, counters]) =>
+    pointShown(start, counters)
+      ? { period: start, sent: get('sent', counters), responses: get('responses', counters), score: scoreLine(program.kind, counters) }
+      : { period: start, sent: get('sent', counters), responses: null, score: null },
+  );
   const suppressed = anonymous && (responses < options.minGroupSize || series.some((p) => p.responses === null));
-  const rateOf = (count: number) => { const rate = percent(count, get('sent')); return rate === null ? null : Math.round(rate * 100) / 100; };
-  const deliverability = segment !== ALL_SEGMENTS ? null : {
-    bouncedHard: get('bouncedHard'), bouncedSoft: get('bouncedSoft'), complained: get('complained'),
-    bounceRate: rateOf(get('bouncedHard')), complaintRate: rateOf(get('complained')),
+  const rateOf = (count: number) => {
+    const rate = percent(count, get('sent'));
+    return rate === null ? null : Math.round(rate * 100) / 100;
   };
+  const deliverability =
+    segment !== ALL_SEGMENTS
+      ? null
+      : {
+          bouncedHard: get('bouncedHard'),
+          bouncedSoft: get('bouncedSoft'),
+          complained: get('complained'),
+          bounceRate: rateOf(get('bouncedHard')),
+          complaintRate: rateOf(get('complained')),
+        };
   const base = { programId: program.id, kind: program.kind, segment, period, previousPeriod: previousPeriodOf(period), deliverability };
   if (suppressed) {
     return {
-      ...base, suppressed, sent: get('sent'), responses: 0, responseRate: null, score: null, previousScore: null, change: null, split: null,
-      distribution: {}, series: series.some((p) => p.responses !== null) ? series : [], followUp: { opened: 0, resolved: 0, acknowledgedInTime: null, resolvedInTime: null, medianTimeToResolve: null },
-      rootCauses: [], topics: [],
+      ...base,
+      suppressed,
+      sent: get('sent'),
+      responses: 0,
+      responseRate: null,
+      score: null,
+      previousScore: null,
+      change: null,
+      split: null,
+      distribution: {},
+      series: series.some((p) => p.responses !== null) ? series : [],
+      followUp: { opened: 0, resolved: 0, acknowledgedInTime: null, resolvedInTime: null, medianTimeToResolve: null },
+      rootCauses: [],
+      topics: [],
     };
   }
   const score = scoreLine(program.kind, totals);
@@ -194,16 +224,21 @@ export function buildSegmentReport(
     score,
     previousScore,
     change: score && previousScore ? round1(score.value - previousScore.value) : null,
-    split: nps && responses
-      ? { promoters: round1(get('class_promoter') / responses * 100), passives: round1(get('class_passive') / responses * 100), detractors: round1(get('class_detractor') / responses * 100) }
-      : null,
+    split:
+      nps && responses
+        ? {
+            promoters: round1((get('class_promoter') / responses) * 100),
+            passives: round1((get('class_passive') / responses) * 100),
+            detractors: round1((get('class_detractor') / responses) * 100),
+          }
+        : null,
     distribution: Object.fromEntries(scoresOf(program.kind).map((s) => [s, get(`score_${s}`)])),
     series,
     followUp: {
       opened: get('casesOpened'),
       resolved: get('casesResolved'),
-      acknowledgedInTime: get('casesResolved') ? round1(get('acknowledgedInTime') / get('casesResolved') * 100) : null,
-      resolvedInTime: get('casesResolved') ? round1(get('resolvedInTime') / get('casesResolved') * 100) : null,
+      acknowledgedInTime: get('casesResolved') ? round1((get('acknowledgedInTime') / get('casesResolved')) * 100) : null,
+      resolvedInTime: get('casesResolved') ? round1((get('resolvedInTime') / get('casesResolved')) * 100) : null,
       medianTimeToResolve: medianResolveBucket(totals),
     },
     rootCauses: pareto(totals, 'rootCause_'),

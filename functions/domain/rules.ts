@@ -19,11 +19,13 @@ export function conditionHolds(when: RuleCondition, response: RatedResponse): bo
   if (when.scoreAtMost !== undefined && response.score > when.scoreAtMost) return false;
   if (when.scoreAtLeast !== undefined && response.score < when.scoreAtLeast) return false;
   if (when.hasComment !== undefined && when.hasComment !== response.hasComment) return false;
-  return listed(when.classification, response.classification)
-    && listed(when.kind, response.kind)
-    && listed(when.segment, response.segment)
-    && listed(when.tier, response.tier)
-    && listed(when.locale, response.locale);
+  return (
+    listed(when.classification, response.classification) &&
+    listed(when.kind, response.kind) &&
+    listed(when.segment, response.segment) &&
+    listed(when.tier, response.tier) &&
+    listed(when.locale, response.locale)
+  );
 }
 
 /** The program's rules that a response triggers, in declaration order, up to the first `final` one. */

@@ -70,8 +70,13 @@ export function parseDeliverabilityFeedback(input: unknown): ParseResult<Deliver
     return {
       ok: true,
       value: {
-        type: 'bounce', permanent: bounce.bounceType === 'Permanent', ...(bounce.bounceSubType ? { subType: bounce.bounceSubType } : {}),
-        recipients: bounce.bouncedRecipients.map((r) => r.emailAddress), feedbackId: bounce.feedbackId, at: bounce.timestamp, ...common,
+        type: 'bounce',
+        permanent: bounce.bounceType === 'Permanent',
+        ...(bounce.bounceSubType ? { subType: bounce.bounceSubType } : {}),
+        recipients: bounce.bouncedRecipients.map((r) => r.emailAddress),
+        feedbackId: bounce.feedbackId,
+        at: bounce.timestamp,
+        ...common,
       },
     };
   }
@@ -79,8 +84,13 @@ export function parseDeliverabilityFeedback(input: unknown): ParseResult<Deliver
   return {
     ok: true,
     value: {
-      type: 'complaint', permanent: true, ...(complaint.complaintFeedbackType ? { subType: complaint.complaintFeedbackType } : {}),
-      recipients: complaint.complainedRecipients.map((r) => r.emailAddress), feedbackId: complaint.feedbackId, at: complaint.timestamp, ...common,
+      type: 'complaint',
+      permanent: true,
+      ...(complaint.complaintFeedbackType ? { subType: complaint.complaintFeedbackType } : {}),
+      recipients: complaint.complainedRecipients.map((r) => r.emailAddress),
+      feedbackId: complaint.feedbackId,
+      at: complaint.timestamp,
+      ...common,
     },
   };
 }

@@ -30,9 +30,15 @@ export function isValidScore(kind: SurveyKind, score: number): boolean {
 }
 
 export const CLASSIFICATIONS = [
-  'detractor', 'passive', 'promoter', // NPS, eNPS
-  'dissatisfied', 'neutral', 'satisfied', // CSAT (top-2-box = satisfied)
-  'low-effort', 'medium-effort', 'high-effort', // CES (1 = very little effort)
+  'detractor',
+  'passive',
+  'promoter', // NPS, eNPS
+  'dissatisfied',
+  'neutral',
+  'satisfied', // CSAT (top-2-box = satisfied)
+  'low-effort',
+  'medium-effort',
+  'high-effort', // CES (1 = very little effort)
 ] as const;
 export type Classification = (typeof CLASSIFICATIONS)[number];
 

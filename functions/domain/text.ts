@@ -25,7 +25,12 @@ export function cleanText(raw: string): string {
 /** Cleaned and cut to `max` code points, the last one an ellipsis when cut. */
 export function displayText(raw: string, max = MAX_DISPLAY_LENGTH): string {
   const points = Array.from(cleanText(raw));
-  return points.length <= max ? points.join('') : `${points.slice(0, max - 1).join('').trimEnd()}…`;
+  return points.length <= max
+    ? points.join('')
+    : `${points
+        .slice(0, max - 1)
+        .join('')
+        .trimEnd()}…`;
 }
 
 /** Every string inside a value (objects and arrays, to a bounded depth) cleaned; keys and other values unchanged. */

@@ -34,8 +34,12 @@ export async function eraseContact(email: string, deps: EraseDeps): Promise<Eras
   const second = await deps.eraser.erase(contactKey, erasedAt);
   const sum = (key: keyof ErasureCounts) => first[key] + second[key];
   return {
-    contactKey, erasedAt: erasedAt.toISOString(), suppressed: true,
-    invitationsDeleted: sum('invitationsDeleted'), responsesAnonymised: sum('responsesAnonymised'),
-    casesAnonymised: sum('casesAnonymised'), contactRecordsDeleted: sum('contactRecordsDeleted'),
+    contactKey,
+    erasedAt: erasedAt.toISOString(),
+    suppressed: true,
+    invitationsDeleted: sum('invitationsDeleted'),
+    responsesAnonymised: sum('responsesAnonymised'),
+    casesAnonymised: sum('casesAnonymised'),
+    contactRecordsDeleted: sum('contactRecordsDeleted'),
   };
 }

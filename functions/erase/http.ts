@@ -11,7 +11,9 @@ const bodySchema = z.object({ email: z.email() });
  * changed. Answers 200 also when nothing was found: the address is suppressed either way.
  */
 export async function handleErasureRequest(
-  event: APIGatewayProxyEventV2, deps: EraseDeps, audit: (actor: string, report: ErasureReport) => void,
+  event: APIGatewayProxyEventV2,
+  deps: EraseDeps,
+  audit: (actor: string, report: ErasureReport) => void,
 ): Promise<APIGatewayProxyStructuredResultV2> {
   const actor = actorOf(event);
   if (!actor) return FORBIDDEN;

@@ -31,10 +31,10 @@ export type AnsweredInvitation = Invitation & { response: SurveyResponse };
  * What a change of an invitation item means for the rules stage: its first response, a changed
  * response (a higher revision), or nothing (a re-delivered record, an unrelated update).
  */
-export function responseChange(before: Invitation | undefined, after: Invitation | undefined):
-  | { kind: 'first'; invitation: AnsweredInvitation }
-  | { kind: 'changed'; invitation: AnsweredInvitation; previous: SurveyResponse }
-  | undefined {
+export function responseChange(
+  before: Invitation | undefined,
+  after: Invitation | undefined,
+): { kind: 'first'; invitation: AnsweredInvitation } | { kind: 'changed'; invitation: AnsweredInvitation; previous: SurveyResponse } | undefined {
   if (!after?.response) return undefined;
   const invitation = after as AnsweredInvitation;
   if (!before?.response) return { kind: 'first', invitation };
@@ -45,8 +45,13 @@ export function responseChange(before: Invitation | undefined, after: Invitation
 /** What the rules see of an answer: the score and its class, the customer's segment, tier and language. */
 export function rated(invitation: Invitation, response: SurveyResponse): RatedResponse {
   return {
-    score: response.score, classification: classify(invitation.kind, response.score), kind: invitation.kind,
-    segment: invitation.customer.segment, tier: invitation.customer.tier, locale: invitation.locale, hasComment: Boolean(response.comment),
+    score: response.score,
+    classification: classify(invitation.kind, response.score),
+    kind: invitation.kind,
+    segment: invitation.customer.segment,
+    tier: invitation.customer.tier,
+    locale: invitation.locale,
+    hasComment: Boolean(response.comment),
   };
 }
 

@@ -46,30 +46,39 @@ const image = (value: unknown) => fromAttributeMap(value as Record<string, Attri
  */
 export const handler = middy(async (event: DynamoDBStreamEvent, context: Context) => {
   const announcements: IntegrationEvent[] = [];
-  const response = await processPartialResponse(event, loggingFailures('Rules', (record: DynamoDBRecord) => record.dynamodb?.SequenceNumber, async (record: DynamoDBRecord) => {
-    const change = responseChange(image(record.dynamodb?.OldImage), image(record.dynamodb?.NewImage));
-    if (!change) return;
-    let routed;
-    try {
-      routed = await routeResponse(change.invitation, deps, change.kind === 'changed' ? change.previous : undefined);
-    } catch (error) {
-      // A record that can never succeed is kept with its reason, alone, instead of blocking its shard in retries.
-      if (!(error instanceof UnroutableRecordError)) throw error;
-      logger.error('stream record set aside', { sequenceNumber: record.dynamodb?.SequenceNumber, reason: error.message });
-      await poison.reject(JSON.stringify(record), error.message);
-      return;
-    }
-    // Counted once routed: a record set aside is not a response.
-    metrics.addMetric(change.kind === 'first' ? 'ResponseRecorded' : 'ResponseChanged', MetricUnit.Count, 1);
-    if (change.kind === 'first' && rated(change.invitation, change.invitation.response).classification === 'detractor') {
-      metrics.addMetric('DetractorRecorded', MetricUnit.Count, 1);
-    }
-    for (const followUp of routed.cases) {
-      logger.info('follow-up opened', { caseId: followUp.caseId, programId: followUp.programId, rule: followUp.rule, queue: followUp.queue });
-      metrics.addMetric('FollowUpOpened', MetricUnit.Count, 1);
-    }
-    announcements.push(...routed.events);
-  }), processor, { context });
+  const response = await processPartialResponse(
+    event,
+    loggingFailures(
+      'Rules',
+      (record: DynamoDBRecord) => record.dynamodb?.SequenceNumber,
+      async (record: DynamoDBRecord) => {
+        const change = responseChange(image(record.dynamodb?.OldImage), image(record.dynamodb?.NewImage));
+        if (!change) return;
+        let routed;
+        try {
+          routed = await routeResponse(change.invitation, deps, change.kind === 'changed' ? change.previous : undefined);
+        } catch (error) {
+          // A record that can never succeed is kept with its reason, alone, instead of blocking its shard in retries.
+          if (!(error instanceof UnroutableRecordError)) throw error;
+          logger.error('stream record set aside', { sequenceNumber: record.dynamodb?.SequenceNumber, reason: error.message });
+          await poison.reject(JSON.stringify(record), error.message);
+          return;
+        }
+        // Counted once routed: a record set aside is not a response.
+        metrics.addMetric(change.kind === 'first' ? 'ResponseRecorded' : 'ResponseChanged', MetricUnit.Count, 1);
+        if (change.kind === 'first' && rated(change.invitation, change.invitation.response).classification === 'detractor') {
+          metrics.addMetric('DetractorRecorded', MetricUnit.Count, 1);
+        }
+        for (const followUp of routed.cases) {
+          logger.info('follow-up opened', { caseId: followUp.caseId, programId: followUp.programId, rule: followUp.rule, queue: followUp.queue });
+          metrics.addMetric('FollowUpOpened', MetricUnit.Count, 1);
+        }
+        announcements.push(...routed.events);
+      },
+    ),
+    processor,
+    { context },
+  );
   await integrationEvents.publish(announcements);
   return response;
 })

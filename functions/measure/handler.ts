@@ -44,19 +44,28 @@ function read(record: DynamoDBRecord): Change | undefined {
  */
 export const handler = middy(async (event: DynamoDBStreamEvent, context: Context) => {
   const touched: Touched[] = [];
-  const response = await processPartialResponse(event, loggingFailures('Measure', (record: DynamoDBRecord) => record.dynamodb?.SequenceNumber, async (record: DynamoDBRecord) => {
-    const change = read(record);
-    if (!change) return;
-    try {
-      touched.push(...(await measureChange(change, deps)));
-    } catch (error) {
-      // A record that can never be counted is kept with its reason, alone, instead of blocking its shard in retries.
-      if (!(error instanceof UnmeasurableChangeError)) throw error;
-      logger.error('stream record set aside', { sequenceNumber: record.dynamodb?.SequenceNumber, reason: error.message });
-      metrics.addMetric('MeasureRecordSetAside', MetricUnit.Count, 1);
-      await poison.reject(JSON.stringify(record), error.message);
-    }
-  }), processor, { context });
+  const response = await processPartialResponse(
+    event,
+    loggingFailures(
+      'Measure',
+      (record: DynamoDBRecord) => record.dynamodb?.SequenceNumber,
+      async (record: DynamoDBRecord) => {
+        const change = read(record);
+        if (!change) return;
+        try {
+          touched.push(...(await measureChange(change, deps)));
+        } catch (error) {
+          // A record that can never be counted is kept with its reason, alone, instead of blocking its shard in retries.
+          if (!(error instanceof UnmeasurableChangeError)) throw error;
+          logger.error('stream record set aside', { sequenceNumber: record.dynamodb?.SequenceNumber, reason: error.message });
+          metrics.addMetric('MeasureRecordSetAside', MetricUnit.Count, 1);
+          await poison.reject(JSON.stringify(record), error.message);
+        }
+      },
+    ),
+    processor,
+    { context },
+  );
   const alerts: IntegrationEvent[] = await evaluateAlerts(touched, deps);
   for (const alert of alerts) {
     logger.warn(`rolling score: ${alert.detailType}`, alert.detail);

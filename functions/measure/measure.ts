@@ -32,12 +32,17 @@ const isDate = (value: unknown) => typeof value === 'string' && !Number.isNaN(Da
 
 /** What would make counting throw on every retry, named: the record is set aside instead of blocking its shard. */
 function assertMeasurable(invitation: Invitation): void {
-  const reason = !(SURVEY_KINDS as readonly string[]).includes(invitation.kind) ? `kind "${String(invitation.kind)}" is not a survey kind`
-    : typeof invitation.customer !== 'object' || invitation.customer === null ? 'the invitation has no customer'
-    : !isDate(invitation.createdAt) ? `createdAt "${String(invitation.createdAt)}" is not a date`
-    : invitation.response && !isValidScore(invitation.kind, invitation.response.score) ? `score ${String(invitation.response.score)} is outside the ${invitation.kind} scale`
-    : invitation.response && !isDate(invitation.response.respondedAt) ? `respondedAt "${String(invitation.response.respondedAt)}" is not a date`
-    : undefined;
+  const reason = !(SURVEY_KINDS as readonly string[]).includes(invitation.kind)
+    ? `kind "${String(invitation.kind)}" is not a survey kind`
+    : typeof invitation.customer !== 'object' || invitation.customer === null
+      ? 'the invitation has no customer'
+      : !isDate(invitation.createdAt)
+        ? `createdAt "${String(invitation.createdAt)}" is not a date`
+        : invitation.response && !isValidScore(invitation.kind, invitation.response.score)
+          ? `score ${String(invitation.response.score)} is outside the ${invitation.kind} scale`
+          : invitation.response && !isDate(invitation.response.respondedAt)
+            ? `respondedAt "${String(invitation.response.respondedAt)}" is not a date`
+            : undefined;
   if (reason) throw new UnmeasurableChangeError(`invitation ${invitation.tokenHash}: ${reason}`);
 }
 
@@ -66,7 +71,9 @@ export async function measureChange(change: Change, deps: MeasureDeps): Promise<
     const changes = bucketsFor(after, dayOf(response.respondedAt), responseCounters(after.kind, response, topicsOf(response.comment, deps.catalog.topics)));
     const previous = before?.response;
     if (previous) {
-      changes.push(...bucketsFor(after, dayOf(previous.respondedAt), responseCounters(after.kind, previous, topicsOf(previous.comment, deps.catalog.topics), -1)));
+      changes.push(
+        ...bucketsFor(after, dayOf(previous.respondedAt), responseCounters(after.kind, previous, topicsOf(previous.comment, deps.catalog.topics), -1)),
+      );
     }
     await deps.aggregates.applyOnce(`response#${after.tokenHash}#${response.revision ?? 1}`, changes, after.tokenHash, segmentsOf(after));
     return touched;
@@ -109,12 +116,27 @@ export async function evaluateAlerts(touched: readonly Touched[], deps: MeasureD
     const from = new Date(now.getTime() - (program.alert.windowDays - 1) * 86_400_000);
     const estimate = scoreEstimate(program.kind, await deps.aggregates.totals(programId, segment, dayOf(from.toISOString()), dayOf(now.toISOString())));
     const detail = {
-      version: 1, programId, segment, kind: program.kind, threshold: program.alert.threshold, windowDays: program.alert.windowDays,
-      responses: estimate.n, score: round(estimate.value), lower: round(estimate.lower), upper: round(estimate.upper), at: now.toISOString(),
+      version: 1,
+      programId,
+      segment,
+      kind: program.kind,
+      threshold: program.alert.threshold,
+      windowDays: program.alert.windowDays,
+      responses: estimate.n,
+      score: round(estimate.value),
+      lower: round(estimate.lower),
+      upper: round(estimate.upper),
+      at: now.toISOString(),
     };
-    if (alertTransition(program.kind, program.alert, estimate, false) === 'breach' && (await deps.aggregates.moveAlert(programId, segment, 'ok', 'breached', now))) {
+    if (
+      alertTransition(program.kind, program.alert, estimate, false) === 'breach' &&
+      (await deps.aggregates.moveAlert(programId, segment, 'ok', 'breached', now))
+    ) {
       events.push({ detailType: 'ThresholdBreached', detail });
-    } else if (alertTransition(program.kind, program.alert, estimate, true) === 'recover' && (await deps.aggregates.moveAlert(programId, segment, 'breached', 'ok', now))) {
+    } else if (
+      alertTransition(program.kind, program.alert, estimate, true) === 'recover' &&
+      (await deps.aggregates.moveAlert(programId, segment, 'breached', 'ok', now))
+    ) {
       events.push({ detailType: 'ThresholdRecovered', detail });
     }
   }

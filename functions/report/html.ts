@@ -10,8 +10,12 @@ const innerH = H - PAD.top - PAD.bottom;
 const f = (n: number) => Math.round(n * 10) / 10;
 
 function frame(title: string, body: string, yLabels: [number, string][]): string {
-  const grid = yLabels.map(([y, text]) =>
-    `<line x1="${PAD.left}" x2="${W - PAD.right}" y1="${f(y)}" y2="${f(y)}" class="grid"/><text x="${PAD.left - 6}" y="${f(y + 4)}" class="axis" text-anchor="end">${escapeHtml(text)}</text>`).join('');
+  const grid = yLabels
+    .map(
+      ([y, text]) =>
+        `<line x1="${PAD.left}" x2="${W - PAD.right}" y1="${f(y)}" y2="${f(y)}" class="grid"/><text x="${PAD.left - 6}" y="${f(y + 4)}" class="axis" text-anchor="end">${escapeHtml(text)}</text>`,
+    )
+    .join('');
   return `<figure><figcaption>${escapeHtml(title)}</figcaption><svg viewBox="0 0 ${W} ${H}" role="img" aria-label="${escapeHtml(title)}">${grid}${body}</svg></figure>`;
 }
 
@@ -28,10 +32,19 @@ function trendChart(title: string, points: { label: string; value: number | null
     : '';
   const line = `<polyline class="line" points="${present.map((p) => `${f(x(p.i))},${f(y(p.value as number))}`).join(' ')}"/>`;
   // Error bars too: a band needs two points to show, an interval needs one.
-  const bars = band.map((p) => `<line class="err" x1="${f(x(p.i))}" x2="${f(x(p.i))}" y1="${f(y(p.lower as number))}" y2="${f(y(p.upper as number))}"/>`).join('');
-  const dots = present.map((p) => `<circle class="dot" cx="${f(x(p.i))}" cy="${f(y(p.value as number))}" r="3"><title>${escapeHtml(`${p.label}: ${p.value}`)}</title></circle>`).join('');
-  const labels = points.map((p, i) => (points.length <= 8 || i % Math.ceil(points.length / 8) === 0
-    ? `<text x="${f(x(i))}" y="${H - 14}" class="axis" text-anchor="middle">${escapeHtml(p.label.slice(5))}</text>` : '')).join('');
+  const bars = band
+    .map((p) => `<line class="err" x1="${f(x(p.i))}" x2="${f(x(p.i))}" y1="${f(y(p.lower as number))}" y2="${f(y(p.upper as number))}"/>`)
+    .join('');
+  const dots = present
+    .map((p) => `<circle class="dot" cx="${f(x(p.i))}" cy="${f(y(p.value as number))}" r="3"><title>${escapeHtml(`${p.label}: ${p.value}`)}</title></circle>`)
+    .join('');
+  const labels = points
+    .map((p, i) =>
+      points.length <= 8 || i % Math.ceil(points.length / 8) === 0
+        ? `<text x="${f(x(i))}" y="${H - 14}" class="axis" text-anchor="middle">${escapeHtml(p.label.slice(5))}</text>`
+        : '',
+    )
+    .join('');
   const ticks: [number, string][] = [0, 0.5, 1].map((t) => [y(min + (max - min) * t), String(f(min + (max - min) * t))]);
   return frame(title, `${bandPath}${bars}${line}${dots}${labels}`, ticks);
 }
@@ -41,20 +54,37 @@ function barChart(title: string, bars: { label: string; value: number }[], cumul
   const max = Math.max(1, ...bars.map((b) => b.value));
   const y = scale(0, max);
   const slot = innerW / Math.max(1, bars.length);
-  const rects = bars.map((b, i) => `<rect class="bar" x="${f(PAD.left + i * slot + slot * 0.15)}" y="${f(y(b.value))}" width="${f(slot * 0.7)}" height="${f(PAD.top + innerH - y(b.value))}"><title>${escapeHtml(`${b.label}: ${b.value}`)}</title></rect>` +
-    `<text x="${f(PAD.left + i * slot + slot / 2)}" y="${H - 14}" class="axis" text-anchor="middle">${escapeHtml(b.label.slice(0, 24))}</text>`).join('');
+  const rects = bars
+    .map(
+      (b, i) =>
+        `<rect class="bar" x="${f(PAD.left + i * slot + slot * 0.15)}" y="${f(y(b.value))}" width="${f(slot * 0.7)}" height="${f(PAD.top + innerH - y(b.value))}"><title>${escapeHtml(`${b.label}: ${b.value}`)}</title></rect>` +
+        `<text x="${f(PAD.left + i * slot + slot / 2)}" y="${H - 14}" class="axis" text-anchor="middle">${escapeHtml(b.label.slice(0, 24))}</text>`,
+    )
+    .join('');
   const pct = scale(0, 100);
   const line = cumulative ? `<polyline class="line" points="${cumulative.map((c, i) => `${f(PAD.left + i * slot + slot / 2)},${f(pct(c))}`).join(' ')}"/>` : '';
-  return frame(title, rects + line, [[y(0), '0'], [y(max), String(max)]]);
+  return frame(title, rects + line, [
+    [y(0), '0'],
+    [y(max), String(max)],
+  ]);
 }
 
 const paretoChart = (title: string, ranked: readonly Ranked[]) =>
-  barChart(title, ranked.map((r) => ({ label: r.name, value: r.count })), ranked.map((r) => r.cumulativeShare));
+  barChart(
+    title,
+    ranked.map((r) => ({ label: r.name, value: r.count })),
+    ranked.map((r) => r.cumulativeShare),
+  );
 
 function section(r: SegmentReport): string {
   const head = `<h2>${escapeHtml(cleanText(r.programId))} · ${escapeHtml(cleanText(r.segment))}</h2>`;
   if (r.suppressed) {
-    const months = r.series.map((p) => `<li>${escapeHtml(p.period.slice(0, 7))}: ${p.responses === null ? 'not shown' : `${p.responses} responses, ${escapeHtml(r.kind.toUpperCase())} ${p.score ? `${p.score.value} ± ${p.score.marginOfError}` : '–'}`}</li>`).join('');
+    const months = r.series
+      .map(
+        (p) =>
+          `<li>${escapeHtml(p.period.slice(0, 7))}: ${p.responses === null ? 'not shown' : `${p.responses} responses, ${escapeHtml(r.kind.toUpperCase())} ${p.score ? `${p.score.value} ± ${p.score.marginOfError}` : '–'}`}</li>`,
+      )
+      .join('');
     return `<section>${head}<p>Fewer responses than the minimum group size in this period or one of its months: the period's figures are not shown (eNPS is anonymous).</p>${months ? `<ul>${months}</ul>` : ''}</section>`;
   }
   const nps = r.kind === 'nps' || r.kind === 'enps';
@@ -63,16 +93,35 @@ function section(r: SegmentReport): string {
   const summary = [
     `${name}: <strong>${r.score ? `${r.score.value} ± ${r.score.marginOfError}` : '–'}</strong> (before: ${r.previousScore?.value ?? '–'}, change ${r.change ?? '–'})`,
     `Responses: ${r.responses} of ${r.sent} sent (${r.responseRate ?? '–'} %)`,
-    ...(r.deliverability ? [`Deliverability: ${r.deliverability.bouncedHard} hard bounces (${r.deliverability.bounceRate ?? '–'} %), ${r.deliverability.bouncedSoft} soft, ${r.deliverability.complained} complaints (${r.deliverability.complaintRate ?? '–'} %)`] : []),
+    ...(r.deliverability
+      ? [
+          `Deliverability: ${r.deliverability.bouncedHard} hard bounces (${r.deliverability.bounceRate ?? '–'} %), ${r.deliverability.bouncedSoft} soft, ${r.deliverability.complained} complaints (${r.deliverability.complaintRate ?? '–'} %)`,
+        ]
+      : []),
     ...(r.split ? [`Promoters ${r.split.promoters} %, passives ${r.split.passives} %, detractors ${r.split.detractors} %`] : []),
     `Follow-ups: ${r.followUp.opened} opened, ${r.followUp.resolved} resolved; median time to resolve ${r.followUp.medianTimeToResolve ?? '–'}`,
-  ].map((line) => `<li>${line}</li>`).join('');
+  ]
+    .map((line) => `<li>${line}</li>`)
+    .join('');
   const charts = [
-    trendChart(`${name} over time, with its 95 % confidence band`, r.series.map((p) => ({ label: p.period, value: p.score?.value ?? null, lower: p.score?.lower, upper: p.score?.upper })), ...range),
-    barChart('Score distribution', Object.entries(r.distribution).map(([score, count]) => ({ label: score, value: count }))),
-    trendChart('Response rate (%)', r.series.map((p) => ({ label: p.period, value: p.sent && p.responses !== null ? f((p.responses / p.sent) * 100) : null })), 0, 100),
+    trendChart(
+      `${name} over time, with its 95 % confidence band`,
+      r.series.map((p) => ({ label: p.period, value: p.score?.value ?? null, lower: p.score?.lower, upper: p.score?.upper })),
+      ...range,
+    ),
+    barChart(
+      'Score distribution',
+      Object.entries(r.distribution).map(([score, count]) => ({ label: score, value: count })),
+    ),
+    trendChart(
+      'Response rate (%)',
+      r.series.map((p) => ({ label: p.period, value: p.sent && p.responses !== null ? f((p.responses / p.sent) * 100) : null })),
+      0,
+      100,
+    ),
     barChart('Follow-up SLA compliance (%)', [
-      { label: 'acknowledged in time', value: r.followUp.acknowledgedInTime ?? 0 }, { label: 'resolved in time', value: r.followUp.resolvedInTime ?? 0 },
+      { label: 'acknowledged in time', value: r.followUp.acknowledgedInTime ?? 0 },
+      { label: 'resolved in time', value: r.followUp.resolvedInTime ?? 0 },
       { label: 'scale: 100 %', value: 100 },
     ]),
     paretoChart('Root causes (Pareto)', r.rootCauses),
@@ -90,8 +139,10 @@ svg{width:100%;height:auto}.grid{stroke:#ddd}.axis{font-size:11px;fill:#555}.lin
 /** A single self-contained HTML file (inline CSS and SVG, no script, nothing fetched). */
 export function renderHtml(reports: readonly SegmentReport[], generatedAt: Date): string {
   const period = reports[0] ? `${reports[0].period.from} … ${reports[0].period.to}` : '';
-  return `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">` +
+  return (
+    `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">` +
     `<title>Closeloop report ${escapeHtml(period)}</title><style>${CSS}</style></head><body><main>` +
     `<h1>Closeloop report · ${escapeHtml(period)}</h1><p>Generated ${escapeHtml(generatedAt.toISOString())}. Scores with 95 % confidence intervals; "before" is the period of the same length just before.</p>` +
-    `${reports.map(section).join('') || '<p>No data in this period.</p>'}</main></body></html>`;
+    `${reports.map(section).join('') || '<p>No data in this period.</p>'}</main></body></html>`
+  );
 }

@@ -34,7 +34,7 @@ export async function loadReports(store: AggregateStore, catalog: Catalog, reque
     const everySegment = [ALL_SEGMENTS, ...known.filter((s) => s !== ALL_SEGMENTS)];
     const segments = request.segments?.length ? request.segments : everySegment;
     if (program.kind === 'enps') {
-      reports.push(...await loadAnonymous(store, program, request, segments, everySegment, catalog.answerWindowHours, minGroupSize));
+      reports.push(...(await loadAnonymous(store, program, request, segments, everySegment, catalog.answerWindowHours, minGroupSize)));
       continue;
     }
     for (const segment of segments) {
@@ -54,25 +54,46 @@ export async function loadReports(store: AggregateStore, catalog: Catalog, reque
  * two requests differ by fewer people than the minimum group (functions/domain/anonymity.ts).
  */
 async function loadAnonymous(
-  store: AggregateStore, program: Catalog['programs'][number], request: ReportRequest, segments: readonly string[], everySegment: readonly string[],
-  answerWindowHours: number, minGroupSize: number,
+  store: AggregateStore,
+  program: Catalog['programs'][number],
+  request: ReportRequest,
+  segments: readonly string[],
+  everySegment: readonly string[],
+  answerWindowHours: number,
+  minGroupSize: number,
 ): Promise<SegmentReport[]> {
   const today = request.today ?? new Date().toISOString().slice(0, 10);
   // A month's answers can still change during the answer window after its last day (and reach the buckets a moment later).
   const period = anonymousPeriod(request.period, today, Math.ceil(answerWindowHours / 24) + 1);
   if (!period) return segments.map((segment) => notYetClosed(program, segment, request.period));
   const previous = previousMonthsOf(period);
-  const read = async (p: Period) => Object.fromEntries(await Promise.all(everySegment.map(async (segment) =>
-    [segment, await store.daily(program.id, segment, p.from, p.to)] as const)));
+  const read = async (p: Period) =>
+    Object.fromEntries(await Promise.all(everySegment.map(async (segment) => [segment, await store.daily(program.id, segment, p.from, p.to)] as const)));
   const [days, previousDays] = await Promise.all([read(period), read(previous)]);
   return anonymousReports({ program, period, days, previousDays, segments, minGroupSize });
 }
 
 function notYetClosed(program: Catalog['programs'][number], segment: string, period: Period): SegmentReport {
   return {
-    programId: program.id, kind: program.kind, segment, period, previousPeriod: previousPeriodOf(period), suppressed: true, sent: 0, responses: 0,
-    responseRate: null, deliverability: null, score: null, previousScore: null, change: null, split: null, distribution: {}, series: [],
-    followUp: { opened: 0, resolved: 0, acknowledgedInTime: null, resolvedInTime: null, medianTimeToResolve: null }, rootCauses: [], topics: [],
+    programId: program.id,
+    kind: program.kind,
+    segment,
+    period,
+    previousPeriod: previousPeriodOf(period),
+    suppressed: true,
+    sent: 0,
+    responses: 0,
+    responseRate: null,
+    deliverability: null,
+    score: null,
+    previousScore: null,
+    change: null,
+    split: null,
+    distribution: {},
+    series: [],
+    followUp: { opened: 0, resolved: 0, acknowledgedInTime: null, resolvedInTime: null, medianTimeToResolve: null },
+    rootCauses: [],
+    topics: [],
   };
 }
 
@@ -82,7 +103,10 @@ const DAY = /^\d{4}-\d{2}-\d{2}$/;
 export function periodOf(options: { from?: string; to?: string }, today = new Date()): Period {
   const to = options.to ?? today.toISOString().slice(0, 10);
   const from = options.from ?? new Date(Date.parse(`${to}T00:00:00Z`) - 89 * 86_400_000).toISOString().slice(0, 10);
-  for (const [name, value] of [['--from', from], ['--to', to]] as const) {
+  for (const [name, value] of [
+    ['--from', from],
+    ['--to', to],
+  ] as const) {
     if (!DAY.test(value) || Number.isNaN(Date.parse(value))) throw new ReportRequestError(`${name} must be a date like 2026-11-01, not "${value}"`);
   }
   if (from > to) throw new ReportRequestError(`--from ${from} is after --to ${to}`);

@@ -23,26 +23,44 @@ export function renderText(reports: readonly SegmentReport[]): string {
     lines.push(`${cleanText(r.programId)} · ${cleanText(r.segment)} · ${r.period.from} … ${r.period.to}`);
     if (r.suppressed) {
       lines.push('  fewer responses than the minimum group size in this period or one of its months: not shown (eNPS is anonymous)');
-      const months = r.series.map((p) => `${p.period.slice(0, 7)} ${p.responses === null ? 'not shown' : `${p.responses} (${label(r)} ${p.score?.value ?? '–'})`}`);
+      const months = r.series.map(
+        (p) => `${p.period.slice(0, 7)} ${p.responses === null ? 'not shown' : `${p.responses} (${label(r)} ${p.score?.value ?? '–'})`}`,
+      );
       if (months.length) lines.push(`  months         ${months.join('; ')}`);
       lines.push('');
       continue;
     }
     const score = r.score ? `${r.score.value} ± ${r.score.marginOfError}` : '–';
-    lines.push(`  ${label(r).padEnd(14)} ${score.padEnd(14)} vs ${or(r.previousScore?.value)} before (${signed(r.change)})   ${sparkline(r.series.map((p) => p.score?.value ?? null))}`);
-    lines.push(`  responses      ${String(r.responses).padEnd(14)} sent ${r.sent}, response rate ${or(r.responseRate)} %   ${sparkline(r.series.map((p) => p.responses))}`);
+    lines.push(
+      `  ${label(r).padEnd(14)} ${score.padEnd(14)} vs ${or(r.previousScore?.value)} before (${signed(r.change)})   ${sparkline(r.series.map((p) => p.score?.value ?? null))}`,
+    );
+    lines.push(
+      `  responses      ${String(r.responses).padEnd(14)} sent ${r.sent}, response rate ${or(r.responseRate)} %   ${sparkline(r.series.map((p) => p.responses))}`,
+    );
     const d = r.deliverability;
     if (d && (d.bouncedHard || d.bouncedSoft || d.complained)) {
-      lines.push(`  deliverability hard bounces ${d.bouncedHard} (${or(d.bounceRate)} %), soft bounces ${d.bouncedSoft}, complaints ${d.complained} (${or(d.complaintRate)} %)`);
+      lines.push(
+        `  deliverability hard bounces ${d.bouncedHard} (${or(d.bounceRate)} %), soft bounces ${d.bouncedSoft}, complaints ${d.complained} (${or(d.complaintRate)} %)`,
+      );
     }
     if (r.split) lines.push(`  split          promoters ${r.split.promoters} %, passives ${r.split.passives} %, detractors ${r.split.detractors} %`);
     const f = r.followUp;
     if (f.opened || f.resolved) {
-      lines.push(`  follow-ups     opened ${f.opened}, resolved ${f.resolved}; acknowledged in time ${or(f.acknowledgedInTime)} %, resolved in time ${or(f.resolvedInTime)} %, median time to resolve ${or(f.medianTimeToResolve)}`);
+      lines.push(
+        `  follow-ups     opened ${f.opened}, resolved ${f.resolved}; acknowledged in time ${or(f.acknowledgedInTime)} %, resolved in time ${or(f.resolvedInTime)} %, median time to resolve ${or(f.medianTimeToResolve)}`,
+      );
     }
-    for (const [title, ranked] of [['root causes', r.rootCauses], ['topics', r.topics]] as const) {
+    for (const [title, ranked] of [
+      ['root causes', r.rootCauses],
+      ['topics', r.topics],
+    ] as const) {
       if (!ranked.length) continue;
-      lines.push(`  ${title.padEnd(14)} ${ranked.slice(0, 5).map((x) => `${cleanText(x.name)} ${x.count} (${x.share} %, Σ ${x.cumulativeShare} %)`).join('; ')}`);
+      lines.push(
+        `  ${title.padEnd(14)} ${ranked
+          .slice(0, 5)
+          .map((x) => `${cleanText(x.name)} ${x.count} (${x.share} %, Σ ${x.cumulativeShare} %)`)
+          .join('; ')}`,
+      );
     }
     lines.push('');
   }
@@ -64,7 +82,10 @@ export function csvCell(value: unknown): string {
 /** One CSV row per program, segment and series period that is shown, for spreadsheets. */
 export function renderCsv(reports: readonly SegmentReport[]): string {
   const header = ['program', 'segment', 'kind', 'period', 'sent', 'responses', 'score', 'lower', 'upper'];
-  const rows = reports.flatMap((r) => r.series.filter((p) => p.responses !== null).map((p) =>
-    [r.programId, r.segment, r.kind, p.period, p.sent, p.responses, p.score?.value ?? '', p.score?.lower ?? '', p.score?.upper ?? '']));
+  const rows = reports.flatMap((r) =>
+    r.series
+      .filter((p) => p.responses !== null)
+      .map((p) => [r.programId, r.segment, r.kind, p.period, p.sent, p.responses, p.score?.value ?? '', p.score?.lower ?? '', p.score?.upper ?? '']),
+  );
   return [header, ...rows].map((row) => row.map(csvCell).join(',')).join('\n');
 }

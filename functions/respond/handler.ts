@@ -19,7 +19,11 @@ const repository = new DynamoInvitationRepository(env.SURVEY_TABLE);
 const secrets = new SecretsManagerSecretStore();
 /** The signing key is read on the first request of a cold start (the store keeps it), not per request. */
 const depsWithKey = async (): Promise<RespondDeps> => ({
-  catalog, invitations: repository, contacts: repository, now: () => new Date(), stamps: pageStamps(await secrets.read(env.PAGE_SIGNING_SECRET)),
+  catalog,
+  invitations: repository,
+  contacts: repository,
+  now: () => new Date(),
+  stamps: pageStamps(await secrets.read(env.PAGE_SIGNING_SECRET)),
 });
 const pageSettings = { brand: catalog.brand, locales: catalog.locales, supportEmail: env.SUPPORT_EMAIL, publicBaseUrl: env.PUBLIC_BASE_URL };
 
@@ -57,4 +61,6 @@ export const handler = middy(async (event: APIGatewayProxyEventV2): Promise<APIG
   const metric = view === 'invalid' ? 'InvalidLink' : posted && view ? POST_METRIC[view] : undefined;
   if (metric) metrics.addMetric(metric, MetricUnit.Count, 1);
   return response;
-}).use(injectLambdaContext(logger)).use(publishMetrics());
+})
+  .use(injectLambdaContext(logger))
+  .use(publishMetrics());

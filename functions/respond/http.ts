@@ -1,8 +1,6 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { renderView, SECURITY_HEADERS, type PageSettings } from './page.js';
-import {
-  recordRating, showRatingPage, showUnsubscribe, unsubscribe, type EvidenceFields, type RespondDeps, type View,
-} from './respond.js';
+import { recordRating, showRatingPage, showUnsubscribe, unsubscribe, type EvidenceFields, type RespondDeps, type View } from './respond.js';
 
 /** Form bodies larger than this are refused before parsing (two answers of 2,000 characters fit). */
 export const MAX_BODY_BYTES = 16_384;
@@ -45,8 +43,12 @@ const field = (form: URLSearchParams, name: string) => form.get(name) ?? undefin
 function evidenceOf(form: URLSearchParams, event: APIGatewayProxyEventV2): EvidenceFields {
   const headers = event.headers ?? {};
   return {
-    stamp: field(form, 't'), interaction: field(form, 'h'), script: field(form, 'j'),
-    userAgent: headers['user-agent'], fetchMode: headers['sec-fetch-mode'], fetchUser: headers['sec-fetch-user'],
+    stamp: field(form, 't'),
+    interaction: field(form, 'h'),
+    script: field(form, 'j'),
+    userAgent: headers['user-agent'],
+    fetchMode: headers['sec-fetch-mode'],
+    fetchUser: headers['sec-fetch-user'],
   };
 }
 
@@ -55,7 +57,9 @@ function evidenceOf(form: URLSearchParams, event: APIGatewayProxyEventV2): Evide
  * `/u/{token}` unsubscribe. GET and HEAD only read. Returns what was shown, for metrics.
  */
 export async function handleHttp(
-  event: APIGatewayProxyEventV2, deps: RespondDeps, settings: PageSettings,
+  event: APIGatewayProxyEventV2,
+  deps: RespondDeps,
+  settings: PageSettings,
 ): Promise<{ response: APIGatewayProxyStructuredResultV2; view?: View['view'] }> {
   const method = event.requestContext.http.method;
   const token = event.pathParameters?.token ?? '';
@@ -73,9 +77,16 @@ export async function handleHttp(
       const oneClick = isOneClickRequest(body, event.headers?.['content-type']);
       view = await unsubscribe(oneClick ? { token, oneClick: true } : { token, oneClick: false, ...evidenceOf(form, event) }, deps);
     } else {
-      view = await recordRating({
-        token, score: field(form, 'score'), comment: field(form, 'comment'), secondAnswer: field(form, 'answer2'), ...evidenceOf(form, event),
-      }, deps);
+      view = await recordRating(
+        {
+          token,
+          score: field(form, 'score'),
+          comment: field(form, 'comment'),
+          secondAnswer: field(form, 'answer2'),
+          ...evidenceOf(form, event),
+        },
+        deps,
+      );
     }
   }
   const response = renderView(view, settings);

@@ -45,7 +45,8 @@ export const DEFAULT_ACCENT = '#1f4e79';
  * or key event happens on it (`h`) — evidence of a person that script run by a scanner cannot
  * produce. Without it the forms still work, with one confirmation; see domain/evidence.ts.
  */
-const SCRIPT = `(function(){document.querySelectorAll("form[data-evidence]").forEach(function(f){` +
+const SCRIPT =
+  `(function(){document.querySelectorAll("form[data-evidence]").forEach(function(f){` +
   `var h=f.querySelector("input[name=h]"),j=f.querySelector("input[name=j]");j.value=navigator.webdriver?"a":"1";` +
   `function m(e){if(e.isTrusted)h.value="1";}["pointerdown","touchstart","click","keydown"].forEach(function(t){f.addEventListener(t,m,true);});});})();`;
 
@@ -84,10 +85,12 @@ function styleFor(brand: Brand): { css: string; headers: Record<string, string> 
 
 function document(settings: PageSettings, lang: string, dir: string, title: string, body: string, script = false): string {
   const footer = settings.brand.footer ? `<p class="footer">${escapeHtml(settings.brand.footer)}</p>` : '';
-  return `<!DOCTYPE html><html lang="${lang}" dir="${dir}"><head><meta charset="utf-8">` +
+  return (
+    `<!DOCTYPE html><html lang="${lang}" dir="${dir}"><head><meta charset="utf-8">` +
     `<meta name="viewport" content="width=device-width,initial-scale=1"><meta name="robots" content="noindex">` +
     `<title>${escapeHtml(title)}</title><style>${styleFor(settings.brand).css}</style></head><body><main>${body}${footer}</main>` +
-    `${script ? `<script>${SCRIPT}</script>` : ''}</body></html>`;
+    `${script ? `<script>${SCRIPT}</script>` : ''}</body></html>`
+  );
 }
 
 export function renderView(view: View, settings: PageSettings): HtmlResponse {
@@ -109,30 +112,38 @@ function formOpen(form: FormView, settings: PageSettings, extra = ''): string {
 function ratingForm(view: Extract<View, { view: 'rating' }>, m: Messages, settings: PageSettings): string {
   const scores = scoresOf(view.kind);
   const radios = scores
-    .map((score) => `<label><input type="radio" name="score" value="${score}"${score === view.selected ? ' checked' : ''} required>` +
-      `<span>${score}</span></label>`)
+    .map(
+      (score) =>
+        `<label><input type="radio" name="score" value="${score}"${score === view.selected ? ' checked' : ''} required>` + `<span>${score}</span></label>`,
+    )
     .join('');
   const error = view.error ? `<p class="error" role="alert">${escapeHtml(m.invalidScore)}</p>` : '';
   const second = view.secondQuestion
     ? `<label class="question" for="answer2">${escapeHtml(view.secondQuestion)}</label>` +
       `<textarea id="answer2" name="answer2" maxlength="${MAX_COMMENT_LENGTH}"></textarea>`
     : '';
-  return `<h1>${escapeHtml(settings.brand.name)}</h1>${error}${formOpen(view, settings)}` +
+  return (
+    `<h1>${escapeHtml(settings.brand.name)}</h1>${error}${formOpen(view, settings)}` +
     `<fieldset><legend>${escapeHtml(view.question)}</legend><div class="scale" dir="ltr">${radios}</div>` +
     `<div class="ends" dir="ltr" aria-hidden="true"><span>${scores[0]} = ${escapeHtml(m.low[view.kind])}</span>` +
     `<span>${scores[scores.length - 1]} = ${escapeHtml(m.high[view.kind])}</span></div></fieldset>` +
     `<label class="question" for="comment">${escapeHtml(m.reason)}</label>` +
     `<textarea id="comment" name="comment" maxlength="${MAX_COMMENT_LENGTH}" autofocus></textarea>${second}` +
-    `<button type="submit">${escapeHtml(m.submit)}</button></form>`;
+    `<button type="submit">${escapeHtml(m.submit)}</button></form>`
+  );
 }
 
 function confirmForm(view: Extract<View, { view: 'confirm' }>, m: Messages, settings: PageSettings): string {
   const { answer } = view;
-  const fields = hidden('score', answer.score) +
-    (answer.comment ? hidden('comment', answer.comment) : '') + (answer.secondAnswer ? hidden('answer2', answer.secondAnswer) : '');
-  return `<h1>${escapeHtml(m.confirmTitle)}</h1><p>${escapeHtml(view.question)}</p>` +
+  const fields =
+    hidden('score', answer.score) +
+    (answer.comment ? hidden('comment', answer.comment) : '') +
+    (answer.secondAnswer ? hidden('answer2', answer.secondAnswer) : '');
+  return (
+    `<h1>${escapeHtml(m.confirmTitle)}</h1><p>${escapeHtml(view.question)}</p>` +
     `<p>${escapeHtml(m.yourScore)}: <span class="answer" dir="ltr">${answer.score}</span></p>` +
-    `${formOpen(view, settings, fields)}<button type="submit" autofocus>${escapeHtml(m.submit)}</button></form>`;
+    `${formOpen(view, settings, fields)}<button type="submit" autofocus>${escapeHtml(m.submit)}</button></form>`
+  );
 }
 
 function renderBody(view: View, settings: PageSettings): string {
@@ -143,15 +154,26 @@ function renderBody(view: View, settings: PageSettings): string {
     }
     case 'thanks': {
       const m = messagesFor(settings.locales, view.locale);
-      return document(settings, view.locale, m.dir, m.thanksTitle,
-        `<h1>${escapeHtml(m.thanksTitle)}</h1><p>${escapeHtml(fill(m.thanksBody, { support: settings.supportEmail }))}</p>`);
+      return document(
+        settings,
+        view.locale,
+        m.dir,
+        m.thanksTitle,
+        `<h1>${escapeHtml(m.thanksTitle)}</h1><p>${escapeHtml(fill(m.thanksBody, { support: settings.supportEmail }))}</p>`,
+      );
     }
     case 'unsubscribe': {
       const m = messagesFor(settings.locales, view.locale);
       const title = view.confirm ? m.unsubscribeConfirmTitle : m.unsubscribeTitle;
-      return document(settings, view.locale, m.dir, title,
+      return document(
+        settings,
+        view.locale,
+        m.dir,
+        title,
         `<h1>${escapeHtml(title)}</h1>${evidenceForm(`${base(settings)}/u/${encodeURIComponent(view.token)}`, view.stamp)}` +
-        `<button type="submit"${view.confirm ? ' autofocus' : ''}>${escapeHtml(m.unsubscribeConfirm)}</button></form>`, true);
+          `<button type="submit"${view.confirm ? ' autofocus' : ''}>${escapeHtml(m.unsubscribeConfirm)}</button></form>`,
+        true,
+      );
     }
     case 'unsubscribed': {
       const m = messagesFor(settings.locales, view.locale);

@@ -61,7 +61,7 @@ export function parseScore(raw: string | undefined): number | undefined {
  */
 async function findLive(token: string, deps: RespondDeps): Promise<Invitation | undefined> {
   const cut = token.slice(0, MAX_TOKEN_LENGTH);
-  const invitation = await deps.invitations.findByTokenHash(hashToken(cut)) ?? await deps.invitations.findByTokenHash(legacyTokenHash(cut));
+  const invitation = (await deps.invitations.findByTokenHash(hashToken(cut))) ?? (await deps.invitations.findByTokenHash(legacyTokenHash(cut)));
   return invitation && isWellFormedToken(token) && !isExpired(invitation, deps.now()) ? invitation : undefined;
 }
 
@@ -75,14 +75,27 @@ function formView(invitation: Invitation, token: string, now: Date, deps: Respon
   const program = findProgram(deps.catalog, invitation.programId);
   const secondQuestion = secondQuestionFor(program, invitation, deps.catalog.brand.name);
   return {
-    locale: invitation.locale, kind: invitation.kind, token, stamp: deps.stamps.sign(purpose, token, now.getTime()),
-    question: questionFor(program, invitation, deps.catalog.brand.name, messagesFor(deps.catalog.locales, invitation.locale)), ...(secondQuestion ? { secondQuestion } : {}),
+    locale: invitation.locale,
+    kind: invitation.kind,
+    token,
+    stamp: deps.stamps.sign(purpose, token, now.getTime()),
+    question: questionFor(program, invitation, deps.catalog.brand.name, messagesFor(deps.catalog.locales, invitation.locale)),
+    ...(secondQuestion ? { secondQuestion } : {}),
   };
 }
 
-const ratingView = (invitation: Invitation, token: string, now: Date, deps: RespondDeps, extra: { selected?: number; error?: 'invalid-score'; status?: 200 | 400 } = {}): View => ({
-  ...formView(invitation, token, now, deps), view: 'rating', status: extra.status ?? 200,
-  ...(extra.selected !== undefined ? { selected: extra.selected } : {}), ...(extra.error ? { error: extra.error } : {}),
+const ratingView = (
+  invitation: Invitation,
+  token: string,
+  now: Date,
+  deps: RespondDeps,
+  extra: { selected?: number; error?: 'invalid-score'; status?: 200 | 400 } = {},
+): View => ({
+  ...formView(invitation, token, now, deps),
+  view: 'rating',
+  status: extra.status ?? 200,
+  ...(extra.selected !== undefined ? { selected: extra.selected } : {}),
+  ...(extra.error ? { error: extra.error } : {}),
 });
 
 /**
@@ -128,10 +141,18 @@ export interface RatingForm extends EvidenceFields {
 function assess(fields: EvidenceFields, token: string, purpose: 'rating' | 'unsubscribe', deps: RespondDeps, now: Date): Assessment {
   const confirmedAt = deps.stamps.verify(`${purpose}-confirm`, token, fields.stamp);
   const renderedAt = confirmedAt ?? deps.stamps.verify(purpose, token, fields.stamp);
-  return assessSubmission({
-    renderedAt, confirmed: confirmedAt !== undefined, script: scriptReportOf(fields.script), interaction: fields.interaction === '1',
-    userAgent: fields.userAgent, fetchMode: fields.fetchMode?.toLowerCase(), userActivated: fields.fetchUser === '?1',
-  }, now);
+  return assessSubmission(
+    {
+      renderedAt,
+      confirmed: confirmedAt !== undefined,
+      script: scriptReportOf(fields.script),
+      interaction: fields.interaction === '1',
+      userAgent: fields.userAgent,
+      fetchMode: fields.fetchMode?.toLowerCase(),
+      userActivated: fields.fetchUser === '?1',
+    },
+    now,
+  );
 }
 
 /**
@@ -155,13 +176,14 @@ export async function recordRating(form: RatingForm, deps: RespondDeps): Promise
     if (!invitation) return INVALID;
     return { ...formView(invitation, form.token, now, deps, 'rating-confirm'), view: 'confirm', status: 200, answer };
   }
-  const record = (tokenHash: string) => deps.invitations.recordResponse(
-    tokenHash,
-    { ...answer, respondedAt: now.toISOString(), userAgent: form.userAgent?.slice(0, 512), evidence: assessment.evidence },
-    now,
-    Math.floor(now.getTime() / 1000) + Math.round(deps.catalog.answerWindowHours * 3600),
-    Math.floor(now.getTime() / 1000) + deps.catalog.retention.responseDays * 86_400,
-  );
+  const record = (tokenHash: string) =>
+    deps.invitations.recordResponse(
+      tokenHash,
+      { ...answer, respondedAt: now.toISOString(), userAgent: form.userAgent?.slice(0, 512), evidence: assessment.evidence },
+      now,
+      Math.floor(now.getTime() / 1000) + Math.round(deps.catalog.answerWindowHours * 3600),
+      Math.floor(now.getTime() / 1000) + deps.catalog.retention.responseDays * 86_400,
+    );
   // Only a token whose page was rendered gets this far (the stamp is signed for it): a second write
   // attempt is made only for invitations sent before unsubscribe tokens existed.
   let result = await record(hashToken(form.token));
@@ -179,7 +201,11 @@ export async function recordRating(form: RatingForm, deps: RespondDeps): Promise
 }
 
 const unsubscribeView = (invitation: Invitation, token: string, now: Date, deps: RespondDeps, confirm: boolean): View => ({
-  view: 'unsubscribe', status: 200, locale: invitation.locale, token, confirm,
+  view: 'unsubscribe',
+  status: 200,
+  locale: invitation.locale,
+  token,
+  confirm,
   stamp: deps.stamps.sign(confirm ? 'unsubscribe-confirm' : 'unsubscribe', token, now.getTime()),
 });
 

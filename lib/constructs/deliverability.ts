@@ -7,9 +7,7 @@ import { EmailSendingEvent, EventDestination, type ConfigurationSet } from 'aws-
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ENV } from '../../functions/config/env.js';
-import {
-  FEEDBACK_TIMEOUT_SECONDS, feedbackDeadLetterQueue, feedbackQueue, sesFeedbackEvents,
-} from '../../functions/config/resources.js';
+import { FEEDBACK_TIMEOUT_SECONDS, feedbackDeadLetterQueue, feedbackQueue, sesFeedbackEvents } from '../../functions/config/resources.js';
 import { acknowledgeQueueRedrive, deadLetterQueue, secureQueue } from './queues.js';
 import { type FunctionDefaults, ServiceFunction } from './service-function.js';
 import { grantItemActions } from './survey-store.js';

@@ -80,31 +80,36 @@ export class Dispatch extends Construct {
     schedulerRole.grantPassRole(this.function.grantPrincipal);
     // cdk-nag names the finding after the rendered ARN: literal region/account when the stack has an env.
     const rendered = (value: string, pseudo: string) => (Token.isUnresolved(value) ? `<AWS::${pseudo}>` : value);
-    const schedulesArn = `arn:<AWS::Partition>:scheduler:${rendered(stack.region, 'Region')}:${rendered(stack.account, 'AccountId')}` +
+    const schedulesArn =
+      `arn:<AWS::Partition>:scheduler:${rendered(stack.region, 'Region')}:${rendered(stack.account, 'AccountId')}` +
       `:schedule/${this.schedules.scheduleGroupName}/*`;
     Validations.of(this.function.role!).acknowledge({
       id: `AwsSolutions-IAM5[Resource::${schedulesArn}]`,
-      reason: 'Dispatch creates one schedule per delayed survey, named per event; the grant is limited to Closeloop\'s own schedule group.',
+      reason: "Dispatch creates one schedule per delayed survey, named per event; the grant is limited to Closeloop's own schedule group.",
     });
 
     const identity = (name: string) => Arn.format({ service: 'ses', resource: 'identity', resourceName: name }, stack);
     const senderDomain = props.senderEmail.split('@')[1] as string;
-    this.function.addToRolePolicy(new PolicyStatement({
-      actions: ['ses:SendEmail'],
-      // SES authorises against the verified identity it uses (the address or its domain) and the configuration set.
-      resources: [
-        identity(props.senderEmail),
-        identity(senderDomain),
-        Arn.format({ service: 'ses', resource: 'configuration-set', resourceName: this.configurationSet.configurationSetName }, stack),
-      ],
-    }));
+    this.function.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['ses:SendEmail'],
+        // SES authorises against the verified identity it uses (the address or its domain) and the configuration set.
+        resources: [
+          identity(props.senderEmail),
+          identity(senderDomain),
+          Arn.format({ service: 'ses', resource: 'configuration-set', resourceName: this.configurationSet.configurationSetName }, stack),
+        ],
+      }),
+    );
 
-    this.function.addEventSource(new SqsEventSource(props.buffer, {
-      batchSize: 10,
-      maxBatchingWindow: Duration.seconds(1),
-      reportBatchItemFailures: true,
-      maxConcurrency: props.maxConcurrency,
-    }));
+    this.function.addEventSource(
+      new SqsEventSource(props.buffer, {
+        batchSize: 10,
+        maxBatchingWindow: Duration.seconds(1),
+        reportBatchItemFailures: true,
+        maxConcurrency: props.maxConcurrency,
+      }),
+    );
     acknowledgeQueueRedrive(this.function, 'buffer', bufferQueue.maxReceiveCount);
   }
 }

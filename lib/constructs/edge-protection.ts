@@ -1,7 +1,14 @@
 import { Aws, CfnRule, Fn, Stack, Token, Validations } from 'aws-cdk-lib';
 import type { IHttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import {
-  AllowedMethods, CachePolicy, Distribution, HttpVersion, OriginProtocolPolicy, OriginRequestPolicy, OriginSslPolicy, ViewerProtocolPolicy,
+  AllowedMethods,
+  CachePolicy,
+  Distribution,
+  HttpVersion,
+  OriginProtocolPolicy,
+  OriginRequestPolicy,
+  OriginSslPolicy,
+  ViewerProtocolPolicy,
 } from 'aws-cdk-lib/aws-cloudfront';
 import { HttpOrigin } from 'aws-cdk-lib/aws-cloudfront-origins';
 import { CfnWebACL } from 'aws-cdk-lib/aws-wafv2';
@@ -21,11 +28,7 @@ export interface EdgeProtectionProps extends EdgeProtectionOptions {
 }
 
 /** AWS managed rule groups, in evaluation order after the rate limit. */
-export const MANAGED_RULE_GROUPS = [
-  'AWSManagedRulesAmazonIpReputationList',
-  'AWSManagedRulesKnownBadInputsRuleSet',
-  'AWSManagedRulesCommonRuleSet',
-] as const;
+export const MANAGED_RULE_GROUPS = ['AWSManagedRulesAmazonIpReputationList', 'AWSManagedRulesKnownBadInputsRuleSet', 'AWSManagedRulesCommonRuleSet'] as const;
 
 /**
  * CloudFront in front of the HTTP API with an AWS WAF web ACL: AWS managed rules (IP reputation,
@@ -75,12 +78,14 @@ export class EdgeProtection extends Construct {
     });
     Validations.of(this.distribution).acknowledge({
       id: 'AwsSolutions-CFR3',
-      reason: 'CloudFront standard logs always contain the URI path, and the path holds the survey link token; the API stage\'s access log ' +
-        '(path left out on purpose) and the web ACL\'s metrics record the traffic instead.',
+      reason:
+        "CloudFront standard logs always contain the URI path, and the path holds the survey link token; the API stage's access log " +
+        "(path left out on purpose) and the web ACL's metrics record the traffic instead.",
     });
     Validations.of(this.distribution).acknowledge({
       id: 'AwsSolutions-CFR4',
-      reason: 'With the default *.cloudfront.net certificate CloudFront fixes the viewer security policy at TLSv1; TLSv1.2_2021 needs a custom ' +
+      reason:
+        'With the default *.cloudfront.net certificate CloudFront fixes the viewer security policy at TLSv1; TLSv1.2_2021 needs a custom ' +
         'domain with an ACM certificate in us-east-1 (put it in front and set closeloop:publicBaseUrl). Browsers negotiate TLS 1.2/1.3 anyway.',
     });
   }
@@ -88,17 +93,21 @@ export class EdgeProtection extends Construct {
   private createWebAcl(rateLimit: number): CfnWebACL {
     const stack = Stack.of(this);
     const visibility = (metricName: string): CfnWebACL.VisibilityConfigProperty => ({
-      metricName: `${stack.stackName}-${metricName}`, cloudWatchMetricsEnabled: true,
+      metricName: `${stack.stackName}-${metricName}`,
+      cloudWatchMetricsEnabled: true,
       // Sampled requests keep the whole URI (the link token) for three hours, and WAF cannot redact them.
       sampledRequestsEnabled: false,
     });
     if (Token.isUnresolved(stack.region)) {
       // An environment-agnostic stack: refuse a deployment outside us-east-1 before anything is created.
       new CfnRule(this, 'WebAclRegion', {
-        assertions: [{
-          assert: Fn.conditionEquals(Aws.REGION, 'us-east-1'),
-          assertDescription: 'closeloop:waf creates a CLOUDFRONT web ACL, which only exists in us-east-1: deploy there, or pass an existing web ACL with closeloop:webAclArn.',
-        }],
+        assertions: [
+          {
+            assert: Fn.conditionEquals(Aws.REGION, 'us-east-1'),
+            assertDescription:
+              'closeloop:waf creates a CLOUDFRONT web ACL, which only exists in us-east-1: deploy there, or pass an existing web ACL with closeloop:webAclArn.',
+          },
+        ],
       });
     }
     return new CfnWebACL(this, 'WebAcl', {
@@ -114,21 +123,23 @@ export class EdgeProtection extends Construct {
           action: { block: {} },
           visibilityConfig: visibility('RateLimitPerIp'),
         },
-        ...MANAGED_RULE_GROUPS.map((name, index): CfnWebACL.RuleProperty => ({
-          name,
-          priority: index + 1,
-          statement: {
-            managedRuleGroupStatement: {
-              vendorName: 'AWS',
-              name,
-              // A comment of 2,000 characters in Thai or Persian is 12–18 KB form-encoded: over the rule set's 8 KB body limit.
-              // The function caps what it stores; the rest of the common rule set still inspects the body.
-              ...(name === 'AWSManagedRulesCommonRuleSet' ? { ruleActionOverrides: [{ name: 'SizeRestrictions_BODY', actionToUse: { count: {} } }] } : {}),
+        ...MANAGED_RULE_GROUPS.map(
+          (name, index): CfnWebACL.RuleProperty => ({
+            name,
+            priority: index + 1,
+            statement: {
+              managedRuleGroupStatement: {
+                vendorName: 'AWS',
+                name,
+                // A comment of 2,000 characters in Thai or Persian is 12–18 KB form-encoded: over the rule set's 8 KB body limit.
+                // The function caps what it stores; the rest of the common rule set still inspects the body.
+                ...(name === 'AWSManagedRulesCommonRuleSet' ? { ruleActionOverrides: [{ name: 'SizeRestrictions_BODY', actionToUse: { count: {} } }] } : {}),
+              },
             },
-          },
-          overrideAction: { none: {} },
-          visibilityConfig: visibility(name),
-        })),
+            overrideAction: { none: {} },
+            visibilityConfig: visibility(name),
+          }),
+        ),
       ],
     });
   }

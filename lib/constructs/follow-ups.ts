@@ -46,13 +46,17 @@ export class FollowUps extends Construct {
       new Alarm(this, `${pascal}DeadLettersAlarm`, {
         alarmDescription: `Follow-up messages of "${name}" that consumers could not handle`,
         metric: dlq.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }),
-        threshold: 1, evaluationPeriods: 1, comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         treatMissingData: TreatMissingData.NOT_BREACHING,
       });
       new Alarm(this, `${pascal}BacklogAlarm`, {
         alarmDescription: `The oldest follow-up of "${name}" has waited more than a day`,
         metric: queue.metricApproximateAgeOfOldestMessage({ period: Duration.minutes(15), statistic: 'Maximum' }),
-        threshold: 86_400, evaluationPeriods: 1, comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        threshold: 86_400,
+        evaluationPeriods: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
         treatMissingData: TreatMissingData.NOT_BREACHING,
       });
     }
@@ -77,21 +81,24 @@ export class FollowUps extends Construct {
     props.bus.grantPutEventsTo(this.function);
     for (const queue of Object.values(this.queues)) queue.grantSendMessages(this.function);
 
-    this.function.addEventSource(new DynamoEventSource(props.table, {
-      startingPosition: StartingPosition.TRIM_HORIZON,
-      batchSize: 100,
-      maxBatchingWindow: Duration.seconds(1),
-      bisectBatchOnError: true,
-      retryAttempts: 5,
-      maxRecordAge: Duration.hours(24),
-      reportBatchItemFailures: true,
-      onFailure: new SqsDlq(this.failures),
-      // Only modifications that carry a response reach the function; the handler re-checks that it is the first.
-      filters: [FilterCriteria.filter({ eventName: FilterRule.isEqual('MODIFY'), dynamodb: { NewImage: { respondedAt: { S: FilterRule.exists() } } } })],
-    }));
+    this.function.addEventSource(
+      new DynamoEventSource(props.table, {
+        startingPosition: StartingPosition.TRIM_HORIZON,
+        batchSize: 100,
+        maxBatchingWindow: Duration.seconds(1),
+        bisectBatchOnError: true,
+        retryAttempts: 5,
+        maxRecordAge: Duration.hours(24),
+        reportBatchItemFailures: true,
+        onFailure: new SqsDlq(this.failures),
+        // Only modifications that carry a response reach the function; the handler re-checks that it is the first.
+        filters: [FilterCriteria.filter({ eventName: FilterRule.isEqual('MODIFY'), dynamodb: { NewImage: { respondedAt: { S: FilterRule.exists() } } } })],
+      }),
+    );
     Validations.of(this.function).acknowledge({
       id: 'Serverless-LambdaDLQ',
-      reason: 'Invoked only by the DynamoDB stream event source: a batch that keeps failing is described on its on-failure queue (rules-failures); a function DLQ would never receive anything.',
+      reason:
+        'Invoked only by the DynamoDB stream event source: a batch that keeps failing is described on its on-failure queue (rules-failures); a function DLQ would never receive anything.',
     });
   }
 }

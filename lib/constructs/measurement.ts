@@ -32,7 +32,8 @@ export class Measurement extends Construct {
       stage: 'measure',
       description: 'Keeps response, topic and case counters per day and raises rolling-score alerts.',
       environment: {
-        [ENV.SURVEY_TABLE]: props.table.tableName, [ENV.EVENT_BUS_NAME]: props.bus.eventBusName,
+        [ENV.SURVEY_TABLE]: props.table.tableName,
+        [ENV.EVENT_BUS_NAME]: props.bus.eventBusName,
         [ENV.RULES_FAILURE_QUEUE_URL]: props.failures.queueUrl,
       },
     });
@@ -41,20 +42,23 @@ export class Measurement extends Construct {
     // Markers and counters in one transaction, alert state, and reads of the day buckets.
     grantItemActions(props.table, this.function, 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query');
     props.bus.grantPutEventsTo(this.function);
-    this.function.addEventSource(new DynamoEventSource(props.table, {
-      startingPosition: StartingPosition.TRIM_HORIZON,
-      batchSize: 100,
-      maxBatchingWindow: Duration.seconds(5),
-      bisectBatchOnError: true,
-      retryAttempts: 5,
-      maxRecordAge: Duration.hours(24),
-      reportBatchItemFailures: true,
-      onFailure: new SqsDlq(props.failures),
-      filters: [FilterCriteria.filter({ dynamodb: { NewImage: { type: { S: FilterRule.or('invitation', 'case') } } } })],
-    }));
+    this.function.addEventSource(
+      new DynamoEventSource(props.table, {
+        startingPosition: StartingPosition.TRIM_HORIZON,
+        batchSize: 100,
+        maxBatchingWindow: Duration.seconds(5),
+        bisectBatchOnError: true,
+        retryAttempts: 5,
+        maxRecordAge: Duration.hours(24),
+        reportBatchItemFailures: true,
+        onFailure: new SqsDlq(props.failures),
+        filters: [FilterCriteria.filter({ dynamodb: { NewImage: { type: { S: FilterRule.or('invitation', 'case') } } } })],
+      }),
+    );
     Validations.of(this.function).acknowledge({
       id: 'Serverless-LambdaDLQ',
-      reason: 'Invoked only by the DynamoDB stream event source: a batch that keeps failing is described on its on-failure queue (rules-failures); a function DLQ would never receive anything.',
+      reason:
+        'Invoked only by the DynamoDB stream event source: a batch that keeps failing is described on its on-failure queue (rules-failures); a function DLQ would never receive anything.',
     });
   }
 }

@@ -1,6 +1,14 @@
 import { Duration } from 'aws-cdk-lib';
 import {
-  Alarm, ComparisonOperator, Dashboard, GraphWidget, MathExpression, Metric, SingleValueWidget, TextWidget, TreatMissingData,
+  Alarm,
+  ComparisonOperator,
+  Dashboard,
+  GraphWidget,
+  MathExpression,
+  Metric,
+  SingleValueWidget,
+  TextWidget,
+  TreatMissingData,
 } from 'aws-cdk-lib/aws-cloudwatch';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -33,7 +41,8 @@ export class Observability extends Construct {
     const detractorRate = new MathExpression({
       expression: '100 * detractors / IF(responses > 0, responses, 1)',
       usingMetrics: { detractors: closeloop('DetractorRecorded'), responses },
-      label: 'Detractor rate (%)', period: Duration.hours(1),
+      label: 'Detractor rate (%)',
+      period: Duration.hours(1),
     });
     const bounceRate = new Metric({ namespace: 'AWS/SES', metricName: 'Reputation.BounceRate', statistic: 'Maximum', period: Duration.hours(1) });
     const complaintRate = new Metric({ namespace: 'AWS/SES', metricName: 'Reputation.ComplaintRate', statistic: 'Maximum', period: Duration.hours(1) });
@@ -50,12 +59,18 @@ export class Observability extends Construct {
     );
     this.dashboard.addWidgets(
       new GraphWidget({
-        title: 'Follow-up backlog (messages waiting)', width: 12,
-        left: Object.entries(props.followUpQueues).map(([name, queue]) => queue.metricApproximateNumberOfMessagesVisible({ label: name, period: Duration.minutes(5), statistic: 'Maximum' })),
+        title: 'Follow-up backlog (messages waiting)',
+        width: 12,
+        left: Object.entries(props.followUpQueues).map(([name, queue]) =>
+          queue.metricApproximateNumberOfMessagesVisible({ label: name, period: Duration.minutes(5), statistic: 'Maximum' }),
+        ),
       }),
       new GraphWidget({
-        title: 'Dead-letter queues (should be 0)', width: 12,
-        left: Object.entries(props.deadLetterQueues).map(([name, queue]) => queue.metricApproximateNumberOfMessagesVisible({ label: name, period: Duration.minutes(5), statistic: 'Maximum' })),
+        title: 'Dead-letter queues (should be 0)',
+        width: 12,
+        left: Object.entries(props.deadLetterQueues).map(([name, queue]) =>
+          queue.metricApproximateNumberOfMessagesVisible({ label: name, period: Duration.minutes(5), statistic: 'Maximum' }),
+        ),
       }),
     );
     this.dashboard.addWidgets(
@@ -64,17 +79,28 @@ export class Observability extends Construct {
     );
 
     const alarm = (alarmId: string, description: string, metric: Metric | MathExpression, threshold: number, evaluationPeriods = 1) => {
-      this.alarms.push(new Alarm(this, alarmId, {
-        alarmDescription: description, metric, threshold, evaluationPeriods,
-        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD, treatMissingData: TreatMissingData.NOT_BREACHING,
-      }));
+      this.alarms.push(
+        new Alarm(this, alarmId, {
+          alarmDescription: description,
+          metric,
+          threshold,
+          evaluationPeriods,
+          comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+          treatMissingData: TreatMissingData.NOT_BREACHING,
+        }),
+      );
     };
     alarm('SesBounceRate', `SES bounce rate at ${SES_BOUNCE_ALARM * 100} % (SES reviews the account at 5 %)`, bounceRate, SES_BOUNCE_ALARM);
     alarm('SesComplaintRate', `SES complaint rate at ${SES_COMPLAINT_ALARM * 100} % (SES reviews the account at 0.1 %)`, complaintRate, SES_COMPLAINT_ALARM);
     alarm('SlaBreaches', 'Follow-up cases escalated because a deadline passed', escalations, 5);
-    alarm('DetractorRate', 'More than half of the last three hours\' responses were detractors', detractorRate, 50, 3);
+    alarm('DetractorRate', "More than half of the last three hours' responses were detractors", detractorRate, 50, 3);
     for (const [name, queue] of Object.entries(props.deadLetterQueues)) {
-      alarm(`DeadLetters${name.replace(/[^A-Za-z0-9]/g, '')}`, `A message waits in "${name}"`, queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }), 1);
+      alarm(
+        `DeadLetters${name.replace(/[^A-Za-z0-9]/g, '')}`,
+        `A message waits in "${name}"`,
+        queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }),
+        1,
+      );
     }
   }
 }

@@ -27,7 +27,7 @@ export class Privacy extends Construct {
     this.function = new ServiceFunction(this, 'EraseFunction', {
       defaults: props.defaults,
       stage: 'erase',
-      description: 'Erases a person\'s data (invitations, responses\' personal fields, cases, rest periods) and suppresses the address.',
+      description: "Erases a person's data (invitations, responses' personal fields, cases, rest periods) and suppresses the address.",
       // Under the HTTP API's 30 s integration limit, with room for two passes over a large history.
       timeout: Duration.seconds(29),
       environment: { [ENV.SURVEY_TABLE]: props.table.tableName },
@@ -37,10 +37,14 @@ export class Privacy extends Construct {
     grantContactIndexQuery(props.table, this.function);
     Validations.of(this.function).acknowledge({
       id: 'Serverless-LambdaDLQ',
-      reason: 'Invoked synchronously by the HTTP API only: the caller gets the error and repeats the (idempotent) erasure; there is no asynchronous event to keep.',
+      reason:
+        'Invoked synchronously by the HTTP API only: the caller gets the error and repeats the (idempotent) erasure; there is no asynchronous event to keep.',
     });
     props.api.addRoutes({
-      path: '/erasures', methods: [HttpMethod.POST], integration: new HttpLambdaIntegration('Erase', this.function), authorizer: new HttpIamAuthorizer(),
+      path: '/erasures',
+      methods: [HttpMethod.POST],
+      integration: new HttpLambdaIntegration('Erase', this.function),
+      authorizer: new HttpIamAuthorizer(),
     });
   }
 }

@@ -23,7 +23,8 @@ export function deadLetterQueue(scope: Construct, id: string, retentionDays: num
  * policy is what keeps the failed message.
  */
 export function acknowledgeQueueRedrive(fn: IConstruct, queue: string, maxReceiveCount: number): void {
-  const reason = 'Invoked only by the SQS event source, which supports no on-failure destination or function DLQ: ' +
+  const reason =
+    'Invoked only by the SQS event source, which supports no on-failure destination or function DLQ: ' +
     `the ${queue} queue's redrive policy moves a message that failed ${maxReceiveCount} receives to its dead-letter queue.`;
   Validations.of(fn).acknowledge({ id: 'Serverless-LambdaDLQ', reason });
   Validations.of(fn).acknowledge({ id: 'Serverless-LambdaEventSourceMappingDestination', reason });

@@ -62,7 +62,8 @@ export class Responses extends Construct {
     });
     Validations.of(this.pageSigningKey).acknowledge({
       id: 'AwsSolutions-SMG4',
-      reason: 'The page key only signs render times of pages open for minutes: a leak lets a forger fake time on the page, nothing more. ' +
+      reason:
+        'The page key only signs render times of pages open for minutes: a leak lets a forger fake time on the page, nothing more. ' +
         'Rotate it by hand (put a new random value; functions use it from their next cold start, pages then open ask for one confirmation); ' +
         'a rotation Lambda would cost more than it protects. See docs/security.md.',
     });
@@ -87,7 +88,8 @@ export class Responses extends Construct {
 
     const integration = new HttpLambdaIntegration('Respond', this.function);
     const routes = ['/r/{token}', '/u/{token}'].flatMap((path) =>
-      this.api.addRoutes({ path, methods: [HttpMethod.GET, HttpMethod.HEAD, HttpMethod.POST], integration }));
+      this.api.addRoutes({ path, methods: [HttpMethod.GET, HttpMethod.HEAD, HttpMethod.POST], integration }),
+    );
 
     const accessLogs = new LogGroup(this, 'AccessLogs', { retention: RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY });
     const stage = this.api.defaultStage?.node.defaultChild as CfnStage;
@@ -96,14 +98,19 @@ export class Responses extends Construct {
       // No query string, path or body: the path holds the link token, the body the respondent's words.
       // No IP address or user agent either: they are respondents' personal data, which erasure cannot reach in logs.
       format: JSON.stringify({
-        requestId: '$context.requestId', method: '$context.httpMethod', routeKey: '$context.routeKey',
-        status: '$context.status', latency: '$context.responseLatency', time: '$context.requestTime',
+        requestId: '$context.requestId',
+        method: '$context.httpMethod',
+        routeKey: '$context.routeKey',
+        status: '$context.status',
+        latency: '$context.responseLatency',
+        time: '$context.requestTime',
       }),
     };
     stage.defaultRouteSettings = { throttlingBurstLimit: STAGE_THROTTLE.burst, throttlingRateLimit: STAGE_THROTTLE.rate };
     // RouteSettings is a raw JSON property in CloudFormation's schema: CDK passes it through, so its keys are CloudFormation's.
-    stage.routeSettings = Object.fromEntries(Object.entries(PUBLIC_ROUTE_THROTTLE).map(([routeKey, limit]) =>
-      [routeKey, { ThrottlingBurstLimit: limit.burst, ThrottlingRateLimit: limit.rate }]));
+    stage.routeSettings = Object.fromEntries(
+      Object.entries(PUBLIC_ROUTE_THROTTLE).map(([routeKey, limit]) => [routeKey, { ThrottlingBurstLimit: limit.burst, ThrottlingRateLimit: limit.rate }]),
+    );
     // Route settings name routes by key: the stage is deployed after them.
     for (const route of routes) stage.node.addDependency(route);
     Validations.of(this.api).acknowledge({

@@ -34,7 +34,13 @@ export class SenderIdentity extends Construct {
     this.identity.dkimRecords.forEach((record, i) => {
       new CfnOutput(this, `DkimRecord${i + 1}`, { value: `${record.name} CNAME ${record.value}`, description: `DKIM record ${i + 1} of ${props.domain}` });
     });
-    new CfnOutput(this, 'MailFromMxRecord', { value: `${this.mailFromDomain} MX 10 feedback-smtp.${Stack.of(this).region}.amazonses.com`, description: 'MAIL FROM domain: MX record' });
-    new CfnOutput(this, 'MailFromSpfRecord', { value: `${this.mailFromDomain} TXT "v=spf1 include:amazonses.com ~all"`, description: 'MAIL FROM domain: SPF record' });
+    new CfnOutput(this, 'MailFromMxRecord', {
+      value: `${this.mailFromDomain} MX 10 feedback-smtp.${Stack.of(this).region}.amazonses.com`,
+      description: 'MAIL FROM domain: MX record',
+    });
+    new CfnOutput(this, 'MailFromSpfRecord', {
+      value: `${this.mailFromDomain} TXT "v=spf1 include:amazonses.com ~all"`,
+      description: 'MAIL FROM domain: SPF record',
+    });
   }
 }

@@ -32,7 +32,9 @@ export interface ServiceFunctionProps extends Omit<FunctionProps, 'code' | 'hand
 export function prebuiltHandler(stage: string): string {
   const file = path.join(packageRoot(), 'dist', 'functions', stage, 'index.js');
   if (!existsSync(file)) {
-    throw new Error(`Closeloop: the pre-built handler of "${stage}" is missing (${file}). In the closeloop repository, run \`npm run build\`; an installed package ships it.`);
+    throw new Error(
+      `Closeloop: the pre-built handler of "${stage}" is missing (${file}). In the closeloop repository, run \`npm run build\`; an installed package ships it.`,
+    );
   }
   return file;
 }
@@ -91,7 +93,8 @@ export class ServiceFunction extends LambdaFunction {
     } else {
       Validations.of(this).acknowledge({
         id: 'Serverless-LambdaTracing',
-        reason: 'X-Ray active tracing is optional (the `tracing` prop turns it on): the cost model leaves it out ' +
+        reason:
+          'X-Ray active tracing is optional (the `tracing` prop turns it on): the cost model leaves it out ' +
           '($5 per million traces); Powertools metrics, structured logs and the dashboard cover the pipeline without it.',
       });
     }

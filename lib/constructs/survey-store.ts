@@ -19,15 +19,18 @@ export class SurveyStore extends Construct {
       dynamoStream: StreamViewType[surveyTable.streamView],
       encryption: TableEncryptionV2.awsManagedKey(),
       deletionProtection: true,
-      globalSecondaryIndexes: [{
-        indexName: surveyTable.slaIndex.name,
-        partitionKey: { name: surveyTable.slaIndex.partitionKey, type: AttributeType.STRING },
-        sortKey: { name: surveyTable.slaIndex.sortKey, type: AttributeType.NUMBER },
-      }, {
-        indexName: surveyTable.contactIndex.name,
-        partitionKey: { name: surveyTable.contactIndex.partitionKey, type: AttributeType.STRING },
-        projectionType: ProjectionType.KEYS_ONLY,
-      }],
+      globalSecondaryIndexes: [
+        {
+          indexName: surveyTable.slaIndex.name,
+          partitionKey: { name: surveyTable.slaIndex.partitionKey, type: AttributeType.STRING },
+          sortKey: { name: surveyTable.slaIndex.sortKey, type: AttributeType.NUMBER },
+        },
+        {
+          indexName: surveyTable.contactIndex.name,
+          partitionKey: { name: surveyTable.contactIndex.partitionKey, type: AttributeType.STRING },
+          projectionType: ProjectionType.KEYS_ONLY,
+        },
+      ],
       removalPolicy: RemovalPolicy.RETAIN,
     });
   }
@@ -43,14 +46,20 @@ export function grantItemActions(table: ITableV2, grantee: IGrantable, ...action
 
 /** Query on the contact index (keys only), and nothing else of the table's indexes. */
 export function grantContactIndexQuery(table: ITableV2, grantee: IGrantable): void {
-  grantee.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({
-    actions: ['dynamodb:Query'], resources: [`${table.tableArn}/index/${surveyTable.contactIndex.name}`],
-  }));
+  grantee.grantPrincipal.addToPrincipalPolicy(
+    new PolicyStatement({
+      actions: ['dynamodb:Query'],
+      resources: [`${table.tableArn}/index/${surveyTable.contactIndex.name}`],
+    }),
+  );
 }
 
 /** Query on the sparse deadline index, and nothing else of the table's indexes. */
 export function grantSlaIndexQuery(table: ITableV2, grantee: IGrantable): void {
-  grantee.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({
-    actions: ['dynamodb:Query'], resources: [`${table.tableArn}/index/${surveyTable.slaIndex.name}`],
-  }));
+  grantee.grantPrincipal.addToPrincipalPolicy(
+    new PolicyStatement({
+      actions: ['dynamodb:Query'],
+      resources: [`${table.tableArn}/index/${surveyTable.slaIndex.name}`],
+    }),
+  );
 }

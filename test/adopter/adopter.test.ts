@@ -17,7 +17,8 @@ import { declaredCatalog } from '../fixtures/catalog.js';
 
 const run = promisify(execFile);
 const REPO = path.resolve(import.meta.dirname, '../..');
-const devVersion = (name: string) => (JSON.parse(readFileSync(path.join(REPO, 'package.json'), 'utf8')) as { devDependencies: Record<string, string> }).devDependencies[name] as string;
+const devVersion = (name: string) =>
+  (JSON.parse(readFileSync(path.join(REPO, 'package.json'), 'utf8')) as { devDependencies: Record<string, string> }).devDependencies[name] as string;
 
 let dir: string;
 const env = { ...process.env, CI: 'true', npm_config_update_notifier: 'false', npm_config_fund: 'false', npm_config_audit: 'false' };
@@ -39,19 +40,39 @@ beforeAll(async () => {
   const { stdout } = await run('npm', ['pack', '--pack-destination', dir, '--silent'], { cwd: REPO, env, timeout: 180_000 });
   const tarball = path.join(dir, stdout.trim().split('\n').pop() as string);
   writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'kaffeehaus-feedback', private: true, type: 'module' }, null, 2));
-  await inAdopter('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', tarball,
-    `aws-cdk-lib@${devVersion('aws-cdk-lib')}`, `constructs@${devVersion('constructs')}`, `aws-cdk@${devVersion('aws-cdk')}`], 420_000);
+  await inAdopter(
+    'npm',
+    [
+      'install',
+      '--prefer-offline',
+      '--no-audit',
+      '--no-fund',
+      tarball,
+      `aws-cdk-lib@${devVersion('aws-cdk-lib')}`,
+      `constructs@${devVersion('constructs')}`,
+      `aws-cdk@${devVersion('aws-cdk')}`,
+    ],
+    420_000,
+  );
   // A German bundle as an adopter makes one: `closeloop locale init de`, then translated.
   const { stdout: bundle } = await inAdopter('npx', ['--no-install', 'closeloop', 'locale', 'init', 'de', '--from', 'en']);
   mkdirSync(path.join(dir, 'locales'));
-  writeFileSync(path.join(dir, 'locales', 'de.yaml'), bundle
-    .replace(/^subject: .*$/m, 'subject: "Eine kurze Frage von {brand}"')
-    .replace(/^greeting: .*$/m, 'greeting: "Hallo {name},"')
-    .replace(/^intro: .*$/m, 'intro: "Wir freuen uns über Ihr Feedback. Tippen Sie auf eine Zahl:"')
-    .replace(/^ {2}nps: How likely.*$/m, '  nps: Wie wahrscheinlich ist es, dass Sie {brand} einem Freund oder Kollegen empfehlen?')
-    .replace(/^unsubscribe: .*$/m, 'unsubscribe: "Keine Umfragen mehr? Abmelden"'));
-  writeFileSync(path.join(dir, 'closeloop.yaml'), `# yaml-language-server: $schema=./node_modules/closeloop/schema/closeloop.schema.json\n${stringify(adopterCatalog())}`);
-  writeFileSync(path.join(dir, 'app.mjs'), `import { App, Stack } from 'aws-cdk-lib';
+  writeFileSync(
+    path.join(dir, 'locales', 'de.yaml'),
+    bundle
+      .replace(/^subject: .*$/m, 'subject: "Eine kurze Frage von {brand}"')
+      .replace(/^greeting: .*$/m, 'greeting: "Hallo {name},"')
+      .replace(/^intro: .*$/m, 'intro: "Wir freuen uns über Ihr Feedback. Tippen Sie auf eine Zahl:"')
+      .replace(/^ {2}nps: How likely.*$/m, '  nps: Wie wahrscheinlich ist es, dass Sie {brand} einem Freund oder Kollegen empfehlen?')
+      .replace(/^unsubscribe: .*$/m, 'unsubscribe: "Keine Umfragen mehr? Abmelden"'),
+  );
+  writeFileSync(
+    path.join(dir, 'closeloop.yaml'),
+    `# yaml-language-server: $schema=./node_modules/closeloop/schema/closeloop.schema.json\n${stringify(adopterCatalog())}`,
+  );
+  writeFileSync(
+    path.join(dir, 'app.mjs'),
+    `import { App, Stack } from 'aws-cdk-lib';
 import { Catalog, Closeloop } from 'closeloop';
 
 const app = new App();
@@ -61,7 +82,8 @@ new Closeloop(stack, 'Feedback', {
   senderEmail: 'umfragen@kaffee.example',
   supportEmail: 'hilfe@kaffee.example',
 });
-`);
+`,
+  );
   writeFileSync(path.join(dir, 'cdk.json'), JSON.stringify({ app: 'node app.mjs', notices: false }));
 }, 600_000);
 
@@ -72,10 +94,28 @@ afterAll(() => {
 describe('an adopter installs the packed package into its own folder', () => {
   it('installs a package with the handlers pre-built, the library and its types, the CLI, the schema, the license', () => {
     const installed = path.join(dir, 'node_modules', 'closeloop');
-    for (const file of ['dist/lib/index.js', 'dist/lib/index.cjs', 'dist/types/lib/index.d.ts', 'dist/cli/closeloop.mjs', 'schema/closeloop.schema.json', 'locales/fa.yaml', 'LICENSE', 'CHANGELOG.md']) {
+    for (const file of [
+      'dist/lib/index.js',
+      'dist/lib/index.cjs',
+      'dist/types/lib/index.d.ts',
+      'dist/cli/closeloop.mjs',
+      'schema/closeloop.schema.json',
+      'locales/fa.yaml',
+      'LICENSE',
+      'CHANGELOG.md',
+    ]) {
       expect(existsSync(path.join(installed, file)), file).toBe(true);
     }
-    expect(readdirSync(path.join(installed, 'dist', 'functions')).sort()).toEqual(['cases', 'deliverability', 'dispatch', 'erase', 'escalate', 'follow-up', 'measure', 'respond']);
+    expect(readdirSync(path.join(installed, 'dist', 'functions')).sort()).toEqual([
+      'cases',
+      'deliverability',
+      'dispatch',
+      'erase',
+      'escalate',
+      'follow-up',
+      'measure',
+      'respond',
+    ]);
     // No sources, tests or the repo's own tooling.
     for (const absent of ['functions', 'test', 'lib', 'cli', 'sandbox', 'scripts']) expect(existsSync(path.join(installed, absent)), absent).toBe(false);
     // Neither esbuild nor tsx is needed: nothing pulled them in.
@@ -94,7 +134,7 @@ describe('an adopter installs the packed package into its own folder', () => {
     expect((failed as { stderr: string }).stderr).toContain('bad.yaml: programs.0.kidn: unknown key (did you mean "kind"?)');
   });
 
-  it('synthesizes offline with cdk synth; every function asset carries its catalog and none the demo\'s', async () => {
+  it("synthesizes offline with cdk synth; every function asset carries its catalog and none the demo's", async () => {
     await inAdopter('npx', ['--no-install', 'cdk', 'synth', '--quiet'], 300_000);
     const out = path.join(dir, 'cdk.out');
     const assets = readdirSync(out).filter((name) => name.startsWith('asset.') && existsSync(path.join(out, name, 'catalog.json')));
@@ -115,8 +155,9 @@ describe('an adopter installs the packed package into its own folder', () => {
     const good = readFileSync(path.join(dir, 'closeloop.yaml'), 'utf8');
     writeFileSync(path.join(dir, 'closeloop.yaml'), good.replace(/^(\s+)queue: barista$/m, '$1qeue: barista'));
     try {
-      const failed = await inAdopter('npx', ['--no-install', 'cdk', 'synth', '--quiet', '-o', 'cdk.out.bad'], 300_000)
-        .catch((error: { code: number; stderr: string }) => error);
+      const failed = await inAdopter('npx', ['--no-install', 'cdk', 'synth', '--quiet', '-o', 'cdk.out.bad'], 300_000).catch(
+        (error: { code: number; stderr: string }) => error,
+      );
       expect((failed as { code: number }).code).not.toBe(0);
       expect((failed as { stderr: string }).stderr).toContain('closeloop.yaml: programs.0.rules.0.qeue: unknown key (did you mean "queue"?)');
     } finally {
@@ -124,13 +165,23 @@ describe('an adopter installs the packed package into its own folder', () => {
     }
   });
 
-  it('runs `npx closeloop sandbox` there: a German survey goes out with the adopter\'s brand', async () => {
-    const ports = Object.fromEntries(await Promise.all(Object.keys(DEFAULT_PORTS).map(async (key) => [PORT_VARIABLES[key as keyof typeof PORT_VARIABLES], String(await freePort())])));
+  it("runs `npx closeloop sandbox` there: a German survey goes out with the adopter's brand", async () => {
+    const ports = Object.fromEntries(
+      await Promise.all(Object.keys(DEFAULT_PORTS).map(async (key) => [PORT_VARIABLES[key as keyof typeof PORT_VARIABLES], String(await freePort())])),
+    );
     // The executable npx runs (node_modules/.bin/closeloop), started directly so that Ctrl-C (SIGINT) reaches it.
-    const child: ChildProcess = spawn(path.join(dir, 'node_modules', '.bin', 'closeloop'), ['sandbox'], { cwd: dir, env: { ...env, ...ports }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child: ChildProcess = spawn(path.join(dir, 'node_modules', '.bin', 'closeloop'), ['sandbox'], {
+      cwd: dir,
+      env: { ...env, ...ports },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
-    child.stdout?.on('data', (chunk) => { output += String(chunk); });
-    child.stderr?.on('data', (chunk) => { output += String(chunk); });
+    child.stdout?.on('data', (chunk) => {
+      output += String(chunk);
+    });
+    child.stderr?.on('data', (chunk) => {
+      output += String(chunk);
+    });
     try {
       const infoFile = path.join(dir, '.sandbox', 'sandbox.json');
       const deadline = Date.now() + 90_000;
@@ -138,19 +189,29 @@ describe('an adopter installs the packed package into its own folder', () => {
       expect(output, output).toContain('brand "Kaffeehaus Müller"');
       const info = JSON.parse(readFileSync(infoFile, 'utf8')) as SandboxInfo;
       const bus = new EventBridgeClient({ region: info.region, credentials: info.credentials, endpoint: info.endpoints.eventbridge });
-      await bus.send(new PutEventsCommand({
-        Entries: [{
-          EventBusName: info.busName, Source: 'shop.orders', DetailType: 'OrderDelivered',
-          Detail: JSON.stringify({
-            eventId: 'kaffee-1', occurredAt: new Date().toISOString(),
-            customer: { id: 'k-1', email: 'jonas@kaffee.example', name: 'Jonas', locale: 'de-AT' }, context: { orderId: 'K-77' },
-          }),
-        }],
-      }));
+      await bus.send(
+        new PutEventsCommand({
+          Entries: [
+            {
+              EventBusName: info.busName,
+              Source: 'shop.orders',
+              DetailType: 'OrderDelivered',
+              Detail: JSON.stringify({
+                eventId: 'kaffee-1',
+                occurredAt: new Date().toISOString(),
+                customer: { id: 'k-1', email: 'jonas@kaffee.example', name: 'Jonas', locale: 'de-AT' },
+                context: { orderId: 'K-77' },
+              }),
+            },
+          ],
+        }),
+      );
       bus.destroy();
       let emails: { subject: string; body: { text?: string } }[] = [];
       while (!emails.length && Date.now() < deadline + 30_000) {
-        const store = await (await fetch(info.sesStoreUrl)).json() as { emails: { subject: string; destination: { to: string[] }; body: { text?: string } }[] };
+        const store = (await (await fetch(info.sesStoreUrl)).json()) as {
+          emails: { subject: string; destination: { to: string[] }; body: { text?: string } }[];
+        };
         emails = store.emails.filter((email) => email.destination.to.includes('jonas@kaffee.example'));
         if (!emails.length) await new Promise((r) => setTimeout(r, 250));
       }
@@ -167,7 +228,10 @@ describe('an adopter installs the packed package into its own folder', () => {
       const stopped = await new Promise<boolean>((resolve) => {
         if (child.exitCode !== null) return resolve(true);
         const timer = setTimeout(() => resolve(false), 30_000);
-        child.once('exit', () => { clearTimeout(timer); resolve(true); });
+        child.once('exit', () => {
+          clearTimeout(timer);
+          resolve(true);
+        });
       });
       if (!stopped) child.kill('SIGKILL');
     }

@@ -20,7 +20,13 @@ export async function launchChromium(options: { as?: 'person' | 'scanner' } = {}
     executablePath: CHROMIUM_PATH,
     headless: true,
     args: [
-      '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
       ...(options.as === 'person' ? ['--disable-blink-features=AutomationControlled'] : []),
     ],
   });

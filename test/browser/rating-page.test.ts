@@ -29,8 +29,10 @@ async function surveyLinks(locale: string, kind: 'OrderDelivered' | 'TicketResol
   const run = randomUUID().slice(0, 8);
   const email = `b-${run}@example.com`;
   await putEvent(kind === 'OrderDelivered' ? 'shop.orders' : 'support.tickets', kind, {
-    eventId: `${kind}-${run}`, occurredAt: new Date().toISOString(),
-    customer: { id: `c-${run}`, email, name: 'Ana', locale, tier: 'silver' }, context: { orderId: `o-${run}` },
+    eventId: `${kind}-${run}`,
+    occurredAt: new Date().toISOString(),
+    customer: { id: `c-${run}`, email, name: 'Ana', locale, tier: 'silver' },
+    context: { orderId: `o-${run}` },
   });
   const [stored] = await waitForEmails(email);
   const links = [...(stored!.body.text ?? '').matchAll(/^\d+: (\S+)$/gm)].map((m) => m[1] as string);
@@ -75,7 +77,11 @@ describe('the rating page in headless Chromium', () => {
       await page.waitForSelector('h1');
       expect(await page.textContent('h1')).toBe(THANKS[locale]);
       expect(await page.textContent('main')).toContain(sandbox.supportEmail);
-      expect(await storedResponse(token)).toMatchObject({ score: 2, comment: COMMENTS[locale], evidence: { interaction: true, confirmed: false, script: 'ran' } });
+      expect(await storedResponse(token)).toMatchObject({
+        score: 2,
+        comment: COMMENTS[locale],
+        evidence: { interaction: true, confirmed: false, script: 'ran' },
+      });
     } finally {
       await page.close();
     }

@@ -37,7 +37,10 @@ async function survey() {
   const run = randomUUID().slice(0, 8);
   const email = `scan-${run}@example.com`;
   await putEvent('shop.orders', 'OrderDelivered', {
-    eventId: `scan-${run}`, occurredAt: new Date().toISOString(), customer: { id: `c-${run}`, email, name: 'Ana', locale: 'en', tier: 'silver' }, context: { orderId: run },
+    eventId: `scan-${run}`,
+    occurredAt: new Date().toISOString(),
+    customer: { id: `c-${run}`, email, name: 'Ana', locale: 'en', tier: 'silver' },
+    context: { orderId: run },
   });
   const [stored] = await waitForEmails(email);
   const text = stored!.body.text ?? '';
@@ -158,35 +161,39 @@ describe('scanners on the rating page record nothing', () => {
     expect(await stored(token)).not.toHaveProperty('score');
   });
 
-  it('a forged POST (Node\'s fetch) with hidden fields of its choosing: a render time 10 minutes ago, input, script, confirmation', async () => {
+  it("a forged POST (Node's fetch) with hidden fields of its choosing: a render time 10 minutes ago, input, script, confirmation", async () => {
     const { links, token } = await survey();
     const action = links[0]!.split('?')[0]!;
     const forgedFields = { score: '0', t: String(Date.now() - 600_000), h: '1', j: '1', confirm: '1' };
 
     for (const userAgent of [undefined, DESKTOP_CHROME]) {
       const response = await fetch(action, {
-        method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...(userAgent ? { 'user-agent': userAgent } : {}) },
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', ...(userAgent ? { 'user-agent': userAgent } : {}) },
         body: new URLSearchParams(forgedFields),
       });
       expect(heading(await response.text())).toBe(HEADINGS.confirmAnswer);
     }
     // A stamp-shaped value with a made-up signature, from a client that sends a browser's headers.
     const madeUp = await rawPost(action, new URLSearchParams({ ...forgedFields, t: `${Date.now() - 600_000}.${'A'.repeat(43)}` }).toString(), {
-      'user-agent': DESKTOP_CHROME, 'sec-fetch-mode': 'navigate', 'sec-fetch-user': '?1',
+      'user-agent': DESKTOP_CHROME,
+      'sec-fetch-mode': 'navigate',
+      'sec-fetch-user': '?1',
     });
     expect(heading(madeUp.body)).toBe(HEADINGS.confirmAnswer);
 
     expect(await stored(token)).not.toHaveProperty('score');
   });
 
-  it('a client that replays the page\'s real stamp: Node\'s fetch says cors, curl says curl — not even after the confirmation', async () => {
+  it("a client that replays the page's real stamp: Node's fetch says cors, curl says curl — not even after the confirmation", async () => {
     const { links, token } = await survey();
     const action = links[0]!.split('?')[0]!;
     const stamp = await pageStamp(links[0]!, DESKTOP_CHROME);
     await sleep(1200);
 
     const viaFetch = await fetch(action, {
-      method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'user-agent': DESKTOP_CHROME },
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'user-agent': DESKTOP_CHROME },
       body: new URLSearchParams({ score: '0', t: stamp!, h: '1', j: '1' }),
     });
     expect(heading(await viaFetch.text())).toBe(HEADINGS.confirmAnswer);
@@ -228,12 +235,14 @@ describe('scanners on the unsubscribe link unsubscribe nobody', () => {
     await withPage(person, { userAgent: DESKTOP_CHROME }, async (page) => {
       // Runs in the page like an injected scanner script: no user gesture behind it (Sec-Fetch-User is not sent).
       await page.addInitScript(() => {
-        addEventListener('load', () => setTimeout(() => {
-          const form = document.querySelector('form[data-evidence]') as HTMLFormElement | null;
-          if (!form) return;
-          (form.querySelector('input[name=h]') as HTMLInputElement).value = '1';
-          form.submit();
-        }, 2600));
+        addEventListener('load', () =>
+          setTimeout(() => {
+            const form = document.querySelector('form[data-evidence]') as HTMLFormElement | null;
+            if (!form) return;
+            (form.querySelector('input[name=h]') as HTMLInputElement).value = '1';
+            form.submit();
+          }, 2600),
+        );
       });
       const posted = () => page.waitForResponse((response) => response.request().method() === 'POST', { timeout: 15_000 });
       const [first] = await Promise.all([posted(), page.goto(unsubscribe)]);
@@ -250,7 +259,11 @@ describe('scanners on the unsubscribe link unsubscribe nobody', () => {
     const stamp = await pageStamp(unsubscribe, DESKTOP_CHROME);
     await sleep(700);
     for (const body of ['', 'List-Unsubscribe=One-Click&x=1', 'list-unsubscribe=one-click', `t=${stamp}&h=1&j=1&List-Unsubscribe=One-Click`]) {
-      const response = await fetch(unsubscribe, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'user-agent': DESKTOP_CHROME }, body });
+      const response = await fetch(unsubscribe, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', 'user-agent': DESKTOP_CHROME },
+        body,
+      });
       expect(heading(await response.text())).toBe(HEADINGS.unsubscribeConfirm);
     }
     expect(await suppressed(email)).toBeUndefined();
@@ -258,7 +271,7 @@ describe('scanners on the unsubscribe link unsubscribe nobody', () => {
 });
 
 describe('mail clients and people', () => {
-  it('a mail client\'s RFC 8058 one-click POST unsubscribes at once, with the List-Unsubscribe token, which cannot answer the survey', async () => {
+  it("a mail client's RFC 8058 one-click POST unsubscribes at once, with the List-Unsubscribe token, which cannot answer the survey", async () => {
     const { unsubscribe, email, token } = await survey();
     const unsubscribeToken = new URL(unsubscribe).pathname.split('/').pop()!;
     expect(unsubscribeToken).not.toBe(token);
@@ -267,7 +280,8 @@ describe('mail clients and people', () => {
     expect((await fetch(`${sandbox.publicBaseUrl}/u/${token}`)).status).toBe(404);
 
     const response = await fetch(unsubscribe, {
-      method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'user-agent': 'Mozilla/5.0 (compatible; MailProvider-Unsubscribe/1.0)' },
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'user-agent': 'Mozilla/5.0 (compatible; MailProvider-Unsubscribe/1.0)' },
       body: 'List-Unsubscribe=One-Click',
     });
 
@@ -302,7 +316,9 @@ describe('mail clients and people', () => {
     });
 
     expect(await stored(token)).toMatchObject({
-      score: 8, comment: 'Quick delivery.', userAgent: DESKTOP_CHROME,
+      score: 8,
+      comment: 'Quick delivery.',
+      userAgent: DESKTOP_CHROME,
       evidence: { script: 'ran', interaction: true, confirmed: false, userActivated: true, automatedAgent: false, dwellMs: expect.any(Number) },
     });
     expect((await stored(token))!.evidence.dwellMs).toBeGreaterThanOrEqual(1000);

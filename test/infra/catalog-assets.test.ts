@@ -22,13 +22,15 @@ function otherDeclared(): Record<string, unknown> {
 }
 
 /** Every function of the synthesized stack, with the catalog.json in its asset folder. */
-function functionCatalogs(declared: Record<string, unknown>): { asset: string; handler: string; env: Record<string, string>; catalog: Catalog; code: string }[] {
+function functionCatalogs(
+  declared: Record<string, unknown>,
+): { asset: string; handler: string; env: Record<string, string>; catalog: Catalog; code: string }[] {
   const app = testApp({ bundle: true });
   const stack = testStack(app, declared);
   const assembly = app.synth();
   const template = Template.fromStack(stack);
   return Object.values(template.findResources('AWS::Lambda::Function')).map((resource) => {
-    const assetHash = String((resource.Properties.Code.S3Key as string)).replace(/\.zip$/, '');
+    const assetHash = String(resource.Properties.Code.S3Key as string).replace(/\.zip$/, '');
     const dir = path.join(assembly.directory, `asset.${assetHash}`);
     return {
       asset: assetHash,
@@ -41,7 +43,7 @@ function functionCatalogs(declared: Record<string, unknown>): { asset: string; h
 }
 
 describe('the catalog the stack was given is the catalog its functions run with', () => {
-  it('places another shop\'s catalog, and never the demo\'s, beside every handler', () => {
+  it("places another shop's catalog, and never the demo's, beside every handler", () => {
     const catalog = parseCatalog(otherDeclared());
     const functions = functionCatalogs(otherDeclared());
     expect(functions).toHaveLength(8);

@@ -13,7 +13,10 @@ const catalog = Catalog.fromFile(DEMO_CATALOG_FILE);
 const required = { catalog, senderEmail: 'surveys@shop.example', supportEmail: 'support@shop.example' };
 const env = { account: '123456789012', region: 'eu-west-1' };
 
-function synth(props: Partial<CloseloopProps> = {}, setUp?: (stack: Stack) => Partial<CloseloopProps>): { stack: Stack; template: Template; closeloop: Closeloop } {
+function synth(
+  props: Partial<CloseloopProps> = {},
+  setUp?: (stack: Stack) => Partial<CloseloopProps>,
+): { stack: Stack; template: Template; closeloop: Closeloop } {
   const stack = new Stack(testApp(), 'Shop', { env });
   const closeloop = new Closeloop(stack, 'Feedback', { ...required, ...props, ...setUp?.(stack) });
   return { stack, template: Template.fromStack(stack), closeloop };
@@ -30,19 +33,26 @@ describe('the Closeloop construct', () => {
     const ids = (type: string) => Object.keys(template.findResources(type)).sort();
     expect(ids('AWS::DynamoDB::GlobalTable')).toEqual(['CloseloopSurveysTable0F5955E7']);
     expect(ids('AWS::SQS::Queue')).toEqual([
-      'CloseloopDeliverabilityDeadLetters8B4EE3EB', 'CloseloopDeliverabilityQueueCC60D3C8',
-      'CloseloopFollowUpsAdvocacy7AD945F0', 'CloseloopFollowUpsAdvocacyDeadLetters96E1BAB3',
-      'CloseloopFollowUpsCustomerSuccess1F47FFD1', 'CloseloopFollowUpsCustomerSuccessDeadLetters86DEDBD4',
-      'CloseloopFollowUpsEscalation03E15033', 'CloseloopFollowUpsEscalationDeadLettersD97C250E',
-      'CloseloopFollowUpsRulesFailures44EBEA4D', 'CloseloopFollowUpsSupport91669999', 'CloseloopFollowUpsSupportDeadLettersFC2F0B6C',
-      'CloseloopIngestBuffer3228F87B', 'CloseloopIngestDeadLettersF50E6E65',
+      'CloseloopDeliverabilityDeadLetters8B4EE3EB',
+      'CloseloopDeliverabilityQueueCC60D3C8',
+      'CloseloopFollowUpsAdvocacy7AD945F0',
+      'CloseloopFollowUpsAdvocacyDeadLetters96E1BAB3',
+      'CloseloopFollowUpsCustomerSuccess1F47FFD1',
+      'CloseloopFollowUpsCustomerSuccessDeadLetters86DEDBD4',
+      'CloseloopFollowUpsEscalation03E15033',
+      'CloseloopFollowUpsEscalationDeadLettersD97C250E',
+      'CloseloopFollowUpsRulesFailures44EBEA4D',
+      'CloseloopFollowUpsSupport91669999',
+      'CloseloopFollowUpsSupportDeadLettersFC2F0B6C',
+      'CloseloopIngestBuffer3228F87B',
+      'CloseloopIngestDeadLettersF50E6E65',
     ]);
     expect(ids('AWS::Events::EventBus')).toEqual(['CloseloopIngestBus760ABFDC']);
     // The table is retained if the stack or the construct is removed.
     expect(Object.values(template.findResources('AWS::DynamoDB::GlobalTable'))[0]).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
   });
 
-  it('exposes the bus, the table, the API and every follow-up queue for the adopter\'s own wiring', () => {
+  it("exposes the bus, the table, the API and every follow-up queue for the adopter's own wiring", () => {
     const { stack, closeloop } = synth();
     expect(Object.keys(closeloop.followUpQueues).sort()).toEqual(['advocacy', 'customer-success', 'escalation', 'support']);
     expect(Object.keys(closeloop.deadLetterQueues).sort()).toEqual(['deliverability-feedback-dead-letters', 'dispatch-dead-letters', 'rules-failures']);
@@ -59,11 +69,20 @@ describe('the Closeloop construct', () => {
       new Closeloop(stack, 'Feedback', required);
       return stack;
     });
-    const templates = stacks.map((stack) => Template.fromStack(stack).toJSON() as { Resources: Record<string, { Type: string; Properties?: Record<string, unknown> }> });
-    const fixedNames = (t: (typeof templates)[number]) => Object.values(t.Resources).flatMap((r) =>
-      ['TableName', 'QueueName', 'FunctionName', 'RoleName', 'DashboardName', 'LogGroupName'].filter((key) => typeof r.Properties?.[key] === 'string').map((key) => `${r.Type}.${key}`));
+    const templates = stacks.map(
+      (stack) => Template.fromStack(stack).toJSON() as { Resources: Record<string, { Type: string; Properties?: Record<string, unknown> }> },
+    );
+    const fixedNames = (t: (typeof templates)[number]) =>
+      Object.values(t.Resources).flatMap((r) =>
+        ['TableName', 'QueueName', 'FunctionName', 'RoleName', 'DashboardName', 'LogGroupName']
+          .filter((key) => typeof r.Properties?.[key] === 'string')
+          .map((key) => `${r.Type}.${key}`),
+      );
     expect(fixedNames(templates[0]!)).toEqual([]);
-    const names = (t: (typeof templates)[number], type: string) => Object.values(t.Resources).filter((r) => r.Type === type).map((r) => r.Properties?.Name);
+    const names = (t: (typeof templates)[number], type: string) =>
+      Object.values(t.Resources)
+        .filter((r) => r.Type === type)
+        .map((r) => r.Properties?.Name);
     for (const type of ['AWS::Events::EventBus', 'AWS::Scheduler::ScheduleGroup']) {
       expect(names(templates[0]!, type).some((name) => names(templates[1]!, type).includes(name))).toBe(false);
     }
@@ -72,10 +91,13 @@ describe('the Closeloop construct', () => {
   it('puts its rules on an existing bus when given one, and creates none', () => {
     const { template } = synth({}, (stack) => ({ eventBus: EventBus.fromEventBusName(stack, 'Shared', 'shop-events') }));
     template.resourceCountIs('AWS::Events::EventBus', 0);
-    template.hasResourceProperties('AWS::Events::Rule', { EventBusName: 'shop-events', EventPattern: { source: ['shop.orders'], 'detail-type': ['OrderDelivered'] } });
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventBusName: 'shop-events',
+      EventPattern: { source: ['shop.orders'], 'detail-type': ['OrderDelivered'] },
+    });
   });
 
-  it('creates the sender\'s SES domain identity with Easy DKIM and a MAIL FROM domain; without a zone, the DNS records are outputs', () => {
+  it("creates the sender's SES domain identity with Easy DKIM and a MAIL FROM domain; without a zone, the DNS records are outputs", () => {
     const { template } = synth({ senderDomain: 'shop.example' });
     template.hasResourceProperties('AWS::SES::EmailIdentity', {
       EmailIdentity: 'shop.example',
@@ -90,7 +112,9 @@ describe('the Closeloop construct', () => {
   });
 
   it('writes the DKIM and MAIL FROM records into the hosted zone when given one', () => {
-    const { template } = synth({ senderDomain: 'shop.example' }, (stack) => ({ hostedZone: new PublicHostedZone(stack, 'Zone', { zoneName: 'shop.example' }) }));
+    const { template } = synth({ senderDomain: 'shop.example' }, (stack) => ({
+      hostedZone: new PublicHostedZone(stack, 'Zone', { zoneName: 'shop.example' }),
+    }));
     template.resourceCountIs('AWS::Route53::RecordSet', 5); // 3 DKIM CNAMEs, MX and SPF of the MAIL FROM domain
     template.hasResourceProperties('AWS::Route53::RecordSet', { Type: 'MX', Name: 'mail.shop.example.' });
   });
@@ -108,7 +132,7 @@ describe('the Closeloop construct', () => {
     expect(() => synth(props as Partial<CloseloopProps>)).toThrow(message);
   });
 
-  it('fails with the catalog\'s own message when the catalog is invalid', () => {
+  it("fails with the catalog's own message when the catalog is invalid", () => {
     expect(() => Catalog.fromObject({ brand: { name: 'X' } })).toThrow(/^Invalid catalog: invitationTtlDays: required/);
   });
 });

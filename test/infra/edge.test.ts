@@ -19,9 +19,10 @@ const onlyLogicalId = (template: Template, type: string) => {
   return ids[0] as string;
 };
 
-const publicBaseUrls = (template: Template) => Object.values(template.findResources('AWS::Lambda::Function'))
-  .map((fn) => fn.Properties.Environment?.Variables?.[ENV.PUBLIC_BASE_URL])
-  .filter((url) => url !== undefined);
+const publicBaseUrls = (template: Template) =>
+  Object.values(template.findResources('AWS::Lambda::Function'))
+    .map((fn) => fn.Properties.Environment?.Variables?.[ENV.PUBLIC_BASE_URL])
+    .filter((url) => url !== undefined);
 
 describe('without closeloop:waf', () => {
   it('creates no CloudFront distribution and no web ACL; the links point at the API', () => {
@@ -44,11 +45,12 @@ describe('with closeloop:waf=true', () => {
 
   it('creates a CLOUDFRONT web ACL with the AWS managed rule groups and a rate limit per IP, all with metrics and no sampled requests (they keep link tokens)', () => {
     const visible = { CloudWatchMetricsEnabled: true, SampledRequestsEnabled: false, MetricName: Match.anyValue() };
-    const managed = (name: string) => Match.objectLike({
-      Statement: { ManagedRuleGroupStatement: Match.objectLike({ VendorName: 'AWS', Name: name }) },
-      OverrideAction: { None: {} },
-      VisibilityConfig: visible,
-    });
+    const managed = (name: string) =>
+      Match.objectLike({
+        Statement: { ManagedRuleGroupStatement: Match.objectLike({ VendorName: 'AWS', Name: name }) },
+        OverrideAction: { None: {} },
+        VisibilityConfig: visible,
+      });
     template.hasResourceProperties('AWS::WAFv2::WebACL', {
       Scope: 'CLOUDFRONT',
       DefaultAction: { Allow: {} },
@@ -71,10 +73,12 @@ describe('with closeloop:waf=true', () => {
     const webAcl = onlyLogicalId(template, 'AWS::WAFv2::WebACL');
     template.hasResourceProperties('AWS::CloudFront::Distribution', {
       DistributionConfig: Match.objectLike({
-        Origins: [Match.objectLike({
-          DomainName: { 'Fn::Join': ['', [{ Ref: api }, '.execute-api.us-east-1.', { Ref: 'AWS::URLSuffix' }]] },
-          CustomOriginConfig: Match.objectLike({ OriginProtocolPolicy: 'https-only', OriginSSLProtocols: ['TLSv1.2'] }),
-        })],
+        Origins: [
+          Match.objectLike({
+            DomainName: { 'Fn::Join': ['', [{ Ref: api }, '.execute-api.us-east-1.', { Ref: 'AWS::URLSuffix' }]] },
+            CustomOriginConfig: Match.objectLike({ OriginProtocolPolicy: 'https-only', OriginSSLProtocols: ['TLSv1.2'] }),
+          }),
+        ],
         DefaultCacheBehavior: Match.objectLike({
           CachePolicyId: CachePolicy.CACHING_DISABLED.cachePolicyId,
           OriginRequestPolicyId: OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER.originRequestPolicyId,
@@ -93,7 +97,7 @@ describe('with closeloop:waf=true', () => {
     return id;
   };
 
-  it('builds the survey links and the pages\' form actions on the distribution\'s URL, and outputs its domain', () => {
+  it("builds the survey links and the pages' form actions on the distribution's URL, and outputs its domain", () => {
     const distribution = onlyLogicalId(template, 'AWS::CloudFront::Distribution');
     const urls = publicBaseUrls(template);
     expect(urls).toHaveLength(2); // dispatch (links) and respond (form actions)
@@ -115,8 +119,9 @@ describe('with closeloop:waf=true', () => {
   });
 
   it('refuses to create the web ACL in a region other than us-east-1, naming the way out', () => {
-    expect(() => edgeStack({ 'closeloop:waf': 'true' }, 'eu-west-1'))
-      .toThrow(/waf: the stack is in eu-west-1, but a web ACL for CloudFront can only be created in us-east-1.*waf\.webAclArn/);
+    expect(() => edgeStack({ 'closeloop:waf': 'true' }, 'eu-west-1')).toThrow(
+      /waf: the stack is in eu-west-1, but a web ACL for CloudFront can only be created in us-east-1.*waf\.webAclArn/,
+    );
   });
 
   it('guards an environment-agnostic stack with a CloudFormation rule that allows us-east-1 only', () => {
@@ -134,7 +139,10 @@ describe('with closeloop:waf=true', () => {
   });
 
   it('passes both cdk-nag packs, with a created and with an attached web ACL', () => {
-    for (const [context, region] of [[{ 'closeloop:waf': true }, 'us-east-1'], [{ 'closeloop:waf': true, 'closeloop:webAclArn': EXISTING_ACL }, 'eu-west-1']] as const) {
+    for (const [context, region] of [
+      [{ 'closeloop:waf': true }, 'us-east-1'],
+      [{ 'closeloop:waf': true, 'closeloop:webAclArn': EXISTING_ACL }, 'eu-west-1'],
+    ] as const) {
       const app = testApp({ context });
       testStack(app, undefined, region);
       Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
@@ -150,7 +158,10 @@ describe('invalid WAF settings', () => {
     [{ 'closeloop:waf': true, 'closeloop:wafRateLimit': 5 }, 'waf.rateLimit: "5" is not a whole number of requests per 5 minutes from 10 to 2000000000'],
     [{ 'closeloop:waf': true, 'closeloop:wafRateLimit': 99.5 }, 'waf.rateLimit: "99.5"'],
     [{ 'closeloop:waf': true, 'closeloop:webAclArn': 'shared-edge' }, 'waf.webAclArn: "shared-edge" is not the ARN of a CLOUDFRONT-scoped WAFv2 web ACL'],
-    [{ 'closeloop:waf': true, 'closeloop:webAclArn': EXISTING_ACL.replace('us-east-1', 'eu-west-1').replace('global', 'regional') }, 'is not the ARN of a CLOUDFRONT-scoped'],
+    [
+      { 'closeloop:waf': true, 'closeloop:webAclArn': EXISTING_ACL.replace('us-east-1', 'eu-west-1').replace('global', 'regional') },
+      'is not the ARN of a CLOUDFRONT-scoped',
+    ],
     [{ 'closeloop:webAclArn': EXISTING_ACL }, 'closeloop:webAclArn is set but closeloop:waf is not true'],
   ])('refuses %j', (context, message) => {
     expect(() => edgeStack(context)).toThrow(message);

@@ -21,7 +21,13 @@ describe('cdk-nag AwsSolutions and Serverless', () => {
     const bundles = readdirSync(assembly.directory)
       .filter((dir) => dir.startsWith('asset.'))
       .map((dir) => path.join(assembly.directory, dir, 'index.js'))
-      .filter((file) => { try { return statSync(file).isFile(); } catch { return false; } });
+      .filter((file) => {
+        try {
+          return statSync(file).isFile();
+        } catch {
+          return false;
+        }
+      });
     expect(bundles).toHaveLength(8); // dispatch, respond, follow-up (rules), cases, escalate, measure, deliverability, erase
     for (const bundle of bundles) expect(statSync(bundle).size).toBeLessThan(150 * 1024);
   });

@@ -19,7 +19,11 @@ const functionWith = (variable: string) => {
 
 describe('CloseloopStack', () => {
   it('builds one bus rule per program trigger, into the buffer queue with a dead-letter queue', () => {
-    for (const [source, detailType] of [['shop.orders', 'OrderDelivered'], ['shop.orders', 'OrderPlaced'], ['support.tickets', 'TicketResolved']]) {
+    for (const [source, detailType] of [
+      ['shop.orders', 'OrderDelivered'],
+      ['shop.orders', 'OrderPlaced'],
+      ['support.tickets', 'TicketResolved'],
+    ]) {
       template.hasResourceProperties('AWS::Events::Rule', {
         EventBusName: Match.anyValue(),
         EventPattern: { source: [source], 'detail-type': [detailType] },
@@ -40,7 +44,8 @@ describe('CloseloopStack', () => {
     template.hasResourceProperties('AWS::Events::Rule', {
       EventBusName: 'default',
       EventPattern: {
-        source: ['aws.ses'], 'detail-type': ['Email Bounced', 'Email Complaint'],
+        source: ['aws.ses'],
+        'detail-type': ['Email Bounced', 'Email Complaint'],
         detail: { mail: { tags: { 'ses:configuration-set': [Match.anyValue()] } } },
       },
       Targets: [Match.objectLike({ DeadLetterConfig: { Arn: Match.anyValue() } })],
@@ -56,11 +61,13 @@ describe('CloseloopStack', () => {
 
   it('indexes personal items by hashed contact, keys only, for erasure', () => {
     template.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
-      GlobalSecondaryIndexes: Match.arrayWith([{
-        IndexName: surveyTable.contactIndex.name,
-        KeySchema: [{ AttributeName: surveyTable.contactIndex.partitionKey, KeyType: 'HASH' }],
-        Projection: { ProjectionType: 'KEYS_ONLY' },
-      }]),
+      GlobalSecondaryIndexes: Match.arrayWith([
+        {
+          IndexName: surveyTable.contactIndex.name,
+          KeySchema: [{ AttributeName: surveyTable.contactIndex.partitionKey, KeyType: 'HASH' }],
+          Projection: { ProjectionType: 'KEYS_ONLY' },
+        },
+      ]),
     });
   });
 
@@ -78,9 +85,9 @@ describe('CloseloopStack', () => {
   it('runs dispatch on Node.js 24 arm64 from the buffer with partial batch responses and a concurrency cap from the SES rate', () => {
     const [logicalId, dispatch] = functionWith(ENV.DEAD_LETTER_QUEUE_URL);
     expect(dispatch.Properties).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'] });
-    expect(Object.keys(dispatch.Properties.Environment.Variables)).toEqual(expect.arrayContaining([
-      ENV.SURVEY_TABLE, ENV.SENDER_EMAIL, ENV.SUPPORT_EMAIL, ENV.PUBLIC_BASE_URL, ENV.CONFIGURATION_SET,
-    ]));
+    expect(Object.keys(dispatch.Properties.Environment.Variables)).toEqual(
+      expect.arrayContaining([ENV.SURVEY_TABLE, ENV.SENDER_EMAIL, ENV.SUPPORT_EMAIL, ENV.PUBLIC_BASE_URL, ENV.CONFIGURATION_SET]),
+    );
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       FunctionName: { Ref: logicalId },
       FunctionResponseTypes: ['ReportBatchItemFailures'],
@@ -91,14 +98,16 @@ describe('CloseloopStack', () => {
   it('lets dispatch send only from the sender identity and configuration set', () => {
     template.hasResourceProperties('AWS::IAM::Policy', {
       PolicyDocument: {
-        Statement: Match.arrayWith([Match.objectLike({
-          Action: 'ses:SendEmail',
-          Resource: [
-            { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':ses:eu-west-1:123456789012:identity/nps@shop.example']] },
-            { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':ses:eu-west-1:123456789012:identity/shop.example']] },
-            { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':ses:eu-west-1:123456789012:configuration-set/', { Ref: Match.anyValue() }]] },
-          ],
-        })]),
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Action: 'ses:SendEmail',
+            Resource: [
+              { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':ses:eu-west-1:123456789012:identity/nps@shop.example']] },
+              { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':ses:eu-west-1:123456789012:identity/shop.example']] },
+              { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':ses:eu-west-1:123456789012:configuration-set/', { Ref: Match.anyValue() }]] },
+            ],
+          }),
+        ]),
       },
     });
     template.resourceCountIs('AWS::SES::ConfigurationSet', 1);
@@ -117,14 +126,20 @@ describe('CloseloopStack', () => {
   it('delays surveys with EventBridge Scheduler: a group, a role that may only feed the buffer, and dispatch may pass it', () => {
     template.resourceCountIs('AWS::Scheduler::ScheduleGroup', 1);
     template.hasResourceProperties('AWS::IAM::Role', {
-      AssumeRolePolicyDocument: { Statement: [Match.objectLike({ Principal: { Service: 'scheduler.amazonaws.com' }, Condition: { StringEquals: { 'aws:SourceAccount': '123456789012' } } })] },
+      AssumeRolePolicyDocument: {
+        Statement: [
+          Match.objectLike({ Principal: { Service: 'scheduler.amazonaws.com' }, Condition: { StringEquals: { 'aws:SourceAccount': '123456789012' } } }),
+        ],
+      },
     });
     const dispatchPolicy = Object.values(template.findResources('AWS::IAM::Policy')).find((p) => JSON.stringify(p).includes('ses:SendEmail'))!;
     const actions = (dispatchPolicy.Properties.PolicyDocument.Statement as { Action: string | string[] }[]).flatMap((st) => [st.Action].flat());
     expect(actions).toEqual(expect.arrayContaining(['scheduler:CreateSchedule', 'iam:PassRole', 'events:PutEvents', 'dynamodb:ConditionCheckItem']));
     expect(actions).not.toContain('scheduler:DeleteScheduleGroup');
     const [, dispatch] = functionWith(ENV.SCHEDULE_ROLE_ARN);
-    expect(Object.keys(dispatch.Properties.Environment.Variables)).toEqual(expect.arrayContaining([ENV.SCHEDULE_GROUP, ENV.SCHEDULE_TARGET_ARN, ENV.EVENT_BUS_NAME]));
+    expect(Object.keys(dispatch.Properties.Environment.Variables)).toEqual(
+      expect.arrayContaining([ENV.SCHEDULE_GROUP, ENV.SCHEDULE_TARGET_ARN, ENV.EVENT_BUS_NAME]),
+    );
   });
 
   it('routes the cancelling events of programs to the buffer too', () => {
@@ -150,7 +165,8 @@ describe('CloseloopStack', () => {
     });
     const [stageId, stage] = Object.entries(template.findResources('AWS::ApiGatewayV2::Stage'))[0]!;
     const routeIds = Object.entries(template.findResources('AWS::ApiGatewayV2::Route'))
-      .filter(([, route]) => /\/(r|u)\/\{token\}$/.test(route.Properties.RouteKey)).map(([id]) => id);
+      .filter(([, route]) => /\/(r|u)\/\{token\}$/.test(route.Properties.RouteKey))
+      .map(([id]) => id);
     expect(stageId).toBeDefined();
     expect(stage.DependsOn).toEqual(expect.arrayContaining(routeIds));
     // The access log keeps no personal data: no IP address, user agent, path or query string.
@@ -172,12 +188,19 @@ describe('CloseloopStack', () => {
     const respondRole = respond.Properties.Role['Fn::GetAtt'][0];
 
     const readers = Object.values(template.findResources('AWS::IAM::Policy')).filter((policy) =>
-      (policy.Properties.PolicyDocument.Statement as { Action: string | string[] }[]).some((st) => [st.Action].flat().some((action) => action.startsWith('secretsmanager:'))));
+      (policy.Properties.PolicyDocument.Statement as { Action: string | string[] }[]).some((st) =>
+        [st.Action].flat().some((action) => action.startsWith('secretsmanager:')),
+      ),
+    );
     expect(readers).toHaveLength(1);
     expect(readers[0]!.Properties.Roles).toEqual([{ Ref: respondRole }]);
-    expect(readers[0]!.Properties.PolicyDocument.Statement).toContainEqual(expect.objectContaining({
-      Action: expect.arrayContaining(['secretsmanager:GetSecretValue']), Effect: 'Allow', Resource: { Ref: secretId },
-    }));
+    expect(readers[0]!.Properties.PolicyDocument.Statement).toContainEqual(
+      expect.objectContaining({
+        Action: expect.arrayContaining(['secretsmanager:GetSecretValue']),
+        Effect: 'Allow',
+        Resource: { Ref: secretId },
+      }),
+    );
   });
 
   it('feeds the stream to the rules function with bisection, partial failures, a filter and an on-failure queue', () => {
@@ -196,8 +219,11 @@ describe('CloseloopStack', () => {
     const urls = rules.Properties.Environment.Variables[ENV.FOLLOW_UP_QUEUE_URLS];
     expect(JSON.stringify(urls)).toContain('customer-success');
     expect(JSON.stringify(urls)).toContain('support');
-    const sendPolicies = Object.values(template.findResources('AWS::IAM::Policy'))
-      .filter((p) => JSON.stringify(p.Properties.PolicyDocument).includes('sqs:SendMessage') && JSON.stringify(p.Properties.PolicyDocument).includes('FollowUpsCustomerSuccess'));
+    const sendPolicies = Object.values(template.findResources('AWS::IAM::Policy')).filter(
+      (p) =>
+        JSON.stringify(p.Properties.PolicyDocument).includes('sqs:SendMessage') &&
+        JSON.stringify(p.Properties.PolicyDocument).includes('FollowUpsCustomerSuccess'),
+    );
     expect(sendPolicies).toHaveLength(2);
     const [rulesLogicalId] = functionWith(ENV.CASE_API_URL);
     const [sweepLogicalId] = Object.entries(template.findResources('AWS::Lambda::Function')).find(([, r]) => r.Properties.ReservedConcurrentExecutions === 1)!;
@@ -205,7 +231,10 @@ describe('CloseloopStack', () => {
     const roleOf = (id: string) => template.findResources('AWS::Lambda::Function')[id]!.Properties.Role['Fn::GetAtt'][0];
     expect(roles.sort()).toEqual([roleOf(rulesLogicalId), roleOf(sweepLogicalId)].sort());
     for (const queue of ['CustomerSuccess', 'Support', 'Advocacy', 'Escalation']) {
-      template.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmDescription: Match.stringLikeRegexp('could not handle'), Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [Match.stringLikeRegexp(`FollowUps${queue}DeadLetters`), 'QueueName'] } }] });
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        AlarmDescription: Match.stringLikeRegexp('could not handle'),
+        Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [Match.stringLikeRegexp(`FollowUps${queue}DeadLetters`), 'QueueName'] } }],
+      });
     }
   });
 
@@ -228,11 +257,22 @@ describe('CloseloopStack', () => {
   });
 
   it('sweeps deadlines every minute with one instance, over the sparse index only', () => {
-    template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(1 minute)', Targets: [Match.objectLike({ DeadLetterConfig: Match.anyValue() })] });
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(1 minute)',
+      Targets: [Match.objectLike({ DeadLetterConfig: Match.anyValue() })],
+    });
     // A sweep run that fails after Lambda's own retries of the asynchronous invocation is kept too.
     template.hasResourceProperties('AWS::Lambda::Function', { ReservedConcurrentExecutions: 1, DeadLetterConfig: { TargetArn: Match.anyValue() } });
     template.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
-      GlobalSecondaryIndexes: Match.arrayWith([Match.objectLike({ IndexName: 'sla-due', KeySchema: [{ AttributeName: 'slaShard', KeyType: 'HASH' }, { AttributeName: 'slaDueAt', KeyType: 'RANGE' }] })]),
+      GlobalSecondaryIndexes: Match.arrayWith([
+        Match.objectLike({
+          IndexName: 'sla-due',
+          KeySchema: [
+            { AttributeName: 'slaShard', KeyType: 'HASH' },
+            { AttributeName: 'slaDueAt', KeyType: 'RANGE' },
+          ],
+        }),
+      ]),
     });
     const indexGrants = Object.values(template.findResources('AWS::IAM::Policy')).filter((p) => JSON.stringify(p).includes('/index/'));
     // The sweep reads the deadline index, the erasure the contact index; nobody reads both, nobody else reads any.
@@ -247,22 +287,36 @@ describe('CloseloopStack', () => {
   it('outputs the bus, the API URL and every queue URL', () => {
     // Output ids are the construct's id plus the output's name (and CDK's hash): two Closeloops in one stack do not collide.
     const outputs = Object.keys(template.findOutputs('*')).map((key) => key.replace(/^Closeloop/, '').replace(/[0-9A-F]{8}$/, ''));
-    expect(outputs).toEqual(expect.arrayContaining([
-      'EventBusName', 'EventBusArn', 'ApiUrl', 'PublicBaseUrl', 'BufferQueueUrl', 'DeadLetterQueueUrl', 'RulesFailureQueueUrl',
-      'FollowUpQueueUrlcustomersuccess', 'FollowUpQueueUrlsupport',
-    ]));
+    expect(outputs).toEqual(
+      expect.arrayContaining([
+        'EventBusName',
+        'EventBusArn',
+        'ApiUrl',
+        'PublicBaseUrl',
+        'BufferQueueUrl',
+        'DeadLetterQueueUrl',
+        'RulesFailureQueueUrl',
+        'FollowUpQueueUrlcustomersuccess',
+        'FollowUpQueueUrlsupport',
+      ]),
+    );
   });
 
   it('uses the configured public base URL in the links when one is given', () => {
     const custom = Template.fromStack(testStack(testApp({ context: { 'closeloop:publicBaseUrl': 'https://feedback.shop.example/' } })));
-    const found = Object.values(custom.findResources('AWS::Lambda::Function'))
-      .filter((r) => r.Properties.Environment?.Variables?.[ENV.PUBLIC_BASE_URL] === 'https://feedback.shop.example');
+    const found = Object.values(custom.findResources('AWS::Lambda::Function')).filter(
+      (r) => r.Properties.Environment?.Variables?.[ENV.PUBLIC_BASE_URL] === 'https://feedback.shop.example',
+    );
     expect(found).toHaveLength(2);
   });
 
   it('refuses invalid settings with a message naming the prop (or the context key that cannot be a value of it)', () => {
-    expect(() => testStack(testApp({ context: { 'closeloop:senderEmail': 'nobody' } }))).toThrow('Invalid Closeloop props: senderEmail: "nobody" is not an email address');
-    expect(() => testStack(testApp({ context: { 'closeloop:publicBaseUrl': 'http://insecure.example' } }))).toThrow('publicBaseUrl: "http://insecure.example" is not an https:// URL');
+    expect(() => testStack(testApp({ context: { 'closeloop:senderEmail': 'nobody' } }))).toThrow(
+      'Invalid Closeloop props: senderEmail: "nobody" is not an email address',
+    );
+    expect(() => testStack(testApp({ context: { 'closeloop:publicBaseUrl': 'http://insecure.example' } }))).toThrow(
+      'publicBaseUrl: "http://insecure.example" is not an https:// URL',
+    );
     expect(() => testStack(testApp({ context: { 'closeloop:sesMaxSendRate': 'fast' } }))).toThrow('closeloop:sesMaxSendRate: "fast" is not a number');
     expect(() => testStack(testApp({ context: { 'closeloop:tracing': 'yes' } }))).toThrow('closeloop:tracing: "yes" is not true or false');
   });
@@ -270,27 +324,40 @@ describe('CloseloopStack', () => {
   it('has a dashboard and the alarms that need a person: SES reputation, SLA breaches, detractor rate, dead letters', () => {
     template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
     const body = JSON.stringify(template.findResources('AWS::CloudWatch::Dashboard'));
-    for (const metric of ['ResponseRecorded', 'DetractorRecorded', 'FollowUpEscalated', 'Reputation.BounceRate', 'Reputation.ComplaintRate', 'ApproximateNumberOfMessagesVisible']) {
+    for (const metric of [
+      'ResponseRecorded',
+      'DetractorRecorded',
+      'FollowUpEscalated',
+      'Reputation.BounceRate',
+      'Reputation.ComplaintRate',
+      'ApproximateNumberOfMessagesVisible',
+    ]) {
       expect(body).toContain(metric);
     }
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'Reputation.BounceRate', Namespace: 'AWS/SES', Threshold: 0.04 });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'Reputation.ComplaintRate', Namespace: 'AWS/SES', Threshold: 0.0008 });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'FollowUpEscalated', Namespace: 'Closeloop' });
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', { Metrics: Match.arrayWith([Match.objectLike({ Expression: Match.stringLikeRegexp('detractors') })]), Threshold: 50 });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Metrics: Match.arrayWith([Match.objectLike({ Expression: Match.stringLikeRegexp('detractors') })]),
+      Threshold: 50,
+    });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmDescription: 'A message waits in "dispatch-dead-letters"' });
   });
   it('lets the rules, measure and escalation functions set a poison record aside on the one failure queue, with a send grant each', () => {
-    const functions = Object.entries(template.findResources('AWS::Lambda::Function'))
-      .filter(([, r]) => ENV.RULES_FAILURE_QUEUE_URL in (r.Properties.Environment?.Variables ?? {}));
-    expect(functions.map(([, r]) => r.Properties.Description)).toEqual(expect.arrayContaining([
-      expect.stringMatching(/counters per day/), expect.stringMatching(/^Escalates follow-up cases/),
-    ]));
+    const functions = Object.entries(template.findResources('AWS::Lambda::Function')).filter(
+      ([, r]) => ENV.RULES_FAILURE_QUEUE_URL in (r.Properties.Environment?.Variables ?? {}),
+    );
+    expect(functions.map(([, r]) => r.Properties.Description)).toEqual(
+      expect.arrayContaining([expect.stringMatching(/counters per day/), expect.stringMatching(/^Escalates follow-up cases/)]),
+    );
     expect(functions).toHaveLength(3);
     expect(new Set(functions.map(([, r]) => JSON.stringify(r.Properties.Environment.Variables[ENV.RULES_FAILURE_QUEUE_URL]))).size).toBe(1);
     const policies = Object.values(template.findResources('AWS::IAM::Policy'));
     for (const [logicalId, fn] of functions) {
       const role = fn.Properties.Role['Fn::GetAtt'][0];
-      const statements = policies.filter((p) => p.Properties.Roles.some((r: { Ref: string }) => r.Ref === role)).flatMap((p) => p.Properties.PolicyDocument.Statement);
+      const statements = policies
+        .filter((p) => p.Properties.Roles.some((r: { Ref: string }) => r.Ref === role))
+        .flatMap((p) => p.Properties.PolicyDocument.Statement);
       expect(statements, logicalId).toEqual(expect.arrayContaining([expect.objectContaining({ Action: expect.arrayContaining(['sqs:SendMessage']) })]));
     }
   });

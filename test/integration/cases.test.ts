@@ -15,9 +15,16 @@ import { callCaseApi, type CaseApi } from '../../cli/case-api.js';
 import { answer, busEvents, collectMessages, dynamodb, putEvent, sandbox, sleep, waitForBusEvent, waitForEmails } from './sandbox-clients.js';
 
 const unique = () => randomUUID().slice(0, 8);
-const caseApi: CaseApi = { baseUrl: sandbox.endpoints.publicApi, region: sandbox.region, credentials: async () => sandbox.credentials, description: 'the test sandbox' };
+const caseApi: CaseApi = {
+  baseUrl: sandbox.endpoints.publicApi,
+  region: sandbox.region,
+  credentials: async () => sandbox.credentials,
+  description: 'the test sandbox',
+};
 const config = { region: sandbox.region, credentials: sandbox.credentials };
-const documents = DynamoDBDocumentClient.from(new DynamoDBClient({ ...config, endpoint: sandbox.endpoints.dynamodb }), { marshallOptions: { removeUndefinedValues: true } });
+const documents = DynamoDBDocumentClient.from(new DynamoDBClient({ ...config, endpoint: sandbox.endpoints.dynamodb }), {
+  marshallOptions: { removeUndefinedValues: true },
+});
 
 /** A delivered order answered with `score`; returns the run id, the token and the customer. */
 async function answered(score: number, tier = 'silver', comment = 'Paket je kasnio tri dana.') {
@@ -84,11 +91,15 @@ describe('follow-up cases in the sandbox', () => {
     expect((await fetch(`${sandbox.endpoints.publicApi}/cases/${caseId}`)).status).toBe(403);
     await callCaseApi(caseApi, 'POST', `/cases/${caseId}/acknowledge`, { note: 'Zovem kupca.' });
     await expect(callCaseApi(caseApi, 'POST', `/cases/${caseId}/resolve`, { rootCause: 'bad-luck' })).rejects.toThrow(/^400: rootCause must be one of/);
-    const resolved = await callCaseApi(caseApi, 'POST', `/cases/${caseId}/resolve`, { rootCause: 'delivery-delay', note: 'Vraćena poštarina.' }) as Record<string, any>;
+    const resolved = (await callCaseApi(caseApi, 'POST', `/cases/${caseId}/resolve`, { rootCause: 'delivery-delay', note: 'Vraćena poštarina.' })) as Record<
+      string,
+      any
+    >;
 
     expect(resolved).toMatchObject({ status: 'resolved', rootCause: 'delivery-delay', note: 'Vraćena poštarina.' });
     expect(resolved.history.map((h: { action: string; actor: string }) => [h.action, h.actor])).toEqual([
-      ['opened', 'closeloop'], ['acknowledged', `arn:aws:iam::000000000000:user/${sandbox.credentials.accessKeyId}`],
+      ['opened', 'closeloop'],
+      ['acknowledged', `arn:aws:iam::000000000000:user/${sandbox.credentials.accessKeyId}`],
       ['resolved', `arn:aws:iam::000000000000:user/${sandbox.credentials.accessKeyId}`],
     ]);
     await expect(callCaseApi(caseApi, 'POST', `/cases/${caseId}/acknowledge`, {})).rejects.toThrow(/^409/);
@@ -97,16 +108,27 @@ describe('follow-up cases in the sandbox', () => {
     expect(recovery?.detail).toMatchObject({ eventId: `recovery-${caseId}`, customer: { id: customer.id } });
     // The recovery program picks it up through dispatch: a delayed survey, waiting in the scheduler.
     await sleep(500);
-    const pending = await (await fetch(`${sandbox.endpoints.scheduler}/schedules`)).json() as { Schedules: unknown[] };
+    const pending = (await (await fetch(`${sandbox.endpoints.scheduler}/schedules`)).json()) as { Schedules: unknown[] };
     expect(pending.Schedules.length).toBeGreaterThan(0);
   });
 
   it('sets a poison stream record aside, alone, with its reason', async () => {
     const tokenHash = `poison-${unique()}`;
     const base = {
-      ...keys.invitation(tokenHash), type: 'invitation', tokenHash, programId: 'retired-program', kind: 'nps', eventId: 'p', contactKey: 'k',
-      locale: 'en', customer: { id: 'poison', email: 'p@example.com' }, context: {}, createdAt: new Date().toISOString(),
-      expiresAt: Math.floor(Date.now() / 1000) + 3600, scaleMin: 0, scaleMax: 10,
+      ...keys.invitation(tokenHash),
+      type: 'invitation',
+      tokenHash,
+      programId: 'retired-program',
+      kind: 'nps',
+      eventId: 'p',
+      contactKey: 'k',
+      locale: 'en',
+      customer: { id: 'poison', email: 'p@example.com' },
+      context: {},
+      createdAt: new Date().toISOString(),
+      expiresAt: Math.floor(Date.now() / 1000) + 3600,
+      scaleMin: 0,
+      scaleMax: 10,
     };
     await dynamodb.send(new PutCommand({ TableName: sandbox.tables.surveys, Item: base }));
     await dynamodb.send(new PutCommand({ TableName: sandbox.tables.surveys, Item: { ...base, score: 1, respondedAt: new Date().toISOString(), revision: 1 } }));
@@ -125,10 +147,32 @@ describe('follow-up cases in the sandbox', () => {
     const program = catalog.programs.find((p) => p.id === 'order-delivered-nps')!;
     const rule = program.rules.find((r) => r.id === 'detractor')!;
     const longAgo = new Date(Date.now() - 48 * 3_600_000);
-    const record = (run: string, expiresAt: number) => openCase(buildFollowUpCase({
-      tokenHash: `retention-${run}`, programId: program.id, kind: 'nps', eventId: run, contactKey: 'k', locale: 'en', customer: { id: run, email: `${run}@example.com` },
-      context: {}, createdAt: longAgo.toISOString(), expiresAt: 0, response: { score: 1, respondedAt: longAgo.toISOString() },
-    }, program, rule, 'detractor', [], { slaScale: 1, caseApiBaseUrl: 'https://api' }), rule, longAgo, { contactKey: 'k', expiresAt });
+    const record = (run: string, expiresAt: number) =>
+      openCase(
+        buildFollowUpCase(
+          {
+            tokenHash: `retention-${run}`,
+            programId: program.id,
+            kind: 'nps',
+            eventId: run,
+            contactKey: 'k',
+            locale: 'en',
+            customer: { id: run, email: `${run}@example.com` },
+            context: {},
+            createdAt: longAgo.toISOString(),
+            expiresAt: 0,
+            response: { score: 1, respondedAt: longAgo.toISOString() },
+          },
+          program,
+          rule,
+          'detractor',
+          [],
+          { slaScale: 1, caseApiBaseUrl: 'https://api' },
+        ),
+        rule,
+        longAgo,
+        { contactKey: 'k', expiresAt },
+      );
     const expired = record(unique(), Math.floor(Date.now() / 1000) - 1);
     const kept = record(unique(), Math.floor(Date.now() / 1000) + 3600);
     await repository.open(expired);

@@ -14,13 +14,19 @@ const today = () => new Date().toISOString().slice(0, 10);
 const counters = async () => aggregates.totals(PROGRAM, 'all', today(), today());
 const unique = () => randomUUID().slice(0, 8);
 
-const deliver = (run: string, email: string) => putEvent('shop.orders', 'OrderDelivered', {
-  eventId: `fb-${run}`, occurredAt: new Date().toISOString(), customer: { id: `c-${run}`, email, locale: 'en' }, context: { orderId: run },
-});
+const deliver = (run: string, email: string) =>
+  putEvent('shop.orders', 'OrderDelivered', {
+    eventId: `fb-${run}`,
+    occurredAt: new Date().toISOString(),
+    customer: { id: `c-${run}`, email, locale: 'en' },
+    context: { orderId: run },
+  });
 
 async function suppressionOf(email: string, timeoutMs = 30_000): Promise<Record<string, unknown> | undefined> {
   for (const until = Date.now() + timeoutMs; Date.now() < until; await sleep(200)) {
-    const { Item } = await dynamodb.send(new GetCommand({ TableName: sandbox.tables.surveys, Key: keys.suppression(contactKeyOf(email)), ConsistentRead: true }));
+    const { Item } = await dynamodb.send(
+      new GetCommand({ TableName: sandbox.tables.surveys, Key: keys.suppression(contactKeyOf(email)), ConsistentRead: true }),
+    );
     if (Item) return Item;
   }
   return undefined;
@@ -37,12 +43,29 @@ async function untilCounted(name: string, expected: number, timeoutMs = 30_000):
 
 /** An SES bounce event as EventBridge delivers it to the feedback queue. */
 const bounceEvent = (email: string, feedbackId: string) => ({
-  version: '0', id: randomUUID(), 'detail-type': 'Email Bounced', source: 'aws.ses', account: '000000000000', time: new Date().toISOString(),
-  region: sandbox.region, resources: [],
+  version: '0',
+  id: randomUUID(),
+  'detail-type': 'Email Bounced',
+  source: 'aws.ses',
+  account: '000000000000',
+  time: new Date().toISOString(),
+  region: sandbox.region,
+  resources: [],
   detail: {
     eventType: 'Bounce',
-    mail: { messageId: randomUUID(), timestamp: new Date().toISOString(), destination: [email], tags: { program: [PROGRAM], 'ses:configuration-set': ['closeloop-sandbox'] } },
-    bounce: { feedbackId, timestamp: new Date().toISOString(), bounceType: 'Permanent', bounceSubType: 'General', bouncedRecipients: [{ emailAddress: email }] },
+    mail: {
+      messageId: randomUUID(),
+      timestamp: new Date().toISOString(),
+      destination: [email],
+      tags: { program: [PROGRAM], 'ses:configuration-set': ['closeloop-sandbox'] },
+    },
+    bounce: {
+      feedbackId,
+      timestamp: new Date().toISOString(),
+      bounceType: 'Permanent',
+      bounceSubType: 'General',
+      bouncedRecipients: [{ emailAddress: email }],
+    },
   },
 });
 
@@ -59,7 +82,11 @@ describe('deliverability feedback through the SES mailbox simulator (sandbox)', 
 
     expect(suppression).toMatchObject({ type: 'suppression', reason: 'bounced' });
     expect(await untilCounted('bouncedHard', before + 1)).toBe(before + 1);
-    await putEvent('support.tickets', 'TicketResolved', { eventId: `t-${run}`, occurredAt: new Date().toISOString(), customer: { id: `c2-${run}`, email: address } });
+    await putEvent('support.tickets', 'TicketResolved', {
+      eventId: `t-${run}`,
+      occurredAt: new Date().toISOString(),
+      customer: { id: `c2-${run}`, email: address },
+    });
     const skipped = await waitForBusEvent('SurveySkipped', (detail) => detail.eventId === `t-${run}`);
     expect(skipped?.detail).toMatchObject({ reason: 'suppressed' });
     expect(await waitForEmails(address, 2, 1500)).toHaveLength(1);
@@ -84,13 +111,18 @@ describe('deliverability feedback through the SES mailbox simulator (sandbox)', 
     const queueUrl = sandbox.queues[feedbackQueue.name]!.url;
 
     // Every notification twice (EventBridge and SQS deliver at least once), all at the same moment.
-    await Promise.all([...notifications, ...notifications].map((event) => sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: JSON.stringify(event) }))));
+    await Promise.all(
+      [...notifications, ...notifications].map((event) => sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: JSON.stringify(event) }))),
+    );
     await waitUntilDrained(queueUrl);
 
     const reasons = await Promise.all(addresses.map(async (address) => (await suppressionOf(address, 5000))?.reason));
     expect(reasons).toEqual(addresses.map(() => 'bounced'));
     expect(await untilCounted('bouncedHard', before + 40)).toBe(before + 40);
-    const deadLettered = await collectMessages(sandbox.queues[feedbackDeadLetterQueue.name]!.url, (m) => (m.Body ?? '').includes(`storm-${run}`), { atLeast: 0, settleMs: 1500 });
+    const deadLettered = await collectMessages(sandbox.queues[feedbackDeadLetterQueue.name]!.url, (m) => (m.Body ?? '').includes(`storm-${run}`), {
+      atLeast: 0,
+      settleMs: 1500,
+    });
     expect(deadLettered).toHaveLength(0);
   });
 

@@ -4,13 +4,28 @@ import { describe, expect, it } from 'vitest';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { keys } from '../../functions/adapters/dynamo-invitation-repository.js';
 import { contactKeyOf } from '../../functions/domain/policies.js';
-import { browserPost, dynamodb, emailsTo, mimeOf, pageStamp, putEvent, sleep, waitForBusEvent, waitForEmails, waitUntilDrained, sandbox } from './sandbox-clients.js';
+import {
+  browserPost,
+  dynamodb,
+  emailsTo,
+  mimeOf,
+  pageStamp,
+  putEvent,
+  sleep,
+  waitForBusEvent,
+  waitForEmails,
+  waitUntilDrained,
+  sandbox,
+} from './sandbox-clients.js';
 
 const unique = () => randomUUID().slice(0, 8);
 
 /** The raw header line as it was sent (mailparser also digests List-* headers into `list`). */
 const headerLine = (mail: ParsedMail, name: string) =>
-  mail.headerLines.find((h) => h.key === name)?.line.replace(/^[^:]+:\s*/, '').replace(/\r?\n\s+/g, ' ');
+  mail.headerLines
+    .find((h) => h.key === name)
+    ?.line.replace(/^[^:]+:\s*/, '')
+    .replace(/\r?\n\s+/g, ' ');
 const listUnsubscribeUrl = (mail: ParsedMail) => /^<(https?:[^>]+)>$/.exec(headerLine(mail, 'list-unsubscribe') ?? '')?.[1];
 
 function customer(run: string, overrides: Record<string, unknown> = {}) {
@@ -19,7 +34,11 @@ function customer(run: string, overrides: Record<string, unknown> = {}) {
 
 const order = (detailType: string, run: string, overrides: Record<string, unknown> = {}) =>
   putEvent('shop.orders', detailType, {
-    eventId: `${detailType}-${run}`, occurredAt: new Date().toISOString(), customer: customer(run), context: { orderId: `o-${run}` }, ...overrides,
+    eventId: `${detailType}-${run}`,
+    occurredAt: new Date().toISOString(),
+    customer: customer(run),
+    context: { orderId: `o-${run}` },
+    ...overrides,
   });
 
 const isFor = (run: string) => (detail: Record<string, unknown>) => detail.customerId === `c-${run}`;
@@ -49,7 +68,11 @@ describe('dispatch policies in the sandbox (real SDK clients)', () => {
     expect(url).toMatch(/\/u\/[\w-]{43}$/);
     expect(email!.body.text).not.toContain(`/r/${url!.split('/').pop()}`);
 
-    const oneClick = await fetch(url!, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'List-Unsubscribe=One-Click' });
+    const oneClick = await fetch(url!, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'List-Unsubscribe=One-Click',
+    });
     expect(oneClick.status).toBe(200);
     const other = { ...customer(run), id: `c-${run}`, email: `P-${run}@EXAMPLE.com` };
     await putEvent('support.tickets', 'TicketResolved', { eventId: `t-${run}`, occurredAt: new Date().toISOString(), customer: other });
@@ -79,7 +102,9 @@ describe('dispatch policies in the sandbox (real SDK clients)', () => {
     const stamp = await pageStamp(url!);
     await sleep(600);
     expect((await browserPost(url!, new URLSearchParams({ t: stamp!, h: '1', j: '1' }).toString())).status).toBe(200);
-    expect((await dynamodb.send(new GetCommand({ TableName: sandbox.tables.surveys, Key: suppression, ConsistentRead: true }))).Item).toMatchObject({ reason: 'unsubscribed' });
+    expect((await dynamodb.send(new GetCommand({ TableName: sandbox.tables.surveys, Key: suppression, ConsistentRead: true }))).Item).toMatchObject({
+      reason: 'unsubscribed',
+    });
   });
 
   it('sends a delayed survey after its delay (compressed in the sandbox)', async () => {

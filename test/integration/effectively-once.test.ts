@@ -52,17 +52,34 @@ const LEASE_MS = DISPATCH_LEASE_SECONDS * 1000;
 
 function depsAt(now: Date, ports: Partial<DispatchDeps> = {}): DispatchDeps {
   return {
-    catalog: demoCatalog, invitations: repository, contacts: repository, mailer,
-    scheduler: { schedule: async () => { throw new Error('nothing is delayed here'); } },
-    deadLetters: { reject: async (_, reason) => { throw new Error(`rejected: ${reason}`); } },
-    publicBaseUrl: sandbox.publicBaseUrl, now: () => now, newToken, leaseSeconds: DISPATCH_LEASE_SECONDS, ...ports,
+    catalog: demoCatalog,
+    invitations: repository,
+    contacts: repository,
+    mailer,
+    scheduler: {
+      schedule: async () => {
+        throw new Error('nothing is delayed here');
+      },
+    },
+    deadLetters: {
+      reject: async (_, reason) => {
+        throw new Error(`rejected: ${reason}`);
+      },
+    },
+    publicBaseUrl: sandbox.publicBaseUrl,
+    now: () => now,
+    newToken,
+    leaseSeconds: DISPATCH_LEASE_SECONDS,
+    ...ports,
   };
 }
 
 // Each event has its own order id: other tests cancel surveys of order 1042 (the program cancels by order id).
 const statuses = (outcomes: DispatchOutcome[]) => outcomes.map((o) => (o.status === 'skipped' ? `skipped:${o.reason}` : o.status));
 /** The tests' own reads, not counted. */
-const reader = DynamoDBDocumentClient.from(new DynamoDBClient({ region: sandbox.region, credentials: sandbox.credentials, endpoint: sandbox.endpoints.dynamodb }));
+const reader = DynamoDBDocumentClient.from(
+  new DynamoDBClient({ region: sandbox.region, credentials: sandbox.credentials, endpoint: sandbox.endpoints.dynamodb }),
+);
 const claimOf = async (eventId: string) =>
   (await reader.send(new GetCommand({ TableName: sandbox.tables.surveys, Key: keys.claim('order-delivered-nps', eventId), ConsistentRead: true }))).Item;
 
@@ -131,13 +148,19 @@ describe('effectively-once delivery against DynamoDB Local and SES local, the pr
     const run = await crashThenRedeliver('after-mark');
 
     expect(run.afterCrash.claim).toMatchObject({ status: 'sent' });
-    expect(statuses([...(run.early as DispatchOutcome[]), ...run.redelivered, ...run.later])).toEqual(['skipped:duplicate', 'skipped:duplicate', 'skipped:duplicate']);
+    expect(statuses([...(run.early as DispatchOutcome[]), ...run.redelivered, ...run.later])).toEqual([
+      'skipped:duplicate',
+      'skipped:duplicate',
+      'skipped:duplicate',
+    ]);
     expect(run.emails).toHaveLength(1);
   });
 
   it('lets exactly one of five concurrent redeliveries after the lease send', async () => {
     const email = `concurrent-${randomUUID()}@example.com`;
-    const body = JSON.stringify(orderDelivered({ eventId: `crash-${randomUUID()}`, customer: { email, tier: 'silver', locale: 'en' }, context: { orderId: randomUUID() } }));
+    const body = JSON.stringify(
+      orderDelivered({ eventId: `crash-${randomUUID()}`, customer: { email, tier: 'silver', locale: 'en' }, context: { orderId: randomUUID() } }),
+    );
     const start = new Date();
     const dying = crashingAt('after-reserve', repository, mailer);
     await expect(dispatchEvent(body, depsAt(start, { invitations: dying.store, contacts: dying.store, mailer: dying.mailer }))).rejects.toThrow(Crash);
@@ -161,7 +184,8 @@ describe('effectively-once delivery against DynamoDB Local and SES local, the pr
     const { tokenHash } = (await claimOf(eventId)) as { tokenHash: string };
     // What an erasure does to it: suppress first, then delete the contact's items.
     await repository.suppress(contactKeyOf(email), 'erased', start);
-    for (const key of [keys.rest(contactKeyOf(email), 'all'), keys.invitation(tokenHash)]) await reader.send(new DeleteCommand({ TableName: sandbox.tables.surveys, Key: key }));
+    for (const key of [keys.rest(contactKeyOf(email), 'all'), keys.invitation(tokenHash)])
+      await reader.send(new DeleteCommand({ TableName: sandbox.tables.surveys, Key: key }));
 
     const redelivered = await dispatchEvent(body, depsAt(new Date(start.getTime() + LEASE_MS + 1_000)));
 
@@ -173,7 +197,9 @@ describe('effectively-once delivery against DynamoDB Local and SES local, the pr
 
   it('costs one write unit more per survey: the sent mark, an UpdateItem of the small claim item', async () => {
     const email = `wru-${randomUUID()}@example.com`;
-    const body = JSON.stringify(orderDelivered({ eventId: `wru-${randomUUID()}`, customer: { email, tier: 'silver', locale: 'en' }, context: { orderId: randomUUID() } }));
+    const body = JSON.stringify(
+      orderDelivered({ eventId: `wru-${randomUUID()}`, customer: { email, tier: 'silver', locale: 'en' }, context: { orderId: randomUUID() } }),
+    );
     consumed.length = 0;
 
     expect(statuses(await dispatchEvent(body, depsAt(new Date())))).toEqual(['sent']);

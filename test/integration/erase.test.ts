@@ -14,9 +14,17 @@ import { callCaseApi, type CaseApi } from '../../cli/case-api.js';
 import { answer, collectMessages, dynamodb, putEvent, sandbox, sleep, waitForBusEvent, waitForEmails } from './sandbox-clients.js';
 
 const cli = promisify(execFile);
-const caseApi: CaseApi = { baseUrl: sandbox.endpoints.publicApi, region: sandbox.region, credentials: async () => sandbox.credentials, description: 'the test sandbox' };
+const caseApi: CaseApi = {
+  baseUrl: sandbox.endpoints.publicApi,
+  region: sandbox.region,
+  credentials: async () => sandbox.credentials,
+  description: 'the test sandbox',
+};
 const cliEnv = {
-  ...process.env, AWS_REGION: sandbox.region, AWS_ACCESS_KEY_ID: sandbox.credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: sandbox.credentials.secretAccessKey,
+  ...process.env,
+  AWS_REGION: sandbox.region,
+  AWS_ACCESS_KEY_ID: sandbox.credentials.accessKeyId,
+  AWS_SECRET_ACCESS_KEY: sandbox.credentials.secretAccessKey,
 };
 const erase = async (email: string) => {
   const { stdout } = await cli('node', ['dist/cli/closeloop.mjs', 'erase', email, '--api-url', sandbox.endpoints.publicApi, '--json'], { env: cliEnv });
@@ -46,7 +54,12 @@ describe('closeloop erase <email> (the real CLI against the sandbox)', () => {
     const customer = { id: `cust-${run}`, email, name, locale: 'et', segment, tier: 'silver' };
 
     // A survey answered by a detractor with a comment (→ a case, acknowledged with a note) …
-    await putEvent('shop.orders', 'OrderDelivered', { eventId: `erase-${run}`, occurredAt: new Date().toISOString(), customer, context: { orderId: `order-${run}` } });
+    await putEvent('shop.orders', 'OrderDelivered', {
+      eventId: `erase-${run}`,
+      occurredAt: new Date().toISOString(),
+      customer,
+      context: { orderId: `order-${run}` },
+    });
     const [mail] = await waitForEmails(email);
     const link = /^0: (\S+)$/m.exec(mail!.body.text ?? '')![1]!;
     expect((await answer(link, { score: '3', comment })).status).toBe(200);
@@ -56,13 +69,29 @@ describe('closeloop erase <email> (the real CLI against the sandbox)', () => {
     // … and an invitation of another program that was never answered.
     const unanswered = new DynamoInvitationRepository(sandbox.tables.surveys, dynamodb);
     const otherToken = newToken();
-    await unanswered.reserve({
-      tokenHash: hashToken(otherToken), programId: 'checkout-csat', kind: 'csat', eventId: `placed-${run}`, contactKey: contactKeyOf(email), locale: 'et',
-      customer, context: { orderId: `order-${run}` }, createdAt: new Date().toISOString(), expiresAt: Math.floor(Date.now() / 1000) + 3600,
-    }, { contactKey: contactKeyOf(email), rests: [], now: Math.floor(Date.now() / 1000) }, { token: otherToken, until: Math.floor(Date.now() / 1000) + 90 });
+    await unanswered.reserve(
+      {
+        tokenHash: hashToken(otherToken),
+        programId: 'checkout-csat',
+        kind: 'csat',
+        eventId: `placed-${run}`,
+        contactKey: contactKeyOf(email),
+        locale: 'et',
+        customer,
+        context: { orderId: `order-${run}` },
+        createdAt: new Date().toISOString(),
+        expiresAt: Math.floor(Date.now() / 1000) + 3600,
+      },
+      { contactKey: contactKeyOf(email), rests: [], now: Math.floor(Date.now() / 1000) },
+      { token: otherToken, until: Math.floor(Date.now() / 1000) + 90 },
+    );
     const aggregates = new DynamoAggregateStore(sandbox.tables.surveys, dynamodb);
     const today = new Date().toISOString().slice(0, 10);
-    for (const until = Date.now() + 30_000; Date.now() < until && !(await aggregates.totals('order-delivered-nps', segment, today, today)).responses; await sleep(200));
+    for (
+      const until = Date.now() + 30_000;
+      Date.now() < until && !(await aggregates.totals('order-delivered-nps', segment, today, today)).responses;
+      await sleep(200)
+    );
     const countedBefore = await aggregates.totals('order-delivered-nps', segment, today, today);
     const traces = [email.toLowerCase(), name, comment, note, customer.id, `order-${run}`];
     expect((await scanTable()).join('\n').toLowerCase()).toContain(email.toLowerCase());
@@ -70,7 +99,11 @@ describe('closeloop erase <email> (the real CLI against the sandbox)', () => {
     const report = await erase(email.toUpperCase());
 
     expect(report).toMatchObject({
-      contactKey: contactKeyOf(email), suppressed: true, invitationsDeleted: 1, responsesAnonymised: 1, casesAnonymised: 1,
+      contactKey: contactKeyOf(email),
+      suppressed: true,
+      invitationsDeleted: 1,
+      responsesAnonymised: 1,
+      casesAnonymised: 1,
     });
     expect(report.contactRecordsDeleted).toBeGreaterThanOrEqual(1); // the rest period(s) the survey and the answer took
     await sleep(1500); // let the stream readers see the erasure: they must not write anything of the person back
@@ -78,10 +111,16 @@ describe('closeloop erase <email> (the real CLI against the sandbox)', () => {
     for (const trace of traces) expect(everything, `"${trace}" is still stored`).not.toContain(trace.toLowerCase());
 
     // What stays: the anonymous score, the anonymised case, the counters, and the suppression (a hash).
-    const { Item: response } = await dynamodb.send(new GetCommand({ TableName: sandbox.tables.surveys, Key: keys.invitation(hashToken(new URL(link).pathname.split('/').pop()!)) }));
+    const { Item: response } = await dynamodb.send(
+      new GetCommand({ TableName: sandbox.tables.surveys, Key: keys.invitation(hashToken(new URL(link).pathname.split('/').pop()!)) }),
+    );
     expect(response).toMatchObject({ type: 'anonymous-response', programId: 'order-delivered-nps', kind: 'nps', score: 3, revision: 1 });
-    const erasedCase = await callCaseApi(caseApi, 'GET', `/cases/${caseId}`) as Record<string, any>;
-    expect(erasedCase).toMatchObject({ status: 'acknowledged', erasedAt: report.erasedAt, message: { customer: { id: 'erased' }, comment: null, score: 3, rule: 'detractor' } });
+    const erasedCase = (await callCaseApi(caseApi, 'GET', `/cases/${caseId}`)) as Record<string, any>;
+    expect(erasedCase).toMatchObject({
+      status: 'acknowledged',
+      erasedAt: report.erasedAt,
+      message: { customer: { id: 'erased' }, comment: null, score: 3, rule: 'detractor' },
+    });
     expect(erasedCase.history.map((change: Record<string, unknown>) => change.note)).toEqual([undefined, undefined]);
     expect(await aggregates.totals('order-delivered-nps', segment, today, today)).toEqual(countedBefore);
     const { Item: suppression } = await dynamodb.send(new GetCommand({ TableName: sandbox.tables.surveys, Key: keys.suppression(contactKeyOf(email)) }));
@@ -99,18 +138,37 @@ describe('closeloop erase <email> (the real CLI against the sandbox)', () => {
     const email = `late-${run}@example.com`;
     const repository = new DynamoInvitationRepository(sandbox.tables.surveys, dynamodb);
     const invitation = {
-      tokenHash: hashToken(newToken()), programId: 'order-delivered-nps', kind: 'nps' as const, eventId: `late-${run}`, contactKey: contactKeyOf(email), locale: 'en' as const,
-      customer: { id: `late-${run}`, email }, context: {}, createdAt: new Date().toISOString(), expiresAt: Math.floor(Date.now() / 1000) + 3600,
+      tokenHash: hashToken(newToken()),
+      programId: 'order-delivered-nps',
+      kind: 'nps' as const,
+      eventId: `late-${run}`,
+      contactKey: contactKeyOf(email),
+      locale: 'en' as const,
+      customer: { id: `late-${run}`, email },
+      context: {},
+      createdAt: new Date().toISOString(),
+      expiresAt: Math.floor(Date.now() / 1000) + 3600,
     };
-    await repository.reserve(invitation, { contactKey: invitation.contactKey, rests: [], now: Math.floor(Date.now() / 1000) }, { token: newToken(), until: Math.floor(Date.now() / 1000) + 90 });
+    await repository.reserve(
+      invitation,
+      { contactKey: invitation.contactKey, rests: [], now: Math.floor(Date.now() / 1000) },
+      { token: newToken(), until: Math.floor(Date.now() / 1000) + 90 },
+    );
     await erase(email);
 
     // The stream record of an answer given just before the erasure, arriving after it.
     const stale = { ...invitation, response: { score: 0, comment: `call me ${run}`, respondedAt: new Date().toISOString(), revision: 1 } };
     const routed = await routeResponse(stale, {
-      catalog, cases: new DynamoCaseRepository(sandbox.tables.surveys, dynamodb), contacts: repository,
-      publisher: { publish: async () => { throw new Error('no message may be sent about an erased person'); } },
-      timing: { slaScale: 1, caseApiBaseUrl: sandbox.endpoints.publicApi }, now: () => new Date(),
+      catalog,
+      cases: new DynamoCaseRepository(sandbox.tables.surveys, dynamodb),
+      contacts: repository,
+      publisher: {
+        publish: async () => {
+          throw new Error('no message may be sent about an erased person');
+        },
+      },
+      timing: { slaScale: 1, caseApiBaseUrl: sandbox.endpoints.publicApi },
+      now: () => new Date(),
     });
 
     expect(routed.cases).toEqual([]);

@@ -41,12 +41,16 @@ beforeAll(async () => {
     // Real-time SLAs: the escalation sweep stays quiet, so a follow-up queue holds only opening messages.
     delayScale: 1,
     logLevel: process.env.FAULTS_LOG_LEVEL ?? 'SILENT',
-    log: (message) => { if (process.env.CLOSELOOP_TEST_LOG) appendFileSync(process.env.CLOSELOOP_TEST_LOG, `[faults] ${message}\n`); },
+    log: (message) => {
+      if (process.env.CLOSELOOP_TEST_LOG) appendFileSync(process.env.CLOSELOOP_TEST_LOG, `[faults] ${message}\n`);
+    },
     faults,
   });
   const { info } = running;
   const config = { region: info.region, credentials: info.credentials };
-  dynamodb = DynamoDBDocumentClient.from(new DynamoDBClient({ ...config, endpoint: info.endpoints.dynamodb }), { marshallOptions: { removeUndefinedValues: true } });
+  dynamodb = DynamoDBDocumentClient.from(new DynamoDBClient({ ...config, endpoint: info.endpoints.dynamodb }), {
+    marshallOptions: { removeUndefinedValues: true },
+  });
   sqs = new SQSClient({ ...config, endpoint: info.endpoints.sqs });
   events = new EventBridgeClient({ ...config, endpoint: info.endpoints.eventbridge });
 });
@@ -69,20 +73,26 @@ async function measured<T>(label: string, work: () => Promise<T>): Promise<T> {
     if (!injected) return [];
     const operations = now.operations - was.operations;
     const attempts = now.attempts - was.attempts;
-    return [`    ${key}: ${operations} calls, ${attempts} attempts, ${injected} injected failures, ${attempts - operations} SDK retries, ${now.surfaced - was.surfaced} surfaced after the SDK's last attempt`];
+    return [
+      `    ${key}: ${operations} calls, ${attempts} attempts, ${injected} injected failures, ${attempts - operations} SDK retries, ${now.surfaced - was.surfaced} surfaced after the SDK's last attempt`,
+    ];
   });
   summary.push(`  ${label} (${((Date.now() - started) / 1000).toFixed(1)} s)`, ...lines);
   return result;
 }
 
-interface StoredEmail { destination: { to: string[] } }
+interface StoredEmail {
+  destination: { to: string[] };
+}
 const storedEmails = async () => ((await (await fetch(running.info.sesStoreUrl)).json()) as { emails: StoredEmail[] }).emails;
 
 async function drain(queueUrl: string, settleMs = 2000): Promise<Message[]> {
   const found: Message[] = [];
   let quietSince = Date.now();
   while (Date.now() - quietSince < settleMs) {
-    const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1, MessageAttributeNames: ['All'] }));
+    const { Messages = [] } = await sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1, MessageAttributeNames: ['All'] }),
+    );
     for (const message of Messages) {
       found.push(message);
       await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle }));
@@ -94,9 +104,12 @@ async function drain(queueUrl: string, settleMs = 2000): Promise<Message[]> {
 
 async function waitUntilDrained(queueUrl: string, timeoutMs = 90_000): Promise<void> {
   for (const deadline = Date.now() + timeoutMs; ; await sleep(200)) {
-    const { Attributes = {} } = await sqs.send(new GetQueueAttributesCommand({
-      QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'],
-    }));
+    const { Attributes = {} } = await sqs.send(
+      new GetQueueAttributesCommand({
+        QueueUrl: queueUrl,
+        AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'],
+      }),
+    );
     if (Object.values(Attributes).every((v) => v === '0')) return;
     if (Date.now() > deadline) throw new Error(`queue ${queueUrl} did not drain: ${JSON.stringify(Attributes)}`);
   }
@@ -108,9 +121,16 @@ async function seedInvitations(prefix: string, count: number): Promise<{ token: 
   const seeded = Array.from({ length: count }, (_, i) => {
     const token = newToken();
     const invitation: Invitation = {
-      tokenHash: hashToken(token), programId: 'order-delivered-nps', kind: 'nps', eventId: `${prefix}-${i}`, contactKey: `k-${prefix}-${i}`,
-      locale: 'en', customer: { id: `${prefix}-${i}`, email: `${prefix}-${i}@example.com`, tier: 'silver' }, context: { orderId: String(i) },
-      createdAt: now.toISOString(), expiresAt: Math.floor(now.getTime() / 1000) + 86_400,
+      tokenHash: hashToken(token),
+      programId: 'order-delivered-nps',
+      kind: 'nps',
+      eventId: `${prefix}-${i}`,
+      contactKey: `k-${prefix}-${i}`,
+      locale: 'en',
+      customer: { id: `${prefix}-${i}`, email: `${prefix}-${i}@example.com`, tier: 'silver' },
+      context: { orderId: String(i) },
+      createdAt: now.toISOString(),
+      expiresAt: Math.floor(now.getTime() / 1000) + 86_400,
     };
     return { token, invitation };
   });
@@ -140,7 +160,7 @@ const post = (token: string, score: number, stamp: string) =>
 /** Posts until the answer is thanked for, as a browser's user would on a 503; returns every status seen. */
 async function postUntilThanked(token: string, score: number, stamp?: string): Promise<number[]> {
   const statuses: number[] = [];
-  const t = stamp ?? await opened(token);
+  const t = stamp ?? (await opened(token));
   for (let attempt = 0; attempt < 20; attempt++) {
     const response = await post(token, score, t);
     const body = await response.text();
@@ -166,10 +186,21 @@ describe('the pipeline under injected AWS faults (real SDK clients, own sandbox)
     const surveys = async (batch: readonly string[]) => {
       const started = Date.now();
       for (let i = 0; i < batch.length; i += 10) {
-        const result = await events.send(new PutEventsCommand({ Entries: batch.slice(i, i + 10).map((email) => ({
-          EventBusName: running.info.busName, Source: 'shop.orders', DetailType: 'OrderDelivered',
-          Detail: JSON.stringify({ eventId: email, occurredAt: new Date().toISOString(), customer: { id: email, email, locale: 'en', tier: 'silver' }, context: { orderId: email } }),
-        })) }));
+        const result = await events.send(
+          new PutEventsCommand({
+            Entries: batch.slice(i, i + 10).map((email) => ({
+              EventBusName: running.info.busName,
+              Source: 'shop.orders',
+              DetailType: 'OrderDelivered',
+              Detail: JSON.stringify({
+                eventId: email,
+                occurredAt: new Date().toISOString(),
+                customer: { id: email, email, locale: 'en', tier: 'silver' },
+                context: { orderId: email },
+              }),
+            })),
+          }),
+        );
         expect(result.FailedEntryCount).toBe(0);
       }
       for (const deadline = Date.now() + 120_000; Date.now() < deadline; await sleep(300)) {
@@ -195,10 +226,12 @@ describe('the pipeline under injected AWS faults (real SDK clients, own sandbox)
     expect(ses.injected).toBeGreaterThan(0);
     // Inside the retry loop: each injected failure cost an attempt the SDK made again.
     expect(ses.attempts - ses.operations).toBeGreaterThanOrEqual(ses.injected - ses.surfaced);
-    summary.push(`    emails: ${[...perRecipient.values()].reduce((a, b) => a + b, 0)} for ${count} recipients (one each); dispatch dead letters: 0; ${throttled.toFixed(1)} s vs ${baseline.toFixed(1)} s for ${count} surveys without faults`);
+    summary.push(
+      `    emails: ${[...perRecipient.values()].reduce((a, b) => a + b, 0)} for ${count} recipients (one each); dispatch dead letters: 0; ${throttled.toFixed(1)} s vs ${baseline.toFixed(1)} s for ${count} surveys without faults`,
+    );
   });
 
-  it('stores every answer exactly once while DynamoDB throttles 20% of the response path\'s reads and writes', async () => {
+  it("stores every answer exactly once while DynamoDB throttles 20% of the response path's reads and writes", async () => {
     const count = 60;
     const seeded = await seedInvitations(`resp-${run}`, count + 1);
     const [forced, ...rest] = seeded;
@@ -219,7 +252,8 @@ describe('the pipeline under injected AWS faults (real SDK clients, own sandbox)
       { service: 'DynamoDB', commands: ['UpdateItem'], rate: 0.05, fault: 'dynamodb-internal', phase: 'response', clients: ['dynamodb'] },
     ]);
     const statuses = await measured(`(b) ${count} answers, 20% DynamoDB throttling + 5% lost write responses (every DynamoDB call of the handlers)`, () =>
-      Promise.all(rest.map(({ token }, i) => postUntilThanked(token, i % 11))));
+      Promise.all(rest.map(({ token }, i) => postUntilThanked(token, i % 11))),
+    );
     faults.setRules([]);
 
     const all = statuses.flat();
@@ -230,10 +264,12 @@ describe('the pipeline under injected AWS faults (real SDK clients, own sandbox)
       expect(item).toMatchObject({ score: i % 11, revision: 1 });
       expect(item).not.toHaveProperty('history');
     }
-    summary.push(`    POSTs: ${all.length} for ${count} answers (${all.filter((s) => s === 503).length} × 503 then retried, 0 × 500); stored: ${count} answers, each revision 1`);
+    summary.push(
+      `    POSTs: ${all.length} for ${count} answers (${all.filter((s) => s === 503).length} × 503 then retried, 0 × 500); stored: ${count} answers, each revision 1`,
+    );
   });
 
-  it('opens each case once and sends one message per case while SQS throttles 50% of the rules stage\'s SendMessage attempts', async () => {
+  it("opens each case once and sends one message per case while SQS throttles 50% of the rules stage's SendMessage attempts", async () => {
     const count = 30;
     const seeded = await seedInvitations(`case-${run}`, count);
     const ids = new Set(seeded.map(({ invitation }) => invitation.customer.id));
@@ -246,7 +282,7 @@ describe('the pipeline under injected AWS faults (real SDK clients, own sandbox)
       const ours = (message: Message) => ids.has((JSON.parse(message.Body!) as { customer: { id: string } }).customer.id);
       const found: Message[] = [];
       const queue = running.info.followUpQueues['customer-success']!;
-      for (const deadline = Date.now() + 90_000; Date.now() < deadline && found.length < count;) found.push(...(await drain(queue, 1000)).filter(ours));
+      for (const deadline = Date.now() + 90_000; Date.now() < deadline && found.length < count; ) found.push(...(await drain(queue, 1000)).filter(ours));
       found.push(...(await drain(queue, 3000)).filter(ours));
       return found;
     });
@@ -255,11 +291,20 @@ describe('the pipeline under injected AWS faults (real SDK clients, own sandbox)
     const caseIds = messages.map((m) => (JSON.parse(m.Body!) as { caseId: string }).caseId);
     expect(new Set(caseIds).size).toBe(count);
     expect(caseIds).toHaveLength(count);
-    const { Items = [] } = await dynamodb.send(new ScanCommand({ TableName: running.info.tables.surveys, FilterExpression: '#type = :case', ExpressionAttributeNames: { '#type': 'type' }, ExpressionAttributeValues: { ':case': 'case' } }));
+    const { Items = [] } = await dynamodb.send(
+      new ScanCommand({
+        TableName: running.info.tables.surveys,
+        FilterExpression: '#type = :case',
+        ExpressionAttributeNames: { '#type': 'type' },
+        ExpressionAttributeValues: { ':case': 'case' },
+      }),
+    );
     const rows = Items.filter((item) => ids.has((item.message as { customer: { id: string } }).customer.id));
     expect(rows).toHaveLength(count);
     expect(rows.every((row) => row.notifiedAt)).toBe(true);
     expect(await drain(running.info.queues['rules-failures']!.url, 1000)).toEqual([]);
-    summary.push(`    cases: ${rows.length} rows (each notified), ${caseIds.length} follow-up messages for ${new Set(caseIds).size} caseIds; rules failures: 0`);
+    summary.push(
+      `    cases: ${rows.length} rows (each notified), ${caseIds.length} follow-up messages for ${new Set(caseIds).size} caseIds; rules failures: 0`,
+    );
   });
 });

@@ -16,7 +16,11 @@ declare module 'vitest' {
  * `npm start`. The integration and browser projects both list this setup; the sandbox configures
  * the process (handlers read AWS_ENDPOINT_URL_* once), so they share one and the last stops it.
  */
-interface Shared { sandbox: Promise<RunningSandbox>; stateDir: string; users: number }
+interface Shared {
+  sandbox: Promise<RunningSandbox>;
+  stateDir: string;
+  users: number;
+}
 // On globalThis: each project may load this module afresh, but they run in one process.
 const holder = globalThis as { closeloopSandbox?: Shared };
 
@@ -35,7 +39,9 @@ export default async function setup(project: TestProject) {
         // Two hours become 3.6 s: delayed surveys are tested in real (compressed) time.
         delayScale: 0.0005,
         logLevel: process.env.POWERTOOLS_LOG_LEVEL ?? 'SILENT',
-        log: (message: string) => { if (process.env.CLOSELOOP_TEST_LOG) appendFileSync(process.env.CLOSELOOP_TEST_LOG, `${message}\n`); },
+        log: (message: string) => {
+          if (process.env.CLOSELOOP_TEST_LOG) appendFileSync(process.env.CLOSELOOP_TEST_LOG, `${message}\n`);
+        },
       }),
     };
     holder.closeloopSandbox = shared;

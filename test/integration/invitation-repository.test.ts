@@ -19,16 +19,27 @@ const WINDOW = NOW_S + 600;
 
 function invitation(eventId: string, overrides: Partial<Invitation> = {}): Invitation {
   return {
-    tokenHash: hashToken(newToken()), programId: 'order-delivered-nps', kind: 'nps', eventId, contactKey: `contact-${randomUUID()}`,
-    locale: 'et', customer: { id: 'c-1', email: 'a@example.com' }, context: { orderId: '1' }, createdAt: NOW.toISOString(),
-    expiresAt: NOW_S + 3600, ...overrides,
+    tokenHash: hashToken(newToken()),
+    programId: 'order-delivered-nps',
+    kind: 'nps',
+    eventId,
+    contactKey: `contact-${randomUUID()}`,
+    locale: 'et',
+    customer: { id: 'c-1', email: 'a@example.com' },
+    context: { orderId: '1' },
+    createdAt: NOW.toISOString(),
+    expiresAt: NOW_S + 3600,
+    ...overrides,
   };
 }
 
 /** A lease these tests never resume (the crash-point tests below build their own). */
 const LEASE = { token: newToken(), until: NOW_S + 90 };
 const guardFor = (inv: Invitation, extra: Partial<ReservationGuard> = {}): ReservationGuard => ({
-  contactKey: inv.contactKey, rests: [{ scope: 'all', until: NOW_S + 30 * 86_400 }], now: NOW_S, ...extra,
+  contactKey: inv.contactKey,
+  rests: [{ scope: 'all', until: NOW_S + 30 * 86_400 }],
+  now: NOW_S,
+  ...extra,
 });
 const get = async (key: { pk: string; sk: string }) =>
   (await client.send(new GetCommand({ TableName: sandbox.tables.surveys, Key: key, ConsistentRead: true }))).Item;
@@ -37,10 +48,12 @@ describe('DynamoInvitationRepository against DynamoDB Local', () => {
   it('lets exactly one of ten concurrent reservations of one event win', async () => {
     const eventId = randomUUID();
     const contactKey = `contact-${randomUUID()}`;
-    const results = await Promise.all(Array.from({ length: 10 }, () => {
-      const inv = invitation(eventId, { contactKey });
-      return repository.reserve(inv, guardFor(inv), LEASE);
-    }));
+    const results = await Promise.all(
+      Array.from({ length: 10 }, () => {
+        const inv = invitation(eventId, { contactKey });
+        return repository.reserve(inv, guardFor(inv), LEASE);
+      }),
+    );
     expect(results.filter((r) => r === 'reserved')).toHaveLength(1);
     // The losers see either the claim (still unsent: the winner holds its lease), the rest the winner took, or a conflicting transaction.
     expect(results.every((r) => ['reserved', 'unsent', 'duplicate', 'throttled'].includes(typeof r === 'object' ? 'unsent' : r))).toBe(true);
@@ -106,7 +119,14 @@ describe('DynamoInvitationRepository against DynamoDB Local', () => {
     const retainUntil = NOW_S + 365 * 86_400;
 
     await repository.recordResponse(inv.tokenHash, { score: 9, respondedAt: NOW.toISOString() }, NOW, WINDOW, retainUntil);
-    const skip = { programId: 'p', eventId: randomUUID(), customerId: 'customer-77', reason: 'throttled' as const, at: NOW.toISOString(), expiresAt: NOW_S + 60 };
+    const skip = {
+      programId: 'p',
+      eventId: randomUUID(),
+      customerId: 'customer-77',
+      reason: 'throttled' as const,
+      at: NOW.toISOString(),
+      expiresAt: NOW_S + 60,
+    };
     await repository.recordSkip(skip);
 
     expect((await get(keys.invitation(inv.tokenHash)))?.expiresAt).toBe(retainUntil);
@@ -159,12 +179,16 @@ describe('DynamoInvitationRepository against DynamoDB Local', () => {
 
   it('round-trips Persian and Thai text and free-form context', async () => {
     const stored = invitation(randomUUID(), {
-      locale: 'fa', customer: { id: 'c-2', email: 'sara@example.com', name: 'سارا' }, context: { orderId: '2002', items: [1, 2], gift: true },
+      locale: 'fa',
+      customer: { id: 'c-2', email: 'sara@example.com', name: 'سارا' },
+      context: { orderId: '2002', items: [1, 2], gift: true },
     });
     await repository.reserve(stored, guardFor(stored), LEASE);
     const recorded = await repository.recordResponse(stored.tokenHash, { score: 2, comment: 'การจัดส่งล่าช้า', respondedAt: NOW.toISOString() }, NOW, WINDOW);
     expect(recorded.status === 'recorded' && recorded.invitation).toMatchObject({
-      customer: { name: 'سارا' }, context: { items: [1, 2], gift: true }, response: { comment: 'การจัดส่งล่าช้า' },
+      customer: { name: 'سارا' },
+      context: { items: [1, 2], gift: true },
+      response: { comment: 'การจัดส่งล่าช้า' },
     });
   });
 
@@ -178,19 +202,23 @@ describe('DynamoInvitationRepository against DynamoDB Local', () => {
 
     expect(same.status).toBe('already-answered');
     expect(changed.status === 'changed' && changed.invitation.response).toMatchObject({
-      score: 9, revision: 2, history: [{ score: 3, comment: 'late', respondedAt: NOW.toISOString() }],
+      score: 9,
+      revision: 2,
+      history: [{ score: 3, comment: 'late', respondedAt: NOW.toISOString() }],
     });
     const late = new Date((WINDOW + 1) * 1000);
     expect((await repository.recordResponse(stored.tokenHash, { score: 1, respondedAt: late.toISOString() }, late, WINDOW)).status).toBe('already-answered');
     expect((await repository.findByTokenHash(stored.tokenHash))?.response?.score).toBe(9);
   });
 
-  it('stops changes at revision 5: a later change stores nothing and keeps the item\'s size', async () => {
+  it("stops changes at revision 5: a later change stores nothing and keeps the item's size", async () => {
     const stored = invitation(randomUUID());
     await repository.reserve(stored, guardFor(stored), LEASE);
     const results = [];
     for (let score = 0; score <= 9; score++) {
-      results.push((await repository.recordResponse(stored.tokenHash, { score, respondedAt: new Date(NOW.getTime() + score * 1000).toISOString() }, NOW, WINDOW)).status);
+      results.push(
+        (await repository.recordResponse(stored.tokenHash, { score, respondedAt: new Date(NOW.getTime() + score * 1000).toISOString() }, NOW, WINDOW)).status,
+      );
     }
 
     expect(results).toEqual(['recorded', 'changed', 'changed', 'changed', 'changed', ...Array(5).fill('already-answered')]);
@@ -200,7 +228,11 @@ describe('DynamoInvitationRepository against DynamoDB Local', () => {
   });
 
   it('keeps no address or name on an answered eNPS invitation; an NPS one keeps them', async () => {
-    const enps = invitation(randomUUID(), { kind: 'enps', programId: 'sampled-enps', customer: { id: 'e-7', email: 'emp@example.com', name: 'Eve', segment: 'team-a' } });
+    const enps = invitation(randomUUID(), {
+      kind: 'enps',
+      programId: 'sampled-enps',
+      customer: { id: 'e-7', email: 'emp@example.com', name: 'Eve', segment: 'team-a' },
+    });
     const nps = invitation(randomUUID(), { customer: { id: 'c-7', email: 'cus@example.com', name: 'Cy' } });
     for (const inv of [enps, nps]) await repository.reserve(inv, guardFor(inv), LEASE);
     expect((await get(keys.invitation(enps.tokenHash)))?.customer).toMatchObject({ email: 'emp@example.com', name: 'Eve' });

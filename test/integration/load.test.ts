@@ -19,9 +19,16 @@ async function seed(count: number, name: string): Promise<{ token: string; invit
   const seeded = Array.from({ length: count }, (_, i) => {
     const token = newToken();
     const invitation: Invitation = {
-      tokenHash: hashToken(token), programId: 'order-delivered-nps', kind: 'nps', eventId: `load-${run}-${name}-${i}`, contactKey: `k-load-${run}-${name}-${i}`,
-      locale: 'en', customer: { id: `load-${run}-${name}-${i}`, email: `load-${run}-${name}-${i}@example.com`, segment: `load-${run}`, tier: 'silver' },
-      context: { orderId: String(i) }, createdAt: now.toISOString(), expiresAt: Math.floor(now.getTime() / 1000) + 86_400,
+      tokenHash: hashToken(token),
+      programId: 'order-delivered-nps',
+      kind: 'nps',
+      eventId: `load-${run}-${name}-${i}`,
+      contactKey: `k-load-${run}-${name}-${i}`,
+      locale: 'en',
+      customer: { id: `load-${run}-${name}-${i}`, email: `load-${run}-${name}-${i}@example.com`, segment: `load-${run}`, tier: 'silver' },
+      context: { orderId: String(i) },
+      createdAt: now.toISOString(),
+      expiresAt: Math.floor(now.getTime() / 1000) + 86_400,
     };
     return { token, invitation };
   });
@@ -38,12 +45,14 @@ const link = (token: string) => `${sandbox.publicBaseUrl}/r/${token}`;
 /** Runs the POSTs all at once; returns each one's status and latency. */
 async function burst(posts: (() => Promise<Response>)[]) {
   const started = performance.now();
-  const results = await Promise.all(posts.map(async (post) => {
-    const at = performance.now();
-    const response = await post();
-    await response.arrayBuffer();
-    return { status: response.status, ms: performance.now() - at };
-  }));
+  const results = await Promise.all(
+    posts.map(async (post) => {
+      const at = performance.now();
+      const response = await post();
+      await response.arrayBuffer();
+      return { status: response.status, ms: performance.now() - at };
+    }),
+  );
   const latencies = results.map((r) => r.ms).sort((a, b) => a - b);
   const pct = (p: number) => Math.round(latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))]!);
   return {
@@ -60,7 +69,13 @@ describe('concurrent answers (shared sandbox)', () => {
     // Each page opened first (its signed render stamp), as people do; then the POSTs, at once.
     const stamps = await Promise.all(seeded.map(({ token }) => pageStamp(link(token))));
     await sleep(600);
-    const { statuses, summary } = await burst(seeded.map(({ token }, i) => () => answer(link(token), { score: String(7 + (i % 2)) }, undefined, stamps[i])));
+    const { statuses, summary } = await burst(
+      seeded.map(
+        ({ token }, i) =>
+          () =>
+            answer(link(token), { score: String(7 + (i % 2)) }, undefined, stamps[i]),
+      ),
+    );
     console.log(`load: ${summary}; ${statuses.filter((s) => s >= 500).length} × 5xx`);
 
     expect(statuses.filter((s) => s !== 200)).toEqual([]);
@@ -83,16 +98,22 @@ describe('concurrent answers (shared sandbox)', () => {
 
     const stamp = await pageStamp(link(token));
     await sleep(600);
-    const { statuses, summary } = await burst(Array.from({ length: 100 }, () => () => answer(link(token), { score: '3', comment: 'Late again.' }, undefined, stamp)));
+    const { statuses, summary } = await burst(
+      Array.from({ length: 100 }, () => () => answer(link(token), { score: '3', comment: 'Late again.' }, undefined, stamp)),
+    );
     console.log(`load (one invitation): ${summary}; ${statuses.filter((s) => s >= 500).length} × 5xx`);
 
     expect(statuses).toEqual(Array(100).fill(200));
     const { Item } = await dynamodb.send(new GetCommand({ TableName: table, Key: keys.invitation(invitation.tokenHash), ConsistentRead: true }));
     expect(Item).toMatchObject({ score: 3, comment: 'Late again.', revision: 1 });
     expect(Item).not.toHaveProperty('history');
-    const messages = await collectMessages(sandbox.followUpQueues['customer-success']!, (m) => m.Body?.includes(invitation.customer.id) ?? false, { settleMs: 3000 });
+    const messages = await collectMessages(sandbox.followUpQueues['customer-success']!, (m) => m.Body?.includes(invitation.customer.id) ?? false, {
+      settleMs: 3000,
+    });
     expect(messages.map((m) => JSON.parse(m.Body!).caseId)).toEqual([caseIdFor(invitation.tokenHash, 'detractor')]);
-    const { Item: row } = await dynamodb.send(new GetCommand({ TableName: table, Key: { pk: `CASE#${caseIdFor(invitation.tokenHash, 'detractor')}`, sk: 'CASE' }, ConsistentRead: true }));
+    const { Item: row } = await dynamodb.send(
+      new GetCommand({ TableName: table, Key: { pk: `CASE#${caseIdFor(invitation.tokenHash, 'detractor')}`, sk: 'CASE' }, ConsistentRead: true }),
+    );
     // The shared sandbox compresses SLAs: the case may have escalated meanwhile, but it was opened once.
     expect(row).toMatchObject({ type: 'case', message: { caseId: caseIdFor(invitation.tokenHash, 'detractor') } });
     expect((row!.history as { action: string }[]).filter((h) => h.action === 'opened')).toHaveLength(1);

@@ -5,9 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { deadLetterQueue } from '../../functions/config/resources.js';
 import { hashToken } from '../../functions/domain/tokens.js';
 import { SEED_EXCERPTS } from '../fixtures/seed-excerpts.js';
-import {
-  answer, collectMessages, dynamodb, emailsTo, events, mimeOf, putEvent, sandbox, sleep, waitForEmails, waitUntilDrained,
-} from './sandbox-clients.js';
+import { answer, collectMessages, dynamodb, emailsTo, events, mimeOf, putEvent, sandbox, sleep, waitForEmails, waitUntilDrained } from './sandbox-clients.js';
 
 const unique = () => randomUUID().slice(0, 8);
 const bufferUrl = () => sandbox.queues['dispatch-buffer']!.url;
@@ -68,12 +66,20 @@ describe('the closed loop in the sandbox (real SDK clients, local emulators)', (
     const followUps = await collectMessages(sandbox.followUpQueues['customer-success']!, (m) => m.Body?.includes(detail.customer.id) ?? false);
     expect(followUps).toHaveLength(1);
     expect(JSON.parse(followUps[0]!.Body!)).toMatchObject({
-      version: 1, programId: 'order-delivered-nps', score: 3, classification: 'detractor', comment: 'Paket je kasnio tri dana.',
-      customer: { id: detail.customer.id, email: detail.customer.email }, context: { orderId: `order-${run}` }, ownerTeam: 'customer-success',
+      version: 1,
+      programId: 'order-delivered-nps',
+      score: 3,
+      classification: 'detractor',
+      comment: 'Paket je kasnio tri dana.',
+      customer: { id: detail.customer.id, email: detail.customer.email },
+      context: { orderId: `order-${run}` },
+      ownerTeam: 'customer-success',
     });
     const { Item: afterPost } = await dynamodb.send(new GetCommand({ TableName: sandbox.tables.surveys, Key: key, ConsistentRead: true }));
     expect(afterPost).toMatchObject({
-      score: 3, userAgent: 'Mozilla/5.0 (X11; Linux x86_64) integration-test', revision: 1,
+      score: 3,
+      userAgent: 'Mozilla/5.0 (X11; Linux x86_64) integration-test',
+      revision: 1,
       evidence: { interaction: true, confirmed: false, script: 'ran', userActivated: true, dwellMs: expect.any(Number) },
     });
   });
@@ -101,11 +107,15 @@ describe('the closed loop in the sandbox (real SDK clients, local emulators)', (
 
     expect(statuses.map((s) => s.status)).toEqual([200, 200, 200]);
     const token = url.pathname.split('/').pop()!;
-    const { Item } = await dynamodb.send(new GetCommand({ TableName: sandbox.tables.surveys, Key: { pk: `INV#${hashToken(token)}`, sk: 'INVITATION' }, ConsistentRead: true }));
+    const { Item } = await dynamodb.send(
+      new GetCommand({ TableName: sandbox.tables.surveys, Key: { pk: `INV#${hashToken(token)}`, sk: 'INVITATION' }, ConsistentRead: true }),
+    );
     // A detractor case opens if 2 was ever the answer: first, or as a change (history) — never twice.
     const answers = [Item?.score, ...((Item?.history as { score: number }[] | undefined) ?? []).map((h) => h.score)];
     const expected = answers.includes(2) ? 1 : 0;
-    const followUps = await collectMessages(sandbox.followUpQueues['customer-success']!, (m) => m.Body?.includes(detail.customer.id) ?? false, { atLeast: expected });
+    const followUps = await collectMessages(sandbox.followUpQueues['customer-success']!, (m) => m.Body?.includes(detail.customer.id) ?? false, {
+      atLeast: expected,
+    });
     expect(followUps).toHaveLength(expected);
     expect([2, 10]).toContain(Item?.score);
   });
@@ -120,7 +130,9 @@ describe('the closed loop in the sandbox (real SDK clients, local emulators)', (
 
     expect(responses.map((r) => r.status)).toEqual(Array(20).fill(200));
     const token = new URL(link).pathname.split('/').pop()!;
-    const { Item } = await dynamodb.send(new GetCommand({ TableName: sandbox.tables.surveys, Key: { pk: `INV#${hashToken(token)}`, sk: 'INVITATION' }, ConsistentRead: true }));
+    const { Item } = await dynamodb.send(
+      new GetCommand({ TableName: sandbox.tables.surveys, Key: { pk: `INV#${hashToken(token)}`, sk: 'INVITATION' }, ConsistentRead: true }),
+    );
     expect(Item).toMatchObject({ score: 4, revision: 1 });
     expect(Item).not.toHaveProperty('history');
     const cases = await collectMessages(sandbox.followUpQueues['customer-success']!, (m) => m.Body?.includes(detail.customer.id) ?? false);
@@ -139,7 +151,9 @@ describe('the closed loop in the sandbox (real SDK clients, local emulators)', (
     await answer(url.href, { score: '6' });
 
     const cases = await collectMessages(sandbox.followUpQueues.support!, (m) => m.Body?.includes(detail.customer.id) ?? false);
-    expect(cases.map((m) => JSON.parse(m.Body!))).toEqual([expect.objectContaining({ kind: 'ces', score: 6, classification: 'high-effort', context: { ticketId: `t-${run}` } })]);
+    expect(cases.map((m) => JSON.parse(m.Body!))).toEqual([
+      expect.objectContaining({ kind: 'ces', score: 6, classification: 'high-effort', context: { ticketId: `t-${run}` } }),
+    ]);
   });
 
   it('rejects an event that breaks the contract to the dead-letter queue, with the reason, and sends nothing', async () => {
@@ -147,7 +161,11 @@ describe('the closed loop in the sandbox (real SDK clients, local emulators)', (
     const broken = { ...detail, customer: { ...detail.customer, email: 'not-an-address' } };
 
     await putEvent('shop.orders', 'OrderDelivered', broken);
-    await putEvent('shop.orders', 'OrderDelivered', { ...detail, eventId: `${detail.eventId}-ok`, customer: { ...detail.customer, email: `ok-${detail.customer.email}` } });
+    await putEvent('shop.orders', 'OrderDelivered', {
+      ...detail,
+      eventId: `${detail.eventId}-ok`,
+      customer: { ...detail.customer, email: `ok-${detail.customer.email}` },
+    });
 
     const rejected = await collectMessages(sandbox.queues[deadLetterQueue.name]!.url, (m) => m.Body?.includes(broken.eventId) ?? false);
     expect(rejected).toHaveLength(1);
@@ -157,10 +175,14 @@ describe('the closed loop in the sandbox (real SDK clients, local emulators)', (
   });
 
   it('answers PutEvents errors per entry like EventBridge', async () => {
-    const result = await events.send(new PutEventsCommand({ Entries: [
-      { Source: 'shop.orders', DetailType: 'OrderDelivered', Detail: '{not json', EventBusName: sandbox.busName },
-      { Source: 'shop.orders', DetailType: 'OrderDelivered', Detail: '{}', EventBusName: 'no-such-bus' },
-    ] }));
+    const result = await events.send(
+      new PutEventsCommand({
+        Entries: [
+          { Source: 'shop.orders', DetailType: 'OrderDelivered', Detail: '{not json', EventBusName: sandbox.busName },
+          { Source: 'shop.orders', DetailType: 'OrderDelivered', Detail: '{}', EventBusName: 'no-such-bus' },
+        ],
+      }),
+    );
     expect(result.FailedEntryCount).toBe(2);
     expect(result.Entries?.map((e) => e.ErrorCode)).toEqual(['MalformedDetail', 'ResourceNotFoundException']);
   });
@@ -186,7 +208,9 @@ describe('the closed loop in the sandbox (real SDK clients, local emulators)', (
     const post = await answer(bogus, { score: '3' });
     expect([get.status, post.status]).toEqual([404, 404]);
     expect(await get.text()).toBe(await post.text());
-    const { Item } = await dynamodb.send(new GetCommand({ TableName: sandbox.tables.surveys, Key: { pk: `INV#${hashToken('AAAAAAAAAAAAAAAAAAAAAA')}`, sk: 'INVITATION' } }));
+    const { Item } = await dynamodb.send(
+      new GetCommand({ TableName: sandbox.tables.surveys, Key: { pk: `INV#${hashToken('AAAAAAAAAAAAAAAAAAAAAA')}`, sk: 'INVITATION' } }),
+    );
     expect(Item).toBeUndefined();
   });
 });

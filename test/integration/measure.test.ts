@@ -13,20 +13,29 @@ async function writeResponses(segment: string, scores: number[], offset = 0) {
   const items = scores.map((score, index) => {
     const i = index + offset;
     const invitation: Invitation = {
-      tokenHash: `m-${segment}-${i}`, programId: 'order-delivered-nps', kind: 'nps', eventId: `m-${segment}-${i}`, contactKey: `k-${segment}-${i}`,
-      locale: 'en', customer: { id: `m-${segment}-${i}`, email: `m${i}@example.com`, segment, tier: 'silver' }, context: { orderId: String(i) },
-      createdAt: today, expiresAt: Math.floor(Date.now() / 1000) + 86_400,
+      tokenHash: `m-${segment}-${i}`,
+      programId: 'order-delivered-nps',
+      kind: 'nps',
+      eventId: `m-${segment}-${i}`,
+      contactKey: `k-${segment}-${i}`,
+      locale: 'en',
+      customer: { id: `m-${segment}-${i}`, email: `m${i}@example.com`, segment, tier: 'silver' },
+      context: { orderId: String(i) },
+      createdAt: today,
+      expiresAt: Math.floor(Date.now() / 1000) + 86_400,
     };
     return { ...toItem(invitation), score, comment: score <= 6 ? 'late delivery' : '', respondedAt: today, revision: 1 };
   });
   for (let i = 0; i < items.length; i += 25) {
-    await dynamodb.send(new BatchWriteCommand({ RequestItems: { [sandbox.tables.surveys]: items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } })) } }));
+    await dynamodb.send(
+      new BatchWriteCommand({ RequestItems: { [sandbox.tables.surveys]: items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } })) } }),
+    );
   }
   return items.map((item) => item.pk);
 }
 
 describe('rolling-score alerts in the sandbox', () => {
-  it('raises exactly one ThresholdBreached when 200 responses drive a segment\'s NPS below the level', async () => {
+  it("raises exactly one ThresholdBreached when 200 responses drive a segment's NPS below the level", async () => {
     const segment = `alert-${randomUUID().slice(0, 8)}`;
     const scores = Array.from({ length: 200 }, (_, i) => (i % 5 === 0 ? 10 : i % 5 === 1 ? 8 : 2));
 

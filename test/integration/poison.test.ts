@@ -22,9 +22,16 @@ const unique = () => randomUUID().slice(0, 8);
 function answeredItem(run: string, name: string, score: unknown) {
   const now = new Date().toISOString();
   const invitation: Invitation = {
-    tokenHash: `poison-${run}-${name}`, programId: 'order-delivered-nps', kind: 'nps', eventId: `poison-${run}-${name}`, contactKey: `k-${run}-${name}`,
-    locale: 'en', customer: { id: `poison-${run}-${name}`, email: `${name}-${run}@example.com`, segment: `poison-${run}`, tier: 'silver' },
-    context: { orderId: name }, createdAt: now, expiresAt: Math.floor(Date.now() / 1000) + 3600,
+    tokenHash: `poison-${run}-${name}`,
+    programId: 'order-delivered-nps',
+    kind: 'nps',
+    eventId: `poison-${run}-${name}`,
+    contactKey: `k-${run}-${name}`,
+    locale: 'en',
+    customer: { id: `poison-${run}-${name}`, email: `${name}-${run}@example.com`, segment: `poison-${run}`, tier: 'silver' },
+    context: { orderId: name },
+    createdAt: now,
+    expiresAt: Math.floor(Date.now() / 1000) + 3600,
   };
   return { ...toItem(invitation), score, comment: '', respondedAt: now, revision: 1 };
 }
@@ -67,22 +74,53 @@ describe('poison records at the stream stages (shared sandbox)', () => {
     const program = findProgram(catalog, 'order-delivered-nps')!;
     const rule = program.rules.find((r) => r.id === 'detractor')!;
     const opened = new Date(Date.now() - 3_600_000);
-    const caseOf = (name: string) => openCase(buildFollowUpCase(
-      {
-        tokenHash: `sweep-${run}-${name}`, programId: program.id, kind: 'nps', eventId: `sweep-${run}-${name}`, contactKey: 'k', locale: 'en',
-        customer: { id: `sweep-${run}-${name}`, email: `${name}-${run}@example.com`, tier: 'silver' }, context: {}, createdAt: opened.toISOString(),
-        expiresAt: 0, response: { score: 2, respondedAt: opened.toISOString() },
-      },
-      program, rule, 'detractor', [], { slaScale: 1, caseApiBaseUrl: sandbox.publicBaseUrl },
-    ), rule, opened);
+    const caseOf = (name: string) =>
+      openCase(
+        buildFollowUpCase(
+          {
+            tokenHash: `sweep-${run}-${name}`,
+            programId: program.id,
+            kind: 'nps',
+            eventId: `sweep-${run}-${name}`,
+            contactKey: 'k',
+            locale: 'en',
+            customer: { id: `sweep-${run}-${name}`, email: `${name}-${run}@example.com`, tier: 'silver' },
+            context: {},
+            createdAt: opened.toISOString(),
+            expiresAt: 0,
+            response: { score: 2, respondedAt: opened.toISOString() },
+          },
+          program,
+          rule,
+          'detractor',
+          [],
+          { slaScale: 1, caseApiBaseUrl: sandbox.publicBaseUrl },
+        ),
+        rule,
+        opened,
+      );
     const good = { ...caseOf('good'), nextDeadline: Date.now() - 1000 };
     const corrupted = caseOf('corrupted');
     const corruptedId = corrupted.message.caseId;
     // Written by hand, as a bad migration might: first in the index (shard 0, due at 0), with a rung queue nobody declared.
-    await dynamodb.send(new PutCommand({ TableName: sandbox.tables.surveys, Item: {
-      ...corrupted, pk: `CASE#${corruptedId}`, sk: 'CASE', type: 'case', caseId: corruptedId, version: 1, escalateTo: ['sales'],
-      nextDeadline: 0, slaShard: 'SLA#0', slaDueAt: 0, notifiedAt: opened.toISOString(),
-    } }));
+    await dynamodb.send(
+      new PutCommand({
+        TableName: sandbox.tables.surveys,
+        Item: {
+          ...corrupted,
+          pk: `CASE#${corruptedId}`,
+          sk: 'CASE',
+          type: 'case',
+          caseId: corruptedId,
+          version: 1,
+          escalateTo: ['sales'],
+          nextDeadline: 0,
+          slaShard: 'SLA#0',
+          slaDueAt: 0,
+          notifiedAt: opened.toISOString(),
+        },
+      }),
+    );
     const cases = new DynamoCaseRepository(sandbox.tables.surveys, dynamodb);
     await cases.open(good);
     await cases.markNotified(good.message.caseId, opened);
@@ -94,7 +132,9 @@ describe('poison records at the stream stages (shared sandbox)', () => {
       ['escalate', `case ${corruptedId}: escalation queue "sales" is not declared`],
     ]);
     expect(escalated.map((m) => JSON.parse(m.Body!).escalation?.rung)).toEqual([1]);
-    const { Item } = await dynamodb.send(new GetCommand({ TableName: sandbox.tables.surveys, Key: { pk: `CASE#${corruptedId}`, sk: 'CASE' }, ConsistentRead: true }));
+    const { Item } = await dynamodb.send(
+      new GetCommand({ TableName: sandbox.tables.surveys, Key: { pk: `CASE#${corruptedId}`, sk: 'CASE' }, ConsistentRead: true }),
+    );
     expect(Item).toMatchObject({ setAsideReason: 'escalation queue "sales" is not declared', status: 'open' });
     expect(Item).not.toHaveProperty('slaShard');
   });

@@ -18,12 +18,20 @@ export const dynamodb = DynamoDBDocumentClient.from(new DynamoDBClient({ ...conf
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export async function putEvent(source: string, detailType: string, detail: unknown) {
-  return events.send(new PutEventsCommand({
-    Entries: [{ Source: source, DetailType: detailType, Detail: JSON.stringify(detail), EventBusName: sandbox.busName }],
-  }));
+  return events.send(
+    new PutEventsCommand({
+      Entries: [{ Source: source, DetailType: detailType, Detail: JSON.stringify(detail), EventBusName: sandbox.busName }],
+    }),
+  );
 }
 
-interface StoredEmail { messageId: string; destination: { to: string[] }; subject: string; replyTo: string[]; body: { html?: string; text?: string } }
+interface StoredEmail {
+  messageId: string;
+  destination: { to: string[] };
+  subject: string;
+  replyTo: string[];
+  body: { html?: string; text?: string };
+}
 
 export async function emailsTo(address: string): Promise<StoredEmail[]> {
   const store = (await (await fetch(sandbox.sesStoreUrl)).json()) as { emails: StoredEmail[] };
@@ -51,9 +59,12 @@ export async function mimeOf(messageId: string): Promise<ParsedMail> {
 export async function waitUntilDrained(queueUrl: string, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const { Attributes = {} } = await sqs.send(new GetQueueAttributesCommand({
-      QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'],
-    }));
+    const { Attributes = {} } = await sqs.send(
+      new GetQueueAttributesCommand({
+        QueueUrl: queueUrl,
+        AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'],
+      }),
+    );
     if (Object.values(Attributes).every((v) => v === '0')) return;
     if (Date.now() > deadline) throw new Error(`queue ${queueUrl} did not drain: ${JSON.stringify(Attributes)}`);
     await sleep(150);
@@ -65,16 +76,23 @@ export async function waitUntilDrained(queueUrl: string, timeoutMs = 60_000): Pr
  * `timeoutMs` passed), then `settleMs` more, long enough to see a second, unwanted message too.
  */
 export async function collectMessages(
-  queueUrl: string, match: (message: Message) => boolean, options: { atLeast?: number; settleMs?: number; timeoutMs?: number } = {},
+  queueUrl: string,
+  match: (message: Message) => boolean,
+  options: { atLeast?: number; settleMs?: number; timeoutMs?: number } = {},
 ): Promise<Message[]> {
   const { atLeast = 1, settleMs = 2000, timeoutMs = 60_000 } = options;
   const found: Message[] = [];
   const started = Date.now();
   let settleUntil = atLeast === 0 ? started + settleMs : Number.POSITIVE_INFINITY;
   while (Date.now() < Math.min(settleUntil, started + timeoutMs)) {
-    const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({
-      QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1, MessageAttributeNames: ['All'],
-    }));
+    const { Messages = [] } = await sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: queueUrl,
+        MaxNumberOfMessages: 10,
+        WaitTimeSeconds: 1,
+        MessageAttributeNames: ['All'],
+      }),
+    );
     for (const message of Messages) {
       if (!match(message)) continue;
       found.push(message);
@@ -85,7 +103,11 @@ export async function collectMessages(
   return found;
 }
 
-interface BusEvent { source: string; 'detail-type': string; detail: Record<string, unknown> }
+interface BusEvent {
+  source: string;
+  'detail-type': string;
+  detail: Record<string, unknown>;
+}
 
 /** What was put on the sandbox bus (the sandbox's PutEvents endpoint keeps the last 1,000). */
 export async function busEvents(detailType?: string): Promise<BusEvent[]> {
@@ -94,7 +116,11 @@ export async function busEvents(detailType?: string): Promise<BusEvent[]> {
 }
 
 /** Waits for a bus event matching `match`. */
-export async function waitForBusEvent(detailType: string, match: (detail: Record<string, unknown>) => boolean, timeoutMs = 60_000): Promise<BusEvent | undefined> {
+export async function waitForBusEvent(
+  detailType: string,
+  match: (detail: Record<string, unknown>) => boolean,
+  timeoutMs = 60_000,
+): Promise<BusEvent | undefined> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const found = (await busEvents(detailType)).find((e) => match(e.detail));
@@ -121,18 +147,26 @@ export async function answer(link: string, fields: Record<string, string>, userA
 
 /** Surveys a fresh segment through the real pipeline and answers with `scores`. */
 export async function seedSegment(segment: string, scores: number[]) {
-  await Promise.all(scores.map(async (score, i) => {
-    const customer = { id: `${segment}-${i}`, email: `${segment}-${i}@example.com`, locale: 'en', segment, tier: 'silver' };
-    await putEvent('shop.orders', 'OrderDelivered', { eventId: `${segment}-${i}`, occurredAt: new Date().toISOString(), customer, context: { orderId: String(i) } });
-    const [email] = await waitForEmails(customer.email);
-    const link = /^0: (\S+)$/m.exec(email!.body.text ?? '')![1]!;
-    await answer(link, { score: String(score), comment: score <= 6 ? 'The parcel was late.' : '' });
-  }));
+  await Promise.all(
+    scores.map(async (score, i) => {
+      const customer = { id: `${segment}-${i}`, email: `${segment}-${i}@example.com`, locale: 'en', segment, tier: 'silver' };
+      await putEvent('shop.orders', 'OrderDelivered', {
+        eventId: `${segment}-${i}`,
+        occurredAt: new Date().toISOString(),
+        customer,
+        context: { orderId: String(i) },
+      });
+      const [email] = await waitForEmails(customer.email);
+      const link = /^0: (\S+)$/m.exec(email!.body.text ?? '')![1]!;
+      await answer(link, { score: String(score), comment: score <= 6 ? 'The parcel was late.' : '' });
+    }),
+  );
   const store = new DynamoAggregateStore(sandbox.tables.surveys, dynamodb);
   const today = new Date().toISOString().slice(0, 10);
   for (const until = Date.now() + 60_000; Date.now() < until; await sleep(300)) {
     if ((await store.totals('order-delivered-nps', segment, today, today)).responses === scores.length) return;
   }
-  throw new Error(`the measure stage did not count ${scores.length} responses of ${segment}: ${JSON.stringify(await store.totals("order-delivered-nps", segment, today, today))}`);
+  throw new Error(
+    `the measure stage did not count ${scores.length} responses of ${segment}: ${JSON.stringify(await store.totals('order-delivered-nps', segment, today, today))}`,
+  );
 }
-

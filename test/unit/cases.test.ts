@@ -1,5 +1,13 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { acknowledgeCase, CaseConflictError, CaseNotFoundError, CaseTransitionError, InvalidCaseRequestError, resolveCase, type CaseDeps } from '../../functions/cases/cases.js';
+import {
+  acknowledgeCase,
+  CaseConflictError,
+  CaseNotFoundError,
+  CaseTransitionError,
+  InvalidCaseRequestError,
+  resolveCase,
+  type CaseDeps,
+} from '../../functions/cases/cases.js';
 import { buildFollowUpCase, escalation, openCase, type FollowUpCaseRecord } from '../../functions/domain/follow-up-case.js';
 import type { IntegrationEvent } from '../../functions/domain/integration-events.js';
 import { findProgram } from '../../functions/domain/program.js';
@@ -15,10 +23,23 @@ const at = (hours: number) => new Date(OPENED.getTime() + hours * 3_600_000);
 function newCase(): FollowUpCaseRecord {
   const message = buildFollowUpCase(
     {
-      tokenHash: 'h', programId: program.id, kind: 'nps', eventId: 'e', contactKey: 'k', locale: 'en', customer: { id: 'c', email: 'c@example.com' },
-      context: {}, createdAt: OPENED.toISOString(), expiresAt: 0, response: { score: 2, respondedAt: OPENED.toISOString() },
+      tokenHash: 'h',
+      programId: program.id,
+      kind: 'nps',
+      eventId: 'e',
+      contactKey: 'k',
+      locale: 'en',
+      customer: { id: 'c', email: 'c@example.com' },
+      context: {},
+      createdAt: OPENED.toISOString(),
+      expiresAt: 0,
+      response: { score: 2, respondedAt: OPENED.toISOString() },
     },
-    program, detractorRule, 'detractor', [], { slaScale: 1, caseApiBaseUrl: 'https://api' },
+    program,
+    detractorRule,
+    'detractor',
+    [],
+    { slaScale: 1, caseApiBaseUrl: 'https://api' },
   );
   return openCase(message, detractorRule, OPENED);
 }
@@ -34,7 +55,16 @@ describe('the case lifecycle', () => {
     cases = new InMemoryCases();
     events = [];
     now = at(1);
-    deps = { catalog: testCatalog, cases, events: { publish: async (e) => { events.push(...e); } }, now: () => now };
+    deps = {
+      catalog: testCatalog,
+      cases,
+      events: {
+        publish: async (e) => {
+          events.push(...e);
+        },
+      },
+      now: () => now,
+    };
     record = newCase();
     await cases.open(record);
   });
@@ -44,10 +74,18 @@ describe('the case lifecycle', () => {
     now = at(3);
     const resolved = await resolveCase(record.message.caseId, 'arn:aws:iam::1:user/maria', 'delivery-delay', 'Refunded shipping', deps);
 
-    expect(resolved).toMatchObject({ status: 'resolved', rootCause: 'delivery-delay', note: 'Refunded shipping', acknowledgedAt: at(1).toISOString(), resolvedAt: at(3).toISOString() });
+    expect(resolved).toMatchObject({
+      status: 'resolved',
+      rootCause: 'delivery-delay',
+      note: 'Refunded shipping',
+      acknowledgedAt: at(1).toISOString(),
+      resolvedAt: at(3).toISOString(),
+    });
     expect(resolved.nextDeadline).toBeUndefined();
     expect(resolved.history.map((h) => [h.action, h.actor])).toEqual([
-      ['opened', 'closeloop'], ['acknowledged', 'arn:aws:iam::1:user/maria'], ['resolved', 'arn:aws:iam::1:user/maria'],
+      ['opened', 'closeloop'],
+      ['acknowledged', 'arn:aws:iam::1:user/maria'],
+      ['resolved', 'arn:aws:iam::1:user/maria'],
     ]);
     expect(events.map((e) => e.detailType)).toEqual(['FollowUpResolved', 'RecoverySurveyRequested']);
     expect(events[1]!.detail).toMatchObject({ eventId: `recovery-${record.message.caseId}`, customer: { id: 'c' } });
@@ -89,11 +127,29 @@ describe('escalation', () => {
     const events: IntegrationEvent[] = [];
     let now = at(5);
     const deps = {
-      cases, publisher, events: { publish: async (e: readonly IntegrationEvent[]) => { events.push(...e); } }, now: () => now,
-      deadLetters: { reject: async () => { throw new Error('nothing to set aside'); } }, queues: ['customer-success', 'escalation'],
+      cases,
+      publisher,
+      events: {
+        publish: async (e: readonly IntegrationEvent[]) => {
+          events.push(...e);
+        },
+      },
+      now: () => now,
+      deadLetters: {
+        reject: async () => {
+          throw new Error('nothing to set aside');
+        },
+      },
+      queues: ['customer-success', 'escalation'],
     };
     const late = newCase();
-    const acknowledged = { ...newCase(), message: { ...newCase().message, caseId: 'acked' }, status: 'acknowledged' as const, acknowledgedAt: at(1).toISOString(), nextDeadline: at(24).getTime() };
+    const acknowledged = {
+      ...newCase(),
+      message: { ...newCase().message, caseId: 'acked' },
+      status: 'acknowledged' as const,
+      acknowledgedAt: at(1).toISOString(),
+      nextDeadline: at(24).getTime(),
+    };
     await cases.open(late);
     await cases.open(acknowledged);
 
@@ -113,8 +169,16 @@ describe('escalation', () => {
     const publisher = new RecordingPublisher();
     const rejected: [string, string][] = [];
     const deps = {
-      cases, publisher, events: { publish: async () => undefined }, now: () => at(5),
-      deadLetters: { reject: async (body: string, reason: string) => { rejected.push([body, reason]); } }, queues: ['customer-success', 'escalation'],
+      cases,
+      publisher,
+      events: { publish: async () => undefined },
+      now: () => at(5),
+      deadLetters: {
+        reject: async (body: string, reason: string) => {
+          rejected.push([body, reason]);
+        },
+      },
+      queues: ['customer-success', 'escalation'],
     };
     const corrupted = { ...newCase(), message: { ...newCase().message, caseId: 'corrupted' }, escalateTo: ['nowhere'], nextDeadline: 0 };
     const late = newCase();

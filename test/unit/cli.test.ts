@@ -13,10 +13,17 @@ const CLI = path.resolve('dist/cli/closeloop.mjs');
 const VERSION = (JSON.parse(readFileSync('package.json', 'utf8')) as { version: string }).version;
 
 /** Runs the CLI in an empty folder (no sandbox, no catalog) with no AWS credentials anywhere. */
-async function closeloop(args: string[], cwd = mkdtempSync(path.join(os.tmpdir(), 'closeloop-cli-'))): Promise<{ code: number; stdout: string; stderr: string }> {
+async function closeloop(
+  args: string[],
+  cwd = mkdtempSync(path.join(os.tmpdir(), 'closeloop-cli-')),
+): Promise<{ code: number; stdout: string; stderr: string }> {
   const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH, HOME: cwd, AWS_CONFIG_FILE: path.join(cwd, 'none'), AWS_SHARED_CREDENTIALS_FILE: path.join(cwd, 'none'),
-    AWS_EC2_METADATA_DISABLED: 'true', AWS_REGION: 'eu-west-1',
+    PATH: process.env.PATH,
+    HOME: cwd,
+    AWS_CONFIG_FILE: path.join(cwd, 'none'),
+    AWS_SHARED_CREDENTIALS_FILE: path.join(cwd, 'none'),
+    AWS_EC2_METADATA_DISABLED: 'true',
+    AWS_REGION: 'eu-west-1',
   };
   try {
     const { stdout, stderr } = await promisify(execFile)(process.execPath, [CLI, ...args], { cwd, env, timeout: 60_000 });
@@ -72,10 +79,13 @@ describe('the closeloop command', () => {
   it('refuses a .sandbox/sandbox.json that points off this machine', async () => {
     const cwd = mkdtempSync(path.join(os.tmpdir(), 'closeloop-cli-'));
     mkdirSync(path.join(cwd, '.sandbox'));
-    writeFileSync(path.join(cwd, '.sandbox', 'sandbox.json'), JSON.stringify({ endpoints: { publicApi: 'http://attacker.example:3000' }, region: 'us-east-1', credentials: {} }));
+    writeFileSync(
+      path.join(cwd, '.sandbox', 'sandbox.json'),
+      JSON.stringify({ endpoints: { publicApi: 'http://attacker.example:3000' }, region: 'us-east-1', credentials: {} }),
+    );
     const result = await closeloop(['erase', 'ana@example.com'], cwd);
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain('names endpoints that are not on this machine\'s loopback; refusing to use it');
+    expect(result.stderr).toContain("names endpoints that are not on this machine's loopback; refusing to use it");
     expect(result.stderr).not.toContain('target:');
   });
 
@@ -84,10 +94,18 @@ describe('the closeloop command', () => {
     function plant(api: string, instanceId = 'the-recorded-instance'): string {
       const cwd = mkdtempSync(path.join(os.tmpdir(), 'closeloop-cli-'));
       mkdirSync(path.join(cwd, '.sandbox'));
-      writeFileSync(path.join(cwd, '.sandbox', 'sandbox.json'), JSON.stringify({
-        instanceId, region: 'us-east-1', credentials: { accessKeyId: 'AKIAEXAMPLE', secretAccessKey: 'secret' },
-        endpoints: { publicApi: api, eventbridge: api, dynamodb: api }, tables: { surveys: 't' }, busName: 'b', followUpQueues: {},
-      }));
+      writeFileSync(
+        path.join(cwd, '.sandbox', 'sandbox.json'),
+        JSON.stringify({
+          instanceId,
+          region: 'us-east-1',
+          credentials: { accessKeyId: 'AKIAEXAMPLE', secretAccessKey: 'secret' },
+          endpoints: { publicApi: api, eventbridge: api, dynamodb: api },
+          tables: { surveys: 't' },
+          busName: 'b',
+          followUpQueues: {},
+        }),
+      );
       return cwd;
     }
     /** A loopback server answering the instance route with `instanceId`, recording every other request. */
@@ -106,14 +124,16 @@ describe('the closeloop command', () => {
     }
 
     it.each([['erase', 'ana@example.com'], ['demo'], ['report'], ['follow-ups'], ['case', 'show', 'c-1']])(
-      'refuses a file whose sandbox is not running: %j (exit 1, nothing sent)', async (...args) => {
+      'refuses a file whose sandbox is not running: %j (exit 1, nothing sent)',
+      async (...args) => {
         const free = await fakeSandbox('x');
         await free.close();
         const result = await closeloop(args, plant(free.url));
         expect(result.code).toBe(1);
         expect(result.stderr).toContain('the sandbox recorded in .sandbox/sandbox.json is not running; start it with `npx closeloop sandbox`');
         expect(result.stderr).not.toContain('target:');
-      });
+      },
+    );
 
     it('refuses a file whose port is now held by another sandbox or program', async () => {
       const other = await fakeSandbox('another-instance');

@@ -6,42 +6,77 @@ import { parseDeliverabilityFeedback } from '../../functions/domain/ses-feedback
 import { InMemoryAggregates } from '../fixtures/in-memory-aggregates.js';
 import { InMemoryInvitations } from '../fixtures/in-memory-invitations.js';
 
-const mail = (tags: Record<string, string[]> = { program: ['order-delivered-nps'], survey: ['abc'] }) => ({ messageId: 'm-1', timestamp: '2026-11-23T10:00:00.000Z', tags });
-
-const bounce = (bounceType: string, recipients: string[], feedbackId = 'fb-1', tags?: Record<string, string[]>) => JSON.stringify({
-  source: 'aws.ses', 'detail-type': 'Email Bounced',
-  detail: {
-    eventType: 'Bounce', mail: mail(tags),
-    bounce: { bounceType, bounceSubType: 'General', bouncedRecipients: recipients.map((emailAddress) => ({ emailAddress })), timestamp: '2026-11-23T10:00:05.000Z', feedbackId },
-  },
+const mail = (tags: Record<string, string[]> = { program: ['order-delivered-nps'], survey: ['abc'] }) => ({
+  messageId: 'm-1',
+  timestamp: '2026-11-23T10:00:00.000Z',
+  tags,
 });
 
-const complaint = (recipient: string, feedbackId = 'fb-c') => JSON.stringify({
-  source: 'aws.ses', 'detail-type': 'Email Complaint',
-  detail: {
-    eventType: 'Complaint', mail: mail(),
-    complaint: { complainedRecipients: [{ emailAddress: recipient }], timestamp: '2026-11-23T11:00:00Z', feedbackId, complaintFeedbackType: 'abuse' },
-  },
-});
+const bounce = (bounceType: string, recipients: string[], feedbackId = 'fb-1', tags?: Record<string, string[]>) =>
+  JSON.stringify({
+    source: 'aws.ses',
+    'detail-type': 'Email Bounced',
+    detail: {
+      eventType: 'Bounce',
+      mail: mail(tags),
+      bounce: {
+        bounceType,
+        bounceSubType: 'General',
+        bouncedRecipients: recipients.map((emailAddress) => ({ emailAddress })),
+        timestamp: '2026-11-23T10:00:05.000Z',
+        feedbackId,
+      },
+    },
+  });
+
+const complaint = (recipient: string, feedbackId = 'fb-c') =>
+  JSON.stringify({
+    source: 'aws.ses',
+    'detail-type': 'Email Complaint',
+    detail: {
+      eventType: 'Complaint',
+      mail: mail(),
+      complaint: { complainedRecipients: [{ emailAddress: recipient }], timestamp: '2026-11-23T11:00:00Z', feedbackId, complaintFeedbackType: 'abuse' },
+    },
+  });
 
 describe('SES bounce and complaint events', () => {
   it('reads what Closeloop needs from the SES event publishing format', () => {
     expect(parseDeliverabilityFeedback(bounce('Permanent', ['a@example.com', 'b@example.com']))).toEqual({
       ok: true,
       value: {
-        type: 'bounce', permanent: true, subType: 'General', recipients: ['a@example.com', 'b@example.com'], feedbackId: 'fb-1',
-        at: '2026-11-23T10:00:05.000Z', messageId: 'm-1', programId: 'order-delivered-nps', surveyId: 'abc',
+        type: 'bounce',
+        permanent: true,
+        subType: 'General',
+        recipients: ['a@example.com', 'b@example.com'],
+        feedbackId: 'fb-1',
+        at: '2026-11-23T10:00:05.000Z',
+        messageId: 'm-1',
+        programId: 'order-delivered-nps',
+        surveyId: 'abc',
       },
     });
-    expect(parseDeliverabilityFeedback(complaint('a@example.com'))).toMatchObject({ ok: true, value: { type: 'complaint', permanent: true, subType: 'abuse' } });
+    expect(parseDeliverabilityFeedback(complaint('a@example.com'))).toMatchObject({
+      ok: true,
+      value: { type: 'complaint', permanent: true, subType: 'abuse' },
+    });
     expect(parseDeliverabilityFeedback(bounce('Transient', ['a@example.com']))).toMatchObject({ ok: true, value: { permanent: false } });
   });
 
   it('names what is wrong with anything else', () => {
     expect(parseDeliverabilityFeedback('{')).toEqual({ ok: false, reason: 'the message body is not JSON' });
     const delivery = JSON.stringify({ detail: { eventType: 'Delivery', mail: mail() } });
-    expect(parseDeliverabilityFeedback(delivery)).toMatchObject({ ok: false, reason: expect.stringMatching(/^not an SES bounce or complaint event: detail\.eventType/) });
-    const noRecipients = JSON.stringify({ detail: { eventType: 'Bounce', mail: mail(), bounce: { bounceType: 'Permanent', bouncedRecipients: [], timestamp: '2026-11-23T10:00:00Z', feedbackId: 'x' } } });
+    expect(parseDeliverabilityFeedback(delivery)).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/^not an SES bounce or complaint event: detail\.eventType/),
+    });
+    const noRecipients = JSON.stringify({
+      detail: {
+        eventType: 'Bounce',
+        mail: mail(),
+        bounce: { bounceType: 'Permanent', bouncedRecipients: [], timestamp: '2026-11-23T10:00:00Z', feedbackId: 'x' },
+      },
+    });
     expect(parseDeliverabilityFeedback(noRecipients)).toMatchObject({ ok: false, reason: expect.stringContaining('detail.bounce.bouncedRecipients') });
   });
 });
@@ -55,7 +90,16 @@ describe('recording deliverability feedback', () => {
     contacts = new InMemoryInvitations();
     aggregates = new InMemoryAggregates();
     rejected = [];
-    deps = { catalog, contacts, aggregates, deadLetters: { reject: async (body, reason) => { rejected.push({ body, reason }); } } };
+    deps = {
+      catalog,
+      contacts,
+      aggregates,
+      deadLetters: {
+        reject: async (body, reason) => {
+          rejected.push({ body, reason });
+        },
+      },
+    };
   });
   const today = () => aggregates.totals('order-delivered-nps', 'all', '2026-11-23', '2026-11-23');
 

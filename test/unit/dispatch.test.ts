@@ -31,7 +31,9 @@ class FakeScheduler implements SurveyScheduler {
 
 class FakeDeadLetters implements DeadLetterSink {
   readonly rejected: { body: string; reason: string }[] = [];
-  async reject(body: string, reason: string) { this.rejected.push({ body, reason }); }
+  async reject(body: string, reason: string) {
+    this.rejected.push({ body, reason });
+  }
 }
 
 const NOW = new Date('2026-11-22T10:00:05Z');
@@ -61,7 +63,12 @@ describe('dispatchEvent', () => {
     now = NOW;
     tokens = 0;
     deps = {
-      catalog: testCatalog, invitations, contacts: invitations, mailer, scheduler, deadLetters,
+      catalog: testCatalog,
+      invitations,
+      contacts: invitations,
+      mailer,
+      scheduler,
+      deadLetters,
       publicBaseUrl: 'https://feedback.example.com/',
       now: () => now,
       newToken: () => `token${String(++tokens).padStart(17, '0')}`,
@@ -78,7 +85,11 @@ describe('dispatchEvent', () => {
     expect(statuses(outcomes)).toEqual(['sent', 'skipped:throttled']);
     const token = 'token00000000000000001';
     expect(invitations.invitations.get(hashToken(token))).toMatchObject({
-      programId: 'order-delivered-nps', kind: 'nps', locale: 'hr', context: { orderId: '1042' }, contactKey: contactKeyOf('ana@example.com'),
+      programId: 'order-delivered-nps',
+      kind: 'nps',
+      locale: 'hr',
+      context: { orderId: '1042' },
+      contactKey: contactKeyOf('ana@example.com'),
     });
     const email = mailer.sent[0]!;
     expect(email.to).toBe('ana@example.com');
@@ -89,7 +100,9 @@ describe('dispatchEvent', () => {
       'List-Unsubscribe': `<https://feedback.example.com/u/${unsubscribeTokenFor(token)}>`,
       'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
     });
-    expect(outcomes[0]!.events).toEqual([{ detailType: 'SurveySent', detail: expect.objectContaining({ programId: 'order-delivered-nps', customerId: 'c-77', surveyId: hashToken(token) }) }]);
+    expect(outcomes[0]!.events).toEqual([
+      { detailType: 'SurveySent', detail: expect.objectContaining({ programId: 'order-delivered-nps', customerId: 'c-77', surveyId: hashToken(token) }) },
+    ]);
   });
 
   it('sends nothing the second and third time the same event arrives, and says so', async () => {
@@ -129,7 +142,7 @@ describe('dispatchEvent', () => {
     expect([...statuses(throttled), ...statuses(replay)]).toEqual(['skipped:throttled', 'skipped:duplicate']);
   });
 
-  it('applies a program\'s own throttle and audience', async () => {
+  it("applies a program's own throttle and audience", async () => {
     deps = { ...deps, catalog: { ...testCatalog, throttle: { afterSendDays: 0, afterResponseDays: 0 } } };
     const first = await dispatch(orderDelivered({ eventId: 'o1' }));
     const second = await dispatch(orderDelivered({ eventId: 'o2' }));
@@ -157,7 +170,10 @@ describe('dispatchEvent', () => {
 
   it('schedules a delayed program from occurredAt and sends when the schedule brings it back', async () => {
     const onboarded = event('crm.accounts', 'AccountOnboarded', {
-      eventId: 'acc-9', occurredAt: '2026-11-22T09:00:00Z', context: { accountId: 'A9' }, customer: { id: 'c-1', email: 'kai@example.com', locale: 'en' },
+      eventId: 'acc-9',
+      occurredAt: '2026-11-22T09:00:00Z',
+      context: { accountId: 'A9' },
+      customer: { id: 'c-1', email: 'kai@example.com', locale: 'en' },
     });
 
     const outcomes = await dispatch(onboarded);
@@ -177,7 +193,10 @@ describe('dispatchEvent', () => {
 
   it('trusts a schedule that brings the event back early (a compressed sandbox clock), and re-checks a late one', async () => {
     const onboarded = event('crm.accounts', 'AccountOnboarded', {
-      eventId: 'acc-3', occurredAt: '2026-11-22T09:00:00Z', context: { accountId: 'A3' }, customer: { id: 'c-3', email: 'late@example.com', timeZone: 'Europe/Tallinn' },
+      eventId: 'acc-3',
+      occurredAt: '2026-11-22T09:00:00Z',
+      context: { accountId: 'A3' },
+      customer: { id: 'c-3', email: 'late@example.com', timeZone: 'Europe/Tallinn' },
     });
     await dispatch(onboarded);
     const message = [...scheduler.schedules.values()][0]!.message;
@@ -208,7 +227,7 @@ describe('dispatchEvent', () => {
     expect(deadLetters.rejected).toHaveLength(1);
   });
 
-  it('holds an email back during the recipient\'s night and schedules it for the morning', async () => {
+  it("holds an email back during the recipient's night and schedules it for the morning", async () => {
     now = new Date('2026-11-22T23:30:00Z'); // 00:30 in Zagreb
     const outcomes = await dispatch(orderDelivered({ customer: { timeZone: 'Europe/Zagreb', tier: 'silver' } }));
 
@@ -381,7 +400,8 @@ describe('dispatchEvent', () => {
 
   describe('a program rolled out with the catalog switches', () => {
     const withProgram = (change: Record<string, unknown>) => ({
-      ...testCatalog, programs: testCatalog.programs.map((p) => (p.id === 'order-delivered-nps' ? { ...p, ...change } : p)),
+      ...testCatalog,
+      programs: testCatalog.programs.map((p) => (p.id === 'order-delivered-nps' ? { ...p, ...change } : p)),
     });
 
     it('dryRun: decides and records the decision, reserves and sends nothing; a re-delivery is a duplicate', async () => {
@@ -391,7 +411,9 @@ describe('dispatchEvent', () => {
       const outcomes = await dispatch(body);
 
       expect(statuses(outcomes)).toEqual(['skipped:dry-run']);
-      expect(outcomes[0]!.events).toEqual([{ detailType: 'SurveySkipped', detail: expect.objectContaining({ programId: 'order-delivered-nps', reason: 'dry-run' }) }]);
+      expect(outcomes[0]!.events).toEqual([
+        { detailType: 'SurveySkipped', detail: expect.objectContaining({ programId: 'order-delivered-nps', reason: 'dry-run' }) },
+      ]);
       expect(mailer.sent).toHaveLength(0);
       expect(invitations.invitations.size).toBe(0);
       expect(invitations.rests.size).toBe(0);

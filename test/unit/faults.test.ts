@@ -23,7 +23,14 @@ describe('FaultInjector (SDK middleware inside the retry loop)', () => {
     const faults = new FaultInjector([{ service: 'SESv2', commands: ['SendEmail'], rate: 1, fault: 'ses-throttling', clients: ['other'] }], 7);
     const ses = faults.attach(new SESv2Client({ ...config, maxAttempts: 1 }), 'ses');
 
-    const error = await ses.send(new SendEmailCommand({ Destination: { ToAddresses: ['a@example.com'] }, Content: { Simple: { Subject: { Data: 's' }, Body: { Text: { Data: 'b' } } } } })).catch((e: unknown) => e);
+    const error = await ses
+      .send(
+        new SendEmailCommand({
+          Destination: { ToAddresses: ['a@example.com'] },
+          Content: { Simple: { Subject: { Data: 's' }, Body: { Text: { Data: 'b' } } } },
+        }),
+      )
+      .catch((e: unknown) => e);
 
     // Not injected (the rule targets another client): the attempt went out and met a closed port.
     expect(error).not.toBeInstanceOf(TooManyRequestsException);
@@ -35,7 +42,13 @@ describe('FaultInjector (SDK middleware inside the retry loop)', () => {
       const faults = new FaultInjector([{ service: 'DynamoDB', commands: ['GetItem'], rate: 0.5, fault: 'dynamodb-throttling' }], seed);
       const client = faults.attach(DynamoDBDocumentClient.from(new DynamoDBClient({ ...config, maxAttempts: 1 })));
       const outcomes: string[] = [];
-      for (let i = 0; i < 20; i++) outcomes.push(await client.send(new GetCommand({ TableName: 't', Key: { pk: 'a' } })).then(() => 'ok', (e: Error) => e.name));
+      for (let i = 0; i < 20; i++)
+        outcomes.push(
+          await client.send(new GetCommand({ TableName: 't', Key: { pk: 'a' } })).then(
+            () => 'ok',
+            (e: Error) => e.name,
+          ),
+        );
       return outcomes;
     };
     const [a, b] = [await run(42), await run(42)];

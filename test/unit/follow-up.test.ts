@@ -6,10 +6,18 @@ import { InMemoryCases, RecordingPublisher } from '../fixtures/in-memory-cases.j
 import { InMemoryInvitations } from '../fixtures/in-memory-invitations.js';
 
 const answered = (score: number, overrides: Partial<Invitation> = {}, response: Partial<SurveyResponse> = {}): Invitation & { response: SurveyResponse } => ({
-  tokenHash: 'hash-1', programId: 'order-delivered-nps', kind: 'nps', eventId: 'ord-1042-delivered', contactKey: 'contact-77', locale: 'hr',
-  customer: { id: 'c-77', email: 'ana@example.com', name: 'Ana', tier: 'silver' }, context: { orderId: '1042' },
-  createdAt: '2026-11-22T10:00:00Z', expiresAt: 2_000_000_000,
-  response: { score, comment: 'Paket je kasnio.', respondedAt: '2026-11-22T12:00:00.000Z', ...response }, ...overrides,
+  tokenHash: 'hash-1',
+  programId: 'order-delivered-nps',
+  kind: 'nps',
+  eventId: 'ord-1042-delivered',
+  contactKey: 'contact-77',
+  locale: 'hr',
+  customer: { id: 'c-77', email: 'ana@example.com', name: 'Ana', tier: 'silver' },
+  context: { orderId: '1042' },
+  createdAt: '2026-11-22T10:00:00Z',
+  expiresAt: 2_000_000_000,
+  response: { score, comment: 'Paket je kasnio.', respondedAt: '2026-11-22T12:00:00.000Z', ...response },
+  ...overrides,
 });
 
 describe('routeResponse', () => {
@@ -22,16 +30,44 @@ describe('routeResponse', () => {
     cases = new InMemoryCases();
     publisher = new RecordingPublisher();
     contacts = new InMemoryInvitations();
-    deps = { catalog, cases, publisher, contacts, timing: { slaScale: 1, caseApiBaseUrl: 'https://api.example.com/' }, now: () => new Date('2026-11-22T12:00:01Z') };
+    deps = {
+      catalog,
+      cases,
+      publisher,
+      contacts,
+      timing: { slaScale: 1, caseApiBaseUrl: 'https://api.example.com/' },
+      now: () => new Date('2026-11-22T12:00:01Z'),
+    };
   });
 
   it('announces an eNPS answer without the customer id, event or survey id, and with the day only', async () => {
-    const employee = answered(2, { programId: 'staff-enps', kind: 'enps', eventId: 'review-e-7', customer: { id: 'e-7', email: 'e@example.com', segment: 'team-a' } });
-    const { events } = await routeResponse(employee, { ...deps, catalog: { ...catalog, programs: [...catalog.programs, { ...catalog.programs[0]!, id: 'staff-enps', kind: 'enps', rules: [] }] } });
+    const employee = answered(2, {
+      programId: 'staff-enps',
+      kind: 'enps',
+      eventId: 'review-e-7',
+      customer: { id: 'e-7', email: 'e@example.com', segment: 'team-a' },
+    });
+    const { events } = await routeResponse(employee, {
+      ...deps,
+      catalog: { ...catalog, programs: [...catalog.programs, { ...catalog.programs[0]!, id: 'staff-enps', kind: 'enps', rules: [] }] },
+    });
 
-    expect(events).toEqual([{ detailType: 'SurveyResponded', detail: {
-      version: 1, programId: 'staff-enps', kind: 'enps', score: 2, classification: 'detractor', topics: ['delivery'], revision: 1, changed: false, respondedAt: '2026-11-22',
-    } }]);
+    expect(events).toEqual([
+      {
+        detailType: 'SurveyResponded',
+        detail: {
+          version: 1,
+          programId: 'staff-enps',
+          kind: 'enps',
+          score: 2,
+          classification: 'detractor',
+          topics: ['delivery'],
+          revision: 1,
+          changed: false,
+          respondedAt: '2026-11-22',
+        },
+      },
+    ]);
     expect(JSON.stringify(events)).not.toMatch(/e-7|hash-1/);
     expect((await routeResponse(answered(2), deps)).events[0]!.detail).toMatchObject({ customerId: 'c-77', surveyId: 'hash-1', eventId: 'ord-1042-delivered' });
   });
@@ -40,15 +76,35 @@ describe('routeResponse', () => {
     const { cases: opened, events } = await routeResponse(answered(3), deps);
 
     expect(publisher.published).toEqual(opened);
-    expect(opened).toEqual([{
-      version: 1, caseId: expect.stringMatching(/^[\w-]{22}$/), programId: 'order-delivered-nps', kind: 'nps',
-      score: 3, classification: 'detractor', comment: 'Paket je kasnio.', secondAnswer: null, topics: ['delivery'],
-      rule: 'detractor', queue: 'customer-success', ownerTeam: 'customer-success', customer: expect.objectContaining({ id: 'c-77' }),
-      eventId: 'ord-1042-delivered', context: { orderId: '1042' }, respondedAt: '2026-11-22T12:00:00.000Z',
-      acknowledgeBy: '2026-11-22T16:00:00.000Z', dueAt: '2026-11-23T12:00:00.000Z',
-      links: { case: `https://api.example.com/cases/${opened[0]!.caseId}` },
-    }]);
-    expect(cases.records.get(opened[0]!.caseId)).toMatchObject({ status: 'open', rung: 0, escalateTo: ['escalation'], nextDeadline: Date.parse('2026-11-22T16:00:00.000Z') });
+    expect(opened).toEqual([
+      {
+        version: 1,
+        caseId: expect.stringMatching(/^[\w-]{22}$/),
+        programId: 'order-delivered-nps',
+        kind: 'nps',
+        score: 3,
+        classification: 'detractor',
+        comment: 'Paket je kasnio.',
+        secondAnswer: null,
+        topics: ['delivery'],
+        rule: 'detractor',
+        queue: 'customer-success',
+        ownerTeam: 'customer-success',
+        customer: expect.objectContaining({ id: 'c-77' }),
+        eventId: 'ord-1042-delivered',
+        context: { orderId: '1042' },
+        respondedAt: '2026-11-22T12:00:00.000Z',
+        acknowledgeBy: '2026-11-22T16:00:00.000Z',
+        dueAt: '2026-11-23T12:00:00.000Z',
+        links: { case: `https://api.example.com/cases/${opened[0]!.caseId}` },
+      },
+    ]);
+    expect(cases.records.get(opened[0]!.caseId)).toMatchObject({
+      status: 'open',
+      rung: 0,
+      escalateTo: ['escalation'],
+      nextDeadline: Date.parse('2026-11-22T16:00:00.000Z'),
+    });
     expect(events.map((e) => e.detailType)).toEqual(['SurveyResponded', 'FollowUpOpened']);
     expect(JSON.stringify(events)).not.toContain('ana@example.com');
   });
@@ -56,7 +112,8 @@ describe('routeResponse', () => {
   it('keeps the case for the retention period and findable by contact; opens none once the person was erased', async () => {
     const { cases: opened } = await routeResponse(answered(3), deps);
     expect(cases.records.get(opened[0]!.caseId)).toMatchObject({
-      contactKey: 'contact-77', expiresAt: Date.parse('2026-11-22T12:00:01Z') / 1000 + catalog.retention.caseDays * 86_400,
+      contactKey: 'contact-77',
+      expiresAt: Date.parse('2026-11-22T12:00:01Z') / 1000 + catalog.retention.caseDays * 86_400,
     });
 
     cases.erasedSurveys.add('hash-2');
@@ -103,7 +160,9 @@ describe('routeResponse', () => {
   });
 
   it('names a corrupted score instead of retrying it, and opens nothing', async () => {
-    await expect(routeResponse(answered(42), deps)).rejects.toThrow(new UnroutableRecordError(`invitation ${answered(42).tokenHash}: score 42 is outside the nps scale`));
+    await expect(routeResponse(answered(42), deps)).rejects.toThrow(
+      new UnroutableRecordError(`invitation ${answered(42).tokenHash}: score 42 is outside the nps scale`),
+    );
   });
 
   it('rests a respondent for the after-response period (90 days)', async () => {

@@ -9,8 +9,16 @@ let n = 0;
 function invitation(score?: number, overrides: Partial<Invitation> = {}): Invitation {
   n++;
   return {
-    tokenHash: `t${n}`, programId: 'order-delivered-nps', kind: 'nps', eventId: `e${n}`, contactKey: `k${n}`, locale: 'et',
-    customer: { id: `c${n}`, email: `c${n}@example.com`, segment: 'smb' }, context: {}, createdAt: '2026-11-22T10:00:00Z', expiresAt: 0,
+    tokenHash: `t${n}`,
+    programId: 'order-delivered-nps',
+    kind: 'nps',
+    eventId: `e${n}`,
+    contactKey: `k${n}`,
+    locale: 'et',
+    customer: { id: `c${n}`, email: `c${n}@example.com`, segment: 'smb' },
+    context: {},
+    createdAt: '2026-11-22T10:00:00Z',
+    expiresAt: 0,
     ...(score !== undefined ? { response: { score, comment: 'Pakk jõudis hilinenult', respondedAt: '2026-11-22T11:00:00Z', revision: 1 } } : {}),
     ...overrides,
   };
@@ -31,7 +39,9 @@ describe('measuring from the stream', () => {
   ])('names a corrupted invitation (%s) and counts nothing', async (_, overrides, reason) => {
     const corrupted = invitation(undefined, overrides);
 
-    await expect(measureChange({ type: 'invitation', after: corrupted }, deps)).rejects.toThrow(new UnmeasurableChangeError(`invitation ${corrupted.tokenHash}: ${reason}`));
+    await expect(measureChange({ type: 'invitation', after: corrupted }, deps)).rejects.toThrow(
+      new UnmeasurableChangeError(`invitation ${corrupted.tokenHash}: ${reason}`),
+    );
     expect(await aggregates.totals('order-delivered-nps', 'all', '2026-11-01', '2026-11-30')).toEqual({});
   });
 
@@ -44,7 +54,13 @@ describe('measuring from the stream', () => {
 
     for (const segment of ['smb', 'all']) {
       expect(await aggregates.totals('order-delivered-nps', segment, '2026-11-22', '2026-11-22')).toEqual({
-        sent: 1, responses: 1, scoreSum: 2, scoreSumSq: 4, score_2: 1, class_detractor: 1, topic_delivery: 1,
+        sent: 1,
+        responses: 1,
+        scoreSum: 2,
+        scoreSumSq: 4,
+        score_2: 1,
+        class_detractor: 1,
+        topic_delivery: 1,
       });
     }
   });
@@ -74,16 +90,31 @@ describe('measuring from the stream', () => {
 
   it('counts resolved cases with their root cause and whether they met their deadlines', async () => {
     const message = {
-      caseId: 'case-1', programId: 'order-delivered-nps', respondedAt: '2026-11-22T10:00:00.000Z',
-      acknowledgeBy: '2026-11-22T14:00:00.000Z', dueAt: '2026-11-23T10:00:00.000Z',
+      caseId: 'case-1',
+      programId: 'order-delivered-nps',
+      respondedAt: '2026-11-22T10:00:00.000Z',
+      acknowledgeBy: '2026-11-22T14:00:00.000Z',
+      dueAt: '2026-11-23T10:00:00.000Z',
     };
     const open = { message, status: 'open', rung: 0, escalateTo: [], recoverySurvey: false, history: [] } as never;
-    const resolved = { ...(open as object), status: 'resolved', rootCause: 'delivery-delay', acknowledgedAt: '2026-11-22T15:00:00.000Z', resolvedAt: '2026-11-22T20:00:00.000Z' } as never;
+    const resolved = {
+      ...(open as object),
+      status: 'resolved',
+      rootCause: 'delivery-delay',
+      acknowledgedAt: '2026-11-22T15:00:00.000Z',
+      resolvedAt: '2026-11-22T20:00:00.000Z',
+    } as never;
     await measureChange({ type: 'case', after: open }, deps);
     await measureChange({ type: 'case', before: open, after: resolved }, deps);
     await measureChange({ type: 'case', before: open, after: resolved }, deps);
     expect(await aggregates.totals('order-delivered-nps', 'all', '2026-11-22', '2026-11-22')).toEqual({
-      casesOpened: 1, casesResolved: 1, resolvedInTime: 1, acknowledgedInTime: 0, resolveMinutesSum: 600, resolveHours_le24: 1, 'rootCause_delivery-delay': 1,
+      casesOpened: 1,
+      casesResolved: 1,
+      resolvedInTime: 1,
+      acknowledgedInTime: 0,
+      resolveMinutesSum: 600,
+      resolveHours_le24: 1,
+      'rootCause_delivery-delay': 1,
     });
   });
 });

@@ -17,11 +17,23 @@ const program = findProgram(catalog, 'order-delivered-nps')!;
 const rule = program.rules.find((r) => r.id === 'detractor')!;
 const message = buildFollowUpCase(
   {
-    tokenHash: 'h', programId: program.id, kind: 'nps', eventId: 'ord-1042-delivered', contactKey: 'k', locale: 'hr',
-    customer: { id: 'c-77', email: 'ana@example.com', name: 'Ana', locale: 'hr', segment: 'smb', tier: 'gold' }, context: { orderId: '1042' },
-    createdAt: '2026-11-22T10:00:00Z', expiresAt: 0, response: { score: 3, comment: 'Kasni.', respondedAt: '2026-11-22T12:00:00.000Z' },
+    tokenHash: 'h',
+    programId: program.id,
+    kind: 'nps',
+    eventId: 'ord-1042-delivered',
+    contactKey: 'k',
+    locale: 'hr',
+    customer: { id: 'c-77', email: 'ana@example.com', name: 'Ana', locale: 'hr', segment: 'smb', tier: 'gold' },
+    context: { orderId: '1042' },
+    createdAt: '2026-11-22T10:00:00Z',
+    expiresAt: 0,
+    response: { score: 3, comment: 'Kasni.', respondedAt: '2026-11-22T12:00:00.000Z' },
   },
-  program, rule, 'detractor', ['delivery'], { slaScale: 1, caseApiBaseUrl: 'https://abc.execute-api.eu-west-1.amazonaws.com' },
+  program,
+  rule,
+  'detractor',
+  ['delivery'],
+  { slaScale: 1, caseApiBaseUrl: 'https://abc.execute-api.eu-west-1.amazonaws.com' },
 );
 
 describe('the follow-up message contract (docs/follow-up-message.schema.json)', () => {

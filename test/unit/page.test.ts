@@ -8,11 +8,16 @@ const TOKEN = 'Zm9vYmFyYmF6cXV4MTIzNA';
 
 describe('rating pages', () => {
   it('preselects the clicked score, focuses the comment and posts to the configured URL', () => {
-    const { statusCode, body } = renderView({ view: 'rating', status: 200, locale: 'en', kind: 'nps', token: TOKEN, selected: 7, question: 'Q?', stamp: '1234.sig' }, settings);
+    const { statusCode, body } = renderView(
+      { view: 'rating', status: 200, locale: 'en', kind: 'nps', token: TOKEN, selected: 7, question: 'Q?', stamp: '1234.sig' },
+      settings,
+    );
     expect(statusCode).toBe(200);
     expect(body).toContain('<input type="radio" name="score" value="7" checked required>');
     expect(body.match(/ checked/g)).toHaveLength(1);
-    expect(body).toContain(`<form method="post" action="https://f.example.com/r/${TOKEN}" data-evidence><input type="hidden" name="t" value="1234.sig"><input type="hidden" name="h" value="0"><input type="hidden" name="j" value="0">`);
+    expect(body).toContain(
+      `<form method="post" action="https://f.example.com/r/${TOKEN}" data-evidence><input type="hidden" name="t" value="1234.sig"><input type="hidden" name="h" value="0"><input type="hidden" name="j" value="0">`,
+    );
     expect(body).toMatch(/<textarea id="comment" name="comment" maxlength="2000" autofocus>/);
     expect(body).toContain('<label class="question" for="comment">What is the main reason for your score?</label>');
     expect(body).toContain('<legend>Q?</legend>');
@@ -27,7 +32,9 @@ describe('rating pages', () => {
   it('sends strict security headers and only an inline style the CSP hashes', () => {
     const { headers, body } = renderView({ view: 'thanks', status: 200, locale: 'hr' }, settings);
     expect(headers).toEqual(SECURITY_HEADERS);
-    expect(headers['content-security-policy']).toMatch(/default-src 'none'; style-src 'sha256-[A-Za-z0-9+/=]+'; script-src 'sha256-[A-Za-z0-9+/=]+'; form-action 'self'/);
+    expect(headers['content-security-policy']).toMatch(
+      /default-src 'none'; style-src 'sha256-[A-Za-z0-9+/=]+'; script-src 'sha256-[A-Za-z0-9+/=]+'; form-action 'self'/,
+    );
     expect(headers['referrer-policy']).toBe('no-referrer');
     expect(headers['strict-transport-security']).toBe('max-age=31536000');
     expect(body).not.toMatch(/<script|src=|https?:\/\/(?!f\.example\.com)/);
@@ -46,12 +53,23 @@ describe('rating pages', () => {
   });
 
   it('asks to confirm with the answer carried in hidden fields, escaped', () => {
-    const { body } = renderView({
-      view: 'confirm', status: 200, locale: 'en', kind: 'nps', token: TOKEN, question: 'Q?', stamp: '99.sig',
-      answer: { score: 4, comment: '"><script>alert(1)</script>' },
-    }, settings);
+    const { body } = renderView(
+      {
+        view: 'confirm',
+        status: 200,
+        locale: 'en',
+        kind: 'nps',
+        token: TOKEN,
+        question: 'Q?',
+        stamp: '99.sig',
+        answer: { score: 4, comment: '"><script>alert(1)</script>' },
+      },
+      settings,
+    );
     expect(body).toContain('<h1>Please confirm your answer</h1>');
-    expect(body).toContain('<input type="hidden" name="t" value="99.sig"><input type="hidden" name="h" value="0"><input type="hidden" name="j" value="0"><input type="hidden" name="score" value="4">');
+    expect(body).toContain(
+      '<input type="hidden" name="t" value="99.sig"><input type="hidden" name="h" value="0"><input type="hidden" name="j" value="0"><input type="hidden" name="score" value="4">',
+    );
     // Which page a POST comes from is what its signed stamp says, not a field the client could set.
     expect(body).not.toContain('name="confirm"');
     expect(body).toContain('value="&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;"');
@@ -60,8 +78,10 @@ describe('rating pages', () => {
 
   it('gives the unsubscribe button the same evidence fields and script as the rating form, and a confirmation heading', () => {
     const first = renderView({ view: 'unsubscribe', status: 200, locale: 'et', token: 'u'.repeat(43), stamp: '5.sig', confirm: false }, settings).body;
-    expect(first).toContain(`<form method="post" action="https://f.example.com/u/${'u'.repeat(43)}" data-evidence><input type="hidden" name="t" value="5.sig">` +
-      '<input type="hidden" name="h" value="0"><input type="hidden" name="j" value="0"><button type="submit">Loobu</button></form>');
+    expect(first).toContain(
+      `<form method="post" action="https://f.example.com/u/${'u'.repeat(43)}" data-evidence><input type="hidden" name="t" value="5.sig">` +
+        '<input type="hidden" name="h" value="0"><input type="hidden" name="j" value="0"><button type="submit">Loobu</button></form>',
+    );
     expect(first).toContain('<h1>Küsitluskirjadest loobumine</h1>');
     expect(first).toMatch(/<script>[^<]+<\/script>/);
     const again = renderView({ view: 'unsubscribe', status: 200, locale: 'et', token: 'u'.repeat(43), stamp: '6.sig', confirm: true }, settings).body;
@@ -69,9 +89,12 @@ describe('rating pages', () => {
     expect(again).toContain('<button type="submit" autofocus>Loobu</button>');
   });
 
-  it('takes the brand\'s accent and footer and keeps the CSP a hash of the one style it carries (no logo: nothing loads from elsewhere)', () => {
+  it("takes the brand's accent and footer and keeps the CSP a hash of the one style it carries (no logo: nothing loads from elsewhere)", () => {
     const brand = { name: 'Kaffeehaus', logoUrl: 'https://cdn.kaffee.example/logo.png', accentColor: '#0a7d5a', footer: 'Hauptstraße 1 · Berlin' };
-    const { headers, body } = renderView({ view: 'rating', status: 200, locale: 'en', kind: 'nps', token: TOKEN, question: 'Q?', stamp: '1.sig' }, { ...settings, brand });
+    const { headers, body } = renderView(
+      { view: 'rating', status: 200, locale: 'en', kind: 'nps', token: TOKEN, question: 'Q?', stamp: '1.sig' },
+      { ...settings, brand },
+    );
     const style = /<style>([^<]*)<\/style>/.exec(body)?.[1] as string;
     expect(style).toContain('#0a7d5a');
     expect(style).not.toContain('#1f4e79');
@@ -81,4 +104,3 @@ describe('rating pages', () => {
     expect(body).not.toContain('<img');
   });
 });
-

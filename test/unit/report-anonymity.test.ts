@@ -14,7 +14,12 @@ const TODAY = '2026-11-20';
 /** One response in the buckets, as the measure stage counts it: under its segment and under all. */
 async function answer(store: InMemoryAggregates, programId: string, id: string, segment: string, day: string, score: number) {
   const counters = { ...responseCounters('enps', { score }, []), sent: 1 };
-  await store.applyOnce(`response#${id}`, [segment, ALL_SEGMENTS].map((s) => ({ programId, segment: s, day, counters })), id, [segment, ALL_SEGMENTS]);
+  await store.applyOnce(
+    `response#${id}`,
+    [segment, ALL_SEGMENTS].map((s) => ({ programId, segment: s, day, counters })),
+    id,
+    [segment, ALL_SEGMENTS],
+  );
 }
 
 /**
@@ -23,7 +28,14 @@ async function answer(store: InMemoryAggregates, programId: string, id: string, 
  */
 async function seeded(programId: string): Promise<InMemoryAggregates> {
   const store = new InMemoryAggregates();
-  const teamA = [[1, 9], [1, 10], [2, 8], [3, 9], [4, 7], [5, 10]] as const;
+  const teamA = [
+    [1, 9],
+    [1, 10],
+    [2, 8],
+    [3, 9],
+    [4, 7],
+    [5, 10],
+  ] as const;
   for (const [i, [day, score]] of teamA.entries()) await answer(store, programId, `a${i}`, 'team-a', `2026-10-0${day}`, score);
   await answer(store, programId, 'target', 'team-a', '2026-10-06', 0);
   await answer(store, programId, 'b0', 'team-b', '2026-10-12', 3);
@@ -33,7 +45,12 @@ async function seeded(programId: string): Promise<InMemoryAggregates> {
 }
 
 /** What one released figure covers: a segment, a set of days, how many responded, the per-score counts if given. */
-interface Released { segment: string; days: Set<string>; responses: number; distribution?: Record<number, number> }
+interface Released {
+  segment: string;
+  days: Set<string>;
+  responses: number;
+  distribution?: Record<number, number>;
+}
 
 function daysBetween(from: string, to: string): Set<string> {
   const days = new Set<string>();
@@ -43,9 +60,12 @@ function daysBetween(from: string, to: string): Set<string> {
 
 const pointEnd = (start: string, granularity: Granularity, periodTo: string) => {
   const t = Date.parse(`${start}T00:00:00Z`);
-  const end = granularity === 'day' ? start
-    : granularity === 'week' ? new Date(t + 6 * 86_400_000).toISOString().slice(0, 10)
-      : new Date(Date.UTC(Number(start.slice(0, 4)), Number(start.slice(5, 7)), 0)).toISOString().slice(0, 10);
+  const end =
+    granularity === 'day'
+      ? start
+      : granularity === 'week'
+        ? new Date(t + 6 * 86_400_000).toISOString().slice(0, 10)
+        : new Date(Date.UTC(Number(start.slice(0, 4)), Number(start.slice(5, 7)), 0)).toISOString().slice(0, 10);
   return end < periodTo ? end : periodTo;
 };
 
@@ -57,7 +77,8 @@ function released(reports: readonly SegmentReport[], granularity: Granularity): 
     // An anonymous program's series is monthly whatever was asked for.
     const pointGranularity = r.kind === 'enps' ? 'month' : granularity;
     for (const p of r.series) {
-      if (p.responses !== null) out.push({ segment: r.segment, days: daysBetween(p.period, pointEnd(p.period, pointGranularity, r.period.to)), responses: p.responses });
+      if (p.responses !== null)
+        out.push({ segment: r.segment, days: daysBetween(p.period, pointEnd(p.period, pointGranularity, r.period.to)), responses: p.responses });
     }
   }
   return out;
@@ -104,7 +125,9 @@ async function everyQuery(store: InMemoryAggregates, programId: string): Promise
   const periods = [
     ...Array.from({ length: 31 }, (_, i) => ({ from: '2026-10-01', to: `2026-10-${String(i + 1).padStart(2, '0')}` })),
     ...Array.from({ length: 31 }, (_, i) => ({ from: `2026-10-${String(i + 1).padStart(2, '0')}`, to: '2026-10-31' })),
-    { from: '2026-09-01', to: '2026-11-19' }, { from: '2026-10-01', to: '2026-11-30' }, { from: '2026-09-15', to: '2026-10-15' },
+    { from: '2026-09-01', to: '2026-11-19' },
+    { from: '2026-10-01', to: '2026-11-30' },
+    { from: '2026-09-15', to: '2026-10-15' },
   ];
   for (const period of periods) {
     for (const granularity of ['day', 'week', 'month'] as const) {
@@ -134,7 +157,8 @@ describe('eNPS anonymity: the differencing attack', () => {
 
   it('gives days 1–5 and days 1–6 the same report: the whole, closed month', async () => {
     const store = await seeded('sampled-enps');
-    const report = (to: string) => loadReports(store, testCatalog, { period: { from: '2026-10-01', to }, granularity: 'day', programIds: ['sampled-enps'], today: TODAY });
+    const report = (to: string) =>
+      loadReports(store, testCatalog, { period: { from: '2026-10-01', to }, granularity: 'day', programIds: ['sampled-enps'], today: TODAY });
     const [five, six] = [await report('2026-10-05'), await report('2026-10-06')];
     expect(JSON.stringify(six)).toBe(JSON.stringify(five));
     expect(five.map((r) => [r.segment, r.period, r.suppressed])).toEqual([
@@ -144,26 +168,51 @@ describe('eNPS anonymity: the differencing attack', () => {
     ]);
   });
 
-  it('hides team-a in October although it has 7 responses: all minus team-a would be team-b\'s 2', async () => {
+  it("hides team-a in October although it has 7 responses: all minus team-a would be team-b's 2", async () => {
     const store = await seeded('sampled-enps');
-    const [all, teamA] = await loadReports(store, testCatalog, { period: { from: '2026-10-01', to: '2026-10-31' }, granularity: 'month', programIds: ['sampled-enps'], segments: [ALL_SEGMENTS, 'team-a'], today: TODAY });
+    const [all, teamA] = await loadReports(store, testCatalog, {
+      period: { from: '2026-10-01', to: '2026-10-31' },
+      granularity: 'month',
+      programIds: ['sampled-enps'],
+      segments: [ALL_SEGMENTS, 'team-a'],
+      today: TODAY,
+    });
     expect(all).toMatchObject({ suppressed: false, responses: 9 });
     expect(teamA).toMatchObject({ suppressed: true, responses: 0, score: null, distribution: {}, series: [] });
   });
 
   it('shows no month that has not closed, and no total over a hidden month', async () => {
     const store = await seeded('sampled-enps');
-    const early = await loadReports(store, testCatalog, { period: { from: '2026-11-01', to: '2026-11-30' }, granularity: 'week', programIds: ['sampled-enps'], today: '2026-12-01' });
+    const early = await loadReports(store, testCatalog, {
+      period: { from: '2026-11-01', to: '2026-11-30' },
+      granularity: 'week',
+      programIds: ['sampled-enps'],
+      today: '2026-12-01',
+    });
     expect(early.every((r) => r.suppressed && r.series.length === 0)).toBe(true);
-    const [, teamA] = await loadReports(store, testCatalog, { period: { from: '2026-10-01', to: '2026-11-30' }, granularity: 'week', programIds: ['sampled-enps'], segments: [ALL_SEGMENTS, 'team-a'], today: '2026-12-05' });
+    const [, teamA] = await loadReports(store, testCatalog, {
+      period: { from: '2026-10-01', to: '2026-11-30' },
+      granularity: 'week',
+      programIds: ['sampled-enps'],
+      segments: [ALL_SEGMENTS, 'team-a'],
+      today: '2026-12-05',
+    });
     // November's team-a (5 of 5) is shown; October's is not, so neither is the two months' total.
     expect(teamA!.suppressed).toBe(true);
-    expect(teamA!.series.map((p) => [p.period, p.responses])).toEqual([['2026-10-01', null], ['2026-11-01', 5]]);
+    expect(teamA!.series.map((p) => [p.period, p.responses])).toEqual([
+      ['2026-10-01', null],
+      ['2026-11-01', 5],
+    ]);
   });
 
   it('prints hidden months as such in text, CSV and HTML', async () => {
     const store = await seeded('sampled-enps');
-    const reports = await loadReports(store, testCatalog, { period: { from: '2026-10-01', to: '2026-11-30' }, granularity: 'day', programIds: ['sampled-enps'], today: '2026-12-05' });
+    const reports = await loadReports(store, testCatalog, {
+      period: { from: '2026-10-01', to: '2026-11-30' },
+      granularity: 'day',
+      programIds: ['sampled-enps'],
+      today: '2026-12-05',
+    });
     const text = renderText(reports);
     expect(text).toContain('team-b · 2026-10-01 … 2026-11-30');
     expect(text).toContain('2026-10 not shown');

@@ -17,7 +17,15 @@ const day = (scores: number[], sent = scores.length * 4, extra: Record<string, n
 describe('report maths', () => {
   const days = {
     '2026-11-02': day([10, 10, 9, 8, 3], 20, { topic_delivery: 3, topic_price: 1, casesOpened: 1, bouncedHard: 1, bouncedSoft: 2 }),
-    '2026-11-09': day([10, 9, 7, 6, 2, 0], 30, { topic_delivery: 2, casesResolved: 2, acknowledgedInTime: 2, resolvedInTime: 1, 'resolveHours_le4': 1, 'resolveHours_le24': 1, 'rootCause_delivery-delay': 2 }),
+    '2026-11-09': day([10, 9, 7, 6, 2, 0], 30, {
+      topic_delivery: 2,
+      casesResolved: 2,
+      acknowledgedInTime: 2,
+      resolvedInTime: 1,
+      resolveHours_le4: 1,
+      resolveHours_le24: 1,
+      'rootCause_delivery-delay': 2,
+    }),
     '2026-10-20': day([0, 0, 0]), // outside the period
   };
   const previous = day([10, 9, 9, 2]);
@@ -46,7 +54,10 @@ describe('report maths', () => {
   });
 
   it('groups the series by ISO week and keeps the distribution', () => {
-    expect(report.series.map((p) => [p.period, p.responses])).toEqual([['2026-11-02', 5], ['2026-11-09', 6]]);
+    expect(report.series.map((p) => [p.period, p.responses])).toEqual([
+      ['2026-11-02', 5],
+      ['2026-11-09', 6],
+    ]);
     expect(report.distribution[10]).toBe(3);
     expect(report.distribution[0]).toBe(1);
   });
@@ -56,7 +67,11 @@ describe('report maths', () => {
       { name: 'delivery', count: 5, share: 83.3, cumulativeShare: 83.3 },
       { name: 'price', count: 1, share: 16.7, cumulativeShare: 100 },
     ]);
-    expect(pareto({ rootCause_a: 1, rootCause_b: 3, rootCause_c: 1, other: 9 }, 'rootCause_').map((r) => [r.name, r.cumulativeShare])).toEqual([['b', 60], ['a', 80], ['c', 100]]);
+    expect(pareto({ rootCause_a: 1, rootCause_b: 3, rootCause_c: 1, other: 9 }, 'rootCause_').map((r) => [r.name, r.cumulativeShare])).toEqual([
+      ['b', 60],
+      ['a', 80],
+      ['c', 100],
+    ]);
   });
 
   it('reports follow-up SLA compliance and the median time-to-resolve bucket', () => {
@@ -66,8 +81,12 @@ describe('report maths', () => {
   it('hides an eNPS group smaller than the minimum size, and reports eNPS only through its shown cells', () => {
     const november = { from: '2026-11-01', to: '2026-11-30' };
     const [small] = anonymousReports({
-      program: { id: 'e', kind: 'enps' }, period: november, days: { 'team-a': { '2026-11-03': day([10, 2, 3, 9]) }, all: { '2026-11-03': day([10, 2, 3, 9]) } },
-      previousDays: {}, segments: ['team-a'], minGroupSize: 5,
+      program: { id: 'e', kind: 'enps' },
+      period: november,
+      days: { 'team-a': { '2026-11-03': day([10, 2, 3, 9]) }, all: { '2026-11-03': day([10, 2, 3, 9]) } },
+      previousDays: {},
+      segments: ['team-a'],
+      minGroupSize: 5,
     });
     expect(small).toMatchObject({ suppressed: true, responses: 0, score: null, series: [], distribution: {} });
     expect(() => buildSegmentReport({ id: 'e', kind: 'enps' }, 'team-a', period, {}, {}, { granularity: 'week', minGroupSize: 5 })).toThrow(/whole months/);
@@ -95,12 +114,18 @@ describe('report maths', () => {
 });
 
 describe('report output from producer-supplied labels', () => {
-  const hostile = (segment: string) => buildSegmentReport({ id: 'p', kind: 'nps' }, segment, period, { '2026-11-02': day([10, 9, 0]) }, {}, { granularity: 'week', minGroupSize: 5 });
+  const hostile = (segment: string) =>
+    buildSegmentReport({ id: 'p', kind: 'nps' }, segment, period, { '2026-11-02': day([10, 9, 0]) }, {}, { granularity: 'week', minGroupSize: 5 });
 
   it.each([
     ['=HYPERLINK("https://evil.example","x")', `"'=HYPERLINK(""https://evil.example"",""x"")"`],
-    ['+1+cmd|calc', `"'+1+cmd|calc"`], ['-2+3', `"'-2+3"`], ['@SUM(A1)', `"'@SUM(A1)"`],
-    ['\t=1+1', `"'=1+1"`], ['\r=1+1', `"'=1+1"`], ['smb', 'smb'], ['a,b', '"a,b"'],
+    ['+1+cmd|calc', `"'+1+cmd|calc"`],
+    ['-2+3', `"'-2+3"`],
+    ['@SUM(A1)', `"'@SUM(A1)"`],
+    ['\t=1+1', `"'=1+1"`],
+    ['\r=1+1', `"'=1+1"`],
+    ['smb', 'smb'],
+    ['a,b', '"a,b"'],
   ])('neutralises the CSV cell %j (OWASP CSV injection)', (segment, cell) => {
     const row = renderCsv([hostile(segment)]).split('\n')[1]!;
     expect(row.startsWith(`p,${cell},nps,2026-11-02,`)).toBe(true);

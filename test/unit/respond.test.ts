@@ -2,9 +2,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { MAX_REVISIONS, type Invitation } from '../../functions/domain/invitation.js';
 import { pageStamps } from '../../functions/domain/page-stamp.js';
 import { hashToken, legacyTokenHash, unsubscribeTokenFor } from '../../functions/domain/tokens.js';
-import {
-  parseScore, recordRating, showRatingPage, showUnsubscribe, unsubscribe, type RatingForm, type RespondDeps,
-} from '../../functions/respond/respond.js';
+import { parseScore, recordRating, showRatingPage, showUnsubscribe, unsubscribe, type RatingForm, type RespondDeps } from '../../functions/respond/respond.js';
 import { testCatalog } from '../fixtures/catalog.js';
 import { InMemoryInvitations } from '../fixtures/in-memory-invitations.js';
 
@@ -16,16 +14,31 @@ const UNSUBSCRIBE = unsubscribeTokenFor(TOKEN);
 
 function invitation(overrides: Partial<Invitation> = {}): Invitation {
   return {
-    tokenHash: hashToken(TOKEN), programId: 'order-delivered-nps', kind: 'nps', eventId: 'e1', contactKey: 'contact-1', locale: 'th',
-    customer: { id: 'c-1', email: 'a@example.com' }, context: { orderId: '1042' }, createdAt: '2026-11-22T10:00:00Z',
-    expiresAt: NOW.getTime() / 1000 + 86_400 * 5, ...overrides,
+    tokenHash: hashToken(TOKEN),
+    programId: 'order-delivered-nps',
+    kind: 'nps',
+    eventId: 'e1',
+    contactKey: 'contact-1',
+    locale: 'th',
+    customer: { id: 'c-1', email: 'a@example.com' },
+    context: { orderId: '1042' },
+    createdAt: '2026-11-22T10:00:00Z',
+    expiresAt: NOW.getTime() / 1000 + 86_400 * 5,
+    ...overrides,
   };
 }
 
 /** A person: the page's script ran, a real tap on the page four seconds after it opened, a navigation the browser says they started. */
 const person = (score: string, extra: Partial<RatingForm> = {}): RatingForm => ({
-  token: TOKEN, score, stamp: stamps.sign('rating', TOKEN, NOW.getTime() - 4000), interaction: '1', script: '1', userAgent: BROWSER,
-  fetchMode: 'navigate', fetchUser: '?1', ...extra,
+  token: TOKEN,
+  score,
+  stamp: stamps.sign('rating', TOKEN, NOW.getTime() - 4000),
+  interaction: '1',
+  script: '1',
+  userAgent: BROWSER,
+  fetchMode: 'navigate',
+  fetchUser: '?1',
+  ...extra,
 });
 
 describe('rating page use cases', () => {
@@ -43,23 +56,32 @@ describe('rating page use cases', () => {
   it('shows the form with the clicked score preselected and its signed render time, and writes nothing', async () => {
     const view = await showRatingPage({ token: TOKEN, score: '3' }, deps);
     expect(view).toEqual({
-      view: 'rating', status: 200, locale: 'th', kind: 'nps', token: TOKEN, selected: 3, stamp: stamps.sign('rating', TOKEN, NOW.getTime()),
+      view: 'rating',
+      status: 200,
+      locale: 'th',
+      kind: 'nps',
+      token: TOKEN,
+      selected: 3,
+      stamp: stamps.sign('rating', TOKEN, NOW.getTime()),
       question: 'คุณมีแนวโน้มที่จะแนะนำ Closeloop Demo Shop ให้เพื่อนหรือเพื่อนร่วมงานมากน้อยเพียงใด',
     });
     expect(invitations.writes).toBe(0);
   });
 
-  it('asks the program\'s second question', async () => {
+  it("asks the program's second question", async () => {
     invitations.invitations.set(hashToken(TOKEN), invitation({ programId: 'ticket-resolved-ces', kind: 'ces', locale: 'hr' }));
     const view = await showRatingPage({ token: TOKEN }, deps);
     expect(view).toMatchObject({ secondQuestion: 'Jesmo li mogli išta učiniti da bude lakše?' });
   });
 
-  it.each(['not-a-token', TOKEN.replace('Z', 'Y'), '', TOKEN.slice(0, 21), 'x'.repeat(5000)])('shows the same 404 for the unknown or malformed token %j', async (token) => {
-    expect(await showRatingPage({ token }, deps)).toEqual({ view: 'invalid', status: 404 });
-    expect(await recordRating({ ...person('3'), token }, deps)).toEqual({ view: 'invalid', status: 404 });
-    expect(invitations.writes).toBe(0);
-  });
+  it.each(['not-a-token', TOKEN.replace('Z', 'Y'), '', TOKEN.slice(0, 21), 'x'.repeat(5000)])(
+    'shows the same 404 for the unknown or malformed token %j',
+    async (token) => {
+      expect(await showRatingPage({ token }, deps)).toEqual({ view: 'invalid', status: 404 });
+      expect(await recordRating({ ...person('3'), token }, deps)).toEqual({ view: 'invalid', status: 404 });
+      expect(invitations.writes).toBe(0);
+    },
+  );
 
   it('treats an expired link as unknown', async () => {
     invitations.invitations.set(hashToken(TOKEN), invitation({ expiresAt: NOW.getTime() / 1000 - 1 }));
@@ -67,13 +89,24 @@ describe('rating page use cases', () => {
     expect(await recordRating(person('3'), deps)).toEqual({ view: 'invalid', status: 404 });
   });
 
-  it('records a person\'s score with comment, second answer and evidence, then thanks', async () => {
+  it("records a person's score with comment, second answer and evidence, then thanks", async () => {
     const view = await recordRating(person('3', { comment: '  late  \u0007', secondAnswer: 'call me' }), deps);
     expect(view).toEqual({ view: 'thanks', status: 200, locale: 'th' });
     expect(invitations.invitations.get(hashToken(TOKEN))?.response).toEqual({
-      score: 3, comment: 'late', secondAnswer: 'call me', respondedAt: NOW.toISOString(), userAgent: BROWSER, revision: 1,
+      score: 3,
+      comment: 'late',
+      secondAnswer: 'call me',
+      respondedAt: NOW.toISOString(),
+      userAgent: BROWSER,
+      revision: 1,
       evidence: {
-        clickedAt: new Date(NOW.getTime() - 4000).toISOString(), dwellMs: 4000, interaction: true, confirmed: false, automatedAgent: false, script: 'ran', userActivated: true,
+        clickedAt: new Date(NOW.getTime() - 4000).toISOString(),
+        dwellMs: 4000,
+        interaction: true,
+        confirmed: false,
+        automatedAgent: false,
+        script: 'ran',
+        userActivated: true,
       },
     });
   });
@@ -97,15 +130,25 @@ describe('rating page use cases', () => {
   });
 
   it('records a confirmed answer from a person without script after a second on the confirmation', async () => {
-    const view = await recordRating(person('2', { interaction: undefined, script: undefined, stamp: stamps.sign('rating-confirm', TOKEN, NOW.getTime() - 1500) }), deps);
+    const view = await recordRating(
+      person('2', { interaction: undefined, script: undefined, stamp: stamps.sign('rating-confirm', TOKEN, NOW.getTime() - 1500) }),
+      deps,
+    );
     expect(view.view).toBe('thanks');
-    expect(invitations.invitations.get(hashToken(TOKEN))?.response?.evidence).toMatchObject({ confirmed: true, interaction: false, script: 'none', dwellMs: 1500 });
+    expect(invitations.invitations.get(hashToken(TOKEN))?.response?.evidence).toMatchObject({
+      confirmed: true,
+      interaction: false,
+      script: 'none',
+      dwellMs: 1500,
+    });
   });
 
-  it('never records a confirmation whose page ran script that nobody touched, nor an automated agent\'s', async () => {
+  it("never records a confirmation whose page ran script that nobody touched, nor an automated agent's", async () => {
     const confirmation = stamps.sign('rating-confirm', TOKEN, NOW.getTime() - 60_000);
     expect(await recordRating(person('2', { interaction: '0', stamp: confirmation }), deps)).toMatchObject({ view: 'confirm' });
-    expect(await recordRating(person('2', { script: undefined, interaction: undefined, userAgent: 'curl/8.5.0', stamp: confirmation }), deps)).toMatchObject({ view: 'confirm' });
+    expect(await recordRating(person('2', { script: undefined, interaction: undefined, userAgent: 'curl/8.5.0', stamp: confirmation }), deps)).toMatchObject({
+      view: 'confirm',
+    });
     expect(invitations.writes).toBe(0);
   });
 
@@ -131,7 +174,9 @@ describe('rating page use cases', () => {
     await recordRating({ ...person('8'), stamp: stamps.sign('rating', TOKEN, now.getTime() - 4000) }, deps);
 
     expect(invitations.invitations.get(hashToken(TOKEN))?.response).toMatchObject({
-      score: 8, revision: 2, history: [{ score: 3, comment: 'late', respondedAt: NOW.toISOString() }],
+      score: 8,
+      revision: 2,
+      history: [{ score: 3, comment: 'late', respondedAt: NOW.toISOString() }],
     });
   });
 
@@ -145,7 +190,10 @@ describe('rating page use cases', () => {
   });
 
   it('keeps no address or name on an eNPS invitation once answered', async () => {
-    invitations.invitations.set(hashToken(TOKEN), invitation({ kind: 'enps', programId: 'sampled-enps', customer: { id: 'e-1', email: 'emp@example.com', name: 'Eve', segment: 'team-a' } }));
+    invitations.invitations.set(
+      hashToken(TOKEN),
+      invitation({ kind: 'enps', programId: 'sampled-enps', customer: { id: 'e-1', email: 'emp@example.com', name: 'Eve', segment: 'team-a' } }),
+    );
 
     expect((await recordRating(person('2'), deps)).view).toBe('thanks');
 
@@ -171,17 +219,36 @@ describe('rating page use cases', () => {
     expect(invitations.writes).toBe(0);
   });
 
-  it.each([['7', 7], [' 10 ', 10], ['07', 7], ['1e1', undefined], ['0x5', undefined], ['100', undefined]])('parses the score %j as %s', (raw, expected) => {
+  it.each([
+    ['7', 7],
+    [' 10 ', 10],
+    ['07', 7],
+    ['1e1', undefined],
+    ['0x5', undefined],
+    ['100', undefined],
+  ])('parses the score %j as %s', (raw, expected) => {
     expect(parseScore(raw)).toBe(expected);
   });
 
   const pressed = (stamp: string) => ({
-    token: UNSUBSCRIBE, oneClick: false as const, stamp, interaction: '1', script: '1', userAgent: BROWSER, fetchMode: 'navigate', fetchUser: '?1',
+    token: UNSUBSCRIBE,
+    oneClick: false as const,
+    stamp,
+    interaction: '1',
+    script: '1',
+    userAgent: BROWSER,
+    fetchMode: 'navigate',
+    fetchUser: '?1',
   });
 
   it('unsubscribes a person who presses the button, only on POST, at once and for good', async () => {
     expect(await showUnsubscribe(UNSUBSCRIBE, deps)).toEqual({
-      view: 'unsubscribe', status: 200, locale: 'th', token: UNSUBSCRIBE, confirm: false, stamp: stamps.sign('unsubscribe', UNSUBSCRIBE, NOW.getTime()),
+      view: 'unsubscribe',
+      status: 200,
+      locale: 'th',
+      token: UNSUBSCRIBE,
+      confirm: false,
+      stamp: stamps.sign('unsubscribe', UNSUBSCRIBE, NOW.getTime()),
     });
     expect(invitations.suppressed.size).toBe(0);
 
@@ -191,7 +258,7 @@ describe('rating page use cases', () => {
     expect(invitations.suppressed).toEqual(new Map([['contact-1', 'unsubscribed']]));
   });
 
-  it('unsubscribes on a mail client\'s one-click request, which carries no page evidence', async () => {
+  it("unsubscribes on a mail client's one-click request, which carries no page evidence", async () => {
     expect(await unsubscribe({ token: UNSUBSCRIBE, oneClick: true }, deps)).toEqual({ view: 'unsubscribed', status: 200, locale: 'th' });
     expect(invitations.suppressed).toEqual(new Map([['contact-1', 'unsubscribed']]));
   });
@@ -200,20 +267,30 @@ describe('rating page use cases', () => {
     ['a script-submitted form', { interaction: '0' }],
     ['a headless browser', { userAgent: 'Mozilla/5.0 HeadlessChrome/126.0' }],
     ['a forged render time', { stamp: String(NOW.getTime() - 60_000) }],
-    ['the rating page\'s stamp', { stamp: stamps.sign('rating', UNSUBSCRIBE, NOW.getTime() - 2000) }],
+    ["the rating page's stamp", { stamp: stamps.sign('rating', UNSUBSCRIBE, NOW.getTime() - 2000) }],
     ['no script (a person without JavaScript confirms once)', { script: undefined, interaction: undefined }],
   ])('asks to confirm, and suppresses nobody, for %s', async (_, overrides) => {
     const view = await unsubscribe({ ...pressed(stamps.sign('unsubscribe', UNSUBSCRIBE, NOW.getTime() - 2000)), ...overrides }, deps);
     expect(view).toEqual({
-      view: 'unsubscribe', status: 200, locale: 'th', token: UNSUBSCRIBE, confirm: true, stamp: stamps.sign('unsubscribe-confirm', UNSUBSCRIBE, NOW.getTime()),
+      view: 'unsubscribe',
+      status: 200,
+      locale: 'th',
+      token: UNSUBSCRIBE,
+      confirm: true,
+      stamp: stamps.sign('unsubscribe-confirm', UNSUBSCRIBE, NOW.getTime()),
     });
     expect(invitations.suppressed.size).toBe(0);
   });
 
   it('unsubscribes a person without script on the confirmation', async () => {
-    const view = await unsubscribe({
-      ...pressed(stamps.sign('unsubscribe-confirm', UNSUBSCRIBE, NOW.getTime() - 1500)), script: undefined, interaction: undefined,
-    }, deps);
+    const view = await unsubscribe(
+      {
+        ...pressed(stamps.sign('unsubscribe-confirm', UNSUBSCRIBE, NOW.getTime() - 1500)),
+        script: undefined,
+        interaction: undefined,
+      },
+      deps,
+    );
     expect(view).toMatchObject({ view: 'unsubscribed' });
     expect(invitations.suppressed.size).toBe(1);
   });
@@ -233,7 +310,10 @@ describe('rating page use cases', () => {
 
   it('shows the same 404 for an unsubscribe link that does not exist', async () => {
     expect(await showUnsubscribe('nope', deps)).toEqual({ view: 'invalid', status: 404 });
-    expect(await unsubscribe({ token: UNSUBSCRIBE.replace(/^./, UNSUBSCRIBE[0] === 'Q' ? 'R' : 'Q'), oneClick: true }, deps)).toEqual({ view: 'invalid', status: 404 });
+    expect(await unsubscribe({ token: UNSUBSCRIBE.replace(/^./, UNSUBSCRIBE[0] === 'Q' ? 'R' : 'Q'), oneClick: true }, deps)).toEqual({
+      view: 'invalid',
+      status: 404,
+    });
     expect(invitations.suppressed.size).toBe(0);
   });
 });

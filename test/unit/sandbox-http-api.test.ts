@@ -14,11 +14,22 @@ const instanceId = 'instance-under-test';
 function raw(url: string, path: string, options: { method?: string; host?: string; body?: string; headers?: Record<string, string> } = {}) {
   const { port } = new URL(url);
   return new Promise<{ status: number; body: string }>((resolve, reject) => {
-    const request = http.request({ host: '127.0.0.1', port, path, method: options.method ?? 'GET', headers: { ...options.headers, ...(options.host !== undefined ? { host: options.host } : {}) } }, (response) => {
-      let body = '';
-      response.on('data', (chunk: Buffer) => { body += chunk.toString(); });
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
-    });
+    const request = http.request(
+      {
+        host: '127.0.0.1',
+        port,
+        path,
+        method: options.method ?? 'GET',
+        headers: { ...options.headers, ...(options.host !== undefined ? { host: options.host } : {}) },
+      },
+      (response) => {
+        let body = '';
+        response.on('data', (chunk: Buffer) => {
+          body += chunk.toString();
+        });
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+      },
+    );
     request.on('error', reject);
     request.end(options.body);
   });
@@ -34,18 +45,31 @@ describe('the sandbox HTTP API', () => {
       return { statusCode: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: event.pathParameters?.token ?? null }) };
     };
     api = await startHttpApi({
-      port: 0, region, credentials, instanceId, report: (message) => reported.push(message),
+      port: 0,
+      region,
+      credentials,
+      instanceId,
+      report: (message) => reported.push(message),
       routes: [
         { methods: ['GET', 'HEAD', 'POST'], path: '/r/{token}', handler: echo, functionName: 'respond' },
         { methods: ['GET'], path: '/cases/{caseId}', handler: echo, functionName: 'cases', auth: 'iam' },
         { methods: ['POST'], path: '/erasures', handler: echo, functionName: 'erase', auth: 'iam' },
-        { methods: ['GET'], path: '/boom', handler: async () => { throw new Error('the handler broke'); }, functionName: 'boom' },
+        {
+          methods: ['GET'],
+          path: '/boom',
+          handler: async () => {
+            throw new Error('the handler broke');
+          },
+          functionName: 'boom',
+        },
         // A result Node refuses to write (a header value with a line break): still an answer, not a crash.
         { methods: ['GET'], path: '/bad-header', handler: async () => ({ statusCode: 200, headers: { 'x-evil': 'a\r\nb' }, body: '' }), functionName: 'bad' },
       ],
     });
   });
-  afterAll(async () => { await api?.stop(); });
+  afterAll(async () => {
+    await api?.stop();
+  });
 
   it('answers a malformed percent-encoding with 400 and a message, and keeps serving', async () => {
     const bad = await raw(api.url, '/r/%E0%A4%A');
@@ -64,11 +88,13 @@ describe('the sandbox HTTP API', () => {
   });
 
   it.each(['evil.example', 'rebind.attacker.example:3000', '127.0.0.1.nip.io', 'localhost.attacker.example', '0.0.0.0', '[::1]'])(
-    'refuses Host %j with 421 (DNS rebinding), before any handler runs', async (host) => {
+    'refuses Host %j with 421 (DNS rebinding), before any handler runs',
+    async (host) => {
       const before = seen.length;
       expect((await raw(api.url, '/r/abc', { host })).status).toBe(421);
       expect(seen.length).toBe(before);
-    });
+    },
+  );
 
   it.each(['127.0.0.1', 'localhost', 'LOCALHOST:3000'])('answers Host %j', async (host) => {
     expect((await raw(api.url, '/r/abc', { host })).status).toBe(200);
@@ -78,7 +104,7 @@ describe('the sandbox HTTP API', () => {
     expect(JSON.parse((await raw(api.url, INSTANCE_PATH)).body)).toEqual({ instanceId });
   });
 
-  describe('IAM routes verify the SigV4 signature against the sandbox\'s own key pair', () => {
+  describe("IAM routes verify the SigV4 signature against the sandbox's own key pair", () => {
     it('accepts a request signed with it and names the caller', async () => {
       const response = await signedFetch(`${api.url}/cases/c-1?include=notes`, { method: 'GET' }, { region, credentials });
       expect(response.status).toBe(200);
@@ -97,7 +123,9 @@ describe('the sandbox HTTP API', () => {
     it('refuses another key id, a bare Credential= header, no header at all, and the wrong region', async () => {
       const other = await signedFetch(`${api.url}/cases/c-1`, { method: 'GET' }, { region, credentials: sandboxCredentials() });
       expect(other.status).toBe(403);
-      const bare = await raw(api.url, '/cases/c-1', { headers: { authorization: `AWS4-HMAC-SHA256 Credential=${credentials.accessKeyId}/20260101/us-east-1/execute-api/aws4_request` } });
+      const bare = await raw(api.url, '/cases/c-1', {
+        headers: { authorization: `AWS4-HMAC-SHA256 Credential=${credentials.accessKeyId}/20260101/us-east-1/execute-api/aws4_request` },
+      });
       expect(bare.status).toBe(403);
       expect((await raw(api.url, '/cases/c-1')).status).toBe(403);
       expect((await signedFetch(`${api.url}/cases/c-1`, { method: 'GET' }, { region: 'eu-west-1', credentials })).status).toBe(403);
@@ -107,10 +135,20 @@ describe('the sandbox HTTP API', () => {
       const { SignatureV4 } = await import('@smithy/signature-v4');
       const { NodeSha256 } = await import('../../sandbox/sigv4.js');
       const url = new URL(`${api.url}/erasures`);
-      const sign = (signingDate?: Date) => new SignatureV4({ service: 'execute-api', region, credentials, sha256: NodeSha256 }).sign({
-        method: 'POST', protocol: 'http:', hostname: url.hostname, port: Number(url.port), path: url.pathname, query: {},
-        headers: { host: url.host, 'content-type': 'application/json' }, body: '{"email":"ana@example.com"}',
-      }, signingDate ? { signingDate } : {});
+      const sign = (signingDate?: Date) =>
+        new SignatureV4({ service: 'execute-api', region, credentials, sha256: NodeSha256 }).sign(
+          {
+            method: 'POST',
+            protocol: 'http:',
+            hostname: url.hostname,
+            port: Number(url.port),
+            path: url.pathname,
+            query: {},
+            headers: { host: url.host, 'content-type': 'application/json' },
+            body: '{"email":"ana@example.com"}',
+          },
+          signingDate ? { signingDate } : {},
+        );
       const { host: _host, ...fresh } = (await sign()).headers;
       expect((await raw(api.url, '/erasures', { method: 'POST', headers: fresh, body: '{"email":"ana@example.com"}' })).status).toBe(200);
       expect((await raw(api.url, '/erasures', { method: 'POST', headers: fresh, body: '{"email":"bob@example.com"}' })).status).toBe(403);

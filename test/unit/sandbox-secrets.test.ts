@@ -5,13 +5,16 @@ import { SecretsManagerSecretStore } from '../../functions/adapters/secrets-mana
 import { pageSigningSecret } from '../../functions/config/resources.js';
 import { secretValues, secretVariable, startSecrets, type RunningSecrets } from '../../sandbox/secrets.js';
 
-describe('the sandbox\'s secrets', () => {
-  it.each([['page-signing-key', 'CLOSELOOP_SECRET_PAGE_SIGNING_KEY'], ['shopify.webhook/v2', 'CLOSELOOP_SECRET_SHOPIFY_WEBHOOK_V2'], ['Ä1', 'CLOSELOOP_SECRET__1']])(
-    'are taken from %s → %s', (name, variable) => {
-      expect(secretVariable(name)).toBe(variable);
-    });
+describe("the sandbox's secrets", () => {
+  it.each([
+    ['page-signing-key', 'CLOSELOOP_SECRET_PAGE_SIGNING_KEY'],
+    ['shopify.webhook/v2', 'CLOSELOOP_SECRET_SHOPIFY_WEBHOOK_V2'],
+    ['Ä1', 'CLOSELOOP_SECRET__1'],
+  ])('are taken from %s → %s', (name, variable) => {
+    expect(secretVariable(name)).toBe(variable);
+  });
 
-  it('uses the environment\'s value, else a random one of its own for a generated secret, else refuses to start', () => {
+  it("uses the environment's value, else a random one of its own for a generated secret, else refuses to start", () => {
     const given = secretValues([pageSigningSecret], { CLOSELOOP_SECRET_PAGE_SIGNING_KEY: 'from-the-environment-0123456789abcdef' });
     expect(given.get('page-signing-key')).toBe('from-the-environment-0123456789abcdef');
 
@@ -37,20 +40,21 @@ describe('the sandbox\'s secrets', () => {
       await running?.stop();
     });
 
-    it('answers GetSecretValue through the handlers\' adapter, and ResourceNotFound for an unknown secret', async () => {
+    it("answers GetSecretValue through the handlers' adapter, and ResourceNotFound for an unknown secret", async () => {
       expect(await store.read('page-signing-key')).toBe('the-sandbox-key');
       await expect(store.read('nope')).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
     });
 
     it('answers only loopback Host names (a DNS-rebinding page cannot read the key)', async () => {
-      const status = (host: string) => new Promise<number | undefined>((resolve, reject) => {
-        const request = http.request(running.endpoint, { method: 'POST', headers: { host, 'x-amz-target': 'secretsmanager.GetSecretValue' } }, (response) => {
-          response.resume();
-          resolve(response.statusCode);
+      const status = (host: string) =>
+        new Promise<number | undefined>((resolve, reject) => {
+          const request = http.request(running.endpoint, { method: 'POST', headers: { host, 'x-amz-target': 'secretsmanager.GetSecretValue' } }, (response) => {
+            response.resume();
+            resolve(response.statusCode);
+          });
+          request.on('error', reject);
+          request.end('{"SecretId":"page-signing-key"}');
         });
-        request.on('error', reject);
-        request.end('{"SecretId":"page-signing-key"}');
-      });
       expect(await status('evil.example')).toBe(421);
       expect(await status(new URL(running.endpoint).host)).toBe(200);
     });

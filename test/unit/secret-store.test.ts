@@ -19,8 +19,11 @@ describe('SecretsManagerSecretStore', () => {
     expect(secretsManager).toHaveReceivedCommandTimes(GetSecretValueCommand, 1);
   });
 
-  it('tries again on the next read after a failed one, instead of failing for the rest of the container\'s life', async () => {
-    secretsManager.on(GetSecretValueCommand).rejectsOnce(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' })).resolves({ SecretString: 'the-key' });
+  it("tries again on the next read after a failed one, instead of failing for the rest of the container's life", async () => {
+    secretsManager
+      .on(GetSecretValueCommand)
+      .rejectsOnce(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }))
+      .resolves({ SecretString: 'the-key' });
     const store = new SecretsManagerSecretStore();
 
     await expect(store.read(ARN)).rejects.toThrow('Rate exceeded');

@@ -8,13 +8,20 @@ import { templateValues } from '../../functions/domain/wording.js';
 import { testCatalog } from '../fixtures/catalog.js';
 
 const program = findProgram(testCatalog, 'order-delivered-nps')!;
-const renderSurveyEmail = (invitation: Invitation, token: string, settings: EmailSettings) =>
-  render(invitation, program, token, settings);
+const renderSurveyEmail = (invitation: Invitation, token: string, settings: EmailSettings) => render(invitation, program, token, settings);
 
 const invitation = (overrides: Partial<Invitation> = {}): Invitation => ({
-  tokenHash: 'h', programId: 'order-delivered-nps', kind: 'nps', eventId: 'e', contactKey: 'k', locale: 'en',
-  customer: { id: 'c', email: 'ana@example.com', name: 'Ana <script>' }, context: {},
-  createdAt: '2026-11-22T10:00:00Z', expiresAt: 0, ...overrides,
+  tokenHash: 'h',
+  programId: 'order-delivered-nps',
+  kind: 'nps',
+  eventId: 'e',
+  contactKey: 'k',
+  locale: 'en',
+  customer: { id: 'c', email: 'ana@example.com', name: 'Ana <script>' },
+  context: {},
+  createdAt: '2026-11-22T10:00:00Z',
+  expiresAt: 0,
+  ...overrides,
 });
 const settings = { brand: { name: 'Shop & Co' }, locales: testCatalog.locales, publicBaseUrl: 'https://f.example.com' };
 const token = 'AAAAAAAAAAAAAAAAAAAAAA';
@@ -23,7 +30,10 @@ describe('renderSurveyEmail', () => {
   it('has one link per score, low to high, in HTML and text', () => {
     const email = renderSurveyEmail(invitation(), token, settings);
     const htmlLinks = [...email.html.matchAll(/href="([^"]+)"/g)].map((m) => m[1]);
-    expect(htmlLinks).toEqual([...Array.from({ length: 11 }, (_, s) => ratingLink(settings.publicBaseUrl, token, s)), unsubscribeLink(settings.publicBaseUrl, token)]);
+    expect(htmlLinks).toEqual([
+      ...Array.from({ length: 11 }, (_, s) => ratingLink(settings.publicBaseUrl, token, s)),
+      unsubscribeLink(settings.publicBaseUrl, token),
+    ]);
     for (let s = 0; s <= 10; s++) expect(email.text).toContain(`${s}: https://f.example.com/r/${token}?s=${s}`);
   });
 
@@ -54,7 +64,7 @@ describe('renderSurveyEmail', () => {
 });
 
 describe('personalisation', () => {
-  it('opens with the program\'s line about the order when the event carries it', () => {
+  it("opens with the program's line about the order when the event carries it", () => {
     const email = renderSurveyEmail(invitation({ context: { orderId: '1042' }, locale: 'et' }), token, settings);
     expect(email.text).toContain('Teie tellimus 1042 on kohale toimetatud.');
     expect(email.html).toContain('Teie tellimus 1042 on kohale toimetatud.');
@@ -69,7 +79,10 @@ describe('personalisation', () => {
   it('offers one-click unsubscribe (RFC 8058) in headers and footer, with the unsubscribe token, never the rating token', () => {
     const email = renderSurveyEmail(invitation(), token, settings);
     const unsubscribeToken = unsubscribeTokenFor(token);
-    expect(email.headers).toEqual({ 'List-Unsubscribe': `<https://f.example.com/u/${unsubscribeToken}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' });
+    expect(email.headers).toEqual({
+      'List-Unsubscribe': `<https://f.example.com/u/${unsubscribeToken}>`,
+      'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
+    });
     expect(email.text).toContain(`No more survey emails? Unsubscribe: https://f.example.com/u/${unsubscribeToken}`);
     expect(email.headers['List-Unsubscribe']).not.toContain(token);
     expect(email.html.match(/\/u\/[^"]+/g)).toEqual([`/u/${unsubscribeToken}`]);
@@ -82,9 +95,15 @@ describe('hostile text from the event', () => {
 
   it('a name with CR/LF and a URL creates no new line in the text part, from the event or as stored', () => {
     const plain = renderSurveyEmail(invitation({ customer: { id: 'c', email: 'ana@example.com', name: 'Ana' } }), token, settings);
-    const parsed = parseSurveyEvent({ source: 'shop.orders', 'detail-type': 'OrderDelivered', detail: {
-      eventId: 'e1', occurredAt: '2026-11-22T10:00:00Z', customer: { id: 'c', email: 'ana@example.com', name: phishing },
-    } });
+    const parsed = parseSurveyEvent({
+      source: 'shop.orders',
+      'detail-type': 'OrderDelivered',
+      detail: {
+        eventId: 'e1',
+        occurredAt: '2026-11-22T10:00:00Z',
+        customer: { id: 'c', email: 'ana@example.com', name: phishing },
+      },
+    });
     if (!parsed.ok) throw new Error(parsed.reason);
     for (const customer of [parsed.value.customer, { id: 'c', email: 'ana@example.com', name: `${phishing}\u2028\u0085\u202E` }]) {
       const email = renderSurveyEmail(invitation({ customer }), token, settings);
@@ -96,7 +115,11 @@ describe('hostile text from the event', () => {
   });
 
   it('cuts a long name or context value to 100 characters for display', () => {
-    const email = renderSurveyEmail(invitation({ customer: { id: 'c', email: 'a@example.com', name: 'N'.repeat(5000) }, context: { orderId: '7'.repeat(5000) }, locale: 'et' }), token, settings);
+    const email = renderSurveyEmail(
+      invitation({ customer: { id: 'c', email: 'a@example.com', name: 'N'.repeat(5000) }, context: { orderId: '7'.repeat(5000) }, locale: 'et' }),
+      token,
+      settings,
+    );
     expect(email.text).toContain(`Tere, ${'N'.repeat(99)}…!`);
     expect(email.text).toContain(`Teie tellimus ${'7'.repeat(99)}… on kohale toimetatud.`);
     expect(email.text.length).toBeLessThan(2000);
@@ -109,7 +132,12 @@ describe('hostile text from the event', () => {
   });
 
   it('carries the brand: its logo (email only), accent colour and footer, in the HTML and the text part', () => {
-    const brand = { name: 'Kaffeehaus Müller', logoUrl: 'https://cdn.kaffee.example/logo.png?v="1"', accentColor: '#0a7d5a', footer: 'Kaffeehaus Müller GmbH · Hauptstraße 1 · 10115 Berlin' };
+    const brand = {
+      name: 'Kaffeehaus Müller',
+      logoUrl: 'https://cdn.kaffee.example/logo.png?v="1"',
+      accentColor: '#0a7d5a',
+      footer: 'Kaffeehaus Müller GmbH · Hauptstraße 1 · 10115 Berlin',
+    };
     const email = renderSurveyEmail(invitation(), token, { ...settings, brand });
     expect(email.html).toContain('<img src="https://cdn.kaffee.example/logo.png?v=&quot;1&quot;" alt="Kaffeehaus Müller"');
     expect(email.html).toContain('color:#0a7d5a');
@@ -122,4 +150,3 @@ describe('hostile text from the event', () => {
     expect(plain.html).toContain('color:#1f4e79');
   });
 });
-

@@ -21,7 +21,14 @@ describe('the survey catalog', () => {
     expect(programsFor(catalog, 'shop.orders', 'OrderDelivered').map((p) => p.kind)).toEqual(['nps']);
     expect(programsFor(catalog, 'support.tickets', 'TicketResolved').map((p) => p.kind)).toEqual(['ces']);
     expect(programsFor(catalog, 'shop.orders', 'OrderPlaced').map((p) => [p.kind, p.delaySeconds])).toEqual([['csat', 7200]]);
-    expect(triggersOf(catalog).map((t) => t.detailType)).toEqual(['OrderDelivered', 'OrderReturned', 'OrderPlaced', 'OrderCancelled', 'TicketResolved', 'RecoverySurveyRequested']);
+    expect(triggersOf(catalog).map((t) => t.detailType)).toEqual([
+      'OrderDelivered',
+      'OrderReturned',
+      'OrderPlaced',
+      'OrderCancelled',
+      'TicketResolved',
+      'RecoverySurveyRequested',
+    ]);
     expect(catalog.quietHours).toEqual({ start: '21:00', end: '08:00' });
   });
 
@@ -48,24 +55,132 @@ describe('the survey catalog', () => {
   });
 
   it.each([
-    ['an unknown survey kind', (c: Declared) => { c.programs[0].kind = 'stars'; }, 'programs.0.kind'],
-    ['an unknown locale', (c: Declared) => { c.programs[1].defaultLocale = 'xx'; }, 'programs.1.defaultLocale'],
-    ['a rule on an undeclared queue', (c: Declared) => { c.programs[0].rules[0].queue = 'sales'; }, 'programs.0.rules.0.queue: "sales" is not a declared follow-up queue'],
-    ['a threshold outside the scale', (c: Declared) => { c.programs[2].rules[0].when.scoreAtLeast = 9; }, 'programs.2.rules.0.when.scoreAtLeast: 9 is outside the ces scale'],
-    ['a duplicate program id', (c: Declared) => { c.programs[1].id = c.programs[0].id; }, 'programs.1.id'],
-    ['a program id that is not kebab-case', (c: Declared) => { c.programs[0].id = 'Order Delivered'; }, 'programs.0.id'],
-    ['no programs', (c: Declared) => { c.programs = []; }, 'programs'],
-    ['a delay in months', (c: Declared) => { c.programs[0].delay = 'P1M'; }, 'programs.0.delay: "P1M" is not an ISO 8601 duration'],
-    ['a sample rate above 1', (c: Declared) => { c.programs[0].sampleRate = 1.5; }, 'programs.0.sampleRate'],
-    ['a program cancelled by its own trigger', (c: Declared) => { c.programs[0].cancel.on = [c.programs[0].trigger]; }, 'programs.0.cancel.on.0'],
-    ['a question in an unknown locale', (c: Declared) => { c.programs[0].question = { xx: 'Wie?' }; }, 'programs.0.question'],
-    ['an escalation to an undeclared queue', (c: Declared) => { c.programs[0].rules[1].escalateTo = ['board']; }, 'programs.0.rules.1.escalateTo.0: "board" is not a declared follow-up queue'],
-    ['an acknowledgement due after the resolution', (c: Declared) => { c.programs[0].rules[1].acknowledgeWithinHours = 48; }, 'programs.0.rules.1.acknowledgeWithinHours'],
-    ['an unknown classification in a rule', (c: Declared) => { c.programs[0].rules[1].when.classification = ['angry']; }, 'programs.0.rules.1.when.classification'],
-    ['quiet hours that are not times', (c: Declared) => { c.quietHours.start = '9pm'; }, 'quietHours.start'],
-    ['a negative rest period', (c: Declared) => { c.throttle.afterResponseDays = -1; }, 'throttle.afterResponseDays'],
-    ['a brand without a name', (c: Declared) => { c.brand = {}; }, 'brand.name: required'],
-    ['enabled that is not a boolean', (c: Declared) => { c.programs[0].enabled = 'no'; }, 'programs.0.enabled'],
+    [
+      'an unknown survey kind',
+      (c: Declared) => {
+        c.programs[0].kind = 'stars';
+      },
+      'programs.0.kind',
+    ],
+    [
+      'an unknown locale',
+      (c: Declared) => {
+        c.programs[1].defaultLocale = 'xx';
+      },
+      'programs.1.defaultLocale',
+    ],
+    [
+      'a rule on an undeclared queue',
+      (c: Declared) => {
+        c.programs[0].rules[0].queue = 'sales';
+      },
+      'programs.0.rules.0.queue: "sales" is not a declared follow-up queue',
+    ],
+    [
+      'a threshold outside the scale',
+      (c: Declared) => {
+        c.programs[2].rules[0].when.scoreAtLeast = 9;
+      },
+      'programs.2.rules.0.when.scoreAtLeast: 9 is outside the ces scale',
+    ],
+    [
+      'a duplicate program id',
+      (c: Declared) => {
+        c.programs[1].id = c.programs[0].id;
+      },
+      'programs.1.id',
+    ],
+    [
+      'a program id that is not kebab-case',
+      (c: Declared) => {
+        c.programs[0].id = 'Order Delivered';
+      },
+      'programs.0.id',
+    ],
+    [
+      'no programs',
+      (c: Declared) => {
+        c.programs = [];
+      },
+      'programs',
+    ],
+    [
+      'a delay in months',
+      (c: Declared) => {
+        c.programs[0].delay = 'P1M';
+      },
+      'programs.0.delay: "P1M" is not an ISO 8601 duration',
+    ],
+    [
+      'a sample rate above 1',
+      (c: Declared) => {
+        c.programs[0].sampleRate = 1.5;
+      },
+      'programs.0.sampleRate',
+    ],
+    [
+      'a program cancelled by its own trigger',
+      (c: Declared) => {
+        c.programs[0].cancel.on = [c.programs[0].trigger];
+      },
+      'programs.0.cancel.on.0',
+    ],
+    [
+      'a question in an unknown locale',
+      (c: Declared) => {
+        c.programs[0].question = { xx: 'Wie?' };
+      },
+      'programs.0.question',
+    ],
+    [
+      'an escalation to an undeclared queue',
+      (c: Declared) => {
+        c.programs[0].rules[1].escalateTo = ['board'];
+      },
+      'programs.0.rules.1.escalateTo.0: "board" is not a declared follow-up queue',
+    ],
+    [
+      'an acknowledgement due after the resolution',
+      (c: Declared) => {
+        c.programs[0].rules[1].acknowledgeWithinHours = 48;
+      },
+      'programs.0.rules.1.acknowledgeWithinHours',
+    ],
+    [
+      'an unknown classification in a rule',
+      (c: Declared) => {
+        c.programs[0].rules[1].when.classification = ['angry'];
+      },
+      'programs.0.rules.1.when.classification',
+    ],
+    [
+      'quiet hours that are not times',
+      (c: Declared) => {
+        c.quietHours.start = '9pm';
+      },
+      'quietHours.start',
+    ],
+    [
+      'a negative rest period',
+      (c: Declared) => {
+        c.throttle.afterResponseDays = -1;
+      },
+      'throttle.afterResponseDays',
+    ],
+    [
+      'a brand without a name',
+      (c: Declared) => {
+        c.brand = {};
+      },
+      'brand.name: required',
+    ],
+    [
+      'enabled that is not a boolean',
+      (c: Declared) => {
+        c.programs[0].enabled = 'no';
+      },
+      'programs.0.enabled',
+    ],
   ])('rejects %s, naming the field', (_, mutate, message) => {
     const input = declaredCatalog();
     mutate(input);
@@ -75,13 +190,50 @@ describe('the survey catalog', () => {
 
   describe('is strict: a misspelled or unknown key is an error naming its path', () => {
     it.each([
-      ['a misspelled `when`', (c: Declared) => { c.programs[0].rules[1].wehn = c.programs[0].rules[1].when; delete c.programs[0].rules[1].when; },
-        'programs.0.rules.1.wehn: unknown key (did you mean "when"?)'],
-      ['a misspelled `kind`', (c: Declared) => { c.programs[1].kidn = c.programs[1].kind; delete c.programs[1].kind; }, 'programs.1.kidn: unknown key (did you mean "kind"?)'],
-      ['an unsupported `when.topic`', (c: Declared) => { c.programs[0].rules[2].when.topic = 'delivery'; }, 'programs.0.rules.2.when.topic: unknown key (expected one of: scoreAtMost'],
-      ['a top-level typo', (c: Declared) => { c.followUpQueus = c.followUpQueues; }, 'followUpQueus: unknown key (did you mean "followUpQueues"?)'],
-      ['a key inside a queue', (c: Declared) => { c.followUpQueues.support.descripton = 'x'; }, 'followUpQueues.support.descripton: unknown key (did you mean "description"?)'],
-      ['a deployment setting in the catalog', (c: Declared) => { c.senderEmail = 'a@b.example'; }, 'senderEmail: unknown key'],
+      [
+        'a misspelled `when`',
+        (c: Declared) => {
+          c.programs[0].rules[1].wehn = c.programs[0].rules[1].when;
+          delete c.programs[0].rules[1].when;
+        },
+        'programs.0.rules.1.wehn: unknown key (did you mean "when"?)',
+      ],
+      [
+        'a misspelled `kind`',
+        (c: Declared) => {
+          c.programs[1].kidn = c.programs[1].kind;
+          delete c.programs[1].kind;
+        },
+        'programs.1.kidn: unknown key (did you mean "kind"?)',
+      ],
+      [
+        'an unsupported `when.topic`',
+        (c: Declared) => {
+          c.programs[0].rules[2].when.topic = 'delivery';
+        },
+        'programs.0.rules.2.when.topic: unknown key (expected one of: scoreAtMost',
+      ],
+      [
+        'a top-level typo',
+        (c: Declared) => {
+          c.followUpQueus = c.followUpQueues;
+        },
+        'followUpQueus: unknown key (did you mean "followUpQueues"?)',
+      ],
+      [
+        'a key inside a queue',
+        (c: Declared) => {
+          c.followUpQueues.support.descripton = 'x';
+        },
+        'followUpQueues.support.descripton: unknown key (did you mean "description"?)',
+      ],
+      [
+        'a deployment setting in the catalog',
+        (c: Declared) => {
+          c.senderEmail = 'a@b.example';
+        },
+        'senderEmail: unknown key',
+      ],
     ])('%s', (_, mutate, message) => {
       const input = declaredCatalog();
       mutate(input);
@@ -134,7 +286,9 @@ describe('the survey catalog', () => {
     });
 
     it('says where to put one when there is none', () => {
-      expect(() => resolveCatalogPath({ cwd: os.tmpdir() === '/' ? '/' : path.parse(os.tmpdir()).root, env: {} })).toThrow(/no closeloop\.yaml, closeloop\.yml, closeloop\.json in .*--catalog <file> or CLOSELOOP_CATALOG/);
+      expect(() => resolveCatalogPath({ cwd: os.tmpdir() === '/' ? '/' : path.parse(os.tmpdir()).root, env: {} })).toThrow(
+        /no closeloop\.yaml, closeloop\.yml, closeloop\.json in .*--catalog <file> or CLOSELOOP_CATALOG/,
+      );
     });
 
     it('reads YAML and JSON alike', () => {
@@ -183,7 +337,11 @@ describe('the survey catalog', () => {
   });
 
   describe('languages and brand as data', () => {
-    const german = (): Record<string, any> => ({ ...structuredClone(loadCatalogFile(DEMO_CATALOG_FILE).locales.en), subject: 'Eine kurze Frage von {brand}', submit: 'Senden' });
+    const german = (): Record<string, any> => ({
+      ...structuredClone(loadCatalogFile(DEMO_CATALOG_FILE).locales.en),
+      subject: 'Eine kurze Frage von {brand}',
+      submit: 'Senden',
+    });
 
     it('adds a language from a bundle file beside the catalog, usable as a default and in program wording', () => {
       const dir = tempDir();
@@ -212,7 +370,14 @@ describe('the survey catalog', () => {
       const { thanksBody: _a, question, ...rest } = german();
       const declared = declaredCatalog();
       declared.locales = { de: { ...rest, question: { ...question, ces: undefined } } };
-      const problems = (() => { try { parseCatalog(declared); return []; } catch (error) { return (error as InvalidCatalogError).problems; } })();
+      const problems = (() => {
+        try {
+          parseCatalog(declared);
+          return [];
+        } catch (error) {
+          return (error as InvalidCatalogError).problems;
+        }
+      })();
       expect(problems).toEqual(expect.arrayContaining(['locales.de.thanksBody: required', 'locales.de.question.ces: required']));
     });
 
@@ -227,13 +392,55 @@ describe('the survey catalog', () => {
     });
 
     it.each([
-      ['a default language with no bundle', (c: Declared) => { c.programs[0].defaultLocale = 'de'; }, 'programs.0.defaultLocale: "de" is not a built-in locale (en, et, fa, hr, th) or one under locales'],
-      ['wording in a language with no bundle', (c: Declared) => { c.programs[1].question.sv = 'Hur?'; }, 'programs.1.question.sv: "sv" is not a built-in locale'],
-      ['topic keywords in a language with no bundle', (c: Declared) => { c.topics.price.de = ['Preis']; }, 'topics.price.de: "de" is not a built-in locale'],
-      ['a tag that is not lower-case BCP 47', (c: Declared) => { c.locales = { DE: 'x.yaml' }; }, 'locales.DE'],
-      ['a logo that is not https', (c: Declared) => { c.brand.logoUrl = 'http://cdn.example/logo.png'; }, 'brand.logoUrl'],
-      ['an accent that is not a colour', (c: Declared) => { c.brand.accentColor = 'teal'; }, 'brand.accentColor'],
-      ['a footer of more than 500 characters', (c: Declared) => { c.brand.footer = 'x'.repeat(501); }, 'brand.footer'],
+      [
+        'a default language with no bundle',
+        (c: Declared) => {
+          c.programs[0].defaultLocale = 'de';
+        },
+        'programs.0.defaultLocale: "de" is not a built-in locale (en, et, fa, hr, th) or one under locales',
+      ],
+      [
+        'wording in a language with no bundle',
+        (c: Declared) => {
+          c.programs[1].question.sv = 'Hur?';
+        },
+        'programs.1.question.sv: "sv" is not a built-in locale',
+      ],
+      [
+        'topic keywords in a language with no bundle',
+        (c: Declared) => {
+          c.topics.price.de = ['Preis'];
+        },
+        'topics.price.de: "de" is not a built-in locale',
+      ],
+      [
+        'a tag that is not lower-case BCP 47',
+        (c: Declared) => {
+          c.locales = { DE: 'x.yaml' };
+        },
+        'locales.DE',
+      ],
+      [
+        'a logo that is not https',
+        (c: Declared) => {
+          c.brand.logoUrl = 'http://cdn.example/logo.png';
+        },
+        'brand.logoUrl',
+      ],
+      [
+        'an accent that is not a colour',
+        (c: Declared) => {
+          c.brand.accentColor = 'teal';
+        },
+        'brand.accentColor',
+      ],
+      [
+        'a footer of more than 500 characters',
+        (c: Declared) => {
+          c.brand.footer = 'x'.repeat(501);
+        },
+        'brand.footer',
+      ],
     ])('rejects %s, naming it', (_, mutate, message) => {
       const input = declaredCatalog();
       mutate(input);

@@ -19,7 +19,11 @@ describe('event contract v1', () => {
 
   it('accepts hostile text as before, and cleans the name and context strings after validating', () => {
     const event = orderDelivered();
-    const detail = { ...event.detail, customer: { ...event.detail.customer, name: '  Ana\r\nhttps://evil.example \u202E' }, context: { orderId: '10\n42', lines: ['a\tb'], n: 1 } };
+    const detail = {
+      ...event.detail,
+      customer: { ...event.detail.customer, name: '  Ana\r\nhttps://evil.example \u202E' },
+      context: { orderId: '10\n42', lines: ['a\tb'], n: 1 },
+    };
     const result = parseSurveyEvent({ ...event, detail });
     expect(result.ok && result.value.customer.name).toBe('Ana https://evil.example');
     expect(result.ok && result.value.context).toEqual({ orderId: '10 42', lines: ['a b'], n: 1 });
@@ -28,12 +32,48 @@ describe('event contract v1', () => {
   });
 
   it.each([
-    ['a missing eventId', (d: Record<string, unknown>) => { delete d.eventId; }, 'detail.eventId'],
-    ['an empty eventId', (d: Record<string, unknown>) => { d.eventId = ''; }, 'detail.eventId'],
-    ['a date that is not ISO 8601', (d: Record<string, unknown>) => { d.occurredAt = 'yesterday'; }, 'detail.occurredAt'],
-    ['an invalid email', (d: Record<string, unknown>) => { (d.customer as Record<string, unknown>).email = 'not-an-email'; }, 'detail.customer.email'],
-    ['a missing customer id', (d: Record<string, unknown>) => { delete (d.customer as Record<string, unknown>).id; }, 'detail.customer.id'],
-    ['a malformed locale', (d: Record<string, unknown>) => { (d.customer as Record<string, unknown>).locale = 'croatian please'; }, 'detail.customer.locale'],
+    [
+      'a missing eventId',
+      (d: Record<string, unknown>) => {
+        delete d.eventId;
+      },
+      'detail.eventId',
+    ],
+    [
+      'an empty eventId',
+      (d: Record<string, unknown>) => {
+        d.eventId = '';
+      },
+      'detail.eventId',
+    ],
+    [
+      'a date that is not ISO 8601',
+      (d: Record<string, unknown>) => {
+        d.occurredAt = 'yesterday';
+      },
+      'detail.occurredAt',
+    ],
+    [
+      'an invalid email',
+      (d: Record<string, unknown>) => {
+        (d.customer as Record<string, unknown>).email = 'not-an-email';
+      },
+      'detail.customer.email',
+    ],
+    [
+      'a missing customer id',
+      (d: Record<string, unknown>) => {
+        delete (d.customer as Record<string, unknown>).id;
+      },
+      'detail.customer.id',
+    ],
+    [
+      'a malformed locale',
+      (d: Record<string, unknown>) => {
+        (d.customer as Record<string, unknown>).locale = 'croatian please';
+      },
+      'detail.customer.locale',
+    ],
   ])('rejects %s and names the field', (_, mutate, field) => {
     const event = orderDelivered();
     mutate(event.detail as unknown as Record<string, unknown>);

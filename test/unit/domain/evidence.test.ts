@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import {
-  assessSubmission, isAutomatedAgent, MIN_DWELL_CONFIRMED_MS, MIN_DWELL_WITH_INTERACTION_MS, scriptReportOf, type SubmissionSignals,
+  assessSubmission,
+  isAutomatedAgent,
+  MIN_DWELL_CONFIRMED_MS,
+  MIN_DWELL_WITH_INTERACTION_MS,
+  scriptReportOf,
+  type SubmissionSignals,
 } from '../../../functions/domain/evidence.js';
 
 const NOW = new Date('2026-11-22T12:00:00Z');
@@ -10,7 +15,14 @@ const CHROME = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KH
 
 /** A person in a current browser: script ran, a real tap, a navigation the browser says the person started. */
 const person = (overrides: Partial<SubmissionSignals> = {}): SubmissionSignals => ({
-  renderedAt: ago(3000), confirmed: false, script: 'ran', interaction: true, userAgent: SAFARI, fetchMode: 'navigate', userActivated: true, ...overrides,
+  renderedAt: ago(3000),
+  confirmed: false,
+  script: 'ran',
+  interaction: true,
+  userAgent: SAFARI,
+  fetchMode: 'navigate',
+  userActivated: true,
+  ...overrides,
 });
 const verdict = (signals: SubmissionSignals) => assessSubmission(signals, NOW);
 
@@ -20,17 +32,20 @@ describe('assessSubmission', () => {
     ['a tap on the confirmation page', person({ confirmed: true, renderedAt: ago(800) })],
     ['an old browser without Fetch Metadata', person({ fetchMode: undefined, userActivated: false })],
     ['no script, confirmed after a second', person({ script: 'none', interaction: false, confirmed: true, renderedAt: ago(MIN_DWELL_CONFIRMED_MS) })],
-    ['no script, confirmed, from a browser without Fetch Metadata', person({ script: 'none', interaction: false, confirmed: true, fetchMode: undefined, userActivated: false })],
+    [
+      'no script, confirmed, from a browser without Fetch Metadata',
+      person({ script: 'none', interaction: false, confirmed: true, fetchMode: undefined, userActivated: false }),
+    ],
   ])('accepts %s', (_, signals) => {
     expect(verdict(signals).verdict).toBe('accept');
   });
 
   it.each([
-    ['no signed render time (missing, forged or another page\'s)', person({ renderedAt: undefined }), 'no-evidence'],
+    ["no signed render time (missing, forged or another page's)", person({ renderedAt: undefined }), 'no-evidence'],
     ['a render time a week old', person({ renderedAt: ago(7 * 86_400_000) }), 'no-evidence'],
     ['a render time in the future', person({ renderedAt: ago(-5000) }), 'no-evidence'],
     ['a tap faster than a person', person({ renderedAt: ago(MIN_DWELL_WITH_INTERACTION_MS - 1) }), 'too-fast'],
-    ['script ran but nothing was touched (a scanner\'s form.submit())', person({ interaction: false }), 'no-interaction'],
+    ["script ran but nothing was touched (a scanner's form.submit())", person({ interaction: false }), 'no-interaction'],
     ['script ran, nothing touched, on the confirmation page too', person({ interaction: false, confirmed: true, renderedAt: ago(60_000) }), 'no-interaction'],
     ['no script: the first POST always asks once', person({ script: 'none', interaction: false, renderedAt: ago(60_000) }), 'no-script'],
     ['no script, an "interaction" the script never reported', person({ script: 'none', interaction: true }), 'no-script'],
@@ -45,7 +60,7 @@ describe('assessSubmission', () => {
     ['navigator.webdriver, behind a desktop user agent', person({ userAgent: CHROME, script: 'automated' })],
     ['a known scanner', person({ userAgent: 'Mozilla/5.0 (compatible; Barracuda Sentinel)' })],
     ['curl', person({ userAgent: 'curl/8.5.0', fetchMode: undefined })],
-    ['Node\'s fetch, with a page\'s fields', person({ userAgent: 'node', fetchMode: 'cors' })],
+    ["Node's fetch, with a page's fields", person({ userAgent: 'node', fetchMode: 'cors' })],
     ['fetch() with a desktop user agent (Fetch Metadata says cors)', person({ userAgent: CHROME, fetchMode: 'cors' })],
     ['python-requests', person({ userAgent: 'python-requests/2.32' })],
     ['no user agent', person({ userAgent: undefined })],
@@ -53,7 +68,9 @@ describe('assessSubmission', () => {
   ])('never accepts an automated agent, confirmed or not: %s', (_, signals) => {
     for (const confirmed of [false, true]) {
       expect(verdict({ ...signals, confirmed, renderedAt: ago(60_000) })).toEqual({ verdict: 'confirm', reason: 'automated-agent' });
-      expect(verdict({ ...signals, confirmed, script: signals.script === 'automated' ? 'automated' : 'none', interaction: false, renderedAt: ago(60_000) }).verdict).toBe('confirm');
+      expect(
+        verdict({ ...signals, confirmed, script: signals.script === 'automated' ? 'automated' : 'none', interaction: false, renderedAt: ago(60_000) }).verdict,
+      ).toBe('confirm');
     }
   });
 
@@ -61,7 +78,13 @@ describe('assessSubmission', () => {
     expect(verdict(person({ renderedAt: ago(4000) }))).toEqual({
       verdict: 'accept',
       evidence: {
-        clickedAt: new Date(ago(4000)).toISOString(), dwellMs: 4000, interaction: true, confirmed: false, automatedAgent: false, script: 'ran', userActivated: true,
+        clickedAt: new Date(ago(4000)).toISOString(),
+        dwellMs: 4000,
+        interaction: true,
+        confirmed: false,
+        automatedAgent: false,
+        script: 'ran',
+        userActivated: true,
       },
     });
     expect(verdict(person({ fetchMode: undefined, userActivated: false }))).toMatchObject({ evidence: { script: 'ran' } });
@@ -70,18 +93,36 @@ describe('assessSubmission', () => {
 });
 
 describe('isAutomatedAgent', () => {
-  it.each([SAFARI, CHROME, 'Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko/20100101 Firefox/140.0', 'Opera/9.80 (J2ME/MIDP; Opera Mini/9.80) Presto/2.12.423 Version/12.16'])(
-    'takes %s for a browser', (userAgent) => {
-      expect(isAutomatedAgent(userAgent)).toBe(false);
-    });
-  it.each(['Mozilla/5.0 HeadlessChrome/126.0', 'Mozilla/5.0 (compatible; Barracuda Sentinel)', 'Mozilla/5.0 (compatible; Mimecast)', 'node', 'undici', 'Go-http-client/2.0', 'Wget/1.21', ''])(
-    'takes %j for automation', (userAgent) => {
-      expect(isAutomatedAgent(userAgent)).toBe(true);
-    });
+  it.each([
+    SAFARI,
+    CHROME,
+    'Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko/20100101 Firefox/140.0',
+    'Opera/9.80 (J2ME/MIDP; Opera Mini/9.80) Presto/2.12.423 Version/12.16',
+  ])('takes %s for a browser', (userAgent) => {
+    expect(isAutomatedAgent(userAgent)).toBe(false);
+  });
+  it.each([
+    'Mozilla/5.0 HeadlessChrome/126.0',
+    'Mozilla/5.0 (compatible; Barracuda Sentinel)',
+    'Mozilla/5.0 (compatible; Mimecast)',
+    'node',
+    'undici',
+    'Go-http-client/2.0',
+    'Wget/1.21',
+    '',
+  ])('takes %j for automation', (userAgent) => {
+    expect(isAutomatedAgent(userAgent)).toBe(true);
+  });
 });
 
 describe('scriptReportOf', () => {
-  it.each([['1', 'ran'], ['a', 'automated'], ['0', 'none'], [undefined, 'none'], ['yes', 'none']] as const)('reads %j as %s', (raw, report) => {
+  it.each([
+    ['1', 'ran'],
+    ['a', 'automated'],
+    ['0', 'none'],
+    [undefined, 'none'],
+    ['yes', 'none'],
+  ] as const)('reads %j as %s', (raw, report) => {
     expect(scriptReportOf(raw)).toBe(report);
   });
 });

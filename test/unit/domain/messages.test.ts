@@ -10,8 +10,14 @@ describe('locale bundles', () => {
   });
 
   it.each([
-    ['hr', 'en', 'hr'], ['hr-HR', 'en', 'hr'], ['ET', 'en', 'et'], ['fa_IR', 'en', 'fa'],
-    ['de', 'en', 'en'], ['de-AT', 'et', 'et'], [undefined, 'th', 'th'], ['pt-BR', 'en', 'pt-br'],
+    ['hr', 'en', 'hr'],
+    ['hr-HR', 'en', 'hr'],
+    ['ET', 'en', 'et'],
+    ['fa_IR', 'en', 'fa'],
+    ['de', 'en', 'en'],
+    ['de-AT', 'et', 'et'],
+    [undefined, 'th', 'th'],
+    ['pt-BR', 'en', 'pt-br'],
   ] as const)('resolves %s (default %s) to %s', (requested, fallback, expected) => {
     expect(resolveLocale(requested, [...BUILT_IN, 'pt-br'], fallback)).toBe(expected);
   });

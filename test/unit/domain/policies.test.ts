@@ -36,7 +36,14 @@ describe('sampling', () => {
 });
 
 describe('ISO 8601 durations', () => {
-  it.each([['PT0S', 0], ['P2D', 172_800], ['PT36H', 129_600], ['P1DT12H30M', 131_400], ['P1W', 604_800], ['PT90S', 90]])('%s is %d s', (text, seconds) => {
+  it.each([
+    ['PT0S', 0],
+    ['P2D', 172_800],
+    ['PT36H', 129_600],
+    ['P1DT12H30M', 131_400],
+    ['P1W', 604_800],
+    ['PT90S', 90],
+  ])('%s is %d s', (text, seconds) => {
     expect(parseIsoDuration(text)).toBe(seconds);
   });
 

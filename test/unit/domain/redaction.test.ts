@@ -8,15 +8,25 @@ const QUADRATIC = /[^\s@<>"'(),;:]+@[^\s@<>"'(),;:]+\.[^\s@<>"'(),;:]+/g;
 describe('redact', () => {
   it('masks addresses inside any text, and personal fields whole', () => {
     expect(redact('550 5.1.1 <ana@example.com>: mailbox unavailable')).toBe(`550 5.1.1 <${REDACTED}>: mailbox unavailable`);
-    expect(redact({ customer: { id: 'c' }, note: 'mail b@x.co or c@y.org', n: 1 })).toEqual({ customer: REDACTED, note: `mail ${REDACTED} or ${REDACTED}`, n: 1 });
+    expect(redact({ customer: { id: 'c' }, note: 'mail b@x.co or c@y.org', n: 1 })).toEqual({
+      customer: REDACTED,
+      note: `mail ${REDACTED} or ${REDACTED}`,
+      n: 1,
+    });
     expect(redact('a@b@c.d')).toBe(`a@${REDACTED}`);
   });
 
   it('masks exactly what the earlier expression masked (fast-check)', () => {
     const piece = fc.constantFrom('a', 'b.', '@', '.', ' ', '<', '>', '"', ',', ';', ':', '(', 'x@y.z', 'é', '\n');
-    fc.assert(fc.property(fc.array(piece, { maxLength: 30 }).map((p) => p.join('')), (text) => {
-      expect(redact(text)).toBe(text.replace(QUADRATIC, REDACTED));
-    }), { numRuns: 5000 });
+    fc.assert(
+      fc.property(
+        fc.array(piece, { maxLength: 30 }).map((p) => p.join('')),
+        (text) => {
+          expect(redact(text)).toBe(text.replace(QUADRATIC, REDACTED));
+        },
+      ),
+      { numRuns: 5000 },
+    );
   });
 
   it.each([

@@ -6,7 +6,12 @@ import { classify, type SurveyKind } from '../../../functions/domain/survey-kind
 import type { RatedResponse } from '../../../functions/domain/rules.js';
 
 const r = (kind: SurveyKind, score: number, extra: Partial<RatedResponse> = {}): RatedResponse => ({
-  score, classification: classify(kind, score), kind, locale: 'en', hasComment: false, ...extra,
+  score,
+  classification: classify(kind, score),
+  kind,
+  locale: 'en',
+  hasComment: false,
+  ...extra,
 });
 
 const nps = findProgram(catalog, 'order-delivered-nps')!;

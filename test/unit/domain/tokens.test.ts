@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import {
-  hashToken, isWellFormedToken, isWellFormedUnsubscribeToken, legacyTokenHash, newToken, unsubscribeKeyOf, unsubscribeTokenFor,
+  hashToken,
+  isWellFormedToken,
+  isWellFormedUnsubscribeToken,
+  legacyTokenHash,
+  newToken,
+  unsubscribeKeyOf,
+  unsubscribeTokenFor,
 } from '../../../functions/domain/tokens.js';
 
 describe('rating-link tokens', () => {

@@ -22,8 +22,15 @@ const scheduler = mockClient(SchedulerClient);
 
 const sqsEvent = (...bodies: string[]): SQSEvent => ({
   Records: bodies.map((body, i) => ({
-    messageId: `m${i}`, receiptHandle: `r${i}`, body, attributes: {} as never, messageAttributes: {},
-    md5OfBody: '', eventSource: 'aws:sqs', eventSourceARN: 'arn:aws:sqs:us-east-1:123456789012:buffer', awsRegion: 'us-east-1',
+    messageId: `m${i}`,
+    receiptHandle: `r${i}`,
+    body,
+    attributes: {} as never,
+    messageAttributes: {},
+    md5OfBody: '',
+    eventSource: 'aws:sqs',
+    eventSourceARN: 'arn:aws:sqs:us-east-1:123456789012:buffer',
+    awsRegion: 'us-east-1',
   })),
 });
 
@@ -60,7 +67,11 @@ describe('dispatch handler', () => {
     ]);
     const items = dynamo.commandCalls(TransactWriteCommand)[0]!.args[0].input.TransactItems!;
     expect(items.map((i) => i.Put?.Item?.pk ?? i.Update?.Key?.pk ?? i.ConditionCheck?.Key?.pk)).toEqual([
-      'DISPATCH#order-delivered-nps#a', expect.stringMatching(/^INV#/), expect.stringMatching(/^CONTACT#/), expect.stringMatching(/^CONTACT#/), expect.stringMatching(/^CANCEL#order-delivered-nps#/),
+      'DISPATCH#order-delivered-nps#a',
+      expect.stringMatching(/^INV#/),
+      expect.stringMatching(/^CONTACT#/),
+      expect.stringMatching(/^CONTACT#/),
+      expect.stringMatching(/^CANCEL#order-delivered-nps#/),
     ]);
     expect(items[2]!.Update?.ConditionExpression).toBe('attribute_not_exists(pk) OR #until <= :now');
     expect(ses).toHaveReceivedCommandWith(SendEmailCommand, {
@@ -68,10 +79,19 @@ describe('dispatch handler', () => {
       Destination: { ToAddresses: ['ana@example.com'] },
       ReplyToAddresses: ['support@example.com'],
       ConfigurationSetName: 'closeloop-test',
-      EmailTags: [{ Name: 'program', Value: 'order-delivered-nps' }, { Name: 'kind', Value: 'nps' }, { Name: 'survey', Value: expect.any(String) }],
-      Content: { Simple: expect.objectContaining({
-        Headers: [{ Name: 'List-Unsubscribe', Value: expect.stringMatching(/^<https:\/\/feedback\.example\.com\/u\/[\w-]{43}>$/) }, { Name: 'List-Unsubscribe-Post', Value: 'List-Unsubscribe=One-Click' }],
-      }) },
+      EmailTags: [
+        { Name: 'program', Value: 'order-delivered-nps' },
+        { Name: 'kind', Value: 'nps' },
+        { Name: 'survey', Value: expect.any(String) },
+      ],
+      Content: {
+        Simple: expect.objectContaining({
+          Headers: [
+            { Name: 'List-Unsubscribe', Value: expect.stringMatching(/^<https:\/\/feedback\.example\.com\/u\/[\w-]{43}>$/) },
+            { Name: 'List-Unsubscribe-Post', Value: 'List-Unsubscribe=One-Click' },
+          ],
+        }),
+      },
     });
   });
 
@@ -85,7 +105,9 @@ describe('dispatch handler', () => {
     }
     expect(ses).not.toHaveReceivedCommand(SendEmailCommand);
     expect(scheduler).toHaveReceivedCommandWith(CreateScheduleCommand, {
-      GroupName: 'closeloop-test', ScheduleExpression: 'at(2026-11-23T07:00:00)', ActionAfterCompletion: 'DELETE',
+      GroupName: 'closeloop-test',
+      ScheduleExpression: 'at(2026-11-23T07:00:00)',
+      ActionAfterCompletion: 'DELETE',
       Target: expect.objectContaining({ Arn: 'arn:aws:sqs:us-east-1:123456789012:buffer', RoleArn: 'arn:aws:iam::123456789012:role/scheduler' }),
     });
     const input = JSON.parse(scheduler.commandCalls(CreateScheduleCommand)[0]!.args[0].input.Target!.Input!);
@@ -100,7 +122,10 @@ describe('dispatch handler', () => {
     } finally {
       vi.useRealTimers();
     }
-    expect(events.commandCalls(PutEventsCommand)[0]!.args[0].input.Entries![0]).toMatchObject({ DetailType: 'SurveySkipped', Detail: expect.stringContaining('"reason":"duplicate"') });
+    expect(events.commandCalls(PutEventsCommand)[0]!.args[0].input.Entries![0]).toMatchObject({
+      DetailType: 'SurveySkipped',
+      Detail: expect.stringContaining('"reason":"duplicate"'),
+    });
   });
 
   it('suppresses an address SES refuses for good instead of retrying', async () => {
@@ -113,10 +138,13 @@ describe('dispatch handler', () => {
   });
 
   it('skips a duplicate without sending, and announces it', async () => {
-    dynamo.on(TransactWriteCommand).rejects(new TransactionCanceledException({
-      message: 'cancelled', $metadata: {},
-      CancellationReasons: [{ Code: 'ConditionalCheckFailed', Item: marshall({ status: 'sent', tokenHash: 'h' }) }, { Code: 'None' }],
-    }));
+    dynamo.on(TransactWriteCommand).rejects(
+      new TransactionCanceledException({
+        message: 'cancelled',
+        $metadata: {},
+        CancellationReasons: [{ Code: 'ConditionalCheckFailed', Item: marshall({ status: 'sent', tokenHash: 'h' }) }, { Code: 'None' }],
+      }),
+    );
     const result = await handler(sqsEvent(JSON.stringify(silver('d'))), lambdaContext('dispatch'));
     expect(result).toEqual({ batchItemFailures: [] });
     expect(ses).not.toHaveReceivedCommand(SendEmailCommand);
@@ -127,13 +155,26 @@ describe('dispatch handler', () => {
 
   it('defers, without sending, a redelivery whose survey another delivery holds and has not marked sent', async () => {
     const leaseUntil = Math.floor(Date.now() / 1000) + 60;
-    dynamo.on(TransactWriteCommand).rejectsOnce(new TransactionCanceledException({
-      message: 'cancelled', $metadata: {},
-      CancellationReasons: [{
-        Code: 'ConditionalCheckFailed',
-        Item: marshall({ status: 'sending', tokenHash: 'h', token: 'AAAAAAAAAAAAAAAAAAAAAA', at: new Date().toISOString(), expiresAt: leaseUntil + 86_400, leaseUntil }),
-      }, { Code: 'None' }],
-    }));
+    dynamo.on(TransactWriteCommand).rejectsOnce(
+      new TransactionCanceledException({
+        message: 'cancelled',
+        $metadata: {},
+        CancellationReasons: [
+          {
+            Code: 'ConditionalCheckFailed',
+            Item: marshall({
+              status: 'sending',
+              tokenHash: 'h',
+              token: 'AAAAAAAAAAAAAAAAAAAAAA',
+              at: new Date().toISOString(),
+              expiresAt: leaseUntil + 86_400,
+              leaseUntil,
+            }),
+          },
+          { Code: 'None' },
+        ],
+      }),
+    );
     // The second record, another event, is sent: only the held one comes back later.
     const result = await handler(sqsEvent(JSON.stringify(silver('e')), JSON.stringify(silver('f', 'bo@example.com'))), lambdaContext('dispatch'));
     expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: 'm0' }] });
@@ -142,9 +183,7 @@ describe('dispatch handler', () => {
   });
 
   it('reports only the failing record when SES fails, after releasing its claim', async () => {
-    ses.on(SendEmailCommand)
-      .resolvesOnce({ MessageId: 'ses-1' })
-      .rejects(new Error('Throttling: Maximum sending rate exceeded.'));
+    ses.on(SendEmailCommand).resolvesOnce({ MessageId: 'ses-1' }).rejects(new Error('Throttling: Maximum sending rate exceeded.'));
     const event = sqsEvent(JSON.stringify(silver('a')), JSON.stringify(silver('b', 'bo@example.com')));
 
     const result = await handler(event, lambdaContext('dispatch'));
@@ -152,7 +191,11 @@ describe('dispatch handler', () => {
     expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: 'm1' }] });
     expect(dynamo).toHaveReceivedCommandTimes(TransactWriteCommand, 3);
     const release = dynamo.commandCalls(TransactWriteCommand)[2]!.args[0].input.TransactItems!;
-    expect(release.map((i) => i.Delete?.Key?.pk)).toEqual(['DISPATCH#order-delivered-nps#b', expect.stringMatching(/^INV#/), expect.stringMatching(/^CONTACT#/)]);
+    expect(release.map((i) => i.Delete?.Key?.pk)).toEqual([
+      'DISPATCH#order-delivered-nps#b',
+      expect.stringMatching(/^INV#/),
+      expect.stringMatching(/^CONTACT#/),
+    ]);
     expect(events.commandCalls(PutEventsCommand)[0]!.args[0].input.Entries).toHaveLength(1);
   });
 

@@ -16,14 +16,27 @@ const sqs = mockClient(SQSClient);
 const dynamo = mockClient(DynamoDBDocumentClient);
 const events = mockClient(EventBridgeClient);
 const invitation: Invitation = {
-  tokenHash: 'hash-1', programId: 'order-delivered-nps', kind: 'nps', eventId: 'ord-1042-delivered', contactKey: 'contact-77', locale: 'hr',
-  customer: { id: 'c-77', email: 'ana@example.com' }, context: { orderId: '1042' }, createdAt: '2026-11-22T10:00:00Z', expiresAt: 4_000_000_000,
+  tokenHash: 'hash-1',
+  programId: 'order-delivered-nps',
+  kind: 'nps',
+  eventId: 'ord-1042-delivered',
+  contactKey: 'contact-77',
+  locale: 'hr',
+  customer: { id: 'c-77', email: 'ana@example.com' },
+  context: { orderId: '1042' },
+  createdAt: '2026-11-22T10:00:00Z',
+  expiresAt: 4_000_000_000,
 };
-const answeredItem = (score: number, programId = invitation.programId) =>
-  ({ ...toItem({ ...invitation, programId }), score, respondedAt: '2026-11-22T12:00:00Z' });
+const answeredItem = (score: number, programId = invitation.programId) => ({
+  ...toItem({ ...invitation, programId }),
+  score,
+  respondedAt: '2026-11-22T12:00:00Z',
+});
 
 const record = (seq: string, oldImage: object | undefined, newImage: object, eventName: 'INSERT' | 'MODIFY' = 'MODIFY'): DynamoDBRecord => ({
-  eventID: seq, eventName, eventSource: 'aws:dynamodb',
+  eventID: seq,
+  eventName,
+  eventSource: 'aws:dynamodb',
   dynamodb: {
     SequenceNumber: seq,
     OldImage: oldImage ? (marshall(oldImage) as never) : undefined,
@@ -53,7 +66,12 @@ describe('follow-up handler', () => {
     // The case, and a check that the respondent was not erased since, in one transaction.
     expect(dynamo).toHaveReceivedCommandWith(TransactWriteCommand, {
       TransactItems: [
-        { Put: expect.objectContaining({ Item: expect.objectContaining({ type: 'case', status: 'open', contactKey: 'contact-77' }), ConditionExpression: 'attribute_not_exists(pk)' }) },
+        {
+          Put: expect.objectContaining({
+            Item: expect.objectContaining({ type: 'case', status: 'open', contactKey: 'contact-77' }),
+            ConditionExpression: 'attribute_not_exists(pk)',
+          }),
+        },
         { ConditionCheck: expect.objectContaining({ Key: { pk: 'INV#hash-1', sk: 'INVITATION' }, ConditionExpression: 'contactKey = :contact' }) },
       ],
     });
@@ -61,30 +79,43 @@ describe('follow-up handler', () => {
   });
 
   it('ignores inserts, claims, passives and responses that were already there', async () => {
-    const result = await handler({
-      Records: [
-        record('1', undefined, toItem(invitation), 'INSERT'),
-        record('2', undefined, { pk: 'DISPATCH#p#e', sk: 'CLAIM', type: 'dispatch-claim' }, 'INSERT'),
-        record('3', toItem(invitation), answeredItem(8)),
-        record('4', answeredItem(3), { ...answeredItem(3), note: 'touched' }),
-      ],
-    }, lambdaContext('follow-up'));
+    const result = await handler(
+      {
+        Records: [
+          record('1', undefined, toItem(invitation), 'INSERT'),
+          record('2', undefined, { pk: 'DISPATCH#p#e', sk: 'CLAIM', type: 'dispatch-claim' }, 'INSERT'),
+          record('3', toItem(invitation), answeredItem(8)),
+          record('4', answeredItem(3), { ...answeredItem(3), note: 'touched' }),
+        ],
+      },
+      lambdaContext('follow-up'),
+    );
     expect(result).toEqual({ batchItemFailures: [] });
     expect(sqs).not.toHaveReceivedCommand(SendMessageCommand);
   });
 
   it('reports exactly the record that failed', async () => {
     sqs.on(SendMessageCommand).resolvesOnce({}).rejects(new Error('SQS unavailable'));
-    const result = await handler({
-      Records: [record('1', toItem(invitation), answeredItem(2)), record('2', toItem(invitation), answeredItem(8)), record('3', toItem(invitation), answeredItem(1))],
-    }, lambdaContext('follow-up'));
+    const result = await handler(
+      {
+        Records: [
+          record('1', toItem(invitation), answeredItem(2)),
+          record('2', toItem(invitation), answeredItem(8)),
+          record('3', toItem(invitation), answeredItem(1)),
+        ],
+      },
+      lambdaContext('follow-up'),
+    );
     expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: '3' }] });
   });
 
   it('sets a response to a program missing from the catalog aside, with the reason, instead of dropping or retrying it', async () => {
-    const result = await handler({
-      Records: [record('7', toItem(invitation), answeredItem(2, 'retired-program')), record('8', toItem(invitation), answeredItem(2))],
-    }, lambdaContext('follow-up'));
+    const result = await handler(
+      {
+        Records: [record('7', toItem(invitation), answeredItem(2, 'retired-program')), record('8', toItem(invitation), answeredItem(2))],
+      },
+      lambdaContext('follow-up'),
+    );
     expect(result).toEqual({ batchItemFailures: [] });
     expect(sqs).toHaveReceivedCommandWith(SendMessageCommand, {
       QueueUrl: 'https://sqs.us-east-1.amazonaws.com/123456789012/rules-failures',

@@ -32,7 +32,10 @@ describe('logs of a full flow', () => {
   const written: string[] = [];
   beforeAll(() => {
     for (const stream of [process.stdout, process.stderr]) {
-      vi.spyOn(stream, 'write').mockImplementation((chunk: string | Uint8Array) => { written.push(String(chunk)); return true; });
+      vi.spyOn(stream, 'write').mockImplementation((chunk: string | Uint8Array) => {
+        written.push(String(chunk));
+        return true;
+      });
     }
   });
   afterAll(() => {
@@ -44,10 +47,26 @@ describe('logs of a full flow', () => {
     const token = 'Zm9vYmFyYmF6cXV4MTIzNA';
     const customer = { id: 'c-1', email: EMAIL, name: 'Ana Kovač', tier: 'silver' };
     const event = orderDelivered({ eventId: 'log-1', customer });
-    const sqsEvent = (body: string, id: string) => ({ Records: [{ messageId: id, receiptHandle: 'r', body, attributes: { ApproximateReceiveCount: '1' } as never, messageAttributes: {}, md5OfBody: '', eventSource: 'aws:sqs', eventSourceARN: 'arn', awsRegion: 'us-east-1' }] });
+    const sqsEvent = (body: string, id: string) => ({
+      Records: [
+        {
+          messageId: id,
+          receiptHandle: 'r',
+          body,
+          attributes: { ApproximateReceiveCount: '1' } as never,
+          messageAttributes: {},
+          md5OfBody: '',
+          eventSource: 'aws:sqs',
+          eventSourceARN: 'arn',
+          awsRegion: 'us-east-1',
+        },
+      ],
+    });
 
     // Sent; then refused by SES with the address in the message; then a transient failure with it too.
-    ses.on(SendEmailCommand).resolvesOnce({ MessageId: 'm1' })
+    ses
+      .on(SendEmailCommand)
+      .resolvesOnce({ MessageId: 'm1' })
       .rejectsOnce(new BadRequestException({ message: `Illegal address: ${EMAIL}`, $metadata: {} }))
       .rejects(new Error(`Connection reset while sending to ${EMAIL}`));
     await dispatch(sqsEvent(JSON.stringify(event), 'a'), lambdaContext('dispatch'));
@@ -55,36 +74,84 @@ describe('logs of a full flow', () => {
     await dispatch(sqsEvent(JSON.stringify(orderDelivered({ eventId: 'log-3', customer })), 'c'), lambdaContext('dispatch')).catch(() => undefined);
 
     // Answered with a comment that names the person; then routed.
-    const invitation = { ...toItem({ tokenHash: hashToken(token), programId: 'order-delivered-nps', kind: 'nps', eventId: 'log-1', contactKey: 'k', locale: 'hr', customer, context: {}, createdAt: new Date().toISOString(), expiresAt: 4e9 }) };
+    const invitation = {
+      ...toItem({
+        tokenHash: hashToken(token),
+        programId: 'order-delivered-nps',
+        kind: 'nps',
+        eventId: 'log-1',
+        contactKey: 'k',
+        locale: 'hr',
+        customer,
+        context: {},
+        createdAt: new Date().toISOString(),
+        expiresAt: 4e9,
+      }),
+    };
     dynamo.on(GetCommand).resolves({ Item: invitation });
     const answered = { ...invitation, score: 2, comment: `Ana Kovač here, write to ${EMAIL}`, respondedAt: new Date().toISOString(), revision: 1 };
     dynamo.on(UpdateCommand).resolves({ Attributes: answered });
     dynamo.on(PutCommand).resolves({});
     dynamo.on(TransactWriteCommand).resolves({});
     sqs.on(SendMessageCommand).resolves({});
-    await respond({
-      version: '2.0', routeKey: 'POST /r/{token}', rawPath: '', rawQueryString: '', headers: { 'user-agent': 'Mozilla/5.0' }, pathParameters: { token },
-      requestContext: { http: { method: 'POST' } } as never, body: `score=2&comment=${encodeURIComponent(answered.comment)}&t=${pageStamps(PAGE_KEY).sign('rating', token, Date.now() - 5000)}&h=1&j=1`, isBase64Encoded: false,
-    }, lambdaContext('respond'));
-    await followUp({ Records: [{ eventID: '1', eventName: 'MODIFY', dynamodb: { SequenceNumber: '1', OldImage: marshall(invitation) as never, NewImage: marshall(answered, { removeUndefinedValues: true }) as never } }] }, lambdaContext('follow-up'));
+    await respond(
+      {
+        version: '2.0',
+        routeKey: 'POST /r/{token}',
+        rawPath: '',
+        rawQueryString: '',
+        headers: { 'user-agent': 'Mozilla/5.0' },
+        pathParameters: { token },
+        requestContext: { http: { method: 'POST' } } as never,
+        body: `score=2&comment=${encodeURIComponent(answered.comment)}&t=${pageStamps(PAGE_KEY).sign('rating', token, Date.now() - 5000)}&h=1&j=1`,
+        isBase64Encoded: false,
+      },
+      lambdaContext('respond'),
+    );
+    await followUp(
+      {
+        Records: [
+          {
+            eventID: '1',
+            eventName: 'MODIFY',
+            dynamodb: { SequenceNumber: '1', OldImage: marshall(invitation) as never, NewImage: marshall(answered, { removeUndefinedValues: true }) as never },
+          },
+        ],
+      },
+      lambdaContext('follow-up'),
+    );
 
     // SES reports a bounce of the address; the first attempt to record it fails with the address in the error.
     const bounce = JSON.stringify({
-      source: 'aws.ses', 'detail-type': 'Email Bounced',
+      source: 'aws.ses',
+      'detail-type': 'Email Bounced',
       detail: {
-        eventType: 'Bounce', mail: { messageId: 'm1', tags: { program: ['order-delivered-nps'] } },
+        eventType: 'Bounce',
+        mail: { messageId: 'm1', tags: { program: ['order-delivered-nps'] } },
         bounce: { bounceType: 'Permanent', bouncedRecipients: [{ emailAddress: EMAIL }], timestamp: new Date().toISOString(), feedbackId: 'f1' },
       },
     });
-    dynamo.on(PutCommand).rejectsOnce(new Error(`Throttled writing suppression of ${EMAIL}`)).resolves({});
+    dynamo
+      .on(PutCommand)
+      .rejectsOnce(new Error(`Throttled writing suppression of ${EMAIL}`))
+      .resolves({});
     await deliverability(sqsEvent(bounce, 'd'), lambdaContext('deliverability')).catch(() => undefined); // the batch fails: SQS retries it
     await deliverability(sqsEvent(bounce, 'e'), lambdaContext('deliverability'));
     // And the person asks to be forgotten.
     dynamo.on(QueryCommand).resolves({ Items: [] });
-    await erase({
-      version: '2.0', routeKey: 'POST /erasures', rawPath: '/erasures', rawQueryString: '', headers: {}, body: JSON.stringify({ email: EMAIL }), isBase64Encoded: false,
-      requestContext: { http: { method: 'POST' }, authorizer: { iam: { userArn: 'arn:aws:iam::1:user/dpo' } } } as never,
-    }, lambdaContext('erase'));
+    await erase(
+      {
+        version: '2.0',
+        routeKey: 'POST /erasures',
+        rawPath: '/erasures',
+        rawQueryString: '',
+        headers: {},
+        body: JSON.stringify({ email: EMAIL }),
+        isBase64Encoded: false,
+        requestContext: { http: { method: 'POST' }, authorizer: { iam: { userArn: 'arn:aws:iam::1:user/dpo' } } } as never,
+      },
+      lambdaContext('erase'),
+    );
 
     const output = written.join('');
     expect(output).toContain('deliverability: bounce recorded');
@@ -100,7 +167,10 @@ describe('logs of a full flow', () => {
 
   it('redacts personal keys and addresses anywhere in a record', () => {
     expect(redact({ customer: { id: 'c' }, comment: 'x', nested: [{ email: 'a@b.co', note: 'mail me at a@b.co' }], id: 'keep' })).toEqual({
-      customer: REDACTED, comment: REDACTED, nested: [{ email: REDACTED, note: `mail me at ${REDACTED}` }], id: 'keep',
+      customer: REDACTED,
+      comment: REDACTED,
+      nested: [{ email: REDACTED, note: `mail me at ${REDACTED}` }],
+      id: 'keep',
     });
   });
 });

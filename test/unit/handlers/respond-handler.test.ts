@@ -22,17 +22,34 @@ secretsManager.on(GetSecretValueCommand, { SecretId: HANDLER_ENV[ENV.PAGE_SIGNIN
 const stamps = pageStamps(SIGNING_KEY);
 const TOKEN = 'Zm9vYmFyYmF6cXV4MTIzNA';
 const invitation: Invitation = {
-  tokenHash: hashToken(TOKEN), programId: 'order-delivered-nps', kind: 'nps', eventId: 'e1', contactKey: 'contact-1', locale: 'et',
-  customer: { id: 'c-1', email: 'a@example.com' }, context: {}, createdAt: '2026-11-22T10:00:00Z', expiresAt: 4_000_000_000,
+  tokenHash: hashToken(TOKEN),
+  programId: 'order-delivered-nps',
+  kind: 'nps',
+  eventId: 'e1',
+  contactKey: 'contact-1',
+  locale: 'et',
+  customer: { id: 'c-1', email: 'a@example.com' },
+  context: {},
+  createdAt: '2026-11-22T10:00:00Z',
+  expiresAt: 4_000_000_000,
 };
 
-function request(method: string, options: { body?: string; base64?: boolean; query?: Record<string, string>; token?: string; route?: 'r' | 'u' } = {}): APIGatewayProxyEventV2 {
+function request(
+  method: string,
+  options: { body?: string; base64?: boolean; query?: Record<string, string>; token?: string; route?: 'r' | 'u' } = {},
+): APIGatewayProxyEventV2 {
   const route = options.route ?? 'r';
   return {
-    version: '2.0', routeKey: `${method} /${route}/{token}`, rawPath: `/${route}/${options.token ?? TOKEN}`, rawQueryString: '',
+    version: '2.0',
+    routeKey: `${method} /${route}/{token}`,
+    rawPath: `/${route}/${options.token ?? TOKEN}`,
+    rawQueryString: '',
     headers: { 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0', 'content-type': 'application/x-www-form-urlencoded' },
-    queryStringParameters: options.query, pathParameters: { token: options.token ?? TOKEN },
-    requestContext: { http: { method, path: '/r', protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0' } } as never,
+    queryStringParameters: options.query,
+    pathParameters: { token: options.token ?? TOKEN },
+    requestContext: {
+      http: { method, path: '/r', protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0' },
+    } as never,
     body: options.body && options.base64 ? Buffer.from(options.body).toString('base64') : options.body,
     isBase64Encoded: Boolean(options.base64),
   };
@@ -70,17 +87,22 @@ describe('respond handler', () => {
       Key: { pk: `INV#${hashToken(TOKEN)}`, sk: 'INVITATION' },
       ConditionExpression: expect.stringContaining('attribute_not_exists(respondedAt)'),
       ExpressionAttributeValues: expect.objectContaining({
-        ':score': 3, ':comment': 'Kohaletoimetamine hilines', ':userAgent': 'Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0',
+        ':score': 3,
+        ':comment': 'Kohaletoimetamine hilines',
+        ':userAgent': 'Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0',
         ':evidence': expect.objectContaining({ interaction: true, dwellMs: expect.any(Number) }),
       }),
     });
   });
 
   it('POST on an answered invitation shows thanks again (the write was refused by its condition)', async () => {
-    dynamo.on(UpdateCommand).rejects(new ConditionalCheckFailedException({
-      message: 'The conditional request failed', $metadata: {},
-      Item: marshall({ ...toItem(invitation), score: 5, respondedAt: '2026-11-22T11:00:00Z' }) as never,
-    }));
+    dynamo.on(UpdateCommand).rejects(
+      new ConditionalCheckFailedException({
+        message: 'The conditional request failed',
+        $metadata: {},
+        Item: marshall({ ...toItem(invitation), score: 5, respondedAt: '2026-11-22T11:00:00Z' }) as never,
+      }),
+    );
     const response = await call(request('POST', { body: asPerson('score=3') }));
     expect(response.statusCode).toBe(200);
     expect(response.body).toContain('Aitäh!');
@@ -115,7 +137,7 @@ describe('respond handler', () => {
     expect(dynamo).not.toHaveReceivedCommand(UpdateCommand);
   });
 
-  it('takes a render time the client chose for no evidence (the page key is the stack\'s secret)', async () => {
+  it("takes a render time the client chose for no evidence (the page key is the stack's secret)", async () => {
     const forged = pageStamps('an-attacker-key-that-is-long-enough-0123456789').sign('rating', TOKEN, Date.now() - 600_000);
     for (const t of [String(Date.now() - 600_000), forged]) {
       const response = await call(request('POST', { body: `score=0&h=1&j=1&t=${t}` }));
@@ -124,7 +146,7 @@ describe('respond handler', () => {
     expect(dynamo).not.toHaveReceivedCommand(UpdateCommand);
   });
 
-  it('unsubscribes on a mail client\'s one-click POST, and asks a form without evidence to confirm', async () => {
+  it("unsubscribes on a mail client's one-click POST, and asks a form without evidence to confirm", async () => {
     const unsubscribeToken = unsubscribeTokenFor(TOKEN);
     const formOnly = await call(request('POST', { route: 'u', token: unsubscribeToken, body: 'h=0&j=1' }));
     expect(formOnly.body).toContain('Palun kinnitage, et soovite tellimusest loobuda');
@@ -154,12 +176,23 @@ describe('respond handler', () => {
     const response = await call(request('POST', { body: asPerson('score=3') }));
 
     expect(response.statusCode).toBe(503);
-    expect(response.headers).toMatchObject({ 'retry-after': '1', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff', 'content-type': 'text/plain; charset=utf-8' });
+    expect(response.headers).toMatchObject({
+      'retry-after': '1',
+      'cache-control': 'no-store',
+      'x-content-type-options': 'nosniff',
+      'content-type': 'text/plain; charset=utf-8',
+    });
     expect(response.body).toContain('may not have been recorded');
   });
 
   it('lets an error that is not transient fail the invocation (API Gateway answers 500)', async () => {
-    dynamo.on(UpdateCommand).rejects(Object.assign(new Error('One or more parameter values were invalid'), { name: 'ValidationException', $fault: 'client', $metadata: { httpStatusCode: 400 } }));
+    dynamo.on(UpdateCommand).rejects(
+      Object.assign(new Error('One or more parameter values were invalid'), {
+        name: 'ValidationException',
+        $fault: 'client',
+        $metadata: { httpStatusCode: 400 },
+      }),
+    );
 
     await expect(call(request('POST', { body: asPerson('score=3') }))).rejects.toThrow('parameter values were invalid');
   });
