@@ -7,6 +7,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ENV } from '../functions/config/env.js';
+import { type Route, WIRING, type WiredEnvKey, wiredVariables } from '../functions/config/wiring.js';
 import type { Catalog } from '../functions/domain/program.js';
 import {
   bufferQueue,
@@ -239,25 +240,28 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     const queue = (name: string) => resources.queues[name] as { name: string; url: string; arn: string };
     const followUpQueues = Object.fromEntries(followUpQueueNames(catalog).map((name) => [name, queue(name).url]));
 
-    Object.assign(process.env, {
+    // The same variables the stack gives each stage (functions/config/wiring.ts), all at once: every stage runs in this process.
+    const variables: Record<WiredEnvKey, string> = {
+      SURVEY_TABLE: resources.tableName,
+      SENDER_EMAIL: EXAMPLE_ADDRESSES.senderEmail,
+      SUPPORT_EMAIL: EXAMPLE_ADDRESSES.supportEmail,
+      PUBLIC_BASE_URL: publicBaseUrl,
+      CONFIGURATION_SET: 'closeloop-sandbox',
+      DEAD_LETTER_QUEUE_URL: queue(deadLetterQueue.name).url,
+      FOLLOW_UP_QUEUE_URLS: JSON.stringify(followUpQueues),
+      EVENT_BUS_NAME: SANDBOX_BUS_NAME,
+      SCHEDULE_GROUP: 'closeloop-sandbox',
+      SCHEDULE_TARGET_ARN: queue(bufferQueue.name).arn,
+      SCHEDULE_ROLE_ARN: 'arn:aws:iam::000000000000:role/closeloop-sandbox-scheduler',
+      SCHEDULE_DEAD_LETTER_ARN: queue(deadLetterQueue.name).arn,
+      CASE_API_URL: publicBaseUrl,
+      RULES_FAILURE_QUEUE_URL: queue(rulesFailureQueue.name).url,
+      FEEDBACK_DEAD_LETTER_QUEUE_URL: queue(feedbackDeadLetterQueue.name).url,
+      SLA_TIME_SCALE: String(Math.min(1, Math.max(options.delayScale ?? 1, 1e-9))),
+      PAGE_SIGNING_SECRET: pageSigningSecret.name,
+    };
+    Object.assign(process.env, wiredVariables(variables), {
       [ENV.RUNTIME_CATALOG]: catalogFile,
-      [ENV.SURVEY_TABLE]: resources.tableName,
-      [ENV.SENDER_EMAIL]: EXAMPLE_ADDRESSES.senderEmail,
-      [ENV.SUPPORT_EMAIL]: EXAMPLE_ADDRESSES.supportEmail,
-      [ENV.PUBLIC_BASE_URL]: publicBaseUrl,
-      [ENV.CONFIGURATION_SET]: 'closeloop-sandbox',
-      [ENV.DEAD_LETTER_QUEUE_URL]: queue(deadLetterQueue.name).url,
-      [ENV.FOLLOW_UP_QUEUE_URLS]: JSON.stringify(followUpQueues),
-      [ENV.EVENT_BUS_NAME]: SANDBOX_BUS_NAME,
-      [ENV.SCHEDULE_GROUP]: 'closeloop-sandbox',
-      [ENV.SCHEDULE_TARGET_ARN]: queue(bufferQueue.name).arn,
-      [ENV.SCHEDULE_ROLE_ARN]: 'arn:aws:iam::000000000000:role/closeloop-sandbox-scheduler',
-      [ENV.SCHEDULE_DEAD_LETTER_ARN]: queue(deadLetterQueue.name).arn,
-      [ENV.CASE_API_URL]: publicBaseUrl,
-      [ENV.RULES_FAILURE_QUEUE_URL]: queue(rulesFailureQueue.name).url,
-      [ENV.FEEDBACK_DEAD_LETTER_QUEUE_URL]: queue(feedbackDeadLetterQueue.name).url,
-      [ENV.SLA_TIME_SCALE]: String(Math.min(1, Math.max(options.delayScale ?? 1, 1e-9))),
-      [ENV.PAGE_SIGNING_SECRET]: pageSigningSecret.name,
       AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.endpoint,
     });
     // Imported only now: like a Lambda cold start, each handler reads its environment once.
@@ -311,13 +315,17 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
       queueUrls: Object.fromEntries(Object.values(resources.queues).map((q) => [q.arn, q.url])),
     });
     stoppers.push(() => scheduler.stop());
+    const served = { respond, cases, erase } as const;
     const routes: HttpRoute[] = [
-      { methods: ['GET', 'HEAD', 'POST'], path: '/r/{token}', handler: respond, functionName: 'closeloop-respond' },
-      { methods: ['GET', 'HEAD', 'POST'], path: '/u/{token}', handler: respond, functionName: 'closeloop-respond' },
-      { methods: ['GET'], path: '/cases/{caseId}', handler: cases, functionName: 'closeloop-cases', auth: 'iam' },
-      { methods: ['POST'], path: '/cases/{caseId}/acknowledge', handler: cases, functionName: 'closeloop-cases', auth: 'iam' },
-      { methods: ['POST'], path: '/cases/{caseId}/resolve', handler: cases, functionName: 'closeloop-cases', auth: 'iam' },
-      { methods: ['POST'], path: '/erasures', handler: erase, functionName: 'closeloop-erase', auth: 'iam' },
+      ...(Object.keys(served) as (keyof typeof served)[]).flatMap((stage) =>
+        (WIRING[stage].routes as readonly Route[]).map((route) => ({
+          methods: [...route.methods],
+          path: route.path,
+          handler: served[stage],
+          functionName: `closeloop-${stage}`,
+          ...(route.auth === 'iam' ? { auth: 'iam' as const } : {}),
+        })),
+      ),
       // Sandbox only: the HTML report of the last 90 days (in AWS, `closeloop report --html` writes the same file).
       {
         methods: ['GET'],

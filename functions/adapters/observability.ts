@@ -3,6 +3,8 @@ import type { LogAttributes, UnformattedAttributes } from '@aws-lambda-powertool
 import { redact } from '../domain/redaction.js';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { MiddlewareObj } from '@middy/core';
+import { METRICS_NAMESPACE, METRICS_SERVICE, type MetricName, type StageMetric } from '../config/metrics.js';
+import type { Stage } from '../config/wiring.js';
 
 /**
  * Powertools' JSON layout, with every record passed through `redact`: even an error message that
@@ -26,7 +28,12 @@ export class RedactingLogFormatter extends LogFormatter {
 
 /** Built once per cold start. Log business keys (program, eventId, caseId), never personal data. */
 export const logger = new Logger({ serviceName: 'closeloop', logFormatter: new RedactingLogFormatter() });
-export const metrics = new Metrics({ namespace: 'Closeloop', serviceName: 'closeloop', logger });
+export const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: METRICS_SERVICE, logger });
+
+/** Counts by the names the stage declares in its wiring (functions/config/wiring.ts), and no other. */
+export function stageCounter<S extends Stage>(_stage: S): (name: StageMetric<S>, value?: number) => void {
+  return (name, value = 1) => metrics.addMetric(name, MetricUnit.Count, value);
+}
 
 /**
  * Flushes the invocation's metrics (EMF) after success and failure alike. Unlike Powertools'
@@ -43,13 +50,13 @@ export function publishMetrics(): MiddlewareObj {
  * Wraps a batch record handler so a failing record is logged (with its id, never its content)
  * before the failure is reported back for retry: partial batch failures are otherwise silent.
  */
-export function loggingFailures<R>(stage: string, idOf: (record: R) => string | undefined, handle: (record: R) => Promise<void>) {
+export function loggingFailures<R>(stage: string, failed: MetricName, idOf: (record: R) => string | undefined, handle: (record: R) => Promise<void>) {
   return async (record: R): Promise<void> => {
     try {
       await handle(record);
     } catch (error) {
       logger.error(`${stage}: record failed and will be retried`, { record: idOf(record), error });
-      metrics.addMetric(`${stage}RecordFailed`, MetricUnit.Count, 1);
+      metrics.addMetric(failed, MetricUnit.Count, 1);
       throw error;
     }
   };

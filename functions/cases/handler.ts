@@ -5,13 +5,13 @@ import { DynamoCaseRepository } from '../adapters/dynamo-case-repository.js';
 import { EventBridgePublisher } from '../adapters/eventbridge.js';
 import { logger, publishMetrics } from '../adapters/observability.js';
 import { loadRuntimeCatalog } from '../config/runtime-catalog.js';
-import { readEnv } from '../config/env.js';
+import { readStageEnv } from '../config/wiring.js';
 import type { CaseDeps } from './cases.js';
 import { handleCaseRequest } from './http.js';
 
 const catalog = loadRuntimeCatalog();
 
-const env = readEnv(['SURVEY_TABLE', 'EVENT_BUS_NAME']);
+const env = readStageEnv('cases');
 const deps: CaseDeps = {
   catalog,
   cases: new DynamoCaseRepository(env.SURVEY_TABLE),

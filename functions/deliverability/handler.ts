@@ -1,19 +1,19 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import middy from '@middy/core';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { DynamoAggregateStore } from '../adapters/dynamo-aggregate-store.js';
 import { DynamoInvitationRepository } from '../adapters/dynamo-invitation-repository.js';
-import { loggingFailures, logger, metrics, publishMetrics } from '../adapters/observability.js';
+import { loggingFailures, logger, publishMetrics, stageCounter } from '../adapters/observability.js';
 import { SqsDeadLetterSink } from '../adapters/sqs-queues.js';
 import { loadRuntimeCatalog } from '../config/runtime-catalog.js';
-import { readEnv } from '../config/env.js';
+import { readStageEnv } from '../config/wiring.js';
 import { feedbackCounter, recordFeedback, type DeliverabilityDeps } from './deliverability.js';
 
 const catalog = loadRuntimeCatalog();
 
-const env = readEnv(['SURVEY_TABLE', 'FEEDBACK_DEAD_LETTER_QUEUE_URL']);
+const env = readStageEnv('deliverability');
+const count = stageCounter('deliverability');
 const deps: DeliverabilityDeps = {
   catalog,
   contacts: new DynamoInvitationRepository(env.SURVEY_TABLE),
@@ -33,12 +33,13 @@ export const handler = middy(async (event: SQSEvent, context: Context) =>
     event,
     loggingFailures(
       'Deliverability',
+      'DeliverabilityRecordFailed',
       (record: SQSRecord) => record.messageId,
       async (record: SQSRecord) => {
         const outcome = await recordFeedback(record.body, deps);
         if (outcome.status === 'rejected') {
           logger.warn('feedback rejected to the dead-letter queue', { messageId: record.messageId, reason: outcome.reason });
-          metrics.addMetric('FeedbackRejected', MetricUnit.Count, 1);
+          count('FeedbackRejected');
           return;
         }
         const { feedback } = outcome;
@@ -50,7 +51,7 @@ export const handler = middy(async (event: SQSEvent, context: Context) =>
           subType: feedback.subType,
           recipients: feedback.recipients.length,
         });
-        if (outcome.status === 'recorded') metrics.addMetric(METRIC[feedbackCounter(feedback)], MetricUnit.Count, feedback.recipients.length);
+        if (outcome.status === 'recorded') count(METRIC[feedbackCounter(feedback)], feedback.recipients.length);
       },
     ),
     processor,

@@ -1,16 +1,16 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import middy from '@middy/core';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { DynamoInvitationRepository } from '../adapters/dynamo-invitation-repository.js';
 import { EventBridgePublisher } from '../adapters/eventbridge.js';
 import { EventBridgeSurveyScheduler } from '../adapters/eventbridge-scheduler.js';
-import { logger, metrics, publishMetrics } from '../adapters/observability.js';
+import { logger, publishMetrics, stageCounter } from '../adapters/observability.js';
 import { SesSurveyMailer } from '../adapters/ses-survey-mailer.js';
 import { SqsDeadLetterSink } from '../adapters/sqs-queues.js';
 import { loadRuntimeCatalog } from '../config/runtime-catalog.js';
-import { readEnv } from '../config/env.js';
+import type { StageMetric } from '../config/metrics.js';
+import { readStageEnv } from '../config/wiring.js';
 import { DISPATCH_LEASE_SECONDS } from '../config/resources.js';
 import type { IntegrationEvent } from '../domain/integration-events.js';
 import { newToken } from '../domain/tokens.js';
@@ -18,19 +18,8 @@ import { dispatchEvent, SendInProgressError, type DispatchDeps, type DispatchOut
 
 const catalog = loadRuntimeCatalog();
 
-const env = readEnv([
-  'SURVEY_TABLE',
-  'SENDER_EMAIL',
-  'SUPPORT_EMAIL',
-  'PUBLIC_BASE_URL',
-  'CONFIGURATION_SET',
-  'DEAD_LETTER_QUEUE_URL',
-  'EVENT_BUS_NAME',
-  'SCHEDULE_GROUP',
-  'SCHEDULE_TARGET_ARN',
-  'SCHEDULE_ROLE_ARN',
-  'SCHEDULE_DEAD_LETTER_ARN',
-]);
+const env = readStageEnv('dispatch');
+const count = stageCounter('dispatch');
 
 const repository = new DynamoInvitationRepository(env.SURVEY_TABLE);
 const deps: DispatchDeps = {
@@ -53,7 +42,7 @@ const deps: DispatchDeps = {
 const integrationEvents = new EventBridgePublisher(env.EVENT_BUS_NAME);
 const processor = new BatchProcessor(EventType.SQS);
 
-const METRIC: Record<DispatchOutcome['status'], string> = {
+const METRIC: Record<DispatchOutcome['status'], StageMetric<'dispatch'>> = {
   sent: 'SurveySent',
   scheduled: 'SurveyScheduled',
   skipped: 'SurveySkipped',
@@ -63,10 +52,10 @@ const METRIC: Record<DispatchOutcome['status'], string> = {
 };
 
 function observe(outcome: DispatchOutcome, record: SQSRecord): void {
-  metrics.addMetric(METRIC[outcome.status], MetricUnit.Count, 1);
-  if (outcome.status === 'sent' && outcome.resent) metrics.addMetric('SurveyResent', MetricUnit.Count, 1);
+  count(METRIC[outcome.status]);
+  if (outcome.status === 'sent' && outcome.resent) count('SurveyResent');
   // The email went out but its mark did not land: another delivery of the event would send it again.
-  if (outcome.status === 'sent' && !outcome.marked) metrics.addMetric('SentMarkFailed', MetricUnit.Count, 1);
+  if (outcome.status === 'sent' && !outcome.marked) count('SentMarkFailed');
   if (outcome.status === 'rejected') {
     logger.warn('event rejected to the dead-letter queue', { messageId: record.messageId, reason: outcome.reason });
     return;
@@ -95,7 +84,7 @@ export const handler = middy(async (event: SQSEvent, context: Context) => {
             messageId: record.messageId,
             receiveCount: record.attributes.ApproximateReceiveCount,
           });
-          metrics.addMetric('SendDeferred', MetricUnit.Count, 1);
+          count('SendDeferred');
           throw error;
         }
         // Logged for operators, then rethrown: the record is reported and retried, in the end dead-lettered.
@@ -105,7 +94,7 @@ export const handler = middy(async (event: SQSEvent, context: Context) => {
           receiveCount: record.attributes.ApproximateReceiveCount,
           error,
         });
-        metrics.addMetric(name === 'SendingPausedException' || name === 'AccountSuspendedException' ? 'SendingPaused' : 'DispatchFailed', MetricUnit.Count, 1);
+        count(name === 'SendingPausedException' || name === 'AccountSuspendedException' ? 'SendingPaused' : 'DispatchFailed');
         throw error;
       }
       for (const outcome of outcomes) {

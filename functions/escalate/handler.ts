@@ -1,14 +1,14 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import middy from '@middy/core';
 import { DynamoCaseRepository } from '../adapters/dynamo-case-repository.js';
 import { EventBridgePublisher } from '../adapters/eventbridge.js';
-import { logger, metrics, publishMetrics } from '../adapters/observability.js';
+import { logger, publishMetrics, stageCounter } from '../adapters/observability.js';
 import { SqsDeadLetterSink, SqsFollowUpPublisher } from '../adapters/sqs-queues.js';
-import { readEnv } from '../config/env.js';
+import { readStageEnv } from '../config/wiring.js';
 import { sweep, type EscalateDeps } from './escalate.js';
 
-const env = readEnv(['SURVEY_TABLE', 'FOLLOW_UP_QUEUE_URLS', 'EVENT_BUS_NAME', 'RULES_FAILURE_QUEUE_URL']);
+const env = readStageEnv('escalate');
+const count = stageCounter('escalate');
 const queueUrls = JSON.parse(env.FOLLOW_UP_QUEUE_URLS) as Record<string, string>;
 const deps: EscalateDeps = {
   cases: new DynamoCaseRepository(env.SURVEY_TABLE),
@@ -25,7 +25,7 @@ export const handler = middy(async () => {
   for (const message of escalated) {
     logger.info('follow-up escalated', { caseId: message.caseId, queue: message.queue, rung: message.escalation?.rung });
   }
-  if (escalated.length) metrics.addMetric('FollowUpEscalated', MetricUnit.Count, escalated.length);
+  if (escalated.length) count('FollowUpEscalated', escalated.length);
   return { escalated: escalated.length };
 })
   .use(injectLambdaContext(logger))

@@ -1,22 +1,23 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import middy from '@middy/core';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { Context, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { DynamoCaseRepository } from '../adapters/dynamo-case-repository.js';
 import { DynamoInvitationRepository, fromAttributeMap } from '../adapters/dynamo-invitation-repository.js';
 import { EventBridgePublisher } from '../adapters/eventbridge.js';
-import { loggingFailures, logger, metrics, publishMetrics } from '../adapters/observability.js';
+import { loggingFailures, logger, publishMetrics, stageCounter } from '../adapters/observability.js';
 import { SqsDeadLetterSink, SqsFollowUpPublisher } from '../adapters/sqs-queues.js';
 import { loadRuntimeCatalog } from '../config/runtime-catalog.js';
-import { ENV, MissingConfigurationError, readEnv } from '../config/env.js';
+import { ENV, MissingConfigurationError } from '../config/env.js';
+import { readStageEnv } from '../config/wiring.js';
 import type { IntegrationEvent } from '../domain/integration-events.js';
 import { rated, responseChange, routeResponse, UnroutableRecordError, type FollowUpDeps } from './follow-up.js';
 
 const catalog = loadRuntimeCatalog();
 
-const env = readEnv(['FOLLOW_UP_QUEUE_URLS', 'SURVEY_TABLE', 'EVENT_BUS_NAME', 'CASE_API_URL', 'RULES_FAILURE_QUEUE_URL']);
+const env = readStageEnv('follow-up');
+const count = stageCounter('follow-up');
 const queueUrls = JSON.parse(env.FOLLOW_UP_QUEUE_URLS) as Record<string, string>;
 const missingQueues = Object.keys(catalog.followUpQueues).filter((queue) => !queueUrls[queue]);
 if (missingQueues.length) {
@@ -50,6 +51,7 @@ export const handler = middy(async (event: DynamoDBStreamEvent, context: Context
     event,
     loggingFailures(
       'Rules',
+      'RulesRecordFailed',
       (record: DynamoDBRecord) => record.dynamodb?.SequenceNumber,
       async (record: DynamoDBRecord) => {
         const change = responseChange(image(record.dynamodb?.OldImage), image(record.dynamodb?.NewImage));
@@ -61,17 +63,18 @@ export const handler = middy(async (event: DynamoDBStreamEvent, context: Context
           // A record that can never succeed is kept with its reason, alone, instead of blocking its shard in retries.
           if (!(error instanceof UnroutableRecordError)) throw error;
           logger.error('stream record set aside', { sequenceNumber: record.dynamodb?.SequenceNumber, reason: error.message });
+          count('RulesRecordSetAside');
           await poison.reject(JSON.stringify(record), error.message);
           return;
         }
         // Counted once routed: a record set aside is not a response.
-        metrics.addMetric(change.kind === 'first' ? 'ResponseRecorded' : 'ResponseChanged', MetricUnit.Count, 1);
+        count(change.kind === 'first' ? 'ResponseRecorded' : 'ResponseChanged');
         if (change.kind === 'first' && rated(change.invitation, change.invitation.response).classification === 'detractor') {
-          metrics.addMetric('DetractorRecorded', MetricUnit.Count, 1);
+          count('DetractorRecorded');
         }
         for (const followUp of routed.cases) {
           logger.info('follow-up opened', { caseId: followUp.caseId, programId: followUp.programId, rule: followUp.rule, queue: followUp.queue });
-          metrics.addMetric('FollowUpOpened', MetricUnit.Count, 1);
+          count('FollowUpOpened');
         }
         announcements.push(...routed.events);
       },

@@ -1,6 +1,5 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import middy from '@middy/core';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
@@ -8,17 +7,19 @@ import type { Context, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { DynamoAggregateStore } from '../adapters/dynamo-aggregate-store.js';
 import { fromItem } from '../adapters/dynamo-invitation-repository.js';
 import { EventBridgePublisher } from '../adapters/eventbridge.js';
-import { loggingFailures, logger, metrics, publishMetrics } from '../adapters/observability.js';
+import { loggingFailures, logger, publishMetrics, stageCounter } from '../adapters/observability.js';
 import { SqsDeadLetterSink } from '../adapters/sqs-queues.js';
 import { loadRuntimeCatalog } from '../config/runtime-catalog.js';
-import { readEnv } from '../config/env.js';
+import type { StageMetric } from '../config/metrics.js';
+import { readStageEnv } from '../config/wiring.js';
 import type { FollowUpCaseRecord } from '../domain/follow-up-case.js';
 import type { IntegrationEvent } from '../domain/integration-events.js';
 import { evaluateAlerts, measureChange, UnmeasurableChangeError, type Change, type MeasureDeps, type Touched } from './measure.js';
 
 const catalog = loadRuntimeCatalog();
 
-const env = readEnv(['SURVEY_TABLE', 'EVENT_BUS_NAME', 'RULES_FAILURE_QUEUE_URL']);
+const env = readStageEnv('measure');
+const count = stageCounter('measure');
 const deps: MeasureDeps = { catalog, aggregates: new DynamoAggregateStore(env.SURVEY_TABLE), now: () => new Date() };
 const integrationEvents = new EventBridgePublisher(env.EVENT_BUS_NAME);
 /** The stream stages' on-failure queue: records set aside carry `stage: measure` and their reason. */
@@ -48,6 +49,7 @@ export const handler = middy(async (event: DynamoDBStreamEvent, context: Context
     event,
     loggingFailures(
       'Measure',
+      'MeasureRecordFailed',
       (record: DynamoDBRecord) => record.dynamodb?.SequenceNumber,
       async (record: DynamoDBRecord) => {
         const change = read(record);
@@ -58,7 +60,7 @@ export const handler = middy(async (event: DynamoDBStreamEvent, context: Context
           // A record that can never be counted is kept with its reason, alone, instead of blocking its shard in retries.
           if (!(error instanceof UnmeasurableChangeError)) throw error;
           logger.error('stream record set aside', { sequenceNumber: record.dynamodb?.SequenceNumber, reason: error.message });
-          metrics.addMetric('MeasureRecordSetAside', MetricUnit.Count, 1);
+          count('MeasureRecordSetAside');
           await poison.reject(JSON.stringify(record), error.message);
         }
       },
@@ -69,7 +71,7 @@ export const handler = middy(async (event: DynamoDBStreamEvent, context: Context
   const alerts: IntegrationEvent[] = await evaluateAlerts(touched, deps);
   for (const alert of alerts) {
     logger.warn(`rolling score: ${alert.detailType}`, alert.detail);
-    metrics.addMetric(alert.detailType, MetricUnit.Count, 1);
+    count(alert.detailType as StageMetric<'measure'> & IntegrationEvent['detailType']);
   }
   await integrationEvents.publish(alerts);
   return response;

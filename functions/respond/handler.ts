@@ -1,20 +1,21 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { isTransientAwsError } from '../adapters/aws-errors.js';
 import { DynamoInvitationRepository } from '../adapters/dynamo-invitation-repository.js';
-import { logger, metrics, publishMetrics } from '../adapters/observability.js';
+import { logger, publishMetrics, stageCounter } from '../adapters/observability.js';
 import { SecretsManagerSecretStore } from '../adapters/secrets-manager-secret-store.js';
 import { loadRuntimeCatalog } from '../config/runtime-catalog.js';
-import { readEnv } from '../config/env.js';
+import type { StageMetric } from '../config/metrics.js';
+import { readStageEnv } from '../config/wiring.js';
 import { pageStamps } from '../domain/page-stamp.js';
 import { handleHttp, TEXT_HEADERS } from './http.js';
 import type { RespondDeps, View } from './respond.js';
 
 const catalog = loadRuntimeCatalog();
 
-const env = readEnv(['SURVEY_TABLE', 'SUPPORT_EMAIL', 'PUBLIC_BASE_URL', 'PAGE_SIGNING_SECRET']);
+const env = readStageEnv('respond');
+const count = stageCounter('respond');
 const repository = new DynamoInvitationRepository(env.SURVEY_TABLE);
 const secrets = new SecretsManagerSecretStore();
 /** The signing key is read on the first request of a cold start (the store keeps it), not per request. */
@@ -28,7 +29,7 @@ const depsWithKey = async (): Promise<RespondDeps> => ({
 const pageSettings = { brand: catalog.brand, locales: catalog.locales, supportEmail: env.SUPPORT_EMAIL, publicBaseUrl: env.PUBLIC_BASE_URL };
 
 /** What a POST ended in; an invalid link is counted on every method (probing shows up). */
-const POST_METRIC: Partial<Record<View['view'], string>> = {
+const POST_METRIC: Partial<Record<View['view'], StageMetric<'respond'>>> = {
   thanks: 'RatingSubmitted',
   confirm: 'RatingConfirmationShown',
   unsubscribed: 'Unsubscribed',
@@ -53,13 +54,13 @@ export const handler = middy(async (event: APIGatewayProxyEventV2): Promise<APIG
   } catch (error) {
     if (!isTransientAwsError(error)) throw error;
     logger.warn('respond: the table or the key store is busy; answered 503', { method: event.requestContext.http.method, error: (error as Error).name });
-    metrics.addMetric('RespondUnavailable', MetricUnit.Count, 1);
+    count('RespondUnavailable');
     return event.requestContext.http.method === 'HEAD' ? { ...UNAVAILABLE, body: '' } : UNAVAILABLE;
   }
   const { response, view } = handled;
   const posted = event.requestContext.http.method === 'POST';
   const metric = view === 'invalid' ? 'InvalidLink' : posted && view ? POST_METRIC[view] : undefined;
-  if (metric) metrics.addMetric(metric, MetricUnit.Count, 1);
+  if (metric) count(metric);
   return response;
 })
   .use(injectLambdaContext(logger))

@@ -1,16 +1,12 @@
 import { Duration, Validations } from 'aws-cdk-lib';
-import { HttpMethod, type HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
-import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
-import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import type { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Rule, Schedule, type IEventBus } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { ENV } from '../../functions/config/env.js';
 import { surveyTable } from '../../functions/config/resources.js';
 import { type FunctionDefaults, ServiceFunction } from './service-function.js';
-import { grantItemActions, grantSlaIndexQuery } from './survey-store.js';
 
 export interface CaseManagementProps {
   /** What every function gets alike: the catalog it runs with, tracing. */
@@ -37,24 +33,21 @@ export class CaseManagement extends Construct {
     super(scope, id);
     this.api = new ServiceFunction(this, 'ApiFunction', {
       defaults: props.defaults,
+      table: props.table,
       stage: 'cases',
       description: 'Case API: read, acknowledge and resolve follow-up cases.',
-      environment: { [ENV.SURVEY_TABLE]: props.table.tableName, [ENV.EVENT_BUS_NAME]: props.bus.eventBusName },
+      environment: { SURVEY_TABLE: props.table.tableName, EVENT_BUS_NAME: props.bus.eventBusName },
     });
     Validations.of(this.api).acknowledge({
       id: 'Serverless-LambdaDLQ',
       reason: 'Invoked synchronously by the HTTP API only: the caller gets the error; there is no asynchronous event to keep.',
     });
-    grantItemActions(props.table, this.api, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
     props.bus.grantPutEventsTo(this.api);
-    const integration = new HttpLambdaIntegration('Cases', this.api);
-    const authorizer = new HttpIamAuthorizer();
-    props.api.addRoutes({ path: '/cases/{caseId}', methods: [HttpMethod.GET], integration, authorizer });
-    props.api.addRoutes({ path: '/cases/{caseId}/acknowledge', methods: [HttpMethod.POST], integration, authorizer });
-    props.api.addRoutes({ path: '/cases/{caseId}/resolve', methods: [HttpMethod.POST], integration, authorizer });
+    this.api.serveRoutes(props.api, 'Cases');
 
     this.sweep = new ServiceFunction(this, 'SweepFunction', {
       defaults: props.defaults,
+      table: props.table,
       stage: 'escalate',
       description: 'Escalates follow-up cases whose acknowledge-by or resolve-by time passed, one rung at a time.',
       timeout: Duration.seconds(60),
@@ -63,16 +56,14 @@ export class CaseManagement extends Construct {
       // Invoked asynchronously by the schedule: a run that still fails after Lambda's two retries is kept (and alarmed on).
       deadLetterQueue: props.deadLetters,
       environment: {
-        [ENV.SURVEY_TABLE]: props.table.tableName,
-        [ENV.EVENT_BUS_NAME]: props.bus.eventBusName,
-        [ENV.FOLLOW_UP_QUEUE_URLS]: JSON.stringify(Object.fromEntries(Object.entries(props.queues).map(([name, q]) => [name, q.queueUrl]))),
-        [ENV.RULES_FAILURE_QUEUE_URL]: props.deadLetters.queueUrl,
+        SURVEY_TABLE: props.table.tableName,
+        EVENT_BUS_NAME: props.bus.eventBusName,
+        FOLLOW_UP_QUEUE_URLS: JSON.stringify(Object.fromEntries(Object.entries(props.queues).map(([name, q]) => [name, q.queueUrl]))),
+        RULES_FAILURE_QUEUE_URL: props.deadLetters.queueUrl,
       },
     });
     // A case that cannot be escalated is described there with its reason, and the sweep goes on.
     props.deadLetters.grantSendMessages(this.sweep);
-    grantItemActions(props.table, this.sweep, 'dynamodb:UpdateItem');
-    grantSlaIndexQuery(props.table, this.sweep);
     for (const queue of Object.values(props.queues)) queue.grantSendMessages(this.sweep);
     props.bus.grantPutEventsTo(this.sweep);
     new Rule(this, 'EveryMinute', {

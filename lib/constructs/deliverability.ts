@@ -6,11 +6,9 @@ import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { EmailSendingEvent, EventDestination, type ConfigurationSet } from 'aws-cdk-lib/aws-ses';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { ENV } from '../../functions/config/env.js';
 import { FEEDBACK_TIMEOUT_SECONDS, feedbackDeadLetterQueue, feedbackQueue, sesFeedbackEvents } from '../../functions/config/resources.js';
 import { acknowledgeQueueRedrive, deadLetterQueue, secureQueue } from './queues.js';
 import { type FunctionDefaults, ServiceFunction } from './service-function.js';
-import { grantItemActions } from './survey-store.js';
 
 export interface DeliverabilityProps {
   /** What every function gets alike: the catalog it runs with, tracing. */
@@ -58,16 +56,16 @@ export class Deliverability extends Construct {
 
     this.function = new ServiceFunction(this, 'Function', {
       defaults: props.defaults,
+      table: props.table,
       stage: 'deliverability',
       description: 'Suppresses bounced and complaining recipients at once and counts bounces and complaints per program.',
       timeout: Duration.seconds(FEEDBACK_TIMEOUT_SECONDS),
       environment: {
-        [ENV.SURVEY_TABLE]: props.table.tableName,
-        [ENV.FEEDBACK_DEAD_LETTER_QUEUE_URL]: this.deadLetters.queueUrl,
+        SURVEY_TABLE: props.table.tableName,
+        FEEDBACK_DEAD_LETTER_QUEUE_URL: this.deadLetters.queueUrl,
       },
     });
     // Suppression records, and the counters with their once-only marker (one transaction).
-    grantItemActions(props.table, this.function, 'dynamodb:PutItem', 'dynamodb:UpdateItem');
     this.deadLetters.grantSendMessages(this.function);
     this.function.addEventSource(new SqsEventSource(this.queue, { batchSize: 10, reportBatchItemFailures: true }));
     acknowledgeQueueRedrive(this.function, 'feedback', feedbackQueue.maxReceiveCount);

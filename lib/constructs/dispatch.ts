@@ -7,11 +7,9 @@ import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { ConfigurationSet, ConfigurationSetTlsPolicy } from 'aws-cdk-lib/aws-ses';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { ENV } from '../../functions/config/env.js';
 import { bufferQueue, DISPATCH_TIMEOUT_SECONDS } from '../../functions/config/resources.js';
 import { acknowledgeQueueRedrive } from './queues.js';
 import { type FunctionDefaults, ServiceFunction } from './service-function.js';
-import { grantItemActions } from './survey-store.js';
 
 export interface DispatchProps {
   /** What every function gets alike: the catalog it runs with, tracing. */
@@ -56,24 +54,24 @@ export class Dispatch extends Construct {
 
     this.function = new ServiceFunction(this, 'Function', {
       defaults: props.defaults,
+      table: props.table,
       stage: 'dispatch',
       description: 'Sends one survey email per program and event (idempotent by eventId).',
       timeout: Duration.seconds(DISPATCH_TIMEOUT_SECONDS),
       environment: {
-        [ENV.SURVEY_TABLE]: props.table.tableName,
-        [ENV.SENDER_EMAIL]: props.senderEmail,
-        [ENV.SUPPORT_EMAIL]: props.supportEmail,
-        [ENV.PUBLIC_BASE_URL]: props.publicBaseUrl,
-        [ENV.CONFIGURATION_SET]: this.configurationSet.configurationSetName,
-        [ENV.DEAD_LETTER_QUEUE_URL]: props.deadLetters.queueUrl,
-        [ENV.EVENT_BUS_NAME]: props.bus.eventBusName,
-        [ENV.SCHEDULE_GROUP]: this.schedules.scheduleGroupName,
-        [ENV.SCHEDULE_TARGET_ARN]: props.buffer.queueArn,
-        [ENV.SCHEDULE_ROLE_ARN]: schedulerRole.roleArn,
-        [ENV.SCHEDULE_DEAD_LETTER_ARN]: props.deadLetters.queueArn,
+        SURVEY_TABLE: props.table.tableName,
+        SENDER_EMAIL: props.senderEmail,
+        SUPPORT_EMAIL: props.supportEmail,
+        PUBLIC_BASE_URL: props.publicBaseUrl,
+        CONFIGURATION_SET: this.configurationSet.configurationSetName,
+        DEAD_LETTER_QUEUE_URL: props.deadLetters.queueUrl,
+        EVENT_BUS_NAME: props.bus.eventBusName,
+        SCHEDULE_GROUP: this.schedules.scheduleGroupName,
+        SCHEDULE_TARGET_ARN: props.buffer.queueArn,
+        SCHEDULE_ROLE_ARN: schedulerRole.roleArn,
+        SCHEDULE_DEAD_LETTER_ARN: props.deadLetters.queueArn,
       },
     });
-    grantItemActions(props.table, this.function, 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem');
     props.deadLetters.grantSendMessages(this.function);
     props.bus.grantPutEventsTo(this.function);
     this.schedules.grantWriteSchedules(this.function);

@@ -6,11 +6,9 @@ import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-clo
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { ENV } from '../../functions/config/env.js';
 import { followUpQueueDefaults, RULES_TIMEOUT_SECONDS, rulesFailureQueue } from '../../functions/config/resources.js';
 import { deadLetterQueue, secureQueue } from './queues.js';
 import { type FunctionDefaults, ServiceFunction } from './service-function.js';
-import { grantItemActions } from './survey-store.js';
 
 export interface FollowUpsProps {
   /** What every function gets alike: the catalog it runs with, tracing. */
@@ -64,20 +62,20 @@ export class FollowUps extends Construct {
 
     this.function = new ServiceFunction(this, 'Function', {
       defaults: props.defaults,
+      table: props.table,
       stage: 'follow-up',
       description: 'Applies the follow-up rules to new responses and opens cases on the follow-up queues.',
       timeout: Duration.seconds(RULES_TIMEOUT_SECONDS),
       environment: {
-        [ENV.FOLLOW_UP_QUEUE_URLS]: JSON.stringify(Object.fromEntries(Object.entries(this.queues).map(([name, queue]) => [name, queue.queueUrl]))),
-        [ENV.SURVEY_TABLE]: props.table.tableName,
-        [ENV.EVENT_BUS_NAME]: props.bus.eventBusName,
-        [ENV.CASE_API_URL]: props.caseApiUrl,
-        [ENV.RULES_FAILURE_QUEUE_URL]: this.failures.queueUrl,
+        FOLLOW_UP_QUEUE_URLS: JSON.stringify(Object.fromEntries(Object.entries(this.queues).map(([name, queue]) => [name, queue.queueUrl]))),
+        SURVEY_TABLE: props.table.tableName,
+        EVENT_BUS_NAME: props.bus.eventBusName,
+        CASE_API_URL: props.caseApiUrl,
+        RULES_FAILURE_QUEUE_URL: this.failures.queueUrl,
       },
     });
     this.failures.grantSendMessages(this.function);
     // Cases (opened with a check, in one transaction, that the respondent was not erased meanwhile), notified marks, rest periods.
-    grantItemActions(props.table, this.function, 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem');
     props.bus.grantPutEventsTo(this.function);
     for (const queue of Object.values(this.queues)) queue.grantSendMessages(this.function);
 

@@ -5,9 +5,7 @@ import { FilterCriteria, FilterRule, StartingPosition } from 'aws-cdk-lib/aws-la
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { ENV } from '../../functions/config/env.js';
 import { type FunctionDefaults, ServiceFunction } from './service-function.js';
-import { grantItemActions } from './survey-store.js';
 
 export interface MeasurementProps {
   /** What every function gets alike: the catalog it runs with, tracing. */
@@ -29,18 +27,18 @@ export class Measurement extends Construct {
     super(scope, id);
     this.function = new ServiceFunction(this, 'Function', {
       defaults: props.defaults,
+      table: props.table,
       stage: 'measure',
       description: 'Keeps response, topic and case counters per day and raises rolling-score alerts.',
       environment: {
-        [ENV.SURVEY_TABLE]: props.table.tableName,
-        [ENV.EVENT_BUS_NAME]: props.bus.eventBusName,
-        [ENV.RULES_FAILURE_QUEUE_URL]: props.failures.queueUrl,
+        SURVEY_TABLE: props.table.tableName,
+        EVENT_BUS_NAME: props.bus.eventBusName,
+        RULES_FAILURE_QUEUE_URL: props.failures.queueUrl,
       },
     });
     // A corrupted record is set aside there with its reason (the on-failure record of the event source carries none).
     props.failures.grantSendMessages(this.function);
     // Markers and counters in one transaction, alert state, and reads of the day buckets.
-    grantItemActions(props.table, this.function, 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query');
     props.bus.grantPutEventsTo(this.function);
     this.function.addEventSource(
       new DynamoEventSource(props.table, {

@@ -12,6 +12,7 @@ import {
 } from 'aws-cdk-lib/aws-cloudwatch';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { METRICS_NAMESPACE, METRICS_SERVICE, type MetricName } from '../../functions/config/metrics.js';
 
 export interface ObservabilityProps {
   /** Follow-up queues by declared name (backlog). */
@@ -24,8 +25,9 @@ export interface ObservabilityProps {
 export const SES_BOUNCE_ALARM = 0.04;
 export const SES_COMPLAINT_ALARM = 0.0008;
 
-const closeloop = (metricName: string) =>
-  new Metric({ namespace: 'Closeloop', metricName, statistic: 'Sum', period: Duration.hours(1), dimensionsMap: { service: 'closeloop' } });
+/** A Closeloop metric, by a name some stage's wiring declares (functions/config/wiring.ts): a renamed metric fails the type check, not the alarm. */
+const closeloop = (metricName: MetricName) =>
+  new Metric({ namespace: METRICS_NAMESPACE, metricName, statistic: 'Sum', period: Duration.hours(1), dimensionsMap: { service: METRICS_SERVICE } });
 
 /**
  * The CloudWatch dashboard (responses, detractor rate, follow-up backlog and SLA breaches, DLQ
@@ -74,6 +76,20 @@ export class Observability extends Construct {
       }),
     );
     this.dashboard.addWidgets(
+      new GraphWidget({
+        title: 'Delivery health (should stay near 0)',
+        width: 24,
+        left: [
+          closeloop('SendDeferred'),
+          closeloop('SurveyResent'),
+          closeloop('SentMarkFailed'),
+          closeloop('DispatchFailed'),
+          closeloop('SendingPaused'),
+          closeloop('EventRejected'),
+        ],
+      }),
+    );
+    this.dashboard.addWidgets(
       new SingleValueWidget({ title: 'SES bounce rate (review at 5 %)', metrics: [bounceRate], width: 12 }),
       new SingleValueWidget({ title: 'SES complaint rate (review at 0.1 %)', metrics: [complaintRate], width: 12 }),
     );
@@ -92,6 +108,12 @@ export class Observability extends Construct {
     };
     alarm('SesBounceRate', `SES bounce rate at ${SES_BOUNCE_ALARM * 100} % (SES reviews the account at 5 %)`, bounceRate, SES_BOUNCE_ALARM);
     alarm('SesComplaintRate', `SES complaint rate at ${SES_COMPLAINT_ALARM * 100} % (SES reviews the account at 0.1 %)`, complaintRate, SES_COMPLAINT_ALARM);
+    alarm(
+      'SendingPaused',
+      'SES refused a send because sending is paused for the account or the configuration set: no survey goes out',
+      closeloop('SendingPaused'),
+      1,
+    );
     alarm('SlaBreaches', 'Follow-up cases escalated because a deadline passed', escalations, 5);
     alarm('DetractorRate', "More than half of the last three hours' responses were detractors", detractorRate, 50, 3);
     for (const [name, queue] of Object.entries(props.deadLetterQueues)) {

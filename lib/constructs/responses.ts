@@ -1,14 +1,11 @@
-import { type CfnStage, HttpApi, HttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
-import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { type CfnStage, HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { ENV } from '../../functions/config/env.js';
 import { EdgeProtection, type EdgeProtectionOptions } from './edge-protection.js';
 import { type FunctionDefaults, ServiceFunction } from './service-function.js';
-import { grantItemActions } from './survey-store.js';
 
 /** Every route of the stage, per second (the case API and erasure included): ample for people, a cap on what a flood costs. */
 export const STAGE_THROTTLE = { rate: 100, burst: 200 } as const;
@@ -70,13 +67,14 @@ export class Responses extends Construct {
 
     this.function = new ServiceFunction(this, 'Function', {
       defaults: props.defaults,
+      table: props.table,
       stage: 'respond',
       description: 'Rating pages: GET shows the form (never writes), POST records the response.',
       environment: {
-        [ENV.SURVEY_TABLE]: props.table.tableName,
-        [ENV.SUPPORT_EMAIL]: props.supportEmail,
-        [ENV.PUBLIC_BASE_URL]: this.publicBaseUrl,
-        [ENV.PAGE_SIGNING_SECRET]: this.pageSigningKey.secretArn,
+        SURVEY_TABLE: props.table.tableName,
+        SUPPORT_EMAIL: props.supportEmail,
+        PUBLIC_BASE_URL: this.publicBaseUrl,
+        PAGE_SIGNING_SECRET: this.pageSigningKey.secretArn,
       },
     });
     this.pageSigningKey.grantRead(this.function);
@@ -84,12 +82,8 @@ export class Responses extends Construct {
       id: 'Serverless-LambdaDLQ',
       reason: 'Invoked synchronously by the HTTP API only: the browser gets the error page; there is no asynchronous event to keep.',
     });
-    grantItemActions(props.table, this.function, 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem');
 
-    const integration = new HttpLambdaIntegration('Respond', this.function);
-    const routes = ['/r/{token}', '/u/{token}'].flatMap((path) =>
-      this.api.addRoutes({ path, methods: [HttpMethod.GET, HttpMethod.HEAD, HttpMethod.POST], integration }),
-    );
+    const routes = this.function.serveRoutes(this.api, 'Respond');
 
     const accessLogs = new LogGroup(this, 'AccessLogs', { retention: RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY });
     const stage = this.api.defaultStage?.node.defaultChild as CfnStage;

@@ -2,13 +2,20 @@ import { AssetHashType, DockerImage, Duration, RemovalPolicy, Validations } from
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Code, Function as LambdaFunction, type FunctionProps, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { HttpApi, HttpMethod, HttpRoute } from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import type { Construct } from 'constructs';
 import { copyFileSync, existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ENV } from '../../functions/config/env.js';
 import { packageRoot } from '../../functions/config/package-info.js';
 import { RUNTIME_CATALOG_FILE } from '../../functions/config/runtime-catalog.js';
+import { METRICS_NAMESPACE } from '../../functions/config/metrics.js';
+import { type Stage, type StageEnvironment, type StageWiring, stageVariables, WIRING } from '../../functions/config/wiring.js';
 import type { Catalog } from '../../functions/domain/program.js';
+import { grantIndexQuery, grantItemActions } from './survey-store.js';
 
 /** What every function of one Closeloop gets alike. */
 export interface FunctionDefaults {
@@ -18,9 +25,14 @@ export interface FunctionDefaults {
   readonly tracing: boolean;
 }
 
-export interface ServiceFunctionProps extends Omit<FunctionProps, 'code' | 'handler' | 'runtime' | 'architecture' | 'tracing'> {
-  /** The stage folder under functions/, e.g. 'dispatch': its pre-built handler is the code. */
-  readonly stage: string;
+export interface ServiceFunctionProps<S extends Stage>
+  extends Omit<FunctionProps, 'code' | 'handler' | 'runtime' | 'architecture' | 'tracing' | 'environment'> {
+  /** The stage folder under functions/, e.g. 'dispatch': its pre-built handler is the code, its wiring (functions/config/wiring.ts) the contract. */
+  readonly stage: S;
+  /** One value per variable the stage's wiring requires (by key, e.g. `SURVEY_TABLE`), and no other. */
+  readonly environment: StageEnvironment<S>;
+  /** The survey table: the function gets exactly the item actions and index queries its wiring declares. */
+  readonly table: ITableV2;
   readonly defaults: FunctionDefaults;
   /** @default 30 seconds */
   readonly timeout?: Duration;
@@ -44,9 +56,11 @@ export function prebuiltHandler(stage: string): string {
  * (no esbuild or Docker at synth) with the validated catalog beside it, a log group kept one month,
  * and X-Ray active tracing only when asked for.
  */
-export class ServiceFunction extends LambdaFunction {
-  constructor(scope: Construct, id: string, props: ServiceFunctionProps) {
-    const { stage, defaults, ...rest } = props;
+export class ServiceFunction<S extends Stage = Stage> extends LambdaFunction {
+  readonly stage: S;
+
+  constructor(scope: Construct, id: string, props: ServiceFunctionProps<S>) {
+    const { stage, defaults, table, environment, ...rest } = props;
     const handlerFile = prebuiltHandler(stage);
     const catalogJson = JSON.stringify(defaults.catalog);
     const logGroup = new LogGroup(scope, `${id}Logs`, { retention: RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY });
@@ -80,11 +94,15 @@ export class ServiceFunction extends LambdaFunction {
       logGroup,
       environment: {
         POWERTOOLS_SERVICE_NAME: `closeloop-${stage}`,
-        POWERTOOLS_METRICS_NAMESPACE: 'Closeloop',
+        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
         [ENV.RUNTIME_CATALOG]: RUNTIME_CATALOG_FILE,
-        ...props.environment,
+        ...stageVariables(stage, environment),
       },
     });
+    this.stage = stage;
+    const wiring: StageWiring = WIRING[stage];
+    grantItemActions(table, this, wiring.table);
+    for (const index of wiring.indexes ?? []) grantIndexQuery(table, this, index);
     if (defaults.tracing) {
       Validations.of(role).acknowledge({
         id: 'AwsSolutions-IAM5[Resource::*]',
@@ -98,5 +116,19 @@ export class ServiceFunction extends LambdaFunction {
           '($5 per million traces); Powertools metrics, structured logs and the dashboard cover the pipeline without it.',
       });
     }
+  }
+
+  /** Adds the routes the stage's wiring declares to the API, integrated with this function (IAM-authorised where declared). */
+  serveRoutes(api: HttpApi, integrationId: string): HttpRoute[] {
+    const integration = new HttpLambdaIntegration(integrationId, this);
+    const routes = (WIRING[this.stage] as StageWiring).routes ?? [];
+    return routes.flatMap((route) =>
+      api.addRoutes({
+        path: route.path,
+        methods: route.methods.map((method) => method as HttpMethod),
+        integration,
+        authorizer: route.auth === 'iam' ? new HttpIamAuthorizer() : undefined,
+      }),
+    );
   }
 }

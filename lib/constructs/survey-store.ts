@@ -3,6 +3,7 @@ import { AttributeType, Billing, ProjectionType, StreamViewType, TableEncryption
 import { PolicyStatement, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { surveyTable } from '../../functions/config/resources.js';
+import type { IndexName, TableAction } from '../../functions/config/wiring.js';
 
 /** The survey table: invitations, claims, contacts, responses and cases, streamed to the rules stage. */
 export class SurveyStore extends Construct {
@@ -40,26 +41,11 @@ export class SurveyStore extends Construct {
  * Grants item actions on the table itself only. (`table.grant` adds `index/*` as soon as the table
  * has an index; most functions never read one.)
  */
-export function grantItemActions(table: ITableV2, grantee: IGrantable, ...actions: string[]): void {
-  grantee.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({ actions, resources: [table.tableArn] }));
+export function grantItemActions(table: ITableV2, grantee: IGrantable, actions: readonly TableAction[]): void {
+  if (actions.length) grantee.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({ actions: [...actions], resources: [table.tableArn] }));
 }
 
-/** Query on the contact index (keys only), and nothing else of the table's indexes. */
-export function grantContactIndexQuery(table: ITableV2, grantee: IGrantable): void {
-  grantee.grantPrincipal.addToPrincipalPolicy(
-    new PolicyStatement({
-      actions: ['dynamodb:Query'],
-      resources: [`${table.tableArn}/index/${surveyTable.contactIndex.name}`],
-    }),
-  );
-}
-
-/** Query on the sparse deadline index, and nothing else of the table's indexes. */
-export function grantSlaIndexQuery(table: ITableV2, grantee: IGrantable): void {
-  grantee.grantPrincipal.addToPrincipalPolicy(
-    new PolicyStatement({
-      actions: ['dynamodb:Query'],
-      resources: [`${table.tableArn}/index/${surveyTable.slaIndex.name}`],
-    }),
-  );
+/** Query on one index of the table, and nothing else of its indexes. */
+export function grantIndexQuery(table: ITableV2, grantee: IGrantable, index: IndexName): void {
+  grantee.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({ actions: ['dynamodb:Query'], resources: [`${table.tableArn}/index/${index}`] }));
 }

@@ -43,7 +43,7 @@ const record = (seq: string, oldImage: object | undefined, newImage: object, eve
     NewImage: marshall(newImage, { removeUndefinedValues: true }) as never,
   },
 });
-const queues = JSON.parse(HANDLER_ENV.CLOSELOOP_FOLLOW_UP_QUEUE_URLS) as Record<string, string>;
+const queues = JSON.parse(HANDLER_ENV.CLOSELOOP_FOLLOW_UP_QUEUE_URLS as string) as Record<string, string>;
 
 describe('follow-up handler', () => {
   beforeEach(() => {

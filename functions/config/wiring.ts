@@ -1,0 +1,149 @@
+import { ENV, MissingConfigurationError, readEnv } from './env.js';
+import { surveyTable } from './resources.js';
+
+/**
+ * What each stage needs from the stack, declared once. Four readers:
+ * - the stage's construct (lib/constructs/*): `ServiceFunction` requires exactly these variables,
+ *   grants exactly these table actions and index queries, and the API gets exactly these routes;
+ * - the handler: `readStageEnv(stage)` reads and checks the variables at cold start, and
+ *   `stageCounter(stage)` emits only the metric names the stage declares (./metrics.ts);
+ * - the sandbox: it provides the same variables and serves the same routes;
+ * - the test fixtures (test/fixtures/handler-env.ts).
+ * The metric names are the fourth part of the contract, in ./metrics.ts (kept apart so a handler's
+ * bundle holds only the names it emits, which the dashboard test checks).
+ */
+
+export type EnvKey = keyof typeof ENV;
+export type HttpMethod = 'GET' | 'HEAD' | 'POST';
+export type TableAction =
+  | 'dynamodb:GetItem'
+  | 'dynamodb:PutItem'
+  | 'dynamodb:UpdateItem'
+  | 'dynamodb:DeleteItem'
+  | 'dynamodb:ConditionCheckItem'
+  | 'dynamodb:Query';
+export type IndexName = (typeof surveyTable)['slaIndex']['name'] | (typeof surveyTable)['contactIndex']['name'];
+
+export interface Route {
+  readonly methods: readonly HttpMethod[];
+  readonly path: string;
+  /** `iam`: SigV4-signed by an IAM principal (the case API, erasure); `none`: the token in the path is the authorisation. */
+  readonly auth: 'none' | 'iam';
+}
+
+export interface StageWiring {
+  /** Variables the handler requires (a missing one fails the cold start). */
+  readonly env: readonly EnvKey[];
+  /** Variables the handler reads when present. */
+  readonly optionalEnv?: readonly EnvKey[];
+  /** Item actions on the survey table itself (not its indexes). */
+  readonly table: readonly TableAction[];
+  /** Indexes of the survey table the stage may Query. */
+  readonly indexes?: readonly IndexName[];
+  /** HTTP API routes served by the stage. */
+  readonly routes?: readonly Route[];
+}
+
+export const WIRING = {
+  dispatch: {
+    env: [
+      'SURVEY_TABLE',
+      'SENDER_EMAIL',
+      'SUPPORT_EMAIL',
+      'PUBLIC_BASE_URL',
+      'CONFIGURATION_SET',
+      'DEAD_LETTER_QUEUE_URL',
+      'EVENT_BUS_NAME',
+      'SCHEDULE_GROUP',
+      'SCHEDULE_TARGET_ARN',
+      'SCHEDULE_ROLE_ARN',
+      'SCHEDULE_DEAD_LETTER_ARN',
+    ],
+    table: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem'],
+  },
+  respond: {
+    env: ['SURVEY_TABLE', 'SUPPORT_EMAIL', 'PUBLIC_BASE_URL', 'PAGE_SIGNING_SECRET'],
+    table: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem'],
+    routes: [
+      { methods: ['GET', 'HEAD', 'POST'], path: '/r/{token}', auth: 'none' },
+      { methods: ['GET', 'HEAD', 'POST'], path: '/u/{token}', auth: 'none' },
+    ],
+  },
+  'follow-up': {
+    env: ['FOLLOW_UP_QUEUE_URLS', 'SURVEY_TABLE', 'EVENT_BUS_NAME', 'CASE_API_URL', 'RULES_FAILURE_QUEUE_URL'],
+    optionalEnv: ['SLA_TIME_SCALE'],
+    table: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem'],
+  },
+  cases: {
+    env: ['SURVEY_TABLE', 'EVENT_BUS_NAME'],
+    table: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+    routes: [
+      { methods: ['GET'], path: '/cases/{caseId}', auth: 'iam' },
+      { methods: ['POST'], path: '/cases/{caseId}/acknowledge', auth: 'iam' },
+      { methods: ['POST'], path: '/cases/{caseId}/resolve', auth: 'iam' },
+    ],
+  },
+  escalate: {
+    env: ['SURVEY_TABLE', 'FOLLOW_UP_QUEUE_URLS', 'EVENT_BUS_NAME', 'RULES_FAILURE_QUEUE_URL'],
+    table: ['dynamodb:UpdateItem'],
+    indexes: [surveyTable.slaIndex.name],
+  },
+  measure: {
+    env: ['SURVEY_TABLE', 'EVENT_BUS_NAME', 'RULES_FAILURE_QUEUE_URL'],
+    table: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'],
+  },
+  deliverability: {
+    env: ['SURVEY_TABLE', 'FEEDBACK_DEAD_LETTER_QUEUE_URL'],
+    table: ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
+  },
+  erase: {
+    env: ['SURVEY_TABLE'],
+    table: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:Query'],
+    indexes: [surveyTable.contactIndex.name],
+    routes: [{ methods: ['POST'], path: '/erasures', auth: 'iam' }],
+  },
+} as const satisfies Record<string, StageWiring>;
+
+export type Stage = keyof typeof WIRING;
+export const STAGES = Object.keys(WIRING) as Stage[];
+export type StageEnvKey<S extends Stage> = (typeof WIRING)[S]['env'][number];
+type OptionalEnvKey<S extends Stage> = (typeof WIRING)[S] extends { readonly optionalEnv: readonly (infer K)[] } ? K : never;
+/** Every variable some stage requires or reads: what the sandbox and the test fixtures provide (all at once: they run every stage in one process). */
+export type WiredEnvKey = { [S in Stage]: StageEnvKey<S> | OptionalEnvKey<S> }[Stage];
+
+/** Variable name → value, for every wired key (the sandbox's and the fixtures' environment). */
+export function wiredVariables(values: Readonly<Record<WiredEnvKey, string>>): Record<string, string> {
+  return Object.fromEntries(Object.entries(values).map(([key, value]) => [ENV[key as EnvKey], value]));
+}
+
+/** The values a construct or the sandbox gives a stage: one per required variable, by key. */
+export type StageEnvironment<S extends Stage> = Readonly<Record<StageEnvKey<S>, string>>;
+
+/** Every variable some stage requires or reads: what the sandbox and the fixtures must provide. */
+export const ENV_KEYS_IN_USE: readonly EnvKey[] = [
+  ...new Set(Object.values(WIRING as Record<Stage, StageWiring>).flatMap((wiring) => [...wiring.env, ...(wiring.optionalEnv ?? [])])),
+];
+
+/** `method path` keys of a route, as API Gateway names them (`GET /cases/{caseId}`). */
+export function routeKeys(route: Route): string[] {
+  return route.methods.map((method) => `${method} ${route.path}`);
+}
+
+/** The stage's variables as the function sees them (variable name → value); a missing value is an error, an extra one too. */
+export function stageVariables<S extends Stage>(stage: S, values: StageEnvironment<S>): Record<string, string> {
+  const wiring: StageWiring = WIRING[stage];
+  const given = values as Readonly<Record<string, string | undefined>>;
+  const allowed = new Set<string>([...wiring.env, ...(wiring.optionalEnv ?? [])]);
+  const missing = wiring.env.filter((key) => given[key] === undefined);
+  const extra = Object.keys(given).filter((key) => !allowed.has(key));
+  if (missing.length || extra.length) {
+    const parts = [missing.length ? `missing ${missing.join(', ')}` : '', extra.length ? `not declared ${extra.join(', ')}` : ''].filter(Boolean);
+    throw new MissingConfigurationError(`The ${stage} stage's environment does not match its wiring (functions/config/wiring.ts): ${parts.join('; ')}`);
+  }
+  return Object.fromEntries(Object.entries(given).map(([key, value]) => [ENV[key as EnvKey], value as string]));
+}
+
+/** The handler's side: the stage's required variables, read once at cold start (a missing one fails it, loudly). */
+export function readStageEnv<S extends Stage>(stage: S, env: NodeJS.ProcessEnv = process.env): Record<StageEnvKey<S>, string> {
+  return readEnv(WIRING[stage].env as readonly StageEnvKey<S>[], env);
+}

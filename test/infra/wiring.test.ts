@@ -1,0 +1,137 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Template } from 'aws-cdk-lib/assertions';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ENV } from '../../functions/config/env.js';
+import { METRICS_NAMESPACE, type MetricName, metricOwners, STAGE_METRICS } from '../../functions/config/metrics.js';
+import { routeKeys, STAGES, type Stage, type StageWiring, WIRING } from '../../functions/config/wiring.js';
+import { PUBLIC_ROUTE_THROTTLE } from '../../lib/constructs/responses.js';
+import { cleanUpApps, testApp, testStack } from './app.js';
+
+/**
+ * The per-stage wiring contract (functions/config/wiring.ts, metrics.ts) against what the stack
+ * synthesizes and what the pre-built handlers contain.
+ */
+let template: Template;
+beforeAll(() => {
+  template = Template.fromStack(testStack(testApp()));
+});
+afterAll(cleanUpApps);
+
+type Resource = { Properties: Record<string, any> };
+const functionsByStage = (): Map<Stage, Resource> => {
+  const byStage = new Map<Stage, Resource>();
+  for (const fn of Object.values(template.findResources('AWS::Lambda::Function')) as Resource[]) {
+    const service = fn.Properties.Environment?.Variables?.POWERTOOLS_SERVICE_NAME as string | undefined;
+    const stage = service?.replace(/^closeloop-/, '') as Stage | undefined;
+    if (stage && STAGES.includes(stage)) byStage.set(stage, fn);
+  }
+  return byStage;
+};
+const bundle = (stage: Stage) => readFileSync(path.join('dist', 'functions', stage, 'index.js'), 'utf8');
+const hasLiteral = (code: string, name: string) => code.includes(`"${name}"`) || code.includes(`'${name}'`) || code.includes(`\`${name}\``);
+
+/** Closeloop metric names read by the dashboard's widgets and by every alarm (plain or metric math). */
+function metricsRead(): string[] {
+  const names = new Set<string>();
+  const dashboardBody = JSON.stringify(template.findResources('AWS::CloudWatch::Dashboard'));
+  // The body is JSON inside a CloudFormation Fn::Join: metrics appear as ["Closeloop","<name>",...].
+  for (const match of dashboardBody.matchAll(new RegExp(`\\\\"${METRICS_NAMESPACE}\\\\",\\\\"(\\w+)\\\\"`, 'g'))) names.add(match[1] as string);
+  for (const alarm of Object.values(template.findResources('AWS::CloudWatch::Alarm')) as Resource[]) {
+    const props = alarm.Properties;
+    if (props.Namespace === METRICS_NAMESPACE) names.add(props.MetricName);
+    for (const query of props.Metrics ?? []) {
+      const metric = query.MetricStat?.Metric;
+      if (metric?.Namespace === METRICS_NAMESPACE) names.add(metric.MetricName);
+    }
+  }
+  return [...names].sort();
+}
+
+describe('the wiring contract', () => {
+  it('gives every function exactly the variables its stage declares, and nothing undeclared', () => {
+    const byStage = functionsByStage();
+    expect([...byStage.keys()].sort()).toEqual([...STAGES].sort());
+    for (const stage of STAGES) {
+      const variables = Object.keys(byStage.get(stage)?.Properties.Environment.Variables ?? {}).filter(
+        (name) => !name.startsWith('POWERTOOLS_') && name !== ENV.RUNTIME_CATALOG,
+      );
+      const wiring: StageWiring = WIRING[stage];
+      const declared = [...wiring.env, ...(wiring.optionalEnv ?? [])].map((key) => ENV[key]);
+      expect(
+        variables.every((name) => declared.includes(name as never)),
+        `${stage}: ${variables.join(', ')}`,
+      ).toBe(true);
+      expect(
+        wiring.env.map((key) => ENV[key]).every((name) => variables.includes(name)),
+        `${stage} lacks a required variable`,
+      ).toBe(true);
+    }
+  });
+
+  it('grants each function exactly the table actions and index queries its stage declares', () => {
+    const policies = Object.values(template.findResources('AWS::IAM::Policy')) as Resource[];
+    const roleOf = (fn: Resource) => fn.Properties.Role['Fn::GetAtt'][0] as string;
+    for (const [stage, fn] of functionsByStage()) {
+      const statements = policies
+        .filter((policy) => (policy.Properties.Roles as { Ref: string }[]).some((role) => role.Ref === roleOf(fn)))
+        .flatMap((policy) => policy.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[]);
+      const dynamo = statements.flatMap((statement) =>
+        [statement.Action]
+          .flat()
+          .filter((action) => action.startsWith('dynamodb:'))
+          .map((action) => ({ action, resource: JSON.stringify(statement.Resource) })),
+      );
+      // The stream actions come with the stream event source (follow-up, measure), not from the contract.
+      const streamActions = ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator', 'dynamodb:ListStreams'];
+      const items = dynamo.filter((grant) => !streamActions.includes(grant.action));
+      const onIndex = items.filter((grant) => grant.resource.includes('/index/'));
+      const onTable = items.filter((grant) => !grant.resource.includes('/index/'));
+      const wiring: StageWiring = WIRING[stage];
+      expect(onTable.map((grant) => grant.action).sort(), stage).toEqual([...wiring.table].sort());
+      expect(onIndex.map((grant) => grant.resource.match(/\/index\/([\w-]+)/)?.[1]).sort(), stage).toEqual([...(wiring.indexes ?? [])].sort());
+      expect(
+        onIndex.every((grant) => grant.action === 'dynamodb:Query'),
+        stage,
+      ).toBe(true);
+    }
+  });
+
+  it('serves exactly the routes the stages declare, IAM-authorised where declared', () => {
+    const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route')) as Resource[];
+    const declared = STAGES.flatMap((stage) =>
+      ((WIRING[stage] as StageWiring).routes ?? []).flatMap((route) => routeKeys(route).map((key) => ({ key, auth: route.auth }))),
+    );
+    expect(routes.map((route) => route.Properties.RouteKey).sort()).toEqual(declared.map((route) => route.key).sort());
+    for (const { key, auth } of declared) {
+      const route = routes.find((candidate) => candidate.Properties.RouteKey === key);
+      expect(route?.Properties.AuthorizationType ?? 'NONE', key).toBe(auth === 'iam' ? 'AWS_IAM' : 'NONE');
+    }
+    const respondKeys = (WIRING.respond.routes as StageWiring['routes'])?.flatMap(routeKeys) ?? [];
+    expect(Object.keys(PUBLIC_ROUTE_THROTTLE).every((key) => respondKeys.includes(key))).toBe(true);
+  });
+
+  it('reads only declared metrics on the dashboard and in alarms, each emitted by the stage that declares it', () => {
+    const read = metricsRead();
+    const owners = metricOwners();
+    // The dashboard reads the core counters and the delivery health ones.
+    expect(read).toEqual(
+      expect.arrayContaining(['SurveySent', 'ResponseRecorded', 'DetractorRecorded', 'FollowUpEscalated', 'SendingPaused', 'SentMarkFailed']),
+    );
+    for (const name of read) {
+      const stage = owners.get(name as MetricName);
+      expect(stage, `${name} is read but no stage declares it`).toBeDefined();
+      expect(hasLiteral(bundle(stage as Stage), name), `${name} is not in the ${stage} handler`).toBe(true);
+    }
+  });
+
+  it("finds every declared metric in its stage's pre-built handler, and no stage's names in another's bundle", () => {
+    for (const stage of STAGES) {
+      const code = bundle(stage);
+      for (const name of STAGE_METRICS[stage]) expect(hasLiteral(code, name), `${stage} declares ${name} but never emits it`).toBe(true);
+    }
+    // The contract is not shipped whole to each function (else the check above proves nothing).
+    expect(hasLiteral(bundle('dispatch'), 'ContactErased')).toBe(false);
+    expect(hasLiteral(bundle('erase'), 'SurveySent')).toBe(false);
+  });
+});
