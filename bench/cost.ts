@@ -40,7 +40,9 @@ export function costModel(calls: CallsResult, responseRate = 0.15): { lines: Cos
   const { invitation, claim, rest } = calls.itemBytes;
   // claim + invitation (its size before the answer is smaller; the answered size is an upper bound) + rest + 2 condition checks,
   // + 1 for the invitation's entry in the keys-only contact index (erasure); an answer does not change the index key.
-  const surveyWru = 2 * (kb(claim) + kb(invitation) + kb(rest) + 1 + 1) + 1;
+  // + the "sent" mark after SES accepted the email: one UpdateItem on the claim per survey (as measured).
+  const sentMarkWru = (calls.perSurvey['DynamoDB.UpdateItem'] ?? 0) * kb(claim);
+  const surveyWru = 2 * (kb(claim) + kb(invitation) + kb(rest) + 1 + 1) + 1 + sentMarkWru;
   // the measure stage: marker + the total bucket (one more bucket when the customer has a segment)
   const measureWru = 2 * 2;
   // A case (for ~30 % of responses): its put and the erasure check in one transaction, its index entry, the notified mark.
@@ -55,7 +57,7 @@ export function costModel(calls: CallsResult, responseRate = 0.15): { lines: Cos
     {
       item: 'DynamoDB writes',
       perThousand: 1000 * PRICES.dynamoPerWriteUnit * (surveyWru + measureWru + r * responseWru),
-      basis: `${surveyWru + measureWru} WRU per survey (contact index included), ${responseWru.toFixed(1)} per response (cases included; invitation ${invitation} B)`,
+      basis: `${surveyWru + measureWru} WRU per survey (contact index and sent mark included), ${responseWru.toFixed(1)} per response (cases included; invitation ${invitation} B)`,
     },
     { item: 'DynamoDB reads', perThousand: 1000 * PRICES.dynamoPerReadUnit * r * 2 * 2, basis: 'a consistent GetItem per page view, ~2 views per response' },
     {

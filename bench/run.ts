@@ -44,7 +44,9 @@ console.log(
 
 console.log('2–3. AWS calls (SDK middleware, 1,000 events) and throughput vs the bare SDK calls (concurrency 8, medians of 3 interleaved rounds)');
 const calls = await benchCalls(1000, 8);
-console.log(`calls per survey sent: ${JSON.stringify(calls.perSurvey)} → ${Object.values(calls.perSurvey).reduce((a, b) => a + b, 0)} (goal 2)`);
+console.log(
+  `calls per survey sent: ${JSON.stringify(calls.perSurvey)} → ${Object.values(calls.perSurvey).reduce((a, b) => a + b, 0)} (goal 3: reserve, send, mark sent)`,
+);
 console.log(`calls per response:    ${JSON.stringify(calls.perResponse)} → ${Object.values(calls.perResponse).reduce((a, b) => a + b, 0)} (goal 1)`);
 console.log('(plus, in the dispatch handler, one EventBridge PutEvents per batch of up to 10 surveys)');
 console.log(

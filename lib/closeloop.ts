@@ -52,7 +52,10 @@ export class Closeloop extends Construct {
     super(scope, id);
     const region = Stack.of(this).region;
     const settings = resolveProps(props, Token.isUnresolved(region) ? undefined : region);
-    const defaults: FunctionDefaults = { catalog: props.catalog.data, tracing: settings.tracing };
+    const stackName = Stack.of(this).stackName;
+    // Two instances in one account (dev and prod) publish under different `service` dimensions, so neither's dashboard or alarms read the other's.
+    const metricsService = `closeloop/${Token.isUnresolved(stackName) ? this.node.path : `${stackName}/${this.node.id}`}`;
+    const defaults: FunctionDefaults = { catalog: props.catalog.data, tracing: settings.tracing, metricsService };
 
     const store = new SurveyStore(this, 'Surveys');
     const ingest = new Ingest(this, 'Ingest', { catalog: props.catalog.data, ...(props.eventBus ? { eventBus: props.eventBus } : {}) });
@@ -98,7 +101,7 @@ export class Closeloop extends Construct {
       'rules-failures': followUps.failures,
       'deliverability-feedback-dead-letters': deliverability.deadLetters,
     };
-    const observability = new Observability(this, 'Observability', { followUpQueues: followUps.queues, deadLetterQueues });
+    const observability = new Observability(this, 'Observability', { followUpQueues: followUps.queues, deadLetterQueues, metricsService });
 
     this.eventBus = ingest.bus;
     this.table = store.table;

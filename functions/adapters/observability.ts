@@ -4,6 +4,7 @@ import { redact } from '../domain/redaction.js';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { MiddlewareObj } from '@middy/core';
 import { METRICS_NAMESPACE, METRICS_SERVICE, type MetricName, type StageMetric } from '../config/metrics.js';
+import { ENV } from '../config/env.js';
 import type { Stage } from '../config/wiring.js';
 
 /**
@@ -28,7 +29,7 @@ export class RedactingLogFormatter extends LogFormatter {
 
 /** Built once per cold start. Log business keys (program, eventId, caseId), never personal data. */
 export const logger = new Logger({ serviceName: 'closeloop', logFormatter: new RedactingLogFormatter() });
-export const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: METRICS_SERVICE, logger });
+export const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: process.env[ENV.METRICS_SERVICE] || METRICS_SERVICE, logger });
 
 /** Counts by the names the stage declares in its wiring (functions/config/wiring.ts), and no other. */
 export function stageCounter<S extends Stage>(_stage: S): (name: StageMetric<S>, value?: number) => void {

@@ -30,6 +30,8 @@ export const ENV = {
   FOLLOW_UP_QUEUE_URLS: 'CLOSELOOP_FOLLOW_UP_QUEUE_URLS',
   /** Secrets Manager id (ARN) of the key that signs the render time of the rating and unsubscribe pages. */
   PAGE_SIGNING_SECRET: 'CLOSELOOP_PAGE_SIGNING_SECRET',
+  /** Optional: the `service` dimension of the metrics; one per Closeloop instance, so two instances in one account never mix. Default `closeloop`. */
+  METRICS_SERVICE: 'CLOSELOOP_METRICS_SERVICE',
 } as const;
 
 export type EnvName = (typeof ENV)[keyof typeof ENV];

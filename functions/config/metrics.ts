@@ -8,7 +8,7 @@ import type { Stage } from './wiring.js';
  * and test/infra/metrics.test.ts proves each one they read is in the declaring stage's bundle.
  */
 export const METRICS_NAMESPACE = 'Closeloop';
-/** The `service` dimension of every Closeloop metric (Powertools' default dimension). */
+/** The `service` dimension of Closeloop's metrics (Powertools' default dimension) where no instance name is set (the sandbox, tests); in AWS each instance sets its own (ENV.METRICS_SERVICE). */
 export const METRICS_SERVICE = 'closeloop';
 
 export const STAGE_METRICS = {

@@ -19,6 +19,8 @@ export interface ObservabilityProps {
   readonly followUpQueues: Readonly<Record<string, Queue>>;
   /** Every dead-letter-like queue: any message in one needs a person. */
   readonly deadLetterQueues: Readonly<Record<string, Queue>>;
+  /** The `service` dimension the instance's functions publish their metrics under. @default 'closeloop' */
+  readonly metricsService?: string;
 }
 
 /** SES reviews an account at a 5 % bounce rate and a 0.1 % complaint rate; alarm well before. */
@@ -26,8 +28,8 @@ export const SES_BOUNCE_ALARM = 0.04;
 export const SES_COMPLAINT_ALARM = 0.0008;
 
 /** A Closeloop metric, by a name some stage's wiring declares (functions/config/wiring.ts): a renamed metric fails the type check, not the alarm. */
-const closeloop = (metricName: MetricName) =>
-  new Metric({ namespace: METRICS_NAMESPACE, metricName, statistic: 'Sum', period: Duration.hours(1), dimensionsMap: { service: METRICS_SERVICE } });
+const closeloopMetric = (service: string) => (metricName: MetricName) =>
+  new Metric({ namespace: METRICS_NAMESPACE, metricName, statistic: 'Sum', period: Duration.hours(1), dimensionsMap: { service } });
 
 /**
  * The CloudWatch dashboard (responses, detractor rate, follow-up backlog and SLA breaches, DLQ
@@ -39,6 +41,7 @@ export class Observability extends Construct {
 
   constructor(scope: Construct, id: string, props: ObservabilityProps) {
     super(scope, id);
+    const closeloop = closeloopMetric(props.metricsService ?? METRICS_SERVICE);
     const responses = closeloop('ResponseRecorded');
     const detractorRate = new MathExpression({
       expression: '100 * detractors / IF(responses > 0, responses, 1)',

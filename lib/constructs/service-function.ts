@@ -23,6 +23,8 @@ export interface FunctionDefaults {
   readonly catalog: Catalog;
   /** X-Ray active tracing. */
   readonly tracing: boolean;
+  /** The `service` dimension of this instance's metrics (unique per instance in an account). */
+  readonly metricsService: string;
 }
 
 export interface ServiceFunctionProps<S extends Stage>
@@ -96,6 +98,7 @@ export class ServiceFunction<S extends Stage = Stage> extends LambdaFunction {
         POWERTOOLS_SERVICE_NAME: `closeloop-${stage}`,
         POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
         [ENV.RUNTIME_CATALOG]: RUNTIME_CATALOG_FILE,
+        [ENV.METRICS_SERVICE]: defaults.metricsService,
         ...stageVariables(stage, environment),
       },
     });

@@ -1,3 +1,4 @@
+import { ENV } from '../../functions/config/env.js';
 import { Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { EventBus } from 'aws-cdk-lib/aws-events';
@@ -86,6 +87,22 @@ describe('the Closeloop construct', () => {
     for (const type of ['AWS::Events::EventBus', 'AWS::Scheduler::ScheduleGroup']) {
       expect(names(templates[0]!, type).some((name) => names(templates[1]!, type).includes(name))).toBe(false);
     }
+    // Their metrics do not mix: each instance's functions publish, and its dashboard and alarms read, its own `service` dimension.
+    const services = templates.map((t) => {
+      const published = new Set(
+        Object.values(t.Resources)
+          .filter((r) => r.Type === 'AWS::Lambda::Function')
+          .map((r) => (r.Properties?.Environment as { Variables: Record<string, string> }).Variables[ENV.METRICS_SERVICE]),
+      );
+      const read = new Set(
+        Object.values(t.Resources)
+          .filter((r) => r.Type === 'AWS::CloudWatch::Alarm' && r.Properties?.Namespace === 'Closeloop')
+          .flatMap((r) => (r.Properties?.Dimensions as { Name: string; Value: string }[]).filter((d) => d.Name === 'service').map((d) => d.Value)),
+      );
+      expect([...read]).toEqual([...published]);
+      return [...published];
+    });
+    expect(services).toEqual([['closeloop/ShopDev/Feedback'], ['closeloop/ShopProd/Feedback']]);
   });
 
   it('puts its rules on an existing bus when given one, and creates none', () => {

@@ -54,7 +54,7 @@ describe('the wiring contract', () => {
     expect([...byStage.keys()].sort()).toEqual([...STAGES].sort());
     for (const stage of STAGES) {
       const variables = Object.keys(byStage.get(stage)?.Properties.Environment.Variables ?? {}).filter(
-        (name) => !name.startsWith('POWERTOOLS_') && name !== ENV.RUNTIME_CATALOG,
+        (name) => !name.startsWith('POWERTOOLS_') && name !== ENV.RUNTIME_CATALOG && name !== ENV.METRICS_SERVICE,
       );
       const wiring: StageWiring = WIRING[stage];
       const declared = [...wiring.env, ...(wiring.optionalEnv ?? [])].map((key) => ENV[key]);
