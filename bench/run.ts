@@ -4,7 +4,8 @@
  */
 import os from 'node:os';
 
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+// The SDK's notice that its 2027 releases need Node.js ≥ 22 applies only without tools/node24.
+if (Number(process.versions.node.split('.')[0]) < 22) process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
 // Imported only now, so the SDK sees the settings above.
 const { benchReport, screenshotReport } = await import('./report.js');
