@@ -4,11 +4,13 @@
  */
 import os from 'node:os';
 
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+// The SDK's notice that its 2027 releases need Node.js ≥ 22 applies only without tools/node24.
+if (Number(process.versions.node.split('.')[0]) < 22) process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
 // Imported only now, so the SDK sees the settings above.
 const { benchReport, screenshotReport } = await import('./report.js');
 const { benchBundles } = await import('./bundles.js');
+const { benchSdk, sdkReport } = await import('./sdk.js');
 const { benchCalls } = await import('./calls.js');
 const { costModel } = await import('./cost.js');
 const { benchBurst } = await import('./burst.js');
@@ -41,6 +43,13 @@ console.log(
   `goal ≤ 150 KiB each: ${goal(bundles.every((b) => b.bytes <= 150 * 1024))}; goal import ≤ 1.2×: vs SDK imported ${goal(bundles.every((b) => b.ratio <= 1.2))}, ` +
     `vs SDK imported and clients created ${goal(bundles.every((b) => b.clientsRatio <= 1.2))}\n`,
 );
+
+console.log(
+  "1b. Which AWS SDK: (a) external (the runtime's) vs (b) the used clients bundled, tree-shaken, minified (shipped); bundle size, cold import and first invocation against the emulators on Lambda's Node.js (median of 7 fresh processes each, alternated)",
+);
+const sdk = await benchSdk(7);
+console.log(`on Node ${sdk.node}`);
+console.log(`${sdkReport(sdk.results)}\n`);
 
 console.log('2–3. AWS calls (SDK middleware, 1,000 events) and throughput vs the bare SDK calls (concurrency 8, medians of 3 interleaved rounds)');
 const calls = await benchCalls(1000, 8);

@@ -17,7 +17,8 @@ describe('cdk-nag AwsSolutions and Serverless', () => {
 
     const assembly = app.synth();
 
-    // Each function bundle (minified, AWS SDK left to the runtime) stays well under 150 KB.
+    // Each function bundle (minified, with the AWS SDK clients it uses) stays small: its own code
+    // ≤ 150 KiB is test/unit/bundle-size.test.ts's; with the SDK it stays under 1 MiB.
     const bundles = readdirSync(assembly.directory)
       .filter((dir) => dir.startsWith('asset.'))
       .map((dir) => path.join(assembly.directory, dir, 'index.js'))
@@ -29,7 +30,7 @@ describe('cdk-nag AwsSolutions and Serverless', () => {
         }
       });
     expect(bundles).toHaveLength(8); // dispatch, respond, follow-up (rules), cases, escalate, measure, deliverability, erase
-    for (const bundle of bundles) expect(statSync(bundle).size).toBeLessThan(150 * 1024);
+    for (const bundle of bundles) expect(statSync(bundle).size).toBeLessThan(1024 * 1024);
   });
 
   it('finds nothing with X-Ray tracing turned on either', () => {

@@ -1,0 +1,127 @@
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { keys } from '../../functions/adapters/table-keys.js';
+import { contactKeyOf } from '../../functions/domain/policies.js';
+import { hashToken } from '../../functions/domain/tokens.js';
+import { stages } from '../../scripts/build.js';
+import {
+  type DeployedFunction,
+  bounceFor,
+  httpEvent,
+  invokeFresh,
+  localVariables,
+  NODE24,
+  runtimeVariables,
+  sqsEvent,
+  streamInsert,
+  synthesizeFunctions,
+  ticketFor,
+} from '../fixtures/deployed-functions.js';
+import { dynamodb, sandbox, waitForEmails } from './sandbox-clients.js';
+
+/**
+ * What Lambda runs is what this proves: every function of the synthesized template, from its
+ * cdk.out asset (the pre-built bundle and the catalog beside it), loaded by Lambda's Node.js 24
+ * in a fresh process with the environment its template gives it (tokens replaced by the sandbox's
+ * table, queues, bus and secret), handles one representative event against the emulators.
+ */
+const installed = existsSync(NODE24);
+// CI must prove this on Node 24: without the binary it fails there instead of skipping.
+const required = installed || process.env.CI === 'true';
+
+describe.skipIf(!required)('the deployed bundles on Node.js 24, with their template environment (every function)', () => {
+  let synthesized: ReturnType<typeof synthesizeFunctions>;
+  const run = randomUUID().slice(0, 8);
+  const surveyed = `deployed-${run}@example.com`;
+  let token = '';
+
+  beforeAll(() => {
+    expect(installed, `${NODE24} is missing: run npm ci --prefix tools/node24`).toBe(true);
+    synthesized = synthesizeFunctions();
+  });
+  afterAll(() => synthesized?.cleanUp());
+
+  const fn = (stage: string): DeployedFunction => {
+    const found = synthesized.functions.find((f) => f.stage === stage);
+    if (!found) throw new Error(`the template has no ${stage} function`);
+    return found;
+  };
+  const invoke = (stage: string, event: unknown) => {
+    const deployed = fn(stage);
+    const env = { ...runtimeVariables(deployed, sandbox), ...localVariables(deployed.variables, synthesized.template, sandbox) };
+    return invokeFresh(deployed.assetDir, event, env);
+  };
+
+  it('the template has one nodejs24.x function per stage, each index.handler of its own asset', () => {
+    expect(synthesized.functions.map((f) => f.stage).sort()).toEqual(stages());
+    for (const deployed of synthesized.functions) {
+      expect(deployed).toMatchObject({ runtime: 'nodejs24.x', handler: 'index.handler' });
+      expect(existsSync(`${deployed.assetDir}/index.js`) && existsSync(`${deployed.assetDir}/catalog.json`)).toBe(true);
+    }
+  });
+
+  it('dispatch: a resolved ticket from the buffer queue sends one survey email', async () => {
+    const { result } = await invoke('dispatch', sqsEvent(ticketFor(surveyed), sandbox.queues['dispatch-buffer']!.arn));
+    expect(result).toEqual({ batchItemFailures: [] });
+    const [email, ...more] = await waitForEmails(surveyed, 1, 10_000);
+    expect(more).toEqual([]);
+    const link = /\/r\/([A-Za-z0-9_-]+)\?s=/.exec(email?.body.html ?? email?.body.text ?? '');
+    expect(link, 'a rating link in the email').not.toBeNull();
+    token = link![1]!;
+  });
+
+  it('respond: the rating page of that email is 200 HTML; an unknown token is 404', async () => {
+    const page = await invoke('respond', httpEvent('GET', '/r/{token}', `/r/${token}`, { token }));
+    expect(page.result).toMatchObject({ statusCode: 200, headers: expect.objectContaining({ 'content-type': expect.stringMatching(/^text\/html/) }) });
+    const unknown = 'x'.repeat(token.length);
+    const missing = await invoke('respond', httpEvent('GET', '/r/{token}', `/r/${unknown}`, { token: unknown }));
+    expect(missing.result).toMatchObject({ statusCode: 404 });
+  });
+
+  it('follow-up and measure: the invitation written by dispatch, as its stream INSERT, is processed without failures', async () => {
+    const { Item } = await dynamodb.send(new GetCommand({ TableName: sandbox.tables.surveys, Key: keys.invitation(hashToken(token)) }));
+    expect(Item).toMatchObject({ type: 'invitation' });
+    const event = streamInsert(Item!);
+    expect((await invoke('follow-up', event)).result).toEqual({ batchItemFailures: [] });
+    expect((await invoke('measure', event)).result).toEqual({ batchItemFailures: [] });
+  });
+
+  it('deliverability: a hard bounce from the feedback queue suppresses the address', async () => {
+    const bounced = `bounced-${run}@example.com`;
+    const { result } = await invoke('deliverability', sqsEvent(bounceFor(bounced, sandbox.region), sandbox.queues['deliverability-feedback']!.arn));
+    expect(result).toEqual({ batchItemFailures: [] });
+    const { Item } = await dynamodb.send(new GetCommand({ TableName: sandbox.tables.surveys, Key: keys.suppression(contactKeyOf(bounced)) }));
+    expect(Item).toMatchObject({ type: 'suppression', reason: 'bounced' });
+  });
+
+  it('cases: an IAM-signed GET of an unknown case is 404 JSON', async () => {
+    const caseId = `case-${run}`;
+    const { result } = await invoke('cases', httpEvent('GET', '/cases/{caseId}', `/cases/${caseId}`, { caseId }, { iam: true }));
+    expect(result).toMatchObject({ statusCode: 404 });
+  });
+
+  it('escalate: the scheduled sweep runs', async () => {
+    const { invokeMs } = await invoke('escalate', {
+      version: '0',
+      id: randomUUID(),
+      'detail-type': 'Scheduled Event',
+      source: 'aws.events',
+      account: '000000000000',
+      time: new Date().toISOString(),
+      region: sandbox.region,
+      resources: [],
+      detail: {},
+    });
+    expect(invokeMs).toBeGreaterThan(0);
+  });
+
+  it('erase: an IAM-signed erasure of an address answers 200 with its report', async () => {
+    const { result } = await invoke(
+      'erase',
+      httpEvent('POST', '/erasures', '/erasures', {}, { iam: true, body: JSON.stringify({ email: `erased-${run}@example.com` }) }),
+    );
+    expect(result).toMatchObject({ statusCode: 200 });
+  });
+});
