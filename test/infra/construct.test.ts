@@ -92,12 +92,12 @@ describe('the Closeloop construct', () => {
       const published = new Set(
         Object.values(t.Resources)
           .filter((r) => r.Type === 'AWS::Lambda::Function')
-          .map((r) => (r.Properties?.Environment as { Variables: Record<string, string> }).Variables[ENV.METRICS_SERVICE]),
+          .map((r) => (r.Properties!.Environment as { Variables: Record<string, string> }).Variables[ENV.METRICS_SERVICE]),
       );
       const read = new Set(
         Object.values(t.Resources)
           .filter((r) => r.Type === 'AWS::CloudWatch::Alarm' && r.Properties?.Namespace === 'Closeloop')
-          .flatMap((r) => (r.Properties?.Dimensions as { Name: string; Value: string }[]).filter((d) => d.Name === 'service').map((d) => d.Value)),
+          .flatMap((r) => (r.Properties!.Dimensions as { Name: string; Value: string }[]).filter((d) => d.Name === 'service').map((d) => d.Value)),
       );
       expect([...read]).toEqual([...published]);
       return [...published];
