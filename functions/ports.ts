@@ -213,13 +213,15 @@ export interface NotificationOutbox {
   /**
    * Takes the item for sending until `leaseUntil` (epoch seconds) if it is pending or its lease ended,
    * atomically with checking the contact is not suppressed and storing the email's unsubscribe link
-   * (by the SHA-256 of its token, kept until `linkExpiresAt`). One transaction; nothing written unless all holds.
+   * (by the SHA-256 of its token, kept until `link.expiresAt`). One transaction; nothing written unless all holds.
+   * `claimant` (the delivery, e.g. the stream record's id) may take its own unexpired claim again.
    */
   claim(
     notification: Pick<Notification, 'caseId' | 'kind' | 'contactKey' | 'locale'>,
     now: number,
     leaseUntil: number,
     link: { key: string; expiresAt: number },
+    claimant?: string,
   ): Promise<OutboxClaim>;
   /** The mail service accepted it: 'sent', and the address and reply are dropped from the item. Idempotent. */
   markSent(caseId: string, kind: NotificationKind, at: Date): Promise<void>;

@@ -7,7 +7,7 @@ import { documentClient } from './dynamo-client.js';
 import { keys } from './table-keys.js';
 
 /** Once decided (sent or skipped), the item keeps no address and no reply: only what counts and audits need. */
-const FORGET = 'REMOVE #to, reply, team, leaseUntil';
+const FORGET = 'REMOVE #to, reply, team, leaseUntil, claimant';
 
 /** The outbox items of respondent notifications in the survey table (written by the case repository). */
 export class DynamoNotificationOutbox implements NotificationOutbox {
@@ -21,6 +21,7 @@ export class DynamoNotificationOutbox implements NotificationOutbox {
     now: number,
     leaseUntil: number,
     link: { key: string; expiresAt: number },
+    claimant = '',
   ): Promise<OutboxClaim> {
     const TableName = this.tableName;
     try {
@@ -31,10 +32,20 @@ export class DynamoNotificationOutbox implements NotificationOutbox {
               Update: {
                 TableName,
                 Key: keys.notification(notification.caseId, notification.kind),
-                UpdateExpression: 'SET #status = :sending, leaseUntil = :lease ADD attempts :one',
-                ConditionExpression: 'attribute_exists(pk) AND (#status = :pending OR (#status = :sending AND leaseUntil <= :now))',
+                UpdateExpression: 'SET #status = :sending, leaseUntil = :lease, claimant = :me ADD attempts :one',
+                // The same delivery may take its own claim again: its earlier claim's answer may have been lost (a 500 after the write).
+                ConditionExpression:
+                  'attribute_exists(pk) AND (#status = :pending OR (#status = :sending AND (leaseUntil <= :now OR (claimant = :me AND :me <> :none))))',
                 ExpressionAttributeNames: { '#status': 'status' },
-                ExpressionAttributeValues: { ':sending': 'sending', ':pending': 'pending', ':lease': leaseUntil, ':now': now, ':one': 1 },
+                ExpressionAttributeValues: {
+                  ':sending': 'sending',
+                  ':pending': 'pending',
+                  ':lease': leaseUntil,
+                  ':now': now,
+                  ':one': 1,
+                  ':me': claimant,
+                  ':none': '',
+                },
                 // ALL_OLD: a retry learns why without a read (sent, skipped, held, gone).
                 ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
               },

@@ -53,7 +53,7 @@ export const handler = middy(async (event: DynamoDBStreamEvent, context: Context
       async (record: DynamoDBRecord) => {
         const notification = notificationOf(record);
         if (!notification) return;
-        const outcome = await sendNotification(notification, deps);
+        const outcome = await sendNotification(notification, deps, record.eventID);
         const keys = { caseId: notification.caseId, notification: notification.kind, programId: notification.programId };
         if (outcome.status === 'sent') {
           logger.info('notification sent', keys);

@@ -38,16 +38,23 @@ export type NotifyOutcome =
  * Sends one outbox item at most once, at least once: claim (with the suppression check and the
  * unsubscribe link, one transaction), send, mark sent. A transient failure of the send releases the
  * claim and throws, so the stream's retry sends it; SES throttling is retried by the SDK first.
+ * `delivery` names this delivery (the stream record's id): its retry may take its own claim again.
  */
-export async function sendNotification(notification: Notification, deps: NotifyDeps): Promise<NotifyOutcome> {
+export async function sendNotification(notification: Notification, deps: NotifyDeps, delivery?: string): Promise<NotifyOutcome> {
   const now = deps.now();
   const nowSeconds = Math.floor(now.getTime() / 1000);
   // The link carries a token whose hash names the contact: like a survey's unsubscribe link, it cannot answer anything.
   const token = deps.newUnsubscribeToken?.() ?? unsubscribeTokenFor(newToken());
-  const claimed = await deps.outbox.claim(notification, nowSeconds, nowSeconds + deps.leaseSeconds, {
-    key: unsubscribeKeyOf(token),
-    expiresAt: nowSeconds + deps.linkDays * 86_400,
-  });
+  const claimed = await deps.outbox.claim(
+    notification,
+    nowSeconds,
+    nowSeconds + deps.leaseSeconds,
+    {
+      key: unsubscribeKeyOf(token),
+      expiresAt: nowSeconds + deps.linkDays * 86_400,
+    },
+    delivery,
+  );
   if (claimed === 'held') throw new NotificationInProgressError(`notification ${notification.kind} of case ${notification.caseId} is held by another delivery`);
   if (claimed === 'done') return { status: 'duplicate' };
   if (claimed === 'gone') return { status: 'gone' };
