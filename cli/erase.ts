@@ -26,7 +26,8 @@ Options:
     console.log(`erased contact ${String(report.contactKey)} at ${String(report.erasedAt)}; the address is suppressed.`);
     console.log(
       `  invitations deleted ${String(report.invitationsDeleted)}, responses anonymised ${String(report.responsesAnonymised)}, ` +
-        `cases anonymised ${String(report.casesAnonymised)}, rest periods deleted ${String(report.contactRecordsDeleted)}`,
+        `cases anonymised ${String(report.casesAnonymised)}, rest periods deleted ${String(report.contactRecordsDeleted)}, ` +
+        `notifications deleted ${String(report.notificationsDeleted ?? 0)}`,
     );
     return 0;
   },

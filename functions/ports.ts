@@ -1,6 +1,7 @@
 import type { FollowUpCase, FollowUpCaseRecord } from './domain/follow-up-case.js';
 import type { IntegrationEvent } from './domain/integration-events.js';
 import type { Invitation, SurveyResponse } from './domain/invitation.js';
+import type { Notification, NotificationKind } from './domain/notification.js';
 
 /** Why a survey was not sent. */
 /** Why no survey was sent. `dry-run` and `disabled` come from the program's catalog switches. */
@@ -86,6 +87,11 @@ export interface InvitationRepository {
   /** Reads an invitation; never writes. */
   findByTokenHash(tokenHash: string): Promise<Invitation | undefined>;
   /**
+   * Reads what a respondent notification's unsubscribe link names (by the SHA-256 of its token):
+   * the contact and the page's language. Never writes. @default absent: only survey links unsubscribe
+   */
+  findUnsubscribeLink?(linkKey: string): Promise<UnsubscribeTarget | undefined>;
+  /**
    * Records a response. The first answer is one conditional write (no read before it), which fails
    * without effect on an unknown, expired or already answered invitation, or on a score outside the
    * invitation's scale. A different answer before `answerWindowEnds` replaces it, keeping the earlier
@@ -97,6 +103,9 @@ export interface InvitationRepository {
    */
   recordResponse(tokenHash: string, response: SurveyResponse, now: Date, answerWindowEnds: number, retainUntil?: number): Promise<RecordResult>;
 }
+
+/** Whom an unsubscribe link unsubscribes, and in which language its page speaks. */
+export type UnsubscribeTarget = Pick<Invitation, 'contactKey' | 'locale' | 'expiresAt'>;
 
 export type RecordResult =
   | { status: 'recorded'; invitation: Invitation }
@@ -161,17 +170,65 @@ export interface CaseRepository {
    * queue message is still owed: 'opened' (new), 'unnotified' (exists, message not confirmed sent) or 'notified'.
    * With `survey`, a new case is opened only while that invitation still belongs to the contact:
    * 'erased' when the person's data was erased after the answer (the stream still carries it).
+   * `notification` (the respondent's acknowledgement) is stored in the same transaction, as the outbox item the notify stage sends.
    */
-  open(record: FollowUpCaseRecord, survey?: { tokenHash: string; contactKey: string }): Promise<'opened' | 'unnotified' | 'notified' | 'erased'>;
+  open(
+    record: FollowUpCaseRecord,
+    survey?: { tokenHash: string; contactKey: string },
+    notification?: Notification,
+  ): Promise<'opened' | 'unnotified' | 'notified' | 'erased'>;
   /** Records that the case's message is on its queue. */
   markNotified(caseId: string, at: Date): Promise<void>;
   get(caseId: string): Promise<FollowUpCaseRecord | undefined>;
-  /** Replaces `before` with `after` unless the case changed meanwhile; false if it did. */
-  update(before: FollowUpCaseRecord, after: FollowUpCaseRecord): Promise<boolean>;
+  /**
+   * Replaces `before` with `after` unless the case changed meanwhile; false if it did. With
+   * `notification` (a resolution reply), its outbox item is written in the same transaction.
+   */
+  update(before: FollowUpCaseRecord, after: FollowUpCaseRecord, notification?: Notification): Promise<boolean>;
   /** Cases whose next deadline is at or before `now`, from the sparse deadline index. */
   due(now: Date, limit: number): Promise<FollowUpCaseRecord[]>;
   /** Takes a case that cannot be escalated out of the deadline index; it stays stored, with the reason. */
   setAside(caseId: string, reason: string, at: Date): Promise<void>;
+}
+
+/** What taking an outbox item for its send found. */
+export type OutboxClaim =
+  /** Taken: send it now, then `markSent` (or `release` on a transient failure). */
+  | 'claimed'
+  /** Sent before, or decided not to send (suppressed, rejected): nothing to do. */
+  | 'done'
+  /** Another delivery holds it until its lease ends (it may be sending): try again later. */
+  | 'held'
+  /** The contact is suppressed (unsubscribed, bounced, complained, erased): nothing written; the caller records the skip. */
+  | 'suppressed'
+  /** No such item: erased with the person's data, or expired. */
+  | 'gone';
+
+/**
+ * The notification outbox (one item per case and kind, written with the case change that owes it),
+ * sent effectively once as dispatch sends surveys: a claim with a lease, taken atomically with the
+ * suppression check, then a sent mark.
+ */
+export interface NotificationOutbox {
+  /**
+   * Takes the item for sending until `leaseUntil` (epoch seconds) if it is pending or its lease ended,
+   * atomically with checking the contact is not suppressed and storing the email's unsubscribe link
+   * (by the SHA-256 of its token, kept until `link.expiresAt`). One transaction; nothing written unless all holds.
+   * `claimant` (the delivery, e.g. the stream record's id) may take its own unexpired claim again.
+   */
+  claim(
+    notification: Pick<Notification, 'caseId' | 'kind' | 'contactKey' | 'locale'>,
+    now: number,
+    leaseUntil: number,
+    link: { key: string; expiresAt: number },
+    claimant?: string,
+  ): Promise<OutboxClaim>;
+  /** The mail service accepted it: 'sent', and the address and reply are dropped from the item. Idempotent. */
+  markSent(caseId: string, kind: NotificationKind, at: Date): Promise<void>;
+  /** A transient failure after the claim: back to 'pending' for the retry. */
+  release(caseId: string, kind: NotificationKind): Promise<void>;
+  /** Not sent, for good ('suppressed', 'rejected'): the address and reply are dropped. Idempotent. */
+  skip(caseId: string, kind: NotificationKind, reason: 'suppressed' | 'rejected', at: Date): Promise<void>;
 }
 
 /** Keeps input that can never be processed, with the reason, where an operator can inspect it. */
@@ -214,6 +271,8 @@ export interface ErasureCounts {
   readonly casesAnonymised: number;
   /** Rest periods of the contact. */
   readonly contactRecordsDeleted: number;
+  /** Respondent notifications (outbox items, sent or not) and their unsubscribe links: deleted. */
+  readonly notificationsDeleted: number;
 }
 
 /** Finds a person's data by their hashed address and erases it (GDPR Art. 17). */

@@ -11,6 +11,7 @@ import { Dispatch } from './constructs/dispatch.js';
 import { FollowUps } from './constructs/follow-ups.js';
 import { Ingest } from './constructs/ingest.js';
 import { Measurement } from './constructs/measurement.js';
+import { Notifications } from './constructs/notifications.js';
 import { Observability } from './constructs/observability.js';
 import { Privacy } from './constructs/privacy.js';
 import { Responses } from './constructs/responses.js';
@@ -96,10 +97,20 @@ export class Closeloop extends Construct {
       deadLetters: followUps.failures,
     });
     new Privacy(this, 'Privacy', { defaults, table: store.table, api: responses.api });
+    // Respondent notifications: acknowledgement and resolution reply (docs/notifications.md).
+    const notifications = new Notifications(this, 'Notifications', {
+      defaults,
+      table: store.table,
+      senderEmail: settings.senderEmail,
+      supportEmail: settings.supportEmail,
+      publicBaseUrl: responses.publicBaseUrl,
+      configurationSet: dispatch.configurationSet,
+    });
     const deadLetterQueues = {
       'dispatch-dead-letters': ingest.deadLetters,
       'rules-failures': followUps.failures,
       'deliverability-feedback-dead-letters': deliverability.deadLetters,
+      'notify-failures': notifications.failures,
     };
     const observability = new Observability(this, 'Observability', { followUpQueues: followUps.queues, deadLetterQueues, metricsService });
 
@@ -127,6 +138,7 @@ export class Closeloop extends Construct {
     new CfnOutput(this, 'BufferQueueUrl', { value: ingest.buffer.queueUrl });
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: ingest.deadLetters.queueUrl, description: 'Rejected events, with the reason' });
     new CfnOutput(this, 'RulesFailureQueueUrl', { value: followUps.failures.queueUrl });
+    new CfnOutput(this, 'NotifyFailureQueueUrl', { value: notifications.failures.queueUrl, description: 'Respondent notifications that could not be sent' });
     new CfnOutput(this, 'FeedbackDeadLetterQueueUrl', {
       value: deliverability.deadLetters.queueUrl,
       description: 'SES feedback events that could not be processed',

@@ -8,6 +8,7 @@ import {
   followUpDeadLetterName,
   followUpQueueDefaults,
   followUpQueueNames,
+  notifyFailureQueue,
   rulesFailureQueue,
   surveyTable,
 } from '../functions/config/resources.js';
@@ -96,6 +97,7 @@ export async function createResources(dynamodb: DynamoDBClient, sqs: SQSClient, 
     { name: feedbackDeadLetterQueue.name, maxReceiveCount: feedbackQueue.maxReceiveCount },
   );
   await create(rulesFailureQueue.name, { MessageRetentionPeriod: days(rulesFailureQueue.retentionDays) });
+  await create(notifyFailureQueue.name, { MessageRetentionPeriod: days(notifyFailureQueue.retentionDays) });
   for (const name of followUpQueueNames(catalog)) {
     await create(followUpDeadLetterName(name), { MessageRetentionPeriod: days(followUpQueueDefaults.retentionDays) });
     await create(

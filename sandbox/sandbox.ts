@@ -17,6 +17,8 @@ import {
   feedbackDeadLetterQueue,
   feedbackQueue,
   followUpQueueNames,
+  NOTIFY_RETRY_ATTEMPTS,
+  notifyFailureQueue,
   pageSigningSecret,
   rulesFailureQueue,
 } from '../functions/config/resources.js';
@@ -259,6 +261,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
       FEEDBACK_DEAD_LETTER_QUEUE_URL: queue(feedbackDeadLetterQueue.name).url,
       SLA_TIME_SCALE: String(Math.min(1, Math.max(options.delayScale ?? 1, 1e-9))),
       PAGE_SIGNING_SECRET: pageSigningSecret.name,
+      NOTIFY_FAILURE_QUEUE_URL: queue(notifyFailureQueue.name).url,
     };
     Object.assign(process.env, wiredVariables(variables), {
       [ENV.RUNTIME_CATALOG]: catalogFile,
@@ -274,6 +277,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
       { handler: measure },
       { handler: deliverability },
       { handler: erase },
+      { handler: notify },
     ] = await Promise.all([
       import('../functions/dispatch/handler.js'),
       import('../functions/respond/handler.js'),
@@ -283,6 +287,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
       import('../functions/measure/handler.js'),
       import('../functions/deliverability/handler.js'),
       import('../functions/erase/handler.js'),
+      import('../functions/notify/handler.js'),
     ]);
     deliverFeedback = async (event) => {
       await sqsClient.send(new SendMessageCommand({ QueueUrl: queue(feedbackQueue.name).url, MessageBody: JSON.stringify(event) }));
@@ -378,6 +383,17 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
         retryAttempts: 5,
         sqs: sqsClient,
         onFailureQueueUrl: queue(rulesFailureQueue.name).url,
+        report,
+      }),
+      // The third: respondent notifications from their outbox items (the stack filters to those; the handler ignores the rest).
+      pollStream({
+        streams: streamsClient,
+        streamArn: resources.streamArn,
+        handler: notify,
+        functionName: 'closeloop-notify',
+        retryAttempts: NOTIFY_RETRY_ATTEMPTS,
+        sqs: sqsClient,
+        onFailureQueueUrl: queue(notifyFailureQueue.name).url,
         report,
       }),
     ];

@@ -4,6 +4,7 @@ import { documentClient } from './dynamo-client.js';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { surveyTable } from '../config/resources.js';
 import type { FollowUpCaseRecord } from '../domain/follow-up-case.js';
+import type { Notification } from '../domain/notification.js';
 import type { CaseRepository } from '../ports.js';
 import { keys } from './table-keys.js';
 
@@ -14,7 +15,22 @@ const caseKey = (caseId: string) => ({ pk: `CASE#${caseId}`, sk: 'CASE' });
 const shardOf = (caseId: string) => `SLA#${[...caseId].reduce((sum, c) => sum + c.charCodeAt(0), 0) % slaIndex.shards}`;
 
 /** Attributes a case may lose in a transition (a resolved case leaves the deadline index). */
-const OPTIONAL_ATTRIBUTES = ['nextDeadline', 'slaShard', 'slaDueAt', 'rootCause', 'note', 'acknowledgedAt', 'resolvedAt'] as const;
+const OPTIONAL_ATTRIBUTES = ['nextDeadline', 'slaShard', 'slaDueAt', 'rootCause', 'note', 'reply', 'acknowledgedAt', 'resolvedAt'] as const;
+
+/**
+ * The outbox item of a notification, written in the transaction of the case change that owes it:
+ * 'pending' until the notify stage claims it (functions/notify/). Its key is the idempotency key: one
+ * per case and kind, whatever retries the writer makes.
+ */
+export function outboxPut(TableName: string, notification: Notification) {
+  return {
+    Put: {
+      TableName,
+      Item: { ...keys.notification(notification.caseId, notification.kind), type: 'notification', status: 'pending', ...notification },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    },
+  };
+}
 
 interface CaseItem extends FollowUpCaseRecord {
   pk: string;
@@ -53,8 +69,12 @@ export class DynamoCaseRepository implements CaseRepository {
     private readonly client: DynamoDBDocumentClient = documentClient,
   ) {}
 
-  async open(record: FollowUpCaseRecord, survey?: { tokenHash: string; contactKey: string }): Promise<'opened' | 'unnotified' | 'notified' | 'erased'> {
-    if (survey) return this.openForSurvey(record, survey);
+  async open(
+    record: FollowUpCaseRecord,
+    survey?: { tokenHash: string; contactKey: string },
+    notification?: Notification,
+  ): Promise<'opened' | 'unnotified' | 'notified' | 'erased'> {
+    if (survey) return this.openForSurvey(record, survey, notification);
     try {
       await this.client.send(
         new PutCommand({
@@ -75,6 +95,7 @@ export class DynamoCaseRepository implements CaseRepository {
   private async openForSurvey(
     record: FollowUpCaseRecord,
     survey: { tokenHash: string; contactKey: string },
+    notification?: Notification,
   ): Promise<'opened' | 'unnotified' | 'notified' | 'erased'> {
     try {
       await this.client.send(
@@ -96,6 +117,8 @@ export class DynamoCaseRepository implements CaseRepository {
                 ExpressionAttributeValues: { ':contact': survey.contactKey },
               },
             },
+            // The respondent's acknowledgement, owed by this opening and by nothing else.
+            ...(notification ? [outboxPut(this.tableName, notification)] : []),
           ],
         }),
       );
@@ -131,25 +154,27 @@ export class DynamoCaseRepository implements CaseRepository {
    * One conditional UpdateItem: sets every attribute of the new state and removes the optional ones
    * it no longer has (so a case leaves the deadline index), leaving `notifiedAt` alone.
    */
-  async update(before: FollowUpCaseRecord, after: FollowUpCaseRecord): Promise<boolean> {
+  async update(before: FollowUpCaseRecord, after: FollowUpCaseRecord, notification?: Notification): Promise<boolean> {
     const { pk: _pk, sk: _sk, ...fields } = toItem(after);
     const present = Object.entries(fields).filter(([, value]) => value !== undefined);
     const absent = OPTIONAL_ATTRIBUTES.filter((name) => (fields as Record<string, unknown>)[name] === undefined);
     const names = Object.fromEntries([...present.map(([name]) => name), ...absent].map((name) => [`#${name}`, name]));
+    const update = {
+      TableName: this.tableName,
+      Key: caseKey(before.message.caseId),
+      UpdateExpression: `SET ${present.map(([name]) => `#${name} = :${name}`).join(', ')}${absent.length ? ` REMOVE ${absent.map((name) => `#${name}`).join(', ')}` : ''}`,
+      ConditionExpression: '#version = :expected',
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: { ...Object.fromEntries(present.map(([name, value]) => [`:${name}`, value])), ':expected': before.history.length },
+    };
     try {
-      await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: caseKey(before.message.caseId),
-          UpdateExpression: `SET ${present.map(([name]) => `#${name} = :${name}`).join(', ')}${absent.length ? ` REMOVE ${absent.map((name) => `#${name}`).join(', ')}` : ''}`,
-          ConditionExpression: '#version = :expected',
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: { ...Object.fromEntries(present.map(([name, value]) => [`:${name}`, value])), ':expected': before.history.length },
-        }),
-      );
+      // With a notification, the change and its outbox item are one transaction: both or neither.
+      if (notification) await this.client.send(new TransactWriteCommand({ TransactItems: [{ Update: update }, outboxPut(this.tableName, notification)] }));
+      else await this.client.send(new UpdateCommand(update));
       return true;
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return false;
+      if (error instanceof TransactionCanceledException && error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed') return false;
       throw error;
     }
   }

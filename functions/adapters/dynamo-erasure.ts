@@ -19,7 +19,7 @@ export class DynamoErasure implements PersonalDataEraser {
   ) {}
 
   async erase(contactKey: string, at: Date): Promise<ErasureCounts> {
-    const counts = { invitationsDeleted: 0, responsesAnonymised: 0, casesAnonymised: 0, contactRecordsDeleted: 0 };
+    const counts = { invitationsDeleted: 0, responsesAnonymised: 0, casesAnonymised: 0, contactRecordsDeleted: 0, notificationsDeleted: 0 };
     await this.suppress(contactKey, at);
     for await (const key of this.indexed(contactKey)) {
       const outcome = await this.eraseItem(key, contactKey, at);
@@ -77,6 +77,7 @@ export class DynamoErasure implements PersonalDataEraser {
       try {
         if (item.type === 'invitation') return await this.eraseInvitation(item, contactKey, at);
         if (item.type === 'case') return await this.eraseCase(item, at);
+        if (item.type === 'notification' || item.type === 'unsubscribe-link') return await this.deleteNotification(item, contactKey);
         return 'gone';
       } catch (error) {
         if (!(error instanceof ConditionalCheckFailedException) || attempt >= MAX_ATTEMPTS) throw error;
@@ -118,6 +119,22 @@ export class DynamoErasure implements PersonalDataEraser {
       }),
     );
     return 'responsesAnonymised';
+  }
+
+  /**
+   * A notification's outbox item (sent or not: an unsent one is never sent, the contact being
+   * suppressed first) or its unsubscribe link: nothing in them is worth keeping anonymous.
+   */
+  private async deleteNotification(item: Item, contactKey: string): Promise<Outcome> {
+    await this.client.send(
+      new DeleteCommand({
+        TableName: this.tableName,
+        Key: { pk: item.pk, sk: item.sk },
+        ConditionExpression: 'contactKey = :contact',
+        ExpressionAttributeValues: { ':contact': contactKey },
+      }),
+    );
+    return 'notificationsDeleted';
   }
 
   private async eraseCase(item: Item, at: Date): Promise<Outcome> {

@@ -15,6 +15,7 @@ import type {
   SendLease,
   SkipRecord,
   UnsentClaim,
+  UnsubscribeTarget,
 } from '../ports.js';
 
 export { keys } from './table-keys.js';
@@ -391,6 +392,11 @@ export class DynamoInvitationRepository implements InvitationRepository, Contact
   async findByTokenHash(tokenHash: string): Promise<Invitation | undefined> {
     const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.invitation(tokenHash), ConsistentRead: true }));
     return fromItem(Item);
+  }
+
+  async findUnsubscribeLink(linkKey: string): Promise<UnsubscribeTarget | undefined> {
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.unsubscribeLink(linkKey), ConsistentRead: true }));
+    return Item?.type === 'unsubscribe-link' ? { contactKey: Item.contactKey, locale: Item.locale, expiresAt: Item.expiresAt } : undefined;
   }
 
   async recordResponse(tokenHash: string, response: SurveyResponse, now: Date, answerWindowEnds: number, retainUntil?: number): Promise<RecordResult> {

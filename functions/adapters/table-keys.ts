@@ -5,4 +5,8 @@ export const keys = {
   rest: (contactKey: string, scope: string) => ({ pk: `CONTACT#${contactKey}`, sk: `REST#${scope}` }),
   suppression: (contactKey: string) => ({ pk: `CONTACT#${contactKey}`, sk: 'SUPPRESSED' }),
   cancel: (cancelKey: string) => ({ pk: `CANCEL#${cancelKey}`, sk: 'CANCEL' }),
+  /** The outbox item of a respondent notification: one per case and kind (domain/notification.ts). */
+  notification: (caseId: string, kind: string) => ({ pk: `NOTIFY#${caseId}#${kind}`, sk: 'NOTIFY' }),
+  /** What a notification's unsubscribe link names (by the SHA-256 of its token): the contact to suppress. */
+  unsubscribeLink: (linkKey: string) => ({ pk: `UNSUB#${linkKey}`, sk: 'UNSUBSCRIBE' }),
 };

@@ -1,6 +1,8 @@
 import { acknowledge, CaseTransitionError, resolve, type FollowUpCaseRecord } from '../domain/follow-up-case.js';
 import { followUpResolved, recoverySurveyRequested } from '../domain/integration-events.js';
+import { resolutionFor } from '../domain/notification.js';
 import type { Catalog } from '../domain/program.js';
+import type { Notification } from '../domain/notification.js';
 import type { CaseRepository, IntegrationEventPublisher } from '../ports.js';
 
 export interface CaseDeps {
@@ -27,8 +29,8 @@ async function load(caseId: string, deps: CaseDeps): Promise<FollowUpCaseRecord>
   return record;
 }
 
-async function save(before: FollowUpCaseRecord, after: FollowUpCaseRecord, deps: CaseDeps): Promise<FollowUpCaseRecord> {
-  if (!(await deps.cases.update(before, after))) throw new CaseConflictError('the case changed meanwhile; read it again');
+async function save(before: FollowUpCaseRecord, after: FollowUpCaseRecord, deps: CaseDeps, notification?: Notification): Promise<FollowUpCaseRecord> {
+  if (!(await deps.cases.update(before, after, notification))) throw new CaseConflictError('the case changed meanwhile; read it again');
   return after;
 }
 
@@ -41,16 +43,27 @@ export async function acknowledgeCase(caseId: string, actor: string, note: strin
 }
 
 /**
- * → resolved, with a root-cause tag from the catalog and a note. Announces FollowUpResolved and,
- * when the rule asks for it, RecoverySurveyRequested (a program on it surveys the customer again,
- * through dispatch, within its throttles).
+ * → resolved, with a root-cause tag from the catalog, an internal note and a public reply. When the
+ * rule notifies the respondent on resolution, the reply is emailed to them (its outbox item is
+ * written in the same transaction as the resolution); the note never leaves the case. Announces
+ * FollowUpResolved and, when the rule asks for it, RecoverySurveyRequested (a program on it surveys
+ * the customer again, through dispatch, within its throttles).
  */
-export async function resolveCase(caseId: string, actor: string, rootCause: string, note: string | undefined, deps: CaseDeps): Promise<FollowUpCaseRecord> {
+export async function resolveCase(
+  caseId: string,
+  actor: string,
+  rootCause: string,
+  note: string | undefined,
+  deps: CaseDeps,
+  reply?: string,
+): Promise<FollowUpCaseRecord> {
   if (!deps.catalog.rootCauses.includes(rootCause)) {
     throw new InvalidCaseRequestError(`rootCause must be one of: ${deps.catalog.rootCauses.join(', ')}`);
   }
   const record = await load(caseId, deps);
-  const resolved = await save(record, resolve(record, actor, deps.now(), rootCause, note), deps);
+  const now = deps.now();
+  const after = resolve(record, actor, now, rootCause, note, reply?.trim() || undefined);
+  const resolved = await save(record, after, deps, resolutionFor(after, now));
   await deps.events.publish([followUpResolved(resolved), ...(resolved.recoverySurvey ? [recoverySurveyRequested(resolved)] : [])]);
   return resolved;
 }

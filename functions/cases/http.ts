@@ -17,6 +17,8 @@ import {
 const bodySchema = z.object({
   note: z.optional(z.string().check(z.maxLength(MAX_COMMENT_LENGTH))),
   rootCause: z.optional(z.string().check(z.maxLength(100))),
+  /** Public: emailed to the respondent when the rule notifies on resolution. The note stays internal. */
+  reply: z.optional(z.string().check(z.maxLength(MAX_COMMENT_LENGTH))),
 });
 
 /** Domain errors to HTTP, in one place. */
@@ -29,7 +31,8 @@ function toResponse(error: unknown): APIGatewayProxyStructuredResultV2 {
 
 /**
  * The case API (IAM-authorised routes): GET /cases/{caseId}, POST /cases/{caseId}/acknowledge
- * `{ note? }`, POST /cases/{caseId}/resolve `{ rootCause, note? }`.
+ * `{ note? }`, POST /cases/{caseId}/resolve `{ rootCause, note?, reply? }` (`reply`: public, sent to the respondent
+ * when the rule notifies on resolution; `note`: internal).
  */
 export async function handleCaseRequest(event: APIGatewayProxyEventV2, deps: CaseDeps): Promise<APIGatewayProxyStructuredResultV2> {
   const actor = actorOf(event);
@@ -41,11 +44,12 @@ export async function handleCaseRequest(event: APIGatewayProxyEventV2, deps: Cas
     if (raw === undefined) return json(400, { message: 'the body is not JSON' });
     const parsed = z.safeParse(bodySchema, raw);
     if (!parsed.success) return json(400, { message: describeIssues(parsed.error.issues) });
-    const { note, rootCause } = parsed.data;
+    const { note, rootCause, reply } = parsed.data;
+    if (event.routeKey === 'POST /cases/{caseId}/acknowledge' && reply !== undefined) return json(400, { message: 'reply: goes with resolve' });
     if (event.routeKey === 'POST /cases/{caseId}/acknowledge') return json(200, await acknowledgeCase(caseId, actor, note, deps));
     if (event.routeKey === 'POST /cases/{caseId}/resolve') {
       if (!rootCause) return json(400, { message: 'rootCause: required to resolve a case' });
-      return json(200, await resolveCase(caseId, actor, rootCause, note, deps));
+      return json(200, await resolveCase(caseId, actor, rootCause, note, deps, reply));
     }
     return json(404, { message: 'Not Found' });
   } catch (error) {

@@ -87,9 +87,13 @@ export function readCatalogData(file: string): unknown {
 }
 
 /** Reads and validates a catalog file; an invalid one throws InvalidCatalogError naming the file and each field. */
-export function loadCatalogFile(file: string): Catalog {
+export function loadCatalogFile(file: string, options: { warn?: (message: string) => void } = {}): Catalog {
+  const warn = options.warn;
   try {
-    return parseCatalog(readCatalogData(file), { baseDir: path.dirname(path.resolve(file)) });
+    return parseCatalog(readCatalogData(file), {
+      baseDir: path.dirname(path.resolve(file)),
+      ...(warn ? { warn: (message: string) => warn(`${path.basename(file)}: ${message}`) } : {}),
+    });
   } catch (error) {
     if (error instanceof InvalidCatalogError) throw new InvalidCatalogError(error.problems.map((problem) => `${path.basename(file)}: ${problem}`));
     throw error;

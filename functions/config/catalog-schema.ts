@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import en from 'zod/v4/locales/en.js';
-import { FALLBACK_LOCALE, type Messages } from '../domain/messages.js';
+import { FALLBACK_LOCALE, type Messages, NOTIFICATION_KEYS, type NotificationMessages } from '../domain/messages.js';
 import { parseIsoDuration } from '../domain/policies.js';
 import { DEFAULT_RETENTION, type Catalog, type SurveyProgram } from '../domain/program.js';
 import { CLASSIFICATIONS, SURVEY_KINDS, scaleOf } from '../domain/survey-kinds.js';
@@ -47,6 +47,23 @@ export const localeBundleSchema = z.strictObject({
   unsubscribeConfirm: nonEmpty,
   unsubscribeConfirmTitle: nonEmpty,
   unsubscribed: nonEmpty,
+  notification: z.optional(
+    z
+      .strictObject({
+        acknowledgementSubject: z.optional(nonEmpty.check(about('Subject of the acknowledgement; {brand}.'))),
+        acknowledgementBody: z.optional(nonEmpty.check(about('"We have read your answer."'))),
+        acknowledgementContact: z.optional(nonEmpty.check(about('Who will contact them and by when; {team}, {deadline}.'))),
+        acknowledgementTeam: z.optional(nonEmpty.check(about('{team} when the rule gives no contactedBy: "Someone from our team".'))),
+        resolutionSubject: z.optional(nonEmpty.check(about('Subject of the resolution reply; {brand}.'))),
+        resolutionIntro: z.optional(nonEmpty.check(about("The line above the team's public reply."))),
+        replyHint: z.optional(nonEmpty.check(about('Replies go to the support address.'))),
+      })
+      .check(
+        about(
+          'The emails to a respondent about their case (docs/notifications.md). A bundle made before they existed may lack them: English is used for each missing one, with a warning.',
+        ),
+      ),
+  ),
 });
 const hours = z.number().check(z.positive());
 
@@ -74,6 +91,17 @@ const ruleSchema = z.strictObject({
   escalateTo: z.optional(z.array(kebab).check(about('Queues a case climbs, one per missed deadline.'))),
   recoverySurvey: z.optional(z.boolean().check(about('After the case is resolved, ask the customer again (RecoverySurveyRequested).'))),
   final: z.optional(z.boolean().check(about('Later rules of the program are not applied to an answer this rule matched.'))),
+  notifyRespondent: z.optional(
+    z
+      .strictObject({
+        onOpen: z.optional(z.boolean().check(about('Email the respondent when the case opens: we read it, who will contact them and by when. Default false.'))),
+        onResolve: z.optional(z.boolean().check(about("Email the respondent the team's public reply when the case is resolved with one. Default false."))),
+        contactedBy: z.optional(
+          perLocale.check(about('Who will contact them ({team}), per locale, e.g. "Our customer care team"; default: the bundle\'s wording.')),
+        ),
+      })
+      .check(about('Emails to the respondent about their case (docs/notifications.md). Not allowed on eNPS programs (anonymity).')),
+  ),
 });
 
 const programSchema = z.strictObject({
@@ -211,6 +239,35 @@ export interface ParseOptions {
   readonly baseDir?: string;
   /** The built-in bundles as declared (tests may give others). @default the package's locales/ folder */
   readonly builtIns?: Record<string, unknown>;
+  /** Told what is valid but worth fixing (a bundle lacking strings English stands in for). @default ignored */
+  readonly warn?: (message: string) => void;
+}
+
+type ParsedBundle = Omit<Messages, 'notification'> & { notification?: Partial<NotificationMessages> };
+
+/**
+ * Every bundle with all the notification strings: a missing one (a bundle made by an older
+ * `closeloop locale init`) is taken from English, and a warning names it.
+ */
+function completeNotifications(parsed: Record<string, ParsedBundle>, origins: Record<string, string>, problems: string[], warn: (message: string) => void) {
+  const english = parsed[FALLBACK_LOCALE]?.notification ?? {};
+  const missingInEnglish = NOTIFICATION_KEYS.filter((key) => !english[key]);
+  if (parsed[FALLBACK_LOCALE] && missingInEnglish.length) {
+    problems.push(`${origins[FALLBACK_LOCALE]}.notification: lacks ${missingInEnglish.join(', ')} (the English bundle is the fallback of the others)`);
+    return {};
+  }
+  const bundles: Record<string, Messages> = {};
+  for (const [tag, bundle] of Object.entries(parsed)) {
+    const own = bundle.notification ?? {};
+    const missing = NOTIFICATION_KEYS.filter((key) => !own[key]);
+    if (missing.length) {
+      warn(
+        `${origins[tag]}: lacks ${missing.map((key) => `notification.${key}`).join(', ')}; English is used for them (\`closeloop locale init ${tag}\` prints every string)`,
+      );
+    }
+    bundles[tag] = { ...bundle, notification: { ...(english as NotificationMessages), ...own } };
+  }
+  return bundles;
 }
 
 // English messages for the catalog's own parse (zod/mini loads no locale; the Lambda bundles do without one).
@@ -222,11 +279,14 @@ function resolveLocales(
   options: ParseOptions,
   problems: string[],
 ): Record<string, Messages> {
-  const bundles: Record<string, Messages> = {};
+  const bundles: Record<string, ParsedBundle> = {};
+  const origins: Record<string, string> = {};
   const add = (tag: string, data: unknown, at: string) => {
     const parsed = parseEnglish(localeBundleSchema, data);
-    if (parsed.success) bundles[tag] = parsed.data;
-    else problems.push(...describeCatalogIssues(localeBundleSchema, parsed.error.issues).map((problem) => `${at}.${problem}`));
+    if (parsed.success) {
+      bundles[tag] = parsed.data;
+      origins[tag] = at;
+    } else problems.push(...describeCatalogIssues(localeBundleSchema, parsed.error.issues).map((problem) => `${at}.${problem}`));
   };
   for (const [tag, data] of Object.entries(options.builtIns ?? builtInLocaleData())) add(tag, data, `(built-in locale ${tag})`);
   for (const [tag, bundle] of Object.entries(declared ?? {})) {
@@ -240,7 +300,7 @@ function resolveLocales(
       problems.push(`locales.${tag}: ${(error as Error).message}`);
     }
   }
-  return bundles;
+  return completeNotifications(bundles, origins, problems, options.warn ?? (() => {}));
 }
 
 export function parseCatalog(input: unknown, options: ParseOptions = {}): Catalog {
@@ -271,6 +331,10 @@ export function parseCatalog(input: unknown, options: ParseOptions = {}): Catalo
     }
     const { min, max } = scaleOf(program.kind);
     program.rules.forEach((rule, r) => {
+      if (rule.notifyRespondent && program.kind === 'enps' && (rule.notifyRespondent.onOpen || rule.notifyRespondent.onResolve)) {
+        problems.push(`${at}.rules.${r}.notifyRespondent: an eNPS program never notifies its respondents (their answers are anonymous)`);
+      }
+      for (const tag of Object.keys(rule.notifyRespondent?.contactedBy ?? {})) known(tag, `${at}.rules.${r}.notifyRespondent.contactedBy.${tag}`);
       if (!(rule.queue in declared.followUpQueues)) problems.push(`${at}.rules.${r}.queue: "${rule.queue}" is not a declared follow-up queue`);
       rule.escalateTo?.forEach((queue, e) => {
         if (!(queue in declared.followUpQueues)) problems.push(`${at}.rules.${r}.escalateTo.${e}: "${queue}" is not a declared follow-up queue`);

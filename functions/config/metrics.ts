@@ -32,6 +32,7 @@ export const STAGE_METRICS = {
   measure: ['ThresholdBreached', 'ThresholdRecovered', 'MeasureRecordFailed', 'MeasureRecordSetAside'],
   deliverability: ['EmailBounced', 'EmailSoftBounced', 'EmailComplained', 'FeedbackRejected', 'DeliverabilityRecordFailed'],
   erase: ['ContactErased'],
+  notify: ['NotificationSent', 'NotificationSkipped', 'NotificationMarkFailed', 'NotifyRecordFailed'],
 } as const satisfies Record<Stage, readonly string[]>;
 
 export type StageMetric<S extends Stage> = (typeof STAGE_METRICS)[S][number];

@@ -44,6 +44,22 @@ export const DISPATCH_LEASE_SECONDS = DISPATCH_TIMEOUT_SECONDS * 3;
 /** Where events end that cannot be surveyed: contract violations (with a reason) and exhausted retries. */
 export const deadLetterQueue = { name: 'dispatch-dead-letters', retentionDays: 14 } as const;
 
+/** The notify stage (stream → respondent notifications). */
+export const NOTIFY_TIMEOUT_SECONDS = 30;
+/**
+ * How long a delivery that claimed a notification holds it while sending: longer than the notify
+ * function's timeout plus a minute for clocks, so a delivery still running is never sent over.
+ */
+export const NOTIFY_LEASE_SECONDS = NOTIFY_TIMEOUT_SECONDS * 3;
+/**
+ * Retries of a failing notify batch (the stream's event source) before its description goes to the
+ * on-failure queue: more than the rules stage's, as a claim held by a delivery that died is taken
+ * over only after its lease.
+ */
+export const NOTIFY_RETRY_ATTEMPTS = 10;
+/** On-failure destination of the notify stage (stream records that kept failing). */
+export const notifyFailureQueue = { name: 'notify-failures', retentionDays: 14 } as const;
+
 /** On-failure destination of the rules stage (stream records that kept failing). */
 export const rulesFailureQueue = { name: 'rules-failures', retentionDays: 14 } as const;
 

@@ -76,7 +76,8 @@ export const WIRING = {
   },
   cases: {
     env: ['SURVEY_TABLE', 'EVENT_BUS_NAME'],
-    table: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+    // PutItem: the outbox item of a resolution reply, in the resolve's transaction.
+    table: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem'],
     routes: [
       { methods: ['GET'], path: '/cases/{caseId}', auth: 'iam' },
       { methods: ['POST'], path: '/cases/{caseId}/acknowledge', auth: 'iam' },
@@ -101,6 +102,11 @@ export const WIRING = {
     table: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:Query'],
     indexes: [surveyTable.contactIndex.name],
     routes: [{ methods: ['POST'], path: '/erasures', auth: 'iam' }],
+  },
+  notify: {
+    env: ['SURVEY_TABLE', 'SENDER_EMAIL', 'SUPPORT_EMAIL', 'PUBLIC_BASE_URL', 'CONFIGURATION_SET', 'NOTIFY_FAILURE_QUEUE_URL'],
+    // The claim (an update with the suppression check and the unsubscribe link's put, one transaction) and the sent mark.
+    table: ['dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem', 'dynamodb:PutItem'],
   },
 } as const satisfies Record<string, StageWiring>;
 

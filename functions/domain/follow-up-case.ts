@@ -42,6 +42,8 @@ export interface CaseChange {
   readonly actor: string;
   readonly action: 'opened' | 'acknowledged' | 'escalated' | 'resolved';
   readonly note?: string;
+  /** The public reply sent to the respondent (resolutions only); the note never is. */
+  readonly reply?: string;
   readonly rootCause?: string;
   readonly rung?: number;
 }
@@ -67,6 +69,10 @@ export interface FollowUpCaseRecord {
   readonly expiresAt?: number;
   /** ISO 8601: when the respondent's data was erased from the case. */
   readonly erasedAt?: string;
+  /** Set at opening when the rule emails the respondent on resolution: in which language (domain/notification.ts). */
+  readonly notifyOnResolve?: { readonly locale: string };
+  /** The public reply the case was resolved with (sent to the respondent when `notifyOnResolve`). */
+  readonly reply?: string;
 }
 
 export function caseIdFor(tokenHash: string, ruleId: string): string {
@@ -155,7 +161,11 @@ export function acknowledge(record: FollowUpCaseRecord, actor: string, at: Date,
   };
 }
 
-export function resolve(record: FollowUpCaseRecord, actor: string, at: Date, rootCause: string, note?: string): FollowUpCaseRecord {
+/**
+ * → resolved. `note` is internal (the team's); `reply` is public: the words the respondent is sent
+ * (when the rule notifies on resolution), kept in the history beside the note.
+ */
+export function resolve(record: FollowUpCaseRecord, actor: string, at: Date, rootCause: string, note?: string, reply?: string): FollowUpCaseRecord {
   if (record.status === 'resolved') throw new CaseTransitionError('the case is already resolved');
   const { nextDeadline: _done, ...rest } = record;
   return {
@@ -164,8 +174,9 @@ export function resolve(record: FollowUpCaseRecord, actor: string, at: Date, roo
     resolvedAt: at.toISOString(),
     rootCause,
     ...(note ? { note } : {}),
+    ...(reply ? { reply } : {}),
     ...(record.acknowledgedAt ? {} : { acknowledgedAt: at.toISOString() }),
-    history: [...record.history, { at: at.toISOString(), actor, action: 'resolved', rootCause, ...(note ? { note } : {}) }],
+    history: [...record.history, { at: at.toISOString(), actor, action: 'resolved', rootCause, ...(note ? { note } : {}), ...(reply ? { reply } : {}) }],
   };
 }
 
@@ -204,14 +215,14 @@ export const ERASED_CUSTOMER: Customer = { id: 'erased', email: 'erased@erased.i
 /**
  * A case with the respondent's data removed — who they are, their words, the event's context and
  * the team's notes — and its deadlines dropped (an escalation about nobody helps no one). Status,
- * scores, rule, queue, topics, root cause and times stay, so the counts and SLA figures still add up.
+ * scores, rule, queue, topics, root cause and times stay (the public reply goes with the notes), so the counts and SLA figures still add up.
  */
 export function anonymiseCase(record: FollowUpCaseRecord, at: Date): FollowUpCaseRecord {
-  const { nextDeadline: _deadline, note: _note, contactKey: _contactKey, ...kept } = record;
+  const { nextDeadline: _deadline, note: _note, reply: _reply, notifyOnResolve: _notify, contactKey: _contactKey, ...kept } = record;
   return {
     ...kept,
     message: { ...record.message, customer: ERASED_CUSTOMER, comment: null, secondAnswer: null, context: {} },
-    history: record.history.map(({ note: _changeNote, ...change }) => change),
+    history: record.history.map(({ note: _changeNote, reply: _changeReply, ...change }) => change),
     erasedAt: at.toISOString(),
   };
 }

@@ -33,7 +33,39 @@ export interface Messages {
   /** Heading of the unsubscribe page when the first press carried no evidence of a person (domain/evidence.ts). */
   readonly unsubscribeConfirmTitle: string;
   readonly unsubscribed: string;
+  /** The emails to a respondent about their case (acknowledgement, resolution): docs/notifications.md. */
+  readonly notification: NotificationMessages;
 }
+
+/**
+ * The strings of the respondent notifications. Bundles made before they existed lack them: the
+ * catalog fills each missing one from English and warns, naming it (config/catalog-schema.ts).
+ */
+export interface NotificationMessages {
+  /** {brand}. */
+  readonly acknowledgementSubject: string;
+  readonly acknowledgementBody: string;
+  /** {team} (the rule's `contactedBy`, else `acknowledgementTeam`) and {deadline} (the acknowledge deadline, in the respondent's time zone). */
+  readonly acknowledgementContact: string;
+  readonly acknowledgementTeam: string;
+  /** {brand}. */
+  readonly resolutionSubject: string;
+  /** The line above the team's public reply. */
+  readonly resolutionIntro: string;
+  /** Replies go to the support address (Reply-To). */
+  readonly replyHint: string;
+}
+
+/** Every notification string, in bundle order. */
+export const NOTIFICATION_KEYS = [
+  'acknowledgementSubject',
+  'acknowledgementBody',
+  'acknowledgementContact',
+  'acknowledgementTeam',
+  'resolutionSubject',
+  'resolutionIntro',
+  'replyHint',
+] as const satisfies readonly (keyof NotificationMessages)[];
 
 /**
  * The bundle for a requested language tag: exact ("hr"), then its language ("hr-HR" → "hr"), then

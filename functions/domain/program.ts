@@ -33,6 +33,18 @@ export interface FollowUpRule {
   readonly recoverySurvey?: boolean;
   /** Stop here: later rules of the program are not applied to a response this rule matched. */
   readonly final?: boolean;
+  /** Emails to the respondent about the case (never on eNPS programs): domain/notification.ts. */
+  readonly notifyRespondent?: RespondentNotice;
+}
+
+/** Which emails a rule's cases send their respondent. */
+export interface RespondentNotice {
+  /** When the case opens: we read it, who will contact them and by when. */
+  readonly onOpen?: boolean;
+  /** When the case is resolved with a public reply: that reply. */
+  readonly onResolve?: boolean;
+  /** Who will contact them, per locale ({team} of the acknowledgement); else the bundle's `acknowledgementTeam`. */
+  readonly contactedBy?: Partial<Record<Locale, string>>;
 }
 
 export interface Trigger {

@@ -41,5 +41,6 @@ export async function eraseContact(email: string, deps: EraseDeps): Promise<Eras
     responsesAnonymised: sum('responsesAnonymised'),
     casesAnonymised: sum('casesAnonymised'),
     contactRecordsDeleted: sum('contactRecordsDeleted'),
+    notificationsDeleted: sum('notificationsDeleted'),
   };
 }

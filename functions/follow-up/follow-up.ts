@@ -1,6 +1,7 @@
 import { buildFollowUpCase, openCase, type CaseTiming, type FollowUpCase } from '../domain/follow-up-case.js';
 import { followUpOpened, surveyResponded, type IntegrationEvent } from '../domain/integration-events.js';
 import type { Invitation, SurveyResponse } from '../domain/invitation.js';
+import { acknowledgementFor, resolutionNoticeFor } from '../domain/notification.js';
 import { findProgram, type Catalog } from '../domain/program.js';
 import { matchingRules, type RatedResponse } from '../domain/rules.js';
 import { classify, isValidScore, SURVEY_KINDS } from '../domain/survey-kinds.js';
@@ -65,7 +66,8 @@ export interface RoutingResult {
  * first (a re-delivered stream record finds it and opens no second one), its message sent, and
  * the sending recorded — a case whose message was not confirmed is sent again on the retry, with
  * the same caseId for consumers to de-duplicate. For a changed answer only rules the earlier answer
- * did not already match open a case: a changed answer is never counted twice.
+ * did not already match open a case: a changed answer is never counted twice. A rule that notifies
+ * the respondent gets its acknowledgement stored with the case (the notify stage sends it).
  */
 export async function routeResponse(invitation: AnsweredInvitation, deps: FollowUpDeps, previous?: SurveyResponse): Promise<RoutingResult> {
   const program = findProgram(deps.catalog, invitation.programId);
@@ -88,7 +90,14 @@ export async function routeResponse(invitation: AnsweredInvitation, deps: Follow
     const message = buildFollowUpCase(invitation, program, rule, classification, topics, deps.timing);
     const now = deps.now();
     const kept = { contactKey: invitation.contactKey, expiresAt: Math.floor(now.getTime() / 1000) + deps.catalog.retention.caseDays * 86_400 };
-    const opened = await deps.cases.open(openCase(message, rule, now, kept), { tokenHash: invitation.tokenHash, contactKey: invitation.contactKey });
+    const onResolve = resolutionNoticeFor(program, rule, invitation);
+    const record = { ...openCase(message, rule, now, kept), ...(onResolve ? { notifyOnResolve: onResolve } : {}) };
+    // The respondent's acknowledgement (rule.notifyRespondent.onOpen) is stored with the case, in one transaction.
+    const opened = await deps.cases.open(
+      record,
+      { tokenHash: invitation.tokenHash, contactKey: invitation.contactKey },
+      acknowledgementFor(program, rule, invitation, message, now),
+    );
     // 'erased': the person asked to be forgotten after answering; no case is opened about them.
     if (opened === 'notified' || opened === 'erased') continue;
     await deps.publisher.publish(message);

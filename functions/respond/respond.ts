@@ -6,7 +6,7 @@ import type { SurveyKind } from '../domain/survey-kinds.js';
 import { hashToken, isWellFormedToken, isWellFormedUnsubscribeToken, legacyTokenHash, unsubscribeKeyOf } from '../domain/tokens.js';
 import { findProgram, type Catalog } from '../domain/program.js';
 import { questionFor, secondQuestionFor } from '../domain/wording.js';
-import type { ContactRepository, InvitationRepository } from '../ports.js';
+import type { ContactRepository, InvitationRepository, UnsubscribeTarget } from '../ports.js';
 
 export interface RespondDeps {
   readonly catalog: Catalog;
@@ -65,10 +65,14 @@ async function findLive(token: string, deps: RespondDeps): Promise<Invitation | 
   return invitation && isWellFormedToken(token) && !isExpired(invitation, deps.now()) ? invitation : undefined;
 }
 
-/** The same, for the token of an unsubscribe link (or a legacy one, which was the rating token). */
-async function findLiveForUnsubscribe(token: string, deps: RespondDeps): Promise<Invitation | undefined> {
-  const invitation = await deps.invitations.findByTokenHash(unsubscribeKeyOf(token.slice(0, MAX_TOKEN_LENGTH)));
-  return invitation && isWellFormedUnsubscribeToken(token) && !isExpired(invitation, deps.now()) ? invitation : undefined;
+/**
+ * The same, for the token of an unsubscribe link (or a legacy one, which was the rating token), or
+ * of the unsubscribe link of a respondent notification (docs/notifications.md).
+ */
+async function findLiveForUnsubscribe(token: string, deps: RespondDeps): Promise<UnsubscribeTarget | undefined> {
+  const key = unsubscribeKeyOf(token.slice(0, MAX_TOKEN_LENGTH));
+  const target = (await deps.invitations.findByTokenHash(key)) ?? (await deps.invitations.findUnsubscribeLink?.(key));
+  return target && isWellFormedUnsubscribeToken(token) && !isExpired(target, deps.now()) ? target : undefined;
 }
 
 function formView(invitation: Invitation, token: string, now: Date, deps: RespondDeps, purpose: StampPurpose = 'rating'): FormView {
@@ -200,7 +204,7 @@ export async function recordRating(form: RatingForm, deps: RespondDeps): Promise
   }
 }
 
-const unsubscribeView = (invitation: Invitation, token: string, now: Date, deps: RespondDeps, confirm: boolean): View => ({
+const unsubscribeView = (invitation: UnsubscribeTarget, token: string, now: Date, deps: RespondDeps, confirm: boolean): View => ({
   view: 'unsubscribe',
   status: 200,
   locale: invitation.locale,

@@ -307,7 +307,7 @@ describe('CloseloopStack', () => {
     const found = Object.values(custom.findResources('AWS::Lambda::Function')).filter(
       (r) => r.Properties.Environment?.Variables?.[ENV.PUBLIC_BASE_URL] === 'https://feedback.shop.example',
     );
-    expect(found).toHaveLength(2);
+    expect(found).toHaveLength(3); // dispatch, respond and notify (unsubscribe links)
   });
 
   it('refuses invalid settings with a message naming the prop (or the context key that cannot be a value of it)', () => {

@@ -66,6 +66,8 @@ describe('closeloop erase <email> (the real CLI against the sandbox)', () => {
     const [opened] = await collectMessages(sandbox.followUpQueues['customer-success']!, (m) => m.Body?.includes(customer.id) ?? false);
     const caseId = JSON.parse(opened!.Body!).caseId as string;
     await callCaseApi(caseApi, 'POST', `/cases/${caseId}/acknowledge`, { note });
+    // The detractor rule notifies its respondents: the acknowledgement (an outbox item and its unsubscribe link) is in the table too.
+    expect(await waitForEmails(email, 2)).toHaveLength(2);
     // … and an invitation of another program that was never answered.
     const unanswered = new DynamoInvitationRepository(sandbox.tables.surveys, dynamodb);
     const otherToken = newToken();
@@ -106,6 +108,7 @@ describe('closeloop erase <email> (the real CLI against the sandbox)', () => {
       casesAnonymised: 1,
     });
     expect(report.contactRecordsDeleted).toBeGreaterThanOrEqual(1); // the rest period(s) the survey and the answer took
+    expect(report.notificationsDeleted).toBeGreaterThanOrEqual(2); // the acknowledgement's outbox item and its unsubscribe link
     await sleep(1500); // let the stream readers see the erasure: they must not write anything of the person back
     const everything = (await scanTable()).join('\n').toLowerCase();
     for (const trace of traces) expect(everything, `"${trace}" is still stored`).not.toContain(trace.toLowerCase());

@@ -269,6 +269,30 @@ describe('the pipeline under injected AWS faults (real SDK clients, own sandbox)
     );
   });
 
+  it('acknowledges every detractor exactly once while SES throttles 40% of SendEmail attempts (respondent notifications)', async () => {
+    const count = 20;
+    const seeded = await seedInvitations(`ack-${run}`, count);
+    const recipients = seeded.map(({ invitation }) => invitation.customer.email);
+    faults.setRules([{ service: 'SESv2', commands: ['SendEmail'], rate: 0.4, fault: 'ses-throttling' }]);
+
+    await measured(`(d) ${count} acknowledgements, 40% SES SendEmail throttling (TooManyRequestsException, 429)`, async () => {
+      const statuses = await Promise.all(seeded.map(({ token }) => postUntilThanked(token, 2)));
+      expect(statuses.map((s) => s.at(-1))).toEqual(Array(count).fill(200));
+      for (const deadline = Date.now() + 90_000; Date.now() < deadline; await sleep(300)) {
+        const sent = (await storedEmails()).filter((e) => recipients.includes(e.destination.to[0] ?? ''));
+        if (sent.length >= count) break;
+      }
+    });
+    faults.setRules([]);
+    await sleep(3000); // long enough for a duplicate to show
+
+    const perRecipient = new Map(recipients.map((r) => [r, 0]));
+    for (const email of await storedEmails()) for (const to of email.destination.to) if (perRecipient.has(to)) perRecipient.set(to, perRecipient.get(to)! + 1);
+    expect([...perRecipient.values()]).toEqual(Array(count).fill(1));
+    expect(await drain(running.info.queues['notify-failures']!.url, 1000)).toEqual([]);
+    summary.push(`    acknowledgements: ${[...perRecipient.values()].reduce((a, b) => a + b, 0)} for ${count} detractors (one each); notify failures: 0`);
+  });
+
   it("opens each case once and sends one message per case while SQS throttles 50% of the rules stage's SendMessage attempts", async () => {
     const count = 30;
     const seeded = await seedInvitations(`case-${run}`, count);

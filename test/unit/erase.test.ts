@@ -11,7 +11,7 @@ import type { ErasureCounts } from '../../functions/ports.js';
 import { testCatalog } from '../fixtures/catalog.js';
 
 const NOW = new Date('2026-11-23T12:00:00.000Z');
-const nothing: ErasureCounts = { invitationsDeleted: 0, responsesAnonymised: 0, casesAnonymised: 0, contactRecordsDeleted: 0 };
+const nothing: ErasureCounts = { invitationsDeleted: 0, responsesAnonymised: 0, casesAnonymised: 0, contactRecordsDeleted: 0, notificationsDeleted: 0 };
 
 function fakeEraser(passes: ErasureCounts[]) {
   const calls: { contactKey: string; at: Date }[] = [];
@@ -29,7 +29,7 @@ const depsWith = (eraser: EraseDeps['eraser']): EraseDeps => ({ eraser, now: () 
 describe('erasing a person', () => {
   it('erases by the normalised address in two passes and reports the sum', async () => {
     const eraser = fakeEraser([
-      { ...nothing, invitationsDeleted: 2, responsesAnonymised: 1, casesAnonymised: 1, contactRecordsDeleted: 2 },
+      { ...nothing, invitationsDeleted: 2, responsesAnonymised: 1, casesAnonymised: 1, contactRecordsDeleted: 2, notificationsDeleted: 2 },
       { ...nothing, invitationsDeleted: 1 },
     ]);
 
@@ -44,6 +44,7 @@ describe('erasing a person', () => {
       responsesAnonymised: 1,
       casesAnonymised: 1,
       contactRecordsDeleted: 2,
+      notificationsDeleted: 2,
     });
   });
 

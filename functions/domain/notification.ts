@@ -1,0 +1,124 @@
+import type { Customer } from './event.js';
+import type { FollowUpCase, FollowUpCaseRecord } from './follow-up-case.js';
+import type { Invitation } from './invitation.js';
+import type { FollowUpRule, SurveyProgram } from './program.js';
+
+/**
+ * Emails to a respondent about their case (docs/notifications.md): the acknowledgement when it
+ * opens, the team's public reply when it is resolved with one. Each is an outbox item written in the
+ * same transaction as the case change that causes it, at most one per case and kind, and sent by the
+ * notify stage. They are not surveys: no rest period is taken, and eNPS respondents are never
+ * written to (their answers are anonymous).
+ */
+export type NotificationKind = 'acknowledgement' | 'resolution';
+
+export const NOTIFICATION_KINDS: readonly NotificationKind[] = ['acknowledgement', 'resolution'];
+
+/** One email owed to a respondent: the outbox item's content. */
+export interface Notification {
+  readonly caseId: string;
+  readonly kind: NotificationKind;
+  readonly programId: string;
+  /** The respondent's hashed address: suppression is checked on it at send time, and `closeloop erase` finds the item by it. */
+  readonly contactKey: string;
+  /** The invitation's resolved language: the bundle the email is written from. */
+  readonly locale: string;
+  readonly to: Pick<Customer, 'email'> & Partial<Pick<Customer, 'name' | 'timeZone'>>;
+  /** acknowledgement: ISO 8601, by when they will be contacted (the rule's acknowledge deadline, else the case's due time). */
+  readonly deadline?: string;
+  /** acknowledgement: who will contact them, in their language (the rule's `contactedBy`); else the bundle's wording. */
+  readonly team?: string;
+  /** resolution: the team's public reply. */
+  readonly reply?: string;
+  /** ISO 8601. */
+  readonly createdAt: string;
+  /** Epoch seconds: the outbox item is deleted then (DynamoDB TTL), sent or not. */
+  readonly expiresAt: number;
+}
+
+/** How long an outbox item is kept: the stream retries a record for a day at most; a week leaves room to inspect one. */
+export const OUTBOX_DAYS = 7;
+
+/** The rule's notice, unless the program is eNPS (anonymity wins over any configuration). */
+function noticeOf(program: SurveyProgram, rule: FollowUpRule) {
+  return program.kind === 'enps' ? undefined : rule.notifyRespondent;
+}
+
+const recipient = (customer: Customer): Notification['to'] => ({
+  email: customer.email,
+  ...(customer.name ? { name: customer.name } : {}),
+  ...(customer.timeZone ? { timeZone: customer.timeZone } : {}),
+});
+
+/** The team's wording for the respondent's language: exact tag, then its language ("pt-br" → "pt"). */
+function wordingFor(byLocale: Partial<Record<string, string>> | undefined, locale: string): string | undefined {
+  return byLocale?.[locale] ?? byLocale?.[locale.split('-')[0] ?? ''];
+}
+
+/**
+ * The acknowledgement a newly opened case owes its respondent, if its rule says `onOpen` (never on
+ * eNPS). `at` is the opening time.
+ */
+export function acknowledgementFor(
+  program: SurveyProgram,
+  rule: FollowUpRule,
+  invitation: Invitation,
+  message: FollowUpCase,
+  at: Date,
+): Notification | undefined {
+  const notice = noticeOf(program, rule);
+  if (!notice?.onOpen) return undefined;
+  const team = wordingFor(notice.contactedBy, invitation.locale);
+  return {
+    caseId: message.caseId,
+    kind: 'acknowledgement',
+    programId: program.id,
+    contactKey: invitation.contactKey,
+    locale: invitation.locale,
+    to: recipient(invitation.customer),
+    deadline: message.acknowledgeBy ?? message.dueAt,
+    ...(team ? { team } : {}),
+    createdAt: at.toISOString(),
+    expiresAt: Math.floor(at.getTime() / 1000) + OUTBOX_DAYS * 86_400,
+  };
+}
+
+/** What a case remembers at opening so that its resolution can write to the respondent: the language (undefined: no resolution email). */
+export function resolutionNoticeFor(program: SurveyProgram, rule: FollowUpRule, invitation: Invitation): FollowUpCaseRecord['notifyOnResolve'] {
+  return noticeOf(program, rule)?.onResolve ? { locale: invitation.locale } : undefined;
+}
+
+/**
+ * The resolution email a just-resolved case owes: only when its rule asked for it at opening, the
+ * team gave a public reply, and the respondent was not erased. The internal note is never part of it.
+ */
+export function resolutionFor(resolved: FollowUpCaseRecord, at: Date): Notification | undefined {
+  const { notifyOnResolve, reply, contactKey, message } = resolved;
+  if (!notifyOnResolve || !reply?.trim() || !contactKey || resolved.erasedAt || message.kind === 'enps') return undefined;
+  return {
+    caseId: message.caseId,
+    kind: 'resolution',
+    programId: message.programId,
+    contactKey,
+    locale: notifyOnResolve.locale,
+    to: recipient(message.customer),
+    reply: reply.trim(),
+    createdAt: at.toISOString(),
+    expiresAt: Math.floor(at.getTime() / 1000) + OUTBOX_DAYS * 86_400,
+  };
+}
+
+/**
+ * A deadline as the respondent reads it: day, month and time in their language and time zone (UTC
+ * when the event gave none), with the zone named so it is never ambiguous.
+ */
+export function formatDeadline(iso: string, locale: string, timeZone?: string): string {
+  const date = new Date(iso);
+  const options: Intl.DateTimeFormatOptions = { day: 'numeric', month: 'long', hour: '2-digit', minute: '2-digit', timeZoneName: 'short' };
+  try {
+    return new Intl.DateTimeFormat(locale, { ...options, timeZone: timeZone ?? 'UTC' }).format(date);
+  } catch {
+    // An unknown time zone (the event contract checks it, older records may not): UTC rather than no email.
+    return new Intl.DateTimeFormat(locale, { ...options, timeZone: 'UTC' }).format(date);
+  }
+}

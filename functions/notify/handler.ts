@@ -1,0 +1,73 @@
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { Context, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import { DynamoNotificationOutbox } from '../adapters/dynamo-notification-outbox.js';
+import { loggingFailures, logger, publishMetrics, stageCounter } from '../adapters/observability.js';
+import { SesSurveyMailer } from '../adapters/ses-survey-mailer.js';
+import { NOTIFY_LEASE_SECONDS } from '../config/resources.js';
+import { loadRuntimeCatalog } from '../config/runtime-catalog.js';
+import { readStageEnv } from '../config/wiring.js';
+import { NOTIFICATION_KINDS, type Notification } from '../domain/notification.js';
+import { type NotifyDeps, sendNotification } from './notify.js';
+
+const catalog = loadRuntimeCatalog();
+const env = readStageEnv('notify');
+const count = stageCounter('notify');
+
+const deps: NotifyDeps = {
+  brand: catalog.brand,
+  locales: catalog.locales,
+  outbox: new DynamoNotificationOutbox(env.SURVEY_TABLE),
+  mailer: new SesSurveyMailer({ senderEmail: env.SENDER_EMAIL, supportEmail: env.SUPPORT_EMAIL, configurationSet: env.CONFIGURATION_SET }),
+  publicBaseUrl: env.PUBLIC_BASE_URL,
+  now: () => new Date(),
+  leaseSeconds: NOTIFY_LEASE_SECONDS,
+  linkDays: catalog.retention.caseDays,
+};
+const processor = new BatchProcessor(EventType.DynamoDBStreams);
+
+/** A newly written outbox item, from its stream record; anything else (other items, later changes of it) is not ours. */
+function notificationOf(record: DynamoDBRecord): Notification | undefined {
+  if (record.eventName !== 'INSERT' || !record.dynamodb?.NewImage) return undefined;
+  // The stream and aws-lambda types describe the same DynamoDB attribute-value JSON.
+  const item = unmarshall(record.dynamodb.NewImage as Record<string, AttributeValue>);
+  if (item.type !== 'notification' || item.status !== 'pending' || !NOTIFICATION_KINDS.includes(item.kind)) return undefined;
+  return item as unknown as Notification;
+}
+
+/**
+ * DynamoDB stream (outbox items, filtered by the event source) → respondent emails through SES. A
+ * failing record is reported alone and retried (bisection); after the retries, its description goes
+ * to the notify-failures queue, the event source's on-failure destination.
+ */
+export const handler = middy(async (event: DynamoDBStreamEvent, context: Context) =>
+  processPartialResponse(
+    event,
+    loggingFailures(
+      'Notify',
+      'NotifyRecordFailed',
+      (record: DynamoDBRecord) => record.dynamodb?.SequenceNumber,
+      async (record: DynamoDBRecord) => {
+        const notification = notificationOf(record);
+        if (!notification) return;
+        const outcome = await sendNotification(notification, deps, record.eventID);
+        const keys = { caseId: notification.caseId, notification: notification.kind, programId: notification.programId };
+        if (outcome.status === 'sent') {
+          logger.info('notification sent', keys);
+          count('NotificationSent');
+          if (!outcome.marked) count('NotificationMarkFailed');
+        } else if (outcome.status === 'skipped') {
+          logger.info('notification skipped', { ...keys, reason: outcome.reason });
+          count('NotificationSkipped');
+        }
+      },
+    ),
+    processor,
+    { context },
+  ),
+)
+  .use(injectLambdaContext(logger))
+  .use(publishMetrics());

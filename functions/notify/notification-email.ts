@@ -1,0 +1,80 @@
+import { escapeHtml } from '../domain/html.js';
+import { fill, messagesFor } from '../domain/messages.js';
+import { formatDeadline, type Notification } from '../domain/notification.js';
+import type { EmailSettings } from '../dispatch/survey-email.js';
+import type { SurveyEmail } from '../ports.js';
+
+const DEFAULT_ACCENT = '#1f4e79';
+
+/**
+ * The email a notification owes, in the respondent's language, with the survey emails' brand block
+ * (logo, name, footer) and their List-Unsubscribe headers. The acknowledgement says we read the
+ * answer, who will get in touch and by when (in the respondent's time zone when known); the
+ * resolution carries the team's public reply, as plain text. Replies go to the support address
+ * (Reply-To, set by the mailer).
+ */
+export function renderNotificationEmail(notification: Notification, unsubscribeUrl: string, settings: EmailSettings): SurveyEmail {
+  const m = messagesFor(settings.locales, notification.locale);
+  const n = m.notification;
+  const brand = settings.brand.name;
+  const accent = settings.brand.accentColor ?? DEFAULT_ACCENT;
+  const greeting = notification.to.name ? fill(m.greeting, { name: notification.to.name }) : m.greetingAnonymous;
+  const subject = fill(notification.kind === 'acknowledgement' ? n.acknowledgementSubject : n.resolutionSubject, { brand });
+  const paragraphs: { text: string; quote?: boolean }[] =
+    notification.kind === 'acknowledgement'
+      ? [
+          { text: n.acknowledgementBody },
+          {
+            text: fill(n.acknowledgementContact, {
+              team: notification.team ?? n.acknowledgementTeam,
+              deadline: formatDeadline(notification.deadline ?? notification.createdAt, notification.locale, notification.to.timeZone),
+            }),
+          },
+          { text: n.replyHint },
+        ]
+      : [{ text: n.resolutionIntro }, { text: notification.reply ?? '', quote: true }, { text: n.replyHint }];
+
+  const logo = settings.brand.logoUrl
+    ? `<tr><td dir="${m.dir}" style="padding:24px 24px 0;"><img src="${escapeHtml(settings.brand.logoUrl)}" alt="${escapeHtml(brand)}" height="40" style="display:block;height:40px;max-width:200px;border:0;"></td></tr>\n`
+    : '';
+  // The reply is the team's plain text: escaped, its line breaks kept.
+  const para = ({ text, quote }: { text: string; quote?: boolean }) =>
+    quote
+      ? `<p style="margin:0 0 12px;padding:8px 12px;border-inline-start:3px solid ${accent};white-space:pre-line;">${escapeHtml(text)}</p>`
+      : `<p style="margin:0 0 12px;">${escapeHtml(text)}</p>`;
+  const html = `<!DOCTYPE html>
+<html lang="${notification.locale}" dir="${m.dir}">
+<head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${escapeHtml(subject)}</title></head>
+<body style="margin:0;padding:0;background:#f4f6f8;">
+<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="background:#f4f6f8;">
+<tr><td align="center" style="padding:24px 12px;">
+<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="max-width:560px;background:#ffffff;border-radius:8px;">
+${logo}<tr><td dir="${m.dir}" style="padding:24px;font:16px/1.5 Arial,Helvetica,sans-serif;color:#1a1a1a;">
+${para({ text: greeting })}
+${paragraphs.map(para).join('\n')}
+</td></tr>
+<tr><td dir="${m.dir}" style="padding:16px 24px 24px;font:12px/1.5 Arial,Helvetica,sans-serif;color:#666666;">${escapeHtml(brand)}<br>
+${settings.brand.footer ? `${escapeHtml(settings.brand.footer)}<br>\n` : ''}
+<a href="${escapeHtml(unsubscribeUrl)}" style="color:#666666;">${escapeHtml(m.unsubscribe)}</a></td></tr>
+</table>
+</td></tr>
+</table>
+</body>
+</html>`;
+  const text = [
+    greeting,
+    '',
+    ...paragraphs.flatMap(({ text }) => [text, '']),
+    brand,
+    ...(settings.brand.footer ? [settings.brand.footer] : []),
+    `${m.unsubscribe}: ${unsubscribeUrl}`,
+  ].join('\n');
+  return {
+    to: notification.to.email,
+    subject,
+    html,
+    text,
+    headers: { 'List-Unsubscribe': `<${unsubscribeUrl}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' },
+    tags: { program: notification.programId, notification: notification.kind, case: notification.caseId },
+  };
+}

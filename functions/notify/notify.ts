@@ -1,0 +1,87 @@
+import type { Messages } from '../domain/messages.js';
+import type { Notification } from '../domain/notification.js';
+import type { Brand } from '../domain/program.js';
+import { newToken, unsubscribeKeyOf, unsubscribeTokenFor } from '../domain/tokens.js';
+import { type NotificationOutbox, RecipientRejectedError, type SurveyMailer } from '../ports.js';
+import { renderNotificationEmail } from './notification-email.js';
+
+export interface NotifyDeps {
+  readonly brand: Brand;
+  readonly locales: Readonly<Record<string, Messages>>;
+  readonly outbox: NotificationOutbox;
+  readonly mailer: SurveyMailer;
+  /** Public base URL of the pages (the unsubscribe link), without a trailing slash. */
+  readonly publicBaseUrl: string;
+  readonly now: () => Date;
+  /** How long a claim is held for its send: longer than the function's timeout (config/resources.ts `NOTIFY_LEASE_SECONDS`). */
+  readonly leaseSeconds: number;
+  /** How long the email's unsubscribe link keeps working, in days (the catalog's `retention.caseDays`). */
+  readonly linkDays: number;
+  /** A fresh random unsubscribe token per send (tests give fixed ones). @default a 128-bit token, hashed once */
+  readonly newUnsubscribeToken?: () => string;
+}
+
+/** Another delivery holds the notification and may be sending it: thrown so the stream retries later. */
+export class NotificationInProgressError extends Error {
+  override readonly name = 'NotificationInProgressError';
+}
+
+export type NotifyOutcome =
+  /** `marked: false`: the sent mark failed after SES accepted it; only a takeover after the lease could send again. */
+  | { status: 'sent'; messageId: string; marked: boolean }
+  /** Not sent: suppressed (unsubscribed, bounced, erased) or refused by SES for good. */
+  | { status: 'skipped'; reason: 'suppressed' | 'rejected' }
+  /** Nothing to do: sent or decided before (a re-delivered record), or erased. */
+  | { status: 'duplicate' | 'gone' };
+
+/**
+ * Sends one outbox item at most once, at least once: claim (with the suppression check and the
+ * unsubscribe link, one transaction), send, mark sent. A transient failure of the send releases the
+ * claim and throws, so the stream's retry sends it; SES throttling is retried by the SDK first.
+ * `delivery` names this delivery (the stream record's id): its retry may take its own claim again.
+ */
+export async function sendNotification(notification: Notification, deps: NotifyDeps, delivery?: string): Promise<NotifyOutcome> {
+  const now = deps.now();
+  const nowSeconds = Math.floor(now.getTime() / 1000);
+  // The link carries a token whose hash names the contact: like a survey's unsubscribe link, it cannot answer anything.
+  const token = deps.newUnsubscribeToken?.() ?? unsubscribeTokenFor(newToken());
+  const claimed = await deps.outbox.claim(
+    notification,
+    nowSeconds,
+    nowSeconds + deps.leaseSeconds,
+    {
+      key: unsubscribeKeyOf(token),
+      expiresAt: nowSeconds + deps.linkDays * 86_400,
+    },
+    delivery,
+  );
+  if (claimed === 'held') throw new NotificationInProgressError(`notification ${notification.kind} of case ${notification.caseId} is held by another delivery`);
+  if (claimed === 'done') return { status: 'duplicate' };
+  if (claimed === 'gone') return { status: 'gone' };
+  if (claimed === 'suppressed') {
+    await deps.outbox.skip(notification.caseId, notification.kind, 'suppressed', now);
+    return { status: 'skipped', reason: 'suppressed' };
+  }
+  const email = renderNotificationEmail(notification, `${deps.publicBaseUrl.replace(/\/+$/, '')}/u/${encodeURIComponent(token)}`, {
+    brand: deps.brand,
+    locales: deps.locales,
+    publicBaseUrl: deps.publicBaseUrl,
+  });
+  let messageId: string;
+  try {
+    ({ messageId } = await deps.mailer.send(email));
+  } catch (error) {
+    if (error instanceof RecipientRejectedError) {
+      await deps.outbox.skip(notification.caseId, notification.kind, 'rejected', deps.now());
+      return { status: 'skipped', reason: 'rejected' };
+    }
+    await deps.outbox.release(notification.caseId, notification.kind);
+    throw error;
+  }
+  // Not rethrown: the email is out, and a retry of this record would find the claim held, not send again.
+  const marked = await deps.outbox.markSent(notification.caseId, notification.kind, deps.now()).then(
+    () => true,
+    () => false,
+  );
+  return { status: 'sent', messageId, marked };
+}
