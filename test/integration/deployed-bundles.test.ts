@@ -1,4 +1,4 @@
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -86,6 +86,30 @@ describe.skipIf(!required)('the deployed bundles on Node.js 24, with their templ
     const event = streamInsert(Item!);
     expect((await invoke('follow-up', event)).result).toEqual({ batchItemFailures: [] });
     expect((await invoke('measure', event)).result).toEqual({ batchItemFailures: [] });
+  });
+
+  it("notify: a pending acknowledgement, as its outbox item's stream INSERT, is emailed to the respondent", async () => {
+    const notified = `notified-${run}@example.com`;
+    const caseId = `case-${run}`;
+    const item = {
+      ...keys.notification(caseId, 'acknowledgement'),
+      type: 'notification',
+      status: 'pending',
+      caseId,
+      kind: 'acknowledgement',
+      programId: 'order-delivered-nps',
+      contactKey: contactKeyOf(notified),
+      locale: 'en',
+      to: { email: notified },
+      deadline: new Date(Date.now() + 86_400_000).toISOString(),
+      createdAt: new Date().toISOString(),
+      expiresAt: Math.floor(Date.now() / 1000) + 86_400,
+    };
+    await dynamodb.send(new PutCommand({ TableName: sandbox.tables.surveys, Item: item }));
+    expect((await invoke('notify', streamInsert(item))).result).toEqual({ batchItemFailures: [] });
+    const [email, ...more] = await waitForEmails(notified, 1, 10_000);
+    expect(more).toEqual([]);
+    expect(email?.body.text ?? email?.body.html).toBeTruthy();
   });
 
   it('deliverability: a hard bounce from the feedback queue suppresses the address', async () => {
