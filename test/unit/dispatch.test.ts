@@ -301,7 +301,7 @@ describe('dispatchEvent', () => {
       ]);
       const text = JSON.stringify(outcome?.events);
       for (const personal of ['ana.private', 'example.com', 'Ana Private']) expect(text).not.toContain(personal);
-      expect(String((outcome?.events[0]?.detail as { reason: string }).reason)).toMatch(
+      expect(String((outcome!.events[0]!.detail as { reason: string }).reason)).toMatch(
         /detail\.customer\.id.*detail\.occurredAt|detail\.occurredAt.*detail\.customer\.id/s,
       );
     });
