@@ -21,8 +21,20 @@ const CONTRACT_NOTE =
 /** A file name part for a trigger: `shop.orders.OrderDelivered`. */
 export const triggerFileName = (trigger: Trigger) => `${trigger.source}.${trigger.detailType}`.replace(/[^A-Za-z0-9._-]/g, '_');
 
-function withHeader(schema: JsonSchema, id: string, title: string, description: string): JsonSchema {
-  const { $schema, ...rest } = schema;
+/**
+ * zod writes an email as `format: "email"` plus its own pattern. Validators disagree on what the
+ * format means (ajv-formats refuses `a@b-.co`, which zod takes): the pattern alone is zod's rule, so
+ * every validator gives zod's verdict. (`date-time` stays: its pattern is stricter than any reading of the format.)
+ */
+function portable<T>(node: T): T {
+  if (Array.isArray(node)) return node.map(portable) as T;
+  if (typeof node !== 'object' || node === null) return node;
+  const entries = Object.entries(node).filter(([key, value]) => !(key === 'format' && value === 'email' && 'pattern' in node));
+  return Object.fromEntries(entries.map(([key, value]) => [key, portable(value)])) as T;
+}
+
+function withHeader(generated: JsonSchema, id: string, title: string, description: string): JsonSchema {
+  const { $schema, ...rest } = portable(generated);
   return { $schema, $id: `${SCHEMA_ID_BASE}/${id}`, title, description, ...rest };
 }
 
@@ -82,7 +94,7 @@ function openApiComponents(name: string, schema: z.ZodMiniType): Record<string, 
     );
     return { ...node, properties: lifted };
   };
-  components[name] = hoist(z.toJSONSchema(schema, { io: 'input', target: 'openapi-3.0' }) as JsonSchema, name);
+  components[name] = hoist(portable(z.toJSONSchema(schema, { io: 'input', target: 'openapi-3.0' }) as JsonSchema), name);
   return components;
 }
 
