@@ -12,6 +12,7 @@ import { eventContractJsonSchema, followUpMessageJsonSchema, integrationEventJso
 import { INTEGRATION_DETAIL_TYPES } from '../functions/domain/integration-event-schemas.js';
 import { triggersOf } from '../functions/domain/program.js';
 import { COMMANDS, USAGE } from '../cli/closeloop.js';
+import { asyncApiDocument, openApiDocument } from './api-docs.js';
 import { catalogReference } from './catalog-doc.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -30,8 +31,10 @@ export function contractSchemas(): Record<string, string> {
   };
   for (const detailType of INTEGRATION_DETAIL_TYPES)
     files[`schema/integration-events/${detailType}.schema.json`] = json(integrationEventJsonSchema(detailType));
-  for (const trigger of triggersOf(loadCatalogFile(path.join(root, 'closeloop.yaml'))))
-    files[`docs/schemas/events/${triggerFileName(trigger)}.schema.json`] = json(eventContractJsonSchema(trigger));
+  const demo = loadCatalogFile(path.join(root, 'closeloop.yaml'));
+  files['docs/openapi.json'] = json(openApiDocument());
+  files['docs/asyncapi.json'] = json(asyncApiDocument(demo));
+  for (const trigger of triggersOf(demo)) files[`docs/schemas/events/${triggerFileName(trigger)}.schema.json`] = json(eventContractJsonSchema(trigger));
   return files;
 }
 
