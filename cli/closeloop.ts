@@ -10,6 +10,7 @@ import { CliError, type Command, EXIT, parseCommand, UsageError } from './args.j
 import { caseCommand } from './case.js';
 import { demoCommand } from './demo.js';
 import { eraseCommand } from './erase.js';
+import { eventsCommand } from './events.js';
 import { followUpsCommand } from './follow-ups.js';
 import { localeCommand } from './locale.js';
 import { reportCommand } from './report.js';
@@ -20,6 +21,7 @@ export const COMMANDS: readonly Command[] = [
   sandboxCommand,
   demoCommand,
   validateCommand,
+  eventsCommand,
   localeCommand,
   reportCommand,
   caseCommand,

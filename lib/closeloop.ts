@@ -14,6 +14,7 @@ import { Measurement } from './constructs/measurement.js';
 import { Notifications } from './constructs/notifications.js';
 import { Observability } from './constructs/observability.js';
 import { Privacy } from './constructs/privacy.js';
+import { Producers } from './constructs/producers.js';
 import { Responses } from './constructs/responses.js';
 import { SenderIdentity } from './constructs/sender-identity.js';
 import type { FunctionDefaults } from './constructs/service-function.js';
@@ -46,6 +47,8 @@ export class Closeloop extends Construct {
   readonly followUpQueues: Readonly<Record<string, Queue>>;
   /** Where what could not be processed waits for a person, with the reason: by purpose. */
   readonly deadLetterQueues: Readonly<Record<string, Queue>>;
+  /** The EventBridge schema registry with event contract v1 per trigger and the integration events. */
+  readonly schemaRegistryName: string;
   readonly dashboard: Dashboard;
   readonly alarms: readonly Alarm[];
 
@@ -112,6 +115,12 @@ export class Closeloop extends Construct {
       'deliverability-feedback-dead-letters': deliverability.deadLetters,
       'notify-failures': notifications.failures,
     };
+    const producers = new Producers(this, 'Producers', {
+      bus: ingest.bus,
+      catalog: props.catalog.data,
+      accounts: settings.producerAccounts,
+      ...(settings.producerOrganizationId ? { organizationId: settings.producerOrganizationId } : {}),
+    });
     const observability = new Observability(this, 'Observability', { followUpQueues: followUps.queues, deadLetterQueues, metricsService });
 
     this.eventBus = ingest.bus;
@@ -120,11 +129,16 @@ export class Closeloop extends Construct {
     this.publicBaseUrl = responses.publicBaseUrl;
     this.followUpQueues = followUps.queues;
     this.deadLetterQueues = deadLetterQueues;
+    this.schemaRegistryName = producers.registry.attrRegistryName;
     this.dashboard = observability.dashboard;
     this.alarms = observability.alarms;
 
     new CfnOutput(this, 'EventBusName', { value: ingest.bus.eventBusName, description: 'Put business events here' });
     new CfnOutput(this, 'EventBusArn', { value: ingest.bus.eventBusArn, description: "The bus, for producers' rules and policies" });
+    new CfnOutput(this, 'SchemaRegistryName', {
+      value: producers.registry.attrRegistryName,
+      description: 'Event contract v1 and the integration events, for code bindings (aws schemas get-code-binding-source)',
+    });
     new CfnOutput(this, 'ApiUrl', { value: responses.api.apiEndpoint, description: 'Rating pages and the case API (HTTP API)' });
     new CfnOutput(this, 'PublicBaseUrl', { value: responses.publicBaseUrl, description: 'Base of the links in survey emails' });
     if (responses.edge) {

@@ -17,6 +17,8 @@ export const CONTEXT_KEYS = {
   webAclArn: 'closeloop:webAclArn',
   senderDomain: 'closeloop:senderDomain',
   catalog: 'closeloop:catalog',
+  producerAccounts: 'closeloop:producerAccounts',
+  producerOrganizationId: 'closeloop:producerOrganizationId',
 } as const;
 
 export class InvalidContextError extends Error {
@@ -47,7 +49,8 @@ export function propsFromContext(scope: Construct): Omit<CloseloopProps, 'catalo
     problems.push(`${CONTEXT_KEYS[key]}: "${String(value)}" is not a number`);
     return undefined;
   };
-  const text = (key: 'publicBaseUrl' | 'webAclArn' | 'senderDomain'): string | undefined => (get(key) === undefined ? undefined : String(get(key)));
+  const text = (key: 'publicBaseUrl' | 'webAclArn' | 'senderDomain' | 'producerOrganizationId'): string | undefined =>
+    get(key) === undefined ? undefined : String(get(key));
   const waf = flag('waf');
   const wafRateLimit = number('wafRateLimit');
   const webAclArn = text('webAclArn');
@@ -57,6 +60,11 @@ export function propsFromContext(scope: Construct): Omit<CloseloopProps, 'catalo
   const sesMaxSendRate = number('sesMaxSendRate');
   const publicBaseUrl = text('publicBaseUrl');
   const senderDomain = text('senderDomain');
+  const producerOrganizationId = text('producerOrganizationId');
+  // "111111111111,222222222222" from -c; a list from cdk.json.
+  const accounts = get('producerAccounts');
+  const producerAccounts =
+    accounts === undefined ? undefined : (Array.isArray(accounts) ? accounts : String(accounts).split(',')).map((a) => String(a).trim()).filter(Boolean);
   if (problems.length) throw new InvalidContextError(`Invalid Closeloop settings: ${problems.join('; ')}`);
   return {
     senderEmail: String(get('senderEmail') ?? EXAMPLE_ADDRESSES.senderEmail),
@@ -66,5 +74,7 @@ export function propsFromContext(scope: Construct): Omit<CloseloopProps, 'catalo
     ...(tracing !== undefined ? { tracing } : {}),
     ...(waf ? { waf: { ...(wafRateLimit !== undefined ? { rateLimit: wafRateLimit } : {}), ...(webAclArn ? { webAclArn } : {}) } } : {}),
     ...(senderDomain !== undefined ? { senderDomain } : {}),
+    ...(producerAccounts?.length ? { producerAccounts } : {}),
+    ...(producerOrganizationId !== undefined ? { producerOrganizationId } : {}),
   };
 }

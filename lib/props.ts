@@ -35,6 +35,14 @@ export interface CloseloopProps {
   readonly senderDomain?: string;
   /** The Route 53 public hosted zone of `senderDomain`, to create its DKIM and MAIL FROM records. @default none (records are outputs) */
   readonly hostedZone?: IPublicHostedZone;
+  /**
+   * AWS accounts (12-digit ids) whose business systems put events on the bus: a bus policy lets them
+   * call `events:PutEvents` for the catalog's sources. See docs/contracts.md for the producer's side.
+   * @default none (only this account)
+   */
+  readonly producerAccounts?: readonly string[];
+  /** An AWS Organizations id (`o-…`): every account of the organization may put events, as with `producerAccounts`. @default none */
+  readonly producerOrganizationId?: string;
 }
 
 export const DEFAULTS = { sesMaxSendRate: 14, wafRateLimit: 300 } as const;
@@ -47,6 +55,8 @@ export class InvalidPropsError extends Error {
   override readonly name = 'InvalidPropsError';
 }
 
+const ACCOUNT_ID = /^\d{12}$/;
+const ORGANIZATION_ID = /^o-[a-z0-9]{10,32}$/;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const DOMAIN = /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
 // CLOUDFRONT-scoped web ACLs live in us-east-1 and are "global".
@@ -61,6 +71,8 @@ export interface ResolvedProps {
   readonly tracing: boolean;
   readonly waf?: { readonly rateLimit: number; readonly webAclArn?: string };
   readonly senderDomain?: string;
+  readonly producerAccounts: readonly string[];
+  readonly producerOrganizationId?: string;
 }
 
 /**
@@ -106,6 +118,13 @@ export function resolveProps(props: CloseloopProps, region: string | undefined):
     }
   }
   if (props.hostedZone && props.senderDomain === undefined) problems.push('hostedZone: given without senderDomain');
+  const producerAccounts = [...new Set(props.producerAccounts ?? [])];
+  for (const account of producerAccounts) {
+    if (!ACCOUNT_ID.test(String(account))) problems.push(`producerAccounts: "${account}" is not an AWS account id (12 digits, e.g. "123456789012")`);
+  }
+  if (props.producerOrganizationId !== undefined && !ORGANIZATION_ID.test(props.producerOrganizationId)) {
+    problems.push(`producerOrganizationId: "${props.producerOrganizationId}" is not an AWS Organizations id (o- and 10 to 32 lower-case letters or digits)`);
+  }
   if (problems.length) throw new InvalidPropsError(`Invalid Closeloop props: ${problems.join('; ')}`);
   return {
     senderEmail: props.senderEmail,
@@ -115,5 +134,7 @@ export function resolveProps(props: CloseloopProps, region: string | undefined):
     ...(publicBaseUrl ? { publicBaseUrl } : {}),
     ...(waf ? { waf } : {}),
     ...(props.senderDomain ? { senderDomain: props.senderDomain } : {}),
+    producerAccounts,
+    ...(props.producerOrganizationId ? { producerOrganizationId: props.producerOrganizationId } : {}),
   };
 }

@@ -27,6 +27,15 @@ interface PutEventsEntry {
   Resources?: string[];
 }
 
+/**
+ * A rule with an SQS target, as a subscriber would create on Closeloop's bus in AWS: events whose
+ * source (and detail-type, when listed) match go to the queue, as EventBridge delivers them.
+ */
+export interface BusSubscription {
+  readonly pattern: { readonly source: readonly string[]; readonly detailType?: readonly string[] };
+  readonly queueUrl: string;
+}
+
 export interface EventBusOptions {
   readonly port: number;
   readonly busName: string;
@@ -34,6 +43,8 @@ export interface EventBusOptions {
   readonly sqs: SQSClient;
   /** The dispatch buffer: target of every rule built from the catalog's triggers. */
   readonly bufferQueueUrl: string;
+  /** Subscribers' rules (e.g. the sandbox's integration-events queue). @default none */
+  readonly subscriptions?: readonly BusSubscription[];
   readonly warn: (message: string) => void;
 }
 
@@ -117,6 +128,11 @@ export async function startEventBus(options: EventBusOptions): Promise<RunningEv
     if (events.length > 1000) events.shift();
     if (triggers.some((t) => t.source === event.source && t.detailType === event['detail-type'])) {
       await options.sqs.send(new SendMessageCommand({ QueueUrl: options.bufferQueueUrl, MessageBody: JSON.stringify(event) }));
+    }
+    for (const { pattern, queueUrl } of options.subscriptions ?? []) {
+      if (pattern.source.includes(event.source) && (!pattern.detailType || pattern.detailType.includes(event['detail-type']))) {
+        await options.sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: JSON.stringify(event) }));
+      }
     }
     return { EventId: event.id };
   }

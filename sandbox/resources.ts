@@ -28,6 +28,11 @@ export interface SandboxResources {
 }
 
 export const SANDBOX_TABLE_NAME = 'closeloop-surveys';
+/**
+ * Sandbox only: every event Closeloop puts on its bus (source "closeloop": SurveySent, EventRejected…)
+ * also lands here, as on a subscriber's queue in AWS; read it to see what a subscriber would get.
+ */
+export const SANDBOX_INTEGRATION_EVENTS_QUEUE = 'closeloop-integration-events';
 
 /** Creates, on the emulators, the table and queues the CDK stack declares (same shapes, same catalog). */
 export async function createResources(dynamodb: DynamoDBClient, sqs: SQSClient, catalog: Catalog): Promise<SandboxResources> {
@@ -98,6 +103,7 @@ export async function createResources(dynamodb: DynamoDBClient, sqs: SQSClient, 
   );
   await create(rulesFailureQueue.name, { MessageRetentionPeriod: days(rulesFailureQueue.retentionDays) });
   await create(notifyFailureQueue.name, { MessageRetentionPeriod: days(notifyFailureQueue.retentionDays) });
+  await create(SANDBOX_INTEGRATION_EVENTS_QUEUE, { MessageRetentionPeriod: days(1) });
   for (const name of followUpQueueNames(catalog)) {
     await create(followUpDeadLetterName(name), { MessageRetentionPeriod: days(followUpQueueDefaults.retentionDays) });
     await create(

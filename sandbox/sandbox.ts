@@ -29,7 +29,8 @@ import { lambdaContext } from './lambda-context.js';
 import { handlerClients, type FaultInjector } from './faults.js';
 import { every, pollQueue, pollStream, type Poller } from './pollers.js';
 import { reportPage } from './report-page.js';
-import { createResources } from './resources.js';
+import { createResources, SANDBOX_INTEGRATION_EVENTS_QUEUE } from './resources.js';
+import { INTEGRATION_SOURCE } from '../functions/domain/integration-events.js';
 import { startScheduler } from './scheduler.js';
 import { secretValues, startSecrets } from './secrets.js';
 import { startSesFront, type SesFront } from './ses-front.js';
@@ -309,6 +310,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
       catalog,
       sqs: sqsClient,
       bufferQueueUrl: queue(bufferQueue.name).url,
+      subscriptions: [{ pattern: { source: [INTEGRATION_SOURCE] }, queueUrl: queue(SANDBOX_INTEGRATION_EVENTS_QUEUE).url }],
       warn: (message) => log(`[sandbox] ${message}`),
     });
     stoppers.push(() => bus.stop());

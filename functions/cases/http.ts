@@ -14,7 +14,7 @@ import {
   type CaseDeps,
 } from './cases.js';
 
-const bodySchema = z.object({
+export const caseRequestBodySchema = z.object({
   note: z.optional(z.string().check(z.maxLength(MAX_COMMENT_LENGTH))),
   rootCause: z.optional(z.string().check(z.maxLength(100))),
   /** Public: emailed to the respondent when the rule notifies on resolution. The note stays internal. */
@@ -42,7 +42,7 @@ export async function handleCaseRequest(event: APIGatewayProxyEventV2, deps: Cas
     if (event.routeKey === 'GET /cases/{caseId}') return json(200, await showCase(caseId, deps));
     const raw = jsonBody(event);
     if (raw === undefined) return json(400, { message: 'the body is not JSON' });
-    const parsed = z.safeParse(bodySchema, raw);
+    const parsed = z.safeParse(caseRequestBodySchema, raw);
     if (!parsed.success) return json(400, { message: describeIssues(parsed.error.issues) });
     const { note, rootCause, reply } = parsed.data;
     if (event.routeKey === 'POST /cases/{caseId}/acknowledge' && reply !== undefined) return json(400, { message: 'reply: goes with resolve' });

@@ -1,5 +1,5 @@
 import { dueEnvelope, parseSurveyEvent, type SurveyEvent } from '../domain/event.js';
-import { surveySent, surveySkipped, type IntegrationEvent } from '../domain/integration-events.js';
+import { eventRejected, surveySent, surveySkipped, type IntegrationEvent } from '../domain/integration-events.js';
 import type { Invitation } from '../domain/invitation.js';
 import { resolveLocale } from '../domain/messages.js';
 import { contactKeyOf, isSampledIn, nextSendTime } from '../domain/policies.js';
@@ -99,9 +99,10 @@ export async function dispatchEvent(body: string, deps: DispatchDeps): Promise<D
   return outcomes;
 }
 
+/** Kept on the dead letters with the reason, and announced to the producer (EventRejected: ids and the reason, no personal data). */
 async function reject(body: string, reason: string, deps: DispatchDeps): Promise<DispatchOutcome> {
   await deps.deadLetters.reject(body, reason);
-  return { status: 'rejected', reason, events: [] };
+  return { status: 'rejected', reason, events: [eventRejected(body, reason, deps.now().toISOString())] };
 }
 
 const cancelKeyOf = (program: SurveyProgram, event: SurveyEvent): string | undefined => {

@@ -13,11 +13,15 @@ const customerSchema = z.object({
   locale: z.optional(z.string().check(z.regex(/^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$/, 'a BCP 47 tag such as "hr" or "pt-BR"'))),
   segment: z.optional(z.string().check(z.maxLength(100))),
   tier: z.optional(z.string().check(z.maxLength(100))),
-  /** IANA time zone ("Europe/Zagreb"): quiet hours apply only when it is known. */
+  /**
+   * IANA time zone ("Europe/Zagreb"): quiet hours apply only when it is known. Checked by the runtime's
+   * time zone database, which JSON Schema cannot express: the generated schemas say only "a string".
+   */
   timeZone: z.optional(z.string().check(z.refine(isTimeZone, 'an IANA time zone such as "Europe/Tallinn"'))),
 });
 
-const detailSchema = z.object({
+/** The `detail` of an event in contract v1 (also of `RecoverySurveyRequested`). */
+export const eventDetailSchema = z.object({
   eventId: z.string().check(z.minLength(1), z.maxLength(256)),
   occurredAt: z.iso.datetime({ offset: true }),
   customer: customerSchema,
@@ -30,9 +34,22 @@ const dueSchema = z.object({ programId: z.string().check(z.minLength(1)), at: z.
 const envelopeSchema = z.object({
   source: z.string().check(z.minLength(1)),
   'detail-type': z.string().check(z.minLength(1)),
-  detail: detailSchema,
+  detail: eventDetailSchema,
   closeloopDue: z.optional(dueSchema),
 });
+
+/**
+ * Event contract v1 as producers see it: the EventBridge event a rule delivers (`source`,
+ * `detail-type`, `detail`; the envelope's other members are EventBridge's). With a trigger, its
+ * `source` and `detail-type` are that trigger's. The JSON Schemas (schema/events/) are generated from it.
+ */
+export function producerEventSchema(trigger?: { readonly source: string; readonly detailType: string }) {
+  return z.object({
+    source: trigger ? z.literal(trigger.source) : z.string().check(z.minLength(1)),
+    'detail-type': trigger ? z.literal(trigger.detailType) : z.string().check(z.minLength(1)),
+    detail: eventDetailSchema,
+  });
+}
 
 export type Due = z.infer<typeof dueSchema>;
 

@@ -6,7 +6,7 @@ import type { Classification, SurveyKind } from './survey-kinds.js';
 
 export type CaseStatus = 'open' | 'acknowledged' | 'escalated' | 'resolved';
 
-/** Follow-up message contract v1: the body of every message on a follow-up queue (docs/follow-up-message.schema.json). */
+/** Follow-up message contract v1: the body of every message on a follow-up queue (zod: follow-up-message.ts; JSON Schema: schema/follow-up-message.schema.json). */
 export interface FollowUpCase {
   readonly version: 1;
   /** Stable for one response and rule: consumers de-duplicate on it. */

@@ -16,7 +16,8 @@ export interface IntegrationEvent {
     | 'FollowUpResolved'
     | 'RecoverySurveyRequested'
     | 'ThresholdBreached'
-    | 'ThresholdRecovered';
+    | 'ThresholdRecovered'
+    | 'EventRejected';
   /** Carries ids, never email addresses or comments (RecoverySurveyRequested excepted: it is a survey trigger). */
   readonly detail: Readonly<Record<string, unknown>>;
 }
@@ -113,6 +114,44 @@ export function recoverySurveyRequested(record: FollowUpCaseRecord): Integration
       occurredAt: record.resolvedAt,
       customer: message.customer,
       context: { ...message.context, caseId: message.caseId, programId: message.programId },
+    },
+  };
+}
+
+/** The longest `source`, `detail-type` or `eventId` an EventRejected event repeats (contract v1's eventId bound). */
+const MAX_ECHO = 256;
+/** The longest reason an EventRejected event carries (a reason names fields, one per problem). */
+export const MAX_REJECTION_REASON = 1000;
+
+const echo = (value: unknown): string | undefined => (typeof value === 'string' && value.length > 0 && value.length <= MAX_ECHO ? value : undefined);
+
+/**
+ * Tells the producer that its event broke the contract (it is kept on the dead-letter queue).
+ * Only what identifies the event goes out — its `source`, `detail-type` and `eventId`, when they
+ * are strings of at most 256 characters — and the reason, which names fields and what was expected,
+ * never the values: nothing of the customer travels.
+ */
+export function eventRejected(body: string, reason: string, at: string): IntegrationEvent {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(body);
+  } catch {
+    raw = undefined;
+  }
+  const envelope = typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>) : {};
+  const detail = typeof envelope.detail === 'object' && envelope.detail !== null ? (envelope.detail as Record<string, unknown>) : {};
+  const source = echo(envelope.source);
+  const detailType = echo(envelope['detail-type']);
+  const eventId = echo(detail.eventId);
+  return {
+    detailType: 'EventRejected',
+    detail: {
+      version: 1,
+      ...(source ? { source } : {}),
+      ...(detailType ? { detailType } : {}),
+      ...(eventId ? { eventId } : {}),
+      reason: reason.length > MAX_REJECTION_REASON ? `${reason.slice(0, MAX_REJECTION_REASON - 1)}…` : reason,
+      rejectedAt: at,
     },
   };
 }

@@ -4,7 +4,7 @@ import { actorOf, FORBIDDEN, json, jsonBody } from '../adapters/iam-api.js';
 import { describeIssues } from '../domain/event.js';
 import { eraseContact, type EraseDeps, type ErasureReport } from './erase.js';
 
-const bodySchema = z.object({ email: z.email() });
+export const erasureRequestBodySchema = z.object({ email: z.email() });
 
 /**
  * POST /erasures `{ "email": "…" }` (IAM-authorised): erases the person's data and reports what
@@ -20,7 +20,7 @@ export async function handleErasureRequest(
   if (event.routeKey !== 'POST /erasures') return json(404, { message: 'Not Found' });
   const raw = jsonBody(event);
   if (raw === undefined) return json(400, { message: 'the body is not JSON' });
-  const parsed = z.safeParse(bodySchema, raw);
+  const parsed = z.safeParse(erasureRequestBodySchema, raw);
   if (!parsed.success) return json(400, { message: describeIssues(parsed.error.issues) });
   const report = await eraseContact(parsed.data.email, deps);
   audit(actor, report);

@@ -171,4 +171,58 @@ describe('the closeloop command', () => {
     expect(invalid.code).toBe(1);
     expect(invalid.stderr).toContain('closeloop.yaml: invitationTTLDays: unknown key (did you mean "invitationTtlDays"?)');
   });
+
+  describe('events validate and put (for producers)', () => {
+    const folder = () => mkdtempSync(path.join(os.tmpdir(), 'closeloop-cli-events-'));
+    const entry = JSON.parse(readFileSync('docs/examples/order-delivered.entries.json', 'utf8'))[0];
+
+    it('passes the worked example (an entries array, or { Entries }), checking the catalog found here', async () => {
+      const cwd = folder();
+      writeFileSync(path.join(cwd, 'closeloop.yaml'), readFileSync('closeloop.yaml', 'utf8'));
+      writeFileSync(path.join(cwd, 'entries.json'), JSON.stringify([entry]));
+      writeFileSync(path.join(cwd, 'input.json'), JSON.stringify({ Entries: [entry, entry] }));
+      const one = await closeloop(['events', 'validate', 'entries.json'], cwd);
+      expect(one).toMatchObject({ code: 0, stdout: 'entry 1 shop.orders/OrderDelivered (eventId ord-1042-delivered): valid\n' });
+      expect((await closeloop(['events', 'validate', 'input.json'], cwd)).stdout.split('\n').filter(Boolean)).toHaveLength(2);
+    });
+
+    it('exits 1 naming each problem per entry, never quoting the values', async () => {
+      const cwd = folder();
+      const detail = JSON.parse(entry.Detail);
+      const bad = { ...entry, Detail: JSON.stringify({ ...detail, customer: { ...detail.customer, email: 'ana@' } }) };
+      writeFileSync(
+        path.join(cwd, 'entries.json'),
+        JSON.stringify([entry, bad, { Source: 'shop.orders', DetailType: 'OrderDelivered', Detail: { eventId: 1 } }]),
+      );
+      const result = await closeloop(['events', 'validate', 'entries.json'], cwd);
+      expect(result.code).toBe(1);
+      expect(result.stdout).toContain('entry 1 shop.orders/OrderDelivered (eventId ord-1042-delivered): valid');
+      expect(result.stderr).toContain(
+        'entry 2 shop.orders/OrderDelivered (eventId ord-1042-delivered): invalid\n  detail.customer.email: Invalid email address',
+      );
+      expect(result.stderr).toContain('entry 3 shop.orders/OrderDelivered: invalid\n  Detail: required, the JSON text of the detail');
+      expect(result.stderr).toContain('no closeloop.yaml found: checking event contract v1 only');
+      expect(result.stderr).not.toContain('ana@');
+    });
+
+    it('reports malformed JSON with its line and column', async () => {
+      const cwd = folder();
+      writeFileSync(path.join(cwd, 'entries.json'), '[\n  {\n    "Source": "shop.orders",\n    "DetailType": "OrderDelivered"\n    "Detail": "{}"\n  }\n]\n');
+      const result = await closeloop(['events', 'validate', 'entries.json'], cwd);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(/^closeloop: entries\.json:5:5: not valid JSON/);
+      writeFileSync(path.join(cwd, 'cut.json'), '[{"Source": "shop.or');
+      expect((await closeloop(['events', 'validate', 'cut.json'], cwd)).stderr).toMatch(/cut\.json:1:21: not valid JSON/);
+    });
+
+    it('rejects an unknown action or flag, and put without a sandbox or --bus says what to do', async () => {
+      const cwd = folder();
+      writeFileSync(path.join(cwd, 'entries.json'), JSON.stringify([entry]));
+      expect(await closeloop(['events', 'send', 'entries.json'], cwd)).toMatchObject({ code: 2 });
+      expect((await closeloop(['events', 'validate', 'entries.json', '--force'], cwd)).stderr).toContain("unknown option '--force'");
+      const put = await closeloop(['events', 'put', 'entries.json'], cwd);
+      expect(put.code).toBe(1);
+      expect(put.stderr).toContain('no --bus and no running sandbox');
+    });
+  });
 });

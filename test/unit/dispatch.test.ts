@@ -269,10 +269,56 @@ describe('dispatchEvent', () => {
 
     const outcomes = await dispatchEvent(body, deps);
 
-    expect(outcomes).toEqual([{ status: 'rejected', reason: expect.stringContaining('detail.customer.email'), events: [] }]);
+    expect(outcomes).toEqual([{ status: 'rejected', reason: expect.stringContaining('detail.customer.email'), events: [expect.anything()] }]);
     expect(deadLetters.rejected).toEqual([{ body, reason: expect.stringMatching(/^event contract v1: /) }]);
     expect(mailer.sent).toHaveLength(0);
     expect(invitations.writes).toBe(0);
+  });
+
+  describe('EventRejected: the producer learns of its rejected event', () => {
+    it('names the event and the reason, and carries nothing of the customer, even when the bad field holds an email', async () => {
+      const broken = orderDelivered({ eventId: 'ord-9-delivered' });
+      const customer = broken.detail.customer as Record<string, unknown>;
+      customer.id = { nested: 'ana.private@example.com' };
+      customer.email = 'ana.private@example.com@';
+      customer.name = 'Ana Private';
+      (broken.detail as Record<string, unknown>).occurredAt = 'ana.private@example.com';
+
+      const [outcome] = await dispatchEvent(JSON.stringify(broken), deps);
+
+      expect(outcome?.events).toEqual([
+        {
+          detailType: 'EventRejected',
+          detail: {
+            version: 1,
+            source: 'shop.orders',
+            detailType: 'OrderDelivered',
+            eventId: 'ord-9-delivered',
+            reason: expect.stringMatching(/^event contract v1: .*detail\.customer\.email/),
+            rejectedAt: expect.any(String),
+          },
+        },
+      ]);
+      const text = JSON.stringify(outcome?.events);
+      for (const personal of ['ana.private', 'example.com', 'Ana Private']) expect(text).not.toContain(personal);
+      expect(String((outcome!.events[0]!.detail as { reason: string }).reason)).toMatch(
+        /detail\.customer\.id.*detail\.occurredAt|detail\.occurredAt.*detail\.customer\.id/s,
+      );
+    });
+
+    it('goes out for every kind of rejection: no program for the trigger, a body that is not JSON, an eventId too long to repeat', async () => {
+      const [noProgram] = await dispatchEvent(JSON.stringify({ ...orderDelivered({ eventId: 'e-1' }), 'detail-type': 'OrderShipped' }), deps);
+      const [notJson] = await dispatchEvent('{oops ana@example.com', deps);
+      const [longId] = await dispatchEvent(JSON.stringify(orderDelivered({ eventId: 'x'.repeat(300), customer: { email: 'bad' } })), deps);
+
+      expect(noProgram?.events[0]?.detail).toEqual(expect.objectContaining({ source: 'shop.orders', detailType: 'OrderShipped', eventId: 'e-1' }));
+      expect(notJson?.events[0]?.detail).toEqual({
+        version: 1,
+        reason: 'event contract v1: (root): the message body is not JSON',
+        rejectedAt: expect.any(String),
+      });
+      expect(longId?.events[0]?.detail).not.toHaveProperty('eventId');
+    });
   });
 
   it('dead-letters an event no program listens to, and a body that is not JSON', async () => {

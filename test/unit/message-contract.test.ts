@@ -5,8 +5,10 @@ import { describe, expect, it } from 'vitest';
 import { demoCatalog as catalog } from '../fixtures/catalog.js';
 import { buildFollowUpCase, escalation, openCase } from '../../functions/domain/follow-up-case.js';
 import { findProgram } from '../../functions/domain/program.js';
+import { followUpMessageSchema } from '../../functions/domain/follow-up-message.js';
+import * as z from 'zod/mini';
 
-const schema = JSON.parse(readFileSync('docs/follow-up-message.schema.json', 'utf8'));
+const schema = JSON.parse(readFileSync('schema/follow-up-message.schema.json', 'utf8'));
 const ajv = new Ajv2020({ allErrors: true, strict: true });
 // ajv-formats is CommonJS: its default export arrives wrapped under ESM.
 const addFormats = (addFormatsModule as unknown as { default?: typeof addFormatsModule }).default ?? addFormatsModule;
@@ -36,11 +38,18 @@ const message = buildFollowUpCase(
   { slaScale: 1, caseApiBaseUrl: 'https://abc.execute-api.eu-west-1.amazonaws.com' },
 );
 
-describe('the follow-up message contract (docs/follow-up-message.schema.json)', () => {
+describe('the follow-up message contract (schema/follow-up-message.schema.json)', () => {
   it('describes the messages Closeloop sends, including escalations', () => {
     expect(validate(message), JSON.stringify(validate.errors)).toBe(true);
     const escalated = escalation(openCase(message, rule, new Date('2026-11-22T12:00:00Z')), new Date('2026-11-22T17:00:00Z'))!.message;
     expect(validate(escalated), JSON.stringify(validate.errors)).toBe(true);
+  });
+
+  it('is generated from the zod schema the messages satisfy (no hand-written copy)', () => {
+    expect(z.safeParse(followUpMessageSchema, message).success).toBe(true);
+    const escalated = escalation(openCase(message, rule, new Date('2026-11-22T12:00:00Z')), new Date('2026-11-22T17:00:00Z'))!.message;
+    expect(z.safeParse(followUpMessageSchema, escalated).success).toBe(true);
+    expect(z.safeParse(followUpMessageSchema, { ...message, extra: 1 }).success).toBe(false);
   });
 
   it('rejects a message that breaks it (the schema is not a formality)', () => {

@@ -1,0 +1,252 @@
+/**
+ * The machine-readable API documents, generated from the code (npm run schemas): OpenAPI 3.1 for the
+ * HTTP API (docs/openapi.json) and AsyncAPI 3.0 for the bus and the follow-up queues
+ * (docs/asyncapi.json). Bodies come from the zod schemas; tests check the routes against the stack.
+ */
+import * as z from 'zod/mini';
+import { caseRequestBodySchema } from '../functions/cases/http.js';
+import { eventContractJsonSchema, followUpMessageJsonSchema, integrationEventJsonSchema, type JsonSchema } from '../functions/config/contracts.js';
+import { packageVersion } from '../functions/config/package-info.js';
+import { erasureRequestBodySchema } from '../functions/erase/http.js';
+import { followUpMessageSchema } from '../functions/domain/follow-up-message.js';
+import { INTEGRATION_DETAIL_TYPES } from '../functions/domain/integration-event-schemas.js';
+import { INTEGRATION_SOURCE } from '../functions/domain/integration-events.js';
+import { triggersOf, type Catalog } from '../functions/domain/program.js';
+
+const jsonSchema = (schema: z.ZodMiniType): JsonSchema => {
+  const { $schema: _draft, ...rest } = z.toJSONSchema(schema, { io: 'input' }) as JsonSchema;
+  return rest;
+};
+const bare = (schema: JsonSchema): JsonSchema => {
+  const { $schema: _draft, $id: _id, ...rest } = schema;
+  return rest;
+};
+
+/** What the case API answers: the case as stored (its follow-up message and its life since). */
+const caseRecordSchema = z.object({
+  message: followUpMessageSchema,
+  status: z.enum(['open', 'acknowledged', 'escalated', 'resolved']),
+  rung: z.int().check(z.gte(0)),
+  escalateTo: z.array(z.string()),
+  recoverySurvey: z.boolean(),
+  rootCause: z.optional(z.string()),
+  note: z.optional(z.string()),
+  acknowledgedAt: z.optional(z.string()),
+  resolvedAt: z.optional(z.string()),
+  history: z.array(
+    z.object({
+      at: z.string(),
+      actor: z.string(),
+      action: z.enum(['opened', 'acknowledged', 'escalated', 'resolved']),
+      note: z.optional(z.string()),
+      rootCause: z.optional(z.string()),
+      rung: z.optional(z.int()),
+    }),
+  ),
+});
+const erasureReportSchema = z.object({
+  contactKey: z.string(),
+  erasedAt: z.string(),
+  suppressed: z.literal(true),
+  invitationsDeleted: z.int(),
+  responsesAnonymised: z.int(),
+  casesAnonymised: z.int(),
+  contactRecordsDeleted: z.int(),
+});
+const errorSchema = z.object({ message: z.string() });
+
+/** The HTTP API's routes, as the stack creates them (a test compares them with the synthesized template). */
+export function openApiDocument(): JsonSchema {
+  const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+  const jsonContent = (name: string) => ({ content: { 'application/json': { schema: ref(name) } } });
+  const error = (description: string) => ({ description, ...jsonContent('Error') });
+  const iamErrors = { '403': error('No valid IAM (SigV4) signature, or the caller may not call this route'), '404': error('No such case') };
+  const html = (description: string) => ({ description, content: { 'text/html': { schema: { type: 'string' } } } });
+  const token = { name: 'token', in: 'path', required: true, description: 'The link token from the survey email.', schema: { type: 'string' } };
+  const caseId = { name: 'caseId', in: 'path', required: true, description: 'The case id (caseId of the follow-up message).', schema: { type: 'string' } };
+  const page = (summary: string, form: JsonSchema, queryScore: boolean) => {
+    const read = {
+      summary,
+      ...(queryScore
+        ? { parameters: [{ name: 's', in: 'query', required: false, description: 'The score clicked in the email.', schema: { type: 'string' } }] }
+        : {}),
+      responses: { '200': html('The page'), '404': html('Unknown or expired link') },
+    };
+    return {
+      parameters: [token],
+      get: { ...read, operationId: `${queryScore ? 'rating' : 'unsubscribe'}Page` },
+      head: { ...read, operationId: `${queryScore ? 'rating' : 'unsubscribe'}PageHead` },
+      post: {
+        operationId: queryScore ? 'submitRating' : 'unsubscribe',
+        summary: `${summary}: the form's answer`,
+        requestBody: { required: true, content: { 'application/x-www-form-urlencoded': { schema: form } } },
+        responses: { '200': html('Thanks, or the page again with what to correct'), '404': html('Unknown or expired link'), '413': html('Body too large') },
+      },
+    };
+  };
+  const evidence = {
+    t: { type: 'string', description: 'The page stamp (a person loaded the page)' },
+    h: { type: 'string', description: 'Interaction evidence' },
+    j: { type: 'string', description: 'Script evidence' },
+  };
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Closeloop HTTP API',
+      version: packageVersion(),
+      description:
+        'The rating and unsubscribe pages (public, linked from survey emails) and the IAM-authorised case and erasure routes. Generated from the code by `npm run schemas`; the base URL is the stack output ApiUrl.',
+    },
+    servers: [{ url: '{apiUrl}', variables: { apiUrl: { default: 'https://example.execute-api.eu-west-1.amazonaws.com', description: 'The ApiUrl output' } } }],
+    paths: {
+      '/r/{token}': page(
+        'The rating page',
+        { type: 'object', properties: { score: { type: 'string' }, comment: { type: 'string' }, answer2: { type: 'string' }, ...evidence } },
+        true,
+      ),
+      '/u/{token}': page(
+        'The unsubscribe page (also RFC 8058 one-click: List-Unsubscribe=One-Click)',
+        { type: 'object', properties: { 'List-Unsubscribe': { const: 'One-Click' }, ...evidence } },
+        false,
+      ),
+      '/cases/{caseId}': {
+        parameters: [caseId],
+        get: {
+          operationId: 'getCase',
+          summary: 'A follow-up case',
+          security: [{ sigv4: [] }],
+          responses: { '200': { description: 'The case', ...jsonContent('Case') }, ...iamErrors },
+        },
+      },
+      '/cases/{caseId}/acknowledge': {
+        parameters: [caseId],
+        post: {
+          operationId: 'acknowledgeCase',
+          summary: 'Acknowledge a case (stops the acknowledgement deadline)',
+          security: [{ sigv4: [] }],
+          requestBody: { required: true, ...jsonContent('CaseRequest') },
+          responses: {
+            '200': { description: 'The case', ...jsonContent('Case') },
+            '400': error('Bad body'),
+            ...iamErrors,
+            '409': error('Not in a state to acknowledge'),
+          },
+        },
+      },
+      '/cases/{caseId}/resolve': {
+        parameters: [caseId],
+        post: {
+          operationId: 'resolveCase',
+          summary: "Resolve a case with a root cause from the catalog's rootCauses",
+          security: [{ sigv4: [] }],
+          requestBody: { required: true, ...jsonContent('CaseRequest') },
+          responses: {
+            '200': { description: 'The case', ...jsonContent('Case') },
+            '400': error('Bad body, or no rootCause'),
+            ...iamErrors,
+            '409': error('Already resolved'),
+          },
+        },
+      },
+      '/erasures': {
+        post: {
+          operationId: 'erase',
+          summary: "Erase a person's data and suppress the address (right to erasure); idempotent",
+          security: [{ sigv4: [] }],
+          requestBody: { required: true, ...jsonContent('ErasureRequest') },
+          responses: { '200': { description: 'What was erased', ...jsonContent('ErasureReport') }, '400': error('Bad body'), '403': iamErrors['403'] },
+        },
+      },
+    },
+    components: {
+      securitySchemes: {
+        sigv4: {
+          type: 'apiKey',
+          name: 'Authorization',
+          in: 'header',
+          description: 'AWS Signature Version 4 (service execute-api) by a principal allowed execute-api:Invoke on the route: the HTTP API IAM authorizer.',
+          'x-amazon-apigateway-authtype': 'awsSigv4',
+        },
+      },
+      schemas: {
+        CaseRequest: {
+          ...jsonSchema(caseRequestBodySchema),
+          description:
+            'acknowledge: `{ note? }`; resolve: `{ rootCause, note?, reply? }` (the reply is emailed to the respondent when the rule notifies; the note never is)',
+        },
+        Case: jsonSchema(caseRecordSchema),
+        ErasureRequest: jsonSchema(erasureRequestBodySchema),
+        ErasureReport: jsonSchema(erasureReportSchema),
+        Error: jsonSchema(errorSchema),
+      },
+    },
+  };
+}
+
+/** What goes on the bus and the follow-up queues, for the catalog (the repository's demo catalog in docs/asyncapi.json). */
+export function asyncApiDocument(catalog: Catalog): JsonSchema {
+  const messages: Record<string, JsonSchema> = {};
+  const receive: JsonSchema[] = [];
+  for (const trigger of triggersOf(catalog).filter((t) => t.source !== INTEGRATION_SOURCE)) {
+    const name = `${trigger.detailType}`;
+    messages[name] = {
+      name,
+      title: `${trigger.detailType} from ${trigger.source}`,
+      summary: 'Event contract v1: starts or cancels a survey program',
+      contentType: 'application/json',
+      payload: bare(eventContractJsonSchema(trigger)),
+    };
+    receive.push({ $ref: `#/channels/bus/messages/${name}` });
+  }
+  const send: JsonSchema[] = [];
+  for (const detailType of INTEGRATION_DETAIL_TYPES) {
+    messages[detailType] = {
+      name: detailType,
+      title: `${detailType} (integration event)`,
+      contentType: 'application/json',
+      payload: bare(integrationEventJsonSchema(detailType)),
+    };
+    send.push({ $ref: `#/channels/bus/messages/${detailType}` });
+  }
+  const followUp = {
+    name: 'FollowUpMessage',
+    title: 'Follow-up message v1',
+    contentType: 'application/json',
+    headers: {
+      type: 'object',
+      description: 'SQS message attributes',
+      properties: { caseId: { type: 'string' }, programId: { type: 'string' }, contract: { const: 'closeloop.follow-up.v1' } },
+    },
+    payload: bare(followUpMessageJsonSchema()),
+  };
+  const channels: Record<string, JsonSchema> = {
+    bus: {
+      address: 'Closeloop event bus (EventBusName / EventBusArn outputs)',
+      description: 'EventBridge bus: business events in (event contract v1), integration events out (source "closeloop").',
+      messages,
+    },
+  };
+  const operations: Record<string, JsonSchema> = {
+    receiveBusinessEvents: { action: 'receive', channel: { $ref: '#/channels/bus' }, summary: 'Producers put business events (PutEvents)', messages: receive },
+    sendIntegrationEvents: { action: 'send', channel: { $ref: '#/channels/bus' }, summary: 'Closeloop announces what happened', messages: send },
+  };
+  for (const queue of Object.keys(catalog.followUpQueues)) {
+    const id = `followUp_${queue.replace(/[^A-Za-z0-9]/g, '_')}`;
+    channels[id] = {
+      address: queue,
+      description: `SQS follow-up queue "${queue}" (output FollowUpQueueUrl${queue.replace(/[^A-Za-z0-9]/g, '')})`,
+      messages: { FollowUpMessage: followUp },
+    };
+    operations[`send_${id}`] = { action: 'send', channel: { $ref: `#/channels/${id}` }, messages: [{ $ref: `#/channels/${id}/messages/FollowUpMessage` }] };
+  }
+  return {
+    asyncapi: '3.0.0',
+    info: {
+      title: 'Closeloop events and follow-up queues',
+      version: packageVersion(),
+      description: "Generated from the code by `npm run schemas`, for the catalog in closeloop.yaml: an adopter's own catalog has its own triggers and queues.",
+    },
+    channels,
+    operations,
+  };
+}
