@@ -11,6 +11,7 @@ import { caseCommand } from './case.js';
 import { demoCommand } from './demo.js';
 import { eraseCommand } from './erase.js';
 import { followUpsCommand } from './follow-ups.js';
+import { integrationsCommand } from './integrations.js';
 import { localeCommand } from './locale.js';
 import { reportCommand } from './report.js';
 import { sandboxCommand } from './sandbox.js';
@@ -25,6 +26,7 @@ export const COMMANDS: readonly Command[] = [
   caseCommand,
   eraseCommand,
   followUpsCommand,
+  integrationsCommand,
 ];
 
 export const USAGE = `Usage: closeloop <command> [options]

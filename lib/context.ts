@@ -17,6 +17,8 @@ export const CONTEXT_KEYS = {
   webAclArn: 'closeloop:webAclArn',
   senderDomain: 'closeloop:senderDomain',
   catalog: 'closeloop:catalog',
+  alarmEmail: 'closeloop:alarmEmail',
+  alarmTopicArn: 'closeloop:alarmTopicArn',
 } as const;
 
 export class InvalidContextError extends Error {
@@ -47,7 +49,8 @@ export function propsFromContext(scope: Construct): Omit<CloseloopProps, 'catalo
     problems.push(`${CONTEXT_KEYS[key]}: "${String(value)}" is not a number`);
     return undefined;
   };
-  const text = (key: 'publicBaseUrl' | 'webAclArn' | 'senderDomain'): string | undefined => (get(key) === undefined ? undefined : String(get(key)));
+  const text = (key: 'publicBaseUrl' | 'webAclArn' | 'senderDomain' | 'alarmEmail' | 'alarmTopicArn'): string | undefined =>
+    get(key) === undefined ? undefined : String(get(key));
   const waf = flag('waf');
   const wafRateLimit = number('wafRateLimit');
   const webAclArn = text('webAclArn');
@@ -66,5 +69,7 @@ export function propsFromContext(scope: Construct): Omit<CloseloopProps, 'catalo
     ...(tracing !== undefined ? { tracing } : {}),
     ...(waf ? { waf: { ...(wafRateLimit !== undefined ? { rateLimit: wafRateLimit } : {}), ...(webAclArn ? { webAclArn } : {}) } } : {}),
     ...(senderDomain !== undefined ? { senderDomain } : {}),
+    ...(text('alarmEmail') !== undefined ? { alarmEmail: text('alarmEmail') as string } : {}),
+    ...(text('alarmTopicArn') !== undefined ? { alarmTopicArn: text('alarmTopicArn') as string } : {}),
   };
 }

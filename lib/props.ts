@@ -35,6 +35,10 @@ export interface CloseloopProps {
   readonly senderDomain?: string;
   /** The Route 53 public hosted zone of `senderDomain`, to create its DKIM and MAIL FROM records. @default none (records are outputs) */
   readonly hostedZone?: IPublicHostedZone;
+  /** Page this address when any alarm of the stack fires: an SNS topic (KMS-encrypted, TLS only) with an email subscription is created. @default no email */
+  readonly alarmEmail?: string;
+  /** Every alarm of the stack also notifies this existing SNS topic (e.g. your paging tool's). @default no topic */
+  readonly alarmTopicArn?: string;
 }
 
 export const DEFAULTS = { sesMaxSendRate: 14, wafRateLimit: 300 } as const;
@@ -48,6 +52,7 @@ export class InvalidPropsError extends Error {
 }
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const SNS_TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/;
 const DOMAIN = /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
 // CLOUDFRONT-scoped web ACLs live in us-east-1 and are "global".
 const CLOUDFRONT_WEB_ACL_ARN = /^arn:aws[a-z-]*:wafv2:us-east-1:\d{12}:global\/webacl\/[\w-]+\/[\w-]+$/;
@@ -61,6 +66,8 @@ export interface ResolvedProps {
   readonly tracing: boolean;
   readonly waf?: { readonly rateLimit: number; readonly webAclArn?: string };
   readonly senderDomain?: string;
+  /** Where every alarm pages, when given. */
+  readonly alarms?: { readonly email?: string; readonly topicArn?: string };
 }
 
 /**
@@ -106,6 +113,10 @@ export function resolveProps(props: CloseloopProps, region: string | undefined):
     }
   }
   if (props.hostedZone && props.senderDomain === undefined) problems.push('hostedZone: given without senderDomain');
+  if (props.alarmEmail !== undefined && !EMAIL.test(String(props.alarmEmail))) problems.push(`alarmEmail: "${props.alarmEmail}" is not an email address`);
+  if (props.alarmTopicArn !== undefined && !SNS_TOPIC_ARN.test(String(props.alarmTopicArn))) {
+    problems.push(`alarmTopicArn: "${props.alarmTopicArn}" is not an SNS topic ARN (arn:aws:sns:<region>:<account>:<name>)`);
+  }
   if (problems.length) throw new InvalidPropsError(`Invalid Closeloop props: ${problems.join('; ')}`);
   return {
     senderEmail: props.senderEmail,
@@ -115,5 +126,8 @@ export function resolveProps(props: CloseloopProps, region: string | undefined):
     ...(publicBaseUrl ? { publicBaseUrl } : {}),
     ...(waf ? { waf } : {}),
     ...(props.senderDomain ? { senderDomain: props.senderDomain } : {}),
+    ...(props.alarmEmail || props.alarmTopicArn
+      ? { alarms: { ...(props.alarmEmail ? { email: props.alarmEmail } : {}), ...(props.alarmTopicArn ? { topicArn: props.alarmTopicArn } : {}) } }
+      : {}),
   };
 }

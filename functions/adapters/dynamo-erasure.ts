@@ -77,6 +77,7 @@ export class DynamoErasure implements PersonalDataEraser {
       try {
         if (item.type === 'invitation') return await this.eraseInvitation(item, contactKey, at);
         if (item.type === 'case') return await this.eraseCase(item, at);
+        if (item.type === 'delivery') return await this.eraseDelivery(item, contactKey);
         return 'gone';
       } catch (error) {
         if (!(error instanceof ConditionalCheckFailedException) || attempt >= MAX_ATTEMPTS) throw error;
@@ -118,6 +119,19 @@ export class DynamoErasure implements PersonalDataEraser {
       }),
     );
     return 'responsesAnonymised';
+  }
+
+  /** A delivery-log item of an integration that opted in to personal data: deleted whole (a replay then has nothing of the person to send). */
+  private async eraseDelivery(item: Item, contactKey: string): Promise<Outcome> {
+    await this.client.send(
+      new DeleteCommand({
+        TableName: this.tableName,
+        Key: { pk: item.pk, sk: item.sk },
+        ConditionExpression: 'contactKey = :contact',
+        ExpressionAttributeValues: { ':contact': contactKey },
+      }),
+    );
+    return 'contactRecordsDeleted';
   }
 
   private async eraseCase(item: Item, at: Date): Promise<Outcome> {

@@ -30,6 +30,12 @@ export const ENV = {
   FOLLOW_UP_QUEUE_URLS: 'CLOSELOOP_FOLLOW_UP_QUEUE_URLS',
   /** Secrets Manager id (ARN) of the key that signs the render time of the rating and unsubscribe pages. */
   PAGE_SIGNING_SECRET: 'CLOSELOOP_PAGE_SIGNING_SECRET',
+  /** JSON object: integration id (as declared in the catalog) → the URL of its delivery queue. */
+  INTEGRATION_QUEUE_URLS: 'CLOSELOOP_INTEGRATION_QUEUE_URLS',
+  /** Deliveries that failed for the whole retry window, with the reason. */
+  INTEGRATION_DEAD_LETTER_QUEUE_URL: 'CLOSELOOP_INTEGRATION_DEAD_LETTER_QUEUE_URL',
+  /** Optional: multiplies delivery retry waits; 1 in AWS, smaller in the sandbox (CLOSELOOP_DELAY_SCALE). */
+  RETRY_DELAY_SCALE: 'CLOSELOOP_RETRY_DELAY_SCALE',
 } as const;
 
 export type EnvName = (typeof ENV)[keyof typeof ENV];

@@ -32,6 +32,14 @@ export const STAGE_METRICS = {
   measure: ['ThresholdBreached', 'ThresholdRecovered', 'MeasureRecordFailed', 'MeasureRecordSetAside'],
   deliverability: ['EmailBounced', 'EmailSoftBounced', 'EmailComplained', 'FeedbackRejected', 'DeliverabilityRecordFailed'],
   erase: ['ContactErased'],
+  deliver: [
+    'IntegrationAttempted',
+    'IntegrationDelivered',
+    'IntegrationRetryScheduled',
+    'IntegrationRejected',
+    'IntegrationDeadLettered',
+    'IntegrationReplayed',
+  ],
 } as const satisfies Record<Stage, readonly string[]>;
 
 export type StageMetric<S extends Stage> = (typeof STAGE_METRICS)[S][number];

@@ -102,6 +102,13 @@ export const WIRING = {
     indexes: [surveyTable.contactIndex.name],
     routes: [{ methods: ['POST'], path: '/erasures', auth: 'iam' }],
   },
+  deliver: {
+    env: ['SURVEY_TABLE', 'INTEGRATION_QUEUE_URLS', 'INTEGRATION_DEAD_LETTER_QUEUE_URL'],
+    optionalEnv: ['RETRY_DELAY_SCALE'],
+    // Cases (comment and topics for Slack, the contact key of an opted-in delivery), the delivery log and its replay.
+    table: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query'],
+    routes: [{ methods: ['POST'], path: '/integrations/{integrationId}/replay', auth: 'iam' }],
+  },
 } as const satisfies Record<string, StageWiring>;
 
 export type Stage = keyof typeof WIRING;

@@ -46,7 +46,7 @@ describe('the catalog the stack was given is the catalog its functions run with'
   it("places another shop's catalog, and never the demo's, beside every handler", () => {
     const catalog = parseCatalog(otherDeclared());
     const functions = functionCatalogs(otherDeclared());
-    expect(functions).toHaveLength(8);
+    expect(functions).toHaveLength(9);
     for (const fn of functions) {
       expect(fn.code).toBe('catalog.json,index.js');
       expect(fn.handler).toBe('index.handler');
@@ -60,7 +60,7 @@ describe('the catalog the stack was given is the catalog its functions run with'
   it('gives a changed catalog new assets (so a deploy updates every function)', () => {
     const demoAssets = new Set(functionCatalogs(declaredCatalog()).map((fn) => fn.asset));
     const otherAssets = functionCatalogs(otherDeclared()).map((fn) => fn.asset);
-    expect(demoAssets.size).toBe(8);
+    expect(demoAssets.size).toBe(9);
     expect(otherAssets.filter((asset) => demoAssets.has(asset))).toEqual([]);
   });
 });

@@ -46,6 +46,7 @@ describe('the Closeloop construct', () => {
       'CloseloopFollowUpsSupportDeadLettersFC2F0B6C',
       'CloseloopIngestBuffer3228F87B',
       'CloseloopIngestDeadLettersF50E6E65',
+      'CloseloopIntegrationsDeadLettersC95C5ECC',
     ]);
     expect(ids('AWS::Events::EventBus')).toEqual(['CloseloopIngestBus760ABFDC']);
     // The table is retained if the stack or the construct is removed.
@@ -55,7 +56,12 @@ describe('the Closeloop construct', () => {
   it("exposes the bus, the table, the API and every follow-up queue for the adopter's own wiring", () => {
     const { stack, closeloop } = synth();
     expect(Object.keys(closeloop.followUpQueues).sort()).toEqual(['advocacy', 'customer-success', 'escalation', 'support']);
-    expect(Object.keys(closeloop.deadLetterQueues).sort()).toEqual(['deliverability-feedback-dead-letters', 'dispatch-dead-letters', 'rules-failures']);
+    expect(Object.keys(closeloop.deadLetterQueues).sort()).toEqual([
+      'deliverability-feedback-dead-letters',
+      'dispatch-dead-letters',
+      'integration-dead-letters',
+      'rules-failures',
+    ]);
     expect(stack.resolve(closeloop.table.tableName)).toEqual({ Ref: expect.stringMatching(/^FeedbackSurveysTable[0-9A-F]{8}$/) });
     expect(closeloop.alarms.length).toBeGreaterThan(5);
     expect(closeloop.eventBus.eventBusName).toBeDefined();

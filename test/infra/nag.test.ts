@@ -28,7 +28,7 @@ describe('cdk-nag AwsSolutions and Serverless', () => {
           return false;
         }
       });
-    expect(bundles).toHaveLength(8); // dispatch, respond, follow-up (rules), cases, escalate, measure, deliverability, erase
+    expect(bundles).toHaveLength(9); // dispatch, respond, follow-up (rules), cases, escalate, measure, deliverability, erase, deliver
     for (const bundle of bundles) expect(statSync(bundle).size).toBeLessThan(150 * 1024);
   });
 
