@@ -101,8 +101,14 @@ export async function deliver(integration: Integration, event: DeliverableEvent,
   const verdict = 'problem' in request ? 'rejected' : verdictOf(result);
   const exhausted = verdict === 'retry' && attempt >= MAX_DELIVERY_ATTEMPTS;
   const status = verdict === 'delivered' ? 'delivered' : verdict === 'rejected' ? 'rejected' : exhausted ? 'dead-lettered' : 'retrying';
-  const stored: DeliverableEvent = { 'detail-type': type, source: event.source, time: event.time, detail: detailFor(integration, event.detail) };
-  const contactKey = integration.includePersonalData ? await contactKeyOf(stored.detail, deps) : undefined;
+  const contactKey = integration.includePersonalData ? await contactKeyOf(event.detail, deps) : undefined;
+  // The log keeps personal data only where `closeloop erase` can find it again (by the contact key); else a replay sends without it.
+  const stored: DeliverableEvent = {
+    'detail-type': type,
+    source: event.source,
+    time: event.time,
+    detail: contactKey ? detailFor(integration, event.detail) : withoutPersonalData({ ...event.detail }),
+  };
   await deps.log.record({
     integrationId: integration.id,
     webhookId: id,

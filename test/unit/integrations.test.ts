@@ -241,6 +241,19 @@ describe('deliver (use case)', () => {
     expect(logged[0]!.contactKey).toBe('contact-hash');
   });
 
+  it('logs an opted-in delivery it cannot tie to a contact (no case) without the personal data, so nothing escapes erasure', async () => {
+    const { deps, sent, logged } = fakes([{ status: 200 }]);
+    const skipped: DeliverableEvent = {
+      ...opened,
+      'detail-type': 'SurveySkipped',
+      detail: { programId: 'p', eventId: 'e-1', customerId: 'c-77', reason: 'throttled' },
+    };
+    await deliver({ ...webhook, on: ['SurveySkipped'], includePersonalData: true }, skipped, 1, deps);
+    expect(sent[0]!.body).toContain('c-77');
+    expect(JSON.stringify(logged[0])).not.toContain('c-77');
+    expect(logged[0]!.contactKey).toBeUndefined();
+  });
+
   it('asks for a retry with exponential backoff (scaled), then dead-letters with the reason once the window is over', async () => {
     const { deps, deadLetters, logged } = fakes([{ status: 503 }, { status: 503 }, { error: 'timeout', message: 'no answer' }], { retryScale: 0.5 });
 
