@@ -12,6 +12,7 @@ import { demoCommand } from './demo.js';
 import { eraseCommand } from './erase.js';
 import { eventsCommand } from './events.js';
 import { followUpsCommand } from './follow-ups.js';
+import { integrationsCommand } from './integrations.js';
 import { localeCommand } from './locale.js';
 import { reportCommand } from './report.js';
 import { sandboxCommand } from './sandbox.js';
@@ -27,6 +28,7 @@ export const COMMANDS: readonly Command[] = [
   caseCommand,
   eraseCommand,
   followUpsCommand,
+  integrationsCommand,
 ];
 
 export const USAGE = `Usage: closeloop <command> [options]

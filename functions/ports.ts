@@ -1,3 +1,5 @@
+import type { AttemptResult } from './domain/delivery-policy.js';
+import type { DeliverableEvent } from './domain/integrations.js';
 import type { FollowUpCase, FollowUpCaseRecord } from './domain/follow-up-case.js';
 import type { IntegrationEvent } from './domain/integration-events.js';
 import type { Invitation, SurveyResponse } from './domain/invitation.js';
@@ -269,7 +271,7 @@ export interface ErasureCounts {
   /** Answered invitations: replaced by the anonymous score, kind, program and time. */
   readonly responsesAnonymised: number;
   readonly casesAnonymised: number;
-  /** Rest periods of the contact. */
+  /** Rest periods of the contact, and delivery-log items of integrations that opted in to personal data. */
   readonly contactRecordsDeleted: number;
   /** Respondent notifications (outbox items, sent or not) and their unsubscribe links: deleted. */
   readonly notificationsDeleted: number;
@@ -292,4 +294,36 @@ export interface PersonalDataEraser {
 export interface SecretStore {
   /** The secret's string value; throws when it cannot be read (the invocation fails, nothing is guessed). */
   read(secretId: string): Promise<string>;
+}
+
+/** One integration's delivery of one event, as the delivery log keeps it (one item per webhook-id). */
+export interface DeliveryRecord {
+  readonly integrationId: string;
+  readonly webhookId: string;
+  /** The event as the integration sees it (personal fields removed unless it opted in): what a replay re-sends. */
+  readonly event: DeliverableEvent;
+  readonly status: 'delivered' | 'retrying' | 'rejected' | 'dead-lettered';
+  /** "HTTP 503", "timeout: …": the last attempt's outcome. */
+  readonly lastResult: string;
+  readonly at: Date;
+  /** The respondent's hashed address, on the items of an integration that opted in to personal data: `closeloop erase` finds them. */
+  readonly contactKey?: string;
+}
+
+/** The delivery log: what was sent where, kept for replays (DynamoDB TTL). */
+export interface DeliveryLog {
+  /** Records one attempt (the item's attempt count goes up by one). */
+  record(delivery: DeliveryRecord): Promise<void>;
+  /** The events delivered (or tried) to an integration since a moment, oldest first. */
+  since(integrationId: string, since: Date): AsyncIterable<{ readonly webhookId: string; readonly event: DeliverableEvent }>;
+}
+
+/** An HTTP POST with a deadline; never throws for the receiver's failures (they are results). */
+export interface WebhookSender {
+  post(url: string, headers: Readonly<Record<string, string>>, body: string): Promise<AttemptResult>;
+}
+
+/** Puts events back on an integration's delivery queue (a replay). */
+export interface DeliveryQueue {
+  enqueue(integrationId: string, events: readonly DeliverableEvent[]): Promise<void>;
 }

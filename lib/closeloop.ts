@@ -10,6 +10,8 @@ import { Deliverability } from './constructs/deliverability.js';
 import { Dispatch } from './constructs/dispatch.js';
 import { FollowUps } from './constructs/follow-ups.js';
 import { Ingest } from './constructs/ingest.js';
+import { Integrations } from './constructs/integrations.js';
+import { routeAlarms } from './constructs/alarm-actions.js';
 import { Measurement } from './constructs/measurement.js';
 import { Notifications } from './constructs/notifications.js';
 import { Observability } from './constructs/observability.js';
@@ -51,6 +53,8 @@ export class Closeloop extends Construct {
   readonly schemaRegistryName: string;
   readonly dashboard: Dashboard;
   readonly alarms: readonly Alarm[];
+  /** One delivery queue per catalog integration, by its id. */
+  readonly integrationQueues: Readonly<Record<string, Queue>>;
 
   constructor(scope: Construct, id: string, props: CloseloopProps) {
     super(scope, id);
@@ -109,11 +113,13 @@ export class Closeloop extends Construct {
       publicBaseUrl: responses.publicBaseUrl,
       configurationSet: dispatch.configurationSet,
     });
+    const integrations = new Integrations(this, 'Integrations', { defaults, table: store.table, bus: ingest.bus, api: responses.api });
     const deadLetterQueues = {
       'dispatch-dead-letters': ingest.deadLetters,
       'rules-failures': followUps.failures,
       'deliverability-feedback-dead-letters': deliverability.deadLetters,
       'notify-failures': notifications.failures,
+      'integration-dead-letters': integrations.deadLetters,
     };
     const producers = new Producers(this, 'Producers', {
       bus: ingest.bus,
@@ -132,6 +138,9 @@ export class Closeloop extends Construct {
     this.schemaRegistryName = producers.registry.attrRegistryName;
     this.dashboard = observability.dashboard;
     this.alarms = observability.alarms;
+    this.integrationQueues = integrations.queues;
+    // Last: every alarm created above (in any stage's construct) gets the action.
+    if (settings.alarms) routeAlarms(this, settings.alarms);
 
     new CfnOutput(this, 'EventBusName', { value: ingest.bus.eventBusName, description: 'Put business events here' });
     new CfnOutput(this, 'EventBusArn', { value: ingest.bus.eventBusArn, description: "The bus, for producers' rules and policies" });

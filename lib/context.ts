@@ -19,6 +19,8 @@ export const CONTEXT_KEYS = {
   catalog: 'closeloop:catalog',
   producerAccounts: 'closeloop:producerAccounts',
   producerOrganizationId: 'closeloop:producerOrganizationId',
+  alarmEmail: 'closeloop:alarmEmail',
+  alarmTopicArn: 'closeloop:alarmTopicArn',
 } as const;
 
 export class InvalidContextError extends Error {
@@ -49,7 +51,7 @@ export function propsFromContext(scope: Construct): Omit<CloseloopProps, 'catalo
     problems.push(`${CONTEXT_KEYS[key]}: "${String(value)}" is not a number`);
     return undefined;
   };
-  const text = (key: 'publicBaseUrl' | 'webAclArn' | 'senderDomain' | 'producerOrganizationId'): string | undefined =>
+  const text = (key: 'publicBaseUrl' | 'webAclArn' | 'senderDomain' | 'producerOrganizationId' | 'alarmEmail' | 'alarmTopicArn'): string | undefined =>
     get(key) === undefined ? undefined : String(get(key));
   const waf = flag('waf');
   const wafRateLimit = number('wafRateLimit');
@@ -76,5 +78,7 @@ export function propsFromContext(scope: Construct): Omit<CloseloopProps, 'catalo
     ...(senderDomain !== undefined ? { senderDomain } : {}),
     ...(producerAccounts?.length ? { producerAccounts } : {}),
     ...(producerOrganizationId !== undefined ? { producerOrganizationId } : {}),
+    ...(text('alarmEmail') !== undefined ? { alarmEmail: text('alarmEmail') as string } : {}),
+    ...(text('alarmTopicArn') !== undefined ? { alarmTopicArn: text('alarmTopicArn') as string } : {}),
   };
 }

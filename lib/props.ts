@@ -43,6 +43,10 @@ export interface CloseloopProps {
   readonly producerAccounts?: readonly string[];
   /** An AWS Organizations id (`o-…`): every account of the organization may put events, as with `producerAccounts`. @default none */
   readonly producerOrganizationId?: string;
+  /** Page this address when any alarm of the stack fires: an SNS topic (KMS-encrypted, TLS only) with an email subscription is created. @default no email */
+  readonly alarmEmail?: string;
+  /** Every alarm of the stack also notifies this existing SNS topic (e.g. your paging tool's). @default no topic */
+  readonly alarmTopicArn?: string;
 }
 
 export const DEFAULTS = { sesMaxSendRate: 14, wafRateLimit: 300 } as const;
@@ -58,6 +62,7 @@ export class InvalidPropsError extends Error {
 const ACCOUNT_ID = /^\d{12}$/;
 const ORGANIZATION_ID = /^o-[a-z0-9]{10,32}$/;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const SNS_TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/;
 const DOMAIN = /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
 // CLOUDFRONT-scoped web ACLs live in us-east-1 and are "global".
 const CLOUDFRONT_WEB_ACL_ARN = /^arn:aws[a-z-]*:wafv2:us-east-1:\d{12}:global\/webacl\/[\w-]+\/[\w-]+$/;
@@ -73,6 +78,8 @@ export interface ResolvedProps {
   readonly senderDomain?: string;
   readonly producerAccounts: readonly string[];
   readonly producerOrganizationId?: string;
+  /** Where every alarm pages, when given. */
+  readonly alarms?: { readonly email?: string; readonly topicArn?: string };
 }
 
 /**
@@ -125,6 +132,10 @@ export function resolveProps(props: CloseloopProps, region: string | undefined):
   if (props.producerOrganizationId !== undefined && !ORGANIZATION_ID.test(props.producerOrganizationId)) {
     problems.push(`producerOrganizationId: "${props.producerOrganizationId}" is not an AWS Organizations id (o- and 10 to 32 lower-case letters or digits)`);
   }
+  if (props.alarmEmail !== undefined && !EMAIL.test(String(props.alarmEmail))) problems.push(`alarmEmail: "${props.alarmEmail}" is not an email address`);
+  if (props.alarmTopicArn !== undefined && !SNS_TOPIC_ARN.test(String(props.alarmTopicArn))) {
+    problems.push(`alarmTopicArn: "${props.alarmTopicArn}" is not an SNS topic ARN (arn:aws:sns:<region>:<account>:<name>)`);
+  }
   if (problems.length) throw new InvalidPropsError(`Invalid Closeloop props: ${problems.join('; ')}`);
   return {
     senderEmail: props.senderEmail,
@@ -136,5 +147,8 @@ export function resolveProps(props: CloseloopProps, region: string | undefined):
     ...(props.senderDomain ? { senderDomain: props.senderDomain } : {}),
     producerAccounts,
     ...(props.producerOrganizationId ? { producerOrganizationId: props.producerOrganizationId } : {}),
+    ...(props.alarmEmail || props.alarmTopicArn
+      ? { alarms: { ...(props.alarmEmail ? { email: props.alarmEmail } : {}), ...(props.alarmTopicArn ? { topicArn: props.alarmTopicArn } : {}) } }
+      : {}),
   };
 }

@@ -1,6 +1,7 @@
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { randomUUID } from 'node:crypto';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import { INTEGRATION_SOURCE } from '../functions/domain/integration-events.js';
 import { triggersOf, type Catalog } from '../functions/domain/program.js';
 import { LOCAL_REGION } from './emulators.js';
 import { BodyTooLargeError, guard, listenOnLoopback, readBody } from './guard.js';
@@ -45,6 +46,8 @@ export interface EventBusOptions {
   readonly bufferQueueUrl: string;
   /** Subscribers' rules (e.g. the sandbox's integration-events queue). @default none */
   readonly subscriptions?: readonly BusSubscription[];
+  /** Integration id → its delivery queue: target of the integration's rule (Closeloop's own events of its `on:` types). @default none */
+  readonly integrationQueueUrls?: Readonly<Record<string, string>>;
   readonly warn: (message: string) => void;
 }
 
@@ -131,6 +134,14 @@ export async function startEventBus(options: EventBusOptions): Promise<RunningEv
     }
     for (const { pattern, queueUrl } of options.subscriptions ?? []) {
       if (pattern.source.includes(event.source) && (!pattern.detailType || pattern.detailType.includes(event['detail-type']))) {
+        await options.sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: JSON.stringify(event) }));
+      }
+    }
+    // The integrations' rules, as the stack builds them: source "closeloop", one of the integration's detail-types.
+    if (event.source === INTEGRATION_SOURCE) {
+      for (const integration of options.catalog.integrations ?? []) {
+        const queueUrl = options.integrationQueueUrls?.[integration.id];
+        if (!queueUrl || !integration.on.some((type) => type === event['detail-type'])) continue;
         await options.sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: JSON.stringify(event) }));
       }
     }

@@ -48,6 +48,8 @@ export interface SqsPollerOptions {
   readonly functionName: string;
   /** How long a failed message stays invisible before its retry (Lambda waits the visibility timeout). */
   readonly retryDelaySeconds: number;
+  /** The handler sets a failed message's visibility itself (its own backoff): leave it, as Lambda does. @default false */
+  readonly handlerSetsVisibility?: boolean;
   readonly report: ErrorReporter;
 }
 
@@ -99,7 +101,7 @@ export function pollQueue(options: SqsPollerOptions): Poller {
           }),
         );
       }
-      if (retried.length) {
+      if (retried.length && !options.handlerSetsVisibility) {
         await sqs.send(
           new ChangeMessageVisibilityBatchCommand({
             QueueUrl: queue.url,

@@ -9,6 +9,9 @@ import {
   followUpQueueDefaults,
   followUpQueueNames,
   notifyFailureQueue,
+  integrationDeadLetterQueue,
+  integrationQueueDefaults,
+  integrationQueueName,
   rulesFailureQueue,
   surveyTable,
 } from '../functions/config/resources.js';
@@ -110,6 +113,14 @@ export async function createResources(dynamodb: DynamoDBClient, sqs: SQSClient, 
       name,
       { VisibilityTimeout: String(followUpQueueDefaults.visibilityTimeoutSeconds) },
       { name: followUpDeadLetterName(name), maxReceiveCount: followUpQueueDefaults.maxReceiveCount },
+    );
+  }
+  await create(integrationDeadLetterQueue.name, { MessageRetentionPeriod: days(integrationDeadLetterQueue.retentionDays) });
+  for (const integration of catalog.integrations ?? []) {
+    await create(
+      integrationQueueName(integration.id),
+      { VisibilityTimeout: String(integrationQueueDefaults.visibilityTimeoutSeconds), MessageRetentionPeriod: days(integrationQueueDefaults.retentionDays) },
+      { name: integrationDeadLetterQueue.name, maxReceiveCount: integrationQueueDefaults.maxReceiveCount },
     );
   }
   return { tableName: SANDBOX_TABLE_NAME, streamArn: Table.LatestStreamArn, queues };

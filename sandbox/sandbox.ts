@@ -19,6 +19,8 @@ import {
   followUpQueueNames,
   NOTIFY_RETRY_ATTEMPTS,
   notifyFailureQueue,
+  integrationDeadLetterQueue,
+  integrationQueueName,
   pageSigningSecret,
   rulesFailureQueue,
 } from '../functions/config/resources.js';
@@ -32,7 +34,7 @@ import { reportPage } from './report-page.js';
 import { createResources, SANDBOX_INTEGRATION_EVENTS_QUEUE } from './resources.js';
 import { INTEGRATION_SOURCE } from '../functions/domain/integration-events.js';
 import { startScheduler } from './scheduler.js';
-import { secretValues, startSecrets } from './secrets.js';
+import { secretValues, secretVariable, startSecrets } from './secrets.js';
 import { startSesFront, type SesFront } from './ses-front.js';
 
 /** Ports the sandbox listens on (127.0.0.1). 0 picks a free one (what the tests do). */
@@ -166,8 +168,8 @@ export function delayScaleFromEnv(env: NodeJS.ProcessEnv = process.env): number 
  * Handlers find the emulators through the standard AWS SDK settings (AWS_ENDPOINT_URL_*).
  */
 export async function startSandbox(options: SandboxOptions): Promise<RunningSandbox> {
-  const { catalog } = options;
   const log = options.log ?? ((message: string) => console.log(message));
+  const catalog = withAvailableIntegrations(options.catalog, process.env, (message) => log(`[sandbox] ${message}`));
   const requested: SandboxPorts = { ...DEFAULT_PORTS, ...options.ports };
   const ports = { ...requested };
   for (const key of Object.keys(ports) as (keyof SandboxPorts)[]) {
@@ -231,7 +233,8 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     });
 
     // The stack's generated secrets: from CLOSELOOP_SECRET_<NAME>, else random for this run.
-    const secrets = await startSecrets(secretValues([pageSigningSecret]));
+    const integrationSecrets = (catalog.integrations ?? []).map((integration) => ({ name: integration.secret, generated: false }));
+    const secrets = await startSecrets(secretValues([pageSigningSecret, ...integrationSecrets]));
     stoppers.push(() => secrets.stop());
 
     const resources = await createResources(dynamoClient, sqsClient, catalog);
@@ -242,6 +245,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     await writeFile(catalogFile, JSON.stringify(catalog));
     const queue = (name: string) => resources.queues[name] as { name: string; url: string; arn: string };
     const followUpQueues = Object.fromEntries(followUpQueueNames(catalog).map((name) => [name, queue(name).url]));
+    const integrationQueues = Object.fromEntries((catalog.integrations ?? []).map(({ id }) => [id, queue(integrationQueueName(id)).url]));
 
     // The same variables the stack gives each stage (functions/config/wiring.ts), all at once: every stage runs in this process.
     const variables: Record<WiredEnvKey, string> = {
@@ -263,6 +267,9 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
       SLA_TIME_SCALE: String(Math.min(1, Math.max(options.delayScale ?? 1, 1e-9))),
       PAGE_SIGNING_SECRET: pageSigningSecret.name,
       NOTIFY_FAILURE_QUEUE_URL: queue(notifyFailureQueue.name).url,
+      INTEGRATION_QUEUE_URLS: JSON.stringify(integrationQueues),
+      INTEGRATION_DEAD_LETTER_QUEUE_URL: queue(integrationDeadLetterQueue.name).url,
+      RETRY_DELAY_SCALE: String(Math.min(1, Math.max(options.delayScale ?? 1, 0))),
     };
     Object.assign(process.env, wiredVariables(variables), {
       [ENV.RUNTIME_CATALOG]: catalogFile,
@@ -290,6 +297,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
       import('../functions/erase/handler.js'),
       import('../functions/notify/handler.js'),
     ]);
+    const { handler: deliver } = await import('../functions/deliver/handler.js');
     deliverFeedback = async (event) => {
       await sqsClient.send(new SendMessageCommand({ QueueUrl: queue(feedbackQueue.name).url, MessageBody: JSON.stringify(event) }));
     };
@@ -311,6 +319,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
       sqs: sqsClient,
       bufferQueueUrl: queue(bufferQueue.name).url,
       subscriptions: [{ pattern: { source: [INTEGRATION_SOURCE] }, queueUrl: queue(SANDBOX_INTEGRATION_EVENTS_QUEUE).url }],
+      integrationQueueUrls: integrationQueues,
       warn: (message) => log(`[sandbox] ${message}`),
     });
     stoppers.push(() => bus.stop());
@@ -322,7 +331,8 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
       queueUrls: Object.fromEntries(Object.values(resources.queues).map((q) => [q.arn, q.url])),
     });
     stoppers.push(() => scheduler.stop());
-    const served = { respond, cases, erase } as const;
+    // The deliver function serves its replay route and its queues alike (it tells them apart by the event).
+    const served = { respond, cases, erase, deliver: deliver as unknown as typeof erase } as const;
     const routes: HttpRoute[] = [
       ...(Object.keys(served) as (keyof typeof served)[]).flatMap((stage) =>
         (WIRING[stage].routes as readonly Route[]).map((route) => ({
@@ -398,6 +408,18 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
         onFailureQueueUrl: queue(notifyFailureQueue.name).url,
         report,
       }),
+      // One event source per integration queue, as in AWS; the function sets a failed delivery's backoff itself.
+      ...(catalog.integrations ?? []).map(({ id }) =>
+        pollQueue({
+          sqs: sqsClient,
+          queue: queue(integrationQueueName(id)),
+          handler: deliver as Parameters<typeof pollQueue>[0]['handler'],
+          functionName: 'closeloop-deliver',
+          retryDelaySeconds,
+          handlerSetsVisibility: true,
+          report,
+        }),
+      ),
     ];
     stoppers.push(async () => {
       await Promise.all(pollers.map((p) => p.stop()));
@@ -440,4 +462,19 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     await stop();
     throw error;
   }
+}
+
+/**
+ * The catalog with the integrations the sandbox can deliver to: one whose secret has no
+ * `CLOSELOOP_SECRET_<NAME>` variable is left out (no queue, no rule), with a warning.
+ */
+export function withAvailableIntegrations(catalog: Catalog, env: NodeJS.ProcessEnv, warn: (message: string) => void): Catalog {
+  if (!catalog.integrations?.length) return catalog;
+  const available = catalog.integrations.filter((integration) => {
+    const variable = secretVariable(integration.secret);
+    if (env[variable]) return true;
+    warn(`integration "${integration.id}" is disabled: set ${variable} to the value of its secret "${integration.secret}"`);
+    return false;
+  });
+  return { ...catalog, integrations: available };
 }

@@ -7,6 +7,7 @@ import * as z from 'zod/mini';
 import { caseRequestBodySchema } from '../functions/cases/http.js';
 import { eventContractJsonSchema, followUpMessageJsonSchema, integrationEventJsonSchema, type JsonSchema } from '../functions/config/contracts.js';
 import { packageVersion } from '../functions/config/package-info.js';
+import { replayRequestBodySchema } from '../functions/deliver/http.js';
 import { erasureRequestBodySchema } from '../functions/erase/http.js';
 import { followUpMessageSchema } from '../functions/domain/follow-up-message.js';
 import { INTEGRATION_DETAIL_TYPES } from '../functions/domain/integration-event-schemas.js';
@@ -157,6 +158,37 @@ export function openApiDocument(): JsonSchema {
           responses: { '200': { description: 'What was erased', ...jsonContent('ErasureReport') }, '400': error('Bad body'), '403': iamErrors['403'] },
         },
       },
+      '/integrations/{integrationId}/replay': {
+        parameters: [{ name: 'integrationId', in: 'path', required: true, description: "An integration's id in the catalog", schema: { type: 'string' } }],
+        post: {
+          operationId: 'replayDeliveries',
+          summary: 'Put every event delivered to the integration since a time back on its queue, with the same webhook-ids (docs/integrations.md)',
+          security: [{ sigv4: [] }],
+          requestBody: { required: true, ...jsonContent('ReplayRequest') },
+          responses: {
+            '200': {
+              description: 'What was replayed',
+              content: {
+                'application/json': {
+                  schema: {
+                    type: 'object',
+                    required: ['integrationId', 'since', 'replayed', 'webhookIds'],
+                    properties: {
+                      integrationId: { type: 'string' },
+                      since: { type: 'string', format: 'date-time' },
+                      replayed: { type: 'integer', minimum: 0 },
+                      webhookIds: { type: 'array', items: { type: 'string' } },
+                    },
+                  },
+                },
+              },
+            },
+            '400': error('Bad body'),
+            '403': iamErrors['403'],
+            '404': error('No such integration'),
+          },
+        },
+      },
     },
     components: {
       securitySchemes: {
@@ -177,6 +209,7 @@ export function openApiDocument(): JsonSchema {
         Case: jsonSchema(caseRecordSchema),
         ErasureRequest: jsonSchema(erasureRequestBodySchema),
         ErasureReport: jsonSchema(erasureReportSchema),
+        ReplayRequest: jsonSchema(replayRequestBodySchema),
         Error: jsonSchema(errorSchema),
       },
     },

@@ -77,7 +77,8 @@ export class DynamoErasure implements PersonalDataEraser {
       try {
         if (item.type === 'invitation') return await this.eraseInvitation(item, contactKey, at);
         if (item.type === 'case') return await this.eraseCase(item, at);
-        if (item.type === 'notification' || item.type === 'unsubscribe-link') return await this.deleteNotification(item, contactKey);
+        if (item.type === 'notification' || item.type === 'unsubscribe-link') return await this.deleteOwned(item, contactKey, 'notificationsDeleted');
+        if (item.type === 'delivery') return await this.deleteOwned(item, contactKey, 'contactRecordsDeleted');
         return 'gone';
       } catch (error) {
         if (!(error instanceof ConditionalCheckFailedException) || attempt >= MAX_ATTEMPTS) throw error;
@@ -122,10 +123,12 @@ export class DynamoErasure implements PersonalDataEraser {
   }
 
   /**
-   * A notification's outbox item (sent or not: an unsent one is never sent, the contact being
-   * suppressed first) or its unsubscribe link: nothing in them is worth keeping anonymous.
+   * An item with nothing worth keeping anonymous, deleted whole while it is still the person's: a
+   * notification's outbox item (sent or not: an unsent one is never sent, the contact being
+   * suppressed first) or its unsubscribe link; a delivery-log item of an integration that opted in
+   * to personal data (a replay then has nothing of the person to send).
    */
-  private async deleteNotification(item: Item, contactKey: string): Promise<Outcome> {
+  private async deleteOwned(item: Item, contactKey: string, outcome: Outcome): Promise<Outcome> {
     await this.client.send(
       new DeleteCommand({
         TableName: this.tableName,
@@ -134,7 +137,7 @@ export class DynamoErasure implements PersonalDataEraser {
         ExpressionAttributeValues: { ':contact': contactKey },
       }),
     );
-    return 'notificationsDeleted';
+    return outcome;
   }
 
   private async eraseCase(item: Item, at: Date): Promise<Outcome> {

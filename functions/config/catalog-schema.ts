@@ -2,6 +2,8 @@ import * as z from 'zod/mini';
 import en from 'zod/v4/locales/en.js';
 import { FALLBACK_LOCALE, type Messages, NOTIFICATION_KEYS, type NotificationMessages } from '../domain/messages.js';
 import { parseIsoDuration } from '../domain/policies.js';
+import { INTEGRATION_EVENT_TYPES } from '../domain/integration-events.js';
+import { INTEGRATION_KINDS, type Integration } from '../domain/integrations.js';
 import { DEFAULT_RETENTION, type Catalog, type SurveyProgram } from '../domain/program.js';
 import { CLASSIFICATIONS, SURVEY_KINDS, scaleOf } from '../domain/survey-kinds.js';
 import { describeCatalogIssues } from './catalog-issues.js';
@@ -154,6 +156,31 @@ const programSchema = z.strictObject({
   rules: z.array(ruleSchema).check(about('Follow-up rules, applied in order.')),
 });
 
+/** https anywhere; plain http only to this machine's loopback (the sandbox's receivers). */
+export const INTEGRATION_URL = /^(https:\/\/[^\s/"'<>]+|http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?)(\/[^\s"'<>]*)?$/;
+const integrationSchema = z.strictObject({
+  id: kebab.check(about('Unique: names the queue, the delivery log and `closeloop integrations replay <id>`.')),
+  kind: z.enum(INTEGRATION_KINDS).check(about('webhook: Standard Webhooks signed JSON; slack: an incoming-webhook Block Kit message.')),
+  url: z.optional(
+    z
+      .string()
+      .check(
+        z.regex(INTEGRATION_URL, 'an https:// URL (http:// only on loopback, for the sandbox)'),
+        z.maxLength(2048),
+        about('webhook: where the signed JSON is POSTed. Not for slack (its URL is the secret).'),
+      ),
+  ),
+  secret: z
+    .string()
+    .check(
+      z.regex(/^[A-Za-z0-9/_+=.@-]{1,512}$/, 'a Secrets Manager secret name'),
+      about('The Secrets Manager secret: the whsec_… signing secret (webhook) or the incoming-webhook URL (slack). In the sandbox: CLOSELOOP_SECRET_<NAME>.'),
+    ),
+  on: z.array(z.enum(INTEGRATION_EVENT_TYPES)).check(z.minLength(1), about('The detail-types delivered, e.g. [FollowUpOpened, FollowUpEscalated].')),
+  includePersonalData: z.optional(z.boolean().check(about('true: name, email address and customer id go out too. Default false.'))),
+  includeComment: z.optional(z.boolean().check(about("slack: show the respondent's comment. Default true."))),
+});
+
 export const catalogSchema = z
   .strictObject({
     $schema: z.optional(z.string()),
@@ -216,6 +243,9 @@ export const catalogSchema = z
     topics: z.record(kebab, z.record(localeTag, z.array(nonEmpty))).check(about('Comment topics: keywords (word beginnings) per locale.')),
     rootCauses: z.array(kebab).check(z.minLength(1), about('The root causes a team may give a case when resolving it.')),
     programs: z.array(programSchema).check(z.minLength(1)),
+    integrations: z.optional(
+      z.array(integrationSchema).check(about("Where Closeloop's own events are delivered: signed webhooks and Slack. See docs/integrations.md.")),
+    ),
   })
   .check(about('Closeloop catalog (closeloop.yaml): survey programs, follow-up rules and queues, brand. See docs/catalog.md.'));
 
@@ -366,14 +396,37 @@ export function parseCatalog(input: unknown, options: ParseOptions = {}): Catalo
   if (declared.retention && declared.retention.responseDays * 24 < (declared.answerWindowHours ?? 24)) {
     problems.push(`retention.responseDays: ${declared.retention.responseDays} is shorter than the answer window`);
   }
+  const integrations = checkIntegrations(declared.integrations ?? [], problems);
   if (problems.length) throw new InvalidCatalogError(problems);
   return {
     ...declared,
+    integrations,
     answerWindowHours: declared.answerWindowHours ?? 24,
     retention: declared.retention ?? DEFAULT_RETENTION,
     programs,
     locales,
   } as Catalog;
+}
+
+function checkIntegrations(declared: readonly z.infer<typeof integrationSchema>[], problems: string[]): Integration[] {
+  const seen = new Set<string>();
+  return declared.map((integration, i) => {
+    const at = `integrations.${i}`;
+    if (seen.has(integration.id)) problems.push(`${at}.id: "${integration.id}" is declared twice`);
+    seen.add(integration.id);
+    if (integration.kind === 'webhook' && integration.url === undefined) problems.push(`${at}.url: a webhook needs the URL it is POSTed to`);
+    if (integration.kind === 'slack' && integration.url !== undefined) {
+      problems.push(`${at}.url: a Slack incoming-webhook URL is a credential; keep it in the secret "${integration.secret}" instead`);
+    }
+    const duplicates = integration.on.filter((type, j) => integration.on.indexOf(type) !== j);
+    if (duplicates.length) problems.push(`${at}.on: "${duplicates[0]}" is listed twice`);
+    return {
+      ...integration,
+      on: [...new Set(integration.on)],
+      includePersonalData: integration.includePersonalData ?? false,
+      includeComment: integration.includeComment ?? true,
+    };
+  });
 }
 
 /** The catalog's JSON Schema (draft 2020-12), as editors and `closeloop validate` users see it. */

@@ -34,6 +34,12 @@ export const ENV = {
   PAGE_SIGNING_SECRET: 'CLOSELOOP_PAGE_SIGNING_SECRET',
   /** Optional: the `service` dimension of the metrics; one per Closeloop instance, so two instances in one account never mix. Default `closeloop`. */
   METRICS_SERVICE: 'CLOSELOOP_METRICS_SERVICE',
+  /** JSON object: integration id (as declared in the catalog) → the URL of its delivery queue. */
+  INTEGRATION_QUEUE_URLS: 'CLOSELOOP_INTEGRATION_QUEUE_URLS',
+  /** Deliveries that failed for the whole retry window, with the reason. */
+  INTEGRATION_DEAD_LETTER_QUEUE_URL: 'CLOSELOOP_INTEGRATION_DEAD_LETTER_QUEUE_URL',
+  /** Optional: multiplies delivery retry waits; 1 in AWS, smaller in the sandbox (CLOSELOOP_DELAY_SCALE). */
+  RETRY_DELAY_SCALE: 'CLOSELOOP_RETRY_DELAY_SCALE',
 } as const;
 
 export type EnvName = (typeof ENV)[keyof typeof ENV];

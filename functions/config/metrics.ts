@@ -33,6 +33,14 @@ export const STAGE_METRICS = {
   deliverability: ['EmailBounced', 'EmailSoftBounced', 'EmailComplained', 'FeedbackRejected', 'DeliverabilityRecordFailed'],
   erase: ['ContactErased'],
   notify: ['NotificationSent', 'NotificationSkipped', 'NotificationMarkFailed', 'NotifyRecordFailed'],
+  deliver: [
+    'IntegrationAttempted',
+    'IntegrationDelivered',
+    'IntegrationRetryScheduled',
+    'IntegrationRejected',
+    'IntegrationDeadLettered',
+    'IntegrationReplayed',
+  ],
 } as const satisfies Record<Stage, readonly string[]>;
 
 export type StageMetric<S extends Stage> = (typeof STAGE_METRICS)[S][number];

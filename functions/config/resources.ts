@@ -115,3 +115,28 @@ export const EXAMPLE_ADDRESSES = { senderEmail: 'surveys@example.com', supportEm
  * of its own where `generated`; in AWS, CDK names the secret.
  */
 export const pageSigningSecret = { name: 'page-signing-key', generated: true } as const;
+
+export const DELIVER_TIMEOUT_SECONDS = 60;
+
+/**
+ * One delivery queue per catalog integration (fed by a bus rule on its `on:` detail-types). The
+ * function sets each failed message's visibility to the backoff itself; the redrive policy is a
+ * backstop for crashes only (a delivery that exhausts its retries is dead-lettered by the function,
+ * with the reason), so maxReceiveCount sits above the attempts and retention above the window.
+ */
+export const integrationQueueDefaults = {
+  visibilityTimeoutSeconds: DELIVER_TIMEOUT_SECONDS * 6,
+  retentionDays: 4,
+  /** MAX_DELIVERY_ATTEMPTS (13) plus two crashes' worth of slack. */
+  maxReceiveCount: 15,
+} as const;
+
+export const integrationDeadLetterQueue = { name: 'integration-dead-letters', retentionDays: 14 } as const;
+
+/** An integration's delivery queue, named after it. */
+export function integrationQueueName(integrationId: string): string {
+  return `integration-${integrationId}`;
+}
+
+/** How long a delivery log item is kept (DynamoDB TTL): the replay horizon. */
+export const DELIVERY_LOG_DAYS = 30;

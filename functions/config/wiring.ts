@@ -108,6 +108,13 @@ export const WIRING = {
     // The claim (an update with the suppression check and the unsubscribe link's put, one transaction) and the sent mark.
     table: ['dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem', 'dynamodb:PutItem'],
   },
+  deliver: {
+    env: ['SURVEY_TABLE', 'INTEGRATION_QUEUE_URLS', 'INTEGRATION_DEAD_LETTER_QUEUE_URL'],
+    optionalEnv: ['RETRY_DELAY_SCALE'],
+    // Cases (comment and topics for Slack, the contact key of an opted-in delivery), the delivery log and its replay.
+    table: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query'],
+    routes: [{ methods: ['POST'], path: '/integrations/{integrationId}/replay', auth: 'iam' }],
+  },
 } as const satisfies Record<string, StageWiring>;
 
 export type Stage = keyof typeof WIRING;

@@ -22,6 +22,23 @@ export interface IntegrationEvent {
   readonly detail: Readonly<Record<string, unknown>>;
 }
 
+/** Every detail-type Closeloop announces: what an integration's `on:` may name. */
+export const INTEGRATION_EVENT_TYPES = [
+  'SurveySent',
+  'SurveySkipped',
+  'SurveyResponded',
+  'FollowUpOpened',
+  'FollowUpEscalated',
+  'FollowUpResolved',
+  'RecoverySurveyRequested',
+  'ThresholdBreached',
+  'ThresholdRecovered',
+  'EventRejected',
+] as const satisfies readonly IntegrationEvent['detailType'][];
+// A detail-type added to IntegrationEvent but not to the list above fails the type check here.
+const everyTypeListed: [Exclude<IntegrationEvent['detailType'], (typeof INTEGRATION_EVENT_TYPES)[number]>] extends [never] ? true : never = true;
+void everyTypeListed;
+
 export function surveySent(invitation: Invitation): IntegrationEvent {
   return {
     detailType: 'SurveySent',

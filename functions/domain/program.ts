@@ -1,3 +1,4 @@
+import type { Integration } from './integrations.js';
 import type { AlertRule } from './aggregates.js';
 import type { Locale, Messages } from './messages.js';
 import type { QuietHours } from './policies.js';
@@ -149,6 +150,8 @@ export interface Catalog {
   readonly programs: readonly SurveyProgram[];
   /** Every locale bundle the catalog can use, by tag: the built-in ones and the catalog's own. */
   readonly locales: Readonly<Record<Locale, Messages>>;
+  /** Where Closeloop's own events are delivered (signed webhooks, Slack); none when absent. */
+  readonly integrations?: readonly Integration[];
 }
 
 const sameTrigger = (a: Trigger, source: string, detailType: string) => a.source === source && a.detailType === detailType;

@@ -93,6 +93,20 @@ export class Observability extends Construct {
       }),
     );
     this.dashboard.addWidgets(
+      new GraphWidget({
+        title: 'Integration deliveries (webhooks, Slack): attempts and outcomes',
+        width: 24,
+        left: [
+          closeloop('IntegrationAttempted'),
+          closeloop('IntegrationDelivered'),
+          closeloop('IntegrationRetryScheduled'),
+          closeloop('IntegrationRejected'),
+          closeloop('IntegrationDeadLettered'),
+          closeloop('IntegrationReplayed'),
+        ],
+      }),
+    );
+    this.dashboard.addWidgets(
       new SingleValueWidget({ title: 'SES bounce rate (review at 5 %)', metrics: [bounceRate], width: 12 }),
       new SingleValueWidget({ title: 'SES complaint rate (review at 0.1 %)', metrics: [complaintRate], width: 12 }),
     );

@@ -108,6 +108,7 @@ describe('an adopter installs the packed package into its own folder', () => {
     }
     expect(readdirSync(path.join(installed, 'dist', 'functions')).sort()).toEqual([
       'cases',
+      'deliver',
       'deliverability',
       'dispatch',
       'erase',
@@ -138,7 +139,7 @@ describe('an adopter installs the packed package into its own folder', () => {
     await inAdopter('npx', ['--no-install', 'cdk', 'synth', '--quiet'], 300_000);
     const out = path.join(dir, 'cdk.out');
     const assets = readdirSync(out).filter((name) => name.startsWith('asset.') && existsSync(path.join(out, name, 'catalog.json')));
-    expect(assets).toHaveLength(8);
+    expect(assets).toHaveLength(9);
     for (const asset of assets) {
       const catalog = readFileSync(path.join(out, asset, 'catalog.json'), 'utf8');
       expect(catalog).toContain('Kaffeehaus Müller');

@@ -47,6 +47,7 @@ describe('the Closeloop construct', () => {
       'CloseloopFollowUpsSupportDeadLettersFC2F0B6C',
       'CloseloopIngestBuffer3228F87B',
       'CloseloopIngestDeadLettersF50E6E65',
+      'CloseloopIntegrationsDeadLettersC95C5ECC',
       'CloseloopNotificationsFailures0B1A71D9',
     ]);
     expect(ids('AWS::Events::EventBus')).toEqual(['CloseloopIngestBus760ABFDC']);
@@ -60,6 +61,7 @@ describe('the Closeloop construct', () => {
     expect(Object.keys(closeloop.deadLetterQueues).sort()).toEqual([
       'deliverability-feedback-dead-letters',
       'dispatch-dead-letters',
+      'integration-dead-letters',
       'notify-failures',
       'rules-failures',
     ]);

@@ -126,6 +126,21 @@ describe.skipIf(!required)('the deployed bundles on Node.js 24, with their templ
     expect(result).toMatchObject({ statusCode: 404 });
   });
 
+  it('deliver: an IAM-signed replay for an integration the catalog does not declare is 404 JSON', async () => {
+    const event = httpEvent(
+      'POST',
+      '/integrations/{integrationId}/replay',
+      '/integrations/nowhere/replay',
+      { integrationId: 'nowhere' },
+      {
+        iam: true,
+        body: JSON.stringify({ since: new Date(Date.now() - 3_600_000).toISOString() }),
+      },
+    );
+    const { result } = await invoke('deliver', event);
+    expect(result).toMatchObject({ statusCode: 404 });
+  });
+
   it('escalate: the scheduled sweep runs', async () => {
     const { invokeMs } = await invoke('escalate', {
       version: '0',

@@ -63,7 +63,7 @@ describe('follow-up handler', () => {
     expect(JSON.parse(input.MessageBody!)).toMatchObject({ score: 3, customer: { id: 'c-77' }, context: { orderId: '1042' } });
     expect(input.MessageAttributes?.contract?.StringValue).toBe('closeloop.follow-up.v1');
     expect(dynamo).toHaveReceivedCommandWith(UpdateCommand, { Key: { pk: 'CONTACT#contact-77', sk: 'REST#all' } });
-    // The case, and a check that the respondent was not erased since, in one transaction.
+    // The case, a check that the respondent was not erased since, and (the demo's detractor rule notifies) the acknowledgement's outbox item, in one transaction.
     expect(dynamo).toHaveReceivedCommandWith(TransactWriteCommand, {
       TransactItems: [
         {
@@ -73,6 +73,7 @@ describe('follow-up handler', () => {
           }),
         },
         { ConditionCheck: expect.objectContaining({ Key: { pk: 'INV#hash-1', sk: 'INVITATION' }, ConditionExpression: 'contactKey = :contact' }) },
+        { Put: expect.objectContaining({ Item: expect.objectContaining({ type: 'notification', kind: 'acknowledgement', status: 'pending' }) }) },
       ],
     });
     expect(events.commandCalls(PutEventsCommand)[0]!.args[0].input.Entries?.map((e) => e.DetailType)).toEqual(['SurveyResponded', 'FollowUpOpened']);

@@ -1,0 +1,84 @@
+/**
+ * One Slack incoming-webhook message (Block Kit) per event: what happened, the program, the score
+ * and its class, the comment, topics, the due time, the case id and the command that opens it.
+ * Escalations and threshold breaches stand out (a red header). Text from respondents is escaped,
+ * so a comment cannot ping a channel (`<!channel>`) or smuggle a link.
+ */
+
+/** What the message may show beyond the event's detail, read from the case. */
+export interface CaseExtras {
+  readonly comment?: string | null;
+  readonly topics?: readonly string[];
+}
+
+export interface SlackMessage {
+  /** The notification's fallback text (and what screen readers say first). */
+  readonly text: string;
+  readonly blocks: readonly Record<string, unknown>[];
+}
+
+const escapeText = (value: string) => value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+const str = (value: unknown) => (value === undefined || value === null ? undefined : String(value));
+const MAX_COMMENT = 2500;
+
+const TITLES: Record<string, { emoji: string; title: string; loud: boolean }> = {
+  FollowUpOpened: { emoji: ':memo:', title: 'Follow-up opened', loud: false },
+  FollowUpEscalated: { emoji: ':rotating_light:', title: 'ESCALATED: follow-up deadline missed', loud: true },
+  FollowUpResolved: { emoji: ':white_check_mark:', title: 'Follow-up resolved', loud: false },
+  ThresholdBreached: { emoji: ':rotating_light:', title: 'THRESHOLD BREACHED', loud: true },
+  ThresholdRecovered: { emoji: ':large_green_circle:', title: 'Threshold recovered', loud: false },
+  SurveyResponded: { emoji: ':speech_balloon:', title: 'Survey answered', loud: false },
+  SurveySent: { emoji: ':envelope:', title: 'Survey sent', loud: false },
+  SurveySkipped: { emoji: ':fast_forward:', title: 'Survey skipped', loud: false },
+  RecoverySurveyRequested: { emoji: ':repeat:', title: 'Recovery survey requested', loud: false },
+};
+
+export function slackMessage(
+  detailType: string,
+  detail: Readonly<Record<string, unknown>>,
+  options: { readonly includeComment: boolean; readonly extras?: CaseExtras },
+): SlackMessage {
+  const look = TITLES[detailType] ?? { emoji: ':bell:', title: detailType, loud: false };
+  const program = str(detail.programId) ?? 'unknown program';
+  const caseId = str(detail.caseId);
+  const fields: string[] = [`*Program*\n${escapeText(program)}`];
+  if (detail.score !== undefined) {
+    const score = detail.classification ? `${str(detail.score)} (${escapeText(String(detail.classification))})` : String(detail.score);
+    fields.push(`*Score*\n${score}`);
+  }
+  if (detailType.startsWith('Threshold')) {
+    fields.push(`*Segment*\n${escapeText(str(detail.segment) ?? 'all')}`);
+    fields.push(`*Rolling score*\n${str(detail.score)} (interval ${str(detail.lower)}–${str(detail.upper)}, threshold ${str(detail.threshold)})`);
+    fields.push(`*Responses*\n${str(detail.responses)} in ${str(detail.windowDays)} days`);
+  }
+  if (detail.queue) fields.push(`*Queue*\n${escapeText(String(detail.queue))}`);
+  const escalation = detail.escalation as { rung?: number; reason?: string } | undefined;
+  if (escalation) fields.push(`*Escalation*\nrung ${escalation.rung} (${escapeText(String(escalation.reason))})`);
+  if (detail.dueAt) fields.push(`*Due*\n${escapeText(String(detail.dueAt))}`);
+  if (detail.rootCause) fields.push(`*Root cause*\n${escapeText(String(detail.rootCause))}`);
+  const topics = options.extras?.topics ?? (Array.isArray(detail.topics) ? (detail.topics as string[]) : []);
+  if (topics.length) fields.push(`*Topics*\n${escapeText(topics.join(', '))}`);
+  if (detail.customerId) fields.push(`*Customer*\n${escapeText(String(detail.customerId))}`);
+
+  const headline = `${look.emoji} ${look.title}: ${program}${detail.score !== undefined ? `, score ${str(detail.score)}` : ''}`;
+  const blocks: Record<string, unknown>[] = [
+    { type: 'header', text: { type: 'plain_text', text: `${look.emoji} ${look.title}`.slice(0, 150), emoji: true } },
+    { type: 'section', fields: fields.slice(0, 10).map((text) => ({ type: 'mrkdwn', text })) },
+  ];
+  const comment = options.includeComment ? options.extras?.comment : undefined;
+  if (comment) {
+    const quoted = escapeText(comment.length > MAX_COMMENT ? `${comment.slice(0, MAX_COMMENT)}…` : comment)
+      .split('\n')
+      .map((line) => `> ${line}`)
+      .join('\n');
+    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `*Comment*\n${quoted}` } });
+  }
+  if (caseId) {
+    blocks.push({
+      type: 'context',
+      elements: [{ type: 'mrkdwn', text: `Case \`${escapeText(caseId)}\` · open it with \`closeloop case show ${escapeText(caseId)}\`` }],
+    });
+  }
+  if (look.loud) blocks.splice(1, 0, { type: 'divider' });
+  return { text: headline, blocks };
+}
