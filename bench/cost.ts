@@ -3,6 +3,7 @@
  * the measured calls and durations, as a multiple of the SES-only floor ($0.10 per 1,000 emails).
  */
 import type { CallsResult } from './calls.js';
+import { perResponseAt, type WritesResult } from './writes.js';
 
 /** us-east-1 list prices (on-demand, no free tier), as published in November 2026. */
 export const PRICES = {
@@ -32,7 +33,15 @@ export interface CostLine {
   readonly basis: string;
 }
 
-export function costModel(calls: CallsResult, responseRate = 0.15): { lines: CostLine[]; total: number; floor: number; ratio: number; optional: CostLine[] } {
+/** Share of responses that open a follow-up case (the demo catalog's rules; the model's assumption). */
+export const CASE_SHARE = 0.3;
+
+export function costModel(
+  calls: CallsResult,
+  responseRate = 0.15,
+  /** Write units counted by the consumed-capacity middleware (writes.ts); without them, the earlier estimate. */
+  writes?: WritesResult,
+): { lines: CostLine[]; total: number; floor: number; ratio: number; optional: CostLine[] } {
   const r = responseRate;
   const gbs = (ms: number) => (ms / 1000) * MEMORY_GB;
   // Write units: 1 per started KB, doubled in a transaction. Sizes as measured.
@@ -47,7 +56,10 @@ export function costModel(calls: CallsResult, responseRate = 0.15): { lines: Cos
   const measureWru = 2 * 2;
   // A case (for ~30 % of responses): its put and the erasure check in one transaction, its index entry, the notified mark.
   const caseWru = 0.3 * (2 * (2 + 1) + 1 + 2);
-  const responseWru = (calls.perResponse['DynamoDB.UpdateItem'] ?? 1) * kb(invitation) + 1 /* rest extension */ + measureWru + caseWru;
+  const estimatedResponseWru = (calls.perResponse['DynamoDB.UpdateItem'] ?? 1) * kb(invitation) + 1 /* rest extension */ + measureWru + caseWru;
+  // Counted: dispatch, the sent mark and the measure stage's counters per survey; per response the answer, follow-up and measure stages.
+  const perSurveyWru = writes ? writes.perSurvey.total : surveyWru + measureWru;
+  const responseWru = writes ? perResponseAt(writes, CASE_SHARE) : estimatedResponseWru;
   const lines: CostLine[] = [
     {
       item: 'SES',
@@ -56,8 +68,10 @@ export function costModel(calls: CallsResult, responseRate = 0.15): { lines: Cos
     },
     {
       item: 'DynamoDB writes',
-      perThousand: 1000 * PRICES.dynamoPerWriteUnit * (surveyWru + measureWru + r * responseWru),
-      basis: `${surveyWru + measureWru} WRU per survey (contact index and sent mark included), ${responseWru.toFixed(1)} per response (cases included; invitation ${invitation} B)`,
+      perThousand: 1000 * PRICES.dynamoPerWriteUnit * (perSurveyWru + r * responseWru),
+      basis: writes
+        ? `counted: ${perSurveyWru.toFixed(1)} WRU per survey, ${responseWru.toFixed(1)} per response (${CASE_SHARE * 100} % opening a case)`
+        : `${perSurveyWru} WRU per survey (contact index and sent mark included), ${responseWru.toFixed(1)} per response (cases included; invitation ${invitation} B)`,
     },
     { item: 'DynamoDB reads', perThousand: 1000 * PRICES.dynamoPerReadUnit * r * 2 * 2, basis: 'a consistent GetItem per page view, ~2 views per response' },
     {
