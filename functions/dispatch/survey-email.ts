@@ -1,3 +1,4 @@
+import { framedEmailHtml } from '../domain/email-frame.js';
 import { escapeHtml } from '../domain/html.js';
 import type { Invitation } from '../domain/invitation.js';
 import { fill, messagesFor, type Messages } from '../domain/messages.js';
@@ -52,10 +53,6 @@ export function renderSurveyEmail(invitation: Invitation, program: SurveyProgram
   const links = scores.map((score) => ({ score, href: ratingLink(settings.publicBaseUrl, token, score) }));
   const unsubscribe = unsubscribeLink(settings.publicBaseUrl, token);
   const cellWidth = Math.floor(100 / scores.length);
-  // The brand's logo (https only, checked by the catalog), with its name as the text for blocked images.
-  const logo = settings.brand.logoUrl
-    ? `<tr><td dir="${m.dir}" style="padding:24px 24px 0;"><img src="${escapeHtml(settings.brand.logoUrl)}" alt="${escapeHtml(brand)}" height="40" style="display:block;height:40px;max-width:200px;border:0;"></td></tr>\n`
-    : '';
   const para = (text: string, style = '') => `<p style="margin:0 0 12px;${style}">${escapeHtml(text)}</p>`;
 
   const cells = links
@@ -68,14 +65,17 @@ export function renderSurveyEmail(invitation: Invitation, program: SurveyProgram
     )
     .join('');
 
-  const html = `<!DOCTYPE html>
-<html lang="${invitation.locale}" dir="${m.dir}">
-<head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${escapeHtml(fill(m.subject, values))}</title></head>
-<body style="margin:0;padding:0;background:#f4f6f8;">
-<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="background:#f4f6f8;">
-<tr><td align="center" style="padding:24px 12px;">
-<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="max-width:560px;background:#ffffff;border-radius:8px;">
-${logo}<tr><td dir="${m.dir}" style="padding:24px;font:16px/1.5 Arial,Helvetica,sans-serif;color:#1a1a1a;">
+  const html = framedEmailHtml(
+    {
+      locale: invitation.locale,
+      dir: m.dir,
+      title: fill(m.subject, values),
+      brandName: brand,
+      brand: settings.brand,
+      unsubscribeUrl: unsubscribe,
+      unsubscribeLabel: m.unsubscribe,
+    },
+    `<tr><td dir="${m.dir}" style="padding:24px;font:16px/1.5 Arial,Helvetica,sans-serif;color:#1a1a1a;">
 ${para(greeting)}
 ${opening ? para(opening) : ''}
 ${para(m.intro)}
@@ -87,15 +87,8 @@ ${para(question, 'font-weight:bold;')}
 <td align="left" style="padding:6px 2px;font:13px Arial,Helvetica,sans-serif;color:#555555;">${escapeHtml(m.low[invitation.kind])}</td>
 <td align="right" style="padding:6px 2px;font:13px Arial,Helvetica,sans-serif;color:#555555;">${escapeHtml(m.high[invitation.kind])}</td>
 </tr></table>
-</td></tr>
-<tr><td dir="${m.dir}" style="padding:16px 24px 24px;font:12px/1.5 Arial,Helvetica,sans-serif;color:#666666;">${escapeHtml(brand)}<br>
-${settings.brand.footer ? `${escapeHtml(settings.brand.footer)}<br>\n` : ''}
-<a href="${escapeHtml(unsubscribe)}" style="color:#666666;">${escapeHtml(m.unsubscribe)}</a></td></tr>
-</table>
-</td></tr>
-</table>
-</body>
-</html>`;
+</td></tr>`,
+  );
 
   const text = [
     greeting,

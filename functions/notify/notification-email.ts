@@ -1,3 +1,4 @@
+import { framedEmailHtml } from '../domain/email-frame.js';
 import { escapeHtml } from '../domain/html.js';
 import { fill, messagesFor } from '../domain/messages.js';
 import { formatDeadline, type Notification } from '../domain/notification.js';
@@ -34,33 +35,26 @@ export function renderNotificationEmail(notification: Notification, unsubscribeU
         ]
       : [{ text: n.resolutionIntro }, { text: notification.reply ?? '', quote: true }, { text: n.replyHint }];
 
-  const logo = settings.brand.logoUrl
-    ? `<tr><td dir="${m.dir}" style="padding:24px 24px 0;"><img src="${escapeHtml(settings.brand.logoUrl)}" alt="${escapeHtml(brand)}" height="40" style="display:block;height:40px;max-width:200px;border:0;"></td></tr>\n`
-    : '';
   // The reply is the team's plain text: escaped, its line breaks kept.
   const para = ({ text, quote }: { text: string; quote?: boolean }) =>
     quote
       ? `<p style="margin:0 0 12px;padding:8px 12px;border-inline-start:3px solid ${accent};white-space:pre-line;">${escapeHtml(text)}</p>`
       : `<p style="margin:0 0 12px;">${escapeHtml(text)}</p>`;
-  const html = `<!DOCTYPE html>
-<html lang="${notification.locale}" dir="${m.dir}">
-<head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${escapeHtml(subject)}</title></head>
-<body style="margin:0;padding:0;background:#f4f6f8;">
-<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="background:#f4f6f8;">
-<tr><td align="center" style="padding:24px 12px;">
-<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="max-width:560px;background:#ffffff;border-radius:8px;">
-${logo}<tr><td dir="${m.dir}" style="padding:24px;font:16px/1.5 Arial,Helvetica,sans-serif;color:#1a1a1a;">
+  const html = framedEmailHtml(
+    {
+      locale: notification.locale,
+      dir: m.dir,
+      title: subject,
+      brandName: brand,
+      brand: settings.brand,
+      unsubscribeUrl,
+      unsubscribeLabel: m.unsubscribe,
+    },
+    `<tr><td dir="${m.dir}" style="padding:24px;font:16px/1.5 Arial,Helvetica,sans-serif;color:#1a1a1a;">
 ${para({ text: greeting })}
 ${paragraphs.map(para).join('\n')}
-</td></tr>
-<tr><td dir="${m.dir}" style="padding:16px 24px 24px;font:12px/1.5 Arial,Helvetica,sans-serif;color:#666666;">${escapeHtml(brand)}<br>
-${settings.brand.footer ? `${escapeHtml(settings.brand.footer)}<br>\n` : ''}
-<a href="${escapeHtml(unsubscribeUrl)}" style="color:#666666;">${escapeHtml(m.unsubscribe)}</a></td></tr>
-</table>
-</td></tr>
-</table>
-</body>
-</html>`;
+</td></tr>`,
+  );
   const text = [
     greeting,
     '',
