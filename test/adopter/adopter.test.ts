@@ -14,6 +14,7 @@ import { stringify } from 'yaml';
 import { DEFAULT_PORTS, PORT_VARIABLES, type SandboxInfo } from '../../sandbox/sandbox.js';
 import { freePort } from '../../sandbox/emulators.js';
 import { declaredCatalog } from '../fixtures/catalog.js';
+import { STAGES } from '../../functions/config/wiring.js';
 
 const run = promisify(execFile);
 const REPO = path.resolve(import.meta.dirname, '../..');
@@ -106,17 +107,8 @@ describe('an adopter installs the packed package into its own folder', () => {
     ]) {
       expect(existsSync(path.join(installed, file)), file).toBe(true);
     }
-    expect(readdirSync(path.join(installed, 'dist', 'functions')).sort()).toEqual([
-      'cases',
-      'deliver',
-      'deliverability',
-      'dispatch',
-      'erase',
-      'escalate',
-      'follow-up',
-      'measure',
-      'respond',
-    ]);
+    // One pre-built handler per stage of the wiring contract.
+    expect(readdirSync(path.join(installed, 'dist', 'functions')).sort()).toEqual([...STAGES].sort());
     // No sources, tests or the repo's own tooling.
     for (const absent of ['functions', 'test', 'lib', 'cli', 'sandbox', 'scripts']) expect(existsSync(path.join(installed, absent)), absent).toBe(false);
     // Neither esbuild nor tsx is needed: nothing pulled them in.
@@ -139,7 +131,7 @@ describe('an adopter installs the packed package into its own folder', () => {
     await inAdopter('npx', ['--no-install', 'cdk', 'synth', '--quiet'], 300_000);
     const out = path.join(dir, 'cdk.out');
     const assets = readdirSync(out).filter((name) => name.startsWith('asset.') && existsSync(path.join(out, name, 'catalog.json')));
-    expect(assets).toHaveLength(9);
+    expect(assets).toHaveLength(STAGES.length);
     for (const asset of assets) {
       const catalog = readFileSync(path.join(out, asset, 'catalog.json'), 'utf8');
       expect(catalog).toContain('Kaffeehaus Müller');

@@ -291,7 +291,7 @@ describe('the pipeline under injected AWS faults (real SDK clients, own sandbox)
     expect([...perRecipient.values()]).toEqual(Array(count).fill(1));
     expect(await drain(running.info.queues['notify-failures']!.url, 1000)).toEqual([]);
     summary.push(`    acknowledgements: ${[...perRecipient.values()].reduce((a, b) => a + b, 0)} for ${count} detractors (one each); notify failures: 0`);
-  });
+  }, 180_000);
 
   it("opens each case once and sends one message per case while SQS throttles 50% of the rules stage's SendMessage attempts", async () => {
     const count = 30;
