@@ -20,7 +20,7 @@ import { renderSurveyEmail } from '../functions/dispatch/survey-email.js';
 import { findProgram } from '../functions/domain/program.js';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { freePort, LOCAL_CREDENTIALS, LOCAL_REGION, startSes } from '../sandbox/emulators.js';
-import { benchTable, median, ms } from './harness.js';
+import { bareAnswer, benchTable, median, ms } from './harness.js';
 
 type Counter = Record<string, number>;
 
@@ -269,41 +269,7 @@ export async function benchCalls(events = 1000, concurrency = 8): Promise<CallsR
       const batch = tokens.splice(0);
       results.respond.push(await throughput(batch.length, concurrency, (i) => answer(batch[i]!, 7)));
       // The same conditional UpdateItem on an invitation of the same size, with the same answer and evidence.
-      results.respondRaw.push(
-        await throughput(rawAnswerable.length, concurrency, (i) => {
-          const now = new Date();
-          return raw.dynamo.send(
-            new UpdateCommand({
-              TableName: tableName,
-              Key: keys.invitation(rawAnswerable[i]!),
-              UpdateExpression:
-                'SET score = :score, #comment = :comment, secondAnswer = :secondAnswer, respondedAt = :respondedAt, userAgent = :userAgent, evidence = :evidence, revision = :one, answerWindowEnds = :windowEnds, expiresAt = :retainUntil',
-              ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(respondedAt) AND expiresAt > :now AND :score BETWEEN scaleMin AND scaleMax',
-              ExpressionAttributeNames: { '#comment': 'comment' },
-              ExpressionAttributeValues: {
-                ':score': 7,
-                ':comment': '',
-                ':secondAnswer': '',
-                ':respondedAt': now.toISOString(),
-                ':userAgent': 'Mozilla/5.0 bench',
-                ':evidence': {
-                  clickedAt: new Date(now.getTime() - 4000).toISOString(),
-                  dwellMs: 4000,
-                  interaction: true,
-                  confirmed: false,
-                  automatedAgent: false,
-                },
-                ':one': 1,
-                ':windowEnds': Math.floor(now.getTime() / 1000) + 86_400,
-                ':retainUntil': Math.floor(now.getTime() / 1000) + 365 * 86_400,
-                ':now': Math.floor(now.getTime() / 1000),
-              },
-              ReturnValues: 'ALL_NEW',
-              ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-            }),
-          );
-        }),
-      );
+      results.respondRaw.push(await throughput(rawAnswerable.length, concurrency, (i) => raw.dynamo.send(bareAnswer(tableName, rawAnswerable[i]!))));
     }
     // 3. Latency of one survey and one response (for the cost model's Lambda durations).
     const latency = { dispatch: [] as number[], respond: [] as number[] };

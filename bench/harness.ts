@@ -1,5 +1,6 @@
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { keys } from '../functions/adapters/table-keys.js';
 import { surveyTable } from '../functions/config/resources.js';
 import { freePort, LOCAL_CREDENTIALS, LOCAL_REGION, startDynamoDb, type RunningEmulator } from '../sandbox/emulators.js';
 
@@ -70,4 +71,34 @@ export function table(rows: (string | number)[][]): string {
       return n === 0 ? `${line}\n|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|` : line;
     })
     .join('\n');
+}
+
+/**
+ * The floor of an answer: the conditional UpdateItem the respond adapter makes, with the same
+ * expressions, answer and evidence, as a bare call (the handler's work is measured against it).
+ */
+export function bareAnswer(tableName: string, tokenHash: string, now = new Date()): UpdateCommand {
+  const seconds = Math.floor(now.getTime() / 1000);
+  return new UpdateCommand({
+    TableName: tableName,
+    Key: keys.invitation(tokenHash),
+    UpdateExpression:
+      'SET score = :score, #comment = :comment, secondAnswer = :secondAnswer, respondedAt = :respondedAt, userAgent = :userAgent, evidence = :evidence, revision = :one, answerWindowEnds = :windowEnds, expiresAt = :retainUntil',
+    ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(respondedAt) AND expiresAt > :now AND :score BETWEEN scaleMin AND scaleMax',
+    ExpressionAttributeNames: { '#comment': 'comment' },
+    ExpressionAttributeValues: {
+      ':score': 7,
+      ':comment': '',
+      ':secondAnswer': '',
+      ':respondedAt': now.toISOString(),
+      ':userAgent': 'Mozilla/5.0 bench',
+      ':evidence': { clickedAt: new Date(now.getTime() - 4000).toISOString(), dwellMs: 4000, interaction: true, confirmed: false, automatedAgent: false },
+      ':one': 1,
+      ':windowEnds': seconds + 86_400,
+      ':retainUntil': seconds + 365 * 86_400,
+      ':now': seconds,
+    },
+    ReturnValues: 'ALL_NEW',
+    ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+  });
 }

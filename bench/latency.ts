@@ -5,7 +5,7 @@
  * items of the same shape, same run, rounds interleaved.
  */
 import { randomBytes } from 'node:crypto';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoInvitationRepository, keys, toItem } from '../functions/adapters/dynamo-invitation-repository.js';
 import { contactKeyOf } from '../functions/domain/policies.js';
 import { pageStamps } from '../functions/domain/page-stamp.js';
@@ -13,7 +13,7 @@ import { hashToken, newToken } from '../functions/domain/tokens.js';
 import { type PageSettings, renderView } from '../functions/respond/page.js';
 import { recordRating, showRatingPage, type RespondDeps } from '../functions/respond/respond.js';
 import { demoCatalog as catalog } from '../test/fixtures/catalog.js';
-import { benchTable, ms } from './harness.js';
+import { bareAnswer, benchTable, ms } from './harness.js';
 
 export interface LatencyFigures {
   readonly concurrency: number;
@@ -122,43 +122,7 @@ export async function benchLatency(levels = [50, 200], requests = 1000, rounds =
             );
           } else {
             // The adapter's conditional UpdateItem, same expressions and evidence, on an invitation of the same size.
-            s.postFloor.push(
-              ...(await latencies(requests, concurrency, (i) => {
-                const now = new Date();
-                const seconds = Math.floor(now.getTime() / 1000);
-                return documents.send(
-                  new UpdateCommand({
-                    TableName: tableName,
-                    Key: keys.invitation(hashToken(floorTokens[i]!)),
-                    UpdateExpression:
-                      'SET score = :score, #comment = :comment, secondAnswer = :secondAnswer, respondedAt = :respondedAt, userAgent = :userAgent, evidence = :evidence, revision = :one, answerWindowEnds = :windowEnds, expiresAt = :retainUntil',
-                    ConditionExpression:
-                      'attribute_exists(pk) AND attribute_not_exists(respondedAt) AND expiresAt > :now AND :score BETWEEN scaleMin AND scaleMax',
-                    ExpressionAttributeNames: { '#comment': 'comment' },
-                    ExpressionAttributeValues: {
-                      ':score': 7,
-                      ':comment': '',
-                      ':secondAnswer': '',
-                      ':respondedAt': now.toISOString(),
-                      ':userAgent': 'Mozilla/5.0 bench',
-                      ':evidence': {
-                        clickedAt: new Date(now.getTime() - 4000).toISOString(),
-                        dwellMs: 4000,
-                        interaction: true,
-                        confirmed: false,
-                        automatedAgent: false,
-                      },
-                      ':one': 1,
-                      ':windowEnds': seconds + 86_400,
-                      ':retainUntil': seconds + 365 * 86_400,
-                      ':now': seconds,
-                    },
-                    ReturnValues: 'ALL_NEW',
-                    ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-                  }),
-                );
-              })),
-            );
+            s.postFloor.push(...(await latencies(requests, concurrency, (i) => documents.send(bareAnswer(tableName, hashToken(floorTokens[i]!))))));
           }
         }
       }
