@@ -14,9 +14,10 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { build, type Metafile } from 'esbuild';
 import { keys } from '../functions/adapters/table-keys.js';
+import type { Stage } from '../functions/config/wiring.js';
 import { hashToken } from '../functions/domain/tokens.js';
 import { FUNCTIONS_SOURCE, functionBuildOptions, sdkSplit, stages } from '../scripts/build.js';
 import { DEFAULT_PORTS, startSandbox } from '../sandbox/sandbox.js';
@@ -102,7 +103,27 @@ export async function benchSdk(starts = 7): Promise<{ node: string; results: Sdk
     );
     const { Item } = await documents.send(new GetCommand({ TableName: info.tables.surveys, Key: keys.invitation(hashToken(token)) }));
     if (!Item) throw new Error('the first survey has no invitation item');
-    const events: Record<string, () => unknown> = {
+    // One representative event per stage (a new stage without one fails the type check).
+    const pendingAcknowledgement = async () => {
+      const caseId = `bench-${randomUUID()}`;
+      const item = {
+        ...keys.notification(caseId, 'acknowledgement'),
+        type: 'notification',
+        status: 'pending',
+        caseId,
+        kind: 'acknowledgement',
+        programId: 'order-delivered-nps',
+        contactKey: `bench-${caseId}`,
+        locale: 'en',
+        to: { email: `${caseId}@example.com` },
+        deadline: new Date(Date.now() + 86_400_000).toISOString(),
+        createdAt: new Date().toISOString(),
+        expiresAt: Math.floor(Date.now() / 1000) + 86_400,
+      };
+      await documents.send(new PutCommand({ TableName: info.tables.surveys, Item: item }));
+      return streamInsert(item);
+    };
+    const events: Record<Stage, () => unknown> = {
       cases: () => httpEvent('GET', '/cases/{caseId}', '/cases/bench', { caseId: 'bench' }, { iam: true }),
       deliverability: () => sqsEvent(bounceFor(`bounce-${randomUUID()}@example.com`, info.region), info.queues['deliverability-feedback']!.arn),
       dispatch: () => sqsEvent(ticketFor(`bench-${randomUUID()}@example.com`), info.queues['dispatch-buffer']!.arn),
@@ -111,6 +132,18 @@ export async function benchSdk(starts = 7): Promise<{ node: string; results: Sdk
       'follow-up': () => streamInsert(Item),
       measure: () => streamInsert(Item),
       respond: () => httpEvent('GET', '/r/{token}', `/r/${token}`, { token }),
+      notify: pendingAcknowledgement,
+      deliver: () =>
+        httpEvent(
+          'POST',
+          '/integrations/{integrationId}/replay',
+          '/integrations/none/replay',
+          { integrationId: 'none' },
+          {
+            iam: true,
+            body: JSON.stringify({ since: new Date(Date.now() - 3_600_000).toISOString() }),
+          },
+        ),
     };
 
     async function invokeOnce(stage: string, variant: Variant, event: unknown) {
@@ -131,7 +164,7 @@ export async function benchSdk(starts = 7): Promise<{ node: string; results: Sdk
         // Alternate which variant goes first, so a busy moment of the machine hits both alike.
         const order: Variant[] = i % 2 ? ['bundled', 'external'] : ['external', 'bundled'];
         for (const variant of order) {
-          const { importMs, invokeMs } = await invokeOnce(stage, variant, events[stage]!());
+          const { importMs, invokeMs } = await invokeOnce(stage, variant, await events[stage as Stage]());
           samples[variant].importMs.push(importMs);
           samples[variant].invokeMs.push(invokeMs);
         }
