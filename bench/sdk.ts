@@ -14,7 +14,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { build, type Metafile } from 'esbuild';
 import { keys } from '../functions/adapters/table-keys.js';
 import type { Stage } from '../functions/config/wiring.js';
@@ -28,6 +28,7 @@ import {
   invokeFresh,
   localVariables,
   NODE24,
+  parkedAcknowledgement,
   runtimeVariables,
   sqsEvent,
   streamInsert,
@@ -104,24 +105,10 @@ export async function benchSdk(starts = 7): Promise<{ node: string; results: Sdk
     const { Item } = await documents.send(new GetCommand({ TableName: info.tables.surveys, Key: keys.invitation(hashToken(token)) }));
     if (!Item) throw new Error('the first survey has no invitation item');
     // One representative event per stage (a new stage without one fails the type check).
+    // Parked first, so that the sandbox's own notify poller leaves it to the bundle being measured.
     const pendingAcknowledgement = async () => {
       const caseId = `bench-${randomUUID()}`;
-      const item = {
-        ...keys.notification(caseId, 'acknowledgement'),
-        type: 'notification',
-        status: 'pending',
-        caseId,
-        kind: 'acknowledgement',
-        programId: 'order-delivered-nps',
-        contactKey: `bench-${caseId}`,
-        locale: 'en',
-        to: { email: `${caseId}@example.com` },
-        deadline: new Date(Date.now() + 86_400_000).toISOString(),
-        createdAt: new Date().toISOString(),
-        expiresAt: Math.floor(Date.now() / 1000) + 86_400,
-      };
-      await documents.send(new PutCommand({ TableName: info.tables.surveys, Item: item }));
-      return streamInsert(item);
+      return streamInsert(await parkedAcknowledgement(documents, info.tables.surveys, caseId, `${caseId}@example.com`));
     };
     const events: Record<Stage, () => unknown> = {
       cases: () => httpEvent('GET', '/cases/{caseId}', '/cases/bench', { caseId: 'bench' }, { iam: true }),

@@ -1,4 +1,4 @@
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,6 +13,7 @@ import {
   invokeFresh,
   localVariables,
   NODE24,
+  parkedAcknowledgement,
   runtimeVariables,
   sqsEvent,
   streamInsert,
@@ -90,22 +91,8 @@ describe.skipIf(!required)('the deployed bundles on Node.js 24, with their templ
 
   it("notify: a pending acknowledgement, as its outbox item's stream INSERT, is emailed to the respondent", async () => {
     const notified = `notified-${run}@example.com`;
-    const caseId = `case-${run}`;
-    const item = {
-      ...keys.notification(caseId, 'acknowledgement'),
-      type: 'notification',
-      status: 'pending',
-      caseId,
-      kind: 'acknowledgement',
-      programId: 'order-delivered-nps',
-      contactKey: contactKeyOf(notified),
-      locale: 'en',
-      to: { email: notified },
-      deadline: new Date(Date.now() + 86_400_000).toISOString(),
-      createdAt: new Date().toISOString(),
-      expiresAt: Math.floor(Date.now() / 1000) + 86_400,
-    };
-    await dynamodb.send(new PutCommand({ TableName: sandbox.tables.surveys, Item: item }));
+    // Parked first, so that the sandbox's own notify poller leaves it to the deployed bundle.
+    const item = await parkedAcknowledgement(dynamodb, sandbox.tables.surveys, `case-${run}`, notified);
     expect((await invoke('notify', streamInsert(item))).result).toEqual({ batchItemFailures: [] });
     const [email, ...more] = await waitForEmails(notified, 1, 10_000);
     expect(more).toEqual([]);
