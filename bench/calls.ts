@@ -20,7 +20,7 @@ import { renderSurveyEmail } from '../functions/dispatch/survey-email.js';
 import { findProgram } from '../functions/domain/program.js';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { freePort, LOCAL_CREDENTIALS, LOCAL_REGION, startSes } from '../sandbox/emulators.js';
-import { bareAnswer, benchTable, median, ms } from './harness.js';
+import { bareAnswer, benchTable, median, ms, refusingDispatchPorts } from './harness.js';
 
 type Counter = Record<string, number>;
 
@@ -115,16 +115,7 @@ export async function benchCalls(events = 1000, concurrency = 8): Promise<CallsR
         invitations: repository,
         contacts: repository,
         mailer: new SesSurveyMailer(sesSettings, counted(new SESv2Client({ ...config, endpoint: ses.endpoint }), counts)),
-        scheduler: {
-          schedule: async () => {
-            throw new Error('no delayed program in this benchmark');
-          },
-        },
-        deadLetters: {
-          reject: async (_, reason) => {
-            throw new Error(`rejected: ${reason}`);
-          },
-        },
+        ...refusingDispatchPorts,
         publicBaseUrl: 'https://feedback.example.com',
         now: () => new Date(),
         newToken: () => {

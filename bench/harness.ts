@@ -102,3 +102,17 @@ export function bareAnswer(tableName: string, tokenHash: string, now = new Date(
     ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
   });
 }
+
+/** Dispatch's scheduler and dead-letter sink for a benchmark of immediate, valid events: either call is a fault of the benchmark. */
+export const refusingDispatchPorts = {
+  scheduler: {
+    schedule: async (): Promise<never> => {
+      throw new Error('no delayed program in this benchmark');
+    },
+  },
+  deadLetters: {
+    reject: async (_event: string, reason: string): Promise<never> => {
+      throw new Error(`rejected: ${reason}`);
+    },
+  },
+};

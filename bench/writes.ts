@@ -28,7 +28,7 @@ import { recordRating, type RespondDeps } from '../functions/respond/respond.js'
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../sandbox/emulators.js';
 import { demoCatalog as catalog } from '../test/fixtures/catalog.js';
 import { keyLoads, type KeyLoad, WriteLedger } from './capacity.js';
-import { benchTable } from './harness.js';
+import { benchTable, refusingDispatchPorts } from './harness.js';
 
 export interface Units {
   readonly measured: number;
@@ -105,16 +105,7 @@ export async function benchWrites(surveys = 330, concurrency = 8, rates = { surv
       invitations,
       contacts: invitations,
       mailer: { send: async () => ({ messageId: `m-${randomBytes(6).toString('hex')}` }) },
-      scheduler: {
-        schedule: async () => {
-          throw new Error('no delayed program in this benchmark');
-        },
-      },
-      deadLetters: {
-        reject: async (_, reason) => {
-          throw new Error(`rejected: ${reason}`);
-        },
-      },
+      ...refusingDispatchPorts,
       publicBaseUrl: 'https://feedback.example.com',
       now,
       newToken: () => {
