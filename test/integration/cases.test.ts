@@ -12,7 +12,7 @@ import { routeResponse, type AnsweredInvitation } from '../../functions/follow-u
 import { hashToken } from '../../functions/domain/tokens.js';
 import { buildFollowUpCase, openCase } from '../../functions/domain/follow-up-case.js';
 import { callCaseApi, type CaseApi } from '../../cli/case-api.js';
-import { answer, busEvents, collectMessages, dynamodb, putEvent, sandbox, sleep, waitForBusEvent, waitForEmails } from './sandbox-clients.js';
+import { answer, busEvents, collectMessages, mentioning, dynamodb, putEvent, sandbox, sleep, waitForBusEvent, waitForEmails } from './sandbox-clients.js';
 
 const unique = () => randomUUID().slice(0, 8);
 const caseApi: CaseApi = {
@@ -37,7 +37,7 @@ async function answered(score: number, tier = 'silver', comment = 'Paket je kasn
   return { run, customer, token: new URL(link).pathname.split('/').pop()! };
 }
 
-const forCustomer = (id: string) => (m: { Body?: string }) => m.Body?.includes(id) ?? false;
+const forCustomer = mentioning;
 
 describe('follow-up cases in the sandbox', () => {
   it('opens exactly one case for a detractor, even when its stream record is delivered again', async () => {

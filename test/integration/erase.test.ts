@@ -11,7 +11,7 @@ import { DynamoInvitationRepository, keys } from '../../functions/adapters/dynam
 import { contactKeyOf } from '../../functions/domain/policies.js';
 import { hashToken, newToken } from '../../functions/domain/tokens.js';
 import { callCaseApi, type CaseApi } from '../../cli/case-api.js';
-import { answer, collectMessages, dynamodb, putEvent, sandbox, sleep, waitForBusEvent, waitForEmails } from './sandbox-clients.js';
+import { answer, collectMessages, mentioning, dynamodb, putEvent, sandbox, sleep, waitForBusEvent, waitForEmails } from './sandbox-clients.js';
 
 const cli = promisify(execFile);
 const caseApi: CaseApi = {
@@ -63,7 +63,7 @@ describe('closeloop erase <email> (the real CLI against the sandbox)', () => {
     const [mail] = await waitForEmails(email);
     const link = /^0: (\S+)$/m.exec(mail!.body.text ?? '')![1]!;
     expect((await answer(link, { score: '3', comment })).status).toBe(200);
-    const [opened] = await collectMessages(sandbox.followUpQueues['customer-success']!, (m) => m.Body?.includes(customer.id) ?? false);
+    const [opened] = await collectMessages(sandbox.followUpQueues['customer-success']!, mentioning(customer.id));
     const caseId = JSON.parse(opened!.Body!).caseId as string;
     await callCaseApi(caseApi, 'POST', `/cases/${caseId}/acknowledge`, { note });
     // The detractor rule notifies its respondents: the acknowledgement (an outbox item and its unsubscribe link) is in the table too.

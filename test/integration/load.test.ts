@@ -9,7 +9,7 @@ import { keys, toItem } from '../../functions/adapters/dynamo-invitation-reposit
 import { caseIdFor } from '../../functions/domain/follow-up-case.js';
 import type { Invitation } from '../../functions/domain/invitation.js';
 import { hashToken, newToken } from '../../functions/domain/tokens.js';
-import { answer, collectMessages, dynamodb, pageStamp, sandbox, sleep } from './sandbox-clients.js';
+import { answer, collectMessages, mentioning, dynamodb, pageStamp, sandbox, sleep } from './sandbox-clients.js';
 
 const run = randomUUID().slice(0, 8);
 const table = sandbox.tables.surveys;
@@ -107,7 +107,7 @@ describe('concurrent answers (shared sandbox)', () => {
     const { Item } = await dynamodb.send(new GetCommand({ TableName: table, Key: keys.invitation(invitation.tokenHash), ConsistentRead: true }));
     expect(Item).toMatchObject({ score: 3, comment: 'Late again.', revision: 1 });
     expect(Item).not.toHaveProperty('history');
-    const messages = await collectMessages(sandbox.followUpQueues['customer-success']!, (m) => m.Body?.includes(invitation.customer.id) ?? false, {
+    const messages = await collectMessages(sandbox.followUpQueues['customer-success']!, mentioning(invitation.customer.id), {
       settleMs: 3000,
     });
     expect(messages.map((m) => JSON.parse(m.Body!).caseId)).toEqual([caseIdFor(invitation.tokenHash, 'detractor')]);

@@ -5,7 +5,20 @@ import { describe, expect, it } from 'vitest';
 import { deadLetterQueue } from '../../functions/config/resources.js';
 import { hashToken } from '../../functions/domain/tokens.js';
 import { SEED_EXCERPTS } from '../fixtures/seed-excerpts.js';
-import { answer, collectMessages, dynamodb, emailsTo, events, mimeOf, putEvent, sandbox, sleep, waitForEmails, waitUntilDrained } from './sandbox-clients.js';
+import {
+  answer,
+  collectMessages,
+  mentioning,
+  dynamodb,
+  emailsTo,
+  events,
+  mimeOf,
+  putEvent,
+  sandbox,
+  sleep,
+  waitForEmails,
+  waitUntilDrained,
+} from './sandbox-clients.js';
 
 const unique = () => randomUUID().slice(0, 8);
 const bufferUrl = () => sandbox.queues['dispatch-buffer']!.url;
@@ -63,7 +76,7 @@ describe('the closed loop in the sandbox (real SDK clients, local emulators)', (
     expect(response.status).toBe(200);
     expect(await response.text()).toContain('Hvala!');
 
-    const followUps = await collectMessages(sandbox.followUpQueues['customer-success']!, (m) => m.Body?.includes(detail.customer.id) ?? false);
+    const followUps = await collectMessages(sandbox.followUpQueues['customer-success']!, mentioning(detail.customer.id));
     expect(followUps).toHaveLength(1);
     expect(JSON.parse(followUps[0]!.Body!)).toMatchObject({
       version: 1,
@@ -113,7 +126,7 @@ describe('the closed loop in the sandbox (real SDK clients, local emulators)', (
     // A detractor case opens if 2 was ever the answer: first, or as a change (history) — never twice.
     const answers = [Item?.score, ...((Item?.history as { score: number }[] | undefined) ?? []).map((h) => h.score)];
     const expected = answers.includes(2) ? 1 : 0;
-    const followUps = await collectMessages(sandbox.followUpQueues['customer-success']!, (m) => m.Body?.includes(detail.customer.id) ?? false, {
+    const followUps = await collectMessages(sandbox.followUpQueues['customer-success']!, mentioning(detail.customer.id), {
       atLeast: expected,
     });
     expect(followUps).toHaveLength(expected);
@@ -135,7 +148,7 @@ describe('the closed loop in the sandbox (real SDK clients, local emulators)', (
     );
     expect(Item).toMatchObject({ score: 4, revision: 1 });
     expect(Item).not.toHaveProperty('history');
-    const cases = await collectMessages(sandbox.followUpQueues['customer-success']!, (m) => m.Body?.includes(detail.customer.id) ?? false);
+    const cases = await collectMessages(sandbox.followUpQueues['customer-success']!, mentioning(detail.customer.id));
     expect(cases).toHaveLength(1);
   });
 
@@ -150,7 +163,7 @@ describe('the closed loop in the sandbox (real SDK clients, local emulators)', (
 
     await answer(url.href, { score: '6' });
 
-    const cases = await collectMessages(sandbox.followUpQueues.support!, (m) => m.Body?.includes(detail.customer.id) ?? false);
+    const cases = await collectMessages(sandbox.followUpQueues.support!, mentioning(detail.customer.id));
     expect(cases.map((m) => JSON.parse(m.Body!))).toEqual([
       expect.objectContaining({ kind: 'ces', score: 6, classification: 'high-effort', context: { ticketId: `t-${run}` } }),
     ]);
@@ -198,7 +211,7 @@ describe('the closed loop in the sandbox (real SDK clients, local emulators)', (
 
     await answer(url.href, { score: '1', comment: excerpt });
 
-    const [message] = await collectMessages(sandbox.followUpQueues['customer-success']!, (m) => m.Body?.includes(detail.customer.id) ?? false);
+    const [message] = await collectMessages(sandbox.followUpQueues['customer-success']!, mentioning(detail.customer.id));
     expect(JSON.parse(message!.Body!).comment).toBe(excerpt);
   });
 

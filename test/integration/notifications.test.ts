@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { callCaseApi, type CaseApi } from '../../cli/case-api.js';
 import { keys } from '../../functions/adapters/table-keys.js';
-import { answer, collectMessages, dynamodb, emailsTo, mimeOf, putEvent, sandbox, sleep, waitForEmails } from './sandbox-clients.js';
+import { answer, collectMessages, mentioning, dynamodb, emailsTo, mimeOf, putEvent, sandbox, sleep, waitForEmails } from './sandbox-clients.js';
 
 const caseApi: CaseApi = {
   baseUrl: sandbox.endpoints.publicApi,
@@ -31,7 +31,7 @@ async function answered(score: number, customer: Record<string, string>, beforeA
   const link = new RegExp(`^${score}: (\\S+)$`, 'm').exec(text)![1]!;
   const answeredAt = Date.now();
   expect((await answer(link, { score: String(score), comment: 'Paket je kasnio tri dana.' })).status).toBe(200);
-  const [opened] = await collectMessages(sandbox.followUpQueues['customer-success']!, (m) => m.Body?.includes(customer.id as string) ?? false);
+  const [opened] = await collectMessages(sandbox.followUpQueues['customer-success']!, mentioning(customer.id as string));
   return { answeredAt, caseId: (JSON.parse(opened!.Body!) as { caseId: string }).caseId };
 }
 

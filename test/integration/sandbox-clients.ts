@@ -79,6 +79,15 @@ export async function waitUntilDrained(queueUrl: string, timeoutMs = 60_000): Pr
 }
 
 /**
+ * Matches a message whose JSON body holds `id` as a whole string value: `"rep-1"` is not found in `"norep-1"`
+ * (a plain substring test let one test's collector take another's message).
+ */
+export const mentioning =
+  (id: string) =>
+  (message: Message): boolean =>
+    message.Body?.includes(JSON.stringify(id)) ?? false;
+
+/**
  * Receives (and deletes) the messages matching `match`: waits until `atLeast` have arrived (or
  * `timeoutMs` passed), then `settleMs` more, long enough to see a second, unwanted message too.
  */
