@@ -2,7 +2,7 @@ import { LogFormatter, Logger, LogItem } from '@aws-lambda-powertools/logger';
 import type { LogAttributes, UnformattedAttributes } from '@aws-lambda-powertools/logger/types';
 import { redact } from '../domain/redaction.js';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { MiddlewareObj } from '@middy/core';
+import middy, { type MiddlewareObj } from '@middy/core';
 import { METRICS_NAMESPACE, METRICS_SERVICE, type MetricName, type StageMetric } from '../config/metrics.js';
 import { ENV } from '../config/env.js';
 import type { Stage } from '../config/wiring.js';
@@ -26,6 +26,20 @@ export class RedactingLogFormatter extends LogFormatter {
     return new LogItem({ attributes: redact(base) as LogAttributes }).addAttributes(redact(additional) as LogAttributes);
   }
 }
+
+/**
+ * middy's options for every stage's handler. middy answers a `TimeoutError` 5 ms before the
+ * function's deadline by default, and returns while the handler's calls are still in flight: they
+ * carry on when the environment is next thawed, after the event source has retried the batch. For a
+ * stage that holds a claim (a survey or a notification being sent), that retry could send again
+ * while the first send is still running. Off: at its deadline Lambda ends the invocation and resets
+ * the environment, so nothing of a failed invocation outlives it.
+ */
+const HANDLER_OPTIONS = { timeoutEarlyInMillis: 0 } as const;
+
+/** middy with the house options (above): every stage's handler is `stageHandler(fn).use(…)`. */
+export const stageHandler = ((handler?: Parameters<typeof middy>[0], options?: Parameters<typeof middy>[1]) =>
+  typeof handler === 'function' ? middy(handler, { ...HANDLER_OPTIONS, ...options }) : middy({ ...HANDLER_OPTIONS, ...handler })) as typeof middy;
 
 /** Built once per cold start. Log business keys (program, eventId, caseId), never personal data. */
 export const logger = new Logger({ serviceName: 'closeloop', logFormatter: new RedactingLogFormatter() });

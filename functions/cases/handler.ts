@@ -1,9 +1,8 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import middy from '@middy/core';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { DynamoCaseRepository } from '../adapters/dynamo-case-repository.js';
 import { EventBridgePublisher } from '../adapters/eventbridge.js';
-import { logger, publishMetrics } from '../adapters/observability.js';
+import { logger, publishMetrics, stageHandler } from '../adapters/observability.js';
 import { loadRuntimeCatalog } from '../config/runtime-catalog.js';
 import { readStageEnv } from '../config/wiring.js';
 import type { CaseDeps } from './cases.js';
@@ -20,6 +19,6 @@ const deps: CaseDeps = {
 };
 
 /** The case API behind IAM-authorised HTTP API routes: teams acknowledge and resolve cases. */
-export const handler = middy((event: APIGatewayProxyEventV2) => handleCaseRequest(event, deps))
+export const handler = stageHandler((event: APIGatewayProxyEventV2) => handleCaseRequest(event, deps))
   .use(injectLambdaContext(logger))
   .use(publishMetrics());

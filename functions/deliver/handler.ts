@@ -1,11 +1,10 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { DynamoCaseRepository } from '../adapters/dynamo-case-repository.js';
 import { DynamoDeliveryLog } from '../adapters/dynamo-delivery-log.js';
 import { HttpWebhookSender } from '../adapters/http-webhook-sender.js';
-import { logger, publishMetrics, stageCounter } from '../adapters/observability.js';
+import { logger, publishMetrics, stageCounter, stageHandler } from '../adapters/observability.js';
 import { SecretsManagerSecretStore } from '../adapters/secrets-manager-secret-store.js';
 import { SqsDeliveryQueues } from '../adapters/sqs-delivery.js';
 import { SqsDeadLetterSink } from '../adapters/sqs-queues.js';
@@ -75,7 +74,7 @@ async function deliverRecord(record: SQSRecord): Promise<void> {
  * The deliver stage: the integrations' queues (one per integration, fed by bus rules on Closeloop's
  * own events) → signed webhooks and Slack messages; and POST /integrations/{id}/replay.
  */
-export const handler = middy(async (event: SQSEvent | APIGatewayProxyEventV2, context: Context) => {
+export const handler = stageHandler(async (event: SQSEvent | APIGatewayProxyEventV2, context: Context) => {
   if (!('Records' in event)) {
     return handleReplayRequest(event, { integrations, log, queue: queues }, (actor, integrationId, replayed) => {
       logger.info('deliveries replayed', { actor, integrationId, replayed });

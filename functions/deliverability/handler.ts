@@ -1,10 +1,9 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import middy from '@middy/core';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { DynamoAggregateStore } from '../adapters/dynamo-aggregate-store.js';
 import { DynamoInvitationRepository } from '../adapters/dynamo-invitation-repository.js';
-import { loggingFailures, logger, publishMetrics, stageCounter } from '../adapters/observability.js';
+import { loggingFailures, logger, publishMetrics, stageCounter, stageHandler } from '../adapters/observability.js';
 import { SqsDeadLetterSink } from '../adapters/sqs-queues.js';
 import { loadRuntimeCatalog } from '../config/runtime-catalog.js';
 import { readStageEnv } from '../config/wiring.js';
@@ -28,7 +27,7 @@ const METRIC = { bouncedHard: 'EmailBounced', bouncedSoft: 'EmailSoftBounced', c
  * SES bounce and complaint events (default bus → rule → feedback queue) → suppressed contacts and
  * per-program counters. A failing record is retried alone, then dead-lettered.
  */
-export const handler = middy(async (event: SQSEvent, context: Context) =>
+export const handler = stageHandler(async (event: SQSEvent, context: Context) =>
   processPartialResponse(
     event,
     loggingFailures(

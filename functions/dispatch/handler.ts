@@ -1,11 +1,10 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import middy from '@middy/core';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { DynamoInvitationRepository } from '../adapters/dynamo-invitation-repository.js';
 import { EventBridgePublisher } from '../adapters/eventbridge.js';
 import { EventBridgeSurveyScheduler } from '../adapters/eventbridge-scheduler.js';
-import { logger, publishMetrics, stageCounter } from '../adapters/observability.js';
+import { logger, publishMetrics, stageCounter, stageHandler } from '../adapters/observability.js';
 import { SesSurveyMailer } from '../adapters/ses-survey-mailer.js';
 import { SqsDeadLetterSink } from '../adapters/sqs-queues.js';
 import { loadRuntimeCatalog } from '../config/runtime-catalog.js';
@@ -69,7 +68,7 @@ function observe(outcome: DispatchOutcome, record: SQSRecord): void {
  * batch's integration events go out in one PutEvents call per 10; if that fails the batch is
  * retried, and the re-delivered events announce themselves as duplicates.
  */
-export const handler = middy(async (event: SQSEvent, context: Context) => {
+export const handler = stageHandler(async (event: SQSEvent, context: Context) => {
   const announcements: IntegrationEvent[] = [];
   const response = await processPartialResponse(
     event,

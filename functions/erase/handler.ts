@@ -1,8 +1,7 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import middy from '@middy/core';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { DynamoErasure } from '../adapters/dynamo-erasure.js';
-import { logger, publishMetrics, stageCounter } from '../adapters/observability.js';
+import { logger, publishMetrics, stageCounter, stageHandler } from '../adapters/observability.js';
 import { readStageEnv } from '../config/wiring.js';
 import type { EraseDeps } from './erase.js';
 import { handleErasureRequest } from './http.js';
@@ -12,7 +11,7 @@ const count = stageCounter('erase');
 const deps: EraseDeps = { eraser: new DynamoErasure(env.SURVEY_TABLE), now: () => new Date(), settleMs: 2000 };
 
 /** Right to erasure, behind an IAM-authorised route: `closeloop erase <email>` calls it. */
-export const handler = middy((event: APIGatewayProxyEventV2) =>
+export const handler = stageHandler((event: APIGatewayProxyEventV2) =>
   handleErasureRequest(event, deps, (actor, report) => {
     // The audit trail: who erased which hashed contact, and what changed. Never the address.
     logger.info('contact erased', { actor, ...report });

@@ -1,8 +1,7 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import middy from '@middy/core';
 import { DynamoCaseRepository } from '../adapters/dynamo-case-repository.js';
 import { EventBridgePublisher } from '../adapters/eventbridge.js';
-import { logger, publishMetrics, stageCounter } from '../adapters/observability.js';
+import { logger, publishMetrics, stageCounter, stageHandler } from '../adapters/observability.js';
 import { SqsDeadLetterSink, SqsFollowUpPublisher } from '../adapters/sqs-queues.js';
 import { readStageEnv } from '../config/wiring.js';
 import { sweep, type EscalateDeps } from './escalate.js';
@@ -20,7 +19,7 @@ const deps: EscalateDeps = {
 };
 
 /** Every minute (EventBridge schedule, one instance at a time): escalate the cases whose deadline passed. */
-export const handler = middy(async () => {
+export const handler = stageHandler(async () => {
   const escalated = await sweep(deps);
   for (const message of escalated) {
     logger.info('follow-up escalated', { caseId: message.caseId, queue: message.queue, rung: message.escalation?.rung });

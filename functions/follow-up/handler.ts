@@ -1,12 +1,11 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import middy from '@middy/core';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { Context, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { DynamoCaseRepository } from '../adapters/dynamo-case-repository.js';
 import { DynamoInvitationRepository, fromAttributeMap } from '../adapters/dynamo-invitation-repository.js';
 import { EventBridgePublisher } from '../adapters/eventbridge.js';
-import { loggingFailures, logger, publishMetrics, stageCounter } from '../adapters/observability.js';
+import { loggingFailures, logger, publishMetrics, stageCounter, stageHandler } from '../adapters/observability.js';
 import { SqsDeadLetterSink, SqsFollowUpPublisher } from '../adapters/sqs-queues.js';
 import { loadRuntimeCatalog } from '../config/runtime-catalog.js';
 import { ENV, MissingConfigurationError } from '../config/env.js';
@@ -45,7 +44,7 @@ const image = (value: unknown) => fromAttributeMap(value as Record<string, Attri
  * DynamoDB stream → follow-up cases and queues. A failing record is reported alone; bisection
  * isolates it. The batch's integration events go out together at the end.
  */
-export const handler = middy(async (event: DynamoDBStreamEvent, context: Context) => {
+export const handler = stageHandler(async (event: DynamoDBStreamEvent, context: Context) => {
   const announcements: IntegrationEvent[] = [];
   const response = await processPartialResponse(
     event,

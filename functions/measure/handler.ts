@@ -1,13 +1,12 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import middy from '@middy/core';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { Context, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { DynamoAggregateStore } from '../adapters/dynamo-aggregate-store.js';
 import { fromItem } from '../adapters/dynamo-invitation-repository.js';
 import { EventBridgePublisher } from '../adapters/eventbridge.js';
-import { loggingFailures, logger, publishMetrics, stageCounter } from '../adapters/observability.js';
+import { loggingFailures, logger, publishMetrics, stageCounter, stageHandler } from '../adapters/observability.js';
 import { SqsDeadLetterSink } from '../adapters/sqs-queues.js';
 import { loadRuntimeCatalog } from '../config/runtime-catalog.js';
 import type { StageMetric } from '../config/metrics.js';
@@ -43,7 +42,7 @@ function read(record: DynamoDBRecord): Change | undefined {
  * alerts. The rules stage reads the same stream; each keeps its own position. A corrupted record
  * is set aside on the stream stages' failure queue with its reason; other failures are retried.
  */
-export const handler = middy(async (event: DynamoDBStreamEvent, context: Context) => {
+export const handler = stageHandler(async (event: DynamoDBStreamEvent, context: Context) => {
   const touched: Touched[] = [];
   const response = await processPartialResponse(
     event,

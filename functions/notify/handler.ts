@@ -1,11 +1,10 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import middy from '@middy/core';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { Context, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { DynamoNotificationOutbox } from '../adapters/dynamo-notification-outbox.js';
-import { loggingFailures, logger, publishMetrics, stageCounter } from '../adapters/observability.js';
+import { loggingFailures, logger, publishMetrics, stageCounter, stageHandler } from '../adapters/observability.js';
 import { SesSurveyMailer } from '../adapters/ses-survey-mailer.js';
 import { NOTIFY_LEASE_SECONDS } from '../config/resources.js';
 import { loadRuntimeCatalog } from '../config/runtime-catalog.js';
@@ -43,7 +42,7 @@ function notificationOf(record: DynamoDBRecord): Notification | undefined {
  * failing record is reported alone and retried (bisection); after the retries, its description goes
  * to the notify-failures queue, the event source's on-failure destination.
  */
-export const handler = middy(async (event: DynamoDBStreamEvent, context: Context) =>
+export const handler = stageHandler(async (event: DynamoDBStreamEvent, context: Context) =>
   processPartialResponse(
     event,
     loggingFailures(

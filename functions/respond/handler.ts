@@ -1,9 +1,8 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { isTransientAwsError } from '../adapters/aws-errors.js';
 import { DynamoInvitationRepository } from '../adapters/dynamo-invitation-repository.js';
-import { logger, publishMetrics, stageCounter } from '../adapters/observability.js';
+import { logger, publishMetrics, stageCounter, stageHandler } from '../adapters/observability.js';
 import { SecretsManagerSecretStore } from '../adapters/secrets-manager-secret-store.js';
 import { loadRuntimeCatalog } from '../config/runtime-catalog.js';
 import type { StageMetric } from '../config/metrics.js';
@@ -47,7 +46,7 @@ const UNAVAILABLE: APIGatewayProxyStructuredResultV2 = {
 };
 
 /** HTTP API (payload v2) → rating and unsubscribe pages. GET and HEAD only read; POST writes. */
-export const handler = middy(async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
+export const handler = stageHandler(async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
   let handled: Awaited<ReturnType<typeof handleHttp>>;
   try {
     handled = await handleHttp(event, await depsWithKey(), pageSettings);

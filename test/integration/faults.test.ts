@@ -269,9 +269,10 @@ describe('the pipeline under injected AWS faults (real SDK clients, own sandbox)
     );
   });
 
-  // Skipped, a known defect (issue 15, docs/notifications.md "Known issue"): in 2 of 4 runs one of the 20
-  // respondents got two acknowledgements. The test stays as the one that must pass once it is fixed.
-  it.skip('acknowledges every detractor exactly once while SES throttles 40% of SendEmail attempts (respondent notifications)', async () => {
+  // Once failed in 2 of 4 runs (one of the 20 got two): middy answered a TimeoutError at the 30 s deadline while
+  // sends were still in flight, the stream retried the batch and the retry took its own claim again.
+  // Handlers no longer time out early (functions/adapters/observability.ts `stageHandler`).
+  it('acknowledges every detractor exactly once while SES throttles 40% of SendEmail attempts (respondent notifications)', async () => {
     const count = 20;
     const seeded = await seedInvitations(`ack-${run}`, count);
     const recipients = seeded.map(({ invitation }) => invitation.customer.email);
@@ -280,7 +281,9 @@ describe('the pipeline under injected AWS faults (real SDK clients, own sandbox)
     await measured(`(d) ${count} acknowledgements, 40% SES SendEmail throttling (TooManyRequestsException, 429)`, async () => {
       const statuses = await Promise.all(seeded.map(({ token }) => postUntilThanked(token, 2)));
       expect(statuses.map((s) => s.at(-1))).toEqual(Array(count).fill(200));
-      for (const deadline = Date.now() + 90_000; Date.now() < deadline; await sleep(300)) {
+      // SES's client backs off adaptively (ses-survey-mailer.ts) and the sandbox's stages share it: after the
+      // survey test's throttling, and with earlier tests' acknowledgements in the same batches, the last can take a while.
+      for (const deadline = Date.now() + 150_000; Date.now() < deadline; await sleep(300)) {
         const sent = (await storedEmails()).filter((e) => recipients.includes(e.destination.to[0] ?? ''));
         if (sent.length >= count) break;
       }
@@ -293,7 +296,7 @@ describe('the pipeline under injected AWS faults (real SDK clients, own sandbox)
     expect([...perRecipient.values()]).toEqual(Array(count).fill(1));
     expect(await drain(running.info.queues['notify-failures']!.url, 1000)).toEqual([]);
     summary.push(`    acknowledgements: ${[...perRecipient.values()].reduce((a, b) => a + b, 0)} for ${count} detractors (one each); notify failures: 0`);
-  }, 180_000);
+  }, 240_000);
 
   it("opens each case once and sends one message per case while SQS throttles 50% of the rules stage's SendMessage attempts", async () => {
     const count = 30;
