@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { DEFAULT_PORTS, startSandbox } from '../sandbox/sandbox.js';
 import { demoCatalog } from '../test/fixtures/catalog.js';
+import { type BurstProfile, startProfile } from './profile.js';
 
 export interface BurstResult {
   readonly events: number;
@@ -19,9 +20,11 @@ export interface BurstResult {
   readonly seconds: number;
   readonly achievedRate: number;
   readonly allowedRate: number;
+  /** With `profile`: what was busy in the seconds below 0.9 of the allowed rate (./profile.ts). */
+  readonly profile?: BurstProfile;
 }
 
-export async function benchBurst(events = 5000, rate = 50, timeoutMs = 300_000): Promise<BurstResult> {
+export async function benchBurst(events = 5000, rate = 50, timeoutMs = 300_000, options: { profile?: boolean } = {}): Promise<BurstResult> {
   const stateDir = mkdtempSync(path.join(os.tmpdir(), 'closeloop-burst-'));
   const sandbox = await startSandbox({
     catalog: demoCatalog,
@@ -48,6 +51,7 @@ export async function benchBurst(events = 5000, rate = 50, timeoutMs = 300_000):
         customer: { id: `b${i}`, email: `burst-${run}-${i}@example.com` },
       }),
     }));
+    const profiler = options.profile ? await startProfile() : undefined;
     let next = 0;
     await Promise.all(
       Array.from({ length: 10 }, async () => {
@@ -62,6 +66,7 @@ export async function benchBurst(events = 5000, rate = 50, timeoutMs = 300_000):
     const accepted = sandbox.ses.accepted;
     const deadline = Date.now() + timeoutMs;
     while (accepted.length < events && Date.now() < deadline) await new Promise((r) => setTimeout(r, 500));
+    const profile = await profiler?.stop(accepted, rate);
     const seconds = ((accepted[accepted.length - 1] ?? 0) - (accepted[0] ?? 0)) / 1000;
     const store = (await (await fetch(info.sesStoreUrl)).json()) as { emails: { destination: { to: string[] } }[] };
     const perAddress = new Map<string, number>();
@@ -81,6 +86,7 @@ export async function benchBurst(events = 5000, rate = 50, timeoutMs = 300_000):
       seconds,
       achievedRate: (accepted.length - 1) / seconds,
       allowedRate: rate,
+      ...(profile ? { profile } : {}),
     };
   } finally {
     await sandbox.stop();

@@ -184,7 +184,7 @@ for (let run = 0; run < BURST_RUNS; run++) {
     console.log(`run ${run + 1} not started: the ten-minute budget would be exceeded (BENCH_BUDGET_S)`);
     break;
   }
-  bursts.push(await benchBurst(5000, 50));
+  bursts.push(await benchBurst(5000, 50, 300_000, { profile: true }));
 }
 console.log(
   table([
@@ -208,5 +208,41 @@ console.log(
 console.log(
   `share of the allowed rate ≥ 0.9 in every run: ${goal(bursts.length === BURST_RUNS && bursts.every((b) => b.achievedRate / b.allowedRate >= 0.9))}`,
 );
+console.log(
+  '\nProfile of each burst (bench/profile.ts): the seconds below 0.9 × 50/s ("slow") against the others, and where the sandbox process spent its CPU',
+);
+console.log(
+  table([
+    [
+      'run',
+      'slow s / all s',
+      'sandbox CPU (% of a core) slow | other',
+      "DynamoDB Local's JVM slow | other",
+      'machine CPU (% of all cores) slow | other',
+      'event-loop p99 ms slow | other',
+    ],
+    ...bursts.map((burst, i) => {
+      const p = burst.profile;
+      if (!p) return [i + 1, 'not profiled', '', '', '', ''];
+      const pair = (a: number, b: number, digits = 0) => `${a.toFixed(digits)} | ${b.toFixed(digits)}`;
+      return [
+        i + 1,
+        `${p.slowWindows} / ${p.windows}`,
+        pair(p.slow.nodeCpu, p.steady.nodeCpu),
+        pair(p.slow.jvmCpu, p.steady.jvmCpu),
+        pair(p.slow.machineCpu, p.steady.machineCpu),
+        pair(p.slow.loopP99Ms, p.steady.loopP99Ms, 1),
+      ];
+    }),
+  ]),
+);
+for (const [i, burst] of bursts.entries()) {
+  if (!burst.profile) continue;
+  const where = burst.profile.where
+    .filter((w) => w.share >= 0.01)
+    .map((w) => `${w.part} ${(100 * w.share).toFixed(0)} %`)
+    .join(', ');
+  console.log(`run ${i + 1}: ${burst.profile.verdict}. Sandbox CPU samples: ${where}.`);
+}
 
 console.log(`\nDone in ${Math.round((Date.now() - started) / 1000)} s.`);
