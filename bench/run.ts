@@ -17,6 +17,7 @@ const { benchBurst } = await import('./burst.js');
 const { table } = await import('./harness.js');
 const { benchWrites, perResponseAt } = await import('./writes.js');
 const { benchLatency } = await import('./latency.js');
+const { benchWebhooks } = await import('./webhooks.js');
 
 /**
  * Size knob: BENCH_SIZE=full takes 25 cold imports per side and 7 SDK cold starts per variant (about
@@ -176,6 +177,24 @@ console.log(report.sample);
 console.log(await screenshotReport(report.html));
 
 console.log('');
+
+console.log('4b. Answer → integration: 40 detractors answer through the rating page (8 at a time), one webhook and one Slack integration on FollowUpOpened');
+const webhooks = await benchWebhooks(40, 8);
+console.log(
+  table([
+    ['integration', 'delivered', 'p50 s', 'p95 s'],
+    [
+      'webhook (Standard Webhooks, signed)',
+      `${webhooks.webhook.delivered} / ${webhooks.answers}`,
+      webhooks.webhook.p50.toFixed(2),
+      webhooks.webhook.p95.toFixed(2),
+    ],
+    ['Slack (Block Kit)', `${webhooks.slack.delivered} / ${webhooks.answers}`, webhooks.slack.p50.toFixed(2), webhooks.slack.p95.toFixed(2)],
+  ]),
+);
+console.log(
+  `every answer delivered to both: ${goal(webhooks.webhook.delivered === webhooks.answers && webhooks.slack.delivered === webhooks.answers)} (the sandbox's pollers wait up to 250 ms between empty reads at each of its stream and queue stages)\n`,
+);
 
 console.log(`5. Burst: 5,000 events at once on the sandbox, SES send rate emulated at 50/s, ${BURST_RUNS} runs`);
 const bursts = [];
