@@ -193,7 +193,7 @@ console.log(
   ]),
 );
 console.log(
-  `every answer delivered to both: ${goal(webhooks.webhook.delivered === webhooks.answers && webhooks.slack.delivered === webhooks.answers)} (the sandbox's pollers wait up to 250 ms between empty reads at each of its stream and queue stages)\n`,
+  `every answer delivered to both: ${goal(webhooks.webhook.delivered === webhooks.answers && webhooks.slack.delivered === webhooks.answers)} (the sandbox's stream pollers wait up to 250 ms after an empty read)\n`,
 );
 
 console.log(`5. Burst: 5,000 events at once on the sandbox, SES send rate emulated at 50/s, ${BURST_RUNS} runs`);
