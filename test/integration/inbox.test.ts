@@ -17,7 +17,7 @@ import { main } from '../../cli/closeloop.js';
 import { DynamoCaseRepository } from '../../functions/adapters/dynamo-case-repository.js';
 import { parseCatalog } from '../../functions/config/catalog-schema.js';
 import { surveyTable } from '../../functions/config/resources.js';
-import { buildFollowUpCase, type CaseStatus, type FollowUpCaseRecord, openCase } from '../../functions/domain/follow-up-case.js';
+import { acknowledge, assign, buildFollowUpCase, type CaseStatus, type FollowUpCaseRecord, openCase, resolve } from '../../functions/domain/follow-up-case.js';
 import { findProgram } from '../../functions/domain/program.js';
 import { DEFAULT_PORTS, startSandbox, type RunningSandbox } from '../../sandbox/sandbox.js';
 import { secretVariable } from '../../sandbox/secrets.js';
@@ -199,6 +199,42 @@ describe('the case inbox (GET /cases, SigV4)', () => {
     expect(table).toContain(ids.advocacyOpen);
     expect(table).toMatch(new RegExp(`${ids.advocacyOpen}\\s+open\\s+advocacy\\s+.*OVERDUE`));
     expect(JSON.parse(json!).map((item: { caseId: string }) => item.caseId)).toEqual([ids.supportResolved]);
+  });
+});
+
+describe('the inbox index’s write units (DynamoDB Local, ReturnConsumedCapacity INDEXES)', () => {
+  it('costs 1 to open a case, 2 per status change (the entry moves partition), 0 to assign', async () => {
+    const { info } = running;
+    const low = new DynamoDBClient({ region: info.region, credentials: info.credentials, endpoint: info.endpoints.dynamodb });
+    const units: Record<string, number>[] = [];
+    low.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (!['PutItemCommand', 'UpdateItemCommand'].includes(String(context.commandName))) return next(args);
+        (args.input as Record<string, unknown>).ReturnConsumedCapacity = 'INDEXES';
+        const result = await next(args);
+        const reported = (result.output as { ConsumedCapacity?: { GlobalSecondaryIndexes?: Record<string, { CapacityUnits?: number }> } }).ConsumedCapacity;
+        units.push(Object.fromEntries(Object.entries(reported?.GlobalSecondaryIndexes ?? {}).map(([name, c]) => [name, c.CapacityUnits ?? 0])));
+        return result;
+      },
+      { step: 'initialize', name: 'inboxCapacity' },
+    );
+    const repository = new DynamoCaseRepository(info.tables.surveys, DynamoDBDocumentClient.from(low, { marshallOptions: { removeUndefinedValues: true } }));
+    const caseId = await seed('support', 10 * HOUR);
+    const opened = (await repository.get(caseId))!;
+    const now = new Date();
+    const acknowledged = acknowledge(opened, 'a', now);
+    const assigned = assign(acknowledged, 'a', now, 'maria');
+    const resolved = resolve(assigned, 'a', now, catalog.rootCauses[0]!);
+    // The opening again, on a fresh id, through the measured client.
+    const fresh = { ...opened, message: { ...opened.message, caseId: `${caseId.slice(0, 20)}zz` } };
+    expect(await repository.open(fresh)).toBe('opened');
+    expect(await repository.update(opened, acknowledged)).toBe(true);
+    expect(await repository.update(acknowledged, assigned)).toBe(true);
+    expect(await repository.update(assigned, resolved)).toBe(true);
+
+    const inbox = units.map((u) => u[surveyTable.inboxIndex.name] ?? 0);
+    console.info(`inbox index write units: open ${inbox[0]}, acknowledge ${inbox[1]}, assign ${inbox[2]}, resolve ${inbox[3]}`);
+    expect(inbox).toEqual([1, 2, 0, 2]);
   });
 });
 
