@@ -45,6 +45,7 @@ const WRITES = new Set(['PutItemCommand', 'UpdateItemCommand', 'DeleteItemComman
 const INDEX_KEYS: Record<string, string> = {
   [surveyTable.contactIndex.name]: surveyTable.contactIndex.partitionKey,
   [surveyTable.slaIndex.name]: surveyTable.slaIndex.partitionKey,
+  [surveyTable.inboxIndex.name]: surveyTable.inboxIndex.partitionKey,
 };
 
 /** DynamoDB's item size: attribute names plus values (strings in UTF-8, numbers ~1 byte per 2 digits + 1, 3 bytes per map or list). */

@@ -120,6 +120,7 @@ export async function benchSdk(starts = 7): Promise<{ node: string; results: Sdk
       measure: () => streamInsert(Item),
       respond: () => httpEvent('GET', '/r/{token}', `/r/${token}`, { token }),
       notify: pendingAcknowledgement,
+      hooks: () => httpEvent('POST', '/hooks/{integrationId}', '/hooks/none', { integrationId: 'none' }, { body: '{}' }),
       deliver: () =>
         httpEvent(
           'POST',

@@ -1,6 +1,6 @@
 import type { AttemptResult } from './domain/delivery-policy.js';
 import type { DeliverableEvent } from './domain/integrations.js';
-import type { FollowUpCase, FollowUpCaseRecord } from './domain/follow-up-case.js';
+import type { CaseStatus, FollowUpCase, FollowUpCaseRecord } from './domain/follow-up-case.js';
 import type { IntegrationEvent } from './domain/integration-events.js';
 import type { Invitation, SurveyResponse } from './domain/invitation.js';
 import type { Notification, NotificationKind } from './domain/notification.js';
@@ -193,6 +193,32 @@ export interface CaseRepository {
   setAside(caseId: string, reason: string, at: Date): Promise<void>;
 }
 
+/** Where a listing of the case inbox goes on: a partition of the query, and the index key after the last case read in it. */
+export interface InboxPosition {
+  readonly partition: number;
+  readonly key?: Readonly<Record<string, unknown>>;
+}
+
+/** A page of the case inbox: its partitions are queue and status pairs, read in order. */
+export interface InboxQuery {
+  readonly partitions: readonly { readonly queue: string; readonly status: CaseStatus }[];
+  /** Epoch ms: only cases due before then (overdue). */
+  readonly dueBefore?: number;
+  readonly limit: number;
+  readonly start?: InboxPosition;
+}
+
+export interface InboxPage {
+  readonly records: readonly FollowUpCaseRecord[];
+  /** Absent on the last page. */
+  readonly next?: InboxPosition;
+}
+
+/** The case inbox: cases by queue and status from an index, oldest due first; never a table scan. */
+export interface CaseInbox {
+  list(query: InboxQuery): Promise<InboxPage>;
+}
+
 /** What taking an outbox item for its send found. */
 export type OutboxClaim =
   /** Taken: send it now, then `markSent` (or `release` on a transient failure). */
@@ -294,6 +320,14 @@ export interface PersonalDataEraser {
 export interface SecretStore {
   /** The secret's string value; throws when it cannot be read (the invocation fails, nothing is guessed). */
   read(secretId: string): Promise<string>;
+}
+
+/** The inbound hooks' replay guard: each webhook-id of an integration is accepted once. */
+export interface WebhookReceipts {
+  /** Records the id unless it was recorded before (and is still kept): false for a replay. Kept until `keepUntil`. */
+  claim(integrationId: string, webhookId: string, keepUntil: Date, now: Date): Promise<boolean>;
+  /** Gives the id back (the request changed nothing), so its sender may retry it. */
+  release(integrationId: string, webhookId: string): Promise<void>;
 }
 
 /** One integration's delivery of one event, as the delivery log keeps it (one item per webhook-id). */

@@ -102,6 +102,7 @@ export class Closeloop extends Construct {
       bus: ingest.bus,
       queues: followUps.queues,
       deadLetters: followUps.failures,
+      signingSecret: responses.pageSigningKey,
     });
     new Privacy(this, 'Privacy', { defaults, table: store.table, api: responses.api });
     // Respondent notifications: acknowledgement and resolution reply (docs/notifications.md).

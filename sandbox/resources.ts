@@ -48,6 +48,8 @@ export async function createResources(dynamodb: DynamoDBClient, sqs: SQSClient, 
         { AttributeName: surveyTable.slaIndex.partitionKey, AttributeType: 'S' },
         { AttributeName: surveyTable.slaIndex.sortKey, AttributeType: 'N' },
         { AttributeName: surveyTable.contactIndex.partitionKey, AttributeType: 'S' },
+        { AttributeName: surveyTable.inboxIndex.partitionKey, AttributeType: 'S' },
+        { AttributeName: surveyTable.inboxIndex.sortKey, AttributeType: 'N' },
       ],
       KeySchema: [
         { AttributeName: surveyTable.partitionKey, KeyType: 'HASH' },
@@ -66,6 +68,14 @@ export async function createResources(dynamodb: DynamoDBClient, sqs: SQSClient, 
         {
           IndexName: surveyTable.contactIndex.name,
           KeySchema: [{ AttributeName: surveyTable.contactIndex.partitionKey, KeyType: 'HASH' }],
+          Projection: { ProjectionType: 'KEYS_ONLY' },
+        },
+        {
+          IndexName: surveyTable.inboxIndex.name,
+          KeySchema: [
+            { AttributeName: surveyTable.inboxIndex.partitionKey, KeyType: 'HASH' },
+            { AttributeName: surveyTable.inboxIndex.sortKey, KeyType: 'RANGE' },
+          ],
           Projection: { ProjectionType: 'KEYS_ONLY' },
         },
       ],

@@ -286,6 +286,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
       { handler: deliverability },
       { handler: erase },
       { handler: notify },
+      { handler: hooks },
     ] = await Promise.all([
       import('../functions/dispatch/handler.js'),
       import('../functions/respond/handler.js'),
@@ -296,6 +297,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
       import('../functions/deliverability/handler.js'),
       import('../functions/erase/handler.js'),
       import('../functions/notify/handler.js'),
+      import('../functions/hooks/handler.js'),
     ]);
     const { handler: deliver } = await import('../functions/deliver/handler.js');
     deliverFeedback = async (event) => {
@@ -332,7 +334,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     });
     stoppers.push(() => scheduler.stop());
     // The deliver function serves its replay route and its queues alike (it tells them apart by the event).
-    const served = { respond, cases, erase, deliver: deliver as unknown as typeof erase } as const;
+    const served = { respond, cases, erase, hooks, deliver: deliver as unknown as typeof erase } as const;
     const routes: HttpRoute[] = [
       ...(Object.keys(served) as (keyof typeof served)[]).flatMap((stage) =>
         (WIRING[stage].routes as readonly Route[]).map((route) => ({

@@ -4,7 +4,9 @@
  * (docs/asyncapi.json). Bodies come from the zod schemas; tests check the routes against the stack.
  */
 import * as z from 'zod/mini';
-import { caseRequestBodySchema } from '../functions/cases/http.js';
+import { assignRequestBodySchema, caseRequestBodySchema } from '../functions/cases/http.js';
+import { CASE_STATUSES, DEFAULT_INBOX_STATUSES, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../functions/cases/inbox.js';
+import { inboundBodySchema } from '../functions/hooks/http.js';
 import { eventContractJsonSchema, followUpMessageJsonSchema, integrationEventJsonSchema, type JsonSchema } from '../functions/config/contracts.js';
 import { packageVersion } from '../functions/config/package-info.js';
 import { replayRequestBodySchema } from '../functions/deliver/http.js';
@@ -34,16 +36,40 @@ const caseRecordSchema = z.object({
   note: z.optional(z.string()),
   acknowledgedAt: z.optional(z.string()),
   resolvedAt: z.optional(z.string()),
+  assignee: z.optional(z.string()),
   history: z.array(
     z.object({
       at: z.string(),
       actor: z.string(),
-      action: z.enum(['opened', 'acknowledged', 'escalated', 'resolved']),
+      action: z.enum(['opened', 'acknowledged', 'escalated', 'resolved', 'assigned']),
       note: z.optional(z.string()),
       rootCause: z.optional(z.string()),
       rung: z.optional(z.int()),
+      assignee: z.optional(z.string()),
     }),
   ),
+});
+/** A line of the inbox (functions/cases/inbox.ts CaseSummary): no personal data. */
+const caseSummarySchema = z.object({
+  caseId: z.string(),
+  status: z.enum(CASE_STATUSES as ['open', 'acknowledged', 'escalated', 'resolved']),
+  queue: z.string(),
+  programId: z.string(),
+  rule: z.string(),
+  score: z.int(),
+  classification: z.string(),
+  topics: z.array(z.string()),
+  respondedAt: z.string(),
+  acknowledgeBy: z.nullable(z.string()),
+  dueAt: z.string(),
+  overdue: z.boolean(),
+  rung: z.int().check(z.gte(0)),
+  assignee: z.nullable(z.string()),
+  links: z.object({ case: z.string() }),
+});
+const casePageSchema = z.object({
+  items: z.array(caseSummarySchema),
+  cursor: z.nullable(z.string().check(z.describe('Pass it as `cursor` for the next page; null on the last page.'))),
 });
 const erasureReportSchema = z.object({
   contactKey: z.string(),
@@ -96,7 +122,7 @@ export function openApiDocument(): JsonSchema {
       title: 'Closeloop HTTP API',
       version: packageVersion(),
       description:
-        'The rating and unsubscribe pages (public, linked from survey emails) and the IAM-authorised case and erasure routes. Generated from the code by `npm run schemas`; the base URL is the stack output ApiUrl.',
+        'The rating and unsubscribe pages (public, linked from survey emails), the IAM-authorised case, erasure and replay routes, and the inbound hooks (Standard Webhooks signed). Generated from the code by `npm run schemas`; the base URL is the stack output ApiUrl.',
     },
     servers: [{ url: '{apiUrl}', variables: { apiUrl: { default: 'https://example.execute-api.eu-west-1.amazonaws.com', description: 'The ApiUrl output' } } }],
     paths: {
@@ -110,6 +136,96 @@ export function openApiDocument(): JsonSchema {
         { type: 'object', properties: { 'List-Unsubscribe': { const: 'One-Click' }, ...evidence } },
         false,
       ),
+      '/cases': {
+        get: {
+          operationId: 'listCases',
+          summary: 'The case inbox: cases by queue and status, oldest due first, a page at a time (index queries, never a scan)',
+          security: [{ sigv4: [] }],
+          parameters: [
+            {
+              name: 'queue',
+              in: 'query',
+              required: false,
+              description: 'One follow-up queue of the catalog (default: every queue).',
+              schema: { type: 'string' },
+            },
+            {
+              name: 'status',
+              in: 'query',
+              required: false,
+              description: `Comma-separated statuses (${CASE_STATUSES.join(', ')}); default ${DEFAULT_INBOX_STATUSES.join(',')}.`,
+              schema: { type: 'string' },
+            },
+            {
+              name: 'overdue',
+              in: 'query',
+              required: false,
+              description: 'true: only cases past their resolve-by time.',
+              schema: { type: 'string', enum: ['true', 'false'] },
+            },
+            {
+              name: 'limit',
+              in: 'query',
+              required: false,
+              description: `Cases per page, 1 to ${MAX_PAGE_SIZE}; default ${DEFAULT_PAGE_SIZE}.`,
+              schema: { type: 'integer', minimum: 1, maximum: MAX_PAGE_SIZE },
+            },
+            {
+              name: 'cursor',
+              in: 'query',
+              required: false,
+              description: "The previous page's cursor (opaque, tamper-checked, valid for the same filter only).",
+              schema: { type: 'string' },
+            },
+          ],
+          responses: {
+            '200': { description: 'A page of cases', ...jsonContent('CasePage') },
+            '400': error('An unknown or invalid parameter, named in the message (a changed or foreign cursor too)'),
+            '403': iamErrors['403'],
+          },
+        },
+      },
+      '/cases/{caseId}/assign': {
+        parameters: [caseId],
+        post: {
+          operationId: 'assignCase',
+          summary: 'Assign a case to someone (recorded in its history, named in its escalations)',
+          security: [{ sigv4: [] }],
+          requestBody: { required: true, ...jsonContent('AssignRequest') },
+          responses: {
+            '200': { description: 'The case', ...jsonContent('Case') },
+            '400': error('Bad body'),
+            ...iamErrors,
+            '409': error('Resolved, or already assigned to them'),
+          },
+        },
+      },
+      '/hooks/{integrationId}': {
+        parameters: [
+          {
+            name: 'integrationId',
+            in: 'path',
+            required: true,
+            description: 'A webhook integration of the catalog (not `inbound: false`)',
+            schema: { type: 'string' },
+          },
+        ],
+        post: {
+          operationId: 'inboundHook',
+          summary: "A helpdesk acknowledges or resolves a case: a Standard Webhooks request signed with the integration's secret (docs/integrations.md)",
+          security: [{ standardWebhooks: [] }],
+          requestBody: { required: true, ...jsonContent('InboundHook') },
+          responses: {
+            '200': { description: 'The case, moved', ...jsonContent('Case') },
+            '400': error('Bad body'),
+            '401': error(
+              'Unsigned, wrongly signed, a timestamp more than 5 minutes off, a webhook-id seen before, or no such inbound integration: nothing changed',
+            ),
+            '404': error('No such case'),
+            '409': error('Not in a state for this transition'),
+          },
+        },
+      },
       '/cases/{caseId}': {
         parameters: [caseId],
         get: {
@@ -199,6 +315,13 @@ export function openApiDocument(): JsonSchema {
           description: 'AWS Signature Version 4 (service execute-api) by a principal allowed execute-api:Invoke on the route: the HTTP API IAM authorizer.',
           'x-amazon-apigateway-authtype': 'awsSigv4',
         },
+        standardWebhooks: {
+          type: 'apiKey',
+          name: 'webhook-signature',
+          in: 'header',
+          description:
+            "Standard Webhooks (standardwebhooks.com): headers webhook-id, webhook-timestamp (within 5 minutes) and webhook-signature `v1,<base64 HMAC-SHA256 of id.timestamp.body>` keyed with the integration's whsec_ secret; each webhook-id is accepted once.",
+        },
       },
       schemas: {
         CaseRequest: {
@@ -207,6 +330,12 @@ export function openApiDocument(): JsonSchema {
             'acknowledge: `{ note? }`; resolve: `{ rootCause, note?, reply? }` (the reply is emailed to the respondent when the rule notifies; the note never is)',
         },
         Case: jsonSchema(caseRecordSchema),
+        AssignRequest: jsonSchema(assignRequestBodySchema),
+        CasePage: jsonSchema(casePageSchema),
+        InboundHook: {
+          ...jsonSchema(inboundBodySchema),
+          description: 'case.acknowledge: `data: { caseId, note? }`; case.resolve: `data: { caseId, rootCause, note?, reply? }`, as the case API takes them',
+        },
         ErasureRequest: jsonSchema(erasureRequestBodySchema),
         ErasureReport: jsonSchema(erasureReportSchema),
         ReplayRequest: jsonSchema(replayRequestBodySchema),

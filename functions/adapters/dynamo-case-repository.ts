@@ -5,17 +5,20 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { surveyTable } from '../config/resources.js';
 import type { FollowUpCaseRecord } from '../domain/follow-up-case.js';
 import type { Notification } from '../domain/notification.js';
-import type { CaseRepository } from '../ports.js';
+import type { CaseInbox, CaseRepository, InboxPage, InboxQuery } from '../ports.js';
 import { keys } from './table-keys.js';
 
-const { slaIndex } = surveyTable;
+const { slaIndex, inboxIndex } = surveyTable;
 const caseKey = (caseId: string) => ({ pk: `CASE#${caseId}`, sk: 'CASE' });
 
 /** Spreads pending deadlines over a few index partitions so no single key runs hot. */
 const shardOf = (caseId: string) => `SLA#${[...caseId].reduce((sum, c) => sum + c.charCodeAt(0), 0) % slaIndex.shards}`;
 
 /** Attributes a case may lose in a transition (a resolved case leaves the deadline index). */
-const OPTIONAL_ATTRIBUTES = ['nextDeadline', 'slaShard', 'slaDueAt', 'rootCause', 'note', 'reply', 'acknowledgedAt', 'resolvedAt'] as const;
+const OPTIONAL_ATTRIBUTES = ['nextDeadline', 'slaShard', 'slaDueAt', 'rootCause', 'note', 'reply', 'acknowledgedAt', 'resolvedAt', 'assignee'] as const;
+
+/** The inbox index's partition of a queue and status (queue names are kebab-case: never a `#`). */
+export const inboxKeyOf = (queue: string, status: string) => `${queue}#${status}`;
 
 /**
  * The outbox item of a notification, written in the transaction of the case change that owes it:
@@ -42,6 +45,9 @@ interface CaseItem extends FollowUpCaseRecord {
   notifiedAt?: string;
   slaShard?: string;
   slaDueAt?: number;
+  /** The inbox index (sparse: case items only): `<queue>#<status>` and the resolve-by time in epoch ms. */
+  inboxKey: string;
+  inboxDue: number;
 }
 
 function toItem(record: FollowUpCaseRecord): CaseItem {
@@ -52,6 +58,8 @@ function toItem(record: FollowUpCaseRecord): CaseItem {
     type: 'case',
     caseId,
     version: record.history.length,
+    inboxKey: inboxKeyOf(record.message.queue, record.status),
+    inboxDue: Date.parse(record.message.dueAt),
     ...(record.nextDeadline !== undefined ? { slaShard: shardOf(caseId), slaDueAt: record.nextDeadline } : {}),
   };
 }
@@ -59,11 +67,23 @@ function toItem(record: FollowUpCaseRecord): CaseItem {
 const isExpired = (item: Record<string, unknown>) => typeof item.expiresAt === 'number' && item.expiresAt <= Math.floor(Date.now() / 1000);
 
 function fromItem(item: Record<string, unknown>): FollowUpCaseRecord {
-  const { pk: _pk, sk: _sk, type: _type, caseId: _id, version: _v, notifiedAt: _n, slaShard: _s, slaDueAt: _d, ...record } = item as unknown as CaseItem;
+  const {
+    pk: _pk,
+    sk: _sk,
+    type: _type,
+    caseId: _id,
+    version: _v,
+    notifiedAt: _n,
+    slaShard: _s,
+    slaDueAt: _d,
+    inboxKey: _k,
+    inboxDue: _due,
+    ...record
+  } = item as unknown as CaseItem;
   return record;
 }
 
-export class DynamoCaseRepository implements CaseRepository {
+export class DynamoCaseRepository implements CaseRepository, CaseInbox {
   constructor(
     private readonly tableName: string,
     private readonly client: DynamoDBDocumentClient = documentClient,
@@ -207,5 +227,39 @@ export class DynamoCaseRepository implements CaseRepository {
       found.push(...Items.map(fromItem));
     }
     return found;
+  }
+
+  /**
+   * One Query per partition of the inbox index, in the query's order, from `start`, until the page
+   * is full; then each case is read from the table (strongly consistent) and kept only while it still
+   * belongs to its partition (the index lags a transition by a moment) and has not expired.
+   */
+  async list(query: InboxQuery): Promise<InboxPage> {
+    const records: FollowUpCaseRecord[] = [];
+    for (let partition = query.start?.partition ?? 0; partition < query.partitions.length; partition++) {
+      const { queue, status } = query.partitions[partition] as InboxQuery['partitions'][number];
+      let startKey = partition === query.start?.partition ? query.start.key : undefined;
+      do {
+        const { Items = [], LastEvaluatedKey } = await this.client.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            IndexName: inboxIndex.name,
+            KeyConditionExpression: query.dueBefore === undefined ? '#key = :key' : '#key = :key AND #due < :before',
+            ExpressionAttributeNames: { '#key': inboxIndex.partitionKey, ...(query.dueBefore === undefined ? {} : { '#due': inboxIndex.sortKey }) },
+            ExpressionAttributeValues: { ':key': inboxKeyOf(queue, status), ...(query.dueBefore === undefined ? {} : { ':before': query.dueBefore }) },
+            ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+            Limit: query.limit - records.length,
+          }),
+        );
+        const found = await Promise.all(Items.map((item) => this.get(String(item.pk).slice('CASE#'.length))));
+        records.push(...found.filter((record): record is FollowUpCaseRecord => record?.status === status && record.message.queue === queue));
+        startKey = LastEvaluatedKey;
+        if (records.length >= query.limit) {
+          if (startKey) return { records, next: { partition, key: startKey } };
+          return { records, ...(partition + 1 < query.partitions.length ? { next: { partition: partition + 1 } } : {}) };
+        }
+      } while (startKey);
+    }
+    return { records };
   }
 }

@@ -1,4 +1,4 @@
-import { acknowledge, CaseTransitionError, resolve, type FollowUpCaseRecord } from '../domain/follow-up-case.js';
+import { acknowledge, assign, CaseTransitionError, resolve, type FollowUpCaseRecord } from '../domain/follow-up-case.js';
 import { followUpResolved, recoverySurveyRequested } from '../domain/integration-events.js';
 import { resolutionFor } from '../domain/notification.js';
 import type { Catalog } from '../domain/program.js';
@@ -40,6 +40,12 @@ export const showCase = (caseId: string, deps: CaseDeps) => load(caseId, deps);
 export async function acknowledgeCase(caseId: string, actor: string, note: string | undefined, deps: CaseDeps): Promise<FollowUpCaseRecord> {
   const record = await load(caseId, deps);
   return save(record, acknowledge(record, actor, deps.now(), note), deps);
+}
+
+/** Gives the case to `assignee` (a person or a team, as your helpdesk names them); recorded with who and when. */
+export async function assignCase(caseId: string, actor: string, assignee: string, note: string | undefined, deps: CaseDeps): Promise<FollowUpCaseRecord> {
+  const record = await load(caseId, deps);
+  return save(record, assign(record, actor, deps.now(), assignee, note), deps);
 }
 
 /**

@@ -179,6 +179,15 @@ const integrationSchema = z.strictObject({
   on: z.array(z.enum(INTEGRATION_EVENT_TYPES)).check(z.minLength(1), about('The detail-types delivered, e.g. [FollowUpOpened, FollowUpEscalated].')),
   includePersonalData: z.optional(z.boolean().check(about('true: name, email address and customer id go out too. Default false.'))),
   includeComment: z.optional(z.boolean().check(about("slack: show the respondent's comment. Default true."))),
+  inbound: z.optional(
+    z
+      .boolean()
+      .check(
+        about(
+          'webhook: false keeps the integration from moving cases through POST /hooks/{id} (signed with its secret). Default true for webhooks; Slack never can.',
+        ),
+      ),
+  ),
 });
 
 export const catalogSchema = z
@@ -417,6 +426,9 @@ function checkIntegrations(declared: readonly z.infer<typeof integrationSchema>[
     if (integration.kind === 'webhook' && integration.url === undefined) problems.push(`${at}.url: a webhook needs the URL it is POSTed to`);
     if (integration.kind === 'slack' && integration.url !== undefined) {
       problems.push(`${at}.url: a Slack incoming-webhook URL is a credential; keep it in the secret "${integration.secret}" instead`);
+    }
+    if (integration.kind === 'slack' && integration.inbound === true) {
+      problems.push(`${at}.inbound: a Slack integration cannot move cases (its secret is a URL, not a signing key)`);
     }
     const duplicates = integration.on.filter((type, j) => integration.on.indexOf(type) !== j);
     if (duplicates.length) problems.push(`${at}.on: "${duplicates[0]}" is listed twice`);

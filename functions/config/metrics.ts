@@ -28,6 +28,7 @@ export const STAGE_METRICS = {
   respond: ['RatingSubmitted', 'RatingConfirmationShown', 'Unsubscribed', 'InvalidLink', 'RespondUnavailable'],
   'follow-up': ['ResponseRecorded', 'ResponseChanged', 'DetractorRecorded', 'FollowUpOpened', 'RulesRecordFailed', 'RulesRecordSetAside'],
   cases: [],
+  hooks: ['InboundAccepted', 'InboundRejected'],
   escalate: ['FollowUpEscalated'],
   measure: ['ThresholdBreached', 'ThresholdRecovered', 'MeasureRecordFailed', 'MeasureRecordSetAside'],
   deliverability: ['EmailBounced', 'EmailSoftBounced', 'EmailComplained', 'FeedbackRejected', 'DeliverabilityRecordFailed'],

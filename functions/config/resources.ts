@@ -20,6 +20,14 @@ export const surveyTable = {
    * address, keys only: what `closeloop erase` finds without scanning the table.
    */
   contactIndex: { name: 'by-contact', partitionKey: 'contactKey' },
+  /**
+   * Sparse index of follow-up cases for the case inbox (`GET /cases`): only case items carry
+   * `inboxKey` (`<queue>#<status>`) and `inboxDue` (the resolve-by time, epoch ms), so a listing is
+   * one Query per queue and status (overdue: `inboxDue` < now), oldest due first. Keys only: the page's
+   * cases are then read from the table (current, never a stale status), and an index entry stays
+   * under 100 bytes (1 write unit per index write).
+   */
+  inboxIndex: { name: 'inbox', partitionKey: 'inboxKey', sortKey: 'inboxDue' },
 } as const;
 
 /** Visibility must exceed the dispatch function's timeout so an in-flight batch is not redelivered. */

@@ -22,12 +22,15 @@ export type TableAction =
   | 'dynamodb:DeleteItem'
   | 'dynamodb:ConditionCheckItem'
   | 'dynamodb:Query';
-export type IndexName = (typeof surveyTable)['slaIndex']['name'] | (typeof surveyTable)['contactIndex']['name'];
+export type IndexName = (typeof surveyTable)['slaIndex']['name'] | (typeof surveyTable)['contactIndex']['name'] | (typeof surveyTable)['inboxIndex']['name'];
 
 export interface Route {
   readonly methods: readonly HttpMethod[];
   readonly path: string;
-  /** `iam`: SigV4-signed by an IAM principal (the case API, erasure); `none`: the token in the path is the authorisation. */
+  /**
+   * `iam`: SigV4-signed by an IAM principal (the case API, erasure); `none`: the token in the path
+   * (rating pages) or the request's Standard Webhooks signature (inbound hooks) is the authorisation.
+   */
   readonly auth: 'none' | 'iam';
 }
 
@@ -75,14 +78,25 @@ export const WIRING = {
     table: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem'],
   },
   cases: {
-    env: ['SURVEY_TABLE', 'EVENT_BUS_NAME'],
+    // PAGE_SIGNING_SECRET: keys the inbox's cursors (tamper-checked), apart from the pages' own use of it.
+    env: ['SURVEY_TABLE', 'EVENT_BUS_NAME', 'PAGE_SIGNING_SECRET'],
     // PutItem: the outbox item of a resolution reply, in the resolve's transaction.
     table: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem'],
+    indexes: [surveyTable.inboxIndex.name],
     routes: [
+      { methods: ['GET'], path: '/cases', auth: 'iam' },
       { methods: ['GET'], path: '/cases/{caseId}', auth: 'iam' },
       { methods: ['POST'], path: '/cases/{caseId}/acknowledge', auth: 'iam' },
       { methods: ['POST'], path: '/cases/{caseId}/resolve', auth: 'iam' },
+      { methods: ['POST'], path: '/cases/{caseId}/assign', auth: 'iam' },
     ],
+  },
+  hooks: {
+    env: ['SURVEY_TABLE', 'EVENT_BUS_NAME'],
+    // The case transitions as the case API makes them (PutItem: a resolution reply's outbox item; and
+    // the replay guard's item per webhook-id). The integrations' secrets are granted by name.
+    table: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'],
+    routes: [{ methods: ['POST'], path: '/hooks/{integrationId}', auth: 'none' }],
   },
   escalate: {
     env: ['SURVEY_TABLE', 'FOLLOW_UP_QUEUE_URLS', 'EVENT_BUS_NAME', 'RULES_FAILURE_QUEUE_URL'],

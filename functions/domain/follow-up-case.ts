@@ -33,15 +33,23 @@ export interface FollowUpCase {
   readonly dueAt: string;
   readonly links: { readonly case: string };
   /** Present on messages sent to an escalation rung. */
-  readonly escalation?: { readonly rung: number; readonly reason: 'not-acknowledged' | 'not-resolved'; readonly at: string };
+  readonly escalation?: {
+    readonly rung: number;
+    readonly reason: 'not-acknowledged' | 'not-resolved';
+    readonly at: string;
+    /** Who the case is assigned to, when someone is. */
+    readonly assignee?: string;
+  };
 }
 
 /** One change of a case, with who made it and when. */
 export interface CaseChange {
   readonly at: string;
   readonly actor: string;
-  readonly action: 'opened' | 'acknowledged' | 'escalated' | 'resolved';
+  readonly action: 'opened' | 'acknowledged' | 'escalated' | 'resolved' | 'assigned';
   readonly note?: string;
+  /** Who the case was given to (assignments only). */
+  readonly assignee?: string;
   /** The public reply sent to the respondent (resolutions only); the note never is. */
   readonly reply?: string;
   readonly rootCause?: string;
@@ -73,6 +81,8 @@ export interface FollowUpCaseRecord {
   readonly notifyOnResolve?: { readonly locale: string };
   /** The public reply the case was resolved with (sent to the respondent when `notifyOnResolve`). */
   readonly reply?: string;
+  /** Who works the case (`POST /cases/{id}/assign`): named in its escalations. */
+  readonly assignee?: string;
 }
 
 export function caseIdFor(tokenHash: string, ruleId: string): string {
@@ -158,6 +168,17 @@ export function acknowledge(record: FollowUpCaseRecord, actor: string, at: Date,
     acknowledgedAt: at.toISOString(),
     nextDeadline: nextDeadlineFor(record.message, status, record.rung, record.escalateTo),
     history: [...record.history, { at: at.toISOString(), actor, action: 'acknowledged', ...(note ? { note } : {}) }],
+  };
+}
+
+/** Gives the case to `assignee` (any status but resolved); the status and deadlines stay as they are. */
+export function assign(record: FollowUpCaseRecord, actor: string, at: Date, assignee: string, note?: string): FollowUpCaseRecord {
+  if (record.status === 'resolved') throw new CaseTransitionError('a resolved case cannot be assigned');
+  if (record.assignee === assignee) throw new CaseTransitionError(`the case is already assigned to ${assignee}`);
+  return {
+    ...record,
+    assignee,
+    history: [...record.history, { at: at.toISOString(), actor, action: 'assigned', assignee, ...(note ? { note } : {}) }],
   };
 }
 

@@ -16,6 +16,7 @@ export const escalationSchema = z.strictObject({
   rung: z.int().check(z.gte(1), about('The rung of the escalation ladder (1 = the first queue of escalateTo).')),
   reason: z.enum(['not-acknowledged', 'not-resolved']),
   at: instant,
+  assignee: z.optional(z.string().check(about('Who the case is assigned to (POST /cases/{caseId}/assign), when someone is.'))),
 });
 
 export const followUpMessageSchema = z

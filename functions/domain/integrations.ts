@@ -21,6 +21,8 @@ export interface Integration {
   readonly includePersonalData: boolean;
   /** Slack shows the respondent's comment. Default true. */
   readonly includeComment: boolean;
+  /** false: the integration may not move cases through `POST /hooks/{id}` (functions/hooks/). Default: its kind decides. */
+  readonly inbound?: boolean;
 }
 
 /** An event as EventBridge hands it to a target (the body of an integration queue's message). */

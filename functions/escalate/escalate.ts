@@ -13,6 +13,11 @@ export interface EscalateDeps {
   readonly now: () => Date;
 }
 
+/** An escalation names who the case is assigned to, so the next rung knows whom to ask. */
+function withAssignee(message: FollowUpCase, assignee: string | undefined): FollowUpCase {
+  return assignee && message.escalation ? { ...message, escalation: { ...message.escalation, assignee } } : message;
+}
+
 /** Cases handled per sweep; the rest wait for the next one (a minute later in AWS). */
 export const SWEEP_LIMIT = 200;
 
@@ -38,10 +43,11 @@ export async function sweep(deps: EscalateDeps): Promise<FollowUpCase[]> {
     }
     const next = escalation(record, now);
     if (!next) continue;
-    await deps.publisher.publish(next.message);
+    const message = withAssignee(next.message, record.assignee);
+    await deps.publisher.publish(message);
     if (!(await deps.cases.update(record, next.record))) continue; // acknowledged or resolved meanwhile
-    escalated.push(next.message);
-    events.push(followUpEscalated(next.message));
+    escalated.push(message);
+    events.push(followUpEscalated(message));
   }
   await deps.events.publish(events);
   return escalated;

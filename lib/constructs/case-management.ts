@@ -3,8 +3,10 @@ import type { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Rule, Schedule, type IEventBus } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { acceptsInbound } from '../../functions/config/inbound.js';
 import { surveyTable } from '../../functions/config/resources.js';
 import { type FunctionDefaults, ServiceFunction } from './service-function.js';
 
@@ -18,16 +20,21 @@ export interface CaseManagementProps {
   readonly queues: Readonly<Record<string, Queue>>;
   /** Where a failed escalation sweep invocation is kept. */
   readonly deadLetters: Queue;
+  /** The stack's signing secret: keys the case inbox's cursors (the case API may read it, nothing else of it). */
+  readonly signingSecret: ISecret;
 }
 
 /**
- * Closing the loop: the case API (IAM-authorised routes: teams read, acknowledge and resolve
- * cases, every change recorded with the caller) and the escalation sweep (every minute, one
+ * Closing the loop: the case API (IAM-authorised routes: teams list, read, assign, acknowledge and
+ * resolve cases, every change recorded with the caller), the inbound hooks (a public route whose
+ * Standard Webhooks signature is the authorisation: helpdesks acknowledge and resolve) and the escalation sweep (every minute, one
  * instance, over the sparse deadline index).
  */
 export class CaseManagement extends Construct {
   readonly api: ServiceFunction;
   readonly sweep: ServiceFunction;
+  /** `POST /hooks/{integrationId}`: helpdesks move cases with Standard Webhooks signed requests. */
+  readonly hooks: ServiceFunction;
 
   constructor(scope: Construct, id: string, props: CaseManagementProps) {
     super(scope, id);
@@ -35,15 +42,35 @@ export class CaseManagement extends Construct {
       defaults: props.defaults,
       table: props.table,
       stage: 'cases',
-      description: 'Case API: read, acknowledge and resolve follow-up cases.',
-      environment: { SURVEY_TABLE: props.table.tableName, EVENT_BUS_NAME: props.bus.eventBusName },
+      description: 'Case API: list, read, assign, acknowledge and resolve follow-up cases.',
+      environment: { SURVEY_TABLE: props.table.tableName, EVENT_BUS_NAME: props.bus.eventBusName, PAGE_SIGNING_SECRET: props.signingSecret.secretArn },
     });
+    props.signingSecret.grantRead(this.api);
     Validations.of(this.api).acknowledge({
       id: 'Serverless-LambdaDLQ',
       reason: 'Invoked synchronously by the HTTP API only: the caller gets the error; there is no asynchronous event to keep.',
     });
     props.bus.grantPutEventsTo(this.api);
     this.api.serveRoutes(props.api, 'Cases');
+
+    this.hooks = new ServiceFunction(this, 'HooksFunction', {
+      defaults: props.defaults,
+      table: props.table,
+      stage: 'hooks',
+      description: 'Inbound hooks: helpdesks acknowledge and resolve cases with Standard Webhooks signed requests.',
+      environment: { SURVEY_TABLE: props.table.tableName, EVENT_BUS_NAME: props.bus.eventBusName },
+    });
+    Validations.of(this.hooks).acknowledge({
+      id: 'Serverless-LambdaDLQ',
+      reason: 'Invoked synchronously by the HTTP API only: the caller gets the error (and retries); there is no asynchronous event to keep.',
+    });
+    props.bus.grantPutEventsTo(this.hooks);
+    // Exactly the secrets of the integrations that accept inbound hooks, by name (Secrets Manager suffixes the ARN).
+    const inboundSecrets = [...new Set((props.defaults.catalog.integrations ?? []).filter(acceptsInbound).map((integration) => integration.secret))];
+    inboundSecrets.forEach((name, index) => {
+      Secret.fromSecretNameV2(this, `InboundSecret${index}`, name).grantRead(this.hooks);
+    });
+    this.hooks.serveRoutes(props.api, 'Hooks');
 
     this.sweep = new ServiceFunction(this, 'SweepFunction', {
       defaults: props.defaults,

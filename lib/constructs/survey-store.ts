@@ -31,6 +31,12 @@ export class SurveyStore extends Construct {
           partitionKey: { name: surveyTable.contactIndex.partitionKey, type: AttributeType.STRING },
           projectionType: ProjectionType.KEYS_ONLY,
         },
+        {
+          indexName: surveyTable.inboxIndex.name,
+          partitionKey: { name: surveyTable.inboxIndex.partitionKey, type: AttributeType.STRING },
+          sortKey: { name: surveyTable.inboxIndex.sortKey, type: AttributeType.NUMBER },
+          projectionType: ProjectionType.KEYS_ONLY,
+        },
       ],
       removalPolicy: RemovalPolicy.RETAIN,
     });

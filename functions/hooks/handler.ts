@@ -1,0 +1,42 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { DynamoCaseRepository } from '../adapters/dynamo-case-repository.js';
+import { DynamoWebhookReceipts } from '../adapters/dynamo-webhook-receipts.js';
+import { EventBridgePublisher } from '../adapters/eventbridge.js';
+import { logger, publishMetrics, stageCounter, stageHandler } from '../adapters/observability.js';
+import { SecretsManagerSecretStore } from '../adapters/secrets-manager-secret-store.js';
+import { acceptsInbound } from '../config/inbound.js';
+import { loadRuntimeCatalog } from '../config/runtime-catalog.js';
+import { readStageEnv } from '../config/wiring.js';
+import { handleInboundRequest, type InboundDeps } from './http.js';
+
+const catalog = loadRuntimeCatalog();
+const env = readStageEnv('hooks');
+const count = stageCounter('hooks');
+// Module scope: each integration's secret is read once per cold start, then served from the store's cache.
+const deps: InboundDeps = {
+  catalog,
+  integrations: new Map((catalog.integrations ?? []).filter(acceptsInbound).map((integration) => [integration.id, integration])),
+  secrets: new SecretsManagerSecretStore(),
+  receipts: new DynamoWebhookReceipts(env.SURVEY_TABLE),
+  cases: new DynamoCaseRepository(env.SURVEY_TABLE),
+  events: new EventBridgePublisher(env.EVENT_BUS_NAME),
+  now: () => new Date(),
+};
+
+/** Inbound hooks (public route; the Standard Webhooks signature is the authorisation): helpdesks acknowledge and resolve cases. */
+export const handler = stageHandler((event: APIGatewayProxyEventV2) =>
+  handleInboundRequest(event, deps, (outcome, details) => {
+    if (outcome === 'unauthorised') {
+      logger.warn('inbound hook refused: unauthorised', details);
+      count('InboundRejected');
+    } else if (outcome === 'refused') {
+      logger.info('inbound hook answered with an error; nothing changed', details);
+    } else {
+      logger.info('inbound hook moved a case', details);
+      count('InboundAccepted');
+    }
+  }),
+)
+  .use(injectLambdaContext(logger))
+  .use(publishMetrics());

@@ -1,0 +1,91 @@
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import * as z from 'zod/mini';
+import { json } from '../adapters/iam-api.js';
+import type { CaseDeps } from '../cases/cases.js';
+import { caseRequestBodySchema, transitionCase } from '../cases/http.js';
+import { describeIssues } from '../domain/event.js';
+import type { Integration } from '../domain/integrations.js';
+import type { SecretStore, WebhookReceipts } from '../ports.js';
+import { INBOUND_TOLERANCE_SECONDS, UnauthorisedWebhookError, verifyWebhook } from './hooks.js';
+
+/** The body of an inbound hook: the Standard Webhooks `{ type, timestamp?, data }`, moving one case. */
+export const inboundBodySchema = z.object({
+  type: z.enum(['case.acknowledge', 'case.resolve']),
+  timestamp: z.optional(z.string()),
+  data: z.extend(caseRequestBodySchema, { caseId: z.string().check(z.minLength(1), z.maxLength(64)) }),
+});
+
+export interface InboundDeps extends CaseDeps {
+  /** The integrations that accept inbound requests (hooks.ts `acceptsInbound`), by id. */
+  readonly integrations: ReadonlyMap<string, Integration>;
+  readonly secrets: SecretStore;
+  readonly receipts: WebhookReceipts;
+}
+
+export type InboundOutcome = 'accepted' | 'refused' | 'unauthorised';
+
+/** The same answer to every unauthorised request, whatever the reason (the log has it). */
+const UNAUTHORISED = json(401, { message: 'Unauthorized: not a fresh request signed with the secret of an integration that accepts inbound hooks' });
+
+const rawBody = (event: APIGatewayProxyEventV2) =>
+  event.body ? (event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body) : '';
+
+/**
+ * POST /hooks/{integrationId}: a helpdesk moves a case. The request's Standard Webhooks signature,
+ * with the integration's secret, is the authorisation; a webhook-id is accepted once (a receipt kept
+ * past the timestamp's tolerance). The case moves exactly as through the case API (same use case,
+ * same checks, same 400/404/409), recorded as done by `integration:<id>`. A request that changed
+ * nothing gives its webhook-id back, so the sender may retry it.
+ */
+export async function handleInboundRequest(
+  event: APIGatewayProxyEventV2,
+  deps: InboundDeps,
+  report: (outcome: InboundOutcome, details: { integrationId: string; reason?: string; webhookId?: string; status?: number }) => void,
+): Promise<APIGatewayProxyStructuredResultV2> {
+  const integrationId = event.pathParameters?.integrationId ?? '';
+  const integration = deps.integrations.get(integrationId);
+  if (!integration) {
+    report('unauthorised', { integrationId, reason: 'no integration of that id accepts inbound hooks' });
+    return UNAUTHORISED;
+  }
+  const body = rawBody(event);
+  const now = deps.now();
+  let verified;
+  try {
+    verified = verifyWebhook(await deps.secrets.read(integration.secret), event.headers ?? {}, body, now);
+  } catch (error) {
+    if (!(error instanceof UnauthorisedWebhookError)) throw error;
+    report('unauthorised', { integrationId, reason: error.message });
+    return UNAUTHORISED;
+  }
+  let parsed;
+  try {
+    parsed = z.safeParse(inboundBodySchema, JSON.parse(body));
+  } catch {
+    return json(400, { message: 'the body is not JSON' });
+  }
+  if (!parsed.success) return json(400, { message: describeIssues(parsed.error.issues) });
+
+  // Kept until the timestamp is out of tolerance: after that the timestamp check refuses the id anyway.
+  const keepUntil = new Date((verified.timestamp + INBOUND_TOLERANCE_SECONDS + 60) * 1000);
+  if (!(await deps.receipts.claim(integrationId, verified.id, keepUntil, now))) {
+    report('unauthorised', { integrationId, webhookId: verified.id, reason: 'replayed: this webhook-id was accepted before' });
+    return UNAUTHORISED;
+  }
+  const { caseId, ...fields } = parsed.data.data;
+  let answer: APIGatewayProxyStructuredResultV2;
+  try {
+    const transition = parsed.data.type === 'case.acknowledge' ? 'acknowledge' : 'resolve';
+    answer = await transitionCase(transition, caseId, `integration:${integrationId}`, fields, deps);
+  } catch (error) {
+    await deps.receipts.release(integrationId, verified.id);
+    throw error;
+  }
+  if (answer.statusCode !== 200) {
+    await deps.receipts.release(integrationId, verified.id);
+    report('refused', { integrationId, webhookId: verified.id, status: answer.statusCode ?? 500 });
+    return answer;
+  }
+  report('accepted', { integrationId, webhookId: verified.id });
+  return answer;
+}
