@@ -1,6 +1,8 @@
 import { CreateTableCommand, DescribeTableCommand, type DynamoDBClient, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import {
+  announceDeadLetterQueue,
+  announceQueue,
   bufferQueue,
   deadLetterQueue,
   feedbackDeadLetterQueue,
@@ -48,6 +50,8 @@ export async function createResources(dynamodb: DynamoDBClient, sqs: SQSClient, 
         { AttributeName: surveyTable.slaIndex.partitionKey, AttributeType: 'S' },
         { AttributeName: surveyTable.slaIndex.sortKey, AttributeType: 'N' },
         { AttributeName: surveyTable.contactIndex.partitionKey, AttributeType: 'S' },
+        { AttributeName: surveyTable.answerIndex.partitionKey, AttributeType: 'S' },
+        { AttributeName: surveyTable.answerIndex.sortKey, AttributeType: 'S' },
       ],
       KeySchema: [
         { AttributeName: surveyTable.partitionKey, KeyType: 'HASH' },
@@ -66,6 +70,14 @@ export async function createResources(dynamodb: DynamoDBClient, sqs: SQSClient, 
         {
           IndexName: surveyTable.contactIndex.name,
           KeySchema: [{ AttributeName: surveyTable.contactIndex.partitionKey, KeyType: 'HASH' }],
+          Projection: { ProjectionType: 'KEYS_ONLY' },
+        },
+        {
+          IndexName: surveyTable.answerIndex.name,
+          KeySchema: [
+            { AttributeName: surveyTable.answerIndex.partitionKey, KeyType: 'HASH' },
+            { AttributeName: surveyTable.answerIndex.sortKey, KeyType: 'RANGE' },
+          ],
           Projection: { ProjectionType: 'KEYS_ONLY' },
         },
       ],
@@ -123,5 +135,11 @@ export async function createResources(dynamodb: DynamoDBClient, sqs: SQSClient, 
       { name: integrationDeadLetterQueue.name, maxReceiveCount: integrationQueueDefaults.maxReceiveCount },
     );
   }
+  await create(announceDeadLetterQueue.name, { MessageRetentionPeriod: days(announceDeadLetterQueue.retentionDays) });
+  await create(
+    announceQueue.name,
+    { VisibilityTimeout: String(announceQueue.visibilityTimeoutSeconds) },
+    { name: announceDeadLetterQueue.name, maxReceiveCount: announceQueue.maxReceiveCount },
+  );
   return { tableName: SANDBOX_TABLE_NAME, streamArn: Table.LatestStreamArn, queues };
 }

@@ -31,6 +31,12 @@ export class SurveyStore extends Construct {
           partitionKey: { name: surveyTable.contactIndex.partitionKey, type: AttributeType.STRING },
           projectionType: ProjectionType.KEYS_ONLY,
         },
+        {
+          indexName: surveyTable.answerIndex.name,
+          partitionKey: { name: surveyTable.answerIndex.partitionKey, type: AttributeType.STRING },
+          sortKey: { name: surveyTable.answerIndex.sortKey, type: AttributeType.STRING },
+          projectionType: ProjectionType.KEYS_ONLY,
+        },
       ],
       removalPolicy: RemovalPolicy.RETAIN,
     });
