@@ -59,6 +59,7 @@ describe('the Closeloop construct', () => {
     const { stack, closeloop } = synth();
     expect(Object.keys(closeloop.followUpQueues).sort()).toEqual(['advocacy', 'customer-success', 'escalation', 'support']);
     expect(Object.keys(closeloop.deadLetterQueues).sort()).toEqual([
+      'announce-dead-letters',
       'deliverability-feedback-dead-letters',
       'dispatch-dead-letters',
       'integration-dead-letters',

@@ -275,9 +275,13 @@ describe('CloseloopStack', () => {
       ]),
     });
     const indexGrants = Object.values(template.findResources('AWS::IAM::Policy')).filter((p) => JSON.stringify(p).includes('/index/'));
-    // The sweep reads the deadline index, the erasure the contact index; nobody reads both, nobody else reads any.
-    expect(indexGrants).toHaveLength(2);
-    expect(indexGrants.map((grant) => JSON.stringify(grant).match(/\/index\/([\w-]+)/g)).sort()).toEqual([['/index/by-contact'], ['/index/sla-due']]);
+    // The sweep reads the deadline index, the erasure the contact index, announce the answer index; each one only, nobody else reads any.
+    expect(indexGrants).toHaveLength(3);
+    expect(indexGrants.map((grant) => JSON.stringify(grant).match(/\/index\/([\w-]+)/g)).sort()).toEqual([
+      ['/index/by-contact'],
+      ['/index/by-program-answer'],
+      ['/index/sla-due'],
+    ]);
   });
 
   it('offers erasure on an IAM-authorised route only', () => {
@@ -307,7 +311,7 @@ describe('CloseloopStack', () => {
     const found = Object.values(custom.findResources('AWS::Lambda::Function')).filter(
       (r) => r.Properties.Environment?.Variables?.[ENV.PUBLIC_BASE_URL] === 'https://feedback.shop.example',
     );
-    expect(found).toHaveLength(3); // dispatch, respond and notify (unsubscribe links)
+    expect(found).toHaveLength(4); // dispatch, respond, notify and announce (unsubscribe links)
   });
 
   it('refuses invalid settings with a message naming the prop (or the context key that cannot be a value of it)', () => {
