@@ -59,7 +59,10 @@ describe('announcements in the stack', () => {
     expect(queues).toHaveLength(1);
     expect(queues[0]?.Properties).toMatchObject({
       SqsManagedSseEnabled: true,
-      RedrivePolicy: { maxReceiveCount: announceQueue.maxReceiveCount, deadLetterTargetArn: Match.anyValue() },
+      RedrivePolicy: {
+        maxReceiveCount: announceQueue.maxReceiveCount,
+        deadLetterTargetArn: { 'Fn::GetAtt': [expect.stringMatching(/^CloseloopAnnouncementsDeadLetters/), 'Arn'] },
+      },
     });
     const mappings = (Object.values(template.findResources('AWS::Lambda::EventSourceMapping')) as Resource[]).filter(
       (mapping) => mapping.Properties.FunctionName.Ref === id,
