@@ -132,6 +132,23 @@ export async function benchSdk(starts = 7): Promise<{ node: string; results: Sdk
             body: JSON.stringify({ since: new Date(Date.now() - 3_600_000).toISOString() }),
           },
         ),
+      announce: () =>
+        httpEvent(
+          'POST',
+          '/announcements',
+          '/announcements',
+          {},
+          {
+            iam: true,
+            body: JSON.stringify({
+              programId: 'order-delivered-nps',
+              topic: 'delivery',
+              since: new Date(Date.now() - 3_600_000).toISOString(),
+              messages: { en: { subject: 'We fixed it', body: 'Hello {name}, thank you.' } },
+              dryRun: true,
+            }),
+          },
+        ),
     };
 
     async function invokeOnce(stage: string, variant: Variant, event: unknown) {

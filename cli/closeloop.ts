@@ -7,6 +7,7 @@ import { CatalogFileError, CatalogNotFoundError } from '../functions/config/cata
 import { InvalidCatalogError } from '../functions/config/catalog-schema.js';
 import { packageVersion } from '../functions/config/package-info.js';
 import { CliError, type Command, EXIT, parseCommand, UsageError } from './args.js';
+import { announceCommand } from './announce.js';
 import { caseCommand } from './case.js';
 import { demoCommand } from './demo.js';
 import { eraseCommand } from './erase.js';
@@ -29,6 +30,7 @@ export const COMMANDS: readonly Command[] = [
   eraseCommand,
   followUpsCommand,
   integrationsCommand,
+  announceCommand,
 ];
 
 export const USAGE = `Usage: closeloop <command> [options]

@@ -5,6 +5,7 @@ import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { Announcements } from './constructs/announcements.js';
 import { CaseManagement } from './constructs/case-management.js';
 import { Deliverability } from './constructs/deliverability.js';
 import { Dispatch } from './constructs/dispatch.js';
@@ -115,12 +116,23 @@ export class Closeloop extends Construct {
       configurationSet: dispatch.configurationSet,
     });
     const integrations = new Integrations(this, 'Integrations', { defaults, table: store.table, bus: ingest.bus, api: responses.api });
+    const announcements = new Announcements(this, 'Announcements', {
+      defaults,
+      table: store.table,
+      api: responses.api,
+      senderEmail: settings.senderEmail,
+      supportEmail: settings.supportEmail,
+      publicBaseUrl: responses.publicBaseUrl,
+      configurationSet: dispatch.configurationSet,
+      sesMaxSendRate: settings.sesMaxSendRate,
+    });
     const deadLetterQueues = {
       'dispatch-dead-letters': ingest.deadLetters,
       'rules-failures': followUps.failures,
       'deliverability-feedback-dead-letters': deliverability.deadLetters,
       'notify-failures': notifications.failures,
       'integration-dead-letters': integrations.deadLetters,
+      'announce-dead-letters': announcements.deadLetters,
     };
     const producers = new Producers(this, 'Producers', {
       bus: ingest.bus,

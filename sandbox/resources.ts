@@ -1,6 +1,8 @@
 import { CreateTableCommand, DescribeTableCommand, type DynamoDBClient, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import {
+  announceDeadLetterQueue,
+  announceQueue,
   bufferQueue,
   deadLetterQueue,
   feedbackDeadLetterQueue,
@@ -50,6 +52,8 @@ export async function createResources(dynamodb: DynamoDBClient, sqs: SQSClient, 
         { AttributeName: surveyTable.contactIndex.partitionKey, AttributeType: 'S' },
         { AttributeName: surveyTable.inboxIndex.partitionKey, AttributeType: 'S' },
         { AttributeName: surveyTable.inboxIndex.sortKey, AttributeType: 'N' },
+        { AttributeName: surveyTable.answerIndex.partitionKey, AttributeType: 'S' },
+        { AttributeName: surveyTable.answerIndex.sortKey, AttributeType: 'S' },
       ],
       KeySchema: [
         { AttributeName: surveyTable.partitionKey, KeyType: 'HASH' },
@@ -75,6 +79,14 @@ export async function createResources(dynamodb: DynamoDBClient, sqs: SQSClient, 
           KeySchema: [
             { AttributeName: surveyTable.inboxIndex.partitionKey, KeyType: 'HASH' },
             { AttributeName: surveyTable.inboxIndex.sortKey, KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'KEYS_ONLY' },
+        },
+        {
+          IndexName: surveyTable.answerIndex.name,
+          KeySchema: [
+            { AttributeName: surveyTable.answerIndex.partitionKey, KeyType: 'HASH' },
+            { AttributeName: surveyTable.answerIndex.sortKey, KeyType: 'RANGE' },
           ],
           Projection: { ProjectionType: 'KEYS_ONLY' },
         },
@@ -133,5 +145,11 @@ export async function createResources(dynamodb: DynamoDBClient, sqs: SQSClient, 
       { name: integrationDeadLetterQueue.name, maxReceiveCount: integrationQueueDefaults.maxReceiveCount },
     );
   }
+  await create(announceDeadLetterQueue.name, { MessageRetentionPeriod: days(announceDeadLetterQueue.retentionDays) });
+  await create(
+    announceQueue.name,
+    { VisibilityTimeout: String(announceQueue.visibilityTimeoutSeconds) },
+    { name: announceDeadLetterQueue.name, maxReceiveCount: announceQueue.maxReceiveCount },
+  );
   return { tableName: SANDBOX_TABLE_NAME, streamArn: Table.LatestStreamArn, queues };
 }

@@ -10,6 +10,8 @@ import { ENV } from '../functions/config/env.js';
 import { type Route, WIRING, type WiredEnvKey, wiredVariables } from '../functions/config/wiring.js';
 import type { Catalog } from '../functions/domain/program.js';
 import {
+  announceConcurrencyFor,
+  announceQueue,
   bufferQueue,
   deadLetterQueue,
   dispatchConcurrencyFor,
@@ -270,6 +272,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
       INTEGRATION_QUEUE_URLS: JSON.stringify(integrationQueues),
       INTEGRATION_DEAD_LETTER_QUEUE_URL: queue(integrationDeadLetterQueue.name).url,
       RETRY_DELAY_SCALE: String(Math.min(1, Math.max(options.delayScale ?? 1, 0))),
+      ANNOUNCE_QUEUE_URL: queue(announceQueue.name).url,
     };
     Object.assign(process.env, wiredVariables(variables), {
       [ENV.RUNTIME_CATALOG]: catalogFile,
@@ -300,6 +303,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
       import('../functions/hooks/handler.js'),
     ]);
     const { handler: deliver } = await import('../functions/deliver/handler.js');
+    const { handler: announce } = await import('../functions/announce/handler.js');
     deliverFeedback = async (event) => {
       await sqsClient.send(new SendMessageCommand({ QueueUrl: queue(feedbackQueue.name).url, MessageBody: JSON.stringify(event) }));
     };
@@ -334,7 +338,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     });
     stoppers.push(() => scheduler.stop());
     // The deliver function serves its replay route and its queues alike (it tells them apart by the event).
-    const served = { respond, cases, erase, hooks, deliver: deliver as unknown as typeof erase } as const;
+    const served = { respond, cases, erase, hooks, deliver: deliver as unknown as typeof erase, announce: announce as unknown as typeof erase } as const;
     const routes: HttpRoute[] = [
       ...(Object.keys(served) as (keyof typeof served)[]).flatMap((stage) =>
         (WIRING[stage].routes as readonly Route[]).map((route) => ({
@@ -419,6 +423,17 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
           functionName: 'closeloop-deliver',
           retryDelaySeconds,
           handlerSetsVisibility: true,
+          report,
+        }),
+      ),
+      // The announce queue's consumers: as many as the stack's maximum concurrency for this send rate (1 without a rate).
+      ...Array.from({ length: options.sesMaxSendRate ? announceConcurrencyFor(options.sesMaxSendRate) : 1 }, () =>
+        pollQueue({
+          sqs: sqsClient,
+          queue: queue(announceQueue.name),
+          handler: announce as Parameters<typeof pollQueue>[0]['handler'],
+          functionName: 'closeloop-announce',
+          retryDelaySeconds,
           report,
         }),
       ),

@@ -9,6 +9,7 @@ import { CASE_STATUSES, DEFAULT_INBOX_STATUSES, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 import { inboundBodySchema } from '../functions/hooks/http.js';
 import { eventContractJsonSchema, followUpMessageJsonSchema, integrationEventJsonSchema, type JsonSchema } from '../functions/config/contracts.js';
 import { packageVersion } from '../functions/config/package-info.js';
+import { announcementRequestBodySchema } from '../functions/announce/http.js';
 import { replayRequestBodySchema } from '../functions/deliver/http.js';
 import { erasureRequestBodySchema } from '../functions/erase/http.js';
 import { followUpMessageSchema } from '../functions/domain/follow-up-message.js';
@@ -305,6 +306,22 @@ export function openApiDocument(): JsonSchema {
           },
         },
       },
+      '/announcements': {
+        post: {
+          operationId: 'announce',
+          summary:
+            '"You said, we did": email every respondent of a program since a date whose answer carried a topic (or whose case got a root cause), once per announcementId; dryRun counts per locale (docs/announcements.md)',
+          security: [{ sigv4: [] }],
+          requestBody: { required: true, ...jsonContent('AnnouncementRequest') },
+          responses: {
+            '200': { description: 'Who is (or, in a dry run, would be) emailed, per locale', ...jsonContent('AnnouncementPlan') },
+            '400': error('Bad body: a field, the messages, an unknown topic or root cause, no wording for the default locale'),
+            '403': iamErrors['403'],
+            '404': error('No such program'),
+            '422': error('An eNPS program: never announced to (anonymity)'),
+          },
+        },
+      },
     },
     components: {
       securitySchemes: {
@@ -339,6 +356,28 @@ export function openApiDocument(): JsonSchema {
         ErasureRequest: jsonSchema(erasureRequestBodySchema),
         ErasureReport: jsonSchema(erasureReportSchema),
         ReplayRequest: jsonSchema(replayRequestBodySchema),
+        AnnouncementRequest: {
+          ...jsonSchema(announcementRequestBodySchema),
+          description:
+            "Exactly one of topic and rootCause; messages: locale tag → { subject, body } (plain text, {name} and {brand} filled), holding the program's defaultLocale",
+        },
+        AnnouncementPlan: {
+          type: 'object',
+          required: ['announcementId', 'programId', 'dryRun', 'matched', 'recipients', 'byLocale', 'skipped'],
+          properties: {
+            announcementId: { type: 'string' },
+            programId: { type: 'string' },
+            dryRun: { type: 'boolean' },
+            matched: { type: 'integer', minimum: 0, description: 'People whose answer matched (one per person)' },
+            recipients: { type: 'integer', minimum: 0, description: 'Emails queued (in a dry run: that would be)' },
+            byLocale: { type: 'object', additionalProperties: { type: 'integer', minimum: 0 } },
+            skipped: {
+              type: 'object',
+              required: ['suppressed', 'alreadyAnnounced'],
+              properties: { suppressed: { type: 'integer', minimum: 0 }, alreadyAnnounced: { type: 'integer', minimum: 0 } },
+            },
+          },
+        },
         Error: jsonSchema(errorSchema),
       },
     },

@@ -77,7 +77,9 @@ export class DynamoErasure implements PersonalDataEraser {
       try {
         if (item.type === 'invitation') return await this.eraseInvitation(item, contactKey, at);
         if (item.type === 'case') return await this.eraseCase(item, at);
-        if (item.type === 'notification' || item.type === 'unsubscribe-link') return await this.deleteOwned(item, contactKey, 'notificationsDeleted');
+        if (item.type === 'notification' || item.type === 'unsubscribe-link' || item.type === 'announcement') {
+          return await this.deleteOwned(item, contactKey, 'notificationsDeleted');
+        }
         if (item.type === 'delivery') return await this.deleteOwned(item, contactKey, 'contactRecordsDeleted');
         return 'gone';
       } catch (error) {
@@ -125,7 +127,8 @@ export class DynamoErasure implements PersonalDataEraser {
   /**
    * An item with nothing worth keeping anonymous, deleted whole while it is still the person's: a
    * notification's outbox item (sent or not: an unsent one is never sent, the contact being
-   * suppressed first) or its unsubscribe link; a delivery-log item of an integration that opted in
+   * suppressed first) or its unsubscribe link; an announcement record (the suppression stops any
+   * rerun of the announcement); a delivery-log item of an integration that opted in
    * to personal data (a replay then has nothing of the person to send).
    */
   private async deleteOwned(item: Item, contactKey: string, outcome: Outcome): Promise<Outcome> {

@@ -9,4 +9,6 @@ export const keys = {
   notification: (caseId: string, kind: string) => ({ pk: `NOTIFY#${caseId}#${kind}`, sk: 'NOTIFY' }),
   /** What a notification's unsubscribe link names (by the SHA-256 of its token): the contact to suppress. */
   unsubscribeLink: (linkKey: string) => ({ pk: `UNSUB#${linkKey}`, sk: 'UNSUBSCRIBE' }),
+  /** One person's record of one announcement (functions/announce/): at most one email per announcement id and contact. */
+  announcement: (announcementId: string, contactKey: string) => ({ pk: `ANNOUNCE#${announcementId}#${contactKey}`, sk: 'ANNOUNCE' }),
 };

@@ -40,6 +40,8 @@ export const ENV = {
   INTEGRATION_DEAD_LETTER_QUEUE_URL: 'CLOSELOOP_INTEGRATION_DEAD_LETTER_QUEUE_URL',
   /** Optional: multiplies delivery retry waits; 1 in AWS, smaller in the sandbox (CLOSELOOP_DELAY_SCALE). */
   RETRY_DELAY_SCALE: 'CLOSELOOP_RETRY_DELAY_SCALE',
+  /** The announce stage's queue: one message per recipient of an announcement. */
+  ANNOUNCE_QUEUE_URL: 'CLOSELOOP_ANNOUNCE_QUEUE_URL',
 } as const;
 
 export type EnvName = (typeof ENV)[keyof typeof ENV];

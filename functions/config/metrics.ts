@@ -42,6 +42,7 @@ export const STAGE_METRICS = {
     'IntegrationDeadLettered',
     'IntegrationReplayed',
   ],
+  announce: ['AnnouncementQueued', 'AnnouncementSent', 'AnnouncementSkipped', 'AnnouncementMarkFailed', 'AnnounceRecordFailed'],
 } as const satisfies Record<Stage, readonly string[]>;
 
 export type StageMetric<S extends Stage> = (typeof STAGE_METRICS)[S][number];

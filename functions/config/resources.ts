@@ -28,6 +28,12 @@ export const surveyTable = {
    * under 100 bytes (1 write unit per index write).
    */
   inboxIndex: { name: 'inbox', partitionKey: 'inboxKey', sortKey: 'inboxDue' },
+  /**
+   * Answered invitations by program and answer time, keys only: what `closeloop announce` reads
+   * instead of scanning the table. Sparse on attributes the answer already writes (`respondedAt`
+   * exists only once answered): no write of its own; one index entry (1 WRU) per first answer.
+   */
+  answerIndex: { name: 'by-program-answer', partitionKey: 'programId', sortKey: 'respondedAt' },
 } as const;
 
 /** Visibility must exceed the dispatch function's timeout so an in-flight batch is not redelivered. */
@@ -148,3 +154,24 @@ export function integrationQueueName(integrationId: string): string {
 
 /** How long a delivery log item is kept (DynamoDB TTL): the replay horizon. */
 export const DELIVERY_LOG_DAYS = 30;
+
+/** The announce stage ("you said, we did"): POST /announcements plans, its queue sends one email per recipient. */
+export const ANNOUNCE_TIMEOUT_SECONDS = 29;
+/** How long a send that claimed an announcement record holds it: longer than the function's timeout plus a minute for clocks. */
+export const ANNOUNCE_LEASE_SECONDS = ANNOUNCE_TIMEOUT_SECONDS * 3;
+export const announceQueue = {
+  name: 'announce-sends',
+  visibilityTimeoutSeconds: ANNOUNCE_TIMEOUT_SECONDS * 6,
+  /** SES throttling and faults are retried this many times (each retry claims again, so none sends twice) before the DLQ. */
+  maxReceiveCount: 5,
+} as const;
+export const announceDeadLetterQueue = { name: 'announce-dead-letters', retentionDays: 14 } as const;
+
+/**
+ * Concurrency of the announce queue's consumer: like dispatch, one instance sends a batch of 10 one
+ * by one (about 10 emails a second), but with half the SES send rate, so surveys keep flowing while
+ * an announcement drains; the SQS event source needs at least 2.
+ */
+export function announceConcurrencyFor(sesMaxSendRate: number): number {
+  return Math.min(1000, Math.max(2, Math.floor(sesMaxSendRate / 20)));
+}

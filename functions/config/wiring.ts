@@ -21,8 +21,13 @@ export type TableAction =
   | 'dynamodb:UpdateItem'
   | 'dynamodb:DeleteItem'
   | 'dynamodb:ConditionCheckItem'
-  | 'dynamodb:Query';
-export type IndexName = (typeof surveyTable)['slaIndex']['name'] | (typeof surveyTable)['contactIndex']['name'] | (typeof surveyTable)['inboxIndex']['name'];
+  | 'dynamodb:Query'
+  | 'dynamodb:BatchGetItem';
+export type IndexName =
+  | (typeof surveyTable)['slaIndex']['name']
+  | (typeof surveyTable)['contactIndex']['name']
+  | (typeof surveyTable)['inboxIndex']['name']
+  | (typeof surveyTable)['answerIndex']['name'];
 
 export interface Route {
   readonly methods: readonly HttpMethod[];
@@ -128,6 +133,14 @@ export const WIRING = {
     // Cases (comment and topics for Slack, the contact key of an opted-in delivery), the delivery log and its replay.
     table: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query'],
     routes: [{ methods: ['POST'], path: '/integrations/{integrationId}/replay', auth: 'iam' }],
+  },
+  announce: {
+    env: ['SURVEY_TABLE', 'SENDER_EMAIL', 'SUPPORT_EMAIL', 'PUBLIC_BASE_URL', 'CONFIGURATION_SET', 'ANNOUNCE_QUEUE_URL'],
+    // Selection: answers by the answer index, then invitations, cases, suppressions and records in batches.
+    // Sending: the invitation, the claim (record update, suppression check, unsubscribe link put) and the sent mark.
+    table: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem', 'dynamodb:PutItem'],
+    indexes: [surveyTable.answerIndex.name],
+    routes: [{ methods: ['POST'], path: '/announcements', auth: 'iam' }],
   },
 } as const satisfies Record<string, StageWiring>;
 

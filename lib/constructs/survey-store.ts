@@ -37,6 +37,12 @@ export class SurveyStore extends Construct {
           sortKey: { name: surveyTable.inboxIndex.sortKey, type: AttributeType.NUMBER },
           projectionType: ProjectionType.KEYS_ONLY,
         },
+        {
+          indexName: surveyTable.answerIndex.name,
+          partitionKey: { name: surveyTable.answerIndex.partitionKey, type: AttributeType.STRING },
+          sortKey: { name: surveyTable.answerIndex.sortKey, type: AttributeType.STRING },
+          projectionType: ProjectionType.KEYS_ONLY,
+        },
       ],
       removalPolicy: RemovalPolicy.RETAIN,
     });

@@ -34,6 +34,8 @@ describe('the Closeloop construct', () => {
     const ids = (type: string) => Object.keys(template.findResources(type)).sort();
     expect(ids('AWS::DynamoDB::GlobalTable')).toEqual(['CloseloopSurveysTable0F5955E7']);
     expect(ids('AWS::SQS::Queue')).toEqual([
+      'CloseloopAnnouncementsDeadLettersCF9FC7E0',
+      'CloseloopAnnouncementsQueue75089C8A',
       'CloseloopDeliverabilityDeadLetters8B4EE3EB',
       'CloseloopDeliverabilityQueueCC60D3C8',
       'CloseloopFollowUpsAdvocacy7AD945F0',
@@ -59,6 +61,7 @@ describe('the Closeloop construct', () => {
     const { stack, closeloop } = synth();
     expect(Object.keys(closeloop.followUpQueues).sort()).toEqual(['advocacy', 'customer-success', 'escalation', 'support']);
     expect(Object.keys(closeloop.deadLetterQueues).sort()).toEqual([
+      'announce-dead-letters',
       'deliverability-feedback-dead-letters',
       'dispatch-dead-letters',
       'integration-dead-letters',

@@ -128,6 +128,30 @@ describe.skipIf(!required)('the deployed bundles on Node.js 24, with their templ
     expect(result).toMatchObject({ statusCode: 404 });
   });
 
+  it('announce: an IAM-signed dry run answers its count per locale; a queued email whose invitation is gone is skipped without a failure', async () => {
+    const body = {
+      programId: 'checkout-csat',
+      topic: 'price',
+      // Tomorrow: no answer of any concurrent test can match.
+      since: new Date(Date.now() + 86_400_000).toISOString(),
+      messages: { en: { subject: 'We changed it', body: 'Hello {name}.' } },
+      dryRun: true,
+    };
+    const { result } = await invoke('announce', httpEvent('POST', '/announcements', '/announcements', {}, { iam: true, body: JSON.stringify(body) }));
+    expect(result).toMatchObject({ statusCode: 200 });
+    expect(JSON.parse((result as { body: string }).body)).toMatchObject({ dryRun: true, recipients: 0, byLocale: {} });
+    const job = {
+      announcementId: `bundle-${run}`,
+      programId: 'checkout-csat',
+      tokenHash: `gone-${run}`,
+      contactKey: `gone-${run}`,
+      locale: 'en',
+      subject: 's',
+      body: 'b',
+    };
+    expect((await invoke('announce', sqsEvent(job, sandbox.queues['announce-sends']!.arn))).result).toEqual({ batchItemFailures: [] });
+  });
+
   it('escalate: the scheduled sweep runs', async () => {
     const { invokeMs } = await invoke('escalate', {
       version: '0',

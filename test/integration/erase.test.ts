@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { DynamoAggregateStore } from '../../functions/adapters/dynamo-aggregate-store.js';
+import { DynamoAnnouncements } from '../../functions/adapters/dynamo-announcements.js';
 import { DynamoCaseRepository } from '../../functions/adapters/dynamo-case-repository.js';
 import { demoCatalog as catalog } from '../fixtures/catalog.js';
 import { routeResponse } from '../../functions/follow-up/follow-up.js';
@@ -87,6 +88,20 @@ describe('closeloop erase <email> (the real CLI against the sandbox)', () => {
       { contactKey: contactKeyOf(email), rests: [], now: Math.floor(Date.now() / 1000) },
       { token: otherToken, until: Math.floor(Date.now() / 1000) + 90 },
     );
+    // … and a "you said, we did" announcement sent to them (its record and its unsubscribe link).
+    const announcements = new DynamoAnnouncements(sandbox.tables.surveys, dynamodb);
+    const nowSeconds = Math.floor(Date.now() / 1000);
+    const announced = { announcementId: `erase-${run}`, programId: 'order-delivered-nps', tokenHash: 'h', contactKey: contactKeyOf(email), locale: 'et' };
+    expect(
+      await announcements.claim(
+        { ...announced, subject: 's', body: 'b' },
+        nowSeconds,
+        nowSeconds + 90,
+        { key: `erase-link-${run}`, expiresAt: nowSeconds + 3600 },
+        nowSeconds + 3600,
+      ),
+    ).toBe('claimed');
+    await announcements.markSent(announced.announcementId, announced.contactKey, new Date());
     const aggregates = new DynamoAggregateStore(sandbox.tables.surveys, dynamodb);
     const today = new Date().toISOString().slice(0, 10);
     for (
@@ -108,10 +123,14 @@ describe('closeloop erase <email> (the real CLI against the sandbox)', () => {
       casesAnonymised: 1,
     });
     expect(report.contactRecordsDeleted).toBeGreaterThanOrEqual(1); // the rest period(s) the survey and the answer took
-    expect(report.notificationsDeleted).toBeGreaterThanOrEqual(2); // the acknowledgement's outbox item and its unsubscribe link
+    // The acknowledgement's outbox item and its unsubscribe link, the announcement's record and its unsubscribe link.
+    expect(report.notificationsDeleted).toBeGreaterThanOrEqual(4);
     await sleep(1500); // let the stream readers see the erasure: they must not write anything of the person back
     const everything = (await scanTable()).join('\n').toLowerCase();
     for (const trace of traces) expect(everything, `"${trace}" is still stored`).not.toContain(trace.toLowerCase());
+    // The announcement's record and its unsubscribe link are gone too.
+    expect(everything).not.toContain(`announce#erase-${run}`);
+    expect(everything).not.toContain(`unsub#erase-link-${run}`);
 
     // What stays: the anonymous score, the anonymised case, the counters, and the suppression (a hash).
     const { Item: response } = await dynamodb.send(

@@ -1,0 +1,56 @@
+import { framedEmailHtml } from '../domain/email-frame.js';
+import { escapeHtml } from '../domain/html.js';
+import { fill, type Messages, messagesFor, resolveLocale } from '../domain/messages.js';
+import type { Brand } from '../domain/program.js';
+import type { SurveyEmail } from '../ports.js';
+import type { AnnouncementJob } from './announce.js';
+
+/** `{name}` without a name: the words around it close up ("Hello {name}," → "Hello,"). */
+function fillText(template: string, name: string | undefined, brand: string): string {
+  const filled = fill(template, { name: name ?? '', brand });
+  return name ? filled : filled.replace(/[ \t]+([,.!?;:])/g, '$1').replace(/[ \t]{2,}/g, ' ');
+}
+
+/**
+ * An announcement email: the adopter's plain-text wording (`{name}`, `{brand}` filled), in the
+ * shared frame (logo, brand footer, unsubscribe link) and with List-Unsubscribe, as every email.
+ * Paragraphs are the text's blank-line-separated blocks, their line breaks kept. Reply-To is the
+ * support address (set by the mailer).
+ */
+export function renderAnnouncementEmail(
+  job: AnnouncementJob,
+  to: { email: string; name?: string },
+  unsubscribeUrl: string,
+  settings: { brand: Brand; locales: Readonly<Record<string, Messages>> },
+): SurveyEmail {
+  // The bundle gives the direction and the unsubscribe label; a message locale without a bundle falls back by language, then English.
+  const bundleLocale = resolveLocale(job.locale, Object.keys(settings.locales));
+  const m = messagesFor(settings.locales, bundleLocale);
+  const brand = settings.brand.name;
+  const subject = fillText(job.subject, to.name, brand);
+  const body = fillText(job.body, to.name, brand);
+  const paragraphs = body
+    .split(/\n[ \t]*\n/)
+    .map((p) => p.trim())
+    .filter(Boolean);
+  const html = framedEmailHtml(
+    { locale: job.locale, dir: m.dir, title: subject, brandName: brand, brand: settings.brand, unsubscribeUrl, unsubscribeLabel: m.unsubscribe },
+    `<tr><td dir="${m.dir}" style="padding:24px;font:16px/1.5 Arial,Helvetica,sans-serif;color:#1a1a1a;">
+${paragraphs.map((p) => `<p style="margin:0 0 12px;white-space:pre-line;">${escapeHtml(p)}</p>`).join('\n')}
+</td></tr>`,
+  );
+  const text = [
+    ...paragraphs.flatMap((p) => [p, '']),
+    brand,
+    ...(settings.brand.footer ? [settings.brand.footer] : []),
+    `${m.unsubscribe}: ${unsubscribeUrl}`,
+  ].join('\n');
+  return {
+    to: to.email,
+    subject,
+    html,
+    text,
+    headers: { 'List-Unsubscribe': `<${unsubscribeUrl}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' },
+    tags: { program: job.programId, announcement: job.announcementId },
+  };
+}

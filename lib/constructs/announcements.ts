@@ -1,0 +1,89 @@
+import { Arn, Duration, Stack } from 'aws-cdk-lib';
+import type { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
+import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import type { IConfigurationSet } from 'aws-cdk-lib/aws-ses';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { ANNOUNCE_TIMEOUT_SECONDS, announceConcurrencyFor, announceDeadLetterQueue, announceQueue } from '../../functions/config/resources.js';
+import { acknowledgeQueueRedrive, deadLetterQueue, secureQueue } from './queues.js';
+import { type FunctionDefaults, ServiceFunction } from './service-function.js';
+
+export interface AnnouncementsProps {
+  /** What every function gets alike: the catalog it runs with, tracing. */
+  readonly defaults: FunctionDefaults;
+  readonly table: ITableV2;
+  /** The POST /announcements route (IAM) is added to it. */
+  readonly api: HttpApi;
+  /** The From address (a verified SES identity, or an address of a verified domain). */
+  readonly senderEmail: string;
+  /** Reply-To of every announcement. */
+  readonly supportEmail: string;
+  /** Base of the unsubscribe links. */
+  readonly publicBaseUrl: string;
+  /** The survey emails' configuration set: bounces and complaints suppress the contact the same way. */
+  readonly configurationSet: IConfigurationSet;
+  /** The account's SES maximum send rate: the queue's consumer takes at most half of it. */
+  readonly sesMaxSendRate: number;
+}
+
+/**
+ * "You said, we did" (docs/announcements.md): POST /announcements (IAM) selects the respondents
+ * through the answer index and queues one message each; the same function consumes the queue and
+ * sends each email at most once per announcement and person, its concurrency capped to keep under
+ * the SES send rate. A message that keeps failing goes to the announce dead-letter queue.
+ */
+export class Announcements extends Construct {
+  readonly function: ServiceFunction<'announce'>;
+  readonly queue: Queue;
+  readonly deadLetters: Queue;
+
+  constructor(scope: Construct, id: string, props: AnnouncementsProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    this.deadLetters = deadLetterQueue(this, 'DeadLetters', announceDeadLetterQueue.retentionDays);
+    this.queue = secureQueue(this, 'Queue', {
+      visibilityTimeout: Duration.seconds(announceQueue.visibilityTimeoutSeconds),
+      deadLetterQueue: { queue: this.deadLetters, maxReceiveCount: announceQueue.maxReceiveCount },
+    });
+    this.function = new ServiceFunction(this, 'Function', {
+      defaults: props.defaults,
+      table: props.table,
+      stage: 'announce',
+      description: 'Announces what changed ("you said, we did") to the respondents of a topic or root cause, each at most once.',
+      // Under the HTTP API's 30 s integration limit: the selection runs in the request.
+      timeout: Duration.seconds(ANNOUNCE_TIMEOUT_SECONDS),
+      environment: {
+        SURVEY_TABLE: props.table.tableName,
+        SENDER_EMAIL: props.senderEmail,
+        SUPPORT_EMAIL: props.supportEmail,
+        PUBLIC_BASE_URL: props.publicBaseUrl,
+        CONFIGURATION_SET: props.configurationSet.configurationSetName,
+        ANNOUNCE_QUEUE_URL: this.queue.queueUrl,
+      },
+    });
+    this.queue.grantSendMessages(this.function);
+    const identity = (name: string) => Arn.format({ service: 'ses', resource: 'identity', resourceName: name }, stack);
+    this.function.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['ses:SendEmail'],
+        // As dispatch: the verified identity it sends as (the address or its domain) and the configuration set.
+        resources: [
+          identity(props.senderEmail),
+          identity(props.senderEmail.split('@')[1] as string),
+          Arn.format({ service: 'ses', resource: 'configuration-set', resourceName: props.configurationSet.configurationSetName }, stack),
+        ],
+      }),
+    );
+    this.function.addEventSource(
+      new SqsEventSource(this.queue, {
+        batchSize: 10,
+        reportBatchItemFailures: true,
+        maxConcurrency: announceConcurrencyFor(props.sesMaxSendRate),
+      }),
+    );
+    acknowledgeQueueRedrive(this.function, 'announce', announceQueue.maxReceiveCount);
+    this.function.serveRoutes(props.api, 'Announce');
+  }
+}
