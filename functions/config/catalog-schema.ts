@@ -249,7 +249,9 @@ export const catalogSchema = z
     rootCauses: z.array(kebab).check(z.minLength(1), about('The root causes a team may give a case when resolving it.')),
     programs: z.array(programSchema).check(z.minLength(1)),
     integrations: z.optional(
-      z.array(integrationSchema).check(about("Where Closeloop's own events are delivered: signed webhooks, Slack and Zendesk tickets. See docs/integrations.md.")),
+      z
+        .array(integrationSchema)
+        .check(about("Where Closeloop's own events are delivered: signed webhooks, Slack and Zendesk tickets. See docs/integrations.md.")),
     ),
   })
   .check(about('Closeloop catalog (closeloop.yaml): survey programs, follow-up rules and queues, brand. See docs/catalog.md.'));
