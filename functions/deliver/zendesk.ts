@@ -34,6 +34,9 @@ export interface ZendeskAttempt {
   readonly replayed: boolean;
 }
 
+/** From this attempt on, an update whose case has no ticket opens one (before it, the opening gets time to arrive). */
+export const LATE_TICKET_ATTEMPT = 3;
+
 const rejected = (described: string): AttemptOutcome => ({ verdict: 'rejected', described });
 const delivered = (described: string): AttemptOutcome => ({ verdict: 'delivered', described });
 const succeeded = (answer: HttpAnswer): answer is Extract<HttpAnswer, { status: number }> => 'status' in answer && answer.status >= 200 && answer.status < 300;
@@ -46,7 +49,8 @@ const succeeded = (answer: HttpAnswer): answer is Extract<HttpAnswer, { status: 
  * opens a second ticket. FollowUpEscalated and FollowUpResolved add a private comment to the
  * case's ticket (raising its priority, or solving it), found the same way; the update carries the
  * delivery's tag, so a retry or a replay that finds the tag adds nothing twice. A case with no
- * ticket yet gets one, with the update in it.
+ * ticket yet gets one, with the update in it — from the third attempt on when the integration
+ * also takes FollowUpOpened, so an opening still in flight is not raced to a second ticket.
  */
 export async function deliverToZendesk(integration: Integration, event: DeliverableEvent, at: ZendeskAttempt, deps: ZendeskDeps): Promise<AttemptOutcome> {
   const type = event['detail-type'];
@@ -98,6 +102,10 @@ export async function deliverToZendesk(integration: Integration, event: Delivera
   } catch (error) {
     if (error instanceof UnexpectedZendeskAnswerError) return rejected(`HTTP ${lookup.status}: ${error.message} (is ${base} a Zendesk account?)`);
     throw error;
+  }
+  if (!ticket && type !== 'FollowUpOpened' && at.attempt < LATE_TICKET_ATTEMPT && !at.replayed && integration.on.includes('FollowUpOpened')) {
+    // The case's opening may be in flight this very moment (an SLA compressed in the sandbox): creating here could race it to a second ticket.
+    return { verdict: 'retry', described: 'no ticket for the case yet (its opening may be on its way): looking again', retryAfterSeconds: 5 };
   }
   if (!ticket) return create();
   if (type === 'FollowUpOpened') return delivered(`ticket #${ticket.id} already open for the case (found by external_id): none created`);

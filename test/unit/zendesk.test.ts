@@ -7,6 +7,7 @@ import { HttpWebhookSender } from '../../functions/adapters/http-webhook-sender.
 import { SecretsManagerSecretStore } from '../../functions/adapters/secrets-manager-secret-store.js';
 import { InvalidCatalogError, parseCatalog } from '../../functions/config/catalog-schema.js';
 import { deliver, type DeliverDeps, replay } from '../../functions/deliver/deliver.js';
+import { LATE_TICKET_ATTEMPT } from '../../functions/deliver/zendesk.js';
 import { nextAttemptInSeconds, retryAfterSeconds } from '../../functions/domain/delivery-policy.js';
 import type { DeliverableEvent, Integration } from '../../functions/domain/integrations.js';
 import { deliveryTag, newTicket, priorityFor, ticketLookupUrl, zendeskCredentials } from '../../functions/domain/zendesk-ticket.js';
@@ -271,15 +272,26 @@ describe('deliver to zendesk (use case, fake account)', () => {
     expect(account.tickets[0]).toMatchObject({ status: 'solved', assignee_id: 42 });
   });
 
-  it('opens the ticket late, with the update in it, when an escalation finds none', async () => {
+  it('gives a case opening in flight time before opening its ticket late, with the update in it, when an escalation finds none', async () => {
     const { account, deps } = world();
-    const result = await deliver(zendesk, escalated, 1, deps);
+
+    const early = await deliver(zendesk, escalated, 1, deps);
+    const result = await deliver(zendesk, escalated, LATE_TICKET_ATTEMPT, deps);
+
+    expect(early).toMatchObject({ outcome: 'retry', retryInSeconds: 30, result: expect.stringMatching(/no ticket for the case yet/) });
     expect(result.outcome).toBe('delivered');
-    expect(account.requests.map((r) => r.method)).toEqual(['GET', 'POST']);
+    expect(account.requests.map((r) => r.method)).toEqual(['GET', 'GET', 'POST']);
     const [ticket] = account.ticketsOf('case-1');
     expect(ticket?.priority).toBe('high');
     expect(ticket?.comments[0]?.body).toMatch(/Due: 2026-11-23T12:00:05Z[\s\S]*ESCALATED in Closeloop/);
     expect(ticket?.tags).toContain(deliveryTag(result.webhookId));
+  });
+
+  it('opens a solved ticket at once for a resolution when the integration takes no openings', async () => {
+    const updatesOnly: Integration = { ...zendesk, on: ['FollowUpResolved'] };
+    const { account, deps } = world({ integration: updatesOnly });
+    expect((await deliver(updatesOnly, resolved, 1, deps)).outcome).toBe('delivered');
+    expect(account.ticketsOf('case-1')).toMatchObject([{ status: 'solved', assignee_id: 1 }]);
   });
 
   it('honours 429 Retry-After; retries 5xx and timeouts of the lookup; records other 4xx and a closed ticket as rejected', async () => {
