@@ -3,13 +3,14 @@ import { callCaseApi, resolveCaseApi } from './case-api.js';
 
 export const integrationsCommand: Command = {
   name: 'integrations',
-  summary: 'replay deliveries to a webhook or Slack integration',
+  summary: 'replay deliveries to an integration (webhook, Slack, Zendesk)',
   help: `Usage:
   closeloop integrations replay <integrationId> --since <ISO time> [--json]
 
 Re-sends every event delivered (or tried) to the integration since that time, through its queue,
-with the same webhook-id: a receiver that de-duplicates on it sees each event once. Deliveries are
-logged for 30 days.
+with the same webhook-id: a receiver that de-duplicates on it sees each event once (a Zendesk
+integration looks each case's ticket up first and opens no second one). Deliveries are logged for
+30 days.
 
 Options:
   --since <time>       ISO 8601, e.g. 2026-11-22T08:00:00Z

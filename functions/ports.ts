@@ -357,6 +357,16 @@ export interface WebhookSender {
   post(url: string, headers: Readonly<Record<string, string>>, body: string): Promise<AttemptResult>;
 }
 
+/** One answer of a helpdesk's API: the status (with Retry-After) and the body, or why there was none. */
+export type HttpAnswer =
+  | { readonly status: number; readonly retryAfterSeconds?: number; readonly body: string }
+  | Extract<AttemptResult, { readonly error: unknown }>;
+
+/** HTTP requests to a helpdesk's API, each with a deadline; never throws for the server's failures (they are answers). */
+export interface HttpRequester {
+  request(method: 'GET' | 'POST' | 'PUT', url: string, headers: Readonly<Record<string, string>>, body?: string): Promise<HttpAnswer>;
+}
+
 /** Puts events back on an integration's delivery queue (a replay). */
 export interface DeliveryQueue {
   enqueue(integrationId: string, events: readonly DeliverableEvent[]): Promise<void>;

@@ -4,6 +4,7 @@ import { FALLBACK_LOCALE, type Messages, NOTIFICATION_KEYS, type NotificationMes
 import { parseIsoDuration } from '../domain/policies.js';
 import { INTEGRATION_EVENT_TYPES } from '../domain/integration-events.js';
 import { INTEGRATION_KINDS, type Integration } from '../domain/integrations.js';
+import { ZENDESK_EVENT_TYPES } from '../domain/zendesk-ticket.js';
 import { DEFAULT_RETENTION, type Catalog, type SurveyProgram } from '../domain/program.js';
 import { CLASSIFICATIONS, SURVEY_KINDS, scaleOf } from '../domain/survey-kinds.js';
 import { describeCatalogIssues } from './catalog-issues.js';
@@ -160,31 +161,35 @@ const programSchema = z.strictObject({
 export const INTEGRATION_URL = /^(https:\/\/[^\s/"'<>]+|http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?)(\/[^\s"'<>]*)?$/;
 const integrationSchema = z.strictObject({
   id: kebab.check(about('Unique: names the queue, the delivery log and `closeloop integrations replay <id>`.')),
-  kind: z.enum(INTEGRATION_KINDS).check(about('webhook: Standard Webhooks signed JSON; slack: an incoming-webhook Block Kit message.')),
+  kind: z
+    .enum(INTEGRATION_KINDS)
+    .check(about('webhook: Standard Webhooks signed JSON; slack: an incoming-webhook Block Kit message; zendesk: one ticket per case.')),
   url: z.optional(
     z
       .string()
       .check(
         z.regex(INTEGRATION_URL, 'an https:// URL (http:// only on loopback, for the sandbox)'),
         z.maxLength(2048),
-        about('webhook: where the signed JSON is POSTed. Not for slack (its URL is the secret).'),
+        about('webhook: where the signed JSON is POSTed; zendesk: the account, e.g. https://shop.zendesk.com. Not for slack (its URL is the secret).'),
       ),
   ),
   secret: z
     .string()
     .check(
       z.regex(/^[A-Za-z0-9/_+=.@-]{1,512}$/, 'a Secrets Manager secret name'),
-      about('The Secrets Manager secret: the whsec_… signing secret (webhook) or the incoming-webhook URL (slack). In the sandbox: CLOSELOOP_SECRET_<NAME>.'),
+      about(
+        'The Secrets Manager secret: the whsec_… signing secret (webhook), the incoming-webhook URL (slack) or "<agent email>/token:<api token>" (zendesk). In the sandbox: CLOSELOOP_SECRET_<NAME>.',
+      ),
     ),
   on: z.array(z.enum(INTEGRATION_EVENT_TYPES)).check(z.minLength(1), about('The detail-types delivered, e.g. [FollowUpOpened, FollowUpEscalated].')),
   includePersonalData: z.optional(z.boolean().check(about('true: name, email address and customer id go out too. Default false.'))),
-  includeComment: z.optional(z.boolean().check(about("slack: show the respondent's comment. Default true."))),
+  includeComment: z.optional(z.boolean().check(about("slack, zendesk: show the respondent's comment. Default true."))),
   inbound: z.optional(
     z
       .boolean()
       .check(
         about(
-          'webhook: false keeps the integration from moving cases through POST /hooks/{id} (signed with its secret). Default true for webhooks; Slack never can.',
+          'webhook: false keeps the integration from moving cases through POST /hooks/{id} (signed with its secret). Default true for webhooks; Slack and Zendesk never can.',
         ),
       ),
   ),
@@ -253,7 +258,9 @@ export const catalogSchema = z
     rootCauses: z.array(kebab).check(z.minLength(1), about('The root causes a team may give a case when resolving it.')),
     programs: z.array(programSchema).check(z.minLength(1)),
     integrations: z.optional(
-      z.array(integrationSchema).check(about("Where Closeloop's own events are delivered: signed webhooks and Slack. See docs/integrations.md.")),
+      z
+        .array(integrationSchema)
+        .check(about("Where Closeloop's own events are delivered: signed webhooks, Slack and Zendesk tickets. See docs/integrations.md.")),
     ),
   })
   .check(about('Closeloop catalog (closeloop.yaml): survey programs, follow-up rules and queues, brand. See docs/catalog.md.'));
@@ -424,11 +431,15 @@ function checkIntegrations(declared: readonly z.infer<typeof integrationSchema>[
     if (seen.has(integration.id)) problems.push(`${at}.id: "${integration.id}" is declared twice`);
     seen.add(integration.id);
     if (integration.kind === 'webhook' && integration.url === undefined) problems.push(`${at}.url: a webhook needs the URL it is POSTed to`);
+    if (integration.kind === 'zendesk') checkZendesk(integration, at, problems);
     if (integration.kind === 'slack' && integration.url !== undefined) {
       problems.push(`${at}.url: a Slack incoming-webhook URL is a credential; keep it in the secret "${integration.secret}" instead`);
     }
     if (integration.kind === 'slack' && integration.inbound === true) {
       problems.push(`${at}.inbound: a Slack integration cannot move cases (its secret is a URL, not a signing key)`);
+    }
+    if (integration.kind === 'zendesk' && integration.inbound === true) {
+      problems.push(`${at}.inbound: a Zendesk integration cannot move cases (its secret is an API token, not a signing key): use a webhook integration's hook`);
     }
     const duplicates = integration.on.filter((type, j) => integration.on.indexOf(type) !== j);
     if (duplicates.length) problems.push(`${at}.on: "${duplicates[0]}" is listed twice`);
@@ -438,6 +449,19 @@ function checkIntegrations(declared: readonly z.infer<typeof integrationSchema>[
       includePersonalData: integration.includePersonalData ?? false,
       includeComment: integration.includeComment ?? true,
     };
+  });
+}
+
+/** A Zendesk integration names its account (an origin: the API paths are Closeloop's) and takes case events only. */
+function checkZendesk(integration: z.infer<typeof integrationSchema>, at: string, problems: string[]): void {
+  if (integration.url === undefined) problems.push(`${at}.url: a zendesk integration needs its account's address, e.g. https://shop.zendesk.com`);
+  else if (new URL(integration.url).pathname !== '/' || /[?#]/.test(integration.url)) {
+    problems.push(`${at}.url: "${integration.url}" has a path; give the Zendesk account's address only, e.g. https://shop.zendesk.com`);
+  }
+  integration.on.forEach((type, j) => {
+    if (!(ZENDESK_EVENT_TYPES as readonly string[]).includes(type)) {
+      problems.push(`${at}.on.${j}: zendesk opens and updates tickets for cases: ${ZENDESK_EVENT_TYPES.join(', ')}; not ${type}`);
+    }
   });
 }
 

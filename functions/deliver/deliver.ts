@@ -1,9 +1,10 @@
-import { DELIVERY_RETRY, MAX_DELIVERY_ATTEMPTS, describeAttempt, retryDelaySeconds, verdictOf, type AttemptResult } from '../domain/delivery-policy.js';
+import { type AttemptOutcome, MAX_DELIVERY_ATTEMPTS, nextAttemptInSeconds, outcomeOf } from '../domain/delivery-policy.js';
 import { INTEGRATION_SOURCE } from '../domain/integration-events.js';
 import { type DeliverableEvent, detailFor, type Integration, webhookId, withoutPersonalData } from '../domain/integrations.js';
 import { slackMessage } from '../domain/slack-message.js';
 import { signWebhook, webhookBody } from '../domain/webhooks.js';
-import type { CaseRepository, DeadLetterSink, DeliveryLog, DeliveryQueue, SecretStore, WebhookSender } from '../ports.js';
+import type { CaseRepository, DeadLetterSink, DeliveryLog, DeliveryQueue, HttpRequester, SecretStore, WebhookSender } from '../ports.js';
+import { deliverToZendesk } from './zendesk.js';
 
 export interface DeliverDeps {
   /** The catalog's integrations, by id. */
@@ -11,6 +12,8 @@ export interface DeliverDeps {
   /** Read once per cold start (the store caches). */
   readonly secrets: SecretStore;
   readonly sender: WebhookSender;
+  /** A helpdesk's API (zendesk: the ticket lookup, creation and update). */
+  readonly http: HttpRequester;
   readonly log: DeliveryLog;
   readonly cases: Pick<CaseRepository, 'get'>;
   /** Where a delivery goes when its retry window is over, with the reason. */
@@ -86,8 +89,9 @@ async function requestFor(
  * Delivers one event to one integration, attempt `attempt` (1-based, the queue's receive count):
  * 2xx delivered; 408/429/5xx/timeouts/network errors retried with exponential backoff until the
  * retry window (at least 24 h) is over, then dead-lettered with the reason; any other answer is
- * final and recorded. Every attempt is logged under the webhook-id, which every retry and replay
- * shares.
+ * final and recorded; a Retry-After longer than the backoff is honoured. A zendesk integration's
+ * attempt is `deliverToZendesk` (a ticket per case, never two). Every attempt is logged under the
+ * webhook-id, which every retry and replay shares.
  */
 export async function deliver(integration: Integration, event: DeliverableEvent, attempt: number, deps: DeliverDeps): Promise<DeliveryOutcome> {
   const type = event['detail-type'];
@@ -95,10 +99,10 @@ export async function deliver(integration: Integration, event: DeliverableEvent,
     throw new UndeliverableMessageError(`integration "${integration.id}" does not take ${type}`);
   }
   const id = webhookId(integration.id, type, withoutPersonalData(event.detail));
-  const request = await requestFor(integration, event, id, deps);
-  const result: AttemptResult = 'problem' in request ? { status: 0 } : await deps.sender.post(request.url, request.headers, request.body);
-  const described = 'problem' in request ? request.problem : describeAttempt(result);
-  const verdict = 'problem' in request ? 'rejected' : verdictOf(result);
+  const { verdict, described, retryAfterSeconds } =
+    integration.kind === 'zendesk'
+      ? await deliverToZendesk(integration, event, { webhookId: id, attempt, replayed: event.replayedAt !== undefined }, deps)
+      : await sendOnce(integration, event, id, deps);
   const exhausted = verdict === 'retry' && attempt >= MAX_DELIVERY_ATTEMPTS;
   const status = verdict === 'delivered' ? 'delivered' : verdict === 'rejected' ? 'rejected' : exhausted ? 'dead-lettered' : 'retrying';
   const contactKey = integration.includePersonalData ? await contactKeyOf(event.detail, deps) : undefined;
@@ -124,10 +128,17 @@ export async function deliver(integration: Integration, event: DeliverableEvent,
     return { outcome: 'dead-lettered', webhookId: id, result: described };
   }
   if (verdict === 'retry') {
-    const retryInSeconds = Math.min(DELIVERY_RETRY.maxDelaySeconds, Math.round(retryDelaySeconds(attempt) * deps.retryScale));
+    const retryInSeconds = nextAttemptInSeconds(attempt, deps.retryScale, retryAfterSeconds);
     return { outcome: 'retry', webhookId: id, result: described, retryInSeconds };
   }
   return { outcome: verdict, webhookId: id, result: described };
+}
+
+/** One POST: a signed Standard Webhook, or a Slack message. */
+async function sendOnce(integration: Integration, event: DeliverableEvent, id: string, deps: DeliverDeps): Promise<AttemptOutcome> {
+  const request = await requestFor(integration, event, id, deps);
+  if ('problem' in request) return { verdict: 'rejected', described: request.problem };
+  return outcomeOf(await deps.sender.post(request.url, request.headers, request.body));
 }
 
 /** An opted-in delivery about a case carries the respondent's hashed address, so `closeloop erase` finds it. */
@@ -144,14 +155,21 @@ export class UnknownIntegrationError extends Error {
 export async function replay(
   integrationId: string,
   since: Date,
-  deps: { readonly integrations: ReadonlyMap<string, Integration>; readonly log: DeliveryLog; readonly queue: DeliveryQueue },
+  deps: {
+    readonly integrations: ReadonlyMap<string, Integration>;
+    readonly log: DeliveryLog;
+    readonly queue: DeliveryQueue;
+    readonly now?: () => Date;
+  },
 ): Promise<{ readonly replayed: number; readonly webhookIds: readonly string[] }> {
   if (!deps.integrations.has(integrationId)) throw new UnknownIntegrationError(`no integration "${integrationId}" in the catalog`);
   const webhookIds: string[] = [];
+  const replayedAt = deps.now?.() ?? new Date();
   let batch: DeliverableEvent[] = [];
   for await (const item of deps.log.since(integrationId, since)) {
     webhookIds.push(item.webhookId);
-    batch.push(item.event);
+    // Marked, so a helpdesk delivery looks its ticket up first (the receive count starts again at 1).
+    batch.push({ ...item.event, replayedAt: replayedAt.toISOString() });
     if (batch.length === 10) {
       await deps.queue.enqueue(integrationId, batch);
       batch = [];

@@ -26,11 +26,13 @@ if (!(retryScale >= 0 && retryScale <= 1)) throw new MissingConfigurationError(`
 
 const queues = new SqsDeliveryQueues(queueUrls);
 const log = new DynamoDeliveryLog(env.SURVEY_TABLE);
+const http = new HttpWebhookSender();
 // Module scope: each secret is read once per cold start, then served from the store's cache.
 const deps: DeliverDeps = {
   integrations,
   secrets: new SecretsManagerSecretStore(),
-  sender: new HttpWebhookSender(),
+  sender: http,
+  http,
   log,
   cases: new DynamoCaseRepository(env.SURVEY_TABLE),
   deadLetters: new SqsDeadLetterSink(env.INTEGRATION_DEAD_LETTER_QUEUE_URL, 'deliver'),
@@ -72,7 +74,7 @@ async function deliverRecord(record: SQSRecord): Promise<void> {
 
 /**
  * The deliver stage: the integrations' queues (one per integration, fed by bus rules on Closeloop's
- * own events) → signed webhooks and Slack messages; and POST /integrations/{id}/replay.
+ * own events) → signed webhooks, Slack messages and Zendesk tickets; and POST /integrations/{id}/replay.
  */
 export const handler = stageHandler(async (event: SQSEvent | APIGatewayProxyEventV2, context: Context) => {
   if (!('Records' in event)) {

@@ -30,7 +30,18 @@ export const MAX_DELIVERY_ATTEMPTS = (() => {
 export const RETRY_WINDOW_SECONDS = Array.from({ length: MAX_DELIVERY_ATTEMPTS - 1 }, (_, i) => retryDelaySeconds(i + 1)).reduce((a, b) => a + b, 0);
 
 /** What one attempt came to. */
-export type AttemptResult = { readonly status: number } | { readonly error: 'timeout' | 'network'; readonly message: string };
+export type AttemptResult =
+  | { readonly status: number /** The receiver's Retry-After (429, 503), in seconds. */; readonly retryAfterSeconds?: number }
+  | { readonly error: 'timeout' | 'network'; readonly message: string };
+
+/** A Retry-After header (delay-seconds or an HTTP date) in whole seconds from `now`, or undefined when absent or unreadable. */
+export function retryAfterSeconds(header: string | null | undefined, now: Date): number | undefined {
+  if (!header) return undefined;
+  const value = header.trim();
+  if (/^\d+$/.test(value)) return Number(value);
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - now.getTime()) / 1000));
+}
 
 export type AttemptVerdict = 'delivered' | 'retry' | 'rejected';
 
@@ -44,4 +55,24 @@ export function verdictOf(result: AttemptResult): AttemptVerdict {
 
 export function describeAttempt(result: AttemptResult): string {
   return 'error' in result ? `${result.error}: ${result.message}` : `HTTP ${result.status}`;
+}
+
+/** One attempt's outcome, however many requests it took: the verdict, what the log says, and the receiver's Retry-After. */
+export interface AttemptOutcome {
+  readonly verdict: AttemptVerdict;
+  readonly described: string;
+  readonly retryAfterSeconds?: number;
+}
+
+/** The outcome of an attempt that came to one answer; `step` names the request when an attempt makes several. */
+export function outcomeOf(result: AttemptResult, step?: string): AttemptOutcome {
+  const verdict = verdictOf(result);
+  const described = `${describeAttempt(result)}${step ? ` (${step})` : ''}`;
+  const retryAfter = 'status' in result ? result.retryAfterSeconds : undefined;
+  return { verdict, described, ...(verdict === 'retry' && retryAfter !== undefined ? { retryAfterSeconds: retryAfter } : {}) };
+}
+
+/** The wait before the next attempt: the backoff (scaled), or longer if the receiver asked (Retry-After), at most the longest wait. */
+export function nextAttemptInSeconds(attempt: number, scale: number, retryAfter?: number): number {
+  return Math.min(DELIVERY_RETRY.maxDelaySeconds, Math.max(Math.round(retryDelaySeconds(attempt) * scale), retryAfter ?? 0));
 }

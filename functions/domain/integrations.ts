@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { IntegrationEvent } from './integration-events.js';
 
 /** The kinds of integration Closeloop delivers to. */
-export const INTEGRATION_KINDS = ['webhook', 'slack'] as const;
+export const INTEGRATION_KINDS = ['webhook', 'slack', 'zendesk'] as const;
 export type IntegrationKind = (typeof INTEGRATION_KINDS)[number];
 export type IntegrationEventType = IntegrationEvent['detailType'];
 
@@ -11,15 +11,15 @@ export interface Integration {
   /** Kebab-case, unique: names the queue, the delivery log partition and the replay route. */
   readonly id: string;
   readonly kind: IntegrationKind;
-  /** webhook: where the signed JSON is POSTed (https; http only on loopback, for the sandbox). Slack keeps its URL in the secret. */
+  /** webhook: where the signed JSON is POSTed; zendesk: the account's address (https; http only on loopback, for the sandbox). Slack keeps its URL in the secret. */
   readonly url?: string;
-  /** The Secrets Manager secret's name: the `whsec_…` signing secret (webhook) or the incoming-webhook URL (slack). */
+  /** The Secrets Manager secret's name: the `whsec_…` signing secret (webhook), the incoming-webhook URL (slack) or `<agent email>/token:<api token>` (zendesk). */
   readonly secret: string;
   /** The detail-types delivered. */
   readonly on: readonly IntegrationEventType[];
   /** Name, email address and customer id go out (and the delivery log keeps them until erased). Default false. */
   readonly includePersonalData: boolean;
-  /** Slack shows the respondent's comment. Default true. */
+  /** Slack and Zendesk show the respondent's comment. Default true. */
   readonly includeComment: boolean;
   /** false: the integration may not move cases through `POST /hooks/{id}` (functions/hooks/). Default: its kind decides. */
   readonly inbound?: boolean;
@@ -33,6 +33,8 @@ export interface DeliverableEvent {
   /** RFC 3339. */
   readonly time: string;
   readonly detail: Readonly<Record<string, unknown>>;
+  /** Set by `closeloop integrations replay` (RFC 3339): the delivery is a replay, whatever its receive count. */
+  readonly replayedAt?: string;
 }
 
 /** Keys that name or reach a person; removed at any depth unless the integration opts in. */

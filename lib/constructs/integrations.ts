@@ -32,7 +32,7 @@ const pascal = (id: string) => id.replace(/(^|-)([a-z0-9])/g, (_, __, c: string)
 /**
  * Delivery of Closeloop's own events where teams work: per catalog integration a bus rule → an SQS
  * queue (its redrive policy a backstop into one dead-letter queue) → the deliver function (Standard
- * Webhooks or Slack), which sets each failed message's backoff itself, dead-letters it with the
+ * Webhooks, Slack or Zendesk tickets), which sets each failed message's backoff itself, dead-letters it with the
  * reason after the retry window, and logs every delivery for `closeloop integrations replay`.
  */
 export class Integrations extends Construct {
@@ -70,7 +70,7 @@ export class Integrations extends Construct {
       defaults: props.defaults,
       table: props.table,
       stage: 'deliver',
-      description: 'Delivers Closeloop events to the catalog integrations (signed webhooks, Slack); replays them on request.',
+      description: 'Delivers Closeloop events to the catalog integrations (signed webhooks, Slack, Zendesk tickets); replays them on request.',
       timeout: Duration.seconds(DELIVER_TIMEOUT_SECONDS),
       environment: {
         SURVEY_TABLE: props.table.tableName,

@@ -199,6 +199,11 @@ function fakes(answers: AttemptResult[], overrides: Partial<DeliverDeps> = {}) {
       },
     },
     log,
+    http: {
+      request: async () => {
+        throw new Error('no helpdesk in these tests');
+      },
+    },
     cases: {
       get: async () =>
         ({ message: { comment: 'Parcel came late', topics: ['delivery'] }, contactKey: 'contact-hash' }) as unknown as Awaited<
