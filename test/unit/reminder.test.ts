@@ -184,10 +184,13 @@ describe('one reminder', () => {
   it('schedules nothing for a program without a reminder', async () => {
     const [outcome] = await dispatch(orderDelivered({ customer: { tier: 'silver' } }));
     expect(outcome).toMatchObject({ status: 'sent', reminder: 'scheduled' });
-    const noReminder = await dispatchEvent(JSON.stringify({ ...orderDelivered({ eventId: 't' }), source: 'support.tickets', 'detail-type': 'TicketResolved' }), {
-      ...deps,
-      catalog: { ...catalog, throttle: { afterSendDays: 0, afterResponseDays: 0 } },
-    });
+    const noReminder = await dispatchEvent(
+      JSON.stringify({ ...orderDelivered({ eventId: 't' }), source: 'support.tickets', 'detail-type': 'TicketResolved' }),
+      {
+        ...deps,
+        catalog: { ...catalog, throttle: { afterSendDays: 0, afterResponseDays: 0 } },
+      },
+    );
     expect(noReminder[0]).toMatchObject({ status: 'sent' });
     expect(noReminder[0]).not.toHaveProperty('reminder');
     expect(scheduler.schedules.size).toBe(1);

@@ -163,7 +163,11 @@ describe('the response rate with and without the reminder', () => {
     const period = { from: '2026-11-16', to: '2026-11-22' };
     const days = { '2026-11-17': { sent: 10, responses: 3, score_9: 3, class_promoter: 3, reminderGroupSent: 10, reminderGroupResponses: 3 } };
     const report = buildSegmentReport({ id: 'p', kind: 'nps' }, 'all', period, days, {}, { granularity: 'week', minGroupSize: 5 });
-    expect(report.reminders).toMatchObject({ withReminder: { sent: 10, responses: 3, responseRate: 30 }, heldOut: { sent: 0, responseRate: null }, uplift: null });
+    expect(report.reminders).toMatchObject({
+      withReminder: { sent: 10, responses: 3, responseRate: 30 },
+      heldOut: { sent: 0, responseRate: null },
+      uplift: null,
+    });
   });
 });
 
