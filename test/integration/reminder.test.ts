@@ -5,12 +5,15 @@ import { randomUUID } from 'node:crypto';
 import type { ParsedMail } from 'mailparser';
 import { describe, expect, it } from 'vitest';
 import { callCaseApi, type CaseApi } from '../../cli/case-api.js';
+import { DynamoAggregateStore } from '../../functions/adapters/dynamo-aggregate-store.js';
 import { keys } from '../../functions/adapters/dynamo-invitation-repository.js';
 import { bufferQueue } from '../../functions/config/resources.js';
 import { contactKeyOf } from '../../functions/domain/policies.js';
 import { isHeldOut, reminderScheduleName } from '../../functions/domain/reminder.js';
+import type { SegmentReport } from '../../functions/domain/report.js';
 import { hashToken } from '../../functions/domain/tokens.js';
-import { REMINDER_TEST_PROGRAM } from '../fixtures/catalog.js';
+import { loadReports } from '../../functions/report/load.js';
+import { REMINDER_TEST_PROGRAM, sandboxCatalog } from '../fixtures/catalog.js';
 import { answer, dynamodb, mimeOf, putEvent, sandbox, sleep, sqs, waitForEmails, waitUntilDrained } from './sandbox-clients.js';
 
 /**
@@ -164,5 +167,24 @@ describe.concurrent('one reminder (sandbox, real emails)', () => {
     await sleep(13_000); // longer than the reminder group's delay
 
     expect(await waitForEmails(email, 2, 0)).toHaveLength(1);
+  });
+});
+
+describe('the report of the reminder program (after the tests above)', () => {
+  it('gives the response rate with and without the reminder, with counts, from the measure stage', async () => {
+    const store = new DynamoAggregateStore(sandbox.tables.surveys, dynamodb);
+    const today = new Date().toISOString().slice(0, 10);
+    const request = { period: { from: today, to: today }, granularity: 'day' as const, programIds: [REMINDER_TEST_PROGRAM.id] };
+    let reminders: SegmentReport['reminders'];
+    for (const until = Date.now() + 30_000; Date.now() < until; await sleep(500)) {
+      reminders = (await loadReports(store, sandboxCatalog, request))[0]?.reminders;
+      // Above: two reminders sent, five surveys planned for one (one answered), one held out.
+      if (reminders && reminders.remindersSent >= 2 && reminders.withReminder.responses >= 1 && reminders.heldOut.sent >= 1) break;
+    }
+    expect(reminders?.withReminder.sent).toBeGreaterThanOrEqual(5);
+    expect(reminders?.withReminder.responses).toBeGreaterThanOrEqual(1);
+    expect(reminders?.heldOut.sent).toBeGreaterThanOrEqual(1);
+    expect(reminders?.remindersSent).toBeGreaterThanOrEqual(2);
+    expect(reminders?.withReminder.responseRate).toBe(Math.round((reminders!.withReminder.responses / reminders!.withReminder.sent) * 1000) / 10);
   });
 });

@@ -17,7 +17,11 @@ import {
 } from '../../functions/ports.js';
 import { declaredCatalog, REMINDER_TEST_PROGRAM } from '../fixtures/catalog.js';
 import { orderDelivered } from '../fixtures/events.js';
+import { InMemoryAggregates } from '../fixtures/in-memory-aggregates.js';
 import { InMemoryInvitations } from '../fixtures/in-memory-invitations.js';
+import { measureChange } from '../../functions/measure/measure.js';
+import { loadReports } from '../../functions/report/load.js';
+import { renderText } from '../../functions/report/text.js';
 
 class FakeMailer implements SurveyMailer {
   readonly sent: SurveyEmail[] = [];
@@ -300,5 +304,64 @@ describe('one reminder', () => {
     expect(deadLetters.rejected[0]?.reason).toMatch(/its token does not belong to the invitation/);
     expect(deadLetters.rejected[0]?.body).not.toContain('forged');
     expect(mailer.sent).toHaveLength(1);
+  });
+});
+
+describe('counting reminders for the report (measure stage → closeloop report)', () => {
+  const base = {
+    tokenHash: 'm'.repeat(43),
+    programId: 'reminder-nps',
+    kind: 'nps' as const,
+    eventId: 'e',
+    contactKey: 'k',
+    locale: 'en',
+    customer: { id: 'c', email: 'c@example.com' },
+    context: {},
+    createdAt: '2026-11-20T10:00:00.000Z',
+    expiresAt: 2e9,
+  };
+
+  it('counts each group’s sends and first answers once, the reminder sent, and an answer after it; the report compares the groups', async () => {
+    const aggregates = new InMemoryAggregates();
+    const deps = { catalog, aggregates, now: () => NOW };
+    const reminded = { ...base, reminder: { plan: 'scheduled' as const } };
+    const heldOut = { ...base, tokenHash: 'n'.repeat(43), reminder: { plan: 'held-out' as const } };
+    const sentAt = '2026-11-21T10:00:00.000Z';
+    const remindedSent = { ...reminded, reminder: { plan: 'scheduled' as const, sentAt } };
+    const answered = { ...remindedSent, response: { score: 9, respondedAt: '2026-11-21T12:00:00.000Z', revision: 1 } };
+    const changed = { ...answered, response: { score: 3, respondedAt: '2026-11-21T13:00:00.000Z', revision: 2 } };
+
+    await measureChange({ type: 'invitation', after: reminded }, deps);
+    await measureChange({ type: 'invitation', after: heldOut }, deps);
+    await measureChange({ type: 'invitation', before: reminded, after: remindedSent }, deps);
+    await measureChange({ type: 'invitation', before: reminded, after: remindedSent }, deps); // a redelivered stream record
+    await measureChange({ type: 'invitation', before: remindedSent, after: answered }, deps);
+    await measureChange({ type: 'invitation', before: answered, after: changed }, deps); // a changed answer is no second response
+
+    const totals = await aggregates.totals('reminder-nps', 'all', '2026-11-01', '2026-11-30');
+    expect(totals).toMatchObject({
+      sent: 2,
+      responses: 1,
+      reminderGroupSent: 1,
+      holdoutGroupSent: 1,
+      remindersSent: 1,
+      reminderGroupResponses: 1,
+      respondedAfterReminder: 1,
+    });
+    const [report] = await loadReports(aggregates, catalog, {
+      period: { from: '2026-11-01', to: '2026-11-30' },
+      granularity: 'week',
+      programIds: ['reminder-nps'],
+    });
+    expect(report?.reminders).toEqual({
+      withReminder: { sent: 1, responses: 1, responseRate: 100 },
+      heldOut: { sent: 1, responses: 0, responseRate: 0 },
+      remindersSent: 1,
+      respondedAfterReminder: 1,
+      uplift: 100,
+    });
+    expect(renderText([report!])).toContain(
+      'reminders      with reminder 1 of 1 answered (100 %), held out 0 of 1 (0 %), uplift +100 points; 1 reminders sent, 1 answers after one',
+    );
   });
 });
