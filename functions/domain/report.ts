@@ -292,6 +292,7 @@ export function buildSegmentReport(
     },
     rootCauses: pareto(totals, 'rootCause_'),
     topics: pareto(totals, 'topic_'),
-    ...reminderPart(totals),
+    // eNPS: no group counts beside the anonymous figures (a small control group could single out who answered).
+    ...(anonymous ? {} : reminderPart(totals)),
   };
 }

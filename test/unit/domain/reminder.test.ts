@@ -169,6 +169,27 @@ describe('the response rate with and without the reminder', () => {
       uplift: null,
     });
   });
+
+  it('is left out of an anonymous (eNPS) report: no group counts beside its figures', () => {
+    const month = { from: '2026-11-01', to: '2026-11-30' };
+    const days = {
+      '2026-11-17': {
+        sent: 10,
+        responses: 6,
+        score_9: 6,
+        class_promoter: 6,
+        reminderGroupSent: 8,
+        reminderGroupResponses: 5,
+        holdoutGroupSent: 2,
+        holdoutGroupResponses: 1,
+      },
+    };
+    const cells = { shown: () => true, previousShown: true };
+    const report = buildSegmentReport({ id: 'e', kind: 'enps' }, 'all', month, days, {}, { granularity: 'month', minGroupSize: 5, cells });
+    expect(report.suppressed).toBe(false);
+    expect(report.responses).toBe(6);
+    expect(report).not.toHaveProperty('reminders');
+  });
 });
 
 describe('the catalog key `reminder`', () => {
