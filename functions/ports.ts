@@ -4,6 +4,7 @@ import type { CaseStatus, FollowUpCase, FollowUpCaseRecord } from './domain/foll
 import type { IntegrationEvent } from './domain/integration-events.js';
 import type { Invitation, SurveyResponse } from './domain/invitation.js';
 import type { Notification, NotificationKind } from './domain/notification.js';
+import type { ReminderSkipReason } from './domain/reminder.js';
 
 /** Why a survey was not sent. */
 /** Why no survey was sent. `dry-run` and `disabled` come from the program's catalog switches. */
@@ -152,6 +153,27 @@ export interface SurveyMailer {
 export interface SurveyScheduler {
   /** 'duplicate' when a schedule of that name already exists (the same event was scheduled before). */
   schedule(name: string, at: Date, message: string): Promise<'scheduled' | 'duplicate'>;
+}
+
+/** What taking a due reminder for its send found: 'claimed' (send it), 'held' (another delivery may be sending it), or why not. */
+export type ReminderClaim = 'claimed' | 'held' | Exclude<ReminderSkipReason, 'rejected'>;
+
+/**
+ * The one reminder of an invitation (domain/reminder.ts), sent effectively once as surveys are: a
+ * conditional claim with a lease on the invitation, then a sent mark.
+ */
+export interface ReminderRepository {
+  /**
+   * Takes the reminder for sending until `leaseUntil` (epoch seconds), in one transaction with
+   * checking that the invitation is there, unanswered, unexpired, planned for a reminder and not
+   * reminded (nor held by another delivery's unexpired lease), the contact not suppressed and the
+   * survey not cancelled (`guard`, whose `rests` are ignored). Writes nothing unless all of it holds.
+   */
+  claimReminder(tokenHash: string, guard: ReservationGuard, leaseUntil: number): Promise<ReminderClaim>;
+  /** The mail service accepted it: the invitation is marked reminded for good. Idempotent. */
+  markReminded(tokenHash: string, at: Date): Promise<void>;
+  /** A transient failure after the claim: the lease is dropped so the retry can send. */
+  releaseReminder(tokenHash: string): Promise<void>;
 }
 
 /** Announces what happened on the event bus, for other systems to subscribe to. */

@@ -48,6 +48,10 @@ export interface InvitationItem {
   revision?: number;
   answerWindowEnds?: number;
   history?: PreviousAnswer[];
+  /** The reminder (domain/reminder.ts): planned at the send, leased while sending, then marked. */
+  reminderPlan?: 'scheduled' | 'held-out';
+  reminderLeaseUntil?: number;
+  remindedAt?: string;
 }
 
 export function toItem(invitation: Invitation): InvitationItem {
@@ -67,6 +71,7 @@ export function toItem(invitation: Invitation): InvitationItem {
     expiresAt: invitation.expiresAt,
     scaleMin: min,
     scaleMax: max,
+    ...(invitation.reminder ? { reminderPlan: invitation.reminder.plan } : {}),
   };
 }
 
@@ -99,6 +104,7 @@ export function fromItem(item: object | undefined): Invitation | undefined {
     createdAt: stored.createdAt,
     expiresAt: stored.expiresAt,
     ...(response ? { response } : {}),
+    ...(stored.reminderPlan ? { reminder: { plan: stored.reminderPlan, ...(stored.remindedAt ? { sentAt: stored.remindedAt } : {}) } } : {}),
   };
 }
 
@@ -498,3 +504,6 @@ export class DynamoInvitationRepository implements InvitationRepository, Contact
     }
   }
 }
+
+// For the reminder's claim (dynamo-reminders.ts), which checks the same as a send.
+export { sendableChecks };

@@ -1,7 +1,8 @@
 import * as z from 'zod/mini';
 import en from 'zod/v4/locales/en.js';
-import { FALLBACK_LOCALE, type Messages, NOTIFICATION_KEYS, type NotificationMessages } from '../domain/messages.js';
+import { FALLBACK_LOCALE, type Messages, NOTIFICATION_KEYS, type NotificationMessages, REMINDER_KEYS, type ReminderMessages } from '../domain/messages.js';
 import { parseIsoDuration } from '../domain/policies.js';
+import { MAX_REMINDER_HOLDOUT, type ReminderPolicy } from '../domain/reminder.js';
 import { INTEGRATION_EVENT_TYPES } from '../domain/integration-events.js';
 import { INTEGRATION_KINDS, type Integration } from '../domain/integrations.js';
 import { ZENDESK_EVENT_TYPES } from '../domain/zendesk-ticket.js';
@@ -64,6 +65,18 @@ export const localeBundleSchema = z.strictObject({
       .check(
         about(
           'The emails to a respondent about their case (docs/notifications.md). A bundle made before they existed may lack them: English is used for each missing one, with a warning.',
+        ),
+      ),
+  ),
+  reminder: z.optional(
+    z
+      .strictObject({
+        subject: z.optional(nonEmpty.check(about('Subject of the reminder; {brand}.'))),
+        intro: z.optional(nonEmpty.check(about('"A reminder: …", the first line of the reminder.'))),
+      })
+      .check(
+        about(
+          "The survey's one reminder (program `reminder`). A bundle made before it existed may lack these: English is used for each missing one, with a warning.",
         ),
       ),
   ),
@@ -146,6 +159,26 @@ const programSchema = z.strictObject({
   question: z.optional(perLocale.check(about('Replaces the standard question, per locale; {brand}, {name}, {context.<key>} are filled.'))),
   intro: z.optional(perLocale.check(about('A first line of the email, per locale.'))),
   secondQuestion: z.optional(perLocale.check(about('An optional second open question on the rating page, per locale.'))),
+  reminder: z.optional(
+    z
+      .strictObject({
+        after: z.string().check(about('ISO 8601 duration after the survey email, e.g. "P3D"; shorter than invitationTtlDays.')),
+        holdout: z.optional(
+          z
+            .number()
+            .check(
+              z.gte(0),
+              z.lte(MAX_REMINDER_HOLDOUT),
+              about('Share of contacts (0–0.5) held out as a control group that is never reminded, decided per contact. Default 0.'),
+            ),
+        ),
+      })
+      .check(
+        about(
+          'Send the same link once more to a person who has not answered by then (not after an answer, unsubscribe, bounce or erasure). See docs/operations.md.',
+        ),
+      ),
+  ),
   cancel: z.optional(
     z
       .strictObject({
@@ -289,7 +322,7 @@ export interface ParseOptions {
   readonly warn?: (message: string) => void;
 }
 
-type ParsedBundle = Omit<Messages, 'notification'> & { notification?: Partial<NotificationMessages> };
+type ParsedBundle = Omit<Messages, 'notification' | 'reminder'> & { notification?: Partial<NotificationMessages>; reminder?: Partial<ReminderMessages> };
 
 /**
  * Every bundle with all the notification strings: a missing one (a bundle made by an older
@@ -311,9 +344,31 @@ function completeNotifications(parsed: Record<string, ParsedBundle>, origins: Re
         `${origins[tag]}: lacks ${missing.map((key) => `notification.${key}`).join(', ')}; English is used for them (\`closeloop locale init ${tag}\` prints every string)`,
       );
     }
-    bundles[tag] = { ...bundle, notification: { ...(english as NotificationMessages), ...own } };
+    bundles[tag] = { ...bundle, notification: { ...(english as NotificationMessages), ...own } } as Messages;
   }
   return bundles;
+}
+
+/** The same for the reminder's strings: a missing one is taken from English, and a warning names it. */
+function completeReminders(parsed: Record<string, ParsedBundle>, origins: Record<string, string>, problems: string[], warn: (message: string) => void) {
+  const english = parsed[FALLBACK_LOCALE]?.reminder ?? {};
+  const missingInEnglish = REMINDER_KEYS.filter((key) => !english[key]);
+  if (parsed[FALLBACK_LOCALE] && missingInEnglish.length) {
+    problems.push(`${origins[FALLBACK_LOCALE]}.reminder: lacks ${missingInEnglish.join(', ')} (the English bundle is the fallback of the others)`);
+    return {};
+  }
+  return Object.fromEntries(
+    Object.entries(parsed).map(([tag, bundle]) => {
+      const own = bundle.reminder ?? {};
+      const missing = REMINDER_KEYS.filter((key) => !own[key]);
+      if (missing.length) {
+        warn(
+          `${origins[tag]}: lacks ${missing.map((key) => `reminder.${key}`).join(', ')}; English is used for them (\`closeloop locale init ${tag}\` prints every string)`,
+        );
+      }
+      return [tag, { ...bundle, reminder: { ...(english as ReminderMessages), ...own } }];
+    }),
+  ) as Record<string, ParsedBundle>;
 }
 
 // English messages for the catalog's own parse (zod/mini loads no locale; the Lambda bundles do without one).
@@ -346,7 +401,8 @@ function resolveLocales(
       problems.push(`locales.${tag}: ${(error as Error).message}`);
     }
   }
-  return completeNotifications(bundles, origins, problems, options.warn ?? (() => {}));
+  const warn = options.warn ?? (() => {});
+  return completeNotifications(completeReminders(bundles, origins, problems, warn), origins, problems, warn);
 }
 
 export function parseCatalog(input: unknown, options: ParseOptions = {}): Catalog {
@@ -375,6 +431,7 @@ export function parseCatalog(input: unknown, options: ParseOptions = {}): Catalo
     if (delaySeconds === undefined || delaySeconds > MAX_DELAY_SECONDS) {
       problems.push(`${at}.delay: "${program.delay}" is not an ISO 8601 duration of weeks, days, hours, minutes or seconds up to a year (e.g. "P2D", "PT36H")`);
     }
+    const reminder = program.reminder && checkReminder(program.reminder, `${at}.reminder`, declared.invitationTtlDays, problems);
     const { min, max } = scaleOf(program.kind);
     program.rules.forEach((rule, r) => {
       if (rule.notifyRespondent && program.kind === 'enps' && (rule.notifyRespondent.onOpen || rule.notifyRespondent.onResolve)) {
@@ -400,9 +457,10 @@ export function parseCatalog(input: unknown, options: ParseOptions = {}): Catalo
         problems.push(`${at}.cancel.on.${c}: a program cannot be cancelled by its own trigger`);
       }
     });
-    const { delay: _delay, ...rest } = program;
+    const { delay: _delay, reminder: _reminder, ...rest } = program;
     return {
       ...rest,
+      ...(reminder ? { reminder } : {}),
       enabled: program.enabled ?? true,
       dryRun: program.dryRun ?? false,
       delaySeconds: delaySeconds ?? 0,
@@ -422,6 +480,27 @@ export function parseCatalog(input: unknown, options: ParseOptions = {}): Catalo
     programs,
     locales,
   } as Catalog;
+}
+
+/** A reminder's `after` is an ISO 8601 duration that ends before the link expires. */
+function checkReminder(
+  declared: { after: string; holdout?: number | undefined },
+  at: string,
+  invitationTtlDays: number,
+  problems: string[],
+): ReminderPolicy | undefined {
+  const afterSeconds = parseIsoDuration(declared.after);
+  if (afterSeconds === undefined || afterSeconds <= 0) {
+    problems.push(`${at}.after: "${declared.after}" is not an ISO 8601 duration of weeks, days, hours, minutes or seconds (e.g. "P3D", "PT36H")`);
+    return undefined;
+  }
+  if (afterSeconds >= invitationTtlDays * 86_400) {
+    problems.push(
+      `${at}.after: "${declared.after}" is not shorter than the link's lifetime (invitationTtlDays: ${invitationTtlDays}); the reminder's link would have expired`,
+    );
+    return undefined;
+  }
+  return { afterSeconds, holdout: declared.holdout ?? 0 };
 }
 
 function checkIntegrations(declared: readonly z.infer<typeof integrationSchema>[], problems: string[]): Integration[] {

@@ -67,7 +67,8 @@ export const WIRING = {
       'SCHEDULE_ROLE_ARN',
       'SCHEDULE_DEAD_LETTER_ARN',
     ],
-    table: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem'],
+    // GetItem: a due reminder reads its invitation (address, language, context) when it fires.
+    table: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem'],
   },
   respond: {
     env: ['SURVEY_TABLE', 'SUPPORT_EMAIL', 'PUBLIC_BASE_URL', 'PAGE_SIGNING_SECRET'],

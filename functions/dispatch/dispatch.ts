@@ -1,63 +1,19 @@
 import { dueEnvelope, parseSurveyEvent, type SurveyEvent } from '../domain/event.js';
-import { eventRejected, surveySent, surveySkipped, type IntegrationEvent } from '../domain/integration-events.js';
+import { eventRejected, surveySent, surveySkipped } from '../domain/integration-events.js';
 import type { Invitation } from '../domain/invitation.js';
 import { resolveLocale } from '../domain/messages.js';
 import { contactKeyOf, isSampledIn, nextSendTime } from '../domain/policies.js';
-import { findProgram, isInAudience, programsCancelledBy, programsFor, type Catalog, type SurveyProgram } from '../domain/program.js';
+import { findProgram, isInAudience, programsCancelledBy, programsFor, type SurveyProgram } from '../domain/program.js';
+import { parseReminderEnvelope, planReminder, reminderEnvelope, reminderScheduleName } from '../domain/reminder.js';
 import { hashToken } from '../domain/tokens.js';
-import {
-  RecipientRejectedError,
-  type ContactRepository,
-  type DeadLetterSink,
-  type InvitationRepository,
-  type ReservationGuard,
-  type SkipReason,
-  type SurveyMailer,
-  type SurveyScheduler,
-  type UnsentClaim,
-} from '../ports.js';
+import { RecipientRejectedError, type ReservationGuard, type SkipReason, type UnsentClaim } from '../ports.js';
 import { createHash } from 'node:crypto';
+import { cancelKeyOf, type DispatchDeps, type DispatchOutcome, SCHEDULE_MARGIN_MS, SendInProgressError } from './dispatch-deps.js';
+import { sendReminder } from './reminder.js';
 import { renderSurveyEmail } from './survey-email.js';
 
-export interface DispatchDeps {
-  readonly catalog: Catalog;
-  readonly invitations: InvitationRepository;
-  readonly contacts: ContactRepository;
-  readonly mailer: SurveyMailer;
-  readonly scheduler: SurveyScheduler;
-  readonly deadLetters: DeadLetterSink;
-  readonly publicBaseUrl: string;
-  readonly now: () => Date;
-  readonly newToken: () => string;
-  /**
-   * How long a reservation is held for its send (config/resources.ts `DISPATCH_LEASE_SECONDS`):
-   * a redelivery finding it unsent sends in its place only after it.
-   */
-  readonly leaseSeconds: number;
-}
+export { cancelKeyOf, type DispatchDeps, type DispatchOutcome, SCHEDULE_MARGIN_MS, SendInProgressError } from './dispatch-deps.js';
 
-/**
- * A redelivered event whose survey another delivery reserved and may still be sending: thrown so
- * the queue delivers it again later, when the lease has ended or the send is marked.
- */
-export class SendInProgressError extends Error {
-  override readonly name = 'SendInProgressError';
-}
-
-export type DispatchOutcome =
-  /**
-   * `resent`: sent by a redelivery for a delivery that reserved it and died before marking it.
-   * `marked: false`: the mark after the send failed; a later delivery of this event would send again.
-   */
-  | { status: 'sent'; programId: string; eventId: string; messageId: string; marked: boolean; resent?: true; events: IntegrationEvent[] }
-  | { status: 'scheduled'; programId: string; eventId: string; at: string; events: IntegrationEvent[] }
-  | { status: 'skipped'; programId: string; eventId: string; reason: SkipReason; events: IntegrationEvent[] }
-  | { status: 'not-in-audience'; programId: string; eventId: string; events: IntegrationEvent[] }
-  | { status: 'cancelled-pending'; programId: string; eventId: string; events: IntegrationEvent[] }
-  | { status: 'rejected'; reason: string; events: IntegrationEvent[] };
-
-/** A survey due within this margin is sent now rather than scheduled (the scheduler's own granularity is a minute). */
-const SCHEDULE_MARGIN_MS = 60_000;
 const DAY = 86_400;
 
 /**
@@ -73,6 +29,8 @@ export async function dispatchEvent(body: string, deps: DispatchDeps): Promise<D
   } catch {
     return [await reject(body, 'event contract v1: (root): the message body is not JSON', deps)];
   }
+  const reminder = parseReminderEnvelope(raw);
+  if (reminder) return [reminder.ok ? await sendReminder(reminder.value, deps) : await reject(body, `reminder: ${reminder.reason}`, deps)];
   const parsed = parseSurveyEvent(raw);
   if (!parsed.ok) return [await reject(body, `event contract v1: ${parsed.reason}`, deps)];
   const event = parsed.value;
@@ -105,14 +63,8 @@ async function reject(body: string, reason: string, deps: DispatchDeps): Promise
   return { status: 'rejected', reason, events: [eventRejected(body, reason, deps.now().toISOString())] };
 }
 
-const cancelKeyOf = (program: SurveyProgram, event: SurveyEvent): string | undefined => {
-  if (!program.cancel) return undefined;
-  const value = event.context[program.cancel.matchOn];
-  return value === undefined || value === null || typeof value === 'object' ? undefined : `${program.id}#${String(value)}`;
-};
-
 async function cancelPending(event: SurveyEvent, envelope: Record<string, unknown>, program: SurveyProgram, deps: DispatchDeps): Promise<DispatchOutcome> {
-  const cancelKey = cancelKeyOf(program, event);
+  const cancelKey = cancelKeyOf(program, event.context);
   if (!cancelKey) {
     return reject(JSON.stringify(envelope), `event contract v1: detail.context.${program.cancel?.matchOn}: required to cancel "${program.id}"`, deps);
   }
@@ -164,17 +116,21 @@ async function sendNow(event: SurveyEvent, program: SurveyProgram, deps: Dispatc
   const now = deps.now();
   const nowSeconds = Math.floor(now.getTime() / 1000);
   const token = deps.newToken();
+  const contactKey = contactKeyOf(event.customer.email);
+  const expiresAt = nowSeconds + deps.catalog.invitationTtlDays * DAY;
+  const reminder = planReminder(program.reminder, { programId: program.id, contactKey, expiresAt, customer: event.customer }, now, deps.catalog.quietHours);
   const invitation: Invitation = {
     tokenHash: hashToken(token),
     programId: program.id,
     kind: program.kind,
     eventId: event.eventId,
-    contactKey: contactKeyOf(event.customer.email),
+    contactKey,
     locale: resolveLocale(event.customer.locale, Object.keys(deps.catalog.locales), program.defaultLocale),
     customer: event.customer,
     context: event.context,
     createdAt: now.toISOString(),
-    expiresAt: nowSeconds + deps.catalog.invitationTtlDays * DAY,
+    expiresAt,
+    ...(reminder ? { reminder: { plan: reminder.plan } } : {}),
   };
   const guard: ReservationGuard = {
     contactKey: invitation.contactKey,
@@ -184,13 +140,14 @@ async function sendNow(event: SurveyEvent, program: SurveyProgram, deps: Dispatc
         : []),
       ...(program.throttleDays ? [{ scope: program.id, until: nowSeconds + program.throttleDays * DAY }] : []),
     ],
-    cancelKey: cancelKeyOf(program, event),
+    cancelKey: cancelKeyOf(program, event.context),
     now: nowSeconds,
   };
   const reserved = await deps.invitations.reserve(invitation, guard, { token, until: nowSeconds + deps.leaseSeconds });
-  if (typeof reserved === 'object') return resend(event, program, invitation, reserved.unsent, guard, deps);
+  const reminderAt = reminder?.plan === 'scheduled' ? reminder.at : undefined;
+  if (typeof reserved === 'object') return resend(event, program, invitation, reserved.unsent, guard, deps, reminderAt);
   if (reserved !== 'reserved') return skip(event, program, reserved, deps);
-  return send(event, program, invitation, token, guard, deps);
+  return send(event, program, invitation, token, guard, deps, false, reminderAt);
 }
 
 /**
@@ -206,6 +163,7 @@ async function resend(
   claim: UnsentClaim,
   guard: ReservationGuard,
   deps: DispatchDeps,
+  reminderAt?: Date,
 ): Promise<DispatchOutcome> {
   if (claim.leaseUntil > guard.now)
     throw new SendInProgressError(
@@ -223,7 +181,7 @@ async function resend(
     await deps.invitations.release(invitation, guard);
     return skip(event, program, resumed, deps);
   }
-  return send(event, program, invitation, claim.token, guard, deps, true);
+  return send(event, program, invitation, claim.token, guard, deps, true, reminderAt);
 }
 
 async function send(
@@ -234,7 +192,9 @@ async function send(
   guard: ReservationGuard,
   deps: DispatchDeps,
   resent = false,
+  reminderAt?: Date,
 ): Promise<DispatchOutcome> {
+  if (reminderAt) await scheduleReminder(invitation, token, reminderAt, guard, deps);
   const email = renderSurveyEmail(invitation, program, token, { brand: deps.catalog.brand, locales: deps.catalog.locales, publicBaseUrl: deps.publicBaseUrl });
   let messageId: string;
   try {
@@ -261,8 +221,25 @@ async function send(
     messageId,
     marked,
     ...(resent ? { resent } : {}),
+    ...(invitation.reminder ? { reminder: invitation.reminder.plan } : {}),
     events: [surveySent(invitation)],
   };
+}
+
+/**
+ * The reminder's one-time schedule, named after the invitation, created before the survey is sent:
+ * if the send then fails for good or is undone, the invitation is gone when the schedule fires and
+ * nothing is sent; a redelivery of the same survey finds the schedule there ('duplicate'). A failure
+ * to create it undoes the reservation and throws, so the queue retries the survey with its reminder.
+ */
+async function scheduleReminder(invitation: Invitation, token: string, at: Date, guard: ReservationGuard, deps: DispatchDeps): Promise<void> {
+  const message = reminderEnvelope({ programId: invitation.programId, tokenHash: invitation.tokenHash, token, at: at.toISOString() });
+  try {
+    await deps.scheduler.schedule(reminderScheduleName(invitation.tokenHash), at, JSON.stringify(message));
+  } catch (error) {
+    await deps.invitations.release(invitation, guard);
+    throw error;
+  }
 }
 
 function skipped(event: SurveyEvent, program: SurveyProgram, reason: SkipReason, at: Date): DispatchOutcome {

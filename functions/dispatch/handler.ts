@@ -2,6 +2,7 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { DynamoInvitationRepository } from '../adapters/dynamo-invitation-repository.js';
+import { DynamoReminderRepository } from '../adapters/dynamo-reminders.js';
 import { EventBridgePublisher } from '../adapters/eventbridge.js';
 import { EventBridgeSurveyScheduler } from '../adapters/eventbridge-scheduler.js';
 import { logger, publishMetrics, stageCounter, stageHandler } from '../adapters/observability.js';
@@ -32,6 +33,7 @@ const deps: DispatchDeps = {
     roleArn: env.SCHEDULE_ROLE_ARN,
     deadLetterArn: env.SCHEDULE_DEAD_LETTER_ARN,
   }),
+  reminders: new DynamoReminderRepository(env.SURVEY_TABLE),
   deadLetters: new SqsDeadLetterSink(env.DEAD_LETTER_QUEUE_URL, 'dispatch'),
   publicBaseUrl: env.PUBLIC_BASE_URL,
   now: () => new Date(),
@@ -48,11 +50,16 @@ const METRIC: Record<DispatchOutcome['status'], StageMetric<'dispatch'>> = {
   'not-in-audience': 'SurveyNotApplicable',
   'cancelled-pending': 'SurveyCancelled',
   rejected: 'EventRejected',
+  reminded: 'ReminderSent',
+  'reminder-skipped': 'ReminderSkipped',
+  'reminder-deferred': 'ReminderScheduled',
 };
 
 function observe(outcome: DispatchOutcome, record: SQSRecord): void {
   count(METRIC[outcome.status]);
   if (outcome.status === 'sent' && outcome.resent) count('SurveyResent');
+  if (outcome.status === 'sent' && outcome.reminder) count(outcome.reminder === 'scheduled' ? 'ReminderScheduled' : 'ReminderHeldOut');
+  if (outcome.status === 'reminded' && !outcome.marked) count('SentMarkFailed');
   // The email went out but its mark did not land: another delivery of the event would send it again.
   if (outcome.status === 'sent' && !outcome.marked) count('SentMarkFailed');
   if (outcome.status === 'rejected') {

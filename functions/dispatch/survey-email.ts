@@ -39,13 +39,23 @@ export function unsubscribeLink(publicBaseUrl: string, ratingToken: string): str
  * The survey email: HTML (table layout and inline styles, which Gmail, Outlook and Apple Mail all
  * render) plus a plain-text alternative, one link per score, low to high, left to right in every
  * script — the scale keeps `dir="ltr"` inside right-to-left text. List-Unsubscribe headers (RFC
- * 8058) let mail clients offer one-click unsubscribe.
+ * 8058) let mail clients offer one-click unsubscribe. As the `reminder`, the same email (same links) gets
+ * the bundle's reminder subject and a reminder line above its intro.
  */
-export function renderSurveyEmail(invitation: Invitation, program: SurveyProgram, token: string, settings: EmailSettings): SurveyEmail {
+export function renderSurveyEmail(
+  invitation: Invitation,
+  program: SurveyProgram,
+  token: string,
+  settings: EmailSettings,
+  options: { readonly reminder?: boolean } = {},
+): SurveyEmail {
   const m = messagesFor(settings.locales, invitation.locale);
   const brand = settings.brand.name;
   const accent = settings.brand.accentColor ?? DEFAULT_ACCENT;
-  const values = templateValues(invitation, brand, [m.greeting, m.subject]);
+  const subjectTemplate = options.reminder ? m.reminder.subject : m.subject;
+  const values = templateValues(invitation, brand, [m.greeting, subjectTemplate]);
+  const subject = fill(subjectTemplate, values);
+  const reminderLine = options.reminder ? fill(m.reminder.intro, values) : undefined;
   const greeting = values.name ? fill(m.greeting, values) : m.greetingAnonymous;
   const opening = introFor(program, invitation, brand);
   const question = questionFor(program, invitation, brand, m);
@@ -69,7 +79,7 @@ export function renderSurveyEmail(invitation: Invitation, program: SurveyProgram
     {
       locale: invitation.locale,
       dir: m.dir,
-      title: fill(m.subject, values),
+      title: subject,
       brandName: brand,
       brand: settings.brand,
       unsubscribeUrl: unsubscribe,
@@ -77,6 +87,7 @@ export function renderSurveyEmail(invitation: Invitation, program: SurveyProgram
     },
     `<tr><td dir="${m.dir}" style="padding:24px;font:16px/1.5 Arial,Helvetica,sans-serif;color:#1a1a1a;">
 ${para(greeting)}
+${reminderLine ? para(reminderLine) : ''}
 ${opening ? para(opening) : ''}
 ${para(m.intro)}
 ${para(question, 'font-weight:bold;')}
@@ -93,6 +104,7 @@ ${para(question, 'font-weight:bold;')}
   const text = [
     greeting,
     '',
+    ...(reminderLine ? [reminderLine, ''] : []),
     ...(opening ? [opening, ''] : []),
     m.intro,
     '',
@@ -108,13 +120,13 @@ ${para(question, 'font-weight:bold;')}
 
   return {
     to: invitation.customer.email,
-    subject: fill(m.subject, values),
+    subject,
     html,
     text,
     headers: {
       'List-Unsubscribe': `<${unsubscribe}>`,
       'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
     },
-    tags: { program: invitation.programId, kind: invitation.kind, survey: invitation.tokenHash },
+    tags: { program: invitation.programId, kind: invitation.kind, survey: invitation.tokenHash, ...(options.reminder ? { reminder: 'true' } : {}) },
   };
 }

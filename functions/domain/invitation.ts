@@ -19,6 +19,16 @@ export interface Invitation {
   /** Epoch seconds: the link stops working and DynamoDB's TTL removes the item. */
   readonly expiresAt: number;
   readonly response?: SurveyResponse;
+  /** The program's one reminder (domain/reminder.ts): absent when the program has none. */
+  readonly reminder?: InvitationReminder;
+}
+
+/** Whether this invitation gets a reminder, and whether it went out. */
+export interface InvitationReminder {
+  /** 'scheduled': due at a time; 'held-out': in the program's control group, never reminded. */
+  readonly plan: 'scheduled' | 'held-out';
+  /** ISO 8601: when the mail service accepted the reminder. */
+  readonly sentAt?: string;
 }
 
 /** What a respondent answered, with the evidence kept for audit. */

@@ -35,7 +35,22 @@ export interface Messages {
   readonly unsubscribed: string;
   /** The emails to a respondent about their case (acknowledgement, resolution): docs/notifications.md. */
   readonly notification: NotificationMessages;
+  /** The one reminder of an unanswered survey (domain/reminder.ts). */
+  readonly reminder: ReminderMessages;
 }
+
+/**
+ * The strings that make a survey email its reminder. Bundles made before they existed lack them:
+ * the catalog fills each missing one from English and warns, naming it (config/catalog-schema.ts).
+ */
+export interface ReminderMessages {
+  /** Replaces the survey's subject; {brand}. */
+  readonly subject: string;
+  /** A first line above the survey's intro: "A reminder: …". */
+  readonly intro: string;
+}
+
+export const REMINDER_KEYS = ['subject', 'intro'] as const satisfies readonly (keyof ReminderMessages)[];
 
 /**
  * The strings of the respondent notifications. Bundles made before they existed lack them: the

@@ -2,6 +2,7 @@ import type { Integration } from './integrations.js';
 import type { AlertRule } from './aggregates.js';
 import type { Locale, Messages } from './messages.js';
 import type { QuietHours } from './policies.js';
+import type { ReminderPolicy } from './reminder.js';
 import type { Taxonomy } from './topics.js';
 import type { Classification, SurveyKind } from './survey-kinds.js';
 
@@ -93,6 +94,8 @@ export interface SurveyProgram {
   readonly alert?: AlertRule;
   /** Events that cancel a pending (delayed) survey of this program, matched on a context field. */
   readonly cancel?: { readonly on: readonly Trigger[]; readonly matchOn: string };
+  /** One reminder to a person who has not answered; none when absent. */
+  readonly reminder?: ReminderPolicy;
   readonly rules: readonly FollowUpRule[];
 }
 

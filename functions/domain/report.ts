@@ -1,5 +1,6 @@
 import { addCounters, ALL_SEGMENTS, RESOLVE_HOUR_EDGES, scoreEstimate, type Counters } from './aggregates.js';
 import type { SurveyProgram } from './program.js';
+import { REMINDER_COUNTERS } from './reminder.js';
 import { scoresOf, type SurveyKind } from './survey-kinds.js';
 
 export type Granularity = 'day' | 'week' | 'month';
@@ -77,6 +78,54 @@ export interface SegmentReport {
   };
   readonly rootCauses: readonly Ranked[];
   readonly topics: readonly Ranked[];
+  /** The program's reminder: the response rate with it and in the held-out control group. Absent without reminder data in the period. */
+  readonly reminders?: ReminderComparison;
+}
+
+/** Surveys sent and answered in one group of a reminder program. */
+export interface ReminderGroup {
+  readonly sent: number;
+  readonly responses: number;
+  /** responses ÷ sent, 0–100, or null without sends. */
+  readonly responseRate: number | null;
+}
+
+export interface ReminderComparison {
+  /** Contacts planned for a reminder (whether or not they answered before it was due). */
+  readonly withReminder: ReminderGroup;
+  /** The control group (`reminder.holdout`): never reminded. */
+  readonly heldOut: ReminderGroup;
+  /** Reminder emails sent. */
+  readonly remindersSent: number;
+  /** Answers given after the reminder went out. */
+  readonly respondedAfterReminder: number;
+  /** withReminder.responseRate − heldOut.responseRate, in percentage points; null unless both are known. */
+  readonly uplift: number | null;
+}
+
+const reminderPart = (totals: Counters) => {
+  const reminders = reminderComparison(totals);
+  return reminders ? { reminders } : {};
+};
+
+/** The reminder comparison from a period's counters (domain/reminder.ts), or null when the period has none. */
+export function reminderComparison(counters: Counters): ReminderComparison | null {
+  const get = (key: string) => counters[key] ?? 0;
+  const group = (sent: string, responses: string): ReminderGroup => {
+    const rate = percent(get(responses), get(sent));
+    return { sent: get(sent), responses: get(responses), responseRate: rate === null ? null : round1(rate) };
+  };
+  const withReminder = group(REMINDER_COUNTERS.reminderGroupSent, REMINDER_COUNTERS.reminderGroupResponses);
+  const heldOut = group(REMINDER_COUNTERS.holdoutGroupSent, REMINDER_COUNTERS.holdoutGroupResponses);
+  const remindersSent = get(REMINDER_COUNTERS.remindersSent);
+  if (!withReminder.sent && !heldOut.sent && !remindersSent) return null;
+  return {
+    withReminder,
+    heldOut,
+    remindersSent,
+    respondedAfterReminder: get(REMINDER_COUNTERS.respondedAfterReminder),
+    uplift: withReminder.responseRate !== null && heldOut.responseRate !== null ? round1(withReminder.responseRate - heldOut.responseRate) : null,
+  };
 }
 
 const DAY_MS = 86_400_000;
@@ -243,5 +292,7 @@ export function buildSegmentReport(
     },
     rootCauses: pareto(totals, 'rootCause_'),
     topics: pareto(totals, 'topic_'),
+    // eNPS: no group counts beside the anonymous figures (a small control group could single out who answered).
+    ...(anonymous ? {} : reminderPart(totals)),
   };
 }

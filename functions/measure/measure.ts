@@ -3,6 +3,7 @@ import type { FollowUpCaseRecord } from '../domain/follow-up-case.js';
 import type { IntegrationEvent } from '../domain/integration-events.js';
 import type { Invitation } from '../domain/invitation.js';
 import { findProgram, type Catalog } from '../domain/program.js';
+import { REMINDER_COUNTERS, reminderResponseCounters, reminderSentCounters } from '../domain/reminder.js';
 import { isValidScore, SURVEY_KINDS } from '../domain/survey-kinds.js';
 import { topicsOf } from '../domain/topics.js';
 import type { AggregateStore, BucketChange } from '../ports.js';
@@ -64,12 +65,25 @@ export async function measureChange(change: Change, deps: MeasureDeps): Promise<
     if (before?.response) assertMeasurable(before);
     const touched = segmentsOf(after).map((segment) => ({ programId: after.programId, segment }));
     if (!before) {
-      await deps.aggregates.applyOnce(`sent#${after.tokenHash}`, bucketsFor(after, dayOf(after.createdAt), { sent: 1 }), after.tokenHash);
+      await deps.aggregates.applyOnce(
+        `sent#${after.tokenHash}`,
+        bucketsFor(after, dayOf(after.createdAt), { sent: 1, ...reminderSentCounters(after) }),
+        after.tokenHash,
+      );
+    }
+    const remindedAt = after.reminder?.sentAt;
+    if (remindedAt && !before?.reminder?.sentAt) {
+      await deps.aggregates.applyOnce(
+        `reminder#${after.tokenHash}`,
+        bucketsFor(after, dayOf(remindedAt), { [REMINDER_COUNTERS.remindersSent]: 1 }),
+        after.tokenHash,
+      );
     }
     const response = after.response;
     if (!response || (before?.response && (before.response.revision ?? 1) >= (response.revision ?? 1))) return [];
-    const changes = bucketsFor(after, dayOf(response.respondedAt), responseCounters(after.kind, response, topicsOf(response.comment, deps.catalog.topics)));
     const previous = before?.response;
+    const counters = responseCounters(after.kind, response, topicsOf(response.comment, deps.catalog.topics));
+    const changes = bucketsFor(after, dayOf(response.respondedAt), previous ? counters : { ...counters, ...reminderResponseCounters(after) });
     if (previous) {
       changes.push(
         ...bucketsFor(after, dayOf(previous.respondedAt), responseCounters(after.kind, previous, topicsOf(previous.comment, deps.catalog.topics), -1)),

@@ -99,6 +99,11 @@ function section(r: SegmentReport): string {
         ]
       : []),
     ...(r.split ? [`Promoters ${r.split.promoters} %, passives ${r.split.passives} %, detractors ${r.split.detractors} %`] : []),
+    ...(r.reminders
+      ? [
+          `Reminders: with a reminder ${r.reminders.withReminder.responses} of ${r.reminders.withReminder.sent} answered (${r.reminders.withReminder.responseRate ?? '–'} %), held out ${r.reminders.heldOut.responses} of ${r.reminders.heldOut.sent} (${r.reminders.heldOut.responseRate ?? '–'} %); ${r.reminders.remindersSent} reminders sent, ${r.reminders.respondedAfterReminder} answers after one`,
+        ]
+      : []),
     `Follow-ups: ${r.followUp.opened} opened, ${r.followUp.resolved} resolved; median time to resolve ${r.followUp.medianTimeToResolve ?? '–'}`,
   ]
     .map((line) => `<li>${line}</li>`)

@@ -50,6 +50,12 @@ export function renderText(reports: readonly SegmentReport[]): string {
         `  follow-ups     opened ${f.opened}, resolved ${f.resolved}; acknowledged in time ${or(f.acknowledgedInTime)} %, resolved in time ${or(f.resolvedInTime)} %, median time to resolve ${or(f.medianTimeToResolve)}`,
       );
     }
+    const m = r.reminders;
+    if (m) {
+      lines.push(
+        `  reminders      with reminder ${m.withReminder.responses} of ${m.withReminder.sent} answered (${or(m.withReminder.responseRate)} %), held out ${m.heldOut.responses} of ${m.heldOut.sent} (${or(m.heldOut.responseRate)} %), uplift ${signed(m.uplift)} points; ${m.remindersSent} reminders sent, ${m.respondedAfterReminder} answers after one`,
+      );
+    }
     for (const [title, ranked] of [
       ['root causes', r.rootCauses],
       ['topics', r.topics],

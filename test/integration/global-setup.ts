@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { DEFAULT_PORTS, startSandbox, type RunningSandbox, type SandboxInfo } from '../../sandbox/sandbox.js';
-import { demoCatalog } from '../fixtures/catalog.js';
+import { sandboxCatalog } from '../fixtures/catalog.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -32,7 +32,7 @@ export default async function setup(project: TestProject) {
       stateDir,
       users: 0,
       sandbox: startSandbox({
-        catalog: demoCatalog,
+        catalog: sandboxCatalog,
         ports: Object.fromEntries(Object.keys(DEFAULT_PORTS).map((key) => [key, 0])),
         stateDir,
         retryDelaySeconds: 1,
