@@ -9,6 +9,7 @@ import { packageVersion } from '../functions/config/package-info.js';
 import { CliError, type Command, EXIT, parseCommand, UsageError } from './args.js';
 import { caseCommand } from './case.js';
 import { demoCommand } from './demo.js';
+import { digestCommand } from './digest.js';
 import { eraseCommand } from './erase.js';
 import { eventsCommand } from './events.js';
 import { followUpsCommand } from './follow-ups.js';
@@ -29,6 +30,7 @@ export const COMMANDS: readonly Command[] = [
   eraseCommand,
   followUpsCommand,
   integrationsCommand,
+  digestCommand,
 ];
 
 export const USAGE = `Usage: closeloop <command> [options]

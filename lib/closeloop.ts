@@ -7,6 +7,7 @@ import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { CaseManagement } from './constructs/case-management.js';
 import { Deliverability } from './constructs/deliverability.js';
+import { Digests } from './constructs/digests.js';
 import { Dispatch } from './constructs/dispatch.js';
 import { FollowUps } from './constructs/follow-ups.js';
 import { Ingest } from './constructs/ingest.js';
@@ -114,12 +115,21 @@ export class Closeloop extends Construct {
       configurationSet: dispatch.configurationSet,
     });
     const integrations = new Integrations(this, 'Integrations', { defaults, table: store.table, bus: ingest.bus, api: responses.api });
+    const digests = new Digests(this, 'Digests', {
+      defaults,
+      table: store.table,
+      api: responses.api,
+      senderEmail: settings.senderEmail,
+      supportEmail: settings.supportEmail,
+      configurationSet: dispatch.configurationSet,
+    });
     const deadLetterQueues = {
       'dispatch-dead-letters': ingest.deadLetters,
       'rules-failures': followUps.failures,
       'deliverability-feedback-dead-letters': deliverability.deadLetters,
       'notify-failures': notifications.failures,
       'integration-dead-letters': integrations.deadLetters,
+      'digest-dead-letters': digests.deadLetters,
     };
     const producers = new Producers(this, 'Producers', {
       bus: ingest.bus,

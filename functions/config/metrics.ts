@@ -41,6 +41,7 @@ export const STAGE_METRICS = {
     'IntegrationDeadLettered',
     'IntegrationReplayed',
   ],
+  digest: ['DigestSent', 'DigestFailed'],
 } as const satisfies Record<Stage, readonly string[]>;
 
 export type StageMetric<S extends Stage> = (typeof STAGE_METRICS)[S][number];
