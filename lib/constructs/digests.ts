@@ -1,4 +1,4 @@
-import { Arn, Duration, Stack } from 'aws-cdk-lib';
+import { Arn, Duration, Stack, Validations } from 'aws-cdk-lib';
 import type { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
@@ -71,6 +71,11 @@ export class Digests extends Construct {
       retryAttempts: DIGEST_ASYNC_RETRIES,
       maxEventAge: Duration.hours(6),
       onFailure: new SqsDestination(this.deadLetters),
+    });
+    Validations.of(this.function).acknowledge({
+      id: 'Serverless-LambdaDLQ',
+      reason:
+        'Asynchronous invocations (the schedules) have an on-failure destination, the digest dead-letter queue, which keeps the reason a DLQ would not; the send route is synchronous (the caller gets the error).',
     });
     const identity = (name: string) => Arn.format({ service: 'ses', resource: 'identity', resourceName: name }, stack);
     this.function.addToRolePolicy(

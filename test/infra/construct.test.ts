@@ -36,6 +36,7 @@ describe('the Closeloop construct', () => {
     expect(ids('AWS::SQS::Queue')).toEqual([
       'CloseloopDeliverabilityDeadLetters8B4EE3EB',
       'CloseloopDeliverabilityQueueCC60D3C8',
+      'CloseloopDigestsDeadLettersB44E708E',
       'CloseloopFollowUpsAdvocacy7AD945F0',
       'CloseloopFollowUpsAdvocacyDeadLetters96E1BAB3',
       'CloseloopFollowUpsCustomerSuccess1F47FFD1',
@@ -60,6 +61,7 @@ describe('the Closeloop construct', () => {
     expect(Object.keys(closeloop.followUpQueues).sort()).toEqual(['advocacy', 'customer-success', 'escalation', 'support']);
     expect(Object.keys(closeloop.deadLetterQueues).sort()).toEqual([
       'deliverability-feedback-dead-letters',
+      'digest-dead-letters',
       'dispatch-dead-letters',
       'integration-dead-letters',
       'notify-failures',
