@@ -5,12 +5,14 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { DynamoDigestLedger, digestSendKey } from '../../functions/adapters/dynamo-digest-ledger.js';
 import { InvalidCatalogError, parseCatalog } from '../../functions/config/catalog-schema.js';
 import { type DigestDeps, DigestDeliveryError, sendDigest, UnknownDigestError } from '../../functions/digest/digest.js';
+import { handleSendRequest } from '../../functions/digest/http.js';
 import { ALL_SEGMENTS, responseCounters } from '../../functions/domain/aggregates.js';
 import type { AttemptResult } from '../../functions/domain/delivery-policy.js';
 import { cronProblem, digestWeek, isTimeZone } from '../../functions/domain/digest.js';
 import type { Catalog } from '../../functions/domain/program.js';
 import { type DigestClaim, type DigestLedger, RecipientRejectedError, type SurveyEmail } from '../../functions/ports.js';
 import { declaredCatalog } from '../fixtures/catalog.js';
+import { httpEvent } from '../fixtures/deployed-functions.js';
 import { InMemoryAggregates } from '../fixtures/in-memory-aggregates.js';
 
 const SLACK_URL = 'https://hooks.slack.example/services/T0/B0/secret';
@@ -398,5 +400,33 @@ describe('DynamoDigestLedger (aws-sdk-client-mock)', () => {
       ExpressionAttributeValues: { ':status': 'sent', ':at': '2026-11-30T06:00:01.000Z' },
     });
     expect(dynamo).toHaveReceivedCommandWith(DeleteCommand, { ConditionExpression: '#status = :claimed' });
+  });
+});
+
+describe('POST /digests/{digestId}/send', () => {
+  const request = (digestId: string, body?: string, iam = true) =>
+    httpEvent('POST', '/digests/{digestId}/send', `/digests/${digestId}/send`, { digestId }, { iam, ...(body === undefined ? {} : { body }) }) as never;
+
+  it('sends the week of the given day, and maps unsigned, unknown, bad and partly failed requests to 403, 404, 400 and 502', async () => {
+    const store = await seeded();
+    const { deps, answerSlackWith } = depsFor(catalogWith([weekly]), store);
+    const audited: string[] = [];
+    const send = (r: Parameters<typeof sendDigest>[0]) => sendDigest(r, deps);
+    const audit = (actor: string) => audited.push(actor);
+
+    const ok = await handleSendRequest(request('weekly', JSON.stringify({ week: '2026-11-18' })), send, audit);
+    expect(ok.statusCode).toBe(200);
+    expect(JSON.parse(ok.body as string)).toMatchObject({ week: { from: '2026-11-16', to: '2026-11-22' } });
+    expect(audited).toHaveLength(1);
+
+    expect((await handleSendRequest(request('weekly', undefined, false), send, audit)).statusCode).toBe(403);
+    expect((await handleSendRequest(request('monthly'), send, audit)).statusCode).toBe(404);
+    const bad = await handleSendRequest(request('weekly', JSON.stringify({ week: 'monday' })), send, audit);
+    expect(bad.statusCode).toBe(400);
+    expect(bad.body).toContain('week');
+    answerSlackWith({ status: 500 });
+    const partly = await handleSendRequest(request('weekly', JSON.stringify({ week: '2026-11-04' })), send, audit);
+    expect(partly.statusCode).toBe(502);
+    expect(partly.body).toContain('cx-slack: HTTP 500');
   });
 });
