@@ -112,6 +112,8 @@ export async function benchSdk(starts = 7): Promise<{ node: string; results: Sdk
     };
     const events: Record<Stage, () => unknown> = {
       cases: () => httpEvent('GET', '/cases/{caseId}', '/cases/bench', { caseId: 'bench' }, { iam: true }),
+      digest: () =>
+        httpEvent('POST', '/digests/{digestId}/send', '/digests/none/send', { digestId: 'none' }, { iam: true, body: JSON.stringify({ week: '2026-11-23' }) }),
       deliverability: () => sqsEvent(bounceFor(`bounce-${randomUUID()}@example.com`, info.region), info.queues['deliverability-feedback']!.arn),
       dispatch: () => sqsEvent(ticketFor(`bench-${randomUUID()}@example.com`), info.queues['dispatch-buffer']!.arn),
       erase: () => httpEvent('POST', '/erasures', '/erasures', {}, { iam: true, body: JSON.stringify({ email: `erased-${randomUUID()}@example.com` }) }),

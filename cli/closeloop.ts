@@ -10,6 +10,7 @@ import { CliError, type Command, EXIT, parseCommand, UsageError } from './args.j
 import { announceCommand } from './announce.js';
 import { caseCommand } from './case.js';
 import { demoCommand } from './demo.js';
+import { digestCommand } from './digest.js';
 import { eraseCommand } from './erase.js';
 import { eventsCommand } from './events.js';
 import { followUpsCommand } from './follow-ups.js';
@@ -31,6 +32,7 @@ export const COMMANDS: readonly Command[] = [
   followUpsCommand,
   integrationsCommand,
   announceCommand,
+  digestCommand,
 ];
 
 export const USAGE = `Usage: closeloop <command> [options]

@@ -393,3 +393,23 @@ export interface HttpRequester {
 export interface DeliveryQueue {
   enqueue(integrationId: string, events: readonly DeliverableEvent[]): Promise<void>;
 }
+
+/** What taking a digest's send to one recipient for one week found. */
+export type DigestClaim = 'claimed' | 'sent' | 'held';
+
+/**
+ * The digests' sent records: one per digest, week and recipient, taken with a conditional write
+ * before the send, so a retried or repeated invocation never sends the same week twice.
+ */
+export interface DigestLedger {
+  /**
+   * Takes the send (digest, week starting `week`, recipient) until `leaseUntil` (epoch seconds):
+   * 'sent' when it went out before (or was refused for good), 'held' when another invocation holds
+   * an unexpired claim. One conditional write.
+   */
+  claim(digestId: string, week: string, recipient: string, now: number, leaseUntil: number): Promise<DigestClaim>;
+  /** The send went out (or was refused for good: `outcome` 'rejected'): no later invocation sends it again. */
+  markSent(digestId: string, week: string, recipient: string, at: Date, outcome?: 'sent' | 'rejected'): Promise<void>;
+  /** A transient failure after the claim: the next invocation may send. */
+  release(digestId: string, week: string, recipient: string): Promise<void>;
+}

@@ -8,6 +8,7 @@ import { Construct } from 'constructs';
 import { Announcements } from './constructs/announcements.js';
 import { CaseManagement } from './constructs/case-management.js';
 import { Deliverability } from './constructs/deliverability.js';
+import { Digests } from './constructs/digests.js';
 import { Dispatch } from './constructs/dispatch.js';
 import { FollowUps } from './constructs/follow-ups.js';
 import { Ingest } from './constructs/ingest.js';
@@ -126,6 +127,14 @@ export class Closeloop extends Construct {
       configurationSet: dispatch.configurationSet,
       sesMaxSendRate: settings.sesMaxSendRate,
     });
+    const digests = new Digests(this, 'Digests', {
+      defaults,
+      table: store.table,
+      api: responses.api,
+      senderEmail: settings.senderEmail,
+      supportEmail: settings.supportEmail,
+      configurationSet: dispatch.configurationSet,
+    });
     const deadLetterQueues = {
       'dispatch-dead-letters': ingest.deadLetters,
       'rules-failures': followUps.failures,
@@ -133,6 +142,7 @@ export class Closeloop extends Construct {
       'notify-failures': notifications.failures,
       'integration-dead-letters': integrations.deadLetters,
       'announce-dead-letters': announcements.deadLetters,
+      'digest-dead-letters': digests.deadLetters,
     };
     const producers = new Producers(this, 'Producers', {
       bus: ingest.bus,

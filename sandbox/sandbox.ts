@@ -304,6 +304,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     ]);
     const { handler: deliver } = await import('../functions/deliver/handler.js');
     const { handler: announce } = await import('../functions/announce/handler.js');
+    const { handler: digest } = await import('../functions/digest/handler.js');
     deliverFeedback = async (event) => {
       await sqsClient.send(new SendMessageCommand({ QueueUrl: queue(feedbackQueue.name).url, MessageBody: JSON.stringify(event) }));
     };
@@ -338,7 +339,16 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     });
     stoppers.push(() => scheduler.stop());
     // The deliver function serves its replay route and its queues alike (it tells them apart by the event).
-    const served = { respond, cases, erase, hooks, deliver: deliver as unknown as typeof erase, announce: announce as unknown as typeof erase } as const;
+    // The digest function serves `closeloop digest send` (its schedules are AWS's: in the sandbox the command is the trigger).
+    const served = {
+      respond,
+      cases,
+      erase,
+      hooks,
+      deliver: deliver as unknown as typeof erase,
+      announce: announce as unknown as typeof erase,
+      digest: digest as unknown as typeof erase,
+    } as const;
     const routes: HttpRoute[] = [
       ...(Object.keys(served) as (keyof typeof served)[]).flatMap((stage) =>
         (WIRING[stage].routes as readonly Route[]).map((route) => ({

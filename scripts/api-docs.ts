@@ -11,6 +11,7 @@ import { eventContractJsonSchema, followUpMessageJsonSchema, integrationEventJso
 import { packageVersion } from '../functions/config/package-info.js';
 import { announcementRequestBodySchema } from '../functions/announce/http.js';
 import { replayRequestBodySchema } from '../functions/deliver/http.js';
+import { digestSendBodySchema } from '../functions/digest/http.js';
 import { erasureRequestBodySchema } from '../functions/erase/http.js';
 import { followUpMessageSchema } from '../functions/domain/follow-up-message.js';
 import { INTEGRATION_DETAIL_TYPES } from '../functions/domain/integration-event-schemas.js';
@@ -322,6 +323,52 @@ export function openApiDocument(): JsonSchema {
           },
         },
       },
+      '/digests/{digestId}/send': {
+        parameters: [{ name: 'digestId', in: 'path', required: true, description: "A digest's id in the catalog", schema: { type: 'string' } }],
+        post: {
+          operationId: 'sendDigest',
+          summary: "Send a digest's week now, to each recipient not yet sent that week (docs/digests.md)",
+          security: [{ sigv4: [] }],
+          requestBody: { required: false, ...jsonContent('DigestSendRequest') },
+          responses: {
+            '200': {
+              description: 'Each recipient: sent now, already-sent (an earlier send of the week), skipped or rejected (with the reason)',
+              content: {
+                'application/json': {
+                  schema: {
+                    type: 'object',
+                    required: ['digestId', 'week', 'recipients'],
+                    properties: {
+                      digestId: { type: 'string' },
+                      week: {
+                        type: 'object',
+                        required: ['from', 'to'],
+                        properties: { from: { type: 'string', format: 'date' }, to: { type: 'string', format: 'date' } },
+                      },
+                      recipients: {
+                        type: 'array',
+                        items: {
+                          type: 'object',
+                          required: ['to', 'status'],
+                          properties: {
+                            to: { type: 'string' },
+                            status: { enum: ['sent', 'already-sent', 'skipped', 'rejected'] },
+                            reason: { type: 'string' },
+                          },
+                        },
+                      },
+                    },
+                  },
+                },
+              },
+            },
+            '400': error('Bad body'),
+            '403': iamErrors['403'],
+            '404': error('No such digest'),
+            '502': error('Not sent to some recipient for now (the others were); sending again sends only to it'),
+          },
+        },
+      },
     },
     components: {
       securitySchemes: {
@@ -378,6 +425,7 @@ export function openApiDocument(): JsonSchema {
             },
           },
         },
+        DigestSendRequest: jsonSchema(digestSendBodySchema),
         Error: jsonSchema(errorSchema),
       },
     },

@@ -6,6 +6,7 @@ import { MAX_REMINDER_HOLDOUT, type ReminderPolicy } from '../domain/reminder.js
 import { INTEGRATION_EVENT_TYPES } from '../domain/integration-events.js';
 import { INTEGRATION_KINDS, type Integration } from '../domain/integrations.js';
 import { ZENDESK_EVENT_TYPES } from '../domain/zendesk-ticket.js';
+import { cronProblem, type Digest, EMAIL_ADDRESS, isEmailRecipient, isTimeZone } from '../domain/digest.js';
 import { DEFAULT_RETENTION, type Catalog, type SurveyProgram } from '../domain/program.js';
 import { CLASSIFICATIONS, SURVEY_KINDS, scaleOf } from '../domain/survey-kinds.js';
 import { describeCatalogIssues } from './catalog-issues.js';
@@ -228,6 +229,16 @@ const integrationSchema = z.strictObject({
   ),
 });
 
+const digestSchema = z.strictObject({
+  id: kebab.check(about('Unique: names the schedule and `closeloop digest send <id>`.')),
+  schedule: z.string().check(about('An EventBridge Scheduler cron expression in `timeZone`, e.g. "cron(0 8 ? * MON *)" (Mondays 08:00).')),
+  timeZone: z.string().check(about('IANA time zone of the schedule and of the week (Monday to Sunday), e.g. "Europe/Tallinn".')),
+  to: z
+    .array(nonEmpty)
+    .check(z.minLength(1), about('Recipients: ids of slack integrations (the message goes to their incoming webhook) and email addresses (SES).')),
+  programs: z.optional(z.array(kebab).check(z.minLength(1), about('Only these programs. Default: every program.'))),
+});
+
 export const catalogSchema = z
   .strictObject({
     $schema: z.optional(z.string()),
@@ -295,6 +306,7 @@ export const catalogSchema = z
         .array(integrationSchema)
         .check(about("Where Closeloop's own events are delivered: signed webhooks, Slack and Zendesk tickets. See docs/integrations.md.")),
     ),
+    digests: z.optional(z.array(digestSchema).check(about('Weekly digests of the report to Slack and by email, on a schedule. See docs/digests.md.'))),
   })
   .check(about('Closeloop catalog (closeloop.yaml): survey programs, follow-up rules and queues, brand. See docs/catalog.md.'));
 
@@ -471,10 +483,12 @@ export function parseCatalog(input: unknown, options: ParseOptions = {}): Catalo
     problems.push(`retention.responseDays: ${declared.retention.responseDays} is shorter than the answer window`);
   }
   const integrations = checkIntegrations(declared.integrations ?? [], problems);
+  const digests = checkDigests(declared.digests ?? [], integrations, programs, problems);
   if (problems.length) throw new InvalidCatalogError(problems);
   return {
     ...declared,
     integrations,
+    ...(declared.digests ? { digests } : {}),
     answerWindowHours: declared.answerWindowHours ?? 24,
     retention: declared.retention ?? DEFAULT_RETENTION,
     programs,
@@ -541,6 +555,46 @@ function checkZendesk(integration: z.infer<typeof integrationSchema>, at: string
     if (!(ZENDESK_EVENT_TYPES as readonly string[]).includes(type)) {
       problems.push(`${at}.on.${j}: zendesk opens and updates tickets for cases: ${ZENDESK_EVENT_TYPES.join(', ')}; not ${type}`);
     }
+  });
+}
+
+function checkDigests(
+  declared: readonly z.infer<typeof digestSchema>[],
+  integrations: readonly Integration[],
+  programs: readonly SurveyProgram[],
+  problems: string[],
+): Digest[] {
+  const seen = new Set<string>();
+  return declared.map((digest, d) => {
+    const at = `digests.${d}`;
+    if (seen.has(digest.id)) problems.push(`${at}.id: "${digest.id}" is declared twice`);
+    seen.add(digest.id);
+    const cron = cronProblem(digest.schedule);
+    if (cron) problems.push(`${at}.schedule: ${cron}`);
+    if (!isTimeZone(digest.timeZone)) problems.push(`${at}.timeZone: "${digest.timeZone}" is not an IANA time zone such as "Europe/Tallinn"`);
+    digest.to.forEach((recipient, r) => {
+      if (isEmailRecipient(recipient)) {
+        if (!EMAIL_ADDRESS.test(recipient)) problems.push(`${at}.to.${r}: "${recipient}" is not an email address`);
+        return;
+      }
+      const integration = integrations.find((i) => i.id === recipient);
+      if (!integration) {
+        const slack = integrations.filter((i) => i.kind === 'slack').map((i) => i.id);
+        problems.push(
+          `${at}.to.${r}: "${recipient}" is neither an email address nor a declared integration (slack integrations: ${slack.join(', ') || 'none'})`,
+        );
+      } else if (integration.kind !== 'slack') {
+        problems.push(`${at}.to.${r}: integration "${recipient}" is a ${integration.kind}; a digest goes to slack integrations and email addresses only`);
+      }
+    });
+    const duplicates = digest.to.filter((recipient, r) => digest.to.indexOf(recipient) !== r);
+    if (duplicates.length) problems.push(`${at}.to: "${duplicates[0]}" is listed twice`);
+    digest.programs?.forEach((id, p) => {
+      if (!programs.some((program) => program.id === id)) {
+        problems.push(`${at}.programs.${p}: "${id}" is not a declared program (${programs.map((program) => program.id).join(', ')})`);
+      }
+    });
+    return { ...digest };
   });
 }
 

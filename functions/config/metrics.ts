@@ -47,6 +47,7 @@ export const STAGE_METRICS = {
     'IntegrationReplayed',
   ],
   announce: ['AnnouncementQueued', 'AnnouncementSent', 'AnnouncementSkipped', 'AnnouncementMarkFailed', 'AnnounceRecordFailed'],
+  digest: ['DigestSent', 'DigestFailed'],
 } as const satisfies Record<Stage, readonly string[]>;
 
 export type StageMetric<S extends Stage> = (typeof STAGE_METRICS)[S][number];

@@ -175,3 +175,10 @@ export const announceDeadLetterQueue = { name: 'announce-dead-letters', retentio
 export function announceConcurrencyFor(sesMaxSendRate: number): number {
   return Math.min(1000, Math.max(2, Math.floor(sesMaxSendRate / 20)));
 }
+
+/** The digest stage (docs/digests.md): one invocation builds a week's report and sends it to a few recipients. */
+export const DIGEST_TIMEOUT_SECONDS = 60;
+/** How long a claimed digest send is held: longer than the function's timeout, so a running send is never sent over. */
+export const DIGEST_LEASE_SECONDS = DIGEST_TIMEOUT_SECONDS * 2;
+/** Schedules that could not invoke the function, and invocations that kept failing, with the reason. */
+export const digestDeadLetterQueue = { name: 'digest-dead-letters', retentionDays: 14 } as const;

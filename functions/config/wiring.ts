@@ -143,6 +143,12 @@ export const WIRING = {
     indexes: [surveyTable.answerIndex.name],
     routes: [{ methods: ['POST'], path: '/announcements', auth: 'iam' }],
   },
+  digest: {
+    env: ['SURVEY_TABLE', 'SENDER_EMAIL', 'SUPPORT_EMAIL', 'CONFIGURATION_SET'],
+    // Reads the day buckets (GetItem: a program's segments; Query: its days) and takes, marks and releases the sent records.
+    table: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+    routes: [{ methods: ['POST'], path: '/digests/{digestId}/send', auth: 'iam' }],
+  },
 } as const satisfies Record<string, StageWiring>;
 
 export type Stage = keyof typeof WIRING;

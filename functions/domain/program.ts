@@ -1,4 +1,5 @@
 import type { Integration } from './integrations.js';
+import type { Digest } from './digest.js';
 import type { AlertRule } from './aggregates.js';
 import type { Locale, Messages } from './messages.js';
 import type { QuietHours } from './policies.js';
@@ -155,6 +156,8 @@ export interface Catalog {
   readonly locales: Readonly<Record<Locale, Messages>>;
   /** Where Closeloop's own events are delivered (signed webhooks, Slack); none when absent. */
   readonly integrations?: readonly Integration[];
+  /** Weekly digests to Slack and email (docs/digests.md); none when absent. */
+  readonly digests?: readonly Digest[];
 }
 
 const sameTrigger = (a: Trigger, source: string, detailType: string) => a.source === source && a.detailType === detailType;

@@ -38,6 +38,7 @@ describe('the Closeloop construct', () => {
       'CloseloopAnnouncementsQueue75089C8A',
       'CloseloopDeliverabilityDeadLetters8B4EE3EB',
       'CloseloopDeliverabilityQueueCC60D3C8',
+      'CloseloopDigestsDeadLettersB44E708E',
       'CloseloopFollowUpsAdvocacy7AD945F0',
       'CloseloopFollowUpsAdvocacyDeadLetters96E1BAB3',
       'CloseloopFollowUpsCustomerSuccess1F47FFD1',
@@ -63,6 +64,7 @@ describe('the Closeloop construct', () => {
     expect(Object.keys(closeloop.deadLetterQueues).sort()).toEqual([
       'announce-dead-letters',
       'deliverability-feedback-dead-letters',
+      'digest-dead-letters',
       'dispatch-dead-letters',
       'integration-dead-letters',
       'notify-failures',

@@ -152,6 +152,14 @@ describe.skipIf(!required)('the deployed bundles on Node.js 24, with their templ
     expect((await invoke('announce', sqsEvent(job, sandbox.queues['announce-sends']!.arn))).result).toEqual({ batchItemFailures: [] });
   });
 
+  it('digest: a send request for a digest the catalog does not declare is 404 JSON naming it; a scheduled invocation of one throws', async () => {
+    const event = httpEvent('POST', '/digests/{digestId}/send', '/digests/nowhere/send', { digestId: 'nowhere' }, { iam: true, body: '{}' });
+    const { result } = await invoke('digest', event);
+    expect(result).toMatchObject({ statusCode: 404 });
+    expect(JSON.parse((result as { body: string }).body).message).toContain('no digest "nowhere"');
+    await expect(invoke('digest', { digestId: 'nowhere' })).rejects.toThrow(/no digest "nowhere"/);
+  });
+
   it('escalate: the scheduled sweep runs', async () => {
     const { invokeMs } = await invoke('escalate', {
       version: '0',

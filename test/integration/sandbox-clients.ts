@@ -55,9 +55,9 @@ export async function waitForEmails(address: string, count = 1, timeoutMs = 60_0
   }
 }
 
-/** The stored email rendered as MIME by the SES emulator, parsed by a real MIME parser. */
-export async function mimeOf(messageId: string): Promise<ParsedMail> {
-  const response = await fetch(`${sandbox.endpoints.sesv2}/get-emlContent?messageId=${encodeURIComponent(messageId)}`);
+/** The stored email rendered as MIME by the SES emulator (of the shared sandbox, or of a test's own), parsed by a real MIME parser. */
+export async function mimeOf(messageId: string, sesEndpoint: string = sandbox.endpoints.sesv2): Promise<ParsedMail> {
+  const response = await fetch(`${sesEndpoint}/get-emlContent?messageId=${encodeURIComponent(messageId)}`);
   const { body } = (await response.json()) as { body: { data: number[] } };
   return simpleParser(Buffer.from(body.data));
 }
