@@ -3,6 +3,7 @@
  * the measured calls and durations, as a multiple of the SES-only floor ($0.10 per 1,000 emails).
  */
 import type { CallsResult } from './calls.js';
+import { table } from './harness.js';
 import { perResponseAt, type WritesResult } from './writes.js';
 
 /** us-east-1 list prices (on-demand, no free tier), as published in November 2026. */
@@ -122,4 +123,20 @@ export function costModel(
     },
   ];
   return { lines, total, floor, ratio: total / floor, optional };
+}
+
+const usd = (n: number) => `$${n.toFixed(5)}`;
+
+/** Section 4 of `npm run bench`: the cost model's lines, total and ratio to the SES floor, and the optional features. */
+export function costReport(calls: CallsResult, writes?: WritesResult): string {
+  const cost = costModel(calls, 0.15, writes);
+  return [
+    table([
+      ['item', 'per 1,000 surveys', 'basis'],
+      ...cost.lines.map((l) => [l.item, usd(l.perThousand), l.basis]),
+      ['total', usd(cost.total), `${cost.ratio.toFixed(3)} × the SES-only floor (${usd(cost.floor)})`],
+    ]),
+    `${cost.ratio.toFixed(3)}× the SES floor; goal ≤ 1.10×: ${cost.ratio <= 1.1 ? 'met' : 'NOT met'}`,
+    table([['optional feature', 'adds per 1,000 surveys', 'basis'], ...cost.optional.map((l) => [l.item, usd(l.perThousand), l.basis])]),
+  ].join('\n');
 }

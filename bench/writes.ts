@@ -28,7 +28,7 @@ import { recordRating, type RespondDeps } from '../functions/respond/respond.js'
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../sandbox/emulators.js';
 import { demoCatalog as catalog } from '../test/fixtures/catalog.js';
 import { keyLoads, type KeyLoad, WriteLedger } from './capacity.js';
-import { benchTable, refusingDispatchPorts } from './harness.js';
+import { benchTable, refusingDispatchPorts, table } from './harness.js';
 
 export interface Units {
   readonly measured: number;
@@ -224,4 +224,53 @@ export async function benchWrites(surveys = 330, concurrency = 8, rates = { surv
   } finally {
     await dynamo.stop();
   }
+}
+
+const goal = (met: boolean) => (met ? 'met' : 'NOT met');
+
+/** Sections 2b and 2c of `npm run bench` (and of `npm run bench:writes`): write units per path and per key family at the peak. */
+export function writesReport(writes: WritesResult): string {
+  const lines: string[] = [];
+  const wruSurvey = writes.perSurvey.total;
+  const wruResponse = perResponseAt(writes, 0.3);
+  const units = (u: Units) => `${u.total.toFixed(1)} (${u.measured.toFixed(1)} measured + ${u.calculated.toFixed(1)} calculated)`;
+  lines.push(
+    table([
+      ['path', 'WRU', 'goal'],
+      ['per survey (dispatch, sent mark, measure)', units(writes.perSurvey), `≤ 9: ${goal(wruSurvey <= 9)}`],
+      ['per response without a case', units(writes.perResponseWithoutCase), ''],
+      ['per response opening a case (and its acknowledgement)', units(writes.perResponseWithCase), ''],
+      ['per response, 30 % opening a case', wruResponse.toFixed(1), `≤ 6: ${goal(wruResponse <= 6)}`],
+      ['per notification (notify stage)', units(writes.perNotification), ''],
+    ]),
+    `${wruSurvey.toFixed(1)} WRU per survey (goal ≤ 9: ${goal(wruSurvey <= 9)}); ${wruResponse.toFixed(1)} WRU per response (goal ≤ 6: ${goal(wruResponse <= 6)}). ` +
+      `Write calls that returned ConsumedCapacity: ${Object.entries(writes.calls)
+        .map(([c, n]) => `${c.replace('Command', '')} ${n.reported}/${n.count}`)
+        .join(', ')}. Calculated: transactions' items and failed conditions (DynamoDB Local under-reports them; see capacity.ts).\n`,
+    `2c. Headroom for 10 million surveys a day: write units per key family, scaled to the peak (${writes.rates.survey} surveys/s, ${writes.rates.response} responses/s, one program); goal: no key above 100 WCU/s (10 % of a partition's 1,000)`,
+  );
+  const all = writes.families.reduce((sum, g) => sum + g.unitsPerSurvey * writes.rates.survey + g.unitsPerResponse * writes.rates.response, 0);
+  lines.push(
+    table([
+      ['key family', 'WRU per survey', 'WRU per response', 'share of writes', 'keys', 'busiest key', 'its peak WCU/s', '≤ 100'],
+      ...writes.families.map((f) => {
+        const perSecond = f.unitsPerSurvey * writes.rates.survey + f.unitsPerResponse * writes.rates.response;
+        return [
+          f.family,
+          f.unitsPerSurvey.toFixed(2),
+          f.unitsPerResponse.toFixed(2),
+          `${((100 * perSecond) / all).toFixed(1)} %`,
+          f.distinctKeys,
+          f.shared ? f.hottestKey.replace(/(#[^#]{12})[^#]+$/, '$1…') : '(one per survey or case)',
+          f.shared ? f.peakWcuPerSecond.toFixed(0) : `${f.peakWcuPerSecond.toFixed(0)} once`,
+          f.peakWcuPerSecond <= 100 ? 'yes' : 'NO',
+        ];
+      }),
+    ]),
+  );
+  const hot = writes.families.filter((f) => f.shared && f.peakWcuPerSecond > 100);
+  lines.push(
+    `no key above 10 % of the per-partition limit at the peak: ${goal(hot.length === 0)}${hot.length ? ` (${hot.map((f) => f.hottestKey.split('#')[0]).join(', ')})` : ''}\n`,
+  );
+  return lines.join('\n');
 }
