@@ -19,6 +19,13 @@ const shardOf = (key: string) => createHash('sha256').update(key).digest().readU
 const attribute = (name: string) => `c_${name}`;
 
 export class DynamoAggregateStore implements AggregateStore {
+  /**
+   * Segments this instance knows `SEGMENTS#<program>` holds (it wrote them, or an earlier delivery of
+   * the same change did): the item is written only for a segment not in here, so once per segment
+   * and cold start instead of in every response's transaction (it was a hot key at 2 WRU a response).
+   */
+  private readonly knownSegments = new Map<string, Set<string>>();
+
   constructor(
     private readonly tableName: string,
     private readonly client: DynamoDBDocumentClient = documentClient,
@@ -26,6 +33,9 @@ export class DynamoAggregateStore implements AggregateStore {
 
   async applyOnce(changeId: string, changes: readonly BucketChange[], shardKey: string, segments: readonly string[] = []): Promise<'applied' | 'duplicate'> {
     const shard = shardOf(shardKey);
+    const programId = changes[0]?.programId;
+    const known = programId === undefined ? undefined : (this.knownSegments.get(programId) ?? this.knownSegments.set(programId, new Set()).get(programId));
+    const fresh = known ? segments.filter((segment) => !known.has(segment)) : [];
     const now = Math.floor(Date.now() / 1000);
     const updates = changes
       .map((change) => {
@@ -55,27 +65,33 @@ export class DynamoAggregateStore implements AggregateStore {
               },
             },
             ...updates,
-            ...(segments.length && changes[0]
-              ? [
-                  {
-                    Update: {
-                      TableName: this.tableName,
-                      Key: { pk: `SEGMENTS#${changes[0].programId}`, sk: 'SEGMENTS' },
-                      UpdateExpression: 'SET #type = :type ADD #segments :segments',
-                      ExpressionAttributeNames: { '#type': 'type', '#segments': 'segments' },
-                      ExpressionAttributeValues: { ':type': 'segments', ':segments': new Set(segments) },
-                    },
-                  },
-                ]
-              : []),
+            ...(fresh.length && programId !== undefined ? [this.segmentsUpdate(programId, fresh)] : []),
           ],
         }),
       );
+      for (const segment of fresh) known?.add(segment);
       return 'applied';
     } catch (error) {
-      if (error instanceof TransactionCanceledException && error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed') return 'duplicate';
+      if (error instanceof TransactionCanceledException && error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed') {
+        // The change was applied before, with the segments it named.
+        for (const segment of fresh) known?.add(segment);
+        return 'duplicate';
+      }
       throw error;
     }
+  }
+
+  /** Adds segments to the program's list the report offers (a set: adding one again changes nothing). */
+  private segmentsUpdate(programId: string, segments: readonly string[]) {
+    return {
+      Update: {
+        TableName: this.tableName,
+        Key: { pk: `SEGMENTS#${programId}`, sk: 'SEGMENTS' },
+        UpdateExpression: 'SET #type = :type ADD #segments :segments',
+        ExpressionAttributeNames: { '#type': 'type', '#segments': 'segments' },
+        ExpressionAttributeValues: { ':type': 'segments', ':segments': new Set(segments) },
+      },
+    };
   }
 
   async totals(programId: string, segment: string, fromDay: string, toDay: string): Promise<Record<string, number>> {
