@@ -59,4 +59,73 @@ describe('DynamoAggregateStore', () => {
     expect(keysOf(1)).toContain('SEGMENTS#order-delivered-nps');
     expect(keysOf(2)).not.toContain('SEGMENTS#order-delivered-nps');
   });
+
+  it('counts a batch in one transaction: a marker per change, one update per bucket with the counters summed', async () => {
+    dynamo.on(TransactWriteCommand).resolves({});
+    const store = new DynamoAggregateStore(TABLE, client);
+    const changes = Array.from({ length: 40 }, (_, i) => ({ changeId: `sent#t${i}`, buckets: [bucket('all', { sent: 1 })], shardKey: 'same-shard' }));
+
+    expect(await store.applyAll(changes)).toEqual(changes.map(() => 'applied'));
+
+    expect(dynamo).toHaveReceivedCommandTimes(TransactWriteCommand, 1);
+    const items = sentItems(0) as unknown as { Put?: { Item: { pk: string } }; Update?: { ExpressionAttributeValues: Record<string, unknown> } }[];
+    expect(items.filter((i) => i.Put?.Item.pk.startsWith('APPLIED#'))).toHaveLength(40);
+    const updates = items.filter((i) => i.Update);
+    expect(updates).toHaveLength(1);
+    expect(updates[0]!.Update!.ExpressionAttributeValues[':c0']).toBe(40);
+  });
+
+  it("applies a retried batch's new changes only: the changes whose markers exist are left out, the rest counted once", async () => {
+    const canceled = new TransactionCanceledException({
+      message: 'Transaction cancelled',
+      $metadata: {},
+      CancellationReasons: [{ Code: 'None' }, { Code: 'ConditionalCheckFailed' }, { Code: 'None' }, { Code: 'None' }],
+    });
+    dynamo.on(TransactWriteCommand).rejectsOnce(canceled).resolves({});
+    const store = new DynamoAggregateStore(TABLE, client);
+    const changes = ['a', 'b', 'c'].map((t) => ({ changeId: `sent#${t}`, buckets: [bucket('all', { sent: 1 })], shardKey: 'same-shard' }));
+
+    expect(await store.applyAll(changes)).toEqual(['applied', 'duplicate', 'applied']);
+
+    const retry = sentItems(1) as unknown as { Put?: { Item: { pk: string } }; Update?: { ExpressionAttributeValues: Record<string, unknown> } }[];
+    expect(retry.flatMap((i) => (i.Put ? [i.Put.Item.pk] : []))).toEqual(['APPLIED#sent#a', 'APPLIED#sent#c']);
+    expect(retry.find((i) => i.Update)!.Update!.ExpressionAttributeValues[':c0']).toBe(2);
+  });
+
+  it('splits a batch into transactions of at most 100 items', async () => {
+    dynamo.on(TransactWriteCommand).resolves({});
+    const store = new DynamoAggregateStore(TABLE, client);
+    const changes = Array.from({ length: 150 }, (_, i) => ({ changeId: `sent#t${i}`, buckets: [bucket('all', { sent: 1 })], shardKey: `t${i}` }));
+
+    await store.applyAll(changes);
+
+    const sizes = dynamo.commandCalls(TransactWriteCommand).map((call) => call.args[0].input.TransactItems!.length);
+    expect(sizes.every((n) => n <= 100)).toBe(true);
+    const markers = dynamo
+      .commandCalls(TransactWriteCommand)
+      .flatMap((call) => call.args[0].input.TransactItems!.flatMap((i) => (i.Put ? [String(i.Put.Item!.pk)] : [])));
+    expect(new Set(markers).size).toBe(150);
+    expect(markers).toHaveLength(150);
+  });
+
+  it('tries a batch again when it met a concurrent transaction, and fails it on any other cancellation', async () => {
+    const conflict = new TransactionCanceledException({
+      message: 'Transaction cancelled',
+      $metadata: {},
+      CancellationReasons: [{ Code: 'None' }, { Code: 'TransactionConflict' }],
+    });
+    dynamo.on(TransactWriteCommand).rejectsOnce(conflict).resolves({});
+    const store = new DynamoAggregateStore(TABLE, client);
+    expect(await store.applyAll([{ changeId: 'sent#a', buckets: [bucket('all', { sent: 1 })], shardKey: 'a' }])).toEqual(['applied']);
+    expect(dynamo).toHaveReceivedCommandTimes(TransactWriteCommand, 2);
+
+    dynamo.reset();
+    const throttled = new TransactionCanceledException({
+      message: 'Transaction cancelled',
+      $metadata: {},
+      CancellationReasons: [{ Code: 'None' }, { Code: 'ThrottlingError' }],
+    });
+    dynamo.on(TransactWriteCommand).rejects(throttled);
+    await expect(store.applyAll([{ changeId: 'sent#b', buckets: [bucket('all', { sent: 1 })], shardKey: 'b' }])).rejects.toThrow(TransactionCanceledException);
+  });
 });
