@@ -227,8 +227,15 @@ export class DynamoInvitationRepository implements InvitationRepository, Contact
     if (known && (known.value || Date.now() - known.readAt < MIGRATION_RECHECK_MS)) return Promise.resolve(known.value);
     // Concurrent reservations of a cold start share one read.
     this.flagsRead ??= (async () => {
-      const read = await this.client.send(new GetCommand({ TableName: this.tableName, Key: SUPPRESSION_FLAGS_MIGRATED, ConsistentRead: true }));
-      this.flagsMigrated = { value: read?.Item !== undefined, readAt: Date.now() };
+      // Unreadable (a transient error, a grant missing): not migrated, so the separate check stays — never a send it would refuse.
+      let migrated = false;
+      try {
+        const read = await this.client.send(new GetCommand({ TableName: this.tableName, Key: SUPPRESSION_FLAGS_MIGRATED, ConsistentRead: true }));
+        migrated = read?.Item !== undefined;
+      } catch {
+        migrated = false;
+      }
+      this.flagsMigrated = { value: migrated, readAt: Date.now() };
       return this.flagsMigrated.value;
     })().finally(() => {
       this.flagsRead = undefined;

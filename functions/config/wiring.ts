@@ -59,7 +59,8 @@ export const WIRING = {
       'SCHEDULE_ROLE_ARN',
       'SCHEDULE_DEAD_LETTER_ARN',
     ],
-    table: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem'],
+    // GetItem: once per cold start, whether suppression flags are migrated (docs/upgrading.md).
+    table: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem'],
   },
   respond: {
     env: ['SURVEY_TABLE', 'SUPPORT_EMAIL', 'PUBLIC_BASE_URL', 'PAGE_SIGNING_SECRET'],
@@ -99,7 +100,8 @@ export const WIRING = {
   },
   erase: {
     env: ['SURVEY_TABLE'],
-    table: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:Query'],
+    // UpdateItem: the suppression record and flag, and a contact's REST#all kept with its flag.
+    table: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query'],
     indexes: [surveyTable.contactIndex.name],
     routes: [{ methods: ['POST'], path: '/erasures', auth: 'iam' }],
   },
