@@ -27,6 +27,11 @@ export type Phase = 'survey' | 'response' | 'notification';
 export interface Actor {
   readonly phase: Phase;
   readonly id: string;
+  /**
+   * For work done for many at once (a stream batch counted together): whose each written item is
+   * (`pk`, `sk`), its units split evenly among them; an item nobody owns is booked to `id`.
+   */
+  readonly owners?: (pk: string, sk: string) => readonly string[];
 }
 
 export interface Booking {
@@ -38,6 +43,8 @@ export interface Booking {
   readonly basis: 'measured' | 'calculated';
   /** A transaction's item whose size is known only at the end (finalize). */
   pending?: { readonly sk: string; readonly factor: 1 | 2 };
+  /** This actor's share of the item's units (1 unless a batch's item is split among its owners). */
+  readonly share?: number;
 }
 
 const WRITES = new Set(['PutItemCommand', 'UpdateItemCommand', 'DeleteItemCommand', 'TransactWriteItemsCommand', 'BatchWriteItemCommand']);
@@ -126,8 +133,8 @@ export class WriteLedger {
   readonly calls: Record<string, { count: number; reported: number }> = {};
 
   /** Runs `work` as `actor`'s: every write it makes is booked to it. */
-  as<T>(phase: Phase, id: string, work: () => Promise<T>): Promise<T> {
-    return this.actor.run({ phase, id }, work);
+  as<T>(phase: Phase, id: string, work: () => Promise<T>, owners?: Actor['owners']): Promise<T> {
+    return this.actor.run({ phase, id, ...(owners ? { owners } : {}) }, work);
   }
 
   /** Adds the middleware to a client the adapters use (before DocumentClient.from). */
@@ -151,15 +158,7 @@ export class WriteLedger {
         } catch (error) {
           // Failed conditions are billed too (1 WRU per started KB of the item); DynamoDB Local reports nothing with the error.
           if (actor && (error as Error).name === 'ConditionalCheckFailedException') {
-            for (const item of items)
-              this.bookings.push({
-                phase: actor.phase,
-                actor: actor.id,
-                key: item.pk,
-                units: item.kb,
-                basis: 'calculated',
-                pending: { sk: item.sk, factor: 1 },
-              });
+            for (const item of items) this.add(actor, item, { key: item.pk, units: item.kb, basis: 'calculated', pending: { sk: item.sk, factor: 1 } });
           }
           throw error;
         }
@@ -169,20 +168,27 @@ export class WriteLedger {
     return client;
   }
 
+  /** Books units of a written item to its actor, or split evenly among its owners (a batch's shared item). */
+  private add(actor: Actor, item: Pick<WrittenItem, 'pk' | 'sk'>, booking: Omit<Booking, 'phase' | 'actor' | 'share'>): void {
+    const owners = actor.owners?.(item.pk, item.sk) ?? [];
+    const ids = owners.length ? owners : [actor.id];
+    const share = 1 / ids.length;
+    for (const id of ids) this.bookings.push({ ...booking, phase: actor.phase, actor: id, units: booking.units * share, share });
+  }
+
   private book(actor: Actor, items: readonly WrittenItem[], reported: readonly ConsumedCapacity[]): void {
-    const push = (key: string, units: number, basis: Booking['basis']) => {
-      if (units > 0) this.bookings.push({ phase: actor.phase, actor: actor.id, key, units, basis });
+    const push = (item: WrittenItem, key: string, units: number, basis: Booking['basis']) => {
+      if (units > 0) this.add(actor, item, { key, units, basis });
     };
     const transaction = items.length > 1 || items.some((i) => i.check);
     const writes = items.filter((i) => !i.check);
     if (transaction) {
       // Local's transaction totals leave out Updates, Deletes and ConditionChecks: every item by DynamoDB's rule.
-      for (const item of items)
-        this.bookings.push({ phase: actor.phase, actor: actor.id, key: item.pk, units: 2 * item.kb, basis: 'calculated', pending: { sk: item.sk, factor: 2 } });
+      for (const item of items) this.add(actor, item, { key: item.pk, units: 2 * item.kb, basis: 'calculated', pending: { sk: item.sk, factor: 2 } });
     } else {
       const tableUnits = reported.reduce((sum, c) => sum + (c.Table?.CapacityUnits ?? c.CapacityUnits ?? 0), 0);
       const weight = writes.reduce((sum, i) => sum + Math.max(1, i.kb), 0);
-      for (const item of writes) push(item.pk, (tableUnits * Math.max(1, item.kb)) / weight, 'measured');
+      for (const item of writes) push(item, item.pk, (tableUnits * Math.max(1, item.kb)) / weight, 'measured');
     }
     for (const [index, units] of Object.entries(
       reported.reduce<Record<string, number>>((all, c) => {
@@ -193,8 +199,8 @@ export class WriteLedger {
       // Items that set the index key carry the units; failing those, the updated items (their entry was rewritten).
       const explicit = writes.filter((i) => i.indexKeys[index] !== undefined && !i.indexKeys[index]!.startsWith('@'));
       const carriers = explicit.length ? explicit : writes.filter((i) => i.indexKeys[index] !== undefined);
-      if (!carriers.length) push(`${index}:?`, units, 'measured');
-      for (const item of carriers) push(`${index}:${item.indexKeys[index]}`, units / carriers.length, 'measured');
+      if (!carriers.length && units > 0) this.bookings.push({ phase: actor.phase, actor: actor.id, key: `${index}:?`, units, basis: 'measured' });
+      for (const item of carriers) push(item, `${index}:${item.indexKeys[index]}`, units / carriers.length, 'measured');
     }
   }
 
@@ -210,7 +216,7 @@ export class WriteLedger {
         const item = byKey.get(`${b.key}|${b.pending.sk}`);
         const kb = item ? Math.max(1, Math.ceil(itemBytes(asAttributes(item)) / 1024)) : 1;
         // A Put's size came with its request (units already set); 0 means "known only now".
-        if (b.units === 0) b.units = b.pending.factor * kb;
+        if (b.units === 0) b.units = b.pending.factor * kb * (b.share ?? 1);
         delete b.pending;
       }
       const entry = /^([^:]+):@(.*)$/.exec(b.key);

@@ -3,6 +3,7 @@
  * the measured calls and durations, as a multiple of the SES-only floor ($0.10 per 1,000 emails).
  */
 import type { CallsResult } from './calls.js';
+import { table } from './harness.js';
 import { perResponseAt, type WritesResult } from './writes.js';
 
 /** us-east-1 list prices (on-demand, no free tier), as published in November 2026. */
@@ -41,7 +42,7 @@ export function costModel(
   responseRate = 0.15,
   /** Write units counted by the consumed-capacity middleware (writes.ts); without them, the earlier estimate. */
   writes?: WritesResult,
-): { lines: CostLine[]; total: number; floor: number; ratio: number; optional: CostLine[] } {
+): { lines: CostLine[]; total: number; floor: number; ratio: number; optional: CostLine[]; features: FeatureCost[] } {
   const r = responseRate;
   const gbs = (ms: number) => (ms / 1000) * MEMORY_GB;
   // Write units: 1 per started KB, doubled in a transaction. Sizes as measured.
@@ -121,5 +122,115 @@ export function costModel(
       basis: 'one GetSecretValue per cold start (~1 per 500 surveys), plus $0.40 per secret-month',
     },
   ];
-  return { lines, total, floor, ratio: total / floor, optional };
+  return { lines, total, floor, ratio: total / floor, optional, features: featureCosts(r, writes) };
+}
+
+/** Share of responses from detractors (NPS 0–6), who get an acknowledgement when it is on (the model's assumption, as CASE_SHARE). */
+export const DETRACTOR_SHARE = 0.3;
+/** Integration events per survey an integration subscribed to SurveyResponded and FollowUpOpened receives. */
+const INTEGRATION_EVENTS = (r: number) => r * (1 + CASE_SHARE);
+
+export interface FeatureCost {
+  readonly feature: string;
+  readonly lines: CostLine[];
+  /** What the feature adds per 1,000 surveys, beyond the SES price of any extra emails. */
+  readonly beyondSes: number;
+  /** The SES price of the extra emails it sends. */
+  readonly ses: number;
+  readonly goal?: { readonly ratioOfFloor: number; readonly text: string };
+}
+
+/**
+ * Opt-in features on top of the model: (a) acknowledgements for detractors (issue 15), (b) one
+ * webhook and one Slack integration (issue 14). Each line is what the feature adds per 1,000 surveys.
+ */
+export function featureCosts(responseRate: number, writes?: WritesResult): FeatureCost[] {
+  const r = responseRate;
+  const acks = r * DETRACTOR_SHARE; // per survey
+  const perNotificationWru = writes ? writes.perNotification.total : 9;
+  const notifyMs = 50;
+  const acknowledgements: CostLine[] = [
+    {
+      item: 'SES (the acknowledgements)',
+      perThousand: 1000 * acks * PRICES.sesPerEmail,
+      basis: `${(acks * 1000).toFixed(0)} emails: ${DETRACTOR_SHARE * 100} % of responses`,
+    },
+    {
+      item: 'DynamoDB writes (notify)',
+      perThousand: 1000 * acks * perNotificationWru * PRICES.dynamoPerWriteUnit,
+      basis: `${perNotificationWru.toFixed(1)} WRU per notification${writes ? ' (counted in 2b)' : ''}: claim transaction, unsubscribe link, sent mark`,
+    },
+    {
+      item: 'Lambda (notify)',
+      perThousand: 1000 * acks * (PRICES.lambdaPerRequest + PRICES.lambdaArmPerGbSecond * (notifyMs / 1000) * MEMORY_GB),
+      basis: `one invocation per notification (batches of up to 10 make it fewer), ~${notifyMs} ms at 256 MB`,
+    },
+    {
+      item: 'DynamoDB Streams reads',
+      perThousand: 1000 * acks * (0.02 / 100_000),
+      basis: "the outbox item's INSERT: free when a Lambda trigger reads it (AWS pricing); counted at $0.02 per 100,000 as an upper bound",
+    },
+  ];
+  const delivery = (name: string): CostLine[] => [
+    {
+      item: `SQS (${name})`,
+      perThousand: 1000 * INTEGRATION_EVENTS(r) * PRICES.sqsPerRequest * 3,
+      basis: 'EventBridge sends, deliver receives and deletes: 3 requests per event (fewer when batched)',
+    },
+    {
+      item: `Lambda (${name} deliver)`,
+      perThousand: 1000 * INTEGRATION_EVENTS(r) * (PRICES.lambdaPerRequest + PRICES.lambdaArmPerGbSecond * 0.2 * MEMORY_GB),
+      basis: 'one invocation per event, ~200 ms waiting on the endpoint at 256 MB',
+    },
+    {
+      item: `DynamoDB writes (${name} delivery log)`,
+      perThousand: 1000 * INTEGRATION_EVENTS(r) * PRICES.dynamoPerWriteUnit,
+      basis: 'one UpdateItem per delivery (< 1 KB), deleted by TTL (free)',
+    },
+    { item: `EventBridge (${name} rule match)`, perThousand: 0, basis: 'a rule matching an event already on the bus to an SQS target is not billed' },
+  ];
+  const sum = (lines: CostLine[]) => lines.reduce((total, l) => total + l.perThousand, 0);
+  const acksSes = acknowledgements[0]!.perThousand;
+  const integrationLines = [...delivery('webhook'), ...delivery('Slack')];
+  return [
+    {
+      feature: `(a) acknowledgements on for detractors (issue 15; ${DETRACTOR_SHARE * 100} % of responses)`,
+      lines: acknowledgements,
+      beyondSes: sum(acknowledgements) - acksSes,
+      ses: acksSes,
+      goal: { ratioOfFloor: 0.005, text: '≤ +0.005× the floor beyond the extra emails' },
+    },
+    {
+      feature: `(b) one webhook and one Slack integration (issue 14; both on SurveyResponded and FollowUpOpened: ${INTEGRATION_EVENTS(r).toFixed(3)} events per survey each)`,
+      lines: integrationLines,
+      beyondSes: sum(integrationLines),
+      ses: 0,
+    },
+  ];
+}
+
+const usd = (n: number) => `$${n.toFixed(5)}`;
+
+/** Section 4 of `npm run bench`: the cost model's lines, total and ratio to the SES floor, and the optional features. */
+export function costReport(calls: CallsResult, writes?: WritesResult): string {
+  const cost = costModel(calls, 0.15, writes);
+  return [
+    table([
+      ['item', 'per 1,000 surveys', 'basis'],
+      ...cost.lines.map((l) => [l.item, usd(l.perThousand), l.basis]),
+      ['total', usd(cost.total), `${cost.ratio.toFixed(3)} × the SES-only floor (${usd(cost.floor)})`],
+    ]),
+    `${cost.ratio.toFixed(3)}× the SES floor; goal ≤ 1.10×: ${cost.ratio <= 1.1 ? 'met' : 'NOT met'}`,
+    table([['optional feature', 'adds per 1,000 surveys', 'basis'], ...cost.optional.map((l) => [l.item, usd(l.perThousand), l.basis])]),
+    ...cost.features.flatMap((f) => {
+      const added = f.beyondSes / cost.floor;
+      return [
+        `\n${f.feature}`,
+        table([['item', 'adds per 1,000 surveys', 'basis'], ...f.lines.map((l) => [l.item, usd(l.perThousand), l.basis])]),
+        `adds ${usd(f.beyondSes + f.ses)} per 1,000 surveys${f.ses ? ` (${usd(f.ses)} of it the extra emails' SES price)` : ''}: ` +
+          `+${added.toFixed(4)}× the floor beyond SES, ${((cost.total + f.beyondSes + f.ses) / cost.floor).toFixed(3)}× the floor in all` +
+          (f.goal ? `; goal ${f.goal.text}: ${added <= f.goal.ratioOfFloor ? 'met' : 'NOT met'}` : ''),
+      ];
+    }),
+  ].join('\n');
 }

@@ -12,10 +12,10 @@ const { benchReport, screenshotReport } = await import('./report.js');
 const { benchBundles } = await import('./bundles.js');
 const { benchSdk, sdkReport } = await import('./sdk.js');
 const { benchCalls } = await import('./calls.js');
-const { costModel } = await import('./cost.js');
+const { costReport } = await import('./cost.js');
 const { benchBurst } = await import('./burst.js');
 const { table } = await import('./harness.js');
-const { benchWrites, perResponseAt } = await import('./writes.js');
+const { benchWrites, writesReport } = await import('./writes.js');
 const { benchLatency } = await import('./latency.js');
 const { benchWebhooks } = await import('./webhooks.js');
 
@@ -30,7 +30,6 @@ const BURST_START_BUDGET_S = Number(process.env.BENCH_BUDGET_S ?? 600) - 150;
 
 const started = Date.now();
 const goal = (met: boolean) => (met ? 'met' : 'NOT met');
-const usd = (n: number) => `$${n.toFixed(5)}`;
 console.log(
   `Closeloop benchmarks — ${new Date().toISOString().slice(0, 10)} — ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}\n`,
 );
@@ -83,53 +82,7 @@ console.log(`goal ≥ 0.8: ${goal(calls.dispatch.ratio >= 0.8 && calls.respond.r
 
 console.log('2b. DynamoDB write units, counted (ReturnConsumedCapacity on every write of the real adapters, DynamoDB Local, table with its GSIs)');
 const writes = await benchWrites(330, 8);
-const wruSurvey = writes.perSurvey.total;
-const wruResponse = perResponseAt(writes, 0.3);
-const units = (u: { measured: number; calculated: number; total: number }) =>
-  `${u.total.toFixed(1)} (${u.measured.toFixed(1)} measured + ${u.calculated.toFixed(1)} calculated)`;
-console.log(
-  table([
-    ['path', 'WRU', 'goal'],
-    ['per survey (dispatch, sent mark, measure)', units(writes.perSurvey), `≤ 9: ${goal(wruSurvey <= 9)}`],
-    ['per response without a case', units(writes.perResponseWithoutCase), ''],
-    ['per response opening a case (and its acknowledgement)', units(writes.perResponseWithCase), ''],
-    ['per response, 30 % opening a case', wruResponse.toFixed(1), `≤ 6: ${goal(wruResponse <= 6)}`],
-    ['per notification (notify stage)', units(writes.perNotification), ''],
-  ]),
-);
-console.log(
-  `${wruSurvey.toFixed(1)} WRU per survey (goal ≤ 9: ${goal(wruSurvey <= 9)}); ${wruResponse.toFixed(1)} WRU per response (goal ≤ 6: ${goal(wruResponse <= 6)}). ` +
-    `Write calls that returned ConsumedCapacity: ${Object.entries(writes.calls)
-      .map(([c, n]) => `${c.replace('Command', '')} ${n.reported}/${n.count}`)
-      .join(', ')}. Calculated: transactions' items and failed conditions (DynamoDB Local under-reports them; see capacity.ts).\n`,
-);
-console.log(
-  `2c. Headroom for 10 million surveys a day: write units per key family, scaled to the peak (${writes.rates.survey} surveys/s, ${writes.rates.response} responses/s, one program); goal: no key above 100 WCU/s (10 % of a partition's 1,000)`,
-);
-console.log(
-  table([
-    ['key family', 'WRU per survey', 'WRU per response', 'share of writes', 'keys', 'busiest key', 'its peak WCU/s', '≤ 100'],
-    ...writes.families.map((f) => {
-      const perSecond = f.unitsPerSurvey * writes.rates.survey + f.unitsPerResponse * writes.rates.response;
-      const all = writes.families.reduce((sum, g) => sum + g.unitsPerSurvey * writes.rates.survey + g.unitsPerResponse * writes.rates.response, 0);
-      return [
-        f.family,
-        f.unitsPerSurvey.toFixed(2),
-        f.unitsPerResponse.toFixed(2),
-        `${((100 * perSecond) / all).toFixed(1)} %`,
-        f.distinctKeys,
-        f.shared ? f.hottestKey.replace(/(#[^#]{12})[^#]+$/, '$1…') : '(one per survey or case)',
-        f.shared ? f.peakWcuPerSecond.toFixed(0) : `${f.peakWcuPerSecond.toFixed(0)} once`,
-        f.peakWcuPerSecond <= 100 ? 'yes' : 'NO',
-      ];
-    }),
-  ]),
-);
-const hot = writes.families.filter((f) => f.shared && f.peakWcuPerSecond > 100);
-console.log(
-  `no key above 10 % of the per-partition limit at the peak: ${goal(hot.length === 0)}${hot.length ? ` (${hot.map((f) => f.hottestKey.split('#')[0]).join(', ')})` : ''}\n`,
-);
-
+console.log(writesReport(writes));
 console.log('3b. Rating page latency vs the floor (the bare consistent GetItem / conditional UpdateItem, same items, same run, interleaved)');
 const latency = await benchLatency([50, 200], 600, 2);
 const x = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
@@ -150,16 +103,7 @@ console.log(
 console.log(`goal p99 ≤ 1.3× the floor: ${goal(latency.every((l) => l.get.p99 <= 1.3 * l.get.floorP99 && l.post.p99 <= 1.3 * l.post.floorP99))}\n`);
 
 console.log('4. Cost per 1,000 surveys sent, 15 % answered (us-east-1 list prices), DynamoDB writes as counted in 2b');
-const cost = costModel(calls, 0.15, writes);
-console.log(
-  table([
-    ['item', 'per 1,000 surveys', 'basis'],
-    ...cost.lines.map((l) => [l.item, usd(l.perThousand), l.basis]),
-    ['total', usd(cost.total), `${cost.ratio.toFixed(3)} × the SES-only floor (${usd(cost.floor)})`],
-  ]),
-);
-console.log(`${cost.ratio.toFixed(3)}× the SES floor; goal ≤ 1.10×: ${goal(cost.ratio <= 1.1)}`);
-console.log(table([['optional feature', 'adds per 1,000 surveys', 'basis'], ...cost.optional.map((l) => [l.item, usd(l.perThousand), l.basis])]));
+console.log(costReport(calls, writes));
 console.log('');
 
 console.log('Report cost vs data volume (90-day report, weekly series, DynamoDB Local)');

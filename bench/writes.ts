@@ -10,7 +10,7 @@
 import { randomBytes } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { DynamoAggregateStore } from '../functions/adapters/dynamo-aggregate-store.js';
+import { DynamoAggregateStore, itemsWrittenBy } from '../functions/adapters/dynamo-aggregate-store.js';
 import { DynamoCaseRepository } from '../functions/adapters/dynamo-case-repository.js';
 import { DynamoInvitationRepository, fromItem, keys } from '../functions/adapters/dynamo-invitation-repository.js';
 import { DynamoNotificationOutbox } from '../functions/adapters/dynamo-notification-outbox.js';
@@ -22,13 +22,13 @@ import type { Notification } from '../functions/domain/notification.js';
 import { pageStamps } from '../functions/domain/page-stamp.js';
 import { hashToken, newToken } from '../functions/domain/tokens.js';
 import { responseChange, routeResponse, type FollowUpDeps } from '../functions/follow-up/follow-up.js';
-import { measureChange, type MeasureDeps } from '../functions/measure/measure.js';
+import { type Change, countersOf, measureChanges, type MeasureDeps } from '../functions/measure/measure.js';
 import { sendNotification, type NotifyDeps } from '../functions/notify/notify.js';
 import { recordRating, type RespondDeps } from '../functions/respond/respond.js';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../sandbox/emulators.js';
 import { demoCatalog as catalog } from '../test/fixtures/catalog.js';
-import { keyLoads, type KeyLoad, WriteLedger } from './capacity.js';
-import { benchTable, refusingDispatchPorts } from './harness.js';
+import { keyLoads, type KeyLoad, type Phase, WriteLedger } from './capacity.js';
+import { benchTable, refusingDispatchPorts, table } from './harness.js';
 
 export interface Units {
   readonly measured: number;
@@ -89,7 +89,13 @@ async function pool(count: number, concurrency: number, task: (i: number) => Pro
  * case in the demo catalog, passives do not), the notifications they owe sent; `rates` are the
  * peak surveys and responses per second the key loads are scaled to.
  */
-export async function benchWrites(surveys = 330, concurrency = 8, rates = { survey: 1000, response: 150 }): Promise<WritesResult> {
+export async function benchWrites(
+  surveys = 330,
+  concurrency = 8,
+  rates = { survey: 1000, response: 150 },
+  /** Stream records per measure invocation: the event source's batch size (100), reached at the peak rates. */
+  streamBatch = 100,
+): Promise<WritesResult> {
   const { dynamo, tableName, documents: plain } = await benchTable('closeloop-wru', true);
   try {
     const ledger = new WriteLedger();
@@ -98,6 +104,8 @@ export async function benchWrites(surveys = 330, concurrency = 8, rates = { surv
       { marshallOptions: { removeUndefinedValues: true } },
     );
     const invitations = new DynamoInvitationRepository(tableName, documents);
+    // The upgrade step a table takes once (docs/upgrading.md): reservations then rely on the suppression flag. Not counted.
+    await invitations.migrateSuppressionFlags();
     const now = () => new Date();
     const tokens = new Map<string, string>();
     const dispatchDeps: DispatchDeps = {
@@ -140,7 +148,29 @@ export async function benchWrites(surveys = 330, concurrency = 8, rates = { surv
     // The stream's images: read back, uncounted, as the stream would carry them.
     const image = async (key: Record<string, string>) => (await plain.send(new GetCommand({ TableName: tableName, Key: key, ConsistentRead: true }))).Item;
 
-    // Surveys: dispatch, then the measure stage on the invitation's INSERT.
+    // The measure stage counts a stream batch together: each write's units go to the surveys or
+    // responses whose records it counts (a bucket shared by several: split evenly among them).
+    const measureInBatches = async (phase: Phase, records: readonly { actor: string; change: Change }[]) => {
+      for (let start = 0; start < records.length; start += streamBatch) {
+        const batch = records.slice(start, start + streamBatch);
+        const owners = new Map<string, string[]>();
+        for (const { actor, change } of batch)
+          for (const counter of countersOf(change, measureDeps).counters)
+            for (const { pk, sk } of itemsWrittenBy(counter)) owners.set(`${pk}|${sk}`, [...(owners.get(`${pk}|${sk}`) ?? []), actor]);
+        await ledger.as(
+          phase,
+          batch[0]!.actor,
+          () =>
+            measureChanges(
+              batch.map((r) => r.change),
+              measureDeps,
+            ),
+          (pk, sk) => owners.get(`${pk}|${sk}`) ?? [],
+        );
+      }
+    };
+
+    // Surveys: dispatch, then the measure stage on the invitations' INSERTs, in stream batches.
     const sent = new Map<string, Invitation>();
     await pool(surveys, concurrency, (i) =>
       ledger.as('survey', `${i}`, async () => {
@@ -149,12 +179,16 @@ export async function benchWrites(surveys = 330, concurrency = 8, rates = { surv
         const after = token && fromItem(await image(keys.invitation(hashToken(token))));
         if (!after) throw new Error(`survey ${i} wrote no invitation`);
         sent.set(`${i}`, after);
-        await measureChange({ type: 'invitation', after }, measureDeps);
       }),
     );
+    await measureInBatches(
+      'survey',
+      [...sent].map(([actor, after]) => ({ actor, change: { type: 'invitation', after } })),
+    );
 
-    // Responses: the POST, then the follow-up and measure stages on its MODIFY, and measure on each case's INSERT.
+    // Responses: the POST, then the follow-up stage on its MODIFY; the measure stage on the MODIFYs and the cases' INSERTs, in stream batches.
     const withCase = new Set<string>();
+    const answered: { actor: string; change: Change }[] = [];
     await pool(surveys, concurrency, (i) =>
       ledger.as('response', `${i}`, async () => {
         const token = tokens.get(`${i}`)!;
@@ -174,14 +208,15 @@ export async function benchWrites(surveys = 330, concurrency = 8, rates = { surv
         const change = responseChange(before, after);
         if (!change) throw new Error(`response ${i} was not recorded`);
         const routed = await routeResponse(change.invitation, followUpDeps);
-        await measureChange({ type: 'invitation', before, after }, measureDeps);
+        answered.push({ actor: `${i}`, change: { type: 'invitation', before, after } });
         for (const opened of routed.cases) {
           withCase.add(`${i}`);
           const item = await image({ pk: `CASE#${opened.caseId}`, sk: 'CASE' });
-          await measureChange({ type: 'case', after: item as unknown as FollowUpCaseRecord }, measureDeps);
+          answered.push({ actor: `${i}`, change: { type: 'case', after: item as unknown as FollowUpCaseRecord } });
         }
       }),
     );
+    await measureInBatches('response', answered);
 
     // Notifications the cases owe: the notify stage on each outbox item's INSERT.
     const { Items: outbox = [] } = await plain.send(
@@ -224,4 +259,53 @@ export async function benchWrites(surveys = 330, concurrency = 8, rates = { surv
   } finally {
     await dynamo.stop();
   }
+}
+
+const goal = (met: boolean) => (met ? 'met' : 'NOT met');
+
+/** Sections 2b and 2c of `npm run bench` (and of `npm run bench:writes`): write units per path and per key family at the peak. */
+export function writesReport(writes: WritesResult): string {
+  const lines: string[] = [];
+  const wruSurvey = writes.perSurvey.total;
+  const wruResponse = perResponseAt(writes, 0.3);
+  const units = (u: Units) => `${u.total.toFixed(1)} (${u.measured.toFixed(1)} measured + ${u.calculated.toFixed(1)} calculated)`;
+  lines.push(
+    table([
+      ['path', 'WRU', 'goal'],
+      ['per survey (dispatch, sent mark, measure)', units(writes.perSurvey), `≤ 9: ${goal(wruSurvey <= 9)}`],
+      ['per response without a case', units(writes.perResponseWithoutCase), ''],
+      ['per response opening a case (and its acknowledgement)', units(writes.perResponseWithCase), ''],
+      ['per response, 30 % opening a case', wruResponse.toFixed(1), `≤ 6: ${goal(wruResponse <= 6)}`],
+      ['per notification (notify stage)', units(writes.perNotification), ''],
+    ]),
+    `${wruSurvey.toFixed(1)} WRU per survey (goal ≤ 9: ${goal(wruSurvey <= 9)}); ${wruResponse.toFixed(1)} WRU per response (goal ≤ 6: ${goal(wruResponse <= 6)}). ` +
+      `Write calls that returned ConsumedCapacity: ${Object.entries(writes.calls)
+        .map(([c, n]) => `${c.replace('Command', '')} ${n.reported}/${n.count}`)
+        .join(', ')}. Calculated: transactions' items and failed conditions (DynamoDB Local under-reports them; see capacity.ts).\n`,
+    `2c. Headroom for 10 million surveys a day: write units per key family, scaled to the peak (${writes.rates.survey} surveys/s, ${writes.rates.response} responses/s, one program); goal: no key above 100 WCU/s (10 % of a partition's 1,000)`,
+  );
+  const all = writes.families.reduce((sum, g) => sum + g.unitsPerSurvey * writes.rates.survey + g.unitsPerResponse * writes.rates.response, 0);
+  lines.push(
+    table([
+      ['key family', 'WRU per survey', 'WRU per response', 'share of writes', 'keys', 'busiest key', 'its peak WCU/s', '≤ 100'],
+      ...writes.families.map((f) => {
+        const perSecond = f.unitsPerSurvey * writes.rates.survey + f.unitsPerResponse * writes.rates.response;
+        return [
+          f.family,
+          f.unitsPerSurvey.toFixed(2),
+          f.unitsPerResponse.toFixed(2),
+          `${((100 * perSecond) / all).toFixed(1)} %`,
+          f.distinctKeys,
+          f.shared ? f.hottestKey.replace(/(#[^#]{12})[^#]+$/, '$1…') : '(one per survey or case)',
+          f.shared ? f.peakWcuPerSecond.toFixed(0) : `${f.peakWcuPerSecond.toFixed(0)} once`,
+          f.peakWcuPerSecond <= 100 ? 'yes' : 'NO',
+        ];
+      }),
+    ]),
+  );
+  const hot = writes.families.filter((f) => f.shared && f.peakWcuPerSecond > 100);
+  lines.push(
+    `no key above 10 % of the per-partition limit at the peak: ${goal(hot.length === 0)}${hot.length ? ` (${hot.map((f) => f.hottestKey.split('#')[0]).join(', ')})` : ''}\n`,
+  );
+  return lines.join('\n');
 }

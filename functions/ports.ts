@@ -295,6 +295,16 @@ export interface BucketChange {
   readonly counters: Readonly<Record<string, number>>;
 }
 
+/** One counted change (a stream record's): its bucket changes, applied at most once per `changeId`. */
+export interface CounterChange {
+  readonly changeId: string;
+  readonly buckets: readonly BucketChange[];
+  /** Spreads the buckets over shard keys (the same key, the same shard). */
+  readonly shardKey: string;
+  /** Segments of the change's program, remembered for reports. */
+  readonly segments?: readonly string[];
+}
+
 /** Pre-aggregated counters per program, segment and day, kept from the stream. */
 export interface AggregateStore {
   /**
@@ -302,6 +312,12 @@ export interface AggregateStore {
    * before. `segments` (of the change's program) are remembered for reports.
    */
   applyOnce(changeId: string, changes: readonly BucketChange[], shardKey: string, segments?: readonly string[]): Promise<'applied' | 'duplicate'>;
+  /**
+   * Applies many changes (a stream batch's), each exactly once, in as few writes as fit: the
+   * outcome of each, in order. All or none of a change is applied; a failure throws and a retry
+   * finds the changes applied before it as 'duplicate'.
+   */
+  applyAll(changes: readonly CounterChange[]): Promise<('applied' | 'duplicate')[]>;
   /** The counters of the days from `fromDay` to `toDay` (inclusive), summed over shards and days. */
   totals(programId: string, segment: string, fromDay: string, toDay: string): Promise<Record<string, number>>;
   /** The same, per day (days without data are absent). */

@@ -1,9 +1,10 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { documentClient } from './dynamo-client.js';
 import { surveyTable } from '../config/resources.js';
 import { anonymiseCase, type FollowUpCaseRecord } from '../domain/follow-up-case.js';
 import type { ErasureCounts, PersonalDataEraser } from '../ports.js';
+import { suppressionWrites } from './dynamo-invitation-repository.js';
 import { keys } from './table-keys.js';
 
 type Item = Record<string, unknown> & { pk: string; sk: string };
@@ -29,7 +30,19 @@ export class DynamoErasure implements PersonalDataEraser {
       KeyConditionExpression: 'pk = :pk AND begins_with(sk, :rest)',
       ExpressionAttributeValues: { ':pk': keys.suppression(contactKey).pk, ':rest': 'REST#' },
     })) {
-      await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: { pk: key.pk, sk: key.sk } }));
+      if (key.sk === keys.rest(contactKey, 'all').sk) {
+        // Its rest period goes; the suppression flag the reservation checks stays (in one write: no moment without it).
+        if (key.until === undefined && key.heldBy === undefined && key.expiresAt === undefined) continue;
+        await this.client.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: { pk: key.pk, sk: key.sk },
+            UpdateExpression: 'SET suppressed = if_not_exists(suppressed, :erased) REMOVE #until, heldBy, expiresAt',
+            ExpressionAttributeNames: { '#until': 'until' },
+            ExpressionAttributeValues: { ':erased': 'erased' },
+          }),
+        );
+      } else await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: { pk: key.pk, sk: key.sk } }));
       counts.contactRecordsDeleted++;
     }
     return counts;
@@ -37,17 +50,8 @@ export class DynamoErasure implements PersonalDataEraser {
 
   /** Erased addresses stay suppressed: the record holds only the hash. An earlier reason (unsubscribed, bounced) is kept. */
   private async suppress(contactKey: string, at: Date): Promise<void> {
-    try {
-      await this.client.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: { ...keys.suppression(contactKey), type: 'suppression', reason: 'erased', at: at.toISOString() },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      );
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    }
+    // The record and the flag on REST#all the reservation checks (dynamo-invitation-repository.ts).
+    await this.client.send(new TransactWriteCommand({ TransactItems: suppressionWrites(this.tableName, contactKey, 'erased', at.toISOString()) }));
   }
 
   private indexed(contactKey: string): AsyncGenerator<Item> {

@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException, TransactionCanceledException, type AttributeValue } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, GetCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, ScanCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { documentClient } from './dynamo-client.js';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { forgetsRespondent, MAX_REVISIONS, withoutRespondent, type Invitation, type PreviousAnswer, type SurveyResponse } from '../domain/invitation.js';
@@ -143,10 +143,14 @@ const failedAt = (error: unknown): Set<number> | undefined => {
  * What must hold for a survey to go out, checked in the same transaction as the write that sends it
  * (a first reservation or a resumed one): the contact is not suppressed, and no live cancellation
  * exists. The suppression check comes first, the cancellation (if any) right after it.
+ * `suppressionInRest`: the caller's transaction updates the contact's `REST#all` item on the
+ * condition that it carries no suppression flag (see `reserve`), so the separate check is left out.
  */
-function sendableChecks(TableName: string, guard: ReservationGuard) {
+export function sendableChecks(TableName: string, guard: ReservationGuard, options: { suppressionInRest?: boolean } = {}) {
   return [
-    { ConditionCheck: { TableName, Key: keys.suppression(guard.contactKey), ConditionExpression: 'attribute_not_exists(pk)' } },
+    ...(options.suppressionInRest
+      ? []
+      : [{ ConditionCheck: { TableName, Key: keys.suppression(guard.contactKey), ConditionExpression: 'attribute_not_exists(pk)' } }]),
     ...(guard.cancelKey
       ? // An expired cancellation no longer counts, whether or not TTL has deleted it yet.
         [
@@ -163,11 +167,123 @@ function sendableChecks(TableName: string, guard: ReservationGuard) {
   ];
 }
 
+/**
+ * A suppression, as two writes in one transaction: the `SUPPRESSED` record (the first reason kept;
+ * what the notify stage and an operator read) and the flag on the contact's `REST#all` item, which
+ * the reservation checks in the rest update it makes anyway. The flag's item loses its TTL: it is
+ * kept for good, as the record is.
+ */
+export function suppressionWrites(
+  TableName: string,
+  contactKey: string,
+  reason: string,
+  at: string,
+): {
+  Update: Record<string, unknown> & {
+    TableName: string;
+    Key: Record<string, string>;
+    UpdateExpression: string;
+    ExpressionAttributeNames: Record<string, string>;
+    ExpressionAttributeValues: Record<string, unknown>;
+  };
+}[] {
+  return [
+    {
+      Update: {
+        TableName,
+        Key: keys.suppression(contactKey),
+        UpdateExpression: 'SET #type = :suppression, reason = if_not_exists(reason, :reason), #at = if_not_exists(#at, :at)',
+        ExpressionAttributeNames: { '#type': 'type', '#at': 'at' },
+        ExpressionAttributeValues: { ':suppression': 'suppression', ':reason': reason, ':at': at },
+      },
+    },
+    {
+      Update: {
+        TableName,
+        Key: keys.rest(contactKey, 'all'),
+        UpdateExpression: 'SET #type = :rest, suppressed = if_not_exists(suppressed, :reason) REMOVE expiresAt',
+        ExpressionAttributeNames: { '#type': 'type' },
+        ExpressionAttributeValues: { ':rest': 'rest', ':reason': reason },
+      },
+    },
+  ];
+}
+
+/** Written once `migrateSuppressionFlags` has flagged every contact suppressed before the flag existed. */
+export const SUPPRESSION_FLAGS_MIGRATED = { pk: 'MIGRATION#suppression-flags', sk: 'MIGRATION' } as const;
+/** How long an instance trusts "not migrated yet" before reading the marker again. */
+const MIGRATION_RECHECK_MS = 5 * 60_000;
+
 export class DynamoInvitationRepository implements InvitationRepository, ContactRepository {
+  /** Whether the table's suppressions all carry the flag on `REST#all` (read once; "no" again after a while). */
+  private flagsMigrated?: { value: boolean; readAt: number };
+  private flagsRead?: Promise<boolean>;
+
   constructor(
     private readonly tableName: string,
     private readonly client: DynamoDBDocumentClient = documentClient,
   ) {}
+
+  /**
+   * Until `migrateSuppressionFlags` has run on the table, a contact suppressed by an earlier version
+   * has the `SUPPRESSED` record and no flag: the reservation keeps the separate check till then.
+   */
+  private suppressionFlagsMigrated(): Promise<boolean> {
+    const known = this.flagsMigrated;
+    if (known && (known.value || Date.now() - known.readAt < MIGRATION_RECHECK_MS)) return Promise.resolve(known.value);
+    // Concurrent reservations of a cold start share one read.
+    this.flagsRead ??= (async () => {
+      // Unreadable (a transient error, a grant missing): not migrated, so the separate check stays — never a send it would refuse.
+      let migrated = false;
+      try {
+        const read = await this.client.send(new GetCommand({ TableName: this.tableName, Key: SUPPRESSION_FLAGS_MIGRATED, ConsistentRead: true }));
+        migrated = read?.Item !== undefined;
+      } catch {
+        migrated = false;
+      }
+      this.flagsMigrated = { value: migrated, readAt: Date.now() };
+      return this.flagsMigrated.value;
+    })().finally(() => {
+      this.flagsRead = undefined;
+    });
+    return this.flagsRead;
+  }
+
+  /**
+   * The upgrade step of the suppression flag (docs/upgrading.md): flags `REST#all` of every contact
+   * with a `SUPPRESSED` record, then writes the marker that lets reservations rely on the flag alone.
+   * Idempotent; run it again after a deploy if an earlier version may still have been suppressing.
+   * Returns the number of records it flagged.
+   */
+  async migrateSuppressionFlags(): Promise<number> {
+    let flagged = 0;
+    let ExclusiveStartKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(
+        new ScanCommand({
+          TableName: this.tableName,
+          FilterExpression: 'sk = :suppressed',
+          ExpressionAttributeValues: { ':suppressed': 'SUPPRESSED' },
+          ExclusiveStartKey,
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        const contactKey = String(item.pk).slice('CONTACT#'.length);
+        await this.client.send(
+          new TransactWriteCommand({
+            TransactItems: suppressionWrites(this.tableName, contactKey, String(item.reason ?? 'suppressed'), String(item.at ?? '')),
+          }),
+        );
+        flagged++;
+      }
+      ExclusiveStartKey = page.LastEvaluatedKey;
+    } while (ExclusiveStartKey);
+    await this.client.send(
+      new PutCommand({ TableName: this.tableName, Item: { ...SUPPRESSION_FLAGS_MIGRATED, type: 'migration', at: new Date().toISOString() } }),
+    );
+    this.flagsMigrated = { value: true, readAt: Date.now() };
+    return flagged;
+  }
 
   async reserve(invitation: Invitation, guard: ReservationGuard, lease: SendLease): Promise<ReservationResult> {
     const TableName = this.tableName;
@@ -184,18 +300,23 @@ export class DynamoInvitationRepository implements InvitationRepository, Contact
       token: lease.token,
       leaseUntil: lease.until,
     };
+    // A suppressed contact's REST#all carries the flag (and no TTL): the rest update refuses it too.
     const rests = guard.rests.map((rest) => ({
       Update: {
         TableName,
         Key: keys.rest(guard.contactKey, rest.scope),
         UpdateExpression: 'SET #type = :rest, #until = :until, heldBy = :tokenHash, expiresAt = :until',
-        ConditionExpression: 'attribute_not_exists(pk) OR #until <= :now',
+        ConditionExpression: '(attribute_not_exists(pk) OR #until <= :now) AND attribute_not_exists(suppressed)',
         ExpressionAttributeNames: { '#type': 'type', '#until': 'until' },
         ExpressionAttributeValues: { ':rest': 'rest', ':until': rest.until, ':tokenHash': invitation.tokenHash, ':now': guard.now },
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
       },
     }));
-    const suppressionIndex = 2 + rests.length;
-    const cancelIndex = suppressionIndex + 1;
+    const restAll = guard.rests.findIndex((rest) => rest.scope === 'all');
+    const suppressionInRest = restAll >= 0 && (await this.suppressionFlagsMigrated());
+    const checks = sendableChecks(TableName, guard, { suppressionInRest });
+    const suppressionIndex = suppressionInRest ? -1 : 2 + rests.length;
+    const cancelIndex = guard.cancelKey ? 2 + rests.length + checks.length - 1 : -1;
     try {
       await this.client.send(
         new TransactWriteCommand({
@@ -204,7 +325,7 @@ export class DynamoInvitationRepository implements InvitationRepository, Contact
             { Put: { TableName, Item: claim, ConditionExpression: 'attribute_not_exists(pk)', ReturnValuesOnConditionCheckFailure: 'ALL_OLD' } },
             { Put: { TableName, Item: toItem(invitation), ConditionExpression: 'attribute_not_exists(pk)' } },
             ...rests,
-            ...sendableChecks(TableName, guard),
+            ...checks,
           ],
         }),
       );
@@ -214,10 +335,21 @@ export class DynamoInvitationRepository implements InvitationRepository, Contact
       if (!failed) throw error;
       if (failed.has(0)) return this.existingClaim(invitation, error as TransactionCanceledException);
       if (failed.has(suppressionIndex)) return 'suppressed';
+      if (restAll >= 0 && failed.has(2 + restAll) && (await this.flagged(guard.contactKey, error as TransactionCanceledException, 2 + restAll)))
+        return 'suppressed';
       if (failed.has(cancelIndex)) return 'cancelled';
-      if ([...failed].some((i) => i >= 2 && i < suppressionIndex)) return 'throttled';
+      if ([...failed].some((i) => i >= 2 && i < 2 + rests.length)) return 'throttled';
       throw error;
     }
+  }
+
+  /** Whether the contact's REST#all item that failed a condition carries the suppression flag (from the failure, else one read). */
+  private async flagged(contactKey: string, error: TransactionCanceledException, index: number): Promise<boolean> {
+    const returned = error.CancellationReasons?.[index]?.Item;
+    const item = returned
+      ? unmarshall(returned)
+      : (await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.rest(contactKey, 'all'), ConsistentRead: true }))).Item;
+    return item?.suppressed !== undefined;
   }
 
   private async existingClaim(invitation: Invitation, error: TransactionCanceledException): Promise<ReservationResult> {
@@ -295,23 +427,42 @@ export class DynamoInvitationRepository implements InvitationRepository, Contact
     const TableName = this.tableName;
     // Only what this reservation holds: never a claim or rest period a concurrent delivery took.
     const ours = { ConditionExpression: 'tokenHash = :tokenHash', ExpressionAttributeValues: { ':tokenHash': invitation.tokenHash } };
-    await this.client.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          { Delete: { TableName, Key: keys.claim(invitation.programId, invitation.eventId), ...ours } },
-          { Delete: { TableName, Key: keys.invitation(invitation.tokenHash) } },
-          ...guard.rests.map((rest) => ({
-            // Gone already (an erasure deletes a contact's rests) is as good as released.
-            Delete: {
-              TableName,
-              Key: keys.rest(guard.contactKey, rest.scope),
-              ConditionExpression: 'attribute_not_exists(pk) OR heldBy = :tokenHash',
-              ExpressionAttributeValues: ours.ExpressionAttributeValues,
-            },
-          })),
-        ],
-      }),
-    );
+    let rests = guard.rests;
+    for (;;) {
+      try {
+        await this.client.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              { Delete: { TableName, Key: keys.claim(invitation.programId, invitation.eventId), ...ours } },
+              { Delete: { TableName, Key: keys.invitation(invitation.tokenHash) } },
+              ...rests.map((rest) => ({
+                // Gone already (an erasure deletes a contact's rests) is as good as released; one suppressed since is kept (the flag).
+                Delete: {
+                  TableName,
+                  Key: keys.rest(guard.contactKey, rest.scope),
+                  ConditionExpression: '(attribute_not_exists(pk) OR heldBy = :tokenHash) AND attribute_not_exists(suppressed)',
+                  ExpressionAttributeValues: ours.ExpressionAttributeValues,
+                  ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
+                },
+              })),
+            ],
+          }),
+        );
+        return;
+      } catch (error) {
+        const failed = failedAt(error);
+        const restAll = rests.findIndex((rest) => rest.scope === 'all');
+        // The contact was suppressed while this reservation held its rest: release the rest but that item.
+        if (
+          !failed ||
+          restAll < 0 ||
+          ![...failed].every((i) => i === 2 + restAll) ||
+          !(await this.flagged(guard.contactKey, error as TransactionCanceledException, 2 + restAll))
+        )
+          throw error;
+        rests = rests.filter((_, i) => i !== restAll);
+      }
+    }
   }
 
   async recordSkip(skip: SkipRecord): Promise<'recorded' | 'duplicate'> {
@@ -348,25 +499,15 @@ export class DynamoInvitationRepository implements InvitationRepository, Contact
             },
           },
           { Delete: { TableName, Key: keys.invitation(invitation.tokenHash) } },
-          { Put: { TableName, Item: { ...keys.suppression(invitation.contactKey), type: 'suppression', reason: 'rejected', at: at.toISOString() } } },
+          ...suppressionWrites(TableName, invitation.contactKey, 'rejected', at.toISOString()),
         ],
       }),
     );
   }
 
   async suppress(contactKey: string, reason: string, at: Date): Promise<void> {
-    try {
-      await this.client.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: { ...keys.suppression(contactKey), type: 'suppression', reason, at: at.toISOString() },
-          // The first reason is the one kept; suppressing again changes nothing.
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      );
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    }
+    // The first reason is the one kept; suppressing again changes nothing.
+    await this.client.send(new TransactWriteCommand({ TransactItems: suppressionWrites(this.tableName, contactKey, reason, at.toISOString()) }));
   }
 
   async cancelPending(cancelKey: string, at: Date, expiresAt: number): Promise<void> {
@@ -385,7 +526,8 @@ export class DynamoInvitationRepository implements InvitationRepository, Contact
           TableName: this.tableName,
           Key: keys.rest(contactKey, 'all'),
           UpdateExpression: 'SET #type = :rest, #until = :until, expiresAt = :until',
-          ConditionExpression: 'attribute_not_exists(#until) OR #until < :until',
+          // A suppressed contact's REST#all keeps no TTL (the flag is kept for good): not extended.
+          ConditionExpression: '(attribute_not_exists(#until) OR #until < :until) AND attribute_not_exists(suppressed)',
           ExpressionAttributeNames: { '#type': 'type', '#until': 'until' },
           ExpressionAttributeValues: { ':rest': 'rest', ':until': until },
         }),
@@ -504,6 +646,3 @@ export class DynamoInvitationRepository implements InvitationRepository, Contact
     }
   }
 }
-
-// For the reminder's claim (dynamo-reminders.ts), which checks the same as a send.
-export { sendableChecks };

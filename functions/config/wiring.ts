@@ -67,7 +67,8 @@ export const WIRING = {
       'SCHEDULE_ROLE_ARN',
       'SCHEDULE_DEAD_LETTER_ARN',
     ],
-    // GetItem: a due reminder reads its invitation (address, language, context) when it fires.
+    // GetItem: a due reminder reads its invitation (address, language, context) when it fires; and once per
+    // cold start, whether suppression flags are migrated (docs/upgrading.md).
     table: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem'],
   },
   respond: {
@@ -119,7 +120,8 @@ export const WIRING = {
   },
   erase: {
     env: ['SURVEY_TABLE'],
-    table: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:Query'],
+    // UpdateItem: the suppression record and flag, and a contact's REST#all kept with its flag.
+    table: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query'],
     indexes: [surveyTable.contactIndex.name],
     routes: [{ methods: ['POST'], path: '/erasures', auth: 'iam' }],
   },

@@ -13,7 +13,8 @@ import type { StageMetric } from '../config/metrics.js';
 import { readStageEnv } from '../config/wiring.js';
 import type { FollowUpCaseRecord } from '../domain/follow-up-case.js';
 import type { IntegrationEvent } from '../domain/integration-events.js';
-import { evaluateAlerts, measureChange, UnmeasurableChangeError, type Change, type MeasureDeps, type Touched } from './measure.js';
+import type { CounterChange } from '../ports.js';
+import { countersOf, evaluateAlerts, UnmeasurableChangeError, type Change, type MeasureDeps, type Touched } from './measure.js';
 
 const catalog = loadRuntimeCatalog();
 
@@ -39,11 +40,15 @@ function read(record: DynamoDBRecord): Change | undefined {
 
 /**
  * DynamoDB stream → day buckets (sent, responses, topics, cases, root causes, SLA) and rolling-score
- * alerts. The rules stage reads the same stream; each keeps its own position. A corrupted record
- * is set aside on the stream stages' failure queue with its reason; other failures are retried.
+ * alerts. The rules stage reads the same stream; each keeps its own position. The batch's records
+ * are read one by one, then counted together: one marker per change and one update per bucket the
+ * batch touches (a failure throws the batch, whose retry finds the applied changes' markers). A
+ * corrupted record is set aside on the stream stages' failure queue with its reason.
  */
 export const handler = stageHandler(async (event: DynamoDBStreamEvent, context: Context) => {
   const touched: Touched[] = [];
+  const counters: CounterChange[] = [];
+  const setAside: { record: DynamoDBRecord; reason: string }[] = [];
   const response = await processPartialResponse(
     event,
     loggingFailures(
@@ -54,19 +59,32 @@ export const handler = stageHandler(async (event: DynamoDBStreamEvent, context: 
         const change = read(record);
         if (!change) return;
         try {
-          touched.push(...(await measureChange(change, deps)));
+          const counted = countersOf(change, deps);
+          counters.push(...counted.counters);
+          touched.push(...counted.touched);
         } catch (error) {
           // A record that can never be counted is kept with its reason, alone, instead of blocking its shard in retries.
           if (!(error instanceof UnmeasurableChangeError)) throw error;
-          logger.error('stream record set aside', { sequenceNumber: record.dynamodb?.SequenceNumber, reason: error.message });
-          count('MeasureRecordSetAside');
-          await poison.reject(JSON.stringify(record), error.message);
+          setAside.push({ record, reason: error.message });
         }
       },
     ),
     processor,
     { context },
   );
+  if (counters.length) await deps.aggregates.applyAll(counters);
+  for (const { record, reason } of setAside) {
+    const sequenceNumber = record.dynamodb?.SequenceNumber;
+    logger.error('stream record set aside', { sequenceNumber, reason });
+    count('MeasureRecordSetAside');
+    try {
+      await poison.reject(JSON.stringify(record), reason);
+    } catch (error) {
+      // Not set aside: the record is retried (and counted again as a duplicate, which changes nothing).
+      logger.error('stream record not set aside', { sequenceNumber, error: (error as Error).message });
+      if (sequenceNumber) response.batchItemFailures.push({ itemIdentifier: sequenceNumber });
+    }
+  }
   const alerts: IntegrationEvent[] = await evaluateAlerts(touched, deps);
   for (const alert of alerts) {
     logger.warn(`rolling score: ${alert.detailType}`, alert.detail);

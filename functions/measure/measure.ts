@@ -6,7 +6,7 @@ import { findProgram, type Catalog } from '../domain/program.js';
 import { REMINDER_COUNTERS, reminderResponseCounters, reminderSentCounters } from '../domain/reminder.js';
 import { isValidScore, SURVEY_KINDS } from '../domain/survey-kinds.js';
 import { topicsOf } from '../domain/topics.js';
-import type { AggregateStore, BucketChange } from '../ports.js';
+import type { AggregateStore, BucketChange, CounterChange } from '../ports.js';
 
 export interface MeasureDeps {
   readonly catalog: Catalog;
@@ -50,60 +50,69 @@ function assertMeasurable(invitation: Invitation): void {
 const bucketsFor = (invitation: Invitation, day: string, counters: Record<string, number>): BucketChange[] =>
   segmentsOf(invitation).map((segment) => ({ programId: invitation.programId, segment, day, counters }));
 
+/** What one stream record counts: its changes to the counters, and the program/segment pairs whose rolling score may move. */
+export interface Counted {
+  readonly counters: CounterChange[];
+  readonly touched: Touched[];
+}
+
 /**
- * Keeps the day buckets in step with one stream record, exactly once (a re-delivered record finds
- * its change applied): surveys sent, responses by class and score, comment topics, a changed
- * answer taken out and put in again, cases opened and resolved with their root cause and SLA.
- * Returns the program/segment pairs whose rolling score may have moved. A corrupted invitation
- * throws UnmeasurableChangeError before anything is counted.
+ * What one stream record changes in the day buckets, exactly once per change id (a re-delivered
+ * record finds its change applied): surveys sent, responses by class and score, comment topics, a
+ * changed answer taken out and put in again, cases opened and resolved with their root cause and
+ * SLA. A corrupted invitation throws UnmeasurableChangeError; nothing is written here.
  */
-export async function measureChange(change: Change, deps: MeasureDeps): Promise<Touched[]> {
+export function countersOf(change: Change, deps: Pick<MeasureDeps, 'catalog'>): Counted {
+  const counters: CounterChange[] = [];
   if (change.type === 'invitation') {
     const { before, after } = change;
-    if (!after) return [];
+    if (!after) return { counters, touched: [] };
     assertMeasurable(after);
     if (before?.response) assertMeasurable(before);
     const touched = segmentsOf(after).map((segment) => ({ programId: after.programId, segment }));
     if (!before) {
-      await deps.aggregates.applyOnce(
-        `sent#${after.tokenHash}`,
-        bucketsFor(after, dayOf(after.createdAt), { sent: 1, ...reminderSentCounters(after) }),
-        after.tokenHash,
-      );
+      counters.push({
+        changeId: `sent#${after.tokenHash}`,
+        buckets: bucketsFor(after, dayOf(after.createdAt), { sent: 1, ...reminderSentCounters(after) }),
+        shardKey: after.tokenHash,
+      });
     }
     const remindedAt = after.reminder?.sentAt;
     if (remindedAt && !before?.reminder?.sentAt) {
-      await deps.aggregates.applyOnce(
-        `reminder#${after.tokenHash}`,
-        bucketsFor(after, dayOf(remindedAt), { [REMINDER_COUNTERS.remindersSent]: 1 }),
-        after.tokenHash,
-      );
+      counters.push({
+        changeId: `reminder#${after.tokenHash}`,
+        buckets: bucketsFor(after, dayOf(remindedAt), { [REMINDER_COUNTERS.remindersSent]: 1 }),
+        shardKey: after.tokenHash,
+      });
     }
     const response = after.response;
-    if (!response || (before?.response && (before.response.revision ?? 1) >= (response.revision ?? 1))) return [];
+    if (!response || (before?.response && (before.response.revision ?? 1) >= (response.revision ?? 1))) return { counters, touched: [] };
     const previous = before?.response;
-    const counters = responseCounters(after.kind, response, topicsOf(response.comment, deps.catalog.topics));
-    const changes = bucketsFor(after, dayOf(response.respondedAt), previous ? counters : { ...counters, ...reminderResponseCounters(after) });
+    const answered = responseCounters(after.kind, response, topicsOf(response.comment, deps.catalog.topics));
+    // A first answer also counts in its reminder group (answered after a reminder, or held out): docs/operations.md.
+    const buckets = bucketsFor(after, dayOf(response.respondedAt), previous ? answered : { ...answered, ...reminderResponseCounters(after) });
     if (previous) {
-      changes.push(
+      buckets.push(
         ...bucketsFor(after, dayOf(previous.respondedAt), responseCounters(after.kind, previous, topicsOf(previous.comment, deps.catalog.topics), -1)),
       );
     }
-    await deps.aggregates.applyOnce(`response#${after.tokenHash}#${response.revision ?? 1}`, changes, after.tokenHash, segmentsOf(after));
-    return touched;
+    counters.push({ changeId: `response#${after.tokenHash}#${response.revision ?? 1}`, buckets, shardKey: after.tokenHash, segments: segmentsOf(after) });
+    return { counters, touched };
   }
 
   const { before, after } = change;
-  if (!after) return [];
+  if (!after) return { counters, touched: [] };
   const { message } = after;
-  const bucket = (day: string, counters: Record<string, number>): BucketChange[] => [{ programId: message.programId, segment: ALL_SEGMENTS, day, counters }];
+  const bucket = (day: string, values: Record<string, number>): BucketChange[] => [
+    { programId: message.programId, segment: ALL_SEGMENTS, day, counters: values },
+  ];
   if (!before) {
-    await deps.aggregates.applyOnce(`case#${message.caseId}#opened`, bucket(dayOf(message.respondedAt), { casesOpened: 1 }), message.caseId);
+    counters.push({ changeId: `case#${message.caseId}#opened`, buckets: bucket(dayOf(message.respondedAt), { casesOpened: 1 }), shardKey: message.caseId });
   }
   if (after.status === 'resolved' && before?.status !== 'resolved' && after.resolvedAt) {
     const resolvedAt = Date.parse(after.resolvedAt);
     const acknowledgedAt = after.acknowledgedAt ? Date.parse(after.acknowledgedAt) : resolvedAt;
-    const counters: Record<string, number> = {
+    const values: Record<string, number> = {
       casesResolved: 1,
       resolvedInTime: resolvedAt <= Date.parse(message.dueAt) ? 1 : 0,
       acknowledgedInTime: message.acknowledgeBy === null || acknowledgedAt <= Date.parse(message.acknowledgeBy) ? 1 : 0,
@@ -111,9 +120,29 @@ export async function measureChange(change: Change, deps: MeasureDeps): Promise<
       [`resolveHours_${resolveBucketOf((resolvedAt - Date.parse(message.respondedAt)) / 3_600_000)}`]: 1,
       [`rootCause_${after.rootCause ?? 'unknown'}`]: 1,
     };
-    await deps.aggregates.applyOnce(`case#${message.caseId}#resolved`, bucket(dayOf(after.resolvedAt), counters), message.caseId);
+    counters.push({ changeId: `case#${message.caseId}#resolved`, buckets: bucket(dayOf(after.resolvedAt), values), shardKey: message.caseId });
   }
-  return [];
+  return { counters, touched: [] };
+}
+
+/**
+ * Keeps the day buckets in step with one stream record, exactly once. Returns the program/segment
+ * pairs whose rolling score may have moved. A corrupted invitation throws UnmeasurableChangeError
+ * before anything is counted.
+ */
+export async function measureChange(change: Change, deps: MeasureDeps): Promise<Touched[]> {
+  return (await measureChanges([change], deps)).touched;
+}
+
+/**
+ * A stream batch's records, counted together: each change exactly once, in as few writes as the
+ * store can make (the handler's path; the buckets a batch touches are updated once, not per record).
+ */
+export async function measureChanges(changes: readonly Change[], deps: MeasureDeps): Promise<Counted> {
+  const counted = changes.map((change) => countersOf(change, deps));
+  const counters = counted.flatMap((c) => c.counters);
+  if (counters.length) await deps.aggregates.applyAll(counters);
+  return { counters, touched: counted.flatMap((c) => c.touched) };
 }
 
 /** Checks the rolling score of each touched program and segment; one event per crossing, each way. */

@@ -118,7 +118,9 @@ describe('effectively-once delivery against DynamoDB Local and SES local, the pr
     // The reservation; the early redelivery's reservation (fails, sends nothing); after the lease, the
     // reservation (fails), the takeover, the mark; the last one's reservation (fails: a duplicate).
     const refused = 'TransactWriteItems (failed: TransactionCanceledException)';
-    expect(run.calls).toEqual(['TransactWriteItems', refused, refused, 'TransactWriteItems', 'UpdateItem', refused]);
+    // (And once per repository instance, the read of whether suppression flags are migrated: docs/upgrading.md.)
+    expect(run.calls.filter((call) => call !== 'GetItem')).toEqual(['TransactWriteItems', refused, refused, 'TransactWriteItems', 'UpdateItem', refused]);
+    expect(run.calls.filter((call) => call === 'GetItem').length).toBeLessThanOrEqual(1);
     expect(run.afterCrash.claim).toMatchObject({ status: 'sending', token: expect.stringMatching(/^[\w-]{22}$/) });
     expect(run.early).toBeInstanceOf(SendInProgressError);
     expect(statuses(run.redelivered)).toEqual(['sent']);

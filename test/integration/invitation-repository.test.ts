@@ -1,8 +1,8 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { DynamoInvitationRepository, keys } from '../../functions/adapters/dynamo-invitation-repository.js';
+import { DynamoInvitationRepository, keys, SUPPRESSION_FLAGS_MIGRATED } from '../../functions/adapters/dynamo-invitation-repository.js';
 import type { Invitation } from '../../functions/domain/invitation.js';
 import { hashToken, newToken } from '../../functions/domain/tokens.js';
 import type { ReservationGuard } from '../../functions/ports.js';
@@ -80,6 +80,62 @@ describe('DynamoInvitationRepository against DynamoDB Local', () => {
     const cancelled = invitation(randomUUID());
     await repository.cancelPending('order-delivered-nps#1042', NOW, NOW_S + 3600);
     expect(await repository.reserve(cancelled, guardFor(cancelled, { cancelKey: 'order-delivered-nps#1042' }), LEASE)).toBe('cancelled');
+  });
+
+  it('suppresses by a flag on REST#all: a reservation with the rest period meets it, also without the separate record', async () => {
+    const migrated = new DynamoInvitationRepository(sandbox.tables.surveys, client);
+    await migrated.migrateSuppressionFlags();
+    const contact = invitation(randomUUID());
+    await migrated.suppress(contact.contactKey, 'complained', NOW);
+    expect(await get(keys.rest(contact.contactKey, 'all'))).toMatchObject({ suppressed: 'complained' });
+    expect((await get(keys.rest(contact.contactKey, 'all')))?.expiresAt).toBeUndefined();
+    // The flag alone refuses it (the record is what the notify stage reads).
+    await client.send(new DeleteCommand({ TableName: sandbox.tables.surveys, Key: keys.suppression(contact.contactKey) }));
+    expect(await migrated.reserve(contact, guardFor(contact), LEASE)).toBe('suppressed');
+    // A contact resting for another reason is throttled, not suppressed.
+    const resting = invitation(randomUUID());
+    expect(await migrated.reserve(resting, guardFor(resting), LEASE)).toBe('reserved');
+    const again = invitation(randomUUID(), { contactKey: resting.contactKey });
+    expect(await migrated.reserve(again, guardFor(again), LEASE)).toBe('throttled');
+    // Without a rest period across programs, the separate record is checked.
+    const noRest = invitation(randomUUID());
+    await migrated.suppress(noRest.contactKey, 'bounced', NOW);
+    expect(await migrated.reserve(noRest, guardFor(noRest, { rests: [] }), LEASE)).toBe('suppressed');
+  });
+
+  it('honours a suppression an earlier version wrote (the record, no flag) until and after the migration flags it', async () => {
+    await client.send(new DeleteCommand({ TableName: sandbox.tables.surveys, Key: SUPPRESSION_FLAGS_MIGRATED }));
+    const legacy = invitation(randomUUID());
+    await client.send(
+      new PutCommand({
+        TableName: sandbox.tables.surveys,
+        Item: { ...keys.suppression(legacy.contactKey), type: 'suppression', reason: 'unsubscribed', at: NOW.toISOString() },
+      }),
+    );
+    const before = new DynamoInvitationRepository(sandbox.tables.surveys, client);
+    expect(await before.reserve(legacy, guardFor(legacy), LEASE)).toBe('suppressed');
+
+    const after = new DynamoInvitationRepository(sandbox.tables.surveys, client);
+    expect(await after.migrateSuppressionFlags()).toBeGreaterThanOrEqual(1);
+    expect(await get(keys.rest(legacy.contactKey, 'all'))).toMatchObject({ suppressed: 'unsubscribed' });
+    expect(await get(SUPPRESSION_FLAGS_MIGRATED)).toBeDefined();
+    const retry = invitation(legacy.eventId, { contactKey: legacy.contactKey });
+    expect(await new DynamoInvitationRepository(sandbox.tables.surveys, client).reserve(retry, guardFor(retry), LEASE)).toBe('suppressed');
+  });
+
+  it('keeps the flag of a contact suppressed while a reservation held its rest: release and rest extension leave it', async () => {
+    const held = invitation(randomUUID());
+    expect(await repository.reserve(held, guardFor(held), LEASE)).toBe('reserved');
+    await repository.suppress(held.contactKey, 'bounced', NOW);
+    await repository.release(held, guardFor(held));
+    expect(await repository.findByTokenHash(held.tokenHash)).toBeUndefined();
+    expect(await get(keys.claim(held.programId, held.eventId))).toBeUndefined();
+    await repository.extendRest(held.contactKey, NOW_S + 90 * 86_400);
+    const rest = await get(keys.rest(held.contactKey, 'all'));
+    expect(rest).toMatchObject({ suppressed: 'bounced' });
+    expect(rest?.expiresAt).toBeUndefined();
+    const retry = invitation(held.eventId, { contactKey: held.contactKey });
+    expect(await repository.reserve(retry, guardFor(retry), LEASE)).toBe('suppressed');
   });
 
   it('releases only what a reservation holds, so the event can be dispatched again', async () => {

@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { demoCatalog as catalog } from '../fixtures/catalog.js';
 import type { Invitation } from '../../functions/domain/invitation.js';
-import { evaluateAlerts, measureChange, UnmeasurableChangeError, type MeasureDeps } from '../../functions/measure/measure.js';
+import { countersOf, evaluateAlerts, measureChange, measureChanges, UnmeasurableChangeError, type MeasureDeps } from '../../functions/measure/measure.js';
 import { InMemoryAggregates } from '../fixtures/in-memory-aggregates.js';
 
 const NOW = new Date('2026-11-22T12:00:00Z');
@@ -63,6 +63,37 @@ describe('measuring from the stream', () => {
         topic_delivery: 1,
       });
     }
+  });
+
+  it('counts a stream batch together, each record once, a record delivered twice in it included', async () => {
+    const sent = invitation();
+    const answered = { ...sent, response: { score: 9, respondedAt: '2026-11-22T11:00:00Z', revision: 1 } };
+    const other = invitation(10);
+
+    const { touched, counters } = await measureChanges(
+      [
+        { type: 'invitation', after: sent },
+        { type: 'invitation', before: sent, after: answered },
+        { type: 'invitation', before: sent, after: answered },
+        { type: 'invitation', after: other },
+      ],
+      deps,
+    );
+
+    expect(counters.map((c) => c.changeId)).toEqual([
+      `sent#${sent.tokenHash}`,
+      `response#${sent.tokenHash}#1`,
+      `response#${sent.tokenHash}#1`,
+      `sent#${other.tokenHash}`,
+      `response#${other.tokenHash}#1`,
+    ]);
+    expect(touched).toContainEqual({ programId: 'order-delivered-nps', segment: 'smb' });
+    expect(await aggregates.totals('order-delivered-nps', 'all', '2026-11-22', '2026-11-22')).toMatchObject({ sent: 2, responses: 2, class_promoter: 2 });
+  });
+
+  it('plans without writing: a corrupted record throws before the batch is counted', () => {
+    expect(() => countersOf({ type: 'invitation', after: invitation(undefined, { kind: 'stars' as never }) }, deps)).toThrow(UnmeasurableChangeError);
+    expect(aggregates.applied.size).toBe(0);
   });
 
   it('moves a changed answer from one class to the other without counting it twice', async () => {

@@ -131,10 +131,13 @@ describe('logs of a full flow', () => {
         bounce: { bounceType: 'Permanent', bouncedRecipients: [{ emailAddress: EMAIL }], timestamp: new Date().toISOString(), feedbackId: 'f1' },
       },
     });
-    dynamo
-      .on(PutCommand)
-      .rejectsOnce(new Error(`Throttled writing suppression of ${EMAIL}`))
-      .resolves({});
+    // The suppression is a transaction (the record and the REST#all flag); earlier transactions were mocked to resolve.
+    let throttled = false;
+    dynamo.on(TransactWriteCommand).callsFake(() => {
+      if (throttled) return {};
+      throttled = true;
+      throw new Error(`Throttled writing suppression of ${EMAIL}`);
+    });
     await deliverability(sqsEvent(bounce, 'd'), lambdaContext('deliverability')).catch(() => undefined); // the batch fails: SQS retries it
     await deliverability(sqsEvent(bounce, 'e'), lambdaContext('deliverability'));
     // And the person asks to be forgotten.

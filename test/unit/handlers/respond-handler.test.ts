@@ -1,7 +1,7 @@
 import { HANDLER_ENV } from '../../fixtures/handler-env.js';
 import { ConditionalCheckFailedException, ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -150,12 +150,14 @@ describe('respond handler', () => {
     const unsubscribeToken = unsubscribeTokenFor(TOKEN);
     const formOnly = await call(request('POST', { route: 'u', token: unsubscribeToken, body: 'h=0&j=1' }));
     expect(formOnly.body).toContain('Palun kinnitage, et soovite tellimusest loobuda');
-    expect(dynamo).not.toHaveReceivedCommand(PutCommand);
+    expect(dynamo).not.toHaveReceivedCommand(TransactWriteCommand);
 
     const oneClick = await call(request('POST', { route: 'u', token: unsubscribeToken, body: 'List-Unsubscribe=One-Click' }));
     expect(oneClick.statusCode).toBe(200);
     expect(dynamo).toHaveReceivedCommandWith(GetCommand, { Key: { pk: `INV#${hashToken(TOKEN)}`, sk: 'INVITATION' } });
-    expect(dynamo).toHaveReceivedCommandWith(PutCommand, { Item: expect.objectContaining({ reason: 'unsubscribed' }) });
+    const suppression = dynamo.commandCalls(TransactWriteCommand)[0]!.args[0].input.TransactItems!;
+    expect(suppression.map((i) => i.Update?.Key?.sk)).toEqual(['SUPPRESSED', 'REST#all']);
+    expect(suppression[0]!.Update?.ExpressionAttributeValues).toMatchObject({ ':reason': 'unsubscribed' });
   });
 
   it('reads the page signing key from Secrets Manager once per cold start', async () => {
