@@ -241,6 +241,11 @@ export interface CaseInbox {
   list(query: InboxQuery): Promise<InboxPage>;
 }
 
+/** How many cases of a queue are still open (open, acknowledged, escalated) and past their resolve-by time: the inbox index, counted. */
+export interface OverdueCases {
+  countOverdue(queue: string, now: number): Promise<number>;
+}
+
 /** What taking an outbox item for its send found. */
 export type OutboxClaim =
   /** Taken: send it now, then `markSent` (or `release` on a transient failure). */

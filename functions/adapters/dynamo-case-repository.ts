@@ -3,9 +3,9 @@ import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, Tran
 import { documentClient } from './dynamo-client.js';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { surveyTable } from '../config/resources.js';
-import type { FollowUpCaseRecord } from '../domain/follow-up-case.js';
+import { type FollowUpCaseRecord, OPEN_CASE_STATUSES } from '../domain/follow-up-case.js';
 import type { Notification } from '../domain/notification.js';
-import type { CaseInbox, CaseRepository, InboxPage, InboxQuery } from '../ports.js';
+import type { CaseInbox, CaseRepository, InboxPage, InboxQuery, OverdueCases } from '../ports.js';
 import { keys } from './table-keys.js';
 
 const { slaIndex, inboxIndex } = surveyTable;
@@ -83,7 +83,7 @@ function fromItem(item: Record<string, unknown>): FollowUpCaseRecord {
   return record;
 }
 
-export class DynamoCaseRepository implements CaseRepository, CaseInbox {
+export class DynamoCaseRepository implements CaseRepository, CaseInbox, OverdueCases {
   constructor(
     private readonly tableName: string,
     private readonly client: DynamoDBDocumentClient = documentClient,
@@ -227,6 +227,33 @@ export class DynamoCaseRepository implements CaseRepository, CaseInbox {
       found.push(...Items.map(fromItem));
     }
     return found;
+  }
+
+  /**
+   * One counting Query per status still open on the inbox index (`inboxDue` < now): its read units
+   * follow the overdue cases' keys (about 100 bytes each), never the table's size.
+   */
+  async countOverdue(queue: string, now: number): Promise<number> {
+    let total = 0;
+    for (const status of OPEN_CASE_STATUSES) {
+      let start: Record<string, unknown> | undefined;
+      do {
+        const page = await this.client.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            IndexName: inboxIndex.name,
+            KeyConditionExpression: '#key = :key AND #due < :now',
+            ExpressionAttributeNames: { '#key': inboxIndex.partitionKey, '#due': inboxIndex.sortKey },
+            ExpressionAttributeValues: { ':key': inboxKeyOf(queue, status), ':now': now },
+            Select: 'COUNT',
+            ...(start ? { ExclusiveStartKey: start } : {}),
+          }),
+        );
+        total += page.Count ?? 0;
+        start = page.LastEvaluatedKey;
+      } while (start);
+    }
+    return total;
   }
 
   /**

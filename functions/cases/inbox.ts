@@ -1,11 +1,11 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { CaseStatus, FollowUpCaseRecord } from '../domain/follow-up-case.js';
+import { type CaseStatus, type FollowUpCaseRecord, OPEN_CASE_STATUSES } from '../domain/follow-up-case.js';
 import type { CaseInbox, InboxPosition } from '../ports.js';
 import { InvalidCaseRequestError } from './cases.js';
 
 export const CASE_STATUSES: readonly CaseStatus[] = ['open', 'acknowledged', 'escalated', 'resolved'];
 /** What the inbox lists without `status=`: every case still to be closed. */
-export const DEFAULT_INBOX_STATUSES: readonly CaseStatus[] = ['open', 'acknowledged', 'escalated'];
+export const DEFAULT_INBOX_STATUSES: readonly CaseStatus[] = OPEN_CASE_STATUSES;
 export const DEFAULT_PAGE_SIZE = 25;
 export const MAX_PAGE_SIZE = 100;
 const PARAMETERS = ['queue', 'status', 'overdue', 'cursor', 'limit'] as const;

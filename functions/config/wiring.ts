@@ -149,6 +149,8 @@ export const WIRING = {
     env: ['SURVEY_TABLE', 'SENDER_EMAIL', 'SUPPORT_EMAIL', 'CONFIGURATION_SET'],
     // Reads the day buckets (GetItem: a program's segments; Query: its days) and takes, marks and releases the sent records.
     table: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+    // Counts each follow-up queue's cases still open past their due time.
+    indexes: [surveyTable.inboxIndex.name],
     routes: [{ methods: ['POST'], path: '/digests/{digestId}/send', auth: 'iam' }],
   },
 } as const satisfies Record<string, StageWiring>;

@@ -4,12 +4,24 @@ import { type Digest, type DigestContent, digestContent, digestEmail, digestSlac
 import type { Integration } from '../domain/integrations.js';
 import type { Catalog } from '../domain/program.js';
 import type { Period } from '../domain/report.js';
-import { type AggregateStore, type DigestLedger, RecipientRejectedError, type SecretStore, type SurveyMailer, type WebhookSender } from '../ports.js';
+import {
+  type AggregateStore,
+  type DigestLedger,
+  type OverdueCases,
+  RecipientRejectedError,
+  type SecretStore,
+  type SurveyMailer,
+  type WebhookSender,
+} from '../ports.js';
 import { loadReports } from '../report/load.js';
 
 export interface DigestDeps {
   readonly catalog: Pick<Catalog, 'brand' | 'programs' | 'answerWindowHours' | 'digests' | 'integrations'>;
   readonly aggregates: AggregateStore;
+  /** Counts the cases still open past their due time, per follow-up queue (the inbox index). @default not counted */
+  readonly overdue?: OverdueCases;
+  /** The follow-up queues whose overdue cases the digest counts. */
+  readonly queues?: readonly string[];
   readonly ledger: DigestLedger;
   /** The Slack integrations' incoming-webhook URLs (read once per cold start, the store caches). */
   readonly secrets: SecretStore;
@@ -60,7 +72,12 @@ const DAY = /^\d{4}-\d{2}-\d{2}$/;
 const isLoopback = (url: URL) => url.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
 
 /** Builds the week's digest from the day buckets (the report's code: its cost depends on days and programs, not on answers). */
-export async function buildDigest(digest: Digest, week: Period, today: string, deps: Pick<DigestDeps, 'catalog' | 'aggregates'>): Promise<DigestContent> {
+export async function buildDigest(
+  digest: Digest,
+  week: Period,
+  today: string,
+  deps: Pick<DigestDeps, 'catalog' | 'aggregates' | 'overdue' | 'queues' | 'now'>,
+): Promise<DigestContent> {
   const reports = await loadReports(deps.aggregates, deps.catalog as Catalog, {
     period: week,
     granularity: 'week',
@@ -68,7 +85,10 @@ export async function buildDigest(digest: Digest, week: Period, today: string, d
     today,
     ...(digest.programs?.length ? { programIds: digest.programs } : {}),
   });
-  return digestContent(digest, deps.catalog.brand.name, week, reports);
+  const { overdue, queues } = deps;
+  const now = deps.now().getTime();
+  const overdueNow = overdue && queues ? await Promise.all(queues.map(async (queue) => ({ queue, count: await overdue.countOverdue(queue, now) }))) : undefined;
+  return digestContent(digest, deps.catalog.brand.name, week, reports, overdueNow);
 }
 
 /**

@@ -1,12 +1,13 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { DynamoAggregateStore } from '../adapters/dynamo-aggregate-store.js';
+import { DynamoCaseRepository } from '../adapters/dynamo-case-repository.js';
 import { DynamoDigestLedger } from '../adapters/dynamo-digest-ledger.js';
 import { HttpWebhookSender } from '../adapters/http-webhook-sender.js';
 import { logger, publishMetrics, stageCounter, stageHandler } from '../adapters/observability.js';
 import { SecretsManagerSecretStore } from '../adapters/secrets-manager-secret-store.js';
 import { SesSurveyMailer } from '../adapters/ses-survey-mailer.js';
-import { DIGEST_LEASE_SECONDS } from '../config/resources.js';
+import { DIGEST_LEASE_SECONDS, followUpQueueNames } from '../config/resources.js';
 import { loadRuntimeCatalog } from '../config/runtime-catalog.js';
 import { readStageEnv } from '../config/wiring.js';
 import { type DigestDeps, DigestDeliveryError, type DigestOutcome, type DigestRequest, sendDigest } from './digest.js';
@@ -20,6 +21,8 @@ const count = stageCounter('digest');
 const deps: DigestDeps = {
   catalog,
   aggregates: new DynamoAggregateStore(env.SURVEY_TABLE),
+  overdue: new DynamoCaseRepository(env.SURVEY_TABLE),
+  queues: followUpQueueNames(catalog),
   ledger: new DynamoDigestLedger(env.SURVEY_TABLE),
   secrets: new SecretsManagerSecretStore(),
   sender: new HttpWebhookSender(),

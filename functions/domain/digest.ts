@@ -128,18 +128,27 @@ export interface DigestContent {
   readonly week: Period;
   readonly timeZone: string;
   readonly programs: readonly DigestProgram[];
+  /** Cases still open past their resolve-by time when the digest was built, per follow-up queue (absent: not counted). */
+  readonly overdueNow?: readonly { readonly queue: string; readonly count: number }[];
 }
 
 const TOP = 3;
 const measureOf = (kind: SegmentReport['kind']) => (kind === 'nps' ? 'NPS' : kind === 'enps' ? 'eNPS' : kind === 'csat' ? 'CSAT top-2 %' : 'CES mean');
 
 /** The digest of one week from the reports of the segment "all" (one per program). */
-export function digestContent(digest: Pick<Digest, 'id' | 'timeZone'>, brandName: string, week: Period, reports: readonly SegmentReport[]): DigestContent {
+export function digestContent(
+  digest: Pick<Digest, 'id' | 'timeZone'>,
+  brandName: string,
+  week: Period,
+  reports: readonly SegmentReport[],
+  overdueNow?: readonly { readonly queue: string; readonly count: number }[],
+): DigestContent {
   return {
     digestId: digest.id,
     brandName,
     week,
     timeZone: digest.timeZone,
+    ...(overdueNow ? { overdueNow } : {}),
     programs: reports.map((r): DigestProgram => {
       const base = { programId: r.programId, measure: measureOf(r.kind), period: r.period, sent: r.sent };
       if (r.suppressed) {
@@ -197,16 +206,24 @@ export function programLines(p: DigestProgram): { label: string; text: string }[
       label: 'Follow-ups',
       text: `${f.opened} opened, ${f.resolved} resolved; SLA: acknowledged in time ${pct(f.acknowledgedInTime)}, resolved in time ${pct(f.resolvedInTime)}; median time to resolve ${f.medianTimeToResolve ?? '–'}`,
     },
-    { label: 'Overdue', text: `${f.resolvedLate} resolved after their due time` },
+    { label: 'Resolved late', text: `${f.resolvedLate} resolved after their due time` },
     { label: 'Top topics', text: ranked(p.topTopics) },
     { label: 'Top root causes', text: ranked(p.topRootCauses) },
   ];
 }
 
+/** "Open and overdue now: support 2, customer-success 0 (3 in all)". */
+export function overdueLine(content: DigestContent): string | undefined {
+  if (!content.overdueNow) return undefined;
+  const total = content.overdueNow.reduce((sum, q) => sum + q.count, 0);
+  const queues = content.overdueNow.map((q) => `${cleanText(q.queue)} ${q.count}`).join(', ');
+  return `Open and overdue now: ${total ? `${queues} (${total} in all)` : 'none'} · closeloop case list --overdue`;
+}
+
 const title = (c: DigestContent) => `${c.brandName} weekly digest · ${c.week.from} … ${c.week.to}`;
 const programTitle = (p: DigestProgram) => `${cleanText(p.programId)}${p.period.from !== p.period.to ? ` · ${p.period.from} … ${p.period.to}` : ''}`;
 const escapeSlack = (value: string) => value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-/** Slack allows 50 blocks a message: a header, two per program, a context line. */
+/** Slack allows 50 blocks a message: a header, the overdue line, two per program, a context line. */
 const MAX_SLACK_PROGRAMS = 23;
 
 /** The digest as one Slack incoming-webhook message (Block Kit). */
@@ -214,6 +231,8 @@ export function digestSlackMessage(content: DigestContent): SlackMessage {
   const blocks: Record<string, unknown>[] = [
     { type: 'header', text: { type: 'plain_text', text: `:bar_chart: ${title(content)}`.slice(0, 150), emoji: true } },
   ];
+  const overdue = overdueLine(content);
+  if (overdue) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: escapeSlack(overdue) } });
   for (const p of content.programs.slice(0, MAX_SLACK_PROGRAMS)) {
     blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `*${escapeSlack(programTitle(p))}*` } });
     blocks.push({
@@ -252,6 +271,7 @@ export function digestEmail(
     '',
     intro,
     '',
+    ...(overdueLine(content) ? [overdueLine(content) as string, ''] : []),
     ...content.programs.flatMap((p) => [programTitle(p), ...programLines(p).map((line) => `  ${line.label}: ${line.text}`), '']),
     ...(content.programs.length ? [] : ['No programs.', '']),
     `The full report: closeloop report --from ${content.week.from} --to ${content.week.to}`,
@@ -275,7 +295,7 @@ export function digestEmail(
     `<tr><td dir="ltr" style="padding:24px;font:15px/1.5 Arial,Helvetica,sans-serif;color:#1a1a1a;">
 <h1 style="margin:0 0 8px;font:bold 20px/1.3 Arial,Helvetica,sans-serif;">${escapeHtml(subject)}</h1>
 <p style="margin:0 0 12px;">${escapeHtml(intro)}</p>
-${sections || '<p>No programs.</p>'}
+${overdueLine(content) ? `<p style="margin:0 0 12px;font-weight:bold;">${escapeHtml(overdueLine(content) as string)}</p>\n` : ''}${sections || '<p>No programs.</p>'}
 <p style="margin:16px 0 0;color:#555555;">The full report: <code>closeloop report --from ${content.week.from} --to ${content.week.to}</code></p>
 </td></tr>`,
   );

@@ -5,6 +5,8 @@ import type { FollowUpRule, SurveyProgram } from './program.js';
 import type { Classification, SurveyKind } from './survey-kinds.js';
 
 export type CaseStatus = 'open' | 'acknowledged' | 'escalated' | 'resolved';
+/** Every status of a case still to be closed (what the inbox lists by default, what can be overdue). */
+export const OPEN_CASE_STATUSES: readonly CaseStatus[] = ['open', 'acknowledged', 'escalated'];
 
 /** Follow-up message contract v1: the body of every message on a follow-up queue (zod: follow-up-message.ts; JSON Schema: schema/follow-up-message.schema.json). */
 export interface FollowUpCase {

@@ -52,8 +52,11 @@ export function slackMessage(
     fields.push(`*Responses*\n${str(detail.responses)} in ${str(detail.windowDays)} days`);
   }
   if (detail.queue) fields.push(`*Queue*\n${escapeText(String(detail.queue))}`);
-  const escalation = detail.escalation as { rung?: number; reason?: string } | undefined;
-  if (escalation) fields.push(`*Escalation*\nrung ${escalation.rung} (${escapeText(String(escalation.reason))})`);
+  const escalation = detail.escalation as { rung?: number; reason?: string; assignee?: string } | undefined;
+  if (escalation) {
+    const assignee = escalation.assignee ? `; assigned to ${escapeText(escalation.assignee)}` : '; unassigned';
+    fields.push(`*Escalation*\nrung ${escalation.rung} (${escapeText(String(escalation.reason))})${assignee}`);
+  }
   if (detail.dueAt) fields.push(`*Due*\n${escapeText(String(detail.dueAt))}`);
   if (detail.rootCause) fields.push(`*Root cause*\n${escapeText(String(detail.rootCause))}`);
   const topics = options.extras?.topics ?? (Array.isArray(detail.topics) ? (detail.topics as string[]) : []);

@@ -12,13 +12,15 @@ export const STAGE_THROTTLE = { rate: 100, burst: 200 } as const;
 
 /**
  * Tighter limits on the public routes that write: a person answers a survey with one GET and one
- * POST, and unsubscribes once. Reading stays at the stage's limit.
+ * POST, and unsubscribes once; a helpdesk moves a case with one signed POST. Reading stays at the
+ * stage's limit.
  */
 export const PUBLIC_ROUTE_THROTTLE: Readonly<Record<string, { rate: number; burst: number }>> = {
   'POST /r/{token}': { rate: 50, burst: 100 },
   'GET /u/{token}': { rate: 20, burst: 40 },
   'HEAD /u/{token}': { rate: 20, burst: 40 },
   'POST /u/{token}': { rate: 20, burst: 40 },
+  'POST /hooks/{integrationId}': { rate: 20, burst: 40 },
 };
 
 export interface ResponsesProps {

@@ -161,6 +161,7 @@ describe('CloseloopStack', () => {
         'POST /u/{token}': { ThrottlingBurstLimit: 40, ThrottlingRateLimit: 20 },
         'GET /u/{token}': { ThrottlingBurstLimit: 40, ThrottlingRateLimit: 20 },
         'HEAD /u/{token}': { ThrottlingBurstLimit: 40, ThrottlingRateLimit: 20 },
+        'POST /hooks/{integrationId}': { ThrottlingBurstLimit: 40, ThrottlingRateLimit: 20 },
       },
     });
     const [stageId, stage] = Object.entries(template.findResources('AWS::ApiGatewayV2::Stage'))[0]!;
@@ -277,12 +278,13 @@ describe('CloseloopStack', () => {
       ]),
     });
     const indexGrants = Object.values(template.findResources('AWS::IAM::Policy')).filter((p) => JSON.stringify(p).includes('/index/'));
-    // The sweep reads the deadline index, the erasure the contact index, announce the answer index, the case API the
-    // inbox index; each one only, nobody else reads any.
-    expect(indexGrants).toHaveLength(4);
+    // The sweep reads the deadline index, the erasure the contact index, announce the answer index, the case API and
+    // the digest (its overdue count) the inbox index; each one only, nobody else reads any.
+    expect(indexGrants).toHaveLength(5);
     expect(indexGrants.map((grant) => JSON.stringify(grant).match(/\/index\/([\w-]+)/g)).sort()).toEqual([
       ['/index/by-contact'],
       ['/index/by-program-answer'],
+      ['/index/inbox'],
       ['/index/inbox'],
       ['/index/sla-due'],
     ]);

@@ -159,6 +159,15 @@ describe('the case inbox (GET /cases, SigV4)', () => {
     expect(overdue.ids.sort()).toEqual([ids.supportOpenOverdue, ids.advocacyOpen].sort());
   });
 
+  it("counts each queue's cases still open past their due time, as the weekly digest does (one counting Query per open status)", async () => {
+    const now = Date.now();
+    expect(await cases.countOverdue('support', now)).toBe(1);
+    expect(await cases.countOverdue('advocacy', now)).toBe(1);
+    // Two hours from now the support case due in 20 h is not overdue yet; the acknowledged one due in 10 h is not either.
+    expect(await cases.countOverdue('support', now + 2 * HOUR)).toBe(1);
+    expect(await cases.countOverdue('support', now + 11 * HOUR)).toBe(2);
+  });
+
   it('paginates with a cursor: every case once, and a changed cursor is refused naming it', async () => {
     const all = await listAll({ limit: '1' });
     const expected = [ids.supportOpenOverdue, ids.supportOpenLater, ids.supportAcknowledged, ids.advocacyOpen, ids.advocacyAcknowledged];

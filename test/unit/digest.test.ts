@@ -1,7 +1,8 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { DynamoCaseRepository } from '../../functions/adapters/dynamo-case-repository.js';
 import { DynamoDigestLedger, digestSendKey } from '../../functions/adapters/dynamo-digest-ledger.js';
 import { InvalidCatalogError, parseCatalog } from '../../functions/config/catalog-schema.js';
 import { type DigestDeps, DigestDeliveryError, sendDigest, UnknownDigestError } from '../../functions/digest/digest.js';
@@ -245,7 +246,7 @@ describe('sendDigest', () => {
     expect(fields).toContainEqual('*Baseline (the period before)*\n0 in 2026-11-16 … 2026-11-22 (change 0)');
     expect(fields).toContainEqual('*Responses*\n9 of 9 sent (100 %)');
     expect(fields).toContainEqual('*Follow-ups*\n2 opened, 1 resolved; SLA: acknowledged in time 100 %, resolved in time 0 %; median time to resolve ≤ 48 h');
-    expect(fields).toContainEqual('*Overdue*\n1 resolved after their due time');
+    expect(fields).toContainEqual('*Resolved late*\n1 resolved after their due time');
     expect(fields).toContainEqual('*Top topics*\ndelivery 4 (100 %)');
     expect(fields).toContainEqual('*Top root causes*\nlate_courier 1 (100 %)');
 
@@ -254,10 +255,41 @@ describe('sendDigest', () => {
     expect(email.to).toBe('ops@shop.example');
     expect(email.subject).toBe(`${deps.catalog.brand.name} weekly digest · 2026-11-23 … 2026-11-29`);
     expect(email.text).toContain('  Responses: 9 of 9 sent (100 %)');
-    expect(email.text).toContain('  Overdue: 1 resolved after their due time');
+    expect(email.text).toContain('  Resolved late: 1 resolved after their due time');
     expect(email.html).toContain('<th align="left"');
     expect(email.html).toContain('Stop receiving this digest');
     expect(email.tags).toEqual({ digest: 'weekly', week: '2026-11-23' });
+  });
+
+  it("counts each follow-up queue's cases still open past their due time, in Slack and the email", async () => {
+    const asked: { queue: string; now: number }[] = [];
+    const overdue = {
+      countOverdue: async (queue: string, now: number) => {
+        asked.push({ queue, now });
+        return queue === 'support' ? 2 : 0;
+      },
+    };
+    const { deps, posts, emails } = depsFor(catalogWith([weekly]), store, { overdue, queues: ['customer-success', 'support'] });
+
+    await sendDigest({ digestId: 'weekly' }, deps);
+
+    expect(asked).toEqual([
+      { queue: 'customer-success', now: NOW.getTime() },
+      { queue: 'support', now: NOW.getTime() },
+    ]);
+    const line = 'Open and overdue now: customer-success 0, support 2 (2 in all) · closeloop case list --overdue';
+    expect(posts[0]?.body).toContain(line);
+    expect(emails[0]?.text).toContain(line);
+    expect(emails[0]?.html).toContain(line);
+  });
+
+  it('says none are overdue when no queue has one, and leaves the line out when nothing counts them', async () => {
+    const counted = depsFor(catalogWith([weekly]), store, { overdue: { countOverdue: async () => 0 }, queues: ['support'] });
+    await sendDigest({ digestId: 'weekly' }, counted.deps);
+    expect(counted.emails[0]?.text).toContain('Open and overdue now: none');
+    const uncounted = depsFor(catalogWith([weekly]), await seeded());
+    await sendDigest({ digestId: 'weekly' }, uncounted.deps);
+    expect(uncounted.emails[0]?.text).not.toContain('Open and overdue now');
   });
 
   it('keeps eNPS anonymity exactly as the report does: fewer answers than the minimum group show nothing', async () => {
@@ -428,5 +460,30 @@ describe('POST /digests/{digestId}/send', () => {
     const partly = await handleSendRequest(request('weekly', JSON.stringify({ week: '2026-11-04' })), send, audit);
     expect(partly.statusCode).toBe(502);
     expect(partly.body).toContain('cx-slack: HTTP 500');
+  });
+});
+
+describe('DynamoCaseRepository.countOverdue (aws-sdk-client-mock)', () => {
+  const dynamo = mockClient(DynamoDBDocumentClient);
+  const repository = new DynamoCaseRepository('surveys', dynamo as unknown as DynamoDBDocumentClient);
+  beforeEach(() => dynamo.reset());
+
+  it('counts with the inbox index only (Select COUNT, due before now), every open status, every page', async () => {
+    dynamo
+      .on(QueryCommand)
+      .resolvesOnce({ Count: 3, LastEvaluatedKey: { pk: 'x' } })
+      .resolvesOnce({ Count: 1 })
+      .resolves({ Count: 2 });
+    expect(await repository.countOverdue('support', 1_000)).toBe(8);
+    const queries = dynamo.commandCalls(QueryCommand).map((call) => call.args[0].input);
+    expect(queries).toHaveLength(4);
+    for (const query of queries) expect(query).toMatchObject({ IndexName: 'inbox', Select: 'COUNT', ExpressionAttributeValues: { ':now': 1_000 } });
+    expect(queries.map((query) => query.ExpressionAttributeValues?.[':key'])).toEqual([
+      'support#open',
+      'support#open',
+      'support#acknowledged',
+      'support#escalated',
+    ]);
+    expect(queries[1]?.ExclusiveStartKey).toEqual({ pk: 'x' });
   });
 });

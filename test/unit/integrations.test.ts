@@ -126,6 +126,13 @@ describe('Slack message', () => {
     const loud = slackMessage('FollowUpEscalated', { ...opened.detail, escalation: { rung: 1, reason: 'not-acknowledged' } }, { includeComment: true });
     expect(JSON.stringify(loud.blocks[0])).toContain('ESCALATED');
     expect(loud.blocks[1]).toEqual({ type: 'divider' });
+    expect(JSON.stringify(loud)).toContain('rung 1 (not-acknowledged); unassigned');
+    const assigned = slackMessage(
+      'FollowUpEscalated',
+      { ...opened.detail, escalation: { rung: 2, reason: 'overdue', assignee: 'mari' } },
+      { includeComment: true },
+    );
+    expect(JSON.stringify(assigned)).toContain('rung 2 (overdue); assigned to mari');
     const breach = slackMessage(
       'ThresholdBreached',
       { programId: 'p', segment: 'smb', score: -12, lower: -20, upper: -4, threshold: 0 },
