@@ -1,13 +1,13 @@
-import { Arn, Duration, Stack } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import type { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
-import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { IConfigurationSet } from 'aws-cdk-lib/aws-ses';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ANNOUNCE_TIMEOUT_SECONDS, announceConcurrencyFor, announceDeadLetterQueue, announceQueue } from '../../functions/config/resources.js';
 import { acknowledgeQueueRedrive, deadLetterQueue, secureQueue } from './queues.js';
+import { grantSendEmail } from './sender-identity.js';
 import { type FunctionDefaults, ServiceFunction } from './service-function.js';
 
 export interface AnnouncementsProps {
@@ -41,7 +41,6 @@ export class Announcements extends Construct {
 
   constructor(scope: Construct, id: string, props: AnnouncementsProps) {
     super(scope, id);
-    const stack = Stack.of(this);
     this.deadLetters = deadLetterQueue(this, 'DeadLetters', announceDeadLetterQueue.retentionDays);
     this.queue = secureQueue(this, 'Queue', {
       visibilityTimeout: Duration.seconds(announceQueue.visibilityTimeoutSeconds),
@@ -64,18 +63,7 @@ export class Announcements extends Construct {
       },
     });
     this.queue.grantSendMessages(this.function);
-    const identity = (name: string) => Arn.format({ service: 'ses', resource: 'identity', resourceName: name }, stack);
-    this.function.addToRolePolicy(
-      new PolicyStatement({
-        actions: ['ses:SendEmail'],
-        // As dispatch: the verified identity it sends as (the address or its domain) and the configuration set.
-        resources: [
-          identity(props.senderEmail),
-          identity(props.senderEmail.split('@')[1] as string),
-          Arn.format({ service: 'ses', resource: 'configuration-set', resourceName: props.configurationSet.configurationSetName }, stack),
-        ],
-      }),
-    );
+    grantSendEmail(this.function, props.senderEmail, props.configurationSet);
     this.function.addEventSource(
       new SqsEventSource(this.queue, {
         batchSize: 10,

@@ -1,4 +1,4 @@
-import { Arn, Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import type { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
@@ -11,6 +11,7 @@ import { Construct } from 'constructs';
 import { DIGEST_TIMEOUT_SECONDS, digestDeadLetterQueue } from '../../functions/config/resources.js';
 import { isEmailRecipient } from '../../functions/domain/digest.js';
 import { deadLetterQueue } from './queues.js';
+import { grantSendEmail } from './sender-identity.js';
 import { type FunctionDefaults, ServiceFunction } from './service-function.js';
 
 export interface DigestsProps {
@@ -77,18 +78,7 @@ export class Digests extends Construct {
       reason:
         'Asynchronous invocations (the schedules) have an on-failure destination, the digest dead-letter queue, which keeps the reason a DLQ would not; the send route is synchronous (the caller gets the error).',
     });
-    const identity = (name: string) => Arn.format({ service: 'ses', resource: 'identity', resourceName: name }, stack);
-    this.function.addToRolePolicy(
-      new PolicyStatement({
-        actions: ['ses:SendEmail'],
-        // As dispatch: the verified identity it sends as (the address or its domain) and the configuration set.
-        resources: [
-          identity(props.senderEmail),
-          identity(props.senderEmail.split('@')[1] as string),
-          Arn.format({ service: 'ses', resource: 'configuration-set', resourceName: props.configurationSet.configurationSetName }, stack),
-        ],
-      }),
-    );
+    grantSendEmail(this.function, props.senderEmail, props.configurationSet);
     // Exactly the Slack integrations some digest sends to: their secret holds the incoming-webhook URL.
     const slackSecrets = new Set(
       digests

@@ -1,7 +1,7 @@
-import { Arn, Duration, Stack, Token, Validations } from 'aws-cdk-lib';
+import { Duration, Stack, Token, Validations } from 'aws-cdk-lib';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
-import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { ScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { ConfigurationSet, ConfigurationSetTlsPolicy } from 'aws-cdk-lib/aws-ses';
@@ -9,6 +9,7 @@ import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { bufferQueue, DISPATCH_TIMEOUT_SECONDS } from '../../functions/config/resources.js';
 import { acknowledgeQueueRedrive } from './queues.js';
+import { grantSendEmail } from './sender-identity.js';
 import { type FunctionDefaults, ServiceFunction } from './service-function.js';
 
 export interface DispatchProps {
@@ -86,19 +87,7 @@ export class Dispatch extends Construct {
       reason: "Dispatch creates one schedule per delayed survey, named per event; the grant is limited to Closeloop's own schedule group.",
     });
 
-    const identity = (name: string) => Arn.format({ service: 'ses', resource: 'identity', resourceName: name }, stack);
-    const senderDomain = props.senderEmail.split('@')[1] as string;
-    this.function.addToRolePolicy(
-      new PolicyStatement({
-        actions: ['ses:SendEmail'],
-        // SES authorises against the verified identity it uses (the address or its domain) and the configuration set.
-        resources: [
-          identity(props.senderEmail),
-          identity(senderDomain),
-          Arn.format({ service: 'ses', resource: 'configuration-set', resourceName: this.configurationSet.configurationSetName }, stack),
-        ],
-      }),
-    );
+    grantSendEmail(this.function, props.senderEmail, this.configurationSet);
 
     this.function.addEventSource(
       new SqsEventSource(props.buffer, {

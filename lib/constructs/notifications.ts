@@ -1,6 +1,5 @@
-import { Arn, Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, Validations } from 'aws-cdk-lib';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
-import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { FilterCriteria, FilterRule, StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { IConfigurationSet } from 'aws-cdk-lib/aws-ses';
@@ -8,6 +7,7 @@ import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { NOTIFY_RETRY_ATTEMPTS, NOTIFY_TIMEOUT_SECONDS, notifyFailureQueue } from '../../functions/config/resources.js';
 import { deadLetterQueue } from './queues.js';
+import { grantSendEmail } from './sender-identity.js';
 import { type FunctionDefaults, ServiceFunction } from './service-function.js';
 
 export interface NotificationsProps {
@@ -38,7 +38,6 @@ export class Notifications extends Construct {
 
   constructor(scope: Construct, id: string, props: NotificationsProps) {
     super(scope, id);
-    const stack = Stack.of(this);
     this.failures = deadLetterQueue(this, 'Failures', notifyFailureQueue.retentionDays);
     this.function = new ServiceFunction(this, 'Function', {
       defaults: props.defaults,
@@ -56,18 +55,7 @@ export class Notifications extends Construct {
       },
     });
     this.failures.grantSendMessages(this.function);
-    const identity = (name: string) => Arn.format({ service: 'ses', resource: 'identity', resourceName: name }, stack);
-    this.function.addToRolePolicy(
-      new PolicyStatement({
-        actions: ['ses:SendEmail'],
-        // As dispatch: the verified identity it sends as (the address or its domain) and the configuration set.
-        resources: [
-          identity(props.senderEmail),
-          identity(props.senderEmail.split('@')[1] as string),
-          Arn.format({ service: 'ses', resource: 'configuration-set', resourceName: props.configurationSet.configurationSetName }, stack),
-        ],
-      }),
-    );
+    grantSendEmail(this.function, props.senderEmail, props.configurationSet);
     this.function.addEventSource(
       new DynamoEventSource(props.table, {
         startingPosition: StartingPosition.TRIM_HORIZON,

@@ -1,6 +1,8 @@
-import { CfnOutput, Stack } from 'aws-cdk-lib';
+import { Arn, CfnOutput, Stack } from 'aws-cdk-lib';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { IPublicHostedZone } from 'aws-cdk-lib/aws-route53';
-import { type ConfigurationSet, EmailIdentity, Identity } from 'aws-cdk-lib/aws-ses';
+import { type ConfigurationSet, EmailIdentity, type IConfigurationSet, Identity } from 'aws-cdk-lib/aws-ses';
 import { Construct } from 'constructs';
 
 export interface SenderIdentityProps {
@@ -43,4 +45,24 @@ export class SenderIdentity extends Construct {
       description: 'MAIL FROM domain: SPF record',
     });
   }
+}
+
+/**
+ * `ses:SendEmail` for a function that sends as `senderEmail` through the stack's configuration set:
+ * SES authorises against the verified identity it uses (the address or its domain) and the
+ * configuration set, so those three ARNs and nothing else. (dispatch, notify, announce, digest.)
+ */
+export function grantSendEmail(fn: IFunction, senderEmail: string, configurationSet: IConfigurationSet): void {
+  const stack = Stack.of(fn);
+  const identity = (name: string) => Arn.format({ service: 'ses', resource: 'identity', resourceName: name }, stack);
+  fn.addToRolePolicy(
+    new PolicyStatement({
+      actions: ['ses:SendEmail'],
+      resources: [
+        identity(senderEmail),
+        identity(senderEmail.split('@')[1] as string),
+        Arn.format({ service: 'ses', resource: 'configuration-set', resourceName: configurationSet.configurationSetName }, stack),
+      ],
+    }),
+  );
 }
