@@ -137,7 +137,7 @@ console.log(
   ]),
 );
 console.log(
-  `every answer delivered to both: ${goal(webhooks.webhook.delivered === webhooks.answers && webhooks.slack.delivered === webhooks.answers)} (the sandbox's stream pollers wait up to 250 ms after an empty read)\n`,
+  `POSTs answered 503 and retried after a second: ${webhooks.retried503}; every answer delivered to both: ${goal(webhooks.webhook.delivered === webhooks.answers && webhooks.slack.delivered === webhooks.answers)} (the sandbox's stream pollers wait up to 250 ms after an empty read)\n`,
 );
 
 console.log(`5. Burst: 5,000 events at once on the sandbox, SES send rate emulated at 50/s, ${BURST_RUNS} runs`);

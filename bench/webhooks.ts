@@ -22,6 +22,8 @@ import { browserPost, pageStamp } from '../test/fixtures/person.js';
 
 export interface WebhookLatency {
   readonly answers: number;
+  /** POSTs answered 503 (the table busy: "try again in a second") and retried. */
+  readonly retried503: number;
   readonly webhook: { readonly p50: number; readonly p95: number; readonly delivered: number };
   readonly slack: { readonly p50: number; readonly p95: number; readonly delivered: number };
 }
@@ -73,6 +75,7 @@ export async function benchWebhooks(answers = 40, concurrency = 8): Promise<Webh
     );
     const run = Date.now().toString(36);
     const answeredAt = new Map<string, number>();
+    let retried503 = 0;
     let next = 0;
     await Promise.all(
       Array.from({ length: concurrency }, async () => {
@@ -100,6 +103,7 @@ export async function benchWebhooks(answers = 40, concurrency = 8): Promise<Webh
           // A person's browser retries a 503 after its Retry-After (1 s), as the page asks; the answer's time stays the first click.
           let response = await browserPost(link, new URLSearchParams({ score: '2', comment: 'late', t: stamp, h: '1', j: '1' }).toString());
           for (let retry = 0; response.status === 503 && retry < 5; retry++) {
+            retried503++;
             await sleep(1000);
             response = await browserPost(link, new URLSearchParams({ score: '2', comment: 'late', t: stamp, h: '1', j: '1' }).toString());
           }
@@ -118,6 +122,7 @@ export async function benchWebhooks(answers = 40, concurrency = 8): Promise<Webh
     const slack = latencies('/slack');
     return {
       answers,
+      retried503,
       webhook: { p50: percentile(webhook, 50), p95: percentile(webhook, 95), delivered: webhook.length },
       slack: { p50: percentile(slack, 50), p95: percentile(slack, 95), delivered: slack.length },
     };
