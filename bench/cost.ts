@@ -74,7 +74,11 @@ export function costModel(
         ? `counted: ${perSurveyWru.toFixed(1)} WRU per survey, ${responseWru.toFixed(1)} per response (${CASE_SHARE * 100} % opening a case)`
         : `${perSurveyWru} WRU per survey (contact index and sent mark included), ${responseWru.toFixed(1)} per response (cases included; invitation ${invitation} B)`,
     },
-    { item: 'DynamoDB reads', perThousand: 1000 * PRICES.dynamoPerReadUnit * r * 2 * 2, basis: 'a consistent GetItem per page view, ~2 views per response' },
+    {
+      item: 'DynamoDB reads',
+      perThousand: 1000 * PRICES.dynamoPerReadUnit * (1 + r * 2 * 2),
+      basis: "the cancellation's consistent read per survey of a cancellable program (batched); a consistent GetItem per page view, ~2 views per response",
+    },
     {
       item: 'Lambda requests',
       perThousand: 1000 * PRICES.lambdaPerRequest * (1 / DISPATCH_BATCH + 1 / STREAM_BATCH + r * (2 + 2 / STREAM_BATCH)),
@@ -92,8 +96,8 @@ export function costModel(
     },
     {
       item: 'EventBridge',
-      perThousand: 1000 * PRICES.eventBridgePerEvent * (2 + r * 1.3),
-      basis: 'the business event and SurveySent; SurveyResponded and some FollowUpOpened',
+      perThousand: 1000 * PRICES.eventBridgePerEvent * (1 + r * 1.3),
+      basis: 'the business event; SurveyResponded and some FollowUpOpened (SurveySent and SurveySkipped are opt-in: events.publish)',
     },
     { item: 'API Gateway (HTTP API)', perThousand: 1000 * PRICES.httpApiPerRequest * r * 2, basis: 'GET and POST per response' },
     {
@@ -110,6 +114,11 @@ export function costModel(
       item: 'X-Ray tracing (closeloop:tracing, off by default)',
       perThousand: 1000 * PRICES.xrayPerTrace * (1 / DISPATCH_BATCH + r * 2),
       basis: 'one trace per invocation, no sampling',
+    },
+    {
+      item: 'SurveySent on the bus (events.publish)',
+      perThousand: 1000 * PRICES.eventBridgePerEvent,
+      basis: 'one event per survey; SurveySkipped adds one per skipped survey',
     },
     {
       item: 'customer-managed KMS keys',

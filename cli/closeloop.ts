@@ -16,6 +16,7 @@ import { eventsCommand } from './events.js';
 import { followUpsCommand } from './follow-ups.js';
 import { integrationsCommand } from './integrations.js';
 import { localeCommand } from './locale.js';
+import { migrateCommand } from './migrate.js';
 import { reportCommand } from './report.js';
 import { sandboxCommand } from './sandbox.js';
 import { validateCommand } from './validate.js';
@@ -33,6 +34,7 @@ export const COMMANDS: readonly Command[] = [
   integrationsCommand,
   announceCommand,
   digestCommand,
+  migrateCommand,
 ];
 
 export const USAGE = `Usage: closeloop <command> [options]

@@ -1,5 +1,3 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { writeFileSync } from 'node:fs';
 import { DynamoAggregateStore } from '../functions/adapters/dynamo-aggregate-store.js';
 import { loadCatalogFile, resolveCatalogPath } from '../functions/config/catalog-file.js';
@@ -8,26 +6,12 @@ import { renderHtml } from '../functions/report/html.js';
 import { loadReports, periodOf, ReportRequestError } from '../functions/report/load.js';
 import { renderCsv, renderText } from '../functions/report/text.js';
 import { CliError, type Command, EXIT, UsageError } from './args.js';
-import { localSandbox } from './target.js';
+import { surveyTable } from './target.js';
 
 /** Where the buckets are: a deployed stack's table (`--table`, AWS credentials) or the sandbox running here. */
 async function storeFor(table: string | undefined): Promise<{ store: DynamoAggregateStore; where: string }> {
-  const tableName = table || process.env.CLOSELOOP_TABLE;
-  if (tableName) {
-    return { store: new DynamoAggregateStore(tableName, DynamoDBDocumentClient.from(new DynamoDBClient({}))), where: `table ${tableName}` };
-  }
-  const sandbox = await localSandbox();
-  if (sandbox) {
-    const client = new DynamoDBClient({ region: sandbox.region, credentials: sandbox.credentials, endpoint: sandbox.endpoints.dynamodb, maxAttempts: 2 });
-    return {
-      store: new DynamoAggregateStore(sandbox.tables.surveys, DynamoDBDocumentClient.from(client)),
-      where: `the sandbox at ${sandbox.endpoints.dynamodb}`,
-    };
-  }
-  throw new CliError(
-    'No data source: pass --table <the stack output SurveyTableName> (with AWS credentials), set CLOSELOOP_TABLE, or start the sandbox here with `npx closeloop sandbox`.',
-    EXIT.usage,
-  );
+  const { tableName, client, where } = await surveyTable(table);
+  return { store: new DynamoAggregateStore(tableName, client), where };
 }
 
 export const reportCommand: Command = {

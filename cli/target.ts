@@ -1,8 +1,10 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { INSTANCE_PATH } from '../sandbox/http-api.js';
 import type { SandboxInfo } from '../sandbox/sandbox.js';
-import { CliError } from './args.js';
+import { CliError, EXIT } from './args.js';
 
 /** Where the running sandbox describes itself: always the current folder's `.sandbox/sandbox.json`. */
 export const SANDBOX_FILE = path.join('.sandbox', 'sandbox.json');
@@ -49,4 +51,22 @@ export async function requireSandbox(command: string): Promise<SandboxInfo> {
   if (!info)
     throw new CliError(`closeloop ${command}: no running sandbox in this folder (${SANDBOX_FILE} is missing). Start it with \`npx closeloop sandbox\`.`);
   return info;
+}
+
+/**
+ * The survey table a command reads or writes: a deployed stack's (`--table`, else CLOSELOOP_TABLE;
+ * the AWS credentials and Region of the environment) or the running sandbox's here.
+ */
+export async function surveyTable(table: string | undefined): Promise<{ tableName: string; client: DynamoDBDocumentClient; where: string }> {
+  const tableName = table || process.env.CLOSELOOP_TABLE;
+  if (tableName) return { tableName, client: DynamoDBDocumentClient.from(new DynamoDBClient({})), where: `table ${tableName}` };
+  const sandbox = await localSandbox();
+  if (sandbox) {
+    const client = new DynamoDBClient({ region: sandbox.region, credentials: sandbox.credentials, endpoint: sandbox.endpoints.dynamodb, maxAttempts: 2 });
+    return { tableName: sandbox.tables.surveys, client: DynamoDBDocumentClient.from(client), where: `the sandbox at ${sandbox.endpoints.dynamodb}` };
+  }
+  throw new CliError(
+    'No table: pass --table <the stack output SurveyTableName> (with AWS credentials), set CLOSELOOP_TABLE, or start the sandbox here with `npx closeloop sandbox`.',
+    EXIT.usage,
+  );
 }

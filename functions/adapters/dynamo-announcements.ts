@@ -1,19 +1,12 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, type DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { AnnouncementClaim, AnnouncementJob, AnnouncementReader, AnnouncementRecords } from '../announce/announce.js';
 import { surveyTable } from '../config/resources.js';
 import type { AnsweredInvitation } from '../domain/announcement.js';
 import { documentClient } from './dynamo-client.js';
+import { batchGet, type Item, type Key } from './dynamo-batch-get.js';
 import { keys } from './table-keys.js';
-
-type Key = { pk: string; sk: string };
-type Item = Record<string, unknown>;
-
-/** BatchGetItem takes at most 100 keys. */
-const BATCH = 100;
-/** Unprocessed keys (throttling) are asked for again, with a short backoff, this many times. */
-const MAX_BATCH_ATTEMPTS = 8;
 
 const caseKey = (caseId: string): Key => ({ pk: `CASE#${caseId}`, sk: 'CASE' });
 const nowSeconds = () => Math.floor(Date.now() / 1000);
@@ -200,30 +193,7 @@ export class DynamoAnnouncements implements AnnouncementReader, AnnouncementReco
     );
   }
 
-  /** Items by key, 100 at a time, unprocessed keys asked for again; missing items are simply absent. */
-  private async batchGet(all: readonly Key[], projection?: string, names?: Record<string, string>): Promise<Item[]> {
-    const unique = [...new Map(all.map((key) => [`${key.pk}\u0000${key.sk}`, key])).values()];
-    const found: Item[] = [];
-    for (let start = 0; start < unique.length; start += BATCH) {
-      let pending: Key[] = unique.slice(start, start + BATCH);
-      for (let attempt = 1; pending.length; attempt++) {
-        if (attempt > MAX_BATCH_ATTEMPTS) throw new Error(`BatchGetItem left ${pending.length} keys unprocessed after ${MAX_BATCH_ATTEMPTS} attempts`);
-        if (attempt > 1) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 25 * 2 ** attempt)));
-        const { Responses, UnprocessedKeys } = await this.client.send(
-          new BatchGetCommand({
-            RequestItems: {
-              [this.tableName]: {
-                Keys: pending,
-                ...(projection ? { ProjectionExpression: projection.includes('pk') ? projection : `pk, ${projection}` } : {}),
-                ...(names ? { ExpressionAttributeNames: names } : {}),
-              },
-            },
-          }),
-        );
-        found.push(...((Responses?.[this.tableName] ?? []) as Item[]));
-        pending = (UnprocessedKeys?.[this.tableName]?.Keys ?? []) as Key[];
-      }
-    }
-    return found;
+  private batchGet(all: readonly Key[], projection?: string, names?: Record<string, string>): Promise<Item[]> {
+    return batchGet(this.client, this.tableName, all, { ...(projection ? { projection } : {}), ...(names ? { names } : {}) });
   }
 }

@@ -8,12 +8,19 @@ export const eventBridgeClient = new EventBridgeClient({});
 const BATCH = 10;
 
 export class EventBridgePublisher implements IntegrationEventPublisher {
+  /**
+   * `published`: the detail-types put on the bus (`publishedEventTypes` of the catalog); the others are
+   * left out, unbilled. Absent: every type.
+   */
   constructor(
     private readonly busName: string,
+    private readonly published?: ReadonlySet<string>,
     private readonly client: EventBridgeClient = eventBridgeClient,
   ) {}
 
-  async publish(events: readonly IntegrationEvent[]): Promise<void> {
+  async publish(all: readonly IntegrationEvent[]): Promise<void> {
+    const published = this.published;
+    const events = published ? all.filter((event) => published.has(event.detailType)) : all;
     for (let i = 0; i < events.length; i += BATCH) {
       const entries = events.slice(i, i + BATCH).map((event) => ({
         EventBusName: this.busName,

@@ -2,6 +2,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { DynamoCaseRepository } from '../adapters/dynamo-case-repository.js';
 import { EventBridgePublisher } from '../adapters/eventbridge.js';
+import { publishedEventTypes } from '../domain/integration-events.js';
 import { logger, publishMetrics, stageHandler } from '../adapters/observability.js';
 import { SecretsManagerSecretStore } from '../adapters/secrets-manager-secret-store.js';
 import { followUpQueueNames } from '../config/resources.js';
@@ -22,7 +23,7 @@ const deps: CaseApiDeps = {
   inbox: cases,
   cursors: async () => new InboxCursors(await secrets.read(env.PAGE_SIGNING_SECRET)),
   queues: followUpQueueNames(catalog),
-  events: new EventBridgePublisher(env.EVENT_BUS_NAME),
+  events: new EventBridgePublisher(env.EVENT_BUS_NAME, publishedEventTypes(catalog)),
   now: () => new Date(),
 };
 

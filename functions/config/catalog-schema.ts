@@ -306,6 +306,19 @@ export const catalogSchema = z
         .array(integrationSchema)
         .check(about("Where Closeloop's own events are delivered: signed webhooks, Slack and Zendesk tickets. See docs/integrations.md.")),
     ),
+    events: z.optional(
+      z
+        .strictObject({
+          publish: z
+            .array(z.enum(INTEGRATION_EVENT_TYPES))
+            .check(
+              about(
+                "The detail-types put on Closeloop's bus for your own rules, e.g. [SurveySent, SurveyResponded, FollowUpOpened]. Default: every type but SurveySent and SurveySkipped (one per survey event: the bus's biggest bill at volume). A type an integration's `on:` names is always published.",
+              ),
+            ),
+        })
+        .check(about("Closeloop's integration events on the bus (docs/integrations.md).")),
+    ),
     digests: z.optional(z.array(digestSchema).check(about('Weekly digests of the report to Slack and by email, on a schedule. See docs/digests.md.'))),
   })
   .check(about('Closeloop catalog (closeloop.yaml): survey programs, follow-up rules and queues, brand. See docs/catalog.md.'));

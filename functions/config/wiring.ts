@@ -68,8 +68,9 @@ export const WIRING = {
       'SCHEDULE_DEAD_LETTER_ARN',
     ],
     // GetItem: a due reminder reads its invitation (address, language, context) when it fires; and once per
-    // cold start, whether suppression flags are migrated (docs/upgrading.md).
-    table: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem'],
+    // cold start, whether suppression flags are migrated (docs/upgrading.md). BatchGetItem: the live
+    // cancellations of a batch's cancellable surveys, read before their reservations.
+    table: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem'],
   },
   respond: {
     env: ['SURVEY_TABLE', 'SUPPORT_EMAIL', 'PUBLIC_BASE_URL', 'PAGE_SIGNING_SECRET'],

@@ -12,7 +12,7 @@ import { loadRuntimeCatalog } from '../config/runtime-catalog.js';
 import type { StageMetric } from '../config/metrics.js';
 import { readStageEnv } from '../config/wiring.js';
 import { DISPATCH_LEASE_SECONDS } from '../config/resources.js';
-import type { IntegrationEvent } from '../domain/integration-events.js';
+import { type IntegrationEvent, publishedEventTypes } from '../domain/integration-events.js';
 import { newToken } from '../domain/tokens.js';
 import { dispatchEvent, SendInProgressError, type DispatchDeps, type DispatchOutcome } from './dispatch.js';
 
@@ -40,7 +40,7 @@ const deps: DispatchDeps = {
   newToken,
   leaseSeconds: DISPATCH_LEASE_SECONDS,
 };
-const integrationEvents = new EventBridgePublisher(env.EVENT_BUS_NAME);
+const integrationEvents = new EventBridgePublisher(env.EVENT_BUS_NAME, publishedEventTypes(catalog));
 const processor = new BatchProcessor(EventType.SQS);
 
 const METRIC: Record<DispatchOutcome['status'], StageMetric<'dispatch'>> = {

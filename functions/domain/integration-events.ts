@@ -36,6 +36,23 @@ export const INTEGRATION_EVENT_TYPES = [
   'EventRejected',
 ] as const satisfies readonly IntegrationEvent['detailType'][];
 // A detail-type added to IntegrationEvent but not to the list above fails the type check here.
+/**
+ * The detail-types published when the catalog's `events.publish` is absent: every type but the two
+ * put for each survey event (SurveySent, SurveySkipped), which would be the bus's biggest bill at
+ * volume and which nothing in Closeloop reads. docs/integrations.md.
+ */
+export const DEFAULT_PUBLISHED_EVENTS: readonly (typeof INTEGRATION_EVENT_TYPES)[number][] = INTEGRATION_EVENT_TYPES.filter(
+  (type) => type !== 'SurveySent' && type !== 'SurveySkipped',
+);
+
+/** What goes on the bus: the catalog's `events.publish` (or the default), and every type an integration's `on:` names. */
+export function publishedEventTypes(catalog: {
+  readonly events?: { readonly publish: readonly string[] };
+  readonly integrations?: readonly { readonly on: readonly string[] }[];
+}): ReadonlySet<string> {
+  return new Set([...(catalog.events?.publish ?? DEFAULT_PUBLISHED_EVENTS), ...(catalog.integrations ?? []).flatMap((integration) => integration.on)]);
+}
+
 const everyTypeListed: [Exclude<IntegrationEvent['detailType'], (typeof INTEGRATION_EVENT_TYPES)[number]>] extends [never] ? true : never = true;
 void everyTypeListed;
 

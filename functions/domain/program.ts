@@ -1,3 +1,4 @@
+import type { IntegrationDetailType } from './integration-event-schemas.js';
 import type { Integration } from './integrations.js';
 import type { Digest } from './digest.js';
 import type { AlertRule } from './aggregates.js';
@@ -158,6 +159,11 @@ export interface Catalog {
   readonly integrations?: readonly Integration[];
   /** Weekly digests to Slack and email (docs/digests.md); none when absent. */
   readonly digests?: readonly Digest[];
+  /**
+   * Which integration events go on the bus beyond those an integration's `on:` names; absent: every
+   * type but SurveySent and SurveySkipped (`DEFAULT_PUBLISHED_EVENTS`).
+   */
+  readonly events?: { readonly publish: readonly IntegrationDetailType[] };
 }
 
 const sameTrigger = (a: Trigger, source: string, detailType: string) => a.source === source && a.detailType === detailType;

@@ -3,7 +3,9 @@ import { DynamoCaseRepository } from '../adapters/dynamo-case-repository.js';
 import { EventBridgePublisher } from '../adapters/eventbridge.js';
 import { logger, publishMetrics, stageCounter, stageHandler } from '../adapters/observability.js';
 import { SqsDeadLetterSink, SqsFollowUpPublisher } from '../adapters/sqs-queues.js';
+import { loadRuntimeCatalog } from '../config/runtime-catalog.js';
 import { readStageEnv } from '../config/wiring.js';
+import { publishedEventTypes } from '../domain/integration-events.js';
 import { sweep, type EscalateDeps } from './escalate.js';
 
 const env = readStageEnv('escalate');
@@ -12,7 +14,7 @@ const queueUrls = JSON.parse(env.FOLLOW_UP_QUEUE_URLS) as Record<string, string>
 const deps: EscalateDeps = {
   cases: new DynamoCaseRepository(env.SURVEY_TABLE),
   publisher: new SqsFollowUpPublisher(queueUrls),
-  events: new EventBridgePublisher(env.EVENT_BUS_NAME),
+  events: new EventBridgePublisher(env.EVENT_BUS_NAME, publishedEventTypes(loadRuntimeCatalog())),
   deadLetters: new SqsDeadLetterSink(env.RULES_FAILURE_QUEUE_URL, 'escalate'),
   queues: Object.keys(queueUrls),
   now: () => new Date(),

@@ -10,7 +10,7 @@ import { SqsDeadLetterSink, SqsFollowUpPublisher } from '../adapters/sqs-queues.
 import { loadRuntimeCatalog } from '../config/runtime-catalog.js';
 import { ENV, MissingConfigurationError } from '../config/env.js';
 import { readStageEnv } from '../config/wiring.js';
-import type { IntegrationEvent } from '../domain/integration-events.js';
+import { type IntegrationEvent, publishedEventTypes } from '../domain/integration-events.js';
 import { rated, responseChange, routeResponse, UnroutableRecordError, type FollowUpDeps } from './follow-up.js';
 
 const catalog = loadRuntimeCatalog();
@@ -33,7 +33,7 @@ const deps: FollowUpDeps = {
   timing: { slaScale, caseApiBaseUrl: env.CASE_API_URL },
   now: () => new Date(),
 };
-const integrationEvents = new EventBridgePublisher(env.EVENT_BUS_NAME);
+const integrationEvents = new EventBridgePublisher(env.EVENT_BUS_NAME, publishedEventTypes(catalog));
 const poison = new SqsDeadLetterSink(env.RULES_FAILURE_QUEUE_URL, 'rules');
 const processor = new BatchProcessor(EventType.DynamoDBStreams);
 

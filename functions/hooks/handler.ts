@@ -3,6 +3,7 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { DynamoCaseRepository } from '../adapters/dynamo-case-repository.js';
 import { DynamoWebhookReceipts } from '../adapters/dynamo-webhook-receipts.js';
 import { EventBridgePublisher } from '../adapters/eventbridge.js';
+import { publishedEventTypes } from '../domain/integration-events.js';
 import { logger, publishMetrics, stageCounter, stageHandler } from '../adapters/observability.js';
 import { SecretsManagerSecretStore } from '../adapters/secrets-manager-secret-store.js';
 import { acceptsInbound } from '../config/inbound.js';
@@ -20,7 +21,7 @@ const deps: InboundDeps = {
   secrets: new SecretsManagerSecretStore(),
   receipts: new DynamoWebhookReceipts(env.SURVEY_TABLE),
   cases: new DynamoCaseRepository(env.SURVEY_TABLE),
-  events: new EventBridgePublisher(env.EVENT_BUS_NAME),
+  events: new EventBridgePublisher(env.EVENT_BUS_NAME, publishedEventTypes(catalog)),
   now: () => new Date(),
 };
 

@@ -12,7 +12,7 @@ import { loadRuntimeCatalog } from '../config/runtime-catalog.js';
 import type { StageMetric } from '../config/metrics.js';
 import { readStageEnv } from '../config/wiring.js';
 import type { FollowUpCaseRecord } from '../domain/follow-up-case.js';
-import type { IntegrationEvent } from '../domain/integration-events.js';
+import { type IntegrationEvent, publishedEventTypes } from '../domain/integration-events.js';
 import type { CounterChange } from '../ports.js';
 import { countersOf, evaluateAlerts, UnmeasurableChangeError, type Change, type MeasureDeps, type Touched } from './measure.js';
 
@@ -21,7 +21,7 @@ const catalog = loadRuntimeCatalog();
 const env = readStageEnv('measure');
 const count = stageCounter('measure');
 const deps: MeasureDeps = { catalog, aggregates: new DynamoAggregateStore(env.SURVEY_TABLE), now: () => new Date() };
-const integrationEvents = new EventBridgePublisher(env.EVENT_BUS_NAME);
+const integrationEvents = new EventBridgePublisher(env.EVENT_BUS_NAME, publishedEventTypes(catalog));
 /** The stream stages' on-failure queue: records set aside carry `stage: measure` and their reason. */
 const poison = new SqsDeadLetterSink(env.RULES_FAILURE_QUEUE_URL, 'measure');
 const processor = new BatchProcessor(EventType.DynamoDBStreams);

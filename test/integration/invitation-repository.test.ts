@@ -1,6 +1,8 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { DynamoInvitationRepository, keys, SUPPRESSION_FLAGS_MIGRATED } from '../../functions/adapters/dynamo-invitation-repository.js';
 import type { Invitation } from '../../functions/domain/invitation.js';
@@ -115,8 +117,17 @@ describe('DynamoInvitationRepository against DynamoDB Local', () => {
     const before = new DynamoInvitationRepository(sandbox.tables.surveys, client);
     expect(await before.reserve(legacy, guardFor(legacy), LEASE)).toBe('suppressed');
 
-    const after = new DynamoInvitationRepository(sandbox.tables.surveys, client);
-    expect(await after.migrateSuppressionFlags()).toBeGreaterThanOrEqual(1);
+    // The upgrade step as an operator runs it: `closeloop migrate --table <name>` (the built CLI, a child process).
+    const { stdout } = await promisify(execFile)('node', ['dist/cli/closeloop.mjs', 'migrate', '--table', sandbox.tables.surveys], {
+      env: {
+        ...process.env,
+        AWS_ENDPOINT_URL_DYNAMODB: sandbox.endpoints.dynamodb,
+        AWS_REGION: sandbox.region,
+        AWS_ACCESS_KEY_ID: sandbox.credentials.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: sandbox.credentials.secretAccessKey,
+      },
+    });
+    expect(stdout).toMatch(new RegExp(`Suppression flags: [1-9]\\d* suppressed contacts? flagged in table ${sandbox.tables.surveys}; the marker is written`));
     expect(await get(keys.rest(legacy.contactKey, 'all'))).toMatchObject({ suppressed: 'unsubscribed' });
     expect(await get(SUPPRESSION_FLAGS_MIGRATED)).toBeDefined();
     const retry = invitation(legacy.eventId, { contactKey: legacy.contactKey });
@@ -194,6 +205,41 @@ describe('DynamoInvitationRepository against DynamoDB Local', () => {
     await repository.cancelPending(`order-delivered-nps#${cancelled.eventId}`, NOW, NOW_S - 1);
 
     expect(await repository.reserve(cancelled, guardFor(cancelled, { cancelKey: `order-delivered-nps#${cancelled.eventId}` }), LEASE)).toBe('reserved');
+  });
+
+  it("reads a batch's cancellations in one consistent BatchGetItem and checks in the transaction only a live one", async () => {
+    const sent: { command: string; input: Record<string, any> }[] = [];
+    const counted = DynamoDBDocumentClient.from(
+      new DynamoDBClient({ region: sandbox.region, credentials: sandbox.credentials, endpoint: sandbox.endpoints.dynamodb }),
+    );
+    counted.middlewareStack.add(
+      (next, context) => async (args) => {
+        sent.push({ command: String(context.commandName), input: args.input as Record<string, any> });
+        return next(args);
+      },
+      { step: 'initialize', name: 'commandLog' },
+    );
+    const counting = new DynamoInvitationRepository(sandbox.tables.surveys, counted);
+    const run = randomUUID();
+    const surveys = Array.from({ length: 8 }, (_, i) => invitation(`${run}-${i}`));
+    // The fourth survey's order was cancelled (live), the sixth's cancellation has expired.
+    await repository.cancelPending(`order-delivered-nps#${run}-3`, NOW, NOW_S + 3600);
+    await repository.cancelPending(`order-delivered-nps#${run}-5`, NOW, NOW_S - 1);
+
+    const results = await Promise.all(surveys.map((inv) => counting.reserve(inv, guardFor(inv, { cancelKey: `order-delivered-nps#${inv.eventId}` }), LEASE)));
+
+    expect(results).toEqual(['reserved', 'reserved', 'reserved', 'cancelled', 'reserved', 'reserved', 'reserved', 'reserved']);
+    const reads = sent.filter((c) => c.command === 'BatchGetItemCommand');
+    expect(reads).toHaveLength(1);
+    expect(reads[0]!.input.RequestItems[sandbox.tables.surveys]).toMatchObject({ ConsistentRead: true });
+    expect(reads[0]!.input.RequestItems[sandbox.tables.surveys].Keys).toHaveLength(8);
+    const cancelChecks = sent
+      .filter((c) => c.command === 'TransactWriteItemsCommand')
+      .map((c) => c.input.TransactItems.filter((item: any) => String(item.ConditionCheck?.Key?.pk?.S ?? item.ConditionCheck?.Key?.pk ?? '').startsWith('CANCEL#')).length);
+    // One transaction per survey; only the cancelled one's carries the check.
+    expect(cancelChecks).toHaveLength(8);
+    expect(cancelChecks.filter((n) => n === 1)).toHaveLength(1);
+    expect(cancelChecks.filter((n) => n === 0)).toHaveLength(7);
   });
 
   it('extends a rest period but never shortens it', async () => {

@@ -1,5 +1,5 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { DynamoInvitationRepository, SUPPRESSION_FLAGS_MIGRATED, sendableChecks } from '../../functions/adapters/dynamo-invitation-repository.js';
@@ -52,5 +52,47 @@ describe('the suppression flag in a reservation', () => {
 
   it('keeps sendableChecks(table, guard) as it was: the record and the cancellation', () => {
     expect(sendableChecks('t', guard).map((c) => c.ConditionCheck.Key.sk)).toEqual(['SUPPRESSED', 'CANCEL']);
+  });
+});
+
+describe('the cancellation in a reservation', () => {
+  beforeEach(() => dynamo.reset());
+  const migrated = () => dynamo.on(GetCommand, { Key: SUPPRESSION_FLAGS_MIGRATED }).resolves({ Item: { ...SUPPRESSION_FLAGS_MIGRATED } });
+
+  it('leaves the check out when the consistent read finds no cancellation or an expired one', async () => {
+    migrated();
+    dynamo.on(TransactWriteCommand).resolves({});
+    dynamo.on(BatchGetCommand).resolves({ Responses: { t: [] } });
+    const repository = new DynamoInvitationRepository('t', client);
+    await repository.reserve(invitation, guard, LEASE);
+    expect(sortKeys()).toEqual(['CLAIM', 'INVITATION', 'REST#all']);
+    expect(dynamo.commandCalls(BatchGetCommand)[0]!.args[0].input.RequestItems!.t).toMatchObject({
+      ConsistentRead: true,
+      Keys: [{ pk: 'CANCEL#order-delivered-nps#1' }],
+    });
+
+    dynamo.resetHistory();
+    dynamo.on(BatchGetCommand).resolves({ Responses: { t: [{ pk: 'CANCEL#order-delivered-nps#1', sk: 'CANCEL', expiresAt: guard.now }] } });
+    await repository.reserve(invitation, guard, LEASE);
+    expect(sortKeys()).toEqual(['CLAIM', 'INVITATION', 'REST#all']);
+  });
+
+  it('checks a live cancellation in the transaction (which then says cancelled, or duplicate first), and checks when the read fails', async () => {
+    migrated();
+    dynamo.on(BatchGetCommand).resolves({ Responses: { t: [{ pk: 'CANCEL#order-delivered-nps#1', sk: 'CANCEL', expiresAt: guard.now + 1 }] } });
+    dynamo.on(TransactWriteCommand).rejects(
+      Object.assign(new TransactionCanceledException({ message: 'cancelled', $metadata: {} }), {
+        CancellationReasons: [{ Code: 'None' }, { Code: 'None' }, { Code: 'None' }, { Code: 'ConditionalCheckFailed' }],
+      }),
+    );
+    const repository = new DynamoInvitationRepository('t', client);
+    expect(await repository.reserve(invitation, guard, LEASE)).toBe('cancelled');
+    expect(sortKeys()).toEqual(['CLAIM', 'INVITATION', 'REST#all', 'CANCEL']);
+
+    dynamo.resetHistory();
+    dynamo.on(BatchGetCommand).rejects(Object.assign(new Error('slow down'), { name: 'ProvisionedThroughputExceededException' }));
+    dynamo.on(TransactWriteCommand).resolves({});
+    expect(await repository.reserve(invitation, guard, LEASE)).toBe('reserved');
+    expect(sortKeys()).toEqual(['CLAIM', 'INVITATION', 'REST#all', 'CANCEL']);
   });
 });
