@@ -20,6 +20,8 @@ export interface BurstResult {
   readonly seconds: number;
   readonly achievedRate: number;
   readonly allowedRate: number;
+  /** Emails accepted in each second from the first. */
+  readonly perSecond: number[];
   /** With `profile`: what was busy in the seconds below 0.9 of the allowed rate (./profile.ts). */
   readonly profile?: BurstProfile;
 }
@@ -86,6 +88,11 @@ export async function benchBurst(events = 5000, rate = 50, timeoutMs = 300_000, 
       seconds,
       achievedRate: (accepted.length - 1) / seconds,
       allowedRate: rate,
+      perSecond: accepted.reduce<number[]>((counts, at) => {
+        const second = Math.floor((at - (accepted[0] ?? at)) / 1000);
+        counts[second] = (counts[second] ?? 0) + 1;
+        return counts;
+      }, []),
       ...(profile ? { profile } : {}),
     };
   } finally {

@@ -23,7 +23,7 @@ import { Responses } from './constructs/responses.js';
 import { SenderIdentity } from './constructs/sender-identity.js';
 import type { FunctionDefaults } from './constructs/service-function.js';
 import { SurveyStore } from './constructs/survey-store.js';
-import { dispatchConcurrencyFor } from '../functions/config/resources.js';
+import { dispatchConcurrencyFor, dispatchSendRateFor } from '../functions/config/resources.js';
 import { type CloseloopProps, resolveProps } from './props.js';
 
 /**
@@ -86,6 +86,7 @@ export class Closeloop extends Construct {
       supportEmail: settings.supportEmail,
       publicBaseUrl: responses.publicBaseUrl,
       maxConcurrency: dispatchConcurrencyFor(settings.sesMaxSendRate),
+      sendRatePerInstance: dispatchSendRateFor(settings.sesMaxSendRate),
     });
     if (settings.senderDomain) {
       new SenderIdentity(this, 'Sender', {

@@ -256,6 +256,8 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
       SUPPORT_EMAIL: EXAMPLE_ADDRESSES.supportEmail,
       PUBLIC_BASE_URL: publicBaseUrl,
       CONFIGURATION_SET: 'closeloop-sandbox',
+      // Every dispatch poller runs in this one process and shares its pacer: the whole rate (0: unpaced).
+      SES_SEND_RATE: String(options.sesMaxSendRate ?? 0),
       DEAD_LETTER_QUEUE_URL: queue(deadLetterQueue.name).url,
       FOLLOW_UP_QUEUE_URLS: JSON.stringify(followUpQueues),
       EVENT_BUS_NAME: SANDBOX_BUS_NAME,

@@ -1,5 +1,6 @@
 import { BadRequestException, MessageRejected, SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
 import { RecipientRejectedError, type SurveyEmail, type SurveyMailer } from '../ports.js';
+import type { SendPacer } from './send-pacer.js';
 
 /**
  * Adaptive retry: on SES throttling (TooManyRequestsException, "Maximum sending rate exceeded") the
@@ -21,10 +22,13 @@ export class SesSurveyMailer implements SurveyMailer {
   constructor(
     private readonly settings: SesSettings,
     private readonly client: SESv2Client = sesClient,
+    /** Dispatch's: its share of the account's send rate (send-pacer.ts). */
+    private readonly pacer?: SendPacer,
   ) {}
 
   async send(email: SurveyEmail): Promise<{ messageId: string }> {
     try {
+      await this.pacer?.take();
       const { MessageId } = await this.client.send(
         new SendEmailCommand({
           FromEmailAddress: this.settings.senderEmail,

@@ -10,6 +10,8 @@ export const ENV = {
   SUPPORT_EMAIL: 'CLOSELOOP_SUPPORT_EMAIL',
   PUBLIC_BASE_URL: 'CLOSELOOP_PUBLIC_BASE_URL',
   CONFIGURATION_SET: 'CLOSELOOP_SES_CONFIGURATION_SET',
+  /** Survey emails per second one dispatch instance may send: its share of the SES send rate (0: unpaced). */
+  SES_SEND_RATE: 'CLOSELOOP_SES_SEND_RATE',
   DEAD_LETTER_QUEUE_URL: 'CLOSELOOP_DEAD_LETTER_QUEUE_URL',
   /** Stream records the rules stage can never process, with the reason (also its on-failure destination). */
   RULES_FAILURE_QUEUE_URL: 'CLOSELOOP_RULES_FAILURE_QUEUE_URL',

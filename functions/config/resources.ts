@@ -120,6 +120,14 @@ export function dispatchConcurrencyFor(sesMaxSendRate: number): number {
   return Math.min(1000, Math.max(2, Math.floor(sesMaxSendRate / 10)));
 }
 
+/**
+ * The send rate each dispatch instance paces itself to: its share of SES's, so that all of them
+ * together stay within it (throttling stays the exception; the SES client's retry is the backstop).
+ */
+export function dispatchSendRateFor(sesMaxSendRate: number): number {
+  return sesMaxSendRate / dispatchConcurrencyFor(sesMaxSendRate);
+}
+
 /** The sandbox's and the demo app's addresses (example.com: never delivered). */
 export const EXAMPLE_ADDRESSES = { senderEmail: 'surveys@example.com', supportEmail: 'support@example.com' } as const;
 

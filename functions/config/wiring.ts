@@ -60,6 +60,7 @@ export const WIRING = {
       'SUPPORT_EMAIL',
       'PUBLIC_BASE_URL',
       'CONFIGURATION_SET',
+      'SES_SEND_RATE',
       'DEAD_LETTER_QUEUE_URL',
       'EVENT_BUS_NAME',
       'SCHEDULE_GROUP',

@@ -6,7 +6,8 @@ import { DynamoReminderRepository } from '../adapters/dynamo-reminders.js';
 import { EventBridgePublisher } from '../adapters/eventbridge.js';
 import { EventBridgeSurveyScheduler } from '../adapters/eventbridge-scheduler.js';
 import { logger, publishMetrics, stageCounter, stageHandler } from '../adapters/observability.js';
-import { SesSurveyMailer } from '../adapters/ses-survey-mailer.js';
+import { SendPacer } from '../adapters/send-pacer.js';
+import { SesSurveyMailer, sesClient } from '../adapters/ses-survey-mailer.js';
 import { SqsDeadLetterSink } from '../adapters/sqs-queues.js';
 import { loadRuntimeCatalog } from '../config/runtime-catalog.js';
 import type { StageMetric } from '../config/metrics.js';
@@ -26,7 +27,11 @@ const deps: DispatchDeps = {
   catalog,
   invitations: repository,
   contacts: repository,
-  mailer: new SesSurveyMailer({ senderEmail: env.SENDER_EMAIL, supportEmail: env.SUPPORT_EMAIL, configurationSet: env.CONFIGURATION_SET }),
+  mailer: new SesSurveyMailer(
+    { senderEmail: env.SENDER_EMAIL, supportEmail: env.SUPPORT_EMAIL, configurationSet: env.CONFIGURATION_SET },
+    sesClient,
+    new SendPacer(Number(env.SES_SEND_RATE)),
+  ),
   scheduler: new EventBridgeSurveyScheduler({
     groupName: env.SCHEDULE_GROUP,
     targetArn: env.SCHEDULE_TARGET_ARN,

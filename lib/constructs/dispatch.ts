@@ -25,6 +25,8 @@ export interface DispatchProps {
   readonly publicBaseUrl: string;
   /** Upper bound of concurrent dispatch instances, derived from the SES send rate. */
   readonly maxConcurrency: number;
+  /** Emails per second each instance may send (`dispatchSendRateFor`): together within SES's rate. */
+  readonly sendRatePerInstance: number;
 }
 
 /**
@@ -65,6 +67,7 @@ export class Dispatch extends Construct {
         SUPPORT_EMAIL: props.supportEmail,
         PUBLIC_BASE_URL: props.publicBaseUrl,
         CONFIGURATION_SET: this.configurationSet.configurationSetName,
+        SES_SEND_RATE: String(props.sendRatePerInstance),
         DEAD_LETTER_QUEUE_URL: props.deadLetters.queueUrl,
         EVENT_BUS_NAME: props.bus.eventBusName,
         SCHEDULE_GROUP: this.schedules.scheduleGroupName,

@@ -93,6 +93,8 @@ describe('CloseloopStack', () => {
       FunctionResponseTypes: ['ReportBatchItemFailures'],
       ScalingConfig: { MaximumConcurrency: 5 },
     });
+    // Each of the 5 instances paces itself to a fifth of the stack's SES rate (50/s here).
+    expect(dispatch.Properties.Environment.Variables[ENV.SES_SEND_RATE]).toBe('10');
   });
 
   it('lets dispatch send only from the sender identity and configuration set', () => {

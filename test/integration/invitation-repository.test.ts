@@ -235,7 +235,11 @@ describe('DynamoInvitationRepository against DynamoDB Local', () => {
     expect(reads[0]!.input.RequestItems[sandbox.tables.surveys].Keys).toHaveLength(8);
     const cancelChecks = sent
       .filter((c) => c.command === 'TransactWriteItemsCommand')
-      .map((c) => c.input.TransactItems.filter((item: any) => String(item.ConditionCheck?.Key?.pk?.S ?? item.ConditionCheck?.Key?.pk ?? '').startsWith('CANCEL#')).length);
+      .map(
+        (c) =>
+          c.input.TransactItems.filter((item: any) => String(item.ConditionCheck?.Key?.pk?.S ?? item.ConditionCheck?.Key?.pk ?? '').startsWith('CANCEL#'))
+            .length,
+      );
     // One transaction per survey; only the cancelled one's carries the check.
     expect(cancelChecks).toHaveLength(8);
     expect(cancelChecks.filter((n) => n === 1)).toHaveLength(1);

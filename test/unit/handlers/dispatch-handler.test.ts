@@ -4,7 +4,7 @@ import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge
 import { ConflictException, CreateScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { BadRequestException, SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { SQSEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -46,6 +46,8 @@ describe('dispatch handler', () => {
     scheduler.reset();
     ses.on(SendEmailCommand).resolves({ MessageId: 'ses-1' });
     events.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [] });
+    // No live cancellation.
+    dynamo.on(BatchGetCommand).resolves({ Responses: {} });
   });
 
   it('reserves with one transaction, sends one email and marks it sent: three AWS calls, plus one PutEvents for the batch', async () => {
@@ -54,8 +56,15 @@ describe('dispatch handler', () => {
     expect(result).toEqual({ batchItemFailures: [] });
     expect(dynamo).toHaveReceivedCommandTimes(TransactWriteCommand, 2);
     expect(dynamo).toHaveReceivedCommandTimes(UpdateCommand, 2);
-    // Four writes; and, once per cold start, the read of whether suppression flags are migrated (docs/upgrading.md).
-    expect(dynamo.calls().filter((call) => !(call.args[0] instanceof GetCommand))).toHaveLength(4);
+    // Four writes, one read of both surveys' cancellations (the batch's records run in parallel); and, once
+    // per cold start, the read of whether suppression flags are migrated (docs/upgrading.md).
+    expect(dynamo.calls().filter((call) => !(call.args[0] instanceof GetCommand) && !(call.args[0] instanceof BatchGetCommand))).toHaveLength(4);
+    expect(dynamo).toHaveReceivedCommandTimes(BatchGetCommand, 1);
+    expect(Object.values(dynamo.commandCalls(BatchGetCommand)[0]!.args[0].input.RequestItems!)[0]).toMatchObject({
+      ConsistentRead: true,
+      // Both events are for order 1042: one key, asked for once.
+      Keys: [{ pk: 'CANCEL#order-delivered-nps#1042', sk: 'CANCEL' }],
+    });
     expect(dynamo).toHaveReceivedCommandWith(UpdateCommand, {
       Key: { pk: 'DISPATCH#order-delivered-nps#a', sk: 'CLAIM' },
       UpdateExpression: 'SET #status = :sent, sentAt = :at REMOVE #token, leaseUntil',
@@ -72,7 +81,6 @@ describe('dispatch handler', () => {
       expect.stringMatching(/^INV#/),
       expect.stringMatching(/^CONTACT#/),
       expect.stringMatching(/^CONTACT#/),
-      expect.stringMatching(/^CANCEL#order-delivered-nps#/),
     ]);
     expect(items[2]!.Update?.ConditionExpression).toBe('(attribute_not_exists(pk) OR #until <= :now) AND attribute_not_exists(suppressed)');
     expect(ses).toHaveReceivedCommandWith(SendEmailCommand, {
@@ -152,7 +160,8 @@ describe('dispatch handler', () => {
     expect(result).toEqual({ batchItemFailures: [] });
     expect(ses).not.toHaveReceivedCommand(SendEmailCommand);
     expect(dynamo).not.toHaveReceivedCommand(PutCommand);
-    expect(dynamo.calls()).toHaveLength(1);
+    // The cancellation read, then the reservation that meets the claim.
+    expect(dynamo.calls().map((call) => call.args[0].constructor.name)).toEqual(['BatchGetCommand', 'TransactWriteCommand']);
     expect(events).toHaveReceivedCommandTimes(PutEventsCommand, 1);
   });
 
