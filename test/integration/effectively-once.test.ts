@@ -114,12 +114,25 @@ describe('effectively-once delivery against DynamoDB Local and SES local, the pr
     const run = await crashThenRedeliver('after-reserve');
 
     expect(run.afterCrash.emails).toBe(0);
-    // The redeliveries learn the claim's state from the failed transaction itself (ALL_OLD): no read.
+    // The redeliveries learn the claim's state from the failed transaction itself (ALL_OLD): no read of it.
     // The reservation; the early redelivery's reservation (fails, sends nothing); after the lease, the
     // reservation (fails), the takeover, the mark; the last one's reservation (fails: a duplicate).
+    // Each reservation of this cancellable program first reads its cancellation (docs/reliability.md).
     const refused = 'TransactWriteItems (failed: TransactionCanceledException)';
+    const read = 'BatchGetItem';
     // (And once per repository instance, the read of whether suppression flags are migrated: docs/upgrading.md.)
-    expect(run.calls.filter((call) => call !== 'GetItem')).toEqual(['TransactWriteItems', refused, refused, 'TransactWriteItems', 'UpdateItem', refused]);
+    expect(run.calls.filter((call) => call !== 'GetItem')).toEqual([
+      read,
+      'TransactWriteItems',
+      read,
+      refused,
+      read,
+      refused,
+      'TransactWriteItems',
+      'UpdateItem',
+      read,
+      refused,
+    ]);
     expect(run.calls.filter((call) => call === 'GetItem').length).toBeLessThanOrEqual(1);
     expect(run.afterCrash.claim).toMatchObject({ status: 'sending', token: expect.stringMatching(/^[\w-]{22}$/) });
     expect(run.early).toBeInstanceOf(SendInProgressError);
@@ -206,8 +219,9 @@ describe('effectively-once delivery against DynamoDB Local and SES local, the pr
 
     expect(statuses(await dispatchEvent(body, depsAt(new Date())))).toEqual(['sent']);
 
-    expect(consumed.map((c) => c.command)).toEqual(['TransactWriteItems', 'UpdateItem']);
-    const [reserve, mark] = consumed;
+    // The cancellation read, the reservation, the mark.
+    expect(consumed.map((c) => c.command)).toEqual(['BatchGetItem', 'TransactWriteItems', 'UpdateItem']);
+    const [, reserve, mark] = consumed;
     expect(mark!.units).toBe(1);
     // The duplicate window is this call's duration (plus SES's answer on its way back).
     console.info(`per survey sent: reservation ${reserve!.units} WRU as DynamoDB Local counts it, sent mark ${mark!.units} WRU in ${mark!.ms.toFixed(1)} ms`);

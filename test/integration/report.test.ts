@@ -47,6 +47,6 @@ describe('closeloop report against the sandbox (the real CLI, a child process)',
       env: { ...process.env, CLOSELOOP_TABLE: '' },
     }).catch((e: { stderr: string; code: number }) => e);
     expect((failed as { code: number }).code).toBe(2); // a usage error: no --table and no sandbox here
-    expect((failed as { stderr: string }).stderr).toContain('No data source');
+    expect((failed as { stderr: string }).stderr).toContain('No table: pass --table');
   });
 });
