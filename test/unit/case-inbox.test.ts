@@ -7,44 +7,21 @@ import { assignCase, CaseNotFoundError, CaseTransitionError, InvalidCaseRequestE
 import { type CaseApiDeps, handleCaseRequest } from '../../functions/cases/http.js';
 import { InboxCursors, listCases, parseInboxFilter, partitionsOf } from '../../functions/cases/inbox.js';
 import { followUpQueueNames } from '../../functions/config/resources.js';
-import { buildFollowUpCase, type FollowUpCaseRecord, openCase } from '../../functions/domain/follow-up-case.js';
+import { type FollowUpCaseRecord, openCase } from '../../functions/domain/follow-up-case.js';
 import { followUpMessageSchema } from '../../functions/domain/follow-up-message.js';
-import { findProgram } from '../../functions/domain/program.js';
 import { sweep } from '../../functions/escalate/escalate.js';
 import type { CaseInbox, InboxQuery } from '../../functions/ports.js';
 import * as z from 'zod/mini';
 import { testCatalog } from '../fixtures/catalog.js';
+import { detractorCase, npsProgram } from '../fixtures/cases.js';
 import { InMemoryCases, RecordingPublisher } from '../fixtures/in-memory-cases.js';
 
 const QUEUES = followUpQueueNames(testCatalog);
-const program = findProgram(testCatalog, 'order-delivered-nps')!;
-const rule = program.rules.find((r) => r.id === 'detractor')!;
+const program = npsProgram;
 const OPENED = new Date('2026-11-22T12:00:00.000Z');
 const at = (hours: number) => new Date(OPENED.getTime() + hours * 3_600_000);
 
-function newCase(tokenHash = 'h'): FollowUpCaseRecord {
-  const message = buildFollowUpCase(
-    {
-      tokenHash,
-      programId: program.id,
-      kind: 'nps',
-      eventId: 'e',
-      contactKey: 'k',
-      locale: 'en',
-      customer: { id: 'c', email: 'c@example.com' },
-      context: {},
-      createdAt: OPENED.toISOString(),
-      expiresAt: 0,
-      response: { score: 2, respondedAt: OPENED.toISOString() },
-    },
-    program,
-    rule,
-    'detractor',
-    [],
-    { slaScale: 1, caseApiBaseUrl: 'https://api' },
-  );
-  return openCase(message, rule, OPENED);
-}
+const newCase = (tokenHash = 'h'): FollowUpCaseRecord => detractorCase(OPENED, tokenHash);
 
 describe('the inbox filter (GET /cases query string)', () => {
   it('defaults to every queue and the statuses still to be closed, 25 a page', () => {

@@ -8,41 +8,17 @@ import {
   resolveCase,
   type CaseDeps,
 } from '../../functions/cases/cases.js';
-import { buildFollowUpCase, escalation, openCase, type FollowUpCaseRecord } from '../../functions/domain/follow-up-case.js';
+import { escalation, type FollowUpCaseRecord } from '../../functions/domain/follow-up-case.js';
 import type { IntegrationEvent } from '../../functions/domain/integration-events.js';
-import { findProgram } from '../../functions/domain/program.js';
 import { sweep } from '../../functions/escalate/escalate.js';
 import { testCatalog } from '../fixtures/catalog.js';
+import { detractorCase } from '../fixtures/cases.js';
 import { InMemoryCases, RecordingPublisher } from '../fixtures/in-memory-cases.js';
 
-const program = findProgram(testCatalog, 'order-delivered-nps')!;
-const detractorRule = program.rules.find((r) => r.id === 'detractor')!;
 const OPENED = new Date('2026-11-22T12:00:00.000Z');
 const at = (hours: number) => new Date(OPENED.getTime() + hours * 3_600_000);
 
-function newCase(): FollowUpCaseRecord {
-  const message = buildFollowUpCase(
-    {
-      tokenHash: 'h',
-      programId: program.id,
-      kind: 'nps',
-      eventId: 'e',
-      contactKey: 'k',
-      locale: 'en',
-      customer: { id: 'c', email: 'c@example.com' },
-      context: {},
-      createdAt: OPENED.toISOString(),
-      expiresAt: 0,
-      response: { score: 2, respondedAt: OPENED.toISOString() },
-    },
-    program,
-    detractorRule,
-    'detractor',
-    [],
-    { slaScale: 1, caseApiBaseUrl: 'https://api' },
-  );
-  return openCase(message, detractorRule, OPENED);
-}
+const newCase = (): FollowUpCaseRecord => detractorCase(OPENED);
 
 describe('the case lifecycle', () => {
   let cases: InMemoryCases;

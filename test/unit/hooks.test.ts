@@ -13,11 +13,11 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parseCatalog } from '../../functions/config/catalog-schema.js';
 import { ENV } from '../../functions/config/env.js';
 import { acceptsInbound } from '../../functions/config/inbound.js';
-import { buildFollowUpCase, type FollowUpCaseRecord, openCase } from '../../functions/domain/follow-up-case.js';
-import { findProgram } from '../../functions/domain/program.js';
+import { type FollowUpCaseRecord, openCase } from '../../functions/domain/follow-up-case.js';
 import { UnauthorisedWebhookError, verifyWebhook } from '../../functions/hooks/hooks.js';
 import { lambdaContext } from '../../sandbox/lambda-context.js';
-import { declaredCatalog, testCatalog } from '../fixtures/catalog.js';
+import { declaredCatalog } from '../fixtures/catalog.js';
+import { detractorMessage, detractorRule } from '../fixtures/cases.js';
 import { HANDLER_ENV } from '../fixtures/handler-env.js';
 
 const SECRET = `whsec_${Buffer.from('inbound-hook-test-key-inbound-hook-32b').toString('base64')}`;
@@ -97,30 +97,9 @@ describe('hooks handler (POST /hooks/{integrationId})', () => {
   beforeEach(() => {
     dynamo.reset();
     bus.reset();
-    const program = findProgram(testCatalog, 'order-delivered-nps')!;
-    const rule = program.rules.find((r) => r.id === 'detractor')!;
     const now = new Date();
-    const message = buildFollowUpCase(
-      {
-        tokenHash: 'h',
-        programId: program.id,
-        kind: 'nps',
-        eventId: 'e',
-        contactKey: 'k',
-        locale: 'en',
-        customer: { id: 'c', email: 'c@example.com' },
-        context: {},
-        createdAt: now.toISOString(),
-        expiresAt: 0,
-        response: { score: 2, respondedAt: now.toISOString() },
-      },
-      program,
-      rule,
-      'detractor',
-      [],
-      { slaScale: 1, caseApiBaseUrl: 'https://api' },
-    );
-    record = openCase(message, rule, now);
+    const message = detractorMessage(now);
+    record = openCase(message, detractorRule, now);
     dynamo.on(GetCommand).resolves({ Item: { pk: `CASE#${message.caseId}`, sk: 'CASE', type: 'case', caseId: message.caseId, version: 1, ...record } });
     dynamo.on(UpdateCommand).resolves({});
     dynamo.on(PutCommand).resolves({});
