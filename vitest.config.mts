@@ -27,7 +27,7 @@ export default defineConfig({
       {
         extends: true,
         // Packs the tarball and installs it in a folder outside the repo: minutes, not seconds.
-        test: { name: 'adopter', include: ['test/adopter/**/*.test.ts'], testTimeout: 600_000, hookTimeout: 900_000 },
+        test: { name: 'adopter', include: ['test/adopter/**/*.test.ts'], globalSetup: ['test/adopter/pack.ts'], testTimeout: 600_000, hookTimeout: 900_000 },
       },
       {
         extends: true,

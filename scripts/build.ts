@@ -8,7 +8,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { build, type BuildOptions, type Metafile } from 'esbuild';
-import { chmodSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -98,6 +98,21 @@ export async function buildLibrary(): Promise<void> {
   execFileSync(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', path.join(root, 'tsconfig.lib.json')], {
     stdio: 'inherit',
   });
+  writeCommonJsTypes(path.join(root, 'dist', 'types'));
+}
+
+/**
+ * The declarations again as `.d.cts`, for apps that `require` (a `cdk init` TypeScript app is CommonJS):
+ * in a `"type": "module"` package a `.d.ts` describes an ES module, so TypeScript would type a CommonJS
+ * import of index.cjs as ESM ("masquerading as ESM"). Relative specifiers move from `.js` to `.cjs`.
+ */
+export function writeCommonJsTypes(dir: string): void {
+  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (!entry.isFile() || !entry.name.endsWith('.d.ts')) continue;
+    const file = path.join(entry.parentPath, entry.name);
+    const text = readFileSync(file, 'utf8').replace(/((?:from|import\()\s*)(['"])(\.{1,2}\/[^'"]+)\.js\2/g, '$1$2$3.cjs$2');
+    writeFileSync(file.replace(/\.d\.ts$/, '.d.cts'), text);
+  }
 }
 
 export async function buildCli(): Promise<void> {

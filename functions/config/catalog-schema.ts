@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import en from 'zod/v4/locales/en.js';
+import { en } from 'zod/v4/locales';
 import { FALLBACK_LOCALE, type Messages, NOTIFICATION_KEYS, type NotificationMessages, REMINDER_KEYS, type ReminderMessages } from '../domain/messages.js';
 import { parseIsoDuration } from '../domain/policies.js';
 import { MAX_REMINDER_HOLDOUT, type ReminderPolicy } from '../domain/reminder.js';

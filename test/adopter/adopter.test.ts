@@ -1,7 +1,8 @@
 /**
- * An adopter: a folder outside the repository that installs the packed tarball with aws-cdk-lib,
- * constructs and the CDK CLI, writes its own closeloop.yaml (another brand, a queue of its own),
- * synthesizes offline, and runs `npx closeloop sandbox` there. Nothing from the repo but the tarball.
+ * An adopter with an ES-module app: a folder outside the repository that installs the packed tarball
+ * with aws-cdk-lib, constructs and the CDK CLI, writes its own closeloop.yaml (another brand, a queue
+ * of its own), synthesizes offline, and runs `npx closeloop sandbox` there. Nothing from the repo but
+ * the tarball. The CommonJS app that `cdk init` generates is cdk-init.test.ts.
  */
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
@@ -9,7 +10,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { stringify } from 'yaml';
 import { DEFAULT_PORTS, PORT_VARIABLES, type SandboxInfo } from '../../sandbox/sandbox.js';
 import { freePort } from '../../sandbox/emulators.js';
@@ -38,8 +39,7 @@ function adopterCatalog(): Record<string, unknown> {
 
 beforeAll(async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'closeloop-adopter-'));
-  const { stdout } = await run('npm', ['pack', '--pack-destination', dir, '--silent'], { cwd: REPO, env, timeout: 180_000 });
-  const tarball = path.join(dir, stdout.trim().split('\n').pop() as string);
+  const tarball = inject('tarball');
   writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'kaffeehaus-feedback', private: true, type: 'module' }, null, 2));
   await inAdopter(
     'npm',
@@ -99,6 +99,7 @@ describe('an adopter installs the packed package into its own folder', () => {
       'dist/lib/index.js',
       'dist/lib/index.cjs',
       'dist/types/lib/index.d.ts',
+      'dist/types/lib/index.d.cts',
       'dist/cli/closeloop.mjs',
       'schema/closeloop.schema.json',
       'locales/fa.yaml',
