@@ -2,11 +2,12 @@
  * A burst of 5,000 events put at once on the sandbox, with SES's send rate emulated at 50/s: all
  * sent, none twice, nothing dead-lettered, and the send rate achieved as a share of the allowed one.
  */
-import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DEFAULT_PORTS, startSandbox } from '../sandbox/sandbox.js';
 import { demoCatalog } from '../test/fixtures/catalog.js';
 import { type BurstProfile, startProfile } from './profile.js';

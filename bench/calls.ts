@@ -6,20 +6,19 @@
 import { randomBytes } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
-import { BatchGetCommand, DynamoDBDocumentClient, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, DynamoDBDocumentClient, ScanCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoInvitationRepository, keys, toItem } from '../functions/adapters/dynamo-invitation-repository.js';
-import { contactKeyOf } from '../functions/domain/policies.js';
 import { SesSurveyMailer } from '../functions/adapters/ses-survey-mailer.js';
-import { demoCatalog as catalog } from '../test/fixtures/catalog.js';
-import { dispatchEvent, type DispatchDeps } from '../functions/dispatch/dispatch.js';
-import { hashToken, newToken } from '../functions/domain/tokens.js';
 import { DISPATCH_LEASE_SECONDS } from '../functions/config/resources.js';
-import { pageStamps } from '../functions/domain/page-stamp.js';
-import { recordRating, type RespondDeps } from '../functions/respond/respond.js';
+import { type DispatchDeps, dispatchEvent } from '../functions/dispatch/dispatch.js';
 import { renderSurveyEmail } from '../functions/dispatch/survey-email.js';
+import { pageStamps } from '../functions/domain/page-stamp.js';
+import { contactKeyOf } from '../functions/domain/policies.js';
 import { findProgram } from '../functions/domain/program.js';
-import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { hashToken, newToken } from '../functions/domain/tokens.js';
+import { type RespondDeps, recordRating } from '../functions/respond/respond.js';
 import { freePort, LOCAL_CREDENTIALS, LOCAL_REGION, startSes } from '../sandbox/emulators.js';
+import { demoCatalog as catalog } from '../test/fixtures/catalog.js';
 import { bareAnswer, benchTable, median, ms, refusingDispatchPorts } from './harness.js';
 
 type Counter = Record<string, number>;

@@ -2,7 +2,7 @@ import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { keys } from '../functions/adapters/table-keys.js';
 import { surveyTable } from '../functions/config/resources.js';
-import { freePort, LOCAL_CREDENTIALS, LOCAL_REGION, startDynamoDb, type RunningEmulator } from '../sandbox/emulators.js';
+import { freePort, LOCAL_CREDENTIALS, LOCAL_REGION, type RunningEmulator, startDynamoDb } from '../sandbox/emulators.js';
 
 export const median = (values: readonly number[]) => {
   const sorted = [...values].sort((a, b) => a - b);

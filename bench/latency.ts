@@ -7,11 +7,11 @@
 import { randomBytes } from 'node:crypto';
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoInvitationRepository, keys, toItem } from '../functions/adapters/dynamo-invitation-repository.js';
-import { contactKeyOf } from '../functions/domain/policies.js';
 import { pageStamps } from '../functions/domain/page-stamp.js';
+import { contactKeyOf } from '../functions/domain/policies.js';
 import { hashToken, newToken } from '../functions/domain/tokens.js';
 import { type PageSettings, renderView } from '../functions/respond/page.js';
-import { recordRating, showRatingPage, type RespondDeps } from '../functions/respond/respond.js';
+import { type RespondDeps, recordRating, showRatingPage } from '../functions/respond/respond.js';
 import { demoCatalog as catalog } from '../test/fixtures/catalog.js';
 import { bareAnswer, benchTable, ms } from './harness.js';
 

@@ -6,7 +6,7 @@
  * (Closeloop's handlers, the SDK, each emulator, the sandbox's pollers). The summary compares the
  * seconds below 0.9 of the allowed send rate with the others and names what was saturated.
  */
-import { readFileSync, readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import os from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';

@@ -6,10 +6,10 @@
 import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { AGGREGATE_SHARDS, DynamoAggregateStore } from '../functions/adapters/dynamo-aggregate-store.js';
 import { toItem } from '../functions/adapters/dynamo-invitation-repository.js';
-import { demoCatalog as catalog } from '../test/fixtures/catalog.js';
-import { loadReports } from '../functions/report/load.js';
 import { renderHtml } from '../functions/report/html.js';
+import { loadReports } from '../functions/report/load.js';
 import { renderText } from '../functions/report/text.js';
+import { demoCatalog as catalog } from '../test/fixtures/catalog.js';
 import { benchTable, median, ms } from './harness.js';
 
 const DAYS = 90;

@@ -19,8 +19,8 @@ import { build, type Metafile } from 'esbuild';
 import { keys } from '../functions/adapters/table-keys.js';
 import type { Stage } from '../functions/config/wiring.js';
 import { hashToken } from '../functions/domain/tokens.js';
-import { FUNCTIONS_SOURCE, functionBuildOptions, sdkSplit, stages } from '../scripts/build.js';
 import { DEFAULT_PORTS, startSandbox } from '../sandbox/sandbox.js';
+import { FUNCTIONS_SOURCE, functionBuildOptions, sdkSplit, stages } from '../scripts/build.js';
 import { demoCatalog } from '../test/fixtures/catalog.js';
 import {
   bounceFor,

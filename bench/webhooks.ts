@@ -4,13 +4,14 @@
  * in this process take the deliveries. Times are from the answer's POST to the delivery's arrival,
  * through the same path as in AWS: answer → stream → rules stage → bus → integration queue → deliver.
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+
 import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { toItem } from '../functions/adapters/dynamo-invitation-repository.js';
 import { parseCatalog } from '../functions/config/catalog-schema.js';
 import type { Invitation } from '../functions/domain/invitation.js';

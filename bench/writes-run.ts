@@ -8,6 +8,7 @@
 process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
 const { benchWrites, writesReport } = await import('./writes.js');
 const { costReport } = await import('./cost.js');
+
 import type { CallsResult } from './calls.js';
 
 /** bench/calls.ts as recorded on 2026-11-30: 3 calls per survey, 1 per response. */

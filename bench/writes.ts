@@ -15,19 +15,19 @@ import { DynamoCaseRepository } from '../functions/adapters/dynamo-case-reposito
 import { DynamoInvitationRepository, fromItem, keys } from '../functions/adapters/dynamo-invitation-repository.js';
 import { DynamoNotificationOutbox } from '../functions/adapters/dynamo-notification-outbox.js';
 import { DISPATCH_LEASE_SECONDS, NOTIFY_LEASE_SECONDS } from '../functions/config/resources.js';
-import { dispatchEvent, type DispatchDeps } from '../functions/dispatch/dispatch.js';
+import { type DispatchDeps, dispatchEvent } from '../functions/dispatch/dispatch.js';
 import type { FollowUpCaseRecord } from '../functions/domain/follow-up-case.js';
 import type { Invitation } from '../functions/domain/invitation.js';
 import type { Notification } from '../functions/domain/notification.js';
 import { pageStamps } from '../functions/domain/page-stamp.js';
 import { hashToken, newToken } from '../functions/domain/tokens.js';
-import { responseChange, routeResponse, type FollowUpDeps } from '../functions/follow-up/follow-up.js';
-import { type Change, countersOf, measureChanges, type MeasureDeps } from '../functions/measure/measure.js';
-import { sendNotification, type NotifyDeps } from '../functions/notify/notify.js';
-import { recordRating, type RespondDeps } from '../functions/respond/respond.js';
+import { type FollowUpDeps, responseChange, routeResponse } from '../functions/follow-up/follow-up.js';
+import { type Change, countersOf, type MeasureDeps, measureChanges } from '../functions/measure/measure.js';
+import { type NotifyDeps, sendNotification } from '../functions/notify/notify.js';
+import { type RespondDeps, recordRating } from '../functions/respond/respond.js';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../sandbox/emulators.js';
 import { demoCatalog as catalog } from '../test/fixtures/catalog.js';
-import { keyLoads, type KeyLoad, type Phase, WriteLedger } from './capacity.js';
+import { type KeyLoad, keyLoads, type Phase, WriteLedger } from './capacity.js';
 import { benchTable, refusingDispatchPorts, table } from './harness.js';
 
 export interface Units {

@@ -5,7 +5,7 @@
  */
 import { App, Stack, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
-import { Catalog, CONTEXT_KEYS, Closeloop, propsFromContext } from '../lib/index.js';
+import { Catalog, Closeloop, CONTEXT_KEYS, propsFromContext } from '../lib/index.js';
 
 const app = new App();
 const stack = new Stack(app, 'Closeloop', { description: 'Closeloop: closed-loop customer feedback (surveys, responses, follow-ups)' });

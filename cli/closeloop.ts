@@ -6,8 +6,8 @@
 import { CatalogFileError, CatalogNotFoundError } from '../functions/config/catalog-file.js';
 import { InvalidCatalogError } from '../functions/config/catalog-schema.js';
 import { packageVersion } from '../functions/config/package-info.js';
-import { CliError, type Command, EXIT, parseCommand, UsageError } from './args.js';
 import { announceCommand } from './announce.js';
+import { CliError, type Command, EXIT, parseCommand, UsageError } from './args.js';
 import { caseCommand } from './case.js';
 import { demoCommand } from './demo.js';
 import { digestCommand } from './digest.js';

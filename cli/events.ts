@@ -1,10 +1,10 @@
-import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { readFileSync } from 'node:fs';
+import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import * as z from 'zod/mini';
 import { en } from 'zod/v4/locales';
 import { CatalogNotFoundError, loadCatalogFile, resolveCatalogPath } from '../functions/config/catalog-file.js';
 import { describeIssues, producerEventSchema } from '../functions/domain/event.js';
-import { triggersOf, type Trigger } from '../functions/domain/program.js';
+import { type Trigger, triggersOf } from '../functions/domain/program.js';
 import { announceTarget, CliError, type Command, EXIT, UsageError } from './args.js';
 import { localSandbox } from './target.js';
 

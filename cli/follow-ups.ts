@@ -1,4 +1,4 @@
-import { type Command, CliError, EXIT } from './args.js';
+import { CliError, type Command, EXIT } from './args.js';
 import { requireSandbox } from './target.js';
 
 interface InspectedQueue {

@@ -1,7 +1,7 @@
 import type { AttemptResult } from './domain/delivery-policy.js';
-import type { DeliverableEvent } from './domain/integrations.js';
 import type { CaseStatus, FollowUpCase, FollowUpCaseRecord } from './domain/follow-up-case.js';
 import type { IntegrationEvent } from './domain/integration-events.js';
+import type { DeliverableEvent } from './domain/integrations.js';
 import type { Invitation, SurveyResponse } from './domain/invitation.js';
 import type { Notification, NotificationKind } from './domain/notification.js';
 import type { ReminderSkipReason } from './domain/reminder.js';

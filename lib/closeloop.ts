@@ -5,6 +5,8 @@ import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { dispatchConcurrencyFor, dispatchSendRateFor } from '../functions/config/resources.js';
+import { routeAlarms } from './constructs/alarm-actions.js';
 import { Announcements } from './constructs/announcements.js';
 import { CaseManagement } from './constructs/case-management.js';
 import { Deliverability } from './constructs/deliverability.js';
@@ -13,7 +15,6 @@ import { Dispatch } from './constructs/dispatch.js';
 import { FollowUps } from './constructs/follow-ups.js';
 import { Ingest } from './constructs/ingest.js';
 import { Integrations } from './constructs/integrations.js';
-import { routeAlarms } from './constructs/alarm-actions.js';
 import { Measurement } from './constructs/measurement.js';
 import { Notifications } from './constructs/notifications.js';
 import { Observability } from './constructs/observability.js';
@@ -23,7 +24,6 @@ import { Responses } from './constructs/responses.js';
 import { SenderIdentity } from './constructs/sender-identity.js';
 import type { FunctionDefaults } from './constructs/service-function.js';
 import { SurveyStore } from './constructs/survey-store.js';
-import { dispatchConcurrencyFor, dispatchSendRateFor } from '../functions/config/resources.js';
 import { type CloseloopProps, resolveProps } from './props.js';
 
 /**

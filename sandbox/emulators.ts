@@ -1,14 +1,14 @@
-import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import { buildApp } from 'fauxqs';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import net from 'node:net';
-import type { Server } from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import sesLocal from 'aws-ses-v2-local';
+import { buildApp } from 'fauxqs';
 import { dynamoDbLocalHome, LAUNCHER_SOURCE, launcherArguments } from './dynamodb-launcher.js';
 import { guardExisting, isLoopbackHost, MISDIRECTED } from './guard.js';
 

@@ -1,8 +1,8 @@
-import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { randomUUID } from 'node:crypto';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { INTEGRATION_SOURCE } from '../functions/domain/integration-events.js';
-import { triggersOf, type Catalog } from '../functions/domain/program.js';
+import { type Catalog, triggersOf } from '../functions/domain/program.js';
 import { LOCAL_REGION } from './emulators.js';
 import { BodyTooLargeError, guard, listenOnLoopback, readBody } from './guard.js';
 

@@ -1,7 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import { InternalServerError, ProvisionedThroughputExceededException, ThrottlingException } from '@aws-sdk/client-dynamodb';
 import { TooManyRequestsException } from '@aws-sdk/client-sesv2';
 import { RequestThrottled } from '@aws-sdk/client-sqs';
-import { randomUUID } from 'node:crypto';
 
 /**
  * The AWS errors the injector can raise, built as the SDK's deserialisers build them (the client

@@ -3,7 +3,7 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { BodyTooLargeError, guard, listenOnLoopback, readBody } from './guard.js';
 import { lambdaContext } from './lambda-context.js';
-import { verifySigV4, type SigV4Credentials } from './sigv4.js';
+import { type SigV4Credentials, verifySigV4 } from './sigv4.js';
 
 export type HttpHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
 

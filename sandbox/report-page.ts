@@ -2,9 +2,8 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import type { Catalog } from '../functions/domain/program.js';
 import type { Granularity } from '../functions/domain/report.js';
 import type { AggregateStore } from '../functions/ports.js';
-import { periodOf } from '../functions/report/load.js';
 import { renderHtml } from '../functions/report/html.js';
-import { loadReports } from '../functions/report/load.js';
+import { loadReports, periodOf } from '../functions/report/load.js';
 
 /** `GET /report?from=&to=&granularity=` on the sandbox: the HTML report, built from the live buckets. */
 export function reportPage(store: AggregateStore, catalog: Catalog) {

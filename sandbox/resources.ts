@@ -10,10 +10,10 @@ import {
   followUpDeadLetterName,
   followUpQueueDefaults,
   followUpQueueNames,
-  notifyFailureQueue,
   integrationDeadLetterQueue,
   integrationQueueDefaults,
   integrationQueueName,
+  notifyFailureQueue,
   rulesFailureQueue,
   surveyTable,
 } from '../functions/config/resources.js';

@@ -1,14 +1,12 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoAggregateStore } from '../functions/adapters/dynamo-aggregate-store.js';
-import { randomBytes, randomUUID } from 'node:crypto';
-import { chmod, mkdir, writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import { ENV } from '../functions/config/env.js';
-import { type Route, WIRING, type WiredEnvKey, wiredVariables } from '../functions/config/wiring.js';
-import type { Catalog } from '../functions/domain/program.js';
 import {
   announceConcurrencyFor,
   announceQueue,
@@ -19,25 +17,27 @@ import {
   feedbackDeadLetterQueue,
   feedbackQueue,
   followUpQueueNames,
-  NOTIFY_RETRY_ATTEMPTS,
-  notifyFailureQueue,
   integrationDeadLetterQueue,
   integrationQueueName,
+  NOTIFY_RETRY_ATTEMPTS,
+  notifyFailureQueue,
   pageSigningSecret,
   rulesFailureQueue,
 } from '../functions/config/resources.js';
-import { LOCAL_REGION, assertPortFree, freePort, startDynamoDb, startSes, startSqs, type RunningEmulator } from './emulators.js';
-import { startEventBus, type BusEvent, type RunningEventBus } from './event-bus.js';
-import { startHttpApi, type HttpRoute, type RunningHttpApi } from './http-api.js';
+import { type Route, WIRING, type WiredEnvKey, wiredVariables } from '../functions/config/wiring.js';
+import { INTEGRATION_SOURCE } from '../functions/domain/integration-events.js';
+import type { Catalog } from '../functions/domain/program.js';
+import { assertPortFree, freePort, LOCAL_REGION, type RunningEmulator, startDynamoDb, startSes, startSqs } from './emulators.js';
+import { type BusEvent, type RunningEventBus, startEventBus } from './event-bus.js';
+import { type FaultInjector, handlerClients } from './faults.js';
+import { type HttpRoute, type RunningHttpApi, startHttpApi } from './http-api.js';
 import { lambdaContext } from './lambda-context.js';
-import { handlerClients, type FaultInjector } from './faults.js';
-import { every, pollQueue, pollStream, type Poller } from './pollers.js';
+import { every, type Poller, pollQueue, pollStream } from './pollers.js';
 import { reportPage } from './report-page.js';
 import { createResources, SANDBOX_INTEGRATION_EVENTS_QUEUE } from './resources.js';
-import { INTEGRATION_SOURCE } from '../functions/domain/integration-events.js';
 import { startScheduler } from './scheduler.js';
 import { secretValues, secretVariable, startSecrets } from './secrets.js';
-import { startSesFront, type SesFront } from './ses-front.js';
+import { type SesFront, startSesFront } from './ses-front.js';
 
 /** Ports the sandbox listens on (127.0.0.1). 0 picks a free one (what the tests do). */
 export interface SandboxPorts {

@@ -1,5 +1,5 @@
-import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import http, { type ServerResponse } from 'node:http';
+import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { LOCAL_REGION } from './emulators.js';
 import { BodyTooLargeError, guard, listenOnLoopback, readBody } from './guard.js';
 

@@ -4,19 +4,19 @@
  * (docs/asyncapi.json). Bodies come from the zod schemas; tests check the routes against the stack.
  */
 import * as z from 'zod/mini';
+import { announcementRequestBodySchema } from '../functions/announce/http.js';
 import { assignRequestBodySchema, caseRequestBodySchema } from '../functions/cases/http.js';
 import { CASE_STATUSES, DEFAULT_INBOX_STATUSES, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../functions/cases/inbox.js';
-import { inboundBodySchema } from '../functions/hooks/http.js';
 import { eventContractJsonSchema, followUpMessageJsonSchema, integrationEventJsonSchema, type JsonSchema } from '../functions/config/contracts.js';
 import { packageVersion } from '../functions/config/package-info.js';
-import { announcementRequestBodySchema } from '../functions/announce/http.js';
 import { replayRequestBodySchema } from '../functions/deliver/http.js';
 import { digestSendBodySchema } from '../functions/digest/http.js';
-import { erasureRequestBodySchema } from '../functions/erase/http.js';
 import { followUpMessageSchema } from '../functions/domain/follow-up-message.js';
 import { INTEGRATION_DETAIL_TYPES } from '../functions/domain/integration-event-schemas.js';
 import { INTEGRATION_SOURCE } from '../functions/domain/integration-events.js';
-import { triggersOf, type Catalog } from '../functions/domain/program.js';
+import { type Catalog, triggersOf } from '../functions/domain/program.js';
+import { erasureRequestBodySchema } from '../functions/erase/http.js';
+import { inboundBodySchema } from '../functions/hooks/http.js';
 
 const jsonSchema = (schema: z.ZodMiniType): JsonSchema => {
   const { $schema: _draft, ...rest } = z.toJSONSchema(schema, { io: 'input' }) as JsonSchema;

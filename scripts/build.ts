@@ -7,10 +7,10 @@
  *   tsx scripts/build.ts [--functions]   (--functions: the handlers only, what `cdk synth` in this repo needs)
  */
 import { execFileSync } from 'node:child_process';
-import { build, type BuildOptions, type Metafile } from 'esbuild';
 import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { type BuildOptions, build, type Metafile } from 'esbuild';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const FUNCTIONS_SOURCE = path.join(root, 'functions');

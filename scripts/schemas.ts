@@ -6,12 +6,12 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { COMMANDS, USAGE } from '../cli/closeloop.js';
 import { loadCatalogFile } from '../functions/config/catalog-file.js';
 import { catalogJsonSchema } from '../functions/config/catalog-schema.js';
 import { eventContractJsonSchema, followUpMessageJsonSchema, integrationEventJsonSchema, triggerFileName } from '../functions/config/contracts.js';
 import { INTEGRATION_DETAIL_TYPES } from '../functions/domain/integration-event-schemas.js';
 import { triggersOf } from '../functions/domain/program.js';
-import { COMMANDS, USAGE } from '../cli/closeloop.js';
 import { asyncApiDocument, openApiDocument } from './api-docs.js';
 import { catalogReference } from './catalog-doc.js';
 

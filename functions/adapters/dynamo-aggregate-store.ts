@@ -1,9 +1,9 @@
+import { createHash } from 'node:crypto';
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { documentClient } from './dynamo-client.js';
-import { createHash } from 'node:crypto';
 import { addCounters } from '../domain/aggregates.js';
 import type { AggregateStore, BucketChange, CounterChange } from '../ports.js';
+import { documentClient } from './dynamo-client.js';
 
 /**
  * Counters are spread over this many partition keys per program and segment: a burst of responses

@@ -4,8 +4,8 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { AnnouncementClaim, AnnouncementJob, AnnouncementReader, AnnouncementRecords } from '../announce/announce.js';
 import { surveyTable } from '../config/resources.js';
 import type { AnsweredInvitation } from '../domain/announcement.js';
-import { documentClient } from './dynamo-client.js';
 import { batchGet, type Item, type Key } from './dynamo-batch-get.js';
+import { documentClient } from './dynamo-client.js';
 import { keys } from './table-keys.js';
 
 const caseKey = (caseId: string): Key => ({ pk: `CASE#${caseId}`, sk: 'CASE' });

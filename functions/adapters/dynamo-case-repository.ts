@@ -1,11 +1,11 @@
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { documentClient } from './dynamo-client.js';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { surveyTable } from '../config/resources.js';
 import { type FollowUpCaseRecord, OPEN_CASE_STATUSES } from '../domain/follow-up-case.js';
 import type { Notification } from '../domain/notification.js';
 import type { CaseInbox, CaseRepository, InboxPage, InboxQuery, OverdueCases } from '../ports.js';
+import { documentClient } from './dynamo-client.js';
 import { keys } from './table-keys.js';
 
 const { slaIndex, inboxIndex } = surveyTable;

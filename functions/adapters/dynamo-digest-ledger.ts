@@ -1,6 +1,6 @@
+import { createHash } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, type DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { createHash } from 'node:crypto';
 import { isEmailRecipient } from '../domain/digest.js';
 import type { DigestClaim, DigestLedger } from '../ports.js';
 import { documentClient } from './dynamo-client.js';

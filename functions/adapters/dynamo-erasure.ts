@@ -1,9 +1,9 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { documentClient } from './dynamo-client.js';
 import { surveyTable } from '../config/resources.js';
 import { anonymiseCase, type FollowUpCaseRecord } from '../domain/follow-up-case.js';
 import type { ErasureCounts, PersonalDataEraser } from '../ports.js';
+import { documentClient } from './dynamo-client.js';
 import { suppressionWrites } from './dynamo-invitation-repository.js';
 import { keys } from './table-keys.js';
 

@@ -1,11 +1,8 @@
-import { ConditionalCheckFailedException, TransactionCanceledException, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { type AttributeValue, ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, ScanCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { CoalescedReads } from './dynamo-batch-get.js';
-import { documentClient } from './dynamo-client.js';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { forgetsRespondent, MAX_REVISIONS, withoutRespondent, type Invitation, type PreviousAnswer, type SurveyResponse } from '../domain/invitation.js';
-import { scaleOf, type SurveyKind } from '../domain/survey-kinds.js';
-import { keys } from './table-keys.js';
+import { forgetsRespondent, type Invitation, MAX_REVISIONS, type PreviousAnswer, type SurveyResponse, withoutRespondent } from '../domain/invitation.js';
+import { type SurveyKind, scaleOf } from '../domain/survey-kinds.js';
 import type {
   ContactRepository,
   InvitationRepository,
@@ -18,6 +15,9 @@ import type {
   UnsentClaim,
   UnsubscribeTarget,
 } from '../ports.js';
+import { CoalescedReads } from './dynamo-batch-get.js';
+import { documentClient } from './dynamo-client.js';
+import { keys } from './table-keys.js';
 
 export { keys } from './table-keys.js';
 

@@ -1,11 +1,11 @@
 import { LogFormatter, Logger, LogItem } from '@aws-lambda-powertools/logger';
 import type { LogAttributes, UnformattedAttributes } from '@aws-lambda-powertools/logger/types';
-import { redact } from '../domain/redaction.js';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import middy, { type MiddlewareObj } from '@middy/core';
-import { METRICS_NAMESPACE, METRICS_SERVICE, type MetricName, type StageMetric } from '../config/metrics.js';
 import { ENV } from '../config/env.js';
+import { METRICS_NAMESPACE, METRICS_SERVICE, type MetricName, type StageMetric } from '../config/metrics.js';
 import type { Stage } from '../config/wiring.js';
+import { redact } from '../domain/redaction.js';
 
 /**
  * Powertools' JSON layout, with every record passed through `redact`: even an error message that

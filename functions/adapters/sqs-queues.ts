@@ -1,4 +1,4 @@
-import { SQSClient, SendMessageCommand } from '@aws-sdk/client-sqs';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { FollowUpCase } from '../domain/follow-up-case.js';
 import type { DeadLetterSink, FollowUpPublisher } from '../ports.js';
 

@@ -2,7 +2,7 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { APIGatewayProxyEventV2, Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { DynamoAnnouncements } from '../adapters/dynamo-announcements.js';
-import { loggingFailures, logger, publishMetrics, stageCounter, stageHandler } from '../adapters/observability.js';
+import { logger, loggingFailures, publishMetrics, stageCounter, stageHandler } from '../adapters/observability.js';
 import { SesSurveyMailer } from '../adapters/ses-survey-mailer.js';
 import { SqsAnnouncementQueue } from '../adapters/sqs-announcements.js';
 import { ANNOUNCE_LEASE_SECONDS } from '../config/resources.js';

@@ -1,8 +1,8 @@
-import { acknowledge, assign, CaseTransitionError, resolve, type FollowUpCaseRecord } from '../domain/follow-up-case.js';
+import { acknowledge, assign, CaseTransitionError, type FollowUpCaseRecord, resolve } from '../domain/follow-up-case.js';
 import { followUpResolved, recoverySurveyRequested } from '../domain/integration-events.js';
+import type { Notification } from '../domain/notification.js';
 import { resolutionFor } from '../domain/notification.js';
 import type { Catalog } from '../domain/program.js';
-import type { Notification } from '../domain/notification.js';
 import type { CaseRepository, IntegrationEventPublisher } from '../ports.js';
 
 export interface CaseDeps {

@@ -2,12 +2,12 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { DynamoCaseRepository } from '../adapters/dynamo-case-repository.js';
 import { EventBridgePublisher } from '../adapters/eventbridge.js';
-import { publishedEventTypes } from '../domain/integration-events.js';
 import { logger, publishMetrics, stageHandler } from '../adapters/observability.js';
 import { SecretsManagerSecretStore } from '../adapters/secrets-manager-secret-store.js';
 import { followUpQueueNames } from '../config/resources.js';
 import { loadRuntimeCatalog } from '../config/runtime-catalog.js';
 import { readStageEnv } from '../config/wiring.js';
+import { publishedEventTypes } from '../domain/integration-events.js';
 import { type CaseApiDeps, handleCaseRequest } from './http.js';
 import { InboxCursors } from './inbox.js';
 

@@ -7,12 +7,12 @@ import {
   acknowledgeCase,
   assignCase,
   CaseConflictError,
+  type CaseDeps,
   CaseNotFoundError,
   CaseTransitionError,
   InvalidCaseRequestError,
   resolveCase,
   showCase,
-  type CaseDeps,
 } from './cases.js';
 import { type InboxDeps, listCases, parseInboxFilter } from './inbox.js';
 

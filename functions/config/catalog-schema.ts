@@ -1,14 +1,14 @@
 import * as z from 'zod/mini';
 import { en } from 'zod/v4/locales';
-import { FALLBACK_LOCALE, type Messages, NOTIFICATION_KEYS, type NotificationMessages, REMINDER_KEYS, type ReminderMessages } from '../domain/messages.js';
-import { parseIsoDuration } from '../domain/policies.js';
-import { MAX_REMINDER_HOLDOUT, type ReminderPolicy } from '../domain/reminder.js';
+import { cronProblem, type Digest, EMAIL_ADDRESS, isEmailRecipient, isTimeZone } from '../domain/digest.js';
 import { INTEGRATION_EVENT_TYPES } from '../domain/integration-events.js';
 import { INTEGRATION_KINDS, type Integration } from '../domain/integrations.js';
-import { ZENDESK_EVENT_TYPES } from '../domain/zendesk-ticket.js';
-import { cronProblem, type Digest, EMAIL_ADDRESS, isEmailRecipient, isTimeZone } from '../domain/digest.js';
-import { DEFAULT_RETENTION, type Catalog, type SurveyProgram } from '../domain/program.js';
+import { FALLBACK_LOCALE, type Messages, NOTIFICATION_KEYS, type NotificationMessages, REMINDER_KEYS, type ReminderMessages } from '../domain/messages.js';
+import { parseIsoDuration } from '../domain/policies.js';
+import { type Catalog, DEFAULT_RETENTION, type SurveyProgram } from '../domain/program.js';
+import { MAX_REMINDER_HOLDOUT, type ReminderPolicy } from '../domain/reminder.js';
 import { CLASSIFICATIONS, SURVEY_KINDS, scaleOf } from '../domain/survey-kinds.js';
+import { ZENDESK_EVENT_TYPES } from '../domain/zendesk-ticket.js';
 import { describeCatalogIssues } from './catalog-issues.js';
 import { builtInLocaleData, LOCALE_TAG, readLocaleFile } from './locales.js';
 

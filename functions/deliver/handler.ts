@@ -11,7 +11,7 @@ import { SqsDeadLetterSink } from '../adapters/sqs-queues.js';
 import { ENV, MissingConfigurationError } from '../config/env.js';
 import { loadRuntimeCatalog } from '../config/runtime-catalog.js';
 import { readStageEnv } from '../config/wiring.js';
-import { deliver, type DeliverDeps, parseDeliverable, UndeliverableMessageError } from './deliver.js';
+import { type DeliverDeps, deliver, parseDeliverable, UndeliverableMessageError } from './deliver.js';
 import { handleReplayRequest } from './http.js';
 
 const catalog = loadRuntimeCatalog();

@@ -1,7 +1,7 @@
 import { ALL_SEGMENTS, dayOf } from '../domain/aggregates.js';
 import { contactKeyOf } from '../domain/policies.js';
-import { findProgram, type Catalog } from '../domain/program.js';
-import { parseDeliverabilityFeedback, type DeliverabilityFeedback } from '../domain/ses-feedback.js';
+import { type Catalog, findProgram } from '../domain/program.js';
+import { type DeliverabilityFeedback, parseDeliverabilityFeedback } from '../domain/ses-feedback.js';
 import type { AggregateStore, ContactRepository, DeadLetterSink } from '../ports.js';
 
 export interface DeliverabilityDeps {

@@ -3,11 +3,11 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { DynamoAggregateStore } from '../adapters/dynamo-aggregate-store.js';
 import { DynamoInvitationRepository } from '../adapters/dynamo-invitation-repository.js';
-import { loggingFailures, logger, publishMetrics, stageCounter, stageHandler } from '../adapters/observability.js';
+import { logger, loggingFailures, publishMetrics, stageCounter, stageHandler } from '../adapters/observability.js';
 import { SqsDeadLetterSink } from '../adapters/sqs-queues.js';
 import { loadRuntimeCatalog } from '../config/runtime-catalog.js';
 import { readStageEnv } from '../config/wiring.js';
-import { feedbackCounter, recordFeedback, type DeliverabilityDeps } from './deliverability.js';
+import { type DeliverabilityDeps, feedbackCounter, recordFeedback } from './deliverability.js';
 
 const catalog = loadRuntimeCatalog();
 

@@ -10,7 +10,7 @@ import { SesSurveyMailer } from '../adapters/ses-survey-mailer.js';
 import { DIGEST_LEASE_SECONDS, followUpQueueNames } from '../config/resources.js';
 import { loadRuntimeCatalog } from '../config/runtime-catalog.js';
 import { readStageEnv } from '../config/wiring.js';
-import { type DigestDeps, DigestDeliveryError, type DigestOutcome, type DigestRequest, sendDigest } from './digest.js';
+import { DigestDeliveryError, type DigestDeps, type DigestOutcome, type DigestRequest, sendDigest } from './digest.js';
 import { handleSendRequest } from './http.js';
 
 const catalog = loadRuntimeCatalog();

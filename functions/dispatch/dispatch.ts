@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { dueEnvelope, parseSurveyEvent, type SurveyEvent } from '../domain/event.js';
 import { eventRejected, surveySent, surveySkipped } from '../domain/integration-events.js';
 import type { Invitation } from '../domain/invitation.js';
@@ -7,7 +8,6 @@ import { findProgram, isInAudience, programsCancelledBy, programsFor, type Surve
 import { parseReminderEnvelope, planReminder, reminderEnvelope, reminderScheduleName } from '../domain/reminder.js';
 import { hashToken } from '../domain/tokens.js';
 import { RecipientRejectedError, type ReservationGuard, type SkipReason, type UnsentClaim } from '../ports.js';
-import { createHash } from 'node:crypto';
 import { cancelKeyOf, type DispatchDeps, type DispatchOutcome, SCHEDULE_MARGIN_MS, SendInProgressError } from './dispatch-deps.js';
 import { sendReminder } from './reminder.js';
 import { renderSurveyEmail } from './survey-email.js';

@@ -9,13 +9,13 @@ import { logger, publishMetrics, stageCounter, stageHandler } from '../adapters/
 import { SendPacer } from '../adapters/send-pacer.js';
 import { SesSurveyMailer, sesClient } from '../adapters/ses-survey-mailer.js';
 import { SqsDeadLetterSink } from '../adapters/sqs-queues.js';
-import { loadRuntimeCatalog } from '../config/runtime-catalog.js';
 import type { StageMetric } from '../config/metrics.js';
-import { readStageEnv } from '../config/wiring.js';
 import { DISPATCH_LEASE_SECONDS } from '../config/resources.js';
+import { loadRuntimeCatalog } from '../config/runtime-catalog.js';
+import { readStageEnv } from '../config/wiring.js';
 import { type IntegrationEvent, publishedEventTypes } from '../domain/integration-events.js';
 import { newToken } from '../domain/tokens.js';
-import { dispatchEvent, SendInProgressError, type DispatchDeps, type DispatchOutcome } from './dispatch.js';
+import { type DispatchDeps, type DispatchOutcome, dispatchEvent, SendInProgressError } from './dispatch.js';
 
 const catalog = loadRuntimeCatalog();
 

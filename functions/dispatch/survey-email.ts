@@ -1,11 +1,11 @@
 import { framedEmailHtml } from '../domain/email-frame.js';
 import { escapeHtml } from '../domain/html.js';
 import type { Invitation } from '../domain/invitation.js';
-import { fill, messagesFor, type Messages } from '../domain/messages.js';
-import { introFor, questionFor, templateValues } from '../domain/wording.js';
+import { fill, type Messages, messagesFor } from '../domain/messages.js';
 import type { Brand, SurveyProgram } from '../domain/program.js';
 import { scoresOf } from '../domain/survey-kinds.js';
 import { unsubscribeTokenFor } from '../domain/tokens.js';
+import { introFor, questionFor, templateValues } from '../domain/wording.js';
 import type { SurveyEmail } from '../ports.js';
 
 /** Links and the score scale unless the brand gives an accent colour (the pages use the same). */

@@ -1,5 +1,5 @@
 import type { Invitation, SurveyResponse } from './invitation.js';
-import { meanEstimate, npsEstimate, proportionEstimate, type Estimate } from './statistics.js';
+import { type Estimate, meanEstimate, npsEstimate, proportionEstimate } from './statistics.js';
 import { classify, type SurveyKind } from './survey-kinds.js';
 
 /** Counters of one day bucket. Every field is a plain sum, so buckets and shards add up. */

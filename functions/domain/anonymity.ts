@@ -1,4 +1,4 @@
-import { addCounters, ALL_SEGMENTS, type Counters } from './aggregates.js';
+import { ALL_SEGMENTS, addCounters, type Counters } from './aggregates.js';
 import type { SurveyProgram } from './program.js';
 import { buildSegmentReport, type Period, type SegmentReport } from './report.js';
 

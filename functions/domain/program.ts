@@ -1,12 +1,12 @@
+import type { AlertRule } from './aggregates.js';
+import type { Digest } from './digest.js';
 import type { IntegrationDetailType } from './integration-event-schemas.js';
 import type { Integration } from './integrations.js';
-import type { Digest } from './digest.js';
-import type { AlertRule } from './aggregates.js';
 import type { Locale, Messages } from './messages.js';
 import type { QuietHours } from './policies.js';
 import type { ReminderPolicy } from './reminder.js';
-import type { Taxonomy } from './topics.js';
 import type { Classification, SurveyKind } from './survey-kinds.js';
+import type { Taxonomy } from './topics.js';
 
 /** When a follow-up rule fires. Every condition given must hold. */
 export interface RuleCondition {

@@ -1,4 +1,4 @@
-import { isExpired, type Invitation } from './invitation.js';
+import { type Invitation, isExpired } from './invitation.js';
 import { isSampledIn, nextSendTime, type QuietHours } from './policies.js';
 
 /**

@@ -1,7 +1,7 @@
-import { addCounters, ALL_SEGMENTS, RESOLVE_HOUR_EDGES, scoreEstimate, type Counters } from './aggregates.js';
+import { ALL_SEGMENTS, addCounters, type Counters, RESOLVE_HOUR_EDGES, scoreEstimate } from './aggregates.js';
 import type { SurveyProgram } from './program.js';
 import { REMINDER_COUNTERS } from './reminder.js';
-import { scoresOf, type SurveyKind } from './survey-kinds.js';
+import { type SurveyKind, scoresOf } from './survey-kinds.js';
 
 export type Granularity = 'day' | 'week' | 'month';
 

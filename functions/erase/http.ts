@@ -2,7 +2,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import * as z from 'zod/mini';
 import { actorOf, FORBIDDEN, json, jsonBody } from '../adapters/iam-api.js';
 import { describeIssues } from '../domain/event.js';
-import { eraseContact, type EraseDeps, type ErasureReport } from './erase.js';
+import { type EraseDeps, type ErasureReport, eraseContact } from './erase.js';
 
 export const erasureRequestBodySchema = z.object({ email: z.email() });
 

@@ -6,7 +6,7 @@ import { SqsDeadLetterSink, SqsFollowUpPublisher } from '../adapters/sqs-queues.
 import { loadRuntimeCatalog } from '../config/runtime-catalog.js';
 import { readStageEnv } from '../config/wiring.js';
 import { publishedEventTypes } from '../domain/integration-events.js';
-import { sweep, type EscalateDeps } from './escalate.js';
+import { type EscalateDeps, sweep } from './escalate.js';
 
 const env = readStageEnv('escalate');
 const count = stageCounter('escalate');

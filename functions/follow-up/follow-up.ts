@@ -1,8 +1,8 @@
-import { buildFollowUpCase, openCase, type CaseTiming, type FollowUpCase } from '../domain/follow-up-case.js';
-import { followUpOpened, surveyResponded, type IntegrationEvent } from '../domain/integration-events.js';
+import { buildFollowUpCase, type CaseTiming, type FollowUpCase, openCase } from '../domain/follow-up-case.js';
+import { followUpOpened, type IntegrationEvent, surveyResponded } from '../domain/integration-events.js';
 import type { Invitation, SurveyResponse } from '../domain/invitation.js';
 import { acknowledgementFor, resolutionNoticeFor } from '../domain/notification.js';
-import { findProgram, type Catalog } from '../domain/program.js';
+import { type Catalog, findProgram } from '../domain/program.js';
 import { matchingRules, type RatedResponse } from '../domain/rules.js';
 import { classify, isValidScore, SURVEY_KINDS } from '../domain/survey-kinds.js';
 import { topicsOf } from '../domain/topics.js';

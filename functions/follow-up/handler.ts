@@ -5,13 +5,13 @@ import type { Context, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { DynamoCaseRepository } from '../adapters/dynamo-case-repository.js';
 import { DynamoInvitationRepository, fromAttributeMap } from '../adapters/dynamo-invitation-repository.js';
 import { EventBridgePublisher } from '../adapters/eventbridge.js';
-import { loggingFailures, logger, publishMetrics, stageCounter, stageHandler } from '../adapters/observability.js';
+import { logger, loggingFailures, publishMetrics, stageCounter, stageHandler } from '../adapters/observability.js';
 import { SqsDeadLetterSink, SqsFollowUpPublisher } from '../adapters/sqs-queues.js';
-import { loadRuntimeCatalog } from '../config/runtime-catalog.js';
 import { ENV, MissingConfigurationError } from '../config/env.js';
+import { loadRuntimeCatalog } from '../config/runtime-catalog.js';
 import { readStageEnv } from '../config/wiring.js';
 import { type IntegrationEvent, publishedEventTypes } from '../domain/integration-events.js';
-import { rated, responseChange, routeResponse, UnroutableRecordError, type FollowUpDeps } from './follow-up.js';
+import { type FollowUpDeps, rated, responseChange, routeResponse, UnroutableRecordError } from './follow-up.js';
 
 const catalog = loadRuntimeCatalog();
 

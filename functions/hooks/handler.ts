@@ -3,12 +3,12 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { DynamoCaseRepository } from '../adapters/dynamo-case-repository.js';
 import { DynamoWebhookReceipts } from '../adapters/dynamo-webhook-receipts.js';
 import { EventBridgePublisher } from '../adapters/eventbridge.js';
-import { publishedEventTypes } from '../domain/integration-events.js';
 import { logger, publishMetrics, stageCounter, stageHandler } from '../adapters/observability.js';
 import { SecretsManagerSecretStore } from '../adapters/secrets-manager-secret-store.js';
 import { acceptsInbound } from '../config/inbound.js';
 import { loadRuntimeCatalog } from '../config/runtime-catalog.js';
 import { readStageEnv } from '../config/wiring.js';
+import { publishedEventTypes } from '../domain/integration-events.js';
 import { handleInboundRequest, type InboundDeps } from './http.js';
 
 const catalog = loadRuntimeCatalog();

@@ -6,15 +6,15 @@ import type { Context, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { DynamoAggregateStore } from '../adapters/dynamo-aggregate-store.js';
 import { fromItem } from '../adapters/dynamo-invitation-repository.js';
 import { EventBridgePublisher } from '../adapters/eventbridge.js';
-import { loggingFailures, logger, publishMetrics, stageCounter, stageHandler } from '../adapters/observability.js';
+import { logger, loggingFailures, publishMetrics, stageCounter, stageHandler } from '../adapters/observability.js';
 import { SqsDeadLetterSink } from '../adapters/sqs-queues.js';
-import { loadRuntimeCatalog } from '../config/runtime-catalog.js';
 import type { StageMetric } from '../config/metrics.js';
+import { loadRuntimeCatalog } from '../config/runtime-catalog.js';
 import { readStageEnv } from '../config/wiring.js';
 import type { FollowUpCaseRecord } from '../domain/follow-up-case.js';
 import { type IntegrationEvent, publishedEventTypes } from '../domain/integration-events.js';
 import type { CounterChange } from '../ports.js';
-import { countersOf, evaluateAlerts, UnmeasurableChangeError, type Change, type MeasureDeps, type Touched } from './measure.js';
+import { type Change, countersOf, evaluateAlerts, type MeasureDeps, type Touched, UnmeasurableChangeError } from './measure.js';
 
 const catalog = loadRuntimeCatalog();
 

@@ -1,8 +1,8 @@
-import { alertTransition, dayOf, resolveBucketOf, responseCounters, scoreEstimate, segmentsOf, ALL_SEGMENTS } from '../domain/aggregates.js';
+import { ALL_SEGMENTS, alertTransition, dayOf, resolveBucketOf, responseCounters, scoreEstimate, segmentsOf } from '../domain/aggregates.js';
 import type { FollowUpCaseRecord } from '../domain/follow-up-case.js';
 import type { IntegrationEvent } from '../domain/integration-events.js';
 import type { Invitation } from '../domain/invitation.js';
-import { findProgram, type Catalog } from '../domain/program.js';
+import { type Catalog, findProgram } from '../domain/program.js';
 import { REMINDER_COUNTERS, reminderResponseCounters, reminderSentCounters } from '../domain/reminder.js';
 import { isValidScore, SURVEY_KINDS } from '../domain/survey-kinds.js';
 import { topicsOf } from '../domain/topics.js';

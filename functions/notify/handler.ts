@@ -4,7 +4,7 @@ import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { Context, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { DynamoNotificationOutbox } from '../adapters/dynamo-notification-outbox.js';
-import { loggingFailures, logger, publishMetrics, stageCounter, stageHandler } from '../adapters/observability.js';
+import { logger, loggingFailures, publishMetrics, stageCounter, stageHandler } from '../adapters/observability.js';
 import { SesSurveyMailer } from '../adapters/ses-survey-mailer.js';
 import { NOTIFY_LEASE_SECONDS } from '../config/resources.js';
 import { loadRuntimeCatalog } from '../config/runtime-catalog.js';

@@ -1,8 +1,8 @@
+import type { EmailSettings } from '../dispatch/survey-email.js';
 import { framedEmailHtml } from '../domain/email-frame.js';
 import { escapeHtml } from '../domain/html.js';
 import { fill, messagesFor } from '../domain/messages.js';
 import { formatDeadline, type Notification } from '../domain/notification.js';
-import type { EmailSettings } from '../dispatch/survey-email.js';
 import type { SurveyEmail } from '../ports.js';
 
 const DEFAULT_ACCENT = '#1f4e79';

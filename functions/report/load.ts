@@ -1,7 +1,7 @@
 import { ALL_SEGMENTS } from '../domain/aggregates.js';
 import { anonymousPeriod, anonymousReports, previousMonthsOf } from '../domain/anonymity.js';
 import type { Catalog } from '../domain/program.js';
-import { buildSegmentReport, previousPeriodOf, type Granularity, type Period, type SegmentReport } from '../domain/report.js';
+import { buildSegmentReport, type Granularity, type Period, previousPeriodOf, type SegmentReport } from '../domain/report.js';
 import type { AggregateStore } from '../ports.js';
 
 export interface ReportRequest {

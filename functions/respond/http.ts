@@ -1,6 +1,6 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { renderView, SECURITY_HEADERS, type PageSettings } from './page.js';
-import { recordRating, showRatingPage, showUnsubscribe, unsubscribe, type EvidenceFields, type RespondDeps, type View } from './respond.js';
+import { type PageSettings, renderView, SECURITY_HEADERS } from './page.js';
+import { type EvidenceFields, type RespondDeps, recordRating, showRatingPage, showUnsubscribe, unsubscribe, type View } from './respond.js';
 
 /** Form bodies larger than this are refused before parsing (two answers of 2,000 characters fit). */
 export const MAX_BODY_BYTES = 16_384;

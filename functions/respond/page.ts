@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { escapeHtml } from '../domain/html.js';
 import { MAX_COMMENT_LENGTH } from '../domain/invitation.js';
-import { FALLBACK_LOCALE, fill, messagesFor, type Messages } from '../domain/messages.js';
+import { FALLBACK_LOCALE, fill, type Messages, messagesFor } from '../domain/messages.js';
 import type { Brand } from '../domain/program.js';
 import { scoresOf } from '../domain/survey-kinds.js';
 import type { FormView, View } from './respond.js';

@@ -1,10 +1,10 @@
-import { assessSubmission, scriptReportOf, type Assessment } from '../domain/evidence.js';
-import { isExpired, normaliseComment, type Invitation } from '../domain/invitation.js';
+import { type Assessment, assessSubmission, scriptReportOf } from '../domain/evidence.js';
+import { type Invitation, isExpired, normaliseComment } from '../domain/invitation.js';
 import { type Locale, messagesFor } from '../domain/messages.js';
 import type { PageStamps, StampPurpose } from '../domain/page-stamp.js';
+import { type Catalog, findProgram } from '../domain/program.js';
 import type { SurveyKind } from '../domain/survey-kinds.js';
 import { hashToken, isWellFormedToken, isWellFormedUnsubscribeToken, legacyTokenHash, unsubscribeKeyOf } from '../domain/tokens.js';
-import { findProgram, type Catalog } from '../domain/program.js';
 import { questionFor, secondQuestionFor } from '../domain/wording.js';
 import type { ContactRepository, InvitationRepository, UnsubscribeTarget } from '../ports.js';
 

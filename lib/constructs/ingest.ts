@@ -4,7 +4,7 @@ import { SqsQueue } from 'aws-cdk-lib/aws-events-targets';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { bufferQueue, deadLetterQueue as deadLetterShape } from '../../functions/config/resources.js';
-import { triggersOf, type Catalog } from '../../functions/domain/program.js';
+import { type Catalog, triggersOf } from '../../functions/domain/program.js';
 import { deadLetterQueue, secureQueue } from './queues.js';
 
 export interface IngestProps {

@@ -4,7 +4,7 @@ import { CfnRegistry, CfnSchema } from 'aws-cdk-lib/aws-eventschemas';
 import { Construct } from 'constructs';
 import { registrySchemas } from '../../functions/config/contracts.js';
 import { INTEGRATION_SOURCE } from '../../functions/domain/integration-events.js';
-import { triggersOf, type Catalog } from '../../functions/domain/program.js';
+import { type Catalog, triggersOf } from '../../functions/domain/program.js';
 
 export interface ProducersProps {
   readonly bus: IEventBus;

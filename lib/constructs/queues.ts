@@ -1,6 +1,5 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Validations } from 'aws-cdk-lib';
 import { Queue, QueueEncryption, type QueueProps } from 'aws-cdk-lib/aws-sqs';
-import { Validations } from 'aws-cdk-lib';
 import type { Construct, IConstruct } from 'constructs';
 
 /** House defaults for every queue: SSE-SQS encryption (EventBridge can deliver to it) and TLS only. */

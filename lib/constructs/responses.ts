@@ -1,8 +1,8 @@
+import { RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { type CfnStage, HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
-import { RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { EdgeProtection, type EdgeProtectionOptions } from './edge-protection.js';
 import { type FunctionDefaults, ServiceFunction } from './service-function.js';

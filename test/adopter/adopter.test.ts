@@ -4,18 +4,19 @@
  * of its own), synthesizes offline, and runs `npx closeloop sandbox` there. Nothing from the repo but
  * the tarball. The CommonJS app that `cdk init` generates is cdk-init.test.ts.
  */
-import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { stringify } from 'yaml';
-import { DEFAULT_PORTS, PORT_VARIABLES, type SandboxInfo } from '../../sandbox/sandbox.js';
-import { freePort } from '../../sandbox/emulators.js';
-import { declaredCatalog } from '../fixtures/catalog.js';
 import { STAGES } from '../../functions/config/wiring.js';
+import { freePort } from '../../sandbox/emulators.js';
+import { DEFAULT_PORTS, PORT_VARIABLES, type SandboxInfo } from '../../sandbox/sandbox.js';
+import { declaredCatalog } from '../fixtures/catalog.js';
 
 const run = promisify(execFile);
 const REPO = path.resolve(import.meta.dirname, '../..');

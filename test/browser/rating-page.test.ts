@@ -1,7 +1,8 @@
 /// <reference lib="dom" />
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { mkdirSync } from 'node:fs';
+
 import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keys } from '../../functions/adapters/dynamo-invitation-repository.js';

@@ -1,6 +1,7 @@
 /// <reference lib="dom" />
-import { mkdirSync } from 'node:fs';
+
 import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { sandbox, seedSegment } from '../integration/sandbox-clients.js';
 import { launchChromium } from './chromium.js';

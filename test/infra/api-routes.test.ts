@@ -1,5 +1,5 @@
-import { Template } from 'aws-cdk-lib/assertions';
 import { readFileSync } from 'node:fs';
+import { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cleanUpApps, testApp, testStack } from './app.js';
 

@@ -1,7 +1,7 @@
-import { App, type AppProps, Stack } from 'aws-cdk-lib';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { App, type AppProps, Stack } from 'aws-cdk-lib';
 import { Catalog, Closeloop, propsFromContext } from '../../lib/index.js';
 import { DEMO_CATALOG_FILE } from '../fixtures/catalog.js';
 

@@ -1,13 +1,13 @@
-import { Template } from 'aws-cdk-lib/assertions';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ENV } from '../../functions/config/env.js';
 import { parseCatalog } from '../../functions/config/catalog-schema.js';
+import { ENV } from '../../functions/config/env.js';
+import { STAGES } from '../../functions/config/wiring.js';
 import type { Catalog } from '../../functions/domain/program.js';
 import { declaredCatalog, demoCatalog } from '../fixtures/catalog.js';
 import { cleanUpApps, testApp, testStack } from './app.js';
-import { STAGES } from '../../functions/config/wiring.js';
 
 afterAll(cleanUpApps);
 

@@ -1,9 +1,9 @@
-import { ENV } from '../../functions/config/env.js';
 import { Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { EventBus } from 'aws-cdk-lib/aws-events';
 import { PublicHostedZone } from 'aws-cdk-lib/aws-route53';
 import { afterAll, describe, expect, it } from 'vitest';
+import { ENV } from '../../functions/config/env.js';
 import { Catalog, Closeloop, type CloseloopProps, InvalidPropsError } from '../../lib/index.js';
 import { DEMO_CATALOG_FILE } from '../fixtures/catalog.js';
 import { cleanUpApps, testApp } from './app.js';

@@ -1,11 +1,11 @@
-import { Template, Match } from 'aws-cdk-lib/assertions';
 import { Validations } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import { CachePolicy, OriginRequestPolicy } from 'aws-cdk-lib/aws-cloudfront';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENV } from '../../functions/config/env.js';
-import { cleanUpApps, testApp, testStack } from './app.js';
 import { STAGES, WIRING } from '../../functions/config/wiring.js';
+import { cleanUpApps, testApp, testStack } from './app.js';
 
 const EXISTING_ACL = 'arn:aws:wafv2:us-east-1:123456789012:global/webacl/shared-edge/0a1b2c3d-4e5f-6789-abcd-ef0123456789';
 

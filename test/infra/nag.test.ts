@@ -1,12 +1,12 @@
+import { readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
 import { Stack, Validations } from 'aws-cdk-lib';
 import { Code, Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
-import { readdirSync, statSync } from 'node:fs';
-import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { cleanUpApps, testApp, testStack } from './app.js';
 import { STAGES } from '../../functions/config/wiring.js';
+import { cleanUpApps, testApp, testStack } from './app.js';
 
 afterAll(cleanUpApps);
 

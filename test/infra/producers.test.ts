@@ -1,9 +1,9 @@
-import { Template, Match } from 'aws-cdk-lib/assertions';
 import { Validations } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { afterAll, describe, expect, it } from 'vitest';
-import { InvalidPropsError } from '../../lib/props.js';
 import { INTEGRATION_DETAIL_TYPES } from '../../functions/domain/integration-event-schemas.js';
+import { InvalidPropsError } from '../../lib/props.js';
 import { cleanUpApps, testApp, testStack } from './app.js';
 
 afterAll(cleanUpApps);

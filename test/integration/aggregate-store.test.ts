@@ -1,5 +1,5 @@
-import { DeleteCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { randomUUID } from 'node:crypto';
+import { DeleteCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { DynamoAggregateStore } from '../../functions/adapters/dynamo-aggregate-store.js';
 import type { CounterChange } from '../../functions/ports.js';

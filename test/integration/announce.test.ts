@@ -1,13 +1,13 @@
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { ParsedMail } from 'mailparser';
 import { describe, expect, it } from 'vitest';
-import { callCaseApi, type CaseApi } from '../../cli/case-api.js';
+import { type CaseApi, callCaseApi } from '../../cli/case-api.js';
 import { DynamoInvitationRepository } from '../../functions/adapters/dynamo-invitation-repository.js';
 import { keys } from '../../functions/adapters/table-keys.js';
 import { caseIdFor } from '../../functions/domain/follow-up-case.js';

@@ -1,18 +1,17 @@
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { SQSClient } from '@aws-sdk/client-sqs';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { randomUUID } from 'node:crypto';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
+import { type CaseApi, callCaseApi } from '../../cli/case-api.js';
 import { DynamoCaseRepository } from '../../functions/adapters/dynamo-case-repository.js';
 import { DynamoInvitationRepository, fromItem, keys } from '../../functions/adapters/dynamo-invitation-repository.js';
 import { SqsFollowUpPublisher } from '../../functions/adapters/sqs-queues.js';
-import { demoCatalog as catalog } from '../fixtures/catalog.js';
-import { routeResponse, type AnsweredInvitation } from '../../functions/follow-up/follow-up.js';
-import { hashToken } from '../../functions/domain/tokens.js';
 import { buildFollowUpCase, openCase } from '../../functions/domain/follow-up-case.js';
-import { callCaseApi, type CaseApi } from '../../cli/case-api.js';
-import { answer, busEvents, collectMessages, mentioning, dynamodb, putEvent, sandbox, sleep, waitForBusEvent, waitForEmails } from './sandbox-clients.js';
+import { hashToken } from '../../functions/domain/tokens.js';
+import { type AnsweredInvitation, routeResponse } from '../../functions/follow-up/follow-up.js';
+import { demoCatalog as catalog } from '../fixtures/catalog.js';
+import { answer, busEvents, collectMessages, dynamodb, mentioning, putEvent, sandbox, sleep, waitForBusEvent, waitForEmails } from './sandbox-clients.js';
 
 const unique = () => randomUUID().slice(0, 8);
 const caseApi: CaseApi = {

@@ -1,14 +1,14 @@
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keys } from '../../functions/adapters/table-keys.js';
 import { contactKeyOf } from '../../functions/domain/policies.js';
 import { hashToken } from '../../functions/domain/tokens.js';
 import { stages } from '../../scripts/build.js';
 import {
-  type DeployedFunction,
   bounceFor,
+  type DeployedFunction,
   httpEvent,
   invokeFresh,
   localVariables,

@@ -1,7 +1,7 @@
-import type { ParsedMail } from 'mailparser';
 import { randomUUID } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import type { ParsedMail } from 'mailparser';
+import { describe, expect, it } from 'vitest';
 import { keys } from '../../functions/adapters/dynamo-invitation-repository.js';
 import { contactKeyOf } from '../../functions/domain/policies.js';
 import {
@@ -11,11 +11,11 @@ import {
   mimeOf,
   pageStamp,
   putEvent,
+  sandbox,
   sleep,
   waitForBusEvent,
   waitForEmails,
   waitUntilDrained,
-  sandbox,
 } from './sandbox-clients.js';
 
 const unique = () => randomUUID().slice(0, 8);

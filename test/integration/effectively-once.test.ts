@@ -1,16 +1,16 @@
+import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
-import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { DynamoInvitationRepository, keys } from '../../functions/adapters/dynamo-invitation-repository.js';
 import { SesSurveyMailer } from '../../functions/adapters/ses-survey-mailer.js';
 import { DISPATCH_LEASE_SECONDS } from '../../functions/config/resources.js';
-import { dispatchEvent, SendInProgressError, type DispatchDeps, type DispatchOutcome } from '../../functions/dispatch/dispatch.js';
+import { type DispatchDeps, type DispatchOutcome, dispatchEvent, SendInProgressError } from '../../functions/dispatch/dispatch.js';
 import { contactKeyOf } from '../../functions/domain/policies.js';
 import { newToken } from '../../functions/domain/tokens.js';
 import { demoCatalog } from '../fixtures/catalog.js';
-import { Crash, crashingAt, type CrashPoint } from '../fixtures/crash-points.js';
+import { Crash, type CrashPoint, crashingAt } from '../fixtures/crash-points.js';
 import { orderDelivered } from '../fixtures/events.js';
 import { emailsTo, sandbox } from './sandbox-clients.js';
 

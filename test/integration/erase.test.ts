@@ -1,18 +1,18 @@
-import { GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
+import { GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
+import { type CaseApi, callCaseApi } from '../../cli/case-api.js';
 import { DynamoAggregateStore } from '../../functions/adapters/dynamo-aggregate-store.js';
 import { DynamoAnnouncements } from '../../functions/adapters/dynamo-announcements.js';
 import { DynamoCaseRepository } from '../../functions/adapters/dynamo-case-repository.js';
-import { demoCatalog as catalog } from '../fixtures/catalog.js';
-import { routeResponse } from '../../functions/follow-up/follow-up.js';
 import { DynamoInvitationRepository, keys } from '../../functions/adapters/dynamo-invitation-repository.js';
 import { contactKeyOf } from '../../functions/domain/policies.js';
 import { hashToken, newToken } from '../../functions/domain/tokens.js';
-import { callCaseApi, type CaseApi } from '../../cli/case-api.js';
-import { answer, collectMessages, mentioning, dynamodb, putEvent, sandbox, sleep, waitForBusEvent, waitForEmails } from './sandbox-clients.js';
+import { routeResponse } from '../../functions/follow-up/follow-up.js';
+import { demoCatalog as catalog } from '../fixtures/catalog.js';
+import { answer, collectMessages, dynamodb, mentioning, putEvent, sandbox, sleep, waitForBusEvent, waitForEmails } from './sandbox-clients.js';
 
 const cli = promisify(execFile);
 const caseApi: CaseApi = {

@@ -3,14 +3,15 @@
  * out on the bus as EventRejected, which reaches a subscriber (the sandbox's integration-events
  * queue, the counterpart of a rule with an SQS target in AWS) with no personal data in it.
  */
-import { Ajv2020 } from 'ajv/dist/2020.js';
-import addFormatsModule from 'ajv-formats';
+
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import addFormatsModule from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
 import { deadLetterQueue } from '../../functions/config/resources.js';
 import { SANDBOX_INTEGRATION_EVENTS_QUEUE } from '../../sandbox/resources.js';

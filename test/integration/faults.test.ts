@@ -3,20 +3,21 @@
  * AWS errors of throttling (FaultInjector, inside the SDK's retry loop), against a sandbox of this
  * file's own (it runs in the test worker; the shared sandbox of global-setup is not touched).
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { DeleteMessageCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient, type Message } from '@aws-sdk/client-sqs';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+
 import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { DeleteMessageCommand, GetQueueAttributesCommand, type Message, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keys, toItem } from '../../functions/adapters/dynamo-invitation-repository.js';
 import { deadLetterQueue } from '../../functions/config/resources.js';
 import type { Invitation } from '../../functions/domain/invitation.js';
 import { hashToken, newToken } from '../../functions/domain/tokens.js';
-import { FaultInjector, type FaultCounts } from '../../sandbox/faults.js';
-import { DEFAULT_PORTS, startSandbox, type RunningSandbox } from '../../sandbox/sandbox.js';
+import { type FaultCounts, FaultInjector } from '../../sandbox/faults.js';
+import { DEFAULT_PORTS, type RunningSandbox, startSandbox } from '../../sandbox/sandbox.js';
 import { demoCatalog } from '../fixtures/catalog.js';
 import { browserPost, pageStamp } from '../fixtures/person.js';
 

@@ -2,7 +2,7 @@ import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { DEFAULT_PORTS, startSandbox, type RunningSandbox, type SandboxInfo } from '../../sandbox/sandbox.js';
+import { DEFAULT_PORTS, type RunningSandbox, type SandboxInfo, startSandbox } from '../../sandbox/sandbox.js';
 import { sandboxCatalog } from '../fixtures/catalog.js';
 
 declare module 'vitest' {

@@ -4,22 +4,23 @@
  * them, against a sandbox of this file's own: its table holds only this file's cases, and its
  * catalog declares the inbound integrations (the shared sandbox of global-setup has none).
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { callCaseApi, type CaseApi } from '../../cli/case-api.js';
+import { type CaseApi, callCaseApi } from '../../cli/case-api.js';
 import { main } from '../../cli/closeloop.js';
 import { DynamoCaseRepository } from '../../functions/adapters/dynamo-case-repository.js';
 import { parseCatalog } from '../../functions/config/catalog-schema.js';
 import { surveyTable } from '../../functions/config/resources.js';
 import { acknowledge, assign, buildFollowUpCase, type CaseStatus, type FollowUpCaseRecord, openCase, resolve } from '../../functions/domain/follow-up-case.js';
 import { findProgram } from '../../functions/domain/program.js';
-import { DEFAULT_PORTS, startSandbox, type RunningSandbox } from '../../sandbox/sandbox.js';
+import { DEFAULT_PORTS, type RunningSandbox, startSandbox } from '../../sandbox/sandbox.js';
 import { secretVariable } from '../../sandbox/secrets.js';
 import { declaredCatalog } from '../fixtures/catalog.js';
 

@@ -3,15 +3,16 @@
  * the `standardwebhooks` library, against a sandbox of this file's own (its catalog names the
  * receivers' ports; the shared sandbox of global-setup is not touched).
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+
 import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../cli/closeloop.js';
@@ -23,7 +24,7 @@ import { integrationDeadLetterQueue } from '../../functions/config/resources.js'
 import { MAX_DELIVERY_ATTEMPTS } from '../../functions/domain/delivery-policy.js';
 import type { Invitation } from '../../functions/domain/invitation.js';
 import { hashToken, newToken } from '../../functions/domain/tokens.js';
-import { DEFAULT_PORTS, startSandbox, type RunningSandbox } from '../../sandbox/sandbox.js';
+import { DEFAULT_PORTS, type RunningSandbox, startSandbox } from '../../sandbox/sandbox.js';
 import { secretVariable } from '../../sandbox/secrets.js';
 import { declaredCatalog } from '../fixtures/catalog.js';
 import { browserPost, pageStamp } from '../fixtures/person.js';

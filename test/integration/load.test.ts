@@ -2,14 +2,15 @@
  * Concurrent answers against the sandbox's HTTP API: exact counts, no 5xx. Invitations are written
  * straight to the table as dispatch stores them (no email round trip), in a segment of their own.
  */
-import { BatchGetCommand, BatchWriteCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
+
 import { randomUUID } from 'node:crypto';
+import { BatchGetCommand, BatchWriteCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { keys, toItem } from '../../functions/adapters/dynamo-invitation-repository.js';
 import { caseIdFor } from '../../functions/domain/follow-up-case.js';
 import type { Invitation } from '../../functions/domain/invitation.js';
 import { hashToken, newToken } from '../../functions/domain/tokens.js';
-import { answer, collectMessages, mentioning, dynamodb, pageStamp, sandbox, sleep } from './sandbox-clients.js';
+import { answer, collectMessages, dynamodb, mentioning, pageStamp, sandbox, sleep } from './sandbox-clients.js';
 
 const run = randomUUID().slice(0, 8);
 const table = sandbox.tables.surveys;

@@ -1,6 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { deadLetterQueue } from '../../functions/config/resources.js';
 import { hashToken } from '../../functions/domain/tokens.js';
@@ -8,10 +8,10 @@ import { SEED_EXCERPTS } from '../fixtures/seed-excerpts.js';
 import {
   answer,
   collectMessages,
-  mentioning,
   dynamodb,
   emailsTo,
   events,
+  mentioning,
   mimeOf,
   putEvent,
   sandbox,

@@ -1,5 +1,5 @@
-import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { randomUUID } from 'node:crypto';
+import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { DynamoAggregateStore } from '../../functions/adapters/dynamo-aggregate-store.js';
 import { toItem } from '../../functions/adapters/dynamo-invitation-repository.js';

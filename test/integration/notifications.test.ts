@@ -3,12 +3,13 @@
  * notifyRespondent: onOpen, onResolve): survey email → answer → case → acknowledgement email, and
  * resolve → the public reply, every email parsed by a real MIME parser.
  */
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
+
 import { randomUUID } from 'node:crypto';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
-import { callCaseApi, type CaseApi } from '../../cli/case-api.js';
+import { type CaseApi, callCaseApi } from '../../cli/case-api.js';
 import { keys } from '../../functions/adapters/table-keys.js';
-import { answer, collectMessages, mentioning, dynamodb, emailsTo, mimeOf, putEvent, sandbox, sleep, waitForEmails } from './sandbox-clients.js';
+import { answer, collectMessages, dynamodb, emailsTo, mentioning, mimeOf, putEvent, sandbox, sleep, waitForEmails } from './sandbox-clients.js';
 
 const caseApi: CaseApi = {
   baseUrl: sandbox.endpoints.publicApi,

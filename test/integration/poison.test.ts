@@ -3,18 +3,19 @@
  * once and alone: the next good record flows. (Dispatch: loop.test.ts, a contract violation on the
  * dead-letter queue; the rules stage with a retired program: cases.test.ts.)
  */
+
+import { randomUUID } from 'node:crypto';
 import type { Message } from '@aws-sdk/client-sqs';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { DynamoAggregateStore } from '../../functions/adapters/dynamo-aggregate-store.js';
 import { DynamoCaseRepository } from '../../functions/adapters/dynamo-case-repository.js';
-import { demoCatalog as catalog } from '../fixtures/catalog.js';
-import { buildFollowUpCase, openCase } from '../../functions/domain/follow-up-case.js';
-import { findProgram } from '../../functions/domain/program.js';
 import { toItem } from '../../functions/adapters/dynamo-invitation-repository.js';
 import { rulesFailureQueue } from '../../functions/config/resources.js';
+import { buildFollowUpCase, openCase } from '../../functions/domain/follow-up-case.js';
 import type { Invitation } from '../../functions/domain/invitation.js';
+import { findProgram } from '../../functions/domain/program.js';
+import { demoCatalog as catalog } from '../fixtures/catalog.js';
 import { collectMessages, dynamodb, sandbox, sleep } from './sandbox-clients.js';
 
 const unique = () => randomUUID().slice(0, 8);

@@ -1,10 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import { GetScheduleCommand, ResourceNotFoundException, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { randomUUID } from 'node:crypto';
 import type { ParsedMail } from 'mailparser';
 import { describe, expect, it } from 'vitest';
-import { callCaseApi, type CaseApi } from '../../cli/case-api.js';
+import { type CaseApi, callCaseApi } from '../../cli/case-api.js';
 import { DynamoAggregateStore } from '../../functions/adapters/dynamo-aggregate-store.js';
 import { keys } from '../../functions/adapters/dynamo-invitation-repository.js';
 import { bufferQueue } from '../../functions/config/resources.js';

@@ -4,15 +4,15 @@ import {
   ChangeMessageVisibilityCommand,
   DeleteMessageCommand,
   GetQueueAttributesCommand,
+  type Message,
   ReceiveMessageCommand,
   SQSClient,
-  type Message,
 } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { simpleParser, type ParsedMail } from 'mailparser';
-import { DynamoAggregateStore } from '../../functions/adapters/dynamo-aggregate-store.js';
-import { browserPost, pageStamp, PERSON_AGENT } from '../fixtures/person.js';
+import { type ParsedMail, simpleParser } from 'mailparser';
 import { inject } from 'vitest';
+import { DynamoAggregateStore } from '../../functions/adapters/dynamo-aggregate-store.js';
+import { browserPost, PERSON_AGENT, pageStamp } from '../fixtures/person.js';
 
 export const sandbox = inject('sandbox');
 const config = { region: sandbox.region, credentials: sandbox.credentials };

@@ -1,32 +1,32 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { ConditionalCheckFailedException, DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { announceCommand, readMessageFile } from '../../cli/announce.js';
 import { type CliError, EXIT } from '../../cli/args.js';
-import { handleAnnouncementRequest } from '../../functions/announce/http.js';
+import { DynamoAnnouncements } from '../../functions/adapters/dynamo-announcements.js';
+import { SqsAnnouncementQueue } from '../../functions/adapters/sqs-announcements.js';
+import { keys } from '../../functions/adapters/table-keys.js';
 import {
   type AnnouncementClaim,
   type AnnouncementJob,
   type AnnouncementReader,
   type AnnouncementRecords,
   planAnnouncement,
-  sendAnnouncement,
   type SendDeps,
+  sendAnnouncement,
 } from '../../functions/announce/announce.js';
 import { renderAnnouncementEmail } from '../../functions/announce/announcement-email.js';
-import { DynamoAnnouncements } from '../../functions/adapters/dynamo-announcements.js';
-import { SqsAnnouncementQueue } from '../../functions/adapters/sqs-announcements.js';
-import { keys } from '../../functions/adapters/table-keys.js';
+import { handleAnnouncementRequest } from '../../functions/announce/http.js';
 import { parseCatalog } from '../../functions/config/catalog-schema.js';
 import {
-  type AnnouncementRequest,
   AnnouncementRefusedError,
+  type AnnouncementRequest,
   type AnsweredInvitation,
   announcementIdFor,
   checkAnnouncement,

@@ -2,8 +2,9 @@ import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, ScanComma
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
+import * as z from 'zod/mini';
 import { DynamoCaseRepository } from '../../functions/adapters/dynamo-case-repository.js';
-import { assignCase, CaseNotFoundError, CaseTransitionError, InvalidCaseRequestError, resolveCase, type CaseDeps } from '../../functions/cases/cases.js';
+import { assignCase, type CaseDeps, CaseNotFoundError, CaseTransitionError, InvalidCaseRequestError, resolveCase } from '../../functions/cases/cases.js';
 import { type CaseApiDeps, handleCaseRequest } from '../../functions/cases/http.js';
 import { InboxCursors, listCases, parseInboxFilter, partitionsOf } from '../../functions/cases/inbox.js';
 import { followUpQueueNames } from '../../functions/config/resources.js';
@@ -11,9 +12,8 @@ import { type FollowUpCaseRecord, openCase } from '../../functions/domain/follow
 import { followUpMessageSchema } from '../../functions/domain/follow-up-message.js';
 import { sweep } from '../../functions/escalate/escalate.js';
 import type { CaseInbox, InboxQuery } from '../../functions/ports.js';
-import * as z from 'zod/mini';
-import { testCatalog } from '../fixtures/catalog.js';
 import { detractorCase, npsProgram } from '../fixtures/cases.js';
+import { testCatalog } from '../fixtures/catalog.js';
 import { InMemoryCases, RecordingPublisher } from '../fixtures/in-memory-cases.js';
 
 const QUEUES = followUpQueueNames(testCatalog);

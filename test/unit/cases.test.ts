@@ -2,17 +2,17 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import {
   acknowledgeCase,
   CaseConflictError,
+  type CaseDeps,
   CaseNotFoundError,
   CaseTransitionError,
   InvalidCaseRequestError,
   resolveCase,
-  type CaseDeps,
 } from '../../functions/cases/cases.js';
 import { escalation, type FollowUpCaseRecord } from '../../functions/domain/follow-up-case.js';
 import type { IntegrationEvent } from '../../functions/domain/integration-events.js';
 import { sweep } from '../../functions/escalate/escalate.js';
-import { testCatalog } from '../fixtures/catalog.js';
 import { detractorCase } from '../fixtures/cases.js';
+import { testCatalog } from '../fixtures/catalog.js';
 import { InMemoryCases, RecordingPublisher } from '../fixtures/in-memory-cases.js';
 
 const OPENED = new Date('2026-11-22T12:00:00.000Z');

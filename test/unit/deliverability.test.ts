@@ -1,8 +1,8 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { demoCatalog as catalog } from '../fixtures/catalog.js';
-import { recordFeedback, type DeliverabilityDeps } from '../../functions/deliverability/deliverability.js';
+import { type DeliverabilityDeps, recordFeedback } from '../../functions/deliverability/deliverability.js';
 import { contactKeyOf } from '../../functions/domain/policies.js';
 import { parseDeliverabilityFeedback } from '../../functions/domain/ses-feedback.js';
+import { demoCatalog as catalog } from '../fixtures/catalog.js';
 import { InMemoryAggregates } from '../fixtures/in-memory-aggregates.js';
 import { InMemoryInvitations } from '../fixtures/in-memory-invitations.js';
 

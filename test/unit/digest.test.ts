@@ -5,7 +5,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { DynamoCaseRepository } from '../../functions/adapters/dynamo-case-repository.js';
 import { DynamoDigestLedger, digestSendKey } from '../../functions/adapters/dynamo-digest-ledger.js';
 import { InvalidCatalogError, parseCatalog } from '../../functions/config/catalog-schema.js';
-import { type DigestDeps, DigestDeliveryError, sendDigest, UnknownDigestError } from '../../functions/digest/digest.js';
+import { DigestDeliveryError, type DigestDeps, sendDigest, UnknownDigestError } from '../../functions/digest/digest.js';
 import { handleSendRequest } from '../../functions/digest/http.js';
 import { ALL_SEGMENTS, responseCounters } from '../../functions/domain/aggregates.js';
 import type { AttemptResult } from '../../functions/domain/delivery-policy.js';

@@ -1,11 +1,11 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { dispatchEvent, scheduleName, SendInProgressError, type DispatchDeps, type DispatchOutcome } from '../../functions/dispatch/dispatch.js';
 import { bufferQueue, DISPATCH_LEASE_SECONDS, DISPATCH_TIMEOUT_SECONDS } from '../../functions/config/resources.js';
+import { type DispatchDeps, type DispatchOutcome, dispatchEvent, SendInProgressError, scheduleName } from '../../functions/dispatch/dispatch.js';
 import { contactKeyOf } from '../../functions/domain/policies.js';
 import { hashToken, unsubscribeTokenFor } from '../../functions/domain/tokens.js';
-import { RecipientRejectedError, type DeadLetterSink, type SurveyEmail, type SurveyMailer, type SurveyScheduler } from '../../functions/ports.js';
+import { type DeadLetterSink, RecipientRejectedError, type SurveyEmail, type SurveyMailer, type SurveyScheduler } from '../../functions/ports.js';
 import { testCatalog } from '../fixtures/catalog.js';
-import { Crash, crashingAt, type CrashPoint } from '../fixtures/crash-points.js';
+import { Crash, type CrashPoint, crashingAt } from '../fixtures/crash-points.js';
 import { orderDelivered, ticketResolved } from '../fixtures/events.js';
 import { InMemoryInvitations } from '../fixtures/in-memory-invitations.js';
 

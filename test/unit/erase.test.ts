@@ -1,14 +1,13 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { parseCatalog } from '../../functions/config/catalog-schema.js';
-import { declaredCatalog } from '../fixtures/catalog.js';
 import { anonymiseCase, buildFollowUpCase, ERASED_CUSTOMER, openCase } from '../../functions/domain/follow-up-case.js';
-import { findProgram } from '../../functions/domain/program.js';
 import { contactKeyOf } from '../../functions/domain/policies.js';
-import { eraseContact, type EraseDeps } from '../../functions/erase/erase.js';
+import { findProgram } from '../../functions/domain/program.js';
+import { type EraseDeps, eraseContact } from '../../functions/erase/erase.js';
 import { handleErasureRequest } from '../../functions/erase/http.js';
 import type { ErasureCounts } from '../../functions/ports.js';
-import { testCatalog } from '../fixtures/catalog.js';
+import { declaredCatalog, testCatalog } from '../fixtures/catalog.js';
 
 const NOW = new Date('2026-11-23T12:00:00.000Z');
 const nothing: ErasureCounts = { invitationsDeleted: 0, responsesAnonymised: 0, casesAnonymised: 0, contactRecordsDeleted: 0, notificationsDeleted: 0 };

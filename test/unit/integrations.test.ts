@@ -1,8 +1,8 @@
 import { Webhook } from 'standardwebhooks';
 import { describe, expect, it } from 'vitest';
 import { InvalidCatalogError, parseCatalog } from '../../functions/config/catalog-schema.js';
-import { deliver, type DeliverDeps, parseDeliverable, replay, UndeliverableMessageError } from '../../functions/deliver/deliver.js';
-import { MAX_DELIVERY_ATTEMPTS, RETRY_WINDOW_SECONDS, retryDelaySeconds, verdictOf, type AttemptResult } from '../../functions/domain/delivery-policy.js';
+import { type DeliverDeps, deliver, parseDeliverable, replay, UndeliverableMessageError } from '../../functions/deliver/deliver.js';
+import { type AttemptResult, MAX_DELIVERY_ATTEMPTS, RETRY_WINDOW_SECONDS, retryDelaySeconds, verdictOf } from '../../functions/domain/delivery-policy.js';
 import { type DeliverableEvent, type Integration, webhookId, withoutPersonalData } from '../../functions/domain/integrations.js';
 import { slackMessage } from '../../functions/domain/slack-message.js';
 import { signWebhook, webhookBody } from '../../functions/domain/webhooks.js';

@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { demoCatalog as catalog } from '../fixtures/catalog.js';
 import type { Invitation } from '../../functions/domain/invitation.js';
-import { countersOf, evaluateAlerts, measureChange, measureChanges, UnmeasurableChangeError, type MeasureDeps } from '../../functions/measure/measure.js';
+import { countersOf, evaluateAlerts, type MeasureDeps, measureChange, measureChanges, UnmeasurableChangeError } from '../../functions/measure/measure.js';
+import { demoCatalog as catalog } from '../fixtures/catalog.js';
 import { InMemoryAggregates } from '../fixtures/in-memory-aggregates.js';
 
 const NOW = new Date('2026-11-22T12:00:00Z');

@@ -1,12 +1,12 @@
+import { readFileSync } from 'node:fs';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { demoCatalog as catalog } from '../fixtures/catalog.js';
-import { buildFollowUpCase, escalation, openCase } from '../../functions/domain/follow-up-case.js';
-import { findProgram } from '../../functions/domain/program.js';
-import { followUpMessageSchema } from '../../functions/domain/follow-up-message.js';
 import * as z from 'zod/mini';
+import { buildFollowUpCase, escalation, openCase } from '../../functions/domain/follow-up-case.js';
+import { followUpMessageSchema } from '../../functions/domain/follow-up-message.js';
+import { findProgram } from '../../functions/domain/program.js';
+import { demoCatalog as catalog } from '../fixtures/catalog.js';
 
 const schema = JSON.parse(readFileSync('schema/follow-up-message.schema.json', 'utf8'));
 const ajv = new Ajv2020({ allErrors: true, strict: true });

@@ -1,13 +1,13 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { resolveCase, type CaseDeps } from '../../functions/cases/cases.js';
+import { type CaseDeps, resolveCase } from '../../functions/cases/cases.js';
 import { parseCatalog } from '../../functions/config/catalog-schema.js';
 import { builtInLocaleData } from '../../functions/config/locales.js';
 import type { Invitation, SurveyResponse } from '../../functions/domain/invitation.js';
 import { NOTIFICATION_KEYS } from '../../functions/domain/messages.js';
 import { formatDeadline, type Notification } from '../../functions/domain/notification.js';
-import { routeResponse, type FollowUpDeps } from '../../functions/follow-up/follow-up.js';
+import { type FollowUpDeps, routeResponse } from '../../functions/follow-up/follow-up.js';
 import { renderNotificationEmail } from '../../functions/notify/notification-email.js';
-import { sendNotification, type NotifyDeps } from '../../functions/notify/notify.js';
+import { type NotifyDeps, sendNotification } from '../../functions/notify/notify.js';
 import { type NotificationOutbox, type OutboxClaim, RecipientRejectedError, type SurveyEmail } from '../../functions/ports.js';
 import { declaredCatalog } from '../fixtures/catalog.js';
 import { InMemoryCases, RecordingPublisher } from '../fixtures/in-memory-cases.js';

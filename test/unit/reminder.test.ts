@@ -1,13 +1,14 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { parseCatalog } from '../../functions/config/catalog-schema.js';
 import { DISPATCH_LEASE_SECONDS } from '../../functions/config/resources.js';
-import { dispatchEvent, SendInProgressError, type DispatchDeps, type DispatchOutcome } from '../../functions/dispatch/dispatch.js';
+import { type DispatchDeps, type DispatchOutcome, dispatchEvent, SendInProgressError } from '../../functions/dispatch/dispatch.js';
 import { contactKeyOf } from '../../functions/domain/policies.js';
 import { isHeldOut, reminderBlocked, reminderScheduleName } from '../../functions/domain/reminder.js';
 import { hashToken } from '../../functions/domain/tokens.js';
+import { measureChange } from '../../functions/measure/measure.js';
 import {
-  RecipientRejectedError,
   type DeadLetterSink,
+  RecipientRejectedError,
   type ReminderClaim,
   type ReminderRepository,
   type ReservationGuard,
@@ -15,13 +16,12 @@ import {
   type SurveyMailer,
   type SurveyScheduler,
 } from '../../functions/ports.js';
+import { loadReports } from '../../functions/report/load.js';
+import { renderText } from '../../functions/report/text.js';
 import { declaredCatalog, REMINDER_TEST_PROGRAM } from '../fixtures/catalog.js';
 import { orderDelivered } from '../fixtures/events.js';
 import { InMemoryAggregates } from '../fixtures/in-memory-aggregates.js';
 import { InMemoryInvitations } from '../fixtures/in-memory-invitations.js';
-import { measureChange } from '../../functions/measure/measure.js';
-import { loadReports } from '../../functions/report/load.js';
-import { renderText } from '../../functions/report/text.js';
 
 class FakeMailer implements SurveyMailer {
   readonly sent: SurveyEmail[] = [];

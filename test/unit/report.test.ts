@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { responseCounters } from '../../functions/domain/aggregates.js';
 import { anonymousReports } from '../../functions/domain/anonymity.js';
 import { buildSegmentReport, pareto, periodStart, previousPeriodOf } from '../../functions/domain/report.js';
-import { csvCell, renderCsv, renderText, sparkline } from '../../functions/report/text.js';
 import { renderHtml } from '../../functions/report/html.js';
+import { csvCell, renderCsv, renderText, sparkline } from '../../functions/report/text.js';
 
 const period = { from: '2026-11-02', to: '2026-11-15' };
 const add = (into: Record<string, number>, extra: Record<string, number>) => {

@@ -1,8 +1,8 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { MAX_REVISIONS, type Invitation } from '../../functions/domain/invitation.js';
+import { type Invitation, MAX_REVISIONS } from '../../functions/domain/invitation.js';
 import { pageStamps } from '../../functions/domain/page-stamp.js';
 import { hashToken, legacyTokenHash, unsubscribeTokenFor } from '../../functions/domain/tokens.js';
-import { parseScore, recordRating, showRatingPage, showUnsubscribe, unsubscribe, type RatingForm, type RespondDeps } from '../../functions/respond/respond.js';
+import { parseScore, type RatingForm, type RespondDeps, recordRating, showRatingPage, showUnsubscribe, unsubscribe } from '../../functions/respond/respond.js';
 import { testCatalog } from '../fixtures/catalog.js';
 import { InMemoryInvitations } from '../fixtures/in-memory-invitations.js';
 

@@ -3,7 +3,7 @@ import http from 'node:http';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signedFetch } from '../../cli/signed-fetch.js';
-import { INSTANCE_PATH, startHttpApi, type RunningHttpApi } from '../../sandbox/http-api.js';
+import { INSTANCE_PATH, type RunningHttpApi, startHttpApi } from '../../sandbox/http-api.js';
 import { sandboxCredentials } from '../../sandbox/sandbox.js';
 
 const region = 'us-east-1';

@@ -1,9 +1,9 @@
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import http from 'node:http';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SecretsManagerSecretStore } from '../../functions/adapters/secrets-manager-secret-store.js';
 import { pageSigningSecret } from '../../functions/config/resources.js';
-import { secretValues, secretVariable, startSecrets, type RunningSecrets } from '../../sandbox/secrets.js';
+import { type RunningSecrets, secretValues, secretVariable, startSecrets } from '../../sandbox/secrets.js';
 
 describe("the sandbox's secrets", () => {
   it.each([

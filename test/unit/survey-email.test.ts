@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { Invitation } from '../../functions/domain/invitation.js';
 import { type EmailSettings, ratingLink, renderSurveyEmail as render, unsubscribeLink } from '../../functions/dispatch/survey-email.js';
 import { parseSurveyEvent } from '../../functions/domain/event.js';
-import { unsubscribeTokenFor } from '../../functions/domain/tokens.js';
+import type { Invitation } from '../../functions/domain/invitation.js';
 import { findProgram } from '../../functions/domain/program.js';
+import { unsubscribeTokenFor } from '../../functions/domain/tokens.js';
 import { templateValues } from '../../functions/domain/wording.js';
 import { testCatalog } from '../fixtures/catalog.js';
 

@@ -1,12 +1,12 @@
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { HttpWebhookSender } from '../../functions/adapters/http-webhook-sender.js';
 import { SecretsManagerSecretStore } from '../../functions/adapters/secrets-manager-secret-store.js';
 import { InvalidCatalogError, parseCatalog } from '../../functions/config/catalog-schema.js';
-import { deliver, type DeliverDeps, replay } from '../../functions/deliver/deliver.js';
+import { type DeliverDeps, deliver, replay } from '../../functions/deliver/deliver.js';
 import { LATE_TICKET_ATTEMPT } from '../../functions/deliver/zendesk.js';
 import { nextAttemptInSeconds, retryAfterSeconds } from '../../functions/domain/delivery-policy.js';
 import type { DeliverableEvent, Integration } from '../../functions/domain/integrations.js';

@@ -3,9 +3,10 @@
  * AWS SDK for Java, boto3 and the AWS CLI. The JSON each one produces is the same detail, valid against
  * the generated schema and the CLI's check; the docs quote each file as it is.
  */
+
+import { readFileSync } from 'node:fs';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { entryProblems } from '../../../cli/events.js';
 import { triggersOf } from '../../../functions/domain/program.js';

@@ -1,9 +1,9 @@
+import { readFileSync } from 'node:fs';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import * as z from 'zod/mini';
-import { buildFollowUpCase, escalation, openCase, type FollowUpCaseRecord } from '../../../functions/domain/follow-up-case.js';
+import { buildFollowUpCase, escalation, type FollowUpCaseRecord, openCase } from '../../../functions/domain/follow-up-case.js';
 import { INTEGRATION_DETAIL_TYPES, INTEGRATION_EVENT_SCHEMAS } from '../../../functions/domain/integration-event-schemas.js';
 import {
   eventRejected,
@@ -11,11 +11,11 @@ import {
   followUpOpened,
   followUpResolved,
   INTEGRATION_SOURCE,
+  type IntegrationEvent,
   recoverySurveyRequested,
   surveyResponded,
   surveySent,
   surveySkipped,
-  type IntegrationEvent,
 } from '../../../functions/domain/integration-events.js';
 import type { Invitation } from '../../../functions/domain/invitation.js';
 import { findProgram } from '../../../functions/domain/program.js';

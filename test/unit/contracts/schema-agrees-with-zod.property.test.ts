@@ -10,10 +10,11 @@
  *   code units, JSON Schema counts characters, so the schema lets through up to twice as many emoji
  *   as zod; the generator's text is within the BMP (ASCII plus Latin, Thai, Persian letters).
  */
+
+import { readFileSync } from 'node:fs';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import fc from 'fast-check';
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import * as z from 'zod/mini';
 import { producerEventSchema } from '../../../functions/domain/event.js';

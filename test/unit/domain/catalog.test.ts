@@ -1,7 +1,7 @@
-import Ajv2020 from 'ajv/dist/2020.js';
-import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import Ajv2020 from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { CatalogFileError, CatalogNotFoundError, findCatalogFile, loadCatalogFile, resolveCatalogPath } from '../../../functions/config/catalog-file.js';

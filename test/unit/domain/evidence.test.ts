@@ -4,8 +4,8 @@ import {
   isAutomatedAgent,
   MIN_DWELL_CONFIRMED_MS,
   MIN_DWELL_WITH_INTERACTION_MS,
-  scriptReportOf,
   type SubmissionSignals,
+  scriptReportOf,
 } from '../../../functions/domain/evidence.js';
 
 const NOW = new Date('2026-11-22T12:00:00Z');

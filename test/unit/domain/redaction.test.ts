@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { redact, REDACTED } from '../../../functions/domain/redaction.js';
+import { REDACTED, redact } from '../../../functions/domain/redaction.js';
 
 /** The expression redaction used before it was made linear: the reference for what is masked. */
 const QUADRATIC = /[^\s@<>"'(),;:]+@[^\s@<>"'(),;:]+\.[^\s@<>"'(),;:]+/g;

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { demoCatalog as catalog } from '../../fixtures/catalog.js';
 import { findProgram } from '../../../functions/domain/program.js';
+import type { RatedResponse } from '../../../functions/domain/rules.js';
 import { matchingRules } from '../../../functions/domain/rules.js';
 import { classify, type SurveyKind } from '../../../functions/domain/survey-kinds.js';
-import type { RatedResponse } from '../../../functions/domain/rules.js';
+import { demoCatalog as catalog } from '../../fixtures/catalog.js';
 
 const r = (kind: SurveyKind, score: number, extra: Partial<RatedResponse> = {}): RatedResponse => ({
   score,

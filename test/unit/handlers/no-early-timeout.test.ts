@@ -4,10 +4,11 @@
  * flight, the event source retried the batch, and a notification being sent could be sent again by
  * the retry (the duplicate acknowledgement under SES throttling, issue 15).
  */
-import middy from '@middy/core';
-import type { Context } from 'aws-lambda';
+
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { stageHandler } from '../../../functions/adapters/observability.js';
 

@@ -1,4 +1,3 @@
-import { HANDLER_ENV } from '../../fixtures/handler-env.js';
 import { ConditionalCheckFailedException, ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
@@ -13,6 +12,7 @@ import { pageStamps } from '../../../functions/domain/page-stamp.js';
 import { hashToken, unsubscribeTokenFor } from '../../../functions/domain/tokens.js';
 import { handler } from '../../../functions/respond/handler.js';
 import { lambdaContext } from '../../../sandbox/lambda-context.js';
+import { HANDLER_ENV } from '../../fixtures/handler-env.js';
 
 const dynamo = mockClient(DynamoDBDocumentClient);
 // Not reset between tests: it counts the reads of the whole cold start (this module's one import of the handler).
