@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 // The SDK's notice that its 2027 releases need Node.js ≥ 22: silenced only where it applies (a
@@ -11,6 +12,11 @@ export default defineConfig({
     // they are not performance assertions (those live in `npm run bench`).
     testTimeout: 90_000,
     hookTimeout: 120_000,
+    // Most of the suite waits (on the emulators, the sandbox's pollers, Chromium, npm): vitest's default of
+    // one worker per core but one would run the files one by one on CI's 2 cores (595 s on 2026-12-07);
+    // three workers overlap the waits (296 s). The integration files share one sandbox, in the main process.
+    maxWorkers: Math.max(3, os.availableParallelism()),
+    reporters: ['default', './test/slowest-files.ts'],
     projects: [
       {
         extends: true,

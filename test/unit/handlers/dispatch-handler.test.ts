@@ -1,3 +1,4 @@
+// First: the stack's environment, set before any handler module reads it at load (a cold start).
 import '../../fixtures/handler-env.js';
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';

@@ -1,3 +1,4 @@
+// First: the stack's environment, set before any handler module reads it at load (a cold start).
 import '../../fixtures/handler-env.js';
 import '../../fixtures/debug-logs.js';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';

@@ -1,3 +1,4 @@
+// First: the stack's environment, set before any handler module reads it at load (a cold start).
 import '../../fixtures/handler-env.js';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';

@@ -1,3 +1,4 @@
+// First: the stack's environment, set before any handler module reads it at load (a cold start).
 import '../../fixtures/handler-env.js';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
