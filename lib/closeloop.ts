@@ -5,7 +5,7 @@ import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { dispatchConcurrencyFor, dispatchSendRateFor } from '../functions/config/resources.js';
+import { dispatchSendRateFor } from '../functions/config/resources.js';
 import { routeAlarms } from './constructs/alarm-actions.js';
 import { Announcements } from './constructs/announcements.js';
 import { CaseManagement } from './constructs/case-management.js';
@@ -22,7 +22,7 @@ import { Privacy } from './constructs/privacy.js';
 import { Producers } from './constructs/producers.js';
 import { Responses } from './constructs/responses.js';
 import { SenderIdentity } from './constructs/sender-identity.js';
-import type { FunctionDefaults } from './constructs/service-function.js';
+import type { FunctionDefaults } from './constructs/stage-function.js';
 import { SurveyStore } from './constructs/survey-store.js';
 import { type CloseloopProps, resolveProps } from './props.js';
 
@@ -85,7 +85,7 @@ export class Closeloop extends Construct {
       senderEmail: settings.senderEmail,
       supportEmail: settings.supportEmail,
       publicBaseUrl: responses.publicBaseUrl,
-      maxConcurrency: dispatchConcurrencyFor(settings.sesMaxSendRate),
+      sesMaxSendRate: settings.sesMaxSendRate,
       sendRatePerInstance: dispatchSendRateFor(settings.sesMaxSendRate),
     });
     if (settings.senderDomain) {

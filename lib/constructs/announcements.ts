@@ -1,14 +1,13 @@
 import { Duration } from 'aws-cdk-lib';
 import type { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
-import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { IConfigurationSet } from 'aws-cdk-lib/aws-ses';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { ANNOUNCE_TIMEOUT_SECONDS, announceConcurrencyFor, announceDeadLetterQueue, announceQueue } from '../../functions/config/resources.js';
+import { announceDeadLetterQueue, announceQueue } from '../../functions/config/resources.js';
 import { acknowledgeQueueRedrive, deadLetterQueue, secureQueue } from './queues.js';
 import { grantSendEmail } from './sender-identity.js';
-import { type FunctionDefaults, ServiceFunction } from './service-function.js';
+import { type FunctionDefaults, StageFunction } from './stage-function.js';
 
 export interface AnnouncementsProps {
   /** What every function gets alike: the catalog it runs with, tracing. */
@@ -35,7 +34,7 @@ export interface AnnouncementsProps {
  * the SES send rate. A message that keeps failing goes to the announce dead-letter queue.
  */
 export class Announcements extends Construct {
-  readonly function: ServiceFunction<'announce'>;
+  readonly function: StageFunction<'announce'>;
   readonly queue: Queue;
   readonly deadLetters: Queue;
 
@@ -46,13 +45,10 @@ export class Announcements extends Construct {
       visibilityTimeout: Duration.seconds(announceQueue.visibilityTimeoutSeconds),
       deadLetterQueue: { queue: this.deadLetters, maxReceiveCount: announceQueue.maxReceiveCount },
     });
-    this.function = new ServiceFunction(this, 'Function', {
+    this.function = new StageFunction(this, 'Function', {
       defaults: props.defaults,
       table: props.table,
       stage: 'announce',
-      description: 'Announces what changed ("you said, we did") to the respondents of a topic or root cause, each at most once.',
-      // Under the HTTP API's 30 s integration limit: the selection runs in the request.
-      timeout: Duration.seconds(ANNOUNCE_TIMEOUT_SECONDS),
       environment: {
         SURVEY_TABLE: props.table.tableName,
         SENDER_EMAIL: props.senderEmail,
@@ -64,13 +60,7 @@ export class Announcements extends Construct {
     });
     this.queue.grantSendMessages(this.function);
     grantSendEmail(this.function, props.senderEmail, props.configurationSet);
-    this.function.addEventSource(
-      new SqsEventSource(this.queue, {
-        batchSize: 10,
-        reportBatchItemFailures: true,
-        maxConcurrency: announceConcurrencyFor(props.sesMaxSendRate),
-      }),
-    );
+    this.function.consume(this.queue, { sesMaxSendRate: props.sesMaxSendRate });
     acknowledgeQueueRedrive(this.function, 'announce', announceQueue.maxReceiveCount);
     this.function.serveRoutes(props.api, 'Announce');
   }

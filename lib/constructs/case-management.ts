@@ -1,14 +1,13 @@
-import { Duration, Validations } from 'aws-cdk-lib';
+import { Validations } from 'aws-cdk-lib';
 import type { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
-import { type IEventBus, Rule, Schedule } from 'aws-cdk-lib/aws-events';
-import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { acceptsInbound } from '../../functions/config/inbound.js';
 import { surveyTable } from '../../functions/config/resources.js';
-import { type FunctionDefaults, ServiceFunction } from './service-function.js';
+import { type FunctionDefaults, StageFunction } from './stage-function.js';
 
 export interface CaseManagementProps {
   /** What every function gets alike: the catalog it runs with, tracing. */
@@ -31,18 +30,17 @@ export interface CaseManagementProps {
  * instance, over the sparse deadline index).
  */
 export class CaseManagement extends Construct {
-  readonly api: ServiceFunction;
-  readonly sweep: ServiceFunction;
+  readonly api: StageFunction;
+  readonly sweep: StageFunction;
   /** `POST /hooks/{integrationId}`: helpdesks move cases with Standard Webhooks signed requests. */
-  readonly hooks: ServiceFunction;
+  readonly hooks: StageFunction;
 
   constructor(scope: Construct, id: string, props: CaseManagementProps) {
     super(scope, id);
-    this.api = new ServiceFunction(this, 'ApiFunction', {
+    this.api = new StageFunction(this, 'ApiFunction', {
       defaults: props.defaults,
       table: props.table,
       stage: 'cases',
-      description: 'Case API: list, read, assign, acknowledge and resolve follow-up cases.',
       environment: { SURVEY_TABLE: props.table.tableName, EVENT_BUS_NAME: props.bus.eventBusName, PAGE_SIGNING_SECRET: props.signingSecret.secretArn },
     });
     props.signingSecret.grantRead(this.api);
@@ -53,11 +51,10 @@ export class CaseManagement extends Construct {
     props.bus.grantPutEventsTo(this.api);
     this.api.serveRoutes(props.api, 'Cases');
 
-    this.hooks = new ServiceFunction(this, 'HooksFunction', {
+    this.hooks = new StageFunction(this, 'HooksFunction', {
       defaults: props.defaults,
       table: props.table,
       stage: 'hooks',
-      description: 'Inbound hooks: helpdesks acknowledge and resolve cases with Standard Webhooks signed requests.',
       environment: { SURVEY_TABLE: props.table.tableName, EVENT_BUS_NAME: props.bus.eventBusName },
     });
     Validations.of(this.hooks).acknowledge({
@@ -72,14 +69,10 @@ export class CaseManagement extends Construct {
     });
     this.hooks.serveRoutes(props.api, 'Hooks');
 
-    this.sweep = new ServiceFunction(this, 'SweepFunction', {
+    this.sweep = new StageFunction(this, 'SweepFunction', {
       defaults: props.defaults,
       table: props.table,
       stage: 'escalate',
-      description: 'Escalates follow-up cases whose acknowledge-by or resolve-by time passed, one rung at a time.',
-      timeout: Duration.seconds(60),
-      // One sweep at a time: two would race for the same rung (the optimistic lock would stop the second).
-      reservedConcurrentExecutions: 1,
       // Invoked asynchronously by the schedule: a run that still fails after Lambda's two retries is kept (and alarmed on).
       deadLetterQueue: props.deadLetters,
       environment: {
@@ -93,10 +86,6 @@ export class CaseManagement extends Construct {
     props.deadLetters.grantSendMessages(this.sweep);
     for (const queue of Object.values(props.queues)) queue.grantSendMessages(this.sweep);
     props.bus.grantPutEventsTo(this.sweep);
-    new Rule(this, 'EveryMinute', {
-      description: `Escalation sweep over the ${surveyTable.slaIndex.name} index`,
-      schedule: Schedule.rate(Duration.minutes(1)),
-      targets: [new LambdaFunction(this.sweep, { deadLetterQueue: props.deadLetters, retryAttempts: 2, maxEventAge: Duration.minutes(5) })],
-    });
+    this.sweep.runOnSchedule(this, 'EveryMinute', `Escalation sweep over the ${surveyTable.slaIndex.name} index`);
   }
 }

@@ -2,13 +2,12 @@ import { Duration } from 'aws-cdk-lib';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { EventBus, Rule } from 'aws-cdk-lib/aws-events';
 import { SqsQueue } from 'aws-cdk-lib/aws-events-targets';
-import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { type ConfigurationSet, EmailSendingEvent, EventDestination } from 'aws-cdk-lib/aws-ses';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { FEEDBACK_TIMEOUT_SECONDS, feedbackDeadLetterQueue, feedbackQueue, sesFeedbackEvents } from '../../functions/config/resources.js';
+import { feedbackDeadLetterQueue, feedbackQueue, sesFeedbackEvents } from '../../functions/config/resources.js';
 import { acknowledgeQueueRedrive, deadLetterQueue, secureQueue } from './queues.js';
-import { type FunctionDefaults, ServiceFunction } from './service-function.js';
+import { type FunctionDefaults, StageFunction } from './stage-function.js';
 
 export interface DeliverabilityProps {
   /** What every function gets alike: the catalog it runs with, tracing. */
@@ -24,7 +23,7 @@ export interface DeliverabilityProps {
  * function suppresses the contact at once and counts the event per program.
  */
 export class Deliverability extends Construct {
-  readonly function: ServiceFunction;
+  readonly function: StageFunction;
   readonly queue: Queue;
   readonly deadLetters: Queue;
 
@@ -54,12 +53,10 @@ export class Deliverability extends Construct {
       targets: [new SqsQueue(this.queue, { deadLetterQueue: this.deadLetters, retryAttempts: 185, maxEventAge: Duration.hours(24) })],
     });
 
-    this.function = new ServiceFunction(this, 'Function', {
+    this.function = new StageFunction(this, 'Function', {
       defaults: props.defaults,
       table: props.table,
       stage: 'deliverability',
-      description: 'Suppresses bounced and complaining recipients at once and counts bounces and complaints per program.',
-      timeout: Duration.seconds(FEEDBACK_TIMEOUT_SECONDS),
       environment: {
         SURVEY_TABLE: props.table.tableName,
         FEEDBACK_DEAD_LETTER_QUEUE_URL: this.deadLetters.queueUrl,
@@ -67,7 +64,7 @@ export class Deliverability extends Construct {
     });
     // Suppression records, and the counters with their once-only marker (one transaction).
     this.deadLetters.grantSendMessages(this.function);
-    this.function.addEventSource(new SqsEventSource(this.queue, { batchSize: 10, reportBatchItemFailures: true }));
+    this.function.consume(this.queue);
     acknowledgeQueueRedrive(this.function, 'feedback', feedbackQueue.maxReceiveCount);
   }
 }

@@ -8,11 +8,11 @@ import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IConfigurationSet } from 'aws-cdk-lib/aws-ses';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { DIGEST_TIMEOUT_SECONDS, digestDeadLetterQueue } from '../../functions/config/resources.js';
+import { digestDeadLetterQueue } from '../../functions/config/resources.js';
 import { isEmailRecipient } from '../../functions/domain/digest.js';
 import { deadLetterQueue } from './queues.js';
 import { grantSendEmail } from './sender-identity.js';
-import { type FunctionDefaults, ServiceFunction } from './service-function.js';
+import { type FunctionDefaults, StageFunction } from './stage-function.js';
 
 export interface DigestsProps {
   /** What every function gets alike; the catalog's `digests` get a schedule each. */
@@ -45,7 +45,7 @@ const pascal = (id: string) => id.replace(/(^|-)([a-z0-9])/g, (_, __, c: string)
  * queue with the reason. The function also serves POST /digests/{digestId}/send (IAM).
  */
 export class Digests extends Construct {
-  readonly function: ServiceFunction<'digest'>;
+  readonly function: StageFunction<'digest'>;
   readonly deadLetters: Queue;
   /** By digest id. */
   readonly schedules: Readonly<Record<string, CfnSchedule>>;
@@ -55,12 +55,10 @@ export class Digests extends Construct {
     const stack = Stack.of(this);
     const digests = props.defaults.catalog.digests ?? [];
     this.deadLetters = deadLetterQueue(this, 'DeadLetters', digestDeadLetterQueue.retentionDays);
-    this.function = new ServiceFunction(this, 'Function', {
+    this.function = new StageFunction(this, 'Function', {
       defaults: props.defaults,
       table: props.table,
       stage: 'digest',
-      description: 'Sends the weekly digests (score vs baseline, follow-ups and SLA, topics, root causes) to Slack and by email, once per week and recipient.',
-      timeout: Duration.seconds(DIGEST_TIMEOUT_SECONDS),
       environment: {
         SURVEY_TABLE: props.table.tableName,
         SENDER_EMAIL: props.senderEmail,

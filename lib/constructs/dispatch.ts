@@ -1,16 +1,15 @@
-import { Duration, Stack, Token, Validations } from 'aws-cdk-lib';
+import { Stack, Token, Validations } from 'aws-cdk-lib';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { ScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
 import { ConfigurationSet, ConfigurationSetTlsPolicy } from 'aws-cdk-lib/aws-ses';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { bufferQueue, DISPATCH_TIMEOUT_SECONDS } from '../../functions/config/resources.js';
+import { bufferQueue } from '../../functions/config/resources.js';
 import { acknowledgeQueueRedrive } from './queues.js';
 import { grantSendEmail } from './sender-identity.js';
-import { type FunctionDefaults, ServiceFunction } from './service-function.js';
+import { type FunctionDefaults, StageFunction } from './stage-function.js';
 
 export interface DispatchProps {
   /** What every function gets alike: the catalog it runs with, tracing. */
@@ -23,8 +22,8 @@ export interface DispatchProps {
   readonly senderEmail: string;
   readonly supportEmail: string;
   readonly publicBaseUrl: string;
-  /** Upper bound of concurrent dispatch instances, derived from the SES send rate. */
-  readonly maxConcurrency: number;
+  /** SES's send rate (emails per second): the manifest derives the upper bound of concurrent instances from it. */
+  readonly sesMaxSendRate: number;
   /** Emails per second each instance may send (`dispatchSendRateFor`): together within SES's rate. */
   readonly sendRatePerInstance: number;
 }
@@ -35,7 +34,7 @@ export interface DispatchProps {
  * that put the event back on the buffer when due.
  */
 export class Dispatch extends Construct {
-  readonly function: ServiceFunction;
+  readonly function: StageFunction;
   readonly configurationSet: ConfigurationSet;
   readonly schedules: ScheduleGroup;
 
@@ -55,12 +54,10 @@ export class Dispatch extends Construct {
     props.buffer.grantSendMessages(schedulerRole);
     props.deadLetters.grantSendMessages(schedulerRole);
 
-    this.function = new ServiceFunction(this, 'Function', {
+    this.function = new StageFunction(this, 'Function', {
       defaults: props.defaults,
       table: props.table,
       stage: 'dispatch',
-      description: 'Sends one survey email per program and event (idempotent by eventId).',
-      timeout: Duration.seconds(DISPATCH_TIMEOUT_SECONDS),
       environment: {
         SURVEY_TABLE: props.table.tableName,
         SENDER_EMAIL: props.senderEmail,
@@ -92,14 +89,7 @@ export class Dispatch extends Construct {
 
     grantSendEmail(this.function, props.senderEmail, this.configurationSet);
 
-    this.function.addEventSource(
-      new SqsEventSource(props.buffer, {
-        batchSize: 10,
-        maxBatchingWindow: Duration.seconds(1),
-        reportBatchItemFailures: true,
-        maxConcurrency: props.maxConcurrency,
-      }),
-    );
+    this.function.consume(props.buffer, { sesMaxSendRate: props.sesMaxSendRate });
     acknowledgeQueueRedrive(this.function, 'buffer', bufferQueue.maxReceiveCount);
   }
 }

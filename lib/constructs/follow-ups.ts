@@ -1,14 +1,12 @@
-import { Duration, Validations } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
-import { FilterCriteria, FilterRule, StartingPosition } from 'aws-cdk-lib/aws-lambda';
-import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { followUpQueueDefaults, RULES_TIMEOUT_SECONDS, rulesFailureQueue } from '../../functions/config/resources.js';
+import { followUpQueueDefaults, rulesFailureQueue } from '../../functions/config/resources.js';
 import { deadLetterQueue, secureQueue } from './queues.js';
-import { type FunctionDefaults, ServiceFunction } from './service-function.js';
+import { type FunctionDefaults, StageFunction } from './stage-function.js';
 
 export interface FollowUpsProps {
   /** What every function gets alike: the catalog it runs with, tracing. */
@@ -27,7 +25,7 @@ export interface FollowUpsProps {
 export class FollowUps extends Construct {
   readonly queues: Record<string, Queue> = {};
   readonly failures: Queue;
-  readonly function: ServiceFunction;
+  readonly function: StageFunction;
 
   constructor(scope: Construct, id: string, props: FollowUpsProps) {
     super(scope, id);
@@ -60,12 +58,10 @@ export class FollowUps extends Construct {
     }
     this.failures = deadLetterQueue(this, 'RulesFailures', rulesFailureQueue.retentionDays);
 
-    this.function = new ServiceFunction(this, 'Function', {
+    this.function = new StageFunction(this, 'Function', {
       defaults: props.defaults,
       table: props.table,
       stage: 'follow-up',
-      description: 'Applies the follow-up rules to new responses and opens cases on the follow-up queues.',
-      timeout: Duration.seconds(RULES_TIMEOUT_SECONDS),
       environment: {
         FOLLOW_UP_QUEUE_URLS: JSON.stringify(Object.fromEntries(Object.entries(this.queues).map(([name, queue]) => [name, queue.queueUrl]))),
         SURVEY_TABLE: props.table.tableName,
@@ -79,24 +75,6 @@ export class FollowUps extends Construct {
     props.bus.grantPutEventsTo(this.function);
     for (const queue of Object.values(this.queues)) queue.grantSendMessages(this.function);
 
-    this.function.addEventSource(
-      new DynamoEventSource(props.table, {
-        startingPosition: StartingPosition.TRIM_HORIZON,
-        batchSize: 100,
-        maxBatchingWindow: Duration.seconds(1),
-        bisectBatchOnError: true,
-        retryAttempts: 5,
-        maxRecordAge: Duration.hours(24),
-        reportBatchItemFailures: true,
-        onFailure: new SqsDlq(this.failures),
-        // Only modifications that carry a response reach the function; the handler re-checks that it is the first.
-        filters: [FilterCriteria.filter({ eventName: FilterRule.isEqual('MODIFY'), dynamodb: { NewImage: { respondedAt: { S: FilterRule.exists() } } } })],
-      }),
-    );
-    Validations.of(this.function).acknowledge({
-      id: 'Serverless-LambdaDLQ',
-      reason:
-        'Invoked only by the DynamoDB stream event source: a batch that keeps failing is described on its on-failure queue (rules-failures); a function DLQ would never receive anything.',
-    });
+    this.function.readStream(props.table, this.failures);
   }
 }

@@ -3,14 +3,13 @@ import type { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { type IEventBus, Rule } from 'aws-cdk-lib/aws-events';
 import { SqsQueue } from 'aws-cdk-lib/aws-events-targets';
-import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { DELIVER_TIMEOUT_SECONDS, integrationDeadLetterQueue, integrationQueueDefaults, integrationQueueName } from '../../functions/config/resources.js';
+import { integrationDeadLetterQueue, integrationQueueDefaults, integrationQueueName } from '../../functions/config/resources.js';
 import { INTEGRATION_SOURCE } from '../../functions/domain/integration-events.js';
 import { acknowledgeQueueRedrive, deadLetterQueue, secureQueue } from './queues.js';
-import { type FunctionDefaults, ServiceFunction } from './service-function.js';
+import { type FunctionDefaults, StageFunction } from './stage-function.js';
 
 export interface IntegrationsProps {
   /** What every function gets alike; the catalog's `integrations` are delivered. */
@@ -38,7 +37,7 @@ const pascal = (id: string) => id.replace(/(^|-)([a-z0-9])/g, (_, __, c: string)
 export class Integrations extends Construct {
   readonly queues: Record<string, Queue> = {};
   readonly deadLetters: Queue;
-  readonly function: ServiceFunction;
+  readonly function: StageFunction;
 
   constructor(scope: Construct, id: string, props: IntegrationsProps) {
     super(scope, id);
@@ -66,12 +65,10 @@ export class Integrations extends Construct {
       });
     }
 
-    this.function = new ServiceFunction(this, 'Function', {
+    this.function = new StageFunction(this, 'Function', {
       defaults: props.defaults,
       table: props.table,
       stage: 'deliver',
-      description: 'Delivers Closeloop events to the catalog integrations (signed webhooks, Slack, Zendesk tickets); replays them on request.',
-      timeout: Duration.seconds(DELIVER_TIMEOUT_SECONDS),
       environment: {
         SURVEY_TABLE: props.table.tableName,
         INTEGRATION_QUEUE_URLS: JSON.stringify(Object.fromEntries(Object.entries(this.queues).map(([name, queue]) => [name, queue.queueUrl]))),
@@ -83,7 +80,7 @@ export class Integrations extends Construct {
       // Receive, delete and ChangeMessageVisibility (the backoff); send for replays.
       queue.grantConsumeMessages(this.function);
       queue.grantSendMessages(this.function);
-      this.function.addEventSource(new SqsEventSource(queue, { batchSize: 10, reportBatchItemFailures: true }));
+      this.function.consume(queue);
     }
     // Exactly the integrations' secrets, by name (Secrets Manager adds a random 6-character suffix to the ARN).
     const secretNames = [...new Set(integrations.map((integration) => integration.secret))];

@@ -1,11 +1,8 @@
-import { Duration, Validations } from 'aws-cdk-lib';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
-import { FilterCriteria, FilterRule, StartingPosition } from 'aws-cdk-lib/aws-lambda';
-import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { type FunctionDefaults, ServiceFunction } from './service-function.js';
+import { type FunctionDefaults, StageFunction } from './stage-function.js';
 
 export interface MeasurementProps {
   /** What every function gets alike: the catalog it runs with, tracing. */
@@ -21,15 +18,14 @@ export interface MeasurementProps {
  * topics, case outcomes and root causes, and rolling-score alerts (ThresholdBreached/Recovered).
  */
 export class Measurement extends Construct {
-  readonly function: ServiceFunction;
+  readonly function: StageFunction;
 
   constructor(scope: Construct, id: string, props: MeasurementProps) {
     super(scope, id);
-    this.function = new ServiceFunction(this, 'Function', {
+    this.function = new StageFunction(this, 'Function', {
       defaults: props.defaults,
       table: props.table,
       stage: 'measure',
-      description: 'Keeps response, topic and case counters per day and raises rolling-score alerts.',
       environment: {
         SURVEY_TABLE: props.table.tableName,
         EVENT_BUS_NAME: props.bus.eventBusName,
@@ -40,23 +36,6 @@ export class Measurement extends Construct {
     props.failures.grantSendMessages(this.function);
     // Markers and counters in one transaction, alert state, and reads of the day buckets.
     props.bus.grantPutEventsTo(this.function);
-    this.function.addEventSource(
-      new DynamoEventSource(props.table, {
-        startingPosition: StartingPosition.TRIM_HORIZON,
-        batchSize: 100,
-        maxBatchingWindow: Duration.seconds(5),
-        bisectBatchOnError: true,
-        retryAttempts: 5,
-        maxRecordAge: Duration.hours(24),
-        reportBatchItemFailures: true,
-        onFailure: new SqsDlq(props.failures),
-        filters: [FilterCriteria.filter({ dynamodb: { NewImage: { type: { S: FilterRule.or('invitation', 'case') } } } })],
-      }),
-    );
-    Validations.of(this.function).acknowledge({
-      id: 'Serverless-LambdaDLQ',
-      reason:
-        'Invoked only by the DynamoDB stream event source: a batch that keeps failing is described on its on-failure queue (rules-failures); a function DLQ would never receive anything.',
-    });
+    this.function.readStream(props.table, props.failures);
   }
 }

@@ -1,8 +1,8 @@
-import { Duration, Validations } from 'aws-cdk-lib';
+import { Validations } from 'aws-cdk-lib';
 import type { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
-import { type FunctionDefaults, ServiceFunction } from './service-function.js';
+import { type FunctionDefaults, StageFunction } from './stage-function.js';
 
 export interface PrivacyProps {
   /** What every function gets alike: the catalog it runs with, tracing. */
@@ -16,17 +16,14 @@ export interface PrivacyProps {
  * index and deletes or anonymises them (`closeloop erase <email>`). Retention itself is DynamoDB TTL.
  */
 export class Privacy extends Construct {
-  readonly function: ServiceFunction;
+  readonly function: StageFunction;
 
   constructor(scope: Construct, id: string, props: PrivacyProps) {
     super(scope, id);
-    this.function = new ServiceFunction(this, 'EraseFunction', {
+    this.function = new StageFunction(this, 'EraseFunction', {
       defaults: props.defaults,
       table: props.table,
       stage: 'erase',
-      description: "Erases a person's data (invitations, responses' personal fields, cases, rest periods) and suppresses the address.",
-      // Under the HTTP API's 30 s integration limit, with room for two passes over a large history.
-      timeout: Duration.seconds(29),
       environment: { SURVEY_TABLE: props.table.tableName },
     });
     // Reads and rewrites of the person's items, the contact's own records (Query on the table), the suppression.

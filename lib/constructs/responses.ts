@@ -5,7 +5,7 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { EdgeProtection, type EdgeProtectionOptions } from './edge-protection.js';
-import { type FunctionDefaults, ServiceFunction } from './service-function.js';
+import { type FunctionDefaults, StageFunction } from './stage-function.js';
 
 /** Every route of the stage, per second (the case API and erasure included): ample for people, a cap on what a flood costs. */
 export const STAGE_THROTTLE = { rate: 100, burst: 200 } as const;
@@ -40,7 +40,7 @@ export interface ResponsesProps {
  */
 export class Responses extends Construct {
   readonly api: HttpApi;
-  readonly function: ServiceFunction;
+  readonly function: StageFunction;
   readonly publicBaseUrl: string;
   /** The generated key that signs the pages' render times (domain/page-stamp.ts); only the respond function may read it. */
   readonly pageSigningKey: Secret;
@@ -67,11 +67,10 @@ export class Responses extends Construct {
         'a rotation Lambda would cost more than it protects. See docs/security.md.',
     });
 
-    this.function = new ServiceFunction(this, 'Function', {
+    this.function = new StageFunction(this, 'Function', {
       defaults: props.defaults,
       table: props.table,
       stage: 'respond',
-      description: 'Rating pages: GET shows the form (never writes), POST records the response.',
       environment: {
         SURVEY_TABLE: props.table.tableName,
         SUPPORT_EMAIL: props.supportEmail,

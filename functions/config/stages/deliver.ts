@@ -1,0 +1,15 @@
+import { DELIVER_TIMEOUT_SECONDS } from '../resources.js';
+import type { StageManifest } from './manifest.js';
+
+/** Closeloop's events delivered where teams work: one queue per catalog integration; replays on request. */
+export const deliver = {
+  description: 'Delivers Closeloop events to the catalog integrations (signed webhooks, Slack, Zendesk tickets); replays them on request.',
+  timeoutSeconds: DELIVER_TIMEOUT_SECONDS,
+  env: ['SURVEY_TABLE', 'INTEGRATION_QUEUE_URLS', 'INTEGRATION_DEAD_LETTER_QUEUE_URL'],
+  optionalEnv: ['RETRY_DELAY_SCALE'],
+  // Cases (comment and topics for Slack, the contact key of an opted-in delivery), the delivery log and its replay.
+  table: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query'],
+  routes: [{ methods: ['POST'], path: '/integrations/{integrationId}/replay', auth: 'iam' }],
+  // The function sets a failed delivery's backoff itself (ChangeMessageVisibility).
+  trigger: { kind: 'queue', queue: 'integration-<id>', perIntegration: true, batchSize: 10, handlerSetsVisibility: true },
+} as const satisfies StageManifest;

@@ -1,0 +1,27 @@
+import { bufferQueue, DISPATCH_TIMEOUT_SECONDS, dispatchConcurrencyFor } from '../resources.js';
+import type { StageManifest } from './manifest.js';
+
+/** Buffer queue → one survey email per program and event, or a schedule for later. */
+export const dispatch = {
+  description: 'Sends one survey email per program and event (idempotent by eventId).',
+  timeoutSeconds: DISPATCH_TIMEOUT_SECONDS,
+  env: [
+    'SURVEY_TABLE',
+    'SENDER_EMAIL',
+    'SUPPORT_EMAIL',
+    'PUBLIC_BASE_URL',
+    'CONFIGURATION_SET',
+    'SES_SEND_RATE',
+    'DEAD_LETTER_QUEUE_URL',
+    'EVENT_BUS_NAME',
+    'SCHEDULE_GROUP',
+    'SCHEDULE_TARGET_ARN',
+    'SCHEDULE_ROLE_ARN',
+    'SCHEDULE_DEAD_LETTER_ARN',
+  ],
+  // GetItem: a due reminder reads its invitation (address, language, context) when it fires; and once per
+  // cold start, whether suppression flags are migrated (docs/upgrading.md). BatchGetItem: the live
+  // cancellations of a batch's cancellable surveys, read before their reservations.
+  table: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem'],
+  trigger: { kind: 'queue', queue: bufferQueue.name, batchSize: 10, maxBatchingWindowSeconds: 1, maxConcurrency: dispatchConcurrencyFor },
+} as const satisfies StageManifest;

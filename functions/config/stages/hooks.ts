@@ -1,0 +1,11 @@
+import type { StageManifest } from './manifest.js';
+
+/** Inbound hooks: helpdesks move cases with Standard Webhooks signed requests. */
+export const hooks = {
+  description: 'Inbound hooks: helpdesks acknowledge and resolve cases with Standard Webhooks signed requests.',
+  env: ['SURVEY_TABLE', 'EVENT_BUS_NAME'],
+  // The case transitions as the case API makes them (PutItem: a resolution reply's outbox item; and
+  // the replay guard's item per webhook-id). The integrations' secrets are granted by name.
+  table: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'],
+  routes: [{ methods: ['POST'], path: '/hooks/{integrationId}', auth: 'none' }],
+} as const satisfies StageManifest;

@@ -1,0 +1,21 @@
+import { NOTIFY_RETRY_ATTEMPTS, NOTIFY_TIMEOUT_SECONDS, notifyFailureQueue } from '../resources.js';
+import type { StageManifest } from './manifest.js';
+
+/** Respondent notifications from their outbox items on the stream, each at most once. */
+export const notify = {
+  description: 'Sends respondent notifications (acknowledgement, resolution reply) from their outbox items, each at most once.',
+  timeoutSeconds: NOTIFY_TIMEOUT_SECONDS,
+  env: ['SURVEY_TABLE', 'SENDER_EMAIL', 'SUPPORT_EMAIL', 'PUBLIC_BASE_URL', 'CONFIGURATION_SET', 'NOTIFY_FAILURE_QUEUE_URL'],
+  // The claim (an update with the suppression check and the unsubscribe link's put, one transaction) and the sent mark.
+  table: ['dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem', 'dynamodb:PutItem'],
+  trigger: {
+    kind: 'stream',
+    batchSize: 10,
+    maxBatchingWindowSeconds: 1,
+    retryAttempts: NOTIFY_RETRY_ATTEMPTS,
+    maxRecordAgeHours: 24,
+    failureQueue: notifyFailureQueue.name,
+    // New outbox items only: the function is not invoked for anything else on the stream.
+    filter: { eventName: ['INSERT'], dynamodb: { NewImage: { type: { S: ['notification'] } } } },
+  },
+} as const satisfies StageManifest;

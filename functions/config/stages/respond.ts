@@ -1,0 +1,12 @@
+import type { StageManifest } from './manifest.js';
+
+/** The rating and unsubscribe pages: GET shows, POST records. */
+export const respond = {
+  description: 'Rating pages: GET shows the form (never writes), POST records the response.',
+  env: ['SURVEY_TABLE', 'SUPPORT_EMAIL', 'PUBLIC_BASE_URL', 'PAGE_SIGNING_SECRET'],
+  table: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem'],
+  routes: [
+    { methods: ['GET', 'HEAD', 'POST'], path: '/r/{token}', auth: 'none' },
+    { methods: ['GET', 'HEAD', 'POST'], path: '/u/{token}', auth: 'none' },
+  ],
+} as const satisfies StageManifest;

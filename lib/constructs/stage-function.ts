@@ -1,0 +1,212 @@
+import { copyFileSync, existsSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { AssetHashType, DockerImage, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import type { HttpApi, HttpMethod, HttpRoute } from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction as LambdaTarget } from 'aws-cdk-lib/aws-events-targets';
+import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Architecture, Code, type FunctionProps, Function as LambdaFunction, Runtime, StartingPosition, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { DynamoEventSource, SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+import { ENV } from '../../functions/config/env.js';
+import { METRICS_NAMESPACE } from '../../functions/config/metrics.js';
+import { packageRoot } from '../../functions/config/package-info.js';
+import { RUNTIME_CATALOG_FILE } from '../../functions/config/runtime-catalog.js';
+import type { QueueTrigger, ScheduleTrigger, StageManifest, StreamTrigger } from '../../functions/config/stages/manifest.js';
+import { type Stage, type StageEnvironment, stageVariables, WIRING } from '../../functions/config/wiring.js';
+import type { Catalog } from '../../functions/domain/program.js';
+import { grantIndexQuery, grantItemActions } from './survey-store.js';
+
+/** What every function of one Closeloop gets alike. */
+export interface FunctionDefaults {
+  /** The validated catalog the functions run with: placed beside each handler as catalog.json. */
+  readonly catalog: Catalog;
+  /** X-Ray active tracing. */
+  readonly tracing: boolean;
+  /** The `service` dimension of this instance's metrics (unique per instance in an account). */
+  readonly metricsService: string;
+}
+
+export interface StageFunctionProps<S extends Stage>
+  extends Omit<FunctionProps, 'code' | 'handler' | 'runtime' | 'architecture' | 'tracing' | 'environment' | 'description' | 'timeout' | 'deadLetterQueue'> {
+  /**
+   * The stage, e.g. 'dispatch': its pre-built handler (dist/functions/<stage>) is the code, its manifest
+   * (functions/config/stages/<stage>.ts) the description, timeout, environment, grants, routes and trigger.
+   */
+  readonly stage: S;
+  /** One value per variable the stage's manifest requires (by key, e.g. `SURVEY_TABLE`), and no other. */
+  readonly environment: StageEnvironment<S>;
+  /** The survey table: the function gets exactly the item actions and index queries its manifest declares. */
+  readonly table: ITableV2;
+  readonly defaults: FunctionDefaults;
+  /** A scheduled stage's failure queue: the function's dead-letter queue for asynchronous invocations that kept failing. */
+  readonly deadLetterQueue?: IQueue;
+  /** @default 256 MB */
+  readonly memorySize?: number;
+}
+
+/** Where the package keeps its pre-built handlers (dist/functions/<stage>/index.js, built by `npm run build`). */
+export function prebuiltHandler(stage: string): string {
+  const file = path.join(packageRoot(), 'dist', 'functions', stage, 'index.js');
+  if (!existsSync(file)) {
+    throw new Error(
+      `Closeloop: the pre-built handler of "${stage}" is missing (${file}). In the closeloop repository, run \`npm run build\`; an installed package ships it.`,
+    );
+  }
+  return file;
+}
+
+/**
+ * A stage's Lambda function, built from its manifest, with the house defaults: newest Node.js
+ * runtime, arm64, the pre-built handler (no esbuild or Docker at synth) with the validated catalog
+ * beside it, a log group kept one month, and X-Ray active tracing only when asked for. Its trigger
+ * comes from the manifest too: `consume` (a queue), `readStream` (the table's stream), `runOnSchedule`.
+ */
+export class StageFunction<S extends Stage = Stage> extends LambdaFunction {
+  readonly stage: S;
+  readonly manifest: StageManifest;
+
+  constructor(scope: Construct, id: string, props: StageFunctionProps<S>) {
+    const { stage, defaults, table, environment, ...rest } = props;
+    const manifest: StageManifest = WIRING[stage];
+    const schedule = manifest.trigger?.kind === 'schedule' ? manifest.trigger : undefined;
+    if (schedule && !props.deadLetterQueue) throw new Error(`Closeloop: the ${stage} stage runs on a schedule and needs its failure queue (deadLetterQueue)`);
+    const handlerFile = prebuiltHandler(stage);
+    const catalogJson = JSON.stringify(defaults.catalog);
+    const logGroup = new LogGroup(scope, `${id}Logs`, { retention: RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY });
+    // An own role instead of AWSLambdaBasicExecutionRole: it may write to its own log group only.
+    const role = new Role(scope, `${id}Role`, { assumedBy: new ServicePrincipal('lambda.amazonaws.com') });
+    logGroup.grantWrite(role);
+    super(scope, id, {
+      ...rest,
+      description: manifest.description,
+      ...(schedule ? { deadLetterQueue: props.deadLetterQueue, reservedConcurrentExecutions: schedule.reservedConcurrency } : {}),
+      role,
+      // "Bundling" is a copy plus the catalog, done locally at synth; the asset hash is the output's,
+      // so another catalog is another asset (and a function update on deploy).
+      code: Code.fromAsset(path.dirname(handlerFile), {
+        assetHashType: AssetHashType.OUTPUT,
+        bundling: {
+          image: DockerImage.fromRegistry('closeloop-needs-no-docker'),
+          local: {
+            tryBundle(outputDir: string) {
+              copyFileSync(handlerFile, path.join(outputDir, 'index.js'));
+              writeFileSync(path.join(outputDir, RUNTIME_CATALOG_FILE), catalogJson);
+              return true;
+            },
+          },
+        },
+      }),
+      handler: 'index.handler',
+      runtime: Runtime.NODEJS_24_X,
+      architecture: Architecture.ARM_64,
+      memorySize: props.memorySize ?? 256,
+      timeout: Duration.seconds(manifest.timeoutSeconds ?? 30),
+      tracing: defaults.tracing ? Tracing.ACTIVE : Tracing.DISABLED,
+      logGroup,
+      environment: {
+        POWERTOOLS_SERVICE_NAME: `closeloop-${stage}`,
+        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+        [ENV.RUNTIME_CATALOG]: RUNTIME_CATALOG_FILE,
+        [ENV.METRICS_SERVICE]: defaults.metricsService,
+        ...stageVariables(stage, environment),
+      },
+    });
+    this.stage = stage;
+    this.manifest = manifest;
+    grantItemActions(table, this, manifest.table);
+    for (const index of manifest.indexes ?? []) grantIndexQuery(table, this, index);
+    if (defaults.tracing) {
+      Validations.of(role).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason: 'xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions; AWS requires "*".',
+      });
+    } else {
+      Validations.of(this).acknowledge({
+        id: 'Serverless-LambdaTracing',
+        reason:
+          'X-Ray active tracing is optional (the `tracing` prop turns it on): the cost model leaves it out ' +
+          '($5 per million traces); Powertools metrics, structured logs and the dashboard cover the pipeline without it.',
+      });
+    }
+  }
+
+  /** Adds the routes the stage's manifest declares to the API, integrated with this function (IAM-authorised where declared). */
+  serveRoutes(api: HttpApi, integrationId: string): HttpRoute[] {
+    const integration = new HttpLambdaIntegration(integrationId, this);
+    return (this.manifest.routes ?? []).flatMap((route) =>
+      api.addRoutes({
+        path: route.path,
+        methods: route.methods.map((method) => method as HttpMethod),
+        integration,
+        authorizer: route.auth === 'iam' ? new HttpIamAuthorizer() : undefined,
+      }),
+    );
+  }
+
+  /** The manifest's queue trigger on `queue` (one call per queue of a per-integration trigger): partial batch responses. */
+  consume(queue: IQueue, options: { readonly sesMaxSendRate?: number } = {}): void {
+    const trigger = this.trigger<QueueTrigger>('queue');
+    const maxConcurrency = trigger.maxConcurrency && options.sesMaxSendRate !== undefined ? trigger.maxConcurrency(options.sesMaxSendRate) : undefined;
+    this.addEventSource(
+      new SqsEventSource(queue, {
+        batchSize: trigger.batchSize,
+        ...(trigger.maxBatchingWindowSeconds ? { maxBatchingWindow: Duration.seconds(trigger.maxBatchingWindowSeconds) } : {}),
+        reportBatchItemFailures: true,
+        ...(maxConcurrency !== undefined ? { maxConcurrency } : {}),
+      }),
+    );
+  }
+
+  /**
+   * The manifest's stream trigger on the table's stream: filtered, bisected on error, partial batch
+   * responses, and a batch that keeps failing described on `failures` (the on-failure destination).
+   */
+  readStream(table: ITableV2, failures: IQueue): void {
+    const trigger = this.trigger<StreamTrigger>('stream');
+    this.addEventSource(
+      new DynamoEventSource(table, {
+        startingPosition: StartingPosition.TRIM_HORIZON,
+        batchSize: trigger.batchSize,
+        maxBatchingWindow: Duration.seconds(trigger.maxBatchingWindowSeconds),
+        bisectBatchOnError: true,
+        retryAttempts: trigger.retryAttempts,
+        maxRecordAge: Duration.hours(trigger.maxRecordAgeHours),
+        reportBatchItemFailures: true,
+        onFailure: new SqsDlq(failures),
+        filters: [{ pattern: JSON.stringify(trigger.filter) }],
+      }),
+    );
+    Validations.of(this).acknowledge({
+      id: 'Serverless-LambdaDLQ',
+      reason: `Invoked only by the DynamoDB stream event source: a batch that keeps failing is described on its on-failure queue (${trigger.failureQueue}); a function DLQ would never receive anything.`,
+    });
+  }
+
+  /** The manifest's schedule trigger: an EventBridge rule `id` in `scope`, its failed invocations kept on the function's dead-letter queue. */
+  runOnSchedule(scope: Construct, id: string, description: string): Rule {
+    const trigger = this.trigger<ScheduleTrigger>('schedule');
+    return new Rule(scope, id, {
+      description,
+      schedule: Schedule.rate(Duration.minutes(trigger.rateMinutes)),
+      targets: [
+        new LambdaTarget(this, {
+          deadLetterQueue: this.deadLetterQueue,
+          retryAttempts: trigger.retryAttempts,
+          maxEventAge: Duration.minutes(trigger.maxEventAgeMinutes),
+        }),
+      ],
+    });
+  }
+
+  private trigger<T extends NonNullable<StageManifest['trigger']>>(kind: T['kind']): T {
+    const trigger = this.manifest.trigger;
+    if (trigger?.kind !== kind) throw new Error(`Closeloop: the ${this.stage} stage's manifest declares no ${kind} trigger`);
+    return trigger as T;
+  }
+}
