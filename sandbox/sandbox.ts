@@ -8,36 +8,32 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoAggregateStore } from '../functions/adapters/dynamo-aggregate-store.js';
 import { ENV } from '../functions/config/env.js';
 import {
-  announceConcurrencyFor,
   announceQueue,
   bufferQueue,
   deadLetterQueue,
-  dispatchConcurrencyFor,
   EXAMPLE_ADDRESSES,
   feedbackDeadLetterQueue,
   feedbackQueue,
   followUpQueueNames,
   integrationDeadLetterQueue,
   integrationQueueName,
-  NOTIFY_RETRY_ATTEMPTS,
   notifyFailureQueue,
   pageSigningSecret,
   rulesFailureQueue,
 } from '../functions/config/resources.js';
-import { type Route, WIRING, type WiredEnvKey, wiredVariables } from '../functions/config/wiring.js';
+import { type WiredEnvKey, wiredVariables } from '../functions/config/wiring.js';
 import { INTEGRATION_SOURCE } from '../functions/domain/integration-events.js';
 import type { Catalog } from '../functions/domain/program.js';
 import { assertPortFree, freePort, LOCAL_REGION, type RunningEmulator, startDynamoDb, startSes, startSqs } from './emulators.js';
 import { type BusEvent, type RunningEventBus, startEventBus } from './event-bus.js';
 import { type FaultInjector, handlerClients } from './faults.js';
 import { type HttpRoute, type RunningHttpApi, startHttpApi } from './http-api.js';
-import { lambdaContext } from './lambda-context.js';
-import { every, type Poller, pollQueue, pollStream } from './pollers.js';
 import { reportPage } from './report-page.js';
 import { createResources, SANDBOX_INTEGRATION_EVENTS_QUEUE } from './resources.js';
 import { startScheduler } from './scheduler.js';
 import { secretValues, secretVariable, startSecrets } from './secrets.js';
 import { type SesFront, startSesFront } from './ses-front.js';
+import { loadHandlers, stageRoutes, startTriggers } from './stages.js';
 
 /** Ports the sandbox listens on (127.0.0.1). 0 picks a free one (what the tests do). */
 export interface SandboxPorts {
@@ -281,32 +277,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
       AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.endpoint,
     });
     // Imported only now: like a Lambda cold start, each handler reads its environment once.
-    const [
-      { handler: dispatch },
-      { handler: respond },
-      { handler: followUp },
-      { handler: cases },
-      { handler: escalate },
-      { handler: measure },
-      { handler: deliverability },
-      { handler: erase },
-      { handler: notify },
-      { handler: hooks },
-    ] = await Promise.all([
-      import('../functions/dispatch/handler.js'),
-      import('../functions/respond/handler.js'),
-      import('../functions/follow-up/handler.js'),
-      import('../functions/cases/handler.js'),
-      import('../functions/escalate/handler.js'),
-      import('../functions/measure/handler.js'),
-      import('../functions/deliverability/handler.js'),
-      import('../functions/erase/handler.js'),
-      import('../functions/notify/handler.js'),
-      import('../functions/hooks/handler.js'),
-    ]);
-    const { handler: deliver } = await import('../functions/deliver/handler.js');
-    const { handler: announce } = await import('../functions/announce/handler.js');
-    const { handler: digest } = await import('../functions/digest/handler.js');
+    const handlers = await loadHandlers();
     deliverFeedback = async (event) => {
       await sqsClient.send(new SendMessageCommand({ QueueUrl: queue(feedbackQueue.name).url, MessageBody: JSON.stringify(event) }));
     };
@@ -340,27 +311,8 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
       queueUrls: Object.fromEntries(Object.values(resources.queues).map((q) => [q.arn, q.url])),
     });
     stoppers.push(() => scheduler.stop());
-    // The deliver function serves its replay route and its queues alike (it tells them apart by the event).
-    // The digest function serves `closeloop digest send` (its schedules are AWS's: in the sandbox the command is the trigger).
-    const served = {
-      respond,
-      cases,
-      erase,
-      hooks,
-      deliver: deliver as unknown as typeof erase,
-      announce: announce as unknown as typeof erase,
-      digest: digest as unknown as typeof erase,
-    } as const;
     const routes: HttpRoute[] = [
-      ...(Object.keys(served) as (keyof typeof served)[]).flatMap((stage) =>
-        (WIRING[stage].routes as readonly Route[]).map((route) => ({
-          methods: [...route.methods],
-          path: route.path,
-          handler: served[stage],
-          functionName: `closeloop-${stage}`,
-          ...(route.auth === 'iam' ? { auth: 'iam' as const } : {}),
-        })),
-      ),
+      ...stageRoutes(handlers),
       // Sandbox only: the HTML report of the last 90 days (in AWS, `closeloop report --html` writes the same file).
       {
         methods: ['GET'],
@@ -379,83 +331,21 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     });
     stoppers.push(() => api.stop());
 
-    const retryDelaySeconds = options.retryDelaySeconds ?? 2;
-    // As many buffer pollers as the stack's dispatch concurrency for this send rate (1 without a rate).
-    const dispatchers = options.sesMaxSendRate ? dispatchConcurrencyFor(options.sesMaxSendRate) : 1;
-    const pollers: Poller[] = [
-      ...Array.from({ length: dispatchers }, () =>
-        pollQueue({ sqs: sqsClient, queue: queue(bufferQueue.name), handler: dispatch, functionName: 'closeloop-dispatch', retryDelaySeconds, report }),
-      ),
-      pollQueue({
-        sqs: sqsClient,
-        queue: queue(feedbackQueue.name),
-        handler: deliverability,
-        functionName: 'closeloop-deliverability',
-        retryDelaySeconds,
-        report,
-      }),
-      pollStream({
-        streams: streamsClient,
-        streamArn: resources.streamArn,
-        handler: followUp,
-        functionName: 'closeloop-follow-up',
-        retryAttempts: 5,
-        sqs: sqsClient,
-        onFailureQueueUrl: queue(rulesFailureQueue.name).url,
-        report,
-      }),
-      // A second, independent reader of the same stream, as in AWS.
-      pollStream({
-        streams: streamsClient,
-        streamArn: resources.streamArn,
-        handler: measure,
-        functionName: 'closeloop-measure',
-        retryAttempts: 5,
-        sqs: sqsClient,
-        onFailureQueueUrl: queue(rulesFailureQueue.name).url,
-        report,
-      }),
-      // The third: respondent notifications from their outbox items (the stack filters to those; the handler ignores the rest).
-      pollStream({
-        streams: streamsClient,
-        streamArn: resources.streamArn,
-        handler: notify,
-        functionName: 'closeloop-notify',
-        retryAttempts: NOTIFY_RETRY_ATTEMPTS,
-        sqs: sqsClient,
-        onFailureQueueUrl: queue(notifyFailureQueue.name).url,
-        report,
-      }),
-      // One event source per integration queue, as in AWS; the function sets a failed delivery's backoff itself.
-      ...(catalog.integrations ?? []).map(({ id }) =>
-        pollQueue({
-          sqs: sqsClient,
-          queue: queue(integrationQueueName(id)),
-          handler: deliver as Parameters<typeof pollQueue>[0]['handler'],
-          functionName: 'closeloop-deliver',
-          retryDelaySeconds,
-          handlerSetsVisibility: true,
-          report,
-        }),
-      ),
-      // The announce queue's consumers: as many as the stack's maximum concurrency for this send rate (1 without a rate).
-      ...Array.from({ length: options.sesMaxSendRate ? announceConcurrencyFor(options.sesMaxSendRate) : 1 }, () =>
-        pollQueue({
-          sqs: sqsClient,
-          queue: queue(announceQueue.name),
-          handler: announce as Parameters<typeof pollQueue>[0]['handler'],
-          functionName: 'closeloop-announce',
-          retryDelaySeconds,
-          report,
-        }),
-      ),
-    ];
+    const pollers = startTriggers(handlers, {
+      catalog,
+      sqs: sqsClient,
+      streams: streamsClient,
+      streamArn: resources.streamArn,
+      queue,
+      retryDelaySeconds: options.retryDelaySeconds ?? 2,
+      ...(options.sesMaxSendRate ? { sesMaxSendRate: options.sesMaxSendRate } : {}),
+      // EventBridge's rate(1 minute) schedule of the escalation sweep; more often here, as SLAs may be compressed.
+      scheduleIntervalMs: options.sweepIntervalMs ?? 1000,
+      report,
+    });
     stoppers.push(async () => {
       await Promise.all(pollers.map((p) => p.stop()));
     });
-    // EventBridge's rate(1 minute) schedule of the escalation sweep; more often here, as SLAs may be compressed.
-    const sweeper = every(options.sweepIntervalMs ?? 1000, () => escalate({}, lambdaContext('closeloop-escalate')), report, 'closeloop-escalate');
-    stoppers.push(() => sweeper.stop());
 
     const info: SandboxInfo = {
       instanceId,
