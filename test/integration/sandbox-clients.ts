@@ -1,13 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import {
-  ChangeMessageVisibilityCommand,
-  DeleteMessageCommand,
-  GetQueueAttributesCommand,
-  type Message,
-  ReceiveMessageCommand,
-  SQSClient,
-} from '@aws-sdk/client-sqs';
+import { GetQueueAttributesCommand, type Message, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type ParsedMail, simpleParser } from 'mailparser';
 import { inject } from 'vitest';
@@ -87,9 +80,36 @@ export const mentioning =
   (message: Message): boolean =>
     message.Body?.includes(JSON.stringify(id)) ?? false;
 
+/** Messages a collector of this test file has already taken: each is found once, as if it had been deleted. */
+const collected = new Set<string>();
+
+interface InspectedMessage {
+  messageId: string;
+  body: string;
+  messageAttributes?: Message['MessageAttributes'];
+}
+
 /**
- * Receives (and deletes) the messages matching `match`: waits until `atLeast` have arrived (or
- * `timeoutMs` passed), then `settleMs` more, long enough to see a second, unwanted message too.
+ * The messages on a queue of the shared sandbox, ready or in flight, read through fauxqs's
+ * non-destructive inspection (`GET /_fauxqs/queues/<name>`). Collectors do not receive: several test
+ * files look at the same follow-up queue at once, and each receive of another file's message would
+ * count towards that message's maxReceiveCount (5) and send it to the dead-letter queue.
+ */
+async function queueMessages(queueUrl: string): Promise<Message[]> {
+  const name = queueUrl.split('/').pop() as string;
+  const response = await fetch(`${sandbox.endpoints.sqs}/_fauxqs/queues/${encodeURIComponent(name)}`);
+  if (!response.ok) throw new Error(`inspecting ${name}: ${response.status} ${await response.text()}`);
+  const { messages } = (await response.json()) as { messages: { ready: InspectedMessage[]; inflight: { message: InspectedMessage }[] } };
+  return [...messages.ready, ...messages.inflight.map((entry) => entry.message)].map((message) => ({
+    MessageId: message.messageId,
+    Body: message.body,
+    MessageAttributes: message.messageAttributes ?? {},
+  }));
+}
+
+/**
+ * The messages matching `match` that this test file has not collected yet: waits until `atLeast` have
+ * arrived (or `timeoutMs` passed), then `settleMs` more, long enough to see a second, unwanted message too.
  */
 export async function collectMessages(
   queueUrl: string,
@@ -101,24 +121,13 @@ export async function collectMessages(
   const started = Date.now();
   let settleUntil = atLeast === 0 ? started + settleMs : Number.POSITIVE_INFINITY;
   while (Date.now() < Math.min(settleUntil, started + timeoutMs)) {
-    const { Messages = [] } = await sqs.send(
-      new ReceiveMessageCommand({
-        QueueUrl: queueUrl,
-        MaxNumberOfMessages: 10,
-        WaitTimeSeconds: 1,
-        MessageAttributeNames: ['All'],
-      }),
-    );
-    for (const message of Messages) {
-      if (!match(message)) {
-        // Another test's message: visible again at once, not after the queue's visibility timeout (300 s on follow-up queues).
-        await sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle, VisibilityTimeout: 0 }));
-        continue;
-      }
+    for (const message of await queueMessages(queueUrl)) {
+      if (collected.has(message.MessageId as string) || !match(message)) continue;
+      collected.add(message.MessageId as string);
       found.push(message);
-      await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle }));
     }
     if (found.length >= atLeast && settleUntil === Number.POSITIVE_INFINITY) settleUntil = Date.now() + settleMs;
+    await sleep(100);
   }
   return found;
 }
