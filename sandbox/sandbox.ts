@@ -17,7 +17,6 @@ import {
   followUpQueueNames,
   integrationDeadLetterQueue,
   integrationQueueName,
-  notifyFailureQueue,
   pageSigningSecret,
   rulesFailureQueue,
 } from '../functions/config/resources.js';
@@ -266,7 +265,6 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
       FEEDBACK_DEAD_LETTER_QUEUE_URL: queue(feedbackDeadLetterQueue.name).url,
       SLA_TIME_SCALE: String(Math.min(1, Math.max(options.delayScale ?? 1, 1e-9))),
       PAGE_SIGNING_SECRET: pageSigningSecret.name,
-      NOTIFY_FAILURE_QUEUE_URL: queue(notifyFailureQueue.name).url,
       INTEGRATION_QUEUE_URLS: JSON.stringify(integrationQueues),
       INTEGRATION_DEAD_LETTER_QUEUE_URL: queue(integrationDeadLetterQueue.name).url,
       RETRY_DELAY_SCALE: String(Math.min(1, Math.max(options.delayScale ?? 1, 0))),

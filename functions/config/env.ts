@@ -16,7 +16,6 @@ export const ENV = {
   /** Stream records the rules stage can never process, with the reason (also its on-failure destination). */
   RULES_FAILURE_QUEUE_URL: 'CLOSELOOP_RULES_FAILURE_QUEUE_URL',
   /** Stream records of respondent notifications the notify stage could not send (its on-failure destination too). */
-  NOTIFY_FAILURE_QUEUE_URL: 'CLOSELOOP_NOTIFY_FAILURE_QUEUE_URL',
   /** SES feedback events that are not bounces or complaints Closeloop can read, with the reason. */
   FEEDBACK_DEAD_LETTER_QUEUE_URL: 'CLOSELOOP_FEEDBACK_DEAD_LETTER_QUEUE_URL',
   /** The bus integration events (SurveySent, SurveySkipped, …) are put on. */

@@ -46,10 +46,8 @@ export class Notifications extends Construct {
         SUPPORT_EMAIL: props.supportEmail,
         PUBLIC_BASE_URL: props.publicBaseUrl,
         CONFIGURATION_SET: props.configurationSet.configurationSetName,
-        NOTIFY_FAILURE_QUEUE_URL: this.failures.queueUrl,
       },
     });
-    this.failures.grantSendMessages(this.function);
     grantSendEmail(this.function, props.senderEmail, props.configurationSet);
     this.function.readStream(props.table, this.failures);
   }

@@ -4,8 +4,10 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENV } from '../../functions/config/env.js';
 import { METRICS_NAMESPACE, type MetricName, metricOwners, STAGE_METRICS } from '../../functions/config/metrics.js';
+import type { StageManifest } from '../../functions/config/stages/manifest.js';
 import { routeKeys, STAGES, type Stage, type StageWiring, WIRING } from '../../functions/config/wiring.js';
 import { PUBLIC_ROUTE_THROTTLE } from '../../lib/constructs/responses.js';
+import { unreadVariables, unsentTableActions } from '../fixtures/manifest-checks.js';
 import { cleanUpApps, testApp, testStack } from './app.js';
 
 /**
@@ -19,12 +21,12 @@ beforeAll(() => {
 afterAll(cleanUpApps);
 
 type Resource = { Properties: Record<string, any> };
-const functionsByStage = (): Map<Stage, Resource> => {
-  const byStage = new Map<Stage, Resource>();
-  for (const fn of Object.values(template.findResources('AWS::Lambda::Function')) as Resource[]) {
+const functionsByStage = (): Map<Stage, Resource & { id: string }> => {
+  const byStage = new Map<Stage, Resource & { id: string }>();
+  for (const [id, fn] of Object.entries(template.findResources('AWS::Lambda::Function')) as [string, Resource][]) {
     const service = fn.Properties.Environment?.Variables?.POWERTOOLS_SERVICE_NAME as string | undefined;
     const stage = service?.replace(/^closeloop-/, '') as Stage | undefined;
-    if (stage && STAGES.includes(stage)) byStage.set(stage, fn);
+    if (stage && STAGES.includes(stage)) byStage.set(stage, { ...fn, id });
   }
   return byStage;
 };
@@ -49,6 +51,53 @@ function metricsRead(): string[] {
 }
 
 describe('the wiring contract', () => {
+  it('builds each function as its manifest says: description, timeout, and its trigger with the declared settings', () => {
+    const mappings = Object.values(template.findResources('AWS::Lambda::EventSourceMapping')) as Resource[];
+    const rules = Object.values(template.findResources('AWS::Events::Rule')) as Resource[];
+    for (const [stage, fn] of functionsByStage()) {
+      const manifest: StageManifest = WIRING[stage];
+      expect(fn.Properties.Description, stage).toBe(manifest.description);
+      expect(fn.Properties.Timeout, stage).toBe(manifest.timeoutSeconds ?? 30);
+      const own = mappings.filter((mapping) => mapping.Properties.FunctionName?.Ref === fn.id);
+      const scheduled = rules.filter((rule) => rule.Properties.ScheduleExpression && JSON.stringify(rule.Properties.Targets).includes(`"${fn.id}"`));
+      const trigger = manifest.trigger;
+      if (trigger?.kind === 'queue') {
+        for (const mapping of own) {
+          expect(mapping.Properties, stage).toMatchObject({ BatchSize: trigger.batchSize, FunctionResponseTypes: ['ReportBatchItemFailures'] });
+          expect(mapping.Properties.MaximumBatchingWindowInSeconds, stage).toBe(trigger.maxBatchingWindowSeconds);
+          expect(mapping.Properties.EventSourceArn['Fn::GetAtt'][1], stage).toBe('Arn');
+        }
+        if (!trigger.perIntegration) expect(own, stage).toHaveLength(1);
+      } else if (trigger?.kind === 'stream') {
+        expect(own, stage).toHaveLength(1);
+        expect(own[0]?.Properties, stage).toMatchObject({
+          BatchSize: trigger.batchSize,
+          MaximumBatchingWindowInSeconds: trigger.maxBatchingWindowSeconds,
+          MaximumRetryAttempts: trigger.retryAttempts,
+          MaximumRecordAgeInSeconds: trigger.maxRecordAgeHours * 3600,
+          BisectBatchOnFunctionError: true,
+          FunctionResponseTypes: ['ReportBatchItemFailures'],
+          FilterCriteria: { Filters: [{ Pattern: JSON.stringify(trigger.filter) }] },
+        });
+      } else if (trigger?.kind === 'schedule') {
+        expect(own, stage).toHaveLength(0);
+        expect(
+          scheduled.map((rule) => rule.Properties.ScheduleExpression),
+          stage,
+        ).toEqual([`rate(${trigger.rateMinutes} ${trigger.rateMinutes === 1 ? 'minute' : 'minutes'})`]);
+        expect(fn.Properties.ReservedConcurrentExecutions, stage).toBe(trigger.reservedConcurrency);
+        expect(fn.Properties.DeadLetterConfig, stage).toBeDefined();
+      } else {
+        expect(own, stage).toHaveLength(0);
+      }
+    }
+  });
+
+  it('declares no variable a handler does not read and no table action its bundle never sends', () => {
+    const findings = STAGES.flatMap((stage) => [...unreadVariables(stage, WIRING[stage]), ...unsentTableActions(stage, WIRING[stage], bundle(stage))]);
+    expect(findings).toEqual([]);
+  });
+
   it('gives every function exactly the variables its stage declares, and nothing undeclared', () => {
     const byStage = functionsByStage();
     expect([...byStage.keys()].sort()).toEqual([...STAGES].sort());
