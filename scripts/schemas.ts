@@ -14,6 +14,7 @@ import { INTEGRATION_DETAIL_TYPES } from '../functions/domain/integration-event-
 import { triggersOf } from '../functions/domain/program.js';
 import { asyncApiDocument, openApiDocument } from './api-docs.js';
 import { catalogReference } from './catalog-doc.js';
+import { withStagesTable } from './stages-doc.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -46,6 +47,7 @@ export function generatedSchemas(): Record<string, string> {
     'schema/closeloop.schema.json': json(schema),
     'docs/catalog.md': catalogReference(schema, readFileSync(path.join(root, 'docs', 'catalog-intro.md'), 'utf8')),
     'docs/cli.md': cliReference(),
+    'docs/contributing.md': withStagesTable(readFileSync(path.join(root, 'docs', 'contributing.md'), 'utf8')),
   };
 }
 
