@@ -118,7 +118,7 @@ export async function benchSdk(starts = 7): Promise<{ node: string; results: Sdk
       dispatch: () => sqsEvent(ticketFor(`bench-${randomUUID()}@example.com`), info.queues['dispatch-buffer']!.arn),
       erase: () => httpEvent('POST', '/erasures', '/erasures', {}, { iam: true, body: JSON.stringify({ email: `erased-${randomUUID()}@example.com` }) }),
       escalate: () => ({ source: 'aws.events', 'detail-type': 'Scheduled Event', detail: {} }),
-      'follow-up': () => streamInsert(Item),
+      rules: () => streamInsert(Item),
       measure: () => streamInsert(Item),
       respond: () => httpEvent('GET', '/r/{token}', `/r/${token}`, { token }),
       notify: pendingAcknowledgement,

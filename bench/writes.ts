@@ -21,10 +21,10 @@ import type { Invitation } from '../functions/domain/invitation.js';
 import type { Notification } from '../functions/domain/notification.js';
 import { pageStamps } from '../functions/domain/page-stamp.js';
 import { hashToken, newToken } from '../functions/domain/tokens.js';
-import { type FollowUpDeps, responseChange, routeResponse } from '../functions/follow-up/follow-up.js';
 import { type Change, countersOf, type MeasureDeps, measureChanges } from '../functions/measure/measure.js';
 import { type NotifyDeps, sendNotification } from '../functions/notify/notify.js';
 import { type RespondDeps, recordRating } from '../functions/respond/respond.js';
+import { type FollowUpDeps, responseChange, routeResponse } from '../functions/rules/rules.js';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../sandbox/emulators.js';
 import { demoCatalog as catalog } from '../test/fixtures/catalog.js';
 import { type KeyLoad, keyLoads, type Phase, WriteLedger } from './capacity.js';
@@ -186,7 +186,7 @@ export async function benchWrites(
       [...sent].map(([actor, after]) => ({ actor, change: { type: 'invitation', after } })),
     );
 
-    // Responses: the POST, then the follow-up stage on its MODIFY; the measure stage on the MODIFYs and the cases' INSERTs, in stream batches.
+    // Responses: the POST, then the rules stage on its MODIFY; the measure stage on the MODIFYs and the cases' INSERTs, in stream batches.
     const withCase = new Set<string>();
     const answered: { actor: string; change: Change }[] = [];
     await pool(surveys, concurrency, (i) =>

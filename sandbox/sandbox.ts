@@ -216,6 +216,8 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       POWERTOOLS_LOG_LEVEL: options.logLevel ?? process.env.POWERTOOLS_LOG_LEVEL ?? 'INFO',
       POWERTOOLS_METRICS_DISABLED: 'true',
+      // Every stage runs in this one process: one service name for all of their log records.
+      POWERTOOLS_SERVICE_NAME: process.env.POWERTOOLS_SERVICE_NAME ?? 'closeloop',
     });
     delete process.env.AWS_PROFILE;
 

@@ -41,8 +41,12 @@ const HANDLER_OPTIONS = { timeoutEarlyInMillis: 0 } as const;
 export const stageHandler = ((handler?: Parameters<typeof middy>[0], options?: Parameters<typeof middy>[1]) =>
   typeof handler === 'function' ? middy(handler, { ...HANDLER_OPTIONS, ...options }) : middy({ ...HANDLER_OPTIONS, ...handler })) as typeof middy;
 
-/** Built once per cold start. Log business keys (program, eventId, caseId), never personal data. */
-export const logger = new Logger({ serviceName: 'closeloop', logFormatter: new RedactingLogFormatter() });
+/**
+ * Built once per cold start. Log business keys (program, eventId, caseId), never personal data. The
+ * `service` of each record is the stage's, `closeloop-<stage>`, from `POWERTOOLS_SERVICE_NAME` (set by
+ * `StageFunction`; the sandbox, which runs every stage in one process, sets `closeloop`).
+ */
+export const logger = new Logger({ logFormatter: new RedactingLogFormatter() });
 export const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: process.env[ENV.METRICS_SERVICE] || METRICS_SERVICE, logger });
 
 /** Counts by the names the stage declares in its wiring (functions/config/wiring.ts), and no other. */

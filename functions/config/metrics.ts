@@ -30,7 +30,7 @@ export const STAGE_METRICS = {
     'ReminderSkipped',
   ],
   respond: ['RatingSubmitted', 'RatingConfirmationShown', 'Unsubscribed', 'InvalidLink', 'RespondUnavailable'],
-  'follow-up': ['ResponseRecorded', 'ResponseChanged', 'DetractorRecorded', 'FollowUpOpened', 'RulesRecordFailed', 'RulesRecordSetAside'],
+  rules: ['ResponseRecorded', 'ResponseChanged', 'DetractorRecorded', 'FollowUpOpened', 'RulesRecordFailed', 'RulesRecordSetAside'],
   cases: [],
   hooks: ['InboundAccepted', 'InboundRejected'],
   escalate: ['FollowUpEscalated'],

@@ -61,7 +61,7 @@ export class FollowUps extends Construct {
     this.function = new StageFunction(this, 'Function', {
       defaults: props.defaults,
       table: props.table,
-      stage: 'follow-up',
+      stage: 'rules',
       environment: {
         FOLLOW_UP_QUEUE_URLS: JSON.stringify(Object.fromEntries(Object.entries(this.queues).map(([name, queue]) => [name, queue.queueUrl]))),
         SURVEY_TABLE: props.table.tableName,

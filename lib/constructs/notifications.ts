@@ -22,7 +22,7 @@ export interface NotificationsProps {
 }
 
 /**
- * Respondent notifications (docs/notifications.md): the outbox items the follow-up stage (case
+ * Respondent notifications (docs/notifications.md): the outbox items the rules stage (case
  * opened) and the case API (case resolved with a reply) write in the transaction of the change that
  * owes them reach this function through the table's stream, filtered to new outbox items; it sends
  * each at most once through SES (claim with the suppression check, send, sent mark). Batches that

@@ -9,7 +9,7 @@ import { DynamoInvitationRepository, fromItem, keys } from '../../functions/adap
 import { SqsFollowUpPublisher } from '../../functions/adapters/sqs-queues.js';
 import { buildFollowUpCase, openCase } from '../../functions/domain/follow-up-case.js';
 import { hashToken } from '../../functions/domain/tokens.js';
-import { type AnsweredInvitation, routeResponse } from '../../functions/follow-up/follow-up.js';
+import { type AnsweredInvitation, routeResponse } from '../../functions/rules/rules.js';
 import { demoCatalog as catalog } from '../fixtures/catalog.js';
 import { answer, busEvents, collectMessages, dynamodb, mentioning, putEvent, sandbox, sleep, waitForBusEvent, waitForEmails } from './sandbox-clients.js';
 

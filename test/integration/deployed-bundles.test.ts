@@ -85,7 +85,7 @@ describe.skipIf(!required)('the deployed bundles on Node.js 24, with their templ
     const { Item } = await dynamodb.send(new GetCommand({ TableName: sandbox.tables.surveys, Key: keys.invitation(hashToken(token)) }));
     expect(Item).toMatchObject({ type: 'invitation' });
     const event = streamInsert(Item!);
-    expect((await invoke('follow-up', event)).result).toEqual({ batchItemFailures: [] });
+    expect((await invoke('rules', event)).result).toEqual({ batchItemFailures: [] });
     expect((await invoke('measure', event)).result).toEqual({ batchItemFailures: [] });
   });
 

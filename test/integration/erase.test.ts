@@ -10,7 +10,7 @@ import { DynamoCaseRepository } from '../../functions/adapters/dynamo-case-repos
 import { DynamoInvitationRepository, keys } from '../../functions/adapters/dynamo-invitation-repository.js';
 import { contactKeyOf } from '../../functions/domain/policies.js';
 import { hashToken, newToken } from '../../functions/domain/tokens.js';
-import { routeResponse } from '../../functions/follow-up/follow-up.js';
+import { routeResponse } from '../../functions/rules/rules.js';
 import { demoCatalog as catalog } from '../fixtures/catalog.js';
 import { answer, collectMessages, dynamodb, mentioning, putEvent, sandbox, sleep, waitForBusEvent, waitForEmails } from './sandbox-clients.js';
 

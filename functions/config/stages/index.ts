@@ -6,12 +6,12 @@ import { digest } from './digest.js';
 import { dispatch } from './dispatch.js';
 import { erase } from './erase.js';
 import { escalate } from './escalate.js';
-import { followUp } from './follow-up.js';
 import { hooks } from './hooks.js';
 import type { StageManifest } from './manifest.js';
 import { measure } from './measure.js';
 import { notify } from './notify.js';
 import { respond } from './respond.js';
+import { rules } from './rules.js';
 
 /**
  * The stages, by name: each name is its folder under functions/ (the handler), its manifest here
@@ -20,7 +20,7 @@ import { respond } from './respond.js';
 export const MANIFESTS = {
   dispatch,
   respond,
-  'follow-up': followUp,
+  rules,
   cases,
   hooks,
   escalate,

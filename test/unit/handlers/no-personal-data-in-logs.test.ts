@@ -16,8 +16,8 @@ import { pageStamps } from '../../../functions/domain/page-stamp.js';
 import { REDACTED, redact } from '../../../functions/domain/redaction.js';
 import { hashToken } from '../../../functions/domain/tokens.js';
 import { handler as erase } from '../../../functions/erase/handler.js';
-import { handler as followUp } from '../../../functions/follow-up/handler.js';
 import { handler as respond } from '../../../functions/respond/handler.js';
+import { handler as followUp } from '../../../functions/rules/handler.js';
 import { lambdaContext } from '../../../sandbox/lambda-context.js';
 import { orderDelivered } from '../../fixtures/events.js';
 
@@ -119,7 +119,7 @@ describe('logs of a full flow', () => {
           },
         ],
       },
-      lambdaContext('follow-up'),
+      lambdaContext('rules'),
     );
 
     // SES reports a bounce of the address; the first attempt to record it fails with the address in the error.

@@ -9,7 +9,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { toItem } from '../../../functions/adapters/dynamo-invitation-repository.js';
 import type { Invitation } from '../../../functions/domain/invitation.js';
-import { handler } from '../../../functions/follow-up/handler.js';
+import { handler } from '../../../functions/rules/handler.js';
 import { lambdaContext } from '../../../sandbox/lambda-context.js';
 import { HANDLER_ENV } from '../../fixtures/handler-env.js';
 
@@ -55,7 +55,7 @@ describe('follow-up handler', () => {
   });
 
   it('sends a detractor to the customer-success queue with the case attributes', async () => {
-    const result = await handler({ Records: [record('1', toItem(invitation), answeredItem(3))] }, lambdaContext('follow-up'));
+    const result = await handler({ Records: [record('1', toItem(invitation), answeredItem(3))] }, lambdaContext('rules'));
 
     expect(result).toEqual({ batchItemFailures: [] });
     expect(sqs).toHaveReceivedCommandTimes(SendMessageCommand, 1);
@@ -90,7 +90,7 @@ describe('follow-up handler', () => {
           record('4', answeredItem(3), { ...answeredItem(3), note: 'touched' }),
         ],
       },
-      lambdaContext('follow-up'),
+      lambdaContext('rules'),
     );
     expect(result).toEqual({ batchItemFailures: [] });
     expect(sqs).not.toHaveReceivedCommand(SendMessageCommand);
@@ -106,7 +106,7 @@ describe('follow-up handler', () => {
           record('3', toItem(invitation), answeredItem(1)),
         ],
       },
-      lambdaContext('follow-up'),
+      lambdaContext('rules'),
     );
     expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: '3' }] });
   });
@@ -116,7 +116,7 @@ describe('follow-up handler', () => {
       {
         Records: [record('7', toItem(invitation), answeredItem(2, 'retired-program')), record('8', toItem(invitation), answeredItem(2))],
       },
-      lambdaContext('follow-up'),
+      lambdaContext('rules'),
     );
     expect(result).toEqual({ batchItemFailures: [] });
     expect(sqs).toHaveReceivedCommandWith(SendMessageCommand, {

@@ -11,12 +11,12 @@ import { ENV, MissingConfigurationError } from '../config/env.js';
 import { loadRuntimeCatalog } from '../config/runtime-catalog.js';
 import { readStageEnv } from '../config/wiring.js';
 import { type IntegrationEvent, publishedEventTypes } from '../domain/integration-events.js';
-import { type FollowUpDeps, rated, responseChange, routeResponse, UnroutableRecordError } from './follow-up.js';
+import { type FollowUpDeps, rated, responseChange, routeResponse, UnroutableRecordError } from './rules.js';
 
 const catalog = loadRuntimeCatalog();
 
-const env = readStageEnv('follow-up');
-const count = stageCounter('follow-up');
+const env = readStageEnv('rules');
+const count = stageCounter('rules');
 const queueUrls = JSON.parse(env.FOLLOW_UP_QUEUE_URLS) as Record<string, string>;
 const missingQueues = Object.keys(catalog.followUpQueues).filter((queue) => !queueUrls[queue]);
 if (missingQueues.length) {

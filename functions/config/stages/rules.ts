@@ -2,7 +2,7 @@ import { RULES_TIMEOUT_SECONDS, rulesFailureQueue } from '../resources.js';
 import type { StageManifest } from './manifest.js';
 
 /** The table's stream → the follow-up rules: cases on the follow-up queues. */
-export const followUp = {
+export const rules = {
   description: 'Applies the follow-up rules to new responses and opens cases on the follow-up queues.',
   timeoutSeconds: RULES_TIMEOUT_SECONDS,
   env: ['FOLLOW_UP_QUEUE_URLS', 'SURVEY_TABLE', 'EVENT_BUS_NAME', 'CASE_API_URL', 'RULES_FAILURE_QUEUE_URL'],

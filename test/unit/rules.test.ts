@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { Invitation, SurveyResponse } from '../../functions/domain/invitation.js';
-import { type FollowUpDeps, responseChange, routeResponse, UnknownProgramError, UnroutableRecordError } from '../../functions/follow-up/follow-up.js';
+import { type FollowUpDeps, responseChange, routeResponse, UnknownProgramError, UnroutableRecordError } from '../../functions/rules/rules.js';
 import { demoCatalog as catalog } from '../fixtures/catalog.js';
 import { InMemoryCases, RecordingPublisher } from '../fixtures/in-memory-cases.js';
 import { InMemoryInvitations } from '../fixtures/in-memory-invitations.js';
