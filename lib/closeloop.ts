@@ -97,14 +97,13 @@ export class Closeloop extends Construct {
     }
     const deliverability = new Deliverability(this, 'Deliverability', { defaults, table: store.table, configurationSet: dispatch.configurationSet });
     const followUps = new FollowUps(this, 'FollowUps', { defaults, table: store.table, bus: ingest.bus, caseApiUrl: responses.api.apiEndpoint });
-    new Measurement(this, 'Measurement', { defaults, table: store.table, bus: ingest.bus, failures: followUps.failures });
-    new CaseManagement(this, 'Cases', {
+    const measurement = new Measurement(this, 'Measurement', { defaults, table: store.table, bus: ingest.bus });
+    const cases = new CaseManagement(this, 'Cases', {
       defaults,
       table: store.table,
       api: responses.api,
       bus: ingest.bus,
       queues: followUps.queues,
-      deadLetters: followUps.failures,
       signingSecret: responses.pageSigningKey,
     });
     new Privacy(this, 'Privacy', { defaults, table: store.table, api: responses.api });
@@ -139,6 +138,8 @@ export class Closeloop extends Construct {
     const deadLetterQueues = {
       'dispatch-dead-letters': ingest.deadLetters,
       'rules-failures': followUps.failures,
+      'measure-failures': measurement.failures,
+      'escalate-failures': cases.sweepFailures,
       'deliverability-feedback-dead-letters': deliverability.deadLetters,
       'notify-failures': notifications.failures,
       'integration-dead-letters': integrations.deadLetters,
@@ -185,6 +186,8 @@ export class Closeloop extends Construct {
     new CfnOutput(this, 'BufferQueueUrl', { value: ingest.buffer.queueUrl });
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: ingest.deadLetters.queueUrl, description: 'Rejected events, with the reason' });
     new CfnOutput(this, 'RulesFailureQueueUrl', { value: followUps.failures.queueUrl });
+    new CfnOutput(this, 'MeasureFailureQueueUrl', { value: measurement.failures.queueUrl, description: 'Stream records the measure stage could not count' });
+    new CfnOutput(this, 'EscalateFailureQueueUrl', { value: cases.sweepFailures.queueUrl, description: 'Cases the escalation sweep could not escalate' });
     new CfnOutput(this, 'NotifyFailureQueueUrl', { value: notifications.failures.queueUrl, description: 'Respondent notifications that could not be sent' });
     new CfnOutput(this, 'FeedbackDeadLetterQueueUrl', {
       value: deliverability.deadLetters.queueUrl,

@@ -5,6 +5,7 @@ import {
   announceQueue,
   bufferQueue,
   deadLetterQueue,
+  escalateFailureQueue,
   feedbackDeadLetterQueue,
   feedbackQueue,
   followUpDeadLetterName,
@@ -13,6 +14,7 @@ import {
   integrationDeadLetterQueue,
   integrationQueueDefaults,
   integrationQueueName,
+  measureFailureQueue,
   notifyFailureQueue,
   rulesFailureQueue,
   surveyTable,
@@ -126,7 +128,9 @@ export async function createResources(dynamodb: DynamoDBClient, sqs: SQSClient, 
     { VisibilityTimeout: String(feedbackQueue.visibilityTimeoutSeconds) },
     { name: feedbackDeadLetterQueue.name, maxReceiveCount: feedbackQueue.maxReceiveCount },
   );
-  await create(rulesFailureQueue.name, { MessageRetentionPeriod: days(rulesFailureQueue.retentionDays) });
+  for (const failures of [rulesFailureQueue, measureFailureQueue, escalateFailureQueue]) {
+    await create(failures.name, { MessageRetentionPeriod: days(failures.retentionDays) });
+  }
   await create(notifyFailureQueue.name, { MessageRetentionPeriod: days(notifyFailureQueue.retentionDays) });
   await create(SANDBOX_INTEGRATION_EVENTS_QUEUE, { MessageRetentionPeriod: days(1) });
   for (const name of followUpQueueNames(catalog)) {

@@ -15,6 +15,8 @@ export const ENV = {
   DEAD_LETTER_QUEUE_URL: 'CLOSELOOP_DEAD_LETTER_QUEUE_URL',
   /** Stream records the rules stage can never process, with the reason (also its on-failure destination). */
   RULES_FAILURE_QUEUE_URL: 'CLOSELOOP_RULES_FAILURE_QUEUE_URL',
+  MEASURE_FAILURE_QUEUE_URL: 'CLOSELOOP_MEASURE_FAILURE_QUEUE_URL',
+  ESCALATE_FAILURE_QUEUE_URL: 'CLOSELOOP_ESCALATE_FAILURE_QUEUE_URL',
   /** Stream records of respondent notifications the notify stage could not send (its on-failure destination too). */
   /** SES feedback events that are not bounces or complaints Closeloop can read, with the reason. */
   FEEDBACK_DEAD_LETTER_QUEUE_URL: 'CLOSELOOP_FEEDBACK_DEAD_LETTER_QUEUE_URL',

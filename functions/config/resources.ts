@@ -74,8 +74,12 @@ export const NOTIFY_RETRY_ATTEMPTS = 10;
 /** On-failure destination of the notify stage (stream records that kept failing). */
 export const notifyFailureQueue = { name: 'notify-failures', retentionDays: 14 } as const;
 
-/** On-failure destination of the rules stage (stream records that kept failing). */
+/** On-failure destination of the rules stage (stream records that kept failing), and where it sets a record it can never route aside. */
 export const rulesFailureQueue = { name: 'rules-failures', retentionDays: 14 } as const;
+/** The measure stage's: stream records that kept failing, and the corrupted ones it sets aside. */
+export const measureFailureQueue = { name: 'measure-failures', retentionDays: 14 } as const;
+/** The escalation sweep's: runs that kept failing (its DLQ), and the cases it cannot escalate. */
+export const escalateFailureQueue = { name: 'escalate-failures', retentionDays: 14 } as const;
 
 /**
  * SES bounce and complaint events of Closeloop's configuration set. SES publishes them to the

@@ -15,7 +15,7 @@ const deps: EscalateDeps = {
   cases: new DynamoCaseRepository(env.SURVEY_TABLE),
   publisher: new SqsFollowUpPublisher(queueUrls),
   events: new EventBridgePublisher(env.EVENT_BUS_NAME, publishedEventTypes(loadRuntimeCatalog())),
-  deadLetters: new SqsDeadLetterSink(env.RULES_FAILURE_QUEUE_URL, 'escalate'),
+  deadLetters: new SqsDeadLetterSink(env.ESCALATE_FAILURE_QUEUE_URL, 'escalate'),
   queues: Object.keys(queueUrls),
   now: () => new Date(),
 };

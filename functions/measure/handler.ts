@@ -23,7 +23,7 @@ const count = stageCounter('measure');
 const deps: MeasureDeps = { catalog, aggregates: new DynamoAggregateStore(env.SURVEY_TABLE), now: () => new Date() };
 const integrationEvents = new EventBridgePublisher(env.EVENT_BUS_NAME, publishedEventTypes(catalog));
 /** The stream stages' on-failure queue: records set aside carry `stage: measure` and their reason. */
-const poison = new SqsDeadLetterSink(env.RULES_FAILURE_QUEUE_URL, 'measure');
+const poison = new SqsDeadLetterSink(env.MEASURE_FAILURE_QUEUE_URL, 'measure');
 const processor = new BatchProcessor(EventType.DynamoDBStreams);
 
 const plain = (image: unknown) => (image ? unmarshall(image as Record<string, AttributeValue>) : undefined);

@@ -6,7 +6,8 @@ import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { acceptsInbound } from '../../functions/config/inbound.js';
-import { surveyTable } from '../../functions/config/resources.js';
+import { escalateFailureQueue, surveyTable } from '../../functions/config/resources.js';
+import { deadLetterQueue } from './queues.js';
 import { type FunctionDefaults, StageFunction } from './stage-function.js';
 
 export interface CaseManagementProps {
@@ -17,8 +18,6 @@ export interface CaseManagementProps {
   readonly bus: IEventBus;
   /** Follow-up queues by declared name: escalations climb into them. */
   readonly queues: Readonly<Record<string, Queue>>;
-  /** Where a failed escalation sweep invocation is kept. */
-  readonly deadLetters: Queue;
   /** The stack's signing secret: keys the case inbox's cursors (the case API may read it, nothing else of it). */
   readonly signingSecret: ISecret;
 }
@@ -34,6 +33,8 @@ export class CaseManagement extends Construct {
   readonly sweep: StageFunction;
   /** `POST /hooks/{integrationId}`: helpdesks move cases with Standard Webhooks signed requests. */
   readonly hooks: StageFunction;
+  /** escalate-failures: sweep runs that kept failing (its DLQ), and the cases it cannot escalate, with the reason. */
+  readonly sweepFailures: Queue;
 
   constructor(scope: Construct, id: string, props: CaseManagementProps) {
     super(scope, id);
@@ -69,21 +70,22 @@ export class CaseManagement extends Construct {
     });
     this.hooks.serveRoutes(props.api, 'Hooks');
 
+    this.sweepFailures = deadLetterQueue(this, 'SweepFailures', escalateFailureQueue.retentionDays);
     this.sweep = new StageFunction(this, 'SweepFunction', {
       defaults: props.defaults,
       table: props.table,
       stage: 'escalate',
       // Invoked asynchronously by the schedule: a run that still fails after Lambda's two retries is kept (and alarmed on).
-      deadLetterQueue: props.deadLetters,
+      deadLetterQueue: this.sweepFailures,
       environment: {
         SURVEY_TABLE: props.table.tableName,
         EVENT_BUS_NAME: props.bus.eventBusName,
         FOLLOW_UP_QUEUE_URLS: JSON.stringify(Object.fromEntries(Object.entries(props.queues).map(([name, q]) => [name, q.queueUrl]))),
-        RULES_FAILURE_QUEUE_URL: props.deadLetters.queueUrl,
+        ESCALATE_FAILURE_QUEUE_URL: this.sweepFailures.queueUrl,
       },
     });
     // A case that cannot be escalated is described there with its reason, and the sweep goes on.
-    props.deadLetters.grantSendMessages(this.sweep);
+    this.sweepFailures.grantSendMessages(this.sweep);
     for (const queue of Object.values(props.queues)) queue.grantSendMessages(this.sweep);
     props.bus.grantPutEventsTo(this.sweep);
     this.sweep.runOnSchedule(this, 'EveryMinute', `Escalation sweep over the ${surveyTable.slaIndex.name} index`);

@@ -2,6 +2,8 @@ import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { measureFailureQueue } from '../../functions/config/resources.js';
+import { deadLetterQueue } from './queues.js';
 import { type FunctionDefaults, StageFunction } from './stage-function.js';
 
 export interface MeasurementProps {
@@ -9,8 +11,6 @@ export interface MeasurementProps {
   readonly defaults: FunctionDefaults;
   readonly table: ITableV2;
   readonly bus: IEventBus;
-  /** Where stream batches that kept failing are described, and corrupted records set aside with their reason. */
-  readonly failures: Queue;
 }
 
 /**
@@ -19,9 +19,12 @@ export interface MeasurementProps {
  */
 export class Measurement extends Construct {
   readonly function: StageFunction;
+  /** measure-failures: stream batches that kept failing, and corrupted records set aside with their reason. */
+  readonly failures: Queue;
 
   constructor(scope: Construct, id: string, props: MeasurementProps) {
     super(scope, id);
+    this.failures = deadLetterQueue(this, 'Failures', measureFailureQueue.retentionDays);
     this.function = new StageFunction(this, 'Function', {
       defaults: props.defaults,
       table: props.table,
@@ -29,13 +32,13 @@ export class Measurement extends Construct {
       environment: {
         SURVEY_TABLE: props.table.tableName,
         EVENT_BUS_NAME: props.bus.eventBusName,
-        RULES_FAILURE_QUEUE_URL: props.failures.queueUrl,
+        MEASURE_FAILURE_QUEUE_URL: this.failures.queueUrl,
       },
     });
     // A corrupted record is set aside there with its reason (the on-failure record of the event source carries none).
-    props.failures.grantSendMessages(this.function);
+    this.failures.grantSendMessages(this.function);
     // Markers and counters in one transaction, alert state, and reads of the day buckets.
     props.bus.grantPutEventsTo(this.function);
-    this.function.readStream(props.table, props.failures);
+    this.function.readStream(props.table, this.failures);
   }
 }

@@ -36,6 +36,7 @@ describe('the Closeloop construct', () => {
     expect(ids('AWS::SQS::Queue')).toEqual([
       'CloseloopAnnouncementsDeadLettersCF9FC7E0',
       'CloseloopAnnouncementsQueue75089C8A',
+      'CloseloopCasesSweepFailuresDCA47F48',
       'CloseloopDeliverabilityDeadLetters8B4EE3EB',
       'CloseloopDeliverabilityQueueCC60D3C8',
       'CloseloopDigestsDeadLettersB44E708E',
@@ -51,6 +52,7 @@ describe('the Closeloop construct', () => {
       'CloseloopIngestBuffer3228F87B',
       'CloseloopIngestDeadLettersF50E6E65',
       'CloseloopIntegrationsDeadLettersC95C5ECC',
+      'CloseloopMeasurementFailuresEE8459D4',
       'CloseloopNotificationsFailures0B1A71D9',
     ]);
     expect(ids('AWS::Events::EventBus')).toEqual(['CloseloopIngestBus760ABFDC']);
@@ -66,7 +68,9 @@ describe('the Closeloop construct', () => {
       'deliverability-feedback-dead-letters',
       'digest-dead-letters',
       'dispatch-dead-letters',
+      'escalate-failures',
       'integration-dead-letters',
+      'measure-failures',
       'notify-failures',
       'rules-failures',
     ]);

@@ -333,6 +333,7 @@ describe('the pipeline under injected AWS faults (real SDK clients, own sandbox)
     expect(rows).toHaveLength(count);
     expect(rows.every((row) => row.notifiedAt)).toBe(true);
     expect(await drain(running.info.queues['rules-failures']!.url, 1000)).toEqual([]);
+    expect(await drain(running.info.queues['measure-failures']!.url, 1000)).toEqual([]);
     summary.push(
       `    cases: ${rows.length} rows (each notified), ${caseIds.length} follow-up messages for ${new Set(caseIds).size} caseIds; rules failures: 0`,
     );

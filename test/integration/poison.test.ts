@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { DynamoAggregateStore } from '../../functions/adapters/dynamo-aggregate-store.js';
 import { DynamoCaseRepository } from '../../functions/adapters/dynamo-case-repository.js';
 import { toItem } from '../../functions/adapters/dynamo-invitation-repository.js';
-import { rulesFailureQueue } from '../../functions/config/resources.js';
+import { escalateFailureQueue, measureFailureQueue, rulesFailureQueue } from '../../functions/config/resources.js';
 import { buildFollowUpCase, openCase } from '../../functions/domain/follow-up-case.js';
 import type { Invitation } from '../../functions/domain/invitation.js';
 import { findProgram } from '../../functions/domain/program.js';
@@ -48,7 +48,11 @@ describe('poison records at the stream stages (shared sandbox)', () => {
     await dynamodb.send(new PutCommand({ TableName: sandbox.tables.surveys, Item: poison }));
     await dynamodb.send(new PutCommand({ TableName: sandbox.tables.surveys, Item: good }));
 
-    const setAside = await collectMessages(sandbox.queues[rulesFailureQueue.name]!.url, about(poison.tokenHash), { atLeast: 2, settleMs: 3000 });
+    // Each stage on its own failure queue (rules-failures, measure-failures).
+    const setAside = [
+      ...(await collectMessages(sandbox.queues[rulesFailureQueue.name]!.url, about(poison.tokenHash), { settleMs: 3000 })),
+      ...(await collectMessages(sandbox.queues[measureFailureQueue.name]!.url, about(poison.tokenHash), { settleMs: 3000 })),
+    ];
     const byStage = Object.fromEntries(setAside.map((m) => [m.MessageAttributes?.stage?.StringValue, m.MessageAttributes?.reason?.StringValue]));
     expect(setAside).toHaveLength(2);
     expect(byStage).toEqual({
@@ -126,7 +130,7 @@ describe('poison records at the stream stages (shared sandbox)', () => {
     await cases.open(good);
     await cases.markNotified(good.message.caseId, opened);
 
-    const setAside = await collectMessages(sandbox.queues[rulesFailureQueue.name]!.url, about(corruptedId), { settleMs: 3000 });
+    const setAside = await collectMessages(sandbox.queues[escalateFailureQueue.name]!.url, about(corruptedId), { settleMs: 3000 });
     const escalated = await collectMessages(sandbox.followUpQueues.escalation!, about(good.message.caseId), { settleMs: 500 });
 
     expect(setAside.map((m) => [m.MessageAttributes?.stage?.StringValue, m.MessageAttributes?.reason?.StringValue])).toEqual([
