@@ -7,7 +7,7 @@ import { FALLBACK_LOCALE, type Messages, NOTIFICATION_KEYS, type NotificationMes
 import { parseIsoDuration } from '../domain/policies.js';
 import { type Catalog, DEFAULT_RETENTION, type SurveyProgram } from '../domain/program.js';
 import { MAX_REMINDER_HOLDOUT, type ReminderPolicy } from '../domain/reminder.js';
-import { CLASSIFICATIONS, SURVEY_KINDS, scaleOf } from '../domain/survey-kinds.js';
+import { CLASSIFICATIONS, SURVEY_KINDS, scaleOf, surveyKind } from '../domain/survey-kinds.js';
 import { ZENDESK_EVENT_TYPES } from '../domain/zendesk-ticket.js';
 import { describeCatalogIssues } from './catalog-issues.js';
 import { builtInLocaleData, LOCALE_TAG, readLocaleFile } from './locales.js';
@@ -459,7 +459,7 @@ export function parseCatalog(input: unknown, options: ParseOptions = {}): Catalo
     const reminder = program.reminder && checkReminder(program.reminder, `${at}.reminder`, declared.invitationTtlDays, problems);
     const { min, max } = scaleOf(program.kind);
     program.rules.forEach((rule, r) => {
-      if (rule.notifyRespondent && program.kind === 'enps' && (rule.notifyRespondent.onOpen || rule.notifyRespondent.onResolve)) {
+      if (rule.notifyRespondent && surveyKind(program.kind).anonymous && (rule.notifyRespondent.onOpen || rule.notifyRespondent.onResolve)) {
         problems.push(`${at}.rules.${r}.notifyRespondent: an eNPS program never notifies its respondents (their answers are anonymous)`);
       }
       for (const tag of Object.keys(rule.notifyRespondent?.contactedBy ?? {})) known(tag, `${at}.rules.${r}.notifyRespondent.contactedBy.${tag}`);

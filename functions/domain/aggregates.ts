@@ -1,6 +1,6 @@
 import type { Invitation, SurveyResponse } from './invitation.js';
 import { type Estimate, meanEstimate, npsEstimate, proportionEstimate } from './statistics.js';
-import { classify, type SurveyKind } from './survey-kinds.js';
+import { classify, type SurveyKind, surveyKind } from './survey-kinds.js';
 
 /** Counters of one day bucket. Every field is a plain sum, so buckets and shards add up. */
 export type Counters = Record<string, number>;
@@ -40,19 +40,18 @@ export function addCounters(into: Counters, from: Counters): Counters {
 /** The program's headline score over summed counters: NPS, CSAT top-2-box %, or CES mean. */
 export function scoreEstimate(kind: SurveyKind, totals: Counters): Estimate {
   const get = (key: string) => totals[key] ?? 0;
-  switch (kind) {
-    case 'nps':
-    case 'enps':
+  switch (surveyKind(kind).figure.estimator) {
+    case 'net-promoter':
       return npsEstimate(get('class_promoter'), get('class_passive'), get('class_detractor'));
-    case 'csat':
+    case 'top-two-box':
       return proportionEstimate(get('class_satisfied'), get('responses'));
-    case 'ces':
+    case 'mean':
       return meanEstimate(get('scoreSum'), get('scoreSumSq'), get('responses'));
   }
 }
 
 /** For CES a higher score is worse (more effort); for the others lower is worse. */
-export const higherIsWorse = (kind: SurveyKind) => kind === 'ces';
+export const higherIsWorse = (kind: SurveyKind) => surveyKind(kind).figure.higherIsWorse;
 
 export interface AlertRule {
   /** The level: NPS points, CSAT top-2-box %, or CES mean. */

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { resolveLocale } from './messages.js';
 import type { Catalog, SurveyProgram } from './program.js';
+import { surveyKind } from './survey-kinds.js';
 import { topicsOf } from './topics.js';
 
 /**
@@ -87,7 +88,7 @@ export function parseAnnouncementMessages(raw: unknown, where = 'message file'):
 export function announcingProgram(catalog: Catalog, programId: string): SurveyProgram {
   const program = catalog.programs.find((p) => p.id === programId);
   if (!program) throw new UnknownAnnouncementProgramError(`programId: no program "${programId}" in the catalog`);
-  if (program.kind === 'enps') {
+  if (surveyKind(program.kind).anonymous) {
     throw new AnnouncementRefusedError(`programId: "${programId}" is an eNPS program; its respondents are anonymous and are never announced to`);
   }
   return program;

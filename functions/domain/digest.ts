@@ -3,6 +3,7 @@ import { escapeHtml } from './html.js';
 import type { Brand } from './program.js';
 import { type Period, periodStart, type Ranked, type SegmentReport } from './report.js';
 import type { SlackMessage } from './slack-message.js';
+import { surveyKind } from './survey-kinds.js';
 import { cleanText } from './text.js';
 
 /**
@@ -133,7 +134,7 @@ export interface DigestContent {
 }
 
 const TOP = 3;
-const measureOf = (kind: SegmentReport['kind']) => (kind === 'nps' ? 'NPS' : kind === 'enps' ? 'eNPS' : kind === 'csat' ? 'CSAT top-2 %' : 'CES mean');
+const measureOf = (kind: SegmentReport['kind']) => surveyKind(kind).figure.name;
 
 /** The digest of one week from the reports of the segment "all" (one per program). */
 export function digestContent(

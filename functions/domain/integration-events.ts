@@ -1,6 +1,7 @@
 import type { FollowUpCase, FollowUpCaseRecord } from './follow-up-case.js';
 import type { Invitation } from './invitation.js';
 import type { Classification } from './survey-kinds.js';
+import { surveyKind } from './survey-kinds.js';
 
 /** The `source` of every event Closeloop puts on the bus. */
 export const INTEGRATION_SOURCE = 'closeloop';
@@ -89,7 +90,7 @@ export function surveyResponded(
   topics: readonly string[],
   changed: boolean,
 ): IntegrationEvent {
-  const anonymous = invitation.kind === 'enps';
+  const { anonymous } = surveyKind(invitation.kind);
   return {
     detailType: 'SurveyResponded',
     detail: {

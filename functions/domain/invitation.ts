@@ -2,6 +2,7 @@ import type { Customer } from './event.js';
 import type { ResponseEvidence } from './evidence.js';
 import type { Locale } from './messages.js';
 import type { SurveyKind } from './survey-kinds.js';
+import { surveyKind } from './survey-kinds.js';
 
 /** A survey sent to one person for one event and program, found again by its token's hash. */
 export interface Invitation {
@@ -68,7 +69,9 @@ export const MAX_REVISIONS = 5;
  * contact key stays, for rest periods, unsubscribe and erasure).
  */
 export const forgetsRespondent = (invitation: Pick<Invitation, 'kind' | 'response' | 'customer'>): boolean =>
-  invitation.kind === 'enps' && invitation.response !== undefined && (invitation.customer.email !== undefined || invitation.customer.name !== undefined);
+  surveyKind(invitation.kind).anonymous &&
+  invitation.response !== undefined &&
+  (invitation.customer.email !== undefined || invitation.customer.name !== undefined);
 
 /** The invitation as kept after an anonymous answer: the customer without address and name. */
 export function withoutRespondent(invitation: Invitation): Invitation {

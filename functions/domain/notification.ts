@@ -2,6 +2,7 @@ import type { Customer } from './event.js';
 import type { FollowUpCase, FollowUpCaseRecord } from './follow-up-case.js';
 import type { Invitation } from './invitation.js';
 import type { FollowUpRule, SurveyProgram } from './program.js';
+import { surveyKind } from './survey-kinds.js';
 
 /**
  * Emails to a respondent about their case (docs/notifications.md): the acknowledgement when it
@@ -41,7 +42,7 @@ export const OUTBOX_DAYS = 7;
 
 /** The rule's notice, unless the program is eNPS (anonymity wins over any configuration). */
 function noticeOf(program: SurveyProgram, rule: FollowUpRule) {
-  return program.kind === 'enps' ? undefined : rule.notifyRespondent;
+  return surveyKind(program.kind).anonymous ? undefined : rule.notifyRespondent;
 }
 
 const recipient = (customer: Customer): Notification['to'] => ({
@@ -94,7 +95,7 @@ export function resolutionNoticeFor(program: SurveyProgram, rule: FollowUpRule, 
  */
 export function resolutionFor(resolved: FollowUpCaseRecord, at: Date): Notification | undefined {
   const { notifyOnResolve, reply, contactKey, message } = resolved;
-  if (!notifyOnResolve || !reply?.trim() || !contactKey || resolved.erasedAt || message.kind === 'enps') return undefined;
+  if (!notifyOnResolve || !reply?.trim() || !contactKey || resolved.erasedAt || surveyKind(message.kind).anonymous) return undefined;
   return {
     caseId: message.caseId,
     kind: 'resolution',

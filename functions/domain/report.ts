@@ -1,7 +1,7 @@
 import { ALL_SEGMENTS, addCounters, type Counters, RESOLVE_HOUR_EDGES, scoreEstimate } from './aggregates.js';
 import type { SurveyProgram } from './program.js';
 import { REMINDER_COUNTERS } from './reminder.js';
-import { type SurveyKind, scoresOf } from './survey-kinds.js';
+import { type SurveyKind, scoresOf, surveyKind } from './survey-kinds.js';
 
 export type Granularity = 'day' | 'week' | 'month';
 
@@ -152,7 +152,7 @@ const round1 = (value: number) => Math.round(value * 10) / 10;
 function scoreLine(kind: SurveyKind, counters: Counters): ScoreLine | null {
   if (!counters.responses) return null;
   const estimate = scoreEstimate(kind, counters);
-  const digits = kind === 'ces' ? 100 : 10;
+  const digits = 10 ** surveyKind(kind).figure.decimals;
   const r = (value: number) => Math.round(value * digits) / digits;
   return { value: r(estimate.value), marginOfError: r((estimate.upper - estimate.lower) / 2), lower: r(estimate.lower), upper: r(estimate.upper) };
 }
@@ -213,7 +213,7 @@ export function buildSegmentReport(
   }
   const get = (key: string, from: Counters = totals) => from[key] ?? 0;
   const responses = get('responses');
-  const anonymous = program.kind === 'enps';
+  const { anonymous } = surveyKind(program.kind);
   if (anonymous && (!options.cells || options.granularity !== 'month')) {
     throw new Error(`${program.id}: an anonymous program is reported by whole months with its shown cells (anonymousReports), never on its own`);
   }
@@ -262,7 +262,6 @@ export function buildSegmentReport(
   const score = scoreLine(program.kind, totals);
   const previousSuppressed = anonymous && (!cells.previousShown || get('responses', previous) < options.minGroupSize);
   const previousScore = previousSuppressed ? null : scoreLine(program.kind, previous);
-  const nps = program.kind === 'nps' || program.kind === 'enps';
   const rate = percent(responses, get('sent'));
   return {
     ...base,
@@ -274,7 +273,7 @@ export function buildSegmentReport(
     previousScore,
     change: score && previousScore ? round1(score.value - previousScore.value) : null,
     split:
-      nps && responses
+      surveyKind(program.kind).figure.promoterSplit && responses
         ? {
             promoters: round1((get('class_promoter') / responses) * 100),
             passives: round1((get('class_passive') / responses) * 100),

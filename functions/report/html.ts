@@ -1,5 +1,6 @@
 import { escapeHtml } from '../domain/html.js';
 import type { Ranked, SegmentReport } from '../domain/report.js';
+import { surveyKind } from '../domain/survey-kinds.js';
 import { cleanText } from '../domain/text.js';
 
 const W = 560;
@@ -82,14 +83,12 @@ function section(r: SegmentReport): string {
     const months = r.series
       .map(
         (p) =>
-          `<li>${escapeHtml(p.period.slice(0, 7))}: ${p.responses === null ? 'not shown' : `${p.responses} responses, ${escapeHtml(r.kind.toUpperCase())} ${p.score ? `${p.score.value} ± ${p.score.marginOfError}` : '–'}`}</li>`,
+          `<li>${escapeHtml(p.period.slice(0, 7))}: ${p.responses === null ? 'not shown' : `${p.responses} responses, ${escapeHtml(surveyKind(r.kind).figure.name)} ${p.score ? `${p.score.value} ± ${p.score.marginOfError}` : '–'}`}</li>`,
       )
       .join('');
     return `<section>${head}<p>Fewer responses than the minimum group size in this period or one of its months: the period's figures are not shown (eNPS is anonymous).</p>${months ? `<ul>${months}</ul>` : ''}</section>`;
   }
-  const nps = r.kind === 'nps' || r.kind === 'enps';
-  const range: [number, number] = nps ? [-100, 100] : r.kind === 'csat' ? [0, 100] : [1, 7];
-  const name = nps ? r.kind.toUpperCase() : r.kind === 'csat' ? 'CSAT (top-2-box %)' : 'CES (mean effort)';
+  const { range, title: name } = surveyKind(r.kind).figure;
   const summary = [
     `${name}: <strong>${r.score ? `${r.score.value} ± ${r.score.marginOfError}` : '–'}</strong> (before: ${r.previousScore?.value ?? '–'}, change ${r.change ?? '–'})`,
     `Responses: ${r.responses} of ${r.sent} sent (${r.responseRate ?? '–'} %)`,

@@ -2,6 +2,7 @@ import { ALL_SEGMENTS } from '../domain/aggregates.js';
 import { anonymousPeriod, anonymousReports, previousMonthsOf } from '../domain/anonymity.js';
 import type { Catalog } from '../domain/program.js';
 import { buildSegmentReport, type Granularity, type Period, previousPeriodOf, type SegmentReport } from '../domain/report.js';
+import { surveyKind } from '../domain/survey-kinds.js';
 import type { AggregateStore } from '../ports.js';
 
 export interface ReportRequest {
@@ -33,7 +34,7 @@ export async function loadReports(store: AggregateStore, catalog: Catalog, reque
     const known = await store.segments(program.id);
     const everySegment = [ALL_SEGMENTS, ...known.filter((s) => s !== ALL_SEGMENTS)];
     const segments = request.segments?.length ? request.segments : everySegment;
-    if (program.kind === 'enps') {
+    if (surveyKind(program.kind).anonymous) {
       reports.push(...(await loadAnonymous(store, program, request, segments, everySegment, catalog.answerWindowHours, minGroupSize)));
       continue;
     }

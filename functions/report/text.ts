@@ -1,4 +1,5 @@
 import type { SegmentReport } from '../domain/report.js';
+import { surveyKind } from '../domain/survey-kinds.js';
 import { cleanText } from '../domain/text.js';
 
 const BARS = '▁▂▃▄▅▆▇█';
@@ -12,7 +13,7 @@ export function sparkline(values: readonly (number | null)[]): string {
   return values.map((v) => (v === null ? ' ' : BARS[max === min ? 3 : Math.round(((v - min) / (max - min)) * 7)])).join('');
 }
 
-const label = (r: SegmentReport) => (r.kind === 'nps' || r.kind === 'enps' ? r.kind.toUpperCase() : r.kind === 'csat' ? 'CSAT top-2 %' : 'CES mean');
+const label = (r: SegmentReport) => surveyKind(r.kind).figure.name;
 const signed = (n: number | null) => (n === null ? '–' : `${n > 0 ? '+' : ''}${n}`);
 const or = (value: unknown, fallback = '–') => (value === null || value === undefined ? fallback : String(value));
 

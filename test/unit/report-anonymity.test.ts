@@ -216,7 +216,7 @@ describe('eNPS anonymity: the differencing attack', () => {
     const text = renderText(reports);
     expect(text).toContain('team-b · 2026-10-01 … 2026-11-30');
     expect(text).toContain('2026-10 not shown');
-    expect(text).not.toMatch(/\b2 \(ENPS|responses +2\b/);
+    expect(text).not.toMatch(/\b2 \(eNPS|responses +2\b/);
     const csv = renderCsv(reports).split('\n');
     expect(csv.filter((row) => row.includes('team-b'))).toEqual([]);
     expect(csv).toContain(`sampled-enps,team-a,enps,2026-11-01,5,5,100,${reports[1]!.series[1]!.score!.lower},${reports[1]!.series[1]!.score!.upper}`);
