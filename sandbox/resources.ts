@@ -39,6 +39,9 @@ export const SANDBOX_TABLE_NAME = 'closeloop-surveys';
  * Sandbox only: every event Closeloop puts on its bus (source "closeloop": SurveySent, EventRejected…)
  * also lands here, as on a subscriber's queue in AWS; read it to see what a subscriber would get.
  */
+/** The sandbox's Closeloop bus (its PutEvents endpoint serves this name). */
+export const SANDBOX_BUS_NAME = 'closeloop-sandbox';
+
 export const SANDBOX_INTEGRATION_EVENTS_QUEUE = 'closeloop-integration-events';
 
 /** Creates, on the emulators, the table and queues the CDK stack declares (same shapes, same catalog). */

@@ -1,40 +1,15 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import { chmod, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
-import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { DynamoAggregateStore } from '../functions/adapters/dynamo-aggregate-store.js';
-import { ENV } from '../functions/config/env.js';
-import {
-  announceQueue,
-  bufferQueue,
-  deadLetterQueue,
-  EXAMPLE_ADDRESSES,
-  escalateFailureQueue,
-  feedbackDeadLetterQueue,
-  feedbackQueue,
-  followUpQueueNames,
-  integrationDeadLetterQueue,
-  integrationQueueName,
-  measureFailureQueue,
-  pageSigningSecret,
-  rulesFailureQueue,
-} from '../functions/config/resources.js';
-import { type WiredEnvKey, wiredVariables } from '../functions/config/wiring.js';
-import { INTEGRATION_SOURCE } from '../functions/domain/integration-events.js';
+import { EXAMPLE_ADDRESSES, followUpQueueNames } from '../functions/config/resources.js';
 import type { Catalog } from '../functions/domain/program.js';
-import { assertPortFree, freePort, LOCAL_REGION, type RunningEmulator, startDynamoDb, startSes, startSqs } from './emulators.js';
-import { type BusEvent, type RunningEventBus, startEventBus } from './event-bus.js';
-import { type FaultInjector, handlerClients } from './faults.js';
-import { type HttpRoute, type RunningHttpApi, startHttpApi } from './http-api.js';
-import { reportPage } from './report-page.js';
-import { createResources, SANDBOX_INTEGRATION_EVENTS_QUEUE } from './resources.js';
-import { startScheduler } from './scheduler.js';
-import { secretValues, secretVariable, startSecrets } from './secrets.js';
-import { type SesFront, startSesFront } from './ses-front.js';
-import { loadHandlers, stageRoutes, startTriggers } from './stages.js';
+import { assertPortFree, freePort, LOCAL_REGION } from './emulators.js';
+import type { FaultInjector } from './faults.js';
+import { SANDBOX_BUS_NAME } from './resources.js';
+import { secretVariable } from './secrets.js';
+import { startServices } from './services/index.js';
+import { required, type SandboxRun } from './services/service.js';
+import type { SesFront } from './ses-front.js';
 
 /** Ports the sandbox listens on (127.0.0.1). 0 picks a free one (what the tests do). */
 export interface SandboxPorts {
@@ -128,7 +103,7 @@ export interface RunningSandbox {
   stop(): Promise<void>;
 }
 
-export const SANDBOX_BUS_NAME = 'closeloop-sandbox';
+export { SANDBOX_BUS_NAME };
 
 /**
  * The key pair of one sandbox run, shaped like AWS's (AKIA + 16, 40 characters): the HTTP API's
@@ -162,225 +137,70 @@ export function delayScaleFromEnv(env: NodeJS.ProcessEnv = process.env): number 
 }
 
 /**
- * Starts DynamoDB Local, SES local and SQS (fauxqs), creates the stack's table and queues on them,
- * and runs the same handlers as Lambda behind a PutEvents endpoint, an HTTP API and two pollers.
- * Handlers find the emulators through the standard AWS SDK settings (AWS_ENDPOINT_URL_*).
+ * Starts the sandbox's services (./services/: DynamoDB Local, SES local and SQS, the stack's table
+ * and queues on them, Secrets Manager, PutEvents and Scheduler endpoints, the HTTP API) and runs the
+ * same handlers as Lambda behind them, each stage as its manifest says. Handlers find the emulators
+ * through the standard AWS SDK settings (AWS_ENDPOINT_URL_*).
  */
 export async function startSandbox(options: SandboxOptions): Promise<RunningSandbox> {
   const log = options.log ?? ((message: string) => console.log(message));
-  const catalog = withAvailableIntegrations(options.catalog, process.env, (message) => log(`[sandbox] ${message}`));
-  const requested: SandboxPorts = { ...DEFAULT_PORTS, ...options.ports };
-  const ports = { ...requested };
+  const ports: SandboxPorts = { ...DEFAULT_PORTS, ...options.ports };
   for (const key of Object.keys(ports) as (keyof SandboxPorts)[]) {
     if (ports[key] === 0) ports[key] = await freePort();
     else await assertPortFree(ports[key], key, PORT_VARIABLES[key]);
   }
-
-  const instanceId = randomUUID();
-  const credentials = sandboxCredentials();
-  const stoppers: (() => Promise<void>)[] = [];
-  const stop = async () => {
-    for (const stopOne of stoppers.splice(0).reverse()) await stopOne().catch(() => undefined);
+  const describe = (error: unknown): string => {
+    const children = (error as { recordErrors?: unknown[] }).recordErrors;
+    const own = error instanceof Error ? (process.env.CLOSELOOP_SANDBOX_STACKS ? String(error.stack) : error.message) : String(error);
+    return children?.length ? `${own} ${children.map(describe).join('; ')}` : own;
   };
+  const run: SandboxRun = {
+    options,
+    catalog: withAvailableIntegrations(options.catalog, process.env, (message) => log(`[sandbox] ${message}`)),
+    ports,
+    credentials: sandboxCredentials(),
+    instanceId: randomUUID(),
+    stateDir: path.resolve(options.stateDir ?? '.sandbox'),
+    log,
+    report: (source, error) => log(`[sandbox] ${source}: ${describe(error)}`),
+    endpoints: {},
+  };
+  const stop = await startServices(run);
   try {
-    const started = await Promise.allSettled([startDynamoDb(ports.dynamodb), startSes(ports.ses), startSqs(ports.sqs)]);
-    for (const result of started) if (result.status === 'fulfilled') stoppers.push(() => result.value.stop());
-    const failure = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failure) throw failure.reason;
-    const [dynamodb, ses, sqs] = started.map((r) => (r as PromiseFulfilledResult<RunningEmulator>).value) as [
-      RunningEmulator,
-      RunningEmulator,
-      RunningEmulator,
-    ];
-
-    // Filled in once the queues exist: SES publishes bounces and complaints to the default bus, whose rule targets the feedback queue.
-    let deliverFeedback: (event: BusEvent) => Promise<void> = async () => undefined;
-    const sesFront = await startSesFront(ses.endpoint, {
-      ...(options.sesMaxSendRate ? { maxSendRate: options.sesMaxSendRate } : {}),
-      onFeedback: (event) => deliverFeedback(event),
-      report: (message) => log(`[sandbox] ${message}`),
-    });
-    stoppers.push(() => sesFront.stop());
-    const publicBaseUrl = `http://127.0.0.1:${ports.http}`;
-    const eventsEndpoint = `http://127.0.0.1:${ports.events}`;
-    const schedulerEndpoint = `http://127.0.0.1:${ports.scheduler}`;
-    // The handlers' SDK clients read these standard settings; no "if local" anywhere in functions/.
-    Object.assign(process.env, {
-      AWS_REGION: LOCAL_REGION,
-      AWS_ACCESS_KEY_ID: credentials.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
-      AWS_ENDPOINT_URL_DYNAMODB: dynamodb.endpoint,
-      AWS_ENDPOINT_URL_DYNAMODB_STREAMS: dynamodb.endpoint,
-      AWS_ENDPOINT_URL_SESV2: sesFront.endpoint,
-      AWS_ENDPOINT_URL_SQS: sqs.endpoint,
-      AWS_ENDPOINT_URL_EVENTBRIDGE: eventsEndpoint,
-      AWS_ENDPOINT_URL_SCHEDULER: schedulerEndpoint,
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-      POWERTOOLS_LOG_LEVEL: options.logLevel ?? process.env.POWERTOOLS_LOG_LEVEL ?? 'INFO',
-      POWERTOOLS_METRICS_DISABLED: 'true',
-      // Every stage runs in this one process: one service name for all of their log records.
-      POWERTOOLS_SERVICE_NAME: process.env.POWERTOOLS_SERVICE_NAME ?? 'closeloop',
-    });
-    delete process.env.AWS_PROFILE;
-
-    const clientConfig = { region: LOCAL_REGION, credentials };
-    const dynamoClient = new DynamoDBClient({ ...clientConfig, endpoint: dynamodb.endpoint });
-    const sqsClient = new SQSClient({ ...clientConfig, endpoint: sqs.endpoint });
-    const streamsClient = new DynamoDBStreamsClient({ ...clientConfig, endpoint: dynamodb.endpoint });
-    stoppers.push(async () => {
-      dynamoClient.destroy();
-      sqsClient.destroy();
-      streamsClient.destroy();
-    });
-
-    // The stack's generated secrets: from CLOSELOOP_SECRET_<NAME>, else random for this run.
-    const integrationSecrets = (catalog.integrations ?? []).map((integration) => ({ name: integration.secret, generated: false }));
-    const secrets = await startSecrets(secretValues([pageSigningSecret, ...integrationSecrets]));
-    stoppers.push(() => secrets.stop());
-
-    const resources = await createResources(dynamoClient, sqsClient, catalog);
-    // The handlers read the catalog from a file, as in Lambda (where the construct places it in each asset).
-    const stateDir = path.resolve(options.stateDir ?? '.sandbox');
-    await mkdir(stateDir, { recursive: true });
-    const catalogFile = path.join(stateDir, 'catalog.json');
-    await writeFile(catalogFile, JSON.stringify(catalog));
-    const queue = (name: string) => resources.queues[name] as { name: string; url: string; arn: string };
-    const followUpQueues = Object.fromEntries(followUpQueueNames(catalog).map((name) => [name, queue(name).url]));
-    const integrationQueues = Object.fromEntries((catalog.integrations ?? []).map(({ id }) => [id, queue(integrationQueueName(id)).url]));
-
-    // The same variables the stack gives each stage (functions/config/wiring.ts), all at once: every stage runs in this process.
-    const variables: Record<WiredEnvKey, string> = {
-      SURVEY_TABLE: resources.tableName,
-      SENDER_EMAIL: EXAMPLE_ADDRESSES.senderEmail,
-      SUPPORT_EMAIL: EXAMPLE_ADDRESSES.supportEmail,
-      PUBLIC_BASE_URL: publicBaseUrl,
-      CONFIGURATION_SET: 'closeloop-sandbox',
-      // Every dispatch poller runs in this one process and shares its pacer: the whole rate (0: unpaced).
-      SES_SEND_RATE: String(options.sesMaxSendRate ?? 0),
-      DEAD_LETTER_QUEUE_URL: queue(deadLetterQueue.name).url,
-      FOLLOW_UP_QUEUE_URLS: JSON.stringify(followUpQueues),
-      EVENT_BUS_NAME: SANDBOX_BUS_NAME,
-      SCHEDULE_GROUP: 'closeloop-sandbox',
-      SCHEDULE_TARGET_ARN: queue(bufferQueue.name).arn,
-      SCHEDULE_ROLE_ARN: 'arn:aws:iam::000000000000:role/closeloop-sandbox-scheduler',
-      SCHEDULE_DEAD_LETTER_ARN: queue(deadLetterQueue.name).arn,
-      CASE_API_URL: publicBaseUrl,
-      RULES_FAILURE_QUEUE_URL: queue(rulesFailureQueue.name).url,
-      MEASURE_FAILURE_QUEUE_URL: queue(measureFailureQueue.name).url,
-      ESCALATE_FAILURE_QUEUE_URL: queue(escalateFailureQueue.name).url,
-      FEEDBACK_DEAD_LETTER_QUEUE_URL: queue(feedbackDeadLetterQueue.name).url,
-      SLA_TIME_SCALE: String(Math.min(1, Math.max(options.delayScale ?? 1, 1e-9))),
-      PAGE_SIGNING_SECRET: pageSigningSecret.name,
-      INTEGRATION_QUEUE_URLS: JSON.stringify(integrationQueues),
-      INTEGRATION_DEAD_LETTER_QUEUE_URL: queue(integrationDeadLetterQueue.name).url,
-      RETRY_DELAY_SCALE: String(Math.min(1, Math.max(options.delayScale ?? 1, 0))),
-      ANNOUNCE_QUEUE_URL: queue(announceQueue.name).url,
-    };
-    Object.assign(process.env, wiredVariables(variables), {
-      [ENV.RUNTIME_CATALOG]: catalogFile,
-      AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.endpoint,
-    });
-    // Imported only now: like a Lambda cold start, each handler reads its environment once.
-    const handlers = await loadHandlers();
-    deliverFeedback = async (event) => {
-      await sqsClient.send(new SendMessageCommand({ QueueUrl: queue(feedbackQueue.name).url, MessageBody: JSON.stringify(event) }));
-    };
-
-    if (options.faults) {
-      for (const [label, client] of Object.entries(await handlerClients())) options.faults.attach(client, label);
-    }
-
-    const describe = (error: unknown): string => {
-      const children = (error as { recordErrors?: unknown[] }).recordErrors;
-      const own = error instanceof Error ? (process.env.CLOSELOOP_SANDBOX_STACKS ? String(error.stack) : error.message) : String(error);
-      return children?.length ? `${own} ${children.map(describe).join('; ')}` : own;
-    };
-    const report = (source: string, error: unknown) => log(`[sandbox] ${source}: ${describe(error)}`);
-    const bus: RunningEventBus = await startEventBus({
-      port: ports.events,
-      busName: SANDBOX_BUS_NAME,
-      catalog,
-      sqs: sqsClient,
-      bufferQueueUrl: queue(bufferQueue.name).url,
-      subscriptions: [{ pattern: { source: [INTEGRATION_SOURCE] }, queueUrl: queue(SANDBOX_INTEGRATION_EVENTS_QUEUE).url }],
-      integrationQueueUrls: integrationQueues,
-      warn: (message) => log(`[sandbox] ${message}`),
-    });
-    stoppers.push(() => bus.stop());
-    const scheduler = await startScheduler({
-      port: ports.scheduler,
-      sqs: sqsClient,
-      delayScale: options.delayScale ?? 1,
-      report: (message) => log(`[sandbox] ${message}`),
-      queueUrls: Object.fromEntries(Object.values(resources.queues).map((q) => [q.arn, q.url])),
-    });
-    stoppers.push(() => scheduler.stop());
-    const routes: HttpRoute[] = [
-      ...stageRoutes(handlers),
-      // Sandbox only: the HTML report of the last 90 days (in AWS, `closeloop report --html` writes the same file).
-      {
-        methods: ['GET'],
-        path: '/report',
-        handler: reportPage(new DynamoAggregateStore(resources.tableName, DynamoDBDocumentClient.from(dynamoClient)), catalog),
-        functionName: 'closeloop-report',
-      },
-    ];
-    const api: RunningHttpApi = await startHttpApi({
-      port: ports.http,
-      routes,
-      credentials,
-      region: LOCAL_REGION,
-      instanceId,
-      report: (message) => log(`[sandbox] ${message}`),
-    });
-    stoppers.push(() => api.stop());
-
-    const pollers = startTriggers(handlers, {
-      catalog,
-      sqs: sqsClient,
-      streams: streamsClient,
-      streamArn: resources.streamArn,
-      queue,
-      retryDelaySeconds: options.retryDelaySeconds ?? 2,
-      ...(options.sesMaxSendRate ? { sesMaxSendRate: options.sesMaxSendRate } : {}),
-      // EventBridge's rate(1 minute) schedule of the escalation sweep; more often here, as SLAs may be compressed.
-      scheduleIntervalMs: options.sweepIntervalMs ?? 1000,
-      report,
-    });
-    stoppers.push(async () => {
-      await Promise.all(pollers.map((p) => p.stop()));
-    });
-
+    const endpoint = (name: keyof SandboxInfo['endpoints'] | 'sesEmulator') => required(run.endpoints[name], `the ${name} endpoint`, 'sandbox');
+    const resources = required(run.resources, 'the table and queues', 'sandbox');
     const info: SandboxInfo = {
-      instanceId,
+      instanceId: run.instanceId,
       region: LOCAL_REGION,
-      credentials,
+      credentials: run.credentials,
       endpoints: {
-        dynamodb: dynamodb.endpoint,
-        dynamodbStreams: dynamodb.endpoint,
-        sesv2: sesFront.endpoint,
-        sqs: sqs.endpoint,
-        eventbridge: bus.endpoint,
-        scheduler: scheduler.endpoint,
-        secretsmanager: secrets.endpoint,
-        publicApi: api.url,
+        dynamodb: endpoint('dynamodb'),
+        dynamodbStreams: endpoint('dynamodbStreams'),
+        sesv2: endpoint('sesv2'),
+        sqs: endpoint('sqs'),
+        eventbridge: endpoint('eventbridge'),
+        scheduler: endpoint('scheduler'),
+        secretsmanager: endpoint('secretsmanager'),
+        publicApi: endpoint('publicApi'),
       },
       busName: SANDBOX_BUS_NAME,
       tables: { surveys: resources.tableName },
       queues: resources.queues,
-      followUpQueues,
-      inboxUrl: `${ses.endpoint}/`,
-      sesStoreUrl: `${ses.endpoint}/store`,
-      reportUrl: `${api.url}/report`,
-      publicBaseUrl,
+      followUpQueues: Object.fromEntries(
+        followUpQueueNames(run.catalog).map((name) => [name, required(resources.queues[name], `the queue ${name}`, 'sandbox').url]),
+      ),
+      inboxUrl: `${endpoint('sesEmulator')}/`,
+      sesStoreUrl: `${endpoint('sesEmulator')}/store`,
+      reportUrl: `${endpoint('publicApi')}/report`,
+      publicBaseUrl: `http://127.0.0.1:${ports.http}`,
       senderEmail: EXAMPLE_ADDRESSES.senderEmail,
       supportEmail: EXAMPLE_ADDRESSES.supportEmail,
     };
-    const infoFile = path.join(stateDir, 'sandbox.json');
+    const infoFile = path.join(run.stateDir, 'sandbox.json');
     // It holds the run's key pair: readable by its owner only.
     await writeFile(infoFile, `${JSON.stringify(info, null, 2)}\n`, { mode: 0o600 });
     await chmod(infoFile, 0o600);
-    return { info, infoFile, stop, ses: sesFront };
+    return { info, infoFile, stop, ses: required(run.ses, 'SES', 'sandbox') };
   } catch (error) {
     await stop();
     throw error;

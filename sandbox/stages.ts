@@ -17,7 +17,7 @@ import type { SandboxQueue } from './resources.js';
  */
 
 /** A handler as the sandbox invokes it: whatever event its trigger or route delivers. */
-type AnyHandler = (event: never, context: Context) => Promise<unknown>;
+export type AnyHandler = (event: never, context: Context) => Promise<unknown>;
 
 /** Each stage's handler module, imported now (like a Lambda cold start: each reads its environment once, so set it first). */
 export async function loadHandlers(): Promise<Record<Stage, AnyHandler>> {

@@ -1,0 +1,14 @@
+import { pageSigningSecret } from '../../functions/config/resources.js';
+import { secretValues, startSecrets } from '../secrets.js';
+import type { SandboxService } from './service.js';
+
+/** Secrets Manager: the stack's generated secrets (random for the run) and the integrations' (from CLOSELOOP_SECRET_<NAME>). */
+export const secrets: SandboxService = {
+  name: 'secrets',
+  async start(run) {
+    const integrationSecrets = (run.catalog.integrations ?? []).map((integration) => ({ name: integration.secret, generated: false }));
+    const running = await startSecrets(secretValues([pageSigningSecret, ...integrationSecrets]));
+    run.endpoints.secretsmanager = running.endpoint;
+    return () => running.stop();
+  },
+};
