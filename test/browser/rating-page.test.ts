@@ -73,9 +73,8 @@ describe('the rating page in headless Chromium', () => {
 
       await page.keyboard.type(COMMENTS[locale]!);
       await sleep(600); // a person reads the question; a scanner does not
-      await page.click('button[type=submit]');
-
-      await page.waitForSelector('h1');
+      // The thanks page has loaded (the rating page's own h1 is the brand).
+      await Promise.all([page.waitForEvent('load'), page.click('button[type=submit]')]);
       expect(await page.textContent('h1')).toBe(THANKS[locale]);
       expect(await page.textContent('main')).toContain(sandbox.supportEmail);
       expect(await storedResponse(token)).toMatchObject({
@@ -152,8 +151,7 @@ describe('the rating page in headless Chromium', () => {
       await page.keyboard.press('Tab');
       await page.keyboard.type('ช้า');
       await page.keyboard.press('Tab');
-      await page.keyboard.press('Enter');
-      await page.waitForSelector('h1');
+      await Promise.all([page.waitForEvent('load'), page.keyboard.press('Enter')]);
       expect(await page.textContent('h1')).toBe('ขอบคุณ!');
     } finally {
       await page.close();
@@ -170,8 +168,7 @@ describe('the rating page in headless Chromium', () => {
       await page.click('#answer2');
       await page.keyboard.type('Fewer forms.');
       await sleep(600);
-      await page.click('button[type=submit]');
-      await page.waitForSelector('h1');
+      await Promise.all([page.waitForEvent('load'), page.click('button[type=submit]')]);
     } finally {
       await page.close();
     }
