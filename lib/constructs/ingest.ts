@@ -32,13 +32,14 @@ export class Ingest extends Construct {
       retentionPeriod: Duration.days(14),
       deadLetterQueue: { queue: this.deadLetters, maxReceiveCount: bufferQueue.maxReceiveCount },
     });
-    triggersOf(props.catalog).forEach((trigger, index) => {
-      new Rule(this, `Trigger${index}`, {
+    // Named by the trigger, not by its position: a program added before another does not move every rule after it.
+    for (const trigger of triggersOf(props.catalog)) {
+      new Rule(this, `Trigger ${trigger.source} ${trigger.detailType}`, {
         eventBus: this.bus,
         description: `Survey programs triggered by ${trigger.source} / ${trigger.detailType}`,
         eventPattern: { source: [trigger.source], detailType: [trigger.detailType] },
         targets: [new SqsQueue(this.buffer, { deadLetterQueue: this.deadLetters, retryAttempts: 185, maxEventAge: Duration.hours(24) })],
       });
-    });
+    }
   }
 }

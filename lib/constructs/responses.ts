@@ -49,7 +49,9 @@ export class Responses extends Construct {
 
   constructor(scope: Construct, id: string, props: ResponsesProps) {
     super(scope, id);
-    this.api = new HttpApi(this, 'Api', { description: 'Closeloop public rating pages' });
+    this.api = new HttpApi(this, 'Api', {
+      description: 'Closeloop: the rating and unsubscribe pages and inbound hooks (public), the case, erasure, replay, announcement and digest routes (IAM)',
+    });
     // The links (and the pages' form actions) must point at the protected edge, or respondents would bypass it.
     if (props.edge) this.edge = new EdgeProtection(this, 'Edge', { api: this.api, ...props.edge });
     this.publicBaseUrl = props.publicBaseUrl ?? this.edge?.url ?? this.api.apiEndpoint;

@@ -5,7 +5,7 @@ import { PublicHostedZone } from 'aws-cdk-lib/aws-route53';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ENV } from '../../functions/config/env.js';
 import { Catalog, Closeloop, type CloseloopProps, InvalidPropsError } from '../../lib/index.js';
-import { DEMO_CATALOG_FILE } from '../fixtures/catalog.js';
+import { DEMO_CATALOG_FILE, declaredCatalog } from '../fixtures/catalog.js';
 import { cleanUpApps, testApp } from './app.js';
 
 afterAll(cleanUpApps);
@@ -58,6 +58,22 @@ describe('the Closeloop construct', () => {
     expect(ids('AWS::Events::EventBus')).toEqual(['CloseloopIngestBus760ABFDC']);
     // The table is retained if the stack or the construct is removed.
     expect(Object.values(template.findResources('AWS::DynamoDB::GlobalTable'))[0]).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+  });
+
+  it('names each bus rule by its trigger: a program added first moves no other rule', () => {
+    const ruleIds = (template: Template) =>
+      Object.fromEntries(
+        Object.entries(template.findResources('AWS::Events::Rule'))
+          .filter(([, rule]) => rule.Properties.EventPattern?.source && !rule.Properties.EventPattern.source.includes('closeloop'))
+          .map(([id, rule]) => [`${rule.Properties.EventPattern.source[0]} ${rule.Properties.EventPattern['detail-type'][0]}`, id]),
+      );
+    const before = ruleIds(synth().template);
+    const declared = declaredCatalog();
+    const { cancel: _cancel, ...first } = declared.programs[0] as Record<string, unknown>;
+    declared.programs.unshift({ ...first, id: 'returns-nps', trigger: { source: 'shop.returns', detailType: 'ReturnReceived' } });
+    const after = ruleIds(synth({ catalog: Catalog.fromObject(declared) }).template);
+    expect(Object.keys(after)).toHaveLength(Object.keys(before).length + 1);
+    for (const [trigger, id] of Object.entries(before)) expect(after[trigger], trigger).toBe(id);
   });
 
   it("exposes the bus, the table, the API and every follow-up queue for the adopter's own wiring", () => {
