@@ -4,6 +4,7 @@ import { type DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCom
 import { addCounters } from '../domain/aggregates.js';
 import type { AggregateStore, BucketChange, CounterChange } from '../ports.js';
 import { documentClient } from './dynamo-client.js';
+import { keys } from './table-keys.js';
 
 /**
  * Counters are spread over this many partition keys per program and segment: a burst of responses
@@ -17,13 +18,13 @@ const MAX_CONFLICT_RETRIES = 3;
 /** How long "this change was applied" markers are kept (well past any stream retry). */
 const MARKER_TTL_SECONDS = 7 * 86_400;
 
-const bucketKey = (programId: string, segment: string, shard: number, day: string) => ({ pk: `AGG#${programId}#${segment}#${shard}`, sk: `DAY#${day}` });
+const bucketKey = keys.dayBucket;
 const shardOf = (key: string) => createHash('sha256').update(key).digest().readUInt32BE(0) % AGGREGATE_SHARDS;
 /** The items applying `change` writes: its marker, its buckets and the program's segment list (for accounting, e.g. the write-unit benchmark). */
 export const itemsWrittenBy = (change: CounterChange): { pk: string; sk: string }[] => [
-  { pk: `APPLIED#${change.changeId}`, sk: 'APPLIED' },
+  keys.applied(change.changeId),
   ...change.buckets.map((b) => bucketKey(b.programId, b.segment, shardOf(change.shardKey), b.day)),
-  ...(change.segments?.length && change.buckets[0] ? [{ pk: `SEGMENTS#${change.buckets[0].programId}`, sk: 'SEGMENTS' }] : []),
+  ...(change.segments?.length && change.buckets[0] ? [keys.segments(change.buckets[0].programId)] : []),
 ];
 /** Counter attributes carry a prefix, so a bucket's other attributes are never mistaken for counters. */
 const attribute = (name: string) => `c_${name}`;
@@ -122,7 +123,7 @@ export class DynamoAggregateStore implements AggregateStore {
               ...pending.map(({ change }) => ({
                 Put: {
                   TableName: this.tableName,
-                  Item: { pk: `APPLIED#${change.changeId}`, sk: 'APPLIED', type: 'applied', expiresAt: now + MARKER_TTL_SECONDS },
+                  Item: { ...keys.applied(change.changeId), type: 'applied', expiresAt: now + MARKER_TTL_SECONDS },
                   ConditionExpression: 'attribute_not_exists(pk)',
                 },
               })),
@@ -163,7 +164,7 @@ export class DynamoAggregateStore implements AggregateStore {
     return {
       Update: {
         TableName: this.tableName,
-        Key: { pk: `SEGMENTS#${programId}`, sk: 'SEGMENTS' },
+        Key: keys.segments(programId),
         UpdateExpression: 'SET #type = :type ADD #segments :segments',
         ExpressionAttributeNames: { '#type': 'type', '#segments': 'segments' },
         ExpressionAttributeValues: { ':type': 'segments', ':segments': new Set(segments) },
@@ -178,7 +179,7 @@ export class DynamoAggregateStore implements AggregateStore {
   }
 
   async segments(programId: string): Promise<string[]> {
-    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: { pk: `SEGMENTS#${programId}`, sk: 'SEGMENTS' } }));
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.segments(programId) }));
     return [...((Item?.segments as Set<string> | undefined) ?? [])].sort();
   }
 
@@ -191,7 +192,7 @@ export class DynamoAggregateStore implements AggregateStore {
           new QueryCommand({
             TableName: this.tableName,
             KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-            ExpressionAttributeValues: { ':pk': bucketKey(programId, segment, shard, '').pk, ':from': `DAY#${fromDay}`, ':to': `DAY#${toDay}` },
+            ExpressionAttributeValues: { ':pk': bucketKey(programId, segment, shard, '').pk, ':from': keys.day(fromDay), ':to': keys.day(toDay) },
             ExclusiveStartKey: startKey,
           }),
         );
@@ -216,7 +217,7 @@ export class DynamoAggregateStore implements AggregateStore {
       await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: { pk: `ALERT#${programId}#${segment}`, sk: 'ALERT' },
+          Key: keys.alert(programId, segment),
           UpdateExpression: 'SET #type = :type, #state = :to, changedAt = :at',
           // A missing alert is 'ok': it has never breached.
           ConditionExpression: from === 'ok' ? 'attribute_not_exists(#state) OR #state = :from' : '#state = :from',

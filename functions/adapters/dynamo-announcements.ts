@@ -6,9 +6,9 @@ import { surveyTable } from '../config/resources.js';
 import type { AnsweredInvitation } from '../domain/announcement.js';
 import { batchGet, type Item, type Key } from './dynamo-batch-get.js';
 import { documentClient } from './dynamo-client.js';
-import { keys } from './table-keys.js';
+import { idOf, isInvitationKey, keys } from './table-keys.js';
 
-const caseKey = (caseId: string): Key => ({ pk: `CASE#${caseId}`, sk: 'CASE' });
+const caseKey = (caseId: string): Key => keys.case(caseId);
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 const isLive = (item: Item) => typeof item.expiresAt !== 'number' || item.expiresAt > nowSeconds();
 
@@ -37,7 +37,7 @@ export class DynamoAnnouncements implements AnnouncementReader, AnnouncementReco
           ExclusiveStartKey,
         }),
       );
-      const tokenHashes = (page.Items ?? []).filter((item) => String(item.pk).startsWith('INV#')).map((item) => String(item.pk).slice(4));
+      const tokenHashes = (page.Items ?? []).filter((item) => isInvitationKey(item.pk)).map((item) => idOf.invitation(item.pk));
       if (tokenHashes.length) yield tokenHashes;
       ExclusiveStartKey = page.LastEvaluatedKey;
     } while (ExclusiveStartKey);
@@ -75,7 +75,7 @@ export class DynamoAnnouncements implements AnnouncementReader, AnnouncementReco
       contactKeys.map((contactKey) => keys.suppression(contactKey)),
       'pk',
     );
-    return new Set(items.map((item) => String(item.pk).slice('CONTACT#'.length)));
+    return new Set(items.map((item) => idOf.contact(item.pk)));
   }
 
   async announced(announcementId: string, contactKeys: readonly string[]): Promise<ReadonlySet<string>> {

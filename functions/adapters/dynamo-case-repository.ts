@@ -6,10 +6,10 @@ import { type FollowUpCaseRecord, OPEN_CASE_STATUSES } from '../domain/follow-up
 import type { Notification } from '../domain/notification.js';
 import type { CaseInbox, CaseRepository, InboxPage, InboxQuery, OverdueCases } from '../ports.js';
 import { documentClient } from './dynamo-client.js';
-import { keys } from './table-keys.js';
+import { idOf, keys } from './table-keys.js';
 
 const { slaIndex, inboxIndex } = surveyTable;
-const caseKey = (caseId: string) => ({ pk: `CASE#${caseId}`, sk: 'CASE' });
+const caseKey = keys.case;
 
 /** Spreads pending deadlines over a few index partitions so no single key runs hot. */
 const shardOf = (caseId: string) => `SLA#${[...caseId].reduce((sum, c) => sum + c.charCodeAt(0), 0) % slaIndex.shards}`;
@@ -278,7 +278,7 @@ export class DynamoCaseRepository implements CaseRepository, CaseInbox, OverdueC
             Limit: query.limit - records.length,
           }),
         );
-        const found = await Promise.all(Items.map((item) => this.get(String(item.pk).slice('CASE#'.length))));
+        const found = await Promise.all(Items.map((item) => this.get(idOf.case(item.pk))));
         records.push(...found.filter((record): record is FollowUpCaseRecord => record?.status === status && record.message.queue === queue));
         startKey = LastEvaluatedKey;
         if (records.length >= query.limit) {

@@ -3,16 +3,14 @@ import { DELIVERY_LOG_DAYS } from '../config/resources.js';
 import type { DeliverableEvent } from '../domain/integrations.js';
 import type { DeliveryLog, DeliveryRecord } from '../ports.js';
 import { documentClient } from './dynamo-client.js';
+import { keys } from './table-keys.js';
 
 /**
  * The delivery log on the survey table, no index needed: one item per webhook-id under
  * pk `DELIVERY#<integration>`, sk `<event time>#<webhook-id>`, so a replay since a moment is one
  * Query of one partition. Kept DELIVERY_LOG_DAYS (TTL).
  */
-export const deliveryKeys = (integrationId: string, eventTime: string, webhookId: string) => ({
-  pk: `DELIVERY#${integrationId}`,
-  sk: `${new Date(eventTime).toISOString()}#${webhookId}`,
-});
+export const deliveryKeys = keys.delivery;
 
 export class DynamoDeliveryLog implements DeliveryLog {
   constructor(
@@ -56,7 +54,7 @@ export class DynamoDeliveryLog implements DeliveryLog {
         new QueryCommand({
           TableName: this.tableName,
           KeyConditionExpression: 'pk = :pk AND sk >= :since',
-          ExpressionAttributeValues: { ':pk': `DELIVERY#${integrationId}`, ':since': since.toISOString() },
+          ExpressionAttributeValues: { ':pk': keys.deliveries(integrationId), ':since': since.toISOString() },
           ProjectionExpression: 'webhookId, #event, expiresAt',
           ExpressionAttributeNames: { '#event': 'event' },
           ExclusiveStartKey,

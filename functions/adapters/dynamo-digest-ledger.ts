@@ -1,18 +1,14 @@
-import { createHash } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, type DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { isEmailRecipient } from '../domain/digest.js';
 import type { DigestClaim, DigestLedger } from '../ports.js';
 import { documentClient } from './dynamo-client.js';
+import { keys } from './table-keys.js';
 
 /** Sent records outlive any retry and any `closeloop digest send` of an old week someone might try. */
 const RECORD_TTL_SECONDS = 400 * 86_400;
 
-/** An address never appears in a key (nor anywhere in the item): it is hashed. An integration is named by its id. */
-export const recipientKey = (recipient: string) =>
-  isEmailRecipient(recipient) ? `email:${createHash('sha256').update(recipient.trim().toLowerCase()).digest('hex').slice(0, 32)}` : `integration:${recipient}`;
-
-export const digestSendKey = (digestId: string, week: string, recipient: string) => ({ pk: `DIGEST#${digestId}#${week}`, sk: `TO#${recipientKey(recipient)}` });
+export { recipientKey } from './table-keys.js';
+export const digestSendKey = keys.digestSend;
 
 /** The digests' sent records in the survey table: one conditional PutItem per claim. */
 export class DynamoDigestLedger implements DigestLedger {

@@ -5,7 +5,7 @@ import { anonymiseCase, type FollowUpCaseRecord } from '../domain/follow-up-case
 import type { ErasureCounts, PersonalDataEraser } from '../ports.js';
 import { documentClient } from './dynamo-client.js';
 import { suppressionWrites } from './dynamo-invitation-repository.js';
-import { keys } from './table-keys.js';
+import { keys, REST_PREFIX } from './table-keys.js';
 
 type Item = Record<string, unknown> & { pk: string; sk: string };
 type Outcome = keyof ErasureCounts | 'gone';
@@ -28,7 +28,7 @@ export class DynamoErasure implements PersonalDataEraser {
     }
     for await (const key of this.query({
       KeyConditionExpression: 'pk = :pk AND begins_with(sk, :rest)',
-      ExpressionAttributeValues: { ':pk': keys.suppression(contactKey).pk, ':rest': 'REST#' },
+      ExpressionAttributeValues: { ':pk': keys.suppression(contactKey).pk, ':rest': REST_PREFIX },
     })) {
       if (key.sk === keys.rest(contactKey, 'all').sk) {
         // Its rest period goes; the suppression flag the reservation checks stays (in one write: no moment without it).

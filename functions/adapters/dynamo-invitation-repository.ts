@@ -17,7 +17,7 @@ import type {
 } from '../ports.js';
 import { CoalescedReads } from './dynamo-batch-get.js';
 import { documentClient } from './dynamo-client.js';
-import { keys } from './table-keys.js';
+import { idOf, keys } from './table-keys.js';
 
 export { keys } from './table-keys.js';
 
@@ -211,7 +211,7 @@ export function suppressionWrites(
 }
 
 /** Written once `migrateSuppressionFlags` has flagged every contact suppressed before the flag existed. */
-export const SUPPRESSION_FLAGS_MIGRATED = { pk: 'MIGRATION#suppression-flags', sk: 'MIGRATION' } as const;
+export const SUPPRESSION_FLAGS_MIGRATED = keys.migration('suppression-flags');
 /** How long an instance trusts "not migrated yet" before reading the marker again. */
 const MIGRATION_RECHECK_MS = 5 * 60_000;
 
@@ -292,7 +292,7 @@ export class DynamoInvitationRepository implements InvitationRepository, Contact
         }),
       );
       for (const item of page.Items ?? []) {
-        const contactKey = String(item.pk).slice('CONTACT#'.length);
+        const contactKey = idOf.contact(item.pk);
         await this.client.send(
           new TransactWriteCommand({
             TransactItems: suppressionWrites(this.tableName, contactKey, String(item.reason ?? 'suppressed'), String(item.at ?? '')),

@@ -2,9 +2,10 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { WebhookReceipts } from '../ports.js';
 import { documentClient } from './dynamo-client.js';
+import { keys } from './table-keys.js';
 
 /** One item per accepted inbound webhook-id (ids and times only, no personal data), deleted by TTL. */
-const receiptKey = (integrationId: string, webhookId: string) => ({ pk: `HOOK#${integrationId}#${webhookId}`, sk: 'RECEIPT' });
+const receiptKey = keys.hookReceipt;
 
 export class DynamoWebhookReceipts implements WebhookReceipts {
   constructor(
