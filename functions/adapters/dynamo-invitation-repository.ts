@@ -1,4 +1,4 @@
-import { type AttributeValue, ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { type AttributeValue, ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, ScanCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { forgetsRespondent, type Invitation, MAX_REVISIONS, type PreviousAnswer, type SurveyResponse, withoutRespondent } from '../domain/invitation.js';
@@ -17,6 +17,7 @@ import type {
 } from '../ports.js';
 import { CoalescedReads } from './dynamo-batch-get.js';
 import { documentClient } from './dynamo-client.js';
+import { conditionFailures, transactItems } from './dynamo-transaction.js';
 import { idOf, keys } from './table-keys.js';
 
 export { keys } from './table-keys.js';
@@ -115,29 +116,16 @@ export function fromAttributeMap(image: Record<string, AttributeValue> | undefin
 }
 
 /**
- * A dispatch claim: 'sending' from the reservation until the mail service accepted the email (then
- * 'sent'), or 'skipped'. Claims written before 'sending' existed say 'sent' at once: they count as sent.
+ * A dispatch claim's item: 'sending' from the reservation until the mail service accepted the email
+ * (then 'sent'), or 'skipped'. Claims written before 'sending' existed say 'sent' at once: they count
+ * as sent. The claim still to send, if it is one (every field it needs present, with its type).
  */
-interface ClaimItem {
-  status: 'sending' | 'sent' | 'skipped';
-  tokenHash?: string;
-  token?: string;
-  at?: string;
-  expiresAt?: number;
-  leaseUntil?: number;
-}
-
-const unsentOf = (claim: ClaimItem | undefined): UnsentClaim | undefined =>
-  claim?.status === 'sending' && claim.tokenHash && claim.token && claim.at && claim.expiresAt !== undefined && claim.leaseUntil !== undefined
-    ? { tokenHash: claim.tokenHash, token: claim.token, createdAt: claim.at, expiresAt: claim.expiresAt, leaseUntil: claim.leaseUntil }
+const unsentOf = (claim: Record<string, unknown> | undefined): UnsentClaim | undefined => {
+  if (claim?.status !== 'sending') return undefined;
+  const { tokenHash, token, at, expiresAt, leaseUntil } = claim;
+  return typeof tokenHash === 'string' && typeof token === 'string' && typeof at === 'string' && typeof expiresAt === 'number' && typeof leaseUntil === 'number'
+    ? { tokenHash, token, createdAt: at, expiresAt, leaseUntil }
     : undefined;
-
-const failedAt = (error: unknown): Set<number> | undefined => {
-  if (!(error instanceof TransactionCanceledException)) return undefined;
-  const reasons = error.CancellationReasons ?? [];
-  // Any other cancellation (a conflicting transaction, throttling) is transient: the caller retries.
-  if (reasons.some((r) => r.Code && r.Code !== 'None' && r.Code !== 'ConditionalCheckFailed')) return undefined;
-  return new Set(reasons.flatMap((r, i) => (r.Code === 'ConditionalCheckFailed' ? [i] : [])));
 };
 
 /**
@@ -148,19 +136,32 @@ const failedAt = (error: unknown): Set<number> | undefined => {
  * condition that it carries no suppression flag (see `reserve`), so the separate check is left out.
  */
 export function sendableChecks(TableName: string, guard: ReservationGuard, options: { suppressionInRest?: boolean } = {}) {
+  return labelledSendableChecks(TableName, guard, options).map((entry) => entry.item);
+}
+
+/** `sendableChecks`, each named (`suppression`, `cancellation`) so that a cancelled transaction is read by the item. */
+export function labelledSendableChecks(TableName: string, guard: ReservationGuard, options: { suppressionInRest?: boolean } = {}) {
   return [
     ...(options.suppressionInRest
       ? []
-      : [{ ConditionCheck: { TableName, Key: keys.suppression(guard.contactKey), ConditionExpression: 'attribute_not_exists(pk)' } }]),
+      : [
+          {
+            label: 'suppression' as const,
+            item: { ConditionCheck: { TableName, Key: keys.suppression(guard.contactKey), ConditionExpression: 'attribute_not_exists(pk)' } },
+          },
+        ]),
     ...(guard.cancelKey
       ? // An expired cancellation no longer counts, whether or not TTL has deleted it yet.
         [
           {
-            ConditionCheck: {
-              TableName,
-              Key: keys.cancel(guard.cancelKey),
-              ConditionExpression: 'attribute_not_exists(pk) OR expiresAt <= :now',
-              ExpressionAttributeValues: { ':now': guard.now },
+            label: 'cancellation' as const,
+            item: {
+              ConditionCheck: {
+                TableName,
+                Key: keys.cancel(guard.cancelKey),
+                ConditionExpression: 'attribute_not_exists(pk) OR expiresAt <= :now',
+                ExpressionAttributeValues: { ':now': guard.now },
+              },
             },
           },
         ]
@@ -326,65 +327,61 @@ export class DynamoInvitationRepository implements InvitationRepository, Contact
     };
     // A suppressed contact's REST#all carries the flag (and no TTL): the rest update refuses it too.
     const rests = guard.rests.map((rest) => ({
-      Update: {
-        TableName,
-        Key: keys.rest(guard.contactKey, rest.scope),
-        UpdateExpression: 'SET #type = :rest, #until = :until, heldBy = :tokenHash, expiresAt = :until',
-        ConditionExpression: '(attribute_not_exists(pk) OR #until <= :now) AND attribute_not_exists(suppressed)',
-        ExpressionAttributeNames: { '#type': 'type', '#until': 'until' },
-        ExpressionAttributeValues: { ':rest': 'rest', ':until': rest.until, ':tokenHash': invitation.tokenHash, ':now': guard.now },
-        ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
+      label: rest.scope === 'all' ? ('rest-all' as const) : ('rest' as const),
+      item: {
+        Update: {
+          TableName,
+          Key: keys.rest(guard.contactKey, rest.scope),
+          UpdateExpression: 'SET #type = :rest, #until = :until, heldBy = :tokenHash, expiresAt = :until',
+          ConditionExpression: '(attribute_not_exists(pk) OR #until <= :now) AND attribute_not_exists(suppressed)',
+          ExpressionAttributeNames: { '#type': 'type', '#until': 'until' },
+          ExpressionAttributeValues: { ':rest': 'rest', ':until': rest.until, ':tokenHash': invitation.tokenHash, ':now': guard.now },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
+        },
       },
     }));
-    const restAll = guard.rests.findIndex((rest) => rest.scope === 'all');
-    const [suppressionInRest, cancellation] = await Promise.all([restAll >= 0 && this.suppressionFlagsMigrated(), this.cancellationToCheck(guard)]);
+    const restAll = guard.rests.some((rest) => rest.scope === 'all');
+    const [suppressionInRest, cancellation] = await Promise.all([restAll && this.suppressionFlagsMigrated(), this.cancellationToCheck(guard)]);
     const { cancelKey: _cancelKey, ...uncancellable } = guard;
-    const checks = sendableChecks(TableName, cancellation ? guard : uncancellable, { suppressionInRest });
-    const suppressionIndex = suppressionInRest ? -1 : 2 + rests.length;
-    const cancelIndex = cancellation ? 2 + rests.length + checks.length - 1 : -1;
+    const items = [
+      // ALL_OLD: a redelivery learns whether the claim it met was ever marked sent, without a read.
+      {
+        label: 'claim' as const,
+        item: { Put: { TableName, Item: claim, ConditionExpression: 'attribute_not_exists(pk)', ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const } },
+      },
+      { label: 'invitation' as const, item: { Put: { TableName, Item: toItem(invitation), ConditionExpression: 'attribute_not_exists(pk)' } } },
+      ...rests,
+      ...labelledSendableChecks(TableName, cancellation ? guard : uncancellable, { suppressionInRest }),
+    ];
     try {
-      await this.client.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            // ALL_OLD: a redelivery learns whether the claim it met was ever marked sent, without a read.
-            { Put: { TableName, Item: claim, ConditionExpression: 'attribute_not_exists(pk)', ReturnValuesOnConditionCheckFailure: 'ALL_OLD' } },
-            { Put: { TableName, Item: toItem(invitation), ConditionExpression: 'attribute_not_exists(pk)' } },
-            ...rests,
-            ...checks,
-          ],
-        }),
-      );
+      await this.client.send(new TransactWriteCommand({ TransactItems: transactItems(items) }));
       return 'reserved';
     } catch (error) {
-      const failed = failedAt(error);
+      const failed = conditionFailures(error, items);
       if (!failed) throw error;
-      if (failed.has(0)) return this.existingClaim(invitation, error as TransactionCanceledException);
-      if (failed.has(suppressionIndex)) return 'suppressed';
-      if (restAll >= 0 && failed.has(2 + restAll) && (await this.flagged(guard.contactKey, error as TransactionCanceledException, 2 + restAll)))
-        return 'suppressed';
-      if (failed.has(cancelIndex)) return 'cancelled';
-      if ([...failed].some((i) => i >= 2 && i < 2 + rests.length)) return 'throttled';
+      if (failed.has('claim')) return this.existingClaim(invitation, failed.oldItem('claim'));
+      if (failed.has('suppression')) return 'suppressed';
+      if (failed.has('rest-all') && (await this.flagged(guard.contactKey, failed.oldItem('rest-all')))) return 'suppressed';
+      if (failed.has('cancellation')) return 'cancelled';
+      if (failed.has('rest') || failed.has('rest-all')) return 'throttled';
       throw error;
     }
   }
 
   /** Whether the contact's REST#all item that failed a condition carries the suppression flag (from the failure, else one read). */
-  private async flagged(contactKey: string, error: TransactionCanceledException, index: number): Promise<boolean> {
-    const returned = error.CancellationReasons?.[index]?.Item;
+  private async flagged(contactKey: string, returned: Record<string, unknown> | undefined): Promise<boolean> {
     const item = returned
-      ? unmarshall(returned)
+      ? returned
       : (await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.rest(contactKey, 'all'), ConsistentRead: true }))).Item;
     return item?.suppressed !== undefined;
   }
 
-  private async existingClaim(invitation: Invitation, error: TransactionCanceledException): Promise<ReservationResult> {
-    const returned = error.CancellationReasons?.[0]?.Item;
-    const claim = returned
-      ? (unmarshall(returned) as ClaimItem)
-      : // Only where the service did not return the item (older emulators): one read, on the redelivery path only.
-        ((
-          await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.claim(invitation.programId, invitation.eventId), ConsistentRead: true }))
-        )?.Item as ClaimItem | undefined);
+  private async existingClaim(invitation: Invitation, returned: Record<string, unknown> | undefined): Promise<ReservationResult> {
+    const claim =
+      returned ??
+      // Only where the service did not return the item (older emulators): one read, on the redelivery path only.
+      (await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.claim(invitation.programId, invitation.eventId), ConsistentRead: true })))
+        ?.Item;
     const unsent = unsentOf(claim);
     return unsent ? { unsent } : 'duplicate';
   }
@@ -409,41 +406,44 @@ export class DynamoInvitationRepository implements InvitationRepository, Contact
 
   async resume(invitation: Invitation, claim: UnsentClaim, guard: ReservationGuard, leaseUntil: number): Promise<ResumeResult> {
     const TableName = this.tableName;
+    const items = [
+      {
+        label: 'claim' as const,
+        item: {
+          Update: {
+            TableName,
+            Key: keys.claim(invitation.programId, invitation.eventId),
+            UpdateExpression: 'SET leaseUntil = :leaseUntil',
+            // Only an unsent claim of this token whose lease ended: two redeliveries cannot both take it.
+            ConditionExpression: '#status = :sending AND tokenHash = :tokenHash AND leaseUntil <= :now',
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: { ':leaseUntil': leaseUntil, ':sending': 'sending', ':tokenHash': claim.tokenHash, ':now': guard.now },
+          },
+        },
+      },
+      // An answered invitation proves its email arrived; a missing one was erased or rejected.
+      {
+        label: 'invitation' as const,
+        item: {
+          ConditionCheck: {
+            TableName,
+            Key: keys.invitation(claim.tokenHash),
+            ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(respondedAt)',
+          },
+        },
+      },
+      ...labelledSendableChecks(TableName, guard),
+    ];
     try {
-      await this.client.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Update: {
-                TableName,
-                Key: keys.claim(invitation.programId, invitation.eventId),
-                UpdateExpression: 'SET leaseUntil = :leaseUntil',
-                // Only an unsent claim of this token whose lease ended: two redeliveries cannot both take it.
-                ConditionExpression: '#status = :sending AND tokenHash = :tokenHash AND leaseUntil <= :now',
-                ExpressionAttributeNames: { '#status': 'status' },
-                ExpressionAttributeValues: { ':leaseUntil': leaseUntil, ':sending': 'sending', ':tokenHash': claim.tokenHash, ':now': guard.now },
-              },
-            },
-            // An answered invitation proves its email arrived; a missing one was erased or rejected.
-            {
-              ConditionCheck: {
-                TableName,
-                Key: keys.invitation(claim.tokenHash),
-                ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(respondedAt)',
-              },
-            },
-            ...sendableChecks(TableName, guard),
-          ],
-        }),
-      );
+      await this.client.send(new TransactWriteCommand({ TransactItems: transactItems(items) }));
       return 'resumed';
     } catch (error) {
-      const failed = failedAt(error);
+      const failed = conditionFailures(error, items);
       if (!failed) throw error;
-      if (failed.has(2)) return 'suppressed';
-      if (failed.has(3)) return 'cancelled';
-      if (failed.has(0)) return 'held';
-      if (failed.has(1)) return 'answered';
+      if (failed.has('suppression')) return 'suppressed';
+      if (failed.has('cancellation')) return 'cancelled';
+      if (failed.has('claim')) return 'held';
+      if (failed.has('invitation')) return 'answered';
       throw error;
     }
   }
@@ -454,38 +454,31 @@ export class DynamoInvitationRepository implements InvitationRepository, Contact
     const ours = { ConditionExpression: 'tokenHash = :tokenHash', ExpressionAttributeValues: { ':tokenHash': invitation.tokenHash } };
     let rests = guard.rests;
     for (;;) {
+      const items = [
+        { label: 'claim' as const, item: { Delete: { TableName, Key: keys.claim(invitation.programId, invitation.eventId), ...ours } } },
+        { label: 'invitation' as const, item: { Delete: { TableName, Key: keys.invitation(invitation.tokenHash) } } },
+        ...rests.map((rest) => ({
+          label: rest.scope === 'all' ? ('rest-all' as const) : ('rest' as const),
+          item: {
+            // Gone already (an erasure deletes a contact's rests) is as good as released; one suppressed since is kept (the flag).
+            Delete: {
+              TableName,
+              Key: keys.rest(guard.contactKey, rest.scope),
+              ConditionExpression: '(attribute_not_exists(pk) OR heldBy = :tokenHash) AND attribute_not_exists(suppressed)',
+              ExpressionAttributeValues: ours.ExpressionAttributeValues,
+              ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
+            },
+          },
+        })),
+      ];
       try {
-        await this.client.send(
-          new TransactWriteCommand({
-            TransactItems: [
-              { Delete: { TableName, Key: keys.claim(invitation.programId, invitation.eventId), ...ours } },
-              { Delete: { TableName, Key: keys.invitation(invitation.tokenHash) } },
-              ...rests.map((rest) => ({
-                // Gone already (an erasure deletes a contact's rests) is as good as released; one suppressed since is kept (the flag).
-                Delete: {
-                  TableName,
-                  Key: keys.rest(guard.contactKey, rest.scope),
-                  ConditionExpression: '(attribute_not_exists(pk) OR heldBy = :tokenHash) AND attribute_not_exists(suppressed)',
-                  ExpressionAttributeValues: ours.ExpressionAttributeValues,
-                  ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
-                },
-              })),
-            ],
-          }),
-        );
+        await this.client.send(new TransactWriteCommand({ TransactItems: transactItems(items) }));
         return;
       } catch (error) {
-        const failed = failedAt(error);
-        const restAll = rests.findIndex((rest) => rest.scope === 'all');
+        const failed = conditionFailures(error, items);
         // The contact was suppressed while this reservation held its rest: release the rest but that item.
-        if (
-          !failed ||
-          restAll < 0 ||
-          ![...failed].every((i) => i === 2 + restAll) ||
-          !(await this.flagged(guard.contactKey, error as TransactionCanceledException, 2 + restAll))
-        )
-          throw error;
-        rests = rests.filter((_, i) => i !== restAll);
+        if (failed?.size !== 1 || !failed.has('rest-all') || !(await this.flagged(guard.contactKey, failed.oldItem('rest-all')))) throw error;
+        rests = rests.filter((rest) => rest.scope !== 'all');
       }
     }
   }

@@ -1,9 +1,9 @@
-import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { ReminderClaim, ReminderRepository, ReservationGuard } from '../ports.js';
 import { documentClient } from './dynamo-client.js';
-import { type InvitationItem, sendableChecks } from './dynamo-invitation-repository.js';
+import { type InvitationItem, labelledSendableChecks } from './dynamo-invitation-repository.js';
+import { conditionFailures, transactItems } from './dynamo-transaction.js';
 import { keys } from './table-keys.js';
 
 /** Why the claim's condition on the invitation failed, from the item as it was (ALL_OLD). */
@@ -31,41 +31,34 @@ export class DynamoReminderRepository implements ReminderRepository {
 
   async claimReminder(tokenHash: string, guard: ReservationGuard, leaseUntil: number): Promise<ReminderClaim> {
     const TableName = this.tableName;
-    const checks = sendableChecks(TableName, guard);
+    const items = [
+      {
+        label: 'invitation' as const,
+        item: {
+          Update: {
+            TableName,
+            Key: keys.invitation(tokenHash),
+            UpdateExpression: 'SET reminderLeaseUntil = :leaseUntil',
+            // Two deliveries of the same schedule message cannot both take it; a lease that ended (a crashed send) can be taken over.
+            ConditionExpression:
+              'attribute_exists(pk) AND attribute_not_exists(respondedAt) AND expiresAt > :now AND reminderPlan = :scheduled ' +
+              'AND attribute_not_exists(remindedAt) AND (attribute_not_exists(reminderLeaseUntil) OR reminderLeaseUntil <= :now)',
+            ExpressionAttributeValues: { ':leaseUntil': leaseUntil, ':now': guard.now, ':scheduled': 'scheduled' },
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
+          },
+        },
+      },
+      ...labelledSendableChecks(TableName, guard),
+    ];
     try {
-      await this.client.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Update: {
-                TableName,
-                Key: keys.invitation(tokenHash),
-                UpdateExpression: 'SET reminderLeaseUntil = :leaseUntil',
-                // Two deliveries of the same schedule message cannot both take it; a lease that ended (a crashed send) can be taken over.
-                ConditionExpression:
-                  'attribute_exists(pk) AND attribute_not_exists(respondedAt) AND expiresAt > :now AND reminderPlan = :scheduled ' +
-                  'AND attribute_not_exists(remindedAt) AND (attribute_not_exists(reminderLeaseUntil) OR reminderLeaseUntil <= :now)',
-                ExpressionAttributeValues: { ':leaseUntil': leaseUntil, ':now': guard.now, ':scheduled': 'scheduled' },
-                ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-              },
-            },
-            ...checks,
-          ],
-        }),
-      );
+      await this.client.send(new TransactWriteCommand({ TransactItems: transactItems(items) }));
       return 'claimed';
     } catch (error) {
-      if (!(error instanceof TransactionCanceledException)) throw error;
-      const reasons = error.CancellationReasons ?? [];
-      // Any other cancellation (a conflicting transaction, throttling) is transient: the caller retries.
-      if (reasons.some((r) => r.Code && r.Code !== 'None' && r.Code !== 'ConditionalCheckFailed')) throw error;
-      const failed = reasons.flatMap((r, i) => (r.Code === 'ConditionalCheckFailed' ? [i] : []));
-      if (failed.includes(0)) {
-        const item = reasons[0]?.Item;
-        return refusedBy(item ? (unmarshall(item) as Partial<InvitationItem>) : undefined, guard.now);
-      }
-      // sendableChecks: the suppression check comes first, the cancellation (if any) last.
-      if (failed.some((i) => i >= 1)) return guard.cancelKey && failed.includes(checks.length) ? 'cancelled' : 'suppressed';
+      const failed = conditionFailures(error, items);
+      if (!failed) throw error;
+      if (failed.has('invitation')) return refusedBy(failed.oldItem('invitation') as Partial<InvitationItem> | undefined, guard.now);
+      if (failed.has('cancellation')) return 'cancelled';
+      if (failed.has('suppression')) return 'suppressed';
       throw error;
     }
   }
