@@ -135,7 +135,8 @@ export async function startDynamoDb(port: number, timeoutMs = 90_000): Promise<R
 
 /** aws-ses-v2-local: SES v2 API, an inbox web UI at `/` and every sent email at `GET /store`. */
 export async function startSes(port: number): Promise<RunningEmulator> {
-  const start = (sesLocal as unknown as { default?: typeof sesLocal }).default ?? sesLocal;
+  // Its CommonJS default export arrives as `default` under some loaders (vitest) and as the module itself under others (Node).
+  const start: typeof sesLocal = Reflect.get(sesLocal, 'default') ?? sesLocal;
   const server: Server = await start({ host: '127.0.0.1', port });
   // Its inbox and store hold live rating links: loopback Host names only, like every sandbox server.
   guardExisting('local SES', server);

@@ -41,6 +41,17 @@ function loop(name: string, step: (stopping: () => boolean) => Promise<void>, re
   };
 }
 
+/** The message attributes as Lambda's SQS event carries them (the four it always has, and the rest as SQS gave them). */
+function lambdaAttributes(attributes: Record<string, string>): SQSRecord['attributes'] {
+  return {
+    ...attributes,
+    ApproximateReceiveCount: attributes.ApproximateReceiveCount ?? '1',
+    SentTimestamp: attributes.SentTimestamp ?? String(Date.now()),
+    SenderId: attributes.SenderId ?? '000000000000',
+    ApproximateFirstReceiveTimestamp: attributes.ApproximateFirstReceiveTimestamp ?? String(Date.now()),
+  };
+}
+
 export interface SqsPollerOptions {
   readonly sqs: SQSClient;
   readonly queue: { readonly name: string; readonly url: string; readonly arn: string };
@@ -76,7 +87,7 @@ export function pollQueue(options: SqsPollerOptions): Poller {
         messageId: m.MessageId as string,
         receiptHandle: m.ReceiptHandle as string,
         body: m.Body ?? '',
-        attributes: m.Attributes as unknown as SQSRecord['attributes'],
+        attributes: lambdaAttributes(m.Attributes ?? {}),
         messageAttributes: {},
         md5OfBody: m.MD5OfBody ?? '',
         eventSource: 'aws:sqs',

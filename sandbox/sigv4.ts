@@ -58,7 +58,7 @@ export async function verifySigV4(request: SigV4Request, credentials: SigV4Crede
   if (!authorization) return { ok: false, message: 'Missing Authentication Token' };
   const parts = AUTHORIZATION.exec(authorization);
   if (!parts) return { ok: false, message: 'Authorization header requires a SigV4 Credential, SignedHeaders and Signature.' };
-  const [, accessKeyId, scopeDate, scopeRegion, service, signedList, signature] = parts as unknown as string[];
+  const [, accessKeyId, scopeDate = '', scopeRegion, service, signedList = '', signature = ''] = parts;
   if (accessKeyId !== credentials.accessKeyId) return { ok: false, message: 'The security token included in the request is invalid.' };
   if (scopeRegion !== region || service !== 'execute-api')
     return { ok: false, message: `Credential should be scoped to region ${region} and service execute-api.` };

@@ -613,9 +613,11 @@ function checkDigests(
 
 /** The catalog's JSON Schema (draft 2020-12), as editors and `closeloop validate` users see it. */
 export function catalogJsonSchema(): Record<string, unknown> {
-  const schema = z.toJSONSchema(catalogSchema, { io: 'input' }) as unknown as { properties: { locales: { additionalProperties: unknown } } };
+  const schema = z.toJSONSchema(catalogSchema, { io: 'input' });
   // Parsing takes any object for an inline bundle and names its missing strings itself; editors get the bundle's schema.
   const { $schema: _draft, ...bundle } = z.toJSONSchema(localeBundleSchema, { io: 'input' });
-  schema.properties.locales.additionalProperties = { anyOf: [{ type: 'string', minLength: 1, description: 'A bundle file, relative to the catalog' }, bundle] };
+  const locales = schema.properties?.locales;
+  if (typeof locales !== 'object') throw new Error('the catalog schema has no locales property');
+  locales.additionalProperties = { anyOf: [{ type: 'string', minLength: 1, description: 'A bundle file, relative to the catalog' }, bundle] };
   return { ...schema, title: 'Closeloop catalog' };
 }

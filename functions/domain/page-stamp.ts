@@ -37,7 +37,7 @@ export function pageStamps(key: string): PageStamps {
     verify: (purpose, token, stamp) => {
       const match = stamp === undefined ? null : STAMP.exec(stamp);
       if (!match) return undefined;
-      const [, renderedAt, signature] = match as unknown as [string, string, string];
+      const [, renderedAt = '', signature = ''] = match;
       const given = Buffer.from(signature, 'base64url');
       const expected = mac(purpose, token, renderedAt);
       return given.length === expected.length && timingSafeEqual(given, expected) ? Number(renderedAt) : undefined;

@@ -102,8 +102,8 @@ export function parseReminderEnvelope(raw: unknown): { ok: true; value: Reminder
     if (typeof fields[key] !== 'string' || !fields[key]) return { ok: false, reason: `${ENVELOPE_KEY}.${key}: a non-empty string is required` };
   }
   if (Number.isNaN(Date.parse(fields.at as string))) return { ok: false, reason: `${ENVELOPE_KEY}.at: "${fields.at}" is not a date` };
-  const { programId, tokenHash, token, at } = fields as unknown as ReminderMessage;
-  return { ok: true, value: { programId, tokenHash, token, at } };
+  const text = (key: 'programId' | 'tokenHash' | 'token' | 'at') => String(fields[key]);
+  return { ok: true, value: { programId: text('programId'), tokenHash: text('tokenHash'), token: text('token'), at: text('at') } };
 }
 
 const SCHEDULE_PREFIX = 'closeloop-reminder-';
