@@ -1,10 +1,9 @@
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { AnnouncementClaim, AnnouncementJob, AnnouncementReader, AnnouncementRecords } from '../announce/announce.js';
 import { surveyTable } from '../config/resources.js';
 import type { AnsweredInvitation } from '../domain/announcement.js';
 import { batchGet, type Item, type Key } from './dynamo-batch-get.js';
+import { claimPersonalSend } from './dynamo-claims.js';
 import { documentClient } from './dynamo-client.js';
 import { idOf, isInvitationKey, keys } from './table-keys.js';
 
@@ -97,61 +96,38 @@ export class DynamoAnnouncements implements AnnouncementReader, AnnouncementReco
   }
 
   async claim(job: AnnouncementJob, now: number, leaseUntil: number, link: { key: string; expiresAt: number }, expiresAt: number): Promise<AnnouncementClaim> {
-    const TableName = this.tableName;
-    try {
-      await this.client.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Update: {
-                TableName,
-                Key: keys.announcement(job.announcementId, job.contactKey),
-                UpdateExpression:
-                  'SET #type = :type, #status = :sending, leaseUntil = :lease, announcementId = :id, programId = :program, contactKey = :contact, locale = :locale, expiresAt = :expires ADD attempts :one',
-                // A first claim, or one whose lease ended (the send that held it failed or died).
-                ConditionExpression: 'attribute_not_exists(pk) OR (#status = :sending AND leaseUntil <= :now)',
-                ExpressionAttributeNames: { '#type': 'type', '#status': 'status' },
-                ExpressionAttributeValues: {
-                  ':type': 'announcement',
-                  ':sending': 'sending',
-                  ':lease': leaseUntil,
-                  ':id': job.announcementId,
-                  ':program': job.programId,
-                  ':contact': job.contactKey,
-                  ':locale': job.locale,
-                  ':expires': expiresAt,
-                  ':now': now,
-                  ':one': 1,
-                },
-                ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-              },
-            },
-            // Checked at send time: an unsubscribe or an erasure since the selection wins.
-            { ConditionCheck: { TableName, Key: keys.suppression(job.contactKey), ConditionExpression: 'attribute_not_exists(pk)' } },
-            {
-              Put: {
-                TableName,
-                Item: {
-                  ...keys.unsubscribeLink(link.key),
-                  type: 'unsubscribe-link',
-                  contactKey: job.contactKey,
-                  locale: job.locale,
-                  expiresAt: link.expiresAt,
-                },
-              },
-            },
-          ],
-        }),
-      );
-      return 'claimed';
-    } catch (error) {
-      if (!(error instanceof TransactionCanceledException)) throw error;
-      const [record, suppression] = error.CancellationReasons ?? [];
-      if (record?.Code === 'ConditionalCheckFailed') return record.Item && unmarshall(record.Item).status === 'sending' ? 'held' : 'done';
-      if (suppression?.Code === 'ConditionalCheckFailed') return 'suppressed';
-      // A conflicting transaction or throttling: transient, the queue retries.
-      throw error;
-    }
+    const claimed = await claimPersonalSend(
+      this.client,
+      this.tableName,
+      {
+        Update: {
+          TableName: this.tableName,
+          Key: keys.announcement(job.announcementId, job.contactKey),
+          UpdateExpression:
+            'SET #type = :type, #status = :sending, leaseUntil = :lease, announcementId = :id, programId = :program, contactKey = :contact, locale = :locale, expiresAt = :expires ADD attempts :one',
+          // A first claim, or one whose lease ended (the send that held it failed or died).
+          ConditionExpression: 'attribute_not_exists(pk) OR (#status = :sending AND leaseUntil <= :now)',
+          ExpressionAttributeNames: { '#type': 'type', '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':type': 'announcement',
+            ':sending': 'sending',
+            ':lease': leaseUntil,
+            ':id': job.announcementId,
+            ':program': job.programId,
+            ':contact': job.contactKey,
+            ':locale': job.locale,
+            ':expires': expiresAt,
+            ':now': now,
+            ':one': 1,
+          },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        },
+      },
+      job,
+      link,
+    );
+    if (typeof claimed === 'string') return claimed;
+    return claimed.refused?.status === 'sending' ? 'held' : 'done';
   }
 
   async markSent(announcementId: string, contactKey: string, at: Date): Promise<void> {

@@ -1,8 +1,7 @@
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Notification, NotificationKind } from '../domain/notification.js';
 import type { NotificationOutbox, OutboxClaim } from '../ports.js';
+import { claimPersonalSend } from './dynamo-claims.js';
 import { documentClient } from './dynamo-client.js';
 import { keys } from './table-keys.js';
 
@@ -23,63 +22,37 @@ export class DynamoNotificationOutbox implements NotificationOutbox {
     link: { key: string; expiresAt: number },
     claimant = '',
   ): Promise<OutboxClaim> {
-    const TableName = this.tableName;
-    try {
-      await this.client.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Update: {
-                TableName,
-                Key: keys.notification(notification.caseId, notification.kind),
-                UpdateExpression: 'SET #status = :sending, leaseUntil = :lease, claimant = :me ADD attempts :one',
-                // The same delivery may take its own claim again: its earlier claim's answer may have been lost (a 500 after the write).
-                ConditionExpression:
-                  'attribute_exists(pk) AND (#status = :pending OR (#status = :sending AND (leaseUntil <= :now OR (claimant = :me AND :me <> :none))))',
-                ExpressionAttributeNames: { '#status': 'status' },
-                ExpressionAttributeValues: {
-                  ':sending': 'sending',
-                  ':pending': 'pending',
-                  ':lease': leaseUntil,
-                  ':now': now,
-                  ':one': 1,
-                  ':me': claimant,
-                  ':none': '',
-                },
-                // ALL_OLD: a retry learns why without a read (sent, skipped, held, gone).
-                ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-              },
-            },
-            // Checked at send time, not at writing: an unsubscribe or an erasure in between wins.
-            { ConditionCheck: { TableName, Key: keys.suppression(notification.contactKey), ConditionExpression: 'attribute_not_exists(pk)' } },
-            {
-              Put: {
-                TableName,
-                Item: {
-                  ...keys.unsubscribeLink(link.key),
-                  type: 'unsubscribe-link',
-                  contactKey: notification.contactKey,
-                  locale: notification.locale,
-                  expiresAt: link.expiresAt,
-                },
-              },
-            },
-          ],
-        }),
-      );
-      return 'claimed';
-    } catch (error) {
-      if (!(error instanceof TransactionCanceledException)) throw error;
-      const [item, suppression] = error.CancellationReasons ?? [];
-      if (item?.Code === 'ConditionalCheckFailed') {
-        if (!item.Item) return 'gone';
-        const old = unmarshall(item.Item);
-        return old.status === 'sending' ? 'held' : 'done';
-      }
-      if (suppression?.Code === 'ConditionalCheckFailed') return 'suppressed';
-      // A conflicting transaction or throttling: transient, the stream retries.
-      throw error;
-    }
+    const claimed = await claimPersonalSend(
+      this.client,
+      this.tableName,
+      {
+        Update: {
+          TableName: this.tableName,
+          Key: keys.notification(notification.caseId, notification.kind),
+          UpdateExpression: 'SET #status = :sending, leaseUntil = :lease, claimant = :me ADD attempts :one',
+          // The same delivery may take its own claim again: its earlier claim's answer may have been lost (a 500 after the write).
+          ConditionExpression:
+            'attribute_exists(pk) AND (#status = :pending OR (#status = :sending AND (leaseUntil <= :now OR (claimant = :me AND :me <> :none))))',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':sending': 'sending',
+            ':pending': 'pending',
+            ':lease': leaseUntil,
+            ':now': now,
+            ':one': 1,
+            ':me': claimant,
+            ':none': '',
+          },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        },
+      },
+      notification,
+      link,
+    );
+    if (typeof claimed === 'string') return claimed;
+    // Refused: sent, skipped, held by another delivery, or gone (erased).
+    if (!claimed.refused) return 'gone';
+    return claimed.refused.status === 'sending' ? 'held' : 'done';
   }
 
   async markSent(caseId: string, kind: NotificationKind, at: Date): Promise<void> {
