@@ -6,7 +6,7 @@ import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { announceDeadLetterQueue, announceQueue } from '../../functions/config/resources.js';
 import { acknowledgeQueueRedrive, deadLetterQueue, secureQueue } from './queues.js';
-import { grantSendEmail } from './sender-identity.js';
+import { grantSendEmail, senderVariables } from './sender-identity.js';
 import { type FunctionDefaults, StageFunction } from './stage-function.js';
 
 export interface AnnouncementsProps {
@@ -51,10 +51,8 @@ export class Announcements extends Construct {
       stage: 'announce',
       environment: {
         SURVEY_TABLE: props.table.tableName,
-        SENDER_EMAIL: props.senderEmail,
-        SUPPORT_EMAIL: props.supportEmail,
+        ...senderVariables(props.senderEmail, props.supportEmail, props.configurationSet),
         PUBLIC_BASE_URL: props.publicBaseUrl,
-        CONFIGURATION_SET: props.configurationSet.configurationSetName,
         ANNOUNCE_QUEUE_URL: this.queue.queueUrl,
       },
     });

@@ -11,7 +11,7 @@ import { Construct } from 'constructs';
 import { digestDeadLetterQueue } from '../../functions/config/resources.js';
 import { isEmailRecipient } from '../../functions/domain/digest.js';
 import { deadLetterQueue } from './queues.js';
-import { grantSendEmail } from './sender-identity.js';
+import { grantSendEmail, senderVariables } from './sender-identity.js';
 import { type FunctionDefaults, StageFunction } from './stage-function.js';
 
 export interface DigestsProps {
@@ -61,9 +61,7 @@ export class Digests extends Construct {
       stage: 'digest',
       environment: {
         SURVEY_TABLE: props.table.tableName,
-        SENDER_EMAIL: props.senderEmail,
-        SUPPORT_EMAIL: props.supportEmail,
-        CONFIGURATION_SET: props.configurationSet.configurationSetName,
+        ...senderVariables(props.senderEmail, props.supportEmail, props.configurationSet),
       },
     });
     this.function.configureAsyncInvoke({

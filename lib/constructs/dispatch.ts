@@ -8,7 +8,7 @@ import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { bufferQueue } from '../../functions/config/resources.js';
 import { acknowledgeQueueRedrive } from './queues.js';
-import { grantSendEmail } from './sender-identity.js';
+import { grantSendEmail, senderVariables } from './sender-identity.js';
 import { type FunctionDefaults, StageFunction } from './stage-function.js';
 
 export interface DispatchProps {
@@ -60,10 +60,8 @@ export class Dispatch extends Construct {
       stage: 'dispatch',
       environment: {
         SURVEY_TABLE: props.table.tableName,
-        SENDER_EMAIL: props.senderEmail,
-        SUPPORT_EMAIL: props.supportEmail,
+        ...senderVariables(props.senderEmail, props.supportEmail, this.configurationSet),
         PUBLIC_BASE_URL: props.publicBaseUrl,
-        CONFIGURATION_SET: this.configurationSet.configurationSetName,
         SES_SEND_RATE: String(props.sendRatePerInstance),
         DEAD_LETTER_QUEUE_URL: props.deadLetters.queueUrl,
         EVENT_BUS_NAME: props.bus.eventBusName,

@@ -4,7 +4,7 @@ import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { notifyFailureQueue } from '../../functions/config/resources.js';
 import { deadLetterQueue } from './queues.js';
-import { grantSendEmail } from './sender-identity.js';
+import { grantSendEmail, senderVariables } from './sender-identity.js';
 import { type FunctionDefaults, StageFunction } from './stage-function.js';
 
 export interface NotificationsProps {
@@ -42,10 +42,8 @@ export class Notifications extends Construct {
       stage: 'notify',
       environment: {
         SURVEY_TABLE: props.table.tableName,
-        SENDER_EMAIL: props.senderEmail,
-        SUPPORT_EMAIL: props.supportEmail,
+        ...senderVariables(props.senderEmail, props.supportEmail, props.configurationSet),
         PUBLIC_BASE_URL: props.publicBaseUrl,
-        CONFIGURATION_SET: props.configurationSet.configurationSetName,
       },
     });
     grantSendEmail(this.function, props.senderEmail, props.configurationSet);

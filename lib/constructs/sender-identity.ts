@@ -52,6 +52,11 @@ export class SenderIdentity extends Construct {
  * SES authorises against the verified identity it uses (the address or its domain) and the
  * configuration set, so those three ARNs and nothing else. (dispatch, notify, announce, digest.)
  */
+/** What every stage that emails people reads: who sends, where replies go, and the configuration set that tracks bounces and complaints. */
+export function senderVariables(senderEmail: string, supportEmail: string, configurationSet: IConfigurationSet) {
+  return { SENDER_EMAIL: senderEmail, SUPPORT_EMAIL: supportEmail, CONFIGURATION_SET: configurationSet.configurationSetName };
+}
+
 export function grantSendEmail(fn: IFunction, senderEmail: string, configurationSet: IConfigurationSet): void {
   const stack = Stack.of(fn);
   const identity = (name: string) => Arn.format({ service: 'ses', resource: 'identity', resourceName: name }, stack);
