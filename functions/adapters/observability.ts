@@ -3,8 +3,8 @@ import type { LogAttributes, UnformattedAttributes } from '@aws-lambda-powertool
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import middy, { type MiddlewareObj } from '@middy/core';
 import { ENV } from '../config/env.js';
-import { METRICS_NAMESPACE, METRICS_SERVICE, type MetricName, type StageMetric } from '../config/metrics.js';
-import type { Stage } from '../config/wiring.js';
+import { METRICS_NAMESPACE, METRICS_SERVICE, type MetricName } from '../config/metrics.js';
+import type { StageManifest } from '../config/stages/manifest.js';
 import { redact } from '../domain/redaction.js';
 
 /**
@@ -49,8 +49,8 @@ export const stageHandler = ((handler?: Parameters<typeof middy>[0], options?: P
 export const logger = new Logger({ logFormatter: new RedactingLogFormatter() });
 export const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: process.env[ENV.METRICS_SERVICE] || METRICS_SERVICE, logger });
 
-/** Counts by the names the stage declares in its wiring (functions/config/wiring.ts), and no other. */
-export function stageCounter<S extends Stage>(_stage: S): (name: StageMetric<S>, value?: number) => void {
+/** Counts by the names the stage's manifest declares (`metrics`), and no other. */
+export function stageCounter<M extends StageManifest>(_manifest: M): (name: M['metrics'][number], value?: number) => void {
   return (name, value = 1) => metrics.addMetric(name, MetricUnit.Count, value);
 }
 

@@ -7,13 +7,14 @@ import { SesSurveyMailer } from '../adapters/ses-survey-mailer.js';
 import { SqsAnnouncementQueue } from '../adapters/sqs-announcements.js';
 import { ANNOUNCE_LEASE_SECONDS } from '../config/resources.js';
 import { loadRuntimeCatalog } from '../config/runtime-catalog.js';
-import { readStageEnv } from '../config/wiring.js';
+import { readStageEnv } from '../config/stage-env.js';
+import { announce as manifest } from '../config/stages/announce.js';
 import { type AnnouncementJob, type PlanDeps, type SendDeps, sendAnnouncement } from './announce.js';
 import { handleAnnouncementRequest } from './http.js';
 
 const catalog = loadRuntimeCatalog();
-const env = readStageEnv('announce');
-const count = stageCounter('announce');
+const env = readStageEnv(manifest);
+const count = stageCounter(manifest);
 const store = new DynamoAnnouncements(env.SURVEY_TABLE);
 
 const planDeps: PlanDeps = { catalog, reader: store, queue: new SqsAnnouncementQueue(env.ANNOUNCE_QUEUE_URL) };

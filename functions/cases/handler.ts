@@ -6,14 +6,15 @@ import { logger, publishMetrics, stageHandler } from '../adapters/observability.
 import { SecretsManagerSecretStore } from '../adapters/secrets-manager-secret-store.js';
 import { followUpQueueNames } from '../config/resources.js';
 import { loadRuntimeCatalog } from '../config/runtime-catalog.js';
-import { readStageEnv } from '../config/wiring.js';
+import { readStageEnv } from '../config/stage-env.js';
+import { cases as manifest } from '../config/stages/cases.js';
 import { publishedEventTypes } from '../domain/integration-events.js';
 import { type CaseApiDeps, handleCaseRequest } from './http.js';
 import { InboxCursors } from './inbox.js';
 
 const catalog = loadRuntimeCatalog();
 
-const env = readStageEnv('cases');
+const env = readStageEnv(manifest);
 const cases = new DynamoCaseRepository(env.SURVEY_TABLE);
 // The store reads the secret once per cold start (and again only after a failed read).
 const secrets = new SecretsManagerSecretStore();

@@ -1,4 +1,5 @@
-import { ENV, MissingConfigurationError, readEnv } from './env.js';
+import { ENV, MissingConfigurationError } from './env.js';
+import type { MetricName, StageMetric } from './metrics.js';
 import { MANIFESTS } from './stages/index.js';
 import type { EnvKey, Route, StageManifest } from './stages/manifest.js';
 
@@ -56,12 +57,19 @@ export function stageVariables<S extends Stage>(stage: S, values: StageEnvironme
   const extra = Object.keys(given).filter((key) => !allowed.has(key));
   if (missing.length || extra.length) {
     const parts = [missing.length ? `missing ${missing.join(', ')}` : '', extra.length ? `not declared ${extra.join(', ')}` : ''].filter(Boolean);
-    throw new MissingConfigurationError(`The ${stage} stage's environment does not match its wiring (functions/config/wiring.ts): ${parts.join('; ')}`);
+    throw new MissingConfigurationError(
+      `The ${stage} stage's environment does not match its manifest (functions/config/stages/${stage}.ts): ${parts.join('; ')}`,
+    );
   }
   return Object.fromEntries(Object.entries(given).map(([key, value]) => [ENV[key as EnvKey], value as string]));
 }
 
-/** The handler's side: the stage's required variables, read once at cold start (a missing one fails it, loudly). */
-export function readStageEnv<S extends Stage>(stage: S, env: NodeJS.ProcessEnv = process.env): Record<StageEnvKey<S>, string> {
-  return readEnv(WIRING[stage].env as readonly StageEnvKey<S>[], env);
+/** A stage's metric names, from its manifest: what the dashboard and the alarms may read of it. */
+export function stageMetrics<S extends Stage>(stage: S): readonly StageMetric<S>[] {
+  return WIRING[stage].metrics;
+}
+
+/** Every declared metric with the stage that emits it. */
+export function metricOwners(): ReadonlyMap<MetricName, Stage> {
+  return new Map(STAGES.flatMap((stage) => stageMetrics(stage).map((name): [MetricName, Stage] => [name, stage])));
 }

@@ -10,13 +10,14 @@ import { SqsDeliveryQueues } from '../adapters/sqs-delivery.js';
 import { SqsDeadLetterSink } from '../adapters/sqs-queues.js';
 import { ENV, MissingConfigurationError } from '../config/env.js';
 import { loadRuntimeCatalog } from '../config/runtime-catalog.js';
-import { readStageEnv } from '../config/wiring.js';
+import { readStageEnv } from '../config/stage-env.js';
+import { deliver as manifest } from '../config/stages/deliver.js';
 import { type DeliverDeps, deliver, parseDeliverable, UndeliverableMessageError } from './deliver.js';
 import { handleReplayRequest } from './http.js';
 
 const catalog = loadRuntimeCatalog();
-const env = readStageEnv('deliver');
-const count = stageCounter('deliver');
+const env = readStageEnv(manifest);
+const count = stageCounter(manifest);
 const integrations = new Map((catalog.integrations ?? []).map((integration) => [integration.id, integration]));
 const queueUrls = JSON.parse(env.INTEGRATION_QUEUE_URLS) as Record<string, string>;
 const missingQueues = [...integrations.keys()].filter((id) => !queueUrls[id]);

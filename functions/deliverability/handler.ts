@@ -6,13 +6,14 @@ import { DynamoInvitationRepository } from '../adapters/dynamo-invitation-reposi
 import { logger, loggingFailures, publishMetrics, stageCounter, stageHandler } from '../adapters/observability.js';
 import { SqsDeadLetterSink } from '../adapters/sqs-queues.js';
 import { loadRuntimeCatalog } from '../config/runtime-catalog.js';
-import { readStageEnv } from '../config/wiring.js';
+import { readStageEnv } from '../config/stage-env.js';
+import { deliverability as manifest } from '../config/stages/deliverability.js';
 import { type DeliverabilityDeps, feedbackCounter, recordFeedback } from './deliverability.js';
 
 const catalog = loadRuntimeCatalog();
 
-const env = readStageEnv('deliverability');
-const count = stageCounter('deliverability');
+const env = readStageEnv(manifest);
+const count = stageCounter(manifest);
 const deps: DeliverabilityDeps = {
   catalog,
   contacts: new DynamoInvitationRepository(env.SURVEY_TABLE),

@@ -9,13 +9,14 @@ import { SecretsManagerSecretStore } from '../adapters/secrets-manager-secret-st
 import { SesSurveyMailer } from '../adapters/ses-survey-mailer.js';
 import { DIGEST_LEASE_SECONDS, followUpQueueNames } from '../config/resources.js';
 import { loadRuntimeCatalog } from '../config/runtime-catalog.js';
-import { readStageEnv } from '../config/wiring.js';
+import { readStageEnv } from '../config/stage-env.js';
+import { digest as manifest } from '../config/stages/digest.js';
 import { DigestDeliveryError, type DigestDeps, type DigestOutcome, type DigestRequest, sendDigest } from './digest.js';
 import { handleSendRequest } from './http.js';
 
 const catalog = loadRuntimeCatalog();
-const env = readStageEnv('digest');
-const count = stageCounter('digest');
+const env = readStageEnv(manifest);
+const count = stageCounter(manifest);
 
 // Module scope: the Slack URLs are read once per cold start, then served from the store's cache.
 const deps: DigestDeps = {

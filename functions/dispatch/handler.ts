@@ -12,15 +12,16 @@ import { SqsDeadLetterSink } from '../adapters/sqs-queues.js';
 import type { StageMetric } from '../config/metrics.js';
 import { DISPATCH_LEASE_SECONDS } from '../config/resources.js';
 import { loadRuntimeCatalog } from '../config/runtime-catalog.js';
-import { readStageEnv } from '../config/wiring.js';
+import { readStageEnv } from '../config/stage-env.js';
+import { dispatch as manifest } from '../config/stages/dispatch.js';
 import { type IntegrationEvent, publishedEventTypes } from '../domain/integration-events.js';
 import { newToken } from '../domain/tokens.js';
 import { type DispatchDeps, type DispatchOutcome, dispatchEvent, SendInProgressError } from './dispatch.js';
 
 const catalog = loadRuntimeCatalog();
 
-const env = readStageEnv('dispatch');
-const count = stageCounter('dispatch');
+const env = readStageEnv(manifest);
+const count = stageCounter(manifest);
 
 const repository = new DynamoInvitationRepository(env.SURVEY_TABLE);
 const deps: DispatchDeps = {

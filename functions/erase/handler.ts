@@ -2,12 +2,13 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { DynamoErasure } from '../adapters/dynamo-erasure.js';
 import { logger, publishMetrics, stageCounter, stageHandler } from '../adapters/observability.js';
-import { readStageEnv } from '../config/wiring.js';
+import { readStageEnv } from '../config/stage-env.js';
+import { erase as manifest } from '../config/stages/erase.js';
 import type { EraseDeps } from './erase.js';
 import { handleErasureRequest } from './http.js';
 
-const env = readStageEnv('erase');
-const count = stageCounter('erase');
+const env = readStageEnv(manifest);
+const count = stageCounter(manifest);
 const deps: EraseDeps = { eraser: new DynamoErasure(env.SURVEY_TABLE), now: () => new Date(), settleMs: 2000 };
 
 /** Right to erasure, behind an IAM-authorised route: `closeloop erase <email>` calls it. */

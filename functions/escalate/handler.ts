@@ -4,12 +4,13 @@ import { EventBridgePublisher } from '../adapters/eventbridge.js';
 import { logger, publishMetrics, stageCounter, stageHandler } from '../adapters/observability.js';
 import { SqsDeadLetterSink, SqsFollowUpPublisher } from '../adapters/sqs-queues.js';
 import { loadRuntimeCatalog } from '../config/runtime-catalog.js';
-import { readStageEnv } from '../config/wiring.js';
+import { readStageEnv } from '../config/stage-env.js';
+import { escalate as manifest } from '../config/stages/escalate.js';
 import { publishedEventTypes } from '../domain/integration-events.js';
 import { type EscalateDeps, sweep } from './escalate.js';
 
-const env = readStageEnv('escalate');
-const count = stageCounter('escalate');
+const env = readStageEnv(manifest);
+const count = stageCounter(manifest);
 const queueUrls = JSON.parse(env.FOLLOW_UP_QUEUE_URLS) as Record<string, string>;
 const deps: EscalateDeps = {
   cases: new DynamoCaseRepository(env.SURVEY_TABLE),

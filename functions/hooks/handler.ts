@@ -7,13 +7,14 @@ import { logger, publishMetrics, stageCounter, stageHandler } from '../adapters/
 import { SecretsManagerSecretStore } from '../adapters/secrets-manager-secret-store.js';
 import { acceptsInbound } from '../config/inbound.js';
 import { loadRuntimeCatalog } from '../config/runtime-catalog.js';
-import { readStageEnv } from '../config/wiring.js';
+import { readStageEnv } from '../config/stage-env.js';
+import { hooks as manifest } from '../config/stages/hooks.js';
 import { publishedEventTypes } from '../domain/integration-events.js';
 import { handleInboundRequest, type InboundDeps } from './http.js';
 
 const catalog = loadRuntimeCatalog();
-const env = readStageEnv('hooks');
-const count = stageCounter('hooks');
+const env = readStageEnv(manifest);
+const count = stageCounter(manifest);
 // Module scope: each integration's secret is read once per cold start, then served from the store's cache.
 const deps: InboundDeps = {
   catalog,

@@ -10,7 +10,8 @@ import { logger, loggingFailures, publishMetrics, stageCounter, stageHandler } f
 import { SqsDeadLetterSink } from '../adapters/sqs-queues.js';
 import type { StageMetric } from '../config/metrics.js';
 import { loadRuntimeCatalog } from '../config/runtime-catalog.js';
-import { readStageEnv } from '../config/wiring.js';
+import { readStageEnv } from '../config/stage-env.js';
+import { measure as manifest } from '../config/stages/measure.js';
 import type { FollowUpCaseRecord } from '../domain/follow-up-case.js';
 import { type IntegrationEvent, publishedEventTypes } from '../domain/integration-events.js';
 import type { CounterChange } from '../ports.js';
@@ -18,8 +19,8 @@ import { type Change, countersOf, evaluateAlerts, type MeasureDeps, type Touched
 
 const catalog = loadRuntimeCatalog();
 
-const env = readStageEnv('measure');
-const count = stageCounter('measure');
+const env = readStageEnv(manifest);
+const count = stageCounter(manifest);
 const deps: MeasureDeps = { catalog, aggregates: new DynamoAggregateStore(env.SURVEY_TABLE), now: () => new Date() };
 const integrationEvents = new EventBridgePublisher(env.EVENT_BUS_NAME, publishedEventTypes(catalog));
 /** The stream stages' on-failure queue: records set aside carry `stage: measure` and their reason. */

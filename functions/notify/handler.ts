@@ -8,13 +8,14 @@ import { logger, loggingFailures, publishMetrics, stageCounter, stageHandler } f
 import { SesSurveyMailer } from '../adapters/ses-survey-mailer.js';
 import { NOTIFY_LEASE_SECONDS } from '../config/resources.js';
 import { loadRuntimeCatalog } from '../config/runtime-catalog.js';
-import { readStageEnv } from '../config/wiring.js';
+import { readStageEnv } from '../config/stage-env.js';
+import { notify as manifest } from '../config/stages/notify.js';
 import { NOTIFICATION_KINDS, type Notification } from '../domain/notification.js';
 import { type NotifyDeps, sendNotification } from './notify.js';
 
 const catalog = loadRuntimeCatalog();
-const env = readStageEnv('notify');
-const count = stageCounter('notify');
+const env = readStageEnv(manifest);
+const count = stageCounter(manifest);
 
 const deps: NotifyDeps = {
   brand: catalog.brand,

@@ -6,15 +6,16 @@ import { logger, publishMetrics, stageCounter, stageHandler } from '../adapters/
 import { SecretsManagerSecretStore } from '../adapters/secrets-manager-secret-store.js';
 import type { StageMetric } from '../config/metrics.js';
 import { loadRuntimeCatalog } from '../config/runtime-catalog.js';
-import { readStageEnv } from '../config/wiring.js';
+import { readStageEnv } from '../config/stage-env.js';
+import { respond as manifest } from '../config/stages/respond.js';
 import { pageStamps } from '../domain/page-stamp.js';
 import { handleHttp, TEXT_HEADERS } from './http.js';
 import type { RespondDeps, View } from './respond.js';
 
 const catalog = loadRuntimeCatalog();
 
-const env = readStageEnv('respond');
-const count = stageCounter('respond');
+const env = readStageEnv(manifest);
+const count = stageCounter(manifest);
 const repository = new DynamoInvitationRepository(env.SURVEY_TABLE);
 const secrets = new SecretsManagerSecretStore();
 /** The signing key is read on the first request of a cold start (the store keeps it), not per request. */

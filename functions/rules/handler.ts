@@ -9,14 +9,15 @@ import { logger, loggingFailures, publishMetrics, stageCounter, stageHandler } f
 import { SqsDeadLetterSink, SqsFollowUpPublisher } from '../adapters/sqs-queues.js';
 import { ENV, MissingConfigurationError } from '../config/env.js';
 import { loadRuntimeCatalog } from '../config/runtime-catalog.js';
-import { readStageEnv } from '../config/wiring.js';
+import { readStageEnv } from '../config/stage-env.js';
+import { rules as manifest } from '../config/stages/rules.js';
 import { type IntegrationEvent, publishedEventTypes } from '../domain/integration-events.js';
 import { type FollowUpDeps, rated, responseChange, routeResponse, UnroutableRecordError } from './rules.js';
 
 const catalog = loadRuntimeCatalog();
 
-const env = readStageEnv('rules');
-const count = stageCounter('rules');
+const env = readStageEnv(manifest);
+const count = stageCounter(manifest);
 const queueUrls = JSON.parse(env.FOLLOW_UP_QUEUE_URLS) as Record<string, string>;
 const missingQueues = Object.keys(catalog.followUpQueues).filter((queue) => !queueUrls[queue]);
 if (missingQueues.length) {

@@ -27,7 +27,7 @@ export interface ObservabilityProps {
 export const SES_BOUNCE_ALARM = 0.04;
 export const SES_COMPLAINT_ALARM = 0.0008;
 
-/** A Closeloop metric, by a name some stage's wiring declares (functions/config/wiring.ts): a renamed metric fails the type check, not the alarm. */
+/** A Closeloop metric, by a name some stage's manifest declares (functions/config/stages/): a renamed metric fails the type check, not the alarm. */
 const closeloopMetric = (service: string) => (metricName: MetricName) =>
   new Metric({ namespace: METRICS_NAMESPACE, metricName, statistic: 'Sum', period: Duration.hours(1), dimensionsMap: { service } });
 

@@ -3,9 +3,9 @@ import path from 'node:path';
 import { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENV } from '../../functions/config/env.js';
-import { METRICS_NAMESPACE, type MetricName, metricOwners, STAGE_METRICS } from '../../functions/config/metrics.js';
+import { METRICS_NAMESPACE, type MetricName } from '../../functions/config/metrics.js';
 import type { StageManifest } from '../../functions/config/stages/manifest.js';
-import { routeKeys, STAGES, type Stage, type StageWiring, WIRING } from '../../functions/config/wiring.js';
+import { metricOwners, routeKeys, STAGES, type Stage, type StageWiring, stageMetrics, WIRING } from '../../functions/config/wiring.js';
 import { PUBLIC_ROUTE_THROTTLE } from '../../lib/constructs/responses.js';
 import { unreadVariables, unsentTableActions } from '../fixtures/manifest-checks.js';
 import { cleanUpApps, testApp, testStack } from './app.js';
@@ -178,10 +178,19 @@ describe('the wiring contract', () => {
   it("finds every declared metric in its stage's pre-built handler, and no stage's names in another's bundle", () => {
     for (const stage of STAGES) {
       const code = bundle(stage);
-      for (const name of STAGE_METRICS[stage]) expect(hasLiteral(code, name), `${stage} declares ${name} but never emits it`).toBe(true);
+      for (const name of stageMetrics(stage)) expect(hasLiteral(code, name), `${stage} declares ${name} but never emits it`).toBe(true);
     }
-    // The contract is not shipped whole to each function (else the check above proves nothing).
+    // The contract is not shipped whole to each function (else the check above proves nothing): a
+    // handler bundles its own manifest, and no other stage's.
     expect(hasLiteral(bundle('dispatch'), 'ContactErased')).toBe(false);
     expect(hasLiteral(bundle('erase'), 'SurveySent')).toBe(false);
+    for (const stage of STAGES) {
+      const code = bundle(stage);
+      const carried = STAGES.filter((other) => {
+        const { description } = WIRING[other] as StageManifest;
+        return code.includes(description) || code.includes(JSON.stringify(description).slice(1, -1));
+      });
+      expect(carried, stage).toEqual([stage]);
+    }
   });
 });

@@ -6,6 +6,7 @@ import { bundledOperations, unreadVariables, unsentTableActions } from '../fixtu
 /** The checks the wiring test runs on every manifest, shown to fail where they should. */
 describe('manifest checks', () => {
   const manifest: StageManifest = {
+    metrics: [],
     description: 'a stage',
     env: ['SURVEY_TABLE', 'EVENT_BUS_NAME'],
     optionalEnv: ['SLA_TIME_SCALE'],

@@ -6,6 +6,8 @@ export const announce = {
   description: 'Announces what changed ("you said, we did") to the respondents of a topic or root cause, each at most once.',
   // Under the HTTP API's 30 s integration limit: the selection runs in the request.
   timeoutSeconds: ANNOUNCE_TIMEOUT_SECONDS,
+  /** The metric names it emits (namespace Closeloop, unit Count): the dashboard and alarms read only these. */
+  metrics: ['AnnouncementQueued', 'AnnouncementSent', 'AnnouncementSkipped', 'AnnouncementMarkFailed', 'AnnounceRecordFailed'],
   env: ['SURVEY_TABLE', 'SENDER_EMAIL', 'SUPPORT_EMAIL', 'PUBLIC_BASE_URL', 'CONFIGURATION_SET', 'ANNOUNCE_QUEUE_URL'],
   // Selection: answers by the answer index, then invitations, cases, suppressions and records in batches.
   // Sending: the invitation, the claim (record update, suppression check, unsubscribe link put) and the sent mark.

@@ -5,6 +5,8 @@ import type { StageManifest } from './manifest.js';
 export const cases = {
   description: 'Case API: list, read, assign, acknowledge and resolve follow-up cases.',
   // PAGE_SIGNING_SECRET: keys the inbox's cursors (tamper-checked), apart from the pages' own use of it.
+  /** The metric names it emits (namespace Closeloop, unit Count): the dashboard and alarms read only these. */
+  metrics: [],
   env: ['SURVEY_TABLE', 'EVENT_BUS_NAME', 'PAGE_SIGNING_SECRET'],
   // PutItem: the outbox item of a resolution reply, in the resolve's transaction.
   table: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem'],

@@ -5,6 +5,15 @@ import type { StageManifest } from './manifest.js';
 export const deliver = {
   description: 'Delivers Closeloop events to the catalog integrations (signed webhooks, Slack, Zendesk tickets); replays them on request.',
   timeoutSeconds: DELIVER_TIMEOUT_SECONDS,
+  /** The metric names it emits (namespace Closeloop, unit Count): the dashboard and alarms read only these. */
+  metrics: [
+    'IntegrationAttempted',
+    'IntegrationDelivered',
+    'IntegrationRetryScheduled',
+    'IntegrationRejected',
+    'IntegrationDeadLettered',
+    'IntegrationReplayed',
+  ],
   env: ['SURVEY_TABLE', 'INTEGRATION_QUEUE_URLS', 'INTEGRATION_DEAD_LETTER_QUEUE_URL'],
   optionalEnv: ['RETRY_DELAY_SCALE'],
   // Cases (comment and topics for Slack, the contact key of an opted-in delivery), the delivery log and its replay.

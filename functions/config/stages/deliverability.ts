@@ -5,6 +5,8 @@ import type { StageManifest } from './manifest.js';
 export const deliverability = {
   description: 'Suppresses bounced and complaining recipients at once and counts bounces and complaints per program.',
   timeoutSeconds: FEEDBACK_TIMEOUT_SECONDS,
+  /** The metric names it emits (namespace Closeloop, unit Count): the dashboard and alarms read only these. */
+  metrics: ['EmailBounced', 'EmailSoftBounced', 'EmailComplained', 'FeedbackRejected', 'DeliverabilityRecordFailed'],
   env: ['SURVEY_TABLE', 'FEEDBACK_DEAD_LETTER_QUEUE_URL'],
   // Suppression records, and the counters with their once-only marker (one transaction).
   table: ['dynamodb:PutItem', 'dynamodb:UpdateItem'],

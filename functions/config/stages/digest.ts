@@ -8,6 +8,8 @@ import type { StageManifest } from './manifest.js';
 export const digest = {
   description: 'Sends the weekly digests (score vs baseline, follow-ups and SLA, topics, root causes) to Slack and by email, once per week and recipient.',
   timeoutSeconds: DIGEST_TIMEOUT_SECONDS,
+  /** The metric names it emits (namespace Closeloop, unit Count): the dashboard and alarms read only these. */
+  metrics: ['DigestSent', 'DigestFailed'],
   env: ['SURVEY_TABLE', 'SENDER_EMAIL', 'SUPPORT_EMAIL', 'CONFIGURATION_SET'],
   // Reads the day buckets (GetItem: a program's segments; Query: its days) and takes, marks and releases the sent records.
   table: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],

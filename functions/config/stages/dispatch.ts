@@ -5,6 +5,24 @@ import type { StageManifest } from './manifest.js';
 export const dispatch = {
   description: 'Sends one survey email per program and event (idempotent by eventId).',
   timeoutSeconds: DISPATCH_TIMEOUT_SECONDS,
+  /** The metric names it emits (namespace Closeloop, unit Count): the dashboard and alarms read only these. */
+  metrics: [
+    'SurveySent',
+    'SurveyScheduled',
+    'SurveySkipped',
+    'SurveyNotApplicable',
+    'SurveyCancelled',
+    'EventRejected',
+    'SurveyResent',
+    'SentMarkFailed',
+    'SendDeferred',
+    'SendingPaused',
+    'DispatchFailed',
+    'ReminderScheduled',
+    'ReminderHeldOut',
+    'ReminderSent',
+    'ReminderSkipped',
+  ],
   env: [
     'SURVEY_TABLE',
     'SENDER_EMAIL',

@@ -6,6 +6,8 @@ export const erase = {
   description: "Erases a person's data (invitations, responses' personal fields, cases, rest periods) and suppresses the address.",
   // Under the HTTP API's 30 s integration limit, with room for two passes over a large history.
   timeoutSeconds: 29,
+  /** The metric names it emits (namespace Closeloop, unit Count): the dashboard and alarms read only these. */
+  metrics: ['ContactErased'],
   env: ['SURVEY_TABLE'],
   // UpdateItem: the suppression record and flag, and a contact's REST#all kept with its flag.
   table: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query'],

@@ -5,6 +5,8 @@ import type { StageManifest } from './manifest.js';
 export const escalate = {
   description: 'Escalates follow-up cases whose acknowledge-by or resolve-by time passed, one rung at a time.',
   timeoutSeconds: 60,
+  /** The metric names it emits (namespace Closeloop, unit Count): the dashboard and alarms read only these. */
+  metrics: ['FollowUpEscalated'],
   env: ['SURVEY_TABLE', 'FOLLOW_UP_QUEUE_URLS', 'EVENT_BUS_NAME', 'ESCALATE_FAILURE_QUEUE_URL'],
   table: ['dynamodb:UpdateItem'],
   indexes: [surveyTable.slaIndex.name],

@@ -12,6 +12,8 @@ import type { surveyTable } from '../resources.js';
 export interface StageManifest {
   /** The Lambda function's description. */
   readonly description: string;
+  /** The metric names the handler emits (`stageCounter` accepts these and no other). */
+  readonly metrics: readonly string[];
   /** @default 30 */
   readonly timeoutSeconds?: number;
   /** Variables the handler requires (a missing one fails the cold start). */

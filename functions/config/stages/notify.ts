@@ -5,6 +5,8 @@ import type { StageManifest } from './manifest.js';
 export const notify = {
   description: 'Sends respondent notifications (acknowledgement, resolution reply) from their outbox items, each at most once.',
   timeoutSeconds: NOTIFY_TIMEOUT_SECONDS,
+  /** The metric names it emits (namespace Closeloop, unit Count): the dashboard and alarms read only these. */
+  metrics: ['NotificationSent', 'NotificationSkipped', 'NotificationMarkFailed', 'NotifyRecordFailed'],
   env: ['SURVEY_TABLE', 'SENDER_EMAIL', 'SUPPORT_EMAIL', 'PUBLIC_BASE_URL', 'CONFIGURATION_SET'],
   // A batch that keeps failing goes to the notify-failures queue as the event source's on-failure destination (no variable: Lambda sends it).
   // The claim (an update with the suppression check and the unsubscribe link's put, one transaction) and the sent mark.

@@ -3,6 +3,8 @@ import type { StageManifest } from './manifest.js';
 /** The rating and unsubscribe pages: GET shows, POST records. */
 export const respond = {
   description: 'Rating pages: GET shows the form (never writes), POST records the response.',
+  /** The metric names it emits (namespace Closeloop, unit Count): the dashboard and alarms read only these. */
+  metrics: ['RatingSubmitted', 'RatingConfirmationShown', 'Unsubscribed', 'InvalidLink', 'RespondUnavailable'],
   env: ['SURVEY_TABLE', 'SUPPORT_EMAIL', 'PUBLIC_BASE_URL', 'PAGE_SIGNING_SECRET'],
   table: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem'],
   routes: [

@@ -5,6 +5,8 @@ import type { StageManifest } from './manifest.js';
 export const rules = {
   description: 'Applies the follow-up rules to new responses and opens cases on the follow-up queues.',
   timeoutSeconds: RULES_TIMEOUT_SECONDS,
+  /** The metric names it emits (namespace Closeloop, unit Count): the dashboard and alarms read only these. */
+  metrics: ['ResponseRecorded', 'ResponseChanged', 'DetractorRecorded', 'FollowUpOpened', 'RulesRecordFailed', 'RulesRecordSetAside'],
   env: ['FOLLOW_UP_QUEUE_URLS', 'SURVEY_TABLE', 'EVENT_BUS_NAME', 'CASE_API_URL', 'RULES_FAILURE_QUEUE_URL'],
   optionalEnv: ['SLA_TIME_SCALE'],
   // Cases (opened with a check, in one transaction, that the respondent was not erased meanwhile), notified marks, rest periods.
