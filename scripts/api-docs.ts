@@ -15,7 +15,7 @@ import { followUpMessageSchema } from '../functions/domain/follow-up-message.js'
 import { INTEGRATION_DETAIL_TYPES } from '../functions/domain/integration-event-schemas.js';
 import { INTEGRATION_SOURCE } from '../functions/domain/integration-events.js';
 import { type Catalog, triggersOf } from '../functions/domain/program.js';
-import { erasureRequestBodySchema } from '../functions/erase/http.js';
+import { erasureReportSchema, erasureRequestBodySchema } from '../functions/erase/http.js';
 import { inboundBodySchema } from '../functions/hooks/http.js';
 
 const jsonSchema = (schema: z.ZodMiniType): JsonSchema => {
@@ -72,15 +72,6 @@ const caseSummarySchema = z.object({
 const casePageSchema = z.object({
   items: z.array(caseSummarySchema),
   cursor: z.nullable(z.string().check(z.describe('Pass it as `cursor` for the next page; null on the last page.'))),
-});
-const erasureReportSchema = z.object({
-  contactKey: z.string(),
-  erasedAt: z.string(),
-  suppressed: z.literal(true),
-  invitationsDeleted: z.int(),
-  responsesAnonymised: z.int(),
-  casesAnonymised: z.int(),
-  contactRecordsDeleted: z.int(),
 });
 const errorSchema = z.object({ message: z.string() });
 
