@@ -10,7 +10,8 @@ import { caseIdFor } from '../domain/follow-up-case.js';
 import type { Messages } from '../domain/messages.js';
 import type { Brand, Catalog } from '../domain/program.js';
 import { newToken, unsubscribeKeyOf, unsubscribeTokenFor } from '../domain/tokens.js';
-import { RecipientRejectedError, type SurveyMailer } from '../ports.js';
+import type { SurveyMailer } from '../ports.js';
+import { SendInProgressError, sendClaimed } from '../send-ledger.js';
 import { renderAnnouncementEmail } from './announcement-email.js';
 
 /** One email to send: a message on the announce queue (no address or name: those are read at send time). */
@@ -142,11 +143,6 @@ export interface SendDeps {
   readonly newUnsubscribeToken?: () => string;
 }
 
-/** Another send holds the record and may be sending: thrown so the queue retries later. */
-export class AnnouncementInProgressError extends Error {
-  override readonly name = 'AnnouncementInProgressError';
-}
-
 export type SendOutcome =
   | { status: 'sent'; messageId: string; marked: boolean }
   | { status: 'skipped'; reason: 'suppressed' | 'rejected' | 'gone' }
@@ -166,25 +162,18 @@ export async function sendAnnouncement(job: AnnouncementJob, deps: SendDeps): Pr
   const keepUntil = nowSeconds + deps.keepDays * 86_400;
   const token = deps.newUnsubscribeToken?.() ?? unsubscribeTokenFor(newToken());
   const claimed = await deps.records.claim(job, nowSeconds, nowSeconds + deps.leaseSeconds, { key: unsubscribeKeyOf(token), expiresAt: keepUntil }, keepUntil);
-  if (claimed === 'held') throw new AnnouncementInProgressError(`announcement ${job.announcementId} to one recipient is held by another send`);
+  if (claimed === 'held') throw new SendInProgressError(`announcement ${job.announcementId} to one recipient is held by another send`);
   if (claimed === 'done') return { status: 'duplicate' };
   if (claimed === 'suppressed') return { status: 'skipped', reason: 'suppressed' };
   const email = renderAnnouncementEmail(job, recipient, `${deps.publicBaseUrl.replace(/\/+$/, '')}/u/${encodeURIComponent(token)}`, deps);
-  let messageId: string;
-  try {
-    ({ messageId } = await deps.mailer.send(email));
-  } catch (error) {
-    if (error instanceof RecipientRejectedError) {
-      await deps.records.skip(job.announcementId, job.contactKey, 'rejected', deps.now());
-      return { status: 'skipped', reason: 'rejected' };
-    }
-    await deps.records.release(job.announcementId, job.contactKey);
-    throw error;
-  }
-  // Not rethrown: the email is out; a redelivery finds the claim held until its lease ends, then sent or not marked (see docs).
-  const marked = await deps.records.markSent(job.announcementId, job.contactKey, deps.now()).then(
-    () => true,
-    () => false,
+  const { announcementId, contactKey } = job;
+  return sendClaimed(
+    {
+      markSent: (at) => deps.records.markSent(announcementId, contactKey, at),
+      release: () => deps.records.release(announcementId, contactKey),
+      reject: (at) => deps.records.skip(announcementId, contactKey, 'rejected', at),
+    },
+    () => deps.mailer.send(email),
+    deps.now,
   );
-  return { status: 'sent', messageId, marked };
 }

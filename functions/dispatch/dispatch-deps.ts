@@ -23,13 +23,8 @@ export interface DispatchDeps {
   readonly leaseSeconds: number;
 }
 
-/**
- * A redelivered event whose survey another delivery reserved and may still be sending: thrown so
- * the queue delivers it again later, when the lease has ended or the send is marked.
- */
-export class SendInProgressError extends Error {
-  override readonly name = 'SendInProgressError';
-}
+/** A redelivered event whose survey another delivery reserved and may still be sending (the send ledger's one error). */
+export { SendInProgressError } from '../send-ledger.js';
 
 export type DispatchOutcome =
   /**

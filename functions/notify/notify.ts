@@ -2,7 +2,8 @@ import type { Messages } from '../domain/messages.js';
 import type { Notification } from '../domain/notification.js';
 import type { Brand } from '../domain/program.js';
 import { newToken, unsubscribeKeyOf, unsubscribeTokenFor } from '../domain/tokens.js';
-import { type NotificationOutbox, RecipientRejectedError, type SurveyMailer } from '../ports.js';
+import type { NotificationOutbox, SurveyMailer } from '../ports.js';
+import { SendInProgressError, sendClaimed } from '../send-ledger.js';
 import { renderNotificationEmail } from './notification-email.js';
 
 export interface NotifyDeps {
@@ -19,11 +20,6 @@ export interface NotifyDeps {
   readonly linkDays: number;
   /** A fresh random unsubscribe token per send (tests give fixed ones). @default a 128-bit token, hashed once */
   readonly newUnsubscribeToken?: () => string;
-}
-
-/** Another delivery holds the notification and may be sending it: thrown so the stream retries later. */
-export class NotificationInProgressError extends Error {
-  override readonly name = 'NotificationInProgressError';
 }
 
 export type NotifyOutcome =
@@ -55,7 +51,7 @@ export async function sendNotification(notification: Notification, deps: NotifyD
     },
     delivery,
   );
-  if (claimed === 'held') throw new NotificationInProgressError(`notification ${notification.kind} of case ${notification.caseId} is held by another delivery`);
+  if (claimed === 'held') throw new SendInProgressError(`notification ${notification.kind} of case ${notification.caseId} is held by another delivery`);
   if (claimed === 'done') return { status: 'duplicate' };
   if (claimed === 'gone') return { status: 'gone' };
   if (claimed === 'suppressed') {
@@ -67,21 +63,14 @@ export async function sendNotification(notification: Notification, deps: NotifyD
     locales: deps.locales,
     publicBaseUrl: deps.publicBaseUrl,
   });
-  let messageId: string;
-  try {
-    ({ messageId } = await deps.mailer.send(email));
-  } catch (error) {
-    if (error instanceof RecipientRejectedError) {
-      await deps.outbox.skip(notification.caseId, notification.kind, 'rejected', deps.now());
-      return { status: 'skipped', reason: 'rejected' };
-    }
-    await deps.outbox.release(notification.caseId, notification.kind);
-    throw error;
-  }
-  // Not rethrown: the email is out, and a retry of this record would find the claim held, not send again.
-  const marked = await deps.outbox.markSent(notification.caseId, notification.kind, deps.now()).then(
-    () => true,
-    () => false,
+  const { caseId, kind } = notification;
+  return sendClaimed(
+    {
+      markSent: (at) => deps.outbox.markSent(caseId, kind, at),
+      release: () => deps.outbox.release(caseId, kind),
+      reject: (at) => deps.outbox.skip(caseId, kind, 'rejected', at),
+    },
+    () => deps.mailer.send(email),
+    deps.now,
   );
-  return { status: 'sent', messageId, marked };
 }
