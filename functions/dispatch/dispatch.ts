@@ -7,7 +7,8 @@ import { contactKeyOf, isSampledIn, nextSendTime } from '../domain/policies.js';
 import { findProgram, isInAudience, programsCancelledBy, programsFor, type SurveyProgram } from '../domain/program.js';
 import { parseReminderEnvelope, planReminder, reminderEnvelope, reminderScheduleName } from '../domain/reminder.js';
 import { hashToken } from '../domain/tokens.js';
-import { RecipientRejectedError, type ReservationGuard, type SkipReason, type UnsentClaim } from '../ports.js';
+import type { ReservationGuard, SkipReason, UnsentClaim } from '../ports.js';
+import { sendClaimed } from '../send-ledger.js';
 import { cancelKeyOf, type DispatchDeps, type DispatchOutcome, SCHEDULE_MARGIN_MS, SendInProgressError } from './dispatch-deps.js';
 import { sendReminder } from './reminder.js';
 import { renderSurveyEmail } from './survey-email.js';
@@ -196,30 +197,24 @@ async function send(
 ): Promise<DispatchOutcome> {
   if (reminderAt) await scheduleReminder(invitation, token, reminderAt, guard, deps);
   const email = renderSurveyEmail(invitation, program, token, { brand: deps.catalog.brand, locales: deps.catalog.locales, publicBaseUrl: deps.publicBaseUrl });
-  let messageId: string;
-  try {
-    ({ messageId } = await deps.mailer.send(email));
-  } catch (error) {
-    if (error instanceof RecipientRejectedError) {
-      await deps.invitations.rejectRecipient(invitation, deps.now());
-      return skipped(event, program, 'rejected', deps.now());
-    }
-    // A transient failure after the reservation: free it so the queue's retry can send, then fail.
-    await deps.invitations.release(invitation, guard);
-    throw error;
-  }
-  // Not rethrown: the email is out, and a retry of this record would send it a second time. The
-  // outcome says the mark is missing (the handler counts it); only another delivery could resend.
-  const marked = await deps.invitations.markSent(invitation, deps.now()).then(
-    () => true,
-    () => false,
+  // A transient failure after the reservation frees it so the queue's retry can send; a missing sent
+  // mark is in the outcome (the handler counts it): only another delivery, after the lease, could resend.
+  const sent = await sendClaimed(
+    {
+      markSent: (at) => deps.invitations.markSent(invitation, at),
+      release: () => deps.invitations.release(invitation, guard),
+      reject: (at) => deps.invitations.rejectRecipient(invitation, at),
+    },
+    () => deps.mailer.send(email),
+    deps.now,
   );
+  if (sent.status === 'skipped') return skipped(event, program, 'rejected', deps.now());
   return {
     status: 'sent',
     programId: program.id,
     eventId: event.eventId,
-    messageId,
-    marked,
+    messageId: sent.messageId,
+    marked: sent.marked,
     ...(resent ? { resent } : {}),
     ...(invitation.reminder ? { reminder: invitation.reminder.plan } : {}),
     events: [surveySent(invitation)],

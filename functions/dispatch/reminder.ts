@@ -2,7 +2,8 @@ import { nextSendTime } from '../domain/policies.js';
 import { findProgram, type SurveyProgram } from '../domain/program.js';
 import { type ReminderMessage, type ReminderSkipReason, reminderBlocked, reminderEnvelope, reminderScheduleName } from '../domain/reminder.js';
 import { hashToken } from '../domain/tokens.js';
-import { RecipientRejectedError, type ReservationGuard } from '../ports.js';
+import type { ReservationGuard } from '../ports.js';
+import { sendClaimed } from '../send-ledger.js';
 import { cancelKeyOf, type DispatchDeps, type DispatchOutcome, SCHEDULE_MARGIN_MS, SendInProgressError } from './dispatch-deps.js';
 import { renderSurveyEmail } from './survey-email.js';
 
@@ -34,7 +35,8 @@ export async function sendReminder(message: ReminderMessage, deps: DispatchDeps)
   }
   const program = findProgram(deps.catalog, message.programId);
   if (!remindable(program)) return skipped(message, 'not-planned');
-  if (!deps.reminders) throw new Error('dispatch: a reminder is due but no reminder repository is configured');
+  const { reminders } = deps;
+  if (!reminders) throw new Error('dispatch: a reminder is due but no reminder repository is configured');
   const now = deps.now();
   const invitation = await deps.invitations.findByTokenHash(message.tokenHash);
   const blocked = reminderBlocked(invitation, now);
@@ -53,7 +55,7 @@ export async function sendReminder(message: ReminderMessage, deps: DispatchDeps)
 
   const nowSeconds = Math.floor(now.getTime() / 1000);
   const guard: ReservationGuard = { contactKey: invitation.contactKey, rests: [], cancelKey: cancelKeyOf(program, invitation.context), now: nowSeconds };
-  const claim = await deps.reminders.claimReminder(message.tokenHash, guard, nowSeconds + deps.leaseSeconds);
+  const claim = await reminders.claimReminder(message.tokenHash, guard, nowSeconds + deps.leaseSeconds);
   if (claim === 'held') throw new SendInProgressError(`the reminder of ${message.tokenHash} is being sent by another delivery`);
   if (claim !== 'claimed') return skipped(message, claim);
 
@@ -64,21 +66,15 @@ export async function sendReminder(message: ReminderMessage, deps: DispatchDeps)
     { brand: deps.catalog.brand, locales: deps.catalog.locales, publicBaseUrl: deps.publicBaseUrl },
     { reminder: true },
   );
-  let messageId: string;
-  try {
-    ({ messageId } = await deps.mailer.send(email));
-  } catch (error) {
-    if (error instanceof RecipientRejectedError) {
-      await deps.contacts.suppress(invitation.contactKey, 'rejected', deps.now());
-      return skipped(message, 'rejected');
-    }
-    await deps.reminders.releaseReminder(message.tokenHash);
-    throw error;
-  }
-  // Not rethrown: the email is out. Without the mark, a later delivery (only after the lease) could send again.
-  const marked = await deps.reminders.markReminded(message.tokenHash, deps.now()).then(
-    () => true,
-    () => false,
+  const sent = await sendClaimed(
+    {
+      markSent: (at) => reminders.markReminded(message.tokenHash, at),
+      release: () => reminders.releaseReminder(message.tokenHash),
+      reject: (at) => deps.contacts.suppress(invitation.contactKey, 'rejected', at),
+    },
+    () => deps.mailer.send(email),
+    deps.now,
   );
-  return { status: 'reminded', programId: program.id, tokenHash: message.tokenHash, messageId, marked, events: [] };
+  if (sent.status === 'skipped') return skipped(message, 'rejected');
+  return { status: 'reminded', programId: program.id, tokenHash: message.tokenHash, messageId: sent.messageId, marked: sent.marked, events: [] };
 }
