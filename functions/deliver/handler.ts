@@ -19,11 +19,10 @@ const catalog = loadRuntimeCatalog();
 const env = readStageEnv(manifest);
 const count = stageCounter(manifest);
 const integrations = new Map((catalog.integrations ?? []).map((integration) => [integration.id, integration]));
-const queueUrls = JSON.parse(env.INTEGRATION_QUEUE_URLS) as Record<string, string>;
+const queueUrls = env.INTEGRATION_QUEUE_URLS;
 const missingQueues = [...integrations.keys()].filter((id) => !queueUrls[id]);
 if (missingQueues.length) throw new MissingConfigurationError(`${ENV.INTEGRATION_QUEUE_URLS} has no URL for: ${missingQueues.join(', ')}`);
-const retryScale = Number(process.env[ENV.RETRY_DELAY_SCALE] ?? '1');
-if (!(retryScale >= 0 && retryScale <= 1)) throw new MissingConfigurationError(`${ENV.RETRY_DELAY_SCALE} must be a number in [0, 1]`);
+const retryScale = env.RETRY_DELAY_SCALE;
 
 const queues = new SqsDeliveryQueues(queueUrls);
 const log = new DynamoDeliveryLog(env.SURVEY_TABLE);

@@ -31,7 +31,7 @@ const deps: DispatchDeps = {
   mailer: new SesSurveyMailer(
     { senderEmail: env.SENDER_EMAIL, supportEmail: env.SUPPORT_EMAIL, configurationSet: env.CONFIGURATION_SET },
     sesClient,
-    new SendPacer(Number(env.SES_SEND_RATE)),
+    new SendPacer(env.SES_SEND_RATE),
   ),
   scheduler: new EventBridgeSurveyScheduler({
     groupName: env.SCHEDULE_GROUP,

@@ -11,7 +11,7 @@ import { type EscalateDeps, sweep } from './escalate.js';
 
 const env = readStageEnv(manifest);
 const count = stageCounter(manifest);
-const queueUrls = JSON.parse(env.FOLLOW_UP_QUEUE_URLS) as Record<string, string>;
+const queueUrls = env.FOLLOW_UP_QUEUE_URLS;
 const deps: EscalateDeps = {
   cases: new DynamoCaseRepository(env.SURVEY_TABLE),
   publisher: new SqsFollowUpPublisher(queueUrls),

@@ -18,13 +18,12 @@ const catalog = loadRuntimeCatalog();
 
 const env = readStageEnv(manifest);
 const count = stageCounter(manifest);
-const queueUrls = JSON.parse(env.FOLLOW_UP_QUEUE_URLS) as Record<string, string>;
+const queueUrls = env.FOLLOW_UP_QUEUE_URLS;
 const missingQueues = Object.keys(catalog.followUpQueues).filter((queue) => !queueUrls[queue]);
 if (missingQueues.length) {
   throw new MissingConfigurationError(`${ENV.FOLLOW_UP_QUEUE_URLS} has no URL for: ${missingQueues.join(', ')}`);
 }
-const slaScale = Number(process.env[ENV.SLA_TIME_SCALE] ?? '1');
-if (!(slaScale > 0 && slaScale <= 1)) throw new MissingConfigurationError(`${ENV.SLA_TIME_SCALE} must be a number in (0, 1]`);
+const slaScale = env.SLA_TIME_SCALE;
 
 const deps: FollowUpDeps = {
   catalog,

@@ -1,3 +1,4 @@
+import { numberIn, urlsByName } from '../env-codecs.js';
 import { DELIVER_TIMEOUT_SECONDS } from '../resources.js';
 import type { StageManifest } from './manifest.js';
 
@@ -16,6 +17,8 @@ export const deliver = {
   ],
   env: ['SURVEY_TABLE', 'INTEGRATION_QUEUE_URLS', 'INTEGRATION_DEAD_LETTER_QUEUE_URL'],
   optionalEnv: ['RETRY_DELAY_SCALE'],
+  // The sandbox compresses the retry backoff; 1 in AWS.
+  codecs: { INTEGRATION_QUEUE_URLS: urlsByName, RETRY_DELAY_SCALE: numberIn(0, 1, { default: 1 }) },
   // Cases (comment and topics for Slack, the contact key of an opted-in delivery), the delivery log and its replay.
   table: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query'],
   routes: [{ methods: ['POST'], path: '/integrations/{integrationId}/replay', auth: 'iam' }],

@@ -1,3 +1,4 @@
+import { numberIn } from '../env-codecs.js';
 import { bufferQueue, DISPATCH_TIMEOUT_SECONDS, dispatchConcurrencyFor } from '../resources.js';
 import type { StageManifest } from './manifest.js';
 
@@ -37,6 +38,8 @@ export const dispatch = {
     'SCHEDULE_ROLE_ARN',
     'SCHEDULE_DEAD_LETTER_ARN',
   ],
+  // Emails per second this instance paces itself to (0: unpaced, the sandbox without a rate).
+  codecs: { SES_SEND_RATE: numberIn(0, 100_000) },
   // GetItem: a due reminder reads its invitation (address, language, context) when it fires; and once per
   // cold start, whether suppression flags are migrated (docs/upgrading.md). BatchGetItem: the live
   // cancellations of a batch's cancellable surveys, read before their reservations.

@@ -1,3 +1,4 @@
+import { urlsByName } from '../env-codecs.js';
 import { escalateFailureQueue, surveyTable } from '../resources.js';
 import type { StageManifest } from './manifest.js';
 
@@ -8,6 +9,7 @@ export const escalate = {
   /** The metric names it emits (namespace Closeloop, unit Count): the dashboard and alarms read only these. */
   metrics: ['FollowUpEscalated'],
   env: ['SURVEY_TABLE', 'FOLLOW_UP_QUEUE_URLS', 'EVENT_BUS_NAME', 'ESCALATE_FAILURE_QUEUE_URL'],
+  codecs: { FOLLOW_UP_QUEUE_URLS: urlsByName },
   table: ['dynamodb:UpdateItem'],
   indexes: [surveyTable.slaIndex.name],
   // One sweep at a time: two would race for the same rung (the optimistic lock would stop the second).

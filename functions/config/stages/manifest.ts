@@ -1,4 +1,5 @@
 import type { ENV } from '../env.js';
+import type { EnvCodec } from '../env-codecs.js';
 import type { surveyTable } from '../resources.js';
 
 /**
@@ -20,6 +21,8 @@ export interface StageManifest {
   readonly env: readonly EnvKey[];
   /** Variables the handler reads when present. */
   readonly optionalEnv?: readonly EnvKey[];
+  /** How the variables that are not plain strings are decoded (JSON maps, numbers), checked at cold start. */
+  readonly codecs?: { readonly [K in EnvKey]?: EnvCodec<unknown> };
   /** Item actions on the survey table itself (not its indexes). */
   readonly table: readonly TableAction[];
   /** Indexes of the survey table the stage may Query. */

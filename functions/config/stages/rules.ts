@@ -1,3 +1,4 @@
+import { numberIn, urlsByName } from '../env-codecs.js';
 import { RULES_TIMEOUT_SECONDS, rulesFailureQueue } from '../resources.js';
 import type { StageManifest } from './manifest.js';
 
@@ -9,6 +10,8 @@ export const rules = {
   metrics: ['ResponseRecorded', 'ResponseChanged', 'DetractorRecorded', 'FollowUpOpened', 'RulesRecordFailed', 'RulesRecordSetAside'],
   env: ['FOLLOW_UP_QUEUE_URLS', 'SURVEY_TABLE', 'EVENT_BUS_NAME', 'CASE_API_URL', 'RULES_FAILURE_QUEUE_URL'],
   optionalEnv: ['SLA_TIME_SCALE'],
+  // The sandbox compresses SLAs; 1 in AWS.
+  codecs: { FOLLOW_UP_QUEUE_URLS: urlsByName, SLA_TIME_SCALE: numberIn(0, 1, { aboveMin: true, default: 1 }) },
   // Cases (opened with a check, in one transaction, that the respondent was not erased meanwhile), notified marks, rest periods.
   table: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem'],
   trigger: {
