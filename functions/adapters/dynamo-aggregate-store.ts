@@ -18,12 +18,11 @@ const MAX_CONFLICT_RETRIES = 3;
 /** How long "this change was applied" markers are kept (well past any stream retry). */
 const MARKER_TTL_SECONDS = 7 * 86_400;
 
-const bucketKey = keys.dayBucket;
 const shardOf = (key: string) => createHash('sha256').update(key).digest().readUInt32BE(0) % AGGREGATE_SHARDS;
 /** The items applying `change` writes: its marker, its buckets and the program's segment list (for accounting, e.g. the write-unit benchmark). */
 export const itemsWrittenBy = (change: CounterChange): { pk: string; sk: string }[] => [
   keys.applied(change.changeId),
-  ...change.buckets.map((b) => bucketKey(b.programId, b.segment, shardOf(change.shardKey), b.day)),
+  ...change.buckets.map((b) => keys.dayBucket(b.programId, b.segment, shardOf(change.shardKey), b.day)),
   ...(change.segments?.length && change.buckets[0] ? [keys.segments(change.buckets[0].programId)] : []),
 ];
 /** Counter attributes carry a prefix, so a bucket's other attributes are never mistaken for counters. */
@@ -80,7 +79,7 @@ export class DynamoAggregateStore implements AggregateStore {
     for (const change of changes) {
       const shard = shardOf(change.shardKey);
       for (const bucket of change.buckets) {
-        const key = bucketKey(bucket.programId, bucket.segment, shard, bucket.day);
+        const key = keys.dayBucket(bucket.programId, bucket.segment, shard, bucket.day);
         const id = `${key.pk}|${key.sk}`;
         const merged = buckets.get(id) ?? buckets.set(id, { key, counters: {} }).get(id)!;
         addCounters(merged.counters, bucket.counters);
@@ -192,7 +191,7 @@ export class DynamoAggregateStore implements AggregateStore {
           new QueryCommand({
             TableName: this.tableName,
             KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-            ExpressionAttributeValues: { ':pk': bucketKey(programId, segment, shard, '').pk, ':from': keys.day(fromDay), ':to': keys.day(toDay) },
+            ExpressionAttributeValues: { ':pk': keys.dayBucket(programId, segment, shard, '').pk, ':from': keys.day(fromDay), ':to': keys.day(toDay) },
             ExclusiveStartKey: startKey,
           }),
         );

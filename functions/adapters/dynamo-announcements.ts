@@ -7,7 +7,6 @@ import { claimPersonalSend } from './dynamo-claims.js';
 import { documentClient } from './dynamo-client.js';
 import { idOf, isInvitationKey, keys } from './table-keys.js';
 
-const caseKey = (caseId: string): Key => keys.case(caseId);
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 const isLive = (item: Item) => typeof item.expiresAt !== 'number' || item.expiresAt > nowSeconds();
 
@@ -61,7 +60,11 @@ export class DynamoAnnouncements implements AnnouncementReader, AnnouncementReco
   }
 
   async rootCauses(caseIds: readonly string[]): Promise<ReadonlyMap<string, string>> {
-    const items = await this.batchGet(caseIds.map(caseKey), 'caseId, rootCause, expiresAt, #type', { '#type': 'type' });
+    const items = await this.batchGet(
+      caseIds.map((caseId) => keys.case(caseId)),
+      'caseId, rootCause, expiresAt, #type',
+      { '#type': 'type' },
+    );
     return new Map(
       items
         .filter((item) => item.type === 'case' && typeof item.rootCause === 'string' && isLive(item))

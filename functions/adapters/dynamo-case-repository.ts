@@ -9,7 +9,6 @@ import { documentClient } from './dynamo-client.js';
 import { idOf, keys } from './table-keys.js';
 
 const { slaIndex, inboxIndex } = surveyTable;
-const caseKey = keys.case;
 
 /** Spreads pending deadlines over a few index partitions so no single key runs hot. */
 const shardOf = (caseId: string) => `SLA#${[...caseId].reduce((sum, c) => sum + c.charCodeAt(0), 0) % slaIndex.shards}`;
@@ -54,7 +53,7 @@ function toItem(record: FollowUpCaseRecord): CaseItem {
   const { caseId } = record.message;
   return {
     ...record,
-    ...caseKey(caseId),
+    ...keys.case(caseId),
     type: 'case',
     caseId,
     version: record.history.length,
@@ -156,7 +155,7 @@ export class DynamoCaseRepository implements CaseRepository, CaseInbox, OverdueC
     await this.client.send(
       new UpdateCommand({
         TableName: this.tableName,
-        Key: caseKey(caseId),
+        Key: keys.case(caseId),
         UpdateExpression: 'SET notifiedAt = if_not_exists(notifiedAt, :at)',
         ConditionExpression: 'attribute_exists(pk)',
         ExpressionAttributeValues: { ':at': at.toISOString() },
@@ -165,7 +164,7 @@ export class DynamoCaseRepository implements CaseRepository, CaseInbox, OverdueC
   }
 
   async get(caseId: string): Promise<FollowUpCaseRecord | undefined> {
-    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: caseKey(caseId), ConsistentRead: true }));
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.case(caseId), ConsistentRead: true }));
     // Past its retention the case is gone, even before TTL has deleted it (TTL deletes lazily).
     return Item?.type === 'case' && !isExpired(Item) ? fromItem(Item) : undefined;
   }
@@ -181,7 +180,7 @@ export class DynamoCaseRepository implements CaseRepository, CaseInbox, OverdueC
     const names = Object.fromEntries([...present.map(([name]) => name), ...absent].map((name) => [`#${name}`, name]));
     const update = {
       TableName: this.tableName,
-      Key: caseKey(before.message.caseId),
+      Key: keys.case(before.message.caseId),
       UpdateExpression: `SET ${present.map(([name]) => `#${name} = :${name}`).join(', ')}${absent.length ? ` REMOVE ${absent.map((name) => `#${name}`).join(', ')}` : ''}`,
       ConditionExpression: '#version = :expected',
       ExpressionAttributeNames: names,
@@ -203,7 +202,7 @@ export class DynamoCaseRepository implements CaseRepository, CaseInbox, OverdueC
     await this.client.send(
       new UpdateCommand({
         TableName: this.tableName,
-        Key: caseKey(caseId),
+        Key: keys.case(caseId),
         UpdateExpression: 'SET setAsideReason = :reason, setAsideAt = :at REMOVE slaShard, slaDueAt, nextDeadline',
         ConditionExpression: 'attribute_exists(pk)',
         ExpressionAttributeValues: { ':reason': reason.slice(0, 1000), ':at': at.toISOString() },

@@ -10,7 +10,6 @@ import { keys } from './table-keys.js';
  * pk `DELIVERY#<integration>`, sk `<event time>#<webhook-id>`, so a replay since a moment is one
  * Query of one partition. Kept DELIVERY_LOG_DAYS (TTL).
  */
-export const deliveryKeys = keys.delivery;
 
 export class DynamoDeliveryLog implements DeliveryLog {
   constructor(
@@ -23,7 +22,7 @@ export class DynamoDeliveryLog implements DeliveryLog {
     await this.client.send(
       new UpdateCommand({
         TableName: this.tableName,
-        Key: deliveryKeys(delivery.integrationId, delivery.event.time, delivery.webhookId),
+        Key: keys.delivery(delivery.integrationId, delivery.event.time, delivery.webhookId),
         UpdateExpression:
           'SET #type = :type, integrationId = :integration, webhookId = :id, detailType = :detailType, #event = :event, #status = :status, ' +
           'lastResult = :result, lastAttemptAt = :at, firstAttemptAt = if_not_exists(firstAttemptAt, :at), expiresAt = :expires' +

@@ -7,9 +7,6 @@ import { keys } from './table-keys.js';
 /** Sent records outlive any retry and any `closeloop digest send` of an old week someone might try. */
 const RECORD_TTL_SECONDS = 400 * 86_400;
 
-export { recipientKey } from './table-keys.js';
-export const digestSendKey = keys.digestSend;
-
 /** The digests' sent records in the survey table: one conditional PutItem per claim. */
 export class DynamoDigestLedger implements DigestLedger {
   constructor(
@@ -23,7 +20,7 @@ export class DynamoDigestLedger implements DigestLedger {
         new PutCommand({
           TableName: this.tableName,
           Item: {
-            ...digestSendKey(digestId, week, recipient),
+            ...keys.digestSend(digestId, week, recipient),
             type: 'digest-send',
             status: 'claimed',
             leaseUntil,
@@ -47,7 +44,7 @@ export class DynamoDigestLedger implements DigestLedger {
     await this.client.send(
       new UpdateCommand({
         TableName: this.tableName,
-        Key: digestSendKey(digestId, week, recipient),
+        Key: keys.digestSend(digestId, week, recipient),
         UpdateExpression: 'SET #status = :status, sentAt = :at REMOVE leaseUntil',
         ExpressionAttributeNames: { '#status': 'status' },
         ExpressionAttributeValues: { ':status': outcome, ':at': at.toISOString() },
@@ -60,7 +57,7 @@ export class DynamoDigestLedger implements DigestLedger {
       await this.client.send(
         new DeleteCommand({
           TableName: this.tableName,
-          Key: digestSendKey(digestId, week, recipient),
+          Key: keys.digestSend(digestId, week, recipient),
           ConditionExpression: '#status = :claimed',
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: { ':claimed': 'claimed' },

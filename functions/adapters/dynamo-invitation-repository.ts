@@ -136,11 +136,6 @@ const unsentOf = (claim: Record<string, unknown> | undefined): UnsentClaim | und
  * condition that it carries no suppression flag (see `reserve`), so the separate check is left out.
  */
 export function sendableChecks(TableName: string, guard: ReservationGuard, options: { suppressionInRest?: boolean } = {}) {
-  return labelledSendableChecks(TableName, guard, options).map((entry) => entry.item);
-}
-
-/** `sendableChecks`, each named (`suppression`, `cancellation`) so that a cancelled transaction is read by the item. */
-export function labelledSendableChecks(TableName: string, guard: ReservationGuard, options: { suppressionInRest?: boolean } = {}) {
   return [
     ...(options.suppressionInRest
       ? []
@@ -351,7 +346,7 @@ export class DynamoInvitationRepository implements InvitationRepository, Contact
       },
       { label: 'invitation' as const, item: { Put: { TableName, Item: toItem(invitation), ConditionExpression: 'attribute_not_exists(pk)' } } },
       ...rests,
-      ...labelledSendableChecks(TableName, cancellation ? guard : uncancellable, { suppressionInRest }),
+      ...sendableChecks(TableName, cancellation ? guard : uncancellable, { suppressionInRest }),
     ];
     try {
       await this.client.send(new TransactWriteCommand({ TransactItems: transactItems(items) }));
@@ -432,7 +427,7 @@ export class DynamoInvitationRepository implements InvitationRepository, Contact
           },
         },
       },
-      ...labelledSendableChecks(TableName, guard),
+      ...sendableChecks(TableName, guard),
     ];
     try {
       await this.client.send(new TransactWriteCommand({ TransactItems: transactItems(items) }));

@@ -2,7 +2,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { ReminderClaim, ReminderRepository, ReservationGuard } from '../ports.js';
 import { documentClient } from './dynamo-client.js';
-import { type InvitationItem, labelledSendableChecks } from './dynamo-invitation-repository.js';
+import { type InvitationItem, sendableChecks } from './dynamo-invitation-repository.js';
 import { conditionFailures, transactItems } from './dynamo-transaction.js';
 import { keys } from './table-keys.js';
 
@@ -48,7 +48,7 @@ export class DynamoReminderRepository implements ReminderRepository {
           },
         },
       },
-      ...labelledSendableChecks(TableName, guard),
+      ...sendableChecks(TableName, guard),
     ];
     try {
       await this.client.send(new TransactWriteCommand({ TransactItems: transactItems(items) }));

@@ -5,7 +5,6 @@ import { documentClient } from './dynamo-client.js';
 import { keys } from './table-keys.js';
 
 /** One item per accepted inbound webhook-id (ids and times only, no personal data), deleted by TTL. */
-const receiptKey = keys.hookReceipt;
 
 export class DynamoWebhookReceipts implements WebhookReceipts {
   constructor(
@@ -19,7 +18,7 @@ export class DynamoWebhookReceipts implements WebhookReceipts {
         new PutCommand({
           TableName: this.tableName,
           Item: {
-            ...receiptKey(integrationId, webhookId),
+            ...keys.hookReceipt(integrationId, webhookId),
             type: 'webhook-receipt',
             receivedAt: now.toISOString(),
             expiresAt: Math.ceil(keepUntil.getTime() / 1000),
@@ -37,6 +36,6 @@ export class DynamoWebhookReceipts implements WebhookReceipts {
   }
 
   async release(integrationId: string, webhookId: string): Promise<void> {
-    await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: receiptKey(integrationId, webhookId) }));
+    await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: keys.hookReceipt(integrationId, webhookId) }));
   }
 }

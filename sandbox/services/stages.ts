@@ -23,7 +23,7 @@ import { loadHandlers, startTriggers } from '../stages.js';
 import { required, type SandboxRun, type SandboxService } from './service.js';
 
 /** The same variables the stack gives each stage (functions/config/stages/), all at once: every stage runs in this process. */
-function stageVariables(run: SandboxRun, queue: (name: string) => SandboxQueue): Record<WiredEnvKey, string> {
+function sandboxVariables(run: SandboxRun, queue: (name: string) => SandboxQueue): Record<WiredEnvKey, string> {
   const { catalog, options } = run;
   const publicBaseUrl = `http://127.0.0.1:${run.ports.http}`;
   return {
@@ -87,7 +87,7 @@ export const stages: SandboxService = {
       POWERTOOLS_METRICS_DISABLED: 'true',
       // Every stage runs in this one process: one service name for all of their log records.
       POWERTOOLS_SERVICE_NAME: process.env.POWERTOOLS_SERVICE_NAME ?? 'closeloop',
-      ...wiredVariables(stageVariables(run, queue)),
+      ...wiredVariables(sandboxVariables(run, queue)),
       [ENV.RUNTIME_CATALOG]: catalogFile,
     });
     delete process.env.AWS_PROFILE;

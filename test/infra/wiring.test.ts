@@ -7,6 +7,7 @@ import { METRICS_NAMESPACE, type MetricName } from '../../functions/config/metri
 import type { StageManifest } from '../../functions/config/stages/manifest.js';
 import { metricOwners, routeKeys, STAGES, type Stage, type StageWiring, stageMetrics, WIRING } from '../../functions/config/wiring.js';
 import { PUBLIC_ROUTE_THROTTLE } from '../../lib/constructs/responses.js';
+import { declaredCatalog } from '../fixtures/catalog.js';
 import { unreadVariables, unsentTableActions } from '../fixtures/manifest-checks.js';
 import { cleanUpApps, testApp, testStack } from './app.js';
 
@@ -15,8 +16,12 @@ import { cleanUpApps, testApp, testStack } from './app.js';
  * synthesizes and what the pre-built handlers contain.
  */
 let template: Template;
+// The demo catalog with one integration, so that the per-integration queue trigger (deliver) is checked too.
+const INTEGRATIONS = [
+  { id: 'cx-webhook', kind: 'webhook', url: 'https://hooks.shop.example/closeloop', secret: 'closeloop/cx-webhook', on: ['FollowUpOpened'] },
+];
 beforeAll(() => {
-  template = Template.fromStack(testStack(testApp()));
+  template = Template.fromStack(testStack(testApp(), { ...declaredCatalog(), integrations: INTEGRATIONS }));
 });
 afterAll(cleanUpApps);
 
@@ -67,7 +72,7 @@ describe('the wiring contract', () => {
           expect(mapping.Properties.MaximumBatchingWindowInSeconds, stage).toBe(trigger.maxBatchingWindowSeconds);
           expect(mapping.Properties.EventSourceArn['Fn::GetAtt'][1], stage).toBe('Arn');
         }
-        if (!trigger.perIntegration) expect(own, stage).toHaveLength(1);
+        expect(own, stage).toHaveLength(trigger.perIntegration ? INTEGRATIONS.length : 1);
       } else if (trigger?.kind === 'stream') {
         expect(own, stage).toHaveLength(1);
         expect(own[0]?.Properties, stage).toMatchObject({

@@ -3,7 +3,8 @@ import { DeleteCommand, DynamoDBDocumentClient, PutCommand, QueryCommand, Update
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { DynamoCaseRepository } from '../../functions/adapters/dynamo-case-repository.js';
-import { DynamoDigestLedger, digestSendKey } from '../../functions/adapters/dynamo-digest-ledger.js';
+import { DynamoDigestLedger } from '../../functions/adapters/dynamo-digest-ledger.js';
+import { keys } from '../../functions/adapters/table-keys.js';
 import { InvalidCatalogError, parseCatalog } from '../../functions/config/catalog-schema.js';
 import { DigestDeliveryError, type DigestDeps, sendDigest, UnknownDigestError } from '../../functions/digest/digest.js';
 import { handleSendRequest } from '../../functions/digest/http.js';
@@ -407,7 +408,7 @@ describe('DynamoDigestLedger (aws-sdk-client-mock)', () => {
     expect(item).toMatchObject({ pk: 'DIGEST#weekly#2026-11-23', type: 'digest-send', status: 'claimed', leaseUntil: 1120 });
     expect(item.sk).toMatch(/^TO#email:[0-9a-f]{32}$/);
     expect(JSON.stringify(item)).not.toContain('ops@shop.example');
-    expect(digestSendKey('weekly', '2026-11-23', 'cx-slack').sk).toBe('TO#integration:cx-slack');
+    expect(keys.digestSend('weekly', '2026-11-23', 'cx-slack').sk).toBe('TO#integration:cx-slack');
   });
 
   it("says 'sent' for a send that went out and 'held' for another invocation's live claim", async () => {

@@ -51,7 +51,10 @@ describe('the suppression flag in a reservation', () => {
   });
 
   it('keeps sendableChecks(table, guard) as it was: the record and the cancellation', () => {
-    expect(sendableChecks('t', guard).map((c) => c.ConditionCheck.Key.sk)).toEqual(['SUPPRESSED', 'CANCEL']);
+    expect(sendableChecks('t', guard).map((c) => [c.label, c.item.ConditionCheck.Key.sk])).toEqual([
+      ['suppression', 'SUPPRESSED'],
+      ['cancellation', 'CANCEL'],
+    ]);
   });
 });
 

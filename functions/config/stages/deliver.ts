@@ -1,5 +1,5 @@
 import { numberIn, urlsByName } from '../env-codecs.js';
-import { DELIVER_TIMEOUT_SECONDS } from '../resources.js';
+import { DELIVER_TIMEOUT_SECONDS, integrationQueueName } from '../resources.js';
 import type { StageManifest } from './manifest.js';
 
 /** Closeloop's events delivered where teams work: one queue per catalog integration; replays on request. */
@@ -23,5 +23,5 @@ export const deliver = {
   table: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query'],
   routes: [{ methods: ['POST'], path: '/integrations/{integrationId}/replay', auth: 'iam' }],
   // The function sets a failed delivery's backoff itself (ChangeMessageVisibility).
-  trigger: { kind: 'queue', queue: 'integration-<id>', perIntegration: true, batchSize: 10, handlerSetsVisibility: true },
+  trigger: { kind: 'queue', queue: integrationQueueName('<id>'), perIntegration: true, batchSize: 10, handlerSetsVisibility: true },
 } as const satisfies StageManifest;
