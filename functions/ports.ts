@@ -209,11 +209,20 @@ export interface CaseRepository {
    * `notification` (a resolution reply), its outbox item is written in the same transaction.
    */
   update(before: FollowUpCaseRecord, after: FollowUpCaseRecord, notification?: Notification): Promise<boolean>;
-  /** Cases whose next deadline is at or before `now`, from the sparse deadline index. */
-  due(now: Date, limit: number): Promise<FollowUpCaseRecord[]>;
+  /** Cases whose next deadline is at or before `now`, from the sparse deadline index; an item that cannot be read as a case comes as `UnreadableCase`. */
+  due(now: Date, limit: number): Promise<DueCase[]>;
   /** Takes a case that cannot be escalated out of the deadline index; it stays stored, with the reason. */
   setAside(caseId: string, reason: string, at: Date): Promise<void>;
 }
+
+/** A stored case on the deadline index whose item is not of a case's shape (hand-edited, corrupted): why, and the raw item. */
+export interface UnreadableCase {
+  readonly unreadable: string;
+  readonly caseId: string;
+  readonly item: Readonly<Record<string, unknown>>;
+}
+
+export type DueCase = FollowUpCaseRecord | UnreadableCase;
 
 /** Where a listing of the case inbox goes on: a partition of the query, and the index key after the last case read in it. */
 export interface InboxPosition {

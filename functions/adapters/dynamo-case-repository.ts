@@ -4,8 +4,9 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { surveyTable } from '../config/resources.js';
 import { type FollowUpCaseRecord, OPEN_CASE_STATUSES } from '../domain/follow-up-case.js';
 import type { Notification } from '../domain/notification.js';
-import type { CaseInbox, CaseRepository, InboxPage, InboxQuery, OverdueCases } from '../ports.js';
+import type { CaseInbox, CaseRepository, DueCase, InboxPage, InboxQuery, OverdueCases } from '../ports.js';
 import { documentClient } from './dynamo-client.js';
+import { CorruptItemError, items } from './table-items.js';
 import { idOf, keys } from './table-keys.js';
 
 const { slaIndex, inboxIndex } = surveyTable;
@@ -65,21 +66,14 @@ function toItem(record: FollowUpCaseRecord): CaseItem {
 
 const isExpired = (item: Record<string, unknown>) => typeof item.expiresAt === 'number' && item.expiresAt <= Math.floor(Date.now() / 1000);
 
-function fromItem(item: Record<string, unknown>): FollowUpCaseRecord {
-  const {
-    pk: _pk,
-    sk: _sk,
-    type: _type,
-    caseId: _id,
-    version: _v,
-    notifiedAt: _n,
-    slaShard: _s,
-    slaDueAt: _d,
-    inboxKey: _k,
-    inboxDue: _due,
-    ...record
-  } = item as unknown as CaseItem;
-  return record;
+/** A case item read back (the table map's codec), or why it cannot be: what the sweep sets aside. */
+function dueCase(item: Record<string, unknown>): DueCase {
+  try {
+    return items.case(item);
+  } catch (error) {
+    if (!(error instanceof CorruptItemError)) throw error;
+    return { unreadable: error.reason, caseId: typeof item.caseId === 'string' ? item.caseId : idOf.case(item.pk), item };
+  }
 }
 
 export class DynamoCaseRepository implements CaseRepository, CaseInbox, OverdueCases {
@@ -166,7 +160,7 @@ export class DynamoCaseRepository implements CaseRepository, CaseInbox, OverdueC
   async get(caseId: string): Promise<FollowUpCaseRecord | undefined> {
     const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.case(caseId), ConsistentRead: true }));
     // Past its retention the case is gone, even before TTL has deleted it (TTL deletes lazily).
-    return Item?.type === 'case' && !isExpired(Item) ? fromItem(Item) : undefined;
+    return Item?.type === 'case' && !isExpired(Item) ? items.case(Item) : undefined;
   }
 
   /**
@@ -210,8 +204,8 @@ export class DynamoCaseRepository implements CaseRepository, CaseInbox, OverdueC
     );
   }
 
-  async due(now: Date, limit: number): Promise<FollowUpCaseRecord[]> {
-    const found: FollowUpCaseRecord[] = [];
+  async due(now: Date, limit: number): Promise<DueCase[]> {
+    const found: DueCase[] = [];
     for (let shard = 0; shard < slaIndex.shards && found.length < limit; shard++) {
       const { Items = [] } = await this.client.send(
         new QueryCommand({
@@ -223,7 +217,7 @@ export class DynamoCaseRepository implements CaseRepository, CaseInbox, OverdueC
           Limit: limit - found.length,
         }),
       );
-      found.push(...Items.map(fromItem));
+      found.push(...Items.map(dueCase));
     }
     return found;
   }

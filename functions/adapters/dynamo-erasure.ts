@@ -5,6 +5,7 @@ import { anonymiseCase, type FollowUpCaseRecord } from '../domain/follow-up-case
 import type { ErasureCounts, PersonalDataEraser } from '../ports.js';
 import { documentClient } from './dynamo-client.js';
 import { suppressionWrites } from './dynamo-invitation-repository.js';
+import { CorruptItemError, items } from './table-items.js';
 import { keys, REST_PREFIX } from './table-keys.js';
 
 type Item = Record<string, unknown> & { pk: string; sk: string };
@@ -80,7 +81,7 @@ export class DynamoErasure implements PersonalDataEraser {
       if (!item || item.contactKey !== contactKey) return 'gone';
       try {
         if (item.type === 'invitation') return await this.eraseInvitation(item, contactKey, at);
-        if (item.type === 'case') return await this.eraseCase(item, at);
+        if (item.type === 'case') return await this.eraseCase(item, contactKey, at);
         if (item.type === 'notification' || item.type === 'unsubscribe-link' || item.type === 'announcement') {
           return await this.deleteOwned(item, contactKey, 'notificationsDeleted');
         }
@@ -147,13 +148,34 @@ export class DynamoErasure implements PersonalDataEraser {
     return outcome;
   }
 
-  private async eraseCase(item: Item, at: Date): Promise<Outcome> {
-    const { pk, sk, type, caseId, version, notifiedAt, slaShard: _shard, slaDueAt: _due, ...record } = item;
-    const anonymised = anonymiseCase(record as unknown as FollowUpCaseRecord, at);
+  /**
+   * The case anonymised in place (its keys, version and inbox position kept; out of the deadline
+   * index). A case item that cannot be read as one (hand-edited, corrupted) cannot be anonymised
+   * field by field: it is deleted whole, still the person's.
+   */
+  private async eraseCase(item: Item, contactKey: string, at: Date): Promise<Outcome> {
+    let record: FollowUpCaseRecord;
+    try {
+      record = items.case(item);
+    } catch (error) {
+      if (!(error instanceof CorruptItemError)) throw error;
+      return this.deleteOwned(item, contactKey, 'casesAnonymised');
+    }
+    const { pk, sk, type, caseId, version, notifiedAt, inboxKey, inboxDue } = item;
+    const anonymised = anonymiseCase(record, at);
     await this.client.send(
       new PutCommand({
         TableName: this.tableName,
-        Item: { pk, sk, type, caseId, version, ...(notifiedAt ? { notifiedAt } : {}), ...anonymised },
+        Item: {
+          pk,
+          sk,
+          type,
+          caseId,
+          version,
+          ...(notifiedAt ? { notifiedAt } : {}),
+          ...(inboxKey !== undefined ? { inboxKey, inboxDue } : {}),
+          ...anonymised,
+        },
         ConditionExpression: '#version = :version',
         ExpressionAttributeNames: { '#version': 'version' },
         ExpressionAttributeValues: { ':version': version },

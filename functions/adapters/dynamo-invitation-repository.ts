@@ -18,6 +18,7 @@ import type {
 import { CoalescedReads } from './dynamo-batch-get.js';
 import { documentClient } from './dynamo-client.js';
 import { conditionFailures, transactItems } from './dynamo-transaction.js';
+import { items, itemType } from './table-items.js';
 import { idOf, keys } from './table-keys.js';
 
 export { keys } from './table-keys.js';
@@ -77,37 +78,9 @@ export function toItem(invitation: Invitation): InvitationItem {
   };
 }
 
-/** Reads an item back; undefined for anything that is not an invitation (claims, contacts, …). */
+/** Reads an item back (the table map's codec); undefined for anything that is not an invitation (claims, contacts, …). */
 export function fromItem(item: object | undefined): Invitation | undefined {
-  if (!item || (item as { type?: unknown }).type !== 'invitation') return undefined;
-  const stored = item as unknown as InvitationItem;
-  const response: SurveyResponse | undefined =
-    stored.respondedAt !== undefined && stored.score !== undefined
-      ? {
-          score: stored.score,
-          ...(stored.comment ? { comment: stored.comment } : {}),
-          ...(stored.secondAnswer ? { secondAnswer: stored.secondAnswer } : {}),
-          respondedAt: stored.respondedAt,
-          ...(stored.userAgent ? { userAgent: stored.userAgent } : {}),
-          ...(stored.evidence ? { evidence: stored.evidence } : {}),
-          revision: stored.revision ?? 1,
-          ...(stored.history?.length ? { history: stored.history } : {}),
-        }
-      : undefined;
-  return {
-    tokenHash: stored.tokenHash,
-    programId: stored.programId,
-    kind: stored.kind,
-    eventId: stored.eventId,
-    contactKey: stored.contactKey,
-    locale: stored.locale,
-    customer: stored.customer,
-    context: stored.context ?? {},
-    createdAt: stored.createdAt,
-    expiresAt: stored.expiresAt,
-    ...(response ? { response } : {}),
-    ...(stored.reminderPlan ? { reminder: { plan: stored.reminderPlan, ...(stored.remindedAt ? { sentAt: stored.remindedAt } : {}) } } : {}),
-  };
+  return itemType(item) === 'invitation' ? items.invitation(item) : undefined;
 }
 
 /** For stream records and ALL_OLD failure items, which arrive in DynamoDB's attribute-value form. */

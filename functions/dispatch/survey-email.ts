@@ -42,6 +42,12 @@ export function unsubscribeLink(publicBaseUrl: string, ratingToken: string): str
  * 8058) let mail clients offer one-click unsubscribe. As the `reminder`, the same email (same links) gets
  * the bundle's reminder subject and a reminder line above its intro.
  */
+/** A survey goes to the address the event gave; an invitation that forgot it (answered eNPS, erased) is never sent again. */
+function addressOf(invitation: Invitation): string {
+  if (invitation.customer.email === undefined) throw new Error(`invitation of event ${invitation.eventId} holds no address to send to`);
+  return invitation.customer.email;
+}
+
 export function renderSurveyEmail(
   invitation: Invitation,
   program: SurveyProgram,
@@ -119,7 +125,7 @@ ${para(question, 'font-weight:bold;')}
   ].join('\n');
 
   return {
-    to: invitation.customer.email,
+    to: addressOf(invitation),
     subject,
     html,
     text,

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Customer } from './event.js';
-import type { Invitation, SurveyResponse } from './invitation.js';
+import type { Invitation, InvitationCustomer, SurveyResponse } from './invitation.js';
 import type { FollowUpRule, SurveyProgram } from './program.js';
 import type { Classification, SurveyKind } from './survey-kinds.js';
 
@@ -100,6 +100,17 @@ export interface CaseTiming {
 
 const HOUR_MS = 3_600_000;
 
+/**
+ * An anonymous respondent (eNPS) in a case message: the answered invitation no longer holds their
+ * address or name, and contract v1 requires an address, so it is a placeholder that can receive no
+ * mail (as an erased case's is).
+ */
+export const ANONYMOUS_ADDRESS = 'anonymous@anonymous.invalid';
+
+function caseCustomer(customer: InvitationCustomer): Customer {
+  return { ...customer, id: customer.id ?? 'anonymous', email: customer.email ?? ANONYMOUS_ADDRESS };
+}
+
 export function buildFollowUpCase(
   invitation: Invitation & { response: SurveyResponse },
   program: SurveyProgram,
@@ -125,7 +136,7 @@ export function buildFollowUpCase(
     rule: rule.id,
     queue: rule.queue,
     ownerTeam: program.ownerTeam,
-    customer: invitation.customer,
+    customer: caseCustomer(invitation.customer),
     eventId: invitation.eventId,
     context: invitation.context,
     respondedAt: response.respondedAt,
@@ -256,17 +267,11 @@ export function anonymiseCase(record: FollowUpCaseRecord, at: Date): FollowUpCas
  * the cases behind it.
  */
 export function caseDefect(record: FollowUpCaseRecord, queues: readonly string[]): string | undefined {
-  const stored = record as unknown as Record<string, unknown>;
-  const message = stored.message as Record<string, unknown> | undefined;
-  if (typeof message !== 'object' || message === null || typeof message.caseId !== 'string') return 'the case has no message';
-  const ladder = stored.escalateTo;
-  if (!Array.isArray(ladder) || ladder.some((queue) => typeof queue !== 'string')) return 'escalateTo is not a list of queues';
-  const undeclared = ladder.find((queue: string) => !queues.includes(queue));
+  const undeclared = record.escalateTo.find((queue) => !queues.includes(queue));
   if (undeclared !== undefined) return `escalation queue "${undeclared}" is not declared`;
-  if (!Number.isInteger(stored.rung) || (stored.rung as number) < 0) return `rung ${String(stored.rung)} is not a rung of the ladder`;
-  if (!Array.isArray(stored.history)) return 'the case has no history';
-  for (const field of ['respondedAt', 'dueAt']) {
-    if (Number.isNaN(Date.parse(String(message[field])))) return `message.${field} "${String(message[field])}" is not a date`;
+  if (!Number.isInteger(record.rung) || record.rung < 0) return `rung ${record.rung} is not a rung of the ladder`;
+  for (const field of ['respondedAt', 'dueAt'] as const) {
+    if (Number.isNaN(Date.parse(record.message[field]))) return `message.${field} "${record.message[field]}" is not a date`;
   }
   return undefined;
 }

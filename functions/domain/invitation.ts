@@ -13,7 +13,8 @@ export interface Invitation {
   /** The contact (hashed normalised email) that throttles and suppression apply to. */
   readonly contactKey: string;
   readonly locale: Locale;
-  readonly customer: Customer;
+  /** The event's customer; without address and name (and, on a skip, without id) once the invitation forgets the respondent. */
+  readonly customer: InvitationCustomer;
   readonly context: Readonly<Record<string, unknown>>;
   /** ISO 8601. */
   readonly createdAt: string;
@@ -23,6 +24,9 @@ export interface Invitation {
   /** The program's one reminder (domain/reminder.ts): absent when the program has none. */
   readonly reminder?: InvitationReminder;
 }
+
+/** The customer as an invitation keeps them: anonymity and skips remove the address, the name and the id. */
+export type InvitationCustomer = Omit<Customer, 'id' | 'email'> & Partial<Pick<Customer, 'id' | 'email'>>;
 
 /** Whether this invitation gets a reminder, and whether it went out. */
 export interface InvitationReminder {
@@ -76,7 +80,7 @@ export const forgetsRespondent = (invitation: Pick<Invitation, 'kind' | 'respons
 /** The invitation as kept after an anonymous answer: the customer without address and name. */
 export function withoutRespondent(invitation: Invitation): Invitation {
   const { email: _email, name: _name, ...customer } = invitation.customer;
-  return { ...invitation, customer: customer as Invitation['customer'] };
+  return { ...invitation, customer };
 }
 
 /**

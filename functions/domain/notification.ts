@@ -1,6 +1,6 @@
 import type { Customer } from './event.js';
 import type { FollowUpCase, FollowUpCaseRecord } from './follow-up-case.js';
-import type { Invitation } from './invitation.js';
+import type { Invitation, InvitationCustomer } from './invitation.js';
 import type { FollowUpRule, SurveyProgram } from './program.js';
 import { surveyKind } from './survey-kinds.js';
 
@@ -45,11 +45,15 @@ function noticeOf(program: SurveyProgram, rule: FollowUpRule) {
   return surveyKind(program.kind).anonymous ? undefined : rule.notifyRespondent;
 }
 
-const recipient = (customer: Customer): Notification['to'] => ({
-  email: customer.email,
-  ...(customer.name ? { name: customer.name } : {}),
-  ...(customer.timeZone ? { timeZone: customer.timeZone } : {}),
-});
+/** Where a notification goes: undefined when the invitation no longer holds an address (it forgot the respondent). */
+const recipient = (customer: InvitationCustomer): Notification['to'] | undefined =>
+  customer.email === undefined
+    ? undefined
+    : {
+        email: customer.email,
+        ...(customer.name ? { name: customer.name } : {}),
+        ...(customer.timeZone ? { timeZone: customer.timeZone } : {}),
+      };
 
 /** The team's wording for the respondent's language: exact tag, then its language ("pt-br" → "pt"). */
 function wordingFor(byLocale: Partial<Record<string, string>> | undefined, locale: string): string | undefined {
@@ -68,7 +72,8 @@ export function acknowledgementFor(
   at: Date,
 ): Notification | undefined {
   const notice = noticeOf(program, rule);
-  if (!notice?.onOpen) return undefined;
+  const to = recipient(invitation.customer);
+  if (!notice?.onOpen || !to) return undefined;
   const team = wordingFor(notice.contactedBy, invitation.locale);
   return {
     caseId: message.caseId,
@@ -76,7 +81,7 @@ export function acknowledgementFor(
     programId: program.id,
     contactKey: invitation.contactKey,
     locale: invitation.locale,
-    to: recipient(invitation.customer),
+    to,
     deadline: message.acknowledgeBy ?? message.dueAt,
     ...(team ? { team } : {}),
     createdAt: at.toISOString(),
@@ -95,14 +100,15 @@ export function resolutionNoticeFor(program: SurveyProgram, rule: FollowUpRule, 
  */
 export function resolutionFor(resolved: FollowUpCaseRecord, at: Date): Notification | undefined {
   const { notifyOnResolve, reply, contactKey, message } = resolved;
-  if (!notifyOnResolve || !reply?.trim() || !contactKey || resolved.erasedAt || surveyKind(message.kind).anonymous) return undefined;
+  const to = recipient(message.customer);
+  if (!notifyOnResolve || !reply?.trim() || !contactKey || resolved.erasedAt || surveyKind(message.kind).anonymous || !to) return undefined;
   return {
     caseId: message.caseId,
     kind: 'resolution',
     programId: message.programId,
     contactKey,
     locale: notifyOnResolve.locale,
-    to: recipient(message.customer),
+    to,
     reply: reply.trim(),
     createdAt: at.toISOString(),
     expiresAt: Math.floor(at.getTime() / 1000) + OUTBOX_DAYS * 86_400,

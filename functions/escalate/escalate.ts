@@ -1,6 +1,6 @@
-import { caseDefect, escalation, type FollowUpCase } from '../domain/follow-up-case.js';
+import { caseDefect, escalation, type FollowUpCase, type FollowUpCaseRecord } from '../domain/follow-up-case.js';
 import { followUpEscalated, type IntegrationEvent } from '../domain/integration-events.js';
-import type { CaseRepository, DeadLetterSink, FollowUpPublisher, IntegrationEventPublisher } from '../ports.js';
+import type { CaseRepository, DeadLetterSink, DueCase, FollowUpPublisher, IntegrationEventPublisher } from '../ports.js';
 
 export interface EscalateDeps {
   readonly cases: CaseRepository;
@@ -28,19 +28,27 @@ export const SWEEP_LIMIT = 200;
  * message again on the next sweep (same caseId and rung, for consumers to de-duplicate). A case
  * that can never be escalated (caseDefect) is set aside with its reason and does not stop the sweep.
  */
+/** A due case to escalate, or why it cannot be: its item is unreadable, or the case is defective (caseDefect). */
+function escalatable(due: DueCase, queues: readonly string[]): { record: FollowUpCaseRecord } | { defect: { caseId: string; body: unknown; reason: string } } {
+  if ('unreadable' in due) return { defect: { caseId: due.caseId, body: due.item, reason: due.unreadable } };
+  const reason = caseDefect(due, queues);
+  return reason ? { defect: { caseId: due.message.caseId, body: due, reason } } : { record: due };
+}
+
 export async function sweep(deps: EscalateDeps): Promise<FollowUpCase[]> {
   const now = deps.now();
   const escalated: FollowUpCase[] = [];
   const events: IntegrationEvent[] = [];
-  for (const record of await deps.cases.due(now, SWEEP_LIMIT)) {
-    const defect = caseDefect(record, deps.queues);
-    if (defect) {
+  for (const due of await deps.cases.due(now, SWEEP_LIMIT)) {
+    const read = escalatable(due, deps.queues);
+    if ('defect' in read) {
       // Set aside, alone: described with its reason, then out of the index so the next sweep does not meet it again.
-      const caseId = (record.message as FollowUpCase | undefined)?.caseId;
-      await deps.deadLetters.reject(JSON.stringify(record), `case ${caseId ?? '(no id)'}: ${defect}`);
-      if (caseId) await deps.cases.setAside(caseId, defect, now);
+      const { caseId, body, reason } = read.defect;
+      await deps.deadLetters.reject(JSON.stringify(body), `case ${caseId}: ${reason}`);
+      await deps.cases.setAside(caseId, reason, now);
       continue;
     }
+    const { record } = read;
     const next = escalation(record, now);
     if (!next) continue;
     const message = withAssignee(next.message, record.assignee);

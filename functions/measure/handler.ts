@@ -8,11 +8,11 @@ import { fromItem } from '../adapters/dynamo-invitation-repository.js';
 import { EventBridgePublisher } from '../adapters/eventbridge.js';
 import { logger, loggingFailures, publishMetrics, stageCounter, stageHandler } from '../adapters/observability.js';
 import { SqsDeadLetterSink } from '../adapters/sqs-queues.js';
+import { CorruptItemError, items } from '../adapters/table-items.js';
 import type { StageMetric } from '../config/metrics.js';
 import { loadRuntimeCatalog } from '../config/runtime-catalog.js';
 import { readStageEnv } from '../config/stage-env.js';
 import { measure as manifest } from '../config/stages/measure.js';
-import type { FollowUpCaseRecord } from '../domain/follow-up-case.js';
 import { type IntegrationEvent, publishedEventTypes } from '../domain/integration-events.js';
 import type { CounterChange } from '../ports.js';
 import { type Change, countersOf, evaluateAlerts, type MeasureDeps, type Touched, UnmeasurableChangeError } from './measure.js';
@@ -28,7 +28,7 @@ const poison = new SqsDeadLetterSink(env.MEASURE_FAILURE_QUEUE_URL, 'measure');
 const processor = new BatchProcessor(EventType.DynamoDBStreams);
 
 const plain = (image: unknown) => (image ? unmarshall(image as Record<string, AttributeValue>) : undefined);
-const asCase = (item: Record<string, unknown> | undefined) => (item?.type === 'case' ? (item as unknown as FollowUpCaseRecord) : undefined);
+const asCase = (item: Record<string, unknown> | undefined) => (item?.type === 'case' ? items.case(item) : undefined);
 
 function read(record: DynamoDBRecord): Change | undefined {
   const before = plain(record.dynamodb?.OldImage);
@@ -57,15 +57,15 @@ export const handler = stageHandler(async (event: DynamoDBStreamEvent, context: 
       'MeasureRecordFailed',
       (record: DynamoDBRecord) => record.dynamodb?.SequenceNumber,
       async (record: DynamoDBRecord) => {
-        const change = read(record);
-        if (!change) return;
         try {
+          const change = read(record);
+          if (!change) return;
           const counted = countersOf(change, deps);
           counters.push(...counted.counters);
           touched.push(...counted.touched);
         } catch (error) {
           // A record that can never be counted is kept with its reason, alone, instead of blocking its shard in retries.
-          if (!(error instanceof UnmeasurableChangeError)) throw error;
+          if (!(error instanceof UnmeasurableChangeError || error instanceof CorruptItemError)) throw error;
           setAside.push({ record, reason: error.message });
         }
       },

@@ -6,6 +6,7 @@ import type { Context, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { DynamoNotificationOutbox } from '../adapters/dynamo-notification-outbox.js';
 import { logger, loggingFailures, publishMetrics, stageCounter, stageHandler } from '../adapters/observability.js';
 import { SesSurveyMailer } from '../adapters/ses-survey-mailer.js';
+import { items } from '../adapters/table-items.js';
 import { NOTIFY_LEASE_SECONDS } from '../config/resources.js';
 import { loadRuntimeCatalog } from '../config/runtime-catalog.js';
 import { readStageEnv } from '../config/stage-env.js';
@@ -35,7 +36,7 @@ function notificationOf(record: DynamoDBRecord): Notification | undefined {
   // The stream and aws-lambda types describe the same DynamoDB attribute-value JSON.
   const item = unmarshall(record.dynamodb.NewImage as Record<string, AttributeValue>);
   if (item.type !== 'notification' || item.status !== 'pending' || !NOTIFICATION_KINDS.includes(item.kind)) return undefined;
-  return item as unknown as Notification;
+  return items.notification(item);
 }
 
 /**

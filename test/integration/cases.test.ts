@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { type CaseApi, callCaseApi } from '../../cli/case-api.js';
 import { DynamoCaseRepository } from '../../functions/adapters/dynamo-case-repository.js';
@@ -141,6 +141,41 @@ describe('follow-up cases in the sandbox', () => {
     expect(await collectMessages(sandbox.followUpQueues['customer-success']!, forCustomer(customer.id))).toHaveLength(1);
   });
 
+  it('reads a hand-edited case of the wrong shape as unreadable, naming the member, so the sweep can set it aside', async () => {
+    const repository = new DynamoCaseRepository(sandbox.tables.surveys, documents);
+    const program = catalog.programs.find((p) => p.id === 'order-delivered-nps')!;
+    const rule = program.rules.find((r) => r.id === 'detractor')!;
+    const longAgo = new Date(Date.now() - 48 * 3_600_000);
+    const invitation = {
+      tokenHash: `h-${unique()}`,
+      programId: program.id,
+      kind: 'nps' as const,
+      eventId: `ord-${unique()}`,
+      contactKey: 'k',
+      locale: 'hr',
+      customer: { id: 'c', email: 'c@example.com' },
+      context: {},
+      createdAt: longAgo.toISOString(),
+      expiresAt: 0,
+      response: { score: 1, respondedAt: longAgo.toISOString() },
+    };
+    const record = openCase(buildFollowUpCase(invitation, program, rule, 'detractor', [], { slaScale: 1, caseApiBaseUrl: 'https://api' }), rule, longAgo);
+    await repository.open(record);
+    const { caseId } = record.message;
+    await documents.send(
+      new UpdateCommand({
+        TableName: sandbox.tables.surveys,
+        Key: keys.case(caseId),
+        UpdateExpression: 'SET rung = :r',
+        ExpressionAttributeValues: { ':r': 'one' },
+      }),
+    );
+
+    const due = await repository.due(new Date(), 1000);
+    expect(due.find((entry) => 'unreadable' in entry && entry.caseId === caseId)).toMatchObject({ unreadable: 'rung: expected number', item: { rung: 'one' } });
+    await expect(repository.get(caseId)).rejects.toThrow('a stored case is unreadable: rung: expected number');
+  });
+
   it('keeps a case for its retention period only: past it, reads and the escalation sweep no longer see it', async () => {
     const repository = new DynamoCaseRepository(sandbox.tables.surveys, documents);
     const program = catalog.programs.find((p) => p.id === 'order-delivered-nps')!;
@@ -179,7 +214,7 @@ describe('follow-up cases in the sandbox', () => {
 
     expect(await repository.get(expired.message.caseId)).toBeUndefined();
     expect(await repository.get(kept.message.caseId)).toMatchObject({ status: 'open', contactKey: 'k' });
-    const due = (await repository.due(new Date(), 1000)).map((r) => r.message.caseId);
+    const due = (await repository.due(new Date(), 1000)).map((r) => ('unreadable' in r ? r.caseId : r.message.caseId));
     expect(due).not.toContain(expired.message.caseId);
   });
 });

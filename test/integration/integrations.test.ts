@@ -199,13 +199,13 @@ describe('integrations in the sandbox', () => {
 
   it('sends the customer id to an integration that opted in, and `erase` removes its delivery log item', async () => {
     const { invitation } = await answer('optin', 1, `optin ${run}`);
-    const delivery = await waitFor(() => bodies('/optin').find((r) => r.body.includes(invitation.customer.id)));
+    const delivery = await waitFor(() => bodies('/optin').find((r) => r.body.includes(invitation.customer.id!)));
     expect(() => new Webhook(SECRET).verify(delivery.body, delivery.headers)).not.toThrow();
-    await waitFor(async () => ((await logItems('optin')).some((item) => JSON.stringify(item).includes(invitation.customer.id)) ? true : undefined));
+    await waitFor(async () => ((await logItems('optin')).some((item) => JSON.stringify(item).includes(invitation.customer.id!)) ? true : undefined));
 
     await new DynamoErasure(running.info.tables.surveys, dynamodb).erase(invitation.contactKey, new Date());
 
-    expect((await logItems('optin')).filter((item) => JSON.stringify(item).includes(invitation.customer.id))).toEqual([]);
+    expect((await logItems('optin')).filter((item) => JSON.stringify(item).includes(invitation.customer.id!))).toEqual([]);
     // The other integrations' items never held it.
     for (const id of ['cx-webhook', 'cx-slack']) expect(JSON.stringify(await logItems(id))).not.toContain(invitation.customer.id);
   });

@@ -108,7 +108,7 @@ describe('concurrent answers (shared sandbox)', () => {
     const { Item } = await dynamodb.send(new GetCommand({ TableName: table, Key: keys.invitation(invitation.tokenHash), ConsistentRead: true }));
     expect(Item).toMatchObject({ score: 3, comment: 'Late again.', revision: 1 });
     expect(Item).not.toHaveProperty('history');
-    const messages = await collectMessages(sandbox.followUpQueues['customer-success']!, mentioning(invitation.customer.id), {
+    const messages = await collectMessages(sandbox.followUpQueues['customer-success']!, mentioning(invitation.customer.id!), {
       settleMs: 3000,
     });
     expect(messages.map((m) => JSON.parse(m.Body!).caseId)).toEqual([caseIdFor(invitation.tokenHash, 'detractor')]);

@@ -70,7 +70,7 @@ describe('poison records at the stream stages (shared sandbox)', () => {
     }
     expect(totals).toMatchObject({ sent: 1, responses: 1, score_2: 1, class_detractor: 1 });
     expect(totals).not.toHaveProperty('score_42');
-    const cases = await collectMessages(sandbox.followUpQueues['customer-success']!, about(good.customer.id), { settleMs: 500 });
+    const cases = await collectMessages(sandbox.followUpQueues['customer-success']!, about(good.customer.id!), { settleMs: 500 });
     expect(cases.map((m) => JSON.parse(m.Body!).customer.id)).toEqual([good.customer.id]);
   });
 

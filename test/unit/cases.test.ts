@@ -170,4 +170,27 @@ describe('escalation', () => {
     expect(first.map((m) => m.caseId)).toEqual([late.message.caseId]);
     expect(second).toEqual([]);
   });
+
+  it('sets an unreadable case item aside with the member at fault, and escalates the cases behind it', async () => {
+    const cases = new InMemoryCases();
+    const rejected: [string, string][] = [];
+    const unreadable = { unreadable: 'rung: expected number', caseId: 'hand-edited', item: { caseId: 'hand-edited', rung: 'one' } };
+    const due = cases.due.bind(cases);
+    cases.due = async (now: Date, limit: number) => [unreadable, ...(await due(now, limit))];
+    const late = newCase();
+    await cases.open(late);
+
+    const escalated = await sweep({
+      cases,
+      publisher: new RecordingPublisher(),
+      events: { publish: async () => undefined },
+      now: () => at(5),
+      deadLetters: { reject: async (body: string, reason: string) => void rejected.push([body, reason]) },
+      queues: ['customer-success', 'escalation'],
+    });
+
+    expect(rejected).toEqual([[JSON.stringify(unreadable.item), 'case hand-edited: rung: expected number']]);
+    expect(cases.setAsideReasons.get('hand-edited')).toBe('rung: expected number');
+    expect(escalated.map((m) => m.caseId)).toEqual([late.message.caseId]);
+  });
 });
