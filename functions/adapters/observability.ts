@@ -1,7 +1,9 @@
 import { LogFormatter, Logger, LogItem } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { LogAttributes, UnformattedAttributes } from '@aws-lambda-powertools/logger/types';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import middy, { type MiddlewareObj } from '@middy/core';
+import type { Context } from 'aws-lambda';
 import { ENV } from '../config/env.js';
 import { METRICS_NAMESPACE, METRICS_SERVICE, type MetricName } from '../config/metrics.js';
 import type { StageManifest } from '../config/stages/manifest.js';
@@ -37,9 +39,13 @@ export class RedactingLogFormatter extends LogFormatter {
  */
 const HANDLER_OPTIONS = { timeoutEarlyInMillis: 0 } as const;
 
-/** middy with the house options (above): every stage's handler is `stageHandler(fn).use(…)`. */
-export const stageHandler = ((handler?: Parameters<typeof middy>[0], options?: Parameters<typeof middy>[1]) =>
-  typeof handler === 'function' ? middy(handler, { ...HANDLER_OPTIONS, ...options }) : middy({ ...HANDLER_OPTIONS, ...handler })) as typeof middy;
+/**
+ * Every stage's handler: middy with the house options (above), the Lambda context in each log
+ * record, and the invocation's metrics published after success and failure alike.
+ */
+export function stageHandler<TEvent, TResult>(handler: (event: TEvent, context: Context) => Promise<TResult>) {
+  return middy(handler, HANDLER_OPTIONS).use(injectLambdaContext(logger)).use(publishMetrics());
+}
 
 /**
  * Built once per cold start. Log business keys (program, eventId, caseId), never personal data. The

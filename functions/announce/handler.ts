@@ -1,8 +1,7 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { APIGatewayProxyEventV2, Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { DynamoAnnouncements } from '../adapters/dynamo-announcements.js';
-import { logger, loggingFailures, publishMetrics, stageCounter, stageHandler } from '../adapters/observability.js';
+import { logger, loggingFailures, stageCounter, stageHandler } from '../adapters/observability.js';
 import { SesSurveyMailer } from '../adapters/ses-survey-mailer.js';
 import { SqsAnnouncementQueue } from '../adapters/sqs-announcements.js';
 import { ANNOUNCE_LEASE_SECONDS } from '../config/resources.js';
@@ -64,6 +63,4 @@ export const handler = stageHandler(async (event: SQSEvent | APIGatewayProxyEven
     processor,
     { context },
   );
-})
-  .use(injectLambdaContext(logger))
-  .use(publishMetrics());
+});

@@ -1,8 +1,7 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { DynamoCaseRepository } from '../adapters/dynamo-case-repository.js';
 import { EventBridgePublisher } from '../adapters/eventbridge.js';
-import { logger, publishMetrics, stageHandler } from '../adapters/observability.js';
+import { stageHandler } from '../adapters/observability.js';
 import { SecretsManagerSecretStore } from '../adapters/secrets-manager-secret-store.js';
 import { followUpQueueNames } from '../config/resources.js';
 import { loadRuntimeCatalog } from '../config/runtime-catalog.js';
@@ -29,6 +28,4 @@ const deps: CaseApiDeps = {
 };
 
 /** The case API behind IAM-authorised HTTP API routes: teams list, assign, acknowledge and resolve cases. */
-export const handler = stageHandler((event: APIGatewayProxyEventV2) => handleCaseRequest(event, deps))
-  .use(injectLambdaContext(logger))
-  .use(publishMetrics());
+export const handler = stageHandler((event: APIGatewayProxyEventV2) => handleCaseRequest(event, deps));

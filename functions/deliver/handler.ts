@@ -1,10 +1,9 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { APIGatewayProxyEventV2, Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { DynamoCaseRepository } from '../adapters/dynamo-case-repository.js';
 import { DynamoDeliveryLog } from '../adapters/dynamo-delivery-log.js';
 import { HttpWebhookSender } from '../adapters/http-webhook-sender.js';
-import { logger, publishMetrics, stageCounter, stageHandler } from '../adapters/observability.js';
+import { logger, stageCounter, stageHandler } from '../adapters/observability.js';
 import { SecretsManagerSecretStore } from '../adapters/secrets-manager-secret-store.js';
 import { SqsDeliveryQueues } from '../adapters/sqs-delivery.js';
 import { SqsDeadLetterSink } from '../adapters/sqs-queues.js';
@@ -85,6 +84,4 @@ export const handler = stageHandler(async (event: SQSEvent | APIGatewayProxyEven
   }
   // A batch whose every delivery waits out a backoff is an answer, not an error: each message already has its visibility.
   return processPartialResponse(event, deliverRecord, processor, { context, throwOnFullBatchFailure: false });
-})
-  .use(injectLambdaContext(logger))
-  .use(publishMetrics());
+});

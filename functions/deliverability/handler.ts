@@ -1,9 +1,8 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { DynamoAggregateStore } from '../adapters/dynamo-aggregate-store.js';
 import { DynamoInvitationRepository } from '../adapters/dynamo-invitation-repository.js';
-import { logger, loggingFailures, publishMetrics, stageCounter, stageHandler } from '../adapters/observability.js';
+import { logger, loggingFailures, stageCounter, stageHandler } from '../adapters/observability.js';
 import { SqsDeadLetterSink } from '../adapters/sqs-queues.js';
 import { loadRuntimeCatalog } from '../config/runtime-catalog.js';
 import { readStageEnv } from '../config/stage-env.js';
@@ -57,6 +56,4 @@ export const handler = stageHandler(async (event: SQSEvent, context: Context) =>
     processor,
     { context },
   ),
-)
-  .use(injectLambdaContext(logger))
-  .use(publishMetrics());
+);

@@ -1,10 +1,9 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { DynamoAggregateStore } from '../adapters/dynamo-aggregate-store.js';
 import { DynamoCaseRepository } from '../adapters/dynamo-case-repository.js';
 import { DynamoDigestLedger } from '../adapters/dynamo-digest-ledger.js';
 import { HttpWebhookSender } from '../adapters/http-webhook-sender.js';
-import { logger, publishMetrics, stageCounter, stageHandler } from '../adapters/observability.js';
+import { logger, stageCounter, stageHandler } from '../adapters/observability.js';
 import { SecretsManagerSecretStore } from '../adapters/secrets-manager-secret-store.js';
 import { SesSurveyMailer } from '../adapters/ses-survey-mailer.js';
 import { DIGEST_LEASE_SECONDS, followUpQueueNames } from '../config/resources.js';
@@ -69,6 +68,4 @@ export const handler = stageHandler(async (event: ScheduledDigest | APIGatewayPr
   }
   if (typeof event?.digestId !== 'string') throw new Error('the digest stage was invoked without a digestId');
   return send({ digestId: event.digestId });
-})
-  .use(injectLambdaContext(logger))
-  .use(publishMetrics());
+});

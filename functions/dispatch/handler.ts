@@ -1,11 +1,10 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { DynamoInvitationRepository } from '../adapters/dynamo-invitation-repository.js';
 import { DynamoReminderRepository } from '../adapters/dynamo-reminders.js';
 import { EventBridgePublisher } from '../adapters/eventbridge.js';
 import { EventBridgeSurveyScheduler } from '../adapters/eventbridge-scheduler.js';
-import { logger, publishMetrics, stageCounter, stageHandler } from '../adapters/observability.js';
+import { logger, stageCounter, stageHandler } from '../adapters/observability.js';
 import { SendPacer } from '../adapters/send-pacer.js';
 import { SesSurveyMailer, sesClient } from '../adapters/ses-survey-mailer.js';
 import { SqsDeadLetterSink } from '../adapters/sqs-queues.js';
@@ -119,6 +118,4 @@ export const handler = stageHandler(async (event: SQSEvent, context: Context) =>
   );
   await integrationEvents.publish(announcements);
   return response;
-})
-  .use(injectLambdaContext(logger))
-  .use(publishMetrics());
+});

@@ -1,7 +1,6 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { DynamoErasure } from '../adapters/dynamo-erasure.js';
-import { logger, publishMetrics, stageCounter, stageHandler } from '../adapters/observability.js';
+import { logger, stageCounter, stageHandler } from '../adapters/observability.js';
 import { readStageEnv } from '../config/stage-env.js';
 import { erase as manifest } from '../config/stages/erase.js';
 import type { EraseDeps } from './erase.js';
@@ -18,6 +17,4 @@ export const handler = stageHandler((event: APIGatewayProxyEventV2) =>
     logger.info('contact erased', { actor, ...report });
     count('ContactErased');
   }),
-)
-  .use(injectLambdaContext(logger))
-  .use(publishMetrics());
+);

@@ -1,7 +1,6 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { DynamoCaseRepository } from '../adapters/dynamo-case-repository.js';
 import { EventBridgePublisher } from '../adapters/eventbridge.js';
-import { logger, publishMetrics, stageCounter, stageHandler } from '../adapters/observability.js';
+import { logger, stageCounter, stageHandler } from '../adapters/observability.js';
 import { SqsDeadLetterSink, SqsFollowUpPublisher } from '../adapters/sqs-queues.js';
 import { loadRuntimeCatalog } from '../config/runtime-catalog.js';
 import { readStageEnv } from '../config/stage-env.js';
@@ -29,6 +28,4 @@ export const handler = stageHandler(async () => {
   }
   if (escalated.length) count('FollowUpEscalated', escalated.length);
   return { escalated: escalated.length };
-})
-  .use(injectLambdaContext(logger))
-  .use(publishMetrics());
+});

@@ -1,9 +1,8 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { DynamoCaseRepository } from '../adapters/dynamo-case-repository.js';
 import { DynamoWebhookReceipts } from '../adapters/dynamo-webhook-receipts.js';
 import { EventBridgePublisher } from '../adapters/eventbridge.js';
-import { logger, publishMetrics, stageCounter, stageHandler } from '../adapters/observability.js';
+import { logger, stageCounter, stageHandler } from '../adapters/observability.js';
 import { SecretsManagerSecretStore } from '../adapters/secrets-manager-secret-store.js';
 import { acceptsInbound } from '../config/inbound.js';
 import { loadRuntimeCatalog } from '../config/runtime-catalog.js';
@@ -39,6 +38,4 @@ export const handler = stageHandler((event: APIGatewayProxyEventV2) =>
       count('InboundAccepted');
     }
   }),
-)
-  .use(injectLambdaContext(logger))
-  .use(publishMetrics());
+);

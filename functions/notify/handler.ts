@@ -1,10 +1,9 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { Context, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { DynamoNotificationOutbox } from '../adapters/dynamo-notification-outbox.js';
-import { logger, loggingFailures, publishMetrics, stageCounter, stageHandler } from '../adapters/observability.js';
+import { logger, loggingFailures, stageCounter, stageHandler } from '../adapters/observability.js';
 import { SesSurveyMailer } from '../adapters/ses-survey-mailer.js';
 import { items } from '../adapters/table-items.js';
 import { NOTIFY_LEASE_SECONDS } from '../config/resources.js';
@@ -69,6 +68,4 @@ export const handler = stageHandler(async (event: DynamoDBStreamEvent, context: 
     processor,
     { context },
   ),
-)
-  .use(injectLambdaContext(logger))
-  .use(publishMetrics());
+);

@@ -1,8 +1,7 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { isTransientAwsError } from '../adapters/aws-errors.js';
 import { DynamoInvitationRepository } from '../adapters/dynamo-invitation-repository.js';
-import { logger, publishMetrics, stageCounter, stageHandler } from '../adapters/observability.js';
+import { logger, stageCounter, stageHandler } from '../adapters/observability.js';
 import { SecretsManagerSecretStore } from '../adapters/secrets-manager-secret-store.js';
 import type { StageMetric } from '../config/metrics.js';
 import { loadRuntimeCatalog } from '../config/runtime-catalog.js';
@@ -62,6 +61,4 @@ export const handler = stageHandler(async (event: APIGatewayProxyEventV2): Promi
   const metric = view === 'invalid' ? 'InvalidLink' : posted && view ? POST_METRIC[view] : undefined;
   if (metric) count(metric);
   return response;
-})
-  .use(injectLambdaContext(logger))
-  .use(publishMetrics());
+});

@@ -1,11 +1,10 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { Context, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { DynamoCaseRepository } from '../adapters/dynamo-case-repository.js';
 import { DynamoInvitationRepository, fromAttributeMap } from '../adapters/dynamo-invitation-repository.js';
 import { EventBridgePublisher } from '../adapters/eventbridge.js';
-import { logger, loggingFailures, publishMetrics, stageCounter, stageHandler } from '../adapters/observability.js';
+import { logger, loggingFailures, stageCounter, stageHandler } from '../adapters/observability.js';
 import { SqsDeadLetterSink, SqsFollowUpPublisher } from '../adapters/sqs-queues.js';
 import { ENV, MissingConfigurationError } from '../config/env.js';
 import { loadRuntimeCatalog } from '../config/runtime-catalog.js';
@@ -83,6 +82,4 @@ export const handler = stageHandler(async (event: DynamoDBStreamEvent, context: 
   );
   await integrationEvents.publish(announcements);
   return response;
-})
-  .use(injectLambdaContext(logger))
-  .use(publishMetrics());
+});
