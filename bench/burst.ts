@@ -78,7 +78,7 @@ export async function benchBurst(events = 5000, rate = 50, timeoutMs = 300_000, 
       for (const to of email.destination.to) if (to.startsWith(`burst-${run}-`)) perAddress.set(to, (perAddress.get(to) ?? 0) + 1);
     }
     const { Attributes } = await sqs.send(
-      new GetQueueAttributesCommand({ QueueUrl: info.queues['dispatch-dead-letters']!.url, AttributeNames: ['ApproximateNumberOfMessages'] }),
+      new GetQueueAttributesCommand({ QueueUrl: info.queues['dispatch-failures']!.url, AttributeNames: ['ApproximateNumberOfMessages'] }),
     );
     return {
       events,

@@ -26,6 +26,19 @@ import type { FunctionDefaults } from './constructs/stage-function.js';
 import { SurveyStore } from './constructs/survey-store.js';
 import { type CloseloopProps, resolveProps } from './props.js';
 
+/** What each stage's failure queue holds (the outputs' descriptions). */
+const FAILURE_QUEUE_DESCRIPTIONS: Readonly<Record<string, string>> = {
+  'dispatch-failures': 'Rejected events and surveys that could not be sent, with the reason',
+  'rules-failures': 'Stream records the rules stage could not route',
+  'measure-failures': 'Stream records the measure stage could not count',
+  'escalate-failures': 'Cases the escalation sweep could not escalate',
+  'deliverability-failures': 'SES feedback events that could not be processed',
+  'notify-failures': 'Respondent notifications that could not be sent',
+  'deliver-failures': 'Integration deliveries that kept failing',
+  'announce-failures': 'Announcement sends that kept failing',
+  'digest-failures': 'Digest runs that kept failing',
+};
+
 /**
  * Closeloop: closed-loop customer feedback in your own account.
  *
@@ -49,7 +62,7 @@ export class Closeloop extends Construct {
   readonly publicBaseUrl: string;
   /** One queue per follow-up queue the catalog declares, by its name. */
   readonly followUpQueues: Readonly<Record<string, Queue>>;
-  /** Where what could not be processed waits for a person, with the reason: by purpose. */
+  /** Where what a stage could not process waits for a person, with the reason: by name, `<stage>-failures` (an output `<Stage>FailureQueueUrl` each). */
   readonly deadLetterQueues: Readonly<Record<string, Queue>>;
   /** The EventBridge schema registry with event contract v1 per trigger and the integration events. */
   readonly schemaRegistryName: string;
@@ -136,15 +149,15 @@ export class Closeloop extends Construct {
       configurationSet: dispatch.configurationSet,
     });
     const deadLetterQueues = {
-      'dispatch-dead-letters': ingest.deadLetters,
+      'dispatch-failures': ingest.deadLetters,
       'rules-failures': followUps.failures,
       'measure-failures': measurement.failures,
       'escalate-failures': cases.sweepFailures,
-      'deliverability-feedback-dead-letters': deliverability.deadLetters,
+      'deliverability-failures': deliverability.deadLetters,
       'notify-failures': notifications.failures,
-      'integration-dead-letters': integrations.deadLetters,
-      'announce-dead-letters': announcements.deadLetters,
-      'digest-dead-letters': digests.deadLetters,
+      'deliver-failures': integrations.deadLetters,
+      'announce-failures': announcements.deadLetters,
+      'digest-failures': digests.deadLetters,
     };
     const producers = new Producers(this, 'Producers', {
       bus: ingest.bus,
@@ -184,15 +197,13 @@ export class Closeloop extends Construct {
     new CfnOutput(this, 'SurveyTableName', { value: store.table.tableName, description: 'For `closeloop report --table`' });
     new CfnOutput(this, 'DashboardName', { value: observability.dashboard.dashboardName });
     new CfnOutput(this, 'BufferQueueUrl', { value: ingest.buffer.queueUrl });
-    new CfnOutput(this, 'DeadLetterQueueUrl', { value: ingest.deadLetters.queueUrl, description: 'Rejected events, with the reason' });
-    new CfnOutput(this, 'RulesFailureQueueUrl', { value: followUps.failures.queueUrl });
-    new CfnOutput(this, 'MeasureFailureQueueUrl', { value: measurement.failures.queueUrl, description: 'Stream records the measure stage could not count' });
-    new CfnOutput(this, 'EscalateFailureQueueUrl', { value: cases.sweepFailures.queueUrl, description: 'Cases the escalation sweep could not escalate' });
-    new CfnOutput(this, 'NotifyFailureQueueUrl', { value: notifications.failures.queueUrl, description: 'Respondent notifications that could not be sent' });
-    new CfnOutput(this, 'FeedbackDeadLetterQueueUrl', {
-      value: deliverability.deadLetters.queueUrl,
-      description: 'SES feedback events that could not be processed',
-    });
+    for (const [name, queue] of Object.entries(deadLetterQueues)) {
+      const stage = name.replace(/-failures$/, '');
+      new CfnOutput(this, `${stage.charAt(0).toUpperCase()}${stage.slice(1)}FailureQueueUrl`, {
+        value: queue.queueUrl,
+        description: FAILURE_QUEUE_DESCRIPTIONS[name],
+      });
+    }
     for (const [name, queue] of Object.entries(followUps.queues)) {
       new CfnOutput(this, `FollowUpQueueUrl${name.replace(/[^A-Za-z0-9]/g, '')}`, { value: queue.queueUrl, description: `Follow-up queue "${name}"` });
     }

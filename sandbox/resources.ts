@@ -1,17 +1,17 @@
 import { CreateTableCommand, DescribeTableCommand, type DynamoDBClient, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import {
-  announceDeadLetterQueue,
+  announceFailureQueue,
   announceQueue,
   bufferQueue,
-  deadLetterQueue,
+  deliverabilityFailureQueue,
+  deliverFailureQueue,
+  dispatchFailureQueue,
   escalateFailureQueue,
-  feedbackDeadLetterQueue,
   feedbackQueue,
   followUpDeadLetterName,
   followUpQueueDefaults,
   followUpQueueNames,
-  integrationDeadLetterQueue,
   integrationQueueDefaults,
   integrationQueueName,
   measureFailureQueue,
@@ -119,17 +119,17 @@ export async function createResources(dynamodb: DynamoDBClient, sqs: SQSClient, 
   };
   const days = (n: number) => String(n * 86_400);
 
-  await create(deadLetterQueue.name, { MessageRetentionPeriod: days(deadLetterQueue.retentionDays) });
+  await create(dispatchFailureQueue.name, { MessageRetentionPeriod: days(dispatchFailureQueue.retentionDays) });
   await create(
     bufferQueue.name,
     { VisibilityTimeout: String(bufferQueue.visibilityTimeoutSeconds) },
-    { name: deadLetterQueue.name, maxReceiveCount: bufferQueue.maxReceiveCount },
+    { name: dispatchFailureQueue.name, maxReceiveCount: bufferQueue.maxReceiveCount },
   );
-  await create(feedbackDeadLetterQueue.name, { MessageRetentionPeriod: days(feedbackDeadLetterQueue.retentionDays) });
+  await create(deliverabilityFailureQueue.name, { MessageRetentionPeriod: days(deliverabilityFailureQueue.retentionDays) });
   await create(
     feedbackQueue.name,
     { VisibilityTimeout: String(feedbackQueue.visibilityTimeoutSeconds) },
-    { name: feedbackDeadLetterQueue.name, maxReceiveCount: feedbackQueue.maxReceiveCount },
+    { name: deliverabilityFailureQueue.name, maxReceiveCount: feedbackQueue.maxReceiveCount },
   );
   for (const failures of [rulesFailureQueue, measureFailureQueue, escalateFailureQueue]) {
     await create(failures.name, { MessageRetentionPeriod: days(failures.retentionDays) });
@@ -144,19 +144,19 @@ export async function createResources(dynamodb: DynamoDBClient, sqs: SQSClient, 
       { name: followUpDeadLetterName(name), maxReceiveCount: followUpQueueDefaults.maxReceiveCount },
     );
   }
-  await create(integrationDeadLetterQueue.name, { MessageRetentionPeriod: days(integrationDeadLetterQueue.retentionDays) });
+  await create(deliverFailureQueue.name, { MessageRetentionPeriod: days(deliverFailureQueue.retentionDays) });
   for (const integration of catalog.integrations ?? []) {
     await create(
       integrationQueueName(integration.id),
       { VisibilityTimeout: String(integrationQueueDefaults.visibilityTimeoutSeconds), MessageRetentionPeriod: days(integrationQueueDefaults.retentionDays) },
-      { name: integrationDeadLetterQueue.name, maxReceiveCount: integrationQueueDefaults.maxReceiveCount },
+      { name: deliverFailureQueue.name, maxReceiveCount: integrationQueueDefaults.maxReceiveCount },
     );
   }
-  await create(announceDeadLetterQueue.name, { MessageRetentionPeriod: days(announceDeadLetterQueue.retentionDays) });
+  await create(announceFailureQueue.name, { MessageRetentionPeriod: days(announceFailureQueue.retentionDays) });
   await create(
     announceQueue.name,
     { VisibilityTimeout: String(announceQueue.visibilityTimeoutSeconds) },
-    { name: announceDeadLetterQueue.name, maxReceiveCount: announceQueue.maxReceiveCount },
+    { name: announceFailureQueue.name, maxReceiveCount: announceQueue.maxReceiveCount },
   );
   return { tableName: SANDBOX_TABLE_NAME, streamArn: Table.LatestStreamArn, queues };
 }

@@ -12,14 +12,14 @@ export const ENV = {
   CONFIGURATION_SET: 'CLOSELOOP_SES_CONFIGURATION_SET',
   /** Survey emails per second one dispatch instance may send: its share of the SES send rate (0: unpaced). */
   SES_SEND_RATE: 'CLOSELOOP_SES_SEND_RATE',
-  DEAD_LETTER_QUEUE_URL: 'CLOSELOOP_DEAD_LETTER_QUEUE_URL',
+  DISPATCH_FAILURE_QUEUE_URL: 'CLOSELOOP_DISPATCH_FAILURE_QUEUE_URL',
   /** Stream records the rules stage can never process, with the reason (also its on-failure destination). */
   RULES_FAILURE_QUEUE_URL: 'CLOSELOOP_RULES_FAILURE_QUEUE_URL',
   MEASURE_FAILURE_QUEUE_URL: 'CLOSELOOP_MEASURE_FAILURE_QUEUE_URL',
   ESCALATE_FAILURE_QUEUE_URL: 'CLOSELOOP_ESCALATE_FAILURE_QUEUE_URL',
   /** Stream records of respondent notifications the notify stage could not send (its on-failure destination too). */
   /** SES feedback events that are not bounces or complaints Closeloop can read, with the reason. */
-  FEEDBACK_DEAD_LETTER_QUEUE_URL: 'CLOSELOOP_FEEDBACK_DEAD_LETTER_QUEUE_URL',
+  DELIVERABILITY_FAILURE_QUEUE_URL: 'CLOSELOOP_DELIVERABILITY_FAILURE_QUEUE_URL',
   /** The bus integration events (SurveySent, SurveySkipped, …) are put on. */
   EVENT_BUS_NAME: 'CLOSELOOP_EVENT_BUS_NAME',
   SCHEDULE_GROUP: 'CLOSELOOP_SCHEDULE_GROUP',
@@ -40,7 +40,7 @@ export const ENV = {
   /** JSON object: integration id (as declared in the catalog) → the URL of its delivery queue. */
   INTEGRATION_QUEUE_URLS: 'CLOSELOOP_INTEGRATION_QUEUE_URLS',
   /** Deliveries that failed for the whole retry window, with the reason. */
-  INTEGRATION_DEAD_LETTER_QUEUE_URL: 'CLOSELOOP_INTEGRATION_DEAD_LETTER_QUEUE_URL',
+  DELIVER_FAILURE_QUEUE_URL: 'CLOSELOOP_DELIVER_FAILURE_QUEUE_URL',
   /** Optional: multiplies delivery retry waits; 1 in AWS, smaller in the sandbox (CLOSELOOP_DELAY_SCALE). */
   RETRY_DELAY_SCALE: 'CLOSELOOP_RETRY_DELAY_SCALE',
   /** The announce stage's queue: one message per recipient of an announcement. */

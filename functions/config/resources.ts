@@ -56,7 +56,7 @@ export const bufferQueue = {
 export const DISPATCH_LEASE_SECONDS = DISPATCH_TIMEOUT_SECONDS * 3;
 
 /** Where events end that cannot be surveyed: contract violations (with a reason) and exhausted retries. */
-export const deadLetterQueue = { name: 'dispatch-dead-letters', retentionDays: 14 } as const;
+export const dispatchFailureQueue = { name: 'dispatch-failures', retentionDays: 14 } as const;
 
 /** The notify stage (stream → respondent notifications). */
 export const NOTIFY_TIMEOUT_SECONDS = 30;
@@ -99,7 +99,7 @@ export const feedbackQueue = {
 } as const;
 
 /** Feedback events that cannot be processed (with the reason) and exhausted retries. */
-export const feedbackDeadLetterQueue = { name: 'deliverability-feedback-dead-letters', retentionDays: 14 } as const;
+export const deliverabilityFailureQueue = { name: 'deliverability-failures', retentionDays: 14 } as const;
 
 export const followUpQueueDefaults = {
   visibilityTimeoutSeconds: 300,
@@ -157,7 +157,7 @@ export const integrationQueueDefaults = {
   maxReceiveCount: 15,
 } as const;
 
-export const integrationDeadLetterQueue = { name: 'integration-dead-letters', retentionDays: 14 } as const;
+export const deliverFailureQueue = { name: 'deliver-failures', retentionDays: 14 } as const;
 
 /** An integration's delivery queue, named after it. */
 export function integrationQueueName(integrationId: string): string {
@@ -177,7 +177,7 @@ export const announceQueue = {
   /** SES throttling and faults are retried this many times (each retry claims again, so none sends twice) before the DLQ. */
   maxReceiveCount: 5,
 } as const;
-export const announceDeadLetterQueue = { name: 'announce-dead-letters', retentionDays: 14 } as const;
+export const announceFailureQueue = { name: 'announce-failures', retentionDays: 14 } as const;
 
 /**
  * Concurrency of the announce queue's consumer: like dispatch, one instance sends a batch of 10 one
@@ -193,4 +193,4 @@ export const DIGEST_TIMEOUT_SECONDS = 60;
 /** How long a claimed digest send is held: longer than the function's timeout, so a running send is never sent over. */
 export const DIGEST_LEASE_SECONDS = DIGEST_TIMEOUT_SECONDS * 2;
 /** Schedules that could not invoke the function, and invocations that kept failing, with the reason. */
-export const digestDeadLetterQueue = { name: 'digest-dead-letters', retentionDays: 14 } as const;
+export const digestFailureQueue = { name: 'digest-failures', retentionDays: 14 } as const;

@@ -34,11 +34,11 @@ const deps: DeliverDeps = {
   http,
   log,
   cases: new DynamoCaseRepository(env.SURVEY_TABLE),
-  deadLetters: new SqsDeadLetterSink(env.INTEGRATION_DEAD_LETTER_QUEUE_URL, 'deliver'),
+  deadLetters: new SqsDeadLetterSink(env.DELIVER_FAILURE_QUEUE_URL, 'deliver'),
   retryScale,
   now: () => new Date(),
 };
-const poison = new SqsDeadLetterSink(env.INTEGRATION_DEAD_LETTER_QUEUE_URL, 'deliver');
+const poison = new SqsDeadLetterSink(env.DELIVER_FAILURE_QUEUE_URL, 'deliver');
 const processor = new BatchProcessor(EventType.SQS);
 
 /** Raised for a delivery that waits out its backoff: the record is reported failed, its visibility already set. */

@@ -17,7 +17,7 @@ const deps: DeliverabilityDeps = {
   catalog,
   contacts: new DynamoInvitationRepository(env.SURVEY_TABLE),
   aggregates: new DynamoAggregateStore(env.SURVEY_TABLE),
-  deadLetters: new SqsDeadLetterSink(env.FEEDBACK_DEAD_LETTER_QUEUE_URL, 'deliverability'),
+  deadLetters: new SqsDeadLetterSink(env.DELIVERABILITY_FAILURE_QUEUE_URL, 'deliverability'),
 };
 const processor = new BatchProcessor(EventType.SQS);
 

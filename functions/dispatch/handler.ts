@@ -39,7 +39,7 @@ const deps: DispatchDeps = {
     deadLetterArn: env.SCHEDULE_DEAD_LETTER_ARN,
   }),
   reminders: new DynamoReminderRepository(env.SURVEY_TABLE),
-  deadLetters: new SqsDeadLetterSink(env.DEAD_LETTER_QUEUE_URL, 'dispatch'),
+  deadLetters: new SqsDeadLetterSink(env.DISPATCH_FAILURE_QUEUE_URL, 'dispatch'),
   publicBaseUrl: env.PUBLIC_BASE_URL,
   now: () => new Date(),
   newToken,

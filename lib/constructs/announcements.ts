@@ -4,7 +4,7 @@ import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import type { IConfigurationSet } from 'aws-cdk-lib/aws-ses';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { announceDeadLetterQueue, announceQueue } from '../../functions/config/resources.js';
+import { announceFailureQueue, announceQueue } from '../../functions/config/resources.js';
 import { acknowledgeQueueRedrive, deadLetterQueue, secureQueue } from './queues.js';
 import { grantSendEmail, senderVariables } from './sender-identity.js';
 import { type FunctionDefaults, StageFunction } from './stage-function.js';
@@ -40,7 +40,7 @@ export class Announcements extends Construct {
 
   constructor(scope: Construct, id: string, props: AnnouncementsProps) {
     super(scope, id);
-    this.deadLetters = deadLetterQueue(this, 'DeadLetters', announceDeadLetterQueue.retentionDays);
+    this.deadLetters = deadLetterQueue(this, 'DeadLetters', announceFailureQueue.retentionDays);
     this.queue = secureQueue(this, 'Queue', {
       visibilityTimeout: Duration.seconds(announceQueue.visibilityTimeoutSeconds),
       deadLetterQueue: { queue: this.deadLetters, maxReceiveCount: announceQueue.maxReceiveCount },

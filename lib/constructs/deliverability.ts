@@ -5,7 +5,7 @@ import { SqsQueue } from 'aws-cdk-lib/aws-events-targets';
 import { type ConfigurationSet, EmailSendingEvent, EventDestination } from 'aws-cdk-lib/aws-ses';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { feedbackDeadLetterQueue, feedbackQueue, sesFeedbackEvents } from '../../functions/config/resources.js';
+import { deliverabilityFailureQueue, feedbackQueue, sesFeedbackEvents } from '../../functions/config/resources.js';
 import { acknowledgeQueueRedrive, deadLetterQueue, secureQueue } from './queues.js';
 import { type FunctionDefaults, StageFunction } from './stage-function.js';
 
@@ -35,7 +35,7 @@ export class Deliverability extends Construct {
       events: [EmailSendingEvent.BOUNCE, EmailSendingEvent.COMPLAINT],
     });
 
-    this.deadLetters = deadLetterQueue(this, 'DeadLetters', feedbackDeadLetterQueue.retentionDays);
+    this.deadLetters = deadLetterQueue(this, 'DeadLetters', deliverabilityFailureQueue.retentionDays);
     this.queue = secureQueue(this, 'Queue', {
       visibilityTimeout: Duration.seconds(feedbackQueue.visibilityTimeoutSeconds),
       retentionPeriod: Duration.days(14),
@@ -59,7 +59,7 @@ export class Deliverability extends Construct {
       stage: 'deliverability',
       environment: {
         SURVEY_TABLE: props.table.tableName,
-        FEEDBACK_DEAD_LETTER_QUEUE_URL: this.deadLetters.queueUrl,
+        DELIVERABILITY_FAILURE_QUEUE_URL: this.deadLetters.queueUrl,
       },
     });
     // Suppression records, and the counters with their once-only marker (one transaction).

@@ -8,7 +8,7 @@ import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IConfigurationSet } from 'aws-cdk-lib/aws-ses';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { digestDeadLetterQueue } from '../../functions/config/resources.js';
+import { digestFailureQueue } from '../../functions/config/resources.js';
 import { isEmailRecipient } from '../../functions/domain/digest.js';
 import { deadLetterQueue } from './queues.js';
 import { grantSendEmail, senderVariables } from './sender-identity.js';
@@ -54,7 +54,7 @@ export class Digests extends Construct {
     super(scope, id);
     const stack = Stack.of(this);
     const digests = props.defaults.catalog.digests ?? [];
-    this.deadLetters = deadLetterQueue(this, 'DeadLetters', digestDeadLetterQueue.retentionDays);
+    this.deadLetters = deadLetterQueue(this, 'DeadLetters', digestFailureQueue.retentionDays);
     this.function = new StageFunction(this, 'Function', {
       defaults: props.defaults,
       table: props.table,

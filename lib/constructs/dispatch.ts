@@ -63,7 +63,7 @@ export class Dispatch extends Construct {
         ...senderVariables(props.senderEmail, props.supportEmail, this.configurationSet),
         PUBLIC_BASE_URL: props.publicBaseUrl,
         SES_SEND_RATE: String(props.sendRatePerInstance),
-        DEAD_LETTER_QUEUE_URL: props.deadLetters.queueUrl,
+        DISPATCH_FAILURE_QUEUE_URL: props.deadLetters.queueUrl,
         EVENT_BUS_NAME: props.bus.eventBusName,
         SCHEDULE_GROUP: this.schedules.scheduleGroupName,
         SCHEDULE_TARGET_ARN: props.buffer.queueArn,

@@ -3,7 +3,7 @@ import { EventBus, type IEventBus, Rule } from 'aws-cdk-lib/aws-events';
 import { SqsQueue } from 'aws-cdk-lib/aws-events-targets';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { bufferQueue, deadLetterQueue as deadLetterShape } from '../../functions/config/resources.js';
+import { bufferQueue, dispatchFailureQueue } from '../../functions/config/resources.js';
 import { type Catalog, triggersOf } from '../../functions/domain/program.js';
 import { deadLetterQueue, secureQueue } from './queues.js';
 
@@ -26,7 +26,7 @@ export class Ingest extends Construct {
   constructor(scope: Construct, id: string, props: IngestProps) {
     super(scope, id);
     this.bus = props.eventBus ?? new EventBus(this, 'Bus');
-    this.deadLetters = deadLetterQueue(this, 'DeadLetters', deadLetterShape.retentionDays);
+    this.deadLetters = deadLetterQueue(this, 'DeadLetters', dispatchFailureQueue.retentionDays);
     this.buffer = secureQueue(this, 'Buffer', {
       visibilityTimeout: Duration.seconds(bufferQueue.visibilityTimeoutSeconds),
       retentionPeriod: Duration.days(14),

@@ -6,7 +6,7 @@ import { SqsQueue } from 'aws-cdk-lib/aws-events-targets';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { integrationDeadLetterQueue, integrationQueueDefaults, integrationQueueName } from '../../functions/config/resources.js';
+import { deliverFailureQueue, integrationQueueDefaults, integrationQueueName } from '../../functions/config/resources.js';
 import { INTEGRATION_SOURCE } from '../../functions/domain/integration-events.js';
 import { acknowledgeQueueRedrive, deadLetterQueue, secureQueue } from './queues.js';
 import { type FunctionDefaults, StageFunction } from './stage-function.js';
@@ -49,7 +49,7 @@ export class Integrations extends Construct {
         );
       }
     });
-    this.deadLetters = deadLetterQueue(this, 'DeadLetters', integrationDeadLetterQueue.retentionDays);
+    this.deadLetters = deadLetterQueue(this, 'DeadLetters', deliverFailureQueue.retentionDays);
     for (const integration of integrations) {
       const queue = secureQueue(this, `${pascal(integration.id)}Queue`, {
         visibilityTimeout: Duration.seconds(integrationQueueDefaults.visibilityTimeoutSeconds),
@@ -72,7 +72,7 @@ export class Integrations extends Construct {
       environment: {
         SURVEY_TABLE: props.table.tableName,
         INTEGRATION_QUEUE_URLS: JSON.stringify(Object.fromEntries(Object.entries(this.queues).map(([name, queue]) => [name, queue.queueUrl]))),
-        INTEGRATION_DEAD_LETTER_QUEUE_URL: this.deadLetters.queueUrl,
+        DELIVER_FAILURE_QUEUE_URL: this.deadLetters.queueUrl,
       },
     });
     this.deadLetters.grantSendMessages(this.function);

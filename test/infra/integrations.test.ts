@@ -55,7 +55,7 @@ describe('integrations in the stack', () => {
   it('feeds the deliver function from both queues with partial batch responses, and gives it its variables', () => {
     const { id, fn } = deliver();
     expect(Object.keys(fn.Properties.Environment.Variables)).toEqual(
-      expect.arrayContaining([ENV.INTEGRATION_QUEUE_URLS, ENV.INTEGRATION_DEAD_LETTER_QUEUE_URL, ENV.SURVEY_TABLE]),
+      expect.arrayContaining([ENV.INTEGRATION_QUEUE_URLS, ENV.DELIVER_FAILURE_QUEUE_URL, ENV.SURVEY_TABLE]),
     );
     const mappings = (Object.values(template.findResources('AWS::Lambda::EventSourceMapping')) as Resource[]).filter(
       (mapping) => mapping.Properties.FunctionName.Ref === id,

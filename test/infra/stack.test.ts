@@ -55,7 +55,7 @@ describe('CloseloopStack', () => {
       SqsManagedSseEnabled: true,
       RedrivePolicy: { deadLetterTargetArn: Match.anyValue(), maxReceiveCount: feedbackQueue.maxReceiveCount },
     });
-    const [logicalId] = functionWith(ENV.FEEDBACK_DEAD_LETTER_QUEUE_URL);
+    const [logicalId] = functionWith(ENV.DELIVERABILITY_FAILURE_QUEUE_URL);
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', { FunctionName: { Ref: logicalId }, FunctionResponseTypes: ['ReportBatchItemFailures'] });
   });
 
@@ -83,7 +83,7 @@ describe('CloseloopStack', () => {
   });
 
   it('runs dispatch on Node.js 24 arm64 from the buffer with partial batch responses and a concurrency cap from the SES rate', () => {
-    const [logicalId, dispatch] = functionWith(ENV.DEAD_LETTER_QUEUE_URL);
+    const [logicalId, dispatch] = functionWith(ENV.DISPATCH_FAILURE_QUEUE_URL);
     expect(dispatch.Properties).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'] });
     expect(Object.keys(dispatch.Properties.Environment.Variables)).toEqual(
       expect.arrayContaining([ENV.SURVEY_TABLE, ENV.SENDER_EMAIL, ENV.SUPPORT_EMAIL, ENV.PUBLIC_BASE_URL, ENV.CONFIGURATION_SET]),
@@ -306,8 +306,16 @@ describe('CloseloopStack', () => {
         'ApiUrl',
         'PublicBaseUrl',
         'BufferQueueUrl',
-        'DeadLetterQueueUrl',
+        // One per stage's failure queue, `<Stage>FailureQueueUrl`.
+        'DispatchFailureQueueUrl',
         'RulesFailureQueueUrl',
+        'MeasureFailureQueueUrl',
+        'EscalateFailureQueueUrl',
+        'DeliverabilityFailureQueueUrl',
+        'NotifyFailureQueueUrl',
+        'DeliverFailureQueueUrl',
+        'AnnounceFailureQueueUrl',
+        'DigestFailureQueueUrl',
         'FollowUpQueueUrlcustomersuccess',
         'FollowUpQueueUrlsupport',
       ]),
@@ -353,7 +361,7 @@ describe('CloseloopStack', () => {
       Metrics: Match.arrayWith([Match.objectLike({ Expression: Match.stringLikeRegexp('detractors') })]),
       Threshold: 50,
     });
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmDescription: 'A message waits in "dispatch-dead-letters"' });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmDescription: 'A message waits in "dispatch-failures"' });
   });
   it('lets the rules, measure and escalation functions each set a poison record aside on a failure queue of its own, with a send grant each', () => {
     const variables = [ENV.RULES_FAILURE_QUEUE_URL, ENV.MEASURE_FAILURE_QUEUE_URL, ENV.ESCALATE_FAILURE_QUEUE_URL];

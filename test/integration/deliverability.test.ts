@@ -4,7 +4,7 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { DynamoAggregateStore } from '../../functions/adapters/dynamo-aggregate-store.js';
 import { keys } from '../../functions/adapters/dynamo-invitation-repository.js';
-import { feedbackDeadLetterQueue, feedbackQueue } from '../../functions/config/resources.js';
+import { deliverabilityFailureQueue, feedbackQueue } from '../../functions/config/resources.js';
 import { contactKeyOf } from '../../functions/domain/policies.js';
 import { collectMessages, dynamodb, putEvent, sandbox, sleep, sqs, waitForBusEvent, waitForEmails, waitUntilDrained } from './sandbox-clients.js';
 
@@ -119,7 +119,7 @@ describe('deliverability feedback through the SES mailbox simulator (sandbox)', 
     const reasons = await Promise.all(addresses.map(async (address) => (await suppressionOf(address, 5000))?.reason));
     expect(reasons).toEqual(addresses.map(() => 'bounced'));
     expect(await untilCounted('bouncedHard', before + 40)).toBe(before + 40);
-    const deadLettered = await collectMessages(sandbox.queues[feedbackDeadLetterQueue.name]!.url, (m) => (m.Body ?? '').includes(`storm-${run}`), {
+    const deadLettered = await collectMessages(sandbox.queues[deliverabilityFailureQueue.name]!.url, (m) => (m.Body ?? '').includes(`storm-${run}`), {
       atLeast: 0,
       settleMs: 1500,
     });
@@ -134,7 +134,7 @@ describe('deliverability feedback through the SES mailbox simulator (sandbox)', 
     await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: JSON.stringify({ poison: run, detail: { eventType: 'Bounce' } }) }));
     await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: JSON.stringify(bounceEvent(good, `good-${run}`)) }));
 
-    const [poison, ...more] = await collectMessages(sandbox.queues[feedbackDeadLetterQueue.name]!.url, (m) => (m.Body ?? '').includes(run), { atLeast: 1 });
+    const [poison, ...more] = await collectMessages(sandbox.queues[deliverabilityFailureQueue.name]!.url, (m) => (m.Body ?? '').includes(run), { atLeast: 1 });
     expect(more).toHaveLength(0);
     expect(poison?.MessageAttributes?.reason?.StringValue).toMatch(/^not an SES bounce or complaint event: detail\.mail/);
     expect(poison?.MessageAttributes?.stage?.StringValue).toBe('deliverability');

@@ -13,7 +13,7 @@ import { promisify } from 'node:util';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
-import { deadLetterQueue } from '../../functions/config/resources.js';
+import { dispatchFailureQueue } from '../../functions/config/resources.js';
 import { SANDBOX_INTEGRATION_EVENTS_QUEUE } from '../../sandbox/resources.js';
 import { collectMessages, putEvent, sandbox } from './sandbox-clients.js';
 
@@ -53,7 +53,7 @@ describe('EventRejected (shared sandbox)', () => {
     for (const personal of [email, `c-${run}`, 'Secret Name']) expect(announced!.Body).not.toContain(personal);
 
     // The event itself waits on the dead-letter queue, unchanged, with the same reason.
-    const [kept] = await collectMessages(sandbox.queues[deadLetterQueue.name]!.url, (m) => (m.Body ?? '').includes(eventId), { settleMs: 0 });
+    const [kept] = await collectMessages(sandbox.queues[dispatchFailureQueue.name]!.url, (m) => (m.Body ?? '').includes(eventId), { settleMs: 0 });
     expect(kept?.MessageAttributes?.reason?.StringValue).toBe(event.detail.reason);
   });
 });

@@ -13,7 +13,7 @@ import { DeleteMessageCommand, GetQueueAttributesCommand, type Message, ReceiveM
 import { DynamoDBDocumentClient, GetCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keys, toItem } from '../../functions/adapters/dynamo-invitation-repository.js';
-import { deadLetterQueue } from '../../functions/config/resources.js';
+import { dispatchFailureQueue } from '../../functions/config/resources.js';
 import type { Invitation } from '../../functions/domain/invitation.js';
 import { hashToken, newToken } from '../../functions/domain/tokens.js';
 import { type FaultCounts, FaultInjector } from '../../sandbox/faults.js';
@@ -222,7 +222,7 @@ describe('the pipeline under injected AWS faults (real SDK clients, own sandbox)
     const perRecipient = new Map(recipients.map((r) => [r, 0]));
     for (const email of await storedEmails()) for (const to of email.destination.to) if (perRecipient.has(to)) perRecipient.set(to, perRecipient.get(to)! + 1);
     expect([...perRecipient.values()]).toEqual(Array(count).fill(1));
-    expect(await drain(running.info.queues[deadLetterQueue.name]!.url, 1500)).toEqual([]);
+    expect(await drain(running.info.queues[dispatchFailureQueue.name]!.url, 1500)).toEqual([]);
     const ses = faults.counts['SESv2.SendEmail']!;
     expect(ses.injected).toBeGreaterThan(0);
     // Inside the retry loop: each injected failure cost an attempt the SDK made again.

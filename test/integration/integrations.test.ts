@@ -20,7 +20,7 @@ import { signedFetch } from '../../cli/signed-fetch.js';
 import { DynamoErasure } from '../../functions/adapters/dynamo-erasure.js';
 import { toItem } from '../../functions/adapters/dynamo-invitation-repository.js';
 import { parseCatalog } from '../../functions/config/catalog-schema.js';
-import { integrationDeadLetterQueue } from '../../functions/config/resources.js';
+import { deliverFailureQueue } from '../../functions/config/resources.js';
 import { MAX_DELIVERY_ATTEMPTS } from '../../functions/domain/delivery-policy.js';
 import type { Invitation } from '../../functions/domain/invitation.js';
 import { hashToken, newToken } from '../../functions/domain/tokens.js';
@@ -235,14 +235,14 @@ describe('integrations in the sandbox', () => {
     const deadLetter = await waitFor(async () => {
       const { Messages = [] } = await sqs.send(
         new ReceiveMessageCommand({
-          QueueUrl: running.info.queues[integrationDeadLetterQueue.name]?.url,
+          QueueUrl: running.info.queues[deliverFailureQueue.name]?.url,
           MaxNumberOfMessages: 10,
           MessageAttributeNames: ['All'],
           WaitTimeSeconds: 1,
         }),
       );
       for (const m of Messages)
-        await sqs.send(new DeleteMessageCommand({ QueueUrl: running.info.queues[integrationDeadLetterQueue.name]?.url, ReceiptHandle: m.ReceiptHandle }));
+        await sqs.send(new DeleteMessageCommand({ QueueUrl: running.info.queues[deliverFailureQueue.name]?.url, ReceiptHandle: m.ReceiptHandle }));
       return Messages.find((m) => m.Body?.includes(`down-${run}`));
     });
     expect(deadLetter.MessageAttributes?.reason?.StringValue).toMatch(

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
-import { deadLetterQueue } from '../../functions/config/resources.js';
+import { dispatchFailureQueue } from '../../functions/config/resources.js';
 import { hashToken } from '../../functions/domain/tokens.js';
 import { SEED_EXCERPTS } from '../fixtures/seed-excerpts.js';
 import {
@@ -180,7 +180,7 @@ describe('the closed loop in the sandbox (real SDK clients, local emulators)', (
       customer: { ...detail.customer, email: `ok-${detail.customer.email}` },
     });
 
-    const rejected = await collectMessages(sandbox.queues[deadLetterQueue.name]!.url, (m) => m.Body?.includes(broken.eventId) ?? false);
+    const rejected = await collectMessages(sandbox.queues[dispatchFailureQueue.name]!.url, (m) => m.Body?.includes(broken.eventId) ?? false);
     expect(rejected).toHaveLength(1);
     expect(rejected[0]!.MessageAttributes?.reason?.StringValue).toContain('detail.customer.email');
     expect(await waitForEmails(`ok-${detail.customer.email}`)).toHaveLength(1);

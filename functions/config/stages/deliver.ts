@@ -15,7 +15,7 @@ export const deliver = {
     'IntegrationDeadLettered',
     'IntegrationReplayed',
   ],
-  env: ['SURVEY_TABLE', 'INTEGRATION_QUEUE_URLS', 'INTEGRATION_DEAD_LETTER_QUEUE_URL'],
+  env: ['SURVEY_TABLE', 'INTEGRATION_QUEUE_URLS', 'DELIVER_FAILURE_QUEUE_URL'],
   optionalEnv: ['RETRY_DELAY_SCALE'],
   // The sandbox compresses the retry backoff; 1 in AWS.
   codecs: { INTEGRATION_QUEUE_URLS: urlsByName, RETRY_DELAY_SCALE: numberIn(0, 1, { default: 1 }) },

@@ -7,7 +7,7 @@ export const deliverability = {
   timeoutSeconds: FEEDBACK_TIMEOUT_SECONDS,
   /** The metric names it emits (namespace Closeloop, unit Count): the dashboard and alarms read only these. */
   metrics: ['EmailBounced', 'EmailSoftBounced', 'EmailComplained', 'FeedbackRejected', 'DeliverabilityRecordFailed'],
-  env: ['SURVEY_TABLE', 'FEEDBACK_DEAD_LETTER_QUEUE_URL'],
+  env: ['SURVEY_TABLE', 'DELIVERABILITY_FAILURE_QUEUE_URL'],
   // Suppression records, and the counters with their once-only marker (one transaction).
   table: ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
   trigger: { kind: 'queue', queue: feedbackQueue.name, batchSize: 10 },

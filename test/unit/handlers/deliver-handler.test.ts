@@ -111,7 +111,7 @@ describe('deliver handler', () => {
 
     expect(result.batchItemFailures).toEqual([]);
     expect(sqs).toHaveReceivedCommandWith(SendMessageCommand, {
-      QueueUrl: HANDLER_ENV[ENV.INTEGRATION_DEAD_LETTER_QUEUE_URL],
+      QueueUrl: HANDLER_ENV[ENV.DELIVER_FAILURE_QUEUE_URL],
       MessageAttributes: expect.objectContaining({
         reason: { DataType: 'String', StringValue: expect.stringMatching(/13 attempts .* last: network: ECONNREFUSED/) },
       }),

@@ -217,7 +217,7 @@ describe('dispatch handler', () => {
 
     expect(result).toEqual({ batchItemFailures: [] });
     expect(sqs).toHaveReceivedCommandWith(SendMessageCommand, {
-      QueueUrl: HANDLER_ENV.CLOSELOOP_DEAD_LETTER_QUEUE_URL,
+      QueueUrl: HANDLER_ENV.CLOSELOOP_DISPATCH_FAILURE_QUEUE_URL,
       MessageBody: '{"source":"shop.orders"}',
       MessageAttributes: expect.objectContaining({ reason: { DataType: 'String', StringValue: expect.stringContaining('detail-type') } }),
     });
