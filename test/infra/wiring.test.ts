@@ -7,6 +7,7 @@ import { METRICS_NAMESPACE, type MetricName } from '../../functions/config/metri
 import type { StageManifest } from '../../functions/config/stages/manifest.js';
 import { metricOwners, routeKeys, STAGES, type Stage, type StageWiring, stageMetrics, WIRING } from '../../functions/config/wiring.js';
 import { PUBLIC_ROUTE_THROTTLE } from '../../lib/constructs/responses.js';
+import { STAGE_TAG } from '../../lib/constructs/stage-function.js';
 import { declaredCatalog } from '../fixtures/catalog.js';
 import { unreadVariables, unsentTableActions } from '../fixtures/manifest-checks.js';
 import { cleanUpApps, testApp, testStack } from './app.js';
@@ -31,7 +32,11 @@ const functionsByStage = (): Map<Stage, Resource & { id: string }> => {
   for (const [id, fn] of Object.entries(template.findResources('AWS::Lambda::Function')) as [string, Resource][]) {
     const service = fn.Properties.Environment?.Variables?.POWERTOOLS_SERVICE_NAME as string | undefined;
     const stage = service?.replace(/^closeloop-/, '') as Stage | undefined;
-    if (stage && STAGES.includes(stage)) byStage.set(stage, { ...fn, id });
+    if (stage && STAGES.includes(stage)) {
+      // One name per stage: its logger service and its tag agree.
+      expect(fn.Properties.Tags, stage).toContainEqual({ Key: STAGE_TAG, Value: stage });
+      byStage.set(stage, { ...fn, id });
+    }
   }
   return byStage;
 };
