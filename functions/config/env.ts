@@ -17,7 +17,6 @@ export const ENV = {
   RULES_FAILURE_QUEUE_URL: 'CLOSELOOP_RULES_FAILURE_QUEUE_URL',
   MEASURE_FAILURE_QUEUE_URL: 'CLOSELOOP_MEASURE_FAILURE_QUEUE_URL',
   ESCALATE_FAILURE_QUEUE_URL: 'CLOSELOOP_ESCALATE_FAILURE_QUEUE_URL',
-  /** Stream records of respondent notifications the notify stage could not send (its on-failure destination too). */
   /** SES feedback events that are not bounces or complaints Closeloop can read, with the reason. */
   DELIVERABILITY_FAILURE_QUEUE_URL: 'CLOSELOOP_DELIVERABILITY_FAILURE_QUEUE_URL',
   /** The bus integration events (SurveySent, SurveySkipped, …) are put on. */
