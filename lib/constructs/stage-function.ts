@@ -1,5 +1,6 @@
-import { copyFileSync, existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { brotliDecompressSync } from 'node:zlib';
 import { AssetHashType, DockerImage, Duration, RemovalPolicy, Tags, Validations } from 'aws-cdk-lib';
 import type { HttpApi, HttpMethod, HttpRoute } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
@@ -53,15 +54,20 @@ export interface StageFunctionProps<S extends Stage>
 /** The tag every stage's function, role and log group carry, its value the stage's name (e.g. `closeloop:stage` = `rules`). */
 export const STAGE_TAG = 'closeloop:stage';
 
-/** Where the package keeps its pre-built handlers (dist/functions/<stage>/index.js, built by `npm run build`). */
-export function prebuiltHandler(stage: string): string {
-  const file = path.join(packageRoot(), 'dist', 'functions', stage, 'index.js');
-  if (!existsSync(file)) {
-    throw new Error(
-      `Closeloop: the pre-built handler of "${stage}" is missing (${file}). In the closeloop repository, run \`npm run build\`; an installed package ships it.`,
-    );
-  }
-  return file;
+/**
+ * Where the package keeps a stage's pre-built handler: dist/functions/<stage>/index.js in the
+ * repository (`npm run build`), its Brotli-compressed copy index.js.br in the installed package (a
+ * quarter of the size; synth writes it out again, byte for byte).
+ */
+export function prebuiltHandler(stage: string): { readonly file: string; read(): Buffer } {
+  const dir = path.join(packageRoot(), 'dist', 'functions', stage);
+  const plain = path.join(dir, 'index.js');
+  if (existsSync(plain)) return { file: plain, read: () => readFileSync(plain) };
+  const compressed = `${plain}.br`;
+  if (existsSync(compressed)) return { file: compressed, read: () => brotliDecompressSync(readFileSync(compressed)) };
+  throw new Error(
+    `Closeloop: the pre-built handler of "${stage}" is missing (${plain}). In the closeloop repository, run \`npm run build\`; an installed package ships it.`,
+  );
 }
 
 /**
@@ -79,7 +85,7 @@ export class StageFunction<S extends Stage = Stage> extends LambdaFunction {
     const manifest: StageManifest = WIRING[stage];
     const schedule = manifest.trigger?.kind === 'schedule' ? manifest.trigger : undefined;
     if (schedule && !props.deadLetterQueue) throw new Error(`Closeloop: the ${stage} stage runs on a schedule and needs its failure queue (deadLetterQueue)`);
-    const handlerFile = prebuiltHandler(stage);
+    const handler = prebuiltHandler(stage);
     const catalogJson = JSON.stringify(defaults.catalog);
     const logGroup = new LogGroup(scope, `${id}Logs`, { retention: RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY });
     // An own role instead of AWSLambdaBasicExecutionRole: it may write to its own log group only.
@@ -92,13 +98,13 @@ export class StageFunction<S extends Stage = Stage> extends LambdaFunction {
       role,
       // "Bundling" is a copy plus the catalog, done locally at synth; the asset hash is the output's,
       // so another catalog is another asset (and a function update on deploy).
-      code: Code.fromAsset(path.dirname(handlerFile), {
+      code: Code.fromAsset(path.dirname(handler.file), {
         assetHashType: AssetHashType.OUTPUT,
         bundling: {
           image: DockerImage.fromRegistry('closeloop-needs-no-docker'),
           local: {
             tryBundle(outputDir: string) {
-              copyFileSync(handlerFile, path.join(outputDir, 'index.js'));
+              writeFileSync(path.join(outputDir, 'index.js'), handler.read());
               writeFileSync(path.join(outputDir, RUNTIME_CATALOG_FILE), catalogJson);
               return true;
             },

@@ -50,6 +50,7 @@ beforeAll(async () => {
       '--no-audit',
       '--no-fund',
       tarball,
+      inject('sandboxTarball'),
       `aws-cdk-lib@${devVersion('aws-cdk-lib')}`,
       `constructs@${devVersion('constructs')}`,
       `aws-cdk@${devVersion('aws-cdk')}`,
