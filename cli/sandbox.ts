@@ -31,6 +31,9 @@ Scheduler endpoint and the HTTP API, all on 127.0.0.1 (answering only Host 127.0
 and runs Closeloop's handlers against them with your catalog. Writes .sandbox/sandbox.json (endpoints,
 an instance id and a key pair made for this run) for the other commands.
 
+Needs the package closeloop-sandbox beside closeloop (${SANDBOX_INSTALL}); without it, exits 1
+and prints that command.
+
 Options:
   --catalog <file>   the catalog (default: CLOSELOOP_CATALOG, else the nearest closeloop.yaml)
 
