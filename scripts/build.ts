@@ -179,7 +179,6 @@ export async function buildCli(): Promise<void> {
   chmodSync(path.join(outdir, 'closeloop.mjs'), 0o755);
 }
 
-
 /** The bare package names a bundle leaves external (`@scope/name` or `name`), from esbuild's metafile. */
 export function externalPackages(metafile: Metafile): string[] {
   const names = new Set<string>();
