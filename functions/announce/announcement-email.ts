@@ -1,4 +1,4 @@
-import { framedEmailHtml } from '../domain/email-frame.js';
+import { framedEmailHtml, textRow } from '../domain/email-frame.js';
 import { escapeHtml } from '../domain/html.js';
 import { fill, type Messages, messagesFor, resolveLocale } from '../domain/messages.js';
 import type { Brand } from '../domain/program.js';
@@ -9,6 +9,13 @@ import type { AnnouncementJob } from './announce.js';
 function fillText(template: string, name: string | undefined, brand: string): string {
   const filled = fill(template, { name: name ?? '', brand });
   return name ? filled : filled.replace(/[ \t]+([,.!?;:])/g, '$1').replace(/[ \t]{2,}/g, ' ');
+}
+
+/** The first paragraph after a greeting ("Hello Ana," "Tere!"): a short first line ending in , : ! or ؛ is taken for one. */
+function afterGreeting(paragraphs: readonly string[]): string | undefined {
+  const [first, second] = paragraphs;
+  const isGreeting = first !== undefined && second !== undefined && [...first].length <= 40 && /[,:!،؛]$/.test(first);
+  return isGreeting ? second : first;
 }
 
 /**
@@ -34,10 +41,17 @@ export function renderAnnouncementEmail(
     .map((p) => p.trim())
     .filter(Boolean);
   const html = framedEmailHtml(
-    { locale: job.locale, dir: m.dir, title: subject, brandName: brand, brand: settings.brand, unsubscribeUrl, unsubscribeLabel: m.unsubscribe },
-    `<tr><td dir="${m.dir}" style="padding:24px;font:16px/1.5 Arial,Helvetica,sans-serif;color:#1a1a1a;">
-${paragraphs.map((p) => `<p style="margin:0 0 12px;white-space:pre-line;">${escapeHtml(p)}</p>`).join('\n')}
-</td></tr>`,
+    {
+      locale: job.locale,
+      dir: m.dir,
+      title: subject,
+      brandName: brand,
+      brand: settings.brand,
+      unsubscribeUrl,
+      unsubscribeLabel: m.unsubscribe,
+      preheader: afterGreeting(paragraphs) ?? subject,
+    },
+    textRow(m.dir, paragraphs.map((p) => `<p style="margin:0 0 12px;white-space:pre-line;">${escapeHtml(p)}</p>`).join('\n')),
   );
   const text = [
     ...paragraphs.flatMap((p) => [p, '']),

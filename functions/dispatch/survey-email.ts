@@ -1,4 +1,4 @@
-import { framedEmailHtml } from '../domain/email-frame.js';
+import { framedEmailHtml, MUTED, scoreColours, textRow } from '../domain/email-frame.js';
 import { escapeHtml } from '../domain/html.js';
 import type { Invitation } from '../domain/invitation.js';
 import { fill, type Messages, messagesFor } from '../domain/messages.js';
@@ -8,8 +8,7 @@ import { unsubscribeTokenFor } from '../domain/tokens.js';
 import { introFor, questionFor, templateValues } from '../domain/wording.js';
 import type { SurveyEmail } from '../ports.js';
 
-/** Links and the score scale unless the brand gives an accent colour (the pages use the same). */
-const DEFAULT_ACCENT = '#1f4e79';
+export { DEFAULT_ACCENT } from '../domain/email-frame.js';
 
 export interface EmailSettings {
   readonly brand: Brand;
@@ -57,7 +56,7 @@ export function renderSurveyEmail(
 ): SurveyEmail {
   const m = messagesFor(settings.locales, invitation.locale);
   const brand = settings.brand.name;
-  const accent = settings.brand.accentColor ?? DEFAULT_ACCENT;
+  const colours = scoreColours(settings.brand.accentColor);
   const subjectTemplate = options.reminder ? m.reminder.subject : m.subject;
   const values = templateValues(invitation, brand, [m.greeting, subjectTemplate]);
   const subject = fill(subjectTemplate, values);
@@ -71,15 +70,19 @@ export function renderSurveyEmail(
   const cellWidth = Math.floor(100 / scores.length);
   const para = (text: string, style = '') => `<p style="margin:0 0 12px;${style}">${escapeHtml(text)}</p>`;
 
+  // One row of cells down to a 320 px screen: 8 px outside the card and 4 px inside leave 296 px,
+  // 26 px a cell for eleven, each link at least 24 px wide and 40 px high (WCAG 2.2 target size).
   const cells = links
     .map(
       ({ score, href }) =>
-        `<td align="center" width="${cellWidth}%" style="padding:2px;"><a href="${escapeHtml(href)}" ` +
-        `style="display:block;min-width:28px;padding:12px 0;border:1px solid ${accent};border-radius:6px;` +
-        `background:#ffffff;color:${accent};font:bold 18px Arial,Helvetica,sans-serif;text-decoration:none;" ` +
+        `<td align="center" width="${cellWidth}%" style="padding:1px;"><a href="${escapeHtml(href)}" class="cl-score" ` +
+        `style="display:block;padding:10px 0;border:1px solid ${colours.accent};border-radius:6px;` +
+        `background:#ffffff;color:${colours.light};font:bold 16px/18px Arial,Helvetica,sans-serif;text-decoration:none;" ` +
         `aria-label="${score}">${score}</a></td>`,
     )
     .join('');
+  const label = (align: 'left' | 'right', text: string) =>
+    `<td align="${align}" class="${MUTED.className}" style="padding:6px 2px;font:13px Arial,Helvetica,sans-serif;color:${MUTED.color};">${escapeHtml(text)}</td>`;
 
   const html = framedEmailHtml(
     {
@@ -90,19 +93,20 @@ export function renderSurveyEmail(
       brand: settings.brand,
       unsubscribeUrl: unsubscribe,
       unsubscribeLabel: m.unsubscribe,
+      preheader: reminderLine ?? opening ?? m.intro,
     },
-    `<tr><td dir="${m.dir}" style="padding:24px;font:16px/1.5 Arial,Helvetica,sans-serif;color:#1a1a1a;">
-${para(greeting)}
-${reminderLine ? para(reminderLine) : ''}
-${opening ? para(opening) : ''}
-${para(m.intro)}
-${para(question, 'font-weight:bold;')}
-</td></tr>
-<tr><td style="padding:0 16px;">
+    `${textRow(
+      m.dir,
+      [greeting, reminderLine, opening, m.intro]
+        .filter((line) => line !== undefined)
+        .map((line) => para(line))
+        .join('\n') + `\n${para(question, 'font-weight:bold;')}`,
+    )}
+<tr><td style="padding:0 4px;">
 <table role="presentation" dir="ltr" width="100%" cellpadding="0" cellspacing="0" border="0"><tr>${cells}</tr></table>
 <table role="presentation" dir="ltr" width="100%" cellpadding="0" cellspacing="0" border="0"><tr>
-<td align="left" style="padding:6px 2px;font:13px Arial,Helvetica,sans-serif;color:#555555;">${escapeHtml(m.low[invitation.kind])}</td>
-<td align="right" style="padding:6px 2px;font:13px Arial,Helvetica,sans-serif;color:#555555;">${escapeHtml(m.high[invitation.kind])}</td>
+${label('left', m.low[invitation.kind])}
+${label('right', m.high[invitation.kind])}
 </tr></table>
 </td></tr>`,
   );

@@ -1,4 +1,4 @@
-import { framedEmailHtml } from './email-frame.js';
+import { framedEmailHtml, MUTED, TEXT_CELL, textRow } from './email-frame.js';
 import { escapeHtml } from './html.js';
 import type { Brand } from './program.js';
 import { type Period, periodStart, type Ranked, type SegmentReport } from './report.js';
@@ -281,7 +281,7 @@ export function digestEmail(
     ...(brand.footer ? [brand.footer] : []),
     `${stop.label}: ${stop.url}`,
   ].join('\n');
-  const cell = 'padding:4px 8px 4px 0;vertical-align:top;font:14px/1.4 Arial,Helvetica,sans-serif;color:#1a1a1a;';
+  const cell = `padding:4px 8px 4px 0;vertical-align:top;font:14px/1.4 Arial,Helvetica,sans-serif;${TEXT_CELL}`;
   const sections = content.programs
     .map(
       (p) =>
@@ -292,13 +292,24 @@ export function digestEmail(
     )
     .join('\n');
   const html = framedEmailHtml(
-    { locale: 'en', dir: 'ltr', title: subject, brandName: content.brandName, brand, unsubscribeUrl: stop.url, unsubscribeLabel: stop.label },
-    `<tr><td dir="ltr" style="padding:24px;font:15px/1.5 Arial,Helvetica,sans-serif;color:#1a1a1a;">
-<h1 style="margin:0 0 8px;font:bold 20px/1.3 Arial,Helvetica,sans-serif;">${escapeHtml(subject)}</h1>
+    {
+      locale: 'en',
+      dir: 'ltr',
+      title: subject,
+      brandName: content.brandName,
+      brand,
+      unsubscribeUrl: stop.url,
+      unsubscribeLabel: stop.label,
+      preheader: intro,
+    },
+    textRow(
+      'ltr',
+      `<h1 style="margin:0 0 8px;font:bold 20px/1.3 Arial,Helvetica,sans-serif;">${escapeHtml(subject)}</h1>
 <p style="margin:0 0 12px;">${escapeHtml(intro)}</p>
 ${overdueLine(content) ? `<p style="margin:0 0 12px;font-weight:bold;">${escapeHtml(overdueLine(content) as string)}</p>\n` : ''}${sections || '<p>No programs.</p>'}
-<p style="margin:16px 0 0;color:#555555;">The full report: <code>closeloop report --from ${content.week.from} --to ${content.week.to}</code></p>
-</td></tr>`,
+<p class="${MUTED.className}" style="margin:16px 0 0;color:${MUTED.color};">The full report: <code>closeloop report --from ${content.week.from} --to ${content.week.to}</code></p>`,
+      15,
+    ),
   );
   return { subject, text, html };
 }

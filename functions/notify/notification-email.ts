@@ -1,11 +1,9 @@
 import type { EmailSettings } from '../dispatch/survey-email.js';
-import { framedEmailHtml } from '../domain/email-frame.js';
+import { DEFAULT_ACCENT, framedEmailHtml, textRow } from '../domain/email-frame.js';
 import { escapeHtml } from '../domain/html.js';
 import { fill, messagesFor } from '../domain/messages.js';
 import { formatDeadline, type Notification } from '../domain/notification.js';
 import type { SurveyEmail } from '../ports.js';
-
-const DEFAULT_ACCENT = '#1f4e79';
 
 /**
  * The email a notification owes, in the respondent's language, with the survey emails' brand block
@@ -49,11 +47,9 @@ export function renderNotificationEmail(notification: Notification, unsubscribeU
       brand: settings.brand,
       unsubscribeUrl,
       unsubscribeLabel: m.unsubscribe,
+      preheader: paragraphs[0]?.text ?? subject,
     },
-    `<tr><td dir="${m.dir}" style="padding:24px;font:16px/1.5 Arial,Helvetica,sans-serif;color:#1a1a1a;">
-${para({ text: greeting })}
-${paragraphs.map(para).join('\n')}
-</td></tr>`,
+    textRow(m.dir, [{ text: greeting }, ...paragraphs].map(para).join('\n')),
   );
   const text = [
     greeting,
