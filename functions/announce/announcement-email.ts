@@ -1,4 +1,4 @@
-import { framedEmailHtml, textRow } from '../domain/email-frame.js';
+import { framedEmail, respondentFrame, textRow } from '../domain/email-frame.js';
 import { escapeHtml } from '../domain/html.js';
 import { fill, type Messages, messagesFor, resolveLocale } from '../domain/messages.js';
 import type { Brand } from '../domain/program.js';
@@ -40,25 +40,11 @@ export function renderAnnouncementEmail(
     .split(/\n[ \t]*\n/)
     .map((p) => p.trim())
     .filter(Boolean);
-  const html = framedEmailHtml(
-    {
-      locale: job.locale,
-      dir: m.dir,
-      title: subject,
-      brandName: brand,
-      brand: settings.brand,
-      unsubscribeUrl,
-      unsubscribeLabel: m.unsubscribe,
-      preheader: afterGreeting(paragraphs) ?? subject,
-    },
+  const { html, text } = framedEmail(
+    respondentFrame(m, { locale: job.locale, title: subject, brand: settings.brand, unsubscribeUrl, preheader: afterGreeting(paragraphs) ?? subject }),
     textRow(m.dir, paragraphs.map((p) => `<p style="margin:0 0 12px;white-space:pre-line;">${escapeHtml(p)}</p>`).join('\n')),
+    paragraphs.flatMap((p) => [p, '']),
   );
-  const text = [
-    ...paragraphs.flatMap((p) => [p, '']),
-    brand,
-    ...(settings.brand.footer ? [settings.brand.footer] : []),
-    `${m.unsubscribe}: ${unsubscribeUrl}`,
-  ].join('\n');
   return {
     to: to.email,
     subject,

@@ -1,4 +1,4 @@
-import { framedEmailHtml, MUTED, scoreColours, textRow } from '../domain/email-frame.js';
+import { framedEmail, MUTED, respondentFrame, scoreColours, textRow } from '../domain/email-frame.js';
 import { escapeHtml } from '../domain/html.js';
 import type { Invitation } from '../domain/invitation.js';
 import { fill, type Messages, messagesFor } from '../domain/messages.js';
@@ -84,17 +84,14 @@ export function renderSurveyEmail(
   const label = (align: 'left' | 'right', text: string) =>
     `<td align="${align}" class="${MUTED.className}" style="padding:6px 2px;font:13px Arial,Helvetica,sans-serif;color:${MUTED.color};">${escapeHtml(text)}</td>`;
 
-  const html = framedEmailHtml(
-    {
+  const { html, text } = framedEmail(
+    respondentFrame(m, {
       locale: invitation.locale,
-      dir: m.dir,
       title: subject,
-      brandName: brand,
       brand: settings.brand,
       unsubscribeUrl: unsubscribe,
-      unsubscribeLabel: m.unsubscribe,
       preheader: reminderLine ?? opening ?? m.intro,
-    },
+    }),
     `${textRow(
       m.dir,
       [greeting, reminderLine, opening, m.intro]
@@ -109,24 +106,20 @@ ${label('left', m.low[invitation.kind])}
 ${label('right', m.high[invitation.kind])}
 </tr></table>
 </td></tr>`,
+    [
+      greeting,
+      '',
+      ...(reminderLine ? [reminderLine, ''] : []),
+      ...(opening ? [opening, ''] : []),
+      m.intro,
+      '',
+      question,
+      `(${scores[0]} = ${m.low[invitation.kind]}, ${scores[scores.length - 1]} = ${m.high[invitation.kind]})`,
+      '',
+      ...links.map(({ score, href }) => `${score}: ${href}`),
+      '',
+    ],
   );
-
-  const text = [
-    greeting,
-    '',
-    ...(reminderLine ? [reminderLine, ''] : []),
-    ...(opening ? [opening, ''] : []),
-    m.intro,
-    '',
-    question,
-    `(${scores[0]} = ${m.low[invitation.kind]}, ${scores[scores.length - 1]} = ${m.high[invitation.kind]})`,
-    '',
-    ...links.map(({ score, href }) => `${score}: ${href}`),
-    '',
-    brand,
-    ...(settings.brand.footer ? [settings.brand.footer] : []),
-    `${m.unsubscribe}: ${unsubscribe}`,
-  ].join('\n');
 
   return {
     to: addressOf(invitation),

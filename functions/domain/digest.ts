@@ -1,4 +1,4 @@
-import { framedEmailHtml, MUTED, TEXT_CELL, textRow } from './email-frame.js';
+import { framedEmail, MUTED, TEXT_CELL, textRow } from './email-frame.js';
 import { escapeHtml } from './html.js';
 import type { Brand } from './program.js';
 import { type Period, periodStart, type Ranked, type SegmentReport } from './report.js';
@@ -267,7 +267,7 @@ export function digestEmail(
 ): { subject: string; text: string; html: string } {
   const subject = title(content);
   const intro = `The week ${content.week.from} … ${content.week.to} (${content.timeZone}). Scores with their 95 % interval; the baseline is the period of the same length just before.`;
-  const text = [
+  const lines = [
     subject,
     '',
     intro,
@@ -277,10 +277,7 @@ export function digestEmail(
     ...(content.programs.length ? [] : ['No programs.', '']),
     `The full report: closeloop report --from ${content.week.from} --to ${content.week.to}`,
     '',
-    content.brandName,
-    ...(brand.footer ? [brand.footer] : []),
-    `${stop.label}: ${stop.url}`,
-  ].join('\n');
+  ];
   const cell = `padding:4px 8px 4px 0;vertical-align:top;font:14px/1.4 Arial,Helvetica,sans-serif;${TEXT_CELL}`;
   const sections = content.programs
     .map(
@@ -291,7 +288,7 @@ export function digestEmail(
           .join('')}</table>`,
     )
     .join('\n');
-  const html = framedEmailHtml(
+  const { html, text } = framedEmail(
     {
       locale: 'en',
       dir: 'ltr',
@@ -310,6 +307,7 @@ ${overdueLine(content) ? `<p style="margin:0 0 12px;font-weight:bold;">${escapeH
 <p class="${MUTED.className}" style="margin:16px 0 0;color:${MUTED.color};">The full report: <code>closeloop report --from ${content.week.from} --to ${content.week.to}</code></p>`,
       15,
     ),
+    lines,
   );
   return { subject, text, html };
 }

@@ -1,4 +1,5 @@
 import { escapeHtml } from './html.js';
+import type { Messages } from './messages.js';
 import type { Brand } from './program.js';
 
 /** Links and the score scale unless the brand gives an accent colour (the pages use the same). */
@@ -16,6 +17,23 @@ export interface EmailFrame {
   readonly unsubscribeLabel: string;
   /** The inbox's preview line: the first paragraph after the greeting (preheaderText cleans and cuts it). */
   readonly preheader: string;
+}
+
+/** The frame of an email to a respondent: the direction and the unsubscribe wording of their language's bundle. */
+export function respondentFrame(
+  m: Pick<Messages, 'dir' | 'unsubscribe'>,
+  fields: { readonly locale: string; readonly title: string; readonly brand: Brand; readonly unsubscribeUrl: string; readonly preheader: string },
+): EmailFrame {
+  return { ...fields, dir: m.dir, brandName: fields.brand.name, unsubscribeLabel: m.unsubscribe };
+}
+
+/**
+ * An email's two parts: the HTML in the frame (`rows`), and the plain text (`lines`, joined by line
+ * breaks) followed by the same footer: the brand, its footer line, the unsubscribe label and link.
+ */
+export function framedEmail(frame: EmailFrame, rows: string, lines: readonly string[]): { html: string; text: string } {
+  const footer = [frame.brandName, ...(frame.brand.footer ? [frame.brand.footer] : []), `${frame.unsubscribeLabel}: ${frame.unsubscribeUrl}`];
+  return { html: framedEmailHtml(frame, rows), text: [...lines, ...footer].join('\n') };
 }
 
 /** The card's colours, light and dark (the dark ones only where the client honours `prefers-color-scheme`). */

@@ -1,5 +1,5 @@
 import type { EmailSettings } from '../dispatch/survey-email.js';
-import { DEFAULT_ACCENT, framedEmailHtml, textRow } from '../domain/email-frame.js';
+import { DEFAULT_ACCENT, framedEmail, respondentFrame, textRow } from '../domain/email-frame.js';
 import { escapeHtml } from '../domain/html.js';
 import { fill, messagesFor } from '../domain/messages.js';
 import { formatDeadline, type Notification } from '../domain/notification.js';
@@ -38,27 +38,17 @@ export function renderNotificationEmail(notification: Notification, unsubscribeU
     quote
       ? `<p style="margin:0 0 12px;padding:8px 12px;border-inline-start:3px solid ${accent};white-space:pre-line;">${escapeHtml(text)}</p>`
       : `<p style="margin:0 0 12px;">${escapeHtml(text)}</p>`;
-  const html = framedEmailHtml(
-    {
+  const { html, text } = framedEmail(
+    respondentFrame(m, {
       locale: notification.locale,
-      dir: m.dir,
       title: subject,
-      brandName: brand,
       brand: settings.brand,
       unsubscribeUrl,
-      unsubscribeLabel: m.unsubscribe,
       preheader: paragraphs[0]?.text ?? subject,
-    },
+    }),
     textRow(m.dir, [{ text: greeting }, ...paragraphs].map(para).join('\n')),
+    [greeting, '', ...paragraphs.flatMap(({ text }) => [text, ''])],
   );
-  const text = [
-    greeting,
-    '',
-    ...paragraphs.flatMap(({ text }) => [text, '']),
-    brand,
-    ...(settings.brand.footer ? [settings.brand.footer] : []),
-    `${m.unsubscribe}: ${unsubscribeUrl}`,
-  ].join('\n');
   return {
     to: notification.to.email,
     subject,
