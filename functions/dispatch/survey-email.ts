@@ -94,10 +94,9 @@ export function renderSurveyEmail(
     }),
     `${textRow(
       m.dir,
-      [greeting, reminderLine, opening, m.intro]
-        .filter((line) => line !== undefined)
-        .map((line) => para(line))
-        .join('\n') + `\n${para(question, 'font-weight:bold;')}`,
+      [...[greeting, reminderLine, opening, m.intro].filter((line) => line !== undefined).map((line) => para(line)), para(question, 'font-weight:bold;')].join(
+        '\n',
+      ),
     )}
 <tr><td style="padding:0 4px;">
 <table role="presentation" dir="ltr" width="100%" cellpadding="0" cellspacing="0" border="0"><tr>${cells}</tr></table>

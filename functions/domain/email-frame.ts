@@ -1,6 +1,7 @@
 import { escapeHtml } from './html.js';
 import type { Messages } from './messages.js';
 import type { Brand } from './program.js';
+import { cleanText } from './text.js';
 
 /** Links and the score scale unless the brand gives an accent colour (the pages use the same). */
 export const DEFAULT_ACCENT = '#1f4e79';
@@ -71,13 +72,9 @@ export function scoreColours(accentColor: string | undefined): { readonly accent
   };
 }
 
-/** The preview line: whitespace collapsed, invisible and control characters removed, cut to 90 characters. */
+/** The preview line: one line (cleanText: control and bidi characters removed, whitespace collapsed), no zero-width spaces, cut to 90 characters. */
 export function preheaderText(text: string): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: removing control and format characters is the point
-  const clean = text
-    .replace(/[\u0000-\u001F\u007F\u200B-\u200F\u202A-\u202E\u2066-\u2069\uFEFF]/g, ' ')
-    .replace(/\s+/g, ' ')
-    .trim();
+  const clean = cleanText(text).replace(/[\u200B\uFEFF]/g, '');
   const characters = [...clean];
   return characters.length <= 90 ? clean : `${characters.slice(0, 89).join('').trimEnd()}…`;
 }
