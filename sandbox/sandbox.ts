@@ -219,5 +219,11 @@ export function withAvailableIntegrations(catalog: Catalog, env: NodeJS.ProcessE
     warn(`integration "${integration.id}" is disabled: set ${variable} to the value of its secret "${integration.secret}"`);
     return false;
   });
-  return { ...catalog, integrations: available };
+  const hooked = available.map((integration) => {
+    if (!integration.inbound || env[secretVariable(integration.inbound.secret)]) return integration;
+    const variable = secretVariable(integration.inbound.secret);
+    warn(`the inbound hook of integration "${integration.id}" is off: set ${variable} to the value of its secret "${integration.inbound.secret}"`);
+    return { ...integration, inbound: false as const };
+  });
+  return { ...catalog, integrations: hooked };
 }

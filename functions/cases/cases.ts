@@ -3,6 +3,7 @@ import { followUpResolved, recoverySurveyRequested } from '../domain/integration
 import type { Notification } from '../domain/notification.js';
 import { resolutionFor } from '../domain/notification.js';
 import type { Catalog } from '../domain/program.js';
+import { cleanMultilineText } from '../domain/text.js';
 import type { CaseRepository, IntegrationEventPublisher } from '../ports.js';
 
 export interface CaseDeps {
@@ -23,11 +24,31 @@ export class CaseConflictError extends Error {
   override readonly name = 'CaseConflictError';
 }
 
-async function load(caseId: string, deps: CaseDeps): Promise<FollowUpCaseRecord> {
+/**
+ * What a caller may touch, when it is not the whole case API: the queues whose cases it sees (where
+ * a case opened, or a rung it has reached) and whether it may write to the respondent. An inbound
+ * hook has one (its catalog `inbound`); the workspace's teams will.
+ */
+export interface CaseScope {
+  readonly queues: readonly string[];
+  /** May resolve with a public reply (emailed to the respondent). */
+  readonly reply: boolean;
+  /** Who holds the scope, for messages ("integration \"crm\""). */
+  readonly holder: string;
+}
+
+/** The queues a case has been on: the one it opened on, and each rung of its ladder it has climbed. */
+export const queuesOf = (record: FollowUpCaseRecord): readonly string[] => [record.message.queue, ...record.escalateTo.slice(0, record.rung)];
+
+/** The case, if it exists and is within `scope`: one outside is not found, as an unknown one (no other answer tells them apart). */
+async function load(caseId: string, deps: CaseDeps, scope?: CaseScope): Promise<FollowUpCaseRecord> {
   const record = await deps.cases.get(caseId);
-  if (!record) throw new CaseNotFoundError(`no case ${caseId}`);
+  if (!record || (scope && !queuesOf(record).some((queue) => scope.queues.includes(queue)))) throw new CaseNotFoundError(`no case ${caseId}`);
   return record;
 }
+
+/** Free text as the case keeps it (cleanMultilineText): undefined when nothing is left. */
+const cleaned = (text: string | undefined) => (text === undefined ? undefined : cleanMultilineText(text) || undefined);
 
 async function save(before: FollowUpCaseRecord, after: FollowUpCaseRecord, deps: CaseDeps, notification?: Notification): Promise<FollowUpCaseRecord> {
   if (!(await deps.cases.update(before, after, notification))) throw new CaseConflictError('the case changed meanwhile; read it again');
@@ -37,15 +58,24 @@ async function save(before: FollowUpCaseRecord, after: FollowUpCaseRecord, deps:
 export const showCase = (caseId: string, deps: CaseDeps) => load(caseId, deps);
 
 /** open/escalated → acknowledged; recorded with who and when. */
-export async function acknowledgeCase(caseId: string, actor: string, note: string | undefined, deps: CaseDeps): Promise<FollowUpCaseRecord> {
-  const record = await load(caseId, deps);
-  return save(record, acknowledge(record, actor, deps.now(), note), deps);
+export async function acknowledgeCase(caseId: string, actor: string, note: string | undefined, deps: CaseDeps, scope?: CaseScope): Promise<FollowUpCaseRecord> {
+  const record = await load(caseId, deps, scope);
+  return save(record, acknowledge(record, actor, deps.now(), cleaned(note)), deps);
 }
 
 /** Gives the case to `assignee` (a person or a team, as your helpdesk names them); recorded with who and when. */
-export async function assignCase(caseId: string, actor: string, assignee: string, note: string | undefined, deps: CaseDeps): Promise<FollowUpCaseRecord> {
-  const record = await load(caseId, deps);
-  return save(record, assign(record, actor, deps.now(), assignee, note), deps);
+export async function assignCase(
+  caseId: string,
+  actor: string,
+  assignee: string,
+  note: string | undefined,
+  deps: CaseDeps,
+  scope?: CaseScope,
+): Promise<FollowUpCaseRecord> {
+  const who = cleaned(assignee);
+  if (!who) throw new InvalidCaseRequestError('assignee: empty once control characters are removed');
+  const record = await load(caseId, deps, scope);
+  return save(record, assign(record, actor, deps.now(), who, cleaned(note)), deps);
 }
 
 /**
@@ -62,13 +92,17 @@ export async function resolveCase(
   note: string | undefined,
   deps: CaseDeps,
   reply?: string,
+  scope?: CaseScope,
 ): Promise<FollowUpCaseRecord> {
   if (!deps.catalog.rootCauses.includes(rootCause)) {
     throw new InvalidCaseRequestError(`rootCause must be one of: ${deps.catalog.rootCauses.join(', ')}`);
   }
-  const record = await load(caseId, deps);
+  if (scope && !scope.reply && reply !== undefined) {
+    throw new InvalidCaseRequestError(`reply: ${scope.holder} may not write to respondents (inbound.reply is not true)`);
+  }
+  const record = await load(caseId, deps, scope);
   const now = deps.now();
-  const after = resolve(record, actor, now, rootCause, note, reply?.trim() || undefined);
+  const after = resolve(record, actor, now, rootCause, cleaned(note), cleaned(reply));
   const resolved = await save(record, after, deps, resolutionFor(after, now));
   await deps.events.publish([followUpResolved(resolved), ...(resolved.recoverySurvey ? [recoverySurveyRequested(resolved)] : [])]);
   return resolved;

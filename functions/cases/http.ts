@@ -9,6 +9,7 @@ import {
   CaseConflictError,
   type CaseDeps,
   CaseNotFoundError,
+  type CaseScope,
   CaseTransitionError,
   InvalidCaseRequestError,
   resolveCase,
@@ -51,22 +52,23 @@ export async function transitionCase(
   actor: string,
   raw: unknown,
   deps: CaseDeps,
+  scope?: CaseScope,
 ): Promise<APIGatewayProxyStructuredResultV2> {
   try {
     if (transition === 'assign') {
       const parsed = z.safeParse(assignRequestBodySchema, raw);
       if (!parsed.success) return json(400, { message: describeIssues(parsed.error.issues) });
-      return json(200, await assignCase(caseId, actor, parsed.data.assignee, parsed.data.note, deps));
+      return json(200, await assignCase(caseId, actor, parsed.data.assignee, parsed.data.note, deps, scope));
     }
     const parsed = z.safeParse(caseRequestBodySchema, raw);
     if (!parsed.success) return json(400, { message: describeIssues(parsed.error.issues) });
     const { note, rootCause, reply } = parsed.data;
     if (transition === 'acknowledge') {
       if (reply !== undefined) return json(400, { message: 'reply: goes with resolve' });
-      return json(200, await acknowledgeCase(caseId, actor, note, deps));
+      return json(200, await acknowledgeCase(caseId, actor, note, deps, scope));
     }
     if (!rootCause) return json(400, { message: 'rootCause: required to resolve a case' });
-    return json(200, await resolveCase(caseId, actor, rootCause, note, deps, reply));
+    return json(200, await resolveCase(caseId, actor, rootCause, note, deps, reply, scope));
   } catch (error) {
     return toResponse(error);
   }

@@ -193,6 +193,9 @@ const programSchema = z.strictObject({
 
 /** https anywhere; plain http only to this machine's loopback (the sandbox's receivers). */
 export const INTEGRATION_URL = /^(https:\/\/[^\s/"'<>]+|http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?)(\/[^\s"'<>]*)?$/;
+/** What `inbound` must look like (the message for `inbound: true` and every other wrong form). */
+const INBOUND_FORM = 'false, or an object { secret: <a secret name of its own>, queues: [<follow-up queue>, …], reply: false }';
+
 const integrationSchema = z.strictObject({
   id: kebab.check(about('Unique: names the queue, the delivery log and `closeloop integrations replay <id>`.')),
   kind: z
@@ -220,10 +223,30 @@ const integrationSchema = z.strictObject({
   includeComment: z.optional(z.boolean().check(about("slack, zendesk: show the respondent's comment. Default true."))),
   inbound: z.optional(
     z
-      .boolean()
+      .union(
+        [
+          z.literal(false),
+          z.strictObject({
+            secret: z
+              .string()
+              .check(
+                z.regex(/^[A-Za-z0-9/_+=.@-]{1,512}$/, 'a Secrets Manager secret name'),
+                about("The Secrets Manager secret (a whsec_… key) the helpdesk signs its requests with: never the integration's own `secret`."),
+              ),
+            queues: z
+              .array(kebab)
+              .check(
+                z.minLength(1),
+                about('The follow-up queues whose cases the hook may move (a case counts where it opened and on the rungs it has reached).'),
+              ),
+            reply: z.optional(z.boolean().check(about('true: the hook may resolve with a public `reply`, emailed to the respondent. Default false.'))),
+          }),
+        ],
+        { error: INBOUND_FORM },
+      )
       .check(
         about(
-          'webhook: false keeps the integration from moving cases through POST /hooks/{id} (signed with its secret). Default true for webhooks; Slack and Zendesk never can.',
+          'webhook only: lets a helpdesk move cases through POST /hooks/{id}, signed with a secret of its own, on the queues named. Off unless given (false: off).',
         ),
       ),
   ),
@@ -495,7 +518,7 @@ export function parseCatalog(input: unknown, options: ParseOptions = {}): Catalo
   if (declared.retention && declared.retention.responseDays * 24 < (declared.answerWindowHours ?? 24)) {
     problems.push(`retention.responseDays: ${declared.retention.responseDays} is shorter than the answer window`);
   }
-  const integrations = checkIntegrations(declared.integrations ?? [], problems);
+  const integrations = checkIntegrations(declared.integrations ?? [], Object.keys(declared.followUpQueues), problems);
   const digests = checkDigests(declared.digests ?? [], integrations, programs, problems);
   if (problems.length) throw new InvalidCatalogError(problems);
   return {
@@ -530,8 +553,10 @@ function checkReminder(
   return { afterSeconds, holdout: declared.holdout ?? 0 };
 }
 
-function checkIntegrations(declared: readonly z.infer<typeof integrationSchema>[], problems: string[]): Integration[] {
+function checkIntegrations(declared: readonly z.infer<typeof integrationSchema>[], queues: readonly string[], problems: string[]): Integration[] {
   const seen = new Set<string>();
+  const outboundSecrets = new Set(declared.map((integration) => integration.secret));
+  const inboundSecrets = declared.flatMap((integration) => (integration.inbound ? [integration.inbound.secret] : []));
   return declared.map((integration, i) => {
     const at = `integrations.${i}`;
     if (seen.has(integration.id)) problems.push(`${at}.id: "${integration.id}" is declared twice`);
@@ -541,12 +566,12 @@ function checkIntegrations(declared: readonly z.infer<typeof integrationSchema>[
     if (integration.kind === 'slack' && integration.url !== undefined) {
       problems.push(`${at}.url: a Slack incoming-webhook URL is a credential; keep it in the secret "${integration.secret}" instead`);
     }
-    if (integration.kind === 'slack' && integration.inbound === true) {
-      problems.push(`${at}.inbound: a Slack integration cannot move cases (its secret is a URL, not a signing key)`);
+    if (integration.inbound && integration.kind !== 'webhook') {
+      problems.push(
+        `${at}.inbound: only a webhook integration takes inbound hooks (a ${integration.kind} integration's secret is ${integration.kind === 'slack' ? 'a URL' : 'an API token'}, not a signing key)`,
+      );
     }
-    if (integration.kind === 'zendesk' && integration.inbound === true) {
-      problems.push(`${at}.inbound: a Zendesk integration cannot move cases (its secret is an API token, not a signing key): use a webhook integration's hook`);
-    }
+    if (integration.inbound) checkInbound(integration.inbound, `${at}.inbound`, { outboundSecrets, inboundSecrets, queues }, problems);
     const duplicates = integration.on.filter((type, j) => integration.on.indexOf(type) !== j);
     if (duplicates.length) problems.push(`${at}.on: "${duplicates[0]}" is listed twice`);
     return {
@@ -555,6 +580,27 @@ function checkIntegrations(declared: readonly z.infer<typeof integrationSchema>[
       includePersonalData: integration.includePersonalData ?? false,
       includeComment: integration.includeComment ?? true,
     };
+  });
+}
+
+/**
+ * An inbound hook's access: a secret of its own (the integration's `secret` is what the receiver of
+ * deliveries holds, so it must not also move cases; and no two hooks share one), on declared queues.
+ */
+function checkInbound(
+  inbound: { readonly secret: string; readonly queues: readonly string[] },
+  at: string,
+  known: { readonly outboundSecrets: ReadonlySet<string>; readonly inboundSecrets: readonly string[]; readonly queues: readonly string[] },
+  problems: string[],
+): void {
+  if (known.outboundSecrets.has(inbound.secret)) {
+    problems.push(`${at}.secret: "${inbound.secret}" is an integration's delivery secret; an inbound hook needs a secret of its own`);
+  }
+  if (known.inboundSecrets.filter((secret) => secret === inbound.secret).length > 1) {
+    problems.push(`${at}.secret: "${inbound.secret}" is named by two inbound hooks; give each its own`);
+  }
+  inbound.queues.forEach((queue, j) => {
+    if (!known.queues.includes(queue)) problems.push(`${at}.queues.${j}: "${queue}" is not a follow-up queue (followUpQueues: ${known.queues.join(', ')})`);
   });
 }
 

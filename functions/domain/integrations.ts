@@ -21,8 +21,18 @@ export interface Integration {
   readonly includePersonalData: boolean;
   /** Slack and Zendesk show the respondent's comment. Default true. */
   readonly includeComment: boolean;
-  /** false: the integration may not move cases through `POST /hooks/{id}` (functions/hooks/). Default: its kind decides. */
-  readonly inbound?: boolean;
+  /** webhook only: a helpdesk may move cases through `POST /hooks/{id}` (functions/hooks/), within this access. Absent or false: off. */
+  readonly inbound?: false | InboundAccess;
+}
+
+/** What an integration's inbound hook may do, and the secret its requests are signed with. */
+export interface InboundAccess {
+  /** The Secrets Manager secret the helpdesk signs with: never an integration's delivery `secret`. */
+  readonly secret: string;
+  /** The follow-up queues whose cases it may move (where a case opened, or a rung it has reached). */
+  readonly queues: readonly string[];
+  /** It may resolve with a public reply, emailed to the respondent. Default false. */
+  readonly reply?: boolean;
 }
 
 /** An event as EventBridge hands it to a target (the body of an integration queue's message). */

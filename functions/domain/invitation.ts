@@ -3,6 +3,7 @@ import type { ResponseEvidence } from './evidence.js';
 import type { Locale } from './messages.js';
 import type { SurveyKind } from './survey-kinds.js';
 import { surveyKind } from './survey-kinds.js';
+import { cleanMultilineText } from './text.js';
 
 /** A survey sent to one person for one event and program, found again by its token's hash. */
 export interface Invitation {
@@ -84,14 +85,13 @@ export function withoutRespondent(invitation: Invitation): Invitation {
 }
 
 /**
- * A comment as stored: plain text, control characters removed (newlines and tabs kept), trimmed and
- * cut to MAX_COMMENT_LENGTH code points. Empty becomes undefined.
+ * A comment as stored: plain lines (cleanMultilineText: line breaks made LF, tabs spaces, control
+ * and bidi characters removed), trimmed and cut to MAX_COMMENT_LENGTH code points. Empty becomes
+ * undefined. It goes on to follow-up messages, Slack and Zendesk as it is.
  */
 export function normaliseComment(raw: string | undefined): string | undefined {
   if (raw === undefined) return undefined;
-  // eslint-disable-next-line no-control-regex
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point
-  const cleaned = raw.replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/g, '').trim();
+  const cleaned = cleanMultilineText(raw);
   if (!cleaned) return undefined;
   return Array.from(cleaned).slice(0, MAX_COMMENT_LENGTH).join('');
 }

@@ -22,6 +22,27 @@ export function cleanText(raw: string): string {
   return raw.replace(LONE_SURROGATE, '\uFFFD').replace(INVISIBLE, '').replace(WHITESPACE_RUN, ' ').trim();
 }
 
+// Every control but LF (line breaks are made LF first), DEL, C1 and every bidi control.
+const INVISIBLE_IN_LINES = /\p{Bidi_Control}|(?!\n)\p{Cc}/gu;
+
+/**
+ * Plain text of several lines (a case note, a public reply, a comment): CRLF, a lone CR, U+2028 and
+ * U+2029 become LF; a tab a space; every other C0 control, DEL, C1 and bidi control is removed;
+ * each line's end trimmed, and the whole trimmed. Joiners are kept. What the case use cases store
+ * and what an email or a helpdesk shows: a reply cannot add header-like lines or reorder its text.
+ */
+export function cleanMultilineText(raw: string): string {
+  return raw
+    .replace(LONE_SURROGATE, '\uFFFD')
+    .replace(/\r\n?|[\u2028\u2029\u0085]/g, '\n')
+    .replace(/\t/g, ' ')
+    .replace(INVISIBLE_IN_LINES, '')
+    .split('\n')
+    .map((line) => line.trimEnd())
+    .join('\n')
+    .trim();
+}
+
 /** Cleaned and cut to `max` code points, the last one an ellipsis when cut. */
 export function displayText(raw: string, max = MAX_DISPLAY_LENGTH): string {
   const points = Array.from(cleanText(raw));

@@ -4,7 +4,7 @@ import { DynamoWebhookReceipts } from '../adapters/dynamo-webhook-receipts.js';
 import { EventBridgePublisher } from '../adapters/eventbridge.js';
 import { logger, stageCounter, stageHandler } from '../adapters/observability.js';
 import { SecretsManagerSecretStore } from '../adapters/secrets-manager-secret-store.js';
-import { acceptsInbound } from '../config/inbound.js';
+import { inboundAccess } from '../config/inbound.js';
 import { loadRuntimeCatalog } from '../config/runtime-catalog.js';
 import { readStageEnv } from '../config/stage-env.js';
 import { hooks as manifest } from '../config/stages/hooks.js';
@@ -17,7 +17,12 @@ const count = stageCounter(manifest);
 // Module scope: each integration's secret is read once per cold start, then served from the store's cache.
 const deps: InboundDeps = {
   catalog,
-  integrations: new Map((catalog.integrations ?? []).filter(acceptsInbound).map((integration) => [integration.id, integration])),
+  integrations: new Map(
+    (catalog.integrations ?? []).flatMap((integration) => {
+      const access = inboundAccess(integration);
+      return access ? [[integration.id, access] as const] : [];
+    }),
+  ),
   secrets: new SecretsManagerSecretStore(),
   receipts: new DynamoWebhookReceipts(env.SURVEY_TABLE),
   cases: new DynamoCaseRepository(env.SURVEY_TABLE),

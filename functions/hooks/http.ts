@@ -4,7 +4,7 @@ import { json } from '../adapters/iam-api.js';
 import type { CaseDeps } from '../cases/cases.js';
 import { caseRequestBodySchema, transitionCase } from '../cases/http.js';
 import { describeIssues } from '../domain/event.js';
-import type { Integration } from '../domain/integrations.js';
+import type { InboundAccess } from '../domain/integrations.js';
 import type { SecretStore, WebhookReceipts } from '../ports.js';
 import { INBOUND_TOLERANCE_SECONDS, UnauthorisedWebhookError, verifyWebhook } from './hooks.js';
 
@@ -16,8 +16,8 @@ export const inboundBodySchema = z.object({
 });
 
 export interface InboundDeps extends CaseDeps {
-  /** The integrations that accept inbound requests (hooks.ts `acceptsInbound`), by id. */
-  readonly integrations: ReadonlyMap<string, Integration>;
+  /** The inbound access of each integration that takes hooks (config/inbound.ts `inboundAccess`), by integration id. */
+  readonly integrations: ReadonlyMap<string, InboundAccess>;
   readonly secrets: SecretStore;
   readonly receipts: WebhookReceipts;
 }
@@ -32,7 +32,9 @@ const rawBody = (event: APIGatewayProxyEventV2) =>
 
 /**
  * POST /hooks/{integrationId}: a helpdesk moves a case. The request's Standard Webhooks signature,
- * with the integration's secret, is the authorisation; a webhook-id is accepted once (a receipt kept
+ * with the hook's own secret (`inbound.secret`, never the delivery secret), is the authorisation, on
+ * the queues `inbound.queues` names: a case elsewhere is "not found", as an unknown one; a public
+ * `reply` only with `inbound.reply: true`; a webhook-id is accepted once (a receipt kept
  * past the timestamp's tolerance). The case moves exactly as through the case API (same use case,
  * same checks, same 400/404/409), recorded as done by `integration:<id>`. A request that changed
  * nothing gives its webhook-id back, so the sender may retry it.
@@ -43,8 +45,8 @@ export async function handleInboundRequest(
   report: (outcome: InboundOutcome, details: { integrationId: string; reason?: string; webhookId?: string; status?: number }) => void,
 ): Promise<APIGatewayProxyStructuredResultV2> {
   const integrationId = event.pathParameters?.integrationId ?? '';
-  const integration = deps.integrations.get(integrationId);
-  if (!integration) {
+  const access = deps.integrations.get(integrationId);
+  if (!access) {
     report('unauthorised', { integrationId, reason: 'no integration of that id accepts inbound hooks' });
     return UNAUTHORISED;
   }
@@ -52,7 +54,7 @@ export async function handleInboundRequest(
   const now = deps.now();
   let verified;
   try {
-    verified = verifyWebhook(await deps.secrets.read(integration.secret), event.headers ?? {}, body, now);
+    verified = verifyWebhook(await deps.secrets.read(access.secret), event.headers ?? {}, body, now);
   } catch (error) {
     if (!(error instanceof UnauthorisedWebhookError)) throw error;
     report('unauthorised', { integrationId, reason: error.message });
@@ -76,7 +78,11 @@ export async function handleInboundRequest(
   let answer: APIGatewayProxyStructuredResultV2;
   try {
     const transition = parsed.data.type === 'case.acknowledge' ? 'acknowledge' : 'resolve';
-    answer = await transitionCase(transition, caseId, `integration:${integrationId}`, fields, deps);
+    answer = await transitionCase(transition, caseId, `integration:${integrationId}`, fields, deps, {
+      queues: access.queues,
+      reply: access.reply ?? false,
+      holder: `integration "${integrationId}"`,
+    });
   } catch (error) {
     await deps.receipts.release(integrationId, verified.id);
     throw error;

@@ -3,6 +3,7 @@ import { DEFAULT_ACCENT, framedEmail, respondentFrame, textRow } from '../domain
 import { escapeHtml } from '../domain/html.js';
 import { fill, messagesFor } from '../domain/messages.js';
 import { formatDeadline, type Notification } from '../domain/notification.js';
+import { cleanMultilineText } from '../domain/text.js';
 import type { SurveyEmail } from '../ports.js';
 
 /**
@@ -31,7 +32,7 @@ export function renderNotificationEmail(notification: Notification, unsubscribeU
           },
           { text: n.replyHint },
         ]
-      : [{ text: n.resolutionIntro }, { text: notification.reply ?? '', quote: true }, { text: n.replyHint }];
+      : [{ text: n.resolutionIntro }, { text: cleanMultilineText(notification.reply ?? ''), quote: true }, { text: n.replyHint }];
 
   // The reply is the team's plain text: escaped, its line breaks kept.
   const para = ({ text, quote }: { text: string; quote?: boolean }) =>

@@ -5,7 +5,7 @@ import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { acceptsInbound } from '../../functions/config/inbound.js';
+import { inboundAccess } from '../../functions/config/inbound.js';
 import { escalateFailureQueue, surveyTable } from '../../functions/config/resources.js';
 import { deadLetterQueue } from './queues.js';
 import { type FunctionDefaults, StageFunction } from './stage-function.js';
@@ -63,8 +63,8 @@ export class CaseManagement extends Construct {
       reason: 'Invoked synchronously by the HTTP API only: the caller gets the error (and retries); there is no asynchronous event to keep.',
     });
     props.bus.grantPutEventsTo(this.hooks);
-    // Exactly the secrets of the integrations that accept inbound hooks, by name (Secrets Manager suffixes the ARN).
-    const inboundSecrets = [...new Set((props.defaults.catalog.integrations ?? []).filter(acceptsInbound).map((integration) => integration.secret))];
+    // Exactly the inbound hooks' own secrets, by name (Secrets Manager suffixes the ARN): never a delivery secret.
+    const inboundSecrets = [...new Set((props.defaults.catalog.integrations ?? []).flatMap((integration) => inboundAccess(integration)?.secret ?? []))];
     inboundSecrets.forEach((name, index) => {
       Secret.fromSecretNameV2(this, `InboundSecret${index}`, name).grantRead(this.hooks);
     });

@@ -2,11 +2,14 @@ import { pageSigningSecret } from '../../functions/config/resources.js';
 import { secretValues, startSecrets } from '../secrets.js';
 import type { SandboxService } from './service.js';
 
-/** Secrets Manager: the stack's generated secrets (random for the run) and the integrations' (from CLOSELOOP_SECRET_<NAME>). */
+/** Secrets Manager: the stack's generated secrets (random for the run) and the integrations' and their inbound hooks' (from CLOSELOOP_SECRET_<NAME>). */
 export const secrets: SandboxService = {
   name: 'secrets',
   async start(run) {
-    const integrationSecrets = (run.catalog.integrations ?? []).map((integration) => ({ name: integration.secret, generated: false }));
+    const integrationSecrets = (run.catalog.integrations ?? []).flatMap((integration) => [
+      { name: integration.secret, generated: false },
+      ...(integration.inbound ? [{ name: integration.inbound.secret, generated: false }] : []),
+    ]);
     const running = await startSecrets(secretValues([pageSigningSecret, ...integrationSecrets]));
     run.endpoints.secretsmanager = running.endpoint;
     return () => running.stop();

@@ -8,7 +8,15 @@ import { cleanUpApps, testApp, testStack } from './app.js';
 afterAll(cleanUpApps);
 
 const integrations = [
-  { id: 'helpdesk', kind: 'webhook', url: 'https://hooks.shop.example/a', secret: 'closeloop/helpdesk', on: ['FollowUpOpened'] },
+  {
+    id: 'helpdesk',
+    kind: 'webhook',
+    url: 'https://hooks.shop.example/a',
+    secret: 'closeloop/helpdesk',
+    on: ['FollowUpOpened'],
+    inbound: { secret: 'closeloop/helpdesk-hook', queues: ['support'] },
+  },
+  { id: 'default', kind: 'webhook', url: 'https://hooks.shop.example/c', secret: 'closeloop/default-delivery', on: ['FollowUpOpened'] },
   { id: 'outbound', kind: 'webhook', url: 'https://hooks.shop.example/b', secret: 'closeloop/outbound-only', on: ['FollowUpOpened'], inbound: false },
   { id: 'cx-slack', kind: 'slack', secret: 'closeloop/slack-url', on: ['FollowUpOpened'] },
 ];
@@ -82,13 +90,15 @@ describe('inbound hooks in the stack', () => {
     expect(routesTo('hooks')).toEqual(['POST /hooks/{integrationId} NONE']);
   });
 
-  it('may read exactly the secrets of the integrations that accept inbound hooks: not Slack’s, not an outbound-only one’s', () => {
+  it('may read exactly the inbound hooks’ own secrets: no delivery secret (the hook’s own integration’s, a default webhook’s, Slack’s)', () => {
     const resources = JSON.stringify(
       statementsOf('hooks')
         .filter((s) => [s.Action].flat().includes('secretsmanager:GetSecretValue'))
         .map((s) => s.Resource),
     );
-    expect(resources).toContain(':secret:closeloop/helpdesk-??????');
+    expect(resources).toContain(':secret:closeloop/helpdesk-hook-??????');
+    expect(resources).not.toContain(':secret:closeloop/helpdesk-??????');
+    expect(resources).not.toContain('closeloop/default-delivery');
     expect(resources).not.toContain('closeloop/outbound-only');
     expect(resources).not.toContain('closeloop/slack-url');
     expect(resources).not.toContain('PageSigningKey');

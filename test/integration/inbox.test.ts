@@ -26,11 +26,20 @@ import { declaredCatalog } from '../fixtures/catalog.js';
 
 const SECRET = `whsec_${Buffer.from('inbox-integration-test-key-32-bytes!').toString('base64')}`;
 const OTHER = `whsec_${Buffer.from('a-key-the-helpdesk-does-not-have-32b').toString('base64')}`;
+/** The helpdesk's delivery secret: what its receiver verifies deliveries with, never good for moving cases. */
+const DELIVERY = `whsec_${Buffer.from('the-delivery-receivers-key-32-bytes!').toString('base64')}`;
 const HOUR = 3_600_000;
 const catalog = parseCatalog({
   ...declaredCatalog(),
   integrations: [
-    { id: 'helpdesk', kind: 'webhook', url: 'http://127.0.0.1:9/helpdesk', secret: 'closeloop/inbox-helpdesk', on: ['ThresholdBreached'] },
+    {
+      id: 'helpdesk',
+      kind: 'webhook',
+      url: 'http://127.0.0.1:9/helpdesk',
+      secret: 'closeloop/inbox-helpdesk',
+      on: ['ThresholdBreached'],
+      inbound: { secret: 'closeloop/inbox-helpdesk-hook', queues: ['support'], reply: true },
+    },
     { id: 'outbound', kind: 'webhook', url: 'http://127.0.0.1:9/outbound', secret: 'closeloop/inbox-helpdesk', on: ['ThresholdBreached'], inbound: false },
     { id: 'team-slack', kind: 'slack', secret: 'closeloop/inbox-slack', on: ['ThresholdBreached'] },
   ],
@@ -48,7 +57,8 @@ const sandboxLog: string[] = [];
 let seq = 0;
 
 beforeAll(async () => {
-  process.env[secretVariable('closeloop/inbox-helpdesk')] = SECRET;
+  process.env[secretVariable('closeloop/inbox-helpdesk')] = DELIVERY;
+  process.env[secretVariable('closeloop/inbox-helpdesk-hook')] = SECRET;
   process.env[secretVariable('closeloop/inbox-slack')] = 'http://127.0.0.1:9/slack';
   running = await startSandbox({
     catalog,
@@ -319,6 +329,15 @@ describe('inbound hooks (POST /hooks/{integrationId}, Standard Webhooks)', () =>
     expect(b.inboxKey).toBe('support#resolved');
   });
 
+  it('answers 404 for a case on a queue outside inbound.queues, as for an unknown id, and leaves it as it was', async () => {
+    const caseId = await seed('customer-success', 10 * HOUR);
+    const before = await stored(caseId);
+    const answer = await hook('helpdesk', { type: 'case.acknowledge', data: { caseId } });
+    expect(answer.status).toBe(404);
+    expect(answer.body).toEqual({ message: `no case ${caseId}` });
+    expect(await stored(caseId)).toEqual(before);
+  });
+
   it('answers the case API’s 400, 404 and 409', async () => {
     const caseId = await seed('support', 10 * HOUR, 'resolved');
     expect((await hook('helpdesk', { type: 'case.resolve', data: { caseId } })).status).toBe(400);
@@ -328,7 +347,7 @@ describe('inbound hooks (POST /hooks/{integrationId}, Standard Webhooks)', () =>
     expect(conflict.status).toBe(409);
   });
 
-  it('answers 401 and changes nothing: unsigned, wrongly signed, expired, from the future, replayed, unknown, outbound-only or Slack', async () => {
+  it('answers 401 and changes nothing: unsigned, wrongly signed (the delivery secret too), expired, from the future, replayed, unknown, outbound-only or Slack', async () => {
     const caseId = await seed('support', 10 * HOUR);
     const ack = { type: 'case.acknowledge', data: { caseId } };
     const before = await stored(caseId);
@@ -341,6 +360,7 @@ describe('inbound hooks (POST /hooks/{integrationId}, Standard Webhooks)', () =>
     expect(unsigned.status).toBe(401);
     for (const refused of [
       await hook('helpdesk', ack, { secret: OTHER }),
+      await hook('helpdesk', ack, { secret: DELIVERY }),
       await hook('helpdesk', ack, { at: new Date(Date.now() - 6 * 60_000) }),
       await hook('helpdesk', ack, { at: new Date(Date.now() + 6 * 60_000) }),
       await hook('nope', ack),

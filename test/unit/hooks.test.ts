@@ -6,14 +6,14 @@ import path from 'node:path';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parseCatalog } from '../../functions/config/catalog-schema.js';
 import { ENV } from '../../functions/config/env.js';
-import { acceptsInbound } from '../../functions/config/inbound.js';
+import { inboundAccess } from '../../functions/config/inbound.js';
 import { type FollowUpCaseRecord, openCase } from '../../functions/domain/follow-up-case.js';
 import { UnauthorisedWebhookError, verifyWebhook } from '../../functions/hooks/hooks.js';
 import { lambdaContext } from '../../sandbox/lambda-context.js';
@@ -23,6 +23,8 @@ import { HANDLER_ENV } from '../fixtures/handler-env.js';
 
 const SECRET = `whsec_${Buffer.from('inbound-hook-test-key-inbound-hook-32b').toString('base64')}`;
 const OTHER_SECRET = `whsec_${Buffer.from('somebody-else-key-somebody-else-key-32').toString('base64')}`;
+/** What the helpdesk's delivery receiver verifies deliveries with: it must not move cases. */
+const DELIVERY_SECRET = `whsec_${Buffer.from('delivery-receiver-key-delivery-key-32b').toString('base64')}`;
 const NOW = new Date('2026-11-22T12:00:00.000Z');
 
 /** A request as a helpdesk signs it, with the `standardwebhooks` library. */
@@ -54,17 +56,63 @@ describe('Standard Webhooks verification', () => {
   });
 });
 
-describe('which integrations accept inbound hooks', () => {
-  it('webhooks unless they say inbound: false; Slack never', () => {
-    expect(acceptsInbound({ kind: 'webhook' })).toBe(true);
-    expect(acceptsInbound({ kind: 'webhook', inbound: false })).toBe(false);
-    expect(acceptsInbound({ kind: 'slack' })).toBe(false);
+describe('which integrations take inbound hooks, and on what', () => {
+  const webhook = { id: 'w', kind: 'webhook', url: 'https://hooks.shop.example/w', secret: 'closeloop/w', on: ['FollowUpOpened'] };
+  const withIntegrations =
+    (...integrations: unknown[]) =>
+    () =>
+      parseCatalog({ ...declaredCatalog(), integrations });
+
+  it('only a webhook that declares its own access; off by default and with inbound: false', () => {
+    const access = { secret: 'closeloop/w-inbound', queues: ['customer-success'] };
+    expect(inboundAccess({ kind: 'webhook' })).toBeUndefined();
+    expect(inboundAccess({ kind: 'webhook', inbound: false })).toBeUndefined();
+    expect(inboundAccess({ kind: 'webhook', inbound: access })).toEqual(access);
+    expect(withIntegrations({ ...webhook, inbound: false })).not.toThrow();
   });
 
-  it('the catalog refuses inbound: true on Slack, naming the path', () => {
-    expect(() =>
-      parseCatalog({ ...declaredCatalog(), integrations: [{ id: 's', kind: 'slack', secret: 'x/y', on: ['FollowUpOpened'], inbound: true }] }),
-    ).toThrow(/integrations\.0\.inbound: a Slack integration cannot move cases/);
+  it.each([
+    [
+      'inbound: true, showing the object form',
+      { ...webhook, inbound: true },
+      /integrations\.0\.inbound: false, or an object \{ secret: <a secret name of its own>, queues:/,
+    ],
+    [
+      'a Slack integration',
+      { id: 's', kind: 'slack', secret: 'x/y', on: ['FollowUpOpened'], inbound: { secret: 'x/z', queues: ['support'] } },
+      /integrations\.0\.inbound: only a webhook integration takes inbound hooks/,
+    ],
+    [
+      'a Zendesk integration',
+      { id: 'z', kind: 'zendesk', url: 'https://shop.zendesk.com', secret: 'x/y', on: ['FollowUpOpened'], inbound: { secret: 'x/z', queues: ['support'] } },
+      /integrations\.0\.inbound: only a webhook integration takes inbound hooks/,
+    ],
+    [
+      'its own delivery secret',
+      { ...webhook, inbound: { secret: 'closeloop/w', queues: ['support'] } },
+      /inbound\.secret: "closeloop\/w" is an integration's delivery secret/,
+    ],
+    [
+      'a queue the catalog does not declare',
+      { ...webhook, inbound: { secret: 'closeloop/w-in', queues: ['sales'] } },
+      /inbound\.queues\.0: "sales" is not a follow-up queue/,
+    ],
+    ['no queues', { ...webhook, inbound: { secret: 'closeloop/w-in', queues: [] } }, /integrations\.0\.inbound/],
+  ])('refuses %s, naming the path', (_, integration, message) => {
+    expect(withIntegrations(integration)).toThrow(message);
+  });
+
+  it("refuses another integration's delivery secret and one inbound secret named by two hooks", () => {
+    const other = { ...webhook, id: 'v', secret: 'closeloop/v' };
+    expect(withIntegrations(other, { ...webhook, inbound: { secret: 'closeloop/v', queues: ['support'] } })).toThrow(
+      /integrations\.1\.inbound\.secret: "closeloop\/v" is an integration's delivery secret/,
+    );
+    expect(
+      withIntegrations(
+        { ...other, inbound: { secret: 'closeloop/shared', queues: ['support'] } },
+        { ...webhook, inbound: { secret: 'closeloop/shared', queues: ['support'] } },
+      ),
+    ).toThrow(/inbound\.secret: "closeloop\/shared" is named by two inbound hooks/);
   });
 });
 
@@ -79,8 +127,24 @@ describe('hooks handler (POST /hooks/{integrationId})', () => {
     const catalog = parseCatalog({
       ...declaredCatalog(),
       integrations: [
-        { id: 'helpdesk', kind: 'webhook', url: 'https://hooks.shop.example/a', secret: 'closeloop/helpdesk', on: ['FollowUpOpened'] },
+        {
+          id: 'helpdesk',
+          kind: 'webhook',
+          url: 'https://hooks.shop.example/a',
+          secret: 'closeloop/helpdesk',
+          on: ['FollowUpOpened'],
+          inbound: { secret: 'closeloop/helpdesk-inbound', queues: ['customer-success'] },
+        },
+        {
+          id: 'escalations',
+          kind: 'webhook',
+          url: 'https://hooks.shop.example/e',
+          secret: 'closeloop/escalations',
+          on: ['FollowUpEscalated'],
+          inbound: { secret: 'closeloop/escalations-inbound', queues: ['escalation'], reply: true },
+        },
         { id: 'outbound-only', kind: 'webhook', url: 'https://hooks.shop.example/b', secret: 'closeloop/outbound', on: ['FollowUpOpened'], inbound: false },
+        { id: 'default', kind: 'webhook', url: 'https://hooks.shop.example/c', secret: 'closeloop/default', on: ['FollowUpOpened'] },
         { id: 'cx-slack', kind: 'slack', secret: 'closeloop/slack', on: ['FollowUpOpened'] },
       ],
     });
@@ -121,8 +185,23 @@ describe('hooks handler (POST /hooks/{integrationId})', () => {
   const acknowledge = () =>
     JSON.stringify({ type: 'case.acknowledge', timestamp: new Date().toISOString(), data: { caseId: record.message.caseId, note: 'Ticket #4711' } });
 
-  it('acknowledges the case as the case API does, records the webhook-id, and reads the secret once per cold start', async () => {
-    secrets.on(GetSecretValueCommand, { SecretId: 'closeloop/helpdesk' }).resolves({ SecretString: SECRET });
+  const item = (r: FollowUpCaseRecord) => ({
+    pk: `CASE#${r.message.caseId}`,
+    sk: 'CASE',
+    type: 'case',
+    caseId: r.message.caseId,
+    version: r.history.length,
+    ...r,
+  });
+  const resolveBody = (fields: Record<string, string>) =>
+    JSON.stringify({ type: 'case.resolve', data: { caseId: record.message.caseId, rootCause: 'delivery-delay', ...fields } });
+  const call = (integrationId: string, body: string, secret = SECRET, id = `msg_${Math.random()}`) =>
+    handler(request(integrationId, body, signed(body, { secret, id, at: new Date() })), lambdaContext('closeloop-hooks'));
+
+  it("acknowledges the case as the case API does, records the webhook-id, and reads the hook's own secret once per cold start", async () => {
+    secrets.on(GetSecretValueCommand, { SecretId: 'closeloop/helpdesk-inbound' }).resolves({ SecretString: SECRET });
+    secrets.on(GetSecretValueCommand, { SecretId: 'closeloop/escalations-inbound' }).resolves({ SecretString: SECRET });
+    secrets.on(GetSecretValueCommand, { SecretId: 'closeloop/helpdesk' }).resolves({ SecretString: DELIVERY_SECRET });
     const body = acknowledge();
     const first = await handler(request('helpdesk', body, signed(body, { id: 'msg_ack_1', at: new Date() })), lambdaContext('closeloop-hooks'));
     const again = acknowledge();
@@ -150,16 +229,52 @@ describe('hooks handler (POST /hooks/{integrationId})', () => {
   it.each([
     ['an unknown integration', 'nope', SECRET],
     ['a webhook with inbound: false', 'outbound-only', SECRET],
+    ['a webhook that declares no inbound (off by default)', 'default', SECRET],
     ['a Slack integration', 'cx-slack', SECRET],
     ['a wrong secret', 'helpdesk', OTHER_SECRET],
+    ["the integration's delivery secret (what its receiver holds)", 'helpdesk', DELIVERY_SECRET],
   ])('answers 401 to %s and changes nothing', async (_, integrationId, secret) => {
     const body = acknowledge();
     const answer = await handler(request(integrationId, body, signed(body, { secret, at: new Date() })), lambdaContext('closeloop-hooks'));
     expect(answer.statusCode).toBe(401);
     expect(dynamo).not.toReceiveCommand(UpdateCommand);
     expect(dynamo).not.toReceiveCommand(PutCommand);
-    expect(secrets).not.toReceiveCommandWith(GetSecretValueCommand, { SecretId: 'closeloop/outbound' });
-    expect(secrets).not.toReceiveCommandWith(GetSecretValueCommand, { SecretId: 'closeloop/slack' });
+    for (const delivery of ['closeloop/outbound', 'closeloop/slack', 'closeloop/default', 'closeloop/helpdesk']) {
+      expect(secrets).not.toReceiveCommandWith(GetSecretValueCommand, { SecretId: delivery });
+    }
+  });
+
+  it('answers 404 "no case" for a case on a queue outside its inbound.queues, as for an unknown id, and changes nothing', async () => {
+    const answer = await call('escalations', acknowledge());
+    expect(answer.statusCode).toBe(404);
+    expect(JSON.parse(answer.body!).message).toBe(`no case ${record.message.caseId}`);
+    expect(dynamo).not.toReceiveCommand(UpdateCommand);
+  });
+
+  it('moves a case that has reached a rung on one of its queues', async () => {
+    const escalated = { ...record, status: 'escalated' as const, rung: 1 };
+    dynamo.on(GetCommand).resolves({ Item: item(escalated) });
+    const answer = await call('escalations', acknowledge());
+    expect(answer.statusCode).toBe(200);
+  });
+
+  it('refuses a public reply without inbound.reply: true (400), and changes nothing', async () => {
+    const answer = await call('helpdesk', resolveBody({ reply: 'We refunded you.' }));
+    expect(answer.statusCode).toBe(400);
+    expect(JSON.parse(answer.body!).message).toBe('reply: integration "helpdesk" may not write to respondents (inbound.reply is not true)');
+    expect(dynamo).not.toReceiveCommand(UpdateCommand);
+    expect(dynamo).not.toReceiveCommand(TransactWriteCommand);
+  });
+
+  it('keeps a reply it may send as plain lines: no CR, no bidi override, no control characters', async () => {
+    const escalated = { ...record, status: 'escalated' as const, rung: 1 };
+    dynamo.on(GetCommand).resolves({ Item: item(escalated) });
+    dynamo.on(TransactWriteCommand).resolves({});
+    const answer = await call('escalations', resolveBody({ reply: 'Refunded.\r\nBcc: all@shop.example\u202Egnp.exe\u0007', note: 'ok\u001b[8m hidden' }));
+    expect(answer.statusCode).toBe(200);
+    const resolved = JSON.parse(answer.body!);
+    expect(resolved.reply).toBe('Refunded.\nBcc: all@shop.examplegnp.exe');
+    expect(resolved.note).toBe('ok[8m hidden');
   });
 
   it('gives the webhook-id back when the case API refuses the move (400/409), so nothing is consumed', async () => {
