@@ -8,7 +8,9 @@ import path from 'node:path';
  * single source file (JEP 330), builds the server exactly as DynamoDB Local's own main class does
  * (`ServerRunner.createServerFromCommandLineArgs`), then, before starting it,
  * - binds its connector to 127.0.0.1;
- * - puts a handler in front that answers 421 to any Host but 127.0.0.1 or localhost (DNS rebinding);
+ * - puts a handler in front that answers 421 to any Host but 127.0.0.1 or localhost (DNS rebinding),
+ *   and 403 to a request another web page makes (an Origin not its own, Sec-Fetch-Site cross-site or
+ *   same-site: cross-site request forgery, as guard.ts crossSiteRefusal);
  * - exits when its standard input closes: the sandbox holds the other end of that pipe, so
  *   DynamoDB Local goes with it however the sandbox ends (Ctrl-C, a crash, SIGKILL).
  * Telemetry is off through DynamoDB Local's own `-disableTelemetry` flag, which the sandbox passes.
@@ -42,6 +44,14 @@ public class CloseloopDynamoDbLocal {
         String host = request.getHeaders().get(HttpHeader.HOST);
         if (host == null || !LOOPBACK_HOST.matcher(host).matches()) {
           Response.writeError(request, response, callback, 421, "DynamoDB Local answers only Host 127.0.0.1 or localhost (DNS-rebinding defence).");
+          return true;
+        }
+        // A web page's request (cross-site request forgery; also the preflight its script would need): see guard.ts crossSiteRefusal.
+        String origin = request.getHeaders().get(HttpHeader.ORIGIN);
+        String site = request.getHeaders().get("Sec-Fetch-Site");
+        boolean safe = "GET".equals(request.getMethod()) || "HEAD".equals(request.getMethod());
+        if (!safe && ((origin != null && !origin.equals("http://" + host)) || "cross-site".equals(site) || "same-site".equals(site))) {
+          Response.writeError(request, response, callback, 403, "DynamoDB Local refuses a request from another web page (cross-site request forgery defence).");
           return true;
         }
         return super.handle(request, response, callback);

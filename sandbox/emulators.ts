@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import net from 'node:net';
 import os from 'node:os';
@@ -10,7 +10,7 @@ import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import sesLocal from 'aws-ses-v2-local';
 import { buildApp } from 'fauxqs';
 import { dynamoDbLocalHome, LAUNCHER_SOURCE, launcherArguments } from './dynamodb-launcher.js';
-import { guardExisting, isLoopbackHost, MISDIRECTED } from './guard.js';
+import { crossSiteRefusal, guardExisting, isLoopbackHost, MISDIRECTED } from './guard.js';
 
 export interface RunningEmulator {
   readonly endpoint: string;
@@ -155,20 +155,26 @@ export async function startSes(port: number): Promise<RunningEmulator> {
  * fauxqs: SQS (JSON protocol) with redrive to dead-letter queues and long polling. Built from its
  * app rather than `startFauxqs`, which listens on every interface whatever host it is given.
  */
+const crossSiteStatus = (request: Pick<IncomingMessage, 'method' | 'headers'>) => {
+  const message = crossSiteRefusal(request);
+  return message ? { status: 403, message } : undefined;
+};
+
 export async function startSqs(port: number): Promise<RunningEmulator> {
   const app = buildApp({ logger: false, host: '127.0.0.1' });
   app.addHook(
     'onRequest',
     (
-      request: { headers: { host?: string } },
+      request: Pick<IncomingMessage, 'method' | 'headers'>,
       reply: { code(status: number): { header(name: string, value: string): { send(body: string): unknown } } },
       done: () => void,
     ) => {
-      if (isLoopbackHost(request.headers.host)) return done();
+      const refusal = !isLoopbackHost(request.headers.host) ? { status: 421, message: MISDIRECTED } : crossSiteStatus(request);
+      if (!refusal) return done();
       reply
-        .code(421)
+        .code(refusal.status)
         .header('content-type', 'application/json')
-        .send(JSON.stringify({ message: MISDIRECTED }));
+        .send(JSON.stringify({ message: refusal.message }));
     },
   );
   await app.listen({ port, host: '127.0.0.1' });

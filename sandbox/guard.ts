@@ -12,6 +12,25 @@ export function isLoopbackHost(host: string | undefined): boolean {
   return host !== undefined && LOOPBACK_HOST.test(host);
 }
 
+/**
+ * Why a request that changes something comes from a web page that is not this server's own (a
+ * cross-site request forgery: any page the developer visits could otherwise post to 127.0.0.1), or
+ * undefined. Refused: an `Origin` that is present and not this server's (`null` included, as a
+ * sandboxed frame or a file sends), and `Sec-Fetch-Site: cross-site` or `same-site` (another port of
+ * 127.0.0.1 is same-site). A local page on another port that must call in (such as a workspace) is
+ * allowed by listing its origin, never by dropping the check. GET and HEAD pass: they change nothing,
+ * and a link from the sandbox's inbox to a rating page is such a navigation.
+ */
+export function crossSiteRefusal(request: Pick<IncomingMessage, 'method' | 'headers'>, allowedOrigins: readonly string[] = []): string | undefined {
+  if (request.method === 'GET' || request.method === 'HEAD') return undefined;
+  const origin = request.headers.origin;
+  const site = request.headers['sec-fetch-site'];
+  const allowed = origin !== undefined && (origin === `http://${request.headers.host}` || allowedOrigins.includes(origin));
+  if (origin !== undefined && !allowed) return `a request from another origin (${origin.slice(0, 100)}) is refused (cross-site request forgery defence)`;
+  if ((site === 'cross-site' || site === 'same-site') && !allowed) return `a ${site} request is refused (cross-site request forgery defence)`;
+  return undefined;
+}
+
 /** A request listener that may throw or reject: `guard` turns either into a 500. */
 export type SandboxListener = (request: IncomingMessage, response: ServerResponse) => void | Promise<void>;
 
@@ -19,6 +38,13 @@ export interface GuardOptions {
   /** The body of an error answer, in the protocol the server speaks. @default `{"message": …}` as JSON */
   readonly errorBody?: (status: number, message: string) => { headers: Record<string, string>; body: string };
   readonly report?: (message: string) => void;
+  /**
+   * Origins of local pages allowed to call in (see crossSiteRefusal). `'any'`: no cross-site check, for
+   * the HTTP API only, which stands for API Gateway (what a cross-site request gets there is the
+   * product's own answer, and the scanner tests exercise it).
+   * @default none
+   */
+  readonly allowedOrigins?: readonly string[] | 'any';
 }
 
 const jsonError = (_status: number, message: string) => ({ headers: { 'content-type': 'application/json' }, body: JSON.stringify({ message }) });
@@ -37,8 +63,8 @@ export function answerError(response: ServerResponse, status: number, message: s
 }
 
 /**
- * What every sandbox server runs its requests through: a Host that is not loopback gets 421, and an
- * error the listener throws or rejects with gets 500 with its message, so no request ends the
+ * What every sandbox server runs its requests through: a Host that is not loopback gets 421, a
+ * request forged by another web page 403 (crossSiteRefusal), and an error the listener throws or rejects with gets 500 with its message, so no request ends the
  * process (an uncaught error would stop the whole sandbox, and with it DynamoDB Local).
  */
 export function guard(name: string, listener: SandboxListener, options: GuardOptions = {}): RequestListener {
@@ -49,6 +75,12 @@ export function guard(name: string, listener: SandboxListener, options: GuardOpt
     if (!isLoopbackHost(request.headers.host)) {
       request.resume();
       answerError(response, 421, MISDIRECTED, options);
+      return;
+    }
+    const forged = options.allowedOrigins === 'any' ? undefined : crossSiteRefusal(request, options.allowedOrigins);
+    if (forged) {
+      request.resume();
+      answerError(response, 403, forged, options);
       return;
     }
     const fail = (error: unknown) => {

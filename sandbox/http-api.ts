@@ -184,7 +184,7 @@ export async function startHttpApi(options: HttpApiOptions): Promise<RunningHttp
     send(result);
   }
 
-  const server = http.createServer(guard('HTTP API', serve, { ...(options.report ? { report: options.report } : {}) }));
+  const server = http.createServer(guard('HTTP API', serve, { allowedOrigins: 'any', ...(options.report ? { report: options.report } : {}) }));
   const listening = await listenOnLoopback(server, options.port);
   return { url: `http://127.0.0.1:${listening.port}`, stop: listening.stop };
 }

@@ -56,6 +56,11 @@ export async function startScheduler(options: SchedulerOptions): Promise<Running
     guard(
       'Scheduler endpoint',
       async (request, response) => {
+        // As the Scheduler API: its clients send JSON; a form or text/plain POST is a web page's, not an SDK's.
+        if ((request.method === 'POST' || request.method === 'PUT') && !/^application\/json\b/i.test(request.headers['content-type'] ?? '')) {
+          request.resume();
+          return send(response, 415, { Message: 'The Scheduler API takes application/json.' }, 'ValidationException');
+        }
         let body: Buffer;
         try {
           body = await readBody(request, MAX_REQUEST_BYTES);
