@@ -1,7 +1,7 @@
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import type { AwsCredentialIdentity } from '@smithy/types';
 import { CliError, EXIT } from './args.js';
-import { signedFetch } from './signed-fetch.js';
+import { RedirectRefusedError, signedFetch } from './signed-fetch.js';
 import { localSandbox } from './target.js';
 
 export interface CaseApi {
@@ -20,7 +20,7 @@ export interface CaseApi {
 export async function resolveCaseApi(apiUrl: string | undefined, env: NodeJS.ProcessEnv = process.env): Promise<CaseApi> {
   const url = apiUrl || env.CLOSELOOP_API_URL;
   if (url) {
-    if (!/^https?:\/\/[^\s/]+/.test(url)) throw new CliError(`--api-url: "${url}" is not a URL`, EXIT.usage);
+    checkApiUrl(url);
     const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? /execute-api\.([a-z0-9-]+)\.amazonaws\.com/.exec(url)?.[1];
     if (!region) throw new CliError('Set AWS_REGION: the API URL does not name its region.', EXIT.usage);
     const provider = defaultProvider();
@@ -41,10 +41,44 @@ export async function resolveCaseApi(apiUrl: string | undefined, env: NodeJS.Pro
   );
 }
 
+/** Where a signed request may go: https, or plain http to this machine only (the sandbox). */
+const LOOPBACK_HOSTNAMES = ['127.0.0.1', 'localhost', '[::1]'];
+
+function checkApiUrl(url: string): void {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new CliError(`--api-url: "${url}" is not a URL`, EXIT.usage);
+  }
+  if (parsed.protocol === 'https:') return;
+  if (parsed.protocol === 'http:' && LOOPBACK_HOSTNAMES.includes(parsed.hostname)) return;
+  throw new CliError(
+    `--api-url: "${url}" is not https://. A signed request carries personal data (an address to erase, a reply); plain http:// only to 127.0.0.1, localhost or [::1].`,
+    EXIT.usage,
+  );
+}
+
+/** What a command expects a 2xx answer to be: anything else is not printed as a success. */
+export type AnswerShape = { readonly describe: string; readonly accepts: (value: unknown) => boolean };
+
+/** Any JSON object: the least a 2xx answer of the case API is. */
+export const JSON_OBJECT: AnswerShape = { describe: 'a JSON object', accepts: (value) => typeof value === 'object' && value !== null && !Array.isArray(value) };
+
 const STATUS_EXIT: Record<number, number> = { 401: EXIT.credentials, 403: EXIT.credentials, 404: EXIT.notFound, 409: EXIT.conflict };
 
-/** Calls the case API; returns the parsed JSON, or throws CliError with the API's message and the matching exit code. */
-export async function callCaseApi(api: CaseApi, method: 'GET' | 'POST', path: string, body?: Record<string, unknown>): Promise<unknown> {
+/**
+ * Calls the case API; returns the parsed JSON of a 2xx answer of the expected shape, or throws
+ * CliError (the API's message and the matching exit code; for any other answer, the URL and what
+ * came back). A redirect is never followed: a signed request and its body go only where asked.
+ */
+export async function callCaseApi(
+  api: CaseApi,
+  method: 'GET' | 'POST',
+  path: string,
+  body?: Record<string, unknown>,
+  shape: AnswerShape = JSON_OBJECT,
+): Promise<unknown> {
   let credentials: AwsCredentialIdentity;
   try {
     credentials = await api.credentials();
@@ -58,6 +92,7 @@ export async function callCaseApi(api: CaseApi, method: 'GET' | 'POST', path: st
   try {
     response = await signedFetch(`${api.baseUrl}${path}`, { method, ...(body ? { body: JSON.stringify(body) } : {}) }, { region: api.region, credentials });
   } catch (error) {
+    if (error instanceof RedirectRefusedError) throw new CliError(`${api.baseUrl}${path}: ${error.message}`);
     throw new CliError(`${api.description} did not answer (${error instanceof Error ? error.message : String(error)}).`);
   }
   const text = await response.text();
@@ -70,6 +105,9 @@ export async function callCaseApi(api: CaseApi, method: 'GET' | 'POST', path: st
   if (!response.ok) {
     const message = typeof parsed === 'object' && parsed && 'message' in parsed ? String((parsed as { message: unknown }).message) : text;
     throw new CliError(`${response.status}: ${message}`, STATUS_EXIT[response.status] ?? EXIT.failure);
+  }
+  if (!shape.accepts(parsed)) {
+    throw new CliError(`${api.baseUrl}${path} answered ${response.status} with something that is not ${shape.describe}: nothing is reported as done.`);
   }
   return parsed;
 }

@@ -1,5 +1,10 @@
+import * as z from 'zod/mini';
+import { erasureReportSchema } from '../functions/erase/http.js';
 import { announceTarget, type Command } from './args.js';
-import { callCaseApi, resolveCaseApi } from './case-api.js';
+import { type AnswerShape, callCaseApi, resolveCaseApi } from './case-api.js';
+
+/** Only an erasure report (the route's own schema) is printed as done. */
+const ERASURE_REPORT: AnswerShape = { describe: 'an erasure report', accepts: (value) => z.safeParse(erasureReportSchema, value).success };
 
 export const eraseCommand: Command = {
   name: 'erase',
@@ -18,7 +23,7 @@ Options:
   async run([email], values) {
     const api = await resolveCaseApi(values['api-url'] as string | undefined);
     announceTarget(api.description);
-    const report = (await callCaseApi(api, 'POST', '/erasures', { email })) as Record<string, unknown>;
+    const report = (await callCaseApi(api, 'POST', '/erasures', { email }, ERASURE_REPORT)) as z.infer<typeof erasureReportSchema>;
     if (values.json) {
       console.log(JSON.stringify(report, null, 2));
       return 0;
@@ -27,7 +32,7 @@ Options:
     console.log(
       `  invitations deleted ${String(report.invitationsDeleted)}, responses anonymised ${String(report.responsesAnonymised)}, ` +
         `cases anonymised ${String(report.casesAnonymised)}, rest periods deleted ${String(report.contactRecordsDeleted)}, ` +
-        `notifications deleted ${String(report.notificationsDeleted ?? 0)}`,
+        `notifications deleted ${String(report.notificationsDeleted)}`,
     );
     return 0;
   },

@@ -7,7 +7,16 @@ export interface SignedFetchOptions {
   readonly credentials: AwsCredentialIdentity | (() => Promise<AwsCredentialIdentity>);
 }
 
-/** fetch() signed with SigV4 for API Gateway (`execute-api`), as IAM-authorised routes require. */
+/** The API answered with a redirect, which a signed request never follows. */
+export class RedirectRefusedError extends Error {
+  override readonly name = 'RedirectRefusedError';
+}
+
+/**
+ * fetch() signed with SigV4 for API Gateway (`execute-api`), as IAM-authorised routes require. A
+ * redirect is an error (fetch's `redirect: 'error'`): following it would send the signed request, and
+ * its body, to wherever the redirect points.
+ */
 export async function signedFetch(url: string, init: { method: string; body?: string }, options: SignedFetchOptions): Promise<Response> {
   const target = new URL(url);
   const signer = new SignatureV4({ service: 'execute-api', region: options.region, credentials: options.credentials, sha256: NodeSha256 });
@@ -23,5 +32,12 @@ export async function signedFetch(url: string, init: { method: string; body?: st
     body: init.body,
   });
   const { host: _host, ...sendable } = signed.headers;
-  return fetch(url, { method: init.method, headers: sendable, body: init.body });
+  try {
+    return await fetch(url, { method: init.method, headers: sendable, body: init.body, redirect: 'error' });
+  } catch (error) {
+    const cause = (error as { cause?: unknown }).cause;
+    if (cause instanceof Error && /redirect/i.test(cause.message))
+      throw new RedirectRefusedError('answered with a redirect, which a signed request never follows');
+    throw error;
+  }
 }
