@@ -3,6 +3,7 @@ import { parse } from 'yaml';
 import { type AnnouncementFilter, announcementIdFor, InvalidAnnouncementError, parseAnnouncementMessages } from '../functions/domain/announcement.js';
 import { announceTarget, CliError, type Command, EXIT, UsageError } from './args.js';
 import { callCaseApi, resolveCaseApi } from './case-api.js';
+import { print, printJson } from './output.js';
 
 interface Plan {
   announcementId: string;
@@ -117,15 +118,15 @@ Against a deployed stack the request is signed with your AWS credentials (IAM). 
       dryRun: values['dry-run'] === true,
     })) as Plan;
     if (values.json) {
-      console.log(JSON.stringify(plan, null, 2));
+      printJson(plan);
       return EXIT.ok;
     }
     const locales = Object.entries(plan.byLocale).map(([locale, n]) => `${locale} ${n}`);
-    console.log(
+    print(
       `announcement ${plan.announcementId} (${plan.programId}): ${plan.recipients} recipient${plan.recipients === 1 ? '' : 's'} ${plan.dryRun ? 'would be emailed (dry run: nothing sent)' : 'queued'}`,
     );
-    console.log(`  per locale: ${locales.length ? locales.join(', ') : 'none'}`);
-    console.log(`  matched ${plan.matched}; skipped: ${plan.skipped.suppressed} suppressed, ${plan.skipped.alreadyAnnounced} already announced`);
+    print(`  per locale: ${locales.length ? locales.join(', ') : 'none'}`);
+    print(`  matched ${plan.matched}; skipped: ${plan.skipped.suppressed} suppressed, ${plan.skipped.alreadyAnnounced} already announced`);
     return EXIT.ok;
   },
 };

@@ -1,5 +1,6 @@
 import { announceTarget, type Command, UsageError } from './args.js';
 import { callCaseApi, resolveCaseApi } from './case-api.js';
+import { print, printJson } from './output.js';
 
 interface CaseRecord {
   status: string;
@@ -91,16 +92,16 @@ Against a deployed stack the request is signed with your AWS credentials (IAM). 
             : await callCaseApi(api, 'POST', `${path}/resolve`, { rootCause: values['root-cause'], note: values.note, reply: values.reply });
     }
     if (values.json) {
-      console.log(JSON.stringify(result, null, 2));
+      printJson(result);
       return 0;
     }
     const record = result as CaseRecord;
-    console.log(
+    print(
       `case ${record.message.caseId}: ${record.status} (rule ${record.message.rule}, queue ${record.message.queue}, score ${record.message.score}, customer ${record.message.customer.id})`,
     );
-    console.log(`  due ${record.message.dueAt}${record.assignee ? `, assigned to ${record.assignee}` : ''}`);
+    print(`  due ${record.message.dueAt}${record.assignee ? `, assigned to ${record.assignee}` : ''}`);
     for (const change of record.history) {
-      console.log(`  ${change.at}  ${change.action.padEnd(12)} ${change.actor}${change.assignee ? ` → ${change.assignee}` : ''}`);
+      print(`  ${change.at}  ${change.action.padEnd(12)} ${change.actor}${change.assignee ? ` → ${change.assignee}` : ''}`);
     }
     return 0;
   },
@@ -125,9 +126,9 @@ async function list(extra: string | undefined, values: Record<string, string | b
     cursor = page.cursor;
   } while (cursor && items.length < MAX_LISTED);
   if (values.json) {
-    console.log(JSON.stringify(items, null, 2));
+    printJson(items);
   } else {
-    console.log(inboxTable(items));
+    print(inboxTable(items));
   }
   if (cursor) process.stderr.write(`more than ${MAX_LISTED} cases: narrow the list with --queue, --status or --overdue\n`);
   return 0;

@@ -17,6 +17,7 @@ import { followUpsCommand } from './follow-ups.js';
 import { integrationsCommand } from './integrations.js';
 import { localeCommand } from './locale.js';
 import { migrateCommand } from './migrate.js';
+import { print, printError } from './output.js';
 import { reportCommand } from './report.js';
 import { sandboxCommand } from './sandbox.js';
 import { validateCommand } from './validate.js';
@@ -48,18 +49,18 @@ Exit codes: 0 done, 1 failed, 2 usage, 3 not found, 4 conflict, 5 credentials.`;
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    (name === undefined ? console.error : console.log)(USAGE);
+    (name === undefined ? printError : print)(USAGE);
     return name === undefined ? EXIT.usage : EXIT.ok;
   }
   if (name === '--version' || name === '-v') {
-    console.log(packageVersion());
+    print(packageVersion());
     return EXIT.ok;
   }
   const command = COMMANDS.find((c) => c.name === name);
   if (!command) throw new UsageError(`unknown command "${name}"`);
   const { positionals, values, help } = parseCommand(command, rest);
   if (help) {
-    console.log(command.help);
+    print(command.help);
     return EXIT.ok;
   }
   return command.run(positionals, values);
@@ -71,16 +72,16 @@ export async function runCli(argv: string[]): Promise<void> {
     process.exitCode = await main(argv);
   } catch (error) {
     if (error instanceof UsageError) {
-      console.error(`closeloop${error.command ? ` ${error.command}` : ''}: ${error.message}`);
-      console.error(`Run \`closeloop ${error.command ? `${error.command} ` : ''}--help\` for usage.`);
+      printError(`closeloop${error.command ? ` ${error.command}` : ''}: ${error.message}`);
+      printError(`Run \`closeloop ${error.command ? `${error.command} ` : ''}--help\` for usage.`);
     } else if (error instanceof CliError) {
-      console.error(`closeloop: ${error.message}`);
+      printError(`closeloop: ${error.message}`);
     } else if (error instanceof InvalidCatalogError) {
-      for (const problem of error.problems) console.error(problem);
+      for (const problem of error.problems) printError(problem);
     } else if (error instanceof CatalogNotFoundError || error instanceof CatalogFileError) {
-      console.error(`closeloop: ${error.message}`);
+      printError(`closeloop: ${error.message}`);
     } else {
-      console.error(`closeloop: ${error instanceof Error ? error.message : String(error)}`);
+      printError(`closeloop: ${error instanceof Error ? error.message : String(error)}`);
     }
     process.exitCode = error instanceof CliError ? error.exitCode : EXIT.failure;
   }

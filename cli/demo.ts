@@ -1,6 +1,7 @@
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { loadCatalogFile, resolveCatalogPath } from '../functions/config/catalog-file.js';
 import { announceTarget, CliError, type Command, EXIT } from './args.js';
+import { print } from './output.js';
 import { requireSandbox } from './target.js';
 
 /** Sample customers, one per built-in language (names from the source articles' languages). */
@@ -63,8 +64,8 @@ click a score, and watch the follow-ups (\`closeloop follow-ups\`).`,
     } finally {
       client.destroy();
     }
-    console.log(`Put ${entries.length} events on "${info.busName}" (${programs.map((p) => p.id).join(', ')}).`);
-    console.log(`Delayed programs wait for their delay (shorter with CLOSELOOP_DELAY_SCALE). Open the inbox: ${info.inboxUrl}`);
+    print(`Put ${entries.length} events on "${info.busName}" (${programs.map((p) => p.id).join(', ')}).`);
+    print(`Delayed programs wait for their delay (shorter with CLOSELOOP_DELAY_SCALE). Open the inbox: ${info.inboxUrl}`);
     return EXIT.ok;
   },
 };

@@ -1,5 +1,6 @@
 import { announceTarget, type Command, UsageError } from './args.js';
 import { callCaseApi, resolveCaseApi } from './case-api.js';
+import { print, printJson } from './output.js';
 
 interface Outcome {
   readonly digestId: string;
@@ -39,11 +40,11 @@ digest, 5 credentials.`,
     announceTarget(api.description);
     const outcome = (await callCaseApi(api, 'POST', `/digests/${encodeURIComponent(digestId as string)}/send`, week ? { week } : {})) as Outcome;
     if (values.json) {
-      console.log(JSON.stringify(outcome, null, 2));
+      printJson(outcome);
       return 0;
     }
-    console.log(`digest "${outcome.digestId}", week ${outcome.week.from} … ${outcome.week.to}:`);
-    for (const r of outcome.recipients) console.log(`  ${r.to}: ${r.status}${r.reason ? ` (${r.reason})` : ''}`);
+    print(`digest "${outcome.digestId}", week ${outcome.week.from} … ${outcome.week.to}:`);
+    for (const r of outcome.recipients) print(`  ${r.to}: ${r.status}${r.reason ? ` (${r.reason})` : ''}`);
     return 0;
   },
 };

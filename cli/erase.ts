@@ -2,6 +2,7 @@ import * as z from 'zod/mini';
 import { erasureReportSchema } from '../functions/erase/http.js';
 import { announceTarget, type Command } from './args.js';
 import { type AnswerShape, callCaseApi, resolveCaseApi } from './case-api.js';
+import { print, printJson } from './output.js';
 
 /** Only an erasure report (the route's own schema) is printed as done. */
 const ERASURE_REPORT: AnswerShape = { describe: 'an erasure report', accepts: (value) => z.safeParse(erasureReportSchema, value).success };
@@ -25,11 +26,11 @@ Options:
     announceTarget(api.description);
     const report = (await callCaseApi(api, 'POST', '/erasures', { email }, ERASURE_REPORT)) as z.infer<typeof erasureReportSchema>;
     if (values.json) {
-      console.log(JSON.stringify(report, null, 2));
+      printJson(report);
       return 0;
     }
-    console.log(`erased contact ${String(report.contactKey)} at ${String(report.erasedAt)}; the address is suppressed.`);
-    console.log(
+    print(`erased contact ${String(report.contactKey)} at ${String(report.erasedAt)}; the address is suppressed.`);
+    print(
       `  invitations deleted ${String(report.invitationsDeleted)}, responses anonymised ${String(report.responsesAnonymised)}, ` +
         `cases anonymised ${String(report.casesAnonymised)}, rest periods deleted ${String(report.contactRecordsDeleted)}, ` +
         `notifications deleted ${String(report.notificationsDeleted)}`,

@@ -6,6 +6,7 @@ import { CatalogNotFoundError, loadCatalogFile, resolveCatalogPath } from '../fu
 import { describeIssues, producerEventSchema } from '../functions/domain/event.js';
 import { type Trigger, triggersOf } from '../functions/domain/program.js';
 import { announceTarget, CliError, type Command, EXIT, UsageError } from './args.js';
+import { print, printError } from './output.js';
 import { localSandbox } from './target.js';
 
 /** PutEvents takes at most 10 entries a call. */
@@ -110,12 +111,12 @@ function report(entries: unknown[], triggers: Trigger[] | undefined): boolean {
   entries.forEach((entry, index) => {
     const problems = entryProblems(entry, triggers);
     if (!problems.length) {
-      console.log(`${label(entry, index)}: valid`);
+      print(`${label(entry, index)}: valid`);
       return;
     }
     valid = false;
-    console.error(`${label(entry, index)}: invalid`);
-    for (const problem of problems) console.error(`  ${problem}`);
+    printError(`${label(entry, index)}: invalid`);
+    for (const problem of problems) printError(`  ${problem}`);
   });
   return valid;
 }
@@ -154,8 +155,8 @@ async function put(file: string, entries: unknown[], values: Record<string, stri
     (result.Entries ?? []).forEach((outcome, j) => {
       if (outcome.ErrorCode) {
         failed++;
-        console.error(`${label(entries[i + j], i + j)}: not put (${outcome.ErrorCode}: ${outcome.ErrorMessage ?? ''})`);
-      } else console.log(`${label(entries[i + j], i + j)}: put, EventId ${outcome.EventId}`);
+        printError(`${label(entries[i + j], i + j)}: not put (${outcome.ErrorCode}: ${outcome.ErrorMessage ?? ''})`);
+      } else print(`${label(entries[i + j], i + j)}: put, EventId ${outcome.EventId}`);
     });
   }
   return failed ? EXIT.failure : EXIT.ok;
@@ -195,7 +196,7 @@ Exit codes: 0 all valid (or all put), 1 an entry invalid (or not put) or the fil
     const entries = entriesOf(file as string, readJson(file as string));
     if (action === 'validate') return report(entries, catalogTriggers(values.catalog as string | undefined)) ? EXIT.ok : EXIT.failure;
     if (!values['skip-validation'] && !report(entries, catalogTriggers(values.catalog as string | undefined))) {
-      console.error('nothing was put (use --skip-validation to put them anyway)');
+      printError('nothing was put (use --skip-validation to put them anyway)');
       return EXIT.failure;
     }
     return put(file as string, entries, values);

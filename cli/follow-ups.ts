@@ -1,4 +1,5 @@
 import { CliError, type Command, EXIT } from './args.js';
+import { print, printJson } from './output.js';
 import { requireSandbox } from './target.js';
 
 interface InspectedQueue {
@@ -40,12 +41,12 @@ with your consumer (the stack outputs FollowUpQueueUrl…).`,
       });
     }
     if (values.json) {
-      console.log(JSON.stringify(all, null, 2));
+      printJson(all);
       return EXIT.ok;
     }
     for (const [name, messages] of Object.entries(all)) {
-      console.log(`${name}: ${messages.length ? `${messages.length} waiting` : 'empty'}`);
-      for (const message of messages) console.log(JSON.stringify(message, null, 2));
+      print(`${name}: ${messages.length ? `${messages.length} waiting` : 'empty'}`);
+      for (const message of messages) printJson(message);
     }
     return EXIT.ok;
   },

@@ -1,5 +1,6 @@
 import { announceTarget, type Command, UsageError } from './args.js';
 import { callCaseApi, resolveCaseApi } from './case-api.js';
+import { print, printJson } from './output.js';
 
 export const integrationsCommand: Command = {
   name: 'integrations',
@@ -33,9 +34,8 @@ Against a deployed stack the request is signed with your AWS credentials (IAM). 
     const result = (await callCaseApi(api, 'POST', `/integrations/${encodeURIComponent(integrationId as string)}/replay`, {
       since: new Date(since).toISOString(),
     })) as { replayed: number; webhookIds: string[] };
-    if (values.json) console.log(JSON.stringify(result, null, 2));
-    else
-      console.log(`${result.replayed} deliver${result.replayed === 1 ? 'y' : 'ies'} of "${integrationId}" since ${new Date(since).toISOString()} queued again`);
+    if (values.json) printJson(result);
+    else print(`${result.replayed} deliver${result.replayed === 1 ? 'y' : 'ies'} of "${integrationId}" since ${new Date(since).toISOString()} queued again`);
     return 0;
   },
 };

@@ -1,5 +1,6 @@
 import { DynamoInvitationRepository } from '../functions/adapters/dynamo-invitation-repository.js';
 import { CliError, type Command, EXIT } from './args.js';
+import { print } from './output.js';
 import { surveyTable } from './target.js';
 
 /** `closeloop migrate`: the upgrade steps that rewrite data an earlier version left (docs/upgrading.md). */
@@ -25,7 +26,7 @@ Options:
     } catch (error) {
       throw new CliError(`Could not migrate ${where}: ${error instanceof Error ? error.message : String(error)}`);
     }
-    console.log(`Suppression flags: ${flagged} suppressed contact${flagged === 1 ? '' : 's'} flagged in ${where}; the marker is written.`);
+    print(`Suppression flags: ${flagged} suppressed contact${flagged === 1 ? '' : 's'} flagged in ${where}; the marker is written.`);
     return EXIT.ok;
   },
 };

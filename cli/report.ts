@@ -6,6 +6,7 @@ import { renderHtml } from '../functions/report/html.js';
 import { loadReports, periodOf, ReportRequestError } from '../functions/report/load.js';
 import { renderCsv, renderText } from '../functions/report/text.js';
 import { CliError, type Command, EXIT, UsageError } from './args.js';
+import { print, printJson } from './output.js';
 import { surveyTable } from './target.js';
 
 /** Where the buckets are: a deployed stack's table (`--table`, AWS credentials) or the sandbox running here. */
@@ -70,10 +71,10 @@ Options:
     }
     if (values.html) {
       writeFileSync(values.html as string, renderHtml(reports, new Date()));
-      console.log(`Wrote ${values.html} (${reports.length} program/segment reports).`);
-    } else if (values.json) console.log(JSON.stringify(reports, null, 2));
-    else if (values.csv) console.log(renderCsv(reports));
-    else console.log(renderText(reports));
+      print(`Wrote ${values.html} (${reports.length} program/segment reports).`);
+    } else if (values.json) printJson(reports);
+    else if (values.csv) print(renderCsv(reports));
+    else print(renderText(reports));
     return EXIT.ok;
   },
 };

@@ -1,5 +1,6 @@
 import { loadCatalogFile, resolveCatalogPath } from '../functions/config/catalog-file.js';
 import { CliError, type Command, EXIT } from './args.js';
+import { print, printError } from './output.js';
 
 /** The command that installs the sandbox package beside closeloop (same version). */
 export const SANDBOX_INSTALL = 'npm install --save-dev closeloop-sandbox';
@@ -60,7 +61,7 @@ Environment:
       throw new CliError(`The sandbox could not start: ${error instanceof Error ? error.message : String(error)}`);
     }
     const { info } = sandbox;
-    console.log(`
+    print(`
 Closeloop sandbox is running.
   Catalog                ${catalogFile}   brand "${catalog.brand.name}", ${catalog.programs.length} programs
   Event bus (PutEvents)  ${info.endpoints.eventbridge}   bus "${info.busName}"
@@ -81,7 +82,7 @@ Send sample events with \`npx closeloop demo\`, then open the inbox. Ctrl-C stop
       const shutdown = (reason: string, code: number) => {
         if (stopping) return;
         stopping = true;
-        console.log(`\n${reason}: stopping the sandbox…`);
+        print(`\n${reason}: stopping the sandbox…`);
         // A stop that hangs must not keep DynamoDB Local's parent alive: the launcher exits when this process does.
         const deadline = setTimeout(() => resolve(EXIT.failure), 10_000);
         deadline.unref();
@@ -90,7 +91,7 @@ Send sample events with \`npx closeloop demo\`, then open the inbox. Ctrl-C stop
           .then(
             () => resolve(code),
             (error: unknown) => {
-              console.error(error);
+              printError(error);
               resolve(EXIT.failure);
             },
           )
@@ -102,7 +103,7 @@ Send sample events with \`npx closeloop demo\`, then open the inbox. Ctrl-C stop
       // Each sandbox server answers a bad request itself (500 or 400); an error that still escapes is a
       // bug of the sandbox: say it, and stop every child rather than run on half broken.
       const crash = (kind: string) => (error: unknown) => {
-        console.error(`closeloop sandbox: ${kind}:`, error);
+        printError(`closeloop sandbox: ${kind}:`, error);
         shutdown(kind, EXIT.failure);
       };
       process.on('uncaughtException', crash('uncaught exception'));

@@ -1,6 +1,7 @@
 import { CatalogFileError, CatalogNotFoundError, loadCatalogFile, resolveCatalogPath } from '../functions/config/catalog-file.js';
 import { InvalidCatalogError } from '../functions/config/catalog-schema.js';
 import { type Command, EXIT } from './args.js';
+import { print, printError } from './output.js';
 
 export const validateCommand: Command = {
   name: 'validate',
@@ -22,18 +23,18 @@ Exit codes: 0 valid, 1 invalid or unreadable, 2 usage.`,
       const warnings: string[] = [];
       const catalog = loadCatalogFile(path, { warn: (message) => warnings.push(message) });
       // Valid, but worth fixing: said on stderr, and the exit code stays 0.
-      for (const warning of warnings) console.error(`warning: ${warning}`);
-      console.log(
+      for (const warning of warnings) printError(`warning: ${warning}`);
+      print(
         `${path}: valid (brand "${catalog.brand.name}", ${catalog.programs.length} programs, ${Object.keys(catalog.followUpQueues).length} follow-up queues)`,
       );
       return EXIT.ok;
     } catch (error) {
       if (error instanceof InvalidCatalogError) {
-        for (const problem of error.problems) console.error(problem);
+        for (const problem of error.problems) printError(problem);
         return EXIT.failure;
       }
       if (error instanceof CatalogNotFoundError || error instanceof CatalogFileError) {
-        console.error(error.message);
+        printError(error.message);
         return EXIT.failure;
       }
       throw error;
