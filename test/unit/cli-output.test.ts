@@ -13,7 +13,7 @@ import { integrationsCommand } from '../../cli/integrations.js';
 import { safeJson, visible } from '../../cli/output.js';
 
 const EVIL = 'c-1\u001b]0;owned\u0007\u001b[8mhidden\u202Eexe.txt\u009b';
-const RAW = /[\u0000-\u0009\u000B-\u001F\u007F-\u009F\u202E]/;
+const RAW = /(?!\n)\p{Cc}|\u202E/u;
 
 const record = {
   message: { caseId: 'AAAAAAAAAAAAAAAAAAAAAA', rule: 'detractor', queue: 'support', score: 2, customer: { id: EVIL }, dueAt: '2026-12-08T10:00:00Z' },
