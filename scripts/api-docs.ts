@@ -12,8 +12,9 @@ import { packageVersion } from '../functions/config/package-info.js';
 import { replayRequestBodySchema } from '../functions/deliver/http.js';
 import { digestSendBodySchema } from '../functions/digest/http.js';
 import { followUpMessageSchema } from '../functions/domain/follow-up-message.js';
-import { INTEGRATION_DETAIL_TYPES } from '../functions/domain/integration-event-schemas.js';
+import { INTEGRATION_DETAIL_TYPES, type IntegrationDetailType } from '../functions/domain/integration-event-schemas.js';
 import { INTEGRATION_SOURCE } from '../functions/domain/integration-events.js';
+import { DELIVERED_FIELDS, RECOVERY_CONTEXT } from '../functions/domain/integrations.js';
 import { type Catalog, triggersOf } from '../functions/domain/program.js';
 import { erasureReportSchema, erasureRequestBodySchema } from '../functions/erase/http.js';
 import { inboundBodySchema } from '../functions/hooks/http.js';
@@ -423,6 +424,19 @@ export function openApiDocument(): JsonSchema {
   };
 }
 
+/** An integration event's detail as delivered: the schema's properties the allow-list keeps (DELIVERED_FIELDS), and a recovery request's reduced context. */
+function deliveredDetailSchema(detailType: IntegrationDetailType): JsonSchema {
+  const detail = (integrationEventJsonSchema(detailType).properties as Record<string, JsonSchema>).detail as JsonSchema;
+  const kept = DELIVERED_FIELDS[detailType];
+  const properties = Object.fromEntries(Object.entries((detail.properties ?? {}) as Record<string, JsonSchema>).filter(([name]) => kept.includes(name)));
+  const required = ((detail.required ?? []) as string[]).filter((name) => kept.includes(name));
+  if (detailType === 'RecoverySurveyRequested') {
+    properties.context = { type: 'object', properties: { caseId: { type: 'string' }, programId: { type: 'string' } }, required: [...RECOVERY_CONTEXT] };
+    required.push('context');
+  }
+  return { type: 'object', ...(detail.description ? { description: detail.description } : {}), properties, required };
+}
+
 /** What goes on the bus and the follow-up queues, for the catalog (the repository's demo catalog in docs/asyncapi.json). */
 export function asyncApiDocument(catalog: Catalog): JsonSchema {
   const messages: Record<string, JsonSchema> = {};
@@ -448,6 +462,25 @@ export function asyncApiDocument(catalog: Catalog): JsonSchema {
     };
     send.push({ $ref: `#/channels/bus/messages/${detailType}` });
   }
+  // What a webhook integration is POSTed: the Standard Webhooks body, its `data` the allow-listed detail.
+  const webhookMessages: Record<string, JsonSchema> = {};
+  for (const detailType of INTEGRATION_DETAIL_TYPES) {
+    webhookMessages[`Webhook${detailType}`] = {
+      name: `Webhook${detailType}`,
+      title: `${detailType} as a webhook integration receives it`,
+      contentType: 'application/json',
+      headers: {
+        type: 'object',
+        description: 'Standard Webhooks headers',
+        properties: { 'webhook-id': { type: 'string' }, 'webhook-timestamp': { type: 'string' }, 'webhook-signature': { type: 'string' } },
+      },
+      payload: {
+        type: 'object',
+        required: ['type', 'timestamp', 'data'],
+        properties: { type: { const: detailType }, timestamp: { type: 'string', format: 'date-time' }, data: deliveredDetailSchema(detailType) },
+      },
+    };
+  }
   const followUp = {
     name: 'FollowUpMessage',
     title: 'Follow-up message v1',
@@ -465,10 +498,22 @@ export function asyncApiDocument(catalog: Catalog): JsonSchema {
       description: 'EventBridge bus: business events in (event contract v1), integration events out (source "closeloop").',
       messages,
     },
+    webhooks: {
+      address: "Each webhook integration's url",
+      description:
+        'What a webhook integration receives, signed (Standard Webhooks): the detail-types its `on` lists, each detail reduced to the fields its schema names without customerId, customer and context (a recovery request keeps context.caseId and context.programId). includePersonalData adds customerId / customer; shareContext the context keys it names.',
+      messages: webhookMessages,
+    },
   };
   const operations: Record<string, JsonSchema> = {
     receiveBusinessEvents: { action: 'receive', channel: { $ref: '#/channels/bus' }, summary: 'Producers put business events (PutEvents)', messages: receive },
     sendIntegrationEvents: { action: 'send', channel: { $ref: '#/channels/bus' }, summary: 'Closeloop announces what happened', messages: send },
+    deliverWebhooks: {
+      action: 'send',
+      channel: { $ref: '#/channels/webhooks' },
+      summary: 'The deliver stage POSTs each integration its events, filtered',
+      messages: INTEGRATION_DETAIL_TYPES.map((detailType) => ({ $ref: `#/channels/webhooks/messages/Webhook${detailType}` })),
+    },
   };
   for (const queue of Object.keys(catalog.followUpQueues)) {
     const id = `followUp_${queue.replace(/[^A-Za-z0-9]/g, '_')}`;

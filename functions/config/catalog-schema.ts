@@ -221,6 +221,15 @@ const integrationSchema = z.strictObject({
   on: z.array(z.enum(INTEGRATION_EVENT_TYPES)).check(z.minLength(1), about('The detail-types delivered, e.g. [FollowUpOpened, FollowUpEscalated].')),
   includePersonalData: z.optional(z.boolean().check(about('true: name, email address and customer id go out too. Default false.'))),
   includeComment: z.optional(z.boolean().check(about("slack, zendesk: show the respondent's comment. Default true."))),
+  shareContext: z.optional(
+    z
+      .array(z.string().check(z.minLength(1), z.maxLength(128)))
+      .check(
+        about(
+          "Keys of the business event's context this integration receives (e.g. [orderId]): with the case events (the context the case was opened with) and recovery requests. Default none: a producer's context (addresses, phone numbers) stays home.",
+        ),
+      ),
+  ),
   inbound: z.optional(
     z
       .union(
@@ -579,6 +588,7 @@ function checkIntegrations(declared: readonly z.infer<typeof integrationSchema>[
       on: [...new Set(integration.on)],
       includePersonalData: integration.includePersonalData ?? false,
       includeComment: integration.includeComment ?? true,
+      shareContext: [...new Set(integration.shareContext ?? [])],
     };
   });
 }

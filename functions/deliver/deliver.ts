@@ -1,6 +1,6 @@
 import { type AttemptOutcome, MAX_DELIVERY_ATTEMPTS, nextAttemptInSeconds, outcomeOf } from '../domain/delivery-policy.js';
 import { INTEGRATION_SOURCE } from '../domain/integration-events.js';
-import { type DeliverableEvent, detailFor, type Integration, webhookId, withoutPersonalData } from '../domain/integrations.js';
+import { carriesPersonalData, type DeliverableEvent, detailFor, type Integration, webhookId, withoutPersonalData } from '../domain/integrations.js';
 import { slackMessage } from '../domain/slack-message.js';
 import { signWebhook, webhookBody } from '../domain/webhooks.js';
 import type { CaseRepository, DeadLetterSink, DeliveryLog, DeliveryQueue, HttpRequester, SecretStore, WebhookSender } from '../ports.js';
@@ -64,7 +64,7 @@ async function requestFor(
   deps: DeliverDeps,
 ): Promise<{ url: string; headers: Record<string, string>; body: string } | { problem: string }> {
   const type = event['detail-type'];
-  const detail = detailFor(integration, event.detail);
+  const detail = detailFor(integration, type, event.detail);
   const secret = await deps.secrets.read(integration.secret);
   if (integration.kind === 'webhook') {
     const signed = signWebhook(secret, id, deps.now(), webhookBody(type, new Date(event.time).toISOString(), detail));
@@ -99,20 +99,23 @@ export async function deliver(integration: Integration, event: DeliverableEvent,
     throw new UndeliverableMessageError(`integration "${integration.id}" does not take ${type}`);
   }
   const id = webhookId(integration.id, type, withoutPersonalData(event.detail));
+  // An integration that receives personal data or context: the case gives the contact key (for the log) and the context it was opened with.
+  const record = carriesPersonalData(integration) ? await caseOf(event.detail, deps) : undefined;
+  const sent: DeliverableEvent =
+    record && integration.shareContext.length && event.detail.context === undefined
+      ? { ...event, detail: { ...event.detail, context: record.message.context } }
+      : event;
   const { verdict, described, retryAfterSeconds } =
     integration.kind === 'zendesk'
-      ? await deliverToZendesk(integration, event, { webhookId: id, attempt, replayed: event.replayedAt !== undefined }, deps)
-      : await sendOnce(integration, event, id, deps);
+      ? await deliverToZendesk(integration, sent, { webhookId: id, attempt, replayed: event.replayedAt !== undefined }, deps)
+      : await sendOnce(integration, sent, id, deps);
   const exhausted = verdict === 'retry' && attempt >= MAX_DELIVERY_ATTEMPTS;
   const status = verdict === 'delivered' ? 'delivered' : verdict === 'rejected' ? 'rejected' : exhausted ? 'dead-lettered' : 'retrying';
-  const contactKey = integration.includePersonalData ? await contactKeyOf(event.detail, deps) : undefined;
-  // The log keeps personal data only where `closeloop erase` can find it again (by the contact key); else a replay sends without it.
-  const stored: DeliverableEvent = {
-    'detail-type': type,
-    source: event.source,
-    time: event.time,
-    detail: contactKey ? detailFor(integration, event.detail) : withoutPersonalData({ ...event.detail }),
-  };
+  // The log keeps what was delivered, filtered the same way. Personal data and context only with the case's contact key, so `closeloop erase`
+  // finds them again; without one (no case), the default view (a replay then sends without them).
+  const contactKey = record?.contactKey;
+  const logged = contactKey ? integration : { includePersonalData: false, shareContext: [] };
+  const stored: DeliverableEvent = { 'detail-type': type, source: event.source, time: event.time, detail: detailFor(logged, type, sent.detail) };
   await deps.log.record({
     integrationId: integration.id,
     webhookId: id,
@@ -142,9 +145,8 @@ async function sendOnce(integration: Integration, event: DeliverableEvent, id: s
 }
 
 /** An opted-in delivery about a case carries the respondent's hashed address, so `closeloop erase` finds it. */
-async function contactKeyOf(detail: Readonly<Record<string, unknown>>, deps: DeliverDeps): Promise<string | undefined> {
-  if (typeof detail.caseId !== 'string') return undefined;
-  return (await deps.cases.get(detail.caseId))?.contactKey;
+async function caseOf(detail: Readonly<Record<string, unknown>>, deps: DeliverDeps) {
+  return typeof detail.caseId === 'string' ? deps.cases.get(detail.caseId) : undefined;
 }
 
 export class UnknownIntegrationError extends Error {

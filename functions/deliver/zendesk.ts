@@ -68,7 +68,7 @@ export async function deliverToZendesk(integration: Integration, event: Delivera
   const base = integration.url as string;
   const read = { authorization: credentials.authorization, accept: 'application/json' };
   const write = { ...read, 'content-type': 'application/json' };
-  const detail = detailFor(integration, event.detail);
+  const detail = detailFor(integration, type, event.detail);
 
   const create = async (): Promise<AttemptOutcome> => {
     const record = await deps.cases.get(caseId);

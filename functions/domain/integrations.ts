@@ -21,6 +21,8 @@ export interface Integration {
   readonly includePersonalData: boolean;
   /** Slack and Zendesk show the respondent's comment. Default true. */
   readonly includeComment: boolean;
+  /** Keys of the event's `context` it receives (case events and recovery requests carry one). Default none. */
+  readonly shareContext: readonly string[];
   /** webhook only: a helpdesk may move cases through `POST /hooks/{id}` (functions/hooks/), within this access. Absent or false: off. */
   readonly inbound?: false | InboundAccess;
 }
@@ -61,9 +63,66 @@ export function withoutPersonalData<T>(value: T): T {
   ) as T;
 }
 
-/** What an integration may see of an event's detail. */
-export function detailFor(integration: Pick<Integration, 'includePersonalData'>, detail: Readonly<Record<string, unknown>>): Record<string, unknown> {
-  return integration.includePersonalData ? { ...detail } : withoutPersonalData({ ...detail });
+const CASE_FIELDS = ['version', 'caseId', 'programId', 'rule', 'queue', 'ownerTeam', 'score', 'classification'] as const;
+const THRESHOLD_FIELDS = ['version', 'programId', 'segment', 'kind', 'threshold', 'windowDays', 'responses', 'score', 'lower', 'upper', 'at'] as const;
+
+/**
+ * What an integration receives of each event's detail, by name: the fields the integration-event
+ * schemas (integration-event-schemas.ts) name for the type, minus `customerId`, `customer` and
+ * `context` (a unit test holds the two together). An allow-list: a field a producer adds, or a
+ * member of the producer's free-form context, never reaches a receiver by default. Plain data, so
+ * the deliver bundle does not carry the zod schemas.
+ */
+export const DELIVERED_FIELDS: Readonly<Record<IntegrationEventType, readonly string[]>> = {
+  SurveySent: ['version', 'programId', 'eventId', 'surveyId', 'kind', 'locale', 'sentAt'],
+  SurveySkipped: ['version', 'programId', 'eventId', 'reason', 'at'],
+  SurveyResponded: ['version', 'programId', 'eventId', 'surveyId', 'kind', 'score', 'classification', 'topics', 'revision', 'changed', 'respondedAt'],
+  FollowUpOpened: [...CASE_FIELDS, 'acknowledgeBy', 'dueAt'],
+  FollowUpEscalated: [...CASE_FIELDS, 'escalation'],
+  FollowUpResolved: [...CASE_FIELDS, 'rootCause', 'resolvedAt', 'escalations'],
+  RecoverySurveyRequested: ['eventId', 'occurredAt'],
+  ThresholdBreached: THRESHOLD_FIELDS,
+  ThresholdRecovered: THRESHOLD_FIELDS,
+  EventRejected: ['version', 'source', 'detailType', 'eventId', 'reason', 'rejectedAt'],
+};
+
+/** The fields `includePersonalData: true` adds. */
+export const PERSONAL_FIELDS = ['customerId', 'customer'] as const;
+/** A recovery request's context as every integration receives it: which case and program asked. */
+export const RECOVERY_CONTEXT = ['caseId', 'programId'] as const;
+
+function pick(from: unknown, keys: readonly string[]): Record<string, unknown> {
+  if (typeof from !== 'object' || from === null) return {};
+  const source = from as Record<string, unknown>;
+  return Object.fromEntries(keys.filter((key) => Object.hasOwn(source, key) && source[key] !== undefined).map((key) => [key, source[key]]));
+}
+
+/**
+ * What an integration receives of an event's detail (the body it is sent, the delivery log's copy,
+ * the dead-letter message): the type's DELIVERED_FIELDS; with `includePersonalData`, the customer
+ * fields; the context keys `shareContext` names (and, for a recovery request, its case and program).
+ * Filtered here, in deliver, never on the bus event. Idempotent: a replay of the log's copy gets the same.
+ */
+export function detailFor(
+  integration: Pick<Integration, 'includePersonalData' | 'shareContext'>,
+  detailType: string,
+  detail: Readonly<Record<string, unknown>>,
+): Record<string, unknown> {
+  const fields = DELIVERED_FIELDS[detailType as IntegrationEventType] ?? [];
+  const context = {
+    ...(detailType === 'RecoverySurveyRequested' ? pick(detail.context, RECOVERY_CONTEXT) : {}),
+    ...pick(detail.context, integration.shareContext),
+  };
+  return {
+    ...pick(detail, fields),
+    ...(integration.includePersonalData ? pick(detail, PERSONAL_FIELDS) : {}),
+    ...(Object.keys(context).length ? { context } : {}),
+  };
+}
+
+/** The delivery carries something of a person: the customer fields, or context the integration asked for. */
+export function carriesPersonalData(integration: Pick<Integration, 'includePersonalData' | 'shareContext'>): boolean {
+  return integration.includePersonalData || integration.shareContext.length > 0;
 }
 
 const text = (value: unknown): string => (value === undefined || value === null ? '' : String(value));

@@ -80,7 +80,7 @@ beforeAll(async () => {
       webhook('flaky', ['ThresholdRecovered']),
       webhook('down', ['ThresholdBreached']),
       webhook('load', ['FollowUpResolved']),
-      webhook('optin', ['FollowUpOpened'], { includePersonalData: true }),
+      webhook('optin', ['FollowUpOpened'], { includePersonalData: true, shareContext: ['orderId'] }),
       { id: 'no-secret', kind: 'slack', secret: 'closeloop/not-set', on: ['FollowUpOpened'] },
     ],
   });
@@ -135,6 +135,10 @@ async function announce(detailType: string, details: Record<string, unknown>[]) 
   }
 }
 
+/** Personal data a producer put into the event's context (issue 25: it went to default webhooks through RecoverySurveyRequested). */
+const PRODUCER_CONTEXT = { shippingAddress: 'Tamme 5, 10115 Tallinn', phone: '+372 5555 1234', secondEmail: 'kadri.private@example.org' };
+const PERSONAL = [...Object.values(PRODUCER_CONTEXT)];
+
 /** A detractor's answer through the real rating page: invitation stored as dispatch stores it, then the click. */
 async function answer(label: string, score: number, comment: string) {
   const token = newToken();
@@ -147,7 +151,8 @@ async function answer(label: string, score: number, comment: string) {
     contactKey: `contact-${run}-${label}`,
     locale: 'en',
     customer: { id: `cust-${run}-${label}`, email: `kadri-${run}-${label}@example.com`, name: `Kadri ${run}`, tier: 'silver' },
-    context: { orderId: label },
+    // What producers put in a context: an order id, and personal data no integration receives by default.
+    context: { orderId: label, ...PRODUCER_CONTEXT },
     createdAt: now.toISOString(),
     expiresAt: Math.floor(now.getTime() / 1000) + 86_400,
   };
@@ -197,15 +202,38 @@ describe('integrations in the sandbox', () => {
     expect(slack.body).not.toContain(invitation.customer.email);
   });
 
-  it('sends the customer id to an integration that opted in, and `erase` removes its delivery log item', async () => {
+  it('erasure scan, default integrations: no address, phone or other personal data in any delivery or log item', async () => {
+    const { invitation } = await answer('scan', 2, `scan ${run}`);
+    const caseDelivery = await waitFor(() => bodies('/cx-webhook').find((r) => r.body.includes('FollowUpOpened') && r.body.includes(`"programId"`)));
+    await waitFor(() => bodies('/slack').find((r) => r.body.length > 0));
+    const personal = [...PERSONAL, invitation.customer.email!, invitation.customer.name!, invitation.customer.id!];
+    for (const id of ['cx-webhook', 'cx-slack']) {
+      const logged = JSON.stringify(await logItems(id));
+      for (const value of personal) expect(logged, `${id}'s log holds ${value}`).not.toContain(value);
+    }
+    for (const body of [...bodies('/cx-webhook'), ...bodies('/slack')].map((r) => r.body)) {
+      for (const value of PERSONAL) expect(body).not.toContain(value);
+    }
+    // The delivered shape: the schema's fields without customerId, customer or context.
+    expect(Object.keys(JSON.parse(caseDelivery.body).data).sort()).toEqual(
+      ['acknowledgeBy', 'caseId', 'classification', 'dueAt', 'ownerTeam', 'programId', 'queue', 'rule', 'score', 'version'].sort(),
+    );
+  });
+
+  it('erasure scan, opted-in integrations: the customer and the shared context key present before `erase`, gone after', async () => {
     const { invitation } = await answer('optin', 1, `optin ${run}`);
     const delivery = await waitFor(() => bodies('/optin').find((r) => r.body.includes(invitation.customer.id!)));
     expect(() => new Webhook(SECRET).verify(delivery.body, delivery.headers)).not.toThrow();
+    expect(JSON.parse(delivery.body).data).toMatchObject({ customerId: invitation.customer.id, context: { orderId: 'optin' } });
+    // shareContext names orderId only: the rest of the producer's context stays home.
+    for (const value of PERSONAL) expect(delivery.body).not.toContain(value);
     await waitFor(async () => ((await logItems('optin')).some((item) => JSON.stringify(item).includes(invitation.customer.id!)) ? true : undefined));
+    expect(JSON.stringify(await logItems('optin'))).toContain('"orderId":"optin"');
 
     await new DynamoErasure(running.info.tables.surveys, dynamodb).erase(invitation.contactKey, new Date());
 
     expect((await logItems('optin')).filter((item) => JSON.stringify(item).includes(invitation.customer.id!))).toEqual([]);
+    expect(JSON.stringify(await logItems('optin'))).not.toContain('"orderId":"optin"');
     // The other integrations' items never held it.
     for (const id of ['cx-webhook', 'cx-slack']) expect(JSON.stringify(await logItems(id))).not.toContain(invitation.customer.id);
   });

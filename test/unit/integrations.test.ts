@@ -18,6 +18,7 @@ const webhook: Integration = {
   on: ['FollowUpOpened', 'FollowUpEscalated', 'ThresholdBreached'],
   includePersonalData: false,
   includeComment: true,
+  shareContext: [],
 };
 const slack: Integration = { ...webhook, id: 'cx-slack', kind: 'slack', url: undefined, secret: 'closeloop/slack-url' };
 const opened: DeliverableEvent = {
@@ -158,8 +159,16 @@ describe('catalog integrations', () => {
   it('fills the defaults: no personal data, the comment shown', () => {
     const catalog = parseCatalog(withIntegrations([good, { id: 'cx-slack', kind: 'slack', secret: 'closeloop/slack-url', on: ['ThresholdBreached'] }]));
     expect(catalog.integrations).toEqual([
-      { ...good, includePersonalData: false, includeComment: true },
-      { id: 'cx-slack', kind: 'slack', secret: 'closeloop/slack-url', on: ['ThresholdBreached'], includePersonalData: false, includeComment: true },
+      { ...good, includePersonalData: false, includeComment: true, shareContext: [] },
+      {
+        id: 'cx-slack',
+        kind: 'slack',
+        secret: 'closeloop/slack-url',
+        on: ['ThresholdBreached'],
+        includePersonalData: false,
+        includeComment: true,
+        shareContext: [],
+      },
     ]);
   });
 

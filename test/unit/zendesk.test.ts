@@ -26,6 +26,7 @@ const zendesk: Integration = {
   on: ['FollowUpOpened', 'FollowUpEscalated', 'FollowUpResolved'],
   includePersonalData: false,
   includeComment: true,
+  shareContext: [],
 };
 const caseDetail = {
   version: 1,
