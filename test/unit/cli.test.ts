@@ -116,7 +116,19 @@ describe('the closeloop command', () => {
         if (request.url === '/__closeloop/instance') return response.end(JSON.stringify({ instanceId }));
         requests.push(`${request.method} ${request.url}`);
         response.writeHead(200, { 'content-type': 'application/json' });
-        response.end('{"contactKey":"k","erasedAt":"2026-01-01T00:00:00Z"}');
+        // A whole erasure report: the command prints "erased" only for one (cli-transport.test.ts).
+        response.end(
+          JSON.stringify({
+            contactKey: 'k',
+            erasedAt: '2026-01-01T00:00:00Z',
+            suppressed: true,
+            invitationsDeleted: 0,
+            responsesAnonymised: 0,
+            casesAnonymised: 0,
+            contactRecordsDeleted: 0,
+            notificationsDeleted: 0,
+          }),
+        );
       });
       server.listen(0, '127.0.0.1');
       await once(server, 'listening');
