@@ -2,13 +2,14 @@ import { framedEmail, respondentFrame, textRow } from '../domain/email-frame.js'
 import { escapeHtml } from '../domain/html.js';
 import { fill, type Messages, messagesFor, resolveLocale } from '../domain/messages.js';
 import type { Brand } from '../domain/program.js';
+import { displayValue } from '../domain/text.js';
 import type { SurveyEmail } from '../ports.js';
 import type { AnnouncementJob } from './announce.js';
 
 /** `{name}` without a name: the words around it close up ("Hello {name}," → "Hello,"). */
 function fillText(template: string, name: string | undefined, brand: string): string {
   const filled = fill(template, { name: name ?? '', brand });
-  return name ? filled : filled.replace(/[ \t]+([,.!?;:])/g, '$1').replace(/[ \t]{2,}/g, ' ');
+  return name ? filled : filled.replace(/[ \t]+([,.!?;:])/g, '$1').replace(/[ \t]{2,}/g, ' ').replace(/[ \t]+$/gm, '');
 }
 
 /** The first paragraph after a greeting ("Hello Ana," "Tere!"): a short first line ending in , : ! or ؛ is taken for one. */
@@ -34,8 +35,9 @@ export function renderAnnouncementEmail(
   const bundleLocale = resolveLocale(job.locale, Object.keys(settings.locales));
   const m = messagesFor(settings.locales, bundleLocale);
   const brand = settings.brand.name;
-  const subject = fillText(job.subject, to.name, brand);
-  const body = fillText(job.body, to.name, brand);
+  const name = displayValue(to.name);
+  const subject = fillText(job.subject, name, brand);
+  const body = fillText(job.body, name, brand);
   const paragraphs = body
     .split(/\n[ \t]*\n/)
     .map((p) => p.trim())

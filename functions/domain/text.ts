@@ -43,6 +43,25 @@ export function cleanMultilineText(raw: string): string {
     .trim();
 }
 
+/**
+ * What makes a name or a context value look like a link or an address ("evil.example/login",
+ * "pay.me", "a@b", "https://…"): a phisher's line in the brand's email. Such a value counts as
+ * missing wherever it would be shown. "J. R. Smith" is a name (no letter right after the dot).
+ */
+const LINK_LIKE = /:\/\/|www\.|@|[\p{L}\p{N}]\.\p{L}{2,}/iu;
+
+/**
+ * A producer's value (a name, a context value) as an email or a page shows it: cleaned and cut
+ * (displayText), or undefined when nothing is left or it looks like a link or an address: then
+ * the greeting is the anonymous one, a program line falls back to the standard wording, and an
+ * announcement closes up around `{name}`. The one display cleaner every template and subject uses.
+ */
+export function displayValue(raw: string | undefined): string | undefined {
+  if (raw === undefined) return undefined;
+  const shown = displayText(raw);
+  return shown === '' || LINK_LIKE.test(shown) ? undefined : shown;
+}
+
 /** Cleaned and cut to `max` code points, the last one an ellipsis when cut. */
 export function displayText(raw: string, max = MAX_DISPLAY_LENGTH): string {
   const points = Array.from(cleanText(raw));

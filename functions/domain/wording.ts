@@ -1,28 +1,32 @@
 import type { Invitation } from './invitation.js';
 import { fill, fillStrict, type Messages } from './messages.js';
 import type { SurveyProgram } from './program.js';
-import { displayText } from './text.js';
+import { displayValue } from './text.js';
 
 const PLACEHOLDER = /\{([\w.]+)\}/g;
 
 /**
  * Values for the `{placeholders}` the given templates use, and only those: brand, name and scalar
- * `context.<key>` of the event. Names and context values are cleaned and cut for display
- * (domain/text.ts) — also those stored before the event contract's cleaning.
+ * `context.<key>` of the event. Names and context values go through displayValue (domain/text.ts):
+ * cleaned and cut — also those stored before the event contract's cleaning — and missing when they
+ * look like a link or an address.
  */
 export function templateValues(invitation: Invitation, brand: string, templates: readonly (string | undefined)[]): Record<string, string> {
   const used = new Set(templates.flatMap((template) => (template ? [...template.matchAll(PLACEHOLDER)].map((m) => m[1] as string) : [])));
   const values: Record<string, string> = {};
   for (const key of used) {
     if (key === 'brand') values.brand = brand;
-    else if (key === 'name' && invitation.customer.name) values.name = displayText(invitation.customer.name);
-    else if (key.startsWith('context.') && Object.hasOwn(invitation.context, key.slice(8))) {
+    else if (key === 'name') {
+      const name = displayValue(invitation.customer.name);
+      if (name) values.name = name;
+    } else if (key.startsWith('context.') && Object.hasOwn(invitation.context, key.slice(8))) {
       const value = invitation.context[key.slice(8)];
-      if (['string', 'number', 'boolean'].includes(typeof value)) values[key] = displayText(String(value));
+      const shown = ['string', 'number', 'boolean'].includes(typeof value) ? displayValue(String(value)) : undefined;
+      // A value cleaned to nothing, or that looks like a link or an address, counts as missing: the line falls back.
+      if (shown) values[key] = shown;
     }
   }
-  // A value cleaned to nothing counts as missing: the line falls back rather than show a blank.
-  return Object.fromEntries(Object.entries(values).filter(([key, value]) => key === 'brand' || value !== ''));
+  return values;
 }
 
 /** The program's own line for this locale when all its placeholders have values, else undefined. */

@@ -3,7 +3,7 @@ import { DEFAULT_ACCENT, framedEmail, respondentFrame, textRow } from '../domain
 import { escapeHtml } from '../domain/html.js';
 import { fill, messagesFor } from '../domain/messages.js';
 import { formatDeadline, type Notification } from '../domain/notification.js';
-import { cleanMultilineText } from '../domain/text.js';
+import { cleanMultilineText, displayValue } from '../domain/text.js';
 import type { SurveyEmail } from '../ports.js';
 
 /**
@@ -18,7 +18,8 @@ export function renderNotificationEmail(notification: Notification, unsubscribeU
   const n = m.notification;
   const brand = settings.brand.name;
   const accent = settings.brand.accentColor ?? DEFAULT_ACCENT;
-  const greeting = notification.to.name ? fill(m.greeting, { name: notification.to.name }) : m.greetingAnonymous;
+  const name = displayValue(notification.to.name);
+  const greeting = name ? fill(m.greeting, { name }) : m.greetingAnonymous;
   const subject = fill(notification.kind === 'acknowledgement' ? n.acknowledgementSubject : n.resolutionSubject, { brand });
   const paragraphs: { text: string; quote?: boolean }[] =
     notification.kind === 'acknowledgement'

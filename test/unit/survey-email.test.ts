@@ -93,7 +93,7 @@ describe('hostile text from the event', () => {
   const phishing = 'Ana\r\n\r\nYour account is locked. Sign in at https://evil.example/login\r\n\r\n';
   const lines = (email: { text: string }) => email.text.split(/\r\n|\r|\n|\u2028|\u2029|\u0085/);
 
-  it('a name with CR/LF and a URL creates no new line in the text part, from the event or as stored', () => {
+  it('a name with CR/LF and a URL creates no new line in the text part, from the event or as stored, and is not shown at all (it looks like a link)', () => {
     const plain = renderSurveyEmail(invitation({ customer: { id: 'c', email: 'ana@example.com', name: 'Ana' } }), token, settings);
     const parsed = parseSurveyEvent({
       source: 'shop.orders',
@@ -108,7 +108,8 @@ describe('hostile text from the event', () => {
     for (const customer of [parsed.value.customer, { id: 'c', email: 'ana@example.com', name: `${phishing}\u2028\u0085\u202E` }]) {
       const email = renderSurveyEmail(invitation({ customer }), token, settings);
       expect(lines(email)).toHaveLength(lines(plain).length);
-      expect(lines(email).filter((line) => line.includes('evil.example'))).toEqual(['Hi Ana Your account is locked. Sign in at https://evil.example/login,']);
+      expect(lines(email).filter((line) => line.includes('evil.example'))).toEqual([]);
+      expect(email.html).not.toContain('evil.example');
       // biome-ignore lint/suspicious/noControlCharactersInRegex: the test looks for control characters
       expect(email.text).not.toMatch(/[\u202A-\u202E\u2066-\u2069\u0000-\u0009\u000B-\u001F]/);
     }
