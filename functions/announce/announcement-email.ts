@@ -9,7 +9,12 @@ import type { AnnouncementJob } from './announce.js';
 /** `{name}` without a name: the words around it close up ("Hello {name}," → "Hello,"). */
 function fillText(template: string, name: string | undefined, brand: string): string {
   const filled = fill(template, { name: name ?? '', brand });
-  return name ? filled : filled.replace(/[ \t]+([,.!?;:])/g, '$1').replace(/[ \t]{2,}/g, ' ').replace(/[ \t]+$/gm, '');
+  return name
+    ? filled
+    : filled
+        .replace(/[ \t]+([,.!?;:])/g, '$1')
+        .replace(/[ \t]{2,}/g, ' ')
+        .replace(/[ \t]+$/gm, '');
 }
 
 /** The first paragraph after a greeting ("Hello Ana," "Tere!"): a short first line ending in , : ! or ؛ is taken for one. */
