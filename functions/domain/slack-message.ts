@@ -19,6 +19,8 @@ export interface SlackMessage {
 
 const escapeText = (value: string) => value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 const str = (value: unknown) => (value === undefined || value === null ? undefined : String(value));
+/** Every value interpolated into a message, escaped: a score, a bound or a program id from the bus cannot become a mention (`<!channel>`) or a link. */
+const shown = (value: unknown) => escapeText(str(value) ?? '');
 const MAX_COMMENT = 2500;
 
 const TITLES: Record<string, { emoji: string; title: string; loud: boolean }> = {
@@ -43,19 +45,19 @@ export function slackMessage(
   const caseId = str(detail.caseId);
   const fields: string[] = [`*Program*\n${escapeText(program)}`];
   if (detail.score !== undefined) {
-    const score = detail.classification ? `${str(detail.score)} (${escapeText(String(detail.classification))})` : String(detail.score);
+    const score = detail.classification ? `${shown(detail.score)} (${shown(detail.classification)})` : shown(detail.score);
     fields.push(`*Score*\n${score}`);
   }
   if (detailType.startsWith('Threshold')) {
     fields.push(`*Segment*\n${escapeText(str(detail.segment) ?? 'all')}`);
-    fields.push(`*Rolling score*\n${str(detail.score)} (interval ${str(detail.lower)}–${str(detail.upper)}, threshold ${str(detail.threshold)})`);
-    fields.push(`*Responses*\n${str(detail.responses)} in ${str(detail.windowDays)} days`);
+    fields.push(`*Rolling score*\n${shown(detail.score)} (interval ${shown(detail.lower)}–${shown(detail.upper)}, threshold ${shown(detail.threshold)})`);
+    fields.push(`*Responses*\n${shown(detail.responses)} in ${shown(detail.windowDays)} days`);
   }
   if (detail.queue) fields.push(`*Queue*\n${escapeText(String(detail.queue))}`);
   const escalation = detail.escalation as { rung?: number; reason?: string; assignee?: string } | undefined;
   if (escalation) {
     const assignee = escalation.assignee ? `; assigned to ${escapeText(escalation.assignee)}` : '; unassigned';
-    fields.push(`*Escalation*\nrung ${escalation.rung} (${escapeText(String(escalation.reason))})${assignee}`);
+    fields.push(`*Escalation*\nrung ${shown(escalation.rung)} (${shown(escalation.reason)})${assignee}`);
   }
   if (detail.dueAt) fields.push(`*Due*\n${escapeText(String(detail.dueAt))}`);
   if (detail.rootCause) fields.push(`*Root cause*\n${escapeText(String(detail.rootCause))}`);
@@ -63,7 +65,7 @@ export function slackMessage(
   if (topics.length) fields.push(`*Topics*\n${escapeText(topics.join(', '))}`);
   if (detail.customerId) fields.push(`*Customer*\n${escapeText(String(detail.customerId))}`);
 
-  const headline = `${look.emoji} ${look.title}: ${program}${detail.score !== undefined ? `, score ${str(detail.score)}` : ''}`;
+  const headline = `${look.emoji} ${escapeText(look.title)}: ${escapeText(program)}${detail.score !== undefined ? `, score ${shown(detail.score)}` : ''}`;
   const blocks: Record<string, unknown>[] = [
     { type: 'header', text: { type: 'plain_text', text: `${look.emoji} ${look.title}`.slice(0, 150), emoji: true } },
     { type: 'section', fields: fields.slice(0, 10).map((text) => ({ type: 'mrkdwn', text })) },

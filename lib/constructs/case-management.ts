@@ -49,7 +49,7 @@ export class CaseManagement extends Construct {
       id: 'Serverless-LambdaDLQ',
       reason: 'Invoked synchronously by the HTTP API only: the caller gets the error; there is no asynchronous event to keep.',
     });
-    props.bus.grantPutEventsTo(this.api);
+    this.api.publishTo(props.bus);
     this.api.serveRoutes(props.api, 'Cases');
 
     this.hooks = new StageFunction(this, 'HooksFunction', {
@@ -62,7 +62,7 @@ export class CaseManagement extends Construct {
       id: 'Serverless-LambdaDLQ',
       reason: 'Invoked synchronously by the HTTP API only: the caller gets the error (and retries); there is no asynchronous event to keep.',
     });
-    props.bus.grantPutEventsTo(this.hooks);
+    this.hooks.publishTo(props.bus);
     // Exactly the inbound hooks' own secrets, by name (Secrets Manager suffixes the ARN): never a delivery secret.
     const inboundSecrets = [...new Set((props.defaults.catalog.integrations ?? []).flatMap((integration) => inboundAccess(integration)?.secret ?? []))];
     inboundSecrets.forEach((name, index) => {
@@ -87,7 +87,7 @@ export class CaseManagement extends Construct {
     // A case that cannot be escalated is described there with its reason, and the sweep goes on.
     this.sweepFailures.grantSendMessages(this.sweep);
     for (const queue of Object.values(props.queues)) queue.grantSendMessages(this.sweep);
-    props.bus.grantPutEventsTo(this.sweep);
+    this.sweep.publishTo(props.bus);
     this.sweep.runOnSchedule(this, 'EveryMinute', `Escalation sweep over the ${surveyTable.slaIndex.name} index`);
   }
 }

@@ -72,7 +72,7 @@ export class Dispatch extends Construct {
       },
     });
     props.deadLetters.grantSendMessages(this.function);
-    props.bus.grantPutEventsTo(this.function);
+    this.function.publishTo(props.bus);
     this.schedules.grantWriteSchedules(this.function);
     schedulerRole.grantPassRole(this.function.grantPrincipal);
     // cdk-nag names the finding after the rendered ARN: literal region/account when the stack has an env.

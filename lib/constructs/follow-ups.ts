@@ -72,7 +72,7 @@ export class FollowUps extends Construct {
     });
     this.failures.grantSendMessages(this.function);
     // Cases (opened with a check, in one transaction, that the respondent was not erased meanwhile), notified marks, rest periods.
-    props.bus.grantPutEventsTo(this.function);
+    this.function.publishTo(props.bus);
     for (const queue of Object.values(this.queues)) queue.grantSendMessages(this.function);
 
     this.function.readStream(props.table, this.failures);

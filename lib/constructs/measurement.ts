@@ -38,7 +38,7 @@ export class Measurement extends Construct {
     // A corrupted record is set aside there with its reason (the on-failure record of the event source carries none).
     this.failures.grantSendMessages(this.function);
     // Markers and counters in one transaction, alert state, and reads of the day buckets.
-    props.bus.grantPutEventsTo(this.function);
+    this.function.publishTo(props.bus);
     this.function.readStream(props.table, this.failures);
   }
 }

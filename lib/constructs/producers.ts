@@ -5,6 +5,7 @@ import { Construct } from 'constructs';
 import { registrySchemas } from '../../functions/config/contracts.js';
 import { INTEGRATION_SOURCE } from '../../functions/domain/integration-events.js';
 import { type Catalog, triggersOf } from '../../functions/domain/program.js';
+import { PUBLISHER_TAG } from './stage-function.js';
 
 export interface ProducersProps {
   readonly bus: IEventBus;
@@ -52,13 +53,27 @@ export class Producers extends Construct {
     });
     // Statement ids are per bus: unique per construct, so two Closeloops may share an existing bus.
     const statementId = (kind: string) => `closeloop-${kind}-${this.node.addr}`.slice(0, 64);
-    let previous: CfnEventBusPolicy | undefined;
+    // No principal of the account passes for Closeloop: `source: closeloop` only from a role Closeloop tagged (StageFunction.publishTo).
+    // Another Closeloop on the same bus adds its own statement; their roles carry the same tag, so neither denies the other.
+    let previous: CfnEventBusPolicy | undefined = new CfnEventBusPolicy(this, 'SourceGuard', {
+      eventBusName: props.bus.eventBusName,
+      statementId: statementId('source-guard'),
+      statement: {
+        Effect: 'Deny',
+        Principal: '*',
+        Action: 'events:PutEvents',
+        Resource: props.bus.eventBusArn,
+        Condition: { StringEquals: { 'events:source': INTEGRATION_SOURCE }, StringNotEquals: { [`aws:PrincipalTag/${PUBLISHER_TAG}`]: 'true' } },
+      },
+    });
     if (props.accounts?.length) {
+      const guard = previous;
       previous = new CfnEventBusPolicy(this, 'ProducerAccounts', {
         eventBusName: props.bus.eventBusName,
         statementId: statementId('accounts'),
         statement: statement({ AWS: props.accounts.map((account) => `arn:${Aws.PARTITION}:iam::${account}:root`) }, {}),
       });
+      previous.node.addDependency(guard);
     }
     if (props.organizationId) {
       const policy = new CfnEventBusPolicy(this, 'ProducerOrganization', {

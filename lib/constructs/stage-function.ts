@@ -6,7 +6,7 @@ import type { HttpApi, HttpMethod, HttpRoute } from 'aws-cdk-lib/aws-apigatewayv
 import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
-import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { type IEventBus, Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction as LambdaTarget } from 'aws-cdk-lib/aws-events-targets';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Code, type FunctionProps, Function as LambdaFunction, Runtime, StartingPosition, Tracing } from 'aws-cdk-lib/aws-lambda';
@@ -50,6 +50,9 @@ export interface StageFunctionProps<S extends Stage>
   /** @default 256 MB */
   readonly memorySize?: number;
 }
+
+/** The role tag the bus policy requires of whoever puts `source: closeloop` events (its value `true`). */
+export const PUBLISHER_TAG = 'closeloop:publisher';
 
 /** The tag every stage's function, role and log group carry, its value the stage's name (e.g. `closeloop:stage` = `rules`). */
 export const STAGE_TAG = 'closeloop:stage';
@@ -148,6 +151,16 @@ export class StageFunction<S extends Stage = Stage> extends LambdaFunction {
           '($5 per million traces); Powertools metrics, structured logs and the dashboard cover the pipeline without it.',
       });
     }
+  }
+
+  /**
+   * Lets the stage put Closeloop's integration events (`source: closeloop`) on `bus`: PutEvents, and
+   * the role's tag `closeloop:publisher` = `true`, without which the bus policy denies that source
+   * (Producers: no other principal of the account can pass for Closeloop).
+   */
+  publishTo(bus: IEventBus): void {
+    bus.grantPutEventsTo(this);
+    if (this.role) Tags.of(this.role).add(PUBLISHER_TAG, 'true');
   }
 
   /** Adds the routes the stage's manifest declares to the API, integrated with this function (IAM-authorised where declared). */

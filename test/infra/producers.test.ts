@@ -1,9 +1,12 @@
-import { Validations } from 'aws-cdk-lib';
+import { Stack, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import { EventBus } from 'aws-cdk-lib/aws-events';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { afterAll, describe, expect, it } from 'vitest';
 import { INTEGRATION_DETAIL_TYPES } from '../../functions/domain/integration-event-schemas.js';
+import { Catalog, Closeloop } from '../../lib/index.js';
 import { InvalidPropsError } from '../../lib/props.js';
+import { DEMO_CATALOG_FILE } from '../fixtures/catalog.js';
 import { cleanUpApps, testApp, testStack } from './app.js';
 
 afterAll(cleanUpApps);
@@ -77,8 +80,9 @@ describe('producers: the schema registry and other accounts', () => {
     template.hasOutput('*', { Value: busArn() });
   });
 
-  it('adds no bus policy without producers', () => {
-    Template.fromStack(testStack(testApp())).resourceCountIs('AWS::Events::EventBusPolicy', 0);
+  it('adds no producer statement without producers: the bus policy is only the source guard', () => {
+    const policies = Object.values(Template.fromStack(testStack(testApp())).findResources('AWS::Events::EventBusPolicy')) as Resource[];
+    expect(policies.map((p) => p.Properties.Statement.Effect)).toEqual(['Deny']);
   });
 
   it('refuses an account id or organization id that is not one, naming the prop or context key', () => {
@@ -95,5 +99,54 @@ describe('producers: the schema registry and other accounts', () => {
     testStack(app);
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
     expect(() => app.synth()).not.toThrow();
+  });
+});
+
+type Resource = { Properties: Record<string, any> };
+
+describe('no forged internal events: source "closeloop" only from the roles Closeloop tags', () => {
+  const template = Template.fromStack(testStack(testApp()));
+  const guard = () =>
+    (Object.values(template.findResources('AWS::Events::EventBusPolicy')) as Resource[]).find((p) => p.Properties.Statement.Effect === 'Deny')!;
+  const roleOf = (fn: Resource) => fn.Properties.Role['Fn::GetAtt'][0] as string;
+  const policiesOf = (role: string) =>
+    (Object.values(template.findResources('AWS::IAM::Policy')) as Resource[]).filter((p) => p.Properties.Roles.some((r: { Ref: string }) => r.Ref === role));
+  const putsEvents = (role: string) =>
+    policiesOf(role).some((p) =>
+      (p.Properties.PolicyDocument.Statement as { Action: string | string[] }[]).some((st) => [st.Action].flat().includes('events:PutEvents')),
+    );
+  const tagged = (role: string) =>
+    ((template.findResources('AWS::IAM::Role')[role] as Resource).Properties.Tags ?? []).some(
+      (tag: { Key: string; Value: string }) => tag.Key === 'closeloop:publisher' && tag.Value === 'true',
+    );
+
+  it('denies PutEvents of source closeloop on the bus to every principal without the publisher tag', () => {
+    expect(guard().Properties.Statement).toEqual({
+      Effect: 'Deny',
+      Principal: '*',
+      Action: 'events:PutEvents',
+      Resource: { 'Fn::GetAtt': [expect.stringMatching(/IngestBus/), 'Arn'] },
+      Condition: { StringEquals: { 'events:source': 'closeloop' }, StringNotEquals: { 'aws:PrincipalTag/closeloop:publisher': 'true' } },
+    });
+  });
+
+  it('tags exactly the roles that may put events (the stages that announce), and no other', () => {
+    const roles = (Object.values(template.findResources('AWS::Lambda::Function')) as Resource[]).map(roleOf);
+    const publishers = roles.filter(putsEvents);
+    expect(publishers.length).toBeGreaterThanOrEqual(6);
+    for (const role of roles) expect(tagged(role), role).toBe(putsEvents(role));
+  });
+
+  it('lets two Closeloops share a bus without denying each other: one guard each, the same tag', () => {
+    const stack = new Stack(testApp(), 'Shared', { env: { account: '123456789012', region: 'eu-west-1' } });
+    const bus = new EventBus(stack, 'Bus');
+    for (const id of ['Dev', 'Prod']) {
+      new Closeloop(stack, id, { catalog: Catalog.fromFile(DEMO_CATALOG_FILE), senderEmail: 'a@shop.example', supportEmail: 'b@shop.example', eventBus: bus });
+    }
+    const shared = Template.fromStack(stack);
+    const guards = (Object.values(shared.findResources('AWS::Events::EventBusPolicy')) as Resource[]).filter((p) => p.Properties.Statement.Effect === 'Deny');
+    expect(guards).toHaveLength(2);
+    expect(new Set(guards.map((g) => g.Properties.StatementId)).size).toBe(2);
+    expect(new Set(guards.map((g) => JSON.stringify(g.Properties.Statement.Condition))).size).toBe(1);
   });
 });
