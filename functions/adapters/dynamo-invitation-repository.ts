@@ -543,9 +543,9 @@ export class DynamoInvitationRepository implements InvitationRepository, Contact
         new UpdateCommand({
           TableName: this.tableName,
           Key: keys.invitation(tokenHash),
-          UpdateExpression: 'REMOVE customer.#email, customer.#name',
-          ConditionExpression: 'attribute_exists(customer.#email) OR attribute_exists(customer.#name)',
-          ExpressionAttributeNames: { '#email': 'email', '#name': 'name' },
+          UpdateExpression: 'REMOVE customer.#email, customer.#name, customer.#id',
+          ConditionExpression: 'attribute_exists(customer.#email) OR attribute_exists(customer.#name) OR attribute_exists(customer.#id)',
+          ExpressionAttributeNames: { '#email': 'email', '#name': 'name', '#id': 'id' },
         }),
       );
     } catch (error) {

@@ -490,6 +490,9 @@ export function parseCatalog(input: unknown, options: ParseOptions = {}): Catalo
     }
     const reminder = program.reminder && checkReminder(program.reminder, `${at}.reminder`, declared.invitationTtlDays, problems);
     const { min, max } = scaleOf(program.kind);
+    const { refuses } = surveyKind(program.kind);
+    if (refuses.rules && program.rules.length) problems.push(`${at}.rules: ${refuses.rules}; leave the list empty`);
+    if (refuses.alert && program.alert) problems.push(`${at}.alert: ${refuses.alert}`);
     program.rules.forEach((rule, r) => {
       if (rule.notifyRespondent && surveyKind(program.kind).anonymous && (rule.notifyRespondent.onOpen || rule.notifyRespondent.onResolve)) {
         problems.push(`${at}.rules.${r}.notifyRespondent: an eNPS program never notifies its respondents (their answers are anonymous)`);

@@ -67,7 +67,7 @@ export const INTEGRATION_EVENT_SCHEMAS = {
       changed: z.boolean(),
       respondedAt: z.union([instant, z.iso.date()]).check(about('The instant; for eNPS only the day.')),
     })
-    .check(about('An answer was recorded (eNPS: without eventId, surveyId or customerId, and respondedAt as the day).')),
+    .check(about('An answer was recorded. Never for an eNPS program: its answers are anonymous, and an event would date and link them.')),
   FollowUpOpened: z
     .object({ ...caseDetail, acknowledgeBy: z.nullable(instant), dueAt: instant })
     .check(about('An answer matched a follow-up rule: a case opened on its queue.')),

@@ -70,17 +70,17 @@ export const MAX_COMMENT_LENGTH = 2000;
 export const MAX_REVISIONS = 5;
 
 /**
- * eNPS is anonymous: once answered, its invitation keeps no address and no name (the hashed
- * contact key stays, for rest periods, unsubscribe and erasure).
+ * eNPS is anonymous: once answered, its invitation keeps no address, no name and no customer id
+ * (the hashed contact key stays, for rest periods, unsubscribe and erasure; the segment, for reports).
  */
 export const forgetsRespondent = (invitation: Pick<Invitation, 'kind' | 'response' | 'customer'>): boolean =>
   surveyKind(invitation.kind).anonymous &&
   invitation.response !== undefined &&
-  (invitation.customer.email !== undefined || invitation.customer.name !== undefined);
+  (invitation.customer.email !== undefined || invitation.customer.name !== undefined || invitation.customer.id !== undefined);
 
-/** The invitation as kept after an anonymous answer: the customer without address and name. */
+/** The invitation as kept after an anonymous answer: the customer without address, name and id. */
 export function withoutRespondent(invitation: Invitation): Invitation {
-  const { email: _email, name: _name, ...customer } = invitation.customer;
+  const { email: _email, name: _name, id: _id, ...customer } = invitation.customer;
   return { ...invitation, customer };
 }
 

@@ -56,6 +56,14 @@ export interface SurveyKindDescriptor {
    * deliveries carry no customer.
    */
   readonly anonymous: boolean;
+  /**
+   * What a program of this kind may not declare, by catalog key, with the reason: an anonymous
+   * program opens no cases (`rules`: a case names the answer and its time) and raises no rolling-score
+   * alerts (`alert`: an alert dates answers to the day), so nothing of it leaves the month grid.
+   */
+  readonly refuses: Readonly<Partial<Record<'rules' | 'alert', string>>>;
+  /** Its answers are announced on the bus (`SurveyResponded`): never an anonymous kind's, whose webhook timestamp and id would date and link them. */
+  readonly publishesResponses: boolean;
   /** The headline figure of reports and digests. */
   readonly figure: {
     /** Short, in text reports and digests: "NPS", "CSAT top-2 %". */
@@ -79,12 +87,25 @@ const netPromoterBands = (score: number): Classification => (score <= 6 ? 'detra
 const netPromoterFigure = { range: [-100, 100], estimator: 'net-promoter', decimals: 1, higherIsWorse: false, promoterSplit: true } as const;
 
 const DESCRIPTORS: Readonly<Record<SurveyKind, SurveyKindDescriptor>> = {
-  nps: { kind: 'nps', scale: { min: 0, max: 10 }, classify: netPromoterBands, anonymous: false, figure: { ...netPromoterFigure, name: 'NPS', title: 'NPS' } },
+  nps: {
+    kind: 'nps',
+    scale: { min: 0, max: 10 },
+    classify: netPromoterBands,
+    anonymous: false,
+    refuses: {},
+    publishesResponses: true,
+    figure: { ...netPromoterFigure, name: 'NPS', title: 'NPS' },
+  },
   enps: {
     kind: 'enps',
     scale: { min: 0, max: 10 },
     classify: netPromoterBands,
     anonymous: true,
+    refuses: {
+      rules: 'an eNPS program opens no follow-up cases: its answers are anonymous, and a case names an answer and its time',
+      alert: 'an eNPS program raises no rolling-score alerts: its answers are reported by whole months only',
+    },
+    publishesResponses: false,
     figure: { ...netPromoterFigure, name: 'eNPS', title: 'eNPS' },
   },
   csat: {
@@ -92,6 +113,8 @@ const DESCRIPTORS: Readonly<Record<SurveyKind, SurveyKindDescriptor>> = {
     scale: { min: 1, max: 5 },
     classify: (score) => (score <= 2 ? 'dissatisfied' : score === 3 ? 'neutral' : 'satisfied'),
     anonymous: false,
+    refuses: {},
+    publishesResponses: true,
     figure: {
       name: 'CSAT top-2 %',
       title: 'CSAT (top-2-box %)',
@@ -107,6 +130,8 @@ const DESCRIPTORS: Readonly<Record<SurveyKind, SurveyKindDescriptor>> = {
     scale: { min: 1, max: 7 },
     classify: (score) => (score <= 3 ? 'low-effort' : score === 4 ? 'medium-effort' : 'high-effort'),
     anonymous: false,
+    refuses: {},
+    publishesResponses: true,
     figure: { name: 'CES mean', title: 'CES (mean effort)', range: [1, 7], estimator: 'mean', decimals: 2, higherIsWorse: true, promoterSplit: false },
   },
 };

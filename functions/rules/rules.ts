@@ -4,7 +4,7 @@ import type { Invitation, SurveyResponse } from '../domain/invitation.js';
 import { acknowledgementFor, resolutionNoticeFor } from '../domain/notification.js';
 import { type Catalog, findProgram } from '../domain/program.js';
 import { matchingRules, type RatedResponse } from '../domain/rules.js';
-import { classify, isValidScore, SURVEY_KINDS } from '../domain/survey-kinds.js';
+import { classify, isValidScore, SURVEY_KINDS, surveyKind } from '../domain/survey-kinds.js';
 import { topicsOf } from '../domain/topics.js';
 import type { CaseRepository, ContactRepository, FollowUpPublisher } from '../ports.js';
 
@@ -83,7 +83,8 @@ export async function routeResponse(invitation: AnsweredInvitation, deps: Follow
   const classification = classify(invitation.kind, invitation.response.score);
   const topics = topicsOf(invitation.response.comment, deps.catalog.topics);
   const alreadyMatched = new Set(previous ? matchingRules(program, rated(invitation, previous)).map((rule) => rule.id) : []);
-  const events: IntegrationEvent[] = [surveyResponded(invitation, classification, topics, previous !== undefined)];
+  // An anonymous kind's answers are never announced: an event's time and webhook-id would date and link them.
+  const events: IntegrationEvent[] = surveyKind(kind).publishesResponses ? [surveyResponded(invitation, classification, topics, previous !== undefined)] : [];
   const cases: FollowUpCase[] = [];
   for (const rule of matchingRules(program, rated(invitation, invitation.response))) {
     if (alreadyMatched.has(rule.id)) continue;

@@ -189,7 +189,7 @@ describe('rating page use cases', () => {
     expect(invitations.invitations.get(hashToken(TOKEN))?.response).toMatchObject({ score: 4, revision: 5 });
   });
 
-  it('keeps no address or name on an eNPS invitation once answered', async () => {
+  it('keeps no address, name or customer id on an eNPS invitation once answered (the segment stays, for reports)', async () => {
     invitations.invitations.set(
       hashToken(TOKEN),
       invitation({ kind: 'enps', programId: 'sampled-enps', customer: { id: 'e-1', email: 'emp@example.com', name: 'Eve', segment: 'team-a' } }),
@@ -197,7 +197,7 @@ describe('rating page use cases', () => {
 
     expect((await recordRating(person('2'), deps)).view).toBe('thanks');
 
-    expect(invitations.invitations.get(hashToken(TOKEN))?.customer).toEqual({ id: 'e-1', segment: 'team-a' });
+    expect(invitations.invitations.get(hashToken(TOKEN))?.customer).toEqual({ segment: 'team-a' });
   });
 
   it('keeps the answer once the window has closed', async () => {

@@ -1,7 +1,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parseCatalog } from '../../../functions/config/catalog-schema.js';
 import { SURVEY_KINDS, surveyKind } from '../../../functions/domain/survey-kinds.js';
+import { declaredCatalog } from '../../fixtures/catalog.js';
 
 const REPO = path.resolve(import.meta.dirname, '../../..');
 
@@ -24,5 +26,31 @@ describe('the survey-kind descriptors', () => {
       ),
     );
     expect(comparisons).toEqual([]);
+  });
+});
+
+describe('eNPS stays on the month grid (issue 25, item 4)', () => {
+  const enps = (extra: Record<string, unknown>) => () =>
+    parseCatalog({
+      ...declaredCatalog(),
+      programs: [
+        {
+          id: 'staff',
+          trigger: { source: 'hr.reviews', detailType: 'ReviewCompleted' },
+          kind: 'enps',
+          defaultLocale: 'en',
+          ownerTeam: 'people',
+          rules: [],
+          ...extra,
+        },
+      ],
+    });
+
+  it('refuses follow-up rules and alerts on an eNPS program, naming the path', () => {
+    expect(enps({ rules: [{ id: 'low', when: { scoreAtMost: 6 }, queue: 'support', dueInHours: 24 }] })).toThrow(
+      /programs\.0\.rules: an eNPS program opens no follow-up cases/,
+    );
+    expect(enps({ alert: { threshold: 10, windowDays: 28, minResponses: 30 } })).toThrow(/programs\.0\.alert: an eNPS program raises no rolling-score alerts/);
+    expect(enps({})).not.toThrow();
   });
 });
