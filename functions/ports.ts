@@ -8,7 +8,7 @@ import type { ReminderSkipReason } from './domain/reminder.js';
 
 /** Why a survey was not sent. */
 /** Why no survey was sent. `dry-run` and `disabled` come from the program's catalog switches. */
-export type SkipReason = 'throttled' | 'suppressed' | 'cancelled' | 'sampled-out' | 'rejected' | 'duplicate' | 'dry-run' | 'disabled';
+export type SkipReason = 'throttled' | 'suppressed' | 'cancelled' | 'sampled-out' | 'rejected' | 'duplicate' | 'dry-run' | 'disabled' | 'event-id-reused';
 
 /** What must hold, atomically with storing an invitation, for its email to go out. */
 export interface ReservationGuard {
@@ -46,7 +46,8 @@ export interface UnsentClaim {
 export type ReservationResult = 'reserved' | 'duplicate' | 'throttled' | 'suppressed' | 'cancelled' | { readonly unsent: UnsentClaim };
 
 /** Taking over an unsent claim: 'resumed' (send now), 'held' (another delivery holds or finished it), or why not to send. */
-export type ResumeResult = 'resumed' | 'held' | 'answered' | 'suppressed' | 'cancelled';
+/** `reused`: the unsent invitation belongs to another contact (the event id came back for someone else): nothing to send, the claim left as it is. */
+export type ResumeResult = 'resumed' | 'held' | 'answered' | 'suppressed' | 'cancelled' | 'reused';
 
 /** A decision not to send, kept so a re-delivered event gets the same answer. */
 export interface SkipRecord {

@@ -389,14 +389,17 @@ export class DynamoInvitationRepository implements InvitationRepository, Contact
           },
         },
       },
-      // An answered invitation proves its email arrived; a missing one was erased or rejected.
+      // An answered invitation proves its email arrived; a missing one was erased or rejected; one of
+      // another contact means the event id came back for someone else (its link must not go to them).
       {
         label: 'invitation' as const,
         item: {
           ConditionCheck: {
             TableName,
             Key: keys.invitation(claim.tokenHash),
-            ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(respondedAt)',
+            ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(respondedAt) AND contactKey = :contactKey',
+            ExpressionAttributeValues: { ':contactKey': guard.contactKey },
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
           },
         },
       },
@@ -411,7 +414,10 @@ export class DynamoInvitationRepository implements InvitationRepository, Contact
       if (failed.has('suppression')) return 'suppressed';
       if (failed.has('cancellation')) return 'cancelled';
       if (failed.has('claim')) return 'held';
-      if (failed.has('invitation')) return 'answered';
+      if (failed.has('invitation')) {
+        const stored = failed.oldItem('invitation');
+        return stored && stored.contactKey !== guard.contactKey ? 'reused' : 'answered';
+      }
       throw error;
     }
   }

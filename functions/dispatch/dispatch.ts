@@ -174,6 +174,8 @@ async function resend(
   const invitation: Invitation = { ...fresh, tokenHash: claim.tokenHash, createdAt: claim.createdAt, expiresAt: claim.expiresAt };
   const resumed = await deps.invitations.resume(invitation, claim, guard, guard.now + deps.leaseSeconds);
   if (resumed === 'held') throw new SendInProgressError(`survey ${program.id} of event ${event.eventId} was taken over or marked by another delivery`);
+  // The stored invitation is another person's: its link never goes to this one. No email, the claim left as it is.
+  if (resumed === 'reused') return skipped(event, program, 'event-id-reused', deps.now());
   if (resumed === 'answered') {
     await deps.invitations.markSent(invitation, deps.now());
     return skipped(event, program, 'duplicate', deps.now());

@@ -63,6 +63,7 @@ const METRIC: Record<DispatchOutcome['status'], StageMetric<'dispatch'>> = {
 function observe(outcome: DispatchOutcome, record: SQSRecord): void {
   count(METRIC[outcome.status]);
   if (outcome.status === 'sent' && outcome.resent) count('SurveyResent');
+  if (outcome.status === 'skipped' && outcome.reason === 'event-id-reused') count('EventIdReused');
   if (outcome.status === 'sent' && outcome.reminder) count(outcome.reminder === 'scheduled' ? 'ReminderScheduled' : 'ReminderHeldOut');
   if (outcome.status === 'reminded' && !outcome.marked) count('SentMarkFailed');
   // The email went out but its mark did not land: another delivery of the event would send it again.

@@ -17,7 +17,7 @@ const instant = z.iso.datetime({ offset: true });
 const kind = z.enum(SURVEY_KINDS);
 const classification = z.enum(CLASSIFICATIONS);
 const version = z.literal(1);
-const SKIP_REASONS = ['throttled', 'suppressed', 'sampled-out', 'cancelled', 'rejected', 'duplicate', 'dry-run', 'disabled'] as const;
+const SKIP_REASONS = ['throttled', 'suppressed', 'sampled-out', 'cancelled', 'rejected', 'duplicate', 'dry-run', 'disabled', 'event-id-reused'] as const;
 
 const caseDetail = {
   version,

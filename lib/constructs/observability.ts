@@ -131,6 +131,12 @@ export class Observability extends Construct {
       closeloop('SendingPaused'),
       1,
     );
+    alarm(
+      'EventIdReused',
+      'An event id came back for another person while its survey was unsent: nothing was sent to them; the producer reuses event ids',
+      closeloop('EventIdReused'),
+      1,
+    );
     alarm('SlaBreaches', 'Follow-up cases escalated because a deadline passed', escalations, 5);
     alarm('DetractorRate', "More than half of the last three hours' responses were detractors", detractorRate, 50, 3);
     for (const [name, queue] of Object.entries(props.deadLetterQueues)) {

@@ -210,6 +210,31 @@ describe('effectively-once delivery against DynamoDB Local and SES local, the pr
     expect(await claimOf(eventId)).not.toHaveProperty('token');
   });
 
+  it("dies after the reservation, then the same eventId comes for another address: that person gets no email with the first one's link", async () => {
+    const [first, second] = [`reused-a-${randomUUID()}@example.com`, `reused-b-${randomUUID()}@example.com`];
+    const eventId = `reused-${randomUUID()}`;
+    const event = (email: string) =>
+      JSON.stringify(orderDelivered({ eventId, customer: { email, tier: 'silver', locale: 'en' }, context: { orderId: randomUUID() } }));
+    const start = new Date();
+    const dying = crashingAt('after-reserve', repository, mailer);
+    await dispatchEvent(event(first), depsAt(start, { invitations: dying.store, contacts: dying.store, mailer: dying.mailer })).catch((error: unknown) => {
+      if (!(error instanceof Crash)) throw error;
+    });
+    const claim = await claimOf(eventId);
+
+    const outcomes = await dispatchEvent(event(second), depsAt(new Date(start.getTime() + LEASE_MS + 1_000)));
+
+    expect(statuses(outcomes)).toEqual(['skipped:event-id-reused']);
+    expect(outcomes[0]!.events.map((e) => [e.detailType, e.detail.reason])).toEqual([['SurveySkipped', 'event-id-reused']]);
+    expect(await emailsTo(second)).toEqual([]);
+    expect(await emailsTo(first)).toEqual([]);
+    // The claim is left as it was: the first person's survey is still owed, and resumes for them.
+    expect(await claimOf(eventId)).toEqual(claim);
+    const resumed = await dispatchEvent(event(first), depsAt(new Date(start.getTime() + LEASE_MS + 2_000)));
+    expect(statuses(resumed)).toEqual(['sent']);
+    expect(await emailsTo(first)).toHaveLength(1);
+  });
+
   it('costs one write unit more per survey: the sent mark, an UpdateItem of the small claim item', async () => {
     const email = `wru-${randomUUID()}@example.com`;
     const body = JSON.stringify(

@@ -18,6 +18,7 @@ export const dispatch = {
     'SentMarkFailed',
     'SendDeferred',
     'SendingPaused',
+    'EventIdReused',
     'DispatchFailed',
     'ReminderScheduled',
     'ReminderHeldOut',
