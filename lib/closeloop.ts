@@ -117,7 +117,6 @@ export class Closeloop extends Construct {
       api: responses.api,
       bus: ingest.bus,
       queues: followUps.queues,
-      signingSecret: responses.pageSigningKey,
     });
     new Privacy(this, 'Privacy', { defaults, table: store.table, api: responses.api });
     // Respondent notifications: acknowledgement and resolution reply (docs/notifications.md).

@@ -21,7 +21,7 @@ const deps: CaseApiDeps = {
   catalog,
   cases,
   inbox: cases,
-  cursors: async () => new InboxCursors(await secrets.read(env.PAGE_SIGNING_SECRET)),
+  cursors: async () => new InboxCursors(await secrets.read(env.INBOX_CURSOR_SECRET)),
   queues: followUpQueueNames(catalog),
   events: new EventBridgePublisher(env.EVENT_BUS_NAME, publishedEventTypes(catalog)),
   now: () => new Date(),

@@ -34,6 +34,8 @@ export const ENV = {
   FOLLOW_UP_QUEUE_URLS: 'CLOSELOOP_FOLLOW_UP_QUEUE_URLS',
   /** Secrets Manager id (ARN) of the key that signs the render time of the rating and unsubscribe pages. */
   PAGE_SIGNING_SECRET: 'CLOSELOOP_PAGE_SIGNING_SECRET',
+  /** Secrets Manager id (ARN) of the key that signs the case inbox's cursors (tamper-checked paging). */
+  INBOX_CURSOR_SECRET: 'CLOSELOOP_INBOX_CURSOR_SECRET',
   /** Optional: the `service` dimension of the metrics; one per Closeloop instance, so two instances in one account never mix. Default `closeloop`. */
   METRICS_SERVICE: 'CLOSELOOP_METRICS_SERVICE',
   /** JSON object: integration id (as declared in the catalog) → the URL of its delivery queue. */

@@ -141,6 +141,8 @@ export const EXAMPLE_ADDRESSES = { senderEmail: 'surveys@example.com', supportEm
  * of its own where `generated`; in AWS, CDK names the secret.
  */
 export const pageSigningSecret = { name: 'page-signing-key', generated: true } as const;
+/** The case inbox's cursor key: a secret of its own, so the case API never reads the pages' key. */
+export const inboxCursorSecret = { name: 'inbox-cursor-key', generated: true } as const;
 
 export const DELIVER_TIMEOUT_SECONDS = 60;
 

@@ -2,7 +2,7 @@ import { Validations } from 'aws-cdk-lib';
 import type { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
-import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { inboundAccess } from '../../functions/config/inbound.js';
@@ -18,8 +18,6 @@ export interface CaseManagementProps {
   readonly bus: IEventBus;
   /** Follow-up queues by declared name: escalations climb into them. */
   readonly queues: Readonly<Record<string, Queue>>;
-  /** The stack's signing secret: keys the case inbox's cursors (the case API may read it, nothing else of it). */
-  readonly signingSecret: ISecret;
 }
 
 /**
@@ -29,6 +27,8 @@ export interface CaseManagementProps {
  * instance, over the sparse deadline index).
  */
 export class CaseManagement extends Construct {
+  /** The key of the inbox's cursors: the case API's own (it never reads the pages' signing key). */
+  readonly cursorKey: Secret;
   readonly api: StageFunction;
   readonly sweep: StageFunction;
   /** `POST /hooks/{integrationId}`: helpdesks move cases with Standard Webhooks signed requests. */
@@ -38,13 +38,22 @@ export class CaseManagement extends Construct {
 
   constructor(scope: Construct, id: string, props: CaseManagementProps) {
     super(scope, id);
+    this.cursorKey = new Secret(this, 'InboxCursorKey', {
+      description: "Closeloop: HMAC key of the case inbox's cursors (a listing cannot be steered by a forged cursor)",
+      generateSecretString: { passwordLength: 64, excludePunctuation: true, includeSpace: false },
+    });
+    Validations.of(this.cursorKey).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'The cursor key only tamper-checks paging positions of the case inbox, which the caller may read anyway (IAM): a leak lets a caller forge a position in a listing it can make, nothing more. Rotate it by hand; open cursors then restart. See docs/security.md.',
+    });
     this.api = new StageFunction(this, 'ApiFunction', {
       defaults: props.defaults,
       table: props.table,
       stage: 'cases',
-      environment: { SURVEY_TABLE: props.table.tableName, EVENT_BUS_NAME: props.bus.eventBusName, PAGE_SIGNING_SECRET: props.signingSecret.secretArn },
+      environment: { SURVEY_TABLE: props.table.tableName, EVENT_BUS_NAME: props.bus.eventBusName, INBOX_CURSOR_SECRET: this.cursorKey.secretArn },
     });
-    props.signingSecret.grantRead(this.api);
+    this.cursorKey.grantRead(this.api);
     Validations.of(this.api).acknowledge({
       id: 'Serverless-LambdaDLQ',
       reason: 'Invoked synchronously by the HTTP API only: the caller gets the error; there is no asynchronous event to keep.',

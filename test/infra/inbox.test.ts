@@ -73,15 +73,29 @@ describe('the case inbox in the stack', () => {
     ]);
   });
 
-  it('lets the case API query the inbox index (and no other), and read the signing secret that keys its cursors', () => {
+  it('lets the case API query the inbox index (and no other), and read the key of its cursors (its own)', () => {
     const statements = statementsOf('cases');
     const queries = statements.filter((s) => [s.Action].flat().includes('dynamodb:Query'));
     expect(JSON.stringify(queries.map((s) => s.Resource))).toContain(`/index/${surveyTable.inboxIndex.name}`);
     expect(JSON.stringify(queries.map((s) => s.Resource))).not.toMatch(/index\/(\*|sla-due|by-contact)/);
     const secretReads = statements.filter((s) => [s.Action].flat().includes('secretsmanager:GetSecretValue'));
     expect(secretReads).toHaveLength(1);
-    expect(JSON.stringify(secretReads[0]?.Resource)).toContain('PageSigningKey');
-    expect(Object.keys(functionOf('cases').fn.Properties.Environment.Variables)).toContain(ENV.PAGE_SIGNING_SECRET);
+    expect(JSON.stringify(secretReads[0]?.Resource)).toContain('InboxCursorKey');
+    expect(Object.keys(functionOf('cases').fn.Properties.Environment.Variables)).toContain(ENV.INBOX_CURSOR_SECRET);
+  });
+});
+
+describe('the case API in the stack', () => {
+  it("reads its own cursor key, never the pages' signing key", () => {
+    const resources = JSON.stringify(
+      statementsOf('cases')
+        .filter((s) => [s.Action].flat().includes('secretsmanager:GetSecretValue'))
+        .map((s) => s.Resource),
+    );
+    expect(resources).toMatch(/InboxCursorKey/);
+    expect(resources).not.toMatch(/PageSigningKey/);
+    expect(functionOf('cases').fn.Properties.Environment.Variables[ENV.INBOX_CURSOR_SECRET]).toEqual({ Ref: expect.stringMatching(/InboxCursorKey/) });
+    expect(functionOf('cases').fn.Properties.Environment.Variables).not.toHaveProperty(ENV.PAGE_SIGNING_SECRET);
   });
 });
 

@@ -4,10 +4,10 @@ import type { StageManifest } from './manifest.js';
 /** The case API (IAM): teams list, read, assign, acknowledge and resolve cases. */
 export const cases = {
   description: 'Case API: list, read, assign, acknowledge and resolve follow-up cases.',
-  // PAGE_SIGNING_SECRET: keys the inbox's cursors (tamper-checked), apart from the pages' own use of it.
+  // INBOX_CURSOR_SECRET: keys the inbox's cursors (tamper-checked); a key of its own, never the pages'.
   /** The metric names it emits (namespace Closeloop, unit Count): the dashboard and alarms read only these. */
   metrics: [],
-  env: ['SURVEY_TABLE', 'EVENT_BUS_NAME', 'PAGE_SIGNING_SECRET'],
+  env: ['SURVEY_TABLE', 'EVENT_BUS_NAME', 'INBOX_CURSOR_SECRET'],
   // PutItem: the outbox item of a resolution reply, in the resolve's transaction.
   table: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem'],
   indexes: [surveyTable.inboxIndex.name],
