@@ -11,14 +11,23 @@ import { isEmailRecipient } from '../domain/digest.js';
 export const recipientKey = (recipient: string) =>
   isEmailRecipient(recipient) ? `email:${createHash('sha256').update(recipient.trim().toLowerCase()).digest('hex').slice(0, 32)}` : `integration:${recipient}`;
 
-const PREFIX = {
+/**
+ * The partition-key prefix of each item family a stage's grant may be limited to (its manifest's
+ * `leadingKeys`, IAM's `dynamodb:LeadingKeys`): one place, read by the key builders below and the
+ * construct.
+ */
+export const KEY_FAMILIES = {
   invitation: 'INV#',
   contact: 'CONTACT#',
   case: 'CASE#',
+  notification: 'NOTIFY#',
+  unsubscribeLink: 'UNSUB#',
+  hookReceipt: 'HOOK#',
   delivery: 'DELIVERY#',
-  rest: 'REST#',
-  day: 'DAY#',
 } as const;
+export type KeyFamily = keyof typeof KEY_FAMILIES;
+
+const PREFIX = { ...KEY_FAMILIES, rest: 'REST#', day: 'DAY#' } as const;
 
 export const keys = {
   invitation: (tokenHash: string) => ({ pk: `${PREFIX.invitation}${tokenHash}`, sk: 'INVITATION' }),
@@ -30,9 +39,9 @@ export const keys = {
   /** A follow-up case (domain/follow-up-case.ts). */
   case: (caseId: string) => ({ pk: `${PREFIX.case}${caseId}`, sk: 'CASE' }),
   /** The outbox item of a respondent notification: one per case and kind (domain/notification.ts). */
-  notification: (caseId: string, kind: string) => ({ pk: `NOTIFY#${caseId}#${kind}`, sk: 'NOTIFY' }),
+  notification: (caseId: string, kind: string) => ({ pk: `${PREFIX.notification}${caseId}#${kind}`, sk: 'NOTIFY' }),
   /** What a notification's unsubscribe link names (by the SHA-256 of its token): the contact to suppress. */
-  unsubscribeLink: (linkKey: string) => ({ pk: `UNSUB#${linkKey}`, sk: 'UNSUBSCRIBE' }),
+  unsubscribeLink: (linkKey: string) => ({ pk: `${PREFIX.unsubscribeLink}${linkKey}`, sk: 'UNSUBSCRIBE' }),
   /** One person's record of one announcement (functions/announce/): at most one email per announcement id and contact. */
   announcement: (announcementId: string, contactKey: string) => ({ pk: `ANNOUNCE#${announcementId}#${contactKey}`, sk: 'ANNOUNCE' }),
   /** One delivery of the log (functions/deliver/): by integration, then event time and webhook-id, so a replay since a moment is one Query. */
@@ -53,7 +62,7 @@ export const keys = {
   /** A program's rolling-score alert state in a segment. */
   alert: (programId: string, segment: string) => ({ pk: `ALERT#${programId}#${segment}`, sk: 'ALERT' }),
   /** An accepted inbound hook's webhook-id (replay guard). */
-  hookReceipt: (integrationId: string, webhookId: string) => ({ pk: `HOOK#${integrationId}#${webhookId}`, sk: 'RECEIPT' }),
+  hookReceipt: (integrationId: string, webhookId: string) => ({ pk: `${PREFIX.hookReceipt}${integrationId}#${webhookId}`, sk: 'RECEIPT' }),
   /** A digest's sent record for one week and recipient. */
   digestSend: (digestId: string, week: string, recipient: string) => ({ pk: `DIGEST#${digestId}#${week}`, sk: `TO#${recipientKey(recipient)}` }),
   /** The marker of a finished data migration (docs/upgrading.md). */

@@ -136,7 +136,7 @@ export class StageFunction<S extends Stage = Stage> extends LambdaFunction {
     Tags.of(this).add(STAGE_TAG, stage);
     Tags.of(role).add(STAGE_TAG, stage);
     Tags.of(logGroup).add(STAGE_TAG, stage);
-    grantItemActions(table, this, manifest.table);
+    grantItemActions(table, this, manifest.table, manifest.leadingKeys);
     for (const index of manifest.indexes ?? []) grantIndexQuery(table, this, index);
     if (defaults.tracing) {
       Validations.of(role).acknowledge({

@@ -4,6 +4,7 @@ import { type IGrantable, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { surveyTable } from '../../functions/config/resources.js';
 import type { IndexName, TableAction } from '../../functions/config/wiring.js';
+import { KEY_FAMILIES, type KeyFamily } from '../../functions/adapters/table-keys.js';
 
 /** The survey table: invitations, claims, contacts, responses and cases, streamed to the rules stage. */
 export class SurveyStore extends Construct {
@@ -53,8 +54,13 @@ export class SurveyStore extends Construct {
  * Grants item actions on the table itself only. (`table.grant` adds `index/*` as soon as the table
  * has an index; most functions never read one.)
  */
-export function grantItemActions(table: ITableV2, grantee: IGrantable, actions: readonly TableAction[]): void {
-  if (actions.length) grantee.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({ actions: [...actions], resources: [table.tableArn] }));
+export function grantItemActions(table: ITableV2, grantee: IGrantable, actions: readonly TableAction[], families?: readonly KeyFamily[]): void {
+  if (!actions.length) return;
+  // Limited to the item families the stage touches, by the partition key's prefix: the table map's, never written again here.
+  const conditions = families?.length
+    ? { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': families.map((family) => `${KEY_FAMILIES[family]}*`) } }
+    : undefined;
+  grantee.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({ actions: [...actions], resources: [table.tableArn], ...(conditions ? { conditions } : {}) }));
 }
 
 /** Query on one index of the table, and nothing else of its indexes. */

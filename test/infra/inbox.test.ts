@@ -85,6 +85,22 @@ describe('the case inbox in the stack', () => {
   });
 });
 
+describe('table grants limited by item family (dynamodb:LeadingKeys, from the table map)', () => {
+  it.each([
+    ['hooks', ['CASE#*', 'NOTIFY#*', 'HOOK#*']],
+    ['respond', ['INV#*', 'CONTACT#*', 'UNSUB#*']],
+    ['deliver', ['DELIVERY#*', 'CASE#*']],
+  ])('%s: its item actions only on %j', (stage, prefixes) => {
+    const itemStatements = statementsOf(stage).filter(
+      (s) => [s.Action].flat().some((a) => a.startsWith('dynamodb:')) && !JSON.stringify(s.Resource).includes('/index/'),
+    ) as (Statement & { Condition?: unknown })[];
+    expect(itemStatements.length).toBeGreaterThan(0);
+    for (const statement of itemStatements) {
+      expect(statement.Condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': prefixes } });
+    }
+  });
+});
+
 describe('the case API in the stack', () => {
   it("reads its own cursor key, never the pages' signing key", () => {
     const resources = JSON.stringify(

@@ -10,22 +10,26 @@ import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, Transact
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { Webhook } from 'standardwebhooks';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parseCatalog } from '../../functions/config/catalog-schema.js';
 import { ENV } from '../../functions/config/env.js';
 import { inboundAccess } from '../../functions/config/inbound.js';
+import { hooks as hooksManifest } from '../../functions/config/stages/hooks.js';
 import { type FollowUpCaseRecord, openCase } from '../../functions/domain/follow-up-case.js';
 import { UnauthorisedWebhookError, verifyWebhook } from '../../functions/hooks/hooks.js';
 import { lambdaContext } from '../../sandbox/lambda-context.js';
 import { detractorMessage, detractorRule } from '../fixtures/cases.js';
 import { declaredCatalog } from '../fixtures/catalog.js';
 import { HANDLER_ENV } from '../fixtures/handler-env.js';
+import { outsideLeadingKeys, partitionKeysSent } from '../fixtures/leading-keys.js';
 
 const SECRET = `whsec_${Buffer.from('inbound-hook-test-key-inbound-hook-32b').toString('base64')}`;
 const OTHER_SECRET = `whsec_${Buffer.from('somebody-else-key-somebody-else-key-32').toString('base64')}`;
 /** What the helpdesk's delivery receiver verifies deliveries with: it must not move cases. */
 const DELIVERY_SECRET = `whsec_${Buffer.from('delivery-receiver-key-delivery-key-32b').toString('base64')}`;
 const NOW = new Date('2026-11-22T12:00:00.000Z');
+/** Every partition key the handler sent in this file's tests (checked against its manifest's leadingKeys at the end). */
+const touchedKeys: string[] = [];
 
 /** A request as a helpdesk signs it, with the `standardwebhooks` library. */
 function signed(body: string, { secret = SECRET, id = 'msg_1', at = NOW } = {}) {
@@ -119,6 +123,9 @@ describe('which integrations take inbound hooks, and on what', () => {
 describe('hooks handler (POST /hooks/{integrationId})', () => {
   const secrets = mockClient(SecretsManagerClient);
   const dynamo = mockClient(DynamoDBDocumentClient);
+  afterEach(() => {
+    touchedKeys.push(...partitionKeysSent(dynamo));
+  });
   const bus = mockClient(EventBridgeClient);
   let handler: (event: APIGatewayProxyEventV2, context: ReturnType<typeof lambdaContext>) => Promise<APIGatewayProxyStructuredResultV2>;
   let record: FollowUpCaseRecord;
@@ -284,5 +291,12 @@ describe('hooks handler (POST /hooks/{integrationId})', () => {
     expect(JSON.parse(answer.body!).message).toMatch(/^rootCause must be one of/);
     expect(dynamo).toReceiveCommandWith(DeleteCommand, { Key: { pk: 'HOOK#helpdesk#msg_bad', sk: 'RECEIPT' } });
     expect(dynamo).not.toReceiveCommand(UpdateCommand);
+  });
+});
+
+describe("the hooks stage's table grant (LeadingKeys)", () => {
+  it('names every item family the handler touched in these tests, and no more is needed', () => {
+    expect(touchedKeys.length).toBeGreaterThan(0);
+    expect(outsideLeadingKeys(hooksManifest, touchedKeys)).toEqual([]);
   });
 });

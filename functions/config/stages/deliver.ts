@@ -21,6 +21,8 @@ export const deliver = {
   codecs: { INTEGRATION_QUEUE_URLS: urlsByName, RETRY_DELAY_SCALE: numberIn(0, 1, { default: 1 }) },
   // Cases (comment and topics for Slack, the contact key of an opted-in delivery), the delivery log and its replay.
   table: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query'],
+  // The delivery log, and the case a delivery is about: no other item.
+  leadingKeys: ['delivery', 'case'],
   routes: [{ methods: ['POST'], path: '/integrations/{integrationId}/replay', auth: 'iam' }],
   // The function sets a failed delivery's backoff itself (ChangeMessageVisibility).
   trigger: { kind: 'queue', queue: integrationQueueName('<id>'), perIntegration: true, batchSize: 10, handlerSetsVisibility: true },

@@ -9,5 +9,7 @@ export const hooks = {
   // The case transitions as the case API makes them (PutItem: a resolution reply's outbox item; and
   // the replay guard's item per webhook-id). The integrations' secrets are granted by name.
   table: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'],
+  // Cases, their outbox items and the hooks' receipts: no other item of the table.
+  leadingKeys: ['case', 'notification', 'hookReceipt'],
   routes: [{ methods: ['POST'], path: '/hooks/{integrationId}', auth: 'none' }],
 } as const satisfies StageManifest;

@@ -1,5 +1,6 @@
 import type { ENV } from '../env.js';
 import type { EnvCodec } from '../env-codecs.js';
+import type { KeyFamily } from '../../adapters/table-keys.js';
 import type { surveyTable } from '../resources.js';
 
 /**
@@ -25,6 +26,11 @@ export interface StageManifest {
   readonly codecs?: { readonly [K in EnvKey]?: EnvCodec<unknown> };
   /** Item actions on the survey table itself (not its indexes). */
   readonly table: readonly TableAction[];
+  /**
+   * The item families (the table map's KEY_FAMILIES) its item actions are limited to, by partition
+   * key (IAM `dynamodb:LeadingKeys`). @default any item of the table
+   */
+  readonly leadingKeys?: readonly KeyFamily[];
   /** Indexes of the survey table the stage may Query. */
   readonly indexes?: readonly IndexName[];
   /** HTTP API routes served by the stage. */

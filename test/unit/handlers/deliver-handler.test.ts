@@ -9,12 +9,14 @@ import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { Webhook } from 'standardwebhooks';
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { parseCatalog } from '../../../functions/config/catalog-schema.js';
 import { ENV } from '../../../functions/config/env.js';
+import { deliver as deliverManifest } from '../../../functions/config/stages/deliver.js';
 import { lambdaContext } from '../../../sandbox/lambda-context.js';
 import { declaredCatalog } from '../../fixtures/catalog.js';
 import { HANDLER_ENV } from '../../fixtures/handler-env.js';
+import { outsideLeadingKeys, partitionKeysSent } from '../../fixtures/leading-keys.js';
 
 const SECRET = `whsec_${Buffer.from('handler-test-key-handler-test-key-32').toString('base64')}`;
 const QUEUE_URL = 'https://sqs.us-east-1.amazonaws.com/123456789012/closeloop-IntegrationsCxWebhookQueue-AbC';
@@ -22,6 +24,11 @@ const QUEUE_ARN = 'arn:aws:sqs:us-east-1:123456789012:closeloop-IntegrationsCxWe
 const secrets = mockClient(SecretsManagerClient);
 const sqs = mockClient(SQSClient);
 const dynamo = mockClient(DynamoDBDocumentClient);
+/** Every partition key the handler sent in this file's tests (checked against its manifest's leadingKeys at the end). */
+const touchedKeys: string[] = [];
+afterEach(() => {
+  touchedKeys.push(...partitionKeysSent(dynamo));
+});
 const fetchMock = vi.fn<typeof fetch>();
 
 let handler: (event: SQSEvent, context: ReturnType<typeof lambdaContext>) => Promise<{ batchItemFailures: { itemIdentifier: string }[] }>;
@@ -116,5 +123,12 @@ describe('deliver handler', () => {
         reason: { DataType: 'String', StringValue: expect.stringMatching(/13 attempts .* last: network: ECONNREFUSED/) },
       }),
     });
+  });
+});
+
+describe("the deliver stage's table grant (LeadingKeys)", () => {
+  it('names every item family the handler touched in these tests, and no more is needed', () => {
+    expect(touchedKeys.length).toBeGreaterThan(0);
+    expect(outsideLeadingKeys(deliverManifest, touchedKeys)).toEqual([]);
   });
 });

@@ -6,17 +6,24 @@ import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand, UpdateCommand
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { toItem } from '../../../functions/adapters/dynamo-invitation-repository.js';
 import { ENV } from '../../../functions/config/env.js';
+import { respond as respondManifest } from '../../../functions/config/stages/respond.js';
 import type { Invitation } from '../../../functions/domain/invitation.js';
 import { pageStamps } from '../../../functions/domain/page-stamp.js';
 import { hashToken, unsubscribeTokenFor } from '../../../functions/domain/tokens.js';
 import { handler } from '../../../functions/respond/handler.js';
 import { lambdaContext } from '../../../sandbox/lambda-context.js';
 import { HANDLER_ENV } from '../../fixtures/handler-env.js';
+import { outsideLeadingKeys, partitionKeysSent } from '../../fixtures/leading-keys.js';
 
 const dynamo = mockClient(DynamoDBDocumentClient);
+/** Every partition key the handler sent in this file's tests (checked against its manifest's leadingKeys at the end). */
+const touchedKeys: string[] = [];
+afterEach(() => {
+  touchedKeys.push(...partitionKeysSent(dynamo));
+});
 // Not reset between tests: it counts the reads of the whole cold start (this module's one import of the handler).
 const secretsManager = mockClient(SecretsManagerClient);
 const SIGNING_KEY = 'generated-by-the-stack-0123456789abcdefghijklmnopqrstuvwxyz';
@@ -199,5 +206,12 @@ describe('respond handler', () => {
     );
 
     await expect(call(request('POST', { body: asPerson('score=3') }))).rejects.toThrow('parameter values were invalid');
+  });
+});
+
+describe("the respond stage's table grant (LeadingKeys)", () => {
+  it('names every item family the handler touched in these tests, and no more is needed', () => {
+    expect(touchedKeys.length).toBeGreaterThan(0);
+    expect(outsideLeadingKeys(respondManifest, touchedKeys)).toEqual([]);
   });
 });
