@@ -2,9 +2,9 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import { AttributeType, Billing, type ITableV2, ProjectionType, StreamViewType, TableEncryptionV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { type IGrantable, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
+import { KEY_FAMILIES, type KeyFamily } from '../../functions/adapters/table-keys.js';
 import { surveyTable } from '../../functions/config/resources.js';
 import type { IndexName, TableAction } from '../../functions/config/wiring.js';
-import { KEY_FAMILIES, type KeyFamily } from '../../functions/adapters/table-keys.js';
 
 /** The survey table: invitations, claims, contacts, responses and cases, streamed to the rules stage. */
 export class SurveyStore extends Construct {
@@ -60,7 +60,9 @@ export function grantItemActions(table: ITableV2, grantee: IGrantable, actions: 
   const conditions = families?.length
     ? { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': families.map((family) => `${KEY_FAMILIES[family]}*`) } }
     : undefined;
-  grantee.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({ actions: [...actions], resources: [table.tableArn], ...(conditions ? { conditions } : {}) }));
+  grantee.grantPrincipal.addToPrincipalPolicy(
+    new PolicyStatement({ actions: [...actions], resources: [table.tableArn], ...(conditions ? { conditions } : {}) }),
+  );
 }
 
 /** Query on one index of the table, and nothing else of its indexes. */

@@ -1,6 +1,6 @@
+import type { KeyFamily } from '../../adapters/table-keys.js';
 import type { ENV } from '../env.js';
 import type { EnvCodec } from '../env-codecs.js';
-import type { KeyFamily } from '../../adapters/table-keys.js';
 import type { surveyTable } from '../resources.js';
 
 /**
