@@ -333,7 +333,7 @@ describe('DynamoInvitationRepository against DynamoDB Local', () => {
     expect(item?.history).toHaveLength(4);
   });
 
-  it('keeps no address or name on an answered eNPS invitation; an NPS one keeps them', async () => {
+  it('keeps no address, name or customer id on an answered eNPS invitation (the segment stays); an NPS one keeps them', async () => {
     const enps = invitation(randomUUID(), {
       kind: 'enps',
       programId: 'sampled-enps',
@@ -346,10 +346,10 @@ describe('DynamoInvitationRepository against DynamoDB Local', () => {
     const recorded = await repository.recordResponse(enps.tokenHash, { score: 2, respondedAt: NOW.toISOString() }, NOW, WINDOW);
     await repository.recordResponse(nps.tokenHash, { score: 2, respondedAt: NOW.toISOString() }, NOW, WINDOW);
 
-    expect(recorded.status === 'recorded' && recorded.invitation.customer).toEqual({ id: 'e-7', segment: 'team-a' });
+    expect(recorded.status === 'recorded' && recorded.invitation.customer).toEqual({ segment: 'team-a' });
     const item = await get(keys.invitation(enps.tokenHash));
-    expect(item).toMatchObject({ score: 2, revision: 1, customer: { id: 'e-7', segment: 'team-a' } });
-    expect(JSON.stringify(item)).not.toMatch(/emp@example\.com|Eve/);
+    expect(item).toMatchObject({ score: 2, revision: 1, customer: { segment: 'team-a' } });
+    expect(JSON.stringify(item)).not.toMatch(/emp@example\.com|Eve|"id":"e-7"/);
     expect((await get(keys.invitation(nps.tokenHash)))?.customer).toMatchObject({ email: 'cus@example.com', name: 'Cy' });
     expect((await repository.recordResponse(enps.tokenHash, { score: 9, respondedAt: NOW.toISOString() }, NOW, WINDOW)).status).toBe('changed');
   });

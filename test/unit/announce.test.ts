@@ -49,7 +49,7 @@ function catalogWithEnps() {
     kind: 'enps',
     defaultLocale: 'en',
     ownerTeam: 'people',
-    rules: [{ id: 'unhappy', when: { scoreAtMost: 6 }, queue: 'customer-success', dueInHours: 24 }],
+    rules: [],
   });
   return parseCatalog(declared);
 }

@@ -27,19 +27,19 @@ function notifyingCatalog(enpsNotifies = false) {
     kind: 'enps',
     defaultLocale: 'en',
     ownerTeam: 'people',
-    rules: [
-      { id: 'unhappy', when: { scoreAtMost: 6 }, queue: 'customer-success', dueInHours: 24, ...(enpsNotifies ? { notifyRespondent: { onOpen: true } } : {}) },
-    ],
+    // The catalog refuses rules on eNPS altogether (and notifyRespondent on them): declared only to see it refuse.
+    rules: enpsNotifies ? [{ id: 'unhappy', when: { scoreAtMost: 6 }, queue: 'customer-success', dueInHours: 24, notifyRespondent: { onOpen: true } }] : [],
   });
   return parseCatalog(declared);
 }
 
 const valid = notifyingCatalog();
-// The catalog refuses notifyRespondent on eNPS; the domain refuses it too, should a catalog carry it anyway.
+// The catalog refuses rules and notifyRespondent on eNPS; the domain refuses to notify too, should a catalog carry such a rule anyway.
+const notifyingRule = valid.programs.flatMap((program) => program.rules).find((rule) => rule.id === 'detractor')!;
 const catalog = {
   ...valid,
   programs: valid.programs.map((program) =>
-    program.kind === 'enps' ? { ...program, rules: program.rules.map((rule) => ({ ...rule, notifyRespondent: { onOpen: true, onResolve: true } })) } : program,
+    program.kind === 'enps' ? { ...program, rules: [{ ...notifyingRule, id: 'unhappy', notifyRespondent: { onOpen: true, onResolve: true } }] } : program,
   ),
 };
 

@@ -114,7 +114,9 @@ describe('the sandbox HTTP API', () => {
     });
 
     it('refuses a signature made with the wrong secret (the key id alone is not enough)', async () => {
-      const forged = { accessKeyId: credentials.accessKeyId, secretAccessKey: `${credentials.secretAccessKey.slice(0, -1)}x` };
+      // One character changed (never to itself: a secret that ends in x would otherwise be forged into itself).
+      const last = credentials.secretAccessKey.at(-1) === 'x' ? 'y' : 'x';
+      const forged = { accessKeyId: credentials.accessKeyId, secretAccessKey: `${credentials.secretAccessKey.slice(0, -1)}${last}` };
       const response = await signedFetch(`${api.url}/cases/c-1`, { method: 'GET' }, { region, credentials: forged });
       expect(response.status).toBe(403);
       expect(((await response.json()) as { message: string }).message).toContain('signature we calculated does not match');
