@@ -7,6 +7,7 @@ import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { inboundAccess } from '../../functions/config/inbound.js';
 import { escalateFailureQueue, surveyTable } from '../../functions/config/resources.js';
+import { generatedKey } from './keys.js';
 import { deadLetterQueue } from './queues.js';
 import { type FunctionDefaults, StageFunction } from './stage-function.js';
 
@@ -38,15 +39,12 @@ export class CaseManagement extends Construct {
 
   constructor(scope: Construct, id: string, props: CaseManagementProps) {
     super(scope, id);
-    this.cursorKey = new Secret(this, 'InboxCursorKey', {
-      description: "Closeloop: HMAC key of the case inbox's cursors (a listing cannot be steered by a forged cursor)",
-      generateSecretString: { passwordLength: 64, excludePunctuation: true, includeSpace: false },
-    });
-    Validations.of(this.cursorKey).acknowledge({
-      id: 'AwsSolutions-SMG4',
-      reason:
-        'The cursor key only tamper-checks paging positions of the case inbox, which the caller may read anyway (IAM): a leak lets a caller forge a position in a listing it can make, nothing more. Rotate it by hand; open cursors then restart. See docs/security.md.',
-    });
+    this.cursorKey = generatedKey(
+      this,
+      'InboxCursorKey',
+      "Closeloop: HMAC key of the case inbox's cursors (a listing cannot be steered by a forged cursor)",
+      'The cursor key only tamper-checks paging positions of the case inbox, which the caller may read anyway (IAM): a leak lets a caller forge a position in a listing it can make, nothing more. Rotate it by hand; open cursors then restart. See docs/security.md.',
+    );
     this.api = new StageFunction(this, 'ApiFunction', {
       defaults: props.defaults,
       table: props.table,

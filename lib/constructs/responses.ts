@@ -2,9 +2,10 @@ import { RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { type CfnStage, HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { EdgeProtection, type EdgeProtectionOptions } from './edge-protection.js';
+import { generatedKey } from './keys.js';
 import { type FunctionDefaults, StageFunction } from './stage-function.js';
 
 /** Every route of the stage, per second (the case API and erasure included): ample for people, a cap on what a flood costs. */
@@ -56,18 +57,14 @@ export class Responses extends Construct {
     if (props.edge) this.edge = new EdgeProtection(this, 'Edge', { api: this.api, ...props.edge });
     this.publicBaseUrl = props.publicBaseUrl ?? this.edge?.url ?? this.api.apiEndpoint;
 
-    this.pageSigningKey = new Secret(this, 'PageSigningKey', {
-      description: 'Closeloop: HMAC key that signs the render time of the rating and unsubscribe pages (evidence of a person, not of a scanner)',
-      // 64 characters of letters and digits: about 380 bits, more than HMAC-SHA256 uses.
-      generateSecretString: { passwordLength: 64, excludePunctuation: true, includeSpace: false },
-    });
-    Validations.of(this.pageSigningKey).acknowledge({
-      id: 'AwsSolutions-SMG4',
-      reason:
-        'The page key only signs render times of pages open for minutes: a leak lets a forger fake time on the page, nothing more. ' +
+    this.pageSigningKey = generatedKey(
+      this,
+      'PageSigningKey',
+      'Closeloop: HMAC key that signs the render time of the rating and unsubscribe pages (evidence of a person, not of a scanner)',
+      'The page key only signs render times of pages open for minutes: a leak lets a forger fake time on the page, nothing more. ' +
         'Rotate it by hand (put a new random value; functions use it from their next cold start, pages then open ask for one confirmation); ' +
         'a rotation Lambda would cost more than it protects. See docs/security.md.',
-    });
+    );
 
     this.function = new StageFunction(this, 'Function', {
       defaults: props.defaults,
