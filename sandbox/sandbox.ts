@@ -143,12 +143,26 @@ export function delayScaleFromEnv(env: NodeJS.ProcessEnv = process.env): number 
  * through the standard AWS SDK settings (AWS_ENDPOINT_URL_*).
  */
 export async function startSandbox(options: SandboxOptions): Promise<RunningSandbox> {
-  const log = options.log ?? ((message: string) => console.log(message));
-  const ports: SandboxPorts = { ...DEFAULT_PORTS, ...options.ports };
-  for (const key of Object.keys(ports) as (keyof SandboxPorts)[]) {
-    if (ports[key] === 0) ports[key] = await freePort();
-    else await assertPortFree(ports[key], key, PORT_VARIABLES[key]);
+  const asked: SandboxPorts = { ...DEFAULT_PORTS, ...options.ports };
+  const anyChosen = Object.values(asked).includes(0);
+  for (let attempt = 1; ; attempt++) {
+    const ports: SandboxPorts = { ...asked };
+    for (const key of Object.keys(ports) as (keyof SandboxPorts)[]) {
+      if (ports[key] === 0) ports[key] = await freePort();
+      else await assertPortFree(ports[key], key, PORT_VARIABLES[key]);
+    }
+    try {
+      return await startOn(options, ports);
+    } catch (error) {
+      // A port chosen free was taken before its server bound it (another sandbox starting at the same moment): choose again.
+      const taken = /EADDRINUSE|address already in use/i.test(String((error as { code?: string }).code ?? '') + String(error instanceof Error ? error.message : error));
+      if (!anyChosen || !taken || attempt >= 3) throw error;
+    }
   }
+}
+
+async function startOn(options: SandboxOptions, ports: SandboxPorts): Promise<RunningSandbox> {
+  const log = options.log ?? ((message: string) => console.log(message));
   const describe = (error: unknown): string => {
     const children = (error as { recordErrors?: unknown[] }).recordErrors;
     const own = error instanceof Error ? (process.env.CLOSELOOP_SANDBOX_STACKS ? String(error.stack) : error.message) : String(error);
