@@ -155,7 +155,9 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
       return await startOn(options, ports);
     } catch (error) {
       // A port chosen free was taken before its server bound it (another sandbox starting at the same moment): choose again.
-      const taken = /EADDRINUSE|address already in use/i.test(String((error as { code?: string }).code ?? '') + String(error instanceof Error ? error.message : error));
+      const taken = /EADDRINUSE|address already in use/i.test(
+        String((error as { code?: string }).code ?? '') + String(error instanceof Error ? error.message : error),
+      );
       if (!anyChosen || !taken || attempt >= 3) throw error;
     }
   }
