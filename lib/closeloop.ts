@@ -1,6 +1,6 @@
 import { CfnOutput, Stack, Token } from 'aws-cdk-lib';
 import type { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
-import type { Alarm, Dashboard } from 'aws-cdk-lib/aws-cloudwatch';
+import { Alarm, type Dashboard } from 'aws-cdk-lib/aws-cloudwatch';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
@@ -22,7 +22,7 @@ import { Privacy } from './constructs/privacy.js';
 import { Producers } from './constructs/producers.js';
 import { Responses } from './constructs/responses.js';
 import { SenderIdentity } from './constructs/sender-identity.js';
-import type { FunctionDefaults } from './constructs/stage-function.js';
+import { type FunctionDefaults, StageFunction } from './constructs/stage-function.js';
 import { SurveyStore } from './constructs/survey-store.js';
 import { type CloseloopProps, resolveProps } from './props.js';
 
@@ -164,7 +164,14 @@ export class Closeloop extends Construct {
       accounts: settings.producerAccounts,
       ...(settings.producerOrganizationId ? { organizationId: settings.producerOrganizationId } : {}),
     });
-    const observability = new Observability(this, 'Observability', { followUpQueues: followUps.queues, deadLetterQueues, metricsService });
+    const observability = new Observability(this, 'Observability', {
+      followUpQueues: followUps.queues,
+      deadLetterQueues,
+      metricsService,
+      api: responses.api,
+      table: store.table,
+      functions: this.node.findAll().filter((node): node is StageFunction => node instanceof StageFunction),
+    });
 
     this.eventBus = ingest.bus;
     this.table = store.table;
@@ -174,7 +181,8 @@ export class Closeloop extends Construct {
     this.deadLetterQueues = deadLetterQueues;
     this.schemaRegistryName = producers.registry.attrRegistryName;
     this.dashboard = observability.dashboard;
-    this.alarms = observability.alarms;
+    // Every alarm: the service's (Observability) and each stage's own health alarms (StageFunction).
+    this.alarms = this.node.findAll().filter((node): node is Alarm => node instanceof Alarm);
     this.integrationQueues = integrations.queues;
     // Last: every alarm created above (in any stage's construct) gets the action.
     if (settings.alarms) routeAlarms(this, settings.alarms);

@@ -5,6 +5,7 @@ import { AssetHashType, DockerImage, Duration, RemovalPolicy, Tags, Validations 
 import type { HttpApi, HttpMethod, HttpRoute } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { type IEventBus, Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction as LambdaTarget } from 'aws-cdk-lib/aws-events-targets';
@@ -54,6 +55,19 @@ export interface StageFunctionProps<S extends Stage>
 /** The role tag the bus policy requires of whoever puts `source: closeloop` events (its value `true`). */
 export const PUBLISHER_TAG = 'closeloop:publisher';
 
+/**
+ * Every stage's health, alarmed by StageFunction itself so a later stage has it too (thresholds in
+ * docs/operations.md, "Alarms"): errors and throttles of its function over five minutes, and for a
+ * stream stage the age of the oldest record it has not read.
+ */
+export const HEALTH = {
+  /** Invocations that failed (a batch handler reports single records as partial failures: these are whole invocations). */
+  errors: { threshold: 5, minutes: 5 },
+  throttles: { threshold: 5, minutes: 5 },
+  /** A stream stage this far behind is stuck or too slow: records expire after 24 h. */
+  iteratorAgeMinutes: 15,
+} as const;
+
 /** The tag every stage's function, role and log group carry, its value the stage's name (e.g. `closeloop:stage` = `rules`). */
 export const STAGE_TAG = 'closeloop:stage';
 
@@ -82,6 +96,10 @@ export function prebuiltHandler(stage: string): { readonly file: string; read():
 export class StageFunction<S extends Stage = Stage> extends LambdaFunction {
   readonly stage: S;
   readonly manifest: StageManifest;
+  /** Its health alarms (errors, throttles; for a stream stage, iterator age): the construct's alarm actions reach them. */
+  readonly healthAlarms: Alarm[] = [];
+  /** Where its alarms are made (beside the function, as its log group and role). */
+  private healthScope: { readonly scope: Construct; readonly id: string };
 
   constructor(scope: Construct, id: string, props: StageFunctionProps<S>) {
     const { stage, defaults, table, environment, ...rest } = props;
@@ -131,6 +149,30 @@ export class StageFunction<S extends Stage = Stage> extends LambdaFunction {
     });
     this.stage = stage;
     this.manifest = manifest;
+    const health = (suffix: string, description: string, metric: ReturnType<LambdaFunction['metricErrors']>, threshold: number) =>
+      this.healthAlarms.push(
+        new Alarm(scope, `${id}${suffix}`, {
+          alarmDescription: `${description} (the ${stage} stage)`,
+          metric,
+          threshold,
+          evaluationPeriods: 1,
+          comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+          treatMissingData: TreatMissingData.NOT_BREACHING,
+        }),
+      );
+    health(
+      'Errors',
+      `${HEALTH.errors.threshold} or more invocations failed in ${HEALTH.errors.minutes} minutes`,
+      this.metricErrors({ period: Duration.minutes(HEALTH.errors.minutes), statistic: 'Sum' }),
+      HEALTH.errors.threshold,
+    );
+    health(
+      'Throttles',
+      `${HEALTH.throttles.threshold} or more invocations throttled in ${HEALTH.throttles.minutes} minutes`,
+      this.metricThrottles({ period: Duration.minutes(HEALTH.throttles.minutes), statistic: 'Sum' }),
+      HEALTH.throttles.threshold,
+    );
+    this.healthScope = { scope, id };
     // The stage's name on the function, its role and what else it owns, for the console, Cost Explorer and tag-based policies.
     // (Its construct id stays as in 0.1: a new one would replace its stream event source, which restarts at the stream's oldest record, and delete its log group.)
     Tags.of(this).add(STAGE_TAG, stage);
@@ -213,6 +255,16 @@ export class StageFunction<S extends Stage = Stage> extends LambdaFunction {
       id: 'Serverless-LambdaDLQ',
       reason: `Invoked only by the DynamoDB stream event source: a batch that keeps failing is described on its on-failure queue (${trigger.failureQueue}); a function DLQ would never receive anything.`,
     });
+    this.healthAlarms.push(
+      new Alarm(this.healthScope.scope, `${this.healthScope.id}IteratorAge`, {
+        alarmDescription: `The ${this.stage} stage is ${HEALTH.iteratorAgeMinutes} minutes or more behind the table's stream (stream records expire after 24 h)`,
+        metric: this.metric('IteratorAge', { period: Duration.minutes(5), statistic: 'Maximum' }),
+        threshold: HEALTH.iteratorAgeMinutes * 60_000,
+        evaluationPeriods: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      }),
+    );
   }
 
   /** The manifest's schedule trigger: an EventBridge rule `id` in `scope`, its failed invocations kept on the function's dead-letter queue. */
