@@ -3,9 +3,11 @@ import type { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import { Alarm, type Dashboard } from 'aws-cdk-lib/aws-cloudwatch';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { dispatchSendRateFor } from '../functions/config/resources.js';
+import type { Stage } from '../functions/config/wiring.js';
 import { routeAlarms } from './constructs/alarm-actions.js';
 import { Announcements } from './constructs/announcements.js';
 import { CaseManagement } from './constructs/case-management.js';
@@ -70,6 +72,8 @@ export class Closeloop extends Construct {
   readonly alarms: readonly Alarm[];
   /** One delivery queue per catalog integration, by its id. */
   readonly integrationQueues: Readonly<Record<string, Queue>>;
+  /** Every stage's Lambda function, by stage name (dispatch, respond, rules, …: functions/config/stages/). */
+  readonly functions: Readonly<Partial<Record<Stage, IFunction>>>;
 
   constructor(scope: Construct, id: string, props: CloseloopProps) {
     super(scope, id);
@@ -164,13 +168,15 @@ export class Closeloop extends Construct {
       accounts: settings.producerAccounts,
       ...(settings.producerOrganizationId ? { organizationId: settings.producerOrganizationId } : {}),
     });
+    const stageFunctions = this.node.findAll().filter((node): node is StageFunction => node instanceof StageFunction);
+    this.functions = Object.fromEntries(stageFunctions.map((fn) => [fn.stage, fn]));
     const observability = new Observability(this, 'Observability', {
       followUpQueues: followUps.queues,
       deadLetterQueues,
       metricsService,
       api: responses.api,
       table: store.table,
-      functions: this.node.findAll().filter((node): node is StageFunction => node instanceof StageFunction),
+      functions: stageFunctions,
     });
 
     this.eventBus = ingest.bus;

@@ -1,6 +1,9 @@
+import { Token } from 'aws-cdk-lib';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import type { IPublicHostedZone } from 'aws-cdk-lib/aws-route53';
-import type { Catalog } from './catalog.js';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import { Catalog } from './catalog.js';
+import type { AlarmRouting } from './constructs/alarm-actions.js';
 
 /** CloudFront with AWS WAF in front of the rating pages. */
 export interface WafProps {
@@ -47,6 +50,8 @@ export interface CloseloopProps {
   readonly alarmEmail?: string;
   /** Every alarm of the stack also notifies this existing SNS topic (e.g. your paging tool's). @default no topic */
   readonly alarmTopicArn?: string;
+  /** The same, as a topic of your app (`new Topic(…)` or `Topic.fromTopicArn(…)`). @default no topic */
+  readonly alarmTopic?: ITopic;
 }
 
 export const DEFAULTS = { sesMaxSendRate: 14, wafRateLimit: 300 } as const;
@@ -79,7 +84,7 @@ export interface ResolvedProps {
   readonly producerAccounts: readonly string[];
   readonly producerOrganizationId?: string;
   /** Where every alarm pages, when given. */
-  readonly alarms?: { readonly email?: string; readonly topicArn?: string };
+  readonly alarms?: AlarmRouting;
 }
 
 /**
@@ -88,13 +93,19 @@ export interface ResolvedProps {
  */
 export function resolveProps(props: CloseloopProps, region: string | undefined): ResolvedProps {
   const problems: string[] = [];
+  // A CDK token (another construct's attribute, a parameter) is checked by CloudFormation at deploy time, not here.
+  const given = (value: unknown): value is string => typeof value === 'string' && !Token.isUnresolved(value);
   for (const key of ['senderEmail', 'supportEmail'] as const) {
-    if (!EMAIL.test(String(props[key]))) problems.push(`${key}: "${props[key]}" is not an email address`);
+    if (given(props[key]) && !EMAIL.test(props[key])) problems.push(`${key}: "${props[key]}" is not an email address`);
   }
-  const publicBaseUrl = props.publicBaseUrl ? props.publicBaseUrl.replace(/\/+$/, '') : undefined;
-  if (publicBaseUrl !== undefined && !/^https:\/\/[^\s/]+/.test(publicBaseUrl)) problems.push(`publicBaseUrl: "${props.publicBaseUrl}" is not an https:// URL`);
+  const publicBaseUrl = props.publicBaseUrl ? (given(props.publicBaseUrl) ? props.publicBaseUrl.replace(/\/+$/, '') : props.publicBaseUrl) : undefined;
+  if (given(publicBaseUrl) && !/^https:\/\/[^\s/]+/.test(publicBaseUrl)) problems.push(`publicBaseUrl: "${props.publicBaseUrl}" is not an https:// URL`);
+  // The send pacing and the catalog shape the template itself: they must be known at synth.
+  if (!(props.catalog instanceof Catalog)) problems.push('catalog: must be a Catalog (Catalog.fromFile or Catalog.fromObject), known at synth');
   const sesMaxSendRate = props.sesMaxSendRate ?? DEFAULTS.sesMaxSendRate;
-  if (!Number.isFinite(sesMaxSendRate) || sesMaxSendRate < 1) problems.push(`sesMaxSendRate: "${props.sesMaxSendRate}" is not a positive number`);
+  if (Token.isUnresolved(sesMaxSendRate))
+    problems.push('sesMaxSendRate: must be a number known at synth, not a token (it sizes the dispatch concurrency and pacing)');
+  else if (!Number.isFinite(sesMaxSendRate) || sesMaxSendRate < 1) problems.push(`sesMaxSendRate: "${props.sesMaxSendRate}" is not a positive number`);
   let waf: ResolvedProps['waf'];
   if (props.waf) {
     const given = props.waf === true ? {} : props.waf;
@@ -104,7 +115,7 @@ export function resolveProps(props: CloseloopProps, region: string | undefined):
         `waf.rateLimit: "${given.rateLimit}" is not a whole number of requests per 5 minutes from ${WAF_RATE_LIMIT_RANGE.min} to ${WAF_RATE_LIMIT_RANGE.max} (AWS WAF's bounds)`,
       );
     }
-    if (given.webAclArn !== undefined && !CLOUDFRONT_WEB_ACL_ARN.test(given.webAclArn)) {
+    if (given.webAclArn !== undefined && !Token.isUnresolved(given.webAclArn) && !CLOUDFRONT_WEB_ACL_ARN.test(given.webAclArn)) {
       problems.push(
         `waf.webAclArn: "${given.webAclArn}" is not the ARN of a CLOUDFRONT-scoped WAFv2 web ACL (arn:aws:wafv2:us-east-1:<account>:global/webacl/<name>/<id>)`,
       );
@@ -118,22 +129,23 @@ export function resolveProps(props: CloseloopProps, region: string | undefined):
     }
     waf = { rateLimit, ...(given.webAclArn ? { webAclArn: given.webAclArn } : {}) };
   }
-  if (props.senderDomain !== undefined) {
+  if (given(props.senderDomain)) {
     if (!DOMAIN.test(props.senderDomain)) problems.push(`senderDomain: "${props.senderDomain}" is not a domain name`);
-    else if (!props.senderEmail.toLowerCase().endsWith(`@${props.senderDomain.toLowerCase()}`)) {
+    else if (given(props.senderEmail) && !props.senderEmail.toLowerCase().endsWith(`@${props.senderDomain.toLowerCase()}`)) {
       problems.push(`senderDomain: senderEmail "${props.senderEmail}" is not an address of ${props.senderDomain}`);
     }
   }
   if (props.hostedZone && props.senderDomain === undefined) problems.push('hostedZone: given without senderDomain');
   const producerAccounts = [...new Set(props.producerAccounts ?? [])];
   for (const account of producerAccounts) {
-    if (!ACCOUNT_ID.test(String(account))) problems.push(`producerAccounts: "${account}" is not an AWS account id (12 digits, e.g. "123456789012")`);
+    if (!Token.isUnresolved(account) && !ACCOUNT_ID.test(String(account)))
+      problems.push(`producerAccounts: "${account}" is not an AWS account id (12 digits, e.g. "123456789012")`);
   }
-  if (props.producerOrganizationId !== undefined && !ORGANIZATION_ID.test(props.producerOrganizationId)) {
+  if (given(props.producerOrganizationId) && !ORGANIZATION_ID.test(props.producerOrganizationId)) {
     problems.push(`producerOrganizationId: "${props.producerOrganizationId}" is not an AWS Organizations id (o- and 10 to 32 lower-case letters or digits)`);
   }
-  if (props.alarmEmail !== undefined && !EMAIL.test(String(props.alarmEmail))) problems.push(`alarmEmail: "${props.alarmEmail}" is not an email address`);
-  if (props.alarmTopicArn !== undefined && !SNS_TOPIC_ARN.test(String(props.alarmTopicArn))) {
+  if (given(props.alarmEmail) && !EMAIL.test(props.alarmEmail)) problems.push(`alarmEmail: "${props.alarmEmail}" is not an email address`);
+  if (given(props.alarmTopicArn) && !SNS_TOPIC_ARN.test(props.alarmTopicArn)) {
     problems.push(`alarmTopicArn: "${props.alarmTopicArn}" is not an SNS topic ARN (arn:aws:sns:<region>:<account>:<name>)`);
   }
   if (problems.length) throw new InvalidPropsError(`Invalid Closeloop props: ${problems.join('; ')}`);
@@ -147,8 +159,14 @@ export function resolveProps(props: CloseloopProps, region: string | undefined):
     ...(props.senderDomain ? { senderDomain: props.senderDomain } : {}),
     producerAccounts,
     ...(props.producerOrganizationId ? { producerOrganizationId: props.producerOrganizationId } : {}),
-    ...(props.alarmEmail || props.alarmTopicArn
-      ? { alarms: { ...(props.alarmEmail ? { email: props.alarmEmail } : {}), ...(props.alarmTopicArn ? { topicArn: props.alarmTopicArn } : {}) } }
+    ...(props.alarmEmail || props.alarmTopicArn || props.alarmTopic
+      ? {
+          alarms: {
+            ...(props.alarmEmail ? { email: props.alarmEmail } : {}),
+            ...(props.alarmTopicArn ? { topicArn: props.alarmTopicArn } : {}),
+            ...(props.alarmTopic ? { topic: props.alarmTopic } : {}),
+          },
+        }
       : {}),
   };
 }

@@ -11,6 +11,7 @@ import { Construct, type IConstruct } from 'constructs';
 export interface AlarmRouting {
   readonly email?: string;
   readonly topicArn?: string;
+  readonly topic?: ITopic;
 }
 
 /**
@@ -41,6 +42,7 @@ export function routeAlarms(scope: Construct, routing: AlarmRouting): ITopic[] {
     topics.push(topic);
   }
   if (routing.topicArn) topics.push(Topic.fromTopicArn(holder, 'GivenTopic', routing.topicArn));
+  if (routing.topic) topics.push(routing.topic);
   const alarms = scope.node.findAll().filter((node: IConstruct): node is Alarm => node instanceof Alarm);
   for (const alarm of alarms) for (const topic of topics) alarm.addAlarmAction(new SnsAction(topic));
   return topics;

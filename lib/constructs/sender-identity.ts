@@ -1,4 +1,4 @@
-import { Arn, CfnOutput, Stack } from 'aws-cdk-lib';
+import { Arn, CfnOutput, Fn, Stack, Token } from 'aws-cdk-lib';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { IPublicHostedZone } from 'aws-cdk-lib/aws-route53';
@@ -65,7 +65,7 @@ export function grantSendEmail(fn: IFunction, senderEmail: string, configuration
       actions: ['ses:SendEmail'],
       resources: [
         identity(senderEmail),
-        identity(senderEmail.split('@')[1] as string),
+        identity(Token.isUnresolved(senderEmail) ? Fn.select(1, Fn.split('@', senderEmail)) : (senderEmail.split('@')[1] as string)),
         Arn.format({ service: 'ses', resource: 'configuration-set', resourceName: configurationSet.configurationSetName }, stack),
       ],
     }),
