@@ -1,13 +1,15 @@
 import { CfnOutput, Stack, Token } from 'aws-cdk-lib';
 import type { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
-import { Alarm, type Dashboard } from 'aws-cdk-lib/aws-cloudwatch';
+import { Alarm, type Dashboard, type IMetric, type MathExpressionOptions, type MetricOptions } from 'aws-cdk-lib/aws-cloudwatch';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
+import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { KEY_FAMILIES } from '../functions/adapters/table-keys.js';
 import { dispatchSendRateFor } from '../functions/config/resources.js';
-import type { Stage } from '../functions/config/wiring.js';
+import { type Stage, WIRING } from '../functions/config/wiring.js';
 import { routeAlarms } from './constructs/alarm-actions.js';
 import { Announcements } from './constructs/announcements.js';
 import { CaseManagement } from './constructs/case-management.js';
@@ -74,6 +76,9 @@ export class Closeloop extends Construct {
   readonly integrationQueues: Readonly<Record<string, Queue>>;
   /** Every stage's Lambda function, by stage name (dispatch, respond, rules, …: functions/config/stages/). */
   readonly functions: Readonly<Partial<Record<Stage, IFunction>>>;
+
+  private readonly observability: Observability;
+  private readonly caseApiArns: readonly string[];
 
   constructor(scope: Construct, id: string, props: CloseloopProps) {
     super(scope, id);
@@ -179,6 +184,11 @@ export class Closeloop extends Construct {
       functions: stageFunctions,
     });
 
+    this.observability = observability;
+    // The case API's IAM routes, as the cases stage's manifest declares them.
+    this.caseApiArns = (WIRING.cases.routes ?? []).flatMap((route) =>
+      route.methods.map((method) => responses.api.arnForExecuteApi(method, route.path.replace(/\{[^}]+\}/g, '*'))),
+    );
     this.eventBus = ingest.bus;
     this.table = store.table;
     this.api = responses.api;
@@ -220,5 +230,45 @@ export class Closeloop extends Construct {
     for (const [name, queue] of Object.entries(followUps.queues)) {
       new CfnOutput(this, `FollowUpQueueUrl${name.replace(/[^A-Za-z0-9]/g, '')}`, { value: queue.queueUrl, description: `Follow-up queue "${name}"` });
     }
+  }
+
+  /** Lets `grantee` put business events on the bus (your producers in this account). Closeloop's own source stays denied to it (docs/security.md). */
+  grantPutEvents(grantee: IGrantable): Grant {
+    return this.eventBus.grantPutEventsTo(grantee);
+  }
+
+  /** Lets `grantee` call the case API (list, read, acknowledge, resolve, assign; SigV4, as `closeloop case` does). */
+  grantCaseApi(grantee: IGrantable): Grant {
+    return Grant.addToPrincipal({ grantee, actions: ['execute-api:Invoke'], resourceArns: [...this.caseApiArns] });
+  }
+
+  /** Lets `grantee` read the report figures (`closeloop report --table`): the day buckets and segment lists, nothing of a person. */
+  grantReadReports(grantee: IGrantable): Grant {
+    return Grant.addToPrincipal({
+      grantee,
+      actions: ['dynamodb:GetItem', 'dynamodb:Query'],
+      resourceArns: [this.table.tableArn],
+      conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${KEY_FAMILIES.dayBucket}*`, `${KEY_FAMILIES.segments}*`] } },
+    });
+  }
+
+  /** Surveys sent (sum per hour by default), as the dashboard shows them. */
+  metricSurveysSent(props?: MetricOptions): IMetric {
+    return this.observability.figures.surveysSent.with(props ?? {});
+  }
+
+  /** Answers recorded (sum per hour by default). */
+  metricResponses(props?: MetricOptions): IMetric {
+    return this.observability.figures.responses.with(props ?? {});
+  }
+
+  /** Detractors as a share of answers, in % (per hour by default). */
+  metricDetractorRate(props?: MathExpressionOptions): IMetric {
+    return this.observability.figures.detractorRate.with(props ?? {});
+  }
+
+  /** Follow-up cases escalated because a deadline passed (sum per hour by default). */
+  metricFollowUpsEscalated(props?: MetricOptions): IMetric {
+    return this.observability.figures.followUpsEscalated.with(props ?? {});
   }
 }

@@ -24,6 +24,9 @@ export const KEY_FAMILIES = {
   unsubscribeLink: 'UNSUB#',
   hookReceipt: 'HOOK#',
   delivery: 'DELIVERY#',
+  /** A program's day buckets and its list of segments: what reports read. */
+  dayBucket: 'AGG#',
+  segments: 'SEGMENTS#',
 } as const;
 export type KeyFamily = keyof typeof KEY_FAMILIES;
 
@@ -52,13 +55,16 @@ export const keys = {
   /** The partition of an integration's delivery log. */
   deliveries: (integrationId: string) => `${PREFIX.delivery}${integrationId}`,
   /** A day bucket of a program's counters in a segment, sharded. */
-  dayBucket: (programId: string, segment: string, shard: number, day: string) => ({ pk: `AGG#${programId}#${segment}#${shard}`, sk: keys.day(day) }),
+  dayBucket: (programId: string, segment: string, shard: number, day: string) => ({
+    pk: `${PREFIX.dayBucket}${programId}#${segment}#${shard}`,
+    sk: keys.day(day),
+  }),
   /** The sort key of a day bucket (ranges of days are Queries between two). */
   day: (day: string) => `${PREFIX.day}${day}`,
   /** The once-only marker of a change counted into the buckets. */
   applied: (changeId: string) => ({ pk: `APPLIED#${changeId}`, sk: 'APPLIED' }),
   /** The segments a program has counters in. */
-  segments: (programId: string) => ({ pk: `SEGMENTS#${programId}`, sk: 'SEGMENTS' }),
+  segments: (programId: string) => ({ pk: `${PREFIX.segments}${programId}`, sk: 'SEGMENTS' }),
   /** A program's rolling-score alert state in a segment. */
   alert: (programId: string, segment: string) => ({ pk: `ALERT#${programId}#${segment}`, sk: 'ALERT' }),
   /** An accepted inbound hook's webhook-id (replay guard). */

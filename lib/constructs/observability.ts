@@ -55,6 +55,8 @@ const closeloopMetric = (service: string) => (metricName: MetricName) =>
 export class Observability extends Construct {
   readonly dashboard: Dashboard;
   readonly alarms: Alarm[] = [];
+  /** The dashboard's figures, for the adopter's own dashboards and alarms (Closeloop's metric* methods). */
+  readonly figures: { readonly surveysSent: Metric; readonly responses: Metric; readonly detractorRate: MathExpression; readonly followUpsEscalated: Metric };
 
   constructor(scope: Construct, id: string, props: ObservabilityProps) {
     super(scope, id);
@@ -69,6 +71,7 @@ export class Observability extends Construct {
     const bounceRate = new Metric({ namespace: 'AWS/SES', metricName: 'Reputation.BounceRate', statistic: 'Maximum', period: Duration.hours(1) });
     const complaintRate = new Metric({ namespace: 'AWS/SES', metricName: 'Reputation.ComplaintRate', statistic: 'Maximum', period: Duration.hours(1) });
     const escalations = closeloop('FollowUpEscalated');
+    this.figures = { surveysSent: closeloop('SurveySent'), responses, detractorRate, followUpsEscalated: escalations };
 
     const fiveMinutes = { period: Duration.minutes(5), statistic: 'Sum' } as const;
     const tableThrottles = new MathExpression({

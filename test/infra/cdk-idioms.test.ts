@@ -1,10 +1,13 @@
 /**
- * CDK idioms (issue 23, part 4, first steps): string props take tokens (checked by CloudFormation at
- * deploy time instead of at synth); the catalog and the send rate must be known at synth, and say so;
- * alarms page an ITopic as well as an ARN; every stage's function is exposed by its stage name.
+ * CDK idioms (issue 23, part 4): string props take tokens (checked by CloudFormation at deploy time
+ * instead of at synth); the catalog and the send rate must be known at synth, and say so; alarms page
+ * an ITopic as well as an ARN; every stage's function is exposed by its stage name; grant* and metric*
+ * methods as CDK constructs have them.
  */
-import { CfnParameter, Stack } from 'aws-cdk-lib';
+import { CfnParameter, Duration, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import { Alarm, ComparisonOperator } from 'aws-cdk-lib/aws-cloudwatch';
+import { AccountRootPrincipal, Role } from 'aws-cdk-lib/aws-iam';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { afterAll, describe, expect, it } from 'vitest';
 import { STAGES } from '../../functions/config/wiring.js';
@@ -76,5 +79,51 @@ describe('CDK idioms', () => {
     const closeloop = new Closeloop(stack(), 'Feedback', { catalog, senderEmail: 'a@shop.example', supportEmail: 'b@shop.example' });
     expect(Object.keys(closeloop.functions).sort()).toEqual([...STAGES].sort());
     expect(closeloop.functions.respond?.functionArn).toBeDefined();
+  });
+
+  it('grants, as CDK constructs do: putting events, calling the case API, reading the report figures', () => {
+    const s = stack();
+    const closeloop = new Closeloop(s, 'Feedback', { catalog, senderEmail: 'a@shop.example', supportEmail: 'b@shop.example' });
+    const role = (id: string) => new Role(s, id, { assumedBy: new AccountRootPrincipal() });
+    closeloop.grantPutEvents(role('Producer'));
+    closeloop.grantCaseApi(role('Agent'));
+    closeloop.grantReadReports(role('Analyst'));
+    const template = Template.fromStack(s);
+    const statementsOf = (roleId: string) =>
+      Object.values(template.findResources('AWS::IAM::Policy'))
+        .filter((policy) => JSON.stringify(policy.Properties.Roles).includes(roleId))
+        .flatMap((policy) => policy.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown; Condition?: unknown }[]);
+    expect(statementsOf('Producer').map((st) => st.Action)).toEqual(['events:PutEvents']);
+    const invoke = statementsOf('Agent');
+    expect(invoke.map((st) => st.Action)).toEqual(['execute-api:Invoke']);
+    const arns = JSON.stringify(invoke[0]!.Resource);
+    for (const route of ['/GET/cases"', '/GET/cases/*"', '/POST/cases/*/acknowledge"', '/POST/cases/*/resolve"', '/POST/cases/*/assign"'])
+      expect(arns).toContain(route);
+    expect(arns).not.toContain('erasures');
+    const reads = statementsOf('Analyst');
+    expect(reads.map((st) => [st.Action].flat().sort())).toEqual([['dynamodb:GetItem', 'dynamodb:Query']]);
+    expect(reads[0]!.Condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['AGG#*', 'SEGMENTS#*'] } });
+  });
+
+  it("exposes the dashboard's figures as metrics for the app's own alarms", () => {
+    const s = stack();
+    const closeloop = new Closeloop(s, 'Feedback', { catalog, senderEmail: 'a@shop.example', supportEmail: 'b@shop.example' });
+    new Alarm(s, 'FewSurveys', {
+      metric: closeloop.metricSurveysSent({ period: Duration.days(1) }),
+      threshold: 10,
+      evaluationPeriods: 1,
+      comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
+    });
+    new Alarm(s, 'Detractors', { metric: closeloop.metricDetractorRate(), threshold: 30, evaluationPeriods: 1 });
+    const template = Template.fromStack(s);
+    expect(template.findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: 'SurveySent', Namespace: 'Closeloop', Period: 86_400 } })).not.toEqual(
+      {},
+    );
+    const detractors = Object.values(template.findResources('AWS::CloudWatch::Alarm')).find((a) =>
+      JSON.stringify(a.Properties.Metrics ?? []).includes('DetractorRecorded'),
+    );
+    expect(detractors).toBeDefined();
+    expect(closeloop.metricResponses()).toBeDefined();
+    expect(closeloop.metricFollowUpsEscalated()).toBeDefined();
   });
 });
