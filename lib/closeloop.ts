@@ -30,19 +30,6 @@ import { type FunctionDefaults, StageFunction } from './constructs/stage-functio
 import { SurveyStore } from './constructs/survey-store.js';
 import { type CloseloopProps, resolveProps } from './props.js';
 
-/** What each stage's failure queue holds (the outputs' descriptions). */
-const FAILURE_QUEUE_DESCRIPTIONS: Readonly<Record<string, string>> = {
-  'dispatch-failures': 'Rejected events and surveys that could not be sent, with the reason',
-  'rules-failures': 'Stream records the rules stage could not route',
-  'measure-failures': 'Stream records the measure stage could not count',
-  'escalate-failures': 'Cases the escalation sweep could not escalate',
-  'deliverability-failures': 'SES feedback events that could not be processed',
-  'notify-failures': 'Respondent notifications that could not be sent',
-  'deliver-failures': 'Integration deliveries that kept failing',
-  'announce-failures': 'Announcement sends that kept failing',
-  'digest-failures': 'Digest runs that kept failing',
-};
-
 /**
  * Closeloop: closed-loop customer feedback in your own account.
  *
@@ -156,17 +143,19 @@ export class Closeloop extends Construct {
       supportEmail: settings.supportEmail,
       configurationSet: dispatch.configurationSet,
     });
-    const deadLetterQueues = {
-      'dispatch-failures': ingest.deadLetters,
-      'rules-failures': followUps.failures,
-      'measure-failures': measurement.failures,
-      'escalate-failures': cases.sweepFailures,
-      'deliverability-failures': deliverability.deadLetters,
-      'notify-failures': notifications.failures,
-      'deliver-failures': integrations.deadLetters,
-      'announce-failures': announcements.deadLetters,
-      'digest-failures': digests.deadLetters,
+    // Each stage's failure queue, by name, with what it holds (the output's description): one table.
+    const failureQueues: Record<string, { readonly queue: Queue; readonly holds: string }> = {
+      'dispatch-failures': { queue: ingest.deadLetters, holds: 'Rejected events and surveys that could not be sent, with the reason' },
+      'rules-failures': { queue: followUps.failures, holds: 'Stream records the rules stage could not route' },
+      'measure-failures': { queue: measurement.failures, holds: 'Stream records the measure stage could not count' },
+      'escalate-failures': { queue: cases.sweepFailures, holds: 'Cases the escalation sweep could not escalate' },
+      'deliverability-failures': { queue: deliverability.deadLetters, holds: 'SES feedback events that could not be processed' },
+      'notify-failures': { queue: notifications.failures, holds: 'Respondent notifications that could not be sent' },
+      'deliver-failures': { queue: integrations.deadLetters, holds: 'Integration deliveries that kept failing' },
+      'announce-failures': { queue: announcements.deadLetters, holds: 'Announcement sends that kept failing' },
+      'digest-failures': { queue: digests.deadLetters, holds: 'Digest runs that kept failing' },
     };
+    const deadLetterQueues = Object.fromEntries(Object.entries(failureQueues).map(([name, { queue }]) => [name, queue]));
     const producers = new Producers(this, 'Producers', {
       bus: ingest.bus,
       catalog: props.catalog.data,
@@ -220,12 +209,9 @@ export class Closeloop extends Construct {
     new CfnOutput(this, 'SurveyTableName', { value: store.table.tableName, description: 'For `closeloop report --table`' });
     new CfnOutput(this, 'DashboardName', { value: observability.dashboard.dashboardName });
     new CfnOutput(this, 'BufferQueueUrl', { value: ingest.buffer.queueUrl });
-    for (const [name, queue] of Object.entries(deadLetterQueues)) {
+    for (const [name, { queue, holds }] of Object.entries(failureQueues)) {
       const stage = name.replace(/-failures$/, '');
-      new CfnOutput(this, `${stage.charAt(0).toUpperCase()}${stage.slice(1)}FailureQueueUrl`, {
-        value: queue.queueUrl,
-        description: FAILURE_QUEUE_DESCRIPTIONS[name],
-      });
+      new CfnOutput(this, `${stage.charAt(0).toUpperCase()}${stage.slice(1)}FailureQueueUrl`, { value: queue.queueUrl, description: holds });
     }
     for (const [name, queue] of Object.entries(followUps.queues)) {
       new CfnOutput(this, `FollowUpQueueUrl${name.replace(/[^A-Za-z0-9]/g, '')}`, { value: queue.queueUrl, description: `Follow-up queue "${name}"` });

@@ -7,6 +7,7 @@ import {
   selectRecipients,
 } from '../domain/announcement.js';
 import { caseIdFor } from '../domain/follow-up-case.js';
+import { unsubscribePageUrl } from '../domain/links.js';
 import type { Messages } from '../domain/messages.js';
 import type { Brand, Catalog } from '../domain/program.js';
 import { newToken, unsubscribeKeyOf, unsubscribeTokenFor } from '../domain/tokens.js';
@@ -165,7 +166,7 @@ export async function sendAnnouncement(job: AnnouncementJob, deps: SendDeps): Pr
   if (claimed === 'held') throw new SendInProgressError(`announcement ${job.announcementId} to one recipient is held by another send`);
   if (claimed === 'done') return { status: 'duplicate' };
   if (claimed === 'suppressed') return { status: 'skipped', reason: 'suppressed' };
-  const email = renderAnnouncementEmail(job, recipient, `${deps.publicBaseUrl.replace(/\/+$/, '')}/u/${encodeURIComponent(token)}`, deps);
+  const email = renderAnnouncementEmail(job, recipient, unsubscribePageUrl(deps.publicBaseUrl, token), deps);
   const { announcementId, contactKey } = job;
   return sendClaimed(
     {

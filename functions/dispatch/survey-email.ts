@@ -1,6 +1,7 @@
 import { framedEmail, MUTED, respondentFrame, scoreColours, textRow } from '../domain/email-frame.js';
 import { escapeHtml } from '../domain/html.js';
 import type { Invitation } from '../domain/invitation.js';
+import { publicBase, unsubscribePageUrl } from '../domain/links.js';
 import { fill, type Messages, messagesFor } from '../domain/messages.js';
 import type { Brand, SurveyProgram } from '../domain/program.js';
 import { scoresOf } from '../domain/survey-kinds.js';
@@ -18,7 +19,7 @@ export interface EmailSettings {
   readonly publicBaseUrl: string;
 }
 
-const base = (publicBaseUrl: string) => publicBaseUrl.replace(/\/+$/, '');
+const base = publicBase;
 
 /** The rating link for one score. The token is the only secret; the score is only preselected. */
 export function ratingLink(publicBaseUrl: string, token: string, score: number): string {
@@ -31,7 +32,7 @@ export function ratingLink(publicBaseUrl: string, token: string, score: number):
  * in the List-Unsubscribe header, and it must not let them answer the survey.
  */
 export function unsubscribeLink(publicBaseUrl: string, ratingToken: string): string {
-  return `${base(publicBaseUrl)}/u/${encodeURIComponent(unsubscribeTokenFor(ratingToken))}`;
+  return unsubscribePageUrl(publicBaseUrl, unsubscribeTokenFor(ratingToken));
 }
 
 /**

@@ -1,3 +1,4 @@
+import { unsubscribePageUrl } from '../domain/links.js';
 import type { Messages } from '../domain/messages.js';
 import type { Notification } from '../domain/notification.js';
 import type { Brand } from '../domain/program.js';
@@ -58,7 +59,7 @@ export async function sendNotification(notification: Notification, deps: NotifyD
     await deps.outbox.skip(notification.caseId, notification.kind, 'suppressed', now);
     return { status: 'skipped', reason: 'suppressed' };
   }
-  const email = renderNotificationEmail(notification, `${deps.publicBaseUrl.replace(/\/+$/, '')}/u/${encodeURIComponent(token)}`, {
+  const email = renderNotificationEmail(notification, unsubscribePageUrl(deps.publicBaseUrl, token), {
     brand: deps.brand,
     locales: deps.locales,
     publicBaseUrl: deps.publicBaseUrl,

@@ -6,10 +6,10 @@
  * not among them: it stands for API Gateway (the scanner tests cover what a forged POST gets there).
  */
 import { ListSchedulesCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
-import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { bufferQueue } from '../../functions/config/resources.js';
-import { busEvents, sandbox, sqs } from './sandbox-clients.js';
+import { busEvents, collectMessages, dynamodb, sandbox } from './sandbox-clients.js';
 
 const marker = `csrf-${Date.now()}`;
 const bufferUrl = sandbox.queues[bufferQueue.name]!.url;
@@ -57,8 +57,10 @@ describe('the sandbox refuses requests forged by other web pages', () => {
     const { Schedules = [] } = await scheduler.send(new ListSchedulesCommand({}));
     expect(Schedules.map((s) => s.Name)).not.toContain(marker);
     expect(JSON.stringify(await busEvents())).not.toContain(marker);
-    const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: bufferUrl, AttributeNames: ['All'] }));
-    expect(Attributes).toBeDefined();
+    // Nothing of the forged SendMessage on the buffer queue, nothing of the forged PutItem in the table.
+    expect(await collectMessages(bufferUrl, (message) => (message.Body ?? '').includes(marker), { atLeast: 0, settleMs: 300 })).toEqual([]);
+    const { Item } = await dynamodb.send(new GetCommand({ TableName: sandbox.tables.surveys, Key: { pk: marker, sk: marker } }));
+    expect(Item).toBeUndefined();
   });
 
   it("answers a same-origin page's POST as before (the Origin is the server's own)", async () => {
