@@ -20,6 +20,7 @@ import { FollowUps } from './constructs/follow-ups.js';
 import { Ingest } from './constructs/ingest.js';
 import { Integrations } from './constructs/integrations.js';
 import { Measurement } from './constructs/measurement.js';
+import { writeLegacyNagSuppressions } from './constructs/nag.js';
 import { Notifications } from './constructs/notifications.js';
 import { Observability } from './constructs/observability.js';
 import { Privacy } from './constructs/privacy.js';
@@ -74,7 +75,13 @@ export class Closeloop extends Construct {
     const stackName = Stack.of(this).stackName;
     // Two instances in one account (dev and prod) publish under different `service` dimensions, so neither's dashboard or alarms read the other's.
     const metricsService = `closeloop/${Token.isUnresolved(stackName) ? this.node.path : `${stackName}/${this.node.id}`}`;
-    const defaults: FunctionDefaults = { catalog: props.catalog.data, tracing: settings.tracing, metricsService };
+    const defaults: FunctionDefaults = {
+      catalog: props.catalog.data,
+      tracing: settings.tracing,
+      metricsService,
+      runtime: settings.runtime,
+      runtimeIsDefault: settings.runtimeIsDefault,
+    };
 
     const store = new SurveyStore(this, 'Surveys');
     const ingest = new Ingest(this, 'Ingest', { catalog: props.catalog.data, ...(props.eventBus ? { eventBus: props.eventBus } : {}) });
@@ -216,6 +223,8 @@ export class Closeloop extends Construct {
     for (const [name, queue] of Object.entries(followUps.queues)) {
       new CfnOutput(this, `FollowUpQueueUrl${name.replace(/[^A-Za-z0-9]/g, '')}`, { value: queue.queueUrl, description: `Follow-up queue "${name}"` });
     }
+    // Last, when the tree is complete: every acknowledgement once more in cdk-nag 2's form.
+    writeLegacyNagSuppressions(this);
   }
 
   /** Lets `grantee` put business events on the bus (your producers in this account). Closeloop's own source stays denied to it (docs/security.md). */

@@ -1,3 +1,4 @@
+import { Runtime } from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
 import { EXAMPLE_ADDRESSES } from '../functions/config/resources.js';
 import type { CloseloopProps } from './props.js';
@@ -21,6 +22,7 @@ export const CONTEXT_KEYS = {
   producerOrganizationId: 'closeloop:producerOrganizationId',
   alarmEmail: 'closeloop:alarmEmail',
   alarmTopicArn: 'closeloop:alarmTopicArn',
+  runtime: 'closeloop:runtime',
 } as const;
 
 export class InvalidContextError extends Error {
@@ -67,6 +69,11 @@ export function propsFromContext(scope: Construct): Omit<CloseloopProps, 'catalo
   const accounts = get('producerAccounts');
   const producerAccounts =
     accounts === undefined ? undefined : (Array.isArray(accounts) ? accounts : String(accounts).split(',')).map((a) => String(a).trim()).filter(Boolean);
+  // A runtime by its Lambda name (`nodejs26.x`), as this aws-cdk-lib knows it.
+  const runtimeName = get('runtime');
+  const runtime = runtimeName === undefined ? undefined : Runtime.ALL.find((candidate) => candidate.name === String(runtimeName));
+  if (runtimeName !== undefined && !runtime)
+    problems.push(`${CONTEXT_KEYS.runtime}: "${String(runtimeName)}" is not a Lambda runtime this aws-cdk-lib knows (e.g. nodejs24.x)`);
   if (problems.length) throw new InvalidContextError(`Invalid Closeloop settings: ${problems.join('; ')}`);
   return {
     senderEmail: String(get('senderEmail') ?? EXAMPLE_ADDRESSES.senderEmail),
@@ -80,5 +87,6 @@ export function propsFromContext(scope: Construct): Omit<CloseloopProps, 'catalo
     ...(producerOrganizationId !== undefined ? { producerOrganizationId } : {}),
     ...(text('alarmEmail') !== undefined ? { alarmEmail: text('alarmEmail') as string } : {}),
     ...(text('alarmTopicArn') !== undefined ? { alarmTopicArn: text('alarmTopicArn') as string } : {}),
+    ...(runtime ? { runtime } : {}),
   };
 }

@@ -1,9 +1,11 @@
 import { Token } from 'aws-cdk-lib';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
+import type { Runtime } from 'aws-cdk-lib/aws-lambda';
 import type { IPublicHostedZone } from 'aws-cdk-lib/aws-route53';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Catalog } from './catalog.js';
 import type { AlarmRouting } from './constructs/alarm-actions.js';
+import { DEFAULT_RUNTIME, nodeMajor } from './constructs/nag.js';
 
 /** CloudFront with AWS WAF in front of the rating pages. */
 export interface WafProps {
@@ -52,6 +54,13 @@ export interface CloseloopProps {
   readonly alarmTopicArn?: string;
   /** The same, as a topic of your app (`new Topic(…)` or `Topic.fromTopicArn(…)`). @default no topic */
   readonly alarmTopic?: ITopic;
+  /**
+   * The Lambda runtime of every function: Node.js 24 or newer (the handlers are built for Node.js 24).
+   * With the default on an aws-cdk-lib that knows a newer Node.js, cdk-nag's AwsSolutions-L1 and
+   * Serverless-LambdaLatestVersion are acknowledged ("tested on Node.js 24"); set this to move.
+   * @default Runtime.NODEJS_24_X (the Node.js the suite runs on)
+   */
+  readonly runtime?: Runtime;
 }
 
 export const DEFAULTS = { sesMaxSendRate: 14, wafRateLimit: 300 } as const;
@@ -85,6 +94,9 @@ export interface ResolvedProps {
   readonly producerOrganizationId?: string;
   /** Where every alarm pages, when given. */
   readonly alarms?: AlarmRouting;
+  readonly runtime: Runtime;
+  /** The runtime was not given (cdk-nag's latest-runtime rules are then acknowledged). */
+  readonly runtimeIsDefault: boolean;
 }
 
 /**
@@ -148,8 +160,15 @@ export function resolveProps(props: CloseloopProps, region: string | undefined):
   if (given(props.alarmTopicArn) && !SNS_TOPIC_ARN.test(props.alarmTopicArn)) {
     problems.push(`alarmTopicArn: "${props.alarmTopicArn}" is not an SNS topic ARN (arn:aws:sns:<region>:<account>:<name>)`);
   }
+  const runtime = props.runtime ?? DEFAULT_RUNTIME;
+  const major = nodeMajor(runtime);
+  if (major === undefined) problems.push(`runtime: "${runtime.name}" is not a Node.js runtime (Runtime.NODEJS_24_X or newer)`);
+  else if (major < (nodeMajor(DEFAULT_RUNTIME) ?? 0))
+    problems.push(`runtime: "${runtime.name}" is older than ${DEFAULT_RUNTIME.name}, the Node.js the handlers are built for`);
   if (problems.length) throw new InvalidPropsError(`Invalid Closeloop props: ${problems.join('; ')}`);
   return {
+    runtime,
+    runtimeIsDefault: props.runtime === undefined,
     senderEmail: props.senderEmail,
     supportEmail: props.supportEmail,
     sesMaxSendRate,

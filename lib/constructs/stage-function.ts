@@ -10,7 +10,7 @@ import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { type IEventBus, Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction as LambdaTarget } from 'aws-cdk-lib/aws-events-targets';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, Code, type FunctionProps, Function as LambdaFunction, Runtime, StartingPosition, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { Architecture, Code, type FunctionProps, Function as LambdaFunction, type Runtime, StartingPosition, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
@@ -22,6 +22,7 @@ import { RUNTIME_CATALOG_FILE } from '../../functions/config/runtime-catalog.js'
 import type { QueueTrigger, ScheduleTrigger, StageManifest, StreamTrigger } from '../../functions/config/stages/manifest.js';
 import { type Stage, type StageEnvironment, stageVariables, WIRING } from '../../functions/config/wiring.js';
 import type { Catalog } from '../../functions/domain/program.js';
+import { acknowledgeDefaultRuntime } from './nag.js';
 import { grantIndexQuery, grantItemActions } from './survey-store.js';
 
 /** What every function of one Closeloop gets alike. */
@@ -32,6 +33,10 @@ export interface FunctionDefaults {
   readonly tracing: boolean;
   /** The `service` dimension of this instance's metrics (unique per instance in an account). */
   readonly metricsService: string;
+  /** Every function's Lambda runtime (the `runtime` prop). */
+  readonly runtime: Runtime;
+  /** The runtime is the default one (cdk-nag's latest-runtime rules acknowledged when the library knows a newer one). */
+  readonly runtimeIsDefault: boolean;
 }
 
 export interface StageFunctionProps<S extends Stage>
@@ -88,8 +93,8 @@ export function prebuiltHandler(stage: string): { readonly file: string; read():
 }
 
 /**
- * A stage's Lambda function, built from its manifest, with the house defaults: newest Node.js
- * runtime, arm64, the pre-built handler (no esbuild or Docker at synth) with the validated catalog
+ * A stage's Lambda function, built from its manifest, with the house defaults: the `runtime` prop
+ * (Node.js 24 unless set), arm64, the pre-built handler (no esbuild or Docker at synth) with the validated catalog
  * beside it, a log group kept one month, and X-Ray active tracing only when asked for. Its trigger
  * comes from the manifest too: `consume` (a queue), `readStream` (the table's stream), `runOnSchedule`.
  */
@@ -133,7 +138,7 @@ export class StageFunction<S extends Stage = Stage> extends LambdaFunction {
         },
       }),
       handler: 'index.handler',
-      runtime: Runtime.NODEJS_24_X,
+      runtime: defaults.runtime,
       architecture: Architecture.ARM_64,
       memorySize: props.memorySize ?? 256,
       timeout: Duration.seconds(manifest.timeoutSeconds ?? 30),
@@ -180,6 +185,7 @@ export class StageFunction<S extends Stage = Stage> extends LambdaFunction {
     Tags.of(logGroup).add(STAGE_TAG, stage);
     grantItemActions(table, this, manifest.table, manifest.leadingKeys);
     for (const index of manifest.indexes ?? []) grantIndexQuery(table, this, index);
+    acknowledgeDefaultRuntime(this, defaults.runtime, defaults.runtimeIsDefault);
     if (defaults.tracing) {
       Validations.of(role).acknowledge({
         id: 'AwsSolutions-IAM5[Resource::*]',

@@ -8,10 +8,12 @@ import { CfnParameter, Duration, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { Alarm, ComparisonOperator } from 'aws-cdk-lib/aws-cloudwatch';
 import { AccountRootPrincipal, Role } from 'aws-cdk-lib/aws-iam';
+import { Runtime, RuntimeFamily } from 'aws-cdk-lib/aws-lambda';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { afterAll, describe, expect, it } from 'vitest';
 import { STAGES } from '../../functions/config/wiring.js';
-import { Catalog, Closeloop, InvalidPropsError } from '../../lib/index.js';
+import { legacySuppression } from '../../lib/constructs/nag.js';
+import { Catalog, Closeloop, InvalidPropsError, propsFromContext } from '../../lib/index.js';
 import { DEMO_CATALOG_FILE } from '../fixtures/catalog.js';
 import { cleanUpApps, testApp } from './app.js';
 
@@ -125,5 +127,69 @@ describe('CDK idioms', () => {
     expect(detractors).toBeDefined();
     expect(closeloop.metricResponses()).toBeDefined();
     expect(closeloop.metricFollowUpsEscalated()).toBeDefined();
+  });
+});
+
+describe('the runtime prop', () => {
+  const runtimes = (s: Stack) => new Set(Object.values(Template.fromStack(s).findResources('AWS::Lambda::Function')).map((fn) => fn.Properties.Runtime));
+  const addresses = { senderEmail: 'a@shop.example', supportEmail: 'b@shop.example' };
+
+  it('puts every function on Node.js 24 by default, and on the runtime given', () => {
+    const byDefault = stack();
+    new Closeloop(byDefault, 'Feedback', { catalog, ...addresses });
+    expect(runtimes(byDefault)).toEqual(new Set(['nodejs24.x']));
+    // A runtime this library does not know yet (Runtime's constructor, as CDK documents for new runtimes).
+    const given = stack();
+    new Closeloop(given, 'Feedback', { catalog, ...addresses, runtime: new Runtime('nodejs28.x', RuntimeFamily.NODEJS) });
+    expect(runtimes(given)).toEqual(new Set(['nodejs28.x']));
+  });
+
+  it('refuses another family or a Node.js older than the handlers are built for, naming the prop', () => {
+    expect(() => new Closeloop(stack(), 'Feedback', { catalog, ...addresses, runtime: Runtime.PYTHON_3_13 })).toThrow(
+      'runtime: "python3.13" is not a Node.js runtime (Runtime.NODEJS_24_X or newer)',
+    );
+    expect(() => new Closeloop(stack(), 'Feedback', { catalog, ...addresses, runtime: Runtime.NODEJS_22_X })).toThrow(
+      'runtime: "nodejs22.x" is older than nodejs24.x, the Node.js the handlers are built for',
+    );
+  });
+
+  it('is read from context as closeloop:runtime, by its Lambda name', () => {
+    const app = testApp({ context: { 'closeloop:runtime': 'nodejs24.x' } });
+    expect(propsFromContext(app).runtime?.name).toBe('nodejs24.x');
+    expect(() => propsFromContext(testApp({ context: { 'closeloop:runtime': 'node24' } }))).toThrow(
+      'closeloop:runtime: "node24" is not a Lambda runtime this aws-cdk-lib knows (e.g. nodejs24.x)',
+    );
+  });
+
+  it('writes each acknowledgement in cdk-nag 2 form too, on the resources it covers (finding in applies_to; a non-Latin-1 reason base64)', () => {
+    const s = new Stack(testApp(), 'Shop', { env });
+    new Closeloop(s, 'Feedback', { catalog, ...addresses, tracing: true });
+    const template = Template.fromStack(s).toJSON() as { Resources: Record<string, { Type: string; Metadata?: { cdk_nag?: { rules_to_suppress: any[] } } }> };
+    const rules = (type: string) =>
+      Object.values(template.Resources)
+        .filter((resource) => resource.Type === type)
+        .map((resource) => resource.Metadata?.cdk_nag?.rules_to_suppress ?? []);
+    // Every function's role policy: X-Ray's "*" as a granular finding.
+    const xray = rules('AWS::IAM::Policy').filter((policy) => policy.some((rule) => rule.id === 'AwsSolutions-IAM5' && rule.applies_to?.[0] === 'Resource::*'));
+    expect(xray).toHaveLength(STAGES.length);
+    // Every dead-letter queue.
+    const queues = rules('AWS::SQS::Queue').filter((queue) => queue.some((rule) => rule.id === 'AwsSolutions-SQS3'));
+    expect(queues.length).toBeGreaterThan(5);
+    for (const queue of queues)
+      expect(queue.find((rule) => rule.id === 'AwsSolutions-SQS3')).toEqual({ id: 'AwsSolutions-SQS3', reason: expect.stringMatching(/dead-letter/) });
+  });
+
+  it('converts as cdk-nag 2 stores suppressions (NagSuppressionHelper.toCfnFormat)', () => {
+    expect(legacySuppression('Annotation::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:*]', 'One schedule per survey.')).toEqual({
+      id: 'AwsSolutions-IAM5',
+      reason: 'One schedule per survey.',
+      applies_to: ['Resource::arn:<AWS::Partition>:scheduler:*'],
+    });
+    expect(legacySuppression('Serverless-LambdaDLQ', 'Retries ≥ 3 — then the queue.')).toEqual({
+      id: 'Serverless-LambdaDLQ',
+      reason: Buffer.from('Retries ≥ 3 — then the queue.').toString('base64'),
+      is_reason_encoded: true,
+    });
+    expect(legacySuppression('Annotation::not a rule', 'whatever it is')).toBeUndefined();
   });
 });
