@@ -20,8 +20,14 @@ export class Catalog {
     return new Catalog(parseCatalog(declared));
   }
 
-  private constructor(
-    /** The validated catalog with its defaults filled: what the functions run with. */
-    readonly data: CatalogData,
-  ) {}
+  /**
+   * The validated catalog with its defaults filled: what the functions run with. For TypeScript and
+   * JavaScript only (its types are the catalog's own, which jsii has no form for).
+   * @jsii ignore
+   */
+  readonly data: CatalogData;
+
+  private constructor(data: CatalogData) {
+    this.data = data;
+  }
 }

@@ -9,7 +9,7 @@ import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { KEY_FAMILIES } from '../functions/adapters/table-keys.js';
 import { dispatchSendRateFor } from '../functions/config/resources.js';
-import { type Stage, WIRING } from '../functions/config/wiring.js';
+import { WIRING } from '../functions/config/wiring.js';
 import { routeAlarms } from './constructs/alarm-actions.js';
 import { Announcements } from './constructs/announcements.js';
 import { CaseManagement } from './constructs/case-management.js';
@@ -59,11 +59,11 @@ export class Closeloop extends Construct {
   /** The EventBridge schema registry with event contract v1 per trigger and the integration events. */
   readonly schemaRegistryName: string;
   readonly dashboard: Dashboard;
-  readonly alarms: readonly Alarm[];
+  readonly alarms: Alarm[];
   /** One delivery queue per catalog integration, by its id. */
   readonly integrationQueues: Readonly<Record<string, Queue>>;
   /** Every stage's Lambda function, by stage name (dispatch, respond, rules, …: functions/config/stages/). */
-  readonly functions: Readonly<Partial<Record<Stage, IFunction>>>;
+  readonly functions: { readonly [stage: string]: IFunction };
 
   private readonly observability: Observability;
   private readonly caseApiArns: readonly string[];

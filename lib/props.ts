@@ -45,7 +45,7 @@ export interface CloseloopProps {
    * call `events:PutEvents` for the catalog's sources. See docs/contracts.md for the producer's side.
    * @default none (only this account)
    */
-  readonly producerAccounts?: readonly string[];
+  readonly producerAccounts?: string[];
   /** An AWS Organizations id (`o-…`): every account of the organization may put events, as with `producerAccounts`. @default none */
   readonly producerOrganizationId?: string;
   /** Page this address when any alarm of the stack fires: an SNS topic (KMS-encrypted, TLS only) with an email subscription is created. @default no email */
