@@ -330,6 +330,28 @@ export const catalogSchema = z
       .check(about('Rest periods across programs: after any survey email, and after an answer.')),
     quietHours: z.strictObject({ start: hhmm, end: hhmm }).check(about("No survey email in the recipient's local night (when customer.timeZone is known).")),
     followUpQueues: z.record(kebab, z.strictObject({ description: z.string() })).check(about('One SQS queue (with a dead-letter queue) each.')),
+    teams: z.optional(
+      z
+        .record(
+          kebab,
+          z.strictObject({
+            queues: z.array(kebab).check(z.minLength(1), about('The follow-up queues whose cases the team works (keys of followUpQueues).')),
+            description: z.optional(z.string().check(z.maxLength(500))),
+          }),
+        )
+        .check(
+          about(
+            "Who works which queues in the workspace: a team is a group of the identity provider (Cognito: one group per team). Without it, each follow-up queue is its own team. A program's ownerTeam must then name one.",
+          ),
+        ),
+    ),
+    workspace: z.optional(
+      z
+        .strictObject({
+          adminTeam: z.optional(kebab.check(about('The team (a group of the identity provider) that sees every queue and the dashboard. Default cx-admin.'))),
+        })
+        .check(about("The support agents' workspace (the construct's `workspace` prop turns it on). See docs/workspace.md.")),
+    ),
     topics: z.record(kebab, z.record(localeTag, z.array(nonEmpty))).check(about('Comment topics: keywords (word beginnings) per locale.')),
     rootCauses: z.array(kebab).check(z.minLength(1), about('The root causes a team may give a case when resolving it.')),
     programs: z.array(programSchema).check(z.minLength(1)),
@@ -530,6 +552,7 @@ export function parseCatalog(input: unknown, options: ParseOptions = {}): Catalo
   if (declared.retention && declared.retention.responseDays * 24 < (declared.answerWindowHours ?? 24)) {
     problems.push(`retention.responseDays: ${declared.retention.responseDays} is shorter than the answer window`);
   }
+  checkTeams(declared, problems);
   const integrations = checkIntegrations(declared.integrations ?? [], Object.keys(declared.followUpQueues), problems);
   const digests = checkDigests(declared.digests ?? [], integrations, programs, problems);
   if (problems.length) throw new InvalidCatalogError(problems);
@@ -542,6 +565,28 @@ export function parseCatalog(input: unknown, options: ParseOptions = {}): Catalo
     programs,
     locales,
   } as Catalog;
+}
+
+/** A team works declared queues; with teams declared, every program's ownerTeam is one of them. */
+function checkTeams(
+  declared: {
+    readonly followUpQueues: Readonly<Record<string, unknown>>;
+    readonly teams?: Readonly<Record<string, { readonly queues: readonly string[] }>> | undefined;
+    readonly programs: readonly { readonly ownerTeam: string }[];
+  },
+  problems: string[],
+): void {
+  if (!declared.teams) return;
+  const queues = Object.keys(declared.followUpQueues);
+  for (const [team, { queues: worked }] of Object.entries(declared.teams)) {
+    worked.forEach((queue, q) => {
+      if (!queues.includes(queue)) problems.push(`teams.${team}.queues.${q}: "${queue}" is not a follow-up queue (followUpQueues: ${queues.join(', ')})`);
+    });
+  }
+  const teams = Object.keys(declared.teams);
+  declared.programs.forEach((program, p) => {
+    if (!teams.includes(program.ownerTeam)) problems.push(`programs.${p}.ownerTeam: "${program.ownerTeam}" is not a team (teams: ${teams.join(', ')})`);
+  });
 }
 
 /** A reminder's `after` is an ISO 8601 duration that ends before the link expires. */

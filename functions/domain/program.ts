@@ -105,6 +105,12 @@ export interface FollowUpQueue {
   readonly description: string;
 }
 
+/** A team of the workspace: a group of the identity provider, working these follow-up queues. */
+export interface Team {
+  readonly queues: readonly string[];
+  readonly description?: string;
+}
+
 /** Applies across programs: how long a contact rests after a survey and after answering one. */
 export interface ThrottlePolicy {
   /** After any survey email, answered or not (ignored or declined). */
@@ -148,6 +154,10 @@ export interface Catalog {
   /** No survey email in the recipient's local night, when the event carries a time zone. */
   readonly quietHours: QuietHours;
   readonly followUpQueues: Readonly<Record<string, FollowUpQueue>>;
+  /** Who works which queues in the workspace (domain/teams.ts); absent: each queue is its own team. */
+  readonly teams?: Readonly<Record<string, Team>>;
+  /** The workspace's settings in the catalog. */
+  readonly workspace?: { readonly adminTeam?: string };
   /** Comment topics, found by keywords per locale and counted for root-cause ranking. */
   readonly topics: Taxonomy;
   /** The root-cause tags a team may give a case when resolving it. */

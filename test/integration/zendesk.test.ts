@@ -106,7 +106,7 @@ const caseDetail = (caseId: string) => ({
   programId: 'order-delivered-nps',
   rule: 'detractors',
   queue: 'customer-success',
-  ownerTeam: 'cs',
+  ownerTeam: 'support',
   customerId: `c-${caseId}`,
   score: 3,
   classification: 'detractor',

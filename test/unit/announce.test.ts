@@ -48,7 +48,7 @@ function catalogWithEnps() {
     trigger: { source: 'hr.reviews', detailType: 'ReviewCompleted' },
     kind: 'enps',
     defaultLocale: 'en',
-    ownerTeam: 'people',
+    ownerTeam: 'support',
     rules: [],
   });
   return parseCatalog(declared);

@@ -30,7 +30,7 @@ function catalogWith(digests: unknown[], extra: Record<string, unknown> = {}): C
         trigger: { source: 'hr.reviews', detailType: 'ReviewCompleted' },
         kind: 'enps',
         defaultLocale: 'en',
-        ownerTeam: 'people',
+        ownerTeam: 'support',
         rules: [],
       },
     ],

@@ -32,7 +32,7 @@ const opened: DeliverableEvent = {
     programId: 'order-delivered-nps',
     rule: 'detractors',
     queue: 'customer-success',
-    ownerTeam: 'cs',
+    ownerTeam: 'support',
     customerId: 'c-77',
     score: 3,
     classification: 'detractor',

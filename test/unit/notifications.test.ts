@@ -26,7 +26,7 @@ function notifyingCatalog(enpsNotifies = false) {
     trigger: { source: 'hr.reviews', detailType: 'ReviewCompleted' },
     kind: 'enps',
     defaultLocale: 'en',
-    ownerTeam: 'people',
+    ownerTeam: 'support',
     // The catalog refuses rules on eNPS altogether (and notifyRespondent on them): declared only to see it refuse.
     rules: enpsNotifies ? [{ id: 'unhappy', when: { scoreAtMost: 6 }, queue: 'customer-success', dueInHours: 24, notifyRespondent: { onOpen: true } }] : [],
   });

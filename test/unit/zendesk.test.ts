@@ -34,7 +34,7 @@ const caseDetail = {
   programId: 'order-delivered-nps',
   rule: 'detractors',
   queue: 'customer-success',
-  ownerTeam: 'cs',
+  ownerTeam: 'support',
   customerId: 'c-77',
   score: 2,
   classification: 'detractor',

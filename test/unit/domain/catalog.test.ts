@@ -133,6 +133,20 @@ describe('the survey catalog', () => {
       'programs.0.question',
     ],
     [
+      'a team working an undeclared queue',
+      (c: Declared) => {
+        c.teams.support.queues = ['support', 'sales'];
+      },
+      'teams.support.queues.1: "sales" is not a follow-up queue (followUpQueues: customer-success, support, advocacy, escalation)',
+    ],
+    [
+      'a program owned by no declared team',
+      (c: Declared) => {
+        c.programs[0].ownerTeam = 'marketing';
+      },
+      'programs.0.ownerTeam: "marketing" is not a team (teams: customer-success, support, team-leads)',
+    ],
+    [
       'an escalation to an undeclared queue',
       (c: Declared) => {
         c.programs[0].rules[1].escalateTo = ['board'];

@@ -39,7 +39,7 @@ describe('eNPS stays on the month grid (issue 25, item 4)', () => {
           trigger: { source: 'hr.reviews', detailType: 'ReviewCompleted' },
           kind: 'enps',
           defaultLocale: 'en',
-          ownerTeam: 'people',
+          ownerTeam: 'support',
           rules: [],
           ...extra,
         },
