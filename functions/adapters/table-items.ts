@@ -76,7 +76,7 @@ const caseShape = z.object({
     z.object({
       at: text,
       actor: text,
-      action: z.enum(['opened', 'acknowledged', 'escalated', 'resolved', 'assigned']),
+      action: z.enum(['opened', 'acknowledged', 'escalated', 'resolved', 'assigned', 'noted']),
       note: optionalText,
       assignee: optionalText,
       reply: optionalText,

@@ -1,4 +1,4 @@
-import { acknowledge, assign, CaseTransitionError, type FollowUpCaseRecord, resolve } from '../domain/follow-up-case.js';
+import { acknowledge, addNote, assign, CaseTransitionError, type FollowUpCaseRecord, resolve } from '../domain/follow-up-case.js';
 import { followUpResolved, recoverySurveyRequested } from '../domain/integration-events.js';
 import type { Notification } from '../domain/notification.js';
 import { resolutionFor } from '../domain/notification.js';
@@ -23,6 +23,10 @@ export class InvalidCaseRequestError extends Error {
 export class CaseConflictError extends Error {
   override readonly name = 'CaseConflictError';
 }
+/** The case is outside the caller's scope and the caller may know it exists (a workspace member): 403, nothing changed. */
+export class CaseForbiddenError extends Error {
+  override readonly name = 'CaseForbiddenError';
+}
 
 /**
  * What a caller may touch, when it is not the whole case API: the queues whose cases it sees (where
@@ -35,6 +39,13 @@ export interface CaseScope {
   readonly reply: boolean;
   /** Who holds the scope, for messages ("integration \"crm\""). */
   readonly holder: string;
+  /**
+   * A case outside the scope is `hidden` (404, as an unknown one: an inbound hook learns nothing) or
+   * `forbidden` (403: a workspace member, who may have the case's link). @default 'hidden'
+   */
+  readonly outside?: 'hidden' | 'forbidden';
+  /** The case's version (its history's length) the caller last saw: a case changed since is a conflict naming who changed it. */
+  readonly expectedVersion?: number;
 }
 
 /** The queues a case has been on: the one it opened on, and each rung of its ladder it has climbed. */
@@ -43,9 +54,21 @@ export const queuesOf = (record: FollowUpCaseRecord): readonly string[] => [reco
 /** The case, if it exists and is within `scope`: one outside is not found, as an unknown one (no other answer tells them apart). */
 async function load(caseId: string, deps: CaseDeps, scope?: CaseScope): Promise<FollowUpCaseRecord> {
   const record = await deps.cases.get(caseId);
-  if (!record || (scope && !queuesOf(record).some((queue) => scope.queues.includes(queue)))) throw new CaseNotFoundError(`no case ${caseId}`);
+  if (!record) throw new CaseNotFoundError(`no case ${caseId}`);
+  if (scope && !inScope(record, scope)) {
+    if (scope.outside === 'forbidden') throw new CaseForbiddenError(`case ${caseId} is not on a queue of ${scope.holder}`);
+    throw new CaseNotFoundError(`no case ${caseId}`);
+  }
+  if (scope?.expectedVersion !== undefined && scope.expectedVersion !== record.history.length) {
+    const last = record.history.at(-1);
+    throw new CaseConflictError(`changed by ${last?.actor ?? 'someone'} at ${last?.at ?? 'an unknown time'}: reload`);
+  }
   return record;
 }
+
+/** The case has been on a queue of the scope. */
+export const inScope = (record: FollowUpCaseRecord, scope: Pick<CaseScope, 'queues'>): boolean =>
+  queuesOf(record).some((queue) => scope.queues.includes(queue));
 
 /** Free text as the case keeps it (cleanMultilineText): undefined when nothing is left. */
 const cleaned = (text: string | undefined) => (text === undefined ? undefined : cleanMultilineText(text) || undefined);
@@ -55,7 +78,15 @@ async function save(before: FollowUpCaseRecord, after: FollowUpCaseRecord, deps:
   return after;
 }
 
-export const showCase = (caseId: string, deps: CaseDeps) => load(caseId, deps);
+export const showCase = (caseId: string, deps: CaseDeps, scope?: CaseScope) => load(caseId, deps, scope);
+
+/** Adds an internal note (any status): it never leaves the case. */
+export async function noteCase(caseId: string, actor: string, note: string, deps: CaseDeps, scope?: CaseScope): Promise<FollowUpCaseRecord> {
+  const text = cleaned(note);
+  if (!text) throw new InvalidCaseRequestError('note: empty once control characters are removed');
+  const record = await load(caseId, deps, scope);
+  return save(record, addNote(record, actor, deps.now(), text), deps);
+}
 
 /** open/escalated → acknowledged; recorded with who and when. */
 export async function acknowledgeCase(caseId: string, actor: string, note: string | undefined, deps: CaseDeps, scope?: CaseScope): Promise<FollowUpCaseRecord> {

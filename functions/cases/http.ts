@@ -8,6 +8,7 @@ import {
   assignCase,
   CaseConflictError,
   type CaseDeps,
+  CaseForbiddenError,
   CaseNotFoundError,
   type CaseScope,
   CaseTransitionError,
@@ -33,8 +34,9 @@ export const assignRequestBodySchema = z.object({
 });
 
 /** Domain errors to HTTP, in one place. */
-function toResponse(error: unknown): APIGatewayProxyStructuredResultV2 {
+export function toResponse(error: unknown): APIGatewayProxyStructuredResultV2 {
   if (error instanceof CaseNotFoundError) return json(404, { message: error.message });
+  if (error instanceof CaseForbiddenError) return json(403, { message: error.message });
   if (error instanceof InvalidCaseRequestError) return json(400, { message: error.message });
   if (error instanceof CaseTransitionError || error instanceof CaseConflictError) return json(409, { message: error.message });
   throw error;

@@ -69,8 +69,14 @@ export interface SurveyEvent {
 export type ParseResult<T> = { ok: true; value: T } | { ok: false; reason: string };
 
 /** Names each offending field, e.g. `detail.customer.email: Invalid email address`. */
-export function describeIssues(issues: readonly { path: readonly PropertyKey[]; message: string }[]): string {
-  return issues.map((issue) => `${issue.path.length ? issue.path.map(String).join('.') : '(root)'}: ${issue.message}`).join('; ');
+export function describeIssues(issues: readonly { path: readonly PropertyKey[]; message: string; code?: string; keys?: readonly string[] }[]): string {
+  return issues
+    .map((issue) => {
+      const at = issue.path.length ? issue.path.map(String).join('.') : '(root)';
+      // zod/mini without a locale says only "Invalid input": name the fields a strict object does not know.
+      return issue.code === 'unrecognized_keys' && issue.keys?.length ? `${at}: unknown field ${issue.keys.join(', ')}` : `${at}: ${issue.message}`;
+    })
+    .join('; ');
 }
 
 /** A queue message's body as an object: the object itself, or its JSON text parsed; `undefined` when the text is not JSON. */

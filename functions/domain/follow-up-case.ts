@@ -48,7 +48,7 @@ export interface FollowUpCase {
 export interface CaseChange {
   readonly at: string;
   readonly actor: string;
-  readonly action: 'opened' | 'acknowledged' | 'escalated' | 'resolved' | 'assigned';
+  readonly action: 'opened' | 'acknowledged' | 'escalated' | 'resolved' | 'assigned' | 'noted';
   readonly note?: string;
   /** Who the case was given to (assignments only). */
   readonly assignee?: string;
@@ -193,6 +193,11 @@ export function assign(record: FollowUpCaseRecord, actor: string, at: Date, assi
     assignee,
     history: [...record.history, { at: at.toISOString(), actor, action: 'assigned', assignee, ...(note ? { note } : {}) }],
   };
+}
+
+/** An internal note on the case (any status): it never leaves the case; status and deadlines stay. */
+export function addNote(record: FollowUpCaseRecord, actor: string, at: Date, note: string): FollowUpCaseRecord {
+  return { ...record, history: [...record.history, { at: at.toISOString(), actor, action: 'noted', note }] };
 }
 
 /**

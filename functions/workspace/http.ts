@@ -1,0 +1,158 @@
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import * as z from 'zod/mini';
+import { json, jsonBody } from '../adapters/iam-api.js';
+import { acknowledgeCase, assignCase, type CaseScope, InvalidCaseRequestError, noteCase, resolveCase, showCase } from '../cases/cases.js';
+import { type CaseApiDeps, toResponse } from '../cases/http.js';
+import { listCases, parseInboxFilter } from '../cases/inbox.js';
+import { describeIssues } from '../domain/event.js';
+import type { FollowUpCaseRecord } from '../domain/follow-up-case.js';
+import { type TeamAccess, teamAccess } from '../domain/teams.js';
+
+/** The longest note or reply an agent may write (characters, after cleaning). */
+export const MAX_AGENT_TEXT = 5000;
+
+/** The claim that carries the identity provider's groups (the teams), unless the construct names another. */
+export const DEFAULT_GROUPS_CLAIM = 'cognito:groups';
+
+export type WorkspaceDeps = CaseApiDeps & {
+  /** The JWT claim holding the member's groups (`workspace.groupsClaim`). */
+  readonly groupsClaim: string;
+};
+
+/** A signed-in member of the workspace: who (for the history) and what they may see. */
+export interface Member {
+  /** The token's email, else its subject. */
+  readonly actor: string;
+  readonly access: TeamAccess;
+}
+
+/**
+ * A groups claim as it arrives: a JSON array from a provider, or the string API Gateway's JWT authorizer
+ * makes of an array claim (`[support cx-admin]`); one group alone as a plain string.
+ */
+export function groupsOf(claim: unknown): string[] {
+  if (Array.isArray(claim)) return claim.map(String);
+  if (typeof claim !== 'string') return [];
+  const text = claim.trim();
+  if (text.startsWith('[') && text.endsWith(']')) {
+    try {
+      const parsed: unknown = JSON.parse(text);
+      if (Array.isArray(parsed)) return parsed.map(String);
+    } catch {
+      // API Gateway's form: space-separated inside brackets.
+    }
+    return text
+      .slice(1, -1)
+      .split(/[\s,]+/)
+      .filter(Boolean);
+  }
+  return text.split(/[\s,]+/).filter(Boolean);
+}
+
+/** The member API Gateway's JWT authorizer let through (`requestContext.authorizer.jwt.claims`), or undefined without claims. */
+export function memberOf(event: APIGatewayProxyEventV2, deps: Pick<WorkspaceDeps, 'catalog' | 'groupsClaim'>): Member | undefined {
+  const claims = (event.requestContext as { authorizer?: { jwt?: { claims?: Record<string, unknown> } } }).authorizer?.jwt?.claims;
+  if (!claims) return undefined;
+  const email = typeof claims.email === 'string' && claims.email ? claims.email : undefined;
+  const sub = typeof claims.sub === 'string' && claims.sub ? claims.sub : undefined;
+  const actor = email ?? sub;
+  if (!actor) return undefined;
+  return { actor, access: teamAccess(deps.catalog, groupsOf(claims[deps.groupsClaim])) };
+}
+
+const version = z.int().check(z.gte(1));
+const agentText = z.string().check(z.maxLength(MAX_AGENT_TEXT));
+const bodies = {
+  acknowledge: z.strictObject({ expectedVersion: version, note: z.optional(agentText) }),
+  assign: z.strictObject({ expectedVersion: version, assignee: z.string().check(z.trim(), z.minLength(1), z.maxLength(200)), note: z.optional(agentText) }),
+  note: z.strictObject({ expectedVersion: version, note: agentText }),
+  resolve: z.strictObject({
+    expectedVersion: version,
+    rootCause: z.string().check(z.maxLength(100)),
+    note: z.optional(agentText),
+    reply: z.optional(agentText),
+  }),
+} as const;
+type Action = keyof typeof bodies;
+const ACTIONS = Object.keys(bodies) as Action[];
+
+/** A case as the case page shows it: the record and the version to send back with an action. */
+const casePage = (record: FollowUpCaseRecord) => ({ version: record.history.length, case: record });
+
+/**
+ * The workspace's API (JWT-authorised routes under /api): the same use cases as the IAM case API, scoped to
+ * the member's teams. GET /api/cases (the inbox of my queues: `queue`, `status`, `overdue`, `assigned=me`,
+ * `limit`, `cursor`), GET /api/cases/{caseId}, POST /api/cases/{caseId}/{acknowledge|assign|note|resolve}
+ * with `expectedVersion` (the version the page showed). Another team's case: 403 by id, absent from lists.
+ */
+export async function handleWorkspaceRequest(event: APIGatewayProxyEventV2, deps: WorkspaceDeps): Promise<APIGatewayProxyStructuredResultV2> {
+  const member = memberOf(event, deps);
+  if (!member) return json(401, { message: 'Sign in: the request carries no identity' });
+  const { actor, access } = member;
+  if (!access.queues.length) return json(403, { message: `${actor} is in no team of this workspace (ask an admin to add you to a team's group)` });
+  const scope = (expectedVersion?: number): CaseScope => ({
+    queues: access.queues,
+    reply: true,
+    holder: access.admin ? 'the admin team' : `team ${access.teams.join(', ')}`,
+    outside: 'forbidden',
+    ...(expectedVersion === undefined ? {} : { expectedVersion }),
+  });
+  const caseId = event.pathParameters?.caseId ?? '';
+  try {
+    if (event.routeKey === 'GET /api/cases') {
+      const { assigned, ...parameters } = event.queryStringParameters ?? {};
+      if (assigned !== undefined && assigned !== 'me') throw new InvalidCaseRequestError('assigned: only "me"');
+      if (parameters.queue !== undefined && !access.queues.includes(parameters.queue)) {
+        return json(403, { message: `queue: "${parameters.queue}" is not a queue of ${scope().holder}` });
+      }
+      const page = await listCases(parseInboxFilter(parameters, access.queues), deps);
+      return json(200, assigned ? { ...page, items: page.items.filter((item) => item.assignee === actor) } : page);
+    }
+    if (event.routeKey === 'GET /api/cases/{caseId}') return json(200, casePage(await showCase(caseId, deps, scope())));
+    const action = ACTIONS.find((name) => event.routeKey === `POST /api/cases/{caseId}/${name}`);
+    if (!action) return json(404, { message: 'Not Found' });
+    const raw = jsonBody(event);
+    if (raw === undefined) return json(400, { message: 'the body is not JSON' });
+    return json(200, casePage(await act(action, caseId, actor, raw, deps, scope)));
+  } catch (error) {
+    if (error instanceof BadBody) return json(400, { message: error.message });
+    return toResponse(error);
+  }
+}
+
+class BadBody extends Error {}
+
+function parsed<T>(schema: z.ZodMiniType<T>, raw: unknown): T {
+  const result = z.safeParse(schema, raw);
+  if (!result.success) throw new BadBody(describeIssues(result.error.issues));
+  return result.data;
+}
+
+async function act(
+  action: Action,
+  caseId: string,
+  actor: string,
+  raw: unknown,
+  deps: WorkspaceDeps,
+  scope: (expectedVersion?: number) => CaseScope,
+): Promise<FollowUpCaseRecord> {
+  switch (action) {
+    case 'acknowledge': {
+      const body = parsed(bodies.acknowledge, raw);
+      return acknowledgeCase(caseId, actor, body.note, deps, scope(body.expectedVersion));
+    }
+    case 'assign': {
+      const body = parsed(bodies.assign, raw);
+      return assignCase(caseId, actor, body.assignee, body.note, deps, scope(body.expectedVersion));
+    }
+    case 'note': {
+      const body = parsed(bodies.note, raw);
+      return noteCase(caseId, actor, body.note, deps, scope(body.expectedVersion));
+    }
+    case 'resolve': {
+      const body = parsed(bodies.resolve, raw);
+      if (body.reply !== undefined && !body.reply.trim()) throw new BadBody('reply: empty');
+      return resolveCase(caseId, actor, body.rootCause, body.note, deps, body.reply, scope(body.expectedVersion));
+    }
+  }
+}
