@@ -112,6 +112,14 @@ export async function benchSdk(starts = 7): Promise<{ node: string; results: Sdk
     };
     const events: Record<Stage, () => unknown> = {
       cases: () => httpEvent('GET', '/cases/{caseId}', '/cases/bench', { caseId: 'bench' }, { iam: true }),
+      workspace: () =>
+        httpEvent(
+          'GET',
+          '/api/cases/{caseId}',
+          '/api/cases/bench',
+          { caseId: 'bench' },
+          { jwt: { sub: 'bench', email: 'bench@example.com', 'cognito:groups': '[cx-admin]' } },
+        ),
       digest: () =>
         httpEvent('POST', '/digests/{digestId}/send', '/digests/none/send', { digestId: 'none' }, { iam: true, body: JSON.stringify({ week: '2026-11-23' }) }),
       deliverability: () => sqsEvent(bounceFor(`bounce-${randomUUID()}@example.com`, info.region), info.queues['deliverability-feedback']!.arn),

@@ -29,7 +29,8 @@ import { Responses } from './constructs/responses.js';
 import { SenderIdentity } from './constructs/sender-identity.js';
 import { type FunctionDefaults, StageFunction } from './constructs/stage-function.js';
 import { SurveyStore } from './constructs/survey-store.js';
-import { type CloseloopProps, resolveProps } from './props.js';
+import { Workspace } from './constructs/workspace.js';
+import { type CloseloopProps, defaultDomainPrefix, resolveProps } from './props.js';
 
 /**
  * Closeloop: closed-loop customer feedback in your own account.
@@ -71,8 +72,8 @@ export class Closeloop extends Construct {
   constructor(scope: Construct, id: string, props: CloseloopProps) {
     super(scope, id);
     const region = Stack.of(this).region;
-    const settings = resolveProps(props, Token.isUnresolved(region) ? undefined : region);
     const stackName = Stack.of(this).stackName;
+    const settings = resolveProps(props, Token.isUnresolved(region) ? undefined : region, defaultDomainPrefix(stackName, this.node.addr));
     // Two instances in one account (dev and prod) publish under different `service` dimensions, so neither's dashboard or alarms read the other's.
     const metricsService = `closeloop/${Token.isUnresolved(stackName) ? this.node.path : `${stackName}/${this.node.id}`}`;
     const defaults: FunctionDefaults = {
@@ -121,6 +122,17 @@ export class Closeloop extends Construct {
       bus: ingest.bus,
       queues: followUps.queues,
     });
+    if (settings.workspace) {
+      new Workspace(this, 'Workspace', {
+        defaults,
+        table: store.table,
+        api: responses.api,
+        bus: ingest.bus,
+        cursorKey: cases.cursorKey,
+        publicBaseUrl: responses.publicBaseUrl,
+        settings: settings.workspace,
+      });
+    }
     new Privacy(this, 'Privacy', { defaults, table: store.table, api: responses.api });
     // Respondent notifications: acknowledgement and resolution reply (docs/notifications.md).
     const notifications = new Notifications(this, 'Notifications', {

@@ -23,6 +23,11 @@ export const CONTEXT_KEYS = {
   alarmEmail: 'closeloop:alarmEmail',
   alarmTopicArn: 'closeloop:alarmTopicArn',
   runtime: 'closeloop:runtime',
+  workspace: 'closeloop:workspace',
+  workspaceIssuer: 'closeloop:workspaceIssuer',
+  workspaceAudience: 'closeloop:workspaceAudience',
+  workspaceGroupsClaim: 'closeloop:workspaceGroupsClaim',
+  workspaceDomainPrefix: 'closeloop:workspaceDomainPrefix',
 } as const;
 
 export class InvalidContextError extends Error {
@@ -39,7 +44,7 @@ export function propsFromContext(scope: Construct): Omit<CloseloopProps, 'catalo
     return value === '' ? undefined : value;
   };
   const problems: string[] = [];
-  const flag = (key: 'tracing' | 'waf'): boolean | undefined => {
+  const flag = (key: 'tracing' | 'waf' | 'workspace'): boolean | undefined => {
     const value = get(key);
     if (value === undefined || value === true || value === false) return value;
     if (value === 'true' || value === 'false') return value === 'true';
@@ -53,8 +58,19 @@ export function propsFromContext(scope: Construct): Omit<CloseloopProps, 'catalo
     problems.push(`${CONTEXT_KEYS[key]}: "${String(value)}" is not a number`);
     return undefined;
   };
-  const text = (key: 'publicBaseUrl' | 'webAclArn' | 'senderDomain' | 'producerOrganizationId' | 'alarmEmail' | 'alarmTopicArn'): string | undefined =>
-    get(key) === undefined ? undefined : String(get(key));
+  const text = (
+    key:
+      | 'publicBaseUrl'
+      | 'webAclArn'
+      | 'senderDomain'
+      | 'producerOrganizationId'
+      | 'alarmEmail'
+      | 'alarmTopicArn'
+      | 'workspaceIssuer'
+      | 'workspaceAudience'
+      | 'workspaceGroupsClaim'
+      | 'workspaceDomainPrefix',
+  ): string | undefined => (get(key) === undefined ? undefined : String(get(key)));
   const waf = flag('waf');
   const wafRateLimit = number('wafRateLimit');
   const webAclArn = text('webAclArn');
@@ -74,6 +90,25 @@ export function propsFromContext(scope: Construct): Omit<CloseloopProps, 'catalo
   const runtime = runtimeName === undefined ? undefined : Runtime.ALL.find((candidate) => candidate.name === String(runtimeName));
   if (runtimeName !== undefined && !runtime)
     problems.push(`${CONTEXT_KEYS.runtime}: "${String(runtimeName)}" is not a Lambda runtime this aws-cdk-lib knows (e.g. nodejs24.x)`);
+  // The workspace: on with closeloop:workspace=true, or with an outside issuer; its other keys refine it.
+  const issuer = text('workspaceIssuer');
+  const workspaceOptions = {
+    ...(issuer !== undefined ? { issuer } : {}),
+    ...(text('workspaceAudience') !== undefined
+      ? {
+          audience: String(text('workspaceAudience'))
+            .split(',')
+            .map((a) => a.trim())
+            .filter(Boolean),
+        }
+      : {}),
+    ...(text('workspaceGroupsClaim') !== undefined ? { groupsClaim: text('workspaceGroupsClaim') as string } : {}),
+    ...(text('workspaceDomainPrefix') !== undefined ? { domainPrefix: text('workspaceDomainPrefix') as string } : {}),
+  };
+  const workspaceOn = flag('workspace');
+  if (workspaceOn === false && Object.keys(workspaceOptions).length)
+    problems.push(`${CONTEXT_KEYS.workspace} is false but other closeloop:workspace… keys are set: remove them or turn the workspace on`);
+  const workspace = workspaceOn || issuer !== undefined ? (Object.keys(workspaceOptions).length ? workspaceOptions : true) : undefined;
   if (problems.length) throw new InvalidContextError(`Invalid Closeloop settings: ${problems.join('; ')}`);
   return {
     senderEmail: String(get('senderEmail') ?? EXAMPLE_ADDRESSES.senderEmail),
@@ -88,5 +123,6 @@ export function propsFromContext(scope: Construct): Omit<CloseloopProps, 'catalo
     ...(text('alarmEmail') !== undefined ? { alarmEmail: text('alarmEmail') as string } : {}),
     ...(text('alarmTopicArn') !== undefined ? { alarmTopicArn: text('alarmTopicArn') as string } : {}),
     ...(runtime ? { runtime } : {}),
+    ...(workspace ? { workspace } : {}),
   };
 }

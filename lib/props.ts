@@ -15,6 +15,18 @@ export interface WafProps {
   readonly webAclArn?: string;
 }
 
+/** The support agents' workspace with an outside OpenID Connect issuer (no user pool is created). */
+export interface WorkspaceProps {
+  /** The issuer URL (https), as its tokens' `iss`. @default a Cognito user pool the construct creates */
+  readonly issuer?: string;
+  /** The audiences the issuer's tokens carry for the workspace (its client ids); required with `issuer`. */
+  readonly audience?: string[];
+  /** The claim with the member's groups (the catalog's teams). @default cognito:groups */
+  readonly groupsClaim?: string;
+  /** The Cognito managed login's domain prefix (without `issuer`). @default from the stack's name and a short hash */
+  readonly domainPrefix?: string;
+}
+
 export interface CloseloopProps {
   /** The survey programs, follow-up rules and queues, brand: `Catalog.fromFile('closeloop.yaml')`. */
   readonly catalog: Catalog;
@@ -61,6 +73,12 @@ export interface CloseloopProps {
    * @default Runtime.NODEJS_24_X (the Node.js the suite runs on)
    */
   readonly runtime?: Runtime;
+  /**
+   * The support agents' workspace (docs/workspace.md): `true` creates a Cognito user pool (managed
+   * login, one group per team); `{ issuer, audience, groupsClaim }` uses an outside OpenID Connect
+   * issuer. @default no workspace
+   */
+  readonly workspace?: boolean | WorkspaceProps;
 }
 
 export const DEFAULTS = { sesMaxSendRate: 14, wafRateLimit: 300 } as const;
@@ -97,13 +115,54 @@ export interface ResolvedProps {
   readonly runtime: Runtime;
   /** The runtime was not given (cdk-nag's latest-runtime rules are then acknowledged). */
   readonly runtimeIsDefault: boolean;
+  readonly workspace?: ResolvedWorkspace;
+}
+
+/** The workspace's identity provider: an outside issuer, or the construct's user pool with its login domain. */
+export type ResolvedWorkspace =
+  | { readonly issuer: string; readonly audience: readonly string[]; readonly groupsClaim: string; readonly domainPrefix?: undefined }
+  | { readonly issuer?: undefined; readonly domainPrefix: string; readonly groupsClaim: string };
+
+const DOMAIN_PREFIX = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+
+/** The default login domain prefix: the stack's name (what Cognito allows of it) and a short hash of the construct's path. */
+export function defaultDomainPrefix(stackName: string, hash: string): string {
+  const name = (Token.isUnresolved(stackName) ? 'closeloop' : stackName)
+    .toLowerCase()
+    .replace(/aws|amazon|cognito/g, '')
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 40);
+  return `${name || 'closeloop'}-${hash.slice(0, 8).toLowerCase()}`;
+}
+
+function resolveWorkspace(given: CloseloopProps['workspace'], defaultPrefix: string, problems: string[]): ResolvedWorkspace | undefined {
+  if (!given) return undefined;
+  const options: WorkspaceProps = given === true ? {} : given;
+  const groupsClaim = options.groupsClaim ?? 'cognito:groups';
+  if (!groupsClaim.trim()) problems.push('workspace.groupsClaim: empty');
+  if (options.issuer !== undefined) {
+    if (!Token.isUnresolved(options.issuer) && !/^https:\/\/[^\s/]+/.test(options.issuer))
+      problems.push(`workspace.issuer: "${options.issuer}" is not an https:// URL`);
+    if (!options.audience?.length) problems.push('workspace.audience: required with workspace.issuer (the client ids its tokens are issued to)');
+    if (options.domainPrefix !== undefined) problems.push('workspace.domainPrefix: only for the user pool the construct creates (not with workspace.issuer)');
+    return { issuer: options.issuer, audience: options.audience ?? [], groupsClaim };
+  }
+  if (options.audience !== undefined) problems.push('workspace.audience: only with workspace.issuer');
+  const domainPrefix = options.domainPrefix ?? defaultPrefix;
+  if (!Token.isUnresolved(domainPrefix) && (!DOMAIN_PREFIX.test(domainPrefix) || /aws|amazon|cognito/.test(domainPrefix))) {
+    problems.push(
+      `workspace.domainPrefix: "${domainPrefix}" is not a Cognito domain prefix (lower-case letters, digits and hyphens, at most 63, without aws, amazon or cognito)`,
+    );
+  }
+  return { domainPrefix, groupsClaim };
 }
 
 /**
  * Checks every prop; throws one InvalidPropsError naming each bad one. `region` is the stack's
  * (a token for an environment-agnostic stack, then checked at deploy time).
  */
-export function resolveProps(props: CloseloopProps, region: string | undefined): ResolvedProps {
+export function resolveProps(props: CloseloopProps, region: string | undefined, defaultPrefix = 'closeloop-workspace'): ResolvedProps {
   const problems: string[] = [];
   // A CDK token (another construct's attribute, a parameter) is checked by CloudFormation at deploy time, not here.
   const given = (value: unknown): value is string => typeof value === 'string' && !Token.isUnresolved(value);
@@ -165,8 +224,10 @@ export function resolveProps(props: CloseloopProps, region: string | undefined):
   if (major === undefined) problems.push(`runtime: "${runtime.name}" is not a Node.js runtime (Runtime.NODEJS_24_X or newer)`);
   else if (major < (nodeMajor(DEFAULT_RUNTIME) ?? 0))
     problems.push(`runtime: "${runtime.name}" is older than ${DEFAULT_RUNTIME.name}, the Node.js the handlers are built for`);
+  const workspace = resolveWorkspace(props.workspace, defaultPrefix, problems);
   if (problems.length) throw new InvalidPropsError(`Invalid Closeloop props: ${problems.join('; ')}`);
   return {
+    ...(workspace ? { workspace } : {}),
     runtime,
     runtimeIsDefault: props.runtime === undefined,
     senderEmail: props.senderEmail,

@@ -17,8 +17,10 @@ export interface HttpRoute {
   /**
    * 'iam': like an IAM-authorised route, requires a valid SigV4 signature (by the sandbox's own
    * key pair, `HttpApiOptions.credentials`) and passes the caller on as `requestContext.authorizer.iam`.
+   * 'jwt': like a route behind the HTTP API's JWT authorizer. The sandbox has no OpenID provider yet
+   * (issue 26's next step), so no token is valid: 401, as API Gateway answers without one.
    */
-  readonly auth?: 'iam';
+  readonly auth?: 'iam' | 'jwt';
 }
 
 export interface HttpApiOptions {
@@ -124,6 +126,7 @@ export async function startHttpApi(options: HttpApiOptions): Promise<RunningHttp
     const query = url.searchParams.size ? Object.fromEntries([...url.searchParams.keys()].map((k) => [k, url.searchParams.getAll(k).join(',')])) : undefined;
 
     let authorizer: { iam: { accessKey: string; userArn: string } } | undefined;
+    if (found.route.auth === 'jwt') return send(json(401, 'Unauthorized'));
     if (found.route.auth === 'iam') {
       const signedQuery = Object.fromEntries(
         [...new Set(url.searchParams.keys())].map((k) => {

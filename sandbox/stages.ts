@@ -40,7 +40,7 @@ export function stageRoutes(handlers: Readonly<Record<Stage, AnyHandler>>): Http
         path: route.path,
         handler: handlers[stage] as HttpHandler,
         functionName: `closeloop-${stage}`,
-        ...(route.auth === 'iam' ? { auth: 'iam' as const } : {}),
+        ...(route.auth === 'none' ? {} : { auth: route.auth }),
       })) ?? [],
   );
 }

@@ -36,6 +36,8 @@ export const ENV = {
   PAGE_SIGNING_SECRET: 'CLOSELOOP_PAGE_SIGNING_SECRET',
   /** Secrets Manager id (ARN) of the key that signs the case inbox's cursors (tamper-checked paging). */
   INBOX_CURSOR_SECRET: 'CLOSELOOP_INBOX_CURSOR_SECRET',
+  /** Optional: the JWT claim that carries the workspace member's groups (teams). Default `cognito:groups`. */
+  WORKSPACE_GROUPS_CLAIM: 'CLOSELOOP_WORKSPACE_GROUPS_CLAIM',
   /** Optional: the `service` dimension of the metrics; one per Closeloop instance, so two instances in one account never mix. Default `closeloop`. */
   METRICS_SERVICE: 'CLOSELOOP_METRICS_SERVICE',
   /** JSON object: integration id (as declared in the catalog) → the URL of its delivery queue. */

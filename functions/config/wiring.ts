@@ -25,6 +25,14 @@ export const WIRING = MANIFESTS;
 
 export type Stage = keyof typeof WIRING;
 export const STAGES = Object.keys(WIRING) as Stage[];
+
+/** The stages a stack deploys: every one but those whose prop (`onlyWith`) is off. */
+export function deployedStages(options: { readonly workspace: boolean }): Stage[] {
+  return STAGES.filter((stage) => {
+    const onlyWith = (WIRING[stage] as { readonly onlyWith?: 'workspace' }).onlyWith;
+    return onlyWith === undefined || options[onlyWith];
+  });
+}
 export type StageEnvKey<S extends Stage> = (typeof WIRING)[S]['env'][number];
 type OptionalEnvKey<S extends Stage> = (typeof WIRING)[S] extends { readonly optionalEnv: readonly (infer K)[] } ? K : never;
 /** Every variable some stage requires or reads: what the sandbox and the test fixtures provide (all at once: they run every stage in one process). */
@@ -36,7 +44,7 @@ export function wiredVariables(values: Readonly<Record<WiredEnvKey, string>>): R
 }
 
 /** The values a construct or the sandbox gives a stage: one per required variable, by key. */
-export type StageEnvironment<S extends Stage> = Readonly<Record<StageEnvKey<S>, string>>;
+export type StageEnvironment<S extends Stage> = Readonly<Record<StageEnvKey<S>, string>> & { readonly [K in OptionalEnvKey<S> & string]?: string };
 
 /** Every variable some stage requires or reads: what the sandbox and the fixtures must provide. */
 export const ENV_KEYS_IN_USE: readonly EnvKey[] = [

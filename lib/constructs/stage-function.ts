@@ -2,7 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { brotliDecompressSync } from 'node:zlib';
 import { AssetHashType, DockerImage, Duration, RemovalPolicy, Tags, Validations } from 'aws-cdk-lib';
-import type { HttpApi, HttpMethod, HttpRoute } from 'aws-cdk-lib/aws-apigatewayv2';
+import type { HttpApi, HttpMethod, HttpRoute, IHttpRouteAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
@@ -212,16 +212,17 @@ export class StageFunction<S extends Stage = Stage> extends LambdaFunction {
   }
 
   /** Adds the routes the stage's manifest declares to the API, integrated with this function (IAM-authorised where declared). */
-  serveRoutes(api: HttpApi, integrationId: string): HttpRoute[] {
+  serveRoutes(api: HttpApi, integrationId: string, authorizers: { readonly jwt?: IHttpRouteAuthorizer } = {}): HttpRoute[] {
     const integration = new HttpLambdaIntegration(integrationId, this);
-    return (this.manifest.routes ?? []).flatMap((route) =>
-      api.addRoutes({
+    return (this.manifest.routes ?? []).flatMap((route) => {
+      if (route.auth === 'jwt' && !authorizers.jwt) throw new Error(`Closeloop: the ${this.stage} stage's ${route.path} needs a JWT authorizer`);
+      return api.addRoutes({
         path: route.path,
         methods: route.methods.map((method) => method as HttpMethod),
         integration,
-        authorizer: route.auth === 'iam' ? new HttpIamAuthorizer() : undefined,
-      }),
-    );
+        authorizer: route.auth === 'iam' ? new HttpIamAuthorizer() : route.auth === 'jwt' ? authorizers.jwt : undefined,
+      });
+    });
   }
 
   /** The manifest's queue trigger on `queue` (one call per queue of a per-integration trigger): partial batch responses. */

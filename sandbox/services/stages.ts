@@ -50,6 +50,7 @@ function sandboxVariables(run: SandboxRun, queue: (name: string) => SandboxQueue
     SLA_TIME_SCALE: String(Math.min(1, Math.max(options.delayScale ?? 1, 1e-9))),
     PAGE_SIGNING_SECRET: pageSigningSecret.name,
     INBOX_CURSOR_SECRET: inboxCursorSecret.name,
+    WORKSPACE_GROUPS_CLAIM: 'cognito:groups',
     INTEGRATION_QUEUE_URLS: JSON.stringify(Object.fromEntries((catalog.integrations ?? []).map(({ id }) => [id, queue(integrationQueueName(id)).url]))),
     DELIVER_FAILURE_QUEUE_URL: queue(deliverFailureQueue.name).url,
     RETRY_DELAY_SCALE: String(Math.min(1, Math.max(options.delayScale ?? 1, 0))),

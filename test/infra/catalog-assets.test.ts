@@ -4,7 +4,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseCatalog } from '../../functions/config/catalog-schema.js';
 import { ENV } from '../../functions/config/env.js';
-import { STAGES } from '../../functions/config/wiring.js';
+import { deployedStages } from '../../functions/config/wiring.js';
 import type { Catalog } from '../../functions/domain/program.js';
 import { declaredCatalog, demoCatalog } from '../fixtures/catalog.js';
 import { cleanUpApps, testApp, testStack } from './app.js';
@@ -47,7 +47,7 @@ describe('the catalog the stack was given is the catalog its functions run with'
   it("places another shop's catalog, and never the demo's, beside every handler", () => {
     const catalog = parseCatalog(otherDeclared());
     const functions = functionCatalogs(otherDeclared());
-    expect(functions).toHaveLength(STAGES.length);
+    expect(functions).toHaveLength(deployedStages({ workspace: false }).length);
     for (const fn of functions) {
       expect(fn.code).toBe('catalog.json,index.js');
       expect(fn.handler).toBe('index.handler');
@@ -61,7 +61,7 @@ describe('the catalog the stack was given is the catalog its functions run with'
   it('gives a changed catalog new assets (so a deploy updates every function)', () => {
     const demoAssets = new Set(functionCatalogs(declaredCatalog()).map((fn) => fn.asset));
     const otherAssets = functionCatalogs(otherDeclared()).map((fn) => fn.asset);
-    expect(demoAssets.size).toBe(STAGES.length);
+    expect(demoAssets.size).toBe(deployedStages({ workspace: false }).length);
     expect(otherAssets.filter((asset) => demoAssets.has(asset))).toEqual([]);
   });
 });

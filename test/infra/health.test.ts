@@ -6,7 +6,7 @@
  */
 import { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, describe, expect, it } from 'vitest';
-import { STAGES, WIRING } from '../../functions/config/wiring.js';
+import { deployedStages, WIRING } from '../../functions/config/wiring.js';
 import { HEALTH } from '../../lib/constructs/stage-function.js';
 import { cleanUpApps, testApp, testStack } from './app.js';
 
@@ -25,15 +25,18 @@ const alarmsOn = (functionId: string, metricName: string) =>
   );
 
 describe('service health', () => {
-  it.each(STAGES.map((stage) => [stage]))('%s: an errors and a throttles alarm on its function, at the documented thresholds', (stage) => {
-    const id = functionIdOf(stage);
-    const [errors] = alarmsOn(id, 'Errors');
-    const [throttles] = alarmsOn(id, 'Throttles');
-    expect(errors?.Properties).toMatchObject({ Threshold: HEALTH.errors.threshold, Period: HEALTH.errors.minutes * 60, Statistic: 'Sum' });
-    expect(throttles?.Properties).toMatchObject({ Threshold: HEALTH.throttles.threshold, Period: HEALTH.throttles.minutes * 60, Statistic: 'Sum' });
-    const stream = (WIRING[stage] as { trigger?: { kind: string } }).trigger?.kind === 'stream';
-    expect(alarmsOn(id, 'IteratorAge'), stage).toHaveLength(stream ? 1 : 0);
-  });
+  it.each(deployedStages({ workspace: false }).map((stage) => [stage]))(
+    '%s: an errors and a throttles alarm on its function, at the documented thresholds',
+    (stage) => {
+      const id = functionIdOf(stage);
+      const [errors] = alarmsOn(id, 'Errors');
+      const [throttles] = alarmsOn(id, 'Throttles');
+      expect(errors?.Properties).toMatchObject({ Threshold: HEALTH.errors.threshold, Period: HEALTH.errors.minutes * 60, Statistic: 'Sum' });
+      expect(throttles?.Properties).toMatchObject({ Threshold: HEALTH.throttles.threshold, Period: HEALTH.throttles.minutes * 60, Statistic: 'Sum' });
+      const stream = (WIRING[stage] as { trigger?: { kind: string } }).trigger?.kind === 'stream';
+      expect(alarmsOn(id, 'IteratorAge'), stage).toHaveLength(stream ? 1 : 0);
+    },
+  );
 
   it("alarms on the HTTP API's 5xx and p99 latency and on the table's throttled requests", () => {
     expect(alarms.filter((a) => a.Properties.Namespace === 'AWS/ApiGateway' && a.Properties.MetricName === '5xx')).toHaveLength(1);
@@ -46,7 +49,7 @@ describe('service health', () => {
   });
 
   it('routes every alarm, the health ones included, to the alarm topic', () => {
-    expect(alarms.length).toBeGreaterThan(2 * STAGES.length + 3);
+    expect(alarms.length).toBeGreaterThan(2 * deployedStages({ workspace: false }).length + 3);
     for (const alarm of alarms) expect(alarm.Properties.AlarmActions, alarm.Properties.AlarmDescription).toHaveLength(1);
   });
 

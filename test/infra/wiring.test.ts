@@ -22,7 +22,8 @@ const INTEGRATIONS = [
   { id: 'cx-webhook', kind: 'webhook', url: 'https://hooks.shop.example/closeloop', secret: 'closeloop/cx-webhook', on: ['FollowUpOpened'] },
 ];
 beforeAll(() => {
-  template = Template.fromStack(testStack(testApp(), { ...declaredCatalog(), integrations: INTEGRATIONS }));
+  // With the workspace on, so that every stage, the optional ones too, is checked.
+  template = Template.fromStack(testStack(testApp({ context: { 'closeloop:workspace': true } }), { ...declaredCatalog(), integrations: INTEGRATIONS }));
 });
 afterAll(cleanUpApps);
 
@@ -156,7 +157,7 @@ describe('the wiring contract', () => {
     }
   });
 
-  it('serves exactly the routes the stages declare, IAM-authorised where declared', () => {
+  it('serves exactly the routes the stages declare, IAM- or JWT-authorised where declared', () => {
     const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route')) as Resource[];
     const declared = STAGES.flatMap((stage) =>
       ((WIRING[stage] as StageWiring).routes ?? []).flatMap((route) => routeKeys(route).map((key) => ({ key, auth: route.auth }))),
@@ -164,7 +165,7 @@ describe('the wiring contract', () => {
     expect(routes.map((route) => route.Properties.RouteKey).sort()).toEqual(declared.map((route) => route.key).sort());
     for (const { key, auth } of declared) {
       const route = routes.find((candidate) => candidate.Properties.RouteKey === key);
-      expect(route?.Properties.AuthorizationType ?? 'NONE', key).toBe(auth === 'iam' ? 'AWS_IAM' : 'NONE');
+      expect(route?.Properties.AuthorizationType ?? 'NONE', key).toBe({ iam: 'AWS_IAM', jwt: 'JWT', none: 'NONE' }[auth]);
     }
     // The tighter limits are on public routes (no IAM) that exist.
     const publicKeys = declared.filter((route) => route.auth === 'none').map((route) => route.key);

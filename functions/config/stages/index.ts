@@ -12,6 +12,7 @@ import { measure } from './measure.js';
 import { notify } from './notify.js';
 import { respond } from './respond.js';
 import { rules } from './rules.js';
+import { workspace } from './workspace.js';
 
 /**
  * The stages, by name: each name is its folder under functions/ (the handler), its manifest here
@@ -31,4 +32,5 @@ export const MANIFESTS = {
   deliver,
   announce,
   digest,
+  workspace,
 } as const satisfies Record<string, StageManifest>;

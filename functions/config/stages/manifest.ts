@@ -37,6 +37,8 @@ export interface StageManifest {
   readonly routes?: readonly Route[];
   /** What invokes the stage besides its routes. */
   readonly trigger?: Trigger;
+  /** Deployed only when the construct's prop of this name is set (off unless asked). @default always deployed */
+  readonly onlyWith?: 'workspace';
 }
 
 export type EnvKey = keyof typeof ENV;
@@ -59,10 +61,12 @@ export interface Route {
   readonly methods: readonly HttpMethod[];
   readonly path: string;
   /**
-   * `iam`: SigV4-signed by an IAM principal (the case API, erasure); `none`: the token in the path
-   * (rating pages) or the request's Standard Webhooks signature (inbound hooks) is the authorisation.
+   * `iam`: SigV4-signed by an IAM principal (the case API, erasure); `jwt`: a bearer token of the
+   * workspace's OpenID provider, checked by the HTTP API's JWT authorizer (the workspace); `none`: the
+   * token in the path (rating pages) or the request's Standard Webhooks signature (inbound hooks) is
+   * the authorisation.
    */
-  readonly auth: 'none' | 'iam';
+  readonly auth: 'none' | 'iam' | 'jwt';
 }
 
 /** Lambda's SQS event source on a queue of the stage (functions/config/resources.ts names it). */
