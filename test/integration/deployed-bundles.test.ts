@@ -113,6 +113,15 @@ describe.skipIf(!required)('the deployed bundles on Node.js 24, with their templ
     expect(result).toMatchObject({ statusCode: 404 });
   });
 
+  it('workspace: a member of the admin team (claims as the JWT authorizer passes them) reads an unknown case: 404 JSON; without claims 401', async () => {
+    const caseId = `case-${run}`;
+    const claims = { sub: 'deployed', email: 'lead@example.com', 'cognito:groups': '[cx-admin]' };
+    const { result } = await invoke('workspace', httpEvent('GET', '/api/cases/{caseId}', `/api/cases/${caseId}`, { caseId }, { jwt: claims }));
+    expect(result).toMatchObject({ statusCode: 404 });
+    const { result: anonymous } = await invoke('workspace', httpEvent('GET', '/api/cases/{caseId}', `/api/cases/${caseId}`, { caseId }));
+    expect(anonymous).toMatchObject({ statusCode: 401 });
+  });
+
   it('deliver: an IAM-signed replay for an integration the catalog does not declare is 404 JSON', async () => {
     const event = httpEvent(
       'POST',
