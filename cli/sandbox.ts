@@ -72,6 +72,9 @@ Closeloop sandbox is running.
   SQS (fauxqs)           ${info.endpoints.sqs}
   Scheduler              ${info.endpoints.scheduler}   delays × ${delayScale}
   Follow-up queues       ${Object.keys(info.followUpQueues).join(', ')}
+  OpenID provider        ${info.endpoints.oidc}   client "${info.workspaceClientId}" (the workspace's sign-in)
+  Agents                 ${info.agents.map((agent) => `${agent.email} (${agent.team})`).join(', ')}
+                         passwords in ${sandbox.infoFile}
   Details                ${sandbox.infoFile}
 
 Send sample events with \`npx closeloop demo\`, then open the inbox. Ctrl-C stops everything.

@@ -17,8 +17,9 @@ export interface HttpRoute {
   /**
    * 'iam': like an IAM-authorised route, requires a valid SigV4 signature (by the sandbox's own
    * key pair, `HttpApiOptions.credentials`) and passes the caller on as `requestContext.authorizer.iam`.
-   * 'jwt': like a route behind the HTTP API's JWT authorizer. The sandbox has no OpenID provider yet
-   * (issue 26's next step), so no token is valid: 401, as API Gateway answers without one.
+   * 'jwt': like a route behind the HTTP API's JWT authorizer: `Authorization: Bearer <token>` checked
+   * by `HttpApiOptions.verifyJwt` (the sandbox's OpenID provider), the claims passed on as
+   * `requestContext.authorizer.jwt.claims` in API Gateway's form; 401 otherwise.
    */
   readonly auth?: 'iam' | 'jwt';
 }
@@ -32,6 +33,21 @@ export interface HttpApiOptions {
   /** Answered at `GET /__closeloop/instance`, so the CLI can tell this sandbox from whatever else holds the port. */
   readonly instanceId: string;
   readonly report?: (message: string) => void;
+  /** Checks a JWT route's bearer token (signature, issuer, audience, expiry): its claims, or undefined. Without it no token is valid. */
+  readonly verifyJwt?: (token: string) => Promise<Record<string, unknown> | undefined>;
+}
+
+/**
+ * Claims as API Gateway's JWT authorizer passes them to the function: every value a string, an array
+ * as `[a b]` (so `cognito:groups` arrives as `"[support cx-admin]"`), an object as its JSON.
+ */
+export function gatewayClaims(payload: Readonly<Record<string, unknown>>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(payload).map(([name, value]) => [
+      name,
+      Array.isArray(value) ? `[${value.map(String).join(' ')}]` : typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value),
+    ]),
+  );
 }
 
 export interface RunningHttpApi {
@@ -125,8 +141,13 @@ export async function startHttpApi(options: HttpApiOptions): Promise<RunningHttp
     const routeKey = `${method === 'HEAD' && !found.route.methods.includes('HEAD') ? 'GET' : method} ${found.route.path}`;
     const query = url.searchParams.size ? Object.fromEntries([...url.searchParams.keys()].map((k) => [k, url.searchParams.getAll(k).join(',')])) : undefined;
 
-    let authorizer: { iam: { accessKey: string; userArn: string } } | undefined;
-    if (found.route.auth === 'jwt') return send(json(401, 'Unauthorized'));
+    let authorizer: { iam: { accessKey: string; userArn: string } } | { jwt: { claims: Record<string, string>; scopes: null } } | undefined;
+    if (found.route.auth === 'jwt') {
+      const bearer = /^Bearer\s+(\S+)$/i.exec(String(request.headers.authorization ?? ''))?.[1];
+      const claims = bearer && options.verifyJwt ? await options.verifyJwt(bearer) : undefined;
+      if (!claims) return send(json(401, 'Unauthorized'));
+      authorizer = { jwt: { claims: gatewayClaims(claims), scopes: null } };
+    }
     if (found.route.auth === 'iam') {
       const signedQuery = Object.fromEntries(
         [...new Set(url.searchParams.keys())].map((k) => {

@@ -5,6 +5,7 @@ import { EXAMPLE_ADDRESSES, followUpQueueNames } from '../functions/config/resou
 import type { Catalog } from '../functions/domain/program.js';
 import { assertPortFree, freePort, LOCAL_REGION } from './emulators.js';
 import type { FaultInjector } from './faults.js';
+import type { SandboxAgent } from './oidc.js';
 import { SANDBOX_BUS_NAME } from './resources.js';
 import { secretVariable } from './secrets.js';
 import { startServices } from './services/index.js';
@@ -19,9 +20,11 @@ export interface SandboxPorts {
   events: number;
   scheduler: number;
   http: number;
+  /** The workspace's OpenID provider. */
+  oidc: number;
 }
 
-export const DEFAULT_PORTS: SandboxPorts = { dynamodb: 8000, ses: 8005, sqs: 4566, events: 4010, scheduler: 4011, http: 3000 };
+export const DEFAULT_PORTS: SandboxPorts = { dynamodb: 8000, ses: 8005, sqs: 4566, events: 4010, scheduler: 4011, http: 3000, oidc: 3001 };
 
 /** The environment variable that overrides each default port. */
 export const PORT_VARIABLES: Record<keyof SandboxPorts, string> = {
@@ -31,6 +34,7 @@ export const PORT_VARIABLES: Record<keyof SandboxPorts, string> = {
   events: 'CLOSELOOP_EVENTS_PORT',
   scheduler: 'CLOSELOOP_SCHEDULER_PORT',
   http: 'CLOSELOOP_HTTP_PORT',
+  oidc: 'CLOSELOOP_OIDC_PORT',
 };
 
 export const DELAY_SCALE_VARIABLE = 'CLOSELOOP_DELAY_SCALE';
@@ -82,7 +86,13 @@ export interface SandboxInfo {
     scheduler: string;
     secretsmanager: string;
     publicApi: string;
+    /** The workspace's OpenID provider (issuer): authorization code with PKCE for `workspaceClientId`. */
+    oidc: string;
   };
+  /** The workspace's client at the provider. */
+  workspaceClientId: string;
+  /** One agent per team and an admin, with the passwords the provider's login checks (this file is mode 600). */
+  agents: SandboxAgent[];
   busName: string;
   tables: { surveys: string };
   queues: Record<string, { name: string; url: string; arn: string }>;
@@ -198,7 +208,10 @@ async function startOn(options: SandboxOptions, ports: SandboxPorts): Promise<Ru
         scheduler: endpoint('scheduler'),
         secretsmanager: endpoint('secretsmanager'),
         publicApi: endpoint('publicApi'),
+        oidc: endpoint('oidc'),
       },
+      workspaceClientId: required(run.oidc, 'the OpenID provider', 'sandbox').clientId,
+      agents: [...required(run.agents, 'the agents', 'sandbox')],
       busName: SANDBOX_BUS_NAME,
       tables: { surveys: resources.tableName },
       queues: resources.queues,

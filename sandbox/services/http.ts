@@ -6,10 +6,10 @@ import { reportPage } from '../report-page.js';
 import { stageRoutes } from '../stages.js';
 import { required, type SandboxService } from './service.js';
 
-/** The HTTP API: every stage's routes (SigV4-checked where IAM-authorised), and the sandbox's report page. */
+/** The HTTP API: every stage's routes (SigV4-checked where IAM-authorised, the provider's tokens where JWT), and the sandbox's report page. */
 export const http: SandboxService = {
   name: 'http',
-  after: ['stages'],
+  after: ['stages', 'oidc'],
   async start(run) {
     const store = new DynamoAggregateStore(
       required(run.resources, 'the table', 'http').tableName,
@@ -25,6 +25,7 @@ export const http: SandboxService = {
       credentials: run.credentials,
       region: LOCAL_REGION,
       instanceId: run.instanceId,
+      verifyJwt: required(run.oidc, 'the OpenID provider', 'http').verify,
       report: (message) => run.log(`[sandbox] ${message}`),
     });
     run.endpoints.publicApi = api.url;

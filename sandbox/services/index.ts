@@ -1,6 +1,7 @@
 import { dynamodb } from './dynamodb.js';
 import { events } from './events.js';
 import { http } from './http.js';
+import { oidc } from './oidc.js';
 import { resources } from './resources.js';
 import { scheduler } from './scheduler.js';
 import { secrets } from './secrets.js';
@@ -10,7 +11,7 @@ import { sqs } from './sqs.js';
 import { stages } from './stages.js';
 
 /** The sandbox's services, one file each. A new local service adds its file and one entry here. */
-export const SERVICES: readonly SandboxService[] = [dynamodb, sqs, ses, secrets, resources, stages, events, scheduler, http];
+export const SERVICES: readonly SandboxService[] = [dynamodb, sqs, ses, secrets, resources, stages, events, scheduler, oidc, http];
 
 /**
  * Starts every service once those it starts `after` have, as many at once as can be (the emulators

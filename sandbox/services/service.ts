@@ -4,6 +4,7 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { Stage } from '../../functions/config/wiring.js';
 import type { Catalog } from '../../functions/domain/program.js';
 import type { BusEvent } from '../event-bus.js';
+import type { RunningOidcProvider, SandboxAgent } from '../oidc.js';
 import type { ErrorReporter } from '../pollers.js';
 import type { SandboxResources } from '../resources.js';
 import type { SandboxInfo, SandboxOptions, SandboxPorts } from '../sandbox.js';
@@ -35,6 +36,9 @@ export interface SandboxRun {
   ses?: SesFront;
   /** Where SES's simulated bounces and complaints go (the feedback queue, once it exists). */
   feedback?: (event: BusEvent) => Promise<void>;
+  /** The workspace's OpenID provider and the agents it knows (the `oidc` service). */
+  oidc?: RunningOidcProvider;
+  agents?: readonly SandboxAgent[];
   /** Every stage's handler, imported once the environment is set. */
   handlers?: Readonly<Record<Stage, AnyHandler>>;
 }

@@ -50,10 +50,12 @@ describe('the sandbox HTTP API', () => {
       credentials,
       instanceId,
       report: (message) => reported.push(message),
+      verifyJwt: async (token) => (token === 'good' ? { sub: 'a', email: 'a@example.com', 'cognito:groups': ['support', 'cx-admin'], exp: 2 } : undefined),
       routes: [
         { methods: ['GET', 'HEAD', 'POST'], path: '/r/{token}', handler: echo, functionName: 'respond' },
         { methods: ['GET'], path: '/cases/{caseId}', handler: echo, functionName: 'cases', auth: 'iam' },
         { methods: ['POST'], path: '/erasures', handler: echo, functionName: 'erase', auth: 'iam' },
+        { methods: ['GET'], path: '/api/cases', handler: echo, functionName: 'workspace', auth: 'jwt' },
         {
           methods: ['GET'],
           path: '/boom',
@@ -102,6 +104,17 @@ describe('the sandbox HTTP API', () => {
 
   it('says which instance it is', async () => {
     expect(JSON.parse((await raw(api.url, INSTANCE_PATH)).body)).toEqual({ instanceId });
+  });
+
+  it('JWT routes: a bearer token the provider verifies passes its claims as API Gateway does (strings, arrays as "[a b]"); any other is 401 before the handler', async () => {
+    const before = seen.length;
+    expect((await raw(api.url, '/api/cases')).status).toBe(401);
+    expect((await raw(api.url, '/api/cases', { headers: { authorization: 'Bearer forged' } })).status).toBe(401);
+    expect(seen).toHaveLength(before);
+    expect((await raw(api.url, '/api/cases', { headers: { authorization: 'Bearer good' } })).status).toBe(200);
+    expect((seen.at(-1)?.requestContext as { authorizer?: unknown } | undefined)?.authorizer).toEqual({
+      jwt: { claims: { sub: 'a', email: 'a@example.com', 'cognito:groups': '[support cx-admin]', exp: '2' }, scopes: null },
+    });
   });
 
   describe("IAM routes verify the SigV4 signature against the sandbox's own key pair", () => {
