@@ -65,15 +65,18 @@ async function formBody(request: IncomingMessage): Promise<URLSearchParams> {
   return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
 }
 
-function send(response: ServerResponse, status: number, html: string): void {
-  response.writeHead(status, {
-    'content-type': 'text/html; charset=utf-8',
-    'cache-control': 'no-store',
-    'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-    'x-content-type-options': 'nosniff',
-  });
-  response.end(html);
-}
+/**
+ * The provider's pages' CSP: no script, nothing from elsewhere. A form's answer redirects back to the
+ * workspace, and browsers check form-action on redirects too: its origins are allowed as targets.
+ */
+const pagePolicy = (formTargets: string) =>
+  `default-src 'none'; style-src 'unsafe-inline'; form-action ${formTargets}; frame-ancestors 'none'; base-uri 'none'`;
+
+/** The sign-out confirmation (oidc-provider's own loads a font from Google): its form, one button. */
+const logoutPage = (form: string) => `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Sign out · Closeloop sandbox</title>
+<style>body{font:16px/1.5 system-ui,sans-serif;max-width:24rem;margin:3rem auto;padding:0 1rem}button{padding:.6rem 1.2rem;font:inherit;background:#1f4e79;color:#fff;border:0;border-radius:4px}</style></head>
+<body><main><h1>Sign out of the workspace?</h1>${form}<button type="submit" form="op.logoutForm" value="yes" name="logout">Yes, sign me out</button></main></body></html>`;
 
 /**
  * A certified OpenID provider (`oidc-provider`) on 127.0.0.1 for the sandbox's workspace: authorization
@@ -88,6 +91,16 @@ export async function startOidcProvider(options: OidcProviderOptions): Promise<R
     server.listen(options.port, '127.0.0.1', () => resolve());
   });
   const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const policy = pagePolicy(["'self'", ...new Set(options.redirectUris.map((uri) => new URL(uri).origin))].join(' '));
+  const send = (response: ServerResponse, status: number, html: string) => {
+    response.writeHead(status, {
+      'content-type': 'text/html; charset=utf-8',
+      'cache-control': 'no-store',
+      'content-security-policy': policy,
+      'x-content-type-options': 'nosniff',
+    });
+    response.end(html);
+  };
   const byEmail = new Map(options.agents.map((agent) => [agent.email.toLowerCase(), agent]));
   const { privateKey } = await generateKeyPair('RS256', { extractable: true });
   const signingKey = { ...(await exportJWK(privateKey)), kid: randomBytes(8).toString('hex'), use: 'sig', alg: 'RS256' };
@@ -105,9 +118,25 @@ export async function startOidcProvider(options: OidcProviderOptions): Promise<R
     jwks: { keys: [signingKey] },
     cookies: { keys: [randomBytes(32).toString('base64url')] },
     pkce: { required: () => true },
-    features: { devInteractions: { enabled: false } },
-    scopes: ['openid', 'email', 'groups'],
-    claims: { openid: ['sub'], email: ['email', 'email_verified'], groups: [GROUPS_CLAIM] },
+    // The workspace's pages call the token endpoint from their own origin (a redirect URI's).
+    clientBasedCORS: (_ctx, origin, client) => (client.redirectUris ?? []).some((uri) => new URL(uri).origin === origin),
+    features: {
+      devInteractions: { enabled: false },
+      rpInitiatedLogout: {
+        enabled: true,
+        logoutSource: async (ctx, form) => {
+          ctx.set('content-security-policy', policy);
+          ctx.body = logoutPage(form);
+        },
+        postLogoutSuccessSource: async (ctx) => {
+          ctx.set('content-security-policy', policy);
+          ctx.body = '<!doctype html><html lang="en"><title>Signed out</title><main><h1>Signed out.</h1></main></html>';
+        },
+      },
+    },
+    scopes: ['openid', 'email'],
+    // As Cognito does: the groups with `openid`, the address with `email`.
+    claims: { openid: ['sub', GROUPS_CLAIM], email: ['email', 'email_verified'] },
     // The ID token carries the claims (API Gateway passes the token's claims; there is no userinfo call).
     conformIdTokenClaims: false,
     ttl: { IdToken: 3600, AccessToken: 3600, Interaction: 600, Session: 8 * 3600, Grant: 8 * 3600 },
@@ -124,12 +153,13 @@ export async function startOidcProvider(options: OidcProviderOptions): Promise<R
       const existing = session.grantIdFor(client.clientId);
       if (existing) return ctx.oidc.provider.Grant.find(existing);
       const grant = new ctx.oidc.provider.Grant({ clientId: client.clientId, accountId: session.accountId });
-      grant.addOIDCScope('openid email groups');
+      grant.addOIDCScope('openid email');
       await grant.save();
       return grant;
     },
     renderError: async (ctx, out) => {
       ctx.type = 'html';
+      ctx.set('content-security-policy', policy);
       ctx.body = `<!doctype html><title>Sign-in error</title><p>${escapeHtml(String(out.error))}: ${escapeHtml(String(out.error_description ?? ''))}</p>`;
     },
   };

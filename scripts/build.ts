@@ -16,7 +16,23 @@ import { fileURLToPath } from 'node:url';
 import { brotliCompressSync, constants as zlibConstants } from 'node:zlib';
 import { type BuildOptions, build, type Metafile, type Plugin } from 'esbuild';
 
+import { APP_BUILD, APP_ENTRY } from '../functions/workspace/app-asset.js';
+
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/**
+ * The workspace's browser app (functions/workspace/app/), bundled at build time into the module that
+ * serves it: a built handler or sandbox carries the script, never esbuild.
+ */
+export const workspaceAppInline: Plugin = {
+  name: 'workspace-app',
+  setup(builder) {
+    builder.onLoad({ filter: /functions[\\/]workspace[\\/]app-asset\.ts$/ }, async () => {
+      const result = await build({ ...APP_BUILD, entryPoints: [APP_ENTRY], write: false });
+      return { contents: `export const appScript = async () => ${JSON.stringify(result.outputFiles[0]?.text ?? '')};`, loader: 'js' };
+    });
+  },
+};
 export const FUNCTIONS_SOURCE = path.join(root, 'functions');
 export const FUNCTIONS_OUT = path.join(root, 'dist', 'functions');
 
@@ -38,6 +54,7 @@ export const functionBuildOptions: BuildOptions = {
   external: [],
   legalComments: 'none',
   logLevel: 'warning',
+  plugins: [workspaceAppInline],
 };
 
 const SDK_INPUT = /(^|\/)node_modules\/@(aws-sdk|smithy)\//;
@@ -208,6 +225,7 @@ export async function buildSandbox(): Promise<void> {
   const { metafile } = await build({
     ...toolOptions,
     packages: 'external',
+    plugins: [workspaceAppInline],
     entryPoints: [path.join(SANDBOX_ROOT, 'index.ts')],
     format: 'esm',
     outfile: path.join(outdir, 'index.js'),

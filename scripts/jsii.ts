@@ -51,8 +51,12 @@ export function runJsii(): JsiiResult {
   };
   const work = mkdtempSync(path.join(os.tmpdir(), 'closeloop-jsii-'));
   try {
-    for (const folder of ['lib', 'functions'])
-      cpSync(path.join(root, folder), path.join(work, folder), { recursive: true, filter: (file) => !file.endsWith('.js') });
+    // Not the workspace's browser app and what bundles it (browser code; esbuild at build time): the API reaches neither.
+    const workspace = path.join(root, 'functions', 'workspace');
+    const browserSide = [path.join(workspace, 'app', 'main.ts'), path.join(workspace, 'app-asset.ts'), path.join(workspace, 'handler.ts')];
+    for (const folder of ['lib', 'functions']) {
+      cpSync(path.join(root, folder), path.join(work, folder), { recursive: true, filter: (file) => !file.endsWith('.js') && !browserSide.includes(file) });
+    }
     cpSync(path.join(root, 'README.md'), path.join(work, 'README.md'));
     cpSync(path.join(root, 'LICENSE'), path.join(work, 'LICENSE'));
     symlinkSync(path.join(root, 'node_modules'), path.join(work, 'node_modules'), 'dir');

@@ -38,6 +38,12 @@ export const ENV = {
   INBOX_CURSOR_SECRET: 'CLOSELOOP_INBOX_CURSOR_SECRET',
   /** Optional: the JWT claim that carries the workspace member's groups (teams). Default `cognito:groups`. */
   WORKSPACE_GROUPS_CLAIM: 'CLOSELOOP_WORKSPACE_GROUPS_CLAIM',
+  /** The workspace's OpenID issuer (its pages sign in there). */
+  WORKSPACE_ISSUER: 'CLOSELOOP_WORKSPACE_ISSUER',
+  /** The workspace's client id at the issuer. */
+  WORKSPACE_CLIENT_ID: 'CLOSELOOP_WORKSPACE_CLIENT_ID',
+  /** Optional: the managed login's origin when it is not the issuer's (Cognito's domain), for the pages' CSP. */
+  WORKSPACE_LOGIN_ORIGIN: 'CLOSELOOP_WORKSPACE_LOGIN_ORIGIN',
   /** Optional: the `service` dimension of the metrics; one per Closeloop instance, so two instances in one account never mix. Default `closeloop`. */
   METRICS_SERVICE: 'CLOSELOOP_METRICS_SERVICE',
   /** JSON object: integration id (as declared in the catalog) → the URL of its delivery queue. */

@@ -9,6 +9,7 @@ import { loadRuntimeCatalog } from '../config/runtime-catalog.js';
 import { readStageEnv } from '../config/stage-env.js';
 import { workspace as manifest } from '../config/stages/workspace.js';
 import { publishedEventTypes } from '../domain/integration-events.js';
+import { appScript } from './app-asset.js';
 import { DEFAULT_GROUPS_CLAIM, handleWorkspaceRequest, type WorkspaceDeps } from './http.js';
 
 const catalog = loadRuntimeCatalog();
@@ -25,6 +26,12 @@ const deps: WorkspaceDeps = {
   events: new EventBridgePublisher(env.EVENT_BUS_NAME, publishedEventTypes(catalog)),
   now: () => new Date(),
   groupsClaim: env.WORKSPACE_GROUPS_CLAIM ?? DEFAULT_GROUPS_CLAIM,
+  pages: {
+    issuer: env.WORKSPACE_ISSUER,
+    clientId: env.WORKSPACE_CLIENT_ID,
+    ...(env.WORKSPACE_LOGIN_ORIGIN ? { loginOrigin: env.WORKSPACE_LOGIN_ORIGIN } : {}),
+    script: appScript,
+  },
 };
 
 /** The workspace's API behind the HTTP API's JWT authorizer: the claims at requestContext.authorizer.jwt.claims. */

@@ -7,6 +7,7 @@ import { listCases, parseInboxFilter } from '../cases/inbox.js';
 import { describeIssues } from '../domain/event.js';
 import type { FollowUpCaseRecord } from '../domain/follow-up-case.js';
 import { type TeamAccess, teamAccess } from '../domain/teams.js';
+import { PAGE_ROUTES, type PageSettings, servePage } from './pages.js';
 
 /** The longest note or reply an agent may write (characters, after cleaning). */
 export const MAX_AGENT_TEXT = 5000;
@@ -17,6 +18,8 @@ export const DEFAULT_GROUPS_CLAIM = 'cognito:groups';
 export type WorkspaceDeps = CaseApiDeps & {
   /** The JWT claim holding the member's groups (`workspace.groupsClaim`). */
   readonly groupsClaim: string;
+  /** What the pages need (the provider, the script); without it the pages are not served. */
+  readonly pages?: Omit<PageSettings, 'catalog' | 'groupsClaim'>;
 };
 
 /** A signed-in member of the workspace: who (for the history) and what they may see. */
@@ -86,6 +89,10 @@ const casePage = (record: FollowUpCaseRecord) => ({ version: record.history.leng
  * with `expectedVersion` (the version the page showed). Another team's case: 403 by id, absent from lists.
  */
 export async function handleWorkspaceRequest(event: APIGatewayProxyEventV2, deps: WorkspaceDeps): Promise<APIGatewayProxyStructuredResultV2> {
+  if ((PAGE_ROUTES as readonly string[]).includes(event.routeKey)) {
+    if (!deps.pages) return json(404, { message: 'Not Found' });
+    return servePage(event.routeKey, { ...deps.pages, catalog: deps.catalog, groupsClaim: deps.groupsClaim });
+  }
   const member = memberOf(event, deps);
   if (!member) return json(401, { message: 'Sign in: the request carries no identity' });
   const { actor, access } = member;

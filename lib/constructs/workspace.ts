@@ -50,6 +50,7 @@ export class Workspace extends Construct {
     const { settings } = props;
     let issuer: string;
     let audience: string[];
+    let loginOrigin: string | undefined;
     if (settings.issuer !== undefined) {
       issuer = settings.issuer;
       audience = [...settings.audience];
@@ -108,11 +109,12 @@ export class Workspace extends Construct {
         new CfnUserPoolGroup(this, `Team${index}`, { userPoolId: pool.userPoolId, groupName: team, description: `Closeloop team ${team}` });
       });
       issuer = `https://cognito-idp.${Stack.of(this).region}.amazonaws.com/${pool.userPoolId}`;
+      loginOrigin = `https://${settings.domainPrefix}.auth.${Stack.of(this).region}.amazoncognito.com`;
       audience = [client.userPoolClientId];
       new CfnOutput(this, 'UserPoolId', { value: pool.userPoolId, description: "The workspace's agents (add each to their team's group)" });
       new CfnOutput(this, 'ClientId', { value: client.userPoolClientId, description: "The workspace's app client (authorization code with PKCE)" });
       new CfnOutput(this, 'LoginDomain', {
-        value: `https://${settings.domainPrefix}.auth.${Stack.of(this).region}.amazoncognito.com`,
+        value: loginOrigin,
         description: "The workspace's managed login",
       });
     }
@@ -126,6 +128,10 @@ export class Workspace extends Construct {
         EVENT_BUS_NAME: props.bus.eventBusName,
         INBOX_CURSOR_SECRET: props.cursorKey.secretArn,
         WORKSPACE_GROUPS_CLAIM: settings.groupsClaim,
+        WORKSPACE_ISSUER: issuer,
+        // The pages sign in as the first audience (the workspace's client).
+        WORKSPACE_CLIENT_ID: audience[0] ?? '',
+        ...(loginOrigin ? { WORKSPACE_LOGIN_ORIGIN: loginOrigin } : {}),
       },
     });
     props.cursorKey.grantRead(this.function);

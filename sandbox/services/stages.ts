@@ -51,6 +51,9 @@ function sandboxVariables(run: SandboxRun, queue: (name: string) => SandboxQueue
     PAGE_SIGNING_SECRET: pageSigningSecret.name,
     INBOX_CURSOR_SECRET: inboxCursorSecret.name,
     WORKSPACE_GROUPS_CLAIM: 'cognito:groups',
+    WORKSPACE_ISSUER: required(run.oidc, 'the OpenID provider', 'stages').issuer,
+    WORKSPACE_CLIENT_ID: required(run.oidc, 'the OpenID provider', 'stages').clientId,
+    WORKSPACE_LOGIN_ORIGIN: required(run.oidc, 'the OpenID provider', 'stages').issuer,
     INTEGRATION_QUEUE_URLS: JSON.stringify(Object.fromEntries((catalog.integrations ?? []).map(({ id }) => [id, queue(integrationQueueName(id)).url]))),
     DELIVER_FAILURE_QUEUE_URL: queue(deliverFailureQueue.name).url,
     RETRY_DELAY_SCALE: String(Math.min(1, Math.max(options.delayScale ?? 1, 0))),
@@ -65,7 +68,7 @@ function sandboxVariables(run: SandboxRun, queue: (name: string) => SandboxQueue
  */
 export const stages: SandboxService = {
   name: 'stages',
-  after: ['resources', 'secrets', 'ses'],
+  after: ['resources', 'secrets', 'ses', 'oidc'],
   async start(run) {
     const resources = required(run.resources, 'the table and queues', 'stages');
     const queue = (name: string) => required(resources.queues[name], `the queue ${name}`, 'stages');

@@ -11,7 +11,7 @@ afterAll(cleanUpApps);
 
 const catalog = Catalog.fromFile(DEMO_CATALOG_FILE);
 const env = { account: '123456789012', region: 'eu-west-1' };
-const API_ROUTES = WIRING.workspace.routes.flatMap((route) => route.methods.map((method) => `${method} ${route.path}`));
+const API_ROUTES = WIRING.workspace.routes.filter((route) => route.auth === 'jwt').flatMap((route) => route.methods.map((method) => `${method} ${route.path}`));
 
 function synth(workspace: CloseloopProps['workspace'], options: { nag?: boolean } = {}) {
   const app = testApp();

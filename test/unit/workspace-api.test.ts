@@ -71,6 +71,35 @@ describe('the workspace API (JWT-authorised, scoped to the member’s teams)', (
     };
   });
 
+  it('serves the pages as public shells with a strict CSP (no inline script; only the provider beside itself), and the script’s settings', async () => {
+    deps = {
+      ...deps,
+      pages: {
+        issuer: 'https://cognito-idp.eu-west-1.amazonaws.com/pool',
+        clientId: 'client',
+        loginOrigin: 'https://shop.auth.eu-west-1.amazoncognito.com',
+        script: async () => 'void 0',
+      },
+    };
+    const page = await handleWorkspaceRequest(request('GET /inbox/{caseId}', undefined, { caseId: 'x' }), deps);
+    expect(page.statusCode).toBe(200);
+    expect(page.headers?.['content-security-policy']).toBe(
+      "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self' https://cognito-idp.eu-west-1.amazonaws.com https://shop.auth.eu-west-1.amazoncognito.com; form-action 'none'; frame-ancestors 'none'; base-uri 'none'",
+    );
+    expect(String(page.body)).toContain('<script src="/workspace/app.js" defer></script>');
+    expect(String(page.body)).not.toMatch(/<script>|<style>| on\w+=/);
+    const config = await handleWorkspaceRequest(request('GET /workspace/config.json', undefined), deps);
+    expect(JSON.parse(String(config.body))).toMatchObject({
+      clientId: 'client',
+      adminTeam: 'cx-admin',
+      groupsClaim: 'cognito:groups',
+      teams: { support: ['support'] },
+    });
+    expect((await handleWorkspaceRequest(request('GET /workspace/app.js', undefined), deps)).body).toBe('void 0');
+    const { pages: _pages, ...withoutPages } = deps;
+    expect((await handleWorkspaceRequest(request('GET /inbox', undefined), withoutPages)).statusCode).toBe(404);
+  });
+
   it('reads the groups claim in every form it arrives in', () => {
     expect(groupsOf('[support cx-admin]')).toEqual(['support', 'cx-admin']);
     expect(groupsOf('["support","cx-admin"]')).toEqual(['support', 'cx-admin']);

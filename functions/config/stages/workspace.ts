@@ -5,8 +5,8 @@ import type { StageManifest } from './manifest.js';
 export const workspace = {
   description: "Workspace API: support agents' inbox and case actions, scoped to their teams (JWT).",
   metrics: [],
-  env: ['SURVEY_TABLE', 'EVENT_BUS_NAME', 'INBOX_CURSOR_SECRET'],
-  optionalEnv: ['WORKSPACE_GROUPS_CLAIM'],
+  env: ['SURVEY_TABLE', 'EVENT_BUS_NAME', 'INBOX_CURSOR_SECRET', 'WORKSPACE_ISSUER', 'WORKSPACE_CLIENT_ID'],
+  optionalEnv: ['WORKSPACE_GROUPS_CLAIM', 'WORKSPACE_LOGIN_ORIGIN'],
   // PutItem: the outbox item of a resolution reply, in the resolve's transaction (as the case API).
   table: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem'],
   indexes: [surveyTable.inboxIndex.name],
@@ -17,6 +17,12 @@ export const workspace = {
     { methods: ['POST'], path: '/api/cases/{caseId}/assign', auth: 'jwt' },
     { methods: ['POST'], path: '/api/cases/{caseId}/note', auth: 'jwt' },
     { methods: ['POST'], path: '/api/cases/{caseId}/resolve', auth: 'jwt' },
+    // The pages and their assets: public shells; everything they show comes from the routes above.
+    { methods: ['GET'], path: '/inbox', auth: 'none' },
+    { methods: ['GET'], path: '/inbox/{caseId}', auth: 'none' },
+    { methods: ['GET'], path: '/workspace/app.js', auth: 'none' },
+    { methods: ['GET'], path: '/workspace/app.css', auth: 'none' },
+    { methods: ['GET'], path: '/workspace/config.json', auth: 'none' },
   ],
   onlyWith: 'workspace',
 } as const satisfies StageManifest;

@@ -1,0 +1,130 @@
+/// <reference lib="dom" />
+/**
+ * The workspace as a support agent uses it, in headless Chromium on the sandbox: signs in through the
+ * OpenID provider's real login form, works a detractor's case from the inbox to resolved; another team's
+ * agent cannot see or open it; axe-core finds nothing serious on the inbox and the case page, on a
+ * phone and a desktop; nothing is requested from anywhere but the sandbox.
+ */
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DynamoCaseRepository } from '../../functions/adapters/dynamo-case-repository.js';
+import { detractorCase } from '../fixtures/cases.js';
+import { sandbox } from '../integration/sandbox-clients.js';
+import { DESKTOP_CHROME, launchChromium } from './chromium.js';
+
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+const documents = DynamoDBDocumentClient.from(
+  new DynamoDBClient({ region: sandbox.region, credentials: sandbox.credentials, endpoint: sandbox.endpoints.dynamodb }),
+  {
+    marshallOptions: { removeUndefinedValues: true },
+  },
+);
+const agentOf = (team: string) => sandbox.agents.find((agent) => agent.team === team)!;
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** axe-core's serious and critical findings (WCAG 2.x A and AA), evaluated as the devtools do (the page's CSP allows no injected script). */
+async function axeFindings(page: Page): Promise<string[]> {
+  await page.evaluate(`${AXE_SOURCE};0`);
+  return page.evaluate(async () => {
+    const axe = (
+      window as unknown as {
+        axe: { run: (context: Document, options: object) => Promise<{ violations: { id: string; impact?: string; nodes: { target: unknown[] }[] }[] }> };
+      }
+    ).axe;
+    const { violations } = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] } });
+    return violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .flatMap((v) => v.nodes.map((node) => `${v.id}: ${JSON.stringify(node.target)}`));
+  });
+}
+
+/** A person at the provider's login form: reads, types their address and password, clicks. */
+async function signIn(page: Page, team: string) {
+  const agent = agentOf(team);
+  await page.getByLabel('Email').waitFor();
+  await pause(300);
+  await page.getByLabel('Email').click();
+  await page.keyboard.type(agent.email, { delay: 15 });
+  await page.getByLabel('Password').click();
+  await page.keyboard.type(agent.password, { delay: 15 });
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByText(`Signed in as ${agent.email}`).waitFor();
+}
+
+describe('the workspace in headless Chromium', () => {
+  let browser: Browser;
+  let caseId: string;
+  const requests: string[] = [];
+
+  beforeAll(async () => {
+    const record = detractorCase(new Date(), `browser-${randomUUID()}`);
+    await new DynamoCaseRepository(sandbox.tables.surveys, documents).open(record);
+    caseId = record.message.caseId;
+    browser = await launchChromium({ as: 'person' });
+  });
+  afterAll(() => browser?.close());
+
+  it('a support agent signs in through the provider’s form and works the case: acknowledges, assigns to self, notes, resolves', async () => {
+    const context = await browser.newContext({ userAgent: DESKTOP_CHROME, viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    page.on('request', (request) => requests.push(request.url()));
+    await page.goto(`${sandbox.publicBaseUrl}/inbox`);
+    await page.waitForURL((url) => url.origin === sandbox.endpoints.oidc);
+    await signIn(page, 'customer-success');
+    expect(new URL(page.url()).pathname).toBe('/inbox');
+    expect(new URL(page.url()).search).toBe('');
+    await page.getByRole('link', { name: caseId.slice(0, 8) }).waitFor();
+    expect(await axeFindings(page)).toEqual([]);
+
+    await page.getByRole('link', { name: caseId.slice(0, 8) }).click();
+    await page.getByRole('heading', { level: 1, name: new RegExp(`Case ${caseId.slice(0, 8)}`) }).waitFor();
+    expect(await axeFindings(page)).toEqual([]);
+    await page.getByRole('button', { name: 'Acknowledge' }).click();
+    await page.getByRole('heading', { level: 1, name: /acknowledged/ }).waitFor();
+    await page.getByRole('button', { name: 'Assign to me' }).click();
+    await page.getByText(`assigned to ${agentOf('customer-success').email}`).waitFor();
+    await page.getByLabel('Internal note').click();
+    await page.keyboard.type('<b>Called</b> the customer: the parcel was late.', { delay: 5 });
+    await page.getByRole('button', { name: 'Add note' }).click();
+    // HTML in a note is shown as text.
+    await page.getByText('<b>Called</b> the customer: the parcel was late.').waitFor();
+    expect(await page.locator('.history b').count()).toBe(0);
+    await page.getByLabel('Root cause').selectOption('delivery-delay');
+    await page.getByRole('button', { name: 'Resolve' }).click();
+    await page.getByRole('heading', { level: 1, name: /resolved/ }).waitFor();
+    await page.setViewportSize({ width: 390, height: 844 });
+    expect(await axeFindings(page)).toEqual([]);
+    await page.getByRole('link', { name: 'Back to the inbox' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Inbox' }).waitFor();
+    expect(await axeFindings(page)).toEqual([]);
+
+    // Sign out: the provider's session ends; the next visit asks for the password again.
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('button', { name: 'Yes, sign me out' }).click();
+    await page.getByLabel('Password').waitFor();
+    expect(new URL(page.url()).origin).toBe(sandbox.endpoints.oidc);
+    const allowed = [sandbox.publicBaseUrl, sandbox.endpoints.oidc];
+    expect(requests.filter((url) => !allowed.some((origin) => url.startsWith(origin)))).toEqual([]);
+    await context.close();
+  });
+
+  it('an agent of another team finds it neither in the inbox nor by its address (403)', async () => {
+    const context = await browser.newContext({ userAgent: DESKTOP_CHROME, viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    await page.goto(`${sandbox.publicBaseUrl}/inbox/${caseId}`);
+    await signIn(page, 'support');
+    // Back where they asked to go, and refused there.
+    await page.getByRole('status').filter({ hasText: 'is not on a queue of team support' }).waitFor();
+    const listed = page.waitForResponse((response) => response.url().includes('/api/cases?'));
+    await page.goto(`${sandbox.publicBaseUrl}/inbox?status=resolved`);
+    expect((await listed).status()).toBe(200);
+    await page.getByRole('heading', { level: 1, name: 'Inbox' }).waitFor();
+    expect(await page.getByRole('link', { name: caseId.slice(0, 8) }).count()).toBe(0);
+    await context.close();
+  });
+});
