@@ -72,6 +72,7 @@ Closeloop sandbox is running.
   SQS (fauxqs)           ${info.endpoints.sqs}
   Scheduler              ${info.endpoints.scheduler}   delays × ${delayScale}
   Follow-up queues       ${Object.keys(info.followUpQueues).join(', ')}
+  Workspace              ${info.endpoints.workspace}   (sign in as one of the agents below)
   OpenID provider        ${info.endpoints.oidc}   client "${info.workspaceClientId}" (the workspace's sign-in)
   Agents                 ${info.agents.map((agent) => `${agent.email} (${agent.team})`).join(', ')}
                          passwords in ${sandbox.infoFile}

@@ -88,6 +88,8 @@ export interface SandboxInfo {
     publicApi: string;
     /** The workspace's OpenID provider (issuer): authorization code with PKCE for `workspaceClientId`. */
     oidc: string;
+    /** The support agents' workspace: the inbox (sign in as one of `agents`). */
+    workspace: string;
   };
   /** The workspace's client at the provider. */
   workspaceClientId: string;
@@ -209,6 +211,7 @@ async function startOn(options: SandboxOptions, ports: SandboxPorts): Promise<Ru
         secretsmanager: endpoint('secretsmanager'),
         publicApi: endpoint('publicApi'),
         oidc: endpoint('oidc'),
+        workspace: `${endpoint('publicApi')}/inbox`,
       },
       workspaceClientId: required(run.oidc, 'the OpenID provider', 'sandbox').clientId,
       agents: [...required(run.agents, 'the agents', 'sandbox')],
