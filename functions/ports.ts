@@ -3,7 +3,7 @@ import type { CaseStatus, FollowUpCase, FollowUpCaseRecord } from './domain/foll
 import type { IntegrationEvent } from './domain/integration-events.js';
 import type { DeliverableEvent } from './domain/integrations.js';
 import type { Invitation, SurveyResponse } from './domain/invitation.js';
-import type { Notification, NotificationKind } from './domain/notification.js';
+import type { Notification } from './domain/notification.js';
 import type { ReminderSkipReason } from './domain/reminder.js';
 
 /** Why a survey was not sent. */
@@ -210,6 +210,11 @@ export interface CaseRepository {
    * `notification` (a resolution reply), its outbox item is written in the same transaction.
    */
   update(before: FollowUpCaseRecord, after: FollowUpCaseRecord, notification?: Notification): Promise<boolean>;
+  /**
+   * A reply to the respondent: `after` (the history with it) and its outbox item in one transaction,
+   * only while the case is `before` and the contact is not suppressed (unsubscribed, bounced, erased).
+   */
+  reply(before: FollowUpCaseRecord, after: FollowUpCaseRecord, notification: Notification): Promise<'saved' | 'changed' | 'suppressed'>;
   /** Cases whose next deadline is at or before `now`, from the sparse deadline index; an item that cannot be read as a case comes as `UnreadableCase`. */
   due(now: Date, limit: number): Promise<DueCase[]>;
   /** Takes a case that cannot be escalated out of the deadline index; it stays stored, with the reason. */
@@ -289,11 +294,11 @@ export interface NotificationOutbox {
     claimant?: string,
   ): Promise<OutboxClaim>;
   /** The mail service accepted it: 'sent', and the address and reply are dropped from the item. Idempotent. */
-  markSent(caseId: string, kind: NotificationKind, at: Date): Promise<void>;
+  markSent(caseId: string, slot: string, at: Date): Promise<void>;
   /** A transient failure after the claim: back to 'pending' for the retry. */
-  release(caseId: string, kind: NotificationKind): Promise<void>;
+  release(caseId: string, slot: string): Promise<void>;
   /** Not sent, for good ('suppressed', 'rejected'): the address and reply are dropped. Idempotent. */
-  skip(caseId: string, kind: NotificationKind, reason: 'suppressed' | 'rejected', at: Date): Promise<void>;
+  skip(caseId: string, slot: string, reason: 'suppressed' | 'rejected', at: Date): Promise<void>;
 }
 
 /** Keeps input that can never be processed, with the reason, where an operator can inspect it. */

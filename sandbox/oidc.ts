@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { createRemoteJWKSet, exportJWK, generateKeyPair, jwtVerify } from 'jose';
 import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import { escapeHtml } from '../functions/domain/html.js';
+import { guard } from './guard.js';
 
 /** A workspace member the sandbox's provider knows: what sandbox.json's `agents` lists. */
 export interface SandboxAgent {
@@ -165,7 +166,9 @@ export async function startOidcProvider(options: OidcProviderOptions): Promise<R
   };
   const provider = new Provider(issuer, configuration);
   const callback = provider.callback();
-  server.on('request', async (request: IncomingMessage, response: ServerResponse) => {
+  // As every sandbox server: loopback Host names only (DNS rebinding), no cross-site form posts but the workspace's token calls.
+  const workspaceOrigins = [...new Set(options.redirectUris.map((uri) => new URL(uri).origin))];
+  const listener = async (request: IncomingMessage, response: ServerResponse) => {
     const url = new URL(request.url ?? '/', issuer);
     const interaction = /^\/interaction\/([\w-]+)(\/login)?$/.exec(url.pathname);
     if (!interaction) return callback(request, response);
@@ -187,7 +190,8 @@ export async function startOidcProvider(options: OidcProviderOptions): Promise<R
     } catch {
       send(response, 400, '<!doctype html><title>Sign-in error</title><p>This sign-in expired or is unknown: start again from the workspace.</p>');
     }
-  });
+  };
+  server.on('request', guard('OpenID provider', listener, { allowedOrigins: workspaceOrigins }));
   const jwks = createRemoteJWKSet(new URL(`${issuer}/jwks`));
   return {
     issuer,

@@ -3,7 +3,7 @@ import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, Tran
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { surveyTable } from '../config/resources.js';
 import { type FollowUpCaseRecord, OPEN_CASE_STATUSES } from '../domain/follow-up-case.js';
-import type { Notification } from '../domain/notification.js';
+import { type Notification, outboxSlot } from '../domain/notification.js';
 import type { CaseInbox, CaseRepository, DueCase, InboxPage, InboxQuery, OverdueCases } from '../ports.js';
 import { documentClient } from './dynamo-client.js';
 import { CorruptItemError, items } from './table-items.js';
@@ -29,7 +29,7 @@ export function outboxPut(TableName: string, notification: Notification) {
   return {
     Put: {
       TableName,
-      Item: { ...keys.notification(notification.caseId, notification.kind), type: 'notification', status: 'pending', ...notification },
+      Item: { ...keys.notification(notification.caseId, outboxSlot(notification)), type: 'notification', status: 'pending', ...notification },
       ConditionExpression: 'attribute_not_exists(pk)',
     },
   };
@@ -167,12 +167,13 @@ export class DynamoCaseRepository implements CaseRepository, CaseInbox, OverdueC
    * One conditional UpdateItem: sets every attribute of the new state and removes the optional ones
    * it no longer has (so a case leaves the deadline index), leaving `notifiedAt` alone.
    */
-  async update(before: FollowUpCaseRecord, after: FollowUpCaseRecord, notification?: Notification): Promise<boolean> {
+  /** The conditional update that replaces `before` with `after` (the version, the history's length, must not have moved). */
+  private updateOf(before: FollowUpCaseRecord, after: FollowUpCaseRecord) {
     const { pk: _pk, sk: _sk, ...fields } = toItem(after);
     const present = Object.entries(fields).filter(([, value]) => value !== undefined);
     const absent = OPTIONAL_ATTRIBUTES.filter((name) => (fields as Record<string, unknown>)[name] === undefined);
     const names = Object.fromEntries([...present.map(([name]) => name), ...absent].map((name) => [`#${name}`, name]));
-    const update = {
+    return {
       TableName: this.tableName,
       Key: keys.case(before.message.caseId),
       UpdateExpression: `SET ${present.map(([name]) => `#${name} = :${name}`).join(', ')}${absent.length ? ` REMOVE ${absent.map((name) => `#${name}`).join(', ')}` : ''}`,
@@ -180,6 +181,10 @@ export class DynamoCaseRepository implements CaseRepository, CaseInbox, OverdueC
       ExpressionAttributeNames: names,
       ExpressionAttributeValues: { ...Object.fromEntries(present.map(([name, value]) => [`:${name}`, value])), ':expected': before.history.length },
     };
+  }
+
+  async update(before: FollowUpCaseRecord, after: FollowUpCaseRecord, notification?: Notification): Promise<boolean> {
+    const update = this.updateOf(before, after);
     try {
       // With a notification, the change and its outbox item are one transaction: both or neither.
       if (notification) await this.client.send(new TransactWriteCommand({ TransactItems: [{ Update: update }, outboxPut(this.tableName, notification)] }));
@@ -188,6 +193,24 @@ export class DynamoCaseRepository implements CaseRepository, CaseInbox, OverdueC
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return false;
       if (error instanceof TransactionCanceledException && error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed') return false;
+      throw error;
+    }
+  }
+
+  async reply(before: FollowUpCaseRecord, after: FollowUpCaseRecord, notification: Notification): Promise<'saved' | 'changed' | 'suppressed'> {
+    const suppression = {
+      ConditionCheck: { TableName: this.tableName, Key: keys.suppression(notification.contactKey), ConditionExpression: 'attribute_not_exists(pk)' },
+    };
+    try {
+      await this.client.send(
+        new TransactWriteCommand({ TransactItems: [{ Update: this.updateOf(before, after) }, outboxPut(this.tableName, notification), suppression] }),
+      );
+      return 'saved';
+    } catch (error) {
+      if (!(error instanceof TransactionCanceledException)) throw error;
+      const reasons = error.CancellationReasons ?? [];
+      if (reasons[2]?.Code === 'ConditionalCheckFailed') return 'suppressed';
+      if (reasons[0]?.Code === 'ConditionalCheckFailed' || reasons[1]?.Code === 'ConditionalCheckFailed') return 'changed';
       throw error;
     }
   }

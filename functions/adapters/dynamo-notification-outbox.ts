@@ -1,5 +1,5 @@
 import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { Notification, NotificationKind } from '../domain/notification.js';
+import { type Notification, outboxSlot } from '../domain/notification.js';
 import type { NotificationOutbox, OutboxClaim } from '../ports.js';
 import { claimPersonalSend } from './dynamo-claims.js';
 import { documentClient } from './dynamo-client.js';
@@ -16,7 +16,7 @@ export class DynamoNotificationOutbox implements NotificationOutbox {
   ) {}
 
   async claim(
-    notification: Pick<Notification, 'caseId' | 'kind' | 'contactKey' | 'locale'>,
+    notification: Pick<Notification, 'caseId' | 'kind' | 'replyId' | 'contactKey' | 'locale'>,
     now: number,
     leaseUntil: number,
     link: { key: string; expiresAt: number },
@@ -28,7 +28,7 @@ export class DynamoNotificationOutbox implements NotificationOutbox {
       {
         Update: {
           TableName: this.tableName,
-          Key: keys.notification(notification.caseId, notification.kind),
+          Key: keys.notification(notification.caseId, outboxSlot(notification)),
           UpdateExpression: 'SET #status = :sending, leaseUntil = :lease, claimant = :me ADD attempts :one',
           // The same delivery may take its own claim again: its earlier claim's answer may have been lost (a 500 after the write).
           ConditionExpression:
@@ -55,20 +55,20 @@ export class DynamoNotificationOutbox implements NotificationOutbox {
     return claimed.refused.status === 'sending' ? 'held' : 'done';
   }
 
-  async markSent(caseId: string, kind: NotificationKind, at: Date): Promise<void> {
-    await this.decide(caseId, kind, 'sent', at);
+  async markSent(caseId: string, slot: string, at: Date): Promise<void> {
+    await this.decide(caseId, slot, 'sent', at);
   }
 
-  async skip(caseId: string, kind: NotificationKind, reason: 'suppressed' | 'rejected', at: Date): Promise<void> {
-    await this.decide(caseId, kind, 'skipped', at, reason);
+  async skip(caseId: string, slot: string, reason: 'suppressed' | 'rejected', at: Date): Promise<void> {
+    await this.decide(caseId, slot, 'skipped', at, reason);
   }
 
-  async release(caseId: string, kind: NotificationKind): Promise<void> {
+  async release(caseId: string, slot: string): Promise<void> {
     await this.client
       .send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: keys.notification(caseId, kind),
+          Key: keys.notification(caseId, slot),
           UpdateExpression: 'SET #status = :pending REMOVE leaseUntil',
           ConditionExpression: '#status = :sending',
           ExpressionAttributeNames: { '#status': 'status' },
@@ -79,12 +79,12 @@ export class DynamoNotificationOutbox implements NotificationOutbox {
       .catch(() => undefined);
   }
 
-  private async decide(caseId: string, kind: NotificationKind, status: 'sent' | 'skipped', at: Date, reason?: string): Promise<void> {
+  private async decide(caseId: string, slot: string, status: 'sent' | 'skipped', at: Date, reason?: string): Promise<void> {
     try {
       await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: keys.notification(caseId, kind),
+          Key: keys.notification(caseId, slot),
           UpdateExpression: `SET #status = :status, decidedAt = :at${reason ? ', reason = :reason' : ''} ${FORGET}`,
           ConditionExpression: 'attribute_exists(pk)',
           ExpressionAttributeNames: { '#status': 'status', '#to': 'to' },

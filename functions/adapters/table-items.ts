@@ -76,7 +76,7 @@ const caseShape = z.object({
     z.object({
       at: text,
       actor: text,
-      action: z.enum(['opened', 'acknowledged', 'escalated', 'resolved', 'assigned', 'noted']),
+      action: z.enum(['opened', 'acknowledged', 'escalated', 'resolved', 'assigned', 'noted', 'replied']),
       note: optionalText,
       assignee: optionalText,
       reply: optionalText,
@@ -141,6 +141,7 @@ const notificationShape = z.object({
   deadline: optionalText,
   team: optionalText,
   reply: optionalText,
+  replyId: optionalText,
   createdAt: text,
   expiresAt: z.number(),
 }) satisfies z.ZodMiniType<Notification>;

@@ -41,8 +41,8 @@ export const keys = {
   cancel: (cancelKey: string) => ({ pk: `CANCEL#${cancelKey}`, sk: 'CANCEL' }),
   /** A follow-up case (domain/follow-up-case.ts). */
   case: (caseId: string) => ({ pk: `${PREFIX.case}${caseId}`, sk: 'CASE' }),
-  /** The outbox item of a respondent notification: one per case and kind (domain/notification.ts). */
-  notification: (caseId: string, kind: string) => ({ pk: `${PREFIX.notification}${caseId}#${kind}`, sk: 'NOTIFY' }),
+  /** The outbox item of a respondent notification: one per case and slot (a kind, or `reply#<id>`: domain/notification.ts outboxSlot). */
+  notification: (caseId: string, slot: string) => ({ pk: `${PREFIX.notification}${caseId}#${slot}`, sk: 'NOTIFY' }),
   /** What a notification's unsubscribe link names (by the SHA-256 of its token): the contact to suppress. */
   unsubscribeLink: (linkKey: string) => ({ pk: `${PREFIX.unsubscribeLink}${linkKey}`, sk: 'UNSUBSCRIBE' }),
   /** One person's record of one announcement (functions/announce/): at most one email per announcement id and contact. */

@@ -1,7 +1,7 @@
-import { acknowledge, addNote, assign, CaseTransitionError, type FollowUpCaseRecord, resolve } from '../domain/follow-up-case.js';
+import { acknowledge, addNote, addReply, assign, CaseTransitionError, type FollowUpCaseRecord, resolve } from '../domain/follow-up-case.js';
 import { followUpResolved, recoverySurveyRequested } from '../domain/integration-events.js';
 import type { Notification } from '../domain/notification.js';
-import { resolutionFor } from '../domain/notification.js';
+import { replyFor, replyRefusal, resolutionFor } from '../domain/notification.js';
 import type { Catalog } from '../domain/program.js';
 import { cleanMultilineText } from '../domain/text.js';
 import type { CaseRepository, IntegrationEventPublisher } from '../ports.js';
@@ -107,6 +107,27 @@ export async function assignCase(
   if (!who) throw new InvalidCaseRequestError('assignee: empty once control characters are removed');
   const record = await load(caseId, deps, scope);
   return save(record, assign(record, actor, deps.now(), who, cleaned(note)), deps);
+}
+
+/**
+ * Writes to the respondent (any number of times before the case is resolved): the reply joins the
+ * history (`replied`) and its outbox item is written in the same transaction, only while the contact
+ * is not suppressed; the notify stage sends it once, in their language and the brand's frame. eNPS
+ * respondents, erased ones and suppressed ones get nothing, and the caller is told why.
+ */
+export async function replyCase(caseId: string, actor: string, reply: string, deps: CaseDeps, scope?: CaseScope): Promise<FollowUpCaseRecord> {
+  const text = cleaned(reply);
+  if (!text) throw new InvalidCaseRequestError('reply: empty once control characters are removed');
+  if (scope && !scope.reply) throw new InvalidCaseRequestError(`reply: ${scope.holder} may not write to respondents`);
+  const record = await load(caseId, deps, scope);
+  const refused = replyRefusal(record);
+  if (refused) throw new CaseTransitionError(`reply: ${refused}; nothing was sent`);
+  const now = deps.now();
+  const after = addReply(record, actor, now, text);
+  const outcome = await deps.cases.reply(record, after, replyFor(record, String(after.history.length), text, now));
+  if (outcome === 'suppressed') throw new CaseTransitionError('reply: the customer unsubscribed, or their address bounced or complained; nothing was sent');
+  if (outcome === 'changed') throw new CaseConflictError('the case changed meanwhile; read it again');
+  return after;
 }
 
 /**

@@ -61,6 +61,8 @@ export const localeBundleSchema = z.strictObject({
         acknowledgementTeam: z.optional(nonEmpty.check(about('{team} when the rule gives no contactedBy: "Someone from our team".'))),
         resolutionSubject: z.optional(nonEmpty.check(about('Subject of the resolution reply; {brand}.'))),
         resolutionIntro: z.optional(nonEmpty.check(about("The line above the team's public reply."))),
+        replySubject: z.optional(nonEmpty.check(about('Subject of a reply the team writes from the workspace; {brand}.'))),
+        replyIntro: z.optional(nonEmpty.check(about('The line above such a reply.'))),
         replyHint: z.optional(nonEmpty.check(about('Replies go to the support address.'))),
       })
       .check(

@@ -48,11 +48,11 @@ export interface FollowUpCase {
 export interface CaseChange {
   readonly at: string;
   readonly actor: string;
-  readonly action: 'opened' | 'acknowledged' | 'escalated' | 'resolved' | 'assigned' | 'noted';
+  readonly action: 'opened' | 'acknowledged' | 'escalated' | 'resolved' | 'assigned' | 'noted' | 'replied';
   readonly note?: string;
   /** Who the case was given to (assignments only). */
   readonly assignee?: string;
-  /** The public reply sent to the respondent (resolutions only); the note never is. */
+  /** The public reply sent to the respondent (resolutions and replies); the note never is. */
   readonly reply?: string;
   readonly rootCause?: string;
   readonly rung?: number;
@@ -198,6 +198,12 @@ export function assign(record: FollowUpCaseRecord, actor: string, at: Date, assi
 /** An internal note on the case (any status): it never leaves the case; status and deadlines stay. */
 export function addNote(record: FollowUpCaseRecord, actor: string, at: Date, note: string): FollowUpCaseRecord {
   return { ...record, history: [...record.history, { at: at.toISOString(), actor, action: 'noted', note }] };
+}
+
+/** A reply written to the respondent (any status but resolved): kept in the history; the outbox item sends it. */
+export function addReply(record: FollowUpCaseRecord, actor: string, at: Date, reply: string): FollowUpCaseRecord {
+  if (record.status === 'resolved') throw new CaseTransitionError('the case is resolved: a reply goes with the resolution');
+  return { ...record, history: [...record.history, { at: at.toISOString(), actor, action: 'replied', reply }] };
 }
 
 /**

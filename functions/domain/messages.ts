@@ -67,6 +67,10 @@ export interface NotificationMessages {
   readonly resolutionSubject: string;
   /** The line above the team's public reply. */
   readonly resolutionIntro: string;
+  /** Subject of a reply the team writes from the workspace; {brand}. */
+  readonly replySubject: string;
+  /** The line above such a reply. */
+  readonly replyIntro: string;
   /** Replies go to the support address (Reply-To). */
   readonly replyHint: string;
 }
@@ -79,6 +83,8 @@ export const NOTIFICATION_KEYS = [
   'acknowledgementTeam',
   'resolutionSubject',
   'resolutionIntro',
+  'replySubject',
+  'replyIntro',
   'replyHint',
 ] as const satisfies readonly (keyof NotificationMessages)[];
 

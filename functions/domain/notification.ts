@@ -11,9 +11,9 @@ import { surveyKind } from './survey-kinds.js';
  * notify stage. They are not surveys: no rest period is taken, and eNPS respondents are never
  * written to (their answers are anonymous).
  */
-export type NotificationKind = 'acknowledgement' | 'resolution';
+export type NotificationKind = 'acknowledgement' | 'resolution' | 'reply';
 
-export const NOTIFICATION_KINDS: readonly NotificationKind[] = ['acknowledgement', 'resolution'];
+export const NOTIFICATION_KINDS: readonly NotificationKind[] = ['acknowledgement', 'resolution', 'reply'];
 
 /** One email owed to a respondent: the outbox item's content. */
 export interface Notification {
@@ -29,12 +29,51 @@ export interface Notification {
   readonly deadline?: string;
   /** acknowledgement: who will contact them, in their language (the rule's `contactedBy`); else the bundle's wording. */
   readonly team?: string;
-  /** resolution: the team's public reply. */
+  /** resolution, reply: the team's public words. */
   readonly reply?: string;
+  /** reply: which of the case's replies (any number per case, each its own outbox item). */
+  readonly replyId?: string;
   /** ISO 8601. */
   readonly createdAt: string;
   /** Epoch seconds: the outbox item is deleted then (DynamoDB TTL), sent or not. */
   readonly expiresAt: number;
+}
+
+/**
+ * The outbox item's place among the case's notifications: one per kind, but a reply per reply
+ * (`NOTIFY#<caseId>#reply#<replyId>`), so each is sent exactly once.
+ */
+export const outboxSlot = (notification: Pick<Notification, 'kind' | 'replyId'>): string =>
+  notification.kind === 'reply' ? `reply#${notification.replyId ?? ''}` : notification.kind;
+
+/** Why the team cannot write to a case's respondent (undefined: it can): the rules of the resolution email. */
+export function replyRefusal(record: FollowUpCaseRecord): string | undefined {
+  if (surveyKind(record.message.kind).anonymous) return 'an eNPS respondent is anonymous: no one can write to them';
+  if (record.erasedAt || !record.contactKey) return "the customer's data was erased: nothing can be sent to them";
+  if (!recipient(record.message.customer)) return 'the case holds no address to write to';
+  return undefined;
+}
+
+/**
+ * A reply the team writes to the respondent from the workspace (any number per case): in their
+ * language (the one the case keeps for its resolution email, else the customer's, else English).
+ */
+export function replyFor(record: FollowUpCaseRecord, replyId: string, text: string, at: Date): Notification {
+  const refused = replyRefusal(record);
+  const to = recipient(record.message.customer);
+  if (refused || !to || !record.contactKey) throw new Error(refused ?? 'no recipient');
+  return {
+    caseId: record.message.caseId,
+    kind: 'reply',
+    replyId,
+    programId: record.message.programId,
+    contactKey: record.contactKey,
+    locale: record.notifyOnResolve?.locale ?? record.message.customer.locale ?? 'en',
+    to,
+    reply: text.trim(),
+    createdAt: at.toISOString(),
+    expiresAt: Math.floor(at.getTime() / 1000) + OUTBOX_DAYS * 86_400,
+  };
 }
 
 /** How long an outbox item is kept: the stream retries a record for a day at most; a week leaves room to inspect one. */

@@ -20,7 +20,7 @@ export function renderNotificationEmail(notification: Notification, unsubscribeU
   const accent = settings.brand.accentColor ?? DEFAULT_ACCENT;
   const name = displayValue(notification.to.name);
   const greeting = name ? fill(m.greeting, { name }) : m.greetingAnonymous;
-  const subject = fill(notification.kind === 'acknowledgement' ? n.acknowledgementSubject : n.resolutionSubject, { brand });
+  const subject = fill({ acknowledgement: n.acknowledgementSubject, resolution: n.resolutionSubject, reply: n.replySubject }[notification.kind], { brand });
   const paragraphs: { text: string; quote?: boolean }[] =
     notification.kind === 'acknowledgement'
       ? [
@@ -33,7 +33,11 @@ export function renderNotificationEmail(notification: Notification, unsubscribeU
           },
           { text: n.replyHint },
         ]
-      : [{ text: n.resolutionIntro }, { text: cleanMultilineText(notification.reply ?? ''), quote: true }, { text: n.replyHint }];
+      : [
+          { text: notification.kind === 'reply' ? n.replyIntro : n.resolutionIntro },
+          { text: cleanMultilineText(notification.reply ?? ''), quote: true },
+          { text: n.replyHint },
+        ];
 
   // The reply is the team's plain text: escaped, its line breaks kept.
   const para = ({ text, quote }: { text: string; quote?: boolean }) =>

@@ -1,6 +1,6 @@
 import { unsubscribePageUrl } from '../domain/links.js';
 import type { Messages } from '../domain/messages.js';
-import type { Notification } from '../domain/notification.js';
+import { type Notification, outboxSlot } from '../domain/notification.js';
 import type { Brand } from '../domain/program.js';
 import { newToken, unsubscribeKeyOf, unsubscribeTokenFor } from '../domain/tokens.js';
 import type { NotificationOutbox, SurveyMailer } from '../ports.js';
@@ -52,11 +52,12 @@ export async function sendNotification(notification: Notification, deps: NotifyD
     },
     delivery,
   );
-  if (claimed === 'held') throw new SendInProgressError(`notification ${notification.kind} of case ${notification.caseId} is held by another delivery`);
+  const slot = outboxSlot(notification);
+  if (claimed === 'held') throw new SendInProgressError(`notification ${slot} of case ${notification.caseId} is held by another delivery`);
   if (claimed === 'done') return { status: 'duplicate' };
   if (claimed === 'gone') return { status: 'gone' };
   if (claimed === 'suppressed') {
-    await deps.outbox.skip(notification.caseId, notification.kind, 'suppressed', now);
+    await deps.outbox.skip(notification.caseId, slot, 'suppressed', now);
     return { status: 'skipped', reason: 'suppressed' };
   }
   const email = renderNotificationEmail(notification, unsubscribePageUrl(deps.publicBaseUrl, token), {
@@ -64,12 +65,12 @@ export async function sendNotification(notification: Notification, deps: NotifyD
     locales: deps.locales,
     publicBaseUrl: deps.publicBaseUrl,
   });
-  const { caseId, kind } = notification;
+  const { caseId } = notification;
   return sendClaimed(
     {
-      markSent: (at) => deps.outbox.markSent(caseId, kind, at),
-      release: () => deps.outbox.release(caseId, kind),
-      reject: (at) => deps.outbox.skip(caseId, kind, 'rejected', at),
+      markSent: (at) => deps.outbox.markSent(caseId, slot, at),
+      release: () => deps.outbox.release(caseId, slot),
+      reject: (at) => deps.outbox.skip(caseId, slot, 'rejected', at),
     },
     () => deps.mailer.send(email),
     deps.now,

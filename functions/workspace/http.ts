@@ -1,7 +1,7 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import * as z from 'zod/mini';
 import { json, jsonBody } from '../adapters/iam-api.js';
-import { acknowledgeCase, assignCase, type CaseScope, InvalidCaseRequestError, noteCase, resolveCase, showCase } from '../cases/cases.js';
+import { acknowledgeCase, assignCase, type CaseScope, InvalidCaseRequestError, noteCase, replyCase, resolveCase, showCase } from '../cases/cases.js';
 import { type CaseApiDeps, toResponse } from '../cases/http.js';
 import { listCases, parseInboxFilter } from '../cases/inbox.js';
 import { describeIssues } from '../domain/event.js';
@@ -69,6 +69,7 @@ const bodies = {
   acknowledge: z.strictObject({ expectedVersion: version, note: z.optional(agentText) }),
   assign: z.strictObject({ expectedVersion: version, assignee: z.string().check(z.trim(), z.minLength(1), z.maxLength(200)), note: z.optional(agentText) }),
   note: z.strictObject({ expectedVersion: version, note: agentText }),
+  reply: z.strictObject({ expectedVersion: version, reply: agentText }),
   resolve: z.strictObject({
     expectedVersion: version,
     rootCause: z.string().check(z.maxLength(100)),
@@ -85,7 +86,7 @@ const casePage = (record: FollowUpCaseRecord) => ({ version: record.history.leng
 /**
  * The workspace's API (JWT-authorised routes under /api): the same use cases as the IAM case API, scoped to
  * the member's teams. GET /api/cases (the inbox of my queues: `queue`, `status`, `overdue`, `assigned=me`,
- * `limit`, `cursor`), GET /api/cases/{caseId}, POST /api/cases/{caseId}/{acknowledge|assign|note|resolve}
+ * `limit`, `cursor`), GET /api/cases/{caseId}, POST /api/cases/{caseId}/{acknowledge|assign|note|reply|resolve}
  * with `expectedVersion` (the version the page showed). Another team's case: 403 by id, absent from lists.
  */
 export async function handleWorkspaceRequest(event: APIGatewayProxyEventV2, deps: WorkspaceDeps): Promise<APIGatewayProxyStructuredResultV2> {
@@ -155,6 +156,10 @@ async function act(
     case 'note': {
       const body = parsed(bodies.note, raw);
       return noteCase(caseId, actor, body.note, deps, scope(body.expectedVersion));
+    }
+    case 'reply': {
+      const body = parsed(bodies.reply, raw);
+      return replyCase(caseId, actor, body.reply, deps, scope(body.expectedVersion));
     }
     case 'resolve': {
       const body = parsed(bodies.resolve, raw);

@@ -14,7 +14,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoCaseRepository } from '../../functions/adapters/dynamo-case-repository.js';
 import { detractorCase } from '../fixtures/cases.js';
-import { sandbox } from '../integration/sandbox-clients.js';
+import { sandbox, waitForEmails } from '../integration/sandbox-clients.js';
 import { DESKTOP_CHROME, launchChromium } from './chromium.js';
 
 const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
@@ -61,15 +61,23 @@ describe('the workspace in headless Chromium', () => {
   let caseId: string;
   const requests: string[] = [];
 
+  const customer = `workspace-${randomUUID().slice(0, 8)}@example.com`;
+
   beforeAll(async () => {
-    const record = detractorCase(new Date(), `browser-${randomUUID()}`);
+    const opened = detractorCase(new Date(), `browser-${randomUUID()}`);
+    // The customer of this case alone, so that their inbox shows what the workspace sent them.
+    const record = {
+      ...opened,
+      contactKey: `browser-${randomUUID()}`,
+      message: { ...opened.message, customer: { ...opened.message.customer, email: customer } },
+    };
     await new DynamoCaseRepository(sandbox.tables.surveys, documents).open(record);
     caseId = record.message.caseId;
     browser = await launchChromium({ as: 'person' });
   });
   afterAll(() => browser?.close());
 
-  it('a support agent signs in through the provider’s form and works the case: acknowledges, assigns to self, notes, resolves', async () => {
+  it('a support agent signs in through the provider’s form and works the case: acknowledges, assigns to self, notes, replies to the customer (who gets the reply, not the note), resolves', async () => {
     const context = await browser.newContext({ userAgent: DESKTOP_CHROME, viewport: { width: 1280, height: 900 } });
     const page = await context.newPage();
     page.on('request', (request) => requests.push(request.url()));
@@ -94,6 +102,16 @@ describe('the workspace in headless Chromium', () => {
     // HTML in a note is shown as text.
     await page.getByText('<b>Called</b> the customer: the parcel was late.').waitFor();
     expect(await page.locator('.history b').count()).toBe(0);
+    await page.getByLabel('Reply to customer').click();
+    await page.keyboard.type('We are sorry: a new parcel leaves today.', { delay: 5 });
+    await page.getByRole('button', { name: 'Send reply' }).click();
+    await page.getByText('replied to the customer').waitFor();
+    // The customer's inbox gets the reply, never the note.
+    const [email, ...more] = await waitForEmails(customer, 1, 30_000);
+    expect(more).toEqual([]);
+    expect(email?.subject).toContain('A message about your feedback');
+    expect(email?.body.text).toContain('We are sorry: a new parcel leaves today.');
+    expect(JSON.stringify(email)).not.toContain('Called');
     await page.getByLabel('Root cause').selectOption('delivery-delay');
     await page.getByRole('button', { name: 'Resolve' }).click();
     await page.getByRole('heading', { level: 1, name: /resolved/ }).waitFor();

@@ -83,7 +83,7 @@ function send(endpoint: string, request: { method: string; path: string; host?: 
 
 beforeAll(async () => {
   cwd = mkdtempSync(path.join(os.tmpdir(), 'closeloop-sandbox-process-'));
-  const ports = Object.fromEntries(['DYNAMODB', 'SES', 'SQS', 'EVENTS', 'SCHEDULER', 'HTTP'].map((name) => [`CLOSELOOP_${name}_PORT`, '0']));
+  const ports = Object.fromEntries(['DYNAMODB', 'SES', 'SQS', 'EVENTS', 'SCHEDULER', 'HTTP', 'OIDC'].map((name) => [`CLOSELOOP_${name}_PORT`, '0']));
   child = spawn(process.execPath, [CLI, 'sandbox', '--catalog', CATALOG], {
     cwd,
     env: { ...baseEnv(cwd), ...ports, POWERTOOLS_LOG_LEVEL: 'SILENT' },

@@ -280,7 +280,9 @@ describe('notification strings in the bundles', () => {
     const parsed = parseCatalog(declared, { warn: (message) => warnings.push(message) });
 
     expect(warnings).toHaveLength(1);
-    expect(warnings[0]).toMatch(/^locales\.de: lacks notification\.acknowledgementSubject, .*notification\.resolutionIntro; English is used for them/);
+    expect(warnings[0]).toMatch(
+      /^locales\.de: lacks notification\.acknowledgementSubject, .*notification\.resolutionIntro, notification\.replySubject, notification\.replyIntro; English is used for them/,
+    );
     expect(warnings[0]).not.toContain('replyHint');
     expect(parsed.locales.de?.notification.acknowledgementSubject).toBe('We have read your feedback – {brand}');
     expect(parsed.locales.de?.notification.replyHint).toBe('Antworten Sie einfach auf diese E-Mail.');

@@ -3,6 +3,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { InboxCursors } from '../../functions/cases/inbox.js';
 import { followUpQueueNames } from '../../functions/config/resources.js';
 import type { FollowUpCaseRecord } from '../../functions/domain/follow-up-case.js';
+import { renderNotificationEmail } from '../../functions/notify/notification-email.js';
 import type { CaseInbox, InboxQuery } from '../../functions/ports.js';
 import { groupsOf, handleWorkspaceRequest, MAX_AGENT_TEXT, type WorkspaceDeps } from '../../functions/workspace/http.js';
 import { detractorCase } from '../fixtures/cases.js';
@@ -57,7 +58,7 @@ describe('the workspace API (JWT-authorised, scoped to the member’s teams)', (
   beforeEach(async () => {
     cases = new InMemoryCases();
     published = [];
-    record = detractorCase(OPENED);
+    record = { ...detractorCase(OPENED), contactKey: 'contact-k' };
     await cases.open(record);
     deps = {
       catalog: testCatalog,
@@ -148,6 +149,52 @@ describe('the workspace API (JWT-authorised, scoped to the member’s teams)', (
     expect(resolved.body.case.history.map((change: { actor: string }) => change.actor).slice(1)).toEqual(Array(4).fill('ana@shop.example'));
     // The same use case as the IAM route: FollowUpResolved announced, the reply owed to the respondent in the outbox.
     expect(published).toContainEqual(expect.objectContaining({ detailType: 'FollowUpResolved' }));
+  });
+
+  it('replies to the customer any number of times: each reply in the history and its own outbox item, in the customer’s language; the note never leaves', async () => {
+    const id = record.message.caseId;
+    await call('POST /api/cases/{caseId}/note', success, { caseId: id, body: { expectedVersion: 1, note: 'internal only' } });
+    const first = await call('POST /api/cases/{caseId}/reply', success, {
+      caseId: id,
+      body: { expectedVersion: 2, reply: 'We are on it: a new parcel leaves today.' },
+    });
+    expect(first).toMatchObject({ status: 200, body: { version: 3 } });
+    expect(first.body.case.history.at(-1)).toMatchObject({ action: 'replied', actor: 'ana@shop.example', reply: 'We are on it: a new parcel leaves today.' });
+    const second = await call('POST /api/cases/{caseId}/reply', success, { caseId: id, body: { expectedVersion: 3, reply: 'It was delivered this morning.' } });
+    expect(second.status).toBe(200);
+    expect([...cases.outbox.keys()].filter((key) => key.startsWith(id))).toEqual([`${id}#reply#3`, `${id}#reply#4`]);
+    const sent = cases.outbox.get(`${id}#reply#3`);
+    expect(sent).toMatchObject({
+      kind: 'reply',
+      replyId: '3',
+      to: { email: 'c@example.com' },
+      locale: 'en',
+      reply: 'We are on it: a new parcel leaves today.',
+    });
+    expect(JSON.stringify([...cases.outbox.values()])).not.toContain('internal only');
+    const email = renderNotificationEmail(sent!, 'https://feedback.example.com/u/t', {
+      brand: testCatalog.brand,
+      locales: testCatalog.locales,
+      publicBaseUrl: 'https://feedback.example.com',
+    });
+    expect(email.subject).toBe(`A message about your feedback – ${testCatalog.brand.name}`);
+    expect(email.text).toContain('A message from our team about your feedback:');
+    expect(email.text).toContain('We are on it: a new parcel leaves today.');
+  });
+
+  it('refuses a reply to a suppressed or erased customer with a clear message (409), and sends nothing', async () => {
+    const id = record.message.caseId;
+    cases.suppressed.add('contact-k');
+    const suppressed = await call('POST /api/cases/{caseId}/reply', success, { caseId: id, body: { expectedVersion: 1, reply: 'Hello?' } });
+    expect(suppressed).toEqual({
+      status: 409,
+      body: { message: 'reply: the customer unsubscribed, or their address bounced or complained; nothing was sent' },
+    });
+    cases.records.set(id, { ...record, erasedAt: OPENED.toISOString() });
+    const erased = await call('POST /api/cases/{caseId}/reply', success, { caseId: id, body: { expectedVersion: 1, reply: 'Hello?' } });
+    expect(erased).toEqual({ status: 409, body: { message: "reply: the customer's data was erased: nothing can be sent to them; nothing was sent" } });
+    expect(cases.outbox.size).toBe(0);
+    expect(cases.records.get(id)?.history).toHaveLength(1);
   });
 
   it('a case changed since the page was read is a conflict naming who changed it and when (409), nothing changed', async () => {

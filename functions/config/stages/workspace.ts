@@ -7,8 +7,8 @@ export const workspace = {
   metrics: [],
   env: ['SURVEY_TABLE', 'EVENT_BUS_NAME', 'INBOX_CURSOR_SECRET', 'WORKSPACE_ISSUER', 'WORKSPACE_CLIENT_ID'],
   optionalEnv: ['WORKSPACE_GROUPS_CLAIM', 'WORKSPACE_LOGIN_ORIGIN'],
-  // PutItem: the outbox item of a resolution reply, in the resolve's transaction (as the case API).
-  table: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem'],
+  // PutItem: the outbox item of a reply or a resolution's, in the change's transaction; ConditionCheckItem: a reply only while the contact is not suppressed.
+  table: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem', 'dynamodb:ConditionCheckItem'],
   indexes: [surveyTable.inboxIndex.name],
   routes: [
     { methods: ['GET'], path: '/api/cases', auth: 'jwt' },
@@ -16,6 +16,7 @@ export const workspace = {
     { methods: ['POST'], path: '/api/cases/{caseId}/acknowledge', auth: 'jwt' },
     { methods: ['POST'], path: '/api/cases/{caseId}/assign', auth: 'jwt' },
     { methods: ['POST'], path: '/api/cases/{caseId}/note', auth: 'jwt' },
+    { methods: ['POST'], path: '/api/cases/{caseId}/reply', auth: 'jwt' },
     { methods: ['POST'], path: '/api/cases/{caseId}/resolve', auth: 'jwt' },
     // The pages and their assets: public shells; everything they show comes from the routes above.
     { methods: ['GET'], path: '/inbox', auth: 'none' },

@@ -49,7 +49,14 @@ interface CaseRecord {
     readonly dueAt: string;
     readonly acknowledgeBy: string | null;
   };
-  readonly history: readonly { readonly at: string; readonly actor: string; readonly action: string; readonly note?: string; readonly assignee?: string }[];
+  readonly history: readonly {
+    readonly at: string;
+    readonly actor: string;
+    readonly action: string;
+    readonly note?: string;
+    readonly reply?: string;
+    readonly assignee?: string;
+  }[];
 }
 
 const PAGES = '/inbox';
@@ -314,6 +321,7 @@ async function casePage(config: WorkspaceConfig, caseId: string) {
     return node;
   };
   const note = element('textarea', { id: 'note', rows: '3', maxlength: '5000' });
+  const reply = element('textarea', { id: 'reply', rows: '4', maxlength: '5000' });
   const rootCause = element('select', { id: 'root-cause' });
   for (const cause of config.rootCauses) rootCause.append(element('option', { value: cause }, cause));
   const resolved = record.status === 'resolved';
@@ -327,6 +335,7 @@ async function casePage(config: WorkspaceConfig, caseId: string) {
         element('time', { datetime: change.at }, new Date(change.at).toLocaleString()),
         ` ${change.actor} ${what}`,
         ...(change.note ? [element('p', { class: 'note' }, change.note)] : []),
+        ...(change.reply ? [element('p', { class: 'note reply' }, `${t('toCustomer')} ${change.reply}`)] : []),
       ),
     );
   }
@@ -369,6 +378,8 @@ async function casePage(config: WorkspaceConfig, caseId: string) {
       ),
       element('div', { class: 'field' }, element('label', { for: 'note' }, t('internalNote')), note),
       button('addNote', () => void act('note', { note: note.value })),
+      element('div', { class: 'field' }, element('label', { for: 'reply' }, t('replyToCustomer')), reply),
+      button('sendReply', () => void act('reply', { reply: reply.value }), resolved),
       element('div', { class: 'field' }, element('label', { for: 'root-cause' }, t('rootCause')), rootCause),
       button('resolve', () => void act('resolve', { rootCause: rootCause.value, ...(note.value.trim() ? { note: note.value } : {}) }), resolved),
     ),

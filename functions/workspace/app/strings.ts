@@ -38,6 +38,9 @@ export const en = {
   assignToMe: 'Assign to me',
   internalNote: 'Internal note',
   addNote: 'Add note',
+  replyToCustomer: 'Reply to customer',
+  sendReply: 'Send reply',
+  toCustomer: 'To the customer:',
   rootCause: 'Root cause',
   resolve: 'Resolve',
   done: 'Done.',
@@ -49,6 +52,7 @@ export const en = {
   'action.resolved': 'resolved',
   'action.assigned': 'assigned to {assignee}',
   'action.noted': 'added a note',
+  'action.replied': 'replied to the customer',
 } as const;
 
 export type StringKey = keyof typeof en;
