@@ -1,30 +1,15 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { DynamoCaseRepository } from '../adapters/dynamo-case-repository.js';
-import { EventBridgePublisher } from '../adapters/eventbridge.js';
 import { stageHandler } from '../adapters/observability.js';
-import { SecretsManagerSecretStore } from '../adapters/secrets-manager-secret-store.js';
-import { InboxCursors } from '../cases/inbox.js';
-import { followUpQueueNames } from '../config/resources.js';
+import { caseApiDeps } from '../cases/case-api-deps.js';
 import { loadRuntimeCatalog } from '../config/runtime-catalog.js';
 import { readStageEnv } from '../config/stage-env.js';
 import { workspace as manifest } from '../config/stages/workspace.js';
-import { publishedEventTypes } from '../domain/integration-events.js';
 import { appScript } from './app-asset.js';
 import { DEFAULT_GROUPS_CLAIM, handleWorkspaceRequest, type WorkspaceDeps } from './http.js';
 
-const catalog = loadRuntimeCatalog();
 const env = readStageEnv(manifest);
-const cases = new DynamoCaseRepository(env.SURVEY_TABLE);
-// The store reads the secret once per cold start (and again only after a failed read).
-const secrets = new SecretsManagerSecretStore();
 const deps: WorkspaceDeps = {
-  catalog,
-  cases,
-  inbox: cases,
-  cursors: async () => new InboxCursors(await secrets.read(env.INBOX_CURSOR_SECRET)),
-  queues: followUpQueueNames(catalog),
-  events: new EventBridgePublisher(env.EVENT_BUS_NAME, publishedEventTypes(catalog)),
-  now: () => new Date(),
+  ...caseApiDeps(loadRuntimeCatalog(), { SURVEY_TABLE: env.SURVEY_TABLE, EVENT_BUS_NAME: env.EVENT_BUS_NAME, INBOX_CURSOR_SECRET: env.INBOX_CURSOR_SECRET }),
   groupsClaim: env.WORKSPACE_GROUPS_CLAIM ?? DEFAULT_GROUPS_CLAIM,
   pages: {
     issuer: env.WORKSPACE_ISSUER,
@@ -34,5 +19,5 @@ const deps: WorkspaceDeps = {
   },
 };
 
-/** The workspace's API behind the HTTP API's JWT authorizer: the claims at requestContext.authorizer.jwt.claims. */
+/** The workspace's API and pages behind the HTTP API (its /api routes with the JWT authorizer: the claims at requestContext.authorizer.jwt.claims). */
 export const handler = stageHandler((event: APIGatewayProxyEventV2) => handleWorkspaceRequest(event, deps));

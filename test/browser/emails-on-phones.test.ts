@@ -4,16 +4,14 @@
  * every score link is on screen and at least 24 px wide and high (WCAG 2.2 target size), and axe-core
  * finds nothing serious or critical, colour contrast included, in either scheme.
  */
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type EmailSample, emailSamples } from '../fixtures/email-kinds.js';
+import { axeFindings } from './axe.js';
 import { launchChromium } from './chromium.js';
 
 const WIDTHS = [320, 360, 390, 600] as const;
 const SCHEMES = ['light', 'dark'] as const;
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 let browser: Browser;
 let page: Page;
@@ -44,22 +42,6 @@ const layout = () =>
     }),
   );
 
-/** axe-core's serious and critical findings (WCAG 2.x A and AA rules), as "rule: target". */
-async function axeFindings(): Promise<string[]> {
-  await page.addScriptTag({ content: AXE_SOURCE });
-  return page.evaluate(async () => {
-    const axe = (
-      window as unknown as {
-        axe: { run: (context: Document, options: object) => Promise<{ violations: { id: string; impact?: string; nodes: { target: unknown[] }[] }[] }> };
-      }
-    ).axe;
-    const { violations } = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] } });
-    return violations
-      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-      .flatMap((v) => v.nodes.map((node) => `${v.id}: ${JSON.stringify(node.target)}`));
-  });
-}
-
 describe('every email fits a phone, light and dark', () => {
   const samples = emailSamples();
 
@@ -85,7 +67,7 @@ describe('every email fits a phone, light and dark', () => {
         }
       }
       await page.setViewportSize({ width: 390, height: 900 });
-      expect(await axeFindings(), `${sample.name}, ${colorScheme}`).toEqual([]);
+      expect(await axeFindings(page), `${sample.name}, ${colorScheme}`).toEqual([]);
     }
   });
 });

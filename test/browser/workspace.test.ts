@@ -6,8 +6,6 @@
  * phone and a desktop; nothing is requested from anywhere but the sandbox.
  */
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Browser, Page } from 'playwright-core';
@@ -15,9 +13,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoCaseRepository } from '../../functions/adapters/dynamo-case-repository.js';
 import { detractorCase } from '../fixtures/cases.js';
 import { sandbox, waitForEmails } from '../integration/sandbox-clients.js';
+import { axeFindings } from './axe.js';
 import { DESKTOP_CHROME, launchChromium } from './chromium.js';
 
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const documents = DynamoDBDocumentClient.from(
   new DynamoDBClient({ region: sandbox.region, credentials: sandbox.credentials, endpoint: sandbox.endpoints.dynamodb }),
   {
@@ -26,22 +24,6 @@ const documents = DynamoDBDocumentClient.from(
 );
 const agentOf = (team: string) => sandbox.agents.find((agent) => agent.team === team)!;
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** axe-core's serious and critical findings (WCAG 2.x A and AA), evaluated as the devtools do (the page's CSP allows no injected script). */
-async function axeFindings(page: Page): Promise<string[]> {
-  await page.evaluate(`${AXE_SOURCE};0`);
-  return page.evaluate(async () => {
-    const axe = (
-      window as unknown as {
-        axe: { run: (context: Document, options: object) => Promise<{ violations: { id: string; impact?: string; nodes: { target: unknown[] }[] }[] }> };
-      }
-    ).axe;
-    const { violations } = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] } });
-    return violations
-      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-      .flatMap((v) => v.nodes.map((node) => `${v.id}: ${JSON.stringify(node.target)}`));
-  });
-}
 
 /** A person at the provider's login form: reads, types their address and password, clicks. */
 async function signIn(page: Page, team: string) {
