@@ -251,6 +251,16 @@ export interface InboxPage {
   readonly next?: InboxPosition;
 }
 
+/** What the case page shows of a customer's past: an earlier answer, or an earlier case. */
+export type EarlierContact =
+  | { readonly kind: 'answer'; readonly programId: string; readonly score: number; readonly comment?: string; readonly at: string }
+  | { readonly kind: 'case'; readonly caseId: string; readonly status: string; readonly score: number; readonly queue: string; readonly at: string };
+
+/** A customer's earlier answers and cases, newest first (the `by-contact` index; never a scan). */
+export interface CustomerHistory {
+  of(contactKey: string, exceptCaseId: string): Promise<EarlierContact[]>;
+}
+
 /** The case inbox: cases by queue and status from an index, oldest due first; never a table scan. */
 export interface CaseInbox {
   list(query: InboxQuery): Promise<InboxPage>;

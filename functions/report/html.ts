@@ -134,11 +134,19 @@ function section(r: SegmentReport): string {
   return `<section>${head}<ul>${summary}</ul><div class="charts">${charts}</div></section>`;
 }
 
-const CSS = `body{font:15px/1.45 system-ui,"Noto Sans",sans-serif;margin:0;background:#f4f6f8;color:#1a1a1a}main{max-width:1200px;margin:0 auto;padding:1rem}
-section{background:#fff;border-radius:8px;padding:1rem;margin:0 0 1rem}h1{font-size:1.4rem}h2{font-size:1.15rem;margin:0 0 .5rem}
-.charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(340px,1fr));gap:.75rem}figure{margin:0}figcaption{font-weight:600;margin:.25rem 0}
+/** The charts' style: the HTML report's, and the workspace's dashboard's (its stylesheet includes it). */
+export const CHART_CSS = `.charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(340px,100%),1fr));gap:.75rem}figure{margin:0}figcaption{font-weight:600;margin:.25rem 0}
 svg{width:100%;height:auto}.grid{stroke:#ddd}.axis{font-size:11px;fill:#555}.line{fill:none;stroke:#1f4e79;stroke-width:2}.dot{fill:#1f4e79}
 .band{fill:#1f4e79;opacity:.15}.err{stroke:#1f4e79;stroke-opacity:.5;stroke-width:1.5}.bar{fill:#4a7fb0}`;
+
+const CSS = `body{font:15px/1.45 system-ui,"Noto Sans",sans-serif;margin:0;background:#f4f6f8;color:#1a1a1a}main{max-width:1200px;margin:0 auto;padding:1rem}
+section{background:#fff;border-radius:8px;padding:1rem;margin:0 0 1rem}h1{font-size:1.4rem}h2{font-size:1.15rem;margin:0 0 .5rem}
+${CHART_CSS}`;
+
+/** Every report's section (summary and SVG charts; every text escaped), or a line saying there is nothing. */
+export function renderSections(reports: readonly SegmentReport[]): string {
+  return reports.map(section).join('') || '<p>No data in this period.</p>';
+}
 
 /** A single self-contained HTML file (inline CSS and SVG, no script, nothing fetched). */
 export function renderHtml(reports: readonly SegmentReport[], generatedAt: Date): string {
@@ -147,6 +155,6 @@ export function renderHtml(reports: readonly SegmentReport[], generatedAt: Date)
     `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">` +
     `<title>Closeloop report ${escapeHtml(period)}</title><style>${CSS}</style></head><body><main>` +
     `<h1>Closeloop report · ${escapeHtml(period)}</h1><p>Generated ${escapeHtml(generatedAt.toISOString())}. Scores with 95 % confidence intervals; "before" is the period of the same length just before.</p>` +
-    `${reports.map(section).join('') || '<p>No data in this period.</p>'}</main></body></html>`
+    `${renderSections(reports)}</main></body></html>`
   );
 }

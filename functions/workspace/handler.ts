@@ -1,4 +1,6 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { DynamoAggregateStore } from '../adapters/dynamo-aggregate-store.js';
+import { DynamoCustomerHistory } from '../adapters/dynamo-customer-history.js';
 import { stageHandler } from '../adapters/observability.js';
 import { caseApiDeps } from '../cases/case-api-deps.js';
 import { loadRuntimeCatalog } from '../config/runtime-catalog.js';
@@ -11,6 +13,8 @@ const env = readStageEnv(manifest);
 const deps: WorkspaceDeps = {
   ...caseApiDeps(loadRuntimeCatalog(), { SURVEY_TABLE: env.SURVEY_TABLE, EVENT_BUS_NAME: env.EVENT_BUS_NAME, INBOX_CURSOR_SECRET: env.INBOX_CURSOR_SECRET }),
   groupsClaim: env.WORKSPACE_GROUPS_CLAIM ?? DEFAULT_GROUPS_CLAIM,
+  aggregates: new DynamoAggregateStore(env.SURVEY_TABLE),
+  customers: new DynamoCustomerHistory(env.SURVEY_TABLE),
   pages: {
     issuer: env.WORKSPACE_ISSUER,
     clientId: env.WORKSPACE_CLIENT_ID,

@@ -6,7 +6,12 @@ import { type CaseApiDeps, toResponse } from '../cases/http.js';
 import { listCases, parseInboxFilter } from '../cases/inbox.js';
 import { describeIssues } from '../domain/event.js';
 import type { FollowUpCaseRecord } from '../domain/follow-up-case.js';
-import { type TeamAccess, teamAccess } from '../domain/teams.js';
+import type { Granularity, Period } from '../domain/report.js';
+import { surveyKind } from '../domain/survey-kinds.js';
+import { adminTeamOf, type TeamAccess, teamAccess } from '../domain/teams.js';
+import type { AggregateStore, CustomerHistory, EarlierContact } from '../ports.js';
+import { renderSections } from '../report/html.js';
+import { loadReports, periodOf, ReportRequestError } from '../report/load.js';
 import { PAGE_ROUTES, type PageSettings, servePage } from './pages.js';
 
 /** The longest note or reply an agent may write (characters, after cleaning). */
@@ -20,7 +25,44 @@ export type WorkspaceDeps = CaseApiDeps & {
   readonly groupsClaim: string;
   /** What the pages need (the provider, the script); without it the pages are not served. */
   readonly pages?: Omit<PageSettings, 'catalog' | 'groupsClaim'>;
+  /** The day buckets the dashboard reads (as `closeloop report` does). */
+  readonly aggregates: AggregateStore;
+  /** The customer's earlier answers and cases, for the case page. */
+  readonly customers: CustomerHistory;
 };
+
+const GRANULARITIES: readonly Granularity[] = ['day', 'week', 'month'];
+const DASHBOARD_PARAMETERS = ['program', 'segment', 'from', 'to', 'granularity'];
+
+/**
+ * The admin team's dashboard: the report of `closeloop report` from the same day buckets (no scan),
+ * per program and segment, its sections rendered as the HTML report renders them (every text escaped).
+ */
+async function dashboard(parameters: Readonly<Record<string, string | undefined>>, deps: WorkspaceDeps) {
+  const unknown = Object.keys(parameters).find((name) => !DASHBOARD_PARAMETERS.includes(name));
+  if (unknown) throw new InvalidCaseRequestError(`${unknown}: not a parameter of GET /api/dashboard (${DASHBOARD_PARAMETERS.join(', ')})`);
+  const granularity = (parameters.granularity ?? 'week') as Granularity;
+  if (!GRANULARITIES.includes(granularity)) throw new InvalidCaseRequestError(`granularity: day, week or month`);
+  let period: Period;
+  try {
+    period = periodOf({ ...(parameters.from ? { from: parameters.from } : {}), ...(parameters.to ? { to: parameters.to } : {}) }, deps.now());
+  } catch (error) {
+    throw new InvalidCaseRequestError((error as Error).message.replace(/--(from|to)/g, '$1'));
+  }
+  try {
+    const reports = await loadReports(deps.aggregates, deps.catalog, {
+      period,
+      granularity,
+      ...(parameters.program ? { programIds: [parameters.program] } : {}),
+      ...(parameters.segment ? { segments: [parameters.segment] } : {}),
+      today: deps.now().toISOString().slice(0, 10),
+    });
+    return { period, granularity, html: renderSections(reports) };
+  } catch (error) {
+    if (error instanceof ReportRequestError) throw new InvalidCaseRequestError(error.message);
+    throw error;
+  }
+}
 
 /** A signed-in member of the workspace: who (for the history) and what they may see. */
 export interface Member {
@@ -80,14 +122,21 @@ const bodies = {
 type Action = keyof typeof bodies;
 const ACTIONS = Object.keys(bodies) as Action[];
 
-/** A case as the case page shows it: the record and the version to send back with an action. */
-const casePage = (record: FollowUpCaseRecord) => ({ version: record.history.length, case: record });
+/** A case as the case page shows it: the record, the version to send back with an action, and the customer's earlier answers and cases. */
+const casePage = (record: FollowUpCaseRecord, earlier: readonly EarlierContact[] = []) => ({ version: record.history.length, case: record, earlier });
+
+/** The customer's past, unless they are anonymous (eNPS) or erased. */
+async function earlierOf(record: FollowUpCaseRecord, deps: WorkspaceDeps): Promise<EarlierContact[]> {
+  if (!record.contactKey || record.erasedAt || surveyKind(record.message.kind).anonymous) return [];
+  return deps.customers.of(record.contactKey, record.message.caseId);
+}
 
 /**
  * The workspace's API (JWT-authorised routes under /api): the same use cases as the IAM case API, scoped to
  * the member's teams. GET /api/cases (the inbox of my queues: `queue`, `status`, `overdue`, `assigned=me`,
  * `limit`, `cursor`), GET /api/cases/{caseId}, POST /api/cases/{caseId}/{acknowledge|assign|note|reply|resolve}
- * with `expectedVersion` (the version the page showed). Another team's case: 403 by id, absent from lists.
+ * with `expectedVersion` (the version the page showed), GET /api/dashboard (the admin team's). Another team's
+ * case: 403 by id, absent from lists.
  */
 export async function handleWorkspaceRequest(event: APIGatewayProxyEventV2, deps: WorkspaceDeps): Promise<APIGatewayProxyStructuredResultV2> {
   if ((PAGE_ROUTES as readonly string[]).includes(event.routeKey)) {
@@ -116,7 +165,14 @@ export async function handleWorkspaceRequest(event: APIGatewayProxyEventV2, deps
       const page = await listCases(parseInboxFilter(parameters, access.queues), deps);
       return json(200, assigned ? { ...page, items: page.items.filter((item) => item.assignee === actor) } : page);
     }
-    if (event.routeKey === 'GET /api/cases/{caseId}') return json(200, casePage(await showCase(caseId, deps, scope())));
+    if (event.routeKey === 'GET /api/cases/{caseId}') {
+      const record = await showCase(caseId, deps, scope());
+      return json(200, casePage(record, await earlierOf(record, deps)));
+    }
+    if (event.routeKey === 'GET /api/dashboard') {
+      if (!access.admin) return json(403, { message: `the dashboard is the admin team's (${adminTeamOf(deps.catalog)})` });
+      return json(200, await dashboard(event.queryStringParameters ?? {}, deps));
+    }
     const action = ACTIONS.find((name) => event.routeKey === `POST /api/cases/{caseId}/${name}`);
     if (!action) return json(404, { message: 'Not Found' });
     const raw = jsonBody(event);

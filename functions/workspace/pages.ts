@@ -2,10 +2,18 @@ import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { escapeHtml } from '../domain/html.js';
 import type { Catalog } from '../domain/program.js';
 import { adminTeamOf, teamsOf } from '../domain/teams.js';
+import { CHART_CSS } from '../report/html.js';
 import { en } from './app/strings.js';
 
 /** Where the workspace's pages and assets are served (public: the data behind them needs a token). */
-export const PAGE_ROUTES = ['GET /inbox', 'GET /inbox/{caseId}', 'GET /workspace/app.js', 'GET /workspace/app.css', 'GET /workspace/config.json'] as const;
+export const PAGE_ROUTES = [
+  'GET /inbox',
+  'GET /inbox/{caseId}',
+  'GET /dashboard',
+  'GET /workspace/app.js',
+  'GET /workspace/app.css',
+  'GET /workspace/config.json',
+] as const;
 
 export interface PageSettings {
   readonly catalog: Catalog;
@@ -36,7 +44,9 @@ dl{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem}dt{font-we
 .history{padding-left:1.25rem}.history .note{margin:.25rem 0 .75rem;white-space:pre-wrap;overflow-wrap:anywhere;color:#3d444d}
 .status{min-height:1.5rem;margin:0 1rem;font-weight:600}.status.failed{color:#a4262c}
 .visually-hidden{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
-.skip{position:absolute;left:-999px}.skip:focus{left:1rem;top:.5rem;background:#fff;padding:.25rem .5rem}`;
+.skip{position:absolute;left:-999px}.skip:focus{left:1rem;top:.5rem;background:#fff;padding:.25rem .5rem}
+nav a{margin-right:1rem}.report section{border-top:1px solid #d0d7de;padding-top:.5rem}
+${CHART_CSS}`;
 
 const headers = (type: string, cache: string, extra: Record<string, string> = {}) => ({
   'content-type': type,
@@ -65,7 +75,7 @@ function shell(settings: PageSettings): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(en.title)} · ${brand}</title><link rel="stylesheet" href="/workspace/app.css"><script src="/workspace/app.js" defer></script></head>
-<body><a class="skip" href="#main">${escapeHtml(en.skip)}</a><header><strong>${brand} · ${escapeHtml(en.title)}</strong><div id="account"></div></header>
+<body><a class="skip" href="#main">${escapeHtml(en.skip)}</a><header><strong>${brand} · ${escapeHtml(en.title)}</strong><nav id="nav" aria-label="${escapeHtml(en.pages)}"></nav><div id="account"></div></header>
 <p id="status" class="status" role="status" aria-live="polite"></p>
 <main id="main" tabindex="-1"><p>${escapeHtml(en.signingIn)}</p></main></body></html>`;
 }
@@ -89,6 +99,7 @@ export async function servePage(routeKey: string, settings: PageSettings): Promi
           teams: teamsOf(settings.catalog),
           adminTeam: adminTeamOf(settings.catalog),
           rootCauses: settings.catalog.rootCauses,
+          programs: settings.catalog.programs.map((program) => program.id),
           brand: settings.catalog.brand.name,
         }),
       };

@@ -10,9 +10,12 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DynamoAggregateStore } from '../../functions/adapters/dynamo-aggregate-store.js';
 import { DynamoCaseRepository } from '../../functions/adapters/dynamo-case-repository.js';
+import { loadReports, periodOf } from '../../functions/report/load.js';
 import { detractorCase } from '../fixtures/cases.js';
-import { sandbox, waitForEmails } from '../integration/sandbox-clients.js';
+import { demoCatalog } from '../fixtures/catalog.js';
+import { sandbox, seedSegment, waitForEmails } from '../integration/sandbox-clients.js';
 import { axeFindings } from './axe.js';
 import { DESKTOP_CHROME, launchChromium } from './chromium.js';
 
@@ -111,6 +114,40 @@ describe('the workspace in headless Chromium', () => {
     const allowed = [sandbox.publicBaseUrl, sandbox.endpoints.oidc];
     expect(requests.filter((url) => !allowed.some((origin) => url.startsWith(origin)))).toEqual([]);
     await context.close();
+  });
+
+  it('the admin team’s dashboard shows the score the CLI report shows for the same data; another team has no dashboard (403)', async () => {
+    const segment = `dash-${randomUUID().slice(0, 8)}`;
+    await seedSegment(segment, [10, 10, 9, 8, 7, 3, 0]);
+    // What `closeloop report --segment <segment>` computes from the same buckets, once the measure stage counted every answer.
+    const store = new DynamoAggregateStore(sandbox.tables.surveys, documents);
+    const request = { period: periodOf({}), granularity: 'week' as const, programIds: ['order-delivered-nps'], segments: [segment] };
+    let report = (await loadReports(store, demoCatalog, request))[0];
+    for (const deadline = Date.now() + 30_000; report?.responses !== 7 && Date.now() < deadline; await pause(250)) {
+      report = (await loadReports(store, demoCatalog, request))[0];
+    }
+    expect(report?.responses).toBe(7);
+    const expected = `${report?.score?.value} ± ${report?.score?.marginOfError}`;
+
+    const context = await browser.newContext({ userAgent: DESKTOP_CHROME, viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    await page.goto(`${sandbox.publicBaseUrl}/dashboard?program=order-delivered-nps&segment=${segment}`);
+    await signIn(page, 'cx-admin');
+    await page.getByRole('heading', { level: 2, name: `order-delivered-nps · ${segment}` }).waitFor();
+    expect(await page.locator('.report strong').first().textContent()).toBe(expected);
+    expect(await page.locator('.report svg').count()).toBeGreaterThanOrEqual(6);
+    expect(await axeFindings(page)).toEqual([]);
+    await page.setViewportSize({ width: 390, height: 844 });
+    expect(await axeFindings(page)).toEqual([]);
+    await context.close();
+
+    const other = await browser.newContext({ userAgent: DESKTOP_CHROME, viewport: { width: 1280, height: 900 } });
+    const agentPage = await other.newPage();
+    await agentPage.goto(`${sandbox.publicBaseUrl}/dashboard`);
+    await signIn(agentPage, 'support');
+    await agentPage.getByRole('status').filter({ hasText: "the dashboard is the admin team's (cx-admin)" }).waitFor();
+    expect(await agentPage.getByRole('link', { name: 'Dashboard' }).count()).toBe(0);
+    await other.close();
   });
 
   it('an agent of another team finds it neither in the inbox nor by its address (403)', async () => {

@@ -36,13 +36,20 @@ const idToken = async (team: string) => {
 
 describe('the workspace API in the sandbox, signed in through its OpenID provider', () => {
   let caseId: string;
+  let earlierCaseId: string;
   let success: string;
   let support: string;
 
   beforeAll(async () => {
     // A detractor's case on customer-success, opened as the rules stage opens one.
-    const record = detractorCase(new Date(), `workspace-${randomUUID()}`);
-    await new DynamoCaseRepository(sandbox.tables.surveys, documents).open(record);
+    // Two of one customer's cases, a day apart: the second's page lists the first.
+    const contactKey = `workspace-contact-${randomUUID()}`;
+    const earlier = { ...detractorCase(new Date(Date.now() - 86_400_000), `workspace-${randomUUID()}`), contactKey };
+    const record = { ...detractorCase(new Date(), `workspace-${randomUUID()}`), contactKey };
+    const repository = new DynamoCaseRepository(sandbox.tables.surveys, documents);
+    await repository.open(earlier);
+    await repository.open(record);
+    earlierCaseId = earlier.message.caseId;
     caseId = record.message.caseId;
     [success, support] = await Promise.all([idToken('customer-success'), idToken('support')]);
   });
@@ -57,6 +64,8 @@ describe('the workspace API in the sandbox, signed in through its OpenID provide
   it('works the case for its team: reads it, acknowledges with the version shown; the actor is the agent’s email', async () => {
     const shown = await api(success, 'GET', `/api/cases/${caseId}`);
     expect(shown.status).toBe(200);
+    // The customer's earlier case, from the by-contact index.
+    expect(shown.body.earlier).toEqual([expect.objectContaining({ kind: 'case', caseId: earlierCaseId, status: 'open', queue: 'customer-success', score: 2 })]);
     const acknowledged = await api(success, 'POST', `/api/cases/${caseId}/acknowledge`, { expectedVersion: shown.body.version });
     expect(acknowledged.status).toBe(200);
     expect(acknowledged.body.case.history.at(-1)).toMatchObject({ action: 'acknowledged', actor: agentOf('customer-success').email });

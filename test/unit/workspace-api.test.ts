@@ -8,6 +8,7 @@ import type { CaseInbox, InboxQuery } from '../../functions/ports.js';
 import { groupsOf, handleWorkspaceRequest, MAX_AGENT_TEXT, type WorkspaceDeps } from '../../functions/workspace/http.js';
 import { detractorCase } from '../fixtures/cases.js';
 import { testCatalog } from '../fixtures/catalog.js';
+import { InMemoryAggregates } from '../fixtures/in-memory-aggregates.js';
 import { InMemoryCases } from '../fixtures/in-memory-cases.js';
 
 const OPENED = new Date('2026-11-22T12:00:00.000Z');
@@ -69,6 +70,12 @@ describe('the workspace API (JWT-authorised, scoped to the member’s teams)', (
       events: { publish: async (events) => void published.push(...events) },
       now: () => new Date(OPENED.getTime() + 3_600_000),
       groupsClaim: 'cognito:groups',
+      aggregates: new InMemoryAggregates(),
+      // The customer's past, as the by-contact index would give it: an earlier answer.
+      customers: {
+        of: async (contactKey) =>
+          contactKey === 'contact-k' ? [{ kind: 'answer', programId: 'order-delivered-nps', score: 9, at: '2026-10-01T10:00:00.000Z' }] : [],
+      },
     };
   });
 
@@ -101,6 +108,20 @@ describe('the workspace API (JWT-authorised, scoped to the member’s teams)', (
     expect((await handleWorkspaceRequest(request('GET /inbox', undefined), withoutPages)).statusCode).toBe(404);
   });
 
+  it('shows the admin team the dashboard (the report’s sections, as the HTML report renders them); anyone else 403; bad parameters 400', async () => {
+    const shown = await call('GET /api/dashboard', admin, {
+      query: { program: 'order-delivered-nps', from: '2026-11-01', to: '2026-11-21', granularity: 'week' },
+    });
+    expect(shown.status).toBe(200);
+    expect(shown.body).toMatchObject({ period: { from: '2026-11-01', to: '2026-11-21' }, granularity: 'week' });
+    expect(shown.body.html).toContain('order-delivered-nps');
+    expect(shown.body.html).toContain('<svg');
+    expect(await call('GET /api/dashboard', success)).toEqual({ status: 403, body: { message: "the dashboard is the admin team's (cx-admin)" } });
+    expect((await call('GET /api/dashboard', admin, { query: { granularity: 'hour' } })).status).toBe(400);
+    expect((await call('GET /api/dashboard', admin, { query: { program: 'nope' } })).body.message).toMatch(/^unknown program: nope/);
+    expect((await call('GET /api/dashboard', admin, { query: { from: '2026-13-01' } })).body.message).toMatch(/^from must be a date/);
+  });
+
   it('reads the groups claim in every form it arrives in', () => {
     expect(groupsOf('[support cx-admin]')).toEqual(['support', 'cx-admin']);
     expect(groupsOf('["support","cx-admin"]')).toEqual(['support', 'cx-admin']);
@@ -118,6 +139,11 @@ describe('the workspace API (JWT-authorised, scoped to the member’s teams)', (
     expect((await call('GET /api/cases', support, { query: { queue: 'customer-success' } })).status).toBe(403);
     const shown = await call('GET /api/cases/{caseId}', success, { caseId: record.message.caseId });
     expect(shown.body).toMatchObject({ version: 1, case: { status: 'open', message: { caseId: record.message.caseId } } });
+    expect(shown.body.earlier).toEqual([{ kind: 'answer', programId: 'order-delivered-nps', score: 9, at: '2026-10-01T10:00:00.000Z' }]);
+    // None once the customer is erased.
+    cases.records.set(record.message.caseId, { ...record, erasedAt: OPENED.toISOString() });
+    expect((await call('GET /api/cases/{caseId}', success, { caseId: record.message.caseId })).body.earlier).toEqual([]);
+    cases.records.set(record.message.caseId, record);
     const refused = await call('GET /api/cases/{caseId}', support, { caseId: record.message.caseId });
     expect(refused).toEqual({ status: 403, body: { message: `case ${record.message.caseId} is not on a queue of team support` } });
     // The admin team sees every queue.

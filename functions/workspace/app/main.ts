@@ -15,6 +15,7 @@ interface WorkspaceConfig {
   readonly adminTeam: string;
   readonly groupsClaim: string;
   readonly rootCauses: readonly string[];
+  readonly programs: readonly string[];
   readonly brand: string;
 }
 
@@ -34,6 +35,10 @@ interface Summary {
   readonly assignee: string | null;
   readonly programId: string;
 }
+
+type Earlier =
+  | { readonly kind: 'answer'; readonly programId: string; readonly score: number; readonly comment?: string; readonly at: string }
+  | { readonly kind: 'case'; readonly caseId: string; readonly status: string; readonly score: number; readonly queue: string; readonly at: string };
 
 interface CaseRecord {
   readonly status: string;
@@ -150,7 +155,7 @@ async function signIn(config: WorkspaceConfig, discovery: Discovery): Promise<vo
   idToken = tokens.id_token;
   const claims = JSON.parse(atob((idToken.split('.')[1] ?? '').replace(/-/g, '+').replace(/_/g, '/'))) as { email?: string; sub?: string };
   email = claims.email ?? claims.sub ?? '';
-  history.replaceState(null, '', target.startsWith('/inbox') ? target : PAGES);
+  history.replaceState(null, '', target.startsWith('/inbox') || target.startsWith('/dashboard') ? target : PAGES);
 }
 
 function signOut(config: WorkspaceConfig, discovery: Discovery) {
@@ -207,9 +212,7 @@ function sla(dueAt: string): string {
 
 /** My queues, for the filter: from the token's groups (the API enforces them; this only fills a select). */
 function myQueues(config: WorkspaceConfig): string[] {
-  const payload = JSON.parse(atob((idToken.split('.')[1] ?? '').replace(/-/g, '+').replace(/_/g, '/'))) as Record<string, unknown>;
-  const claim = payload[config.groupsClaim];
-  const groups = Array.isArray(claim) ? claim.map(String) : typeof claim === 'string' ? claim.replace(/[[\]]/g, '').split(/[\s,]+/) : [];
+  const groups = groupsOf(config);
   if (groups.includes(config.adminTeam)) return [...new Set(Object.values(config.teams).flat())];
   return [...new Set(groups.flatMap((group) => config.teams[group] ?? []))];
 }
@@ -303,7 +306,26 @@ async function inbox(config: WorkspaceConfig) {
 }
 
 async function casePage(config: WorkspaceConfig, caseId: string) {
-  const { version, case: record } = await api<{ version: number; case: CaseRecord }>('GET', `/api/cases/${encodeURIComponent(caseId)}`);
+  const {
+    version,
+    case: record,
+    earlier,
+  } = await api<{ version: number; case: CaseRecord; earlier: readonly Earlier[] }>('GET', `/api/cases/${encodeURIComponent(caseId)}`);
+  const past = element('ul', { class: 'earlier' });
+  for (const item of earlier) {
+    const when = new Date(item.at).toLocaleDateString();
+    past.append(
+      item.kind === 'answer'
+        ? element('li', {}, `${when} · ${item.programId} · ${t('score')} ${item.score}${item.comment ? ` · “${item.comment}”` : ''}`)
+        : element(
+            'li',
+            {},
+            `${when} · ${t('case')} `,
+            element('a', { href: `${PAGES}/${encodeURIComponent(item.caseId)}` }, item.caseId.slice(0, 8)),
+            ` · ${item.queue} · ${item.status} · ${t('score')} ${item.score}`,
+          ),
+    );
+  }
   const { message } = record;
   const act = async (action: string, body: Record<string, unknown>) => {
     try {
@@ -384,14 +406,75 @@ async function casePage(config: WorkspaceConfig, caseId: string) {
       button('resolve', () => void act('resolve', { rootCause: rootCause.value, ...(note.value.trim() ? { note: note.value } : {}) }), resolved),
     ),
     element('section', { 'aria-labelledby': 'history' }, element('h2', { id: 'history' }, t('history')), history),
+    element(
+      'section',
+      { 'aria-labelledby': 'earlier' },
+      element('h2', { id: 'earlier' }, t('earlier')),
+      earlier.length ? past : element('p', {}, t('noEarlier')),
+    ),
   );
 }
+
+/**
+ * The admin team's dashboard: the report from the day buckets, per program and segment. Its sections
+ * (summary and SVG charts) are rendered by the API as the HTML report renders them, every text escaped;
+ * they are parsed here as HTML for that reason, and the page's CSP runs no script from them.
+ */
+async function dashboard(config: WorkspaceConfig) {
+  const query = new URLSearchParams(location.search);
+  const input = (id: string, label: StringKey, type: string, value: string) => {
+    const control = element('input', { id, name: id, type });
+    control.value = value;
+    return element('div', { class: 'field' }, element('label', { for: id }, t(label)), control);
+  };
+  const filters = element(
+    'form',
+    { class: 'filters', 'aria-label': t('filters') },
+    select('program', 'program', [['', t('allPrograms')], ...config.programs.map((id) => [id, id] as const)], query.get('program') ?? ''),
+    input('segment', 'segment', 'text', query.get('segment') ?? ''),
+    input('from', 'from', 'date', query.get('from') ?? ''),
+    input('to', 'to', 'date', query.get('to') ?? ''),
+    select(
+      'granularity',
+      'granularity',
+      (['day', 'week', 'month'] as const).map((g) => [g, g] as const),
+      query.get('granularity') ?? 'week',
+    ),
+    element('button', { type: 'submit' }, t('show')),
+  );
+  filters.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const next = new URLSearchParams();
+    for (const [name, value] of new FormData(filters)) if (String(value)) next.set(name, String(value));
+    history.pushState(null, '', `/dashboard${next.size ? `?${next}` : ''}`);
+    void route(config);
+  });
+  const report = element('div', { class: 'report' }, element('p', {}, t('loading')));
+  show(element('h1', {}, t('dashboard')), filters, report);
+  const { html } = await api<{ html: string }>('GET', `/api/dashboard${query.size ? `?${query}` : ''}`);
+  report.replaceChildren(document.createRange().createContextualFragment(html));
+}
+
+function navigation(config: WorkspaceConfig) {
+  const links: [string, StringKey][] = [[PAGES, 'inbox']];
+  if (isAdmin(config)) links.push(['/dashboard', 'dashboard']);
+  (document.getElementById('nav') as HTMLElement).replaceChildren(...links.map(([href, label]) => element('a', { href }, t(label))));
+}
+
+function groupsOf(config: WorkspaceConfig): string[] {
+  const payload = JSON.parse(atob((idToken.split('.')[1] ?? '').replace(/-/g, '+').replace(/_/g, '/'))) as Record<string, unknown>;
+  const claim = payload[config.groupsClaim];
+  return Array.isArray(claim) ? claim.map(String) : typeof claim === 'string' ? claim.replace(/[[\]]/g, '').split(/[\s,]+/) : [];
+}
+
+const isAdmin = (config: WorkspaceConfig) => groupsOf(config).includes(config.adminTeam);
 
 async function route(config: WorkspaceConfig) {
   announce('');
   const match = /^\/inbox\/([^/]+)$/.exec(location.pathname);
   try {
     if (match?.[1]) await casePage(config, decodeURIComponent(match[1]));
+    else if (location.pathname === '/dashboard') await dashboard(config);
     else await inbox(config);
     main().focus();
   } catch (error) {
@@ -406,9 +489,11 @@ async function start() {
   const signOutButton = element('button', { type: 'button', class: 'secondary' }, t('signOut'));
   signOutButton.addEventListener('click', () => signOut(config, discovery));
   (document.getElementById('account') as HTMLElement).replaceChildren(element('span', {}, t('signedInAs', { email })), signOutButton);
+  navigation(config);
   document.addEventListener('click', (event) => {
     const link = (event.target as HTMLElement).closest('a');
-    if (!link || link.origin !== location.origin || !link.pathname.startsWith(PAGES) || event.metaKey || event.ctrlKey) return;
+    const ours = link && (link.pathname.startsWith(PAGES) || link.pathname === '/dashboard');
+    if (!link || !ours || link.origin !== location.origin || event.metaKey || event.ctrlKey) return;
     event.preventDefault();
     history.pushState(null, '', link.pathname + link.search);
     void route(config);
