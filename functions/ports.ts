@@ -232,11 +232,15 @@ export type DueCase = FollowUpCaseRecord | UnreadableCase;
 
 /** Where a listing of the case inbox goes on: a partition of the query, and the index key after the last case read in it. */
 export interface InboxPosition {
-  readonly partition: number;
-  readonly key?: Readonly<Record<string, unknown>>;
+  /**
+   * Per partition (in the query's order): the index key of the last case a page showed from it,
+   * 'start' when none yet, 'end' when it has none left. A listing is merged across partitions by
+   * resolve-by time, so each partition goes on from its own place.
+   */
+  readonly after: readonly (Readonly<Record<string, unknown>> | 'start' | 'end')[];
 }
 
-/** A page of the case inbox: its partitions are queue and status pairs, read in order. */
+/** A page of the case inbox: its partitions are queue and status pairs, merged oldest due first. */
 export interface InboxQuery {
   readonly partitions: readonly { readonly queue: string; readonly status: CaseStatus }[];
   /** Epoch ms: only cases due before then (overdue). */

@@ -278,11 +278,12 @@ export class DynamoCaseRepository implements CaseRepository, CaseInbox, OverdueC
    * belongs to its partition (the index lags a transition by a moment) and has not expired.
    */
   async list(query: InboxQuery): Promise<InboxPage> {
-    const records: FollowUpCaseRecord[] = [];
-    for (let partition = query.start?.partition ?? 0; partition < query.partitions.length; partition++) {
-      const { queue, status } = query.partitions[partition] as InboxQuery['partitions'][number];
-      let startKey = partition === query.start?.partition ? query.start.key : undefined;
-      do {
+    const after = query.start?.after ?? query.partitions.map(() => 'start' as const);
+    // Up to a page from every partition still open (keys only, < 100 bytes each), merged by resolve-by time.
+    const heads = await Promise.all(
+      query.partitions.map(async ({ queue, status }, partition) => {
+        const from = after[partition];
+        if (from === 'end') return { partition, items: [] as Record<string, unknown>[], more: false };
         const { Items = [], LastEvaluatedKey } = await this.client.send(
           new QueryCommand({
             TableName: this.tableName,
@@ -290,19 +291,38 @@ export class DynamoCaseRepository implements CaseRepository, CaseInbox, OverdueC
             KeyConditionExpression: query.dueBefore === undefined ? '#key = :key' : '#key = :key AND #due < :before',
             ExpressionAttributeNames: { '#key': inboxIndex.partitionKey, ...(query.dueBefore === undefined ? {} : { '#due': inboxIndex.sortKey }) },
             ExpressionAttributeValues: { ':key': inboxKeyOf(queue, status), ...(query.dueBefore === undefined ? {} : { ':before': query.dueBefore }) },
-            ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-            Limit: query.limit - records.length,
+            // The position keeps the case's key and due time; the rest of the index key follows from the partition.
+            ...(from && from !== 'start'
+              ? {
+                  ExclusiveStartKey: {
+                    pk: from.pk,
+                    sk: keys.case('').sk,
+                    [inboxIndex.partitionKey]: inboxKeyOf(queue, status),
+                    [inboxIndex.sortKey]: from.due,
+                  },
+                }
+              : {}),
+            Limit: query.limit,
           }),
         );
-        const found = await Promise.all(Items.map((item) => this.get(idOf.case(item.pk))));
-        records.push(...found.filter((record): record is FollowUpCaseRecord => record?.status === status && record.message.queue === queue));
-        startKey = LastEvaluatedKey;
-        if (records.length >= query.limit) {
-          if (startKey) return { records, next: { partition, key: startKey } };
-          return { records, ...(partition + 1 < query.partitions.length ? { next: { partition: partition + 1 } } : {}) };
-        }
-      } while (startKey);
+        return { partition, items: Items, more: LastEvaluatedKey !== undefined };
+      }),
+    );
+    const page = heads
+      .flatMap(({ partition, items }) => items.map((item) => ({ partition, item })))
+      .sort((a, b) => Number(a.item[inboxIndex.sortKey]) - Number(b.item[inboxIndex.sortKey]) || String(a.item.pk).localeCompare(String(b.item.pk)))
+      .slice(0, query.limit);
+    const next = [...after];
+    for (const { partition, item } of page) next[partition] = { pk: item.pk, due: item[inboxIndex.sortKey] };
+    for (const { partition, items, more } of heads) {
+      if (!more && page.filter((taken) => taken.partition === partition).length === items.length) next[partition] = 'end';
     }
-    return { records };
+    const read = await Promise.all(page.map(({ item }) => this.get(idOf.case(item.pk))));
+    // The index lags a moment behind a change: a case no longer in the partition it was listed from is left out.
+    const records = read.filter((record, k): record is FollowUpCaseRecord => {
+      const partition = query.partitions[page[k]?.partition ?? -1];
+      return record?.status === partition?.status && record?.message.queue === partition?.queue;
+    });
+    return { records, ...(next.every((position) => position === 'end') ? {} : { next: { after: next } }) };
   }
 }

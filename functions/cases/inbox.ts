@@ -103,7 +103,7 @@ export class InboxCursors {
 
   constructor(secret: string) {
     // Its own key, derived from the shared secret, so a cursor's tag is never valid anywhere else.
-    this.key = createHmac('sha256', secret).update('closeloop/case-inbox-cursor/v1').digest();
+    this.key = createHmac('sha256', secret).update('closeloop/case-inbox-cursor/v2').digest();
   }
 
   private tag(payload: string): Buffer {
@@ -111,7 +111,7 @@ export class InboxCursors {
   }
 
   encode(filter: InboxFilter, position: InboxPosition): string {
-    const payload = Buffer.from(JSON.stringify({ f: fingerprint(filter), p: position.partition, k: position.key })).toString('base64url');
+    const payload = Buffer.from(JSON.stringify({ f: fingerprint(filter), a: position.after })).toString('base64url');
     return `${payload}.${this.tag(payload).toString('base64url')}`;
   }
 
@@ -121,11 +121,11 @@ export class InboxCursors {
     const given = Buffer.from(tag, 'base64url');
     const expected = this.tag(payload);
     if (extra !== undefined || given.length !== expected.length || !timingSafeEqual(given, expected)) throw refused;
-    const decoded = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { f?: unknown; p?: unknown; k?: unknown };
-    const partitions = partitionsOf(filter).length;
-    if (decoded.f !== fingerprint(filter) || !Number.isInteger(decoded.p) || (decoded.p as number) < 0 || (decoded.p as number) >= partitions) throw refused;
-    if (decoded.k !== undefined && (typeof decoded.k !== 'object' || decoded.k === null)) throw refused;
-    return { partition: decoded.p as number, ...(decoded.k ? { key: decoded.k as Record<string, unknown> } : {}) };
+    const decoded = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { f?: unknown; a?: unknown };
+    const after = decoded.a;
+    if (decoded.f !== fingerprint(filter) || !Array.isArray(after) || after.length !== partitionsOf(filter).length) throw refused;
+    if (!after.every((place) => place === 'start' || place === 'end' || (typeof place === 'object' && place !== null && !Array.isArray(place)))) throw refused;
+    return { after: after as InboxPosition['after'] };
   }
 }
 
@@ -138,7 +138,7 @@ export interface InboxDeps {
   readonly now: () => Date;
 }
 
-/** One page of the inbox: `{ items, cursor }`, `cursor` null on the last page. */
+/** One page of the inbox, oldest due first across its queues and statuses: `{ items, cursor }`, `cursor` null on the last page. */
 export async function listCases(filter: InboxFilter, deps: InboxDeps): Promise<{ items: CaseSummary[]; cursor: string | null }> {
   const now = deps.now();
   const cursors = await deps.cursors();

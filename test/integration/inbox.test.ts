@@ -155,9 +155,10 @@ describe('the case inbox (GET /cases, SigV4)', () => {
     };
   });
 
-  it('lists one queue’s cases still to be closed by default, oldest due first, with summaries', async () => {
+  it('lists one queue’s cases still to be closed by default, oldest due first across their statuses, with summaries', async () => {
     const page = await list({ queue: 'support' });
-    expect(page.items.map((item) => item.caseId)).toEqual([ids.supportOpenOverdue, ids.supportOpenLater, ids.supportAcknowledged]);
+    // Merged by resolve-by time: the acknowledged case due in 10 h comes before the open one due in 20 h.
+    expect(page.items.map((item) => item.caseId)).toEqual([ids.supportOpenOverdue, ids.supportAcknowledged, ids.supportOpenLater]);
     expect(page.items[0]).toMatchObject({ status: 'open', queue: 'support', overdue: true, assignee: null });
     expect(JSON.stringify(page)).not.toContain('@example.com');
     expect(page.cursor).toBeNull();

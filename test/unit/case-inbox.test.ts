@@ -68,24 +68,27 @@ describe('the inbox filter (GET /cases query string)', () => {
 describe('inbox cursors', () => {
   const cursors = new InboxCursors('the-stack-signing-secret');
   const filter = parseInboxFilter({ queue: 'support' }, QUEUES);
-  const position = { partition: 1, key: { pk: 'CASE#abc', sk: 'CASE', inboxKey: 'support#acknowledged', inboxDue: 1 } };
+  // One place per partition (support: open, acknowledged, escalated).
+  const position = { after: [{ pk: 'CASE#abc', due: 1 }, 'start', 'end'] as const };
 
   it('give back the position they were made for', () => {
     const cursor = cursors.encode(filter, position);
-    expect(cursor).not.toContain('support#acknowledged');
+    expect(cursor).not.toContain('CASE#abc');
     expect(cursors.decode(filter, cursor)).toEqual(position);
   });
 
   it('refuse a changed cursor, one of another listing, one signed with another secret, and a truncated one', () => {
     const cursor = cursors.encode(filter, position);
     const [payload, tag] = cursor.split('.') as [string, string];
-    const forged = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(payload, 'base64url').toString()), p: 0 })).toString('base64url');
+    const forged = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(payload, 'base64url').toString()), a: ['end', 'end', 'end'] })).toString('base64url');
     const refused = /^cursor: not a cursor of this listing/;
     expect(() => cursors.decode(filter, `${forged}.${tag}`)).toThrow(refused);
     expect(() => cursors.decode(parseInboxFilter({ queue: 'advocacy' }, QUEUES), cursor)).toThrow(refused);
     expect(() => new InboxCursors('another-secret').decode(filter, cursor)).toThrow(refused);
     expect(() => cursors.decode(filter, cursor.slice(0, -3))).toThrow(refused);
     expect(() => cursors.decode(filter, 'garbage')).toThrow(refused);
+    // A position for another number of partitions is refused even when signed.
+    expect(() => cursors.decode(filter, cursors.encode(filter, { after: ['start'] }))).toThrow(refused);
   });
 });
 
@@ -133,14 +136,22 @@ describe('the inbox index (DynamoCaseRepository)', () => {
     expect(read).toEqual(record);
   });
 
-  it('queries the index partition by partition (overdue: a key condition on the due time), never scans, and says where to go on', async () => {
-    const [a, b, c] = ['h1', 'h2', 'h3'].map((h) => newCase(h)) as [FollowUpCaseRecord, FollowUpCaseRecord, FollowUpCaseRecord];
+  it('merges the partitions oldest due first (overdue: a key condition on the due time), never scans, each partition going on from its own place', async () => {
+    const [a, b] = ['h1', 'h2'].map((h) => newCase(h)) as [FollowUpCaseRecord, FollowUpCaseRecord];
+    // b is escalated and due before a: it comes first although its partition comes second.
+    const escalated: FollowUpCaseRecord = {
+      ...b,
+      status: 'escalated',
+      message: { ...b.message, dueAt: new Date(Date.parse(a.message.dueAt) - 3_600_000).toISOString() },
+    };
     documents
       .on(QueryCommand, { ExpressionAttributeValues: { ':key': 'customer-success#open', ':before': 5 } })
       .resolvesOnce({ Items: [keyOf(a)], LastEvaluatedKey: keyOf(a) })
+      .resolvesOnce({ Items: [keyOf(a)], LastEvaluatedKey: keyOf(a) })
       .resolvesOnce({ Items: [] });
-    documents.on(QueryCommand, { ExpressionAttributeValues: { ':key': 'customer-success#escalated', ':before': 5 } }).resolves({ Items: [keyOf(b)] });
-    for (const record of [a, b, c]) documents.on(GetCommand, { Key: { pk: `CASE#${record.message.caseId}`, sk: 'CASE' } }).resolves({ Item: stored(record) });
+    documents.on(QueryCommand, { ExpressionAttributeValues: { ':key': 'customer-success#escalated', ':before': 5 } }).resolves({ Items: [keyOf(escalated)] });
+    documents.on(GetCommand, { Key: { pk: `CASE#${a.message.caseId}`, sk: 'CASE' } }).resolves({ Item: stored(a) });
+    documents.on(GetCommand, { Key: { pk: `CASE#${b.message.caseId}`, sk: 'CASE' } }).resolves({ Item: stored(escalated) });
     const query: InboxQuery = {
       partitions: [
         { queue: 'customer-success', status: 'open' },
@@ -151,8 +162,8 @@ describe('the inbox index (DynamoCaseRepository)', () => {
     };
 
     const first = await repository.list(query);
-    expect(first.records.map((r) => r.message.caseId)).toEqual([a.message.caseId]);
-    expect(first.next).toEqual({ partition: 0, key: keyOf(a) });
+    expect(first.records.map((r) => r.message.caseId)).toEqual([b.message.caseId]);
+    expect(first.next).toEqual({ after: ['start', 'end'] });
     expect(documents).toReceiveCommandWith(QueryCommand, {
       IndexName: 'inbox',
       KeyConditionExpression: '#key = :key AND #due < :before',
@@ -160,11 +171,12 @@ describe('the inbox index (DynamoCaseRepository)', () => {
       Limit: 1,
     });
 
-    // The next page finishes the first partition (empty) and takes the second's only case.
-    documents.on(GetCommand, { Key: { pk: `CASE#${b.message.caseId}`, sk: 'CASE' } }).resolves({ Item: stored({ ...b, status: 'escalated' }) });
+    // The next page reads only the partition that has cases left, and takes a.
     const second = await repository.list({ ...query, start: first.next! });
-    expect(second.records.map((r) => r.message.caseId)).toEqual([b.message.caseId]);
-    expect(second.next).toBeUndefined();
+    expect(second.records.map((r) => r.message.caseId)).toEqual([a.message.caseId]);
+    expect(second.next).toEqual({ after: [{ pk: `CASE#${a.message.caseId}`, due: Date.parse(a.message.dueAt) }, 'end'] });
+    const third = await repository.list({ ...query, start: second.next! });
+    expect(third).toEqual({ records: [] });
     expect(documents).toReceiveCommandWith(QueryCommand, { ExclusiveStartKey: keyOf(a) });
     expect(documents).not.toReceiveCommand(ScanCommand);
   });
@@ -182,14 +194,15 @@ describe('listing the inbox', () => {
   it('answers { items, cursor } with summaries without personal data, overdue marked', async () => {
     const record = newCase();
     const seen: InboxQuery[] = [];
+    const filter = parseInboxFilter({ overdue: 'true', limit: '1' }, QUEUES);
+    const places = partitionsOf(filter).map((_, i) => (i === 0 ? { pk: 'CASE#x', due: 1 } : ('start' as const)));
     const inbox: CaseInbox = {
       list: async (query) => {
         seen.push(query);
-        return { records: [record], next: { partition: 0, key: { pk: 'CASE#x' } } };
+        return { records: [record], next: { after: places } };
       },
     };
     const cursors = new InboxCursors('secret');
-    const filter = parseInboxFilter({ overdue: 'true', limit: '1' }, QUEUES);
     const page = await listCases(filter, { inbox, cursors: async () => cursors, now: () => at(30) });
 
     expect(page.items).toEqual([
@@ -197,10 +210,10 @@ describe('listing the inbox', () => {
     ]);
     expect(JSON.stringify(page.items)).not.toContain('c@example.com');
     expect(seen[0]).toMatchObject({ dueBefore: at(30).getTime(), limit: 1 });
-    expect(cursors.decode(filter, page.cursor!)).toEqual({ partition: 0, key: { pk: 'CASE#x' } });
+    expect(cursors.decode(filter, page.cursor!)).toEqual({ after: places });
 
     await listCases({ ...filter, cursor: page.cursor! }, { inbox, cursors: async () => cursors, now: () => at(30) });
-    expect(seen[1]?.start).toEqual({ partition: 0, key: { pk: 'CASE#x' } });
+    expect(seen[1]?.start).toEqual({ after: places });
   });
 });
 
