@@ -20,10 +20,49 @@ export interface TeamAccess {
   readonly admin: boolean;
 }
 
-export function teamAccess(catalog: Catalog, groups: readonly string[]): TeamAccess {
-  const teams = teamsOf(catalog);
-  const admin = groups.includes(adminTeamOf(catalog));
-  const member = groups.filter((group) => Object.hasOwn(teams, group));
-  const queues = admin ? Object.keys(catalog.followUpQueues) : [...new Set(member.flatMap((team) => teams[team] ?? []))];
-  return { teams: admin ? [adminTeamOf(catalog), ...member] : member, queues, admin };
+/** The workspace's teams as the API and the pages both know them (the pages get it from /workspace/config.json). */
+export interface TeamMap {
+  readonly teams: Readonly<Record<string, readonly string[]>>;
+  readonly adminTeam: string;
+  /** Every follow-up queue (the admin team's). */
+  readonly queues: readonly string[];
+}
+
+export const teamMapOf = (catalog: Catalog): TeamMap => ({
+  teams: teamsOf(catalog),
+  adminTeam: adminTeamOf(catalog),
+  queues: Object.keys(catalog.followUpQueues),
+});
+
+/** What members of these groups may see. The API enforces it; the pages use it only to fill their filters. */
+export function accessOf(map: TeamMap, groups: readonly string[]): TeamAccess {
+  const admin = groups.includes(map.adminTeam);
+  const member = groups.filter((group) => Object.hasOwn(map.teams, group));
+  const queues = admin ? [...map.queues] : [...new Set(member.flatMap((team) => map.teams[team] ?? []))];
+  return { teams: admin ? [map.adminTeam, ...member] : member, queues, admin };
+}
+
+export const teamAccess = (catalog: Catalog, groups: readonly string[]): TeamAccess => accessOf(teamMapOf(catalog), groups);
+
+/**
+ * A groups claim as it arrives: a JSON array from a provider, or the string API Gateway's JWT authorizer
+ * makes of an array claim (`[support cx-admin]`); one group alone as a plain string.
+ */
+export function groupsFromClaim(claim: unknown): string[] {
+  if (Array.isArray(claim)) return claim.map(String);
+  if (typeof claim !== 'string') return [];
+  const text = claim.trim();
+  if (text.startsWith('[') && text.endsWith(']')) {
+    try {
+      const parsed: unknown = JSON.parse(text);
+      if (Array.isArray(parsed)) return parsed.map(String);
+    } catch {
+      // API Gateway's form: space-separated inside brackets.
+    }
+    return text
+      .slice(1, -1)
+      .split(/[\s,]+/)
+      .filter(Boolean);
+  }
+  return text.split(/[\s,]+/).filter(Boolean);
 }

@@ -8,7 +8,7 @@ import { describeIssues } from '../domain/event.js';
 import type { FollowUpCaseRecord } from '../domain/follow-up-case.js';
 import type { Granularity, Period } from '../domain/report.js';
 import { surveyKind } from '../domain/survey-kinds.js';
-import { adminTeamOf, type TeamAccess, teamAccess } from '../domain/teams.js';
+import { adminTeamOf, groupsFromClaim, type TeamAccess, teamAccess } from '../domain/teams.js';
 import type { AggregateStore, CustomerHistory, EarlierContact } from '../ports.js';
 import { renderSections } from '../report/html.js';
 import { loadReports, periodOf, ReportRequestError } from '../report/load.js';
@@ -71,29 +71,6 @@ export interface Member {
   readonly access: TeamAccess;
 }
 
-/**
- * A groups claim as it arrives: a JSON array from a provider, or the string API Gateway's JWT authorizer
- * makes of an array claim (`[support cx-admin]`); one group alone as a plain string.
- */
-export function groupsOf(claim: unknown): string[] {
-  if (Array.isArray(claim)) return claim.map(String);
-  if (typeof claim !== 'string') return [];
-  const text = claim.trim();
-  if (text.startsWith('[') && text.endsWith(']')) {
-    try {
-      const parsed: unknown = JSON.parse(text);
-      if (Array.isArray(parsed)) return parsed.map(String);
-    } catch {
-      // API Gateway's form: space-separated inside brackets.
-    }
-    return text
-      .slice(1, -1)
-      .split(/[\s,]+/)
-      .filter(Boolean);
-  }
-  return text.split(/[\s,]+/).filter(Boolean);
-}
-
 /** The member API Gateway's JWT authorizer let through (`requestContext.authorizer.jwt.claims`), or undefined without claims. */
 export function memberOf(event: APIGatewayProxyEventV2, deps: Pick<WorkspaceDeps, 'catalog' | 'groupsClaim'>): Member | undefined {
   const claims = (event.requestContext as { authorizer?: { jwt?: { claims?: Record<string, unknown> } } }).authorizer?.jwt?.claims;
@@ -102,7 +79,7 @@ export function memberOf(event: APIGatewayProxyEventV2, deps: Pick<WorkspaceDeps
   const sub = typeof claims.sub === 'string' && claims.sub ? claims.sub : undefined;
   const actor = email ?? sub;
   if (!actor) return undefined;
-  return { actor, access: teamAccess(deps.catalog, groupsOf(claims[deps.groupsClaim])) };
+  return { actor, access: teamAccess(deps.catalog, groupsFromClaim(claims[deps.groupsClaim])) };
 }
 
 const version = z.int().check(z.gte(1));

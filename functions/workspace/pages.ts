@@ -1,7 +1,7 @@
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { escapeHtml } from '../domain/html.js';
 import type { Catalog } from '../domain/program.js';
-import { adminTeamOf, teamsOf } from '../domain/teams.js';
+import { teamMapOf } from '../domain/teams.js';
 import { CHART_CSS } from '../report/html.js';
 import { en } from './app/strings.js';
 
@@ -96,8 +96,7 @@ export async function servePage(routeKey: string, settings: PageSettings): Promi
           issuer: settings.issuer,
           clientId: settings.clientId,
           groupsClaim: settings.groupsClaim,
-          teams: teamsOf(settings.catalog),
-          adminTeam: adminTeamOf(settings.catalog),
+          ...teamMapOf(settings.catalog),
           rootCauses: settings.catalog.rootCauses,
           programs: settings.catalog.programs.map((program) => program.id),
           brand: settings.catalog.brand.name,

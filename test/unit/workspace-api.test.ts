@@ -3,9 +3,10 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { InboxCursors } from '../../functions/cases/inbox.js';
 import { followUpQueueNames } from '../../functions/config/resources.js';
 import type { FollowUpCaseRecord } from '../../functions/domain/follow-up-case.js';
+import { groupsFromClaim } from '../../functions/domain/teams.js';
 import { renderNotificationEmail } from '../../functions/notify/notification-email.js';
 import type { CaseInbox, InboxQuery } from '../../functions/ports.js';
-import { groupsOf, handleWorkspaceRequest, MAX_AGENT_TEXT, type WorkspaceDeps } from '../../functions/workspace/http.js';
+import { handleWorkspaceRequest, MAX_AGENT_TEXT, type WorkspaceDeps } from '../../functions/workspace/http.js';
 import { detractorCase } from '../fixtures/cases.js';
 import { testCatalog } from '../fixtures/catalog.js';
 import { InMemoryAggregates } from '../fixtures/in-memory-aggregates.js';
@@ -123,11 +124,11 @@ describe('the workspace API (JWT-authorised, scoped to the member’s teams)', (
   });
 
   it('reads the groups claim in every form it arrives in', () => {
-    expect(groupsOf('[support cx-admin]')).toEqual(['support', 'cx-admin']);
-    expect(groupsOf('["support","cx-admin"]')).toEqual(['support', 'cx-admin']);
-    expect(groupsOf(['support'])).toEqual(['support']);
-    expect(groupsOf('support')).toEqual(['support']);
-    expect(groupsOf(undefined)).toEqual([]);
+    expect(groupsFromClaim('[support cx-admin]')).toEqual(['support', 'cx-admin']);
+    expect(groupsFromClaim('["support","cx-admin"]')).toEqual(['support', 'cx-admin']);
+    expect(groupsFromClaim(['support'])).toEqual(['support']);
+    expect(groupsFromClaim('support')).toEqual(['support']);
+    expect(groupsFromClaim(undefined)).toEqual([]);
   });
 
   it('lists and shows the cases of my queues; another team’s case is absent from its list and 403 by id', async () => {

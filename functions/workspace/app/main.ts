@@ -6,13 +6,12 @@
  * (/inbox/{caseId}) from the /api routes. No framework, no third-party request; text only ever goes in
  * through textContent, so HTML in notes and comments shows as text.
  */
+import { accessOf, groupsFromClaim, type TeamMap } from '../../domain/teams.js';
 import { type StringKey, t } from './strings.js';
 
-interface WorkspaceConfig {
+interface WorkspaceConfig extends TeamMap {
   readonly issuer: string;
   readonly clientId: string;
-  readonly teams: Readonly<Record<string, readonly string[]>>;
-  readonly adminTeam: string;
   readonly groupsClaim: string;
   readonly rootCauses: readonly string[];
   readonly programs: readonly string[];
@@ -68,6 +67,8 @@ const PAGES = '/inbox';
 const KEYS = { verifier: 'closeloop.pkce', state: 'closeloop.state', target: 'closeloop.target' } as const;
 
 let idToken = '';
+/** The ID token's claims, read once at sign-in (for display and the filters only: the API checks the token). */
+let claims: Record<string, unknown> = {};
 let email = '';
 
 const base64url = (bytes: Uint8Array) =>
@@ -153,8 +154,8 @@ async function signIn(config: WorkspaceConfig, discovery: Discovery): Promise<vo
   const tokens = await json<{ id_token?: string }>(response);
   if (!tokens.id_token) return redirectToSignIn(config, discovery);
   idToken = tokens.id_token;
-  const claims = JSON.parse(atob((idToken.split('.')[1] ?? '').replace(/-/g, '+').replace(/_/g, '/'))) as { email?: string; sub?: string };
-  email = claims.email ?? claims.sub ?? '';
+  claims = JSON.parse(atob((idToken.split('.')[1] ?? '').replace(/-/g, '+').replace(/_/g, '/'))) as Record<string, unknown>;
+  email = String(claims.email ?? claims.sub ?? '');
   history.replaceState(null, '', target.startsWith('/inbox') || target.startsWith('/dashboard') ? target : PAGES);
 }
 
@@ -210,12 +211,8 @@ function sla(dueAt: string): string {
   return left < 0 ? t('overdueBy', { time: duration(left) }) : t('timeLeft', { time: duration(left) });
 }
 
-/** My queues, for the filter: from the token's groups (the API enforces them; this only fills a select). */
-function myQueues(config: WorkspaceConfig): string[] {
-  const groups = groupsOf(config);
-  if (groups.includes(config.adminTeam)) return [...new Set(Object.values(config.teams).flat())];
-  return [...new Set(groups.flatMap((group) => config.teams[group] ?? []))];
-}
+/** What I may see, from the token's groups (the API enforces it; the pages only fill their filters and links with it). */
+const myAccess = (config: WorkspaceConfig) => accessOf(config, groupsFromClaim(claims[config.groupsClaim]));
 
 function select(id: string, label: StringKey, options: readonly (readonly [string, string])[], chosen: string): HTMLElement {
   const control = element('select', { id, name: id });
@@ -238,7 +235,7 @@ async function inbox(config: WorkspaceConfig) {
   const filters = element(
     'form',
     { class: 'filters', 'aria-label': t('filters') },
-    select('queue', 'queue', [['', t('allQueues')], ...myQueues(config).map((queue) => [queue, queue] as const)], query.get('queue') ?? ''),
+    select('queue', 'queue', [['', t('allQueues')], ...myAccess(config).queues.map((queue) => [queue, queue] as const)], query.get('queue') ?? ''),
     select(
       'status',
       'status',
@@ -457,17 +454,9 @@ async function dashboard(config: WorkspaceConfig) {
 
 function navigation(config: WorkspaceConfig) {
   const links: [string, StringKey][] = [[PAGES, 'inbox']];
-  if (isAdmin(config)) links.push(['/dashboard', 'dashboard']);
+  if (myAccess(config).admin) links.push(['/dashboard', 'dashboard']);
   (document.getElementById('nav') as HTMLElement).replaceChildren(...links.map(([href, label]) => element('a', { href }, t(label))));
 }
-
-function groupsOf(config: WorkspaceConfig): string[] {
-  const payload = JSON.parse(atob((idToken.split('.')[1] ?? '').replace(/-/g, '+').replace(/_/g, '/'))) as Record<string, unknown>;
-  const claim = payload[config.groupsClaim];
-  return Array.isArray(claim) ? claim.map(String) : typeof claim === 'string' ? claim.replace(/[[\]]/g, '').split(/[\s,]+/) : [];
-}
-
-const isAdmin = (config: WorkspaceConfig) => groupsOf(config).includes(config.adminTeam);
 
 async function route(config: WorkspaceConfig) {
   announce('');
