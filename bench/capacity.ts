@@ -21,7 +21,8 @@ import type { AttributeValue, ConsumedCapacity, DynamoDBClient } from '@aws-sdk/
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { surveyTable } from '../functions/config/resources.js';
 
-export type Phase = 'survey' | 'response' | 'notification';
+/** `action`: a support agent's action on a case (the workspace's acknowledge, assign, note, reply, resolve). */
+export type Phase = 'survey' | 'response' | 'notification' | 'action';
 
 /** Whose work a write is: set around each survey, response or notification driven through the use cases. */
 export interface Actor {
@@ -53,6 +54,7 @@ const INDEX_KEYS: Record<string, string> = {
   [surveyTable.contactIndex.name]: surveyTable.contactIndex.partitionKey,
   [surveyTable.slaIndex.name]: surveyTable.slaIndex.partitionKey,
   [surveyTable.inboxIndex.name]: surveyTable.inboxIndex.partitionKey,
+  [surveyTable.answerIndex.name]: surveyTable.answerIndex.partitionKey,
 };
 
 /** DynamoDB's item size: attribute names plus values (strings in UTF-8, numbers ~1 byte per 2 digits + 1, 3 bytes per map or list). */
@@ -264,7 +266,7 @@ export interface KeyLoad {
 export function keyLoads(ledger: WriteLedger, counts: { survey: number; response: number }, rates: { survey: number; response: number }): KeyLoad[] {
   const byKey = new Map<string, { survey: number; response: number; actors: Set<string> }>();
   for (const b of ledger.bookings) {
-    if (b.phase === 'notification') continue;
+    if (b.phase === 'notification' || b.phase === 'action') continue;
     const k = byKey.get(b.key) ?? { survey: 0, response: 0, actors: new Set<string>() };
     k[b.phase] += b.units;
     // A survey and its response are one person's: the same actor id in both phases.

@@ -17,6 +17,7 @@ type BurstResult = import('./burst.js').BurstResult;
 const { table } = await import('./harness.js');
 const { benchWrites, writesReport } = await import('./writes.js');
 const { benchLatency } = await import('./latency.js');
+const { benchWorkspace, benchWorkspaceLoad, CASE_ACTIONS } = await import('./workspace.js');
 const { execFileSync } = await import('node:child_process');
 const { fileURLToPath } = await import('node:url');
 type WebhookLatency = import('./webhooks.js').WebhookLatency;
@@ -105,6 +106,52 @@ console.log(
   ]),
 );
 console.log(`goal p99 ≤ 1.3× the floor: ${goal(latency.every((l) => l.get.p99 <= 1.3 * l.get.floorP99 && l.post.p99 <= 1.3 * l.post.floorP99))}\n`);
+
+console.log(
+  "3c. The workspace (issue 26): GET /api/cases, a page of 25, at 10,000 open cases, vs the bare calls it makes (a Query per inbox partition, merged, then the page's consistent GetItems), 4 agents, each alternating the two; write units per case action (ConsumedCapacity, table with its GSIs); time to interactive in Chromium",
+  at(),
+);
+const workspace = await benchWorkspace(10_000, full ? 500 : 200, 3, 4, 20);
+console.log(`${workspace.cases.toLocaleString('en')} open cases written in ${workspace.seedSeconds.toFixed(1)} s`);
+console.log(
+  table([
+    ['who', 'partitions', 'requests', 'p50 (floor) ms', 'p99 (floor) ms', 'p50 / p99 ratio'],
+    ...workspace.latency.map((l) => [
+      l.who,
+      l.partitions,
+      l.requests,
+      `${l.handler.p50.toFixed(1)} (${l.floor.p50.toFixed(1)})`,
+      `${l.handler.p99.toFixed(1)} (${l.floor.p99.toFixed(1)})`,
+      `${x(l.handler.p50, l.floor.p50)} / ${x(l.handler.p99, l.floor.p99)}`,
+    ]),
+  ]),
+);
+console.log(
+  `goal p50 and p99 ≤ 1.3× the bare calls: ${goal(workspace.latency.every((l) => l.handler.p50 <= 1.3 * l.floor.p50 && l.handler.p99 <= 1.3 * l.floor.p99))}`,
+);
+console.log(
+  table([
+    ['case action (workspace API)', 'WRU'],
+    ...CASE_ACTIONS.map((action) => {
+      const u = workspace.actions[action];
+      return [
+        action,
+        `${u.total.toFixed(1)} (${u.measured.toFixed(1)} measured + ${u.calculated.toFixed(1)} calculated)${action === 'reply' ? `; its email: one notification, ${writes.perNotification.total.toFixed(1)} (2b)` : ''}`,
+      ];
+    }),
+  ]),
+);
+console.log(`(mean over ${workspace.actedOn} cases, each acknowledged, assigned, noted, replied to and resolved in turn)`);
+const load = benchWorkspaceLoad(10);
+const scriptsGzip = load.scripts.reduce((sum, s) => sum + s.gzipBytes, 0);
+console.log(
+  `time to interactive (navigation to /inbox until its first row is visible, the provider's session signing in again): median ${load.median.toFixed(0)} ms of ${load.loads.length} loads on a warm sandbox ` +
+    `(${load.loads.map((t) => t.toFixed(0)).join(', ')}); goal ≤ 1,000 ms: ${goal(load.median <= 1000)}`,
+);
+console.log(
+  `JavaScript the pages load: ${load.scripts.map((s) => `${s.url} ${(s.bytes / 1024).toFixed(1)} KiB, ${(s.gzipBytes / 1024).toFixed(1)} KiB gzip -9`).join('; ')}; ` +
+    `in all ${(scriptsGzip / 1024).toFixed(1)} KiB gzip -9; goal ≤ 150 KB: ${goal(scriptsGzip <= 150 * 1000)}\n`,
+);
 
 console.log('4. Cost per 1,000 surveys sent, 15 % answered (us-east-1 list prices), DynamoDB writes as counted in 2b', at());
 console.log(costReport(calls, writes));

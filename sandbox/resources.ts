@@ -1,4 +1,4 @@
-import { CreateTableCommand, DescribeTableCommand, type DynamoDBClient, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, type CreateTableCommandInput, DescribeTableCommand, type DynamoDBClient, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import {
   announceFailureQueue,
@@ -44,61 +44,64 @@ export const SANDBOX_BUS_NAME = 'closeloop-sandbox';
 
 export const SANDBOX_INTEGRATION_EVENTS_QUEUE = 'closeloop-integration-events';
 
+/** The survey table as the CDK stack declares it (keys, GSIs, stream): the sandbox's, and the benchmarks' that count index writes. */
+export function surveyTableDefinition(tableName: string): CreateTableCommandInput {
+  return {
+    TableName: tableName,
+    AttributeDefinitions: [
+      { AttributeName: surveyTable.partitionKey, AttributeType: 'S' },
+      { AttributeName: surveyTable.sortKey, AttributeType: 'S' },
+      { AttributeName: surveyTable.slaIndex.partitionKey, AttributeType: 'S' },
+      { AttributeName: surveyTable.slaIndex.sortKey, AttributeType: 'N' },
+      { AttributeName: surveyTable.contactIndex.partitionKey, AttributeType: 'S' },
+      { AttributeName: surveyTable.inboxIndex.partitionKey, AttributeType: 'S' },
+      { AttributeName: surveyTable.inboxIndex.sortKey, AttributeType: 'N' },
+      { AttributeName: surveyTable.answerIndex.partitionKey, AttributeType: 'S' },
+      { AttributeName: surveyTable.answerIndex.sortKey, AttributeType: 'S' },
+    ],
+    KeySchema: [
+      { AttributeName: surveyTable.partitionKey, KeyType: 'HASH' },
+      { AttributeName: surveyTable.sortKey, KeyType: 'RANGE' },
+    ],
+    BillingMode: 'PAY_PER_REQUEST',
+    GlobalSecondaryIndexes: [
+      {
+        IndexName: surveyTable.slaIndex.name,
+        KeySchema: [
+          { AttributeName: surveyTable.slaIndex.partitionKey, KeyType: 'HASH' },
+          { AttributeName: surveyTable.slaIndex.sortKey, KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'ALL' },
+      },
+      {
+        IndexName: surveyTable.contactIndex.name,
+        KeySchema: [{ AttributeName: surveyTable.contactIndex.partitionKey, KeyType: 'HASH' }],
+        Projection: { ProjectionType: 'KEYS_ONLY' },
+      },
+      {
+        IndexName: surveyTable.inboxIndex.name,
+        KeySchema: [
+          { AttributeName: surveyTable.inboxIndex.partitionKey, KeyType: 'HASH' },
+          { AttributeName: surveyTable.inboxIndex.sortKey, KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'KEYS_ONLY' },
+      },
+      {
+        IndexName: surveyTable.answerIndex.name,
+        KeySchema: [
+          { AttributeName: surveyTable.answerIndex.partitionKey, KeyType: 'HASH' },
+          { AttributeName: surveyTable.answerIndex.sortKey, KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'KEYS_ONLY' },
+      },
+    ],
+    StreamSpecification: { StreamEnabled: true, StreamViewType: surveyTable.streamView },
+  };
+}
+
 /** Creates, on the emulators, the table and queues the CDK stack declares (same shapes, same catalog). */
 export async function createResources(dynamodb: DynamoDBClient, sqs: SQSClient, catalog: Catalog): Promise<SandboxResources> {
-  await dynamodb.send(
-    new CreateTableCommand({
-      TableName: SANDBOX_TABLE_NAME,
-      AttributeDefinitions: [
-        { AttributeName: surveyTable.partitionKey, AttributeType: 'S' },
-        { AttributeName: surveyTable.sortKey, AttributeType: 'S' },
-        { AttributeName: surveyTable.slaIndex.partitionKey, AttributeType: 'S' },
-        { AttributeName: surveyTable.slaIndex.sortKey, AttributeType: 'N' },
-        { AttributeName: surveyTable.contactIndex.partitionKey, AttributeType: 'S' },
-        { AttributeName: surveyTable.inboxIndex.partitionKey, AttributeType: 'S' },
-        { AttributeName: surveyTable.inboxIndex.sortKey, AttributeType: 'N' },
-        { AttributeName: surveyTable.answerIndex.partitionKey, AttributeType: 'S' },
-        { AttributeName: surveyTable.answerIndex.sortKey, AttributeType: 'S' },
-      ],
-      KeySchema: [
-        { AttributeName: surveyTable.partitionKey, KeyType: 'HASH' },
-        { AttributeName: surveyTable.sortKey, KeyType: 'RANGE' },
-      ],
-      BillingMode: 'PAY_PER_REQUEST',
-      GlobalSecondaryIndexes: [
-        {
-          IndexName: surveyTable.slaIndex.name,
-          KeySchema: [
-            { AttributeName: surveyTable.slaIndex.partitionKey, KeyType: 'HASH' },
-            { AttributeName: surveyTable.slaIndex.sortKey, KeyType: 'RANGE' },
-          ],
-          Projection: { ProjectionType: 'ALL' },
-        },
-        {
-          IndexName: surveyTable.contactIndex.name,
-          KeySchema: [{ AttributeName: surveyTable.contactIndex.partitionKey, KeyType: 'HASH' }],
-          Projection: { ProjectionType: 'KEYS_ONLY' },
-        },
-        {
-          IndexName: surveyTable.inboxIndex.name,
-          KeySchema: [
-            { AttributeName: surveyTable.inboxIndex.partitionKey, KeyType: 'HASH' },
-            { AttributeName: surveyTable.inboxIndex.sortKey, KeyType: 'RANGE' },
-          ],
-          Projection: { ProjectionType: 'KEYS_ONLY' },
-        },
-        {
-          IndexName: surveyTable.answerIndex.name,
-          KeySchema: [
-            { AttributeName: surveyTable.answerIndex.partitionKey, KeyType: 'HASH' },
-            { AttributeName: surveyTable.answerIndex.sortKey, KeyType: 'RANGE' },
-          ],
-          Projection: { ProjectionType: 'KEYS_ONLY' },
-        },
-      ],
-      StreamSpecification: { StreamEnabled: true, StreamViewType: surveyTable.streamView },
-    }),
-  );
+  await dynamodb.send(new CreateTableCommand(surveyTableDefinition(SANDBOX_TABLE_NAME)));
   await dynamodb.send(
     new UpdateTimeToLiveCommand({
       TableName: SANDBOX_TABLE_NAME,
