@@ -55,8 +55,10 @@ function importTime(file: string, env: NodeJS.ProcessEnv): number {
   return Number(result.stdout);
 }
 
-export async function benchBundles(starts = 21): Promise<BundleResult[]> {
+/** `only`: these stages alone (a new stage's figures between complete runs); every stage by default. */
+export async function benchBundles(starts = 21, only?: readonly string[]): Promise<BundleResult[]> {
   const stages = readdirSync(FUNCTIONS).filter((d) => {
+    if (only && !only.includes(d)) return false;
     try {
       return statSync(path.join(FUNCTIONS, d, 'handler.ts')).isFile();
     } catch {

@@ -139,9 +139,13 @@ console.log(
         `${u.total.toFixed(1)} (${u.measured.toFixed(1)} measured + ${u.calculated.toFixed(1)} calculated)${action === 'reply' ? `; its email: one notification, ${writes.perNotification.total.toFixed(1)} (2b)` : ''}`,
       ];
     }),
+    [
+      "the customer's email reply (inbound stage)",
+      `${workspace.customerReply.total.toFixed(1)} (${workspace.customerReply.measured.toFixed(1)} measured + ${workspace.customerReply.calculated.toFixed(1)} calculated)`,
+    ],
   ]),
 );
-console.log(`(mean over ${workspace.actedOn} cases, each acknowledged, assigned, noted, replied to and resolved in turn)`);
+console.log(`(mean over ${workspace.actedOn} cases, each acknowledged, assigned, noted, replied to, answered by the customer by email and resolved in turn)`);
 const load = benchWorkspaceLoad(10);
 const scriptsGzip = load.scripts.reduce((sum, s) => sum + s.gzipBytes, 0);
 console.log(

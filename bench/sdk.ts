@@ -31,6 +31,7 @@ import {
   parkedAcknowledgement,
   runtimeVariables,
   sqsEvent,
+  storedReply,
   streamInsert,
   synthesizeFunctions,
   ticketFor,
@@ -130,6 +131,9 @@ export async function benchSdk(starts = 7): Promise<{ node: string; results: Sdk
       measure: () => streamInsert(Item),
       respond: () => httpEvent('GET', '/r/{token}', `/r/${token}`, { token }),
       notify: pendingAcknowledgement,
+      // A reply to an address that names no case: read from the bucket, parsed, dropped and deleted.
+      inbound: async () =>
+        (await storedReply(info, { to: `reply+${'a'.repeat(53)}@${info.inboundDomain}`, from: 'customer@example.com', text: 'Thank you, it came.' })).event,
       hooks: () => httpEvent('POST', '/hooks/{integrationId}', '/hooks/none', { integrationId: 'none' }, { body: '{}' }),
       deliver: () =>
         httpEvent(

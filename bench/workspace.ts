@@ -19,7 +19,9 @@ import { DynamoCustomerHistory } from '../functions/adapters/dynamo-customer-his
 import { DEFAULT_INBOX_STATUSES, InboxCursors } from '../functions/cases/inbox.js';
 import { surveyTable } from '../functions/config/resources.js';
 import type { CaseStatus, FollowUpCaseRecord } from '../functions/domain/follow-up-case.js';
+import { ReplyTokens } from '../functions/domain/reply-token.js';
 import { adminTeamOf } from '../functions/domain/teams.js';
+import { type InboundMailDeps, receiveMail } from '../functions/inbound/inbound.js';
 import { handleWorkspaceRequest, type WorkspaceDeps } from '../functions/workspace/http.js';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../sandbox/emulators.js';
 import { detractorCase } from '../test/fixtures/cases.js';
@@ -46,6 +48,8 @@ export interface WorkspaceFigures {
   readonly latency: InboxLatency[];
   /** Write units per action, mean over the cases acted on: measured + calculated (capacity.ts). */
   readonly actions: Record<CaseAction, { measured: number; calculated: number; total: number }>;
+  /** A customer's email reply recorded in the case (the inbound stage, `inbound`), between the team's reply and the resolution. */
+  readonly customerReply: { measured: number; calculated: number; total: number };
   readonly actedOn: number;
 }
 
@@ -216,9 +220,29 @@ export async function benchWorkspace(cases = 10_000, requests = 300, rounds = 3,
       reply: { reply: 'We are sorry about the late parcel; a courier brings it tomorrow morning.' },
       resolve: { rootCause: 'delivery-delay', note: 'Redelivered.' },
     };
+    const tokens = new ReplyTokens('bench-reply-token-secret');
+    const raw = new TextEncoder().encode(
+      'From: Mari <mari@example.com>\r\nSubject: Re: your feedback\r\nMessage-ID: <m@example.com>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nIt came this morning, thank you.\r\n\r\nOn Mon, 7 Dec 2026, Shop <feedback@example.com> wrote:\r\n> Hello\r\n',
+    );
+    const inboundDeps: InboundMailDeps = {
+      mail: { read: async () => ({ bytes: raw, size: raw.length }), delete: async () => undefined },
+      cases: repository,
+      tokens,
+      domain: 'reply.example.com',
+      senderEmail: 'feedback@example.com',
+      now: () => new Date(),
+    };
     for (const [i, { caseId }] of listed.entries()) {
       let version = 1;
       for (const action of CASE_ACTIONS) {
+        if (action === 'resolve') {
+          // The customer answers the team's reply by email before the case is resolved.
+          const to = tokens.addressFor(caseId, inboundDeps.domain);
+          await ledger.as('action', `customer-reply#${i}`, () =>
+            receiveMail({ messageId: `m-${i}`, source: 'mari@example.com', recipients: [to] }, `inbound/m-${i}`, inboundDeps),
+          );
+          version++;
+        }
         const page = await ledger.as('action', `${action}#${i}`, async () =>
           ok(
             await handleWorkspaceRequest(
@@ -242,15 +266,14 @@ export async function benchWorkspace(cases = 10_000, requests = 300, rounds = 3,
     } while (startKey);
     ledger.finalize(items);
     const perActor = ledger.perActor('action');
-    const actions = Object.fromEntries(
-      CASE_ACTIONS.map((action) => {
-        const units = [...perActor].filter(([id]) => id.startsWith(`${action}#`)).map(([, u]) => u);
-        const measured = units.reduce((s, u) => s + u.measured, 0) / (units.length || 1);
-        const calculated = units.reduce((s, u) => s + u.calculated, 0) / (units.length || 1);
-        return [action, { measured, calculated, total: measured + calculated }];
-      }),
-    ) as WorkspaceFigures['actions'];
-    return { cases, seedSeconds, latency, actions, actedOn: listed.length };
+    const meanOf = (prefix: string) => {
+      const units = [...perActor].filter(([id]) => id.startsWith(`${prefix}#`)).map(([, u]) => u);
+      const measured = units.reduce((s, u) => s + u.measured, 0) / (units.length || 1);
+      const calculated = units.reduce((s, u) => s + u.calculated, 0) / (units.length || 1);
+      return { measured, calculated, total: measured + calculated };
+    };
+    const actions = Object.fromEntries(CASE_ACTIONS.map((action) => [action, meanOf(action)])) as WorkspaceFigures['actions'];
+    return { cases, seedSeconds, latency, actions, customerReply: meanOf('customer-reply'), actedOn: listed.length };
   } finally {
     await dynamo.stop();
   }

@@ -9,7 +9,8 @@ import { CliError, EXIT } from './args.js';
 /** Where the running sandbox describes itself: always the current folder's `.sandbox/sandbox.json`. */
 export const SANDBOX_FILE = path.join('.sandbox', 'sandbox.json');
 
-const LOOPBACK = /^http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?(\/|$)/;
+/** HTTP endpoints, and the SMTP server's (customers' replies): loopback only. */
+const LOOPBACK = /^(http|smtp):\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?(\/|$)/;
 /** Long enough for a busy machine's sandbox to answer, short enough not to feel like a hang. */
 const LIVENESS_TIMEOUT_MS = 3_000;
 

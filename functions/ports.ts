@@ -136,6 +136,8 @@ export interface SurveyEmail {
   readonly text: string;
   /** Extra headers (List-Unsubscribe, List-Unsubscribe-Post). */
   readonly headers: Readonly<Record<string, string>>;
+  /** Where a reply goes, when not the support address: the case's own address (`inbound`). */
+  readonly replyTo?: string;
   /** SES message tags (name → value) for deliverability events and cost reports. */
   readonly tags: Readonly<Record<string, string>>;
 }
@@ -189,6 +191,14 @@ export interface FollowUpPublisher {
 }
 
 /** Follow-up cases and their history. */
+/** The raw messages SES received for the inbound domain (its receipt rule's S3 action stored them). */
+export interface RawMailStore {
+  /** The first `maxBytes` of a message, and its whole size: more than the bytes read means it was cut. */
+  read(key: string, maxBytes: number): Promise<{ readonly bytes: Uint8Array; readonly size: number }>;
+  /** Deletes it (nothing when already gone). */
+  delete(key: string): Promise<void>;
+}
+
 export interface CaseRepository {
   /**
    * Stores a new case unless one with its id exists (a re-delivered stream record). Says whether its

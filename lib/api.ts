@@ -6,4 +6,4 @@
  */
 export { Catalog } from './catalog.js';
 export { Closeloop } from './closeloop.js';
-export type { CloseloopProps, WafProps, WorkspaceProps } from './props.js';
+export type { CloseloopProps, InboundProps, WafProps, WorkspaceProps } from './props.js';

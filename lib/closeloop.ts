@@ -17,6 +17,7 @@ import { Deliverability } from './constructs/deliverability.js';
 import { Digests } from './constructs/digests.js';
 import { Dispatch } from './constructs/dispatch.js';
 import { FollowUps } from './constructs/follow-ups.js';
+import { InboundMail } from './constructs/inbound-mail.js';
 import { Ingest } from './constructs/ingest.js';
 import { Integrations } from './constructs/integrations.js';
 import { Measurement } from './constructs/measurement.js';
@@ -134,6 +135,16 @@ export class Closeloop extends Construct {
       });
     }
     new Privacy(this, 'Privacy', { defaults, table: store.table, api: responses.api });
+    // Customers' replies by email into their cases (docs/inbound.md): off unless asked.
+    const inbound = settings.inbound
+      ? new InboundMail(this, 'Inbound', {
+          defaults,
+          table: store.table,
+          domain: settings.inbound.domain,
+          senderEmail: settings.senderEmail,
+          ...(settings.inbound.ruleSet ? { ruleSet: settings.inbound.ruleSet } : {}),
+        })
+      : undefined;
     // Respondent notifications: acknowledgement and resolution reply (docs/notifications.md).
     const notifications = new Notifications(this, 'Notifications', {
       defaults,
@@ -142,6 +153,7 @@ export class Closeloop extends Construct {
       supportEmail: settings.supportEmail,
       publicBaseUrl: responses.publicBaseUrl,
       configurationSet: dispatch.configurationSet,
+      ...(inbound && settings.inbound ? { inbound: { domain: settings.inbound.domain, replyTokenKey: inbound.replyTokenKey } } : {}),
     });
     const integrations = new Integrations(this, 'Integrations', { defaults, table: store.table, bus: ingest.bus, api: responses.api });
     const announcements = new Announcements(this, 'Announcements', {
@@ -173,6 +185,7 @@ export class Closeloop extends Construct {
       'deliver-failures': { queue: integrations.deadLetters, holds: 'Integration deliveries that kept failing' },
       'announce-failures': { queue: announcements.deadLetters, holds: 'Announcement sends that kept failing' },
       'digest-failures': { queue: digests.deadLetters, holds: 'Digest runs that kept failing' },
+      ...(inbound ? { 'inbound-failures': { queue: inbound.failures, holds: 'Received replies whose recording kept failing (redrive within 7 days)' } } : {}),
     };
     const deadLetterQueues = Object.fromEntries(Object.entries(failureQueues).map(([name, { queue }]) => [name, queue]));
     const producers = new Producers(this, 'Producers', {

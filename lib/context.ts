@@ -28,6 +28,8 @@ export const CONTEXT_KEYS = {
   workspaceAudience: 'closeloop:workspaceAudience',
   workspaceGroupsClaim: 'closeloop:workspaceGroupsClaim',
   workspaceDomainPrefix: 'closeloop:workspaceDomainPrefix',
+  inboundDomain: 'closeloop:inboundDomain',
+  inboundRuleSet: 'closeloop:inboundRuleSet',
 } as const;
 
 export class InvalidContextError extends Error {
@@ -69,7 +71,9 @@ export function propsFromContext(scope: Construct): Omit<CloseloopProps, 'catalo
       | 'workspaceIssuer'
       | 'workspaceAudience'
       | 'workspaceGroupsClaim'
-      | 'workspaceDomainPrefix',
+      | 'workspaceDomainPrefix'
+      | 'inboundDomain'
+      | 'inboundRuleSet',
   ): string | undefined => (get(key) === undefined ? undefined : String(get(key)));
   const waf = flag('waf');
   const wafRateLimit = number('wafRateLimit');
@@ -109,6 +113,10 @@ export function propsFromContext(scope: Construct): Omit<CloseloopProps, 'catalo
   if (workspaceOn === false && Object.keys(workspaceOptions).length)
     problems.push(`${CONTEXT_KEYS.workspace} is false but other closeloop:workspace… keys are set: remove them or turn the workspace on`);
   const workspace = workspaceOn || issuer !== undefined ? (Object.keys(workspaceOptions).length ? workspaceOptions : true) : undefined;
+  const inboundDomain = text('inboundDomain');
+  const inboundRuleSet = text('inboundRuleSet');
+  if (inboundRuleSet !== undefined && inboundDomain === undefined)
+    problems.push(`${CONTEXT_KEYS.inboundRuleSet} is set but ${CONTEXT_KEYS.inboundDomain} is not: set the domain replies go to`);
   if (problems.length) throw new InvalidContextError(`Invalid Closeloop settings: ${problems.join('; ')}`);
   return {
     senderEmail: String(get('senderEmail') ?? EXAMPLE_ADDRESSES.senderEmail),
@@ -124,5 +132,6 @@ export function propsFromContext(scope: Construct): Omit<CloseloopProps, 'catalo
     ...(text('alarmTopicArn') !== undefined ? { alarmTopicArn: text('alarmTopicArn') as string } : {}),
     ...(runtime ? { runtime } : {}),
     ...(workspace ? { workspace } : {}),
+    ...(inboundDomain !== undefined ? { inbound: { domain: inboundDomain, ...(inboundRuleSet !== undefined ? { ruleSet: inboundRuleSet } : {}) } } : {}),
   };
 }

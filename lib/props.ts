@@ -27,6 +27,18 @@ export interface WorkspaceProps {
   readonly domainPrefix?: string;
 }
 
+/** Customers' replies by email, into their cases (docs/inbound.md). */
+export interface InboundProps {
+  /**
+   * The domain replies go to: every email about a case has Reply-To `reply+<token>@<domain>`. A
+   * subdomain of its own (`reply.example.com`): its MX record points at SES's inbound endpoint in the
+   * stack's region, so no other mail of yours should go there.
+   */
+  readonly domain: string;
+  /** An existing receipt rule set (e.g. the account's active one) to add Closeloop's rule to. @default a rule set the construct creates, activated once by hand (docs/inbound.md) */
+  readonly ruleSet?: string;
+}
+
 export interface CloseloopProps {
   /** The survey programs, follow-up rules and queues, brand: `Catalog.fromFile('closeloop.yaml')`. */
   readonly catalog: Catalog;
@@ -79,7 +91,33 @@ export interface CloseloopProps {
    * issuer. @default no workspace
    */
   readonly workspace?: boolean | WorkspaceProps;
+  /**
+   * Customers' replies by email land in their cases (docs/inbound.md): an SES receipt rule for
+   * `domain` stores each message in an encrypted bucket and invokes the inbound stage. @default replies go to `supportEmail`
+   */
+  readonly inbound?: InboundProps;
 }
+
+/**
+ * The regions where SES receives email (the AWS General Reference's "Email receiving endpoints",
+ * checked 2026-12-07 against AWS's table as published since 2024). Another region fails at synth.
+ */
+export const SES_RECEIVING_REGIONS = [
+  'us-east-1',
+  'us-east-2',
+  'us-west-2',
+  'ca-central-1',
+  'eu-west-1',
+  'eu-west-2',
+  'eu-central-1',
+  'ap-southeast-1',
+  'ap-southeast-2',
+  'ap-southeast-3',
+  'ap-northeast-1',
+] as const;
+
+/** A receipt rule set's name, as SES allows it. */
+const RULE_SET_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9_.-]{0,62}[A-Za-z0-9])?$/;
 
 export const DEFAULTS = { sesMaxSendRate: 14, wafRateLimit: 300 } as const;
 
@@ -116,6 +154,7 @@ export interface ResolvedProps {
   /** The runtime was not given (cdk-nag's latest-runtime rules are then acknowledged). */
   readonly runtimeIsDefault: boolean;
   readonly workspace?: ResolvedWorkspace;
+  readonly inbound?: { readonly domain: string; readonly ruleSet?: string };
 }
 
 /** The workspace's identity provider: an outside issuer, or the construct's user pool with its login domain. */
@@ -225,9 +264,27 @@ export function resolveProps(props: CloseloopProps, region: string | undefined, 
   else if (major < (nodeMajor(DEFAULT_RUNTIME) ?? 0))
     problems.push(`runtime: "${runtime.name}" is older than ${DEFAULT_RUNTIME.name}, the Node.js the handlers are built for`);
   const workspace = resolveWorkspace(props.workspace, defaultPrefix, problems);
+  const inbound = props.inbound;
+  if (inbound) {
+    if (given(inbound.domain) && !DOMAIN.test(inbound.domain)) problems.push(`inbound.domain: "${inbound.domain}" is not a domain name`);
+    else if (given(inbound.domain) && given(props.supportEmail) && props.supportEmail.toLowerCase().endsWith(`@${inbound.domain.toLowerCase()}`)) {
+      problems.push(
+        `inbound.domain: "${inbound.domain}" is the support address's domain; its MX record would send the support mailbox's mail to SES. Use a subdomain of its own (e.g. reply.${inbound.domain})`,
+      );
+    }
+    if (inbound.ruleSet !== undefined && given(inbound.ruleSet) && !RULE_SET_NAME.test(inbound.ruleSet)) {
+      problems.push(`inbound.ruleSet: "${inbound.ruleSet}" is not a receipt rule set name (letters, digits, _ . -, at most 64)`);
+    }
+    if (region !== undefined && !(SES_RECEIVING_REGIONS as readonly string[]).includes(region)) {
+      problems.push(
+        `inbound: SES does not receive email in ${region}. Deploy the stack in a region that does (${SES_RECEIVING_REGIONS.join(', ')}), or leave inbound out (replies then go to supportEmail)`,
+      );
+    }
+  }
   if (problems.length) throw new InvalidPropsError(`Invalid Closeloop props: ${problems.join('; ')}`);
   return {
     ...(workspace ? { workspace } : {}),
+    ...(inbound ? { inbound: { domain: inbound.domain.toLowerCase(), ...(inbound.ruleSet ? { ruleSet: inbound.ruleSet } : {}) } } : {}),
     runtime,
     runtimeIsDefault: props.runtime === undefined,
     senderEmail: props.senderEmail,

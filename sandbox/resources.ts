@@ -12,6 +12,7 @@ import {
   followUpDeadLetterName,
   followUpQueueDefaults,
   followUpQueueNames,
+  inboundFailureQueue,
   integrationQueueDefaults,
   integrationQueueName,
   measureFailureQueue,
@@ -43,6 +44,9 @@ export const SANDBOX_TABLE_NAME = 'closeloop-surveys';
 export const SANDBOX_BUS_NAME = 'closeloop-sandbox';
 
 export const SANDBOX_INTEGRATION_EVENTS_QUEUE = 'closeloop-integration-events';
+
+/** The bucket the sandbox's SMTP server stores received messages in (on fauxqs's S3), as the receipt rule's S3 action does. */
+export const SANDBOX_INBOUND_BUCKET = 'closeloop-inbound-mail';
 
 /** The survey table as the CDK stack declares it (keys, GSIs, stream): the sandbox's, and the benchmarks' that count index writes. */
 export function surveyTableDefinition(tableName: string): CreateTableCommandInput {
@@ -134,7 +138,7 @@ export async function createResources(dynamodb: DynamoDBClient, sqs: SQSClient, 
     { VisibilityTimeout: String(feedbackQueue.visibilityTimeoutSeconds) },
     { name: deliverabilityFailureQueue.name, maxReceiveCount: feedbackQueue.maxReceiveCount },
   );
-  for (const failures of [rulesFailureQueue, measureFailureQueue, escalateFailureQueue]) {
+  for (const failures of [rulesFailureQueue, measureFailureQueue, escalateFailureQueue, inboundFailureQueue]) {
     await create(failures.name, { MessageRetentionPeriod: days(failures.retentionDays) });
   }
   await create(notifyFailureQueue.name, { MessageRetentionPeriod: days(notifyFailureQueue.retentionDays) });

@@ -22,9 +22,11 @@ export interface SandboxPorts {
   http: number;
   /** The workspace's OpenID provider. */
   oidc: number;
+  /** SES email receiving: customers' replies to the inbound domain. */
+  smtp: number;
 }
 
-export const DEFAULT_PORTS: SandboxPorts = { dynamodb: 8000, ses: 8005, sqs: 4566, events: 4010, scheduler: 4011, http: 3000, oidc: 3001 };
+export const DEFAULT_PORTS: SandboxPorts = { dynamodb: 8000, ses: 8005, sqs: 4566, events: 4010, scheduler: 4011, http: 3000, oidc: 3001, smtp: 2525 };
 
 /** The environment variable that overrides each default port. */
 export const PORT_VARIABLES: Record<keyof SandboxPorts, string> = {
@@ -35,6 +37,7 @@ export const PORT_VARIABLES: Record<keyof SandboxPorts, string> = {
   scheduler: 'CLOSELOOP_SCHEDULER_PORT',
   http: 'CLOSELOOP_HTTP_PORT',
   oidc: 'CLOSELOOP_OIDC_PORT',
+  smtp: 'CLOSELOOP_SMTP_PORT',
 };
 
 export const DELAY_SCALE_VARIABLE = 'CLOSELOOP_DELAY_SCALE';
@@ -90,7 +93,11 @@ export interface SandboxInfo {
     oidc: string;
     /** The support agents' workspace: the inbox (sign in as one of `agents`). */
     workspace: string;
+    /** SES email receiving: send a customer's reply here (to `reply+<token>@<inboundDomain>`, the Reply-To of a case's email). */
+    smtp: string;
   };
+  /** The domain whose `reply+<token>@` addresses land in cases (`inbound.domain` in AWS). */
+  inboundDomain: string;
   /** The workspace's client at the provider. */
   workspaceClientId: string;
   /** One agent per team and an admin, with the passwords the provider's login checks (this file is mode 600). */
@@ -212,7 +219,9 @@ async function startOn(options: SandboxOptions, ports: SandboxPorts): Promise<Ru
         publicApi: endpoint('publicApi'),
         oidc: endpoint('oidc'),
         workspace: `${endpoint('publicApi')}/inbox`,
+        smtp: endpoint('smtp'),
       },
+      inboundDomain: EXAMPLE_ADDRESSES.inboundDomain,
       workspaceClientId: required(run.oidc, 'the OpenID provider', 'sandbox').clientId,
       agents: [...required(run.agents, 'the agents', 'sandbox')],
       busName: SANDBOX_BUS_NAME,

@@ -33,7 +33,7 @@ export class SesSurveyMailer implements SurveyMailer {
         new SendEmailCommand({
           FromEmailAddress: this.settings.senderEmail,
           Destination: { ToAddresses: [email.to] },
-          ReplyToAddresses: [this.settings.supportEmail],
+          ReplyToAddresses: [email.replyTo ?? this.settings.supportEmail],
           ConfigurationSetName: this.settings.configurationSet,
           EmailTags: Object.entries(email.tags).map(([Name, Value]) => ({ Name, Value: tagValue(Value) })),
           Content: {

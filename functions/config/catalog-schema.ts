@@ -63,7 +63,8 @@ export const localeBundleSchema = z.strictObject({
         resolutionIntro: z.optional(nonEmpty.check(about("The line above the team's public reply."))),
         replySubject: z.optional(nonEmpty.check(about('Subject of a reply the team writes from the workspace; {brand}.'))),
         replyIntro: z.optional(nonEmpty.check(about('The line above such a reply.'))),
-        replyHint: z.optional(nonEmpty.check(about('Replies go to the support address.'))),
+        replyHint: z.optional(nonEmpty.check(about('Replies go to the support address, or into the case with `inbound`.'))),
+        supportContact: z.optional(nonEmpty.check(about('With `inbound`: the support address for anything else; {email}.'))),
       })
       .check(
         about(

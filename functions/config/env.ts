@@ -52,6 +52,12 @@ export const ENV = {
   DELIVER_FAILURE_QUEUE_URL: 'CLOSELOOP_DELIVER_FAILURE_QUEUE_URL',
   /** Optional: multiplies delivery retry waits; 1 in AWS, smaller in the sandbox (CLOSELOOP_DELAY_SCALE). */
   RETRY_DELAY_SCALE: 'CLOSELOOP_RETRY_DELAY_SCALE',
+  /** The inbound domain (`inbound.domain`): replies to case emails go to `reply+<token>@` it. */
+  INBOUND_DOMAIN: 'CLOSELOOP_INBOUND_DOMAIN',
+  /** The bucket the receipt rule stores received messages in (under `inbound/`). */
+  INBOUND_BUCKET: 'CLOSELOOP_INBOUND_BUCKET',
+  /** Secrets Manager id (ARN) of the key that signs the reply addresses' tokens (a key of its own). */
+  REPLY_TOKEN_SECRET: 'CLOSELOOP_REPLY_TOKEN_SECRET',
   /** The announce stage's queue: one message per recipient of an announcement. */
   ANNOUNCE_QUEUE_URL: 'CLOSELOOP_ANNOUNCE_QUEUE_URL',
 } as const;

@@ -80,6 +80,14 @@ export const rulesFailureQueue = { name: 'rules-failures', retentionDays: 14 } a
 export const measureFailureQueue = { name: 'measure-failures', retentionDays: 14 } as const;
 /** The escalation sweep's: runs that kept failing (its DLQ), and the cases it cannot escalate. */
 export const escalateFailureQueue = { name: 'escalate-failures', retentionDays: 14 } as const;
+/** The inbound stage's: received messages whose invocation kept failing (its DLQ, with the error), redriven within the bucket's 7 days. */
+export const inboundFailureQueue = { name: 'inbound-failures', retentionDays: 14 } as const;
+
+/**
+ * Received mail (`inbound`): the receipt rule's S3 action stores each message under `prefix` + SES's
+ * message id; the inbound stage deletes it once read, and the bucket whatever is left after `expireDays`.
+ */
+export const inboundMail = { prefix: 'inbound/', expireDays: 7 } as const;
 
 /**
  * SES bounce and complaint events of Closeloop's configuration set. SES publishes them to the
@@ -133,7 +141,7 @@ export function dispatchSendRateFor(sesMaxSendRate: number): number {
 }
 
 /** The sandbox's and the demo app's addresses (example.com: never delivered). */
-export const EXAMPLE_ADDRESSES = { senderEmail: 'surveys@example.com', supportEmail: 'support@example.com' } as const;
+export const EXAMPLE_ADDRESSES = { senderEmail: 'surveys@example.com', supportEmail: 'support@example.com', inboundDomain: 'inbound.example.com' } as const;
 
 /**
  * Secrets the stack generates and passes to functions by id (ARN) in an environment variable. The
@@ -143,6 +151,8 @@ export const EXAMPLE_ADDRESSES = { senderEmail: 'surveys@example.com', supportEm
 export const pageSigningSecret = { name: 'page-signing-key', generated: true } as const;
 /** The case inbox's cursor key: a secret of its own, so the case API never reads the pages' key. */
 export const inboxCursorSecret = { name: 'inbox-cursor-key', generated: true } as const;
+/** The reply addresses' key (`inbound` only): a secret of its own, read by the notify and inbound stages. */
+export const replyTokenSecret = { name: 'reply-token-key', generated: true } as const;
 
 export const DELIVER_TIMEOUT_SECONDS = 60;
 

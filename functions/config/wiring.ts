@@ -27,10 +27,10 @@ export type Stage = keyof typeof WIRING;
 export const STAGES = Object.keys(WIRING) as Stage[];
 
 /** The stages a stack deploys: every one but those whose prop (`onlyWith`) is off. */
-export function deployedStages(options: { readonly workspace: boolean }): Stage[] {
+export function deployedStages(options: { readonly workspace?: boolean; readonly inbound?: boolean } = {}): Stage[] {
   return STAGES.filter((stage) => {
-    const onlyWith = (WIRING[stage] as { readonly onlyWith?: 'workspace' }).onlyWith;
-    return onlyWith === undefined || options[onlyWith];
+    const onlyWith = (WIRING[stage] as StageManifest).onlyWith;
+    return onlyWith === undefined || options[onlyWith] === true;
   });
 }
 export type StageEnvKey<S extends Stage> = (typeof WIRING)[S]['env'][number];

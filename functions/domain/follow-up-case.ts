@@ -48,7 +48,7 @@ export interface FollowUpCase {
 export interface CaseChange {
   readonly at: string;
   readonly actor: string;
-  readonly action: 'opened' | 'acknowledged' | 'escalated' | 'resolved' | 'assigned' | 'noted' | 'replied';
+  readonly action: 'opened' | 'acknowledged' | 'escalated' | 'resolved' | 'assigned' | 'noted' | 'replied' | 'customer-replied';
   readonly note?: string;
   /** Who the case was given to (assignments only). */
   readonly assignee?: string;
@@ -56,6 +56,13 @@ export interface CaseChange {
   readonly reply?: string;
   readonly rootCause?: string;
   readonly rung?: number;
+  /** A customer's reply by email (`customer-replied`): who wrote (the From address) and what, quotes and signature removed. */
+  readonly from?: string;
+  readonly text?: string;
+  /** The reply's Message-ID, hashed: a second delivery of it is not recorded again. */
+  readonly messageId?: string;
+  /** What was left out of the reply (attachments, the part past 1 MB, text past the limit). */
+  readonly dropped?: readonly string[];
 }
 
 /** A follow-up case as stored: the message it was opened with, and its life since. */
@@ -204,6 +211,32 @@ export function addNote(record: FollowUpCaseRecord, actor: string, at: Date, not
 export function addReply(record: FollowUpCaseRecord, actor: string, at: Date, reply: string): FollowUpCaseRecord {
   if (record.status === 'resolved') throw new CaseTransitionError('the case is resolved: a reply goes with the resolution');
   return { ...record, history: [...record.history, { at: at.toISOString(), actor, action: 'replied', reply }] };
+}
+
+/**
+ * The customer answered an email about the case (functions/inbound): their words join the history as
+ * `customer-replied`, whatever the status; status and deadlines stay.
+ */
+export function addCustomerReply(
+  record: FollowUpCaseRecord,
+  at: Date,
+  reply: { readonly from: string; readonly text: string; readonly messageId: string; readonly dropped: readonly string[] },
+): FollowUpCaseRecord {
+  return {
+    ...record,
+    history: [
+      ...record.history,
+      {
+        at: at.toISOString(),
+        actor: 'customer',
+        action: 'customer-replied',
+        from: reply.from,
+        text: reply.text,
+        messageId: reply.messageId,
+        ...(reply.dropped.length ? { dropped: reply.dropped } : {}),
+      },
+    ],
+  };
 }
 
 /**

@@ -71,8 +71,10 @@ export interface NotificationMessages {
   readonly replySubject: string;
   /** The line above such a reply. */
   readonly replyIntro: string;
-  /** Replies go to the support address (Reply-To). */
+  /** Replies go to the support address (Reply-To), or into the case when the stack receives replies (`inbound`). */
   readonly replyHint: string;
+  /** With `inbound` only (replies go into the case): the support address, for anything else; {email}. */
+  readonly supportContact: string;
 }
 
 /** Every notification string, in bundle order. */
@@ -86,6 +88,7 @@ export const NOTIFICATION_KEYS = [
   'replySubject',
   'replyIntro',
   'replyHint',
+  'supportContact',
 ] as const satisfies readonly (keyof NotificationMessages)[];
 
 /**

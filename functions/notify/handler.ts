@@ -4,6 +4,7 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { Context, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { DynamoNotificationOutbox } from '../adapters/dynamo-notification-outbox.js';
 import { logger, loggingFailures, stageCounter, stageHandler } from '../adapters/observability.js';
+import { SecretsManagerSecretStore } from '../adapters/secrets-manager-secret-store.js';
 import { SesSurveyMailer } from '../adapters/ses-survey-mailer.js';
 import { items } from '../adapters/table-items.js';
 import { NOTIFY_LEASE_SECONDS } from '../config/resources.js';
@@ -11,6 +12,7 @@ import { loadRuntimeCatalog } from '../config/runtime-catalog.js';
 import { readStageEnv } from '../config/stage-env.js';
 import { notify as manifest } from '../config/stages/notify.js';
 import { NOTIFICATION_KINDS, type Notification } from '../domain/notification.js';
+import { ReplyTokens } from '../domain/reply-token.js';
 import { type NotifyDeps, sendNotification } from './notify.js';
 
 const catalog = loadRuntimeCatalog();
@@ -26,8 +28,24 @@ const deps: NotifyDeps = {
   now: () => new Date(),
   leaseSeconds: NOTIFY_LEASE_SECONDS,
   linkDays: catalog.retention.caseDays,
+  ...(env.INBOUND_DOMAIN && env.REPLY_TOKEN_SECRET ? { inbound: replyAddresses(env.INBOUND_DOMAIN, env.REPLY_TOKEN_SECRET, env.SUPPORT_EMAIL) } : {}),
 };
 const processor = new BatchProcessor(EventType.DynamoDBStreams);
+
+/** With `inbound`: every email's Reply-To is `reply+<token>@<domain>`, the key read once per cold start (again after a failed read). */
+function replyAddresses(domain: string, secretId: string, supportEmail: string): NonNullable<NotifyDeps['inbound']> {
+  const secrets = new SecretsManagerSecretStore();
+  let tokens: ReplyTokens | undefined;
+  return {
+    supportEmail,
+    replyTo: async (caseId) => {
+      // A case id of another shape (made by hand, not by Closeloop) keeps the support address.
+      if (!ReplyTokens.isCaseId(caseId)) return undefined;
+      tokens ??= new ReplyTokens(await secrets.read(secretId));
+      return tokens.addressFor(caseId, domain);
+    },
+  };
+}
 
 /** A newly written outbox item, from its stream record; anything else (other items, later changes of it) is not ours. */
 function notificationOf(record: DynamoDBRecord): Notification | undefined {

@@ -3,6 +3,7 @@ import { DEFAULT_ACCENT, framedEmail, respondentFrame, textRow } from '../domain
 import { escapeHtml } from '../domain/html.js';
 import { fill, messagesFor } from '../domain/messages.js';
 import { formatDeadline, type Notification } from '../domain/notification.js';
+import { OWN_MESSAGE_HEADER } from '../domain/reply-token.js';
 import { cleanMultilineText, displayValue } from '../domain/text.js';
 import type { SurveyEmail } from '../ports.js';
 
@@ -11,9 +12,16 @@ import type { SurveyEmail } from '../ports.js';
  * (logo, name, footer) and their List-Unsubscribe headers. The acknowledgement says we read the
  * answer, who will get in touch and by when (in the respondent's time zone when known); the
  * resolution carries the team's public reply, as plain text. Replies go to the support address
- * (Reply-To, set by the mailer).
+ * (Reply-To, set by the mailer), or, with `replyTo` (the stack receives replies: `inbound`), into the
+ * case, the support address then named in the body for anything else. Every notification carries
+ * OWN_MESSAGE_HEADER: one that comes back to the inbound domain is known for Closeloop's own.
  */
-export function renderNotificationEmail(notification: Notification, unsubscribeUrl: string, settings: EmailSettings): SurveyEmail {
+export function renderNotificationEmail(
+  notification: Notification,
+  unsubscribeUrl: string,
+  settings: EmailSettings,
+  inbound?: { readonly replyTo: string; readonly supportEmail: string },
+): SurveyEmail {
   const m = messagesFor(settings.locales, notification.locale);
   const n = m.notification;
   const brand = settings.brand.name;
@@ -38,6 +46,7 @@ export function renderNotificationEmail(notification: Notification, unsubscribeU
           { text: cleanMultilineText(notification.reply ?? ''), quote: true },
           { text: n.replyHint },
         ];
+  if (inbound) paragraphs.push({ text: fill(n.supportContact, { email: inbound.supportEmail }) });
 
   // The reply is the team's plain text: escaped, its line breaks kept.
   const para = ({ text, quote }: { text: string; quote?: boolean }) =>
@@ -60,7 +69,12 @@ export function renderNotificationEmail(notification: Notification, unsubscribeU
     subject,
     html,
     text,
-    headers: { 'List-Unsubscribe': `<${unsubscribeUrl}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' },
+    headers: {
+      'List-Unsubscribe': `<${unsubscribeUrl}>`,
+      'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
+      [OWN_MESSAGE_HEADER]: notification.kind,
+    },
     tags: { program: notification.programId, notification: notification.kind, case: notification.caseId },
+    ...(inbound ? { replyTo: inbound.replyTo } : {}),
   };
 }

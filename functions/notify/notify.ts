@@ -21,6 +21,8 @@ export interface NotifyDeps {
   readonly linkDays: number;
   /** A fresh random unsubscribe token per send (tests give fixed ones). @default a 128-bit token, hashed once */
   readonly newUnsubscribeToken?: () => string;
+  /** With `inbound`: the case's reply address (Reply-To) and the support address the body names instead. */
+  readonly inbound?: { readonly replyTo: (caseId: string) => Promise<string | undefined>; readonly supportEmail: string };
 }
 
 export type NotifyOutcome =
@@ -38,6 +40,8 @@ export type NotifyOutcome =
  * `delivery` names this delivery (the stream record's id): its retry may take its own claim again.
  */
 export async function sendNotification(notification: Notification, deps: NotifyDeps, delivery?: string): Promise<NotifyOutcome> {
+  // Before the claim: a failure to make the address (its key unreadable) leaves nothing held.
+  const replyTo = await deps.inbound?.replyTo(notification.caseId);
   const now = deps.now();
   const nowSeconds = Math.floor(now.getTime() / 1000);
   // The link carries a token whose hash names the contact: like a survey's unsubscribe link, it cannot answer anything.
@@ -60,11 +64,12 @@ export async function sendNotification(notification: Notification, deps: NotifyD
     await deps.outbox.skip(notification.caseId, slot, 'suppressed', now);
     return { status: 'skipped', reason: 'suppressed' };
   }
-  const email = renderNotificationEmail(notification, unsubscribePageUrl(deps.publicBaseUrl, token), {
-    brand: deps.brand,
-    locales: deps.locales,
-    publicBaseUrl: deps.publicBaseUrl,
-  });
+  const email = renderNotificationEmail(
+    notification,
+    unsubscribePageUrl(deps.publicBaseUrl, token),
+    { brand: deps.brand, locales: deps.locales, publicBaseUrl: deps.publicBaseUrl },
+    replyTo && deps.inbound ? { replyTo, supportEmail: deps.inbound.supportEmail } : undefined,
+  );
   const { caseId } = notification;
   return sendClaimed(
     {

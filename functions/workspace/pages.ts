@@ -41,7 +41,7 @@ label{font-weight:600}select,textarea,input{font:inherit;padding:.4rem;border:1p
 .table{overflow-x:auto}table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.5rem;border-bottom:1px solid #d0d7de;white-space:nowrap}
 tr.overdue td{background:#fff4e5}tr.overdue td:nth-child(5){color:#8a3a00;font-weight:600}
 dl{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem}dt{font-weight:600}dd{margin:0;white-space:pre-wrap;overflow-wrap:anywhere}
-.history{padding-left:1.25rem}.history .note{margin:.25rem 0 .75rem;white-space:pre-wrap;overflow-wrap:anywhere;color:#3d444d}
+.history{padding-left:1.25rem}.history .note{margin:.25rem 0 .75rem;white-space:pre-wrap;overflow-wrap:anywhere;color:#3d444d}.history .dropped{margin:0 0 .75rem;font-size:.875rem;color:#3d444d}
 .status{min-height:1.5rem;margin:0 1rem;font-weight:600}.status.failed{color:#a4262c}
 .visually-hidden{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
 .skip{position:absolute;left:-999px}.skip:focus{left:1rem;top:.5rem;background:#fff;padding:.25rem .5rem}

@@ -1,4 +1,5 @@
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IConfigurationSet } from 'aws-cdk-lib/aws-ses';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -19,6 +20,8 @@ export interface NotificationsProps {
   readonly publicBaseUrl: string;
   /** The survey emails' configuration set: bounces and complaints of notifications suppress the contact the same way. */
   readonly configurationSet: IConfigurationSet;
+  /** With `inbound`: each email's Reply-To is its case's reply address, made with this key. */
+  readonly inbound?: { readonly domain: string; readonly replyTokenKey: ISecret };
 }
 
 /**
@@ -44,8 +47,10 @@ export class Notifications extends Construct {
         SURVEY_TABLE: props.table.tableName,
         ...senderVariables(props.senderEmail, props.supportEmail, props.configurationSet),
         PUBLIC_BASE_URL: props.publicBaseUrl,
+        ...(props.inbound ? { INBOUND_DOMAIN: props.inbound.domain, REPLY_TOKEN_SECRET: props.inbound.replyTokenKey.secretArn } : {}),
       },
     });
+    props.inbound?.replyTokenKey.grantRead(this.function);
     grantSendEmail(this.function, props.senderEmail, props.configurationSet);
     this.function.readStream(props.table, this.failures);
   }

@@ -11,6 +11,7 @@ import { type IEventBus, Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction as LambdaTarget } from 'aws-cdk-lib/aws-events-targets';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Code, type FunctionProps, Function as LambdaFunction, type Runtime, StartingPosition, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { DynamoEventSource, SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
@@ -19,7 +20,7 @@ import { ENV } from '../../functions/config/env.js';
 import { METRICS_NAMESPACE } from '../../functions/config/metrics.js';
 import { packageRoot } from '../../functions/config/package-info.js';
 import { RUNTIME_CATALOG_FILE } from '../../functions/config/runtime-catalog.js';
-import type { QueueTrigger, ScheduleTrigger, StageManifest, StreamTrigger } from '../../functions/config/stages/manifest.js';
+import type { MailTrigger, QueueTrigger, ScheduleTrigger, StageManifest, StreamTrigger } from '../../functions/config/stages/manifest.js';
 import { type Stage, type StageEnvironment, stageVariables, WIRING } from '../../functions/config/wiring.js';
 import type { Catalog } from '../../functions/domain/program.js';
 import { acknowledgeDefaultRuntime } from './nag.js';
@@ -287,6 +288,24 @@ export class StageFunction<S extends Stage = Stage> extends LambdaFunction {
           maxEventAge: Duration.minutes(trigger.maxEventAgeMinutes),
         }),
       ],
+    });
+  }
+
+  /**
+   * The manifest's mail trigger: SES's receipt rule invokes the function asynchronously (its Lambda
+   * action, added by the caller); Lambda retries a failed invocation as the manifest says, then sends
+   * the event with the error to `failures`, its on-failure destination.
+   */
+  receiveMail(failures: IQueue): void {
+    const trigger = this.trigger<MailTrigger>('mail');
+    this.configureAsyncInvoke({
+      retryAttempts: trigger.retryAttempts,
+      maxEventAge: Duration.minutes(trigger.maxEventAgeMinutes),
+      onFailure: new SqsDestination(failures),
+    });
+    Validations.of(this).acknowledge({
+      id: 'Serverless-LambdaDLQ',
+      reason: `Invoked asynchronously by SES only: an invocation that failed after Lambda's retries goes to its on-failure destination (${trigger.failureQueue}), which carries the event, the error and the attempts; a dead-letter queue would hold less.`,
     });
   }
 

@@ -7,11 +7,12 @@ import { scheduler } from './scheduler.js';
 import { secrets } from './secrets.js';
 import type { SandboxRun, SandboxService } from './service.js';
 import { ses } from './ses.js';
+import { smtp } from './smtp.js';
 import { sqs } from './sqs.js';
 import { stages } from './stages.js';
 
 /** The sandbox's services, one file each. A new local service adds its file and one entry here. */
-export const SERVICES: readonly SandboxService[] = [dynamodb, sqs, ses, secrets, resources, stages, events, scheduler, oidc, http];
+export const SERVICES: readonly SandboxService[] = [dynamodb, sqs, ses, secrets, resources, stages, events, scheduler, oidc, http, smtp];
 
 /**
  * Starts every service once those it starts `after` have, as many at once as can be (the emulators

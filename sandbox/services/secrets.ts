@@ -1,4 +1,4 @@
-import { inboxCursorSecret, pageSigningSecret } from '../../functions/config/resources.js';
+import { inboxCursorSecret, pageSigningSecret, replyTokenSecret } from '../../functions/config/resources.js';
 import { secretValues, startSecrets } from '../secrets.js';
 import type { SandboxService } from './service.js';
 
@@ -10,7 +10,7 @@ export const secrets: SandboxService = {
       { name: integration.secret, generated: false },
       ...(integration.inbound ? [{ name: integration.inbound.secret, generated: false }] : []),
     ]);
-    const running = await startSecrets(secretValues([pageSigningSecret, inboxCursorSecret, ...integrationSecrets]));
+    const running = await startSecrets(secretValues([pageSigningSecret, inboxCursorSecret, replyTokenSecret, ...integrationSecrets]));
     run.endpoints.secretsmanager = running.endpoint;
     return () => running.stop();
   },

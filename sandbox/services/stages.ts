@@ -14,12 +14,13 @@ import {
   integrationQueueName,
   measureFailureQueue,
   pageSigningSecret,
+  replyTokenSecret,
   rulesFailureQueue,
 } from '../../functions/config/resources.js';
 import { type WiredEnvKey, wiredVariables } from '../../functions/config/wiring.js';
 import { LOCAL_REGION } from '../emulators.js';
 import { handlerClients } from '../faults.js';
-import { SANDBOX_BUS_NAME, type SandboxQueue } from '../resources.js';
+import { SANDBOX_BUS_NAME, SANDBOX_INBOUND_BUCKET, type SandboxQueue } from '../resources.js';
 import { loadHandlers, startTriggers } from '../stages.js';
 import { required, type SandboxRun, type SandboxService } from './service.js';
 
@@ -58,6 +59,9 @@ function sandboxVariables(run: SandboxRun, queue: (name: string) => SandboxQueue
     DELIVER_FAILURE_QUEUE_URL: queue(deliverFailureQueue.name).url,
     RETRY_DELAY_SCALE: String(Math.min(1, Math.max(options.delayScale ?? 1, 0))),
     ANNOUNCE_QUEUE_URL: queue(announceQueue.name).url,
+    INBOUND_DOMAIN: EXAMPLE_ADDRESSES.inboundDomain,
+    INBOUND_BUCKET: SANDBOX_INBOUND_BUCKET,
+    REPLY_TOKEN_SECRET: replyTokenSecret.name,
   };
 }
 
@@ -88,6 +92,8 @@ export const stages: SandboxService = {
       AWS_ENDPOINT_URL_EVENTBRIDGE: `http://127.0.0.1:${run.ports.events}`,
       AWS_ENDPOINT_URL_SCHEDULER: `http://127.0.0.1:${run.ports.scheduler}`,
       AWS_ENDPOINT_URL_SECRETS_MANAGER: run.endpoints.secretsmanager,
+      // fauxqs serves S3 too (the inbound bucket); at an IP address the SDK addresses buckets by path.
+      AWS_ENDPOINT_URL_S3: run.endpoints.sqs,
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       POWERTOOLS_LOG_LEVEL: run.options.logLevel ?? process.env.POWERTOOLS_LOG_LEVEL ?? 'INFO',
       POWERTOOLS_METRICS_DISABLED: 'true',

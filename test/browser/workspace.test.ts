@@ -55,6 +55,19 @@ describe('the workspace in headless Chromium', () => {
       ...opened,
       contactKey: `browser-${randomUUID()}`,
       message: { ...opened.message, customer: { ...opened.message.customer, email: customer } },
+      // The customer already wrote back by email (inbound): the case page shows it.
+      history: [
+        ...opened.history,
+        {
+          at: new Date().toISOString(),
+          actor: 'customer',
+          action: 'customer-replied' as const,
+          from: customer,
+          text: 'Still no parcel this morning.',
+          messageId: 'browser-reply',
+          dropped: ['1 attachment dropped'],
+        },
+      ],
     };
     await new DynamoCaseRepository(sandbox.tables.surveys, documents).open(record);
     caseId = record.message.caseId;
@@ -76,6 +89,9 @@ describe('the workspace in headless Chromium', () => {
 
     await page.getByRole('link', { name: caseId.slice(0, 8) }).click();
     await page.getByRole('heading', { level: 1, name: new RegExp(`Case ${caseId.slice(0, 8)}`) }).waitFor();
+    await page.getByText(`Customer replied (${customer})`).waitFor();
+    await page.getByText('Still no parcel this morning.').waitFor();
+    await page.getByText('Left out: 1 attachment dropped.').waitFor();
     expect(await axeFindings(page)).toEqual([]);
     await page.getByRole('button', { name: 'Acknowledge' }).click();
     await page.getByRole('heading', { level: 1, name: /acknowledged/ }).waitFor();

@@ -4,7 +4,7 @@ import { EventBus } from 'aws-cdk-lib/aws-events';
 import { PublicHostedZone } from 'aws-cdk-lib/aws-route53';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ENV } from '../../functions/config/env.js';
-import { WIRING } from '../../functions/config/wiring.js';
+import { deployedStages, WIRING } from '../../functions/config/wiring.js';
 import { Catalog, Closeloop, type CloseloopProps, InvalidPropsError } from '../../lib/index.js';
 import { DEMO_CATALOG_FILE, declaredCatalog } from '../fixtures/catalog.js';
 import { cleanUpApps, testApp } from './app.js';
@@ -80,8 +80,12 @@ describe('the Closeloop construct', () => {
   it("exposes the bus, the table, the API and every follow-up queue for the adopter's own wiring", () => {
     const { stack, closeloop } = synth();
     expect(Object.keys(closeloop.followUpQueues).sort()).toEqual(['advocacy', 'customer-success', 'escalation', 'support']);
-    // Every stage invoked asynchronously (a manifest trigger, or digest's per-digest schedules) has its failure queue, `<stage>-failures`.
-    const triggered = [...Object.entries(WIRING).flatMap(([stage, manifest]) => ('trigger' in manifest ? [`${stage}-failures`] : [])), 'digest-failures'];
+    // Every deployed stage invoked asynchronously (a manifest trigger, or digest's per-digest schedules) has its failure queue, `<stage>-failures`.
+    const deployed: readonly string[] = deployedStages();
+    const triggered = [
+      ...Object.entries(WIRING).flatMap(([stage, manifest]) => ('trigger' in manifest && deployed.includes(stage) ? [`${stage}-failures`] : [])),
+      'digest-failures',
+    ];
     expect(triggered).toHaveLength(9);
     expect(Object.keys(closeloop.deadLetterQueues).sort()).toEqual(triggered.sort());
     expect(stack.resolve(closeloop.table.tableName)).toEqual({ Ref: expect.stringMatching(/^FeedbackSurveysTable[0-9A-F]{8}$/) });

@@ -22,8 +22,13 @@ const INTEGRATIONS = [
   { id: 'cx-webhook', kind: 'webhook', url: 'https://hooks.shop.example/closeloop', secret: 'closeloop/cx-webhook', on: ['FollowUpOpened'] },
 ];
 beforeAll(() => {
-  // With the workspace on, so that every stage, the optional ones too, is checked.
-  template = Template.fromStack(testStack(testApp({ context: { 'closeloop:workspace': true } }), { ...declaredCatalog(), integrations: INTEGRATIONS }));
+  // With the workspace and inbound mail on, so that every stage, the optional ones too, is checked.
+  template = Template.fromStack(
+    testStack(testApp({ context: { 'closeloop:workspace': true, 'closeloop:inboundDomain': 'reply.example.com' } }), {
+      ...declaredCatalog(),
+      integrations: INTEGRATIONS,
+    }),
+  );
 });
 afterAll(cleanUpApps);
 

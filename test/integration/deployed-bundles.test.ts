@@ -2,10 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DynamoCaseRepository } from '../../functions/adapters/dynamo-case-repository.js';
 import { keys } from '../../functions/adapters/table-keys.js';
 import { contactKeyOf } from '../../functions/domain/policies.js';
 import { hashToken } from '../../functions/domain/tokens.js';
 import { stages } from '../../scripts/build.js';
+import { detractorCase } from '../fixtures/cases.js';
 import {
   bounceFor,
   type DeployedFunction,
@@ -16,11 +18,12 @@ import {
   parkedAcknowledgement,
   runtimeVariables,
   sqsEvent,
+  storedReply,
   streamInsert,
   synthesizeFunctions,
   ticketFor,
 } from '../fixtures/deployed-functions.js';
-import { dynamodb, sandbox, waitForEmails } from './sandbox-clients.js';
+import { dynamodb, mimeOf, sandbox, waitForEmails } from './sandbox-clients.js';
 
 /**
  * What Lambda runs is what this proves: every function of the synthesized template, from its
@@ -97,6 +100,23 @@ describe.skipIf(!required)('the deployed bundles on Node.js 24, with their templ
     const [email, ...more] = await waitForEmails(notified, 1, 10_000);
     expect(more).toEqual([]);
     expect(email?.body.text ?? email?.body.html).toBeTruthy();
+  });
+
+  it("notify + inbound: an acknowledgement's Reply-To is its case's address; the customer's reply to it, stored as SES stores it, lands in the case", async () => {
+    const customer = `replying-${run}@example.com`;
+    const opened = detractorCase(new Date(), `deployed-inbound-${run}`);
+    const record = { ...opened, contactKey: contactKeyOf(customer), message: { ...opened.message, customer: { ...opened.message.customer, email: customer } } };
+    await new DynamoCaseRepository(sandbox.tables.surveys, dynamodb).open(record);
+    const { caseId } = record.message;
+    const item = await parkedAcknowledgement(dynamodb, sandbox.tables.surveys, caseId, customer);
+    expect((await invoke('notify', streamInsert(item))).result).toEqual({ batchItemFailures: [] });
+    const [email] = await waitForEmails(customer, 1, 10_000);
+    const replyTo = (await mimeOf(email!.messageId)).replyTo?.value[0]?.address ?? '';
+    expect(replyTo).toMatch(/^reply\+[a-z2-7]{53}@/);
+    const { event } = await storedReply(sandbox, { to: replyTo, from: customer, text: `Thank you ${run}.\n\n> quoted` });
+    await invoke('inbound', event);
+    const { Item } = await dynamodb.send(new GetCommand({ TableName: sandbox.tables.surveys, Key: keys.case(caseId), ConsistentRead: true }));
+    expect(Item?.history.at(-1)).toMatchObject({ action: 'customer-replied', from: customer, text: `Thank you ${run}.` });
   });
 
   it('deliverability: a hard bounce from the feedback queue suppresses the address', async () => {

@@ -40,7 +40,7 @@ const outboxItem = async (caseId: string, kind: string) =>
   (await dynamodb.send(new GetCommand({ TableName: sandbox.tables.surveys, Key: keys.notification(caseId, kind), ConsistentRead: true }))).Item;
 
 describe('closing the loop with the respondent (sandbox, real emails)', () => {
-  it('acknowledges a detractor within a minute, in their language and time zone, from the brand, Reply-To support, with List-Unsubscribe', async () => {
+  it("acknowledges a detractor within a minute, in their language and time zone, from the brand, Reply-To the case's own address (support named in the body), with List-Unsubscribe", async () => {
     const run = randomUUID().slice(0, 8);
     const customer = { id: `ack-${run}`, email: `ack-${run}@example.com`, name: 'Ana', locale: 'hr', timeZone: 'Europe/Zagreb', tier: 'silver' };
 
@@ -52,7 +52,9 @@ describe('closing the loop with the respondent (sandbox, real emails)', () => {
     expect(seconds).toBeLessThan(60);
     const mail = await mimeOf(emails[1]!.messageId);
     expect(mail.subject).toBe('Pročitali smo vaše povratne informacije – Closeloop Demo Shop');
-    expect(mail.replyTo?.text).toBe(sandbox.supportEmail);
+    // The sandbox receives replies (inbound): Reply-To is the case's own address; the support address is in the body.
+    expect(mail.replyTo?.text).toMatch(new RegExp(`^reply\\+[a-z2-7]{53}@${sandbox.inboundDomain.replace(/\./g, '\\.')}$`));
+    expect(mail.text).toContain(`Možete nam pisati i na ${sandbox.supportEmail}.`);
     expect(mail.html).toContain('<html lang="hr" dir="ltr">');
     const text = mail.text ?? '';
     expect(text).toContain('Pozdrav, Ana,');
@@ -96,7 +98,7 @@ describe('closing the loop with the respondent (sandbox, real emails)', () => {
     expect(mail.subject).toBe('Uudised teie tagasiside kohta – Closeloop Demo Shop');
     expect(mail.text).toContain(reply);
     expect(`${mail.text}${mail.html}`).not.toContain(note);
-    expect(mail.replyTo?.text).toBe(sandbox.supportEmail);
+    expect(mail.replyTo?.text).toMatch(/^reply\+[a-z2-7]{53}@/);
     await sleep(3000);
     expect(await emailsTo(withoutReply.email)).toHaveLength(2); // the survey and the acknowledgement only
     expect(await outboxItem(b.caseId, 'resolution')).toBeUndefined();

@@ -46,8 +46,10 @@ const alive = (pid: number | undefined) => {
   }
 };
 
-/** The sandbox's servers by the name sandbox.json gives them (the inbox and store are the SES emulator's). */
-const servers = () => Object.entries({ ...info.endpoints, inbox: info.inboxUrl }).filter(([name]) => name !== 'dynamodbStreams');
+/** The sandbox's HTTP servers by the name sandbox.json gives them (the inbox and store are the SES emulator's). */
+const servers = () => Object.entries({ ...info.endpoints, inbox: info.inboxUrl }).filter(([name]) => name !== 'dynamodbStreams' && name !== 'smtp');
+/** Every port it listens on: the HTTP servers and the SMTP server (customers' replies). */
+const listening = () => [...servers(), ['smtp', info.endpoints.smtp] as const];
 
 interface Answer {
   status?: number;
@@ -131,6 +133,23 @@ describe('closeloop sandbox, a process of its own', () => {
       }
       expect((await send(endpoint, { method: 'GET', path: '/', host: `localhost:${new URL(endpoint).port}` })).status).not.toBe(421);
     }
+    // A web page's request to the SMTP port (cross-protocol: its body could hold SMTP commands) is cut off at once.
+    const smtp = await new Promise<string>((resolve) => {
+      const socket = net.connect({ host: '127.0.0.1', port: Number(new URL(info.endpoints.smtp).port) });
+      let heard = '';
+      socket.on('data', (chunk) => {
+        heard += chunk.toString();
+      });
+      socket.on('connect', () =>
+        socket.write(
+          `POST / HTTP/1.1\r\nHost: rebind.attacker.example\r\nContent-Type: text/plain\r\n\r\nMAIL FROM:<a@b.c>\r\nRCPT TO:<reply+x@${info.inboundDomain}>\r\nDATA\r\nhi\r\n.\r\n`,
+        ),
+      );
+      socket.on('close', () => resolve(heard));
+      socket.setTimeout(5_000, () => socket.destroy());
+    });
+    expect(smtp).toMatch(/^421 /m);
+    expect(smtp).not.toMatch(/^250 .*Ok/m);
   });
 
   it("listens on loopback only: from this machine's other address every port is closed", async (context) => {
@@ -151,7 +170,7 @@ describe('closeloop sandbox, a process of its own', () => {
         });
         socket.on('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
       });
-    for (const [name, endpoint] of servers()) {
+    for (const [name, endpoint] of listening()) {
       const port = Number(new URL(endpoint).port);
       expect({ name, result: await connect('127.0.0.1', port) }).toEqual({ name, result: 'connected' });
       expect({ name, result: await connect(address, port) }).toEqual({ name, result: 'ECONNREFUSED' });

@@ -151,6 +151,19 @@ const acknowledgement: Notification = {
 };
 
 describe('the notification emails', () => {
+  it("with inbound mail on, Reply-To is the case's own reply address and the body names the support address for anything else", () => {
+    const plain = renderNotificationEmail(acknowledgement, 'https://feedback.example.com/u/abc', settings);
+    expect(plain.replyTo).toBeUndefined();
+    expect(plain.text).not.toContain('support@example.com');
+    const email = renderNotificationEmail(acknowledgement, 'https://feedback.example.com/u/abc', settings, {
+      replyTo: 'reply+abc@inbound.example.com',
+      supportEmail: 'support@example.com',
+    });
+    expect(email.replyTo).toBe('reply+abc@inbound.example.com');
+    expect(email.text).toContain('Võite meile kirjutada ka aadressil support@example.com.');
+    expect(email.html).toContain('support@example.com');
+  });
+
   it('acknowledges in the respondent language, with who and by when in their time zone, the brand block and List-Unsubscribe', () => {
     const email = renderNotificationEmail(acknowledgement, 'https://feedback.example.com/u/abc', settings);
 
@@ -158,7 +171,11 @@ describe('the notification emails', () => {
     expect(email.text).toContain('Tere, Mari!');
     expect(email.text).toContain('Keegi meie meeskonnast võtab teiega ühendust hiljemalt 22. november, kell 18:00');
     expect(email.text).toContain('Demo Shop OÜ, Tallinn');
-    expect(email.headers).toEqual({ 'List-Unsubscribe': '<https://feedback.example.com/u/abc>', 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' });
+    expect(email.headers).toEqual({
+      'List-Unsubscribe': '<https://feedback.example.com/u/abc>',
+      'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
+      'X-Closeloop-Notification': 'acknowledgement',
+    });
     expect(email.html).toContain('lang="et"');
   });
 
@@ -281,7 +298,7 @@ describe('notification strings in the bundles', () => {
 
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatch(
-      /^locales\.de: lacks notification\.acknowledgementSubject, .*notification\.resolutionIntro, notification\.replySubject, notification\.replyIntro; English is used for them/,
+      /^locales\.de: lacks notification\.acknowledgementSubject, .*notification\.resolutionIntro, notification\.replySubject, notification\.replyIntro, notification\.supportContact; English is used for them/,
     );
     expect(warnings[0]).not.toContain('replyHint');
     expect(parsed.locales.de?.notification.acknowledgementSubject).toBe('We have read your feedback – {brand}');

@@ -7,6 +7,7 @@ import { dispatch } from './dispatch.js';
 import { erase } from './erase.js';
 import { escalate } from './escalate.js';
 import { hooks } from './hooks.js';
+import { inbound } from './inbound.js';
 import type { StageManifest } from './manifest.js';
 import { measure } from './measure.js';
 import { notify } from './notify.js';
@@ -33,4 +34,5 @@ export const MANIFESTS = {
   announce,
   digest,
   workspace,
+  inbound,
 } as const satisfies Record<string, StageManifest>;

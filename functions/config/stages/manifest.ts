@@ -38,7 +38,7 @@ export interface StageManifest {
   /** What invokes the stage besides its routes. */
   readonly trigger?: Trigger;
   /** Deployed only when the construct's prop of this name is set (off unless asked). @default always deployed */
-  readonly onlyWith?: 'workspace';
+  readonly onlyWith?: 'workspace' | 'inbound';
 }
 
 export type EnvKey = keyof typeof ENV;
@@ -111,4 +111,16 @@ export interface ScheduleTrigger {
   readonly reservedConcurrency?: number;
 }
 
-export type Trigger = QueueTrigger | StreamTrigger | ScheduleTrigger;
+/**
+ * An SES receipt rule's Lambda action (asynchronous invocation) after its S3 action stored the message:
+ * Lambda retries a failed invocation, then sends it with the error to its on-failure destination.
+ */
+export interface MailTrigger {
+  readonly kind: 'mail';
+  /** The on-failure destination (resources.ts). */
+  readonly failureQueue: string;
+  readonly retryAttempts: number;
+  readonly maxEventAgeMinutes: number;
+}
+
+export type Trigger = QueueTrigger | StreamTrigger | ScheduleTrigger | MailTrigger;

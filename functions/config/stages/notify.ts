@@ -8,6 +8,8 @@ export const notify = {
   /** The metric names it emits (namespace Closeloop, unit Count): the dashboard and alarms read only these. */
   metrics: ['NotificationSent', 'NotificationSkipped', 'NotificationMarkFailed', 'NotifyRecordFailed'],
   env: ['SURVEY_TABLE', 'SENDER_EMAIL', 'SUPPORT_EMAIL', 'PUBLIC_BASE_URL', 'CONFIGURATION_SET'],
+  // With `inbound`: each email's Reply-To is its case's reply address, signed with the reply-token key.
+  optionalEnv: ['INBOUND_DOMAIN', 'REPLY_TOKEN_SECRET'],
   // A batch that keeps failing goes to the notify-failures queue as the event source's on-failure destination (no variable: Lambda sends it).
   // The claim (an update with the suppression check and the unsubscribe link's put, one transaction) and the sent mark.
   table: ['dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem', 'dynamodb:PutItem'],

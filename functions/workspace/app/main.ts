@@ -60,6 +60,10 @@ interface CaseRecord {
     readonly note?: string;
     readonly reply?: string;
     readonly assignee?: string;
+    /** A customer's email reply (`customer-replied`): who wrote and what, and what was left out. */
+    readonly from?: string;
+    readonly text?: string;
+    readonly dropped?: readonly string[];
   }[];
 }
 
@@ -352,9 +356,11 @@ async function casePage(config: WorkspaceConfig, caseId: string) {
         'li',
         {},
         element('time', { datetime: change.at }, new Date(change.at).toLocaleString()),
-        ` ${change.actor} ${what}`,
+        change.action === 'customer-replied' ? ` ${what} (${change.from ?? change.actor})` : ` ${change.actor} ${what}`,
         ...(change.note ? [element('p', { class: 'note' }, change.note)] : []),
         ...(change.reply ? [element('p', { class: 'note reply' }, `${t('toCustomer')} ${change.reply}`)] : []),
+        ...(change.text ? [element('p', { class: 'note customer' }, change.text)] : []),
+        ...(change.dropped?.length ? [element('p', { class: 'dropped' }, t('dropped', { what: change.dropped.join('; ') }))] : []),
       ),
     );
   }

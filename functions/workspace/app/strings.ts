@@ -64,6 +64,8 @@ export const en = {
   'action.assigned': 'assigned to {assignee}',
   'action.noted': 'added a note',
   'action.replied': 'replied to the customer',
+  'action.customer-replied': 'Customer replied',
+  dropped: 'Left out: {what}.',
 } as const;
 
 export type StringKey = keyof typeof en;

@@ -1,7 +1,7 @@
 // One cell of the cdk-nag matrix (test/infra/nag-matrix.test.ts), in a process of its own:
 //   node synth.cjs <library: newest|floor> <nag: v3|v2> <runtime: default|newest|nodejs24.x…> <props: plain|everything> <outdir>
 // runtime `default` leaves the prop out; `newest` is the newest Node.js runtime the library knows.
-// props `everything` turns on what adds resources: tracing, CloudFront with AWS WAF (us-east-1), alarms by email, the workspace.
+// props `everything` turns on what adds resources: tracing, CloudFront with AWS WAF (us-east-1), alarms by email, the workspace, inbound mail.
 // `require('aws-cdk-lib')`, `require('cdk-nag')` and `require('constructs')` — the construct's, cdk-nag's
 // and this script's — resolve to the versions pinned under npm aliases in tools/cdk-matrix, so one
 // process sees exactly one aws-cdk-lib. The construct is the built package (dist/lib/index.cjs), as a
@@ -35,7 +35,9 @@ new Closeloop(stack, 'Closeloop', {
   catalog: Catalog.fromFile(path.join(root, 'closeloop.yaml')),
   senderEmail: 'surveys@shop.example',
   supportEmail: 'support@shop.example',
-  ...(everything ? { tracing: true, waf: true, alarmEmail: 'oncall@shop.example', senderDomain: 'shop.example', workspace: true } : {}),
+  ...(everything
+    ? { tracing: true, waf: true, alarmEmail: 'oncall@shop.example', senderDomain: 'shop.example', workspace: true, inbound: { domain: 'reply.shop.example' } }
+    : {}),
   ...(runtime === 'default' ? {} : { runtime: chosenRuntime() }),
 });
 

@@ -1,0 +1,96 @@
+import { createHash } from 'node:crypto';
+import { addCustomerReply, type FollowUpCaseRecord } from '../domain/follow-up-case.js';
+import type { ReplyTokens } from '../domain/reply-token.js';
+import type { CaseRepository, RawMailStore } from '../ports.js';
+import { type IgnoredReason, MAX_MAIL_BYTES, readMail } from './mail.js';
+
+/** A reply to a case closed longer ago than this is dropped: the conversation is over. */
+export const REPLY_WINDOW_DAYS = 30;
+/** Optimistic writes retried when the case changed between its read and the reply's write. */
+const ATTEMPTS = 5;
+
+/** One message SES received for the inbound domain: its receipt, as the receipt rule's Lambda action passes it. */
+export interface ReceivedMail {
+  /** SES's id of the message: the stored object is `<prefix><messageId>`. */
+  readonly messageId: string;
+  /** The envelope sender (MAIL FROM). */
+  readonly source: string;
+  /** The envelope recipients that matched the rule (the inbound domain's). */
+  readonly recipients: readonly string[];
+  readonly virusVerdict?: string;
+  readonly spamVerdict?: string;
+}
+
+export interface InboundMailDeps {
+  readonly mail: RawMailStore;
+  readonly cases: Pick<CaseRepository, 'get' | 'update'>;
+  readonly tokens: ReplyTokens;
+  /** The inbound domain (`inbound.domain`): only its reply addresses are read. */
+  readonly domain: string;
+  readonly senderEmail: string;
+  readonly now: () => Date;
+}
+
+export type InboundOutcome =
+  | { readonly status: 'recorded'; readonly caseId: string }
+  /** The same Message-ID is in the case already (SES delivered twice, or the customer's client sent it twice). */
+  | { readonly status: 'duplicate'; readonly caseId: string }
+  /** Not a person's reply: an auto-reply, a bounce, one of Closeloop's own messages, nothing to read. */
+  | { readonly status: 'ignored'; readonly reason: IgnoredReason }
+  /** A reply that has no case to go to: no token of ours, no such case (expired), closed too long ago, erased. */
+  | { readonly status: 'dropped'; readonly reason: 'unknown-token' | 'unknown-case' | 'closed' | 'erased' };
+
+/** The key of the raw message the receipt rule's S3 action stored. */
+export const rawMailKey = (prefix: string, messageId: string) => `${prefix}${messageId}`;
+
+/** A Message-ID as the history keeps it: a hash (the id may carry a host name or an address). */
+export const messageIdHash = (messageId: string) => createHash('sha256').update(messageId.trim().toLowerCase()).digest('base64url').slice(0, 22);
+
+/**
+ * A customer's answer to an email about their case: read (loop guards, quoted history and signature
+ * stripped, cleaned), appended to the case's history as `customer-replied` with who wrote and when,
+ * once per Message-ID (a write conditional on the case's version: a second delivery finds the first),
+ * then the raw message deleted. Anything that is no reply, or has no case to go to, is deleted too,
+ * with the reason. A storage or table failure throws: the invocation is retried, then kept on the
+ * stage's failure queue with the error, and the raw message stays (the bucket deletes it after 7 days).
+ */
+export async function receiveMail(received: ReceivedMail, key: string, deps: InboundMailDeps): Promise<InboundOutcome> {
+  const outcome = await decide(received, key, deps);
+  await deps.mail.delete(key);
+  return outcome;
+}
+
+async function decide(received: ReceivedMail, key: string, deps: InboundMailDeps): Promise<InboundOutcome> {
+  const caseId = received.recipients.map((address) => deps.tokens.caseOfAddress(address, deps.domain)).find((id) => id !== undefined);
+  const { bytes, size } = await deps.mail.read(key, MAX_MAIL_BYTES);
+  const mail = await readMail(
+    bytes,
+    {
+      source: received.source,
+      messageId: received.messageId,
+      truncated: size > bytes.length,
+      ...(received.virusVerdict ? { virusVerdict: received.virusVerdict } : {}),
+    },
+    { senderEmail: deps.senderEmail },
+  );
+  if (mail.kind === 'ignored') return { status: 'ignored', reason: mail.reason };
+  if (!caseId) return { status: 'dropped', reason: 'unknown-token' };
+  const messageId = messageIdHash(mail.messageId);
+  for (let attempt = 1; ; attempt++) {
+    const record = await deps.cases.get(caseId);
+    if (!record) return { status: 'dropped', reason: 'unknown-case' };
+    const refused = refusal(record, deps.now());
+    if (refused) return { status: 'dropped', reason: refused };
+    if (record.history.some((change) => change.action === 'customer-replied' && change.messageId === messageId)) return { status: 'duplicate', caseId };
+    const after = addCustomerReply(record, deps.now(), { from: mail.from, text: mail.text, messageId, dropped: mail.dropped });
+    if (await deps.cases.update(record, after)) return { status: 'recorded', caseId };
+    if (attempt >= ATTEMPTS) throw new Error(`case ${caseId} kept changing while its customer's reply was being recorded (${ATTEMPTS} attempts)`);
+  }
+}
+
+/** Why a case takes no more replies: erased, or resolved more than REPLY_WINDOW_DAYS ago. */
+function refusal(record: FollowUpCaseRecord, now: Date): 'erased' | 'closed' | undefined {
+  if (record.erasedAt) return 'erased';
+  if (record.status === 'resolved' && record.resolvedAt && now.getTime() - Date.parse(record.resolvedAt) > REPLY_WINDOW_DAYS * 86_400_000) return 'closed';
+  return undefined;
+}
