@@ -230,6 +230,7 @@ export async function benchWorkspace(cases = 10_000, requests = 300, rounds = 3,
       tokens,
       domain: 'reply.example.com',
       senderEmail: 'feedback@example.com',
+      events: { publish: async () => undefined },
       now: () => new Date(),
     };
     for (const [i, { caseId }] of listed.entries()) {

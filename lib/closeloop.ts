@@ -142,6 +142,7 @@ export class Closeloop extends Construct {
           table: store.table,
           domain: settings.inbound.domain,
           senderEmail: settings.senderEmail,
+          bus: ingest.bus,
           ...(settings.inbound.ruleSet ? { ruleSet: settings.inbound.ruleSet } : {}),
         })
       : undefined;

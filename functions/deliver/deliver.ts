@@ -101,10 +101,18 @@ export async function deliver(integration: Integration, event: DeliverableEvent,
   const id = webhookId(integration.id, type, withoutPersonalData(event.detail));
   // An integration that receives personal data or context: the case gives the contact key (for the log) and the context it was opened with.
   const record = carriesPersonalData(integration) ? await caseOf(event.detail, deps) : undefined;
-  const sent: DeliverableEvent =
+  const withContext: DeliverableEvent =
     record && integration.shareContext.length && event.detail.context === undefined
       ? { ...event, detail: { ...event.detail, context: record.message.context } }
       : event;
+  // A customer's email reply: its sender and text, from the case, for an integration that takes personal data.
+  const reply =
+    record && integration.includePersonalData && type === 'FollowUpCustomerReplied'
+      ? record.history.find((change) => change.action === 'customer-replied' && change.messageId === event.detail.messageId)
+      : undefined;
+  const sent: DeliverableEvent = reply
+    ? { ...withContext, detail: { ...withContext.detail, reply: { from: reply.from ?? '', text: reply.text ?? '' } } }
+    : withContext;
   const { verdict, described, retryAfterSeconds } =
     integration.kind === 'zendesk'
       ? await deliverToZendesk(integration, sent, { webhookId: id, attempt, replayed: event.replayedAt !== undefined }, deps)

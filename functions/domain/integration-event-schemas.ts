@@ -75,6 +75,19 @@ export const INTEGRATION_EVENT_SCHEMAS = {
   FollowUpResolved: z
     .object({ ...caseDetail, rootCause: id, resolvedAt: instant, escalations: z.int().check(z.gte(0)) })
     .check(about('A team resolved a case, with its root cause.')),
+  FollowUpCustomerReplied: z
+    .object({
+      ...caseDetail,
+      status: z.enum(['open', 'acknowledged', 'escalated', 'resolved']).check(about("The case's status when the reply came (a reply does not change it).")),
+      messageId: id.check(about("A hash of the reply's Message-ID: the same reply delivered twice has the same one (the event is sent at least once).")),
+      repliedAt: instant,
+      reply: z.optional(
+        z
+          .object({ from: z.string(), text: z.string() })
+          .check(about('Who wrote and what (quotes and signature removed): only in a delivery to an integration with includePersonalData, never on the bus.')),
+      ),
+    })
+    .check(about('A customer answered an email about their case (inbound mail); published only when events.publish or an integration names it.')),
   RecoverySurveyRequested: eventDetailSchema.check(
     about('A resolved case asks for a recovery survey: event contract v1 (it carries the customer, as any survey trigger does).'),
   ),

@@ -15,6 +15,7 @@ export interface IntegrationEvent {
     | 'FollowUpOpened'
     | 'FollowUpEscalated'
     | 'FollowUpResolved'
+    | 'FollowUpCustomerReplied'
     | 'RecoverySurveyRequested'
     | 'ThresholdBreached'
     | 'ThresholdRecovered'
@@ -31,6 +32,7 @@ export const INTEGRATION_EVENT_TYPES = [
   'FollowUpOpened',
   'FollowUpEscalated',
   'FollowUpResolved',
+  'FollowUpCustomerReplied',
   'RecoverySurveyRequested',
   'ThresholdBreached',
   'ThresholdRecovered',
@@ -40,10 +42,11 @@ export const INTEGRATION_EVENT_TYPES = [
 /**
  * The detail-types published when the catalog's `events.publish` is absent: every type but the two
  * put for each survey event (SurveySent, SurveySkipped), which would be the bus's biggest bill at
- * volume and which nothing in Closeloop reads. docs/integrations.md.
+ * volume and which nothing in Closeloop reads, and FollowUpCustomerReplied (new in 0.2: published
+ * only when asked for, so an upgrade puts no new event on anyone's bus). docs/integrations.md.
  */
 export const DEFAULT_PUBLISHED_EVENTS: readonly (typeof INTEGRATION_EVENT_TYPES)[number][] = INTEGRATION_EVENT_TYPES.filter(
-  (type) => type !== 'SurveySent' && type !== 'SurveySkipped',
+  (type) => type !== 'SurveySent' && type !== 'SurveySkipped' && type !== 'FollowUpCustomerReplied',
 );
 
 /** What goes on the bus: the catalog's `events.publish` (or the default), and every type an integration's `on:` names. */
@@ -133,6 +136,18 @@ export function followUpResolved(record: FollowUpCaseRecord): IntegrationEvent {
   return {
     detailType: 'FollowUpResolved',
     detail: { ...caseDetail(record.message), rootCause: record.rootCause, resolvedAt: record.resolvedAt, escalations: record.rung },
+  };
+}
+
+/**
+ * A customer answered an email about their case (`inbound`). Ids only, as every event on the bus:
+ * the reply's text and sender go to an integration with `includePersonalData`, read from the case by
+ * the deliver stage. At least once: `messageId` (the reply's hashed Message-ID) tells a repeat apart.
+ */
+export function followUpCustomerReplied(record: FollowUpCaseRecord, reply: { readonly at: string; readonly messageId: string }): IntegrationEvent {
+  return {
+    detailType: 'FollowUpCustomerReplied',
+    detail: { ...caseDetail(record.message), status: record.status, messageId: reply.messageId, repliedAt: reply.at },
   };
 }
 

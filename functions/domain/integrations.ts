@@ -50,7 +50,7 @@ export interface DeliverableEvent {
 }
 
 /** Keys that name or reach a person; removed at any depth unless the integration opts in. */
-const PERSONAL_KEYS = new Set(['customerId', 'customer', 'email', 'emailAddress', 'name', 'firstName', 'lastName', 'address', 'phone']);
+const PERSONAL_KEYS = new Set(['customerId', 'customer', 'reply', 'email', 'emailAddress', 'name', 'firstName', 'lastName', 'address', 'phone']);
 
 /** The value without personal fields (at any depth). Idempotent. */
 export function withoutPersonalData<T>(value: T): T {
@@ -80,14 +80,15 @@ export const DELIVERED_FIELDS: Readonly<Record<IntegrationEventType, readonly st
   FollowUpOpened: [...CASE_FIELDS, 'acknowledgeBy', 'dueAt'],
   FollowUpEscalated: [...CASE_FIELDS, 'escalation'],
   FollowUpResolved: [...CASE_FIELDS, 'rootCause', 'resolvedAt', 'escalations'],
+  FollowUpCustomerReplied: [...CASE_FIELDS, 'status', 'messageId', 'repliedAt'],
   RecoverySurveyRequested: ['eventId', 'occurredAt'],
   ThresholdBreached: THRESHOLD_FIELDS,
   ThresholdRecovered: THRESHOLD_FIELDS,
   EventRejected: ['version', 'source', 'detailType', 'eventId', 'reason', 'rejectedAt'],
 };
 
-/** The fields `includePersonalData: true` adds. */
-export const PERSONAL_FIELDS = ['customerId', 'customer'] as const;
+/** The fields `includePersonalData: true` adds (`reply`: a customer's email reply, which deliver reads from the case). */
+export const PERSONAL_FIELDS = ['customerId', 'customer', 'reply'] as const;
 /** A recovery request's context as every integration receives it: which case and program asked. */
 export const RECOVERY_CONTEXT = ['caseId', 'programId'] as const;
 

@@ -27,6 +27,7 @@ const TITLES: Record<string, { emoji: string; title: string; loud: boolean }> = 
   FollowUpOpened: { emoji: ':memo:', title: 'Follow-up opened', loud: false },
   FollowUpEscalated: { emoji: ':rotating_light:', title: 'ESCALATED: follow-up deadline missed', loud: true },
   FollowUpResolved: { emoji: ':white_check_mark:', title: 'Follow-up resolved', loud: false },
+  FollowUpCustomerReplied: { emoji: ':incoming_envelope:', title: 'Customer replied', loud: false },
   ThresholdBreached: { emoji: ':rotating_light:', title: 'THRESHOLD BREACHED', loud: true },
   ThresholdRecovered: { emoji: ':large_green_circle:', title: 'Threshold recovered', loud: false },
   SurveyResponded: { emoji: ':speech_balloon:', title: 'Survey answered', loud: false },
@@ -70,13 +71,17 @@ export function slackMessage(
     { type: 'header', text: { type: 'plain_text', text: `${look.emoji} ${look.title}`.slice(0, 150), emoji: true } },
     { type: 'section', fields: fields.slice(0, 10).map((text) => ({ type: 'mrkdwn', text })) },
   ];
-  const comment = options.includeComment ? options.extras?.comment : undefined;
-  if (comment) {
-    const quoted = escapeText(comment.length > MAX_COMMENT ? `${comment.slice(0, MAX_COMMENT)}…` : comment)
+  const quote = (text: string) =>
+    escapeText(text.length > MAX_COMMENT ? `${text.slice(0, MAX_COMMENT)}…` : text)
       .split('\n')
       .map((line) => `> ${line}`)
       .join('\n');
-    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `*Comment*\n${quoted}` } });
+  const comment = options.includeComment ? options.extras?.comment : undefined;
+  if (comment) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `*Comment*\n${quote(comment)}` } });
+  // A customer's email reply: only in a delivery with includePersonalData (deliver adds it from the case).
+  const reply = detail.reply as { from?: unknown; text?: unknown } | undefined;
+  if (reply && typeof reply.text === 'string' && reply.text) {
+    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `*Reply from ${escapeText(String(reply.from ?? 'the customer'))}*\n${quote(reply.text)}` } });
   }
   if (caseId) {
     blocks.push({

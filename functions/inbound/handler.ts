@@ -1,11 +1,14 @@
 import type { SESEvent } from 'aws-lambda';
 import { DynamoCaseRepository } from '../adapters/dynamo-case-repository.js';
+import { EventBridgePublisher } from '../adapters/eventbridge.js';
 import { logger, stageCounter, stageHandler } from '../adapters/observability.js';
 import { S3RawMailStore } from '../adapters/s3-raw-mail-store.js';
 import { SecretsManagerSecretStore } from '../adapters/secrets-manager-secret-store.js';
 import { inboundMail } from '../config/resources.js';
+import { loadRuntimeCatalog } from '../config/runtime-catalog.js';
 import { readStageEnv } from '../config/stage-env.js';
 import { inbound as manifest } from '../config/stages/inbound.js';
+import { publishedEventTypes } from '../domain/integration-events.js';
 import { ReplyTokens } from '../domain/reply-token.js';
 import { type InboundMailDeps, rawMailKey, receiveMail } from './inbound.js';
 
@@ -14,6 +17,8 @@ const count = stageCounter(manifest);
 const secrets = new SecretsManagerSecretStore();
 const mail = new S3RawMailStore(env.INBOUND_BUCKET);
 const cases = new DynamoCaseRepository(env.SURVEY_TABLE);
+// FollowUpCustomerReplied goes on the bus only when the catalog publishes it (the publisher drops the others).
+const events = new EventBridgePublisher(env.EVENT_BUS_NAME, publishedEventTypes(loadRuntimeCatalog()));
 // The key is read on the first message (once per cold start), not at init: a failed read is retried with the invocation.
 let tokens: ReplyTokens | undefined;
 
@@ -24,7 +29,7 @@ let tokens: ReplyTokens | undefined;
  */
 export const handler = stageHandler(async (event: SESEvent) => {
   tokens ??= new ReplyTokens(await secrets.read(env.REPLY_TOKEN_SECRET));
-  const deps: InboundMailDeps = { mail, cases, tokens, domain: env.INBOUND_DOMAIN, senderEmail: env.SENDER_EMAIL, now: () => new Date() };
+  const deps: InboundMailDeps = { mail, cases, tokens, events, domain: env.INBOUND_DOMAIN, senderEmail: env.SENDER_EMAIL, now: () => new Date() };
   for (const record of event.Records) {
     const { mail: received, receipt } = record.ses;
     const outcome = await receiveMail(

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import { addCustomerReply, type FollowUpCaseRecord } from '../domain/follow-up-case.js';
+import { addCustomerReply, type CaseChange, type FollowUpCaseRecord } from '../domain/follow-up-case.js';
+import { followUpCustomerReplied, type IntegrationEvent } from '../domain/integration-events.js';
 import type { ReplyTokens } from '../domain/reply-token.js';
-import type { CaseRepository, RawMailStore } from '../ports.js';
+import type { CaseRepository, IntegrationEventPublisher, RawMailStore } from '../ports.js';
 import { type IgnoredReason, MAX_MAIL_BYTES, readMail } from './mail.js';
 
 /** A reply to a case closed longer ago than this is dropped: the conversation is over. */
@@ -28,6 +29,8 @@ export interface InboundMailDeps {
   /** The inbound domain (`inbound.domain`): only its reply addresses are read. */
   readonly domain: string;
   readonly senderEmail: string;
+  /** FollowUpCustomerReplied, when the catalog publishes it (events.publish or an integration's `on:`). */
+  readonly events: IntegrationEventPublisher;
   readonly now: () => Date;
 }
 
@@ -55,12 +58,31 @@ export const messageIdHash = (messageId: string) => createHash('sha256').update(
  * stage's failure queue with the error, and the raw message stays (the bucket deletes it after 7 days).
  */
 export async function receiveMail(received: ReceivedMail, key: string, deps: InboundMailDeps): Promise<InboundOutcome> {
-  const outcome = await decide(received, key, deps);
+  const { outcome, announce } = await decide(received, key, deps);
+  // Before the raw message goes: a failed put is retried with the invocation, which then finds the reply recorded and announces it again.
+  if (announce) await deps.events.publish([announce]);
   await deps.mail.delete(key);
   return outcome;
 }
 
-async function decide(received: ReceivedMail, key: string, deps: InboundMailDeps): Promise<InboundOutcome> {
+/** The outcome, and the event to put for a reply in its case (recorded now, or found recorded by a retry: at least once). */
+async function decide(received: ReceivedMail, key: string, deps: InboundMailDeps): Promise<{ outcome: InboundOutcome; announce?: IntegrationEvent }> {
+  const outcome = await recordReply(received, key, deps);
+  if (outcome.status !== 'recorded' && outcome.status !== 'duplicate') return { outcome };
+  const { caseRecord, entry } = outcome;
+  return {
+    outcome: { status: outcome.status, caseId: outcome.caseId },
+    announce: followUpCustomerReplied(caseRecord, { at: entry.at, messageId: entry.messageId ?? '' }),
+  };
+}
+
+type Recorded = { readonly status: 'recorded' | 'duplicate'; readonly caseId: string; readonly caseRecord: FollowUpCaseRecord; readonly entry: CaseChange };
+
+async function recordReply(
+  received: ReceivedMail,
+  key: string,
+  deps: InboundMailDeps,
+): Promise<Exclude<InboundOutcome, { status: 'recorded' | 'duplicate' }> | Recorded> {
   const caseId = received.recipients.map((address) => deps.tokens.caseOfAddress(address, deps.domain)).find((id) => id !== undefined);
   const { bytes, size } = await deps.mail.read(key, MAX_MAIL_BYTES);
   const mail = await readMail(
@@ -81,9 +103,10 @@ async function decide(received: ReceivedMail, key: string, deps: InboundMailDeps
     if (!record) return { status: 'dropped', reason: 'unknown-case' };
     const refused = refusal(record, deps.now());
     if (refused) return { status: 'dropped', reason: refused };
-    if (record.history.some((change) => change.action === 'customer-replied' && change.messageId === messageId)) return { status: 'duplicate', caseId };
+    const earlier = record.history.find((change) => change.action === 'customer-replied' && change.messageId === messageId);
+    if (earlier) return { status: 'duplicate', caseId, caseRecord: record, entry: earlier };
     const after = addCustomerReply(record, deps.now(), { from: mail.from, text: mail.text, messageId, dropped: mail.dropped });
-    if (await deps.cases.update(record, after)) return { status: 'recorded', caseId };
+    if (await deps.cases.update(record, after)) return { status: 'recorded', caseId, caseRecord: after, entry: after.history.at(-1) as CaseChange };
     if (attempt >= ATTEMPTS) throw new Error(`case ${caseId} kept changing while its customer's reply was being recorded (${ATTEMPTS} attempts)`);
   }
 }

@@ -1,5 +1,6 @@
 import { Annotations, CfnOutput, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { BlockPublicAccess, Bucket, BucketEncryption, type CfnBucket, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import type { Secret } from 'aws-cdk-lib/aws-secretsmanager';
@@ -21,6 +22,8 @@ export interface InboundMailProps {
   readonly ruleSet?: string;
   /** Closeloop's From address: a message from it coming back is its own, never a reply. */
   readonly senderEmail: string;
+  /** Where FollowUpCustomerReplied goes (when the catalog publishes it). */
+  readonly bus: IEventBus;
 }
 
 /**
@@ -88,8 +91,10 @@ export class InboundMail extends Construct {
         INBOUND_DOMAIN: props.domain,
         INBOUND_BUCKET: this.bucket.bucketName,
         REPLY_TOKEN_SECRET: this.replyTokenKey.secretArn,
+        EVENT_BUS_NAME: props.bus.eventBusName,
       },
     });
+    this.function.publishTo(props.bus);
     this.function.receiveMail(this.failures);
     this.replyTokenKey.grantRead(this.function);
     // Read and delete the raw messages, nothing else of the bucket (no listing, no writing).

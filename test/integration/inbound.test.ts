@@ -15,7 +15,7 @@ import { keys } from '../../functions/adapters/table-keys.js';
 import { inboundMail } from '../../functions/config/resources.js';
 import type { FollowUpCaseRecord } from '../../functions/domain/follow-up-case.js';
 import { SANDBOX_INBOUND_BUCKET } from '../../sandbox/resources.js';
-import { answer, collectMessages, dynamodb, mentioning, mimeOf, putEvent, sandbox, sleep, waitForEmails } from './sandbox-clients.js';
+import { answer, collectMessages, dynamodb, mentioning, mimeOf, putEvent, sandbox, sleep, waitForBusEvent, waitForEmails } from './sandbox-clients.js';
 
 const s3 = new S3Client({ region: sandbox.region, credentials: sandbox.credentials, endpoint: sandbox.endpoints.sqs });
 const smtp = new URL(sandbox.endpoints.smtp);
@@ -91,6 +91,10 @@ describe('a customer answers the email about their case (sandbox, SMTP, nodemail
     // The customer's client sends it again (a retry after a timeout): the same Message-ID is not recorded twice.
     await sendAndWait(reply);
     expect(await repliesOf(caseId)).toHaveLength(1);
+    // FollowUpCustomerReplied on the bus (the demo catalog publishes it), ids only: never the text or the sender.
+    const announced = await waitForBusEvent('FollowUpCustomerReplied', (detail) => detail.caseId === caseId);
+    expect(announced?.detail).toMatchObject({ caseId, customerId: customer.id, status: 'open' });
+    expect(JSON.stringify(announced?.detail)).not.toMatch(/dented|@example\.com/);
     // The case API shows it to the team.
     const shown = (await callCaseApi(caseApi, 'GET', `/cases/${caseId}`)) as { history: { action: string; text?: string }[] };
     expect(shown.history.at(-1)).toMatchObject({ action: 'customer-replied', text: 'It came this morning, thank you. The box was dented though.' });

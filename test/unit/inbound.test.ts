@@ -3,6 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { resolve } from '../../functions/domain/follow-up-case.js';
+import type { IntegrationEvent } from '../../functions/domain/integration-events.js';
 import { ReplyTokens } from '../../functions/domain/reply-token.js';
 import { type InboundMailDeps, messageIdHash, REPLY_WINDOW_DAYS, receiveMail } from '../../functions/inbound/inbound.js';
 import type { RawMailStore } from '../../functions/ports.js';
@@ -33,6 +34,7 @@ describe('a customer writes back to an email about their case', () => {
   let cases: InMemoryCases;
   let mail: MemoryMail;
   let deps: InboundMailDeps;
+  let published: IntegrationEvent[];
   const record = detractorCase(new Date('2026-12-06T18:00:00Z'), 'inbound-unit');
   const caseId = record.message.caseId;
   const to = tokens.addressFor(caseId, DOMAIN);
@@ -44,7 +46,16 @@ describe('a customer writes back to an email about their case', () => {
     cases = new InMemoryCases();
     cases.records.set(caseId, record);
     mail = new MemoryMail();
-    deps = { mail, cases, tokens, domain: DOMAIN, senderEmail: 'feedback@example.com', now: () => now };
+    published = [];
+    deps = {
+      mail,
+      cases,
+      tokens,
+      domain: DOMAIN,
+      senderEmail: 'feedback@example.com',
+      events: { publish: async (events) => void published.push(...events) },
+      now: () => now,
+    };
   });
 
   it('their words join the history once (customer-replied, from, text, hashed Message-ID), and the raw message is deleted', async () => {
@@ -60,11 +71,22 @@ describe('a customer writes back to an email about their case', () => {
       messageId: messageIdHash('CAF3k9Qx7bN2vYq1+gmail-reply-0001@mail.gmail.com'),
     });
     expect(mail.objects.size).toBe(0);
-    // The same message again (SES delivered it twice, or the client re-sent it under another SES id): not recorded again.
+    // FollowUpCustomerReplied: ids only, never the text or the sender.
+    expect(published).toEqual([
+      {
+        detailType: 'FollowUpCustomerReplied',
+        detail: expect.objectContaining({ version: 1, caseId, status: 'open', messageId: entry?.messageId, repliedAt: now.toISOString() }),
+      },
+    ]);
+    expect(JSON.stringify(published)).not.toMatch(/mari|parcel/i);
+    // The same message again (SES delivered it twice, or the client re-sent it under another SES id): not recorded again,
+    // announced again (at least once: the same messageId tells the repeat apart).
     store('inbound/m2');
     expect(await receiveMail(received('m2'), 'inbound/m2', deps)).toEqual({ status: 'duplicate', caseId });
     expect(cases.records.get(caseId)?.history.filter((change) => change.action === 'customer-replied')).toHaveLength(1);
     expect(mail.objects.size).toBe(0);
+    expect(published).toHaveLength(2);
+    expect(published[1]).toEqual(published[0]);
   });
 
   it('a case that changed between its read and the write is read again: the reply is recorded after the change', async () => {
@@ -120,6 +142,18 @@ describe('a customer writes back to an email about their case', () => {
   it('the address is read case-insensitively (a mail system that upper-cases the local part)', async () => {
     store('inbound/m1');
     expect(await receiveMail(received('m1', [to.toUpperCase()]), 'inbound/m1', deps)).toMatchObject({ status: 'recorded' });
+  });
+
+  it('a failed put of the event throws before the raw message goes: the retry finds the reply recorded and announces it', async () => {
+    store('inbound/m1');
+    const publish = deps.events.publish;
+    let failures = 1;
+    deps = { ...deps, events: { publish: async (events) => (failures-- > 0 ? Promise.reject(new Error('EventBridge is unavailable')) : publish(events)) } };
+    await expect(receiveMail(received('m1'), 'inbound/m1', deps)).rejects.toThrow(/EventBridge/);
+    expect(mail.objects.has('inbound/m1')).toBe(true);
+    expect(await receiveMail(received('m1'), 'inbound/m1', deps)).toEqual({ status: 'duplicate', caseId });
+    expect(published.map((event) => event.detailType)).toEqual(['FollowUpCustomerReplied']);
+    expect(mail.objects.size).toBe(0);
   });
 
   it('a storage or table failure throws and keeps the raw message, so the retry finds it', async () => {

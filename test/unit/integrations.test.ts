@@ -295,6 +295,45 @@ describe('deliver (use case)', () => {
     expect(await deliver(webhook, opened, 1, deps)).toMatchObject({ outcome: 'rejected', result: 'HTTP 401' });
   });
 
+  it("FollowUpCustomerReplied: ids only by default; with includePersonalData the reply's sender and text, read from the case; Slack shows them, escaped", async () => {
+    const replied: DeliverableEvent = {
+      ...opened,
+      'detail-type': 'FollowUpCustomerReplied',
+      detail: { ...opened.detail, status: 'acknowledged', messageId: 'mid-1', repliedAt: '2026-11-23T09:00:00Z' },
+    };
+    const caseWithReply = {
+      message: { comment: 'Parcel came late', topics: ['delivery'] },
+      contactKey: 'contact-hash',
+      history: [
+        {
+          at: '2026-11-23T09:00:00Z',
+          actor: 'customer',
+          action: 'customer-replied',
+          from: 'mari@example.com',
+          text: 'It came. <!channel>',
+          messageId: 'mid-1',
+        },
+      ],
+    } as unknown as Awaited<ReturnType<DeliverDeps['cases']['get']>>;
+    const on = { on: ['FollowUpCustomerReplied' as const] };
+    const plain = fakes([{ status: 200 }], { cases: { get: async () => caseWithReply } });
+    await deliver({ ...webhook, ...on }, replied, 1, plain.deps);
+    const body = new Webhook(SECRET).verify(plain.sent[0]!.body, plain.sent[0]!.headers) as { data: Record<string, unknown> };
+    expect(body.data).toMatchObject({ caseId: 'case-1', status: 'acknowledged', messageId: 'mid-1' });
+    expect(body.data.reply).toBeUndefined();
+    const opted = fakes([{ status: 200 }], { cases: { get: async () => caseWithReply } });
+    const first = await deliver({ ...webhook, ...on, includePersonalData: true }, replied, 1, opted.deps);
+    const withReply = new Webhook(SECRET).verify(opted.sent[0]!.body, opted.sent[0]!.headers) as { data: Record<string, unknown> };
+    expect(withReply.data.reply).toEqual({ from: 'mari@example.com', text: 'It came. <!channel>' });
+    // The same webhook-id as the plain delivery's: the reply is personal data, left out of the id.
+    expect(first.webhookId).toBe(plain.sent[0]!.headers['webhook-id']);
+    const viaSlack = fakes([{ status: 200 }], { cases: { get: async () => caseWithReply } });
+    await deliver({ ...slack, ...on, includePersonalData: true }, replied, 1, viaSlack.deps);
+    const message = JSON.stringify(JSON.parse(viaSlack.sent[0]!.body));
+    expect(message).toContain('Customer replied');
+    expect(message).toContain('It came. &lt;!channel&gt;');
+  });
+
   it('posts a Slack message with the comment and topics of the case to the URL the secret holds', async () => {
     const { deps, sent } = fakes([{ status: 200 }]);
     await deliver(slack, opened, 1, deps);

@@ -14,13 +14,14 @@ const withoutEvents = () => {
 const event = (detailType: IntegrationEvent['detailType']) => ({ detailType, detail: { version: 1 } }) as unknown as IntegrationEvent;
 
 describe('which integration events go on the bus (events.publish)', () => {
-  it('by default every type but the two put once per survey event', () => {
+  it('by default every type but the two put once per survey event, and FollowUpCustomerReplied (new: opt-in)', () => {
     const published = publishedEventTypes(parseCatalog(withoutEvents()));
     expect([...published].sort()).toEqual([...DEFAULT_PUBLISHED_EVENTS].sort());
     expect(published.has('SurveySent')).toBe(false);
     expect(published.has('SurveySkipped')).toBe(false);
+    expect(published.has('FollowUpCustomerReplied')).toBe(false);
     expect(published.has('FollowUpOpened')).toBe(true);
-    expect(DEFAULT_PUBLISHED_EVENTS).toHaveLength(INTEGRATION_EVENT_TYPES.length - 2);
+    expect(DEFAULT_PUBLISHED_EVENTS).toHaveLength(INTEGRATION_EVENT_TYPES.length - 3);
   });
 
   it('a declared list replaces the default, and a type an integration names is published anyway', () => {

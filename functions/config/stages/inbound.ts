@@ -6,7 +6,7 @@ export const inbound = {
   description: "Appends customers' email replies to their cases (SES receipt rule: S3, then this function), loop-guarded, once per Message-ID.",
   /** The metric names it emits (namespace Closeloop, unit Count): the dashboard and alarms read only these. */
   metrics: ['CustomerReplyRecorded', 'InboundMailIgnored', 'InboundMailDropped'],
-  env: ['SURVEY_TABLE', 'SENDER_EMAIL', 'INBOUND_DOMAIN', 'INBOUND_BUCKET', 'REPLY_TOKEN_SECRET'],
+  env: ['SURVEY_TABLE', 'SENDER_EMAIL', 'INBOUND_DOMAIN', 'INBOUND_BUCKET', 'REPLY_TOKEN_SECRET', 'EVENT_BUS_NAME'],
   // The case read and its conditional update (the reply appended): cases only.
   table: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
   leadingKeys: ['case'],

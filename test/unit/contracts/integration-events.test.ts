@@ -7,6 +7,7 @@ import { buildFollowUpCase, escalation, type FollowUpCaseRecord, openCase } from
 import { INTEGRATION_DETAIL_TYPES, INTEGRATION_EVENT_SCHEMAS } from '../../../functions/domain/integration-event-schemas.js';
 import {
   eventRejected,
+  followUpCustomerReplied,
   followUpEscalated,
   followUpOpened,
   followUpResolved,
@@ -74,6 +75,7 @@ const built: IntegrationEvent[] = [
   followUpOpened(message),
   followUpEscalated(escalated.message),
   followUpResolved(resolved),
+  followUpCustomerReplied(resolved, { at: '2026-11-23T09:00:00.000Z', messageId: 'mid-hash' }),
   recoverySurveyRequested(resolved),
   { detailType: 'ThresholdBreached', detail: threshold },
   { detailType: 'ThresholdRecovered', detail: threshold },
@@ -87,7 +89,7 @@ const built: IntegrationEvent[] = [
 describe('the integration events (schema/integration-events/, generated from the zod schemas)', () => {
   it('has a zod schema and a generated JSON Schema for every detail-type, and the builders cover them all', () => {
     expect(new Set(built.map((e) => e.detailType))).toEqual(new Set(INTEGRATION_DETAIL_TYPES));
-    expect(INTEGRATION_DETAIL_TYPES).toHaveLength(10);
+    expect(INTEGRATION_DETAIL_TYPES).toHaveLength(11);
   });
 
   it.each(built.map((event, i) => [`${event.detailType} #${i}`, event] as const))('describes %s as Closeloop builds it', (_name, event) => {
