@@ -291,8 +291,8 @@ export function escalation(record: FollowUpCaseRecord, now: Date): { record: Fol
 export const ERASED_CUSTOMER: Customer = { id: 'erased', email: 'erased@erased.invalid' };
 
 /**
- * A case with the respondent's data removed — who they are, their words, the event's context and
- * the team's notes — and its deadlines dropped (an escalation about nobody helps no one). Status,
+ * A case with the respondent's data removed — who they are, their words (their comment and their
+ * email replies: sender, text and Message-ID hash), the event's context and the team's notes — and its deadlines dropped (an escalation about nobody helps no one). Status,
  * scores, rule, queue, topics, root cause and times stay (the public reply goes with the notes), so the counts and SLA figures still add up.
  */
 export function anonymiseCase(record: FollowUpCaseRecord, at: Date): FollowUpCaseRecord {
@@ -300,7 +300,9 @@ export function anonymiseCase(record: FollowUpCaseRecord, at: Date): FollowUpCas
   return {
     ...kept,
     message: { ...record.message, customer: ERASED_CUSTOMER, comment: null, secondAnswer: null, context: {} },
-    history: record.history.map(({ note: _changeNote, reply: _changeReply, ...change }) => change),
+    history: record.history.map(
+      ({ note: _changeNote, reply: _changeReply, from: _from, text: _text, messageId: _messageId, dropped: _dropped, ...change }) => change,
+    ),
     erasedAt: at.toISOString(),
   };
 }

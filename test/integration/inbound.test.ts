@@ -6,7 +6,7 @@
  * Auto-replies and bounces change nothing; a reply to an erased customer's case is dropped.
  */
 import { randomUUID } from 'node:crypto';
-import { HeadObjectCommand, NotFound, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, NotFound, S3Client } from '@aws-sdk/client-s3';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import nodemailer, { type SendMailOptions } from 'nodemailer';
 import { describe, expect, it } from 'vitest';
@@ -120,11 +120,21 @@ describe('a customer answers the email about their case (sandbox, SMTP, nodemail
     });
     expect((await caseOf(caseId)).history).toHaveLength(before);
 
+    // A real reply, then the customer is erased: the reply's sender and words go with them; a later reply is dropped.
+    await sendAndWait({ from: customer.email, to: replyTo, subject: 'Re: hello', text: 'My flat is 4B, ring twice.' });
+    expect((await repliesOf(caseId)).map((change) => change.text)).toEqual(['My flat is 4B, ring twice.']);
     await callCaseApi(caseApi, 'POST', '/erasures', { email: customer.email });
     await sendAndWait({ from: customer.email, to: replyTo, subject: 'Re: one more thing', text: 'Please call me on 555 0100.' });
     const erased = await caseOf(caseId);
     expect(erased.erasedAt).toBeDefined();
-    expect(JSON.stringify(erased)).not.toContain('555 0100');
+    expect(await repliesOf(caseId)).toEqual([expect.not.objectContaining({ text: expect.anything() })]);
+    expect(JSON.stringify(erased)).not.toMatch(/555 0100|flat is 4B|in-[0-9a-f]{8}@example\.com/);
+    // Nor is any raw message of theirs left in the bucket (each was deleted once read).
+    const { Contents = [] } = await s3.send(new ListObjectsV2Command({ Bucket: SANDBOX_INBOUND_BUCKET, Prefix: inboundMail.prefix }));
+    for (const object of Contents) {
+      const { Body } = await s3.send(new GetObjectCommand({ Bucket: SANDBOX_INBOUND_BUCKET, Key: object.Key }));
+      expect(await Body?.transformToString()).not.toContain(customer.email);
+    }
   });
 
   it('refuses mail for any other domain at the SMTP level, as the receipt rule matches only the inbound domain', async () => {

@@ -1,7 +1,7 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { parseCatalog } from '../../functions/config/catalog-schema.js';
-import { anonymiseCase, buildFollowUpCase, ERASED_CUSTOMER, openCase } from '../../functions/domain/follow-up-case.js';
+import { addCustomerReply, anonymiseCase, buildFollowUpCase, ERASED_CUSTOMER, openCase } from '../../functions/domain/follow-up-case.js';
 import { contactKeyOf } from '../../functions/domain/policies.js';
 import { findProgram } from '../../functions/domain/program.js';
 import { type EraseDeps, eraseContact } from '../../functions/erase/erase.js';
@@ -71,15 +71,21 @@ describe('erasing a person', () => {
       { slaScale: 1, caseApiBaseUrl: 'https://api' },
     );
     const opened = openCase(message, rule, NOW, { contactKey: 'k', expiresAt: 99 });
-    const noted = {
-      ...opened,
-      note: 'Called Ana',
-      history: [...opened.history, { at: NOW.toISOString(), actor: 'arn:x', action: 'acknowledged' as const, note: 'Called Ana' }],
-    };
+    const noted = addCustomerReply(
+      {
+        ...opened,
+        note: 'Called Ana',
+        history: [...opened.history, { at: NOW.toISOString(), actor: 'arn:x', action: 'acknowledged' as const, note: 'Called Ana' }],
+      },
+      NOW,
+      { from: 'ana@example.com', text: 'Ana again: still waiting', messageId: 'mid-of-ana', dropped: [] },
+    );
 
     const erased = anonymiseCase(noted, NOW);
 
-    expect(JSON.stringify(erased)).not.toMatch(/ana|o-1|kasnio|c-1/i);
+    expect(JSON.stringify(erased)).not.toMatch(/ana|o-1|kasnio|c-1|still waiting/i);
+    // The reply's entry stays (who acted and when), without its sender, words or Message-ID hash.
+    expect(erased.history.at(-1)).toEqual({ at: NOW.toISOString(), actor: 'customer', action: 'customer-replied' });
     expect(erased).toMatchObject({
       status: 'open',
       expiresAt: 99,
