@@ -114,7 +114,13 @@ export class Closeloop extends Construct {
       });
     }
     const deliverability = new Deliverability(this, 'Deliverability', { defaults, table: store.table, configurationSet: dispatch.configurationSet });
-    const followUps = new FollowUps(this, 'FollowUps', { defaults, table: store.table, bus: ingest.bus, caseApiUrl: responses.api.apiEndpoint });
+    const followUps = new FollowUps(this, 'FollowUps', {
+      defaults,
+      table: store.table,
+      bus: ingest.bus,
+      caseApiUrl: responses.api.apiEndpoint,
+      ...(settings.inbound ? { inboundDomain: settings.inbound.domain } : {}),
+    });
     const measurement = new Measurement(this, 'Measurement', { defaults, table: store.table, bus: ingest.bus });
     const cases = new CaseManagement(this, 'Cases', {
       defaults,
@@ -155,6 +161,7 @@ export class Closeloop extends Construct {
       publicBaseUrl: responses.publicBaseUrl,
       configurationSet: dispatch.configurationSet,
       ...(inbound && settings.inbound ? { inbound: { domain: settings.inbound.domain, replyTokenKey: inbound.replyTokenKey } } : {}),
+      ...(settings.workspace ? { workspaceUrl: `${responses.publicBaseUrl}/inbox` } : {}),
     });
     const integrations = new Integrations(this, 'Integrations', { defaults, table: store.table, bus: ingest.bus, api: responses.api });
     const announcements = new Announcements(this, 'Announcements', {

@@ -40,15 +40,25 @@ const caseRecordSchema = z.object({
   acknowledgedAt: z.optional(z.string()),
   resolvedAt: z.optional(z.string()),
   assignee: z.optional(z.string()),
+  waiting: z.optional(
+    z
+      .object({ since: z.string(), nextDeadline: z.optional(z.int()) })
+      .check(z.describe("Waiting for the customer's answer since then (pauseWhileWaitingForCustomer): no escalation meanwhile.")),
+  ),
   history: z.array(
     z.object({
       at: z.string(),
       actor: z.string(),
-      action: z.enum(['opened', 'acknowledged', 'escalated', 'resolved', 'assigned']),
+      action: z.enum(['opened', 'acknowledged', 'escalated', 'resolved', 'assigned', 'noted', 'replied', 'customer-replied']),
       note: z.optional(z.string()),
+      reply: z.optional(z.string().check(z.describe('What the team wrote to the customer (replied, resolved).'))),
       rootCause: z.optional(z.string()),
       rung: z.optional(z.int()),
       assignee: z.optional(z.string()),
+      from: z.optional(z.string().check(z.describe("customer-replied: the reply's sender (removed on erasure)."))),
+      text: z.optional(z.string().check(z.describe('customer-replied: what the customer wrote, quotes and signature removed (removed on erasure).'))),
+      messageId: z.optional(z.string()),
+      dropped: z.optional(z.array(z.string())),
     }),
   ),
 });
@@ -66,6 +76,7 @@ const caseSummarySchema = z.object({
   acknowledgeBy: z.nullable(z.string()),
   dueAt: z.string(),
   overdue: z.boolean(),
+  waitingForCustomer: z.boolean().check(z.describe("After a team reply, until the customer's answer (pauseWhileWaitingForCustomer): never overdue meanwhile.")),
   rung: z.int().check(z.gte(0)),
   assignee: z.nullable(z.string()),
   links: z.object({ case: z.string() }),

@@ -15,7 +15,18 @@ const { slaIndex, inboxIndex } = surveyTable;
 const shardOf = (caseId: string) => `SLA#${[...caseId].reduce((sum, c) => sum + c.charCodeAt(0), 0) % slaIndex.shards}`;
 
 /** Attributes a case may lose in a transition (a resolved case leaves the deadline index). */
-const OPTIONAL_ATTRIBUTES = ['nextDeadline', 'slaShard', 'slaDueAt', 'rootCause', 'note', 'reply', 'acknowledgedAt', 'resolvedAt', 'assignee'] as const;
+const OPTIONAL_ATTRIBUTES = [
+  'nextDeadline',
+  'slaShard',
+  'slaDueAt',
+  'rootCause',
+  'note',
+  'reply',
+  'acknowledgedAt',
+  'resolvedAt',
+  'assignee',
+  'waiting',
+] as const;
 
 /** The inbox index's partition of a queue and status (queue names are kebab-case: never a `#`). */
 export const inboxKeyOf = (queue: string, status: string) => `${queue}#${status}`;

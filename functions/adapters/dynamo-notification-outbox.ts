@@ -5,8 +5,8 @@ import { claimPersonalSend } from './dynamo-claims.js';
 import { documentClient } from './dynamo-client.js';
 import { keys } from './table-keys.js';
 
-/** Once decided (sent or skipped), the item keeps no address and no reply: only what counts and audits need. */
-const FORGET = 'REMOVE #to, reply, team, leaseUntil, claimant';
+/** Once decided (sent or skipped), the item keeps no address and no reply (nor, for an assignee's, the customer's): only what counts and audits need. */
+const FORGET = 'REMOVE #to, reply, team, customerFrom, leaseUntil, claimant';
 
 /** The outbox items of respondent notifications in the survey table (written by the case repository). */
 export class DynamoNotificationOutbox implements NotificationOutbox {

@@ -94,6 +94,8 @@ const caseShape = z.object({
   notifyOnResolve: z.optional(z.object({ locale: text })),
   reply: optionalText,
   assignee: optionalText,
+  pauseWhileWaiting: z.optional(z.boolean()),
+  waiting: z.optional(z.object({ since: text, nextDeadline: z.optional(z.number()) })),
   /** Set by the sweep on a case it cannot escalate (kept, shown by the case API). */
   setAsideReason: optionalText,
   setAsideAt: optionalText,
@@ -146,6 +148,7 @@ const notificationShape = z.object({
   team: optionalText,
   reply: optionalText,
   replyId: optionalText,
+  customerFrom: optionalText,
   createdAt: text,
   expiresAt: z.number(),
 }) satisfies z.ZodMiniType<Notification>;

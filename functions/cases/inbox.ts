@@ -64,8 +64,10 @@ export interface CaseSummary {
   readonly respondedAt: string;
   readonly acknowledgeBy: string | null;
   readonly dueAt: string;
-  /** Past its resolve-by time and not resolved. */
+  /** Past its resolve-by time and not resolved (never while it waits for the customer). */
   readonly overdue: boolean;
+  /** After a team reply, until the customer's answer (pauseWhileWaitingForCustomer). */
+  readonly waitingForCustomer: boolean;
   /** Rungs of the escalation ladder climbed. */
   readonly rung: number;
   readonly assignee: string | null;
@@ -86,7 +88,8 @@ export function summarise(record: FollowUpCaseRecord, now: Date): CaseSummary {
     respondedAt: message.respondedAt,
     acknowledgeBy: message.acknowledgeBy,
     dueAt: message.dueAt,
-    overdue: record.status !== 'resolved' && Date.parse(message.dueAt) < now.getTime(),
+    overdue: record.status !== 'resolved' && !record.waiting && Date.parse(message.dueAt) < now.getTime(),
+    waitingForCustomer: record.waiting !== undefined,
     rung: record.rung,
     assignee: record.assignee ?? null,
     links: message.links,
@@ -148,5 +151,7 @@ export async function listCases(filter: InboxFilter, deps: InboxDeps): Promise<{
     ...(filter.overdue ? { dueBefore: now.getTime() } : {}),
     ...(filter.cursor ? { start: cursors.decode(filter, filter.cursor) } : {}),
   });
-  return { items: page.records.map((record) => summarise(record, now)), cursor: page.next ? cursors.encode(filter, page.next) : null };
+  // A case waiting for the customer is never overdue: its deadlines move on when they answer (the index still holds its old due time).
+  const records = filter.overdue ? page.records.filter((record) => !record.waiting) : page.records;
+  return { items: records.map((record) => summarise(record, now)), cursor: page.next ? cursors.encode(filter, page.next) : null };
 }

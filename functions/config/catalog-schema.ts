@@ -111,6 +111,15 @@ const ruleSchema = z.strictObject({
   escalateTo: z.optional(z.array(kebab).check(about('Queues a case climbs, one per missed deadline.'))),
   recoverySurvey: z.optional(z.boolean().check(about('After the case is resolved, ask the customer again (RecoverySurveyRequested).'))),
   final: z.optional(z.boolean().check(about('Later rules of the program are not applied to an answer this rule matched.'))),
+  pauseWhileWaitingForCustomer: z.optional(
+    z
+      .boolean()
+      .check(
+        about(
+          "true: from a team reply until the customer's email answer, the case waits for the customer: it does not escalate, and its deadlines move on by the time waited. Only with the construct's inbound mail (docs/inbound.md). Default false.",
+        ),
+      ),
+  ),
   notifyRespondent: z.optional(
     z
       .strictObject({

@@ -56,6 +56,8 @@ export const ENV = {
   INBOUND_DOMAIN: 'CLOSELOOP_INBOUND_DOMAIN',
   /** The bucket the receipt rule stores received messages in (under `inbound/`). */
   INBOUND_BUCKET: 'CLOSELOOP_INBOUND_BUCKET',
+  /** Optional: the workspace's inbox URL (`<public base URL>/inbox`), when the stack has the workspace: links in internal emails. */
+  WORKSPACE_URL: 'CLOSELOOP_WORKSPACE_URL',
   /** Secrets Manager id (ARN) of the key that signs the reply addresses' tokens (a key of its own). */
   REPLY_TOKEN_SECRET: 'CLOSELOOP_REPLY_TOKEN_SECRET',
   /** The announce stage's queue: one message per recipient of an announcement. */

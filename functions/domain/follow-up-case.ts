@@ -92,6 +92,38 @@ export interface FollowUpCaseRecord {
   readonly reply?: string;
   /** Who works the case (`POST /cases/{id}/assign`): named in its escalations. */
   readonly assignee?: string;
+  /** Set at opening when the rule pauses while waiting for the customer (and the stack receives replies). */
+  readonly pauseWhileWaiting?: boolean;
+  /**
+   * While the team waits for the customer's answer (after a team reply, `pauseWhileWaiting`): since
+   * when, and the deadline set aside (the case is out of the escalation index meanwhile).
+   */
+  readonly waiting?: { readonly since: string; readonly nextDeadline?: number };
+}
+
+/** The case with `deadline` as its next one, or, while it waits for the customer, as the one set aside for when it answers. */
+function withDeadline(record: FollowUpCaseRecord, deadline: number | undefined): FollowUpCaseRecord {
+  const { nextDeadline: _old, waiting, ...rest } = record;
+  if (waiting) return { ...rest, waiting: { since: waiting.since, ...(deadline !== undefined ? { nextDeadline: deadline } : {}) } };
+  return { ...rest, ...(deadline !== undefined ? { nextDeadline: deadline } : {}) };
+}
+
+const later = (iso: string, ms: number) => new Date(Date.parse(iso) + ms).toISOString();
+
+/**
+ * The customer answered while the case waited for them: every deadline moves on by the time waited
+ * (acknowledge-by, resolve-by, the next escalation), and the case is back in the escalation index.
+ */
+function resumed(record: FollowUpCaseRecord, at: Date): FollowUpCaseRecord {
+  const { waiting, nextDeadline: _none, ...rest } = record;
+  if (!waiting) return record;
+  const waited = Math.max(0, at.getTime() - Date.parse(waiting.since));
+  const { message } = record;
+  return {
+    ...rest,
+    message: { ...message, dueAt: later(message.dueAt, waited), acknowledgeBy: message.acknowledgeBy === null ? null : later(message.acknowledgeBy, waited) },
+    ...(waiting.nextDeadline !== undefined ? { nextDeadline: waiting.nextDeadline + waited } : {}),
+  };
 }
 
 export function caseIdFor(tokenHash: string, ruleId: string): string {
@@ -182,13 +214,15 @@ export function acknowledge(record: FollowUpCaseRecord, actor: string, at: Date,
   if (record.status === 'resolved') throw new CaseTransitionError('a resolved case cannot be acknowledged');
   if (record.acknowledgedAt) throw new CaseTransitionError('the case is already acknowledged');
   const status: CaseStatus = 'acknowledged';
-  return {
-    ...record,
-    status,
-    acknowledgedAt: at.toISOString(),
-    nextDeadline: nextDeadlineFor(record.message, status, record.rung, record.escalateTo),
-    history: [...record.history, { at: at.toISOString(), actor, action: 'acknowledged', ...(note ? { note } : {}) }],
-  };
+  return withDeadline(
+    {
+      ...record,
+      status,
+      acknowledgedAt: at.toISOString(),
+      history: [...record.history, { at: at.toISOString(), actor, action: 'acknowledged', ...(note ? { note } : {}) }],
+    },
+    nextDeadlineFor(record.message, status, record.rung, record.escalateTo),
+  );
 }
 
 /** Gives the case to `assignee` (any status but resolved); the status and deadlines stay as they are. */
@@ -207,15 +241,23 @@ export function addNote(record: FollowUpCaseRecord, actor: string, at: Date, not
   return { ...record, history: [...record.history, { at: at.toISOString(), actor, action: 'noted', note }] };
 }
 
-/** A reply written to the respondent (any status but resolved): kept in the history; the outbox item sends it. */
+/**
+ * A reply written to the respondent (any status but resolved): kept in the history; the outbox item
+ * sends it. With `pauseWhileWaiting`, the case then waits for the customer's answer: its next deadline
+ * is set aside (out of the escalation index) until they answer (addCustomerReply).
+ */
 export function addReply(record: FollowUpCaseRecord, actor: string, at: Date, reply: string): FollowUpCaseRecord {
   if (record.status === 'resolved') throw new CaseTransitionError('the case is resolved: a reply goes with the resolution');
-  return { ...record, history: [...record.history, { at: at.toISOString(), actor, action: 'replied', reply }] };
+  const replied: FollowUpCaseRecord = { ...record, history: [...record.history, { at: at.toISOString(), actor, action: 'replied', reply }] };
+  if (!record.pauseWhileWaiting || record.waiting) return replied;
+  const { nextDeadline, ...rest } = replied;
+  return { ...rest, waiting: { since: at.toISOString(), ...(nextDeadline !== undefined ? { nextDeadline } : {}) } };
 }
 
 /**
  * The customer answered an email about the case (functions/inbound): their words join the history as
- * `customer-replied`, whatever the status; status and deadlines stay.
+ * `customer-replied`, whatever the status. A case that waited for them resumes, its deadlines moved on
+ * by the time waited; otherwise status and deadlines stay.
  */
 export function addCustomerReply(
   record: FollowUpCaseRecord,
@@ -223,7 +265,7 @@ export function addCustomerReply(
   reply: { readonly from: string; readonly text: string; readonly messageId: string; readonly dropped: readonly string[] },
 ): FollowUpCaseRecord {
   return {
-    ...record,
+    ...resumed(record, at),
     history: [
       ...record.history,
       {
@@ -245,7 +287,7 @@ export function addCustomerReply(
  */
 export function resolve(record: FollowUpCaseRecord, actor: string, at: Date, rootCause: string, note?: string, reply?: string): FollowUpCaseRecord {
   if (record.status === 'resolved') throw new CaseTransitionError('the case is already resolved');
-  const { nextDeadline: _done, ...rest } = record;
+  const { nextDeadline: _done, waiting: _over, ...rest } = record;
   return {
     ...rest,
     status: 'resolved',
@@ -296,7 +338,7 @@ export const ERASED_CUSTOMER: Customer = { id: 'erased', email: 'erased@erased.i
  * scores, rule, queue, topics, root cause and times stay (the public reply goes with the notes), so the counts and SLA figures still add up.
  */
 export function anonymiseCase(record: FollowUpCaseRecord, at: Date): FollowUpCaseRecord {
-  const { nextDeadline: _deadline, note: _note, reply: _reply, notifyOnResolve: _notify, contactKey: _contactKey, ...kept } = record;
+  const { nextDeadline: _deadline, waiting: _waiting, note: _note, reply: _reply, notifyOnResolve: _notify, contactKey: _contactKey, ...kept } = record;
   return {
     ...kept,
     message: { ...record.message, customer: ERASED_CUSTOMER, comment: null, secondAnswer: null, context: {} },

@@ -11,9 +11,10 @@ import { surveyKind } from './survey-kinds.js';
  * notify stage. They are not surveys: no rest period is taken, and eNPS respondents are never
  * written to (their answers are anonymous).
  */
-export type NotificationKind = 'acknowledgement' | 'resolution' | 'reply';
+export type NotificationKind = 'acknowledgement' | 'resolution' | 'reply' | 'assignee';
 
-export const NOTIFICATION_KINDS: readonly NotificationKind[] = ['acknowledgement', 'resolution', 'reply'];
+/** `assignee`: not to the respondent but to the case's assignee (an address): the customer wrote back (functions/inbound). */
+export const NOTIFICATION_KINDS: readonly NotificationKind[] = ['acknowledgement', 'resolution', 'reply', 'assignee'];
 
 /** One email owed to a respondent: the outbox item's content. */
 export interface Notification {
@@ -29,10 +30,12 @@ export interface Notification {
   readonly deadline?: string;
   /** acknowledgement: who will contact them, in their language (the rule's `contactedBy`); else the bundle's wording. */
   readonly team?: string;
-  /** resolution, reply: the team's public words. */
+  /** resolution, reply: the team's public words; assignee: the customer's (forgotten once sent). */
   readonly reply?: string;
-  /** reply: which of the case's replies (any number per case, each its own outbox item). */
+  /** reply, assignee: which of the case's replies (any number per case, each its own outbox item). */
   readonly replyId?: string;
+  /** assignee: who wrote back (the customer's address; forgotten once sent). */
+  readonly customerFrom?: string;
   /** ISO 8601. */
   readonly createdAt: string;
   /** Epoch seconds: the outbox item is deleted then (DynamoDB TTL), sent or not. */
@@ -44,7 +47,39 @@ export interface Notification {
  * (`NOTIFY#<caseId>#reply#<replyId>`), so each is sent exactly once.
  */
 export const outboxSlot = (notification: Pick<Notification, 'kind' | 'replyId'>): string =>
-  notification.kind === 'reply' ? `reply#${notification.replyId ?? ''}` : notification.kind;
+  notification.kind === 'reply' || notification.kind === 'assignee' ? `${notification.kind}#${notification.replyId ?? ''}` : notification.kind;
+
+/** An assignee the case can email: an address (an assignee may also be a name or a team, as a helpdesk names them). */
+export const isEmailAddress = (value: string | undefined): value is string =>
+  value !== undefined && /^[^\s@<>()"',;]+@[^\s@<>()"',;]+\.[^\s@<>()"',;]+$/.test(value);
+
+/**
+ * The email that tells a case's assignee (when an address) that the customer wrote back: written
+ * with the reply, in its transaction, and sent once by the notify stage. Suppression is checked on
+ * the assignee's address (its hash, `contactKey`): an assignee whose address bounced gets none.
+ */
+export function assigneeNoticeFor(
+  record: FollowUpCaseRecord,
+  reply: { readonly replyId: string; readonly from: string; readonly text: string },
+  contactKeyOf: (address: string) => string,
+  at: Date,
+): Notification | undefined {
+  const to = record.assignee;
+  if (!isEmailAddress(to)) return undefined;
+  return {
+    caseId: record.message.caseId,
+    kind: 'assignee',
+    replyId: reply.replyId,
+    programId: record.message.programId,
+    contactKey: contactKeyOf(to),
+    locale: 'en',
+    to: { email: to },
+    reply: reply.text,
+    customerFrom: reply.from,
+    createdAt: at.toISOString(),
+    expiresAt: Math.floor(at.getTime() / 1000) + OUTBOX_DAYS * 86_400,
+  };
+}
 
 /** Why the team cannot write to a case's respondent (undefined: it can): the rules of the resolution email. */
 export function replyRefusal(record: FollowUpCaseRecord): string | undefined {

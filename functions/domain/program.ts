@@ -39,6 +39,11 @@ export interface FollowUpRule {
   readonly final?: boolean;
   /** Emails to the respondent about the case (never on eNPS programs): domain/notification.ts. */
   readonly notifyRespondent?: RespondentNotice;
+  /**
+   * From a team reply until the customer's email answer (`inbound`), the case waits for the customer:
+   * out of the escalation index, its due times moved on by the time waited. @default false
+   */
+  readonly pauseWhileWaitingForCustomer?: boolean;
 }
 
 /** Which emails a rule's cases send their respondent. */

@@ -29,7 +29,15 @@ let tokens: ReplyTokens | undefined;
  */
 export const handler = stageHandler(async (event: SESEvent) => {
   tokens ??= new ReplyTokens(await secrets.read(env.REPLY_TOKEN_SECRET));
-  const deps: InboundMailDeps = { mail, cases, tokens, events, domain: env.INBOUND_DOMAIN, senderEmail: env.SENDER_EMAIL, now: () => new Date() };
+  const deps: InboundMailDeps = {
+    mail,
+    cases,
+    tokens,
+    events,
+    domain: env.INBOUND_DOMAIN,
+    senderEmail: env.SENDER_EMAIL,
+    now: () => new Date(),
+  };
   for (const record of event.Records) {
     const { mail: received, receipt } = record.ses;
     const outcome = await receiveMail(

@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { addCustomerReply, type CaseChange, type FollowUpCaseRecord } from '../domain/follow-up-case.js';
 import { followUpCustomerReplied, type IntegrationEvent } from '../domain/integration-events.js';
+import { assigneeNoticeFor } from '../domain/notification.js';
+import { contactKeyOf } from '../domain/policies.js';
 import type { ReplyTokens } from '../domain/reply-token.js';
 import type { CaseRepository, IntegrationEventPublisher, RawMailStore } from '../ports.js';
 import { type IgnoredReason, MAX_MAIL_BYTES, readMail } from './mail.js';
@@ -31,11 +33,13 @@ export interface InboundMailDeps {
   readonly senderEmail: string;
   /** FollowUpCustomerReplied, when the catalog publishes it (events.publish or an integration's `on:`). */
   readonly events: IntegrationEventPublisher;
+
   readonly now: () => Date;
 }
 
 export type InboundOutcome =
-  | { readonly status: 'recorded'; readonly caseId: string }
+  /** `assigneeTold`: the case's assignee (an address) will be emailed (its outbox item was written with the reply). */
+  | { readonly status: 'recorded'; readonly caseId: string; readonly assigneeTold?: boolean }
   /** The same Message-ID is in the case already (SES delivered twice, or the customer's client sent it twice). */
   | { readonly status: 'duplicate'; readonly caseId: string }
   /** Not a person's reply: an auto-reply, a bounce, one of Closeloop's own messages, nothing to read. */
@@ -71,12 +75,18 @@ async function decide(received: ReceivedMail, key: string, deps: InboundMailDeps
   if (outcome.status !== 'recorded' && outcome.status !== 'duplicate') return { outcome };
   const { caseRecord, entry } = outcome;
   return {
-    outcome: { status: outcome.status, caseId: outcome.caseId },
+    outcome: { status: outcome.status, caseId: outcome.caseId, ...(outcome.assigneeTold ? { assigneeTold: true } : {}) },
     announce: followUpCustomerReplied(caseRecord, { at: entry.at, messageId: entry.messageId ?? '' }),
   };
 }
 
-type Recorded = { readonly status: 'recorded' | 'duplicate'; readonly caseId: string; readonly caseRecord: FollowUpCaseRecord; readonly entry: CaseChange };
+type Recorded = {
+  readonly status: 'recorded' | 'duplicate';
+  readonly caseId: string;
+  readonly caseRecord: FollowUpCaseRecord;
+  readonly entry: CaseChange;
+  readonly assigneeTold?: boolean;
+};
 
 async function recordReply(
   received: ReceivedMail,
@@ -105,8 +115,13 @@ async function recordReply(
     if (refused) return { status: 'dropped', reason: refused };
     const earlier = record.history.find((change) => change.action === 'customer-replied' && change.messageId === messageId);
     if (earlier) return { status: 'duplicate', caseId, caseRecord: record, entry: earlier };
-    const after = addCustomerReply(record, deps.now(), { from: mail.from, text: mail.text, messageId, dropped: mail.dropped });
-    if (await deps.cases.update(record, after)) return { status: 'recorded', caseId, caseRecord: after, entry: after.history.at(-1) as CaseChange };
+    const now = deps.now();
+    const after = addCustomerReply(record, now, { from: mail.from, text: mail.text, messageId, dropped: mail.dropped });
+    // The assignee's email (when an address), in the reply's transaction: sent once by the notify stage.
+    const tell = assigneeNoticeFor(after, { replyId: String(after.history.length), from: mail.from, text: mail.text }, contactKeyOf, now);
+    if (await deps.cases.update(record, after, tell)) {
+      return { status: 'recorded', caseId, caseRecord: after, entry: after.history.at(-1) as CaseChange, ...(tell ? { assigneeTold: true } : {}) };
+    }
     if (attempt >= ATTEMPTS) throw new Error(`case ${caseId} kept changing while its customer's reply was being recorded (${ATTEMPTS} attempts)`);
   }
 }

@@ -29,6 +29,7 @@ const deps: NotifyDeps = {
   leaseSeconds: NOTIFY_LEASE_SECONDS,
   linkDays: catalog.retention.caseDays,
   ...(env.INBOUND_DOMAIN && env.REPLY_TOKEN_SECRET ? { inbound: replyAddresses(env.INBOUND_DOMAIN, env.REPLY_TOKEN_SECRET, env.SUPPORT_EMAIL) } : {}),
+  ...(env.WORKSPACE_URL ? { workspaceUrl: env.WORKSPACE_URL } : {}),
 };
 const processor = new BatchProcessor(EventType.DynamoDBStreams);
 

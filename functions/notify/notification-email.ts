@@ -28,7 +28,11 @@ export function renderNotificationEmail(
   const accent = settings.brand.accentColor ?? DEFAULT_ACCENT;
   const name = displayValue(notification.to.name);
   const greeting = name ? fill(m.greeting, { name }) : m.greetingAnonymous;
-  const subject = fill({ acknowledgement: n.acknowledgementSubject, resolution: n.resolutionSubject, reply: n.replySubject }[notification.kind], { brand });
+  // The respondent's kinds (an assignee's email is notify/assignee-email.ts's).
+  const subject = fill(
+    { acknowledgement: n.acknowledgementSubject, resolution: n.resolutionSubject, reply: n.replySubject, assignee: n.replySubject }[notification.kind],
+    { brand },
+  );
   const paragraphs: { text: string; quote?: boolean }[] =
     notification.kind === 'acknowledgement'
       ? [

@@ -5,6 +5,7 @@ import type { Brand } from '../domain/program.js';
 import { newToken, unsubscribeKeyOf, unsubscribeTokenFor } from '../domain/tokens.js';
 import type { NotificationOutbox, SurveyMailer } from '../ports.js';
 import { SendInProgressError, sendClaimed } from '../send-ledger.js';
+import { renderAssigneeEmail } from './assignee-email.js';
 import { renderNotificationEmail } from './notification-email.js';
 
 export interface NotifyDeps {
@@ -23,6 +24,8 @@ export interface NotifyDeps {
   readonly newUnsubscribeToken?: () => string;
   /** With `inbound`: the case's reply address (Reply-To) and the support address the body names instead. */
   readonly inbound?: { readonly replyTo: (caseId: string) => Promise<string | undefined>; readonly supportEmail: string };
+  /** The workspace's inbox URL, when the stack has one: an assignee's email links to the case page. */
+  readonly workspaceUrl?: string;
 }
 
 export type NotifyOutcome =
@@ -40,8 +43,8 @@ export type NotifyOutcome =
  * `delivery` names this delivery (the stream record's id): its retry may take its own claim again.
  */
 export async function sendNotification(notification: Notification, deps: NotifyDeps, delivery?: string): Promise<NotifyOutcome> {
-  // Before the claim: a failure to make the address (its key unreadable) leaves nothing held.
-  const replyTo = await deps.inbound?.replyTo(notification.caseId);
+  // Before the claim: a failure to make the address (its key unreadable) leaves nothing held. An assignee's email is internal: no reply address.
+  const replyTo = notification.kind === 'assignee' ? undefined : await deps.inbound?.replyTo(notification.caseId);
   const now = deps.now();
   const nowSeconds = Math.floor(now.getTime() / 1000);
   // The link carries a token whose hash names the contact: like a survey's unsubscribe link, it cannot answer anything.
@@ -64,12 +67,16 @@ export async function sendNotification(notification: Notification, deps: NotifyD
     await deps.outbox.skip(notification.caseId, slot, 'suppressed', now);
     return { status: 'skipped', reason: 'suppressed' };
   }
-  const email = renderNotificationEmail(
-    notification,
-    unsubscribePageUrl(deps.publicBaseUrl, token),
-    { brand: deps.brand, locales: deps.locales, publicBaseUrl: deps.publicBaseUrl },
-    replyTo && deps.inbound ? { replyTo, supportEmail: deps.inbound.supportEmail } : undefined,
-  );
+  const unsubscribeUrl = unsubscribePageUrl(deps.publicBaseUrl, token);
+  const email =
+    notification.kind === 'assignee'
+      ? renderAssigneeEmail(notification, unsubscribeUrl, deps.workspaceUrl ? { workspaceUrl: deps.workspaceUrl } : {})
+      : renderNotificationEmail(
+          notification,
+          unsubscribeUrl,
+          { brand: deps.brand, locales: deps.locales, publicBaseUrl: deps.publicBaseUrl },
+          replyTo && deps.inbound ? { replyTo, supportEmail: deps.inbound.supportEmail } : undefined,
+        );
   const { caseId } = notification;
   return sendClaimed(
     {

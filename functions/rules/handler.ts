@@ -31,6 +31,7 @@ const deps: FollowUpDeps = {
   contacts: new DynamoInvitationRepository(env.SURVEY_TABLE),
   timing: { slaScale, caseApiBaseUrl: env.CASE_API_URL },
   now: () => new Date(),
+  inbound: Boolean(env.INBOUND_DOMAIN),
 };
 const integrationEvents = new EventBridgePublisher(env.EVENT_BUS_NAME, publishedEventTypes(catalog));
 const poison = new SqsDeadLetterSink(env.RULES_FAILURE_QUEUE_URL, 'rules');

@@ -15,6 +15,8 @@ export interface FollowUpDeps {
   readonly contacts: ContactRepository;
   readonly timing: CaseTiming;
   readonly now: () => Date;
+  /** The stack receives customers' email replies (`inbound`): a rule's `pauseWhileWaitingForCustomer` applies. */
+  readonly inbound?: boolean;
 }
 
 /** A stream record the rules can never route (a corrupted item): set aside with this reason, not retried. */
@@ -92,7 +94,12 @@ export async function routeResponse(invitation: AnsweredInvitation, deps: Follow
     const now = deps.now();
     const kept = { contactKey: invitation.contactKey, expiresAt: Math.floor(now.getTime() / 1000) + deps.catalog.retention.caseDays * 86_400 };
     const onResolve = resolutionNoticeFor(program, rule, invitation);
-    const record = { ...openCase(message, rule, now, kept), ...(onResolve ? { notifyOnResolve: onResolve } : {}) };
+    const record = {
+      ...openCase(message, rule, now, kept),
+      ...(onResolve ? { notifyOnResolve: onResolve } : {}),
+      // Only where the customer's answer can come back into the case: otherwise a team reply would pause it for good.
+      ...(rule.pauseWhileWaitingForCustomer && deps.inbound ? { pauseWhileWaiting: true } : {}),
+    };
     // The respondent's acknowledgement (rule.notifyRespondent.onOpen) is stored with the case, in one transaction.
     const opened = await deps.cases.open(
       record,

@@ -16,6 +16,8 @@ export interface FollowUpsProps {
   readonly bus: IEventBus;
   /** Base URL of the case API, linked from every follow-up message. */
   readonly caseApiUrl: string;
+  /** The inbound domain when the stack receives customers' replies: rules may then pause cases while waiting for them. */
+  readonly inboundDomain?: string;
 }
 
 /**
@@ -68,6 +70,7 @@ export class FollowUps extends Construct {
         EVENT_BUS_NAME: props.bus.eventBusName,
         CASE_API_URL: props.caseApiUrl,
         RULES_FAILURE_QUEUE_URL: this.failures.queueUrl,
+        ...(props.inboundDomain ? { INBOUND_DOMAIN: props.inboundDomain } : {}),
       },
     });
     this.failures.grantSendMessages(this.function);

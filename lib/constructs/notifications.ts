@@ -22,6 +22,8 @@ export interface NotificationsProps {
   readonly configurationSet: IConfigurationSet;
   /** With `inbound`: each email's Reply-To is its case's reply address, made with this key. */
   readonly inbound?: { readonly domain: string; readonly replyTokenKey: ISecret };
+  /** The workspace's inbox URL, when the stack has it: an assignee's email links to the case page. */
+  readonly workspaceUrl?: string;
 }
 
 /**
@@ -48,6 +50,7 @@ export class Notifications extends Construct {
         ...senderVariables(props.senderEmail, props.supportEmail, props.configurationSet),
         PUBLIC_BASE_URL: props.publicBaseUrl,
         ...(props.inbound ? { INBOUND_DOMAIN: props.inbound.domain, REPLY_TOKEN_SECRET: props.inbound.replyTokenKey.secretArn } : {}),
+        ...(props.workspaceUrl ? { WORKSPACE_URL: props.workspaceUrl } : {}),
       },
     });
     props.inbound?.replyTokenKey.grantRead(this.function);

@@ -60,6 +60,7 @@ function sandboxVariables(run: SandboxRun, queue: (name: string) => SandboxQueue
     RETRY_DELAY_SCALE: String(Math.min(1, Math.max(options.delayScale ?? 1, 0))),
     ANNOUNCE_QUEUE_URL: queue(announceQueue.name).url,
     INBOUND_DOMAIN: EXAMPLE_ADDRESSES.inboundDomain,
+    WORKSPACE_URL: `${publicBaseUrl}/inbox`,
     INBOUND_BUCKET: SANDBOX_INBOUND_BUCKET,
     REPLY_TOKEN_SECRET: replyTokenSecret.name,
   };

@@ -103,7 +103,7 @@ describe("customers' replies by email (construct prop `inbound`)", () => {
     expect(policy).toContain('/inbound/*');
   });
 
-  it('least privilege: the stage reads and deletes raw mail under inbound/ only, reads the reply-token key, and updates cases only', () => {
+  it("least privilege: the stage reads and deletes raw mail under inbound/ only, reads the reply-token key, updates cases and puts the assignee's outbox item", () => {
     const { template } = synth({ domain: 'reply.shop.example' });
     const fn = template.findResources('AWS::Lambda::Function')[functionOf(template, 'inbound')];
     const role = fn?.Properties.Role['Fn::GetAtt'][0] as string;
@@ -115,8 +115,10 @@ describe("customers' replies by email (construct prop `inbound`)", () => {
     expect(actions.filter((a) => a.startsWith('s3:')).sort()).toEqual(['s3:DeleteObject', 's3:GetObject']);
     const s3Resources = JSON.stringify(statements.filter((s) => [s.Action].flat().some((a) => a.startsWith('s3:'))).map((s) => s.Resource));
     expect(s3Resources).toContain(`/${inboundMail.prefix}*`);
-    expect(actions.filter((a) => a.startsWith('dynamodb:')).sort()).toEqual(['dynamodb:GetItem', 'dynamodb:UpdateItem']);
+    expect(actions.filter((a) => a.startsWith('dynamodb:')).sort()).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);
     expect(actions).toContain('secretsmanager:GetSecretValue');
+    // No SES: the assignee's email is an outbox item the notify stage sends.
+    expect(actions.filter((a) => a.startsWith('ses:'))).toEqual([]);
     // The notify stage reads the same key and puts the reply address in Reply-To.
     const notify = template.findResources('AWS::Lambda::Function')[functionOf(template, 'notify')];
     expect(notify?.Properties.Environment.Variables).toMatchObject({

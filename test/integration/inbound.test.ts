@@ -15,6 +15,7 @@ import { keys } from '../../functions/adapters/table-keys.js';
 import { inboundMail } from '../../functions/config/resources.js';
 import type { FollowUpCaseRecord } from '../../functions/domain/follow-up-case.js';
 import { SANDBOX_INBOUND_BUCKET } from '../../sandbox/resources.js';
+import { signIn } from '../fixtures/workspace-sign-in.js';
 import { answer, collectMessages, dynamodb, mentioning, mimeOf, putEvent, sandbox, sleep, waitForBusEvent, waitForEmails } from './sandbox-clients.js';
 
 const s3 = new S3Client({ region: sandbox.region, credentials: sandbox.credentials, endpoint: sandbox.endpoints.sqs });
@@ -135,6 +136,53 @@ describe('a customer answers the email about their case (sandbox, SMTP, nodemail
       const { Body } = await s3.send(new GetObjectCommand({ Bucket: SANDBOX_INBOUND_BUCKET, Key: object.Key }));
       expect(await Body?.transformToString()).not.toContain(customer.email);
     }
+  });
+
+  it("pauseWhileWaitingForCustomer: after the team's reply the case waits (no escalation deadline), and the customer's answer resumes it with its deadlines moved on", async () => {
+    const run = randomUUID().slice(0, 8);
+    const { customer, caseId, replyTo } = await acknowledgedDetractor(run);
+    const before = await caseOf(caseId);
+    expect(before.pauseWhileWaiting).toBe(true); // the demo's detractor rule, with the sandbox's inbound mail
+    const agent = sandbox.agents.find((candidate) => candidate.team === 'customer-success')!;
+    const signedIn = await signIn(
+      { issuer: sandbox.endpoints.oidc, clientId: sandbox.workspaceClientId, redirectUri: `${sandbox.publicBaseUrl}/inbox` },
+      agent,
+    );
+    if (!('idToken' in signedIn)) throw new Error(`the agent was refused: ${signedIn.refused}`);
+    const replied = await fetch(`${sandbox.endpoints.publicApi}/api/cases/${caseId}/reply`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${signedIn.idToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ expectedVersion: before.history.length, reply: 'Could you send us a photo of the box?' }),
+    });
+    expect(replied.status).toBe(200);
+    // The agent takes the case: as an address, they are told when the customer answers.
+    const assigned = await fetch(`${sandbox.endpoints.publicApi}/api/cases/${caseId}/assign`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${signedIn.idToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ expectedVersion: before.history.length + 1, assignee: agent.email }),
+    });
+    expect(assigned.status).toBe(200);
+    const waiting = (await dynamodb.send(new GetCommand({ TableName: sandbox.tables.surveys, Key: keys.case(caseId), ConsistentRead: true }))).Item!;
+    expect(waiting.waiting).toMatchObject({ since: expect.any(String), nextDeadline: before.nextDeadline });
+    // Out of the escalation index: no deadline attributes while it waits.
+    expect(waiting.slaDueAt).toBeUndefined();
+    expect(waiting.nextDeadline).toBeUndefined();
+    await sleep(1500);
+    await sendAndWait({ from: customer.email, to: replyTo, subject: 'Re: your feedback', text: 'Here it is, the corner is crushed.' });
+    const resumed = await caseOf(caseId);
+    expect(resumed.waiting).toBeUndefined();
+    const waited = Date.parse(resumed.message.dueAt) - Date.parse(before.message.dueAt);
+    expect(waited).toBeGreaterThanOrEqual(1500);
+    expect(resumed.nextDeadline).toBe((before.nextDeadline as number) + waited);
+    const item = (await dynamodb.send(new GetCommand({ TableName: sandbox.tables.surveys, Key: keys.case(caseId), ConsistentRead: true }))).Item!;
+    expect(item.slaDueAt).toBe(resumed.nextDeadline);
+    expect(item.inboxDue).toBe(Date.parse(resumed.message.dueAt));
+    // The assignee's email: the customer's words and the case page's link, from Closeloop's sender.
+    const [told] = await waitForEmails(agent.email, 1, 20_000);
+    const mail = await mimeOf(told!.messageId);
+    expect(mail.subject).toMatch(new RegExp(`^Customer replied on case ${caseId.slice(0, 8)}`));
+    expect(mail.text).toContain('Here it is, the corner is crushed.');
+    expect(mail.text).toContain(`${sandbox.publicBaseUrl}/inbox/${caseId}`);
   });
 
   it('refuses mail for any other domain at the SMTP level, as the receipt rule matches only the inbound domain', async () => {

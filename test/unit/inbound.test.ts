@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { resolve } from '../../functions/domain/follow-up-case.js';
 import type { IntegrationEvent } from '../../functions/domain/integration-events.js';
+import { contactKeyOf } from '../../functions/domain/policies.js';
 import { ReplyTokens } from '../../functions/domain/reply-token.js';
 import { type InboundMailDeps, messageIdHash, REPLY_WINDOW_DAYS, receiveMail } from '../../functions/inbound/inbound.js';
 import type { RawMailStore } from '../../functions/ports.js';
@@ -154,6 +155,36 @@ describe('a customer writes back to an email about their case', () => {
     expect(await receiveMail(received('m1'), 'inbound/m1', deps)).toEqual({ status: 'duplicate', caseId });
     expect(published.map((event) => event.detailType)).toEqual(['FollowUpCustomerReplied']);
     expect(mail.objects.size).toBe(0);
+  });
+
+  it("an assignee who is an address gets an outbox item with the reply, in the reply's transaction, once; a name gets none", async () => {
+    cases.records.set(caseId, { ...record, assignee: 'lead@shop.example' });
+    store('inbound/m1');
+    expect(await receiveMail(received('m1'), 'inbound/m1', deps)).toEqual({ status: 'recorded', caseId, assigneeTold: true });
+    const items = [...cases.outbox.values()];
+    expect(items).toEqual([
+      expect.objectContaining({
+        kind: 'assignee',
+        caseId,
+        to: { email: 'lead@shop.example' },
+        contactKey: contactKeyOf('lead@shop.example'),
+        reply: 'Thank you, the parcel came this morning. The box was dented though.',
+        customerFrom: 'mari.tamm@gmail.com',
+      }),
+    ]);
+    // The same message again: recorded once, one item.
+    store('inbound/m2');
+    expect(await receiveMail(received('m2'), 'inbound/m2', deps)).toEqual({ status: 'duplicate', caseId });
+    expect(cases.outbox.size).toBe(1);
+    // Another reply: its own item (one per reply).
+    store('inbound/m3', 'outlook.eml');
+    expect(await receiveMail(received('m3'), 'inbound/m3', deps)).toMatchObject({ status: 'recorded', assigneeTold: true });
+    expect(cases.outbox.size).toBe(2);
+    // An assignee that is a name (or a team) gets no email.
+    cases.records.set(caseId, { ...record, assignee: 'Team Tallinn' });
+    store('inbound/m4', 'apple.eml');
+    expect(await receiveMail(received('m4'), 'inbound/m4', deps)).toEqual({ status: 'recorded', caseId });
+    expect(cases.outbox.size).toBe(2);
   });
 
   it('a storage or table failure throws and keeps the raw message, so the retry finds it', async () => {

@@ -5,6 +5,7 @@ import { builtInLocaleData } from '../../functions/config/locales.js';
 import type { Invitation, SurveyResponse } from '../../functions/domain/invitation.js';
 import { NOTIFICATION_KEYS } from '../../functions/domain/messages.js';
 import { formatDeadline, type Notification } from '../../functions/domain/notification.js';
+import { renderAssigneeEmail } from '../../functions/notify/assignee-email.js';
 import { renderNotificationEmail } from '../../functions/notify/notification-email.js';
 import { type NotifyDeps, sendNotification } from '../../functions/notify/notify.js';
 import { type NotificationOutbox, type OutboxClaim, RecipientRejectedError, type SurveyEmail } from '../../functions/ports.js';
@@ -151,6 +152,32 @@ const acknowledgement: Notification = {
 };
 
 describe('the notification emails', () => {
+  it("tells an assignee that the customer wrote back: their words escaped, the case page's link, List-Unsubscribe and Closeloop's own header", () => {
+    const email = renderAssigneeEmail(
+      {
+        caseId: 'AbCdEfGhIjKlMnOpQrStUv',
+        kind: 'assignee',
+        replyId: '5',
+        programId: 'order-delivered-nps',
+        contactKey: 'k',
+        locale: 'en',
+        to: { email: 'lead@shop.example' },
+        reply: 'The <b>box</b> was dented.',
+        customerFrom: 'mari@example.com',
+        createdAt: '2026-12-07T10:00:00.000Z',
+        expiresAt: 0,
+      },
+      'https://feedback.example.com/u/abc',
+      { workspaceUrl: 'https://feedback.example.com/inbox' },
+    );
+    expect(email).toMatchObject({ to: 'lead@shop.example', subject: 'Customer replied on case AbCdEfGh (order-delivered-nps)' });
+    expect(email.text).toContain('mari@example.com wrote back on 2026-12-07T10:00:00.000Z:\n\nThe <b>box</b> was dented.');
+    expect(email.text).toContain('https://feedback.example.com/inbox/AbCdEfGhIjKlMnOpQrStUv');
+    expect(email.html).toContain('The &lt;b&gt;box&lt;/b&gt; was dented.');
+    expect(email.headers).toMatchObject({ 'X-Closeloop-Notification': 'assignee', 'List-Unsubscribe': '<https://feedback.example.com/u/abc>' });
+    expect(email.replyTo).toBeUndefined();
+  });
+
   it("with inbound mail on, Reply-To is the case's own reply address and the body names the support address for anything else", () => {
     const plain = renderNotificationEmail(acknowledgement, 'https://feedback.example.com/u/abc', settings);
     expect(plain.replyTo).toBeUndefined();

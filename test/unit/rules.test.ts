@@ -93,6 +93,13 @@ describe('routeResponse', () => {
     expect(JSON.stringify(events)).not.toContain('ana@example.com');
   });
 
+  it("pauseWhileWaitingForCustomer holds for the case only where replies come back (the stack's inbound mail)", async () => {
+    const { cases: opened } = await routeResponse(answered(3), deps);
+    expect(cases.records.get(opened[0]!.caseId)?.pauseWhileWaiting).toBeUndefined();
+    const withInbound = await routeResponse(answered(3, { tokenHash: 'hash-9' }), { ...deps, inbound: true });
+    expect(cases.records.get(withInbound.cases[0]!.caseId)?.pauseWhileWaiting).toBe(true);
+  });
+
   it('keeps the case for the retention period and findable by contact; opens none once the person was erased', async () => {
     const { cases: opened } = await routeResponse(answered(3), deps);
     expect(cases.records.get(opened[0]!.caseId)).toMatchObject({

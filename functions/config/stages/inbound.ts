@@ -7,9 +7,9 @@ export const inbound = {
   /** The metric names it emits (namespace Closeloop, unit Count): the dashboard and alarms read only these. */
   metrics: ['CustomerReplyRecorded', 'InboundMailIgnored', 'InboundMailDropped'],
   env: ['SURVEY_TABLE', 'SENDER_EMAIL', 'INBOUND_DOMAIN', 'INBOUND_BUCKET', 'REPLY_TOKEN_SECRET', 'EVENT_BUS_NAME'],
-  // The case read and its conditional update (the reply appended): cases only.
-  table: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
-  leadingKeys: ['case'],
+  // The case read and its conditional update (the reply appended), with the assignee's outbox item in the same transaction when there is one.
+  table: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem'],
+  leadingKeys: ['case', 'notification'],
   trigger: { kind: 'mail', failureQueue: inboundFailureQueue.name, retryAttempts: 2, maxEventAgeMinutes: 360 },
   onlyWith: 'inbound',
 } as const satisfies StageManifest;

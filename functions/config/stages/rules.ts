@@ -9,7 +9,8 @@ export const rules = {
   /** The metric names it emits (namespace Closeloop, unit Count): the dashboard and alarms read only these. */
   metrics: ['ResponseRecorded', 'ResponseChanged', 'DetractorRecorded', 'FollowUpOpened', 'RulesRecordFailed', 'RulesRecordSetAside'],
   env: ['FOLLOW_UP_QUEUE_URLS', 'SURVEY_TABLE', 'EVENT_BUS_NAME', 'CASE_API_URL', 'RULES_FAILURE_QUEUE_URL'],
-  optionalEnv: ['SLA_TIME_SCALE'],
+  // INBOUND_DOMAIN: set when the stack receives customers' replies (pauseWhileWaitingForCustomer applies only then).
+  optionalEnv: ['SLA_TIME_SCALE', 'INBOUND_DOMAIN'],
   // The sandbox compresses SLAs; 1 in AWS.
   codecs: { FOLLOW_UP_QUEUE_URLS: urlsByName, SLA_TIME_SCALE: numberIn(0, 1, { aboveMin: true, default: 1 }) },
   // Cases (opened with a check, in one transaction, that the respondent was not erased meanwhile), notified marks, rest periods.

@@ -31,6 +31,7 @@ interface Summary {
   readonly score: number;
   readonly dueAt: string;
   readonly overdue: boolean;
+  readonly waitingForCustomer?: boolean;
   readonly assignee: string | null;
   readonly programId: string;
 }
@@ -42,6 +43,8 @@ type Earlier =
 interface CaseRecord {
   readonly status: string;
   readonly assignee?: string;
+  /** Waiting for the customer's answer since then (pauseWhileWaitingForCustomer). */
+  readonly waiting?: { readonly since: string };
   readonly message: {
     readonly caseId: string;
     readonly programId: string;
@@ -292,8 +295,8 @@ async function inbox(config: WorkspaceConfig) {
           element('td', {}, link),
           element('td', {}, item.queue),
           element('td', {}, String(item.score)),
-          element('td', {}, item.status),
-          element('td', {}, sla(item.dueAt)),
+          element('td', {}, item.waitingForCustomer ? `${item.status} · ${t('waitingForCustomer')}` : item.status),
+          element('td', {}, item.waitingForCustomer ? t('paused') : sla(item.dueAt)),
           element('td', {}, item.assignee ?? t('nobody')),
         ),
       );
@@ -388,7 +391,8 @@ async function casePage(config: WorkspaceConfig, caseId: string) {
       element('h2', { id: 'sla' }, t('sla')),
       facts([
         ['acknowledgeBy', message.acknowledgeBy ? new Date(message.acknowledgeBy).toLocaleString() : '—'],
-        ['resolveBy', `${new Date(message.dueAt).toLocaleString()} (${resolved ? record.status : sla(message.dueAt)})`],
+        ['resolveBy', `${new Date(message.dueAt).toLocaleString()} (${resolved ? record.status : record.waiting ? t('paused') : sla(message.dueAt)})`],
+        ...(record.waiting ? ([['waitingForCustomer', t('waitingSince', { time: new Date(record.waiting.since).toLocaleString() })]] as const) : []),
       ]),
     ),
     element(

@@ -66,6 +66,9 @@ export const en = {
   'action.replied': 'replied to the customer',
   'action.customer-replied': 'Customer replied',
   dropped: 'Left out: {what}.',
+  waitingForCustomer: 'Waiting for the customer',
+  waitingSince: 'since {time}; the deadlines move on when they answer',
+  paused: 'paused',
 } as const;
 
 export type StringKey = keyof typeof en;
