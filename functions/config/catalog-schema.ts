@@ -261,13 +261,24 @@ const integrationSchema = z.strictObject({
                 about('The follow-up queues whose cases the hook may move (a case counts where it opened and on the rungs it has reached).'),
               ),
             reply: z.optional(z.boolean().check(about('true: the hook may resolve with a public `reply`, emailed to the respondent. Default false.'))),
+            defaultRootCause: z.optional(
+              z.string().check(about("zendesk (required there): the root cause of a solved ticket whose field holds none of the catalog's rootCauses.")),
+            ),
+            rootCauseField: z.optional(
+              z
+                .string()
+                .check(
+                  z.regex(/^\d{1,20}$/, 'a Zendesk ticket field id (digits)'),
+                  about('zendesk: the ticket field whose value names the root cause (its id; the trigger sends {{ticket.ticket_field_<id>}}).'),
+                ),
+            ),
           }),
         ],
         { error: INBOUND_FORM },
       )
       .check(
         about(
-          'webhook only: lets a helpdesk move cases through POST /hooks/{id}, signed with a secret of its own, on the queues named. Off unless given (false: off).',
+          'webhook, zendesk: lets a helpdesk move cases through POST /hooks/{id}, signed with a secret of its own (zendesk: the webhook signing secret Zendesk shows), on the queues named. Off unless given (false: off).',
         ),
       ),
   ),
@@ -565,7 +576,7 @@ export function parseCatalog(input: unknown, options: ParseOptions = {}): Catalo
     problems.push(`retention.responseDays: ${declared.retention.responseDays} is shorter than the answer window`);
   }
   checkTeams(declared, problems);
-  const integrations = checkIntegrations(declared.integrations ?? [], Object.keys(declared.followUpQueues), problems);
+  const integrations = checkIntegrations(declared.integrations ?? [], Object.keys(declared.followUpQueues), declared.rootCauses, problems);
   const digests = checkDigests(declared.digests ?? [], integrations, programs, problems);
   if (problems.length) throw new InvalidCatalogError(problems);
   return {
@@ -622,7 +633,12 @@ function checkReminder(
   return { afterSeconds, holdout: declared.holdout ?? 0 };
 }
 
-function checkIntegrations(declared: readonly z.infer<typeof integrationSchema>[], queues: readonly string[], problems: string[]): Integration[] {
+function checkIntegrations(
+  declared: readonly z.infer<typeof integrationSchema>[],
+  queues: readonly string[],
+  rootCauses: readonly string[],
+  problems: string[],
+): Integration[] {
   const seen = new Set<string>();
   const outboundSecrets = new Set(declared.map((integration) => integration.secret));
   const inboundSecrets = declared.flatMap((integration) => (integration.inbound ? [integration.inbound.secret] : []));
@@ -635,12 +651,13 @@ function checkIntegrations(declared: readonly z.infer<typeof integrationSchema>[
     if (integration.kind === 'slack' && integration.url !== undefined) {
       problems.push(`${at}.url: a Slack incoming-webhook URL is a credential; keep it in the secret "${integration.secret}" instead`);
     }
-    if (integration.inbound && integration.kind !== 'webhook') {
-      problems.push(
-        `${at}.inbound: only a webhook integration takes inbound hooks (a ${integration.kind} integration's secret is ${integration.kind === 'slack' ? 'a URL' : 'an API token'}, not a signing key)`,
-      );
+    if (integration.inbound && integration.kind === 'slack') {
+      problems.push(`${at}.inbound: a slack integration takes no inbound hooks (its secret is a URL, not a signing key)`);
     }
-    if (integration.inbound) checkInbound(integration.inbound, `${at}.inbound`, { outboundSecrets, inboundSecrets, queues }, problems);
+    if (integration.inbound) {
+      checkInbound(integration.inbound, `${at}.inbound`, { outboundSecrets, inboundSecrets, queues }, problems);
+      checkInboundScheme(integration.kind, integration.inbound, `${at}.inbound`, rootCauses, problems);
+    }
     const duplicates = integration.on.filter((type, j) => integration.on.indexOf(type) !== j);
     if (duplicates.length) problems.push(`${at}.on: "${duplicates[0]}" is listed twice`);
     return {
@@ -672,6 +689,30 @@ function checkInbound(
   inbound.queues.forEach((queue, j) => {
     if (!known.queues.includes(queue)) problems.push(`${at}.queues.${j}: "${queue}" is not a follow-up queue (followUpQueues: ${known.queues.join(', ')})`);
   });
+}
+
+/** A zendesk hook resolves tickets' cases with a root cause it can always name, and never writes to respondents (Zendesk does); the others take none of its keys. */
+function checkInboundScheme(
+  kind: string,
+  inbound: { readonly reply?: boolean | undefined; readonly defaultRootCause?: string | undefined; readonly rootCauseField?: string | undefined },
+  at: string,
+  rootCauses: readonly string[],
+  problems: string[],
+): void {
+  if (kind !== 'zendesk') {
+    for (const key of ['defaultRootCause', 'rootCauseField'] as const) {
+      if (inbound[key] !== undefined) problems.push(`${at}.${key}: only for a zendesk integration's hook`);
+    }
+    return;
+  }
+  if (inbound.defaultRootCause === undefined) {
+    problems.push(
+      `${at}.defaultRootCause: a zendesk hook needs the root cause of a solved ticket that names none (one of rootCauses: ${rootCauses.join(', ')})`,
+    );
+  } else if (!rootCauses.includes(inbound.defaultRootCause)) {
+    problems.push(`${at}.defaultRootCause: "${inbound.defaultRootCause}" is not one of rootCauses (${rootCauses.join(', ')})`);
+  }
+  if (inbound.reply) problems.push(`${at}.reply: a zendesk hook never writes to respondents (Zendesk's public comments do)`);
 }
 
 /** A Zendesk integration names its account (an origin: the API paths are Closeloop's) and takes case events only. */

@@ -35,6 +35,10 @@ export interface InboundAccess {
   readonly queues: readonly string[];
   /** It may resolve with a public reply, emailed to the respondent. Default false. */
   readonly reply?: boolean;
+  /** zendesk: the root cause of a solved ticket whose field holds none of the catalog's `rootCauses` (required there). */
+  readonly defaultRootCause?: string;
+  /** zendesk: the id of the ticket field whose value names the root cause (the trigger's body sends it). */
+  readonly rootCauseField?: string;
 }
 
 /** An event as EventBridge hands it to a target (the body of an integration queue's message). */

@@ -2,11 +2,14 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import * as z from 'zod/mini';
 import { json } from '../adapters/iam-api.js';
 import type { CaseDeps } from '../cases/cases.js';
-import { caseRequestBodySchema, transitionCase } from '../cases/http.js';
+import { noteCase } from '../cases/cases.js';
+import { caseRequestBodySchema, toResponse, transitionCase } from '../cases/http.js';
+import type { InboundScheme } from '../config/inbound.js';
 import { describeIssues } from '../domain/event.js';
 import type { InboundAccess } from '../domain/integrations.js';
 import type { SecretStore, WebhookReceipts } from '../ports.js';
-import { INBOUND_TOLERANCE_SECONDS, UnauthorisedWebhookError, verifyWebhook } from './hooks.js';
+import { INBOUND_TOLERANCE_SECONDS, UnauthorisedWebhookError, type VerifiedWebhook, verifyWebhook } from './hooks.js';
+import { verifyZendeskWebhook, zendeskHookSchema, zendeskTransition } from './zendesk.js';
 
 /** The body of an inbound hook: the Standard Webhooks `{ type, timestamp?, data }`, moving one case. */
 export const inboundBodySchema = z.object({
@@ -17,7 +20,7 @@ export const inboundBodySchema = z.object({
 
 export interface InboundDeps extends CaseDeps {
   /** The inbound access of each integration that takes hooks (config/inbound.ts `inboundAccess`), by integration id. */
-  readonly integrations: ReadonlyMap<string, InboundAccess>;
+  readonly integrations: ReadonlyMap<string, InboundAccess & { readonly scheme: InboundScheme }>;
   readonly secrets: SecretStore;
   readonly receipts: WebhookReceipts;
 }
@@ -54,12 +57,15 @@ export async function handleInboundRequest(
   const now = deps.now();
   let verified;
   try {
-    verified = verifyWebhook(await deps.secrets.read(access.secret), event.headers ?? {}, body, now);
+    const secret = await deps.secrets.read(access.secret);
+    verified =
+      access.scheme === 'zendesk' ? verifyZendeskWebhook(secret, event.headers ?? {}, body, now) : verifyWebhook(secret, event.headers ?? {}, body, now);
   } catch (error) {
     if (!(error instanceof UnauthorisedWebhookError)) throw error;
     report('unauthorised', { integrationId, reason: error.message });
     return UNAUTHORISED;
   }
+  if (access.scheme === 'zendesk') return zendeskRequest(integrationId, access, verified, body, deps, report);
   let parsed;
   try {
     parsed = z.safeParse(inboundBodySchema, JSON.parse(body));
@@ -83,6 +89,57 @@ export async function handleInboundRequest(
       reply: access.reply ?? false,
       holder: `integration "${integrationId}"`,
     });
+  } catch (error) {
+    await deps.receipts.release(integrationId, verified.id);
+    throw error;
+  }
+  if (answer.statusCode !== 200) {
+    await deps.receipts.release(integrationId, verified.id);
+    report('refused', { integrationId, webhookId: verified.id, status: answer.statusCode ?? 500 });
+    return answer;
+  }
+  report('accepted', { integrationId, webhookId: verified.id });
+  return answer;
+}
+
+/**
+ * A verified Zendesk hook (the body of Closeloop's Zendesk triggers): a solved ticket resolves its
+ * case (the ticket's `external_id`), with the ticket field's root cause when it is one of the catalog's,
+ * else `inbound.defaultRootCause`; an agent's private comment becomes a note. Scoped, recorded and
+ * answered as a Standard Webhooks hook is (the request id: a hash of Zendesk's timestamp and signature).
+ */
+async function zendeskRequest(
+  integrationId: string,
+  access: InboundAccess,
+  verified: VerifiedWebhook,
+  body: string,
+  deps: InboundDeps,
+  report: (outcome: InboundOutcome, details: { integrationId: string; reason?: string; webhookId?: string; status?: number }) => void,
+): Promise<APIGatewayProxyStructuredResultV2> {
+  let parsed;
+  try {
+    parsed = z.safeParse(zendeskHookSchema, JSON.parse(body));
+  } catch {
+    return json(400, { message: 'the body is not JSON' });
+  }
+  if (!parsed.success) return json(400, { message: describeIssues(parsed.error.issues) });
+  const keepUntil = new Date((verified.timestamp + INBOUND_TOLERANCE_SECONDS + 60) * 1000);
+  if (!(await deps.receipts.claim(integrationId, verified.id, keepUntil, deps.now()))) {
+    report('unauthorised', { integrationId, webhookId: verified.id, reason: 'replayed: this Zendesk request was accepted before' });
+    return UNAUTHORISED;
+  }
+  const asked = zendeskTransition(parsed.data, { rootCauses: deps.catalog.rootCauses, defaultRootCause: access.defaultRootCause ?? '' });
+  const scope = { queues: access.queues, reply: false, holder: `integration "${integrationId}"` };
+  const actor = `integration:${integrationId}`;
+  let answer: APIGatewayProxyStructuredResultV2;
+  try {
+    if (!asked.caseId) answer = json(404, { message: 'the ticket names no case (its external_id is empty: not a ticket Closeloop opened)' });
+    else if (asked.transition === 'note') {
+      answer = await noteCase(asked.caseId, actor, asked.note, deps, scope).then(
+        (record) => json(200, record),
+        (error: unknown) => toResponse(error),
+      );
+    } else answer = await transitionCase('resolve', asked.caseId, actor, { rootCause: asked.rootCause, note: asked.note }, deps, scope);
   } catch (error) {
     await deps.receipts.release(integrationId, verified.id);
     throw error;

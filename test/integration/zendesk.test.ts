@@ -5,6 +5,7 @@
  * sandbox of this file's own (its catalog names the server's port).
  */
 
+import { createHmac } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -27,6 +28,8 @@ import { browserPost, pageStamp } from '../fixtures/person.js';
 
 const AGENT = 'closeloop-bot@shop.example';
 const TOKEN = 'zendesk-api-token-for-the-sandbox-test';
+/** What Zendesk shows as the webhook's signing secret. */
+const SIGNING_SECRET = 'zendesk-webhook-signing-secret-for-the-sandbox-test';
 /** Zendesk keeps keys for hours; this account for moments, so a retry can come after the key is gone. */
 const IDEMPOTENCY_WINDOW_MS = 400;
 const run = Date.now().toString(36);
@@ -52,10 +55,13 @@ beforeAll(async () => {
         url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
         secret: 'closeloop/zendesk',
         on: ['FollowUpOpened', 'FollowUpEscalated', 'FollowUpResolved'],
+        // Zendesk's own webhook (its triggers) resolves cases, signed with the signing secret Zendesk shows.
+        inbound: { secret: 'closeloop/zendesk-signing', queues: ['customer-success'], defaultRootCause: 'other', rootCauseField: '360000000001' },
       },
     ],
   });
   process.env[secretVariable('closeloop/zendesk')] = `${AGENT}/token:${TOKEN}`;
+  process.env[secretVariable('closeloop/zendesk-signing')] = SIGNING_SECRET;
   running = await startSandbox({
     catalog,
     ports: Object.fromEntries(Object.keys(DEFAULT_PORTS).map((key) => [key, 0])),
@@ -269,5 +275,44 @@ describe('zendesk in the sandbox', () => {
     expect(tickets[0]?.comments[1]?.body).toMatch(/^ESCALATED in Closeloop: rung 2, not resolved in time/);
     expect(tickets[0]?.comments[2]?.body).toMatch(/^Resolved in Closeloop .*root cause late-delivery, after 2 escalations/);
     expect(calls(caseId).slice(-4)).toEqual(['GET 200', 'PUT 200', 'GET 200', 'PUT 200']);
+  });
+
+  it("a ticket solved in Zendesk resolves its case through Zendesk's own signed webhook (no relay); a bad signature is 401", async () => {
+    const comment = `Solved in Zendesk ${run}`;
+    await answer('zendesk-solved', 2, comment);
+    const ticket = await waitFor(() => account.tickets.find((t) => t.comments[0]?.body.includes(comment)));
+    const caseId = ticket.external_id as string;
+    // The body the documented trigger sends (docs/integrations.md), signed as Zendesk signs.
+    const body = JSON.stringify({ event: 'solved', ticket: { id: String(ticket.id), external_id: caseId, root_cause: 'delivery-delay' }, author: AGENT });
+    const post = (signature: string, timestamp = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z')) =>
+      fetch(`${running.info.endpoints.publicApi}/hooks/zendesk`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'x-zendesk-webhook-signature': signature,
+          'x-zendesk-webhook-signature-timestamp': timestamp,
+        },
+        body,
+      });
+    const timestamp = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const forged = await post(
+      createHmac('sha256', 'not-the-secret')
+        .update(timestamp + body)
+        .digest('base64'),
+      timestamp,
+    );
+    expect(forged.status).toBe(401);
+    const signature = createHmac('sha256', SIGNING_SECRET)
+      .update(timestamp + body)
+      .digest('base64');
+    const accepted = await post(signature, timestamp);
+    expect(accepted.status).toBe(200);
+    expect(await accepted.json()).toMatchObject({
+      status: 'resolved',
+      rootCause: 'delivery-delay',
+      history: expect.arrayContaining([expect.objectContaining({ actor: 'integration:zendesk', action: 'resolved' })]),
+    });
+    // The same request again (a replay) changes nothing.
+    expect((await post(signature, timestamp)).status).toBe(401);
   });
 });

@@ -1,5 +1,6 @@
 // First: the stack's environment, set before any handler module reads it at load (a cold start).
 import '../fixtures/handler-env.js';
+import { createHmac } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -67,12 +68,22 @@ describe('which integrations take inbound hooks, and on what', () => {
     () =>
       parseCatalog({ ...declaredCatalog(), integrations });
 
-  it('only a webhook that declares its own access; off by default and with inbound: false', () => {
+  it('a webhook (Standard Webhooks) or a zendesk integration (Zendesk signing) that declares its own access; off by default and with inbound: false', () => {
     const access = { secret: 'closeloop/w-inbound', queues: ['customer-success'] };
     expect(inboundAccess({ kind: 'webhook' })).toBeUndefined();
     expect(inboundAccess({ kind: 'webhook', inbound: false })).toBeUndefined();
-    expect(inboundAccess({ kind: 'webhook', inbound: access })).toEqual(access);
+    expect(inboundAccess({ kind: 'webhook', inbound: access })).toEqual({ ...access, scheme: 'standard-webhooks' });
+    expect(inboundAccess({ kind: 'zendesk', inbound: { ...access, defaultRootCause: 'other' } })).toEqual({
+      ...access,
+      defaultRootCause: 'other',
+      scheme: 'zendesk',
+    });
+    expect(inboundAccess({ kind: 'slack', inbound: access })).toBeUndefined();
     expect(withIntegrations({ ...webhook, inbound: false })).not.toThrow();
+    const zendesk = { id: 'z', kind: 'zendesk', url: 'https://shop.zendesk.com', secret: 'x/y', on: ['FollowUpOpened'] };
+    expect(
+      withIntegrations({ ...zendesk, inbound: { secret: 'x/z', queues: ['support'], defaultRootCause: 'other', rootCauseField: '360000000001' } }),
+    ).not.toThrow();
   });
 
   it.each([
@@ -84,12 +95,41 @@ describe('which integrations take inbound hooks, and on what', () => {
     [
       'a Slack integration',
       { id: 's', kind: 'slack', secret: 'x/y', on: ['FollowUpOpened'], inbound: { secret: 'x/z', queues: ['support'] } },
-      /integrations\.0\.inbound: only a webhook integration takes inbound hooks/,
+      /integrations\.0\.inbound: a slack integration takes no inbound hooks/,
     ],
     [
-      'a Zendesk integration',
+      'a Zendesk hook without defaultRootCause',
       { id: 'z', kind: 'zendesk', url: 'https://shop.zendesk.com', secret: 'x/y', on: ['FollowUpOpened'], inbound: { secret: 'x/z', queues: ['support'] } },
-      /integrations\.0\.inbound: only a webhook integration takes inbound hooks/,
+      /integrations\.0\.inbound\.defaultRootCause: a zendesk hook needs the root cause of a solved ticket/,
+    ],
+    [
+      'a Zendesk hook with a root cause the catalog does not know',
+      {
+        id: 'z',
+        kind: 'zendesk',
+        url: 'https://shop.zendesk.com',
+        secret: 'x/y',
+        on: ['FollowUpOpened'],
+        inbound: { secret: 'x/z', queues: ['support'], defaultRootCause: 'gremlins' },
+      },
+      /inbound\.defaultRootCause: "gremlins" is not one of rootCauses/,
+    ],
+    [
+      'a Zendesk hook that would write to respondents',
+      {
+        id: 'z',
+        kind: 'zendesk',
+        url: 'https://shop.zendesk.com',
+        secret: 'x/y',
+        on: ['FollowUpOpened'],
+        inbound: { secret: 'x/z', queues: ['support'], defaultRootCause: 'other', reply: true },
+      },
+      /inbound\.reply: a zendesk hook never writes to respondents/,
+    ],
+    [
+      "a webhook with a Zendesk hook's keys",
+      { ...webhook, inbound: { secret: 'closeloop/w-in', queues: ['support'], defaultRootCause: 'other' } },
+      /inbound\.defaultRootCause: only for a zendesk integration's hook/,
     ],
     [
       'its own delivery secret',
@@ -153,6 +193,14 @@ describe('hooks handler (POST /hooks/{integrationId})', () => {
         { id: 'outbound-only', kind: 'webhook', url: 'https://hooks.shop.example/b', secret: 'closeloop/outbound', on: ['FollowUpOpened'], inbound: false },
         { id: 'default', kind: 'webhook', url: 'https://hooks.shop.example/c', secret: 'closeloop/default', on: ['FollowUpOpened'] },
         { id: 'cx-slack', kind: 'slack', secret: 'closeloop/slack', on: ['FollowUpOpened'] },
+        {
+          id: 'zendesk',
+          kind: 'zendesk',
+          url: 'https://shop.zendesk.com',
+          secret: 'closeloop/zendesk-api',
+          on: ['FollowUpOpened'],
+          inbound: { secret: 'closeloop/zendesk-signing', queues: ['customer-success'], defaultRootCause: 'other', rootCauseField: '360000000001' },
+        },
       ],
     });
     const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'closeloop-hooks-')), 'catalog.json');
@@ -282,6 +330,78 @@ describe('hooks handler (POST /hooks/{integrationId})', () => {
     const resolved = JSON.parse(answer.body!);
     expect(resolved.reply).toBe('Refunded.\nBcc: all@shop.examplegnp.exe');
     expect(resolved.note).toBe('ok[8m hidden');
+  });
+
+  describe("a zendesk integration's hook, in Zendesk's own signing", () => {
+    const ZENDESK_SECRET = 'dGhlLXNpZ25pbmctc2VjcmV0LVplbmRlc2stc2hvd3M=';
+    /** As Zendesk signs: base64 HMAC-SHA256 of the timestamp followed by the raw body. */
+    const zendeskSigned = (body: string, { secret = ZENDESK_SECRET, at = new Date() } = {}) => {
+      const timestamp = at.toISOString().replace(/\.\d{3}Z$/, 'Z');
+      return {
+        'x-zendesk-webhook-signature': createHmac('sha256', secret)
+          .update(timestamp + body)
+          .digest('base64'),
+        'x-zendesk-webhook-signature-timestamp': timestamp,
+      };
+    };
+    const solved = (rootCause = '') =>
+      JSON.stringify({ event: 'solved', ticket: { id: '4711', external_id: record.message.caseId, root_cause: rootCause }, author: 'agent@shop.example' });
+    const zendesk = (body: string, headers: Record<string, string> = zendeskSigned(body)) =>
+      handler(request('zendesk', body, headers), lambdaContext('closeloop-hooks'));
+
+    beforeEach(() => {
+      secrets.on(GetSecretValueCommand, { SecretId: 'closeloop/zendesk-signing' }).resolves({ SecretString: ZENDESK_SECRET });
+    });
+
+    it('a solved ticket resolves its case: the ticket field root cause when the catalog knows it, else defaultRootCause', async () => {
+      const known = await zendesk(solved('pricing'));
+      expect(known.statusCode).toBe(200);
+      expect(JSON.parse(known.body!)).toMatchObject({ status: 'resolved', rootCause: 'pricing', note: 'Zendesk #4711 solved (agent@shop.example)' });
+      expect(JSON.parse(known.body!).history.at(-1)).toMatchObject({ action: 'resolved', actor: 'integration:zendesk' });
+      const unknown = await zendesk(solved('not-a-cause'));
+      expect(JSON.parse(unknown.body!).rootCause).toBe('other');
+      // The request's id: a hash of Zendesk's timestamp and signature, recorded as a receipt.
+      expect(dynamo).toReceiveCommandWith(PutCommand, { Item: expect.objectContaining({ pk: expect.stringMatching(/^HOOK#zendesk#zendesk-/) }) });
+    });
+
+    it("an agent's private comment becomes a note on the case", async () => {
+      const body = JSON.stringify({
+        event: 'note',
+        ticket: { id: 4711, external_id: record.message.caseId },
+        comment: 'Called the courier.',
+        author: 'agent@shop.example',
+      });
+      const answer = await zendesk(body);
+      expect(answer.statusCode).toBe(200);
+      expect(JSON.parse(answer.body!).history.at(-1)).toMatchObject({
+        action: 'noted',
+        actor: 'integration:zendesk',
+        note: 'Zendesk #4711 (agent@shop.example): Called the courier.',
+      });
+    });
+
+    it.each([
+      ['unsigned', () => ({})],
+      ['signed with another secret', () => zendeskSigned(solved(), { secret: 'another-secret' })],
+      ['signed as Standard Webhooks instead', () => signed(solved(), { at: new Date() })],
+      ['older than 5 minutes', () => zendeskSigned(solved(), { at: new Date(Date.now() - 301_000) })],
+      ['a timestamp that is no time', () => ({ ...zendeskSigned(solved()), 'x-zendesk-webhook-signature-timestamp': 'yesterday' })],
+    ])('answers 401 to a request %s, and changes nothing', async (_, headers) => {
+      const answer = await zendesk(solved(), headers() as Record<string, string>);
+      expect(answer.statusCode).toBe(401);
+      expect(dynamo).not.toReceiveCommand(UpdateCommand);
+    });
+
+    it('answers 401 to a replay (the same timestamp and signature) and 404 to a ticket that names no case of its queues', async () => {
+      dynamo.on(PutCommand).rejects(new ConditionalCheckFailedException({ message: 'exists', $metadata: {} }));
+      expect((await zendesk(solved())).statusCode).toBe(401);
+      dynamo.on(PutCommand).resolves({});
+      const elsewhere = JSON.stringify({ event: 'solved', ticket: { id: '1', external_id: '' } });
+      expect((await zendesk(elsewhere)).statusCode).toBe(404);
+      dynamo.on(GetCommand).resolves({ Item: item({ ...record, message: { ...record.message, queue: 'escalation' } }) });
+      expect((await zendesk(solved())).statusCode).toBe(404);
+      expect(dynamo).not.toReceiveCommand(UpdateCommand);
+    });
   });
 
   it('gives the webhook-id back when the case API refuses the move (400/409), so nothing is consumed', async () => {
