@@ -42,11 +42,7 @@ const rawBody = (event: APIGatewayProxyEventV2) =>
  * same checks, same 400/404/409), recorded as done by `integration:<id>`. A request that changed
  * nothing gives its webhook-id back, so the sender may retry it.
  */
-export async function handleInboundRequest(
-  event: APIGatewayProxyEventV2,
-  deps: InboundDeps,
-  report: (outcome: InboundOutcome, details: { integrationId: string; reason?: string; webhookId?: string; status?: number }) => void,
-): Promise<APIGatewayProxyStructuredResultV2> {
+export async function handleInboundRequest(event: APIGatewayProxyEventV2, deps: InboundDeps, report: Report): Promise<APIGatewayProxyStructuredResultV2> {
   const integrationId = event.pathParameters?.integrationId ?? '';
   const access = deps.integrations.get(integrationId);
   if (!access) {
@@ -74,21 +70,39 @@ export async function handleInboundRequest(
   }
   if (!parsed.success) return json(400, { message: describeIssues(parsed.error.issues) });
 
-  // Kept until the timestamp is out of tolerance: after that the timestamp check refuses the id anyway.
-  const keepUntil = new Date((verified.timestamp + INBOUND_TOLERANCE_SECONDS + 60) * 1000);
-  if (!(await deps.receipts.claim(integrationId, verified.id, keepUntil, now))) {
-    report('unauthorised', { integrationId, webhookId: verified.id, reason: 'replayed: this webhook-id was accepted before' });
-    return UNAUTHORISED;
-  }
   const { caseId, ...fields } = parsed.data.data;
-  let answer: APIGatewayProxyStructuredResultV2;
-  try {
-    const transition = parsed.data.type === 'case.acknowledge' ? 'acknowledge' : 'resolve';
-    answer = await transitionCase(transition, caseId, `integration:${integrationId}`, fields, deps, {
+  const transition = parsed.data.type === 'case.acknowledge' ? 'acknowledge' : 'resolve';
+  return onceMoved(integrationId, verified, deps, report, () =>
+    transitionCase(transition, caseId, `integration:${integrationId}`, fields, deps, {
       queues: access.queues,
       reply: access.reply ?? false,
       holder: `integration "${integrationId}"`,
-    });
+    }),
+  );
+}
+
+type Report = (outcome: InboundOutcome, details: { integrationId: string; reason?: string; webhookId?: string; status?: number }) => void;
+
+/**
+ * A verified request moves its case once: its id is claimed first (kept until the timestamp is out of
+ * tolerance: after that the timestamp check refuses it anyway; a replay is 401), then the move; an
+ * answer other than 200, or an error, gives the id back, so the sender may retry.
+ */
+async function onceMoved(
+  integrationId: string,
+  verified: VerifiedWebhook,
+  deps: InboundDeps,
+  report: Report,
+  move: () => Promise<APIGatewayProxyStructuredResultV2>,
+): Promise<APIGatewayProxyStructuredResultV2> {
+  const keepUntil = new Date((verified.timestamp + INBOUND_TOLERANCE_SECONDS + 60) * 1000);
+  if (!(await deps.receipts.claim(integrationId, verified.id, keepUntil, deps.now()))) {
+    report('unauthorised', { integrationId, webhookId: verified.id, reason: 'replayed: this request was accepted before' });
+    return UNAUTHORISED;
+  }
+  let answer: APIGatewayProxyStructuredResultV2;
+  try {
+    answer = await move();
   } catch (error) {
     await deps.receipts.release(integrationId, verified.id);
     throw error;
@@ -114,7 +128,7 @@ async function zendeskRequest(
   verified: VerifiedWebhook,
   body: string,
   deps: InboundDeps,
-  report: (outcome: InboundOutcome, details: { integrationId: string; reason?: string; webhookId?: string; status?: number }) => void,
+  report: Report,
 ): Promise<APIGatewayProxyStructuredResultV2> {
   let parsed;
   try {
@@ -123,32 +137,17 @@ async function zendeskRequest(
     return json(400, { message: 'the body is not JSON' });
   }
   if (!parsed.success) return json(400, { message: describeIssues(parsed.error.issues) });
-  const keepUntil = new Date((verified.timestamp + INBOUND_TOLERANCE_SECONDS + 60) * 1000);
-  if (!(await deps.receipts.claim(integrationId, verified.id, keepUntil, deps.now()))) {
-    report('unauthorised', { integrationId, webhookId: verified.id, reason: 'replayed: this Zendesk request was accepted before' });
-    return UNAUTHORISED;
-  }
   const asked = zendeskTransition(parsed.data, { rootCauses: deps.catalog.rootCauses, defaultRootCause: access.defaultRootCause ?? '' });
   const scope = { queues: access.queues, reply: false, holder: `integration "${integrationId}"` };
   const actor = `integration:${integrationId}`;
-  let answer: APIGatewayProxyStructuredResultV2;
-  try {
-    if (!asked.caseId) answer = json(404, { message: 'the ticket names no case (its external_id is empty: not a ticket Closeloop opened)' });
-    else if (asked.transition === 'note') {
-      answer = await noteCase(asked.caseId, actor, asked.note, deps, scope).then(
+  return onceMoved(integrationId, verified, deps, report, async () => {
+    if (!asked.caseId) return json(404, { message: 'the ticket names no case (its external_id is empty: not a ticket Closeloop opened)' });
+    if (asked.transition === 'note') {
+      return noteCase(asked.caseId, actor, asked.note, deps, scope).then(
         (record) => json(200, record),
         (error: unknown) => toResponse(error),
       );
-    } else answer = await transitionCase('resolve', asked.caseId, actor, { rootCause: asked.rootCause, note: asked.note }, deps, scope);
-  } catch (error) {
-    await deps.receipts.release(integrationId, verified.id);
-    throw error;
-  }
-  if (answer.statusCode !== 200) {
-    await deps.receipts.release(integrationId, verified.id);
-    report('refused', { integrationId, webhookId: verified.id, status: answer.statusCode ?? 500 });
-    return answer;
-  }
-  report('accepted', { integrationId, webhookId: verified.id });
-  return answer;
+    }
+    return transitionCase('resolve', asked.caseId, actor, { rootCause: asked.rootCause, note: asked.note }, deps, scope);
+  });
 }
