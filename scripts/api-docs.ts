@@ -77,6 +77,7 @@ const caseSummarySchema = z.object({
   dueAt: z.string(),
   overdue: z.boolean(),
   waitingForCustomer: z.boolean().check(z.describe("After a team reply, until the customer's answer (pauseWhileWaitingForCustomer): never overdue meanwhile.")),
+  customerReplied: z.boolean().check(z.describe('The customer wrote back by email (inbound) and nobody has acted on the case since.')),
   rung: z.int().check(z.gte(0)),
   assignee: z.nullable(z.string()),
   links: z.object({ case: z.string() }),

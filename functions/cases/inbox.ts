@@ -68,6 +68,8 @@ export interface CaseSummary {
   readonly overdue: boolean;
   /** After a team reply, until the customer's answer (pauseWhileWaitingForCustomer). */
   readonly waitingForCustomer: boolean;
+  /** The customer wrote back by email (inbound) and nobody has acted on the case since. */
+  readonly customerReplied: boolean;
   /** Rungs of the escalation ladder climbed. */
   readonly rung: number;
   readonly assignee: string | null;
@@ -90,6 +92,7 @@ export function summarise(record: FollowUpCaseRecord, now: Date): CaseSummary {
     dueAt: message.dueAt,
     overdue: record.status !== 'resolved' && !record.waiting && Date.parse(message.dueAt) < now.getTime(),
     waitingForCustomer: record.waiting !== undefined,
+    customerReplied: record.history.at(-1)?.action === 'customer-replied',
     rung: record.rung,
     assignee: record.assignee ?? null,
     links: message.links,

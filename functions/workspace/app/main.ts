@@ -32,6 +32,7 @@ interface Summary {
   readonly dueAt: string;
   readonly overdue: boolean;
   readonly waitingForCustomer?: boolean;
+  readonly customerReplied?: boolean;
   readonly assignee: string | null;
   readonly programId: string;
 }
@@ -295,7 +296,13 @@ async function inbox(config: WorkspaceConfig) {
           element('td', {}, link),
           element('td', {}, item.queue),
           element('td', {}, String(item.score)),
-          element('td', {}, item.waitingForCustomer ? `${item.status} · ${t('waitingForCustomer')}` : item.status),
+          element(
+            'td',
+            {},
+            [item.status, ...(item.waitingForCustomer ? [t('waitingForCustomer')] : []), ...(item.customerReplied ? [t('customerRepliedBadge')] : [])].join(
+              ' · ',
+            ),
+          ),
           element('td', {}, item.waitingForCustomer ? t('paused') : sla(item.dueAt)),
           element('td', {}, item.assignee ?? t('nobody')),
         ),

@@ -67,6 +67,7 @@ export const en = {
   'action.customer-replied': 'Customer replied',
   dropped: 'Left out: {what}.',
   waitingForCustomer: 'Waiting for the customer',
+  customerRepliedBadge: 'customer replied',
   waitingSince: 'since {time}; the deadlines move on when they answer',
   paused: 'paused',
 } as const;

@@ -36,7 +36,9 @@ describe('pauseWhileWaitingForCustomer: a case waits for the customer after a te
     expect(answered.message.acknowledgeBy).toBe(new Date(Date.parse(base.message.acknowledgeBy as string) + 30 * HOUR).toISOString());
     expect(answered.nextDeadline).toBe(Date.parse(base.message.acknowledgeBy as string) + 30 * HOUR);
     expect(answered.history.at(-1)).toMatchObject({ action: 'customer-replied', text: reply.text });
-    expect(summarise(answered, at(31)).waitingForCustomer).toBe(false);
+    expect(summarise(answered, at(31))).toMatchObject({ waitingForCustomer: false, customerReplied: true });
+    // Once someone acts on it, the inbox no longer says the customer replied.
+    expect(summarise(addNote(answered, 'agent', at(32), 'thanks'), at(32)).customerReplied).toBe(false);
   });
 
   it('an acknowledgement while waiting moves the deadline set aside, not the live one', () => {
