@@ -3,13 +3,10 @@
  * sent, none twice, nothing dead-lettered, and the send rate achieved as a share of the allowed one.
  */
 
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { DEFAULT_PORTS, startSandbox } from '../sandbox/sandbox.js';
 import { demoCatalog } from '../test/fixtures/catalog.js';
+import { benchSandbox } from './harness.js';
 import { type BurstProfile, startProfile } from './profile.js';
 
 export interface BurstResult {
@@ -28,13 +25,8 @@ export interface BurstResult {
 }
 
 export async function benchBurst(events = 5000, rate = 50, timeoutMs = 300_000, options: { profile?: boolean } = {}): Promise<BurstResult> {
-  const stateDir = mkdtempSync(path.join(os.tmpdir(), 'closeloop-burst-'));
-  const sandbox = await startSandbox({
+  const sandbox = await benchSandbox('burst', {
     catalog: demoCatalog,
-    ports: Object.fromEntries(Object.keys(DEFAULT_PORTS).map((key) => [key, 0])),
-    stateDir,
-    logLevel: 'SILENT',
-    log: () => undefined,
     sesMaxSendRate: rate,
     retryDelaySeconds: 1,
   });
@@ -98,6 +90,5 @@ export async function benchBurst(events = 5000, rate = 50, timeoutMs = 300_000, 
     };
   } finally {
     await sandbox.stop();
-    rmSync(stateDir, { recursive: true, force: true });
   }
 }

@@ -1,9 +1,13 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { keys } from '../functions/adapters/table-keys.js';
 import { surveyTable } from '../functions/config/resources.js';
 import { freePort, LOCAL_CREDENTIALS, LOCAL_REGION, type RunningEmulator, startDynamoDb } from '../sandbox/emulators.js';
 import { surveyTableDefinition } from '../sandbox/resources.js';
+import { DEFAULT_PORTS, type RunningSandbox, type SandboxOptions, startSandbox } from '../sandbox/sandbox.js';
 
 export const median = (values: readonly number[]) => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -96,3 +100,37 @@ export const refusingDispatchPorts = {
     },
   },
 };
+
+/** Every item of the table as a run leaves it (the write ledger sizes transactions' items from them). */
+export async function scanTable(documents: DynamoDBDocumentClient, tableName: string): Promise<Record<string, unknown>[]> {
+  const items: Record<string, unknown>[] = [];
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await documents.send(new ScanCommand({ TableName: tableName, ExclusiveStartKey: startKey }));
+    items.push(...(page.Items ?? []));
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+  return items;
+}
+
+/** A sandbox of a benchmark's own: every port chosen free, a state folder of its own (removed on stop), silent. */
+export async function benchSandbox(name: string, options: Omit<SandboxOptions, 'ports' | 'stateDir'>): Promise<RunningSandbox> {
+  const stateDir = mkdtempSync(path.join(os.tmpdir(), `closeloop-bench-${name}-`));
+  const sandbox = await startSandbox({
+    logLevel: 'SILENT',
+    log: () => undefined,
+    ...options,
+    ports: Object.fromEntries(Object.keys(DEFAULT_PORTS).map((key) => [key, 0])),
+    stateDir,
+  }).catch((error: unknown) => {
+    rmSync(stateDir, { recursive: true, force: true });
+    throw error;
+  });
+  return {
+    ...sandbox,
+    async stop() {
+      await sandbox.stop();
+      rmSync(stateDir, { recursive: true, force: true });
+    },
+  };
+}

@@ -10,8 +10,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
@@ -19,7 +18,6 @@ import { build, type Metafile } from 'esbuild';
 import { keys } from '../functions/adapters/table-keys.js';
 import type { Stage } from '../functions/config/wiring.js';
 import { hashToken } from '../functions/domain/tokens.js';
-import { DEFAULT_PORTS, startSandbox } from '../sandbox/sandbox.js';
 import { FUNCTIONS_SOURCE, functionBuildOptions, sdkSplit, stages } from '../scripts/build.js';
 import { demoCatalog } from '../test/fixtures/catalog.js';
 import {
@@ -36,7 +34,7 @@ import {
   synthesizeFunctions,
   ticketFor,
 } from '../test/fixtures/deployed-functions.js';
-import { median, table } from './harness.js';
+import { benchSandbox, median, table } from './harness.js';
 
 export const VARIANTS = {
   external: { label: '(a) SDK external', external: ['@aws-sdk/*'] },
@@ -64,15 +62,8 @@ export async function benchSdk(starts = 7): Promise<{ node: string; results: Sdk
   const dir = mkdtempSync(path.join(path.resolve('.bench'), 'sdk-'));
   // Inside this "type": "module" package; a Lambda asset has no package.json: its index.js is CommonJS.
   writeFileSync(path.join(dir, 'package.json'), '{ "type": "commonjs" }\n');
-  const stateDir = mkdtempSync(path.join(os.tmpdir(), 'closeloop-bench-sdk-'));
   const synthesized = synthesizeFunctions();
-  const running = await startSandbox({
-    catalog: demoCatalog,
-    ports: Object.fromEntries(Object.keys(DEFAULT_PORTS).map((key) => [key, 0])),
-    stateDir,
-    logLevel: 'SILENT',
-    log: () => undefined,
-  });
+  const running = await benchSandbox('sdk', { catalog: demoCatalog });
   try {
     const { info } = running;
     const sizes = new Map<string, { bytes: number; ownBytes: number; sdkBytes: number }>();
@@ -199,7 +190,6 @@ export async function benchSdk(starts = 7): Promise<{ node: string; results: Sdk
   } finally {
     await running.stop();
     synthesized.cleanUp();
-    rmSync(stateDir, { recursive: true, force: true });
   }
 }
 

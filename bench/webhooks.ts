@@ -5,21 +5,18 @@
  * through the same path as in AWS: answer → stream → rules stage → bus → integration queue → deliver.
  */
 
-import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { toItem } from '../functions/adapters/dynamo-invitation-repository.js';
 import { parseCatalog } from '../functions/config/catalog-schema.js';
 import type { Invitation } from '../functions/domain/invitation.js';
 import { hashToken, newToken } from '../functions/domain/tokens.js';
-import { DEFAULT_PORTS, startSandbox } from '../sandbox/sandbox.js';
 import { secretVariable } from '../sandbox/secrets.js';
 import { declaredCatalog } from '../test/fixtures/catalog.js';
 import { browserPost, pageStamp } from '../test/fixtures/person.js';
+import { benchSandbox } from './harness.js';
 
 export interface WebhookLatency {
   readonly answers: number;
@@ -50,10 +47,9 @@ export async function benchWebhooks(answers = 40, concurrency = 8): Promise<Webh
   });
   await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
   const base = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
-  const stateDir = mkdtempSync(path.join(os.tmpdir(), 'closeloop-bench-webhooks-'));
   process.env[secretVariable('closeloop/bench-webhook')] = `whsec_${Buffer.from('closeloop-bench-webhook-key-32-b').toString('base64')}`;
   process.env[secretVariable('closeloop/bench-slack')] = `${base}/slack`;
-  const sandbox = await startSandbox({
+  const sandbox = await benchSandbox('webhooks', {
     catalog: parseCatalog({
       ...declaredCatalog(),
       integrations: [
@@ -62,11 +58,7 @@ export async function benchWebhooks(answers = 40, concurrency = 8): Promise<Webh
         { id: 'bench-slack', kind: 'slack', secret: 'closeloop/bench-slack', on: ['FollowUpOpened'], includePersonalData: true },
       ],
     }),
-    ports: Object.fromEntries(Object.keys(DEFAULT_PORTS).map((key) => [key, 0])),
-    stateDir,
     retryDelaySeconds: 1,
-    logLevel: 'SILENT',
-    log: () => undefined,
   });
   try {
     const { info } = sandbox;
@@ -130,6 +122,5 @@ export async function benchWebhooks(answers = 40, concurrency = 8): Promise<Webh
   } finally {
     await sandbox.stop();
     await new Promise((resolve) => receiver.close(resolve));
-    rmSync(stateDir, { recursive: true, force: true });
   }
 }

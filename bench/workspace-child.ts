@@ -1,38 +1,19 @@
-/**
- * Time to interactive of the workspace, in a process of its own (the handlers' SDK clients are bound
- * to the first sandbox of a process): a sandbox with 200 open cases, a person in headless Chromium
- * signs in once through the provider's form, then loads /inbox `loads` times after two unrecorded
- * loads (a warm sandbox). Each load is timed from the navigation's start to the inbox's first row
- * visible: the provider's round trip (its session signs the person in again: tokens live in memory
- * only), the code exchanged for tokens, config and API calls, the rows drawn. Prints JSON.
- */
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoCaseRepository } from '../functions/adapters/dynamo-case-repository.js';
 import { adminTeamOf } from '../functions/domain/teams.js';
-import { DEFAULT_PORTS, startSandbox } from '../sandbox/sandbox.js';
 import { DESKTOP_CHROME, launchChromium } from '../test/browser/chromium.js';
 import { detractorCase } from '../test/fixtures/cases.js';
 import { demoCatalog } from '../test/fixtures/catalog.js';
-import { median } from './harness.js';
+import { benchSandbox, median } from './harness.js';
 import type { WorkspaceLoad } from './workspace.js';
 
 process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
 const loads = Number(process.argv[2] ?? '10');
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-const stateDir = mkdtempSync(path.join(os.tmpdir(), 'closeloop-bench-workspace-'));
-const sandbox = await startSandbox({
-  catalog: demoCatalog,
-  ports: Object.fromEntries(Object.keys(DEFAULT_PORTS).map((key) => [key, 0])),
-  stateDir,
-  logLevel: 'SILENT',
-  log: () => undefined,
-});
+const sandbox = await benchSandbox('workspace', { catalog: demoCatalog });
 const browser = await launchChromium({ as: 'person' });
 try {
   const { info } = sandbox;
@@ -80,5 +61,4 @@ try {
 } finally {
   await browser.close();
   await sandbox.stop();
-  rmSync(stateDir, { recursive: true, force: true });
 }

@@ -11,7 +11,7 @@
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { DynamoAggregateStore } from '../functions/adapters/dynamo-aggregate-store.js';
 import { DynamoCaseRepository, inboxKeyOf } from '../functions/adapters/dynamo-case-repository.js';
@@ -27,7 +27,8 @@ import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../sandbox/emulators.js';
 import { detractorCase } from '../test/fixtures/cases.js';
 import { demoCatalog as catalog } from '../test/fixtures/catalog.js';
 import { WriteLedger } from './capacity.js';
-import { benchTable, ms } from './harness.js';
+import { benchTable, ms, scanTable } from './harness.js';
+import { mean } from './writes.js';
 
 const { inboxIndex } = surveyTable;
 export const CASE_ACTIONS = ['acknowledge', 'assign', 'note', 'reply', 'resolve'] as const;
@@ -258,21 +259,9 @@ export async function benchWorkspace(cases = 10_000, requests = 300, rounds = 3,
         version = page.version as number;
       }
     }
-    const items: Record<string, unknown>[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await plain.send(new ScanCommand({ TableName: tableName, ExclusiveStartKey: startKey }));
-      items.push(...(page.Items ?? []));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
-    ledger.finalize(items);
+    ledger.finalize(await scanTable(plain, tableName));
     const perActor = ledger.perActor('action');
-    const meanOf = (prefix: string) => {
-      const units = [...perActor].filter(([id]) => id.startsWith(`${prefix}#`)).map(([, u]) => u);
-      const measured = units.reduce((s, u) => s + u.measured, 0) / (units.length || 1);
-      const calculated = units.reduce((s, u) => s + u.calculated, 0) / (units.length || 1);
-      return { measured, calculated, total: measured + calculated };
-    };
+    const meanOf = (prefix: string) => mean([...perActor].filter(([id]) => id.startsWith(`${prefix}#`)).map(([, units]) => units));
     const actions = Object.fromEntries(CASE_ACTIONS.map((action) => [action, meanOf(action)])) as WorkspaceFigures['actions'];
     return { cases, seedSeconds, latency, actions, customerReply: meanOf('customer-reply'), actedOn: listed.length };
   } finally {

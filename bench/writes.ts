@@ -28,7 +28,7 @@ import { type FollowUpDeps, responseChange, routeResponse } from '../functions/r
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../sandbox/emulators.js';
 import { demoCatalog as catalog } from '../test/fixtures/catalog.js';
 import { type KeyLoad, keyLoads, type Phase, WriteLedger } from './capacity.js';
-import { benchTable, refusingDispatchPorts, table } from './harness.js';
+import { benchTable, refusingDispatchPorts, scanTable, table } from './harness.js';
 
 export interface Units {
   readonly measured: number;
@@ -56,7 +56,8 @@ export interface WritesResult {
 /** Per response at a share of responses opening a case (the cost model's 30 %). */
 export const perResponseAt = (w: WritesResult, caseShare: number) => w.perResponseWithoutCase.total * (1 - caseShare) + w.perResponseWithCase.total * caseShare;
 
-const mean = (values: { measured: number; calculated: number }[]): Units => {
+/** The mean units of several actors' work. */
+export const mean = (values: readonly { measured: number; calculated: number }[]): Units => {
   const n = values.length || 1;
   const measured = values.reduce((s, v) => s + v.measured, 0) / n;
   const calculated = values.reduce((s, v) => s + v.calculated, 0) / n;
@@ -233,14 +234,7 @@ export async function benchWrites(
     });
 
     // Every item as the run leaves it: the sizes of what transactions updated, the index keys of rewritten entries.
-    const items: Record<string, unknown>[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await plain.send(new ScanCommand({ TableName: tableName, ExclusiveStartKey: startKey }));
-      items.push(...(page.Items ?? []));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
-    ledger.finalize(items);
+    ledger.finalize(await scanTable(plain, tableName));
     const responses = ledger.perActor('response');
     const split = (opened: boolean) => mean([...responses].filter(([id]) => withCase.has(id) === opened).map(([, units]) => units));
     return {
